@@ -1,0 +1,34 @@
+package dev.sovereign.testing;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Locates the project root and the fixtures written outside this project ({@code ../shared/fixtures}). */
+public final class Fixtures {
+  private Fixtures() {}
+
+  /** The project root: the {@code sovereign.root} system property (set by Surefire), else searched upwards. */
+  public static Path projectRoot() {
+    String prop = System.getProperty("sovereign.root");
+    if (prop != null && Files.isDirectory(Path.of(prop, "tools", "js"))) {
+      return Path.of(prop).toAbsolutePath().normalize();
+    }
+    Path dir = Path.of("").toAbsolutePath();
+    while (dir != null) {
+      if (Files.isRegularFile(dir.resolve("mvnw")) && Files.isDirectory(dir.resolve("tools/js"))) {
+        return dir;
+      }
+      dir = dir.getParent();
+    }
+    throw new IllegalStateException("cannot find the project root (no mvnw with tools/js above the working directory)");
+  }
+
+  /** {@code ../shared/fixtures/<relative>} next to the project root. */
+  public static Path shared(String relative) {
+    Path p = projectRoot().resolveSibling("shared").resolve("fixtures").resolve(relative);
+    if (!Files.exists(p)) {
+      throw new IllegalStateException("missing external fixture " + p);
+    }
+    return p;
+  }
+}
