@@ -1,0 +1,84 @@
+package dev.sovereign.enclave.policy;
+
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+
+/**
+ * A validated sovereignty policy. Built only by {@link PolicyLoader}; {@link #sha256()} is the
+ * SHA-256 of the RFC 8785 canonical JSON of the effective policy ({@link #canonicalJson()}).
+ */
+public record SovereigntyPolicy(
+    int version,
+    String policyId,
+    String enclaveRegion,
+    List<String> acceptedPcr0,
+    Set<String> didMethods,
+    SortedMap<String, Zone> zones,
+    SortedMap<String, Dataset> datasets,
+    Output output,
+    Retention retention,
+    Limits limits,
+    byte[] canonicalJson,
+    byte[] sha256) {
+
+  /** A sovereignty zone: whose data it is (countries), where it may be processed, whom it trusts. */
+  public record Zone(String name, List<String> countries, List<String> processingRegions, List<String> trustAnchors) {
+    public boolean processableIn(String region) {
+      return processingRegions.contains(region);
+    }
+  }
+
+  /** A dataset: contributing zones, group keys, metrics and disclosure rules. */
+  public record Dataset(String name, List<String> zones, List<String> groupBy, SortedMap<String, Metric> metrics,
+      int minGroupSize, Optional<Double> epsilon) {}
+
+  /** A metric: allowed functions, the value bounds (also the DP sensitivity), histogram edges. */
+  public record Metric(String name, Set<AggregateFunction> functions, double lower, double upper,
+      List<Double> histogramEdges) {}
+
+  /** What the result may contain. */
+  public record Output(boolean includeAttestation, int maxGroups) {}
+
+  /** How long rounds and sealed state live. */
+  public record Retention(Duration roundTtl, Duration sealedStateMaxAge) {}
+
+  /** Input limits enforced before any cryptography. */
+  public record Limits(int maxPayloadBytes, int maxRecordsPerPayload, int maxCredentialsPerPayload) {}
+
+  public SovereigntyPolicy {
+    canonicalJson = canonicalJson.clone();
+    sha256 = sha256.clone();
+  }
+
+  @Override
+  public byte[] canonicalJson() {
+    return canonicalJson.clone();
+  }
+
+  @Override
+  public byte[] sha256() {
+    return sha256.clone();
+  }
+
+  /** The policy hash as lowercase hex. */
+  public String sha256Hex() {
+    return HexFormat.of().formatHex(sha256);
+  }
+
+  public Optional<Dataset> dataset(String name) {
+    return Optional.ofNullable(datasets.get(name));
+  }
+
+  public Optional<Zone> zone(String name) {
+    return Optional.ofNullable(zones.get(name));
+  }
+
+  public Map<String, Zone> zoneMap() {
+    return zones;
+  }
+}

@@ -1,0 +1,48 @@
+package dev.sovereign.enclave.protocol;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/** The closed set of protocol error codes carried by an {@link Message.Error} response. */
+public enum ErrorCode {
+  /** The length prefix announced more bytes than the enclave accepts; the connection is closed. */
+  FRAME_TOO_LARGE,
+  /** The stream ended inside a frame; the connection is closed. */
+  TRUNCATED_FRAME,
+  /** The frame is shorter than its two-byte header. */
+  MALFORMED_FRAME,
+  /** The frame's version byte is not one this enclave speaks. */
+  UNSUPPORTED_VERSION,
+  /** The frame's type byte names no request. */
+  UNKNOWN_MESSAGE_TYPE,
+  /** The body is not the JSON object this message type requires. */
+  MALFORMED_MESSAGE,
+  /** The request names a round that is not open. */
+  UNKNOWN_ROUND,
+  /** The round id is already in use (open or closed) in this enclave's life. */
+  ROUND_EXISTS,
+  /** The policy hash in the request is not the hash of the policy this enclave loaded. */
+  POLICY_MISMATCH,
+  /** The dataset is not declared in the loaded policy. */
+  DATASET_NOT_IN_POLICY,
+  /** The request asked for something the policy forbids (for example noise parameters it does not allow). */
+  POLICY_FORBIDS,
+  /** Evidence could not be parsed or did not verify. */
+  EVIDENCE_REJECTED,
+  /** Sealed state did not open or does not belong to this enclave. */
+  SEAL_REJECTED,
+  /** The operation needs a component this enclave was started without (for example a key broker). */
+  UNAVAILABLE,
+  /** The enclave failed on its own side; no detail leaves the enclave. */
+  INTERNAL;
+
+  /** The wire name, e.g. {@code frame-too-large}. */
+  public String wire() {
+    return name().toLowerCase().replace('_', '-');
+  }
+
+  /** The code with the given wire name. */
+  public static Optional<ErrorCode> fromWire(String wire) {
+    return Arrays.stream(values()).filter(c -> c.wire().equals(wire)).findFirst();
+  }
+}

@@ -1,0 +1,88 @@
+package dev.sovereign.enclave.protocol;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every message of the protocol: one request and one response record per operation, and one
+ * {@link Error} response. The type byte of each is fixed by {@link MessageType}.
+ */
+public sealed interface Message {
+
+  /** Requests, sent by the host. */
+  sealed interface Request extends Message {}
+
+  /** Responses, sent by the enclave. */
+  sealed interface Response extends Message {}
+
+  /** Is the enclave serving, and with which identity and policy? */
+  record Health() implements Request {}
+
+  /** Answer to {@link Health}. */
+  record HealthStatus(String status, String enclaveDid, String policySha256, int openRounds)
+      implements Response {}
+
+  /** Ask for an attestation document over the producer-facing key; {@code nonce} is hex (max 64 bytes). */
+  record Attest(String nonce) implements Request {}
+
+  /**
+   * Answer to {@link Attest}: the COSE_Sign1 document (base64), the enclave DID, the encryption
+   * key as a public JWK and its RFC 7638 thumbprint (the {@code kid} producers put in the JWE).
+   */
+  record Attestation(String document, String enclaveDid, Map<String, Object> encryptionKey, String kid)
+      implements Response {}
+
+  /** Open a round for one dataset; {@code policySha256} must equal the loaded policy's hash. */
+  record OpenRound(String round, String dataset, String policySha256) implements Request {}
+
+  /** Answer to {@link OpenRound}. */
+  record RoundOpened(String round, String dataset, String policySha256) implements Response {}
+
+  /** Submit producer payloads (compact JWE each) to an open round; verified in parallel. */
+  record SubmitPayloads(String round, List<String> payloads) implements Request {}
+
+  /** Answer to {@link SubmitPayloads}: one verdict per payload, in request order. */
+  record PayloadVerdicts(String round, List<Verdict> verdicts) implements Response {}
+
+  /**
+   * One payload's fate: {@code accepted} with its Merkle leaf (hex SHA-256 of the JWE bytes), or
+   * {@code rejected} with a stable reason code. Nothing else about the payload leaves the enclave.
+   */
+  record Verdict(String outcome, String reason, String leaf) {}
+
+  /**
+   * Evidence the enclave verifies before use: DID operation logs and endorsed reads (did:fabric),
+   * and status list credentials (compact JWT), keyed by their URL.
+   */
+  record SupplyEvidence(List<JsonNode> didLogs, List<JsonNode> endorsedReads, Map<String, String> statusLists)
+      implements Request {}
+
+  /** Answer to {@link SupplyEvidence}: how many items of each kind were verified and stored. */
+  record EvidenceStored(int didLogs, int endorsedReads, int statusLists) implements Response {}
+
+  /** Close a round and publish its result credential. */
+  record CloseRound(String round) implements Request {}
+
+  /** Answer to {@link CloseRound}: the result credential, a compact {@code vc+jwt} signed by the enclave DID. */
+  record RoundResult(String round, String credential) implements Response {}
+
+  /** Seal the enclave's state for backup. */
+  record Seal() implements Request {}
+
+  /** Answer to {@link Seal}: the sealed state (base64). */
+  record Sealed(String sealedState) implements Response {}
+
+  /** Restore sealed state produced by an enclave with the same measurements. */
+  record Restore(String sealedState) implements Request {}
+
+  /** Answer to {@link Restore}: the number of rounds restored. */
+  record Restored(int rounds) implements Response {}
+
+  /** The error response: a code from the closed set and a detail written by the enclave. */
+  record Error(String code, String detail) implements Response {
+    public static Error of(ErrorCode code, String detail) {
+      return new Error(code.wire(), detail);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package dev.sovereign.enclave.protocol;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/** The type byte of each message. Requests are {@code 0x01..0x7f}; responses set the high bit. */
+public enum MessageType {
+  HEALTH(0x01, Message.Health.class),
+  ATTEST(0x02, Message.Attest.class),
+  OPEN_ROUND(0x03, Message.OpenRound.class),
+  SUBMIT_PAYLOADS(0x04, Message.SubmitPayloads.class),
+  SUPPLY_EVIDENCE(0x05, Message.SupplyEvidence.class),
+  CLOSE_ROUND(0x06, Message.CloseRound.class),
+  SEAL(0x07, Message.Seal.class),
+  RESTORE(0x08, Message.Restore.class),
+  HEALTH_STATUS(0x81, Message.HealthStatus.class),
+  ATTESTATION(0x82, Message.Attestation.class),
+  ROUND_OPENED(0x83, Message.RoundOpened.class),
+  PAYLOAD_VERDICTS(0x84, Message.PayloadVerdicts.class),
+  EVIDENCE_STORED(0x85, Message.EvidenceStored.class),
+  ROUND_RESULT(0x86, Message.RoundResult.class),
+  SEALED(0x87, Message.Sealed.class),
+  RESTORED(0x88, Message.Restored.class),
+  ERROR(0xff, Message.Error.class);
+
+  private final int code;
+  private final Class<? extends Message> type;
+
+  MessageType(int code, Class<? extends Message> type) {
+    this.code = code;
+    this.type = type;
+  }
+
+  public int code() {
+    return code;
+  }
+
+  public Class<? extends Message> type() {
+    return type;
+  }
+
+  public boolean isRequest() {
+    return code < 0x80;
+  }
+
+  public static Optional<MessageType> of(int code) {
+    return Arrays.stream(values()).filter(t -> t.code == code).findFirst();
+  }
+
+  public static MessageType of(Message m) {
+    return Arrays.stream(values()).filter(t -> t.type == m.getClass()).findFirst().orElseThrow();
+  }
+}
