@@ -1,0 +1,146 @@
+package dev.sovereign.attestation;
+
+import static dev.sovereign.attestation.AttestationRejection.DEBUG_MODE;
+import static dev.sovereign.attestation.AttestationRejection.NONCE_MISMATCH;
+import static dev.sovereign.attestation.AttestationRejection.PCR_MISMATCH;
+import static dev.sovereign.attestation.AttestationRejection.PCR_MISSING;
+import static dev.sovereign.attestation.AttestationRejection.SIGNATURE_INVALID;
+import static dev.sovereign.attestation.AttestationRejection.TIMESTAMP_IN_FUTURE;
+import static dev.sovereign.attestation.AttestationRejection.TOO_OLD;
+
+import dev.sovereign.attestation.internal.Es384;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeSet;
+
+/**
+ * Verifies Nitro attestation documents against a fixed {@link AttestationPolicy}, following AWS's
+ * "Verifying the root of trust" and nothing weaker. In order:
+ *
+ * <ol>
+ *   <li>parse strictly ({@link AttestationDocuments#parse}) — {@code MALFORMED};
+ *   <li>the certificate chain ({@code cabundle} root first, then {@code certificate}) — {@code
+ *       UNTRUSTED_ROOT}, {@code CHAIN_INVALID}, {@code EXPIRED}, see {@link CertificateChain};
+ *   <li>the ES384 COSE_Sign1 signature with the leaf key — {@code SIGNATURE_INVALID};
+ *   <li>document time against the verification instant — {@code TIMESTAMP_IN_FUTURE}, {@code TOO_OLD};
+ *   <li>debug mode (PCR0, PCR1 or PCR2 all zeros) unless allowed — {@code DEBUG_MODE};
+ *   <li>required PCRs and allow-lists — {@code PCR_MISSING}, {@code PCR_MISMATCH};
+ *   <li>the expected nonce — {@code NONCE_MISMATCH}.
+ * </ol>
+ *
+ * <p>Thread-safe. Verified intermediate certificates are cached per verifier (see {@link
+ * CertificateChain}); a cache hit skips only a signature that was already checked over the very
+ * same bytes, never a validity or policy check.
+ */
+public final class AttestationVerifier {
+  /** Default number of cached intermediate certificates. */
+  public static final int DEFAULT_CACHE_ENTRIES = 256;
+
+  private final AttestationPolicy policy;
+  private final CertificateChain chain;
+
+  private AttestationVerifier(AttestationPolicy policy, int cacheEntries) {
+    this.policy = Objects.requireNonNull(policy, "policy");
+    this.chain = new CertificateChain(policy.pinnedRootDers(), cacheEntries);
+  }
+
+  /** A verifier for {@code policy} with the default intermediate cache. */
+  public static AttestationVerifier create(AttestationPolicy policy) {
+    return new AttestationVerifier(policy, DEFAULT_CACHE_ENTRIES);
+  }
+
+  /** A verifier for {@code policy} caching up to {@code cacheEntries} intermediates (0: no cache). */
+  public static AttestationVerifier create(AttestationPolicy policy, int cacheEntries) {
+    if (cacheEntries < 0) {
+      throw new IllegalArgumentException("cacheEntries must not be negative");
+    }
+    return new AttestationVerifier(policy, cacheEntries);
+  }
+
+  /** The policy this verifier enforces. */
+  public AttestationPolicy policy() {
+    return policy;
+  }
+
+  /** Parses and verifies COSE_Sign1 bytes (tagged or untagged). */
+  public VerifiedAttestation verify(byte[] cose) throws AttestationRejectedException {
+    return verify(AttestationDocuments.parse(cose));
+  }
+
+  /** Verifies an already parsed document. */
+  public VerifiedAttestation verify(ParsedAttestation parsed) throws AttestationRejectedException {
+    Objects.requireNonNull(parsed, "parsed");
+    AttestationDocument doc = parsed.document();
+    Instant instant = policy.verificationInstant(doc.timestampMillis());
+
+    CertificateChain.Cert leaf = chain.verify(doc, instant);
+    if (!Es384.verifyP1363(leaf.key, parsed.toBeSigned(), parsed.signatureView())) {
+      throw new AttestationRejectedException(SIGNATURE_INVALID,
+          "the COSE_Sign1 signature does not verify with the leaf certificate's key");
+    }
+
+    Instant created = Instant.ofEpochMilli(doc.timestampMillis());
+    if (created.isAfter(instant.plus(policy.clockSkew()))) {
+      throw new AttestationRejectedException(TIMESTAMP_IN_FUTURE,
+          "document timestamp " + created + " is after the verification instant " + instant);
+    }
+    Duration maxAge = policy.maxAge();
+    if (maxAge != null && Duration.between(created, instant).compareTo(maxAge) > 0) {
+      throw new AttestationRejectedException(TOO_OLD,
+          "document made at " + created + " is older than " + maxAge + " at " + instant);
+    }
+
+    SortedMap<Integer, byte[]> pcrs = doc.pcrsView();
+    boolean debug = false;
+    for (int i = 0; i <= 2; i++) {
+      byte[] v = pcrs.get(i);
+      if (v != null && allZero(v)) {
+        debug = true;
+        if (!policy.allowDebug()) {
+          throw new AttestationRejectedException(DEBUG_MODE,
+              "PCR" + i + " is all zeros (debug-mode enclave) and the policy does not allow debug");
+        }
+      }
+    }
+    TreeSet<Integer> required = new TreeSet<>(policy.requiredPcrs());
+    required.addAll(policy.allowedPcrsView().keySet());
+    for (int i : required) {
+      if (!pcrs.containsKey(i)) {
+        throw new AttestationRejectedException(PCR_MISSING, "the document has no PCR" + i);
+      }
+    }
+    for (Map.Entry<Integer, List<byte[]>> e : policy.allowedPcrsView().entrySet()) {
+      byte[] actual = pcrs.get(e.getKey());
+      boolean allowed = false;
+      for (byte[] candidate : e.getValue()) {
+        allowed |= Es384.constantTimeEquals(candidate, actual);
+      }
+      if (!allowed) {
+        throw new AttestationRejectedException(PCR_MISMATCH,
+            "PCR" + e.getKey() + " is not in the policy's allow-list");
+      }
+    }
+    byte[] expectedNonce = policy.expectedNonceView();
+    if (expectedNonce != null && !Es384.constantTimeEquals(expectedNonce, doc.nonceView())) {
+      throw new AttestationRejectedException(NONCE_MISMATCH,
+          doc.nonceView() == null ? "the document has no nonce" : "the document's nonce is not the expected one");
+    }
+    return new VerifiedAttestation(doc, instant, debug);
+  }
+
+  int cachedIntermediates() {
+    return chain.cachedEntries();
+  }
+
+  private static boolean allZero(byte[] v) {
+    int acc = 0;
+    for (byte b : v) {
+      acc |= b;
+    }
+    return acc == 0;
+  }
+}
