@@ -1,0 +1,280 @@
+package dev.sovereign.did;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A bounded LRU cache in front of a {@link DidResolver}, with event-driven invalidation.
+ *
+ * <p><b>Staleness bound.</b> A cached answer for the latest version is served for at most
+ * {@code latestTtl}, measured from the moment the underlying resolution <em>started</em>; so an
+ * answer is never older than {@code latestTtl} relative to the registry state it reflects. A
+ * change notification ({@link #invalidate(Did)} or {@link #didChanged(Did, Optional)}) takes effect
+ * for every resolution that starts after the call returns; a resolution already in flight when the
+ * notification arrives is returned to its caller but not stored. {@code notFound} answers are kept
+ * for {@code notFoundTtl} (at most {@code latestTtl}).
+ *
+ * <p><b>History.</b> A successful answer for a {@code versionId}, or for a {@code versionTime}
+ * earlier than {@code now - settleTime}, is immutable and is kept until evicted by size.
+ * {@code settleTime} covers registries whose timestamps are assigned by clients (Fabric proposal
+ * timestamps) and may lag the wall clock; a later {@code versionTime} is treated like "latest".
+ *
+ * <p><b>Never cached:</b> {@code invalidDid}, {@code methodNotSupported},
+ * {@code representationNotSupported}, {@code invalidOptions}, {@code invalidDidDocument} and
+ * {@code internalError} (an unreachable registry must not be remembered as an answer).
+ *
+ * <p>Thread-safe. Concurrent misses for the same key each call the delegate (no request coalescing).
+ */
+public final class CachingDidResolver implements DidResolver, DidChangeListener {
+  private static final int STRIPES = 256;
+
+  private final DidResolver delegate;
+  private final int maxEntries;
+  private final Duration latestTtl;
+  private final Duration notFoundTtl;
+  private final Duration settleTime;
+  private final Clock clock;
+
+  private final Object lock = new Object();
+  private final LinkedHashMap<Key, Entry> entries;
+  private final Map<String, Set<Key>> keysByDid = new HashMap<>();
+  private final long[] generations = new long[STRIPES];
+  private long hits;
+  private long misses;
+  private long evictions;
+
+  private CachingDidResolver(Builder b) {
+    this.delegate = b.delegate;
+    this.maxEntries = b.maxEntries;
+    this.latestTtl = b.latestTtl;
+    this.notFoundTtl = b.notFoundTtl.compareTo(b.latestTtl) > 0 ? b.latestTtl : b.notFoundTtl;
+    this.settleTime = b.settleTime;
+    this.clock = b.clock;
+    this.entries = new LinkedHashMap<>(16, 0.75f, true);
+  }
+
+  /** A builder around {@code delegate}; defaults: 10,000 entries, 60 s latest TTL, 10 s notFound TTL, 15 min settle time. */
+  public static Builder builder(DidResolver delegate) {
+    return new Builder(delegate);
+  }
+
+  @Override
+  public DidResolutionResult resolve(String did, ResolutionOptions options) {
+    Key key = new Key(did, options);
+    Instant now = clock.instant();
+    long generation;
+    synchronized (lock) {
+      Entry e = entries.get(key);
+      if (e != null && (e.expiresAt == null || now.isBefore(e.expiresAt))) {
+        hits++;
+        return e.result;
+      }
+      if (e != null) {
+        remove(key);
+      }
+      misses++;
+      generation = generations[stripe(did)];
+    }
+    DidResolutionResult result = delegate.resolve(did, options);
+    Optional<Instant> expiry = expiry(result, options, now);
+    if (expiry == null || (expiry.isPresent() && !expiry.get().isAfter(now))) {
+      return result;
+    }
+    synchronized (lock) {
+      if (generations[stripe(did)] == generation) {
+        put(key, new Entry(result, expiry.orElse(null)));
+      }
+    }
+    return result;
+  }
+
+  /** Drops every cached "latest" answer for {@code did} (historical answers stay: they are immutable). */
+  public void invalidate(Did did) {
+    invalidate(did.toString());
+  }
+
+  /** As {@link #invalidate(Did)} for a DID string. */
+  public void invalidate(String did) {
+    synchronized (lock) {
+      generations[stripe(did)]++;
+      Set<Key> keys = keysByDid.get(did);
+      if (keys == null) {
+        return;
+      }
+      for (Key k : new ArrayList<>(keys)) {
+        Entry e = entries.get(k);
+        if (e != null && e.expiresAt != null) {
+          remove(k);
+        }
+      }
+    }
+  }
+
+  /** Drops everything, historical answers included (e.g. after a chain reorganisation). */
+  public void invalidateAll() {
+    synchronized (lock) {
+      for (int i = 0; i < STRIPES; i++) {
+        generations[i]++;
+      }
+      entries.clear();
+      keysByDid.clear();
+    }
+  }
+
+  @Override
+  public void didChanged(Did did, Optional<String> newVersionId) {
+    if (newVersionId.isPresent()) {
+      synchronized (lock) {
+        Entry latest = entries.get(new Key(did.toString(), ResolutionOptions.latest()));
+        boolean sameVersion = latest != null
+            && latest.result.didDocumentMetadata().versionId().equals(newVersionId)
+            && allLatestAtVersion(did.toString(), newVersionId.get());
+        if (sameVersion) {
+          return;
+        }
+      }
+    }
+    invalidate(did);
+  }
+
+  /** Number of cached answers. */
+  public int size() {
+    synchronized (lock) {
+      return entries.size();
+    }
+  }
+
+  /** Counters since creation. */
+  public Stats stats() {
+    synchronized (lock) {
+      return new Stats(hits, misses, evictions, entries.size());
+    }
+  }
+
+  /** The configured staleness bound for "latest" answers. */
+  public Duration latestTtl() {
+    return latestTtl;
+  }
+
+  /** Cache counters. */
+  public record Stats(long hits, long misses, long evictions, int size) {}
+
+  private boolean allLatestAtVersion(String did, String versionId) {
+    for (Key k : keysByDid.getOrDefault(did, Set.of())) {
+      Entry e = entries.get(k);
+      if (e != null && e.expiresAt != null
+          && !e.result.didDocumentMetadata().versionId().equals(Optional.of(versionId))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Null: do not cache. Empty: forever. Otherwise the expiry instant. */
+  private Optional<Instant> expiry(DidResolutionResult result, ResolutionOptions options, Instant started) {
+    Optional<ResolutionError> error = result.error();
+    if (error.isPresent()) {
+      return error.get() == ResolutionError.NOT_FOUND ? Optional.of(started.plus(notFoundTtl)) : null;
+    }
+    boolean immutable = options.versionId().isPresent()
+        || options.versionTime().map(t -> t.isBefore(started.minus(settleTime))).orElse(false);
+    return immutable ? Optional.empty() : Optional.of(started.plus(latestTtl));
+  }
+
+  private void put(Key key, Entry entry) {
+    entries.put(key, entry);
+    keysByDid.computeIfAbsent(key.did, d -> new HashSet<>()).add(key);
+    while (entries.size() > maxEntries) {
+      Key eldest = entries.keySet().iterator().next();
+      remove(eldest);
+      evictions++;
+    }
+  }
+
+  private void remove(Key key) {
+    entries.remove(key);
+    Set<Key> keys = keysByDid.get(key.did);
+    if (keys != null) {
+      keys.remove(key);
+      if (keys.isEmpty()) {
+        keysByDid.remove(key.did);
+      }
+    }
+  }
+
+  private static int stripe(String did) {
+    return (did.hashCode() & 0x7fffffff) % STRIPES;
+  }
+
+  private record Key(String did, ResolutionOptions options) {}
+
+  private record Entry(DidResolutionResult result, Instant expiresAt) {}
+
+  /** Configuration; every bound is explicit. */
+  public static final class Builder {
+    private final DidResolver delegate;
+    private int maxEntries = 10_000;
+    private Duration latestTtl = Duration.ofSeconds(60);
+    private Duration notFoundTtl = Duration.ofSeconds(10);
+    private Duration settleTime = Duration.ofMinutes(15);
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(DidResolver delegate) {
+      this.delegate = Objects.requireNonNull(delegate, "delegate");
+    }
+
+    /** Maximum number of cached answers (all kinds together); least recently used go first. */
+    public Builder maxEntries(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("maxEntries must be positive");
+      }
+      maxEntries = n;
+      return this;
+    }
+
+    /** The staleness bound for latest answers; {@link Duration#ZERO} disables caching of them. */
+    public Builder latestTtl(Duration ttl) {
+      latestTtl = nonNegative(ttl, "latestTtl");
+      return this;
+    }
+
+    /** How long a {@code notFound} answer is kept (capped at {@code latestTtl}). */
+    public Builder notFoundTtl(Duration ttl) {
+      notFoundTtl = nonNegative(ttl, "notFoundTtl");
+      return this;
+    }
+
+    /** How far in the past a {@code versionTime} must be before its answer counts as immutable. */
+    public Builder settleTime(Duration d) {
+      settleTime = nonNegative(d, "settleTime");
+      return this;
+    }
+
+    /** The clock (tests). */
+    public Builder clock(Clock c) {
+      clock = Objects.requireNonNull(c, "clock");
+      return this;
+    }
+
+    public CachingDidResolver build() {
+      return new CachingDidResolver(this);
+    }
+
+    private static Duration nonNegative(Duration d, String name) {
+      if (d.isNegative()) {
+        throw new IllegalArgumentException(name + " must not be negative");
+      }
+      return d;
+    }
+  }
+}
