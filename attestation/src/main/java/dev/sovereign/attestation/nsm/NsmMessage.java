@@ -20,4 +20,9 @@ public final class NsmMessage extends Structure {
   public NsmMessage() {
     super(ALIGN_DEFAULT);
   }
+
+  /** The native offset of a field, for layout tests. */
+  int offsetOf(String field) {
+    return fieldOffset(field);
+  }
 }

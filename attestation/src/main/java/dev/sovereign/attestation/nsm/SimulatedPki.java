@@ -104,7 +104,8 @@ final class SimulatedPki {
 
   /**
    * Loads the PKI from {@code stateDir/nsm}, creating whatever is missing and re-issuing whatever is
-   * near expiry. {@code instanceId} {@code null} means the one stored there (generated on first use).
+   * near expiry. {@code region} and {@code instanceId} {@code null} mean the ones stored there
+   * (generated on first use); changing either starts a new identity below the root.
    */
   @SuppressWarnings("try")
   static SimulatedPki open(Path stateDir, String region, String instanceId, Clock clock) throws IOException {
@@ -124,9 +125,10 @@ final class SimulatedPki {
       boolean changed = false;
       String storedRegion = id.getProperty("region");
       String storedInstance = id.getProperty("instance-id");
+      String wantedRegion = region != null ? region : storedRegion != null ? storedRegion : SimulationConfig.DEFAULT_REGION;
       if (storedInstance == null || (instanceId != null && !instanceId.equals(storedInstance))
-          || !region.equals(storedRegion)) {
-        id.setProperty("region", region);
+          || !wantedRegion.equals(storedRegion)) {
+        id.setProperty("region", wantedRegion);
         id.setProperty("instance-id", instanceId != null ? instanceId : randomInstanceId(rnd));
         id.setProperty("enclave-id", hex(rnd, 8));
         changed = true;
@@ -151,7 +153,7 @@ final class SimulatedPki {
 
   /** The simulation root certificate stored in {@code stateDir}, creating the PKI if needed. */
   static X509Certificate root(Path stateDir) throws IOException {
-    return open(stateDir, SimulationConfig.DEFAULT_REGION, null, Clock.systemUTC()).root();
+    return open(stateDir, null, null, Clock.systemUTC()).root();
   }
 
   X509Certificate root() {
