@@ -1,0 +1,96 @@
+package dev.sovereign.did.ethr;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sovereign.testing.Ganache;
+import dev.sovereign.testing.NodeTools;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.web3j.crypto.Credentials;
+import org.web3j.crypto.ECKeyPair;
+import org.web3j.crypto.Hash;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.http.HttpService;
+
+/** The test chain: one ganache and one freshly deployed registry per JVM, and funded test keys. */
+final class TestChain {
+  private static TestChain instance;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  final Ganache ganache;
+  final String registry;
+  final long chainId;
+  final Web3j web3j;
+  private int nextKey;
+
+  private TestChain() {
+    ganache = Ganache.shared();
+    registry = ganache.registry();
+    chainId = ganache.chainId();
+    web3j = Web3j.build(new HttpService(ganache.url()));
+  }
+
+  static synchronized TestChain get() {
+    if (instance == null) {
+      instance = new TestChain();
+    }
+    return instance;
+  }
+
+  /** The network name DIDs on this chain use: the hex chain id. */
+  String network() {
+    return "0x" + Long.toHexString(chainId);
+  }
+
+  /**
+   * A fresh funded key, derived from a label and a per-JVM counter (so reruns against a reused
+   * ganache get new identities) and from the registry address (unique per JVM).
+   */
+  synchronized Credentials newKey(String label) {
+    byte[] seed = Hash.sha3((label + "/" + registry + "/" + (nextKey++)).getBytes(StandardCharsets.UTF_8));
+    Credentials c = Credentials.create(ECKeyPair.create(new BigInteger(1, seed)));
+    ganache.fund(c.getAddress(), BigInteger.TEN.pow(19));
+    return c;
+  }
+
+  EthrDidController controller(Credentials sender) {
+    return EthrDidController.create(web3j, registry, sender);
+  }
+
+  EthrNetwork networkConfig() {
+    return new EthrNetwork(chainId, null, ganache.url(), registry);
+  }
+
+  /** Waits until the wall clock is past {@code epochSecond} (expiry is judged against the wall clock). */
+  static void awaitWallClockPast(long epochSecond) throws InterruptedException {
+    while (System.currentTimeMillis() / 1000 <= epochSecond) {
+      Thread.sleep(100);
+    }
+  }
+
+  /**
+   * A validity that lasts {@code d} past the wall clock: the chain clock of a ganache started here
+   * runs years behind it, and the resolver judges expiry of the latest version by the wall clock.
+   */
+  Duration validFor(Duration d) {
+    long behind = System.currentTimeMillis() / 1000 - ganache.latestBlockTimestamp();
+    return d.plusSeconds(Math.max(0, behind));
+  }
+
+  /** The timestamp (seconds) of a block. */
+  long blockTimestamp(long block) {
+    JsonNode b = ganache.call("eth_getBlockByNumber", "0x" + Long.toHexString(block), false);
+    return Long.decode(b.get("timestamp").asText());
+  }
+
+  /** ethr-did-resolver's answers for the DID URLs, keyed by DID URL. */
+  JsonNode oracle(List<String> didUrls) throws Exception {
+    List<String> args = new ArrayList<>(List.of(ganache.url(), registry, Long.toString(chainId)));
+    args.addAll(didUrls);
+    NodeTools.Result r = NodeTools.node("ethr-resolve.mjs", args, null, Duration.ofMinutes(2)).requireSuccess();
+    return JSON.readTree(r.stdout());
+  }
+}
