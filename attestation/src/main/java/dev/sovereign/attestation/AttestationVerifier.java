@@ -23,9 +23,10 @@ import java.util.TreeSet;
  *
  * <ol>
  *   <li>parse strictly ({@link AttestationDocuments#parse}) — {@code MALFORMED};
- *   <li>the certificate chain ({@code cabundle} root first, then {@code certificate}) — {@code
- *       UNTRUSTED_ROOT}, {@code CHAIN_INVALID}, {@code EXPIRED}, see {@link CertificateChain};
+ *   <li>the certificate chain ({@code cabundle} root first, then {@code certificate}): root pin,
+ *       signatures, constraints — {@code UNTRUSTED_ROOT}, {@code CHAIN_INVALID}, see {@link CertificateChain};
  *   <li>the ES384 COSE_Sign1 signature with the leaf key — {@code SIGNATURE_INVALID};
+ *   <li>every certificate valid at the verification instant — {@code EXPIRED};
  *   <li>document time against the verification instant — {@code TIMESTAMP_IN_FUTURE}, {@code TOO_OLD};
  *   <li>debug mode (PCR0, PCR1 or PCR2 all zeros) unless allowed — {@code DEBUG_MODE};
  *   <li>required PCRs and allow-lists — {@code PCR_MISSING}, {@code PCR_MISMATCH};
@@ -77,11 +78,13 @@ public final class AttestationVerifier {
     AttestationDocument doc = parsed.document();
     Instant instant = policy.verificationInstant(doc.timestampMillis());
 
-    CertificateChain.Cert leaf = chain.verify(doc, instant);
+    CertificateChain.Cert[] certs = chain.verifySignatures(doc);
+    CertificateChain.Cert leaf = certs[certs.length - 1];
     if (!Es384.verifyP1363(leaf.key, parsed.toBeSigned(), parsed.signatureView())) {
       throw new AttestationRejectedException(SIGNATURE_INVALID,
           "the COSE_Sign1 signature does not verify with the leaf certificate's key");
     }
+    CertificateChain.checkValidity(certs, instant);
 
     Instant created = Instant.ofEpochMilli(doc.timestampMillis());
     if (created.isAfter(instant.plus(policy.clockSkew()))) {

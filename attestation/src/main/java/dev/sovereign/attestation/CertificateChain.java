@@ -46,7 +46,8 @@ import org.bouncycastle.crypto.util.PublicKeyFactory;
  *       that allows the intermediates below them (intermediates must state one);
  *   <li>the leaf: not a CA, keyUsage digitalSignature;
  *   <li>no critical extension other than basicConstraints and keyUsage;
- *   <li>every certificate valid at the verification instant, else {@code EXPIRED}.
+ *   <li>every certificate valid at the verification instant, else {@code EXPIRED} (checked by
+ *       {@link #checkValidity} after all signatures, so a forgery is never reported as expired).
  * </ul>
  *
  * <p>Intermediates whose signature and static rules passed are cached, keyed by the full DER of
@@ -127,9 +128,10 @@ final class CertificateChain {
   }
 
   /**
-   * Verifies the chain of {@code doc} at {@code instant} and returns the leaf.
+   * Checks the root pin, every signature and the static rules of the chain of {@code doc}, and
+   * returns the chain root first (the leaf last). Validity in time is {@link #checkValidity}.
    */
-  Cert verify(AttestationDocument doc, Instant instant) throws AttestationRejectedException {
+  Cert[] verifySignatures(AttestationDocument doc) throws AttestationRejectedException {
     List<byte[]> bundle = doc.cabundleView();
     int n = bundle.size();
     if (n + 1 > MAX_CHAIN) {
@@ -170,6 +172,12 @@ final class CertificateChain {
             "cabundle[" + i + "] allows " + pathLen + " intermediates below it, the chain has " + below);
       }
     }
+    return chain;
+  }
+
+  /** Every certificate of {@code chain} (root first) must be valid at {@code instant}. */
+  static void checkValidity(Cert[] chain, Instant instant) throws AttestationRejectedException {
+    int n = chain.length - 1;
     for (int i = 0; i <= n; i++) {
       Cert c = chain[i];
       String role = i == n ? "certificate" : "cabundle[" + i + "]";
@@ -180,7 +188,6 @@ final class CertificateChain {
         throw new AttestationRejectedException(EXPIRED, role + " expired before " + instant);
       }
     }
-    return leaf;
   }
 
   int cachedEntries() {
