@@ -1,0 +1,100 @@
+package dev.sovereign.enclave;
+
+import dev.sovereign.enclave.protocol.Frames;
+import dev.sovereign.enclave.server.ListenAddress;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * {@code java -jar sovereign-enclave.jar --listen unix:PATH|vsock:CID:PORT --policy FILE [--state DIR]
+ * [--measure JAR] [--max-frame BYTES] [--threads N]}. Exit 2 on a usage or boot error, with the reason
+ * on stderr.
+ */
+public final class EnclaveMain {
+  private EnclaveMain() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Parses the arguments, boots and serves; returns the exit code. */
+  public static int run(String[] args) {
+    EnclaveOptions options;
+    try {
+      options = parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("enclave: " + e.getMessage());
+      System.err.println(USAGE);
+      return 2;
+    }
+    if (options == null) {
+      System.err.println(USAGE);
+      return 0;
+    }
+    return run(options);
+  }
+
+  /** Boots with {@code options} and serves until the process ends. */
+  public static int run(EnclaveOptions options) {
+    try (Enclave enclave = Enclave.boot(options)) {
+      System.err.println(enclave.banner());
+      System.err.flush();
+      enclave.serve();
+      return 0;
+    } catch (Enclave.BootException e) {
+      System.err.println("enclave: refusing to start: " + e.getMessage());
+      return 2;
+    } catch (IOException e) {
+      System.err.println("enclave: " + e.getMessage());
+      return 2;
+    }
+  }
+
+  static final String USAGE = "usage: sovereign-enclave --listen unix:PATH|vsock:CID:PORT --policy FILE"
+      + " [--state DIR] [--measure JAR] [--max-frame BYTES] [--threads N]";
+
+  static EnclaveOptions parse(String[] args) {
+    ListenAddress listen = null;
+    Path policy = null;
+    Path state = EnclaveOptions.defaultStateDir();
+    Optional<Path> measure = Optional.empty();
+    int maxFrame = Frames.DEFAULT_MAX_FRAME;
+    int threads = Runtime.getRuntime().availableProcessors();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--help") || a.equals("-h")) {
+        return null;
+      }
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException(a + " needs a value");
+      }
+      String v = args[++i];
+      switch (a) {
+        case "--listen" -> listen = ListenAddress.parse(v);
+        case "--policy" -> policy = Path.of(v);
+        case "--state" -> state = Path.of(v);
+        case "--measure" -> measure = Optional.of(Path.of(v));
+        case "--max-frame" -> maxFrame = positive(a, v, 64, Integer.MAX_VALUE);
+        case "--threads" -> threads = positive(a, v, 1, 1024);
+        default -> throw new IllegalArgumentException("unknown option " + a);
+      }
+    }
+    if (listen == null || policy == null) {
+      throw new IllegalArgumentException("--listen and --policy are required");
+    }
+    return new EnclaveOptions(listen, policy, state, measure, maxFrame, threads);
+  }
+
+  private static int positive(String name, String v, int min, int max) {
+    try {
+      int n = Integer.parseInt(v);
+      if (n < min || n > max) {
+        throw new IllegalArgumentException(name + " must be between " + min + " and " + max);
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " must be a number");
+    }
+  }
+}

@@ -1,0 +1,32 @@
+package dev.sovereign.enclave;
+
+import dev.sovereign.enclave.protocol.Frames;
+import dev.sovereign.enclave.server.ListenAddress;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * How to start the enclave.
+ *
+ * @param listen where to accept the host
+ * @param policy the sovereignty policy YAML
+ * @param stateDir the simulated NSM's state (its PKI); ignored when {@code /dev/nsm} exists
+ * @param measuredArtifact the jar the simulated NSM measures into PCR0/PCR2; empty = the running jar
+ * @param maxFrame the largest frame accepted, in bytes
+ * @param threads verification threads (all cores by default)
+ */
+public record EnclaveOptions(ListenAddress listen, Path policy, Path stateDir, Optional<Path> measuredArtifact,
+    int maxFrame, int threads) {
+
+  /** Defaults for everything but the address and the policy. */
+  public static EnclaveOptions of(ListenAddress listen, Path policy) {
+    return new EnclaveOptions(listen, policy, defaultStateDir(), Optional.empty(), Frames.DEFAULT_MAX_FRAME,
+        Runtime.getRuntime().availableProcessors());
+  }
+
+  /** {@code $SOVEREIGN_STATE}, else {@code ~/.sovereign/state}. */
+  public static Path defaultStateDir() {
+    String env = System.getenv("SOVEREIGN_STATE");
+    return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".sovereign", "state");
+  }
+}

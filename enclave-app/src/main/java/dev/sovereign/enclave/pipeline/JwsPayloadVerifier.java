@@ -1,0 +1,203 @@
+package dev.sovereign.enclave.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sovereign.enclave.policy.SovereigntyPolicy;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.interfaces.ECPublicKey;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Verifies the inner JWS: {@code typ} {@code sovereign-payload+jwt}, {@code kid} a DID URL of the
+ * {@code iss} DID, the key found through {@link ProducerKeys}, and {@code alg} fixed by that key's
+ * type (Ed25519: {@code EdDSA}, P-256: {@code ES256}), never by the token.
+ */
+final class JwsPayloadVerifier {
+  static final String TYP = "sovereign-payload+jwt";
+  private static final int MAX_TEXT = 256;
+  private static final int MAX_SCALE = 20;
+
+  private final ProducerKeys keys;
+
+  JwsPayloadVerifier(ProducerKeys keys) {
+    this.keys = keys;
+  }
+
+  PayloadClaims verify(String compact, SovereigntyPolicy policy) throws PayloadRejectedException {
+    String[] parts = compact.split("\\.", -1);
+    if (parts.length != 3) {
+      throw new PayloadRejectedException(RejectionReason.MALFORMED_JWS, "not 3 compact parts");
+    }
+    JsonNode h = StrictJson.base64urlObject(parts[0]).orElseThrow(() ->
+        new PayloadRejectedException(RejectionReason.MALFORMED_JWS, "header is not a JSON object"));
+    if (!TYP.equals(StrictJson.text(h, "typ").orElse(""))) {
+      throw new PayloadRejectedException(RejectionReason.JWS_TYPE_INVALID, "typ");
+    }
+    if (h.has("crit") || h.has("b64") || h.has("jwk") || h.has("jku") || h.has("x5u") || h.has("x5c")) {
+      throw new PayloadRejectedException(RejectionReason.JWS_ALGORITHM_NOT_ALLOWED, "header names its own key or crit");
+    }
+    String alg = StrictJson.text(h, "alg").orElse("");
+    String kid = StrictJson.text(h, "kid").orElseThrow(() ->
+        new PayloadRejectedException(RejectionReason.MALFORMED_JWS, "kid missing"));
+    JsonNode c = StrictJson.base64urlObject(parts[1]).orElseThrow(() ->
+        new PayloadRejectedException(RejectionReason.MALFORMED_JWS, "claims are not a JSON object"));
+    String iss = text(c, "iss");
+    int hash = kid.indexOf('#');
+    if (hash < 0 || !kid.substring(0, hash).equals(iss)) {
+      throw new PayloadRejectedException(RejectionReason.KID_NOT_PRODUCER, "kid is not a DID URL of iss");
+    }
+    String method = iss.startsWith("did:") ? iss.split(":", 3)[1] : "";
+    if (!policy.didMethods().contains(method)) {
+      throw new PayloadRejectedException(RejectionReason.PRODUCER_DID_METHOD_NOT_ALLOWED, method);
+    }
+    PublicKey key = keys.authorizedKey(iss, kid);
+    byte[] input = (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII);
+    byte[] sig;
+    try {
+      sig = Base64.getUrlDecoder().decode(parts[2]);
+    } catch (IllegalArgumentException e) {
+      throw new PayloadRejectedException(RejectionReason.MALFORMED_JWS, "signature is not base64url");
+    }
+    verifySignature(key, alg, input, sig);
+    return claims(c, iss, policy);
+  }
+
+  private static void verifySignature(PublicKey key, String alg, byte[] input, byte[] sig)
+      throws PayloadRejectedException {
+    try {
+      Signature s;
+      PublicKey k;
+      if (key instanceof ECPublicKey ec && P256.isCurve(ec.getParams())) {
+        expect(alg, "ES256");
+        if (sig.length != 64) {
+          throw new PayloadRejectedException(RejectionReason.SIGNATURE_INVALID, "ES256 signature is not 64 bytes");
+        }
+        s = Signature.getInstance("SHA256withECDSAinP1363Format");
+        k = key;
+      } else if ("Ed25519".equals(key.getAlgorithm()) || "EdDSA".equals(key.getAlgorithm())) {
+        expect(alg, "EdDSA");
+        s = Signature.getInstance("Ed25519");
+        k = KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(key.getEncoded()));
+      } else {
+        throw new PayloadRejectedException(RejectionReason.JWS_ALGORITHM_NOT_ALLOWED,
+            "key type " + key.getAlgorithm() + " is not accepted for payloads");
+      }
+      s.initVerify(k);
+      s.update(input);
+      if (!s.verify(sig)) {
+        throw new PayloadRejectedException(RejectionReason.SIGNATURE_INVALID, "signature does not verify");
+      }
+    } catch (GeneralSecurityException e) {
+      throw new PayloadRejectedException(RejectionReason.SIGNATURE_INVALID, "signature does not verify", e);
+    }
+  }
+
+  private static void expect(String alg, String expected) throws PayloadRejectedException {
+    if (!expected.equals(alg)) {
+      throw new PayloadRejectedException(RejectionReason.JWS_ALGORITHM_NOT_ALLOWED,
+          "alg " + alg + " for a key that takes " + expected);
+    }
+  }
+
+  private static PayloadClaims claims(JsonNode c, String iss, SovereigntyPolicy policy)
+      throws PayloadRejectedException {
+    String jti = text(c, "jti");
+    JsonNode iat = c.get("iat");
+    if (iat == null || !iat.canConvertToExactIntegral() || !iat.canConvertToLong()) {
+      throw invalid("iat");
+    }
+    String round = text(c, "round");
+    String dataset = text(c, "dataset");
+    String region = text(c, "region");
+    JsonNode recs = c.get("records");
+    if (recs == null || !recs.isArray() || recs.isEmpty()) {
+      throw invalid("records");
+    }
+    if (recs.size() > policy.limits().maxRecordsPerPayload()) {
+      throw new PayloadRejectedException(RejectionReason.TOO_MANY_RECORDS, recs.size() + " records");
+    }
+    List<ProducerRecord> records = new ArrayList<>(recs.size());
+    for (JsonNode r : recs) {
+      records.add(record(r));
+    }
+    List<String> creds = new ArrayList<>();
+    boolean presentation;
+    if (c.has("vp") && c.has("credentials")) {
+      throw invalid("both vp and credentials");
+    } else if (c.has("vp")) {
+      presentation = true;
+      creds.add(text(c, "vp", Integer.MAX_VALUE));
+    } else {
+      presentation = false;
+      JsonNode cs = c.get("credentials");
+      if (cs == null || !cs.isArray() || cs.isEmpty()) {
+        throw new PayloadRejectedException(RejectionReason.CREDENTIAL_MISSING, "no vp and no credentials");
+      }
+      if (cs.size() > policy.limits().maxCredentialsPerPayload()) {
+        throw new PayloadRejectedException(RejectionReason.TOO_MANY_CREDENTIALS, cs.size() + " credentials");
+      }
+      for (JsonNode e : cs) {
+        if (!e.isTextual()) {
+          throw invalid("credentials[]");
+        }
+        creds.add(e.textValue());
+      }
+    }
+    return new PayloadClaims(iss, jti, iat.longValue(), round, dataset, region, List.copyOf(records),
+        List.copyOf(creds), presentation);
+  }
+
+  private static ProducerRecord record(JsonNode r) throws PayloadRejectedException {
+    if (!r.isObject() || r.size() != 3) {
+      throw invalid("record must be {group, metric, value}");
+    }
+    JsonNode g = r.get("group");
+    if (g == null || !g.isObject()) {
+      throw invalid("record.group");
+    }
+    TreeMap<String, String> group = new TreeMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = g.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (!e.getValue().isTextual() || e.getKey().length() > 64 || e.getValue().textValue().length() > MAX_TEXT) {
+        throw invalid("record.group values must be short strings");
+      }
+      group.put(e.getKey(), e.getValue().textValue());
+    }
+    String metric = text(r, "metric");
+    JsonNode v = r.get("value");
+    if (v == null || !v.isNumber()) {
+      throw invalid("record.value");
+    }
+    BigDecimal value = v.decimalValue();
+    if (Math.abs(value.scale()) > MAX_SCALE || value.precision() > 34) {
+      throw invalid("record.value precision");
+    }
+    return new ProducerRecord(group, metric, value);
+  }
+
+  private static String text(JsonNode o, String name) throws PayloadRejectedException {
+    return text(o, name, MAX_TEXT);
+  }
+
+  private static String text(JsonNode o, String name, int max) throws PayloadRejectedException {
+    JsonNode n = o.get(name);
+    if (n == null || !n.isTextual() || n.textValue().isEmpty() || n.textValue().length() > max) {
+      throw invalid(name);
+    }
+    return n.textValue();
+  }
+
+  private static PayloadRejectedException invalid(String what) {
+    return new PayloadRejectedException(RejectionReason.CLAIMS_INVALID, what);
+  }
+}

@@ -1,0 +1,15 @@
+package dev.sovereign.enclave.pipeline;
+
+import java.security.PublicKey;
+
+/** Finds a producer's signing key: the verification method {@code kid} of DID {@code producerDid}. */
+public interface ProducerKeys {
+  /**
+   * The public key of {@code kid}, which must be a verification method of {@code producerDid}
+   * referenced from {@code assertionMethod} or {@code authentication}.
+   *
+   * @throws PayloadRejectedException {@link RejectionReason#PRODUCER_DID_UNRESOLVABLE},
+   *     {@link RejectionReason#KEY_NOT_FOUND} or {@link RejectionReason#KEY_NOT_AUTHORIZED}
+   */
+  PublicKey authorizedKey(String producerDid, String kid) throws PayloadRejectedException;
+}

@@ -1,0 +1,63 @@
+package dev.sovereign.enclave.pipeline;
+
+/**
+ * Why a payload was rejected. The wire name ({@link #code()}) is stable: hosts count it, results
+ * publish it. Never rename a constant; add new ones at the end of their stage.
+ */
+public enum RejectionReason {
+  // limits, before any cryptography
+  PAYLOAD_TOO_LARGE,
+  MALFORMED_JWE,
+  JWE_ALGORITHM_NOT_ALLOWED,
+  JWE_KID_MISMATCH,
+  JWE_ZONE_MISSING,
+  // JWE decryption
+  INVALID_EPHEMERAL_KEY,
+  DECRYPTION_FAILED,
+  // inner JWS
+  MALFORMED_JWS,
+  JWS_ALGORITHM_NOT_ALLOWED,
+  JWS_TYPE_INVALID,
+  CLAIMS_INVALID,
+  TOO_MANY_RECORDS,
+  TOO_MANY_CREDENTIALS,
+  PAYLOAD_NOT_CURRENT,
+  ZONE_MISMATCH,
+  // producer DID and signature
+  PRODUCER_DID_METHOD_NOT_ALLOWED,
+  PRODUCER_DID_UNRESOLVABLE,
+  KID_NOT_PRODUCER,
+  KEY_NOT_FOUND,
+  KEY_NOT_AUTHORIZED,
+  SIGNATURE_INVALID,
+  // credentials
+  CREDENTIAL_MISSING,
+  CREDENTIAL_INVALID,
+  CREDENTIAL_SIGNATURE_INVALID,
+  CREDENTIAL_EXPIRED,
+  CREDENTIAL_NOT_YET_VALID,
+  CREDENTIAL_REVOKED,
+  CREDENTIAL_SUSPENDED,
+  CREDENTIAL_STATUS_UNVERIFIED,
+  CREDENTIAL_ISSUER_UNTRUSTED,
+  CREDENTIAL_SUBJECT_MISMATCH,
+  CREDENTIAL_WRONG_REGION,
+  CREDENTIAL_DATASET_NOT_GRANTED,
+  CREDENTIAL_VERIFIER_UNAVAILABLE,
+  // policy
+  ZONE_NOT_PROCESSABLE_HERE,
+  ZONE_NOT_ALLOWED_FOR_DATASET,
+  ROUND_MISMATCH,
+  DATASET_NOT_ALLOWED,
+  METRIC_NOT_ALLOWED,
+  GROUP_KEYS_INVALID,
+  COUNTRY_OUTSIDE_ZONE,
+  VALUE_OUT_OF_BOUNDS,
+  // replay
+  REPLAY;
+
+  /** The wire code, e.g. {@code jwe-kid-mismatch}. */
+  public String code() {
+    return name().toLowerCase().replace('_', '-');
+  }
+}

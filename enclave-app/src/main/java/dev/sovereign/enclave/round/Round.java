@@ -1,0 +1,122 @@
+package dev.sovereign.enclave.round;
+
+import dev.sovereign.enclave.pipeline.AcceptedPayload;
+import dev.sovereign.enclave.pipeline.RejectionReason;
+import dev.sovereign.enclave.policy.SovereigntyPolicy;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/** One open round: replay set, aggregate, accepted leaves and rejection counters. Thread-safe. */
+public final class Round {
+  private final String id;
+  private final SovereigntyPolicy.Dataset dataset;
+  private final Instant opened;
+  private final Set<String> jtis = ConcurrentHashMap.newKeySet();
+  private final List<byte[]> leaves = new ArrayList<>();
+  private final Aggregator aggregator;
+  private final AtomicLong accepted = new AtomicLong();
+  private final Map<RejectionReason, LongAdder> rejected = new ConcurrentHashMap<>();
+  private final ReadWriteLock lock = new ReentrantReadWriteLock();
+  private boolean closed;
+
+  public Round(String id, SovereigntyPolicy.Dataset dataset, Instant opened) {
+    this.id = id;
+    this.dataset = dataset;
+    this.opened = opened;
+    this.aggregator = new Aggregator(dataset);
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public SovereigntyPolicy.Dataset dataset() {
+    return dataset;
+  }
+
+  public Instant opened() {
+    return opened;
+  }
+
+  /**
+   * The replay check and aggregation, atomically per {@code jti}: the first payload with a jti wins,
+   * every later one is rejected as {@link RejectionReason#REPLAY}.
+   *
+   * @return empty if accepted, else the rejection reason
+   * @throws IllegalStateException if the round was closed meanwhile
+   */
+  public java.util.Optional<RejectionReason> accept(AcceptedPayload p) {
+    lock.readLock().lock();
+    try {
+      ensureOpen();
+      if (!jtis.add(p.jti())) {
+        reject(RejectionReason.REPLAY);
+        return java.util.Optional.of(RejectionReason.REPLAY);
+      }
+      aggregator.add(p.records());
+      synchronized (leaves) {
+        leaves.add(p.leaf());
+      }
+      accepted.incrementAndGet();
+      return java.util.Optional.empty();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Counts a rejection. */
+  public void reject(RejectionReason reason) {
+    rejected.computeIfAbsent(reason, r -> new LongAdder()).increment();
+  }
+
+  /** Freezes the round; later {@link #accept} calls fail. */
+  public Snapshot close() {
+    lock.writeLock().lock();
+    try {
+      ensureOpen();
+      closed = true;
+      SortedMap<String, Long> byReason = new TreeMap<>();
+      rejected.forEach((r, n) -> byReason.put(r.code(), n.sum()));
+      List<byte[]> l;
+      synchronized (leaves) {
+        l = List.copyOf(leaves);
+      }
+      return new Snapshot(id, dataset, accepted.get(), byReason, l, aggregator);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  public boolean isClosed() {
+    lock.readLock().lock();
+    try {
+      return closed;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("round " + id + " is closed");
+    }
+  }
+
+  /** A closed round's state, the input of the result credential. */
+  public record Snapshot(String round, SovereigntyPolicy.Dataset dataset, long accepted,
+      SortedMap<String, Long> rejectedByReason, List<byte[]> leaves, Aggregator aggregator) {
+    public long rejected() {
+      return rejectedByReason.values().stream().mapToLong(Long::longValue).sum();
+    }
+  }
+}

@@ -1,0 +1,227 @@
+package dev.sovereign.enclave.server;
+
+import dev.sovereign.attestation.nsm.Nsm;
+import dev.sovereign.attestation.nsm.NsmException;
+import dev.sovereign.enclave.identity.EnclaveIdentity;
+import dev.sovereign.enclave.pipeline.AcceptedPayload;
+import dev.sovereign.enclave.pipeline.PayloadPipeline;
+import dev.sovereign.enclave.pipeline.PayloadRejectedException;
+import dev.sovereign.enclave.pipeline.RejectionReason;
+import dev.sovereign.enclave.policy.SovereigntyPolicy;
+import dev.sovereign.enclave.protocol.ErrorCode;
+import dev.sovereign.enclave.protocol.Message;
+import dev.sovereign.enclave.round.ResultIssuer;
+import dev.sovereign.enclave.round.Round;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.regex.Pattern;
+
+/**
+ * Answers protocol requests. Every answer is built from enclave-side values only; a payload's
+ * contents never reach a response (verdicts carry a reason code and the Merkle leaf).
+ */
+public final class EnclaveService {
+  /** Most payloads in one {@link Message.SubmitPayloads}. */
+  public static final int MAX_PAYLOADS_PER_REQUEST = 4096;
+  /** Longest nonce accepted for {@link Message.Attest}, in bytes. */
+  public static final int MAX_NONCE_BYTES = 512;
+  private static final Pattern ROUND_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
+
+  private final SovereigntyPolicy policy;
+  private final EnclaveIdentity identity;
+  private final Nsm nsm;
+  private final PayloadPipeline pipeline;
+  private final ResultIssuer issuer;
+  private final ExecutorService verifiers;
+  private final EvidenceStore evidence;
+  private final Clock clock;
+  private final Map<String, Round> rounds = new ConcurrentHashMap<>();
+
+  public EnclaveService(SovereigntyPolicy policy, EnclaveIdentity identity, Nsm nsm, PayloadPipeline pipeline,
+      ResultIssuer issuer, ExecutorService verifiers, EvidenceStore evidence, Clock clock) {
+    this.policy = policy;
+    this.identity = identity;
+    this.nsm = nsm;
+    this.pipeline = pipeline;
+    this.issuer = issuer;
+    this.verifiers = verifiers;
+    this.evidence = evidence;
+    this.clock = clock;
+  }
+
+  /** Handles one request; never throws for bad input (that is an {@link Message.Error}). */
+  public Message.Response handle(Message.Request request) {
+    try {
+      if (request instanceof Message.Health) {
+        return new Message.HealthStatus("serving", identity.did(), policy.sha256Hex(),
+            (int) rounds.values().stream().filter(r -> !r.isClosed()).count());
+      } else if (request instanceof Message.Attest a) {
+        return attest(a);
+      } else if (request instanceof Message.OpenRound o) {
+        return open(o);
+      } else if (request instanceof Message.SubmitPayloads s) {
+        return submit(s);
+      } else if (request instanceof Message.SupplyEvidence e) {
+        return supply(e);
+      } else if (request instanceof Message.CloseRound c) {
+        return close(c);
+      } else if (request instanceof Message.Seal || request instanceof Message.Restore) {
+        return Message.Error.of(ErrorCode.UNAVAILABLE, "this enclave was started without a key broker");
+      }
+      return Message.Error.of(ErrorCode.UNKNOWN_MESSAGE_TYPE, request.getClass().getSimpleName());
+    } catch (Rejected e) {
+      return e.error;
+    }
+  }
+
+  private Message.Response attest(Message.Attest a) throws Rejected {
+    byte[] nonce;
+    try {
+      nonce = HexFormat.of().parseHex(required(a.nonce(), "nonce"));
+    } catch (IllegalArgumentException e) {
+      throw new Rejected(ErrorCode.MALFORMED_MESSAGE, "nonce is not hex");
+    }
+    if (nonce.length == 0 || nonce.length > MAX_NONCE_BYTES) {
+      throw new Rejected(ErrorCode.MALFORMED_MESSAGE, "nonce must be 1.." + MAX_NONCE_BYTES + " bytes");
+    }
+    try {
+      byte[] doc = nsm.attestation(identity.userData(policy.sha256Hex()), nonce, identity.encryptionKeySpki());
+      return new Message.Attestation(java.util.Base64.getEncoder().encodeToString(doc), identity.did(),
+          identity.encryptionJwk(), identity.encryptionKid());
+    } catch (NsmException e) {
+      throw new Rejected(ErrorCode.INTERNAL, "the NSM refused: " + e.code());
+    }
+  }
+
+  private Message.Response open(Message.OpenRound o) throws Rejected {
+    String id = required(o.round(), "round");
+    if (!ROUND_ID.matcher(id).matches()) {
+      throw new Rejected(ErrorCode.MALFORMED_MESSAGE, "round id must match " + ROUND_ID.pattern());
+    }
+    if (!policy.sha256Hex().equals(required(o.policySha256(), "policySha256"))) {
+      throw new Rejected(ErrorCode.POLICY_MISMATCH, "this enclave runs policy " + policy.sha256Hex());
+    }
+    SovereigntyPolicy.Dataset ds = policy.dataset(required(o.dataset(), "dataset")).orElseThrow(() ->
+        new Rejected(ErrorCode.DATASET_NOT_IN_POLICY, "the policy declares datasets " + policy.datasets().keySet()));
+    Round r = new Round(id, ds, clock.instant());
+    if (rounds.putIfAbsent(id, r) != null) {
+      throw new Rejected(ErrorCode.ROUND_EXISTS, "round " + id + " was already opened");
+    }
+    return new Message.RoundOpened(id, ds.name(), policy.sha256Hex());
+  }
+
+  private Round openRound(String id) throws Rejected {
+    Round r = rounds.get(required(id, "round"));
+    if (r == null || r.isClosed()) {
+      throw new Rejected(ErrorCode.UNKNOWN_ROUND, r == null ? "no such round" : "round is closed");
+    }
+    if (clock.instant().isAfter(r.opened().plus(policy.retention().roundTtl()))) {
+      throw new Rejected(ErrorCode.UNKNOWN_ROUND, "round is past its time to live");
+    }
+    return r;
+  }
+
+  private Message.Response submit(Message.SubmitPayloads s) throws Rejected {
+    Round r = openRound(s.round());
+    List<String> payloads = s.payloads();
+    if (payloads == null || payloads.isEmpty() || payloads.size() > MAX_PAYLOADS_PER_REQUEST) {
+      throw new Rejected(ErrorCode.MALFORMED_MESSAGE, "payloads must hold 1.." + MAX_PAYLOADS_PER_REQUEST + " entries");
+    }
+    List<Future<Message.Verdict>> futures = new ArrayList<>(payloads.size());
+    for (String p : payloads) {
+      futures.add(verifiers.submit(() -> verdict(r, p)));
+    }
+    List<Message.Verdict> verdicts = new ArrayList<>(payloads.size());
+    for (Future<Message.Verdict> f : futures) {
+      try {
+        verdicts.add(f.get());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new Rejected(ErrorCode.INTERNAL, "interrupted");
+      } catch (ExecutionException e) {
+        throw new Rejected(e.getCause() instanceof IllegalStateException ? ErrorCode.UNKNOWN_ROUND : ErrorCode.INTERNAL,
+            e.getCause() instanceof IllegalStateException ? "round closed while verifying" : "verification failed");
+      }
+    }
+    return new Message.PayloadVerdicts(r.id(), verdicts);
+  }
+
+  private Message.Verdict verdict(Round r, String payload) {
+    if (payload == null) {
+      r.reject(RejectionReason.MALFORMED_JWE);
+      return rejected(RejectionReason.MALFORMED_JWE);
+    }
+    try {
+      AcceptedPayload a = pipeline.verify(r.id(), r.dataset().name(), payload);
+      Optional<RejectionReason> replay = r.accept(a);
+      if (replay.isPresent()) {
+        return rejected(replay.get());
+      }
+      return new Message.Verdict("accepted", null, HexFormat.of().formatHex(a.leaf()));
+    } catch (PayloadRejectedException e) {
+      r.reject(e.reason());
+      return rejected(e.reason());
+    }
+  }
+
+  private static Message.Verdict rejected(RejectionReason reason) {
+    return new Message.Verdict("rejected", reason.code(), null);
+  }
+
+  private Message.Response supply(Message.SupplyEvidence e) throws Rejected {
+    int statusLists = 0;
+    if (e.statusLists() != null) {
+      for (Map.Entry<String, String> s : e.statusLists().entrySet()) {
+        if (s.getKey() == null || s.getValue() == null || s.getValue().length() > 1 << 20) {
+          throw new Rejected(ErrorCode.EVIDENCE_REJECTED, "status list entries must be url -> compact JWT (<= 1 MiB)");
+        }
+        if (!evidence.putStatusList(s.getKey(), s.getValue())) {
+          throw new Rejected(ErrorCode.EVIDENCE_REJECTED, "status list store is full");
+        }
+        statusLists++;
+      }
+    }
+    boolean fabric = (e.didLogs() != null && !e.didLogs().isEmpty())
+        || (e.endorsedReads() != null && !e.endorsedReads().isEmpty());
+    if (fabric) {
+      throw new Rejected(ErrorCode.UNAVAILABLE, "did:fabric evidence verification is not wired into this enclave build");
+    }
+    return new Message.EvidenceStored(0, 0, statusLists);
+  }
+
+  private Message.Response close(Message.CloseRound c) throws Rejected {
+    Round r = openRound(c.round());
+    Round.Snapshot s;
+    try {
+      s = r.close();
+    } catch (IllegalStateException e) {
+      throw new Rejected(ErrorCode.UNKNOWN_ROUND, "round is closed");
+    }
+    return new Message.RoundResult(r.id(), issuer.issue(s, clock.instant()));
+  }
+
+  private static String required(String v, String name) throws Rejected {
+    if (v == null) {
+      throw new Rejected(ErrorCode.MALFORMED_MESSAGE, name + " is required");
+    }
+    return v;
+  }
+
+  /** A request refused with a protocol error. */
+  private static final class Rejected extends Exception {
+    final Message.Error error;
+
+    Rejected(ErrorCode code, String detail) {
+      super(detail, null, false, false);
+      this.error = Message.Error.of(code, detail);
+    }
+  }
+}
