@@ -1,0 +1,194 @@
+package dev.sovereign.did;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sovereign.did.key.DidKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class CachingDidResolverTest {
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  private static final String DID = "did:test:alice";
+  private static final PublicKeyMaterial K1 =
+      DidKey.decode("did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp");
+  private static final PublicKeyMaterial K2 =
+      DidKey.decode("did:key:z6MkjchhfUsD6mmvni8mCdXHw216Xrm9bQe2mBH1P5RDjVJG");
+
+  private VersionedTestMethod ledger;
+  private MutableClock clock;
+  private CachingDidResolver cache;
+
+  @BeforeEach
+  void setUp() {
+    ledger = new VersionedTestMethod();
+    clock = new MutableClock(T0.plus(Duration.ofDays(1)));
+    ledger.publish(VersionedTestMethod.documentWithKey(DID, K1, "k1"), T0, false);
+    cache = CachingDidResolver.builder(DidResolvers.builder().method(ledger).build())
+        .maxEntries(100).latestTtl(Duration.ofSeconds(30)).notFoundTtl(Duration.ofSeconds(5))
+        .settleTime(Duration.ofMinutes(15)).clock(clock).build();
+  }
+
+  @Test
+  void aSecondResolutionWithinTheTtlIsServedFromTheCache() {
+    DidResolutionResult first = cache.resolve(DID);
+    assertSame(first, cache.resolve(DID));
+    assertEquals(1, ledger.calls.get());
+    assertEquals(1, cache.stats().hits());
+  }
+
+  @Test
+  void aLatestAnswerIsNeverServedOnceTheStalenessBoundHasPassed() {
+    cache.resolve(DID);
+    ledger.publish(VersionedTestMethod.documentWithKey(DID, K2, "k2"), T0.plusSeconds(10), false);
+    clock.advance(Duration.ofSeconds(29));
+    assertEquals("1", cache.resolve(DID).didDocumentMetadata().versionId().orElseThrow());
+    clock.advance(Duration.ofSeconds(1));
+    assertEquals("2", cache.resolve(DID).didDocumentMetadata().versionId().orElseThrow());
+    assertEquals(2, ledger.calls.get());
+  }
+
+  @Test
+  void invalidatingADidMakesTheNextResolutionSeeTheNewVersion() {
+    cache.resolve(DID);
+    ledger.publish(VersionedTestMethod.documentWithKey(DID, K2, "k2"), T0.plusSeconds(10), false);
+    cache.invalidate(Did.parse(DID));
+    assertEquals("2", cache.resolve(DID).didDocumentMetadata().versionId().orElseThrow());
+  }
+
+  @Test
+  void aChangeEventForTheVersionAlreadyCachedKeepsTheEntry() {
+    cache.resolve(DID);
+    cache.didChanged(Did.parse(DID), Optional.of("1"));
+    cache.resolve(DID);
+    assertEquals(1, ledger.calls.get());
+  }
+
+  @Test
+  void aChangeEventNamingANewerVersionDropsTheEntry() {
+    cache.resolve(DID);
+    ledger.publish(VersionedTestMethod.documentWithKey(DID, K2, "k2"), T0.plusSeconds(10), false);
+    cache.didChanged(Did.parse(DID), Optional.of("2"));
+    assertEquals("2", cache.resolve(DID).didDocumentMetadata().versionId().orElseThrow());
+    assertEquals(2, ledger.calls.get());
+  }
+
+  @Test
+  void aResolutionInFlightWhenAnInvalidationArrivesIsNotStored() {
+    ledger.duringResolve = () -> cache.invalidate(DID);
+    cache.resolve(DID);
+    ledger.duringResolve = () -> {};
+    cache.resolve(DID);
+    assertEquals(2, ledger.calls.get(), "the answer that raced with the invalidation must not be cached");
+    cache.resolve(DID);
+    assertEquals(2, ledger.calls.get());
+  }
+
+  @Test
+  void historicalAnswersByVersionIdAreCachedBeyondTheTtlAndSurviveInvalidation() {
+    cache.resolve(DID, ResolutionOptions.atVersion("1"));
+    clock.advance(Duration.ofDays(30));
+    cache.invalidate(DID);
+    cache.resolve(DID, ResolutionOptions.atVersion("1"));
+    assertEquals(1, ledger.calls.get());
+  }
+
+  @Test
+  void historicalAnswersByAVersionTimeWellInThePastAreCachedForever() {
+    ResolutionOptions past = ResolutionOptions.atTime(T0.plusSeconds(1));
+    cache.resolve(DID, past);
+    clock.advance(Duration.ofDays(30));
+    cache.resolve(DID, past);
+    assertEquals(1, ledger.calls.get());
+  }
+
+  @Test
+  void aVersionTimeWithinTheSettleTimeIsTreatedLikeLatest() {
+    ResolutionOptions recent = ResolutionOptions.atTime(clock.instant().minusSeconds(60));
+    cache.resolve(DID, recent);
+    clock.advance(Duration.ofSeconds(31));
+    cache.resolve(DID, recent);
+    assertEquals(2, ledger.calls.get());
+  }
+
+  @Test
+  void notFoundIsCachedOnlyForTheNotFoundTtl() {
+    cache.resolve("did:test:bob");
+    cache.resolve("did:test:bob");
+    assertEquals(1, ledger.calls.get());
+    clock.advance(Duration.ofSeconds(5));
+    cache.resolve("did:test:bob");
+    assertEquals(2, ledger.calls.get());
+  }
+
+  @Test
+  void aNotFoundForAVersionIdIsNotCachedForever() {
+    cache.resolve(DID, ResolutionOptions.atVersion("2"));
+    ledger.publish(VersionedTestMethod.documentWithKey(DID, K2, "k2"), T0.plusSeconds(10), false);
+    clock.advance(Duration.ofSeconds(5));
+    assertTrue(cache.resolve(DID, ResolutionOptions.atVersion("2")).didDocument().isPresent());
+  }
+
+  @Test
+  void internalErrorsAreNeverCached() {
+    DidMethodResolver broken = new DidMethodResolver() {
+      int calls;
+
+      @Override
+      public String method() {
+        return "broken";
+      }
+
+      @Override
+      public DidResolutionResult resolve(Did did, ResolutionOptions options) {
+        calls++;
+        throw new IllegalStateException("registry unreachable " + calls);
+      }
+    };
+    CachingDidResolver c = CachingDidResolver.builder(DidResolvers.builder().method(broken).build()).build();
+    assertEquals(ResolutionError.INTERNAL_ERROR, c.resolve("did:broken:x").error().orElseThrow());
+    c.resolve("did:broken:x");
+    assertEquals(0, c.size());
+    assertEquals(2, c.stats().misses());
+  }
+
+  @Test
+  void theCacheNeverHoldsMoreThanItsBoundAndEvictsTheLeastRecentlyUsed() {
+    for (int i = 0; i < 250; i++) {
+      ledger.publish(VersionedTestMethod.documentWithKey("did:test:u" + i, K1, "k"), T0, false);
+    }
+    cache.resolve("did:test:u0");
+    for (int i = 1; i < 250; i++) {
+      cache.resolve("did:test:u" + i);
+      cache.resolve("did:test:u0"); // keep u0 recently used
+      assertTrue(cache.size() <= 100);
+    }
+    assertEquals(100, cache.size());
+    assertEquals(150, cache.stats().evictions());
+    int before = ledger.calls.get();
+    cache.resolve("did:test:u0");
+    assertEquals(before, ledger.calls.get(), "the most recently used entry survived");
+    cache.resolve("did:test:u1");
+    assertEquals(before + 1, ledger.calls.get(), "an old entry was evicted");
+  }
+
+  @Test
+  void invalidateAllDropsHistoricalAnswersToo() {
+    cache.resolve(DID, ResolutionOptions.atVersion("1"));
+    cache.invalidateAll();
+    assertEquals(0, cache.size());
+  }
+
+  @Test
+  void aZeroTtlDisablesCachingOfLatestAnswers() {
+    CachingDidResolver c = CachingDidResolver.builder(DidResolvers.builder().method(ledger).build())
+        .latestTtl(Duration.ZERO).clock(clock).build();
+    c.resolve(DID);
+    c.resolve(DID);
+    assertEquals(2, ledger.calls.get());
+  }
+}
