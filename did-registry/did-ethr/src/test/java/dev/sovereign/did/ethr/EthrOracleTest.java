@@ -1,6 +1,7 @@
 package dev.sovereign.did.ethr;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sovereign.did.Did;
@@ -100,11 +101,32 @@ class EthrOracleTest {
     record(daveDid, asDave.addDelegate(dave.getAddress(), "veriKey", chain.newKey("dd").getAddress(), LONG));
     record(daveDid, asDave.changeOwner(dave.getAddress(), EthrDocumentAssembler.NULL_ADDRESS));
 
-    // 5. A DID that never changed.
+    // 5. Edge cases of the attribute grammar and of event keys.
+    Credentials frank = chain.newKey("frank");
+    String frankDid = "did:ethr:" + net + ":" + frank.getAddress();
+    EthrDidController asFrank = chain.controller(frank);
+    String f = frank.getAddress();
+    String fd = chain.newKey("fd").getAddress();
+    record(frankDid, asFrank.setAttribute(f, "did/pub/Secp256k1/veriKey", compressedKey(chain.newKey("fk")), LONG));
+    record(frankDid, asFrank.setAttribute(f, "did/pub/RSA/veriKey/pem",
+        utf8("-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n"), LONG));
+    record(frankDid, asFrank.setAttribute(f, "did/pub/RSA/veriKey/pem", new byte[] {(byte) 0xff, 0x00}, LONG));
+    record(frankDid, asFrank.setAttribute(f, "did/pub/Foo/bar/zzz", new byte[] {1, 2, 3}, LONG));
+    record(frankDid, asFrank.setAttribute(f, "did/pub/Bls12381G2Key2020", new byte[] {4, 5}, LONG));
+    record(frankDid, asFrank.setAttribute(f, "did/svc/Number", utf8("42"), LONG));
+    record(frankDid, asFrank.setAttribute(f, "did/svc/NotUtf8", new byte[] {(byte) 0xc3, 0x28}, LONG));
+    record(frankDid, asFrank.setAttribute(f, "did/svc/Text", utf8("{not json"), LONG));
+    record(frankDid, asFrank.addDelegate(f, "otherType", fd, LONG));
+    record(frankDid, asFrank.addDelegate(f, "veriKey", fd, LONG));
+    record(frankDid, asFrank.addDelegate(f, "veriKey", fd, LONG)); // same key again: keeps its place, new id
+    record(frankDid, asFrank.setAttribute(f, "did/svc/Zero", utf8("https://zero.example"), Duration.ZERO));
+
+    // 6. A DID that never changed.
     changes.put("did:ethr:" + net + ":" + chain.newKey("erin").getAddress(), new TreeSet<>());
 
-    // The short-lived delegate must have expired by the wall clock (a no-op on a chain started in 2021).
-    TestChain.awaitWallClockPast(chain.blockTimestamp(shortLived.blockNumber()) + 1);
+    // The short-lived entries must have expired by the wall clock (a no-op on a chain started in 2021).
+    assertTrue(chain.blockTimestamp(shortLived.blockNumber()) <= chain.ganache.latestBlockTimestamp());
+    TestChain.awaitWallClockPast(chain.ganache.latestBlockTimestamp() + 1);
   }
 
   @Test
