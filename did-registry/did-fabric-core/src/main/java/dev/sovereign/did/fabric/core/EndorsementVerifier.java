@@ -1,0 +1,133 @@
+package dev.sovereign.did.fabric.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayInputStream;
+import java.security.GeneralSecurityException;
+import java.security.Signature;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Verifies an endorsed read (method spec section 11) against organisation CA certificates pinned
+ * up front. An endorsement counts only if its certificate is issued by a pinned CA of the MSP it
+ * names, is within its validity period, and its ECDSA P-256/SHA-256 signature covers
+ * {@code "did-fabric-endorsed-read/1" || 0x00 || payload}. The verifier requires endorsements from
+ * at least {@code minOrgs} distinct organisations.
+ */
+public final class EndorsementVerifier {
+  /** The {@code format} member of an endorsed read. */
+  public static final String FORMAT = "did-fabric-endorsed-read/1";
+
+  private final Map<String, List<X509Certificate>> pinnedCas;
+  private final int minOrgs;
+
+  private EndorsementVerifier(Map<String, List<X509Certificate>> pinnedCas, int minOrgs) {
+    this.pinnedCas = pinnedCas;
+    this.minOrgs = minOrgs;
+  }
+
+  /** A verifier that trusts exactly {@code pinnedCas} (MSP id to CA certificates). */
+  public static EndorsementVerifier create(Map<String, List<X509Certificate>> pinnedCas, int minOrgs) {
+    if (minOrgs < 1 || pinnedCas.isEmpty()) {
+      throw new IllegalArgumentException("at least one pinned organisation and one required endorsement");
+    }
+    Map<String, List<X509Certificate>> copy = new HashMap<>();
+    pinnedCas.forEach((k, v) -> copy.put(k, List.copyOf(v)));
+    return new EndorsementVerifier(Collections.unmodifiableMap(copy), minOrgs);
+  }
+
+  /** The bytes a ledger endorser signs for {@code payload}. */
+  public static byte[] signedBytes(byte[] payload) {
+    byte[] prefix = Encoding.utf8(FORMAT);
+    byte[] out = new byte[prefix.length + 1 + payload.length];
+    System.arraycopy(prefix, 0, out, 0, prefix.length);
+    System.arraycopy(payload, 0, out, prefix.length + 1, payload.length);
+    return out;
+  }
+
+  /** Verifies {@code endorsedRead} as the answer for {@code did} and the caller's {@code nonce}. */
+  public EndorsedHead verify(String did, String nonce, byte[] endorsedRead, Instant now) throws RejectedException {
+    ObjectNode root;
+    byte[] payload;
+    try {
+      root = Jcs.parseObject(endorsedRead);
+      if (!FORMAT.equals(root.path("format").asText(null)) || !root.path("endorsements").isArray()) {
+        throw new IllegalArgumentException("format");
+      }
+      payload = Encoding.fromB64url(root.path("payload").asText(""));
+    } catch (IllegalArgumentException e) {
+      throw invalid(did, "not a " + FORMAT + " object");
+    }
+    Set<String> orgs = new LinkedHashSet<>();
+    for (JsonNode endorsement : root.get("endorsements")) {
+      String mspId = endorsement.path("mspId").asText("");
+      if (verifies(mspId, endorsement, payload, now)) {
+        orgs.add(mspId);
+      }
+    }
+    if (orgs.size() < minOrgs) {
+      throw invalid(did, orgs.size() + " valid endorsing organisations, " + minOrgs + " required");
+    }
+    ObjectNode statement;
+    try {
+      statement = Jcs.parseObject(payload);
+    } catch (IllegalArgumentException e) {
+      throw invalid(did, "payload is not a head statement");
+    }
+    if (!did.equals(statement.path("did").asText(null)) || !nonce.equals(statement.path("nonce").asText(null))) {
+      throw new RejectedException(ReasonCode.ENDORSEMENT_MISMATCH, did, "answer is for another DID or nonce");
+    }
+    try {
+      return new EndorsedHead(did, statement.get("sequence").longValue(), statement.get("versionId").textValue(),
+          Instant.parse(statement.get("versionTime").textValue()), statement.get("deactivated").booleanValue(), nonce,
+          new ArrayList<>(orgs));
+    } catch (RuntimeException e) {
+      throw invalid(did, "head statement members");
+    }
+  }
+
+  private boolean verifies(String mspId, JsonNode endorsement, byte[] payload, Instant now) {
+    List<X509Certificate> cas = pinnedCas.get(mspId);
+    if (cas == null || !"ledger".equals(endorsement.path("kind").asText(null))) {
+      return false;
+    }
+    try {
+      X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(
+          new ByteArrayInputStream(Encoding.fromB64url(endorsement.path("certificate").asText(""))));
+      cert.checkValidity(java.util.Date.from(now));
+      boolean issued = false;
+      for (X509Certificate ca : cas) {
+        if (ca.getSubjectX500Principal().equals(cert.getIssuerX500Principal())) {
+          try {
+            cert.verify(ca.getPublicKey());
+            issued = true;
+          } catch (GeneralSecurityException e) {
+            // try the next pinned CA of this organisation
+          }
+        }
+      }
+      if (!issued || !"EC".equals(cert.getPublicKey().getAlgorithm())) {
+        return false;
+      }
+      Signature signature = Signature.getInstance("SHA256withECDSA");
+      signature.initVerify(cert.getPublicKey());
+      signature.update(signedBytes(payload));
+      return signature.verify(Encoding.fromB64url(endorsement.path("signature").asText("")));
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  private static RejectedException invalid(String did, String detail) {
+    return new RejectedException(ReasonCode.ENDORSEMENT_INVALID, did, detail);
+  }
+}

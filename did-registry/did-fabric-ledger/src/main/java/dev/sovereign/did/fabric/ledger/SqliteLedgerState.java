@@ -1,0 +1,101 @@
+package dev.sovereign.did.fabric.ledger;
+
+import dev.sovereign.did.fabric.core.LedgerState;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One transaction on the SQLite ledger: reads see committed state (as on a Fabric peer), writes are
+ * buffered and applied by {@link EmbeddedLedger} inside the same SQLite transaction at commit.
+ */
+final class SqliteLedgerState implements LedgerState {
+  private final Connection connection;
+  private final String txId;
+  private final Instant time;
+  final Map<String, byte[]> writes = new LinkedHashMap<>();
+  final Map<String, List<String>> endorsement = new LinkedHashMap<>();
+  String eventName;
+  byte[] eventPayload;
+
+  SqliteLedgerState(Connection connection, String txId, Instant time) {
+    this.connection = connection;
+    this.txId = txId;
+    this.time = time;
+  }
+
+  static byte[] key(String key) {
+    return key.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public byte[] get(String key) {
+    try (PreparedStatement s = connection.prepareStatement("SELECT value FROM state WHERE key = ?")) {
+      s.setBytes(1, key(key));
+      try (ResultSet r = s.executeQuery()) {
+        return r.next() ? r.getBytes(1) : null;
+      }
+    } catch (SQLException e) {
+      throw new LedgerCorruptedException("state read failed", e);
+    }
+  }
+
+  @Override
+  public void put(String key, byte[] value) {
+    if (txId == null) {
+      throw new IllegalStateException("read-only view");
+    }
+    writes.put(key, value.clone());
+  }
+
+  @Override
+  public List<byte[]> getByPartialCompositeKey(String objectType, String... attributes) {
+    byte[] low = key(LedgerState.compositeKey(objectType, attributes));
+    // Every key with this prefix ends the prefix's trailing U+0000 with more bytes: [low, low with last byte + 1).
+    byte[] high = Arrays.copyOf(low, low.length);
+    high[high.length - 1] = 1;
+    List<byte[]> out = new ArrayList<>();
+    try (PreparedStatement s =
+        connection.prepareStatement("SELECT value FROM state WHERE key >= ? AND key < ? ORDER BY key")) {
+      s.setBytes(1, low);
+      s.setBytes(2, high);
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          out.add(r.getBytes(1));
+        }
+      }
+    } catch (SQLException e) {
+      throw new LedgerCorruptedException("range read failed", e);
+    }
+    return out;
+  }
+
+  @Override
+  public String txId() {
+    return txId;
+  }
+
+  @Override
+  public Instant txTimestamp() {
+    return time;
+  }
+
+  @Override
+  public void setEvent(String name, byte[] payload) {
+    eventName = name;
+    eventPayload = payload.clone();
+  }
+
+  @Override
+  public void setKeyEndorsementOrgs(String key, List<String> mspIds) {
+    endorsement.put(key, List.copyOf(mspIds));
+  }
+}
