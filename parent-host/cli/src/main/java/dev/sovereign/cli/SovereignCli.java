@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
     description = "Confidential computing with decentralized identity.",
     exitCodeOnInvalidInput = SovereignCli.USAGE,
     exitCodeOnExecutionException = SovereignCli.USAGE,
-    subcommands = {CommandLine.HelpCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, AttestCommand.class, AttestationCommand.class, DemoCommand.class})
 public final class SovereignCli implements Runnable {
 
   /** Exit code: success, or the input is valid. */
