@@ -120,16 +120,7 @@ public final class CredentialVerifier {
     }
     List<IssuerKeys.Candidate> candidates = keys.candidates(issuer, jws.header().getKeyID(), claims.profile(),
         jws.algorithm(), claims.issuedAt(), report, subject);
-    DidUrl signedBy = null;
-    for (IssuerKeys.Candidate c : candidates) {
-      boolean ok = c.key().isPresent()
-          ? JwsSignatures.verify(c.key().get(), jws.algorithm(), jws.signingInput(), jws.signature())
-          : JwsSignatures.verifyByAddress(c.ethereumAddress().orElseThrow(), jws.algorithm(), jws.signingInput(), jws.signature());
-      if (ok) {
-        signedBy = c.methodId();
-        break;
-      }
-    }
+    DidUrl signedBy = signer(candidates, jws);
     if (signedBy == null) {
       throw report.fail(subject, "signature", ReasonCode.SIGNATURE_INVALID,
           jws.algorithm().joseName() + " signature does not verify under " + describe(candidates));
@@ -139,7 +130,24 @@ public final class CredentialVerifier {
         List.copyOf(report.steps().subList(mark, report.steps().size())));
   }
 
-  private static String describe(List<IssuerKeys.Candidate> cs) {
+  IssuerKeys keys() {
+    return keys;
+  }
+
+  /** The candidate whose key verifies the signature, or null. */
+  static DidUrl signer(List<IssuerKeys.Candidate> candidates, CompactJws jws) {
+    for (IssuerKeys.Candidate c : candidates) {
+      boolean ok = c.key().isPresent()
+          ? JwsSignatures.verify(c.key().get(), jws.algorithm(), jws.signingInput(), jws.signature())
+          : JwsSignatures.verifyByAddress(c.ethereumAddress().orElseThrow(), jws.algorithm(), jws.signingInput(), jws.signature());
+      if (ok) {
+        return c.methodId();
+      }
+    }
+    return null;
+  }
+
+  static String describe(List<IssuerKeys.Candidate> cs) {
     return cs.size() == 1 ? cs.get(0).methodId().toString() : cs.size() + " candidate keys";
   }
 

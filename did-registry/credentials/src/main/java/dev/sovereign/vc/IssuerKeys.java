@@ -42,6 +42,12 @@ final class IssuerKeys {
    */
   List<Candidate> candidates(Did issuer, String kid, Profile profile, JwsAlgorithm alg, Optional<Instant> at,
       VerificationReport.Builder report, String subject) throws CredentialRejectedException {
+    return candidates(issuer, kid, profile, alg, at, Relationship.ASSERTION_METHOD, report, subject);
+  }
+
+  /** As above for another relationship ({@code authentication} for presentations). */
+  List<Candidate> candidates(Did issuer, String kid, Profile profile, JwsAlgorithm alg, Optional<Instant> at,
+      Relationship relationship, VerificationReport.Builder report, String subject) throws CredentialRejectedException {
     DidUrl kidUrl = null;
     if (kid == null) {
       if (profile == Profile.VCDM_2_0) {
@@ -85,17 +91,19 @@ final class IssuerKeys {
       if (vm.isEmpty()) {
         throw report.fail(subject, "key authorization", ReasonCode.KEY_NOT_FOUND, kidUrl + " is not in the issuer's document");
       }
-      if (!doc.isAuthorized(kidUrl.toString(), Relationship.ASSERTION_METHOD)) {
-        throw report.fail(subject, "key authorization", ReasonCode.KEY_NOT_ASSERTION_METHOD,
-            kidUrl + " is not authorized for assertionMethod" + at.map(t -> " at " + t).orElse(""));
+      if (!doc.isAuthorized(kidUrl.toString(), relationship)) {
+        throw report.fail(subject, "key authorization", relationship == Relationship.ASSERTION_METHOD
+            ? ReasonCode.KEY_NOT_ASSERTION_METHOD : ReasonCode.KEY_NOT_AUTHENTICATION,
+            kidUrl + " is not authorized for " + relationship.property() + at.map(t -> " at " + t).orElse(""));
       }
       Candidate c = candidate(kidUrl, vm.get(), report, subject);
       checkAlgorithm(c, vm.get(), alg, report, subject);
       out.add(c);
-      report.pass(subject, "key authorization", kidUrl + " (" + vm.get().type() + ") in assertionMethod");
+      report.pass(subject, "key authorization", kidUrl + " (" + vm.get().type() + ") in " + relationship.property()
+          + at.map(t -> " at " + t).orElse(""));
       return out;
     }
-    for (VerificationMethod vm : doc.verificationMethods(Relationship.ASSERTION_METHOD)) {
+    for (VerificationMethod vm : doc.verificationMethods(relationship)) {
       DidUrl id = vm.absoluteId(issuer);
       Optional<VerificationKey> key = keyOf(vm);
       Optional<String> address = address(vm);
@@ -107,10 +115,10 @@ final class IssuerKeys {
     }
     if (out.isEmpty()) {
       throw report.fail(subject, "key authorization", ReasonCode.ALG_KEY_MISMATCH,
-          "no assertionMethod key of " + issuer + " admits " + alg.joseName());
+          "no " + relationship.property() + " key of " + issuer + " admits " + alg.joseName());
     }
     report.pass(subject, "key authorization", "no kid (VC-JWT 1.1): " + out.size()
-        + " assertionMethod key(s) admit " + alg.joseName());
+        + " " + relationship.property() + " key(s) admit " + alg.joseName());
     return out;
   }
 

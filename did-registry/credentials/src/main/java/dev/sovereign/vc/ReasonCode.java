@@ -27,6 +27,8 @@ public enum ReasonCode {
   KEY_NOT_FOUND,
   /** The key exists but is not authorized for {@code assertionMethod} at the credential's time. */
   KEY_NOT_ASSERTION_METHOD,
+  /** A presentation's key is not authorized for {@code authentication} (the holder's proof of control). */
+  KEY_NOT_AUTHENTICATION,
   /** The signature does not verify under the resolved key. */
   SIGNATURE_INVALID,
   /** {@code validFrom}/{@code nbf} is in the future beyond the clock skew. */
