@@ -75,6 +75,20 @@ public final class LocalKeyBroker {
         RollbackGuard.open(stateDir), verifier, clock, random);
   }
 
+  /**
+   * Opens the state directory for administration only ({@link #overrideRollback}): no attestation
+   * verifier, so {@link #handle} refuses to serve.
+   */
+  public static LocalKeyBroker openForAdministration(Path stateDir, Clock clock) throws IOException {
+    SecureRandom random = new SecureRandom();
+    if (!java.nio.file.Files.isDirectory(stateDir)) {
+      throw new IOException("no key broker state in " + stateDir);
+    }
+    MasterKey master = MasterKey.loadOrCreate(stateDir, random);
+    return new LocalKeyBroker(KeyStore.open(stateDir, DEFAULT_REGION, master, random), AuditLog.open(stateDir, clock),
+        RollbackGuard.open(stateDir), null, clock, random);
+  }
+
   /** The audit log. */
   public AuditLog audit() {
     return audit;
@@ -82,6 +96,9 @@ public final class LocalKeyBroker {
 
   /** Dispatches one KMS operation ({@code X-Amz-Target} without the {@code TrentService.} prefix). */
   public JsonNode handle(String operation, JsonNode request) throws KmsError {
+    if (verifier == null) {
+      throw new IllegalStateException("opened for administration only");
+    }
     if (request == null || !request.isObject()) {
       throw KmsError.validation("request body must be a JSON object");
     }

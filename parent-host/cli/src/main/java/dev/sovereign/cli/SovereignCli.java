@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
     description = "Confidential computing with decentralized identity.",
     exitCodeOnInvalidInput = SovereignCli.USAGE,
     exitCodeOnExecutionException = SovereignCli.USAGE,
-    subcommands = {CommandLine.HelpCommand.class, AttestCommand.class, AttestationCommand.class, DemoCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, AttestCommand.class, AttestationCommand.class, DemoCommand.class,
+        KeyBrokerCommand.class})
 public final class SovereignCli implements Runnable {
 
   /** Exit code: success, or the input is valid. */

@@ -1,0 +1,63 @@
+package dev.sovereign.keybroker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AuditLogTest {
+  @TempDir Path dir;
+
+  private Path threeEntries() throws Exception {
+    AuditLog log = AuditLog.open(dir, Clock.systemUTC());
+    log.append("RELEASED", Map.of("operation", "Decrypt"));
+    log.append("REFUSED", Map.of("operation", "Decrypt", "reason", "ROLLBACK_REFUSED"));
+    // a second writer (the admin CLI) appending to the same file keeps the chain
+    AuditLog.open(dir, Clock.systemUTC()).append("ROLLBACK_OVERRIDE", Map.of("operatorReason", "drill"));
+    return dir.resolve(AuditLog.FILE);
+  }
+
+  @Test
+  void anUntouchedLogVerifiesAndReportsItsHead() throws Exception {
+    Path file = threeEntries();
+    AuditLog.Verified v = AuditLog.verify(file);
+    assertEquals(3, v.entries());
+    assertEquals(64, v.head().length());
+  }
+
+  @Test
+  void editingRemovingOrReorderingALineBreaksTheChainAtThatLine() throws Exception {
+    Path file = threeEntries();
+    List<String> lines = Files.readAllLines(file);
+
+    List<String> edited = new ArrayList<>(lines);
+    edited.set(1, edited.get(1).replace("ROLLBACK_REFUSED", "RELEASED_OK"));
+    Files.write(file, edited, StandardCharsets.UTF_8);
+    assertEquals(3, assertThrows(AuditLog.BrokenChainException.class, () -> AuditLog.verify(file)).line());
+
+    List<String> removed = new ArrayList<>(lines);
+    removed.remove(0);
+    Files.write(file, removed, StandardCharsets.UTF_8);
+    assertEquals(1, assertThrows(AuditLog.BrokenChainException.class, () -> AuditLog.verify(file)).line());
+
+    List<String> swapped = new ArrayList<>(lines);
+    swapped.set(1, lines.get(2));
+    swapped.set(2, lines.get(1));
+    Files.write(file, swapped, StandardCharsets.UTF_8);
+    assertEquals(2, assertThrows(AuditLog.BrokenChainException.class, () -> AuditLog.verify(file)).line());
+  }
+
+  @Test
+  void theLogFileIsOwnerOnly() throws Exception {
+    Path file = threeEntries();
+    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+  }
+}
