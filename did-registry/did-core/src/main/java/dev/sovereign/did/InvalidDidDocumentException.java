@@ -4,12 +4,21 @@ package dev.sovereign.did;
 public final class InvalidDidDocumentException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
 
+  private final String detail;
+
   public InvalidDidDocumentException(String detail) {
     super(ResolutionError.INVALID_DID_DOCUMENT.code() + ": " + detail);
+    this.detail = detail;
   }
 
   public InvalidDidDocumentException(String detail, Throwable cause) {
     super(ResolutionError.INVALID_DID_DOCUMENT.code() + ": " + detail, cause);
+    this.detail = detail;
+  }
+
+  /** What is wrong, without the reason code prefix. */
+  public String detail() {
+    return detail;
   }
 
   /** Always {@link ResolutionError#INVALID_DID_DOCUMENT}. */

@@ -5,11 +5,18 @@ public final class InvalidDidException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
   private final ResolutionError reason;
   private final String input;
+  private final String detail;
 
   public InvalidDidException(ResolutionError reason, String input, String detail) {
     super(reason.code() + ": " + detail);
     this.reason = reason;
     this.input = input;
+    this.detail = detail;
+  }
+
+  /** What is wrong, without the reason code prefix. */
+  public String detail() {
+    return detail;
   }
 
   /** {@link ResolutionError#INVALID_DID} or {@link ResolutionError#INVALID_DID_URL}. */

@@ -17,7 +17,7 @@ final class MethodDispatchingResolver implements DidResolver {
     try {
       did = Did.parse(input);
     } catch (InvalidDidException e) {
-      return DidResolutionResult.error(ResolutionError.INVALID_DID, e.getMessage());
+      return DidResolutionResult.error(ResolutionError.INVALID_DID, e.detail());
     }
     Optional<String> accept = options.accept();
     if (accept.isPresent() && !acceptable(accept.get())) {
@@ -33,9 +33,9 @@ final class MethodDispatchingResolver implements DidResolver {
     try {
       result = method.resolve(did, options);
     } catch (InvalidDidException e) {
-      return DidResolutionResult.error(ResolutionError.INVALID_DID, e.getMessage());
+      return DidResolutionResult.error(ResolutionError.INVALID_DID, e.detail());
     } catch (InvalidDidDocumentException e) {
-      return DidResolutionResult.error(ResolutionError.INVALID_DID_DOCUMENT, e.getMessage());
+      return DidResolutionResult.error(ResolutionError.INVALID_DID_DOCUMENT, e.detail());
     } catch (RuntimeException e) {
       return DidResolutionResult.error(
           ResolutionError.INTERNAL_ERROR, "did:" + did.method() + " resolver failed: " + e.getClass().getSimpleName());

@@ -58,19 +58,19 @@ public final class DidKey {
       throw invalid(did, "did:key versions other than the default are not supported");
     }
     if (!msi.startsWith("z")) {
-      throw invalid(did, "invalidDid: multibase prefix must be 'z' (base58btc)");
+      throw invalid(did, "multibase prefix must be 'z' (base58btc)");
     }
     byte[] bytes;
     try {
       bytes = Multibase.decodeBase58Btc(msi);
     } catch (IllegalArgumentException e) {
-      throw invalid(did, "invalidDid: " + e.getMessage());
+      throw invalid(did, e.getMessage());
     }
     Multicodec.Prefixed prefixed;
     try {
       prefixed = Multicodec.split(bytes);
     } catch (IllegalArgumentException e) {
-      throw invalid(did, "invalidDid: " + e.getMessage());
+      throw invalid(did, e.getMessage());
     }
     KeyType type = KeyType.fromMulticodec(prefixed.code()).orElseThrow(() ->
         invalid(did, "invalidPublicKeyType: multicodec 0x" + Integer.toHexString(prefixed.code())

@@ -47,7 +47,7 @@ public final class DidKeyResolver implements DidMethodResolver {
     try {
       key = DidKey.decode(did);
     } catch (InvalidDidException e) {
-      return DidResolutionResult.error(ResolutionError.INVALID_DID, e.getMessage());
+      return DidResolutionResult.error(ResolutionError.INVALID_DID, e.detail());
     }
     if (options.versionId().isPresent()) {
       return DidResolutionResult.error(ResolutionError.NOT_FOUND, "did:key has no versions");
