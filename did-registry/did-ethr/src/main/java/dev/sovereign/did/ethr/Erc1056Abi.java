@@ -166,6 +166,7 @@ final class Erc1056Abi {
   // ---- event decoding --------------------------------------------------------------------------
 
   /** The previousChange field of a registry log, or empty when the log is not a registry event. */
+  @SuppressWarnings("rawtypes")
   static Optional<BigInteger> previousChange(Log log) {
     List<Type> values = decodeData(log);
     if (values == null) {
@@ -178,6 +179,7 @@ final class Erc1056Abi {
    * Decodes a registry log like ethr-did-resolver's {@code populateEventMetaClass}: empty when the
    * log is not one of the three events, or when a bytes32 field is not valid UTF-8 (not a DID event).
    */
+  @SuppressWarnings("rawtypes")
   static Optional<Erc1056Event> decode(Log log) {
     List<Type> v = decodeData(log);
     if (v == null) {

@@ -1,5 +1,7 @@
 package dev.sovereign.did.ethr;
 
+import dev.sovereign.did.InvalidDidException;
+import dev.sovereign.did.ResolutionError;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -28,24 +30,31 @@ public record EthrDid(String did, String network, String address, Optional<Strin
   private static final Pattern IDENTIFIER = Pattern.compile("^(.*)?(0x[0-9a-fA-F]{40}|0x[0-9a-fA-F]{66})$");
 
   /**
-   * Parses a bare {@code did:ethr} DID; throws {@link IllegalArgumentException} when it is not one,
-   * or when a public-key identifier is not a point on secp256k1.
+   * Parses a bare {@code did:ethr} DID; throws {@link InvalidDidException} ({@code invalidDid}) when
+   * it is not one, or when a public-key identifier is not a point on secp256k1.
    */
   public static EthrDid parse(String did) {
     String prefix = "did:" + METHOD + ":";
     if (did == null || !did.startsWith(prefix)) {
-      throw new IllegalArgumentException("not a did:ethr: " + did);
+      throw new InvalidDidException(ResolutionError.INVALID_DID, did, "not a did:ethr");
     }
     Matcher m = IDENTIFIER.matcher(did.substring(prefix.length()));
     if (!m.matches()) {
-      throw new IllegalArgumentException("Not a valid did:ethr: " + did.substring(prefix.length()));
+      throw new InvalidDidException(ResolutionError.INVALID_DID, did,
+          "Not a valid did:ethr: " + did.substring(prefix.length()));
     }
     String before = m.group(1);
     String network = before == null || before.isEmpty() ? "mainnet" : before.substring(0, before.length() - 1);
     String id = m.group(2);
     if (id.length() > 42) {
       byte[] compressed = Numeric.hexStringToByteArray(id);
-      return new EthrDid(did, network, addressOfCompressedKey(compressed),
+      String address;
+      try {
+        address = addressOfCompressedKey(compressed);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidDidException(ResolutionError.INVALID_DID, did, e.getMessage());
+      }
+      return new EthrDid(did, network, address,
           Optional.of(id.substring(2).toLowerCase(Locale.ROOT)));
     }
     return new EthrDid(did, network, Keys.toChecksumAddress(id), Optional.empty());

@@ -126,40 +126,64 @@ public final class EthrDidController {
 
   /** {@code changeOwnerSigned}: relays a change the owner signed with {@code owner}. */
   public RegistryChange changeOwnerSigned(String identity, String newOwner, DigestSigner owner) {
-    RecoverableSignature sig = owner.sign(changeOwnerDigest(identity, newOwner));
-    return send(Erc1056Abi.changeOwnerSigned(identity, sig, newOwner));
+    return changeOwnerSigned(identity, newOwner, owner.sign(changeOwnerDigest(identity, newOwner)));
   }
 
   /** {@code addDelegateSigned}. */
   public RegistryChange addDelegateSigned(String identity, String delegateType, String delegate, Duration validity,
       DigestSigner owner) {
-    RecoverableSignature sig = owner.sign(addDelegateDigest(identity, delegateType, delegate, validity));
-    return send(Erc1056Abi.addDelegateSigned(identity, sig, delegateType, delegate, seconds(validity)));
+    return addDelegateSigned(identity, delegateType, delegate, validity,
+        owner.sign(addDelegateDigest(identity, delegateType, delegate, validity)));
   }
 
   /** {@code revokeDelegateSigned}. */
   public RegistryChange revokeDelegateSigned(String identity, String delegateType, String delegate,
       DigestSigner owner) {
-    RecoverableSignature sig = owner.sign(revokeDelegateDigest(identity, delegateType, delegate));
-    return send(Erc1056Abi.revokeDelegateSigned(identity, sig, delegateType, delegate));
+    return revokeDelegateSigned(identity, delegateType, delegate,
+        owner.sign(revokeDelegateDigest(identity, delegateType, delegate)));
   }
 
   /** {@code setAttributeSigned}. */
   public RegistryChange setAttributeSigned(String identity, String name, byte[] value, Duration validity,
       DigestSigner owner) {
-    RecoverableSignature sig = owner.sign(setAttributeDigest(identity, name, value, validity));
-    return send(Erc1056Abi.setAttributeSigned(identity, sig, name, value, seconds(validity)));
+    return setAttributeSigned(identity, name, value, validity,
+        owner.sign(setAttributeDigest(identity, name, value, validity)));
   }
 
   /** {@code revokeAttributeSigned}. */
   public RegistryChange revokeAttributeSigned(String identity, String name, byte[] value, DigestSigner owner) {
-    RecoverableSignature sig = owner.sign(revokeAttributeDigest(identity, name, value));
-    return send(Erc1056Abi.revokeAttributeSigned(identity, sig, name, value));
+    return revokeAttributeSigned(identity, name, value, owner.sign(revokeAttributeDigest(identity, name, value)));
   }
 
-  /** Sends a pre-signed meta-transaction (signature made elsewhere over the matching digest). */
+  // Pre-signed variants: the signature was made elsewhere (offline, HSM) over the matching *Digest.
+
+  /** {@code changeOwnerSigned} with a signature over {@link #changeOwnerDigest}. */
   public RegistryChange changeOwnerSigned(String identity, String newOwner, RecoverableSignature signature) {
     return send(Erc1056Abi.changeOwnerSigned(identity, signature, newOwner));
+  }
+
+  /** {@code addDelegateSigned} with a signature over {@link #addDelegateDigest}. */
+  public RegistryChange addDelegateSigned(String identity, String delegateType, String delegate, Duration validity,
+      RecoverableSignature signature) {
+    return send(Erc1056Abi.addDelegateSigned(identity, signature, delegateType, delegate, seconds(validity)));
+  }
+
+  /** {@code revokeDelegateSigned} with a signature over {@link #revokeDelegateDigest}. */
+  public RegistryChange revokeDelegateSigned(String identity, String delegateType, String delegate,
+      RecoverableSignature signature) {
+    return send(Erc1056Abi.revokeDelegateSigned(identity, signature, delegateType, delegate));
+  }
+
+  /** {@code setAttributeSigned} with a signature over {@link #setAttributeDigest}. */
+  public RegistryChange setAttributeSigned(String identity, String name, byte[] value, Duration validity,
+      RecoverableSignature signature) {
+    return send(Erc1056Abi.setAttributeSigned(identity, signature, name, value, seconds(validity)));
+  }
+
+  /** {@code revokeAttributeSigned} with a signature over {@link #revokeAttributeDigest}. */
+  public RegistryChange revokeAttributeSigned(String identity, String name, byte[] value,
+      RecoverableSignature signature) {
+    return send(Erc1056Abi.revokeAttributeSigned(identity, signature, name, value));
   }
 
   private BigInteger ownerNonce(String identity) {

@@ -7,6 +7,7 @@ import dev.sovereign.did.DidMethodResolver;
 import dev.sovereign.did.DidResolutionMetadata;
 import dev.sovereign.did.DidResolutionResult;
 import dev.sovereign.did.InvalidDidDocumentException;
+import dev.sovereign.did.InvalidDidException;
 import dev.sovereign.did.ResolutionError;
 import dev.sovereign.did.ResolutionOptions;
 import java.math.BigInteger;
@@ -112,7 +113,7 @@ public final class EthrDidResolver implements DidMethodResolver {
     EthrDid ethr;
     try {
       ethr = EthrDid.parse(did.toString());
-    } catch (IllegalArgumentException e) {
+    } catch (InvalidDidException e) {
       return DidResolutionResult.error(ResolutionError.INVALID_DID, e.getMessage());
     }
     OptionalLong versionBlock = OptionalLong.empty();

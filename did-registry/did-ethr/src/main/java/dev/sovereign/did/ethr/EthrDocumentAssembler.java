@@ -81,22 +81,19 @@ final class EthrDocumentAssembler {
         if (event instanceof Erc1056Event.DelegateChanged d) {
           delegateCount++;
           String ref = id + "#delegate-" + delegateCount;
-          switch (d.delegateType()) {
-            case "sigAuth":
+          String delegateType = d.delegateType();
+          if (delegateType.equals("sigAuth") || delegateType.equals("veriKey")) {
+            if (delegateType.equals("sigAuth")) {
               auth.put(eventIndex, ref);
-              signingRefs.put(eventIndex, ref);
-              // falls through, as in ethr-did-resolver: a sigAuth delegate is also a verification method
-            case "veriKey":
-              Map<String, Object> pk = new LinkedHashMap<>();
-              pk.put("id", ref);
-              pk.put("type", RECOVERY_2020);
-              pk.put("controller", id);
-              pk.put("blockchainAccountId", "eip155:" + chainId + ":" + d.delegate());
-              pks.put(eventIndex, pk);
-              signingRefs.put(eventIndex, ref);
-              break;
-            default:
-              break;
+            }
+            // ethr-did-resolver's sigAuth case falls through: a sigAuth delegate is also a veriKey.
+            Map<String, Object> pk = new LinkedHashMap<>();
+            pk.put("id", ref);
+            pk.put("type", RECOVERY_2020);
+            pk.put("controller", id);
+            pk.put("blockchainAccountId", "eip155:" + chainId + ":" + d.delegate());
+            pks.put(eventIndex, pk);
+            signingRefs.put(eventIndex, ref);
           }
         } else if (event instanceof Erc1056Event.AttributeChanged a) {
           Matcher m = ATTRIBUTE.matcher(a.name());

@@ -39,10 +39,12 @@ class EthrDidTest {
 
   @Test
   void identifiersOfTheWrongLengthOrOffTheCurveAreRejected() {
-    assertThrows(IllegalArgumentException.class, () -> EthrDid.parse("did:ethr:0x1234"));
-    assertThrows(IllegalArgumentException.class, () -> EthrDid.parse("did:ethr:" + ADDRESS + "00"));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(dev.sovereign.did.InvalidDidException.class, () -> EthrDid.parse("did:ethr:0x1234"));
+    assertThrows(dev.sovereign.did.InvalidDidException.class, () -> EthrDid.parse("did:ethr:" + ADDRESS + "00"));
+    assertThrows(dev.sovereign.did.InvalidDidException.class,
         () -> EthrDid.parse("did:ethr:0x05" + "00".repeat(32)));
+    assertThrows(dev.sovereign.did.InvalidDidException.class,
+        () -> EthrDid.parse("did:ethr:0x02" + "ff".repeat(32)));
   }
 
   @Test
