@@ -29,6 +29,12 @@ import java.util.Set;
  * {@code settleTime} covers registries whose timestamps are assigned by clients (Fabric proposal
  * timestamps) and may lag the wall clock; a later {@code versionTime} is treated like "latest".
  *
+ * <p>A {@code versionTime} request is also answered from any cached version whose validity
+ * interval ({@code updated} to {@code nextUpdate} in its document metadata) contains the time, so
+ * verifying many credentials signed at different times costs one resolution per version, not one
+ * per credential. Methods listed as time-invariant (did:key by default) ignore {@code versionTime}
+ * for caching altogether.
+ *
  * <p><b>Never cached:</b> {@code invalidDid}, {@code methodNotSupported},
  * {@code representationNotSupported}, {@code invalidOptions}, {@code invalidDidDocument} and
  * {@code internalError} (an unreachable registry must not be remembered as an answer).
@@ -44,6 +50,7 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
   private final Duration notFoundTtl;
   private final Duration settleTime;
   private final Clock clock;
+  private final Set<String> timeInvariantMethods;
 
   private final Object lock = new Object();
   private final LinkedHashMap<Key, Entry> entries;
@@ -60,6 +67,7 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
     this.notFoundTtl = b.notFoundTtl.compareTo(b.latestTtl) > 0 ? b.latestTtl : b.notFoundTtl;
     this.settleTime = b.settleTime;
     this.clock = b.clock;
+    this.timeInvariantMethods = Set.copyOf(b.timeInvariantMethods);
     this.entries = new LinkedHashMap<>(16, 0.75f, true);
   }
 
@@ -70,7 +78,11 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
 
   @Override
   public DidResolutionResult resolve(String did, ResolutionOptions options) {
-    Key key = new Key(did, options);
+    boolean timeInvariant = timeInvariantMethods.contains(methodOf(did));
+    ResolutionOptions keyOptions = timeInvariant && options.versionTime().isPresent()
+        ? new ResolutionOptions(Optional.empty(), Optional.empty(), options.accept(), options.parameters())
+        : options;
+    Key key = new Key(did, keyOptions);
     Instant now = clock.instant();
     long generation;
     synchronized (lock) {
@@ -82,17 +94,25 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
       if (e != null) {
         remove(key);
       }
+      if (options.versionTime().isPresent() && !timeInvariant) {
+        Entry covering = coveringEntry(did, options, now);
+        if (covering != null) {
+          hits++;
+          return covering.result;
+        }
+      }
       misses++;
       generation = generations[stripe(did)];
     }
     DidResolutionResult result = delegate.resolve(did, options);
-    Optional<Instant> expiry = expiry(result, options, now);
+    Optional<Instant> expiry = timeInvariant && result.error().isEmpty()
+        ? Optional.empty() : expiry(result, options, now);
     if (expiry == null || (expiry.isPresent() && !expiry.get().isAfter(now))) {
       return result;
     }
     synchronized (lock) {
       if (generations[stripe(did)] == generation) {
-        put(key, new Entry(result, expiry.orElse(null)));
+        put(key, new Entry(result, expiry.orElse(null), now));
       }
     }
     return result;
@@ -218,7 +238,56 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
 
   private record Key(String did, ResolutionOptions options) {}
 
-  private record Entry(DidResolutionResult result, Instant expiresAt) {}
+  /** {@code fetchedAt}: when the delegate call that produced the result started. */
+  private record Entry(DidResolutionResult result, Instant expiresAt, Instant fetchedAt) {}
+
+  /**
+   * A cached successful answer of the same DID and representation whose version was the one in
+   * force at {@code t}: {@code updated <= t < nextUpdate} for a version that has a successor
+   * (immutable), or {@code updated <= t <= fetchedAt} for a version that was current when fetched
+   * (then only while that entry is fresh, or, for an immutable entry, if {@code t} is older than
+   * {@code fetchedAt - settleTime}). Relies on DID Core's meaning of {@code updated} and
+   * {@code nextUpdate} as the times of this version's and the next version's operations.
+   */
+  private Entry coveringEntry(String did, ResolutionOptions options, Instant now) {
+    Instant t = options.versionTime().get();
+    for (Key k : keysByDid.getOrDefault(did, Set.of())) {
+      if (!k.options.accept().equals(options.accept()) || !k.options.parameters().equals(options.parameters())) {
+        continue;
+      }
+      Entry e = entries.get(k);
+      if (e == null || e.result.error().isPresent()) {
+        continue;
+      }
+      DidDocumentMetadata m = e.result.didDocumentMetadata();
+      if (m.updated().isEmpty() || t.isBefore(m.updated().get())) {
+        continue;
+      }
+      boolean fresh = e.expiresAt == null || now.isBefore(e.expiresAt);
+      if (!fresh) {
+        continue;
+      }
+      if (m.nextUpdate().isPresent()) {
+        if (e.expiresAt == null && t.isBefore(m.nextUpdate().get())) {
+          return e;
+        }
+        continue;
+      }
+      Instant bound = e.expiresAt == null ? e.fetchedAt.minus(settleTime) : e.fetchedAt;
+      if (!t.isAfter(bound)) {
+        return e;
+      }
+    }
+    return null;
+  }
+
+  private static String methodOf(String did) {
+    if (did == null || !did.startsWith("did:")) {
+      return "";
+    }
+    int colon = did.indexOf(':', 4);
+    return colon < 0 ? "" : did.substring(4, colon);
+  }
 
   /** Configuration; every bound is explicit. */
   public static final class Builder {
@@ -228,6 +297,7 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
     private Duration notFoundTtl = Duration.ofSeconds(10);
     private Duration settleTime = Duration.ofMinutes(15);
     private Clock clock = Clock.systemUTC();
+    private Set<String> timeInvariantMethods = Set.of("key");
 
     private Builder(DidResolver delegate) {
       this.delegate = Objects.requireNonNull(delegate, "delegate");
@@ -257,6 +327,16 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
     /** How far in the past a {@code versionTime} must be before its answer counts as immutable. */
     public Builder settleTime(Duration d) {
       settleTime = nonNegative(d, "settleTime");
+      return this;
+    }
+
+    /**
+     * Methods whose documents depend only on the DID and the representation options, never on
+     * time (default: {@code key}). Their successful answers are kept until evicted by size, and
+     * {@code versionTime} does not split their cache entries.
+     */
+    public Builder timeInvariantMethods(Set<String> methods) {
+      timeInvariantMethods = Set.copyOf(methods);
       return this;
     }
 

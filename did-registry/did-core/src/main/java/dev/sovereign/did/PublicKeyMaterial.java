@@ -18,6 +18,7 @@ import java.util.Objects;
 public final class PublicKeyMaterial {
   private final KeyType type;
   private final byte[] canonical;
+  private volatile PublicKey publicKey;
 
   private PublicKeyMaterial(KeyType type, byte[] canonical) {
     this.type = type;
@@ -94,7 +95,12 @@ public final class PublicKeyMaterial {
 
   /** A {@link PublicKey} built by the Bouncy Castle provider. */
   public PublicKey toPublicKey() {
-    return KeyCodec.toPublicKey(type, canonical);
+    PublicKey k = publicKey;
+    if (k == null) {
+      k = KeyCodec.toPublicKey(type, canonical);
+      publicKey = k; // immutable value; a race only builds it twice
+    }
+    return k;
   }
 
   /** {@code z} + base58btc(multicodec varint || canonical bytes): the did:key / Multikey form. */

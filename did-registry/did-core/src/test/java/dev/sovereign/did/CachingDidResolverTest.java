@@ -191,4 +191,86 @@ class CachingDidResolverTest {
     c.resolve(DID);
     assertEquals(2, ledger.calls.get());
   }
+
+  @Test
+  void aVersionTimeInsideACachedVersionsIntervalIsServedWithoutResolving() {
+    ledger.publish(VersionedTestMethod.documentWithKey(DID, K2, "k2"), T0.plusSeconds(1000), false);
+    DidResolutionResult v1 = cache.resolve(DID, ResolutionOptions.atVersion("1"));
+    assertEquals(T0.plusSeconds(1000), v1.didDocumentMetadata().nextUpdate().orElseThrow());
+    for (int i = 0; i < 100; i++) {
+      assertSame(v1, cache.resolve(DID, ResolutionOptions.atTime(T0.plusSeconds(i * 9))));
+    }
+    assertEquals(1, ledger.calls.get());
+    DidResolutionResult v2 = cache.resolve(DID, ResolutionOptions.atTime(T0.plusSeconds(1000)));
+    assertEquals("2", v2.didDocumentMetadata().versionId().orElseThrow());
+    assertEquals(2, ledger.calls.get());
+  }
+
+  @Test
+  void aVersionTimeBeforeTheCachedVersionOrAfterItWasFetchedIsResolved() {
+    cache.resolve(DID); // version 1, current when fetched at clock time
+    cache.resolve(DID, ResolutionOptions.atTime(T0.minusSeconds(1)));
+    assertEquals(2, ledger.calls.get(), "before 'updated': another version may apply");
+    cache.resolve(DID, ResolutionOptions.atTime(T0.plusSeconds(5)));
+    assertEquals(2, ledger.calls.get(), "inside [updated, fetchedAt] of a fresh latest answer");
+    cache.resolve(DID, ResolutionOptions.atTime(clock.instant().plusSeconds(1)));
+    assertEquals(3, ledger.calls.get(), "after the fetch a newer version may exist");
+  }
+
+  @Test
+  void aCachedLatestVersionNoLongerCoversVersionTimesOnceItIsStale() {
+    cache.resolve(DID);
+    clock.advance(Duration.ofSeconds(31));
+    cache.resolve(DID, ResolutionOptions.atTime(T0.plusSeconds(5)));
+    assertEquals(2, ledger.calls.get());
+  }
+
+  @Test
+  void didKeyAnswersAreCachedOnceForEveryVersionTime() {
+    CachingDidResolver c = CachingDidResolver.builder(DidResolvers.builder().withDidKey().build()).clock(clock).build();
+    String did = "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp";
+    DidResolutionResult first = c.resolve(did, ResolutionOptions.atTime(T0));
+    assertSame(first, c.resolve(did, ResolutionOptions.atTime(T0.plusSeconds(77))));
+    assertSame(first, c.resolve(did));
+    clock.advance(Duration.ofDays(365));
+    assertSame(first, c.resolve(did));
+    assertEquals(1, c.stats().misses());
+  }
+
+  @Test
+  void concurrentResolutionsAndInvalidationsNeverServeAVersionOlderThanTheLastInvalidation() throws Exception {
+    CachingDidResolver c = CachingDidResolver.builder(DidResolvers.builder().method(ledger).build())
+        .latestTtl(Duration.ofHours(1)).clock(clock).build();
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicInteger published = new java.util.concurrent.atomic.AtomicInteger(1);
+    Runnable reader = () -> {
+      while (!stop.get()) {
+        int floor = published.get();
+        int seen = Integer.parseInt(c.resolve(DID).didDocumentMetadata().versionId().orElseThrow());
+        if (seen < floor) {
+          failure.compareAndSet(null, new AssertionError("saw version " + seen + " after " + floor + " was announced"));
+        }
+      }
+    };
+    Thread[] readers = {new Thread(reader), new Thread(reader), new Thread(reader)};
+    for (Thread t : readers) {
+      t.start();
+    }
+    for (int v = 2; v <= 300; v++) {
+      synchronized (ledger) {
+        ledger.publish(VersionedTestMethod.documentWithKey(DID, v % 2 == 0 ? K2 : K1, "k" + v), T0.plusSeconds(v), false);
+      }
+      c.didChanged(Did.parse(DID), Optional.of(String.valueOf(v)));
+      published.set(v);
+      Thread.onSpinWait();
+    }
+    stop.set(true);
+    for (Thread t : readers) {
+      t.join();
+    }
+    if (failure.get() != null) {
+      throw new AssertionError(failure.get());
+    }
+  }
 }

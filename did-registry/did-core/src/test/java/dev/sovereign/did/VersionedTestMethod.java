@@ -1,8 +1,6 @@
 package dev.sovereign.did;
 
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -11,7 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class VersionedTestMethod implements DidMethodResolver {
   record Version(String versionId, Instant time, DidDocument document, boolean deactivated) {}
 
-  final Map<String, List<Version>> versions = new HashMap<>();
+  final Map<String, List<Version>> versions = new java.util.concurrent.ConcurrentHashMap<>();
   final AtomicInteger calls = new AtomicInteger();
   volatile Runnable duringResolve = () -> {};
 
@@ -21,7 +19,7 @@ final class VersionedTestMethod implements DidMethodResolver {
   }
 
   void publish(DidDocument doc, Instant time, boolean deactivated) {
-    List<Version> list = versions.computeIfAbsent(doc.id().toString(), k -> new ArrayList<>());
+    List<Version> list = versions.computeIfAbsent(doc.id().toString(), k -> new java.util.concurrent.CopyOnWriteArrayList<>());
     list.add(new Version(String.valueOf(list.size() + 1), time, doc, deactivated));
   }
 
@@ -30,6 +28,7 @@ final class VersionedTestMethod implements DidMethodResolver {
     calls.incrementAndGet();
     duringResolve.run();
     List<Version> list = versions.get(did.toString());
+    list = list == null ? null : List.copyOf(list);
     if (list == null || list.isEmpty()) {
       return DidResolutionResult.error(ResolutionError.NOT_FOUND, "no such DID");
     }
