@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -129,6 +130,47 @@ class AwsSdkAgainstLocalBrokerTest {
         {"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*",
           "Condition":{"DateGreaterThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"}}}]}""";
     assertThrows(MalformedPolicyDocumentException.class, () -> f.sdk.createKey(b -> b.policy(odd)));
+  }
+
+  /** The policy docs/key-broker.md tells users to attach in AWS, with this test's PCR values. */
+  static String awsFormPolicy(LocalBrokerFixture.Enclave e) {
+    HexFormat hex = HexFormat.of();
+    return """
+        {"Version":"2012-10-17","Statement":[
+          {"Sid":"Key administrators (no data-plane actions)","Effect":"Allow",
+           "Principal":{"AWS":"arn:aws:iam::111122223333:role/sovereign-key-admin"},
+           "Action":["kms:Create*","kms:Describe*","kms:Enable*","kms:List*","kms:Put*","kms:Update*","kms:Revoke*",
+                     "kms:Disable*","kms:Get*","kms:Delete*","kms:TagResource","kms:UntagResource",
+                     "kms:ScheduleKeyDeletion","kms:CancelKeyDeletion"],"Resource":"*"},
+          {"Sid":"Release only to the attested EU enclave","Effect":"Allow",
+           "Principal":{"AWS":"arn:aws:iam::111122223333:role/sovereign-eu-parent"},
+           "Action":["kms:Decrypt","kms:GenerateDataKey"],"Resource":"*",
+           "Condition":{
+             "StringEqualsIgnoreCase":{"kms:RecipientAttestation:ImageSha384":"%s",
+               "kms:RecipientAttestation:PCR3":["%s"],"kms:RecipientAttestation:PCR4":["%s"]},
+             "StringEquals":{"kms:EncryptionContext:sovereign:region":"EU",
+               "kms:EncryptionContext:sovereign:policy-hash":"%s"}}},
+          {"Sid":"Never release data keys without an attestation document","Effect":"Deny","Principal":"*",
+           "Action":["kms:Decrypt","kms:GenerateDataKey","kms:GenerateDataKeyWithoutPlaintext"],"Resource":"*",
+           "Condition":{"Null":{"kms:RecipientAttestation:ImageSha384":"true"}}}
+        ]}""".formatted(hex.formatHex(e.pcr0()),
+            hex.formatHex(dev.sovereign.attestation.nsm.SimulatedMeasurements.pcr3(LocalBrokerFixture.EU_ROLE)),
+            hex.formatHex(dev.sovereign.attestation.nsm.SimulatedMeasurements.pcr4(LocalBrokerFixture.EU_INSTANCE)),
+            hex.formatHex(e.policyHash()));
+  }
+
+  @Test
+  void theAwsFormOfTheKeyPolicyWorksUnchangedOnTheLocalBroker() throws Exception {
+    String arn = f.sdk.createKey(b -> b.policy(awsFormPolicy(eu))).keyMetadata().arn();
+    Map<String, String> good = Map.of("sovereign:region", "EU", "sovereign:policy-hash", HexFormat.of().formatHex(eu.policyHash()));
+    var g = f.keyBroker.generateDataKey(arn, good, eu.recipient());
+    assertEquals(32, eu.keys().open(g.ciphertextForRecipient()).size());
+    Map<String, String> otherHash = Map.of("sovereign:region", "EU", "sovereign:policy-hash", "ab".repeat(32));
+    assertEquals(KeyReleaseRefusal.POLICY_HASH_MISMATCH, assertThrows(KeyBrokerRefusedException.class,
+        () -> f.keyBroker.generateDataKey(arn, otherHash, eu.recipient())).reason());
+    LocalBrokerFixture.Enclave us = f.boot(f.buildA, LocalBrokerFixture.US_ROLE, LocalBrokerFixture.US_INSTANCE, "EU policy v1");
+    assertEquals(KeyReleaseRefusal.HOST_NOT_ALLOWED, assertThrows(KeyBrokerRefusedException.class,
+        () -> f.keyBroker.decrypt(g.ciphertextBlob(), good, us.recipient())).reason());
   }
 
   @Test
