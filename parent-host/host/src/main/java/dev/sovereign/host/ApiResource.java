@@ -1,0 +1,133 @@
+package dev.sovereign.host;
+
+import dev.sovereign.enclave.protocol.Message;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** The public and admin REST API of the host (DESIGN section 1; API reference in docs/api.md). */
+@Path("/v1")
+@Produces(MediaType.APPLICATION_JSON)
+public class ApiResource {
+  private static final Pattern ROUND_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  private static final Pattern NONCE = Pattern.compile("(?:[0-9a-fA-F]{2}){1,64}");
+  /** The JWE media type producers send; plain text is accepted too for curl users. */
+  public static final String JOSE = "application/jose";
+
+  private final HostService host;
+  private final HostConfig config;
+  private final AdminAuth admin;
+
+  public ApiResource(HostService host, HostConfig config, AdminAuth admin) {
+    this.host = host;
+    this.config = config;
+    this.admin = admin;
+  }
+
+  @GET
+  @Path("/attestation")
+  @Tag(name = "producers")
+  @Operation(summary = "The enclave's attestation document for a fresh nonce, with its encryption key and DID")
+  public Map<String, Object> attestation(@QueryParam("nonce") String nonce) {
+    if (nonce == null || !NONCE.matcher(nonce).matches()) {
+      throw Problem.badRequest("invalid-nonce", "nonce must be 1 to 64 bytes of hex");
+    }
+    Message.Attestation a = host.call(new Message.Attest(nonce.toLowerCase()), Message.Attestation.class);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("document", a.document());
+    out.put("enclaveDid", a.enclaveDid());
+    out.put("encryptionKey", a.encryptionKey());
+    out.put("kid", a.kid());
+    return out;
+  }
+
+  /** Body of {@code POST /v1/rounds}. */
+  public record OpenRoundRequest(String round, String dataset) {}
+
+  @POST
+  @Path("/rounds")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Tag(name = "admin")
+  @Operation(summary = "Open a round for a dataset (admin)")
+  public Response openRound(@HeaderParam("Authorization") String auth, OpenRoundRequest req) {
+    admin.require(auth);
+    if (req == null || req.round() == null || !ROUND_ID.matcher(req.round()).matches()) {
+      throw Problem.badRequest("invalid-round-id", "round must match " + ROUND_ID.pattern());
+    }
+    if (req.dataset() == null || req.dataset().isBlank()) {
+      throw Problem.badRequest("invalid-dataset", "dataset is required");
+    }
+    Message.RoundOpened o = host.openRound(req.round(), req.dataset());
+    return Response.status(201).entity(Map.of("round", o.round(), "dataset", o.dataset(),
+        "policySha256", o.policySha256(), "state", "open")).build();
+  }
+
+  @POST
+  @Path("/rounds/{round}/payloads")
+  @Consumes({JOSE, MediaType.TEXT_PLAIN})
+  @Tag(name = "producers")
+  @Operation(summary = "Submit a producer payload (compact JWE); 202 once stored durably, idempotent by payload id")
+  public Response submit(@PathParam("round") String round, String body) {
+    if (!ROUND_ID.matcher(round).matches()) {
+      throw Problem.notFound("unknown-round", "no such round");
+    }
+    if (body == null || body.isBlank()) {
+      throw Problem.badRequest("malformed-payload", "the body must be a compact JWE");
+    }
+    if (body.length() > config.maxPayloadBytes()) {
+      throw new Problem(413, "payload-too-large", "the payload exceeds " + config.maxPayloadBytes() + " bytes");
+    }
+    String jwe = body.strip();
+    Inbox.Stored stored = host.submit(round, jwe);
+    String id = Inbox.payloadId(jwe);
+    return Response.status(202).entity(Map.of("payloadId", id, "round", round,
+        "status", stored == Inbox.Stored.NEW ? "stored" : "already-stored")).build();
+  }
+
+  @GET
+  @Path("/rounds/{round}")
+  @Tag(name = "producers")
+  @Operation(summary = "A round's state and its verdict counts by reason code")
+  public Map<String, Object> round(@PathParam("round") String round) {
+    Inbox.RoundRecord r = host.roundRecord(round);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("round", r.round());
+    out.put("dataset", r.dataset());
+    out.put("policySha256", r.policySha256());
+    out.put("state", r.state());
+    out.put("counts", host.counts(round));
+    return out;
+  }
+
+  @POST
+  @Path("/rounds/{round}/close")
+  @Tag(name = "admin")
+  @Operation(summary = "Close a round: drain the inbox into the enclave and publish the signed result (admin)")
+  public Map<String, Object> close(@HeaderParam("Authorization") String auth, @PathParam("round") String round) {
+    admin.require(auth);
+    String credential = host.closeRound(round);
+    return Map.of("round", round, "state", "closed", "result", credential);
+  }
+
+  @GET
+  @Path("/rounds/{round}/result")
+  @Tag(name = "regulators")
+  @Operation(summary = "The round's result credential (vc+jwt signed by the enclave DID)")
+  public Response result(@PathParam("round") String round) {
+    Inbox.RoundRecord r = host.roundRecord(round);
+    String credential = r.result().orElseThrow(() -> new Problem(409, "round-open", "the round is not closed yet"));
+    return Response.ok(credential, "application/vc+jwt").build();
+  }
+}

@@ -1,0 +1,92 @@
+package dev.sovereign.host;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Development only: starts the enclave jar as a child process on a unix socket, with the simulated
+ * NSM, so {@code ./sovereign host} works on a fresh machine. In production the enclave runs in a
+ * Nitro Enclave and the host only connects to it over vsock.
+ */
+public final class EnclaveLauncher implements AutoCloseable {
+  private final List<String> command;
+  private final Path socket;
+  private final Path log;
+  private Process process;
+
+  public EnclaveLauncher(Path jar, Path socket, Path policy, Path stateDir, Path log) {
+    this.socket = socket;
+    this.log = log;
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-jar");
+    cmd.add(jar.toString());
+    cmd.add("--listen");
+    cmd.add("unix:" + socket);
+    if (policy != null) {
+      cmd.add("--policy");
+      cmd.add(policy.toString());
+    }
+    cmd.add("--state");
+    cmd.add(stateDir.toString());
+    this.command = List.copyOf(cmd);
+  }
+
+  /** Starts the enclave (again, if it died) and waits until its socket accepts connections. */
+  public synchronized void start(Duration timeout) throws IOException {
+    if (process != null && process.isAlive()) {
+      return;
+    }
+    Files.createDirectories(socket.getParent());
+    Files.deleteIfExists(socket);
+    process = new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .start();
+    Instant deadline = Instant.now().plus(timeout);
+    while (!Files.exists(socket)) {
+      if (!process.isAlive()) {
+        throw new IOException("the enclave exited with status " + process.exitValue() + " (see " + log + ")");
+      }
+      if (Instant.now().isAfter(deadline)) {
+        throw new IOException("the enclave did not open " + socket + " within " + timeout);
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while starting the enclave", e);
+      }
+    }
+  }
+
+  /** Whether the child process is running. */
+  public synchronized boolean alive() {
+    return process != null && process.isAlive();
+  }
+
+  /** The child's pid, for fault-injection tests. */
+  public synchronized long pid() {
+    return process == null ? -1 : process.pid();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (process != null) {
+      process.destroy();
+      try {
+        if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        process.destroyForcibly();
+      }
+    }
+  }
+}

@@ -1,0 +1,338 @@
+package dev.sovereign.host;
+
+import dev.sovereign.enclave.protocol.Message;
+import dev.sovereign.enclave.server.ListenAddress;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jboss.logging.Logger;
+
+/**
+ * The host's core: the durable inbox, the link to the enclave (and, in development, the enclave
+ * child process), and the forwarder that drains the inbox into the enclave.
+ *
+ * <p>Delivery is at-least-once and the enclave's replay protection makes duplicates harmless. The
+ * host remembers the enclave identity it last saw; when it changes (a crashed or restarted
+ * enclave), every open round is opened again and every payload of those rounds is sent again, so
+ * nothing accepted before the crash is lost, and verdicts already recorded are kept (a payload is
+ * counted once).
+ */
+@ApplicationScoped
+public class HostService {
+  private static final Logger LOG = Logger.getLogger(HostService.class);
+
+  private final HostConfig config;
+  private final Clock clock = Clock.systemUTC();
+  private Inbox inbox;
+  private EnclaveLink link;
+  private EnclaveLauncher launcher;
+  private ScheduledExecutorService forwarder;
+  private final AtomicReference<String> enclaveDid = new AtomicReference<>();
+  private final Object drainLock = new Object();
+
+  public HostService(HostConfig config) {
+    this.config = config;
+  }
+
+  void onStart(@Observes StartupEvent ev) throws Exception {
+    Path data = Path.of(config.dataDir()).toAbsolutePath();
+    Files.createDirectories(data);
+    inbox = Inbox.open(data.resolve("inbox"));
+    ListenAddress address = ListenAddress.parse(
+        config.enclave().address().orElse("unix:" + data.resolve("enclave.sock")));
+    if (config.enclave().launch() && address instanceof ListenAddress.Unix u) {
+      Path jar = Path.of(config.enclave().jar().orElse(defaultEnclaveJar().toString()));
+      launcher = new EnclaveLauncher(jar, u.path(),
+          config.enclave().policy().map(Path::of).orElse(null),
+          data.resolve("enclave-state"), data.resolve("enclave.log"));
+      launcher.start(Duration.ofSeconds(60));
+    }
+    link = new EnclaveLink(address, config.enclave().timeout());
+    forwarder = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "sovereign-forwarder");
+      t.setDaemon(true);
+      return t;
+    });
+    forwarder.scheduleWithFixedDelay(this::drainQuietly, 0, 200, TimeUnit.MILLISECONDS);
+  }
+
+  void onStop(@Observes ShutdownEvent ev) {
+    if (forwarder != null) {
+      forwarder.shutdownNow();
+    }
+    if (link != null) {
+      link.close();
+    }
+    if (launcher != null) {
+      launcher.close();
+    }
+    try {
+      if (inbox != null) {
+        inbox.close();
+      }
+    } catch (SQLException e) {
+      LOG.warn("inbox did not close cleanly");
+    }
+  }
+
+  private static Path defaultEnclaveJar() {
+    String home = System.getenv("SOVEREIGN_HOME");
+    Path root = home != null ? Path.of(home) : Path.of("").toAbsolutePath();
+    for (Path dir = root; dir != null; dir = dir.getParent()) {
+      Path jar = dir.resolve("enclave-app/target/sovereign-enclave.jar");
+      if (Files.isRegularFile(jar)) {
+        return jar;
+      }
+    }
+    return root.resolve("enclave-app/target/sovereign-enclave.jar");
+  }
+
+  /** The inbox (for tests and status). */
+  public Inbox inbox() {
+    return inbox;
+  }
+
+  /** The dev launcher, if this host started its enclave. */
+  public Optional<EnclaveLauncher> launcher() {
+    return Optional.ofNullable(launcher);
+  }
+
+  /** Sends one request to the enclave, restarting a dead dev enclave first. */
+  public <R extends Message.Response> R call(Message.Request request, Class<R> type) {
+    try {
+      ensureEnclave();
+      R r = link.call(request, type);
+      return r;
+    } catch (EnclaveLink.EnclaveErrorException e) {
+      throw enclaveProblem(e.code());
+    } catch (EnclaveLink.LinkException | IOException e) {
+      LOG.warnf("enclave unavailable: %s", e.getMessage());
+      throw Problem.unavailable("enclave-unavailable", "the enclave is not reachable; retry later");
+    }
+  }
+
+  private static Problem enclaveProblem(String code) {
+    return switch (code) {
+      case "unknown-round" -> Problem.notFound("unknown-round", "the enclave has no such open round");
+      case "round-exists" -> new Problem(409, "round-exists", "the round id is already in use");
+      case "policy-mismatch" -> new Problem(409, "policy-mismatch", "the enclave loaded another policy");
+      case "dataset-not-in-policy" -> Problem.badRequest("dataset-not-in-policy", "the dataset is not in the policy");
+      case "policy-forbids" -> Problem.badRequest("policy-forbids", "the policy forbids this request");
+      case "evidence-rejected" -> Problem.badRequest("evidence-rejected", "the enclave rejected the evidence");
+      case "seal-rejected" -> Problem.badRequest("seal-rejected", "the enclave rejected the sealed state");
+      case "unavailable" -> Problem.unavailable("enclave-component-unavailable", "the enclave lacks a component for this");
+      default -> Problem.unavailable("enclave-error", "the enclave could not serve the request (" + code + ")");
+    };
+  }
+
+  private void ensureEnclave() throws IOException {
+    if (launcher != null && !launcher.alive()) {
+      LOG.warn("the enclave process is gone; starting a new one");
+      launcher.start(Duration.ofSeconds(60));
+    }
+  }
+
+  /** The enclave's health; also notices a restarted enclave and recovers its rounds. */
+  public Message.HealthStatus health() {
+    Message.HealthStatus h = call(new Message.Health(), Message.HealthStatus.class);
+    String previous = enclaveDid.getAndSet(h.enclaveDid());
+    if (previous != null && !previous.equals(h.enclaveDid())) {
+      recover();
+    }
+    return h;
+  }
+
+  /** Opens a round in the enclave and records it. */
+  public Message.RoundOpened openRound(String round, String dataset) {
+    Message.HealthStatus h = health();
+    Message.RoundOpened opened = call(new Message.OpenRound(round, dataset, h.policySha256()),
+        Message.RoundOpened.class);
+    try {
+      inbox.openRound(round, dataset, opened.policySha256(), clock.instant());
+    } catch (Inbox.UnavailableException e) {
+      throw Problem.unavailable("store-unavailable", "the host could not record the round");
+    }
+    return opened;
+  }
+
+  /** Stores a payload durably (the caller answers 202 only after this returns). */
+  public Inbox.Stored submit(String round, String jwe) {
+    JweEnvelope env = JweEnvelope.read(jwe);
+    if (!config.zones().contains(env.zone())) {
+      throw new Problem(421, "zone-not-served",
+          "this host does not serve zone " + env.zone() + "; send it to that zone's host");
+    }
+    Inbox.RoundRecord r = roundRecord(round);
+    if (!r.state().equals("open")) {
+      throw new Problem(409, "round-closed", "the round is closed");
+    }
+    try {
+      Inbox.Stored stored = inbox.put(round, env.zone(), jwe, clock.instant());
+      forwarder.execute(this::drainQuietly);
+      return stored;
+    } catch (Inbox.UnavailableException e) {
+      LOG.error("inbox write failed; payload not acknowledged");
+      throw Problem.unavailable("store-unavailable", "the host could not store the payload durably; nothing was accepted");
+    }
+  }
+
+  /** The host's record of a round or a 404 problem. */
+  public Inbox.RoundRecord roundRecord(String round) {
+    try {
+      return inbox.round(round).orElseThrow(() -> Problem.notFound("unknown-round", "no such round"));
+    } catch (SQLException e) {
+      throw Problem.unavailable("store-unavailable", "the host could not read its store");
+    }
+  }
+
+  /** Verdict counts of a round (reason codes only). */
+  public Map<String, Long> counts(String round) {
+    try {
+      return inbox.verdictCounts(round);
+    } catch (SQLException e) {
+      throw Problem.unavailable("store-unavailable", "the host could not read its store");
+    }
+  }
+
+  /** Drains the round's pending payloads into the enclave, then closes the round there. */
+  public String closeRound(String round) {
+    Inbox.RoundRecord r = roundRecord(round);
+    if (r.state().equals("closed")) {
+      return r.result().orElseThrow();
+    }
+    health();
+    drainFully();
+    Message.RoundResult result = call(new Message.CloseRound(round), Message.RoundResult.class);
+    try {
+      inbox.closeRound(round, result.credential());
+    } catch (Inbox.UnavailableException e) {
+      throw Problem.unavailable("store-unavailable", "the host could not record the result");
+    }
+    return result.credential();
+  }
+
+  private void drainQuietly() {
+    try {
+      drainOnce();
+    } catch (Problem p) {
+      // the enclave is away; payloads stay in the inbox and are sent when it is back
+    } catch (Exception e) {
+      LOG.warnf("forwarder: %s", e.getClass().getSimpleName());
+    }
+  }
+
+  private void drainFully() {
+    for (int i = 0; i < 100_000; i++) {
+      try {
+        if (inbox.pendingCount() == 0) {
+          return;
+        }
+      } catch (SQLException e) {
+        throw Problem.unavailable("store-unavailable", "the host could not read its store");
+      }
+      try {
+        drainOnce();
+      } catch (SQLException e) {
+        throw Problem.unavailable("store-unavailable", "the host could not read its store");
+      }
+    }
+  }
+
+  /** Sends one batch of pending payloads (grouped by round) and records the verdicts. */
+  private void drainOnce() throws SQLException {
+    synchronized (drainLock) {
+      List<Inbox.Entry> batch = inbox.pending(config.enclave().batch());
+      if (batch.isEmpty()) {
+        return;
+      }
+      Map<String, List<Inbox.Entry>> byRound = new LinkedHashMap<>();
+      for (Inbox.Entry e : batch) {
+        byRound.computeIfAbsent(e.round(), k -> new ArrayList<>()).add(e);
+      }
+      for (Map.Entry<String, List<Inbox.Entry>> g : byRound.entrySet()) {
+        sendAndRecord(g.getKey(), g.getValue());
+      }
+    }
+  }
+
+  private void sendAndRecord(String round, List<Inbox.Entry> entries) {
+    List<String> jwes = entries.stream().map(Inbox.Entry::jwe).toList();
+    Message.PayloadVerdicts v;
+    try {
+      v = call(new Message.SubmitPayloads(round, jwes), Message.PayloadVerdicts.class);
+    } catch (Problem p) {
+      if (p.code().equals("unknown-round")) {
+        // The enclave lost the round (restarted without restore): recover and resend.
+        recover();
+      }
+      throw p;
+    }
+    if (v.verdicts().size() != entries.size()) {
+      throw Problem.unavailable("enclave-error", "the enclave answered the wrong number of verdicts");
+    }
+    for (int i = 0; i < entries.size(); i++) {
+      Message.Verdict verdict = v.verdicts().get(i);
+      String outcome = verdict.outcome().equals("accepted") ? "accepted" : verdict.reason();
+      try {
+        inbox.recordVerdict(entries.get(i).payloadId(), outcome, verdict.leaf());
+      } catch (Inbox.UnavailableException e) {
+        throw Problem.unavailable("store-unavailable", "the host could not record a verdict");
+      }
+    }
+  }
+
+  /**
+   * After the enclave restarted: open every open round again and resend all of their payloads.
+   * Verdicts already recorded stay (the inbox ignores a second verdict for a payload).
+   */
+  private void recover() {
+    synchronized (drainLock) {
+      try {
+        Message.HealthStatus h = link.call(new Message.Health(), Message.HealthStatus.class);
+        enclaveDid.set(h.enclaveDid());
+        for (Inbox.RoundRecord r : inbox.openRounds()) {
+          try {
+            link.call(new Message.OpenRound(r.round(), r.dataset(), r.policySha256()), Message.RoundOpened.class);
+          } catch (EnclaveLink.EnclaveErrorException e) {
+            if (!e.code().equals("round-exists")) {
+              LOG.warnf("recovery: round could not be reopened (%s)", e.code());
+              continue;
+            }
+          }
+          List<Inbox.Entry> all = inbox.allOf(r.round());
+          for (int i = 0; i < all.size(); i += config.enclave().batch()) {
+            List<Inbox.Entry> part = all.subList(i, Math.min(all.size(), i + config.enclave().batch()));
+            Message.PayloadVerdicts v = link.call(
+                new Message.SubmitPayloads(r.round(), part.stream().map(Inbox.Entry::jwe).toList()),
+                Message.PayloadVerdicts.class);
+            for (int j = 0; j < part.size(); j++) {
+              Message.Verdict verdict = v.verdicts().get(j);
+              String outcome = verdict.outcome().equals("accepted") ? "accepted" : verdict.reason();
+              inbox.recordVerdict(part.get(j).payloadId(), outcome, verdict.leaf());
+            }
+          }
+        }
+      } catch (Exception e) {
+        LOG.warnf("recovery incomplete, will retry: %s", e.getClass().getSimpleName());
+        enclaveDid.set(null);
+      }
+    }
+  }
+}

@@ -1,0 +1,319 @@
+package dev.sovereign.host;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The durable inbox: ciphertext only, written and synced to disk before the host answers 202.
+ *
+ * <p>SQLite in WAL mode with {@code synchronous=FULL}: a committed insert survives a crash of the
+ * host process or the machine. A payload is identified by the SHA-256 of its JWE bytes, so a
+ * producer's retry is idempotent. Payloads stay until the round's result covers them, then they
+ * are deleted: no ciphertext outlives its round.
+ */
+public final class Inbox implements AutoCloseable {
+
+  /** A stored payload. {@code verdict} is empty until the enclave has answered for it. */
+  public record Entry(String payloadId, String round, String zone, String jwe, Instant receivedAt,
+      Optional<String> verdict) {}
+
+  /** How a payload was stored: newly, or already present (an idempotent retry). */
+  public enum Stored { NEW, DUPLICATE }
+
+  /** The store refused to write; nothing was acknowledged. */
+  public static final class UnavailableException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    UnavailableException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private final Connection db;
+
+  private Inbox(Connection db) {
+    this.db = db;
+  }
+
+  /** Opens (creating if needed) the inbox database under {@code dir}. */
+  public static Inbox open(Path dir) throws SQLException {
+    try {
+      Files.createDirectories(dir);
+    } catch (java.io.IOException e) {
+      throw new SQLException("cannot create the inbox directory", e);
+    }
+    // The driver directly, not DriverManager: Quarkus' class loaders hide drivers from it.
+    Connection c = new org.sqlite.JDBC().connect("jdbc:sqlite:" + dir.resolve("inbox.db"), new java.util.Properties());
+    try (Statement s = c.createStatement()) {
+      s.execute("PRAGMA journal_mode=WAL");
+      s.execute("PRAGMA synchronous=FULL");
+      s.execute("PRAGMA busy_timeout=5000");
+      s.execute("CREATE TABLE IF NOT EXISTS rounds (round TEXT PRIMARY KEY, dataset TEXT NOT NULL, "
+          + "policy_sha256 TEXT NOT NULL, state TEXT NOT NULL, opened_at INTEGER NOT NULL, "
+          + "result TEXT)");
+      s.execute("CREATE TABLE IF NOT EXISTS payloads (payload_id TEXT PRIMARY KEY, round TEXT NOT NULL, "
+          + "zone TEXT NOT NULL, jwe TEXT NOT NULL, received_at INTEGER NOT NULL, seq INTEGER NOT NULL, "
+          + "verdict TEXT, leaf TEXT)");
+      s.execute("CREATE INDEX IF NOT EXISTS payloads_pending ON payloads(verdict, seq)");
+      s.execute("CREATE TABLE IF NOT EXISTS verdict_counts (round TEXT NOT NULL, verdict TEXT NOT NULL, "
+          + "n INTEGER NOT NULL, PRIMARY KEY (round, verdict))");
+    }
+    c.setAutoCommit(false);
+    return new Inbox(c);
+  }
+
+  /** The payload id: lowercase hex SHA-256 of the compact JWE's bytes (also the enclave's Merkle leaf). */
+  public static String payloadId(String jwe) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+          .digest(jwe.getBytes(StandardCharsets.US_ASCII)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Records an opened round. */
+  public synchronized void openRound(String round, String dataset, String policySha256, Instant at)
+      throws UnavailableException {
+    write(() -> {
+      try (PreparedStatement p = db.prepareStatement(
+          "INSERT INTO rounds(round, dataset, policy_sha256, state, opened_at) VALUES (?,?,?,'open',?)")) {
+        p.setString(1, round);
+        p.setString(2, dataset);
+        p.setString(3, policySha256);
+        p.setLong(4, at.toEpochMilli());
+        p.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  /** A round's record, if the host knows it. */
+  public record RoundRecord(String round, String dataset, String policySha256, String state,
+      Optional<String> result) {}
+
+  public synchronized Optional<RoundRecord> round(String round) throws SQLException {
+    try (PreparedStatement p = db.prepareStatement(
+        "SELECT round, dataset, policy_sha256, state, result FROM rounds WHERE round=?")) {
+      p.setString(1, round);
+      try (ResultSet r = p.executeQuery()) {
+        if (!r.next()) {
+          return Optional.empty();
+        }
+        return Optional.of(new RoundRecord(r.getString(1), r.getString(2), r.getString(3),
+            r.getString(4), Optional.ofNullable(r.getString(5))));
+      } finally {
+        db.commit();
+      }
+    }
+  }
+
+  /** All rounds still open (replayed to a restarted enclave). */
+  public synchronized List<RoundRecord> openRounds() throws SQLException {
+    List<RoundRecord> out = new ArrayList<>();
+    try (PreparedStatement p = db.prepareStatement(
+        "SELECT round, dataset, policy_sha256, state, result FROM rounds WHERE state='open' ORDER BY opened_at")) {
+      try (ResultSet r = p.executeQuery()) {
+        while (r.next()) {
+          out.add(new RoundRecord(r.getString(1), r.getString(2), r.getString(3), r.getString(4),
+              Optional.ofNullable(r.getString(5))));
+        }
+      } finally {
+        db.commit();
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Stores a payload durably. Returns only after the transaction is committed and synced, so the
+   * caller may then acknowledge it.
+   */
+  public synchronized Stored put(String round, String zone, String jwe, Instant at) throws UnavailableException {
+    String id = payloadId(jwe);
+    return write(() -> {
+      try (PreparedStatement p = db.prepareStatement(
+          "INSERT OR IGNORE INTO payloads(payload_id, round, zone, jwe, received_at, seq) "
+              + "VALUES (?,?,?,?,?, (SELECT COALESCE(MAX(seq),0)+1 FROM payloads))")) {
+        p.setString(1, id);
+        p.setString(2, round);
+        p.setString(3, zone);
+        p.setString(4, jwe);
+        p.setLong(5, at.toEpochMilli());
+        return p.executeUpdate() == 1 ? Stored.NEW : Stored.DUPLICATE;
+      }
+    });
+  }
+
+  /** Up to {@code limit} payloads the enclave has not answered for, oldest first. */
+  public synchronized List<Entry> pending(int limit) throws SQLException {
+    List<Entry> out = new ArrayList<>();
+    try (PreparedStatement p = db.prepareStatement(
+        "SELECT payload_id, round, zone, jwe, received_at FROM payloads WHERE verdict IS NULL "
+            + "ORDER BY seq LIMIT ?")) {
+      p.setInt(1, limit);
+      try (ResultSet r = p.executeQuery()) {
+        while (r.next()) {
+          out.add(new Entry(r.getString(1), r.getString(2), r.getString(3), r.getString(4),
+              Instant.ofEpochMilli(r.getLong(5)), Optional.empty()));
+        }
+      } finally {
+        db.commit();
+      }
+    }
+    return out;
+  }
+
+  /** Every payload of a round, in arrival order (resent to a restarted enclave). */
+  public synchronized List<Entry> allOf(String round) throws SQLException {
+    List<Entry> out = new ArrayList<>();
+    try (PreparedStatement p = db.prepareStatement(
+        "SELECT payload_id, round, zone, jwe, received_at, verdict FROM payloads WHERE round=? ORDER BY seq")) {
+      p.setString(1, round);
+      try (ResultSet r = p.executeQuery()) {
+        while (r.next()) {
+          out.add(new Entry(r.getString(1), r.getString(2), r.getString(3), r.getString(4),
+              Instant.ofEpochMilli(r.getLong(5)), Optional.ofNullable(r.getString(6))));
+        }
+      } finally {
+        db.commit();
+      }
+    }
+    return out;
+  }
+
+  /** Number of payloads the enclave has not answered for. */
+  public synchronized long pendingCount() throws SQLException {
+    try (Statement s = db.createStatement();
+        ResultSet r = s.executeQuery("SELECT COUNT(*) FROM payloads WHERE verdict IS NULL")) {
+      r.next();
+      long n = r.getLong(1);
+      db.commit();
+      return n;
+    }
+  }
+
+  /** Records the enclave's verdict for a payload: {@code accepted} or a rejection reason code. */
+  public synchronized void recordVerdict(String payloadId, String verdict, String leaf) throws UnavailableException {
+    write(() -> {
+      String round = null;
+      try (PreparedStatement p = db.prepareStatement(
+          "UPDATE payloads SET verdict=?, leaf=? WHERE payload_id=? AND verdict IS NULL RETURNING round")) {
+        p.setString(1, verdict);
+        p.setString(2, leaf);
+        p.setString(3, payloadId);
+        try (ResultSet r = p.executeQuery()) {
+          if (r.next()) {
+            round = r.getString(1);
+          }
+        }
+      }
+      if (round != null) {
+        try (PreparedStatement p = db.prepareStatement(
+            "INSERT INTO verdict_counts(round, verdict, n) VALUES (?,?,1) "
+                + "ON CONFLICT(round, verdict) DO UPDATE SET n=n+1")) {
+          p.setString(1, round);
+          p.setString(2, verdict);
+          p.executeUpdate();
+        }
+      }
+      return null;
+    });
+  }
+
+  /** The counts of verdicts in a round, by outcome (reason codes only; never payload content). */
+  public synchronized Map<String, Long> verdictCounts(String round) throws SQLException {
+    Map<String, Long> out = new LinkedHashMap<>();
+    try (PreparedStatement p = db.prepareStatement(
+        "SELECT verdict, n FROM verdict_counts WHERE round=? ORDER BY verdict")) {
+      p.setString(1, round);
+      try (ResultSet r = p.executeQuery()) {
+        while (r.next()) {
+          out.put(r.getString(1), r.getLong(2));
+        }
+      } finally {
+        db.commit();
+      }
+    }
+    try (PreparedStatement p = db.prepareStatement(
+        "SELECT COUNT(*) FROM payloads WHERE round=? AND verdict IS NULL")) {
+      p.setString(1, round);
+      try (ResultSet r = p.executeQuery()) {
+        r.next();
+        long pending = r.getLong(1);
+        if (pending > 0) {
+          out.put("pending", pending);
+        }
+      } finally {
+        db.commit();
+      }
+    }
+    return out;
+  }
+
+  /** Marks a round closed with its result and deletes its ciphertext: the result now covers it. */
+  public synchronized void closeRound(String round, String resultCredential) throws UnavailableException {
+    write(() -> {
+      try (PreparedStatement p = db.prepareStatement("UPDATE rounds SET state='closed', result=? WHERE round=?")) {
+        p.setString(1, resultCredential);
+        p.setString(2, round);
+        p.executeUpdate();
+      }
+      try (PreparedStatement p = db.prepareStatement("DELETE FROM payloads WHERE round=?")) {
+        p.setString(1, round);
+        p.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  private interface Tx<T> {
+    T run() throws SQLException;
+  }
+
+  private <T> T write(Tx<T> tx) throws UnavailableException {
+    try {
+      T out = tx.run();
+      db.commit();
+      return out;
+    } catch (SQLException e) {
+      try {
+        db.rollback();
+      } catch (SQLException ignored) {
+        // the original failure is what matters
+      }
+      throw new UnavailableException("the inbox could not be written", e);
+    }
+  }
+
+  /**
+   * Fault injection for tests: makes every later write fail as a full or read-only disk would
+   * (SQLite {@code query_only}), without touching the real disk.
+   */
+  synchronized void failWritesForTesting(boolean fail) throws SQLException {
+    try (Statement s = db.createStatement()) {
+      s.execute("PRAGMA query_only=" + (fail ? "ON" : "OFF"));
+    }
+    db.commit();
+  }
+
+  @Override
+  public synchronized void close() throws SQLException {
+    db.close();
+  }
+}

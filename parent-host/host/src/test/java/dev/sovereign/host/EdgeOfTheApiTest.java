@@ -1,0 +1,113 @@
+package dev.sovereign.host;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.containsString;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Bad input at the edge, with no enclave behind the host: every answer is problem+json with a stable code. */
+@QuarkusTest
+@TestProfile(EdgeOfTheApiTest.NoEnclave.class)
+class EdgeOfTheApiTest {
+
+  /** A host whose enclave is not running. */
+  public static class NoEnclave implements QuarkusTestProfile {
+    @Override
+    public Map<String, String> getConfigOverrides() {
+      return Map.of(
+          "sovereign.host.enclave.launch", "false",
+          "sovereign.host.enclave.address", "unix:/tmp/sovereign-no-enclave-here.sock",
+          "sovereign.host.data-dir", "target/test-host-edge",
+          "sovereign.host.rate-per-client", "5",
+          "sovereign.host.burst-per-client", "20");
+    }
+  }
+
+  @Test
+  void adminEndpointsRefuseRequestsWithoutTheToken() {
+    given().contentType("application/json").body("{\"round\":\"r1\",\"dataset\":\"d\"}")
+        .post("/v1/rounds")
+        .then().statusCode(401).contentType("application/problem+json").body("code", equalTo("unauthorized"));
+  }
+
+  @Test
+  void anUnreachableEnclaveIsAClear503() {
+    given().queryParam("nonce", "00ff").get("/v1/attestation")
+        .then().statusCode(503).contentType("application/problem+json")
+        .body("code", equalTo("enclave-unavailable"))
+        .body("detail", not(containsString("Exception")));
+  }
+
+  @Test
+  void aNonceThatIsNotHexIsRejected() {
+    given().queryParam("nonce", "xyz").get("/v1/attestation")
+        .then().statusCode(400).body("code", equalTo("invalid-nonce"));
+  }
+
+  @Test
+  void aPayloadForAnUnknownRoundIsA404() {
+    given().contentType("application/jose").body(bytes(jweWithZone("EU"))).post("/v1/rounds/nope/payloads")
+        .then().statusCode(404).body("code", equalTo("unknown-round"));
+  }
+
+  @Test
+  void garbageInsteadOfAJweIsRejectedWithoutDetailsOfTheParser() {
+    given().contentType("application/jose").body(bytes("this is not a JWE")).post("/v1/rounds/r1/payloads")
+        .then().statusCode(400).body("code", equalTo("malformed-payload"))
+        .body("detail", not(containsString("Exception")));
+  }
+
+  @Test
+  void aPayloadForAZoneThisHostDoesNotServeIsRefused() {
+    given().contentType("application/jose").body(bytes(jweWithZone("MARS"))).post("/v1/rounds/r1/payloads")
+        .then().statusCode(421).body("code", equalTo("zone-not-served"));
+  }
+
+  @Test
+  void aWrongContentTypeIsA415() {
+    given().contentType("application/xml").body("<x/>").post("/v1/rounds/r1/payloads")
+        .then().statusCode(415).contentType("application/problem+json").body("code", equalTo("unsupported-media-type"));
+  }
+
+  @Test
+  void anOversizedBodyIsA413() {
+    String big = "a".repeat(2 * 1024 * 1024);
+    given().contentType("application/jose").body(bytes(big)).post("/v1/rounds/r1/payloads")
+        .then().statusCode(413);
+  }
+
+  @Test
+  void aFloodFromOneClientIsRateLimited() {
+    int limited = 0;
+    for (int i = 0; i < 60; i++) {
+      int status = given().queryParam("nonce", "zz").get("/v1/attestation").statusCode();
+      if (status == 429) {
+        limited++;
+      }
+    }
+    org.junit.jupiter.api.Assertions.assertTrue(limited > 0, "60 requests at once from one client must hit the limit");
+  }
+
+  @Test
+  void theOpenApiDocumentDescribesThePayloadEndpoint() {
+    given().get("/q/openapi?format=json").then().statusCode(200)
+        .body(containsString("/v1/rounds/{round}/payloads"));
+  }
+
+  static byte[] bytes(String s) {
+    return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  static String jweWithZone(String zone) {
+    String header = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+        ("{\"alg\":\"ECDH-ES+A256KW\",\"enc\":\"A256GCM\",\"kid\":\"k\",\"cty\":\"JWT\",\"zone\":\"" + zone + "\"}")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return header + ".AAAA.AAAA.AAAA.AAAA";
+  }
+}
