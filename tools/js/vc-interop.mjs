@@ -5,12 +5,17 @@
 //     secp256k1/ES256K), once without kid (did-jwt's default) and once with kid (Veramo's style), plus a
 //     did-jwt-vc presentation with challenge (nonce) and domain (aud). Prints a JSON array on stdout.
 //
+//   node vc-interop.mjs issue-ethr NOW_EPOCH_SECONDS NETWORK
+//     did-jwt-vc issues VC-JWT 1.1 credentials for a fresh did:ethr:NETWORK:0xADDRESS (no registry writes:
+//     the default document, #controller with blockchainAccountId), signed ES256K-R (did-jwt's default for
+//     did:ethr, recovery byte appended) and ES256K (verified by address recovery).
+//
 //   node vc-interop.mjs verify-jose   (stdin: {"jwt": "...", "jwk": {...}, "alg": "EdDSA"})
 //     jose (panva) verifies a Sovereign credential with the resolved public JWK, requiring typ vc+jwt.
 //     Prints {"protectedHeader": ..., "payload": ..., "verifiedBy": ...}; exits 1 with the error on failure.
 //     jose 6 dropped ES256K, so ES256K tokens are checked with Node's own OpenSSL (ieee-p1363 signatures).
 import { createVerifiableCredentialJwt, createVerifiablePresentationJwt } from 'did-jwt-vc'
-import { EdDSASigner, ES256Signer, ES256KSigner, bytesToMultibase } from 'did-jwt'
+import { EdDSASigner, ES256Signer, ES256KSigner, bytesToMultibase, toEthereumAddress, bytesToHex } from 'did-jwt'
 import { ed25519 } from '@noble/curves/ed25519'
 import { p256 } from '@noble/curves/p256'
 import { secp256k1 } from '@noble/curves/secp256k1'
@@ -61,6 +66,27 @@ async function issue(now) {
   return out
 }
 
+async function issueEthr(now, network) {
+  const sk = secp256k1.utils.randomPrivateKey()
+  const address = toEthereumAddress(bytesToHex(secp256k1.getPublicKey(sk, false)))
+  const did = `did:ethr:${network}:${address}`
+  const payload = {
+    sub: 'did:example:producer',
+    nbf: now - 60,
+    exp: now + 3600,
+    vc: {
+      '@context': ['https://www.w3.org/2018/credentials/v1'],
+      type: ['VerifiableCredential', 'ProducerAuthorization'],
+      credentialSubject: { region: 'US' },
+    },
+  }
+  const out = { did }
+  out.es256kr = await createVerifiableCredentialJwt(payload, { did, signer: ES256KSigner(sk, true), alg: 'ES256K-R' })
+  out.es256k = await createVerifiableCredentialJwt(payload, { did, signer: ES256KSigner(sk), alg: 'ES256K' },
+    { header: { kid: `${did}#controller` } })
+  return out
+}
+
 async function verifyJose(input) {
   const { jwt, jwk, alg } = JSON.parse(input)
   if (alg === 'ES256K') {
@@ -83,6 +109,8 @@ const [cmd, arg] = process.argv.slice(2)
 try {
   if (cmd === 'issue') {
     process.stdout.write(JSON.stringify(await issue(Number(arg))))
+  } else if (cmd === 'issue-ethr') {
+    process.stdout.write(JSON.stringify(await issueEthr(Number(arg), process.argv[4])))
   } else if (cmd === 'verify-jose') {
     process.stdout.write(JSON.stringify(await verifyJose(await readStdin())))
   } else {
