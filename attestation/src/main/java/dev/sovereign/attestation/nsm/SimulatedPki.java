@@ -107,13 +107,10 @@ final class SimulatedPki {
    * near expiry. {@code region} and {@code instanceId} {@code null} mean the ones stored there
    * (generated on first use); changing either starts a new identity below the root.
    */
-  @SuppressWarnings("try")
   static SimulatedPki open(Path stateDir, String region, String instanceId, Clock clock) throws IOException {
     Path dir = stateDir.toAbsolutePath().resolve("nsm");
     createPrivateDir(dir);
-    synchronized (SimulatedPki.class) {
-    try (FileChannel lockFile = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock = lockFile.lock()) {
+    return locked(dir, () -> {
       Properties id = new Properties();
       Path idFile = dir.resolve("identity.properties");
       if (Files.exists(idFile)) {
@@ -147,7 +144,25 @@ final class SimulatedPki {
       pki.load();
       pki.refresh();
       return pki;
-    }
+    });
+  }
+
+  /** An action on the state directory that may create or replace files in it. */
+  private interface Locked<T> {
+    T run() throws IOException;
+  }
+
+  /**
+   * Runs {@code action} holding the JVM-wide monitor (a second {@link FileLock} on the same file from
+   * the same JVM would throw) and an exclusive lock on {@code dir/.lock} (other processes).
+   */
+  @SuppressWarnings("try")
+  private static <T> T locked(Path dir, Locked<T> action) throws IOException {
+    synchronized (SimulatedPki.class) {
+      try (FileChannel lockFile = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          FileLock lock = lockFile.lock()) {
+        return action.run();
+      }
     }
   }
 
@@ -170,21 +185,20 @@ final class SimulatedPki {
   }
 
   /** The current leaf and bundle, re-issued first when near expiry. */
-  @SuppressWarnings("try")
-  Issued current() {
-    synchronized (SimulatedPki.class) {
+  synchronized Issued current() {
     if (needsRefresh()) {
-      try (FileChannel lockFile = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-          FileLock lock = lockFile.lock()) {
-        load();
-        refresh();
+      try {
+        locked(dir, () -> {
+          load();
+          refresh();
+          return null;
+        });
       } catch (IOException e) {
         throw new UncheckedIOException("cannot refresh the simulated NSM's certificates in " + dir, e);
       }
     }
     List<X509Certificate> bundle = new ArrayList<>(List.of(certs[0], certs[1], certs[2], certs[3]));
     return new Issued(keys[4], certs[4], bundle);
-    }
   }
 
   private boolean needsRefresh() {
