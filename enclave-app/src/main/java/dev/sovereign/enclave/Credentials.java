@@ -1,24 +1,27 @@
 package dev.sovereign.enclave;
 
 import dev.sovereign.did.DidResolver;
-import dev.sovereign.enclave.pipeline.PayloadRejectedException;
 import dev.sovereign.enclave.pipeline.ProducerCredentials;
-import dev.sovereign.enclave.pipeline.RejectionReason;
+import dev.sovereign.enclave.pipeline.VcProducerCredentials;
+import dev.sovereign.enclave.server.EvidenceStore;
+import dev.sovereign.vc.CredentialVerifier;
+import dev.sovereign.vc.StatusListSource;
 import java.time.Clock;
+import java.util.function.Supplier;
 
 /** Builds the credential stage of the pipeline. */
 final class Credentials {
   private Credentials() {}
 
   /**
-   * The credential verifier. Until the credentials module's verifier is wired in, every payload is
-   * rejected with {@link RejectionReason#CREDENTIAL_VERIFIER_UNAVAILABLE}: an unverified credential
-   * is never a pass.
+   * The credential verifier: DIDs through {@code resolver}, status lists only from the evidence the
+   * host supplied (verified by the credentials module: signature, issuer, freshness; fail closed).
    */
-  static ProducerCredentials verifier(DidResolver resolver, Clock clock) {
-    return (producer, credentials, presentation, anchors, at) -> {
-      throw new PayloadRejectedException(RejectionReason.CREDENTIAL_VERIFIER_UNAVAILABLE,
-          "credential verification is not wired in this build");
-    };
+  static ProducerCredentials verifier(DidResolver resolver, Clock clock, EvidenceStore evidence,
+      Supplier<String> enclaveDid) {
+    StatusListSource source = url -> evidence.unverifiedStatusList(url).orElseThrow(() ->
+        new StatusListSource.UnreachableException(url, "the host supplied no status list for " + url));
+    CredentialVerifier verifier = CredentialVerifier.builder(resolver).clock(clock).statusLists(source).build();
+    return new VcProducerCredentials(verifier, enclaveDid);
   }
 }

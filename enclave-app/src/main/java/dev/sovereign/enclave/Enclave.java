@@ -89,7 +89,8 @@ public final class Enclave implements Closeable {
     }
     Clock clock = Clock.systemUTC();
     DidResolver resolver = DidResolvers.builder().withDidKey().build();
-    ProducerCredentials credentials = Credentials.verifier(resolver, clock);
+    EvidenceStore evidence = new EvidenceStore();
+    ProducerCredentials credentials = Credentials.verifier(resolver, clock, evidence, identity::did);
     PayloadPipeline pipeline = new PayloadPipeline(policy, identity.encryptionPrivateKey(), identity.encryptionKid(),
         new DidProducerKeys(resolver, clock), credentials, clock);
     AtomicInteger n = new AtomicInteger();
@@ -99,7 +100,7 @@ public final class Enclave implements Closeable {
       return t;
     });
     EnclaveService service = new EnclaveService(policy, identity, nsm,
-        pipeline, new ResultIssuer(identity, policy, document, random), verifiers, new EvidenceStore(), clock);
+        pipeline, new ResultIssuer(identity, policy, document, random), verifiers, evidence, clock);
     EnclaveServer server = EnclaveServer.bind(options.listen(), service, options.maxFrame());
     return new Enclave(identity, policy, server, nsm, verifiers);
   }

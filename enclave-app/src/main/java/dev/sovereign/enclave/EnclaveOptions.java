@@ -24,9 +24,9 @@ public record EnclaveOptions(ListenAddress listen, Path policy, Path stateDir, O
         Runtime.getRuntime().availableProcessors());
   }
 
-  /** {@code $SOVEREIGN_STATE}, else {@code ~/.sovereign/state}. */
+  /** {@code $SOVEREIGN_HOME/.sovereign} (as the CLI), else {@code .sovereign} in the working directory. */
   public static Path defaultStateDir() {
-    String env = System.getenv("SOVEREIGN_STATE");
-    return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".sovereign", "state");
+    String home = System.getenv("SOVEREIGN_HOME");
+    return Path.of(home == null || home.isBlank() ? "." : home).resolve(".sovereign").toAbsolutePath().normalize();
   }
 }

@@ -60,12 +60,12 @@ public final class PayloadPipeline {
     if (!ds.zones().contains(zone.name())) {
       throw new PayloadRejectedException(RejectionReason.ZONE_NOT_ALLOWED_FOR_DATASET, "zone may not contribute");
     }
-    ProducerAuthorization auth = credentials.authorize(claims.iss(), claims.credentials(), claims.presentation(),
-        zone.trustAnchors(), now);
+    ProducerAuthorization auth = credentials.authorize(claims.iss(), claims.jti(), claims.credentials(),
+        claims.presentation(), zone.name(), dataset, zone.trustAnchors(), now);
     if (!auth.producerDid().equals(claims.iss())) {
       throw new PayloadRejectedException(RejectionReason.CREDENTIAL_SUBJECT_MISMATCH, "credential subject is not iss");
     }
-    if (!auth.region().equals(zone.name())) {
+    if (!auth.regions().contains(zone.name())) {
       throw new PayloadRejectedException(RejectionReason.CREDENTIAL_WRONG_REGION, "credential is for another region");
     }
     if (!auth.datasets().contains(dataset)) {
