@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
     name = "did",
     mixinStandardHelpOptions = true,
     description = "Create, update and resolve DIDs.",
-    subcommands = {DidCommand.Resolve.class})
+    subcommands = {DidCommand.Resolve.class, DidFabricCommands.Create.class, DidFabricCommands.Update.class,
+        DidFabricCommands.Deactivate.class, DidFabricCommands.Log.class})
 final class DidCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -58,6 +59,14 @@ final class DidCommand implements Runnable {
         description = "state directory for embedded registries (default: $SOVEREIGN_HOME/.sovereign)")
     Path dataDir;
 
+    @Option(names = "--ethr-rpc", paramLabel = "URL",
+        description = "did:ethr: the Ethereum JSON-RPC node (with --ethr-registry); DIDs use its chain id, e.g. did:ethr:0x539:...")
+    String ethrRpc;
+
+    @Option(names = "--ethr-registry", paramLabel = "ADDRESS",
+        description = "did:ethr: the ERC-1056 EthereumDIDRegistry contract address on that node")
+    String ethrRegistry;
+
     /** The settings map passed to {@link DidResolvers#standard(Map)}. */
     Map<String, String> settings() {
       Map<String, String> s = new LinkedHashMap<>();
@@ -65,6 +74,12 @@ final class DidCommand implements Runnable {
       Path dir = dataDir != null ? dataDir
           : Path.of(home == null || home.isBlank() ? "." : home).resolve(".sovereign");
       s.put("data.dir", dir.toAbsolutePath().normalize().toString());
+      if (ethrRpc != null) {
+        s.put("ethr.rpc", ethrRpc);
+      }
+      if (ethrRegistry != null) {
+        s.put("ethr.registry", ethrRegistry);
+      }
       s.putAll(extra);
       return s;
     }
