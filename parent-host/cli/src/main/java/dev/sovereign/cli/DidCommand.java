@@ -36,8 +36,7 @@ import picocli.CommandLine.Spec;
     name = "did",
     mixinStandardHelpOptions = true,
     description = "Create, update and resolve DIDs.",
-    subcommands = {DidCommand.Resolve.class, DidFabricCommands.Create.class, DidFabricCommands.Update.class,
-        DidFabricCommands.Deactivate.class, DidFabricCommands.Log.class})
+    subcommands = {DidCommand.Resolve.class})
 final class DidCommand implements Runnable {
   @Spec CommandSpec spec;
 
