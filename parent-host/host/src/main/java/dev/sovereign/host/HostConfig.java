@@ -32,6 +32,9 @@ public interface HostConfig {
   @WithDefault("400")
   int burstPerClient();
 
+  /** Settings for DID method providers (e.g. {@code ethr.rpc}, {@code ethr.registry}, {@code fabric.data-dir}). */
+  java.util.Map<String, String> did();
+
   /** The enclave link. */
   Enclave enclave();
 

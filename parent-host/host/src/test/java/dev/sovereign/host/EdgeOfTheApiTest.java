@@ -100,6 +100,26 @@ class EdgeOfTheApiTest {
         .body(containsString("/v1/rounds/{round}/payloads"));
   }
 
+  @Test
+  void theResolverAnswersADidKeyAsAUniversalResolverDriverWould() {
+    String did = "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp";
+    given().get("/1.0/identifiers/" + did).then().statusCode(200)
+        .body("didDocument.id", equalTo(did))
+        .body("didResolutionMetadata.contentType", org.hamcrest.Matchers.notNullValue());
+  }
+
+  @Test
+  void theResolverReportsAMalformedDidAsInvalidDid() {
+    given().get("/1.0/identifiers/did:key:zNotAKey").then().statusCode(400)
+        .body("didResolutionMetadata.error", equalTo("invalidDid"));
+  }
+
+  @Test
+  void theResolverReportsAnUnknownMethodAsNotSupported() {
+    given().get("/1.0/identifiers/did:example:123").then().statusCode(501)
+        .body("didResolutionMetadata.error", equalTo("methodNotSupported"));
+  }
+
   static byte[] bytes(String s) {
     return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
