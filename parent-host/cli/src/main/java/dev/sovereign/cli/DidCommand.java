@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
     name = "did",
     mixinStandardHelpOptions = true,
     description = "Create, update and resolve DIDs.",
-    subcommands = {DidCommand.Resolve.class})
+    subcommands = {DidCommand.Resolve.class, DidFabricCommands.Create.class, DidFabricCommands.Update.class,
+        DidFabricCommands.Deactivate.class, DidFabricCommands.Log.class})
 final class DidCommand implements Runnable {
   @Spec CommandSpec spec;
 

@@ -1,6 +1,11 @@
 package dev.sovereign.did.fabric.ledger;
 
+import dev.sovereign.did.Did;
 import dev.sovereign.did.DidMethodResolver;
+import dev.sovereign.did.DidResolutionResult;
+import dev.sovereign.did.ResolutionError;
+import dev.sovereign.did.ResolutionOptions;
+import java.nio.file.Files;
 import dev.sovereign.did.DidMethodResolverProvider;
 import dev.sovereign.did.fabric.FabricDidResolver;
 import java.io.IOException;
@@ -33,8 +38,43 @@ public final class EmbeddedFabricResolverProvider implements DidMethodResolverPr
     if (dataDir == null) {
       return Optional.empty();
     }
-    EmbeddedLedger ledger = openLedger(Path.of(dataDir), settings.getOrDefault(NETWORK, DEFAULT_NETWORK));
-    return Optional.of(new FabricDidResolver(ledger, ledger.endorsementVerifier(), Clock.systemUTC()));
+    String network = settings.getOrDefault(NETWORK, DEFAULT_NETWORK);
+    new dev.sovereign.did.fabric.core.DidFabricContract(network); // validates the name now
+    return Optional.of(new Lazy(Path.of(dataDir), network));
+  }
+
+  /** Opens the ledger on the first did:fabric resolution, and only if it exists (resolving never creates one). */
+  private static final class Lazy implements DidMethodResolver {
+    private final Path dataDir;
+    private final String network;
+    private FabricDidResolver resolver;
+
+    Lazy(Path dataDir, String network) {
+      this.dataDir = dataDir;
+      this.network = network;
+    }
+
+    @Override
+    public String method() {
+      return "fabric";
+    }
+
+    @Override
+    public DidResolutionResult resolve(Did did, ResolutionOptions options) {
+      FabricDidResolver r;
+      synchronized (this) {
+        if (resolver == null) {
+          if (!Files.exists(dataDir.resolve("did-fabric").resolve(network).resolve("ledger.sqlite"))) {
+            return DidResolutionResult.error(ResolutionError.NOT_FOUND,
+                "no embedded did:fabric ledger for network " + network + " under " + dataDir);
+          }
+          EmbeddedLedger ledger = openLedger(dataDir, network);
+          resolver = new FabricDidResolver(ledger, ledger.endorsementVerifier(), Clock.systemUTC());
+        }
+        r = resolver;
+      }
+      return r.resolve(did, options);
+    }
   }
 
   /** The embedded ledger of {@code network} under {@code dataDir}. */
