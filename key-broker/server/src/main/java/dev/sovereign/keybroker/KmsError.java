@@ -16,6 +16,7 @@ public final class KmsError extends Exception {
   private final KeyReleaseRefusal reason;
   private final String subCode;
   private final String text;
+  private transient boolean audited;
 
   KmsError(String type, int status, KeyReleaseRefusal reason, String subCode, String text) {
     super(type + ": " + reason + (subCode == null ? "" : ":" + subCode) + " - " + text);
@@ -44,6 +45,15 @@ public final class KmsError extends Exception {
 
   static KmsError malformedPolicy(String text) {
     return new KmsError("MalformedPolicyDocumentException", 400, KeyReleaseRefusal.INVALID_REQUEST, "MALFORMED_POLICY", text);
+  }
+
+  boolean audited() {
+    return audited;
+  }
+
+  KmsError markAudited() {
+    audited = true;
+    return this;
   }
 
   /** The KMS exception name, e.g. {@code AccessDeniedException}. */

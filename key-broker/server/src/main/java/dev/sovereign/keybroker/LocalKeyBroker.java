@@ -114,6 +114,22 @@ public final class LocalKeyBroker {
       };
     } catch (IOException e) {
       throw new UncheckedIOException("key broker state could not be written", e);
+    } catch (KmsError e) {
+      if (!e.audited()) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("operation", operation);
+        f.put("reason", e.reason().name());
+        if (e.subCode() != null) {
+          f.put("subCode", e.subCode());
+        }
+        try {
+          audit.append("REFUSED", f);
+        } catch (IOException io) {
+          throw new UncheckedIOException("audit log could not be written", io);
+        }
+        e.markAudited();
+      }
+      throw e;
     }
   }
 
@@ -382,6 +398,7 @@ public final class LocalKeyBroker {
     void refused(KmsError e) {
       try {
         audit.append("REFUSED", fields(e));
+        e.markAudited();
       } catch (IOException io) {
         throw new UncheckedIOException("audit log could not be written", io);
       }
