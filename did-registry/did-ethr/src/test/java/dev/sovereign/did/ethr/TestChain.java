@@ -88,9 +88,13 @@ final class TestChain {
 
   /** ethr-did-resolver's answers for the DID URLs, keyed by DID URL. */
   JsonNode oracle(List<String> didUrls) throws Exception {
+    return JSON.readTree(oracleRun(didUrls).stdout());
+  }
+
+  /** Runs tools/js/ethr-resolve.mjs; stderr holds one {@code timing <ms> <url>} line per resolution. */
+  NodeTools.Result oracleRun(List<String> didUrls) {
     List<String> args = new ArrayList<>(List.of(ganache.url(), registry, Long.toString(chainId)));
     args.addAll(didUrls);
-    NodeTools.Result r = NodeTools.node("ethr-resolve.mjs", args, null, Duration.ofMinutes(2)).requireSuccess();
-    return JSON.readTree(r.stdout());
+    return NodeTools.node("ethr-resolve.mjs", args, null, Duration.ofMinutes(2)).requireSuccess();
   }
 }
