@@ -34,7 +34,7 @@ public final class DidDocument {
   private final Map<Relationship, List<VerificationMethodRef>> relationships;
   private final List<Service> services;
 
-  private DidDocument(Map<String, Object> properties) {
+  private DidDocument(Map<String, Object> properties, Map<Object, VerificationMethod> prebuilt) {
     this.properties = properties;
     Object idValue = properties.get("id");
     if (!(idValue instanceof String idString)) {
@@ -55,7 +55,7 @@ public final class DidDocument {
     Set<String> ids = new HashSet<>();
     List<VerificationMethod> vms = new ArrayList<>();
     for (Object o : list("verificationMethod")) {
-      VerificationMethod vm = method(o, "verificationMethod");
+      VerificationMethod vm = prebuilt.containsKey(o) ? prebuilt.get(o) : method(o, "verificationMethod");
       requireUnique(ids, vm);
       vms.add(vm);
     }
@@ -72,7 +72,7 @@ public final class DidDocument {
           }
           refs.add(new VerificationMethodRef.Reference(s));
         } else {
-          VerificationMethod vm = method(o, r.property());
+          VerificationMethod vm = prebuilt.containsKey(o) ? prebuilt.get(o) : method(o, r.property());
           requireUnique(ids, vm);
           refs.add(new VerificationMethodRef.Embedded(vm));
         }
@@ -92,7 +92,7 @@ public final class DidDocument {
 
   /** Parses and validates a document from a JSON object (Map from Jackson, or any JSON-shaped Map). */
   public static DidDocument fromJson(Map<String, ?> json) {
-    return new DidDocument(JsonValues.freezeMap(json));
+    return new DidDocument(JsonValues.freezeMap(json), Map.of());
   }
 
   /** A builder for a document with this id. */
@@ -305,6 +305,8 @@ public final class DidDocument {
     private final Map<Relationship, List<Object>> rels = new EnumMap<>(Relationship.class);
     private final List<Service> services = new ArrayList<>();
     private final Map<String, Object> extra = new LinkedHashMap<>();
+    // Methods already validated, keyed by the identity of their (frozen) JSON object.
+    private final Map<Object, VerificationMethod> prebuilt = new java.util.IdentityHashMap<>();
 
     private Builder(Did id) {
       this.id = Objects.requireNonNull(id, "id");
@@ -335,6 +337,7 @@ public final class DidDocument {
     /** Adds a top-level verification method. */
     public Builder verificationMethod(VerificationMethod method) {
       methods.add(method);
+      prebuilt.put(method.properties(), method);
       return this;
     }
 
@@ -347,6 +350,7 @@ public final class DidDocument {
     /** Embeds a method in {@code relationship}. */
     public Builder embed(Relationship relationship, VerificationMethod method) {
       rels.computeIfAbsent(relationship, r -> new ArrayList<>()).add(method.properties());
+      prebuilt.put(method.properties(), method);
       return this;
     }
 
@@ -392,7 +396,7 @@ public final class DidDocument {
         m.put("service", s);
       }
       extra.forEach(m::putIfAbsent);
-      return fromJson(m);
+      return new DidDocument(JsonValues.freezeMap(m), prebuilt);
     }
   }
 }

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.AbstractList;
+import java.util.AbstractMap;
 import java.util.Collections;
+import java.util.Set;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,11 +25,14 @@ final class JsonValues {
     if (map == null) {
       return Map.of();
     }
+    if (map instanceof FrozenMap f) {
+      return f;
+    }
     Map<String, Object> out = new LinkedHashMap<>();
     for (Map.Entry<String, ?> e : map.entrySet()) {
       out.put(e.getKey(), freeze(e.getValue()));
     }
-    return Collections.unmodifiableMap(out);
+    return new FrozenMap(out);
   }
 
   static Object freeze(Object v) {
@@ -36,6 +42,9 @@ final class JsonValues {
     if (v instanceof Integer || v instanceof Long || v instanceof BigInteger || v instanceof BigDecimal
         || v instanceof Double || v instanceof Float || v instanceof Short || v instanceof Byte) {
       return v;
+    }
+    if (v instanceof FrozenMap || v instanceof FrozenList) {
+      return v; // already deep-immutable: keep the instance (DidDocument relies on identity)
     }
     if (v instanceof JsonNode n) {
       return fromNode(n);
@@ -48,14 +57,14 @@ final class JsonValues {
         }
         out.put(k, freeze(e.getValue()));
       }
-      return Collections.unmodifiableMap(out);
+      return new FrozenMap(out);
     }
     if (v instanceof List<?> l) {
       List<Object> out = new ArrayList<>(l.size());
       for (Object o : l) {
         out.add(freeze(o));
       }
-      return Collections.unmodifiableList(out);
+      return new FrozenList(out);
     }
     if (v instanceof Did || v instanceof DidUrl) {
       return v.toString();
@@ -82,7 +91,7 @@ final class JsonValues {
         for (JsonNode c : n) {
           out.add(fromNode(c));
         }
-        return Collections.unmodifiableList(out);
+        return new FrozenList(out);
       }
       case OBJECT: {
         Map<String, Object> out = new LinkedHashMap<>();
@@ -90,10 +99,58 @@ final class JsonValues {
           Map.Entry<String, JsonNode> e = it.next();
           out.put(e.getKey(), fromNode(e.getValue()));
         }
-        return Collections.unmodifiableMap(out);
+        return new FrozenMap(out);
       }
       default:
         throw new IllegalArgumentException("unsupported JSON node " + n.getNodeType());
+    }
+  }
+
+  /** An insertion-ordered map whose values are all frozen; unmodifiable. */
+  static final class FrozenMap extends AbstractMap<String, Object> {
+    private final Map<String, Object> delegate;
+
+    FrozenMap(Map<String, Object> values) {
+      this.delegate = Collections.unmodifiableMap(values);
+    }
+
+    @Override
+    public Set<Map.Entry<String, Object>> entrySet() {
+      return delegate.entrySet();
+    }
+
+    @Override
+    public Object get(Object key) {
+      return delegate.get(key);
+    }
+
+    @Override
+    public boolean containsKey(Object key) {
+      return delegate.containsKey(key);
+    }
+
+    @Override
+    public int size() {
+      return delegate.size();
+    }
+  }
+
+  /** A list whose elements are all frozen; unmodifiable. */
+  static final class FrozenList extends AbstractList<Object> {
+    private final List<Object> delegate;
+
+    FrozenList(List<Object> values) {
+      this.delegate = Collections.unmodifiableList(values);
+    }
+
+    @Override
+    public Object get(int index) {
+      return delegate.get(index);
+    }
+
+    @Override
+    public int size() {
+      return delegate.size();
     }
   }
 }

@@ -37,7 +37,7 @@ public final class VerificationMethod {
   private final String controller;
   private final PublicKeyMaterial key;
 
-  private VerificationMethod(Map<String, Object> properties) {
+  private VerificationMethod(Map<String, Object> properties, PublicKeyMaterial known) {
     this.properties = properties;
     this.id = requiredString(properties, "id");
     this.type = requiredString(properties, "type");
@@ -62,7 +62,7 @@ public final class VerificationMethod {
       throw new InvalidDidDocumentException("verification method " + id + " has more than one key encoding");
     }
     try {
-      this.key = decodeKey();
+      this.key = known != null ? checked(known) : decodeKey();
     } catch (IllegalArgumentException e) {
       throw new InvalidDidDocumentException("verification method " + id + ": " + e.getMessage(), e);
     }
@@ -70,7 +70,7 @@ public final class VerificationMethod {
 
   /** Builds from a JSON object (a {@code Map} from Jackson or {@link JsonValues}); validates. */
   public static VerificationMethod fromJson(Map<String, ?> json) {
-    return new VerificationMethod(JsonValues.freezeMap(json));
+    return new VerificationMethod(JsonValues.freezeMap(json), null);
   }
 
   /** A builder with the three required members. */
@@ -204,6 +204,16 @@ public final class VerificationMethod {
     return null;
   }
 
+  /** A key the builder encoded itself: only its consistency with the type is checked. */
+  private PublicKeyMaterial checked(PublicKeyMaterial known) {
+    checkTypeMatches(known.type());
+    Optional<KeyType> byType = keyTypeOfLegacyType(type);
+    if (byType.isPresent() && byType.get() != known.type()) {
+      throw new IllegalArgumentException("invalidPublicKeyType: " + type + " holds a " + known.type() + " key");
+    }
+    return known;
+  }
+
   private void checkTypeMatches(KeyType actual) {
     if ((type.startsWith("Ed25519") && actual != KeyType.ED25519)
         || (type.startsWith("X25519") && actual != KeyType.X25519)) {
@@ -245,6 +255,7 @@ public final class VerificationMethod {
   /** Builder that keeps member order: id, type, controller, then members as added. */
   public static final class Builder {
     private final Map<String, Object> props = new LinkedHashMap<>();
+    private PublicKeyMaterial known;
 
     private Builder(String id, String type, String controller) {
       props.put("id", Objects.requireNonNull(id, "id"));
@@ -255,22 +266,37 @@ public final class VerificationMethod {
     /** Adds any member (JSON value). */
     public Builder property(String name, Object value) {
       props.put(name, value);
+      if (KEY_PROPERTIES.contains(name)) {
+        known = null;
+      }
       return this;
     }
 
     /** Adds {@code publicKeyJwk} from a key. */
     public Builder publicKeyJwk(PublicKeyMaterial key) {
-      return property("publicKeyJwk", key.toJwk());
+      property("publicKeyJwk", key.toJwk());
+      known = key;
+      return this;
     }
 
     /** Adds {@code publicKeyMultibase} (multicodec-prefixed) from a key. */
     public Builder publicKeyMultibase(PublicKeyMaterial key) {
-      return property("publicKeyMultibase", key.toMultibase());
+      property("publicKeyMultibase", key.toMultibase());
+      known = key;
+      return this;
+    }
+
+    /** Adds {@code publicKeyBase58} (raw or SEC1-compressed bytes) from a key, for the legacy suites. */
+    public Builder publicKeyBase58(PublicKeyMaterial key) {
+      property("publicKeyBase58", dev.sovereign.did.multiformats.Base58Btc.encode(key.canonicalBytes()));
+      known = key;
+      return this;
     }
 
     /** Validates and builds. */
     public VerificationMethod build() {
-      return fromJson(props);
+      long keyProps = KEY_PROPERTIES.stream().filter(props::containsKey).count();
+      return new VerificationMethod(JsonValues.freezeMap(props), keyProps == 1 ? known : null);
     }
   }
 }

@@ -161,10 +161,13 @@ public final class KeyCodec {
 
   /**
    * The X25519 public key birationally equivalent to an Ed25519 public key:
-   * {@code u = (1 + y) / (1 - y) mod p} (RFC 7748 section 4.1), little-endian.
+   * {@code u = (1 + y) / (1 - y) mod p} (RFC 7748 section 4.1), little-endian. The input must
+   * already be a validated Ed25519 key ({@link #canonicalize}).
    */
   public static byte[] ed25519ToX25519(byte[] ed25519) {
-    canonicalize(KeyType.ED25519, ed25519);
+    if (ed25519.length != 32) {
+      throw new IllegalArgumentException("invalidPublicKeyLength: Ed25519 keys are 32 bytes");
+    }
     byte[] le = ed25519.clone();
     le[31] &= 0x7f;
     BigInteger y = new BigInteger(1, reverse(le));

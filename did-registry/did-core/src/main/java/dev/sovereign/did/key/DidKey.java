@@ -8,7 +8,6 @@ import dev.sovereign.did.PublicKeyMaterial;
 import dev.sovereign.did.Relationship;
 import dev.sovereign.did.ResolutionError;
 import dev.sovereign.did.VerificationMethod;
-import dev.sovereign.did.multiformats.Base58Btc;
 import dev.sovereign.did.multiformats.Multibase;
 import dev.sovereign.did.multiformats.Multicodec;
 import java.security.PublicKey;
@@ -143,7 +142,7 @@ public final class DidKey {
       case ED25519_VERIFICATION_KEY_2018:
         return VerificationMethod.builder(id,
                 derivedX25519 ? "X25519KeyAgreementKey2019" : "Ed25519VerificationKey2018", controller.toString())
-            .property("publicKeyBase58", Base58Btc.encode(key.canonicalBytes())).build();
+            .publicKeyBase58(key).build();
       case ED25519_VERIFICATION_KEY_2020:
         return VerificationMethod.builder(id,
                 derivedX25519 ? "X25519KeyAgreementKey2020" : "Ed25519VerificationKey2020", controller.toString())
@@ -151,7 +150,7 @@ public final class DidKey {
       case ECDSA_SECP256K1_VERIFICATION_KEY_2019:
       case P256_KEY_2021:
         return VerificationMethod.builder(id, format.typeName(), controller.toString())
-            .property("publicKeyBase58", Base58Btc.encode(key.canonicalBytes())).build();
+            .publicKeyBase58(key).build();
       default:
         throw new IllegalStateException("unhandled format " + format);
     }
