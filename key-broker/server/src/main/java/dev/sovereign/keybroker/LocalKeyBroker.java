@@ -201,7 +201,8 @@ public final class LocalKeyBroker {
       if (seal != null) {
         seal.checkBinding(r);
         identity = RollbackGuard.identity(k.arn(), seal.measurement, seal.region);
-        long highest = rollback.highest(identity);
+        // Check and raise in one step, so two concurrent seals cannot both claim the same sequence.
+        long highest = rollback.advance(identity, seal.sequence);
         if (seal.sequence <= highest) {
           throw KmsError.accessDenied(KeyReleaseRefusal.ROLLBACK_REFUSED, "SEQUENCE_NOT_INCREASING",
               "sequence " + seal.sequence + " is not above the highest sealed sequence " + highest);
@@ -213,9 +214,6 @@ public final class LocalKeyBroker {
       try {
         byte[] blob = CiphertextBlobs.seal(k.keyId(), material, dataKey, context, random);
         byte[] envelope = RecipientEnvelopes.wrap(r.publicKey(), dataKey, random);
-        if (identity != null) {
-          rollback.record(identity, seal.sequence);
-        }
         d.released();
         ObjectNode out = JSON.createObjectNode();
         out.put("KeyId", k.arn());
@@ -269,8 +267,8 @@ public final class LocalKeyBroker {
           }
         }
         byte[] envelope = RecipientEnvelopes.wrap(r.publicKey(), plaintext, random);
-        if (identity != null && seal.sequence > rollback.highest(identity)) {
-          rollback.record(identity, seal.sequence);
+        if (identity != null) {
+          rollback.advance(identity, seal.sequence);
         }
         d.released();
         ObjectNode out = JSON.createObjectNode();

@@ -49,6 +49,20 @@ final class RollbackGuard {
     StateFiles.writeAtomically(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(highest));
   }
 
+  /**
+   * Atomically raises the mark to {@code sequence} if it is above the current one; returns the mark
+   * before the call (so {@code result < sequence} means it was raised).
+   */
+  synchronized long advance(String identity, long sequence) throws IOException {
+    reload();
+    long before = highest.getOrDefault(identity, 0L);
+    if (sequence > before) {
+      highest.put(identity, sequence);
+      StateFiles.writeAtomically(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(highest));
+    }
+    return before;
+  }
+
   /** Another process (the admin CLI) may have lowered a mark: read the file again. */
   private void reload() throws IOException {
     if (Files.exists(file)) {
