@@ -109,6 +109,16 @@ class EthrRegistryWriteTest {
         resolver.resolve(did, ResolutionOptions.atVersion("999999999")).error());
   }
 
+  @Test
+  void aPlainJsonRepresentationHasNoContextAndSaysSo() {
+    Did did = Did.parse("did:ethr:" + chain.network() + ":" + chain.newKey("plain").getAddress());
+    DidResolutionResult r = resolver.resolve(did, ResolutionOptions.latest().withAccept("application/did+json"));
+    assertTrue(r.didDocument().orElseThrow().context().isEmpty());
+    assertEquals(java.util.Optional.of("application/did+json"), r.didResolutionMetadata().contentType());
+    DidResolutionResult ld = resolver.resolve(did, ResolutionOptions.latest());
+    assertEquals(EthrDidResolver.CONTEXT, ld.didDocument().orElseThrow().context());
+  }
+
   private boolean authenticates(DidResolutionResult r, String address) {
     String account = "eip155:" + chain.chainId + ":" + address;
     for (VerificationMethod vm : r.didDocument().orElseThrow().verificationMethods(Relationship.AUTHENTICATION)) {
