@@ -131,10 +131,10 @@ final class DemoSteps {
     try {
       v = AttestationVerifier.create(policy).verify(ctx.document);
     } catch (AttestationRejectedException e) {
-      writeReport(ctx, "verification.json", policy, ctx.document, null, e);
+      writeReport(ctx, "verification.json", "attestation.cose", policy, ctx.document, null, e);
       throw new DemoStep.Misbehaved("the genuine document was rejected: " + e.reason() + " " + e.detail());
     }
-    writeReport(ctx, "verification.json", policy, ctx.document, v, null);
+    writeReport(ctx, "verification.json", "attestation.cose", policy, ctx.document, v, null);
     if (!Arrays.equals(v.publicKey(), ctx.enclaveEncryptionKey.getPublic().getEncoded())) {
       throw new DemoStep.Misbehaved("the verified public key is not the enclave's");
     }
@@ -145,7 +145,7 @@ final class DemoSteps {
 
   private static String awsRoot(DemoContext ctx) throws Exception {
     AttestationPolicy policy = AttestationPolicy.builder().pinnedRoot(TrustAnchors.awsNitroRoot()).build();
-    return expectRejected(ctx, policy, ctx.document, AttestationRejection.UNTRUSTED_ROOT, "rejected-aws-root.json");
+    return expectRejected(ctx, policy, "attestation.cose", ctx.document, AttestationRejection.UNTRUSTED_ROOT, "rejected-aws-root.json");
   }
 
   private static String tampered(DemoContext ctx) throws Exception {
@@ -158,37 +158,39 @@ final class DemoSteps {
     ctx.say("flipped one bit of user_data at byte " + (at + 12) + ": \""
         + new String(Arrays.copyOfRange(forged, at, at + ctx.userData.length), StandardCharsets.UTF_8) + "\"");
     ctx.write("attestation-tampered.cose", forged);
-    return expectRejected(ctx, producerPolicy(ctx).build(), forged, AttestationRejection.SIGNATURE_INVALID, "rejected-tampered.json");
+    return expectRejected(ctx, producerPolicy(ctx).build(), "attestation-tampered.cose", forged, AttestationRejection.SIGNATURE_INVALID,
+        "rejected-tampered.json");
   }
 
   private static String wrongNonce(DemoContext ctx) throws Exception {
     byte[] other = new byte[32];
     new SecureRandom().nextBytes(other);
-    return expectRejected(ctx, producerPolicy(ctx).expectedNonce(other).build(), ctx.document,
+    return expectRejected(ctx, producerPolicy(ctx).expectedNonce(other).build(), "attestation.cose", ctx.document,
         AttestationRejection.NONCE_MISMATCH, "rejected-wrong-nonce.json");
   }
 
   private static String stale(DemoContext ctx) throws Exception {
     Instant later = Instant.ofEpochMilli(AttestationDocuments.parse(ctx.document).unverifiedDocument().timestampMillis())
         .plus(Duration.ofMinutes(10));
-    return expectRejected(ctx, producerPolicy(ctx).verifyAt(later).build(), ctx.document,
+    return expectRejected(ctx, producerPolicy(ctx).verifyAt(later).build(), "attestation.cose", ctx.document,
         AttestationRejection.TOO_OLD, "rejected-stale.json");
   }
 
   private static String unknownImage(DemoContext ctx) throws Exception {
     byte[] otherImage = SimulatedMeasurements.extend(new byte[48], "another build of the enclave".getBytes(StandardCharsets.UTF_8));
     AttestationPolicy.Builder b = AttestationPolicy.builder().pinnedRoot(ctx.simulationRoot).allowPcr(0, otherImage);
-    return expectRejected(ctx, b.build(), ctx.document, AttestationRejection.PCR_MISMATCH, "rejected-unknown-image.json");
+    return expectRejected(ctx, b.build(), "attestation.cose", ctx.document, AttestationRejection.PCR_MISMATCH, "rejected-unknown-image.json");
   }
 
-  private static String expectRejected(DemoContext ctx, AttestationPolicy policy, byte[] cose, AttestationRejection expected,
+  private static String expectRejected(DemoContext ctx, AttestationPolicy policy, String docName, byte[] cose,
+      AttestationRejection expected,
       String reportName) throws Exception {
     try {
       VerifiedAttestation v = AttestationVerifier.create(policy).verify(cose);
-      writeReport(ctx, reportName, policy, cose, v, null);
+      writeReport(ctx, reportName, docName, policy, cose, v, null);
       throw new DemoStep.Misbehaved("accepted, but must be rejected with " + expected);
     } catch (AttestationRejectedException e) {
-      writeReport(ctx, reportName, policy, cose, null, e);
+      writeReport(ctx, reportName, docName, policy, cose, null, e);
       if (e.reason() != expected) {
         throw new DemoStep.Misbehaved("rejected with " + e.reason() + " (" + e.detail() + "), expected " + expected);
       }
@@ -197,16 +199,20 @@ final class DemoSteps {
     }
   }
 
-  private static void writeReport(DemoContext ctx, String name, AttestationPolicy policy, byte[] cose, VerifiedAttestation v,
-      AttestationRejectedException e) throws Exception {
+  private static void writeReport(DemoContext ctx, String name, String docName, AttestationPolicy policy, byte[] cose,
+      VerifiedAttestation v, AttestationRejectedException e) throws Exception {
     dev.sovereign.attestation.AttestationDocument unverified = null;
     try {
       unverified = AttestationDocuments.parse(cose).unverifiedDocument();
     } catch (AttestationRejectedException ignored) {
       // the report then has no unverifiedDocument section
     }
-    ObjectNode report = AttestationReport.build(ctx.mapper, name, policy, policy.timeSource().name().toLowerCase(java.util.Locale.ROOT),
-        v, e, unverified);
+    String verifyAt = switch (policy.timeSource()) {
+      case CLOCK -> "now";
+      case FIXED_INSTANT -> "fixed-instant";
+      case DOCUMENT_TIMESTAMP -> "document-timestamp";
+    };
+    ObjectNode report = AttestationReport.build(ctx.mapper, docName, policy, verifyAt, v, e, unverified);
     ctx.write(name, ctx.mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(report));
   }
 
