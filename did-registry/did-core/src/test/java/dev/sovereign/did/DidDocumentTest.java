@@ -181,4 +181,18 @@ class DidDocumentTest {
     Map<String, Object> jwk = doc.verificationMethods().get(0).publicKeyJwk().orElseThrow();
     assertThrows(UnsupportedOperationException.class, () -> jwk.put("x", "AAAA"));
   }
+
+  @Test
+  void jsonNestedDeeperThanSixtyFourLevelsIsRejected() {
+    String deep = "{\"id\":\"did:example:1\",\"x\":" + "[".repeat(100) + "]".repeat(100) + "}";
+    assertThrows(InvalidDidDocumentException.class, () -> DidJson.parseDocument(deep));
+    String ok = "{\"id\":\"did:example:1\",\"x\":" + "[".repeat(10) + "]".repeat(10) + "}";
+    assertEquals(ok, DidJson.write(DidJson.parseDocument(ok)));
+  }
+
+  @Test
+  void jsonLargerThanOneMebibyteIsRejectedBeforeParsing() {
+    String big = "{\"id\":\"did:example:1\",\"x\":\"" + "a".repeat(DidJson.MAX_LENGTH) + "\"}";
+    assertThrows(InvalidDidDocumentException.class, () -> DidJson.parseDocument(big));
+  }
 }
