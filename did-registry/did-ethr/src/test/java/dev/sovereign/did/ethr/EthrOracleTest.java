@@ -121,7 +121,32 @@ class EthrOracleTest {
     record(frankDid, asFrank.addDelegate(f, "veriKey", fd, LONG)); // same key again: keeps its place, new id
     record(frankDid, asFrank.setAttribute(f, "did/svc/Zero", utf8("https://zero.example"), Duration.ZERO));
 
-    // 6. A DID that never changed.
+    // 6. Raw events: a bytes32 name that is not UTF-8 (not a DID event: skipped, but its
+    //    previousChange link is still followed), and several events of one DID in one block
+    //    (log order within the block; previousChange pointing at the block itself is ignored).
+    Credentials grace = chain.newKey("grace");
+    String graceDid = "did:ethr:" + net + ":" + grace.getAddress();
+    EthrDidController asGrace = chain.controller(grace);
+    String g = grace.getAddress();
+    record(graceDid, asGrace.setAttribute(g, "did/svc/First", utf8("https://first.example"), LONG));
+    byte[] notUtf8 = new byte[32];
+    notUtf8[0] = (byte) 0xff;
+    notUtf8[1] = (byte) 0xfe;
+    String rawName = org.web3j.abi.FunctionEncoder.encode(new org.web3j.abi.datatypes.Function("setAttribute",
+        List.of(new org.web3j.abi.datatypes.Address(g), new org.web3j.abi.datatypes.generated.Bytes32(notUtf8),
+            new org.web3j.abi.datatypes.DynamicBytes(utf8("x")),
+            new org.web3j.abi.datatypes.generated.Uint256(LONG.getSeconds())),
+        List.of()));
+    changes.get(graceDid).add(chain.sendInOneBlock(grace, List.of(rawName)));
+    String gd = chain.newKey("gd").getAddress();
+    changes.get(graceDid).add(chain.sendInOneBlock(grace, List.of(
+        Erc1056Abi.addDelegate(g, "sigAuth", gd, java.math.BigInteger.valueOf(LONG.getSeconds())),
+        Erc1056Abi.setAttribute(g, "did/svc/Same", utf8("https://same-block.example"),
+            java.math.BigInteger.valueOf(LONG.getSeconds())),
+        Erc1056Abi.revokeAttribute(g, "did/svc/First", utf8("https://first.example")))));
+    record(graceDid, asGrace.setAttribute(g, "did/svc/Last", utf8("https://last.example"), LONG));
+
+    // 7. A DID that never changed.
     changes.put("did:ethr:" + net + ":" + chain.newKey("erin").getAddress(), new TreeSet<>());
 
     // The short-lived entries must have expired by the wall clock (a no-op on a chain started in 2021).

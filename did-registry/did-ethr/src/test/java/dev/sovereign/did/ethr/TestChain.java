@@ -80,6 +80,39 @@ final class TestChain {
     return d.plusSeconds(Math.max(0, behind));
   }
 
+  /**
+   * Sends registry calls (ABI-encoded {@code data}) from {@code sender} in one block: mining is
+   * paused while they are submitted, then one block is mined. Returns that block's number.
+   */
+  long sendInOneBlock(Credentials sender, List<String> data) throws Exception {
+    BigInteger nonce = web3j.ethGetTransactionCount(sender.getAddress(),
+        org.web3j.protocol.core.DefaultBlockParameterName.LATEST).send().getTransactionCount();
+    BigInteger gasPrice = web3j.ethGasPrice().send().getGasPrice();
+    List<String> hashes = new ArrayList<>();
+    ganache.call("miner_stop");
+    try {
+      for (String d : data) {
+        org.web3j.crypto.RawTransaction tx = org.web3j.crypto.RawTransaction.createTransaction(
+            nonce, gasPrice, BigInteger.valueOf(300_000), registry, BigInteger.ZERO, d);
+        nonce = nonce.add(BigInteger.ONE);
+        String signed = org.web3j.utils.Numeric.toHexString(
+            org.web3j.crypto.TransactionEncoder.signMessage(tx, chainId, sender));
+        hashes.add(ganache.call("eth_sendRawTransaction", signed).asText());
+      }
+    } finally {
+      ganache.call("miner_start");
+    }
+    long block = -1;
+    for (String h : hashes) {
+      long b = Long.decode(ganache.receipt(h).get("blockNumber").asText());
+      if (block >= 0 && b != block) {
+        throw new IllegalStateException("transactions landed in blocks " + block + " and " + b);
+      }
+      block = b;
+    }
+    return block;
+  }
+
   /** The timestamp (seconds) of a block. */
   long blockTimestamp(long block) {
     JsonNode b = ganache.call("eth_getBlockByNumber", "0x" + Long.toHexString(block), false);
