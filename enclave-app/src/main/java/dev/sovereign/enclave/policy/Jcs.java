@@ -86,6 +86,21 @@ public final class Jcs {
     sb.append('"');
   }
 
+  /**
+   * The shortest decimal that reads back as {@code x}, nearest to {@code x} among those of its length
+   * (JDK 17's Double.toString is not always shortest, e.g. 4.9E-324 for 5e-324).
+   */
+  private static BigDecimal shortest(double x) {
+    BigDecimal exact = new BigDecimal(x);
+    for (int p = 1; p <= 17; p++) {
+      BigDecimal r = exact.round(new java.math.MathContext(p, java.math.RoundingMode.HALF_EVEN));
+      if (r.doubleValue() == x) {
+        return r.stripTrailingZeros();
+      }
+    }
+    return new BigDecimal(Double.toString(x)).stripTrailingZeros();
+  }
+
   /** ECMAScript Number.prototype.toString for finite doubles (ECMA-262 7.1.12.1). */
   static String number(double x) {
     if (Double.isNaN(x) || Double.isInfinite(x)) {
@@ -95,7 +110,7 @@ public final class Jcs {
       return "0";
     }
     String sign = x < 0 ? "-" : "";
-    BigDecimal bd = new BigDecimal(Double.toString(Math.abs(x))).stripTrailingZeros();
+    BigDecimal bd = shortest(Math.abs(x));
     String digits = bd.unscaledValue().toString();
     int k = digits.length();
     int n = k - bd.scale();

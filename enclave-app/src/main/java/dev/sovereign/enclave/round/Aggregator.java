@@ -96,11 +96,11 @@ public final class Aggregator {
     if (laplace != null) {
       dp = f.objectNode();
       dp.put("mechanism", "laplace");
-      dp.put("epsilon", dataset.epsilon().get());
+      dp.put("epsilon", plain(BigDecimal.valueOf(dataset.epsilon().get())));
       dp.put("neighbouring", "add-remove-one-record");
       ObjectNode per = dp.putObject("epsilonPerQuery");
       for (SovereigntyPolicy.Metric m : dataset.metrics().values()) {
-        per.put(m.name(), dataset.epsilon().get() / queries(m.functions()));
+        per.put(m.name(), plain(BigDecimal.valueOf(dataset.epsilon().get() / queries(m.functions()))));
       }
     }
     for (Map.Entry<Key, Cell> e : sorted) {
@@ -146,7 +146,7 @@ public final class Aggregator {
         if (fns.contains(AggregateFunction.HISTOGRAM)) {
           ObjectNode h = o.putObject("histogram");
           ArrayNode edges = h.putArray("edges");
-          m.histogramEdges().forEach(edges::add);
+          m.histogramEdges().forEach(edge -> edges.add(plain(BigDecimal.valueOf(edge))));
           ArrayNode counts = h.putArray("counts");
           for (long v : hist) {
             counts.add(v);

@@ -31,7 +31,7 @@ public final class ResultIssuer {
       .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
       .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
       .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-      .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+      .nodeFactory(JsonNodeFactory.instance)
       .build();
 
   private final EnclaveIdentity identity;
