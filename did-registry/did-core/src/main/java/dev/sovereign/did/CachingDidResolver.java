@@ -243,7 +243,8 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
 
   /**
    * A cached successful answer of the same DID and representation whose version was the one in
-   * force at {@code t}: {@code updated <= t < nextUpdate} for a version that has a successor
+   * force at {@code t} ({@code updated}, or {@code created} when absent, is the version's start):
+   * {@code updated <= t < nextUpdate} for a version that has a successor
    * (immutable), or {@code updated <= t <= fetchedAt} for a version that was current when fetched
    * (then only while that entry is fresh, or, for an immutable entry, if {@code t} is older than
    * {@code fetchedAt - settleTime}). Relies on DID Core's meaning of {@code updated} and
@@ -260,8 +261,13 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
         continue;
       }
       DidDocumentMetadata m = e.result.didDocumentMetadata();
-      if (m.updated().isEmpty() || t.isBefore(m.updated().get())) {
+      // A version never updated starts at "created" (DID Core omits "updated" then).
+      Optional<Instant> start = m.updated().or(m::created);
+      if (start.isEmpty() || t.isBefore(start.get())) {
         continue;
+      }
+      if (m.nextVersionId().isPresent() && m.nextUpdate().isEmpty()) {
+        continue; // a successor exists but its time is unknown: the interval's end is unknown
       }
       boolean fresh = e.expiresAt == null || now.isBefore(e.expiresAt);
       if (!fresh) {

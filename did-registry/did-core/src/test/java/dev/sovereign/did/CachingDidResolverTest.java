@@ -273,4 +273,53 @@ class CachingDidResolverTest {
       throw new AssertionError(failure.get());
     }
   }
+
+  @Test
+  void aCachedVersionWithASuccessorOfUnknownTimeNeverAnswersOtherVersionTimes() {
+    DidMethodResolver noNextUpdate = new DidMethodResolver() {
+      @Override
+      public String method() {
+        return "test";
+      }
+
+      @Override
+      public DidResolutionResult resolve(Did did, ResolutionOptions options) {
+        DidResolutionResult r = ledger.resolve(did, options);
+        DidDocumentMetadata m = r.didDocumentMetadata();
+        return new DidResolutionResult(r.didDocument(), r.didResolutionMetadata(), new DidDocumentMetadata(
+            m.created(), m.updated(), m.deactivated(), m.versionId(), Optional.empty(), m.nextVersionId(), m.extra()));
+      }
+    };
+    ledger.publish(VersionedTestMethod.documentWithKey(DID, K2, "k2"), T0.plusSeconds(1000), false);
+    CachingDidResolver c = CachingDidResolver.builder(DidResolvers.builder().method(noNextUpdate).build())
+        .clock(clock).build();
+    c.resolve(DID, ResolutionOptions.atTime(T0.plusSeconds(1)));
+    DidResolutionResult later = c.resolve(DID, ResolutionOptions.atTime(T0.plusSeconds(2000)));
+    assertEquals("2", later.didDocumentMetadata().versionId().orElseThrow());
+  }
+
+  @Test
+  void aFirstVersionWithoutUpdatedCoversTimesFromItsCreation() {
+    DidMethodResolver createdOnly = new DidMethodResolver() {
+      @Override
+      public String method() {
+        return "test";
+      }
+
+      @Override
+      public DidResolutionResult resolve(Did did, ResolutionOptions options) {
+        DidResolutionResult r = ledger.resolve(did, options);
+        DidDocumentMetadata m = r.didDocumentMetadata();
+        return new DidResolutionResult(r.didDocument(), r.didResolutionMetadata(), new DidDocumentMetadata(
+            m.created(), Optional.empty(), m.deactivated(), m.versionId(), m.nextUpdate(), m.nextVersionId(), m.extra()));
+      }
+    };
+    CachingDidResolver c = CachingDidResolver.builder(DidResolvers.builder().method(createdOnly).build())
+        .clock(clock).build();
+    c.resolve(DID);
+    c.resolve(DID, ResolutionOptions.atTime(T0.plusSeconds(60)));
+    assertEquals(1, ledger.calls.get());
+    c.resolve(DID, ResolutionOptions.atTime(T0.minusSeconds(60)));
+    assertEquals(2, ledger.calls.get());
+  }
 }
