@@ -33,12 +33,13 @@ import java.util.TreeSet;
  *   <li>the expected nonce — {@code NONCE_MISMATCH}.
  * </ol>
  *
- * <p>Thread-safe. Verified intermediate certificates are cached per verifier (see {@link
- * CertificateChain}); a cache hit skips only a signature that was already checked over the very
- * same bytes, never a validity or policy check.
+ * <p>Thread-safe. Verified certificates below the root (intermediates and leaf) are cached per
+ * verifier (see {@link CertificateChain}); a cache hit skips only a certificate signature that was
+ * already checked over the very same chain bytes, never the COSE signature, a validity or a policy
+ * check.
  */
 public final class AttestationVerifier {
-  /** Default number of cached intermediate certificates. */
+  /** Default number of cached certificates (intermediates and leaves). */
   public static final int DEFAULT_CACHE_ENTRIES = 256;
 
   private final AttestationPolicy policy;
@@ -49,12 +50,12 @@ public final class AttestationVerifier {
     this.chain = new CertificateChain(policy.pinnedRootDers(), cacheEntries);
   }
 
-  /** A verifier for {@code policy} with the default intermediate cache. */
+  /** A verifier for {@code policy} with the default certificate cache. */
   public static AttestationVerifier create(AttestationPolicy policy) {
     return new AttestationVerifier(policy, DEFAULT_CACHE_ENTRIES);
   }
 
-  /** A verifier for {@code policy} caching up to {@code cacheEntries} intermediates (0: no cache). */
+  /** A verifier for {@code policy} caching up to {@code cacheEntries} certificates (0: no cache). */
   public static AttestationVerifier create(AttestationPolicy policy, int cacheEntries) {
     if (cacheEntries < 0) {
       throw new IllegalArgumentException("cacheEntries must not be negative");
@@ -135,7 +136,7 @@ public final class AttestationVerifier {
     return new VerifiedAttestation(doc, instant, debug);
   }
 
-  int cachedIntermediates() {
+  int cachedCertificates() {
     return chain.cachedEntries();
   }
 

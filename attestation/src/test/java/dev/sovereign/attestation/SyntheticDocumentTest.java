@@ -296,7 +296,7 @@ class SyntheticDocumentTest {
     AttestationVerifier verifier = AttestationVerifier.create(
         AttestationPolicy.builder().pinnedRoot(pki.root().certificate()).verifyNow(clock).build());
     verifier.verify(cose);
-    assertEquals(3, verifier.cachedIntermediates());
+    assertEquals(4, verifier.cachedCertificates());
     clock.now = NOW.plus(Duration.ofHours(2));
     AttestationRejectedException e = assertThrows(AttestationRejectedException.class, () -> verifier.verify(cose));
     assertEquals(AttestationRejection.EXPIRED, e.reason());
@@ -318,11 +318,21 @@ class SyntheticDocumentTest {
   }
 
   @Test
+  void a_cached_leaf_never_spares_the_cose_signature_check() throws Exception {
+    AttestationVerifier verifier = AttestationVerifier.create(pki.policy().build());
+    verifier.verify(pki.sign(pki.document().build()));
+    byte[] forged = AttestationDocuments.sign(pki.document().userData(new byte[] {1}).build(),
+        TestNitroPki.newKey().getPrivate());
+    assertEquals(AttestationRejection.SIGNATURE_INVALID,
+        assertThrows(AttestationRejectedException.class, () -> verifier.verify(forged)).reason());
+  }
+
+  @Test
   void a_verifier_without_cache_gives_the_same_answers() throws Exception {
     AttestationVerifier noCache = AttestationVerifier.create(pki.policy().build(), 0);
     noCache.verify(pki.sign(pki.document().build()));
     noCache.verify(pki.sign(pki.document().build()));
-    assertEquals(0, noCache.cachedIntermediates());
+    assertEquals(0, noCache.cachedCertificates());
     List<byte[]> reversed = new ArrayList<>(pki.cabundle());
     Collections.reverse(reversed);
     assertEquals(AttestationRejection.UNTRUSTED_ROOT, assertThrows(AttestationRejectedException.class,
