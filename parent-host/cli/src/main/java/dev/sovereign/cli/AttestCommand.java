@@ -29,9 +29,8 @@ import picocli.CommandLine.Model.CommandSpec;
     name = "attest",
     mixinStandardHelpOptions = true,
     description = {
-      "Asks the NSM for an attestation document and writes its COSE_Sign1 bytes (untagged, as the NSM",
-      "writes them) to --out. Uses /dev/nsm inside a Nitro Enclave, otherwise the simulated NSM whose",
-      "PKI lives in --state and whose PCR0/PCR2 measure --enclave-jar (see docs/nsm.md).",
+      "Asks the NSM for an attestation document and writes its COSE_Sign1 bytes (untagged, as the NSM writes them) to --out.",
+      "Uses /dev/nsm inside a Nitro Enclave, otherwise the simulated NSM: its PKI lives in --state, its PCR0 and PCR2 measure --enclave-jar (docs/nsm.md).",
       "With --print-root: prints the simulation root certificate (PEM) to stdout."
     })
 final class AttestCommand implements Callable<Integer> {

@@ -22,9 +22,9 @@ import picocli.CommandLine.Spec;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs the main flow on embedded defaults and narrates it: a simulated enclave attests to a",
-      "producer's nonce, the producer verifies the document against the simulation root and the",
-      "expected measurements, and forged, stale and replayed documents are rejected with their codes.",
+      "Runs the main flow on embedded defaults and narrates it on stderr.",
+      "A simulated enclave attests to a producer's nonce; the producer verifies the document against the simulation root"
+          + " and the expected measurements; tampered, stale, replayed and unknown-image documents are rejected with their codes.",
       "Writes the evidence to --out. Exit 0 only if every step behaved as it must."
     })
 final class DemoCommand implements Callable<Integer> {
