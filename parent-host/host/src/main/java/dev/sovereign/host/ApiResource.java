@@ -74,6 +74,23 @@ public class ApiResource {
         "policySha256", o.policySha256(), "state", "open")).build();
   }
 
+  /** Body of {@code POST /v1/evidence}: status list credentials by URL. */
+  public record EvidenceRequest(Map<String, String> statusLists) {}
+
+  @POST
+  @Path("/evidence")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Tag(name = "admin")
+  @Operation(summary = "Relay status list credentials to the enclave, which verifies them (admin)")
+  public Map<String, Object> evidence(@HeaderParam("Authorization") String auth, EvidenceRequest req) {
+    admin.require(auth);
+    if (req == null || req.statusLists() == null || req.statusLists().isEmpty()) {
+      throw Problem.badRequest("invalid-evidence", "statusLists must map URLs to status list credentials");
+    }
+    Message.EvidenceStored s = host.supplyStatusLists(req.statusLists());
+    return Map.of("statusLists", s.statusLists());
+  }
+
   @POST
   @Path("/rounds/{round}/payloads")
   @Consumes({JOSE, MediaType.TEXT_PLAIN})

@@ -172,6 +172,23 @@ public class HostService {
     return opened;
   }
 
+  /**
+   * Relays status list credentials to the enclave (which verifies them; the host's word counts for
+   * nothing) and remembers them for a restarted enclave.
+   */
+  public Message.EvidenceStored supplyStatusLists(Map<String, String> statusLists) {
+    Message.EvidenceStored stored = call(new Message.SupplyEvidence(null, null, statusLists),
+        Message.EvidenceStored.class);
+    try {
+      for (Map.Entry<String, String> e : statusLists.entrySet()) {
+        inbox.putStatusList(e.getKey(), e.getValue());
+      }
+    } catch (Inbox.UnavailableException e) {
+      throw Problem.unavailable("store-unavailable", "the host could not record the evidence");
+    }
+    return stored;
+  }
+
   /** Stores a payload durably (the caller answers 202 only after this returns). */
   public Inbox.Stored submit(String round, String jwe) {
     JweEnvelope env = JweEnvelope.read(jwe);
@@ -307,6 +324,10 @@ public class HostService {
       try {
         Message.HealthStatus h = link.call(new Message.Health(), Message.HealthStatus.class);
         enclaveDid.set(h.enclaveDid());
+        Map<String, String> lists = inbox.statusLists();
+        if (!lists.isEmpty()) {
+          link.call(new Message.SupplyEvidence(null, null, lists), Message.EvidenceStored.class);
+        }
         for (Inbox.RoundRecord r : inbox.openRounds()) {
           try {
             link.call(new Message.OpenRound(r.round(), r.dataset(), r.policySha256()), Message.RoundOpened.class);

@@ -70,6 +70,7 @@ public final class Inbox implements AutoCloseable {
           + "zone TEXT NOT NULL, jwe TEXT NOT NULL, received_at INTEGER NOT NULL, seq INTEGER NOT NULL, "
           + "verdict TEXT, leaf TEXT)");
       s.execute("CREATE INDEX IF NOT EXISTS payloads_pending ON payloads(verdict, seq)");
+      s.execute("CREATE TABLE IF NOT EXISTS status_lists (url TEXT PRIMARY KEY, credential TEXT NOT NULL)");
       s.execute("CREATE TABLE IF NOT EXISTS verdict_counts (round TEXT NOT NULL, verdict TEXT NOT NULL, "
           + "n INTEGER NOT NULL, PRIMARY KEY (round, verdict))");
     }
@@ -175,6 +176,32 @@ public final class Inbox implements AutoCloseable {
       } finally {
         db.commit();
       }
+    }
+    return out;
+  }
+
+  /** Remembers a status list credential relayed to the enclave (resupplied to a restarted enclave). */
+  public synchronized void putStatusList(String url, String credential) throws UnavailableException {
+    write(() -> {
+      try (PreparedStatement p = db.prepareStatement(
+          "INSERT INTO status_lists(url, credential) VALUES (?,?) ON CONFLICT(url) DO UPDATE SET credential=excluded.credential")) {
+        p.setString(1, url);
+        p.setString(2, credential);
+        p.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  /** Every status list credential relayed so far, by URL. */
+  public synchronized Map<String, String> statusLists() throws SQLException {
+    Map<String, String> out = new LinkedHashMap<>();
+    try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT url, credential FROM status_lists ORDER BY url")) {
+      while (r.next()) {
+        out.put(r.getString(1), r.getString(2));
+      }
+    } finally {
+      db.commit();
     }
     return out;
   }
