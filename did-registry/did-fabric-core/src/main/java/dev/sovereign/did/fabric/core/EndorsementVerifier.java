@@ -20,7 +20,9 @@ import java.util.Set;
  * Verifies an endorsed read (method spec section 11) against organisation CA certificates pinned
  * up front. An endorsement counts only if its certificate is issued by a pinned CA of the MSP it
  * names, is within its validity period, and its ECDSA P-256/SHA-256 signature covers
- * {@code "did-fabric-endorsed-read/1" || 0x00 || payload}. The verifier requires endorsements from
+ * {@code "did-fabric-endorsed-read/1" || 0x00 || payload} (kind {@code ledger}) or, for a Fabric
+ * peer (kind {@code fabric-peer}), {@code proposal_response_payload || endorser} where the
+ * proposal response carries the chaincode response 200 with exactly {@code payload}. The verifier requires endorsements from
  * at least {@code minOrgs} distinct organisations.
  */
 public final class EndorsementVerifier {
@@ -97,12 +99,33 @@ public final class EndorsementVerifier {
 
   private boolean verifies(String mspId, JsonNode endorsement, byte[] payload, Instant now) {
     List<X509Certificate> cas = pinnedCas.get(mspId);
-    if (cas == null || !"ledger".equals(endorsement.path("kind").asText(null))) {
+    String kind = endorsement.path("kind").asText("");
+    if (cas == null || !(kind.equals("ledger") || kind.equals("fabric-peer"))) {
       return false;
     }
     try {
+      byte[] certificate;
+      byte[] signed;
+      if (kind.equals("ledger")) {
+        certificate = Encoding.fromB64url(endorsement.path("certificate").asText(""));
+        signed = signedBytes(payload);
+      } else {
+        // Fabric ProposalResponse.endorsement: the peer signs proposal_response_payload || endorser,
+        // endorser = SerializedIdentity {1: mspid, 2: id_bytes (PEM certificate)}.
+        byte[] endorser = Encoding.fromB64url(endorsement.path("endorser").asText(""));
+        byte[] prp = Encoding.fromB64url(endorsement.path("proposalResponsePayload").asText(""));
+        byte[] msp = Protobuf.bytes(endorser, 1);
+        certificate = Protobuf.bytes(endorser, 2);
+        if (msp == null || certificate == null || !mspId.equals(new String(msp, java.nio.charset.StandardCharsets.UTF_8))
+            || !chaincodeResponseIs(prp, payload)) {
+          return false;
+        }
+        signed = new byte[prp.length + endorser.length];
+        System.arraycopy(prp, 0, signed, 0, prp.length);
+        System.arraycopy(endorser, 0, signed, prp.length, endorser.length);
+      }
       X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(
-          new ByteArrayInputStream(Encoding.fromB64url(endorsement.path("certificate").asText(""))));
+          new ByteArrayInputStream(certificate));
       cert.checkValidity(java.util.Date.from(now));
       boolean issued = false;
       for (X509Certificate ca : cas) {
@@ -120,11 +143,25 @@ public final class EndorsementVerifier {
       }
       Signature signature = Signature.getInstance("SHA256withECDSA");
       signature.initVerify(cert.getPublicKey());
-      signature.update(signedBytes(payload));
+      signature.update(signed);
       return signature.verify(Encoding.fromB64url(endorsement.path("signature").asText("")));
     } catch (GeneralSecurityException | IllegalArgumentException e) {
       return false;
     }
+  }
+
+  /**
+   * ProposalResponsePayload {2: extension = ChaincodeAction {3: response = Response {1: status,
+   * 3: payload}}}: the chaincode answered 200 with exactly {@code payload}.
+   */
+  private static boolean chaincodeResponseIs(byte[] prp, byte[] payload) {
+    byte[] action = Protobuf.bytes(prp, 2);
+    byte[] response = action == null ? null : Protobuf.bytes(action, 3);
+    if (response == null || Protobuf.varintField(response, 1, 0) != 200) {
+      return false;
+    }
+    byte[] answered = Protobuf.bytes(response, 3);
+    return java.util.Arrays.equals(answered == null ? new byte[0] : answered, payload);
   }
 
   private static RejectedException invalid(String did, String detail) {
