@@ -78,6 +78,9 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
 
   @Override
   public DidResolutionResult resolve(String did, ResolutionOptions options) {
+    if (did == null) {
+      return delegate.resolve((String) null, options);
+    }
     boolean timeInvariant = timeInvariantMethods.contains(methodOf(did));
     ResolutionOptions keyOptions = timeInvariant && options.versionTime().isPresent()
         ? new ResolutionOptions(Optional.empty(), Optional.empty(), options.accept(), options.parameters())

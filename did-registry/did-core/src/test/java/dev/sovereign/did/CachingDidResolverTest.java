@@ -322,4 +322,11 @@ class CachingDidResolverTest {
     c.resolve(DID, ResolutionOptions.atTime(T0.minusSeconds(60)));
     assertEquals(2, ledger.calls.get());
   }
+
+  @Test
+  void malformedInputPassesThroughTheCacheAsInvalidDid() {
+    assertEquals(ResolutionError.INVALID_DID, cache.resolve((String) null).error().orElseThrow());
+    assertEquals(ResolutionError.INVALID_DID, cache.resolve("did:").error().orElseThrow());
+    assertEquals(0, cache.size());
+  }
 }
