@@ -141,18 +141,20 @@ public final class RecipientEnvelopes {
    */
   static byte[] unwrapContentKey(PrivateKey recipientKey, byte[] encryptedKey, byte[] label)
       throws RecipientEnvelopeException {
+    AsymmetricKeyParameter priv;
     try {
-      AsymmetricKeyParameter priv = PrivateKeyFactory.createKey(recipientKey.getEncoded());
-      if (!(priv instanceof RSAKeyParameters)) {
-        throw new IllegalArgumentException("recipient key is not RSA");
-      }
+      priv = PrivateKeyFactory.createKey(recipientKey.getEncoded());
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException("recipient key is not an encodable private key", e);
+    }
+    if (!(priv instanceof RSAKeyParameters)) {
+      throw new IllegalArgumentException("recipient key is not RSA");
+    }
+    try {
       OAEPEncoding oaep = new OAEPEncoding(new RSABlindedEngine(), new SHA256Digest(), new SHA256Digest(), label);
       oaep.init(false, priv);
       return oaep.processBlock(encryptedKey, 0, encryptedKey.length);
-    } catch (InvalidCipherTextException | RuntimeException | IOException e) {
-      if (e instanceof IllegalArgumentException && "recipient key is not RSA".equals(e.getMessage())) {
-        throw (IllegalArgumentException) e;
-      }
+    } catch (InvalidCipherTextException | RuntimeException e) {
       throw new RecipientEnvelopeException(EnvelopeRejection.DECRYPTION_FAILED, "envelope did not decrypt");
     }
   }

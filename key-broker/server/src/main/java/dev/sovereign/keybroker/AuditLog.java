@@ -50,6 +50,7 @@ public final class AuditLog {
    * Appends one entry; {@code fields} must not hold key material. The file is locked and its last
    * line re-read, so the admin CLI and a running broker can both append without breaking the chain.
    */
+  @SuppressWarnings("try") // the lock is held for the block, never referenced
   synchronized void append(String event, Map<String, ?> fields) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
         FileLock lock = ch.lock()) {

@@ -40,7 +40,7 @@ public final class KeyPolicy {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> OPERATORS = Set.of("StringEquals", "StringNotEquals", "StringEqualsIgnoreCase",
       "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike", "Null");
-  private static final Pattern PCR_KEY = Pattern.compile("kms:RecipientAttestation:PCR([0-9]|[12][0-9]|3[01])");
+  private static final Pattern PCR_KEY = Pattern.compile("kms:recipientattestation:pcr([0-9]|[12][0-9]|3[01])");
 
   private final String document;
   private final List<Statement> statements;
@@ -218,16 +218,14 @@ public final class KeyPolicy {
         if (!cond.isObject()) {
           throw KmsError.malformedPolicy("Condition is not an object");
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = cond.fields(); it.hasNext(); ) {
-          Map.Entry<String, JsonNode> op = it.next();
+        for (Map.Entry<String, JsonNode> op : cond.properties()) {
           String name = op.getKey();
           boolean ifExists = name.endsWith("IfExists");
           String base = ifExists ? name.substring(0, name.length() - "IfExists".length()) : name;
           if (!OPERATORS.contains(base) || (ifExists && base.equals("Null")) || !op.getValue().isObject()) {
             throw KmsError.malformedPolicy("unsupported condition operator " + name);
           }
-          for (Iterator<Map.Entry<String, JsonNode>> kv = op.getValue().fields(); kv.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = kv.next();
+          for (Map.Entry<String, JsonNode> e : op.getValue().properties()) {
             checkKey(e.getKey());
             conditions.add(new Condition(base, ifExists, e.getKey(), strings(e.getValue())));
           }
@@ -254,8 +252,7 @@ public final class KeyPolicy {
 
   private static void checkKey(String key) throws KmsError {
     String k = key.toLowerCase(Locale.ROOT);
-    if (k.equals("kms:recipientattestation:imagesha384") || PCR_KEY.matcher(key).matches()
-        || k.matches("kms:recipientattestation:pcr([0-9]|[12][0-9]|3[01])")
+    if (k.equals("kms:recipientattestation:imagesha384") || PCR_KEY.matcher(k).matches()
         || k.startsWith("kms:encryptioncontext:") || k.equals(POLICY_HASH_KEY.toLowerCase(Locale.ROOT))) {
       return;
     }
@@ -273,8 +270,6 @@ public final class KeyPolicy {
         }
         out.add(v.asText());
       }
-    } else if (n.isObject()) {
-      out.add("*"); // Principal {"AWS": ...}: the local broker has one account
     } else {
       throw KmsError.malformedPolicy("expected a string or a list of strings");
     }

@@ -197,10 +197,9 @@ public final class LocalKeyBroker {
       AttestedRecipient r = recipient(req, d, true);
       authorize(k, "kms:GenerateDataKey", r, context);
       SealContext seal = SealContext.of(context);
-      String identity = null;
       if (seal != null) {
         seal.checkBinding(r);
-        identity = RollbackGuard.identity(k.arn(), seal.measurement, seal.region);
+        String identity = RollbackGuard.identity(k.arn(), seal.measurement, seal.region);
         // Check and raise in one step, so two concurrent seals cannot both claim the same sequence.
         long highest = rollback.advance(identity, seal.sequence);
         if (seal.sequence <= highest) {
@@ -479,8 +478,7 @@ public final class LocalKeyBroker {
     if (!c.isObject()) {
       throw KmsError.validation("EncryptionContext must be a map of strings");
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = c.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : c.properties()) {
       if (!e.getValue().isTextual()) {
         throw KmsError.validation("EncryptionContext values must be strings");
       }
