@@ -36,11 +36,11 @@ import picocli.CommandLine.Spec;
     name = "key-broker",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs the local key broker: AWS KMS's JSON 1.1 protocol (CreateKey, DescribeKey, GenerateDataKey,",
-      "Decrypt, GenerateRandom) on a loopback address, so any KMS client with an endpoint override works.",
-      "Keys are released only to a Recipient whose attestation document verifies against the pinned",
-      "roots (default: the simulated NSM's root) and satisfies the key's KMS policy (docs/key-broker.md).",
-      "Runs until interrupted."
+      "Runs the local key broker: AWS KMS's JSON 1.1 protocol (CreateKey, DescribeKey, GenerateDataKey, "
+          + "Decrypt, GenerateRandom) on a loopback address, so any KMS client with an endpoint override works.",
+      "Keys are released only to a Recipient whose attestation document verifies against the pinned roots "
+          + "(default: the simulated NSM's root) and satisfies the key's KMS policy (docs/key-broker.md). "
+          + "Runs until interrupted."
     },
     subcommands = {KeyBrokerCommand.AllowRollback.class, KeyBrokerCommand.VerifyAudit.class})
 final class KeyBrokerCommand implements Callable<Integer> {
@@ -163,8 +163,8 @@ final class KeyBrokerCommand implements Callable<Integer> {
 
   /** {@code sovereign key-broker allow-rollback}: the audited administrator override of rollback protection. */
   @Command(name = "allow-rollback", mixinStandardHelpOptions = true, description = {
-      "Lowers the highest sealed sequence of one enclave identity (key, PCR0, region) so that an older",
-      "snapshot can be restored. Appends ROLLBACK_OVERRIDE with your reason to the audit log."})
+      "Lowers the highest sealed sequence of one enclave identity (key, PCR0, region) so that an older "
+          + "snapshot can be restored. Appends ROLLBACK_OVERRIDE with your reason to the audit log."})
   static final class AllowRollback implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -208,8 +208,8 @@ final class KeyBrokerCommand implements Callable<Integer> {
 
   /** {@code sovereign key-broker verify-audit}: checks the audit log's hash chain. */
   @Command(name = "verify-audit", mixinStandardHelpOptions = true, description = {
-      "Checks the hash chain of the broker's audit log. Exit 0 with the entry count and head hash;",
-      "exit 1 with AUDIT_CHAIN_BROKEN and the first bad line."})
+      "Checks the hash chain of the broker's audit log. Exit 0 with the entry count and head hash; "
+          + "exit 1 with AUDIT_CHAIN_BROKEN and the first bad line."})
   static final class VerifyAudit implements Callable<Integer> {
     @Spec CommandSpec spec;
 
