@@ -15,6 +15,13 @@ import java.text.ParseException;
  */
 record CompactJws(JWSHeader header, JwsAlgorithm algorithm, ObjectNode payload, byte[] signingInput, byte[] signature) {
 
+  /**
+   * Parsed protected headers by their base64url text. An issuer's tokens share one header, and a Nimbus
+   * header is immutable and a pure function of that text, so parsing it once is safe.
+   */
+  private static final java.util.Map<String, Header> HEADERS = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final int MAX_CACHED_HEADERS = 1024;
+
   /** Upper bound on a token we read at all (1 MB), checked before any decoding. */
   static final int MAX_LENGTH = 1 << 20;
 
@@ -27,11 +34,18 @@ record CompactJws(JWSHeader header, JwsAlgorithm algorithm, ObjectNode payload, 
     if (dot1 < 0 || dot2 < 0 || token.indexOf('.', dot2 + 1) >= 0) {
       throw report.fail(subject, "parse", ReasonCode.MALFORMED, "not a compact JWS (three dot-separated parts)");
     }
-    Header header;
-    try {
-      header = Header.parse(new Base64URL(token.substring(0, dot1)));
-    } catch (ParseException e) {
-      throw report.fail(subject, "parse", ReasonCode.MALFORMED, "protected header: " + e.getMessage());
+    String headerPart = token.substring(0, dot1);
+    Header header = HEADERS.get(headerPart);
+    if (header == null) {
+      try {
+        header = Header.parse(new Base64URL(headerPart));
+      } catch (ParseException e) {
+        throw report.fail(subject, "parse", ReasonCode.MALFORMED, "protected header: " + e.getMessage());
+      }
+      if (HEADERS.size() >= MAX_CACHED_HEADERS) {
+        HEADERS.clear();
+      }
+      HEADERS.put(headerPart, header);
     }
     if (header instanceof PlainHeader) {
       throw report.fail(subject, "algorithm", ReasonCode.ALG_NONE, "alg none: unsecured tokens are never accepted");

@@ -24,6 +24,9 @@ import java.util.Optional;
  * Status is checked on every call, even when the signature result comes from the optional cache.
  */
 public final class CredentialVerifier {
+  private static final String V2_DETAIL = "VCDM 2.0 secured with VC-JOSE-COSE";
+  private static final String V11_DETAIL = "VC-JWT 1.1 (vc claim)";
+
   /** Default clock skew tolerated on validity windows. */
   public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(60);
 
@@ -111,7 +114,7 @@ public final class CredentialVerifier {
     }
     subject = claims.id().orElse("credential from " + claims.issuer());
     report.pass(subject, "profile", claims.profile() == Profile.VCDM_2_0
-        ? "VCDM 2.0 secured with VC-JOSE-COSE" : "VC-JWT 1.1 (vc claim)");
+        ? V2_DETAIL : V11_DETAIL);
     Did issuer;
     try {
       issuer = Did.parse(claims.issuer());
@@ -125,7 +128,8 @@ public final class CredentialVerifier {
       throw report.fail(subject, "signature", ReasonCode.SIGNATURE_INVALID,
           jws.algorithm().joseName() + " signature does not verify under " + describe(candidates));
     }
-    report.pass(subject, "signature", jws.algorithm().joseName() + " by " + signedBy);
+    DidUrl by = signedBy;
+    report.pass(subject, "signature", () -> jws.algorithm().joseName() + " by " + by);
     return new Signed(subject, claims, issuer, signedBy, jws.algorithm(),
         List.copyOf(report.steps().subList(mark, report.steps().size())));
   }
@@ -163,7 +167,7 @@ public final class CredentialVerifier {
       throw report.fail(subject, "validity window", ReasonCode.EXPIRED,
           "valid until " + until.get() + ", now " + at + " (skew " + skew.toSeconds() + " s)");
     }
-    report.pass(subject, "validity window", from.map(Instant::toString).orElse("-inf") + " .. "
+    report.pass(subject, "validity window", () -> from.map(Instant::toString).orElse("-inf") + " .. "
         + until.map(Instant::toString).orElse("+inf") + " holds at " + at);
   }
 

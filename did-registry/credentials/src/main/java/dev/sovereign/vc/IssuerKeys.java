@@ -29,6 +29,16 @@ final class IssuerKeys {
   /** Decoded keys by key material: decoding an EC point costs a square root, keep it out of the hot path. */
   private final Map<PublicKeyMaterial, VerificationKey> decoded = new ConcurrentHashMap<>();
 
+  /**
+   * Per (issuer, kid, relationship): the parsed kid and, for the last document seen, the authorized
+   * candidate. Reused only when the resolver hands back the very same document object (its cache hit),
+   * so a changed document is always re-examined.
+   */
+  private record Memo(DidUrl kidUrl, DidDocument doc, Candidate candidate, String vmType) {}
+
+  private final Map<String, Memo> memo = new ConcurrentHashMap<>();
+  private static final int MAX_MEMO = 4096;
+
   IssuerKeys(DidResolver resolver) {
     this.resolver = resolver;
   }
@@ -49,7 +59,11 @@ final class IssuerKeys {
   List<Candidate> candidates(Did issuer, String kid, Profile profile, JwsAlgorithm alg, Optional<Instant> at,
       Relationship relationship, VerificationReport.Builder report, String subject) throws CredentialRejectedException {
     DidUrl kidUrl = null;
-    if (kid == null) {
+    String memoKey = kid == null ? null : issuer + " " + kid + " " + relationship.ordinal();
+    Memo m = memoKey == null ? null : memo.get(memoKey);
+    if (m != null) {
+      kidUrl = m.kidUrl();
+    } else if (kid == null) {
       if (profile == Profile.VCDM_2_0) {
         throw report.fail(subject, "key id", ReasonCode.KID_MISSING, "VC-JOSE-COSE requires kid (the issuer's DID URL)");
       }
@@ -76,16 +90,23 @@ final class IssuerKeys {
     if (r.error().isPresent() || r.didDocument().isEmpty()) {
       throw report.fail(subject, "issuer resolution", ReasonCode.DID_RESOLUTION_FAILED,
           issuer + ": " + r.error().map(e -> e.code()).orElse("no document")
-              + r.didResolutionMetadata().errorMessage().map(m -> " (" + m + ")").orElse(""));
+              + r.didResolutionMetadata().errorMessage().map(msg -> " (" + msg + ")").orElse(""));
     }
     if (r.isDeactivated()) {
       throw report.fail(subject, "issuer resolution", ReasonCode.DID_RESOLUTION_FAILED, issuer + " is deactivated");
     }
     DidDocument doc = r.didDocument().get();
-    report.pass(subject, "issuer resolution", issuer + at.map(t -> " at versionTime " + t).orElse(" (latest)")
+    report.pass(subject, "issuer resolution", () -> issuer + at.map(t -> " at versionTime " + t).orElse(" (latest)")
         + r.didDocumentMetadata().versionId().map(v -> ", versionId " + v).orElse(""));
 
     List<Candidate> out = new ArrayList<>();
+    if (m != null && m.doc() == doc) {
+      checkAlgorithm(m.candidate(), m.vmType(), alg, report, subject);
+      DidUrl k = kidUrl;
+      report.pass(subject, "key authorization", () -> k + " (" + m.vmType() + ") in " + relationship.property()
+          + at.map(t -> " at " + t).orElse(""));
+      return List.of(m.candidate());
+    }
     if (kidUrl != null) {
       Optional<VerificationMethod> vm = doc.dereference(kidUrl);
       if (vm.isEmpty()) {
@@ -97,9 +118,14 @@ final class IssuerKeys {
             kidUrl + " is not authorized for " + relationship.property() + at.map(t -> " at " + t).orElse(""));
       }
       Candidate c = candidate(kidUrl, vm.get(), report, subject);
-      checkAlgorithm(c, vm.get(), alg, report, subject);
+      if (memo.size() >= MAX_MEMO) {
+        memo.clear();
+      }
+      memo.put(memoKey, new Memo(kidUrl, doc, c, vm.get().type()));
+      checkAlgorithm(c, vm.get().type(), alg, report, subject);
       out.add(c);
-      report.pass(subject, "key authorization", kidUrl + " (" + vm.get().type() + ") in " + relationship.property()
+      DidUrl k = kidUrl;
+      report.pass(subject, "key authorization", () -> k + " (" + vm.get().type() + ") in " + relationship.property()
           + at.map(t -> " at " + t).orElse(""));
       return out;
     }
@@ -135,16 +161,16 @@ final class IssuerKeys {
     throw report.fail(subject, "key authorization", ReasonCode.KEY_NOT_FOUND, id + " carries no usable signing key");
   }
 
-  private static void checkAlgorithm(Candidate c, VerificationMethod vm, JwsAlgorithm alg,
+  private static void checkAlgorithm(Candidate c, String vmType, JwsAlgorithm alg,
       VerificationReport.Builder report, String subject) throws CredentialRejectedException {
     boolean ok = c.key().map(k -> ExpectedAlgorithms.admits(k.type(), alg))
         .orElse(alg == JwsAlgorithm.ES256K || alg == JwsAlgorithm.ES256K_R);
     if (!ok) {
       String keyType = c.key().map(k -> k.type().name()).orElse("secp256k1 address");
       throw report.fail(subject, "algorithm", ReasonCode.ALG_KEY_MISMATCH,
-          "alg " + alg.joseName() + " does not match " + vm.type() + " key (" + keyType + ")");
+          "alg " + alg.joseName() + " does not match " + vmType + " key (" + keyType + ")");
     }
-    report.pass(subject, "algorithm", alg.joseName() + " fixed by key type");
+    report.pass(subject, "algorithm", () -> alg.joseName() + " fixed by key type");
   }
 
   Optional<VerificationKey> keyOf(VerificationMethod vm) {

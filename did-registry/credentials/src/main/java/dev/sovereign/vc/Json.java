@@ -132,10 +132,41 @@ final class Json {
     if (s.isEmpty()) {
       return Optional.empty();
     }
+    Instant fast = utcSeconds(s.get());
+    if (fast != null) {
+      return Optional.of(fast);
+    }
     try {
       return Optional.of(OffsetDateTime.parse(s.get()).toInstant());
     } catch (DateTimeParseException e) {
       throw new Malformed(field + " is not an XML dateTime with a time zone");
+    }
+  }
+
+  /** Fast path for the common {@code YYYY-MM-DDThh:mm:ssZ}; null for anything else (then the full parser runs). */
+  static Instant utcSeconds(String s) {
+    if (s.length() != 20 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T' || s.charAt(13) != ':'
+        || s.charAt(16) != ':' || s.charAt(19) != 'Z') {
+      return null;
+    }
+    int[] pos = {0, 5, 8, 11, 14, 17};
+    int[] len = {4, 2, 2, 2, 2, 2};
+    int[] v = new int[6];
+    for (int i = 0; i < 6; i++) {
+      int n = 0;
+      for (int j = pos[i]; j < pos[i] + len[i]; j++) {
+        char c = s.charAt(j);
+        if (c < '0' || c > '9') {
+          return null;
+        }
+        n = n * 10 + (c - '0');
+      }
+      v[i] = n;
+    }
+    try {
+      return java.time.LocalDateTime.of(v[0], v[1], v[2], v[3], v[4], v[5]).toInstant(java.time.ZoneOffset.UTC);
+    } catch (java.time.DateTimeException e) {
+      return null;
     }
   }
 

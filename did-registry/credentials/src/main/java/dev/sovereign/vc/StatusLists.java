@@ -69,11 +69,10 @@ final class StatusLists {
       throw report.fail(subject, step, ReasonCode.STATUS_ENTRY_INVALID, "statusSize must be 1 for " + purpose.wireName());
     }
     String idx = CredentialVerifier.text(e, "statusListIndex").orElse("");
-    long index;
     if (idx.isEmpty() || idx.length() > 12 || !idx.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
       throw report.fail(subject, step, ReasonCode.STATUS_ENTRY_INVALID, "statusListIndex is not a non-negative integer string");
     }
-    index = Long.parseLong(idx);
+    long index = Long.parseLong(idx);
     String url = CredentialVerifier.text(e, "statusListCredential").orElseThrow(() ->
         report.fail(subject, step, ReasonCode.STATUS_ENTRY_INVALID, "statusListCredential missing"));
 
@@ -95,7 +94,8 @@ final class StatusLists {
     if (list.list().get(index)) {
       throw report.fail(subject, step, purpose.whenSet(), "entry " + index + " of " + url + " is set");
     }
-    report.pass(subject, step, "entry " + index + " of " + url + " is clear (list issued " + list.validFrom().get() + ")");
+    Cached l = list;
+    report.pass(subject, step, () -> "entry " + index + " of " + url + " is clear (list issued " + l.validFrom().get() + ")");
   }
 
   private Cached obtain(String url, Did issuer, StatusPurpose purpose, Instant at, VerificationReport.Builder report,

@@ -1,12 +1,15 @@
 package dev.sovereign.vc;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * What a regulator reads: every step of a verification (signature, key authorization, validity window,
@@ -22,9 +25,63 @@ public record VerificationReport(Verdict verdict, ReasonCode reasonCode, List<St
   /** A step's outcome; {@code SKIPPED} says why in {@code detail} (e.g. no credentialStatus). */
   public enum Outcome { PASSED, FAILED, SKIPPED }
 
-  /** One step: {@code subject} is the credential it is about (its id or issuer), {@code step} its name. */
+  /**
+   * One step: {@code subject} is the credential it is about (its id or issuer), {@code step} its name.
+   * The human-readable detail is formatted only when read (verification stays cheap on the hot path).
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Step(String subject, String step, Outcome outcome, ReasonCode reasonCode, String detail) {}
+  @JsonPropertyOrder({"subject", "step", "outcome", "reasonCode", "detail"})
+  public static final class Step {
+    private final String subject;
+    private final String step;
+    private final Outcome outcome;
+    private final ReasonCode reasonCode;
+    private volatile Supplier<String> lazy;
+    private volatile String detail;
+
+    public Step(String subject, String step, Outcome outcome, ReasonCode reasonCode, String detail) {
+      this(subject, step, outcome, reasonCode, (Supplier<String>) null);
+      this.detail = detail;
+    }
+
+    Step(String subject, String step, Outcome outcome, ReasonCode reasonCode, Supplier<String> detail) {
+      this.subject = subject;
+      this.step = step;
+      this.outcome = outcome;
+      this.reasonCode = reasonCode;
+      this.lazy = detail;
+    }
+
+    @JsonProperty public String subject() {
+      return subject;
+    }
+
+    @JsonProperty public String step() {
+      return step;
+    }
+
+    @JsonProperty public Outcome outcome() {
+      return outcome;
+    }
+
+    @JsonProperty public ReasonCode reasonCode() {
+      return reasonCode;
+    }
+
+    @JsonProperty public String detail() {
+      Supplier<String> l = lazy;
+      if (l != null) {
+        detail = l.get();
+        lazy = null;
+      }
+      return detail;
+    }
+
+    @Override
+    public String toString() {
+      return outcome + " " + step + (reasonCode == null ? "" : " " + reasonCode) + ": " + detail();
+    }
+  }
 
   public VerificationReport {
     steps = List.copyOf(steps);
@@ -53,6 +110,12 @@ public record VerificationReport(Verdict verdict, ReasonCode reasonCode, List<St
     private final List<Step> steps = new ArrayList<>();
 
     Builder pass(String subject, String step, String detail) {
+      steps.add(new Step(subject, step, Outcome.PASSED, null, detail));
+      return this;
+    }
+
+    /** A passed step whose detail is formatted only if someone reads it. */
+    Builder pass(String subject, String step, Supplier<String> detail) {
       steps.add(new Step(subject, step, Outcome.PASSED, null, detail));
       return this;
     }
