@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A bounded LRU cache in front of a {@link DidResolver}, with event-driven invalidation.
@@ -39,7 +40,9 @@ import java.util.Set;
  * {@code representationNotSupported}, {@code invalidOptions}, {@code invalidDidDocument} and
  * {@code internalError} (an unreachable registry must not be remembered as an answer).
  *
- * <p>Thread-safe. Concurrent misses for the same key each call the delegate (no request coalescing).
+ * <p>Thread-safe. Concurrent misses for the same request share one delegate call (callers that
+ * arrive while it runs wait for its answer), except that callers arriving after an invalidation of
+ * the DID start a fresh call.
  */
 public final class CachingDidResolver implements DidResolver, DidChangeListener {
   private static final int STRIPES = 256;
@@ -56,9 +59,12 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
   private final LinkedHashMap<Key, Entry> entries;
   private final Map<String, Set<Key>> keysByDid = new HashMap<>();
   private final long[] generations = new long[STRIPES];
+  private final Map<Key, CompletableFuture<DidResolutionResult>> inFlight = new HashMap<>();
+  private final Map<CompletableFuture<DidResolutionResult>, Thread> flightOwners = new java.util.IdentityHashMap<>();
   private long hits;
   private long misses;
   private long evictions;
+  private long coalesced;
 
   private CachingDidResolver(Builder b) {
     this.delegate = b.delegate;
@@ -88,6 +94,8 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
     Key key = new Key(did, keyOptions);
     Instant now = clock.instant();
     long generation;
+    CompletableFuture<DidResolutionResult> flight;
+    CompletableFuture<DidResolutionResult> shared;
     synchronized (lock) {
       Entry e = entries.get(key);
       if (e != null && (e.expiresAt == null || now.isBefore(e.expiresAt))) {
@@ -104,21 +112,64 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
           return covering.result;
         }
       }
-      misses++;
+      CompletableFuture<DidResolutionResult> running = inFlight.get(key);
+      if (running != null && flightOwners.get(running) == Thread.currentThread()) {
+        running = null; // re-entrant call from inside the delegate: waiting would deadlock
+      }
+      if (running != null) {
+        coalesced++;
+        flight = null;
+      } else {
+        misses++;
+        flight = new CompletableFuture<>();
+        if (!inFlight.containsKey(key)) {
+          inFlight.put(key, flight);
+          flightOwners.put(flight, Thread.currentThread());
+        }
+      }
       generation = generations[stripe(did)];
+      shared = running;
     }
-    DidResolutionResult result = delegate.resolve(did, options);
+    if (shared != null) {
+      return awaitShared(shared);
+    }
+    DidResolutionResult result;
+    try {
+      result = delegate.resolve(did, options);
+    } catch (RuntimeException | Error failure) {
+      synchronized (lock) {
+        inFlight.remove(key, flight);
+        flightOwners.remove(flight);
+      }
+      flight.completeExceptionally(failure);
+      throw failure;
+    }
     Optional<Instant> expiry = timeInvariant && result.error().isEmpty()
         ? Optional.empty() : expiry(result, options, now);
-    if (expiry == null || (expiry.isPresent() && !expiry.get().isAfter(now))) {
-      return result;
-    }
     synchronized (lock) {
-      if (generations[stripe(did)] == generation) {
+      inFlight.remove(key, flight);
+      flightOwners.remove(flight);
+      boolean cacheable = expiry != null && (expiry.isEmpty() || expiry.get().isAfter(now));
+      if (cacheable && generations[stripe(did)] == generation) {
         put(key, new Entry(result, expiry.orElse(null), now));
       }
     }
+    flight.complete(result);
     return result;
+  }
+
+  private static DidResolutionResult awaitShared(CompletableFuture<DidResolutionResult> running) {
+    try {
+      return running.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw e;
+    }
   }
 
   /** Drops every cached "latest" answer for {@code did} (historical answers stay: they are immutable). */
@@ -130,6 +181,8 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
   public void invalidate(String did) {
     synchronized (lock) {
       generations[stripe(did)]++;
+      inFlight.keySet().removeIf(k -> k.did.equals(did)); // later callers start a fresh resolution
+      // flightOwners entries of removed flights are dropped when those flights finish
       Set<Key> keys = keysByDid.get(did);
       if (keys == null) {
         return;
@@ -151,6 +204,7 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
       }
       entries.clear();
       keysByDid.clear();
+      inFlight.clear();
     }
   }
 
@@ -180,7 +234,7 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
   /** Counters since creation. */
   public Stats stats() {
     synchronized (lock) {
-      return new Stats(hits, misses, evictions, entries.size());
+      return new Stats(hits, misses, coalesced, evictions, entries.size());
     }
   }
 
@@ -189,8 +243,11 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
     return latestTtl;
   }
 
-  /** Cache counters. */
-  public record Stats(long hits, long misses, long evictions, int size) {}
+  /**
+   * Cache counters: {@code misses} called the delegate; {@code coalesced} waited for a delegate call
+   * another caller had already started for the same request.
+   */
+  public record Stats(long hits, long misses, long coalesced, long evictions, int size) {}
 
   private boolean allLatestAtVersion(String did, String versionId) {
     for (Key k : keysByDid.getOrDefault(did, Set.of())) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sovereign.did.key.DidKey;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -328,5 +329,85 @@ class CachingDidResolverTest {
     assertEquals(ResolutionError.INVALID_DID, cache.resolve((String) null).error().orElseThrow());
     assertEquals(ResolutionError.INVALID_DID, cache.resolve("did:").error().orElseThrow());
     assertEquals(0, cache.size());
+  }
+
+  @Test
+  void concurrentMissesForTheSameDidShareOneRegistryCall() throws Exception {
+    java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    ledger.duringResolve = () -> {
+      entered.countDown();
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      List<java.util.concurrent.Future<DidResolutionResult>> results = new java.util.ArrayList<>();
+      results.add(pool.submit(() -> cache.resolve(DID)));
+      entered.await();
+      for (int i = 0; i < 7; i++) {
+        results.add(pool.submit(() -> cache.resolve(DID)));
+      }
+      while (cache.stats().coalesced() < 7) {
+        Thread.sleep(1);
+      }
+      release.countDown();
+      DidResolutionResult first = results.get(0).get();
+      for (var f : results) {
+        assertSame(first, f.get());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(1, ledger.calls.get());
+  }
+
+  @Test
+  void aCallerArrivingAfterAnInvalidationDoesNotJoinTheOlderInFlightCall() throws Exception {
+    java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    ledger.duringResolve = () -> {
+      if (ledger.calls.get() == 1) {
+        entered.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+    Thread slow = new Thread(() -> cache.resolve(DID));
+    slow.start();
+    entered.await();
+    ledger.publish(VersionedTestMethod.documentWithKey(DID, K2, "k2"), T0.plusSeconds(10), false);
+    cache.invalidate(DID);
+    assertEquals("2", cache.resolve(DID).didDocumentMetadata().versionId().orElseThrow());
+    release.countDown();
+    slow.join();
+    assertEquals("2", cache.resolve(DID).didDocumentMetadata().versionId().orElseThrow());
+  }
+
+  @Test
+  void aDelegateThatResolvesTheSameDidAgainDoesNotDeadlock() {
+    CachingDidResolver[] self = new CachingDidResolver[1];
+    DidMethodResolver reentrant = new DidMethodResolver() {
+      @Override
+      public String method() {
+        return "loop";
+      }
+
+      @Override
+      public DidResolutionResult resolve(Did did, ResolutionOptions options) {
+        if (options.parameter("depth").isEmpty()) {
+          return self[0].resolve(did.toString(), options.withParameter("depth", "1"));
+        }
+        return DidResolutionResult.error(ResolutionError.NOT_FOUND, "leaf");
+      }
+    };
+    self[0] = CachingDidResolver.builder(DidResolvers.builder().method(reentrant).build()).clock(clock).build();
+    assertEquals(ResolutionError.NOT_FOUND, self[0].resolve("did:loop:1").error().orElseThrow());
   }
 }
