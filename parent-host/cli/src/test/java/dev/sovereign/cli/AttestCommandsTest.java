@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,24 +22,27 @@ class AttestCommandsTest {
   static final Path AWS_DOC = Path.of(System.getProperty("sovereign.shared"),
       "fixtures/nitro/aws-nitro-attestation-us-east-1-2023-09-07.b64");
 
-  @TempDir Path tmp;
-  Path jar;
-  Path state;
-  Path root;
+  /** One simulated NSM state for the whole class: creating a P-384 PKI per test costs seconds. */
+  @TempDir static Path shared;
+  static Path jar;
+  static Path state;
+  static Path root;
 
-  @BeforeEach
-  void setUp() throws Exception {
-    jar = tmp.resolve("enclave.jar");
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    jar = shared.resolve("enclave.jar");
     try (OutputStream o = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(o)) {
       j.putNextEntry(new JarEntry("Main.class"));
       j.write("enclave".getBytes(StandardCharsets.UTF_8));
       j.closeEntry();
     }
-    state = tmp.resolve("state");
+    state = shared.resolve("state");
     CliRun print = CliRun.of("attest", "--print-root", "--state", state.toString());
     assertEquals(0, print.exit(), print.err());
     assertTrue(print.out().startsWith("-----BEGIN CERTIFICATE-----"));
-    root = Files.writeString(tmp.resolve("root.pem"), print.out());
+    root = Files.writeString(shared.resolve("root.pem"), print.out());
   }
 
   private Path attest(String... extra) {
