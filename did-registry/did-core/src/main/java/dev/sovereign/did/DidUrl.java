@@ -116,6 +116,9 @@ public final class DidUrl {
           ResolutionError.INVALID_DID_URL, toString(), "versionId and versionTime are mutually exclusive");
     }
     if (versionId != null) {
+      if (versionId.isEmpty()) {
+        throw new InvalidDidException(ResolutionError.INVALID_DID_URL, toString(), "empty versionId");
+      }
       return ResolutionOptions.atVersion(versionId);
     }
     if (versionTime != null) {

@@ -78,6 +78,14 @@ class DidSyntaxTest {
     assertThrows(InvalidDidException.class, url::resolutionOptions);
   }
 
+  @Test
+  void anEmptyOrMalformedVersionParameterIsRejectedAsInvalidDidUrl() {
+    for (String url : new String[] {"did:example:1?versionId=#k", "did:example:1?versionTime=yesterday#k"}) {
+      InvalidDidException e = assertThrows(InvalidDidException.class, () -> DidUrl.parse(url).resolutionOptions());
+      assertEquals(ResolutionError.INVALID_DID_URL, e.reason());
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"did:example:123#a b", "did:example:123#a#b", "did:example:123?a=%G1", "did:example:123/a b"})
   void didUrlsWithCharactersOutsideRfc3986AreRejectedAsInvalidDidUrl(String input) {

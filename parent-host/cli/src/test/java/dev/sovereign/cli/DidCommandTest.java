@@ -76,4 +76,18 @@ class DidCommandTest {
     assertEquals("Ed25519VerificationKey2018", vm.path("type").asText());
     assertEquals("4zvwRjXUKGfvwnParsHAS3HuSVzV5cA4McphgmoCtajS", vm.path("publicKeyBase58").asText());
   }
+
+  @Test
+  void anUnsupportedRepresentationExitsOneWithRepresentationNotSupported() {
+    Run r = run("resolve", DID, "--accept", "application/did+cbor");
+    assertEquals(1, r.exit());
+    assertTrue(r.err().startsWith("representationNotSupported: "), r.err());
+  }
+
+  @Test
+  void anUnknownMethodExitsOneWithMethodNotSupported() {
+    Run r = run("resolve", "did:web:example.com");
+    assertEquals(1, r.exit());
+    assertTrue(r.err().startsWith("methodNotSupported: "), r.err());
+  }
 }
