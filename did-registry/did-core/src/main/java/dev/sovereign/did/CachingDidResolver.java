@@ -412,6 +412,7 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
       return this;
     }
 
+    /** The cache, empty. */
     public CachingDidResolver build() {
       return new CachingDidResolver(this);
     }

@@ -323,6 +323,7 @@ public final class DidDocument {
       return context(List.of(urls));
     }
 
+    /** Adds an {@code alsoKnownAs} URI. */
     public Builder alsoKnownAs(String uri) {
       alsoKnownAs.add(uri);
       return this;
@@ -354,6 +355,7 @@ public final class DidDocument {
       return this;
     }
 
+    /** Adds a service. */
     public Builder service(Service service) {
       services.add(service);
       return this;

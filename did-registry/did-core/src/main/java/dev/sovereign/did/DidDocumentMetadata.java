@@ -23,6 +23,7 @@ public record DidDocumentMetadata(
   private static final DidDocumentMetadata EMPTY = new DidDocumentMetadata(
       Optional.empty(), Optional.empty(), false, Optional.empty(), Optional.empty(), Optional.empty(), Map.of());
 
+  /** Copies {@code extra}. */
   public DidDocumentMetadata {
     Objects.requireNonNull(created, "created");
     Objects.requireNonNull(updated, "updated");
@@ -67,41 +68,49 @@ public record DidDocumentMetadata(
 
     private Builder() {}
 
+    /** {@code created}: when the DID was created. */
     public Builder created(Instant v) {
       created = v;
       return this;
     }
 
+    /** {@code updated}: when this version was written (omit for the first version). */
     public Builder updated(Instant v) {
       updated = v;
       return this;
     }
 
+    /** {@code deactivated}: written only when true. */
     public Builder deactivated(boolean v) {
       deactivated = v;
       return this;
     }
 
+    /** {@code versionId} of the resolved version. */
     public Builder versionId(String v) {
       versionId = v;
       return this;
     }
 
+    /** {@code nextUpdate}: when the next version was written. */
     public Builder nextUpdate(Instant v) {
       nextUpdate = v;
       return this;
     }
 
+    /** {@code nextVersionId}: the version after this one. */
     public Builder nextVersionId(String v) {
       nextVersionId = v;
       return this;
     }
 
+    /** Any other member (a JSON value). */
     public Builder extra(String name, Object value) {
       extra.put(name, value);
       return this;
     }
 
+    /** The immutable metadata. */
     public DidDocumentMetadata build() {
       return new DidDocumentMetadata(
           Optional.ofNullable(created), Optional.ofNullable(updated), deactivated,

@@ -23,6 +23,7 @@ public record DidResolutionMetadata(
   public static final String RESOLUTION_RESULT =
       "application/ld+json;profile=\"https://w3id.org/did-resolution\"";
 
+  /** Copies {@code extra}. */
   public DidResolutionMetadata {
     Objects.requireNonNull(contentType, "contentType");
     Objects.requireNonNull(error, "error");

@@ -13,6 +13,7 @@ public record DidResolutionResult(
     DidResolutionMetadata didResolutionMetadata,
     DidDocumentMetadata didDocumentMetadata) {
 
+  /** Exactly one of a document and an error. */
   public DidResolutionResult {
     Objects.requireNonNull(didDocument, "didDocument");
     Objects.requireNonNull(didResolutionMetadata, "didResolutionMetadata");

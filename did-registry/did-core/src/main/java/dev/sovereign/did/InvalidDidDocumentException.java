@@ -6,11 +6,13 @@ public final class InvalidDidDocumentException extends IllegalArgumentException 
 
   private final String detail;
 
+  /** A rejection saying what is wrong. */
   public InvalidDidDocumentException(String detail) {
     super(ResolutionError.INVALID_DID_DOCUMENT.code() + ": " + detail);
     this.detail = detail;
   }
 
+  /** A rejection saying what is wrong, with the lower-level cause. */
   public InvalidDidDocumentException(String detail, Throwable cause) {
     super(ResolutionError.INVALID_DID_DOCUMENT.code() + ": " + detail, cause);
     this.detail = detail;

@@ -7,6 +7,7 @@ public final class InvalidDidException extends IllegalArgumentException {
   private final String input;
   private final String detail;
 
+  /** A rejection with its reason code, the input verbatim and what is wrong with it. */
   public InvalidDidException(ResolutionError reason, String input, String detail) {
     super(reason.code() + ": " + detail);
     this.reason = reason;

@@ -40,6 +40,7 @@ public final class KeyAuthorizationException extends Exception {
   private final String keyId;
   private final ResolutionError resolutionError;
 
+  /** A refusal; {@code resolutionError} only for {@link Reason#RESOLUTION_FAILED}. */
   public KeyAuthorizationException(Reason reason, String keyId, ResolutionError resolutionError, String detail) {
     super(reason.code() + (resolutionError == null ? "" : "(" + resolutionError.code() + ")") + ": " + detail);
     this.reason = reason;
@@ -47,6 +48,7 @@ public final class KeyAuthorizationException extends Exception {
     this.resolutionError = resolutionError;
   }
 
+  /** The stable reason. */
   public Reason reason() {
     return reason;
   }

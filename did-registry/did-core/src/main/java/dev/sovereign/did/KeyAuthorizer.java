@@ -18,6 +18,7 @@ import java.util.Optional;
 public final class KeyAuthorizer {
   private final DidResolver resolver;
 
+  /** Uses {@code resolver} (normally a {@link CachingDidResolver}). */
   public KeyAuthorizer(DidResolver resolver) {
     this.resolver = Objects.requireNonNull(resolver, "resolver");
   }

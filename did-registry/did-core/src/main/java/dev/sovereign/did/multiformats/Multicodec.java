@@ -12,6 +12,7 @@ public final class Multicodec {
 
   /** A decoded header and payload. */
   public record Prefixed(int code, byte[] payload) {
+    /** Copies the payload. */
     public Prefixed {
       payload = payload.clone();
     }
