@@ -167,6 +167,15 @@ public final class RecipientEnvelopes {
   private record Parsed(byte[] encryptedKey, byte[] label, byte[] iv, byte[] content) {}
 
   private static Parsed parse(byte[] envelope) throws RecipientEnvelopeException {
+    try {
+      return parseStructure(envelope);
+    } catch (RuntimeException e) {
+      // Bouncy Castle's getInstance methods throw IllegalArgumentException on unexpected ASN.1 shapes.
+      throw malformed("unexpected ASN.1 structure");
+    }
+  }
+
+  private static Parsed parseStructure(byte[] envelope) throws RecipientEnvelopeException {
     EnvelopedData env;
     try {
       ASN1Primitive prim = ASN1Primitive.fromByteArray(envelope);

@@ -154,6 +154,28 @@ class RecipientEnvelopesTest {
   }
 
   @Test
+  void randomMutationsAndTruncationsOnlyEverGiveATypedRejection() {
+    byte[] env = RecipientEnvelopes.wrap(keys.publicKey(), new byte[32], RANDOM);
+    java.util.Random r = new java.util.Random(20261127L); // fixed seed: failures reproduce
+    for (int i = 0; i < 2000; i++) {
+      byte[] t = i % 5 == 0 ? java.util.Arrays.copyOf(env, r.nextInt(env.length)) : env.clone();
+      if (i % 5 != 0) {
+        for (int k = 1 + r.nextInt(4); k > 0; k--) {
+          t[r.nextInt(t.length)] = (byte) r.nextInt(256);
+        }
+      }
+      byte[] input = t;
+      try {
+        keys.open(input).destroy(); // a mutation in the IV or an unused DER byte may still open
+      } catch (RecipientEnvelopeException expected) {
+        // typed rejection: fine
+      } catch (RuntimeException e) {
+        throw new AssertionError("mutation " + i + " escaped as " + e, e);
+      }
+    }
+  }
+
+  @Test
   void secretBytesNeverPrintTheirValueAndCanBeWiped() {
     byte[] raw = HexFormat.of().parseHex("00112233445566778899aabbccddeeff");
     SecretBytes s = SecretBytes.copyOf(raw, SecretAccess.get());

@@ -99,6 +99,24 @@ class SealedStateFormatTest {
   }
 
   @Test
+  void randomMutationsOfAHeaderOnlyEverGiveATypedRejection() throws Exception {
+    MemoryBroker broker = new MemoryBroker();
+    byte[] blob = SealedState.seal(broker, RECIPIENT, KEYS, EU, 3, new byte[64], RANDOM);
+    java.util.Random r = new java.util.Random(20261127L);
+    for (int i = 0; i < 1000; i++) {
+      byte[] t = blob.clone();
+      t[r.nextInt(Math.min(t.length, 120))] = (byte) r.nextInt(256);
+      try {
+        SealedState.parse(t).open(broker, RECIPIENT, KEYS, EU);
+      } catch (SealRejectedException expected) {
+        // typed rejection: fine
+      } catch (RuntimeException e) {
+        throw new AssertionError("mutation " + i + " escaped as " + e, e);
+      }
+    }
+  }
+
+  @Test
   void malformedBlobsAreRejectedWithoutTouchingTheBroker() throws Exception {
     byte[] blob = SealedState.seal(new MemoryBroker(), RECIPIENT, KEYS, EU, 1, new byte[1], RANDOM);
     byte[] badMagic = blob.clone();
