@@ -29,8 +29,12 @@ public final class EndorsementVerifier {
   /** The {@code format} member of an endorsed read. */
   public static final String FORMAT = "did-fabric-endorsed-read/1";
 
+  private static final int MAX_CACHED_CERTIFICATES = 256;
+
   private final Map<String, List<X509Certificate>> pinnedCas;
   private final int minOrgs;
+  /** Endorser certificates already found to be issued by a pinned CA of their MSP (by MSP and SHA-256 of DER). */
+  private final Map<String, X509Certificate> issuedCertificates = new java.util.concurrent.ConcurrentHashMap<>();
 
   private EndorsementVerifier(Map<String, List<X509Certificate>> pinnedCas, int minOrgs) {
     this.pinnedCas = pinnedCas;
@@ -124,23 +128,32 @@ public final class EndorsementVerifier {
         System.arraycopy(prp, 0, signed, 0, prp.length);
         System.arraycopy(endorser, 0, signed, prp.length, endorser.length);
       }
-      X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(
-          new ByteArrayInputStream(certificate));
-      cert.checkValidity(java.util.Date.from(now));
-      boolean issued = false;
-      for (X509Certificate ca : cas) {
-        if (ca.getSubjectX500Principal().equals(cert.getIssuerX500Principal())) {
-          try {
-            cert.verify(ca.getPublicKey());
-            issued = true;
-          } catch (GeneralSecurityException e) {
-            // try the next pinned CA of this organisation
+      String cacheKey = mspId + "\u0000" + Encoding.b64url(Encoding.sha256(certificate));
+      X509Certificate cert = issuedCertificates.get(cacheKey);
+      if (cert == null) {
+        cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(
+            new ByteArrayInputStream(certificate));
+        boolean issued = false;
+        for (X509Certificate ca : cas) {
+          if (ca.getSubjectX500Principal().equals(cert.getIssuerX500Principal())) {
+            try {
+              cert.verify(ca.getPublicKey());
+              issued = true;
+            } catch (GeneralSecurityException e) {
+              // try the next pinned CA of this organisation
+            }
           }
         }
+        if (!issued || !"EC".equals(cert.getPublicKey().getAlgorithm())) {
+          return false;
+        }
+        if (issuedCertificates.size() >= MAX_CACHED_CERTIFICATES) {
+          issuedCertificates.clear();
+        }
+        issuedCertificates.put(cacheKey, cert);
       }
-      if (!issued || !"EC".equals(cert.getPublicKey().getAlgorithm())) {
-        return false;
-      }
+      // Validity is checked on every use; only the (time-independent) issuer check is cached.
+      cert.checkValidity(java.util.Date.from(now));
       Signature signature = Signature.getInstance("SHA256withECDSA");
       signature.initVerify(cert.getPublicKey());
       signature.update(signed);
