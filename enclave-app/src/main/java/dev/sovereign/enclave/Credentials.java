@@ -11,6 +11,9 @@ import java.util.function.Supplier;
 
 /** Builds the credential stage of the pipeline. */
 final class Credentials {
+  /** Credential JWTs whose verified signatures are remembered. */
+  static final int SIGNATURE_CACHE = 4096;
+
   private Credentials() {}
 
   /**
@@ -21,7 +24,10 @@ final class Credentials {
       Supplier<String> enclaveDid) {
     StatusListSource source = url -> evidence.unverifiedStatusList(url).orElseThrow(() ->
         new StatusListSource.UnreachableException(url, "the host supplied no status list for " + url));
-    CredentialVerifier verifier = CredentialVerifier.builder(resolver).clock(clock).statusLists(source).build();
+    // producers resend the same credential and accreditation JWTs with every payload: their signature
+    // checks are cached (the credentials module re-checks validity window and status on every call)
+    CredentialVerifier verifier = CredentialVerifier.builder(resolver).clock(clock).statusLists(source)
+        .signatureCache(SIGNATURE_CACHE).build();
     return new VcProducerCredentials(verifier, enclaveDid);
   }
 }

@@ -1,0 +1,391 @@
+package dev.sovereign.enclave;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.nimbusds.jose.EncryptionMethod;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWEAlgorithm;
+import com.nimbusds.jose.JWEHeader;
+import com.nimbusds.jose.JWEObject;
+import com.nimbusds.jose.Payload;
+import com.nimbusds.jose.crypto.ECDHEncrypter;
+import com.nimbusds.jose.jwk.ECKey;
+import dev.sovereign.attestation.nsm.Nsm;
+import dev.sovereign.attestation.nsm.Nsms;
+import dev.sovereign.did.DidResolver;
+import dev.sovereign.did.DidResolvers;
+import dev.sovereign.did.KeyType;
+import dev.sovereign.did.PublicKeyMaterial;
+import dev.sovereign.did.key.DidKey;
+import dev.sovereign.enclave.identity.EnclaveIdentity;
+import dev.sovereign.enclave.pipeline.DidProducerKeys;
+import dev.sovereign.enclave.pipeline.PayloadPipeline;
+import dev.sovereign.enclave.policy.PolicyLoader;
+import dev.sovereign.enclave.policy.SovereigntyPolicy;
+import dev.sovereign.enclave.protocol.Message;
+import dev.sovereign.enclave.round.ResultIssuer;
+import dev.sovereign.enclave.server.EnclaveService;
+import dev.sovereign.enclave.server.EvidenceStore;
+import dev.sovereign.vc.Accreditations;
+import dev.sovereign.vc.CredentialIssuer;
+import dev.sovereign.vc.CredentialSigner;
+import dev.sovereign.vc.LocalSigners;
+import dev.sovereign.vc.Scope;
+import dev.sovereign.vc.StatusListIssuer;
+import dev.sovereign.vc.StatusPurpose;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.MessageDigest;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.interfaces.ECPublicKey;
+import java.security.spec.X509EncodedKeySpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.crypto.Cipher;
+import javax.crypto.KeyAgreement;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The enclave's throughput benchmark: payloads per second through the whole pipeline (JWE, JWS,
+ * credential chain and status, policy, replay, aggregation) on all cores, for payloads of 1, 10 and
+ * 100 records, next to the ceiling measured in the same run on the same payloads: one ECDH-ES
+ * unwrap (ECDH, Concat KDF, AES key unwrap), one AES-256-GCM decryption and one Ed25519 verification
+ * per payload, on the same threads.
+ */
+public final class EnclaveBench {
+  /** One figure of {@code sovereign bench --json}. */
+  public record Result(String name, double value, String unit, double ceiling, double ratio) {}
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String DATASET = "loyalty-points";
+  private static final int BATCH = 256;
+
+  private final int threads;
+  private final Duration measure;
+  private final PrintStream log;
+  private final SecureRandom random = new SecureRandom();
+
+  public EnclaveBench(int threads, Duration measure, PrintStream log) {
+    this.threads = threads;
+    this.measure = measure;
+    this.log = log;
+  }
+
+  private record Producer(CredentialSigner signer, String did, String kid) {}
+
+  private Producer identity() throws IOException {
+    byte[] seed = LocalSigners.generatePrivateKey(KeyType.ED25519, random);
+    byte[] pub = LocalSigners.publicKeyOf(KeyType.ED25519, seed).rawPublicKey();
+    String did = DidKey.fromKey(PublicKeyMaterial.of(KeyType.ED25519, pub)).toString();
+    String kid = did + "#" + did.substring("did:key:".length());
+    return new Producer(LocalSigners.ed25519(seed, kid), did, kid);
+  }
+
+  /** Runs the three sizes and returns their figures. */
+  public List<Result> run() throws Exception {
+    Path tmp = Files.createTempDirectory("sovereign-bench");
+    Path artifact = tmp.resolve("bench-image.jar"); // the simulated NSM measures a jar; this one is a stand-in
+    try (java.util.jar.JarOutputStream jar = new java.util.jar.JarOutputStream(Files.newOutputStream(artifact))) {
+      jar.putNextEntry(new java.util.jar.JarEntry("bench.txt"));
+      jar.write("sovereign bench image".getBytes(StandardCharsets.UTF_8));
+      jar.closeEntry();
+    }
+    Instant now = Instant.now();
+    Producer root = identity();
+    Producer authority = identity();
+    Producer producer = identity();
+    String statusUrl = "https://authority.example/status/EU";
+    String accreditation = Accreditations.draft(CredentialIssuer.of(root.signer()), authority.did(),
+        Set.of(Accreditations.Role.ATTEST), Scope.of(Set.of("EU"), Set.of("EU"), Set.of(DATASET)),
+        now.minusSeconds(3600), now.plus(Duration.ofDays(365))).sign();
+    StatusListIssuer lists = StatusListIssuer.create(CredentialIssuer.of(authority.signer()), statusUrl,
+        StatusPurpose.REVOCATION);
+    String statusList = lists.publish(now.minusSeconds(60), Duration.ofDays(1), Duration.ofMinutes(5));
+    String credential = CredentialIssuer.of(authority.signer()).credential("ProducerCredential")
+        .subject(producer.did()).claim("region", "EU").claim("datasets", List.of(DATASET))
+        .validFrom(now.minusSeconds(3600)).validUntil(now.plus(Duration.ofDays(30)))
+        .status(StatusPurpose.REVOCATION, statusUrl, 7).sign();
+
+    SovereigntyPolicy policy = PolicyLoader.parse("""
+        version: 1
+        policyId: bench
+        enclave: {region: eu-central-1, acceptedMeasurements: [{pcr0: "%s"}]}
+        zones: {EU: {countries: [DE, FR, NL], processingRegions: [eu-central-1], trustAnchors: ["%s"]}}
+        datasets:
+          loyalty-points:
+            zones: [EU]
+            groupBy: [country]
+            minGroupSize: 5
+            metrics: {points: {functions: [sum, count, mean, min, max, histogram], bounds: [0, 100000],
+                               histogram: [0, 100, 1000, 10000]}}
+        limits: {maxRecordsPerPayload: 1000}
+        """.formatted("00".repeat(48), root.did()));
+    EnclaveIdentity identity = EnclaveIdentity.generate(random);
+    Clock clock = Clock.systemUTC();
+    DidResolver resolver = DidResolvers.builder().withDidKey().build();
+    EvidenceStore evidence = new EvidenceStore();
+    evidence.putStatusList(statusUrl, statusList);
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try (Nsm nsm = Nsms.open(tmp.resolve("state"), artifact)) {
+      byte[] document = nsm.attestation(identity.userData(policy.sha256Hex()), null, identity.encryptionKeySpki());
+      PayloadPipeline pipeline = new PayloadPipeline(policy, identity.encryptionPrivateKey(),
+          identity.encryptionKid(), new DidProducerKeys(resolver, clock),
+          Credentials.verifier(resolver, clock, evidence, identity::did), clock);
+      EnclaveService service = new EnclaveService(policy, identity, nsm, pipeline,
+          new ResultIssuer(identity, policy, document, random), pool, evidence, clock);
+      List<Result> results = new ArrayList<>();
+      for (int records : List.of(1, 10, 100)) {
+        int count = records == 100 ? 512 : 1024;
+        log.printf("bench: %d payloads of %d record(s) per round, %d threads%n", count, records, threads);
+        List<String> claims = build(pool, identity, producer, credential, accreditation, records, count, now);
+        List<Opened> opened = prepare(pool, identity, claims);
+        measurePipeline(pool, service, policy, claims.subList(0, BATCH), Duration.ofSeconds(1)); // warm-up
+        measureCeiling(pool, identity, opened, Duration.ofSeconds(1));
+        // pipeline and ceiling alternate in three slices each, so load from elsewhere hits both alike
+        double[] pipe = new double[2];
+        double[] ceil = new double[2];
+        Duration slice = measure.dividedBy(3);
+        for (int i = 0; i < 3; i++) {
+          double p = measurePipeline(pool, service, policy, claims, slice);
+          pipe[0] += p * slice.toNanos() / 1e9;
+          pipe[1] += slice.toNanos() / 1e9;
+          double c = measureCeiling(pool, identity, opened, slice);
+          ceil[0] += c * slice.toNanos() / 1e9;
+          ceil[1] += slice.toNanos() / 1e9;
+        }
+        double pipelineRate = pipe[0] / pipe[1];
+        double ceilingRate = ceil[0] / ceil[1];
+        String name = "enclave.payloads." + records + (records == 1 ? "-record" : "-records");
+        Result r = new Result(name, round1(pipelineRate), "payloads/s", round1(ceilingRate),
+            Math.round(pipelineRate / ceilingRate * 1000) / 1000.0);
+        log.printf("bench: %s %.1f payloads/s, ceiling %.1f, ratio %.3f%n", name, r.value(), r.ceiling(), r.ratio());
+        results.add(r);
+      }
+      return results;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static double round1(double v) {
+    return Math.round(v * 10) / 10.0;
+  }
+
+  private List<String> build(ExecutorService pool, EnclaveIdentity enclave, Producer producer, String credential,
+      String accreditation, int records, int count, Instant now) throws Exception {
+    ECPublicKey to = enclave.encryptionPublicKey();
+    List<Callable<String>> jobs = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      jobs.add(() -> {
+        ObjectNode claims = JSON.createObjectNode();
+        claims.put("iss", producer.did()).put("jti", UUID.randomUUID().toString()).put("iat", now.getEpochSecond())
+            .put("round", "ROUND").put("dataset", DATASET).put("region", "EU");
+        ArrayNode recs = claims.putArray("records");
+        java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+        for (int k = 0; k < records; k++) {
+          ObjectNode rec = recs.addObject();
+          rec.putObject("group").put("country", List.of("DE", "FR", "NL").get(r.nextInt(3)));
+          rec.put("metric", "points").put("value", r.nextInt(100_000));
+        }
+        claims.putArray("credentials").add(credential).add(accreditation);
+        return claims.toString();
+      });
+    }
+    // claims templates: the round id and a fresh jti are filled in when a round is sealed
+    List<String> out = new ArrayList<>();
+    for (Future<String> f : pool.invokeAll(jobs)) {
+      out.add(f.get());
+    }
+    this.template = new Template(producer, to, enclave.encryptionKid());
+    return out;
+  }
+
+  private Template template;
+
+  private record Template(Producer producer, ECPublicKey to, String kid) {}
+
+  /** Signs and encrypts the claims (with the round id) into a compact JWE. */
+  private String seal(String claims, String round) throws JOSEException, CredentialSigner.SigningException {
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    String header = b64.encodeToString(("{\"alg\":\"EdDSA\",\"kid\":\"" + template.producer().kid()
+        + "\",\"typ\":\"sovereign-payload+jwt\"}").getBytes(StandardCharsets.UTF_8));
+    String body = b64.encodeToString(claims.replace("\"ROUND\"", "\"" + round + "\"").getBytes(StandardCharsets.UTF_8));
+    String input = header + "." + body;
+    String jws = input + "." + b64.encodeToString(template.producer().signer().sign(input.getBytes(StandardCharsets.US_ASCII)));
+    JWEObject jwe = new JWEObject(new JWEHeader.Builder(JWEAlgorithm.ECDH_ES_A256KW, EncryptionMethod.A256GCM)
+        .keyID(template.kid()).contentType("JWT").customParam("zone", "EU").build(), new Payload(jws));
+    jwe.encrypt(new ECDHEncrypter(template.to()));
+    return jwe.serialize();
+  }
+
+  private final AtomicLong rounds = new AtomicLong();
+
+  private double measurePipeline(ExecutorService pool, EnclaveService service, SovereigntyPolicy policy,
+      List<String> claims, Duration duration) throws Exception {
+    // payloads are sealed for each round before the clock starts (fresh jti and round id)
+    long accepted = 0;
+    long elapsed = 0;
+    while (elapsed < duration.toNanos()) {
+      String round = "bench-" + rounds.incrementAndGet();
+      List<Callable<String>> sealing = new ArrayList<>();
+      for (String c : claims) {
+        sealing.add(() -> seal(c.replaceFirst("\"jti\":\"[^\"]*\"", "\"jti\":\"" + UUID.randomUUID() + "\""), round));
+      }
+      List<String> payloads = new ArrayList<>();
+      for (Future<String> f : pool.invokeAll(sealing)) {
+        payloads.add(f.get());
+      }
+      Message.Response opened = service.handle(new Message.OpenRound(round, DATASET, policy.sha256Hex()));
+      if (!(opened instanceof Message.RoundOpened)) {
+        throw new IllegalStateException("bench round refused: " + opened);
+      }
+      long t0 = System.nanoTime();
+      for (int i = 0; i < payloads.size() && elapsed + (System.nanoTime() - t0) < duration.toNanos(); i += BATCH) {
+        Message.Response r = service.handle(new Message.SubmitPayloads(round,
+            payloads.subList(i, Math.min(payloads.size(), i + BATCH))));
+        if (!(r instanceof Message.PayloadVerdicts v)) {
+          throw new IllegalStateException("bench submit refused: " + r);
+        }
+        for (Message.Verdict verdict : v.verdicts()) {
+          if (!"accepted".equals(verdict.outcome())) {
+            throw new IllegalStateException("bench payload rejected: " + verdict.reason());
+          }
+          accepted++;
+        }
+      }
+      elapsed += System.nanoTime() - t0;
+      service.handle(new Message.CloseRound(round));
+    }
+    return accepted / (elapsed / 1e9);
+  }
+
+  /** The cryptographic parts of one payload, parsed ahead so the ceiling measures crypto only. */
+  private record Opened(PublicKey epk, byte[] encryptedKey, byte[] iv, byte[] ciphertextAndTag, byte[] aad,
+      PublicKey signer, byte[] signingInput, byte[] signature) {}
+
+  private List<Opened> prepare(ExecutorService pool, EnclaveIdentity enclave, List<String> claims) throws Exception {
+    List<Callable<Opened>> jobs = new ArrayList<>();
+    for (String c : claims) {
+      jobs.add(() -> {
+        String jwe = seal(c, "ceiling");
+        String[] p = jwe.split("\\.");
+        Base64.Decoder d = Base64.getUrlDecoder();
+        JWEObject parsed = JWEObject.parse(jwe);
+        ECKey epk = (ECKey) parsed.getHeader().getEphemeralPublicKey();
+        parsed.decrypt(new com.nimbusds.jose.crypto.ECDHDecrypter(enclave.encryptionPrivateKey()));
+        String[] jws = parsed.getPayload().toString().split("\\.");
+        PublicKey signer = KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(
+            DidKey.decode(template.producer().did()).toPublicKey().getEncoded()));
+        byte[] tagged = concat(d.decode(p[3]), d.decode(p[4]));
+        return new Opened(epk.toECPublicKey(), d.decode(p[1]), d.decode(p[2]), tagged,
+            p[0].getBytes(StandardCharsets.US_ASCII), signer,
+            (jws[0] + "." + jws[1]).getBytes(StandardCharsets.US_ASCII), d.decode(jws[2]));
+      });
+    }
+    List<Opened> out = new ArrayList<>();
+    for (Future<Opened> f : pool.invokeAll(jobs)) {
+      out.add(f.get());
+    }
+    return out;
+  }
+
+  private double measureCeiling(ExecutorService pool, EnclaveIdentity enclave, List<Opened> opened, Duration duration)
+      throws Exception {
+    long deadline = System.nanoTime() + duration.toNanos();
+    AtomicLong done = new AtomicLong();
+    long t0 = System.nanoTime();
+    List<Callable<Void>> workers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int offset = t;
+      workers.add(() -> {
+        for (int i = offset; System.nanoTime() < deadline; i += threads) {
+          ceilingOnce(enclave, opened.get(i % opened.size()));
+          done.incrementAndGet();
+        }
+        return null;
+      });
+    }
+    for (Future<Void> f : pool.invokeAll(workers)) {
+      f.get();
+    }
+    return done.get() / ((System.nanoTime() - t0) / 1e9);
+  }
+
+  /** ECDH + Concat KDF (RFC 7518 4.6.2) + AES key unwrap + AES-256-GCM + Ed25519, nothing else. */
+  private static void ceilingOnce(EnclaveIdentity enclave, Opened o) throws GeneralSecurityException {
+    KeyAgreement ka = KeyAgreement.getInstance("ECDH");
+    ka.init(enclave.encryptionPrivateKey());
+    ka.doPhase(o.epk(), true);
+    byte[] z = ka.generateSecret();
+    MessageDigest sha = MessageDigest.getInstance("SHA-256");
+    sha.update(new byte[] {0, 0, 0, 1});
+    sha.update(z);
+    byte[] alg = "ECDH-ES+A256KW".getBytes(StandardCharsets.US_ASCII);
+    sha.update(new byte[] {0, 0, 0, (byte) alg.length});
+    sha.update(alg);
+    sha.update(new byte[8]); // empty apu and apv
+    sha.update(new byte[] {0, 0, 1, 0}); // keydatalen 256
+    SecretKey kek = new SecretKeySpec(sha.digest(), "AES");
+    Cipher kw = Cipher.getInstance("AESWrap");
+    kw.init(Cipher.UNWRAP_MODE, kek);
+    SecretKey cek = (SecretKey) kw.unwrap(o.encryptedKey(), "AES", Cipher.SECRET_KEY);
+    Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
+    gcm.init(Cipher.DECRYPT_MODE, cek, new GCMParameterSpec(128, o.iv()));
+    gcm.updateAAD(o.aad());
+    gcm.doFinal(o.ciphertextAndTag());
+    Signature ed = Signature.getInstance("Ed25519");
+    ed.initVerify(o.signer());
+    ed.update(o.signingInput());
+    if (!ed.verify(o.signature())) {
+      throw new IllegalStateException("ceiling payload signature did not verify");
+    }
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = new byte[a.length + b.length];
+    System.arraycopy(a, 0, out, 0, a.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  /** {@code java -cp sovereign-enclave.jar dev.sovereign.enclave.EnclaveBench [SECONDS]}: prints the JSON. */
+  public static void main(String[] args) throws Exception {
+    int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+    List<Result> results = new EnclaveBench(Runtime.getRuntime().availableProcessors(), Duration.ofSeconds(seconds),
+        System.err).run();
+    System.out.println(json(results));
+  }
+
+  /** {@code {"results":[...]}} as DESIGN section 8 fixes it. */
+  public static String json(List<Result> results) {
+    ObjectNode root = JSON.createObjectNode();
+    ArrayNode a = root.putArray("results");
+    for (Result r : results) {
+      a.addObject().put("name", r.name()).put("value", r.value()).put("unit", r.unit()).put("ceiling", r.ceiling())
+          .put("ratio", r.ratio());
+    }
+    return root.toString();
+  }
+
+}
