@@ -151,7 +151,8 @@ class AwsSdkAgainstLocalBrokerTest {
              "StringEquals":{"kms:EncryptionContext:sovereign:region":"EU",
                "kms:EncryptionContext:sovereign:policy-hash":"%s"}}},
           {"Sid":"Never release data keys without an attestation document","Effect":"Deny","Principal":"*",
-           "Action":["kms:Decrypt","kms:GenerateDataKey","kms:GenerateDataKeyWithoutPlaintext"],"Resource":"*",
+           "Action":["kms:Decrypt","kms:GenerateDataKey","kms:GenerateDataKeyWithoutPlaintext",
+                     "kms:GenerateDataKeyPair","kms:DeriveSharedSecret"],"Resource":"*",
            "Condition":{"Null":{"kms:RecipientAttestation:ImageSha384":"true"}}}
         ]}""".formatted(hex.formatHex(e.pcr0()),
             hex.formatHex(dev.sovereign.attestation.nsm.SimulatedMeasurements.pcr3(LocalBrokerFixture.EU_ROLE)),
