@@ -34,7 +34,10 @@ import java.util.concurrent.CompletableFuture;
  * interval ({@code updated} to {@code nextUpdate} in its document metadata) contains the time, so
  * verifying many credentials signed at different times costs one resolution per version, not one
  * per credential. Methods listed as time-invariant (did:key by default) ignore {@code versionTime}
- * for caching altogether.
+ * for caching altogether. Methods whose documents also change between versions without an
+ * operation (did:ethr: a delegate or attribute expires at its {@code validTo}; listed in
+ * {@code timeDependentMethods}, {@code ethr} by default) are never answered from another
+ * entry's interval: each {@code versionTime} is its own cache entry.
  *
  * <p><b>Never cached:</b> {@code invalidDid}, {@code methodNotSupported},
  * {@code representationNotSupported}, {@code invalidOptions}, {@code invalidDidDocument} and
@@ -54,6 +57,7 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
   private final Duration settleTime;
   private final Clock clock;
   private final Set<String> timeInvariantMethods;
+  private final Set<String> timeDependentMethods;
 
   private final Object lock = new Object();
   private final LinkedHashMap<Key, Entry> entries;
@@ -74,6 +78,7 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
     this.settleTime = b.settleTime;
     this.clock = b.clock;
     this.timeInvariantMethods = Set.copyOf(b.timeInvariantMethods);
+    this.timeDependentMethods = Set.copyOf(b.timeDependentMethods);
     this.entries = new LinkedHashMap<>(16, 0.75f, true);
   }
 
@@ -105,7 +110,8 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
       if (e != null) {
         remove(key);
       }
-      if (options.versionTime().isPresent() && !timeInvariant) {
+      if (options.versionTime().isPresent() && !timeInvariant
+          && !timeDependentMethods.contains(methodOf(did))) {
         Entry covering = coveringEntry(did, options, now);
         if (covering != null) {
           hits++;
@@ -364,6 +370,7 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
     private Duration settleTime = Duration.ofMinutes(15);
     private Clock clock = Clock.systemUTC();
     private Set<String> timeInvariantMethods = Set.of("key");
+    private Set<String> timeDependentMethods = Set.of("ethr");
 
     private Builder(DidResolver delegate) {
       this.delegate = Objects.requireNonNull(delegate, "delegate");
@@ -403,6 +410,16 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
      */
     public Builder timeInvariantMethods(Set<String> methods) {
       timeInvariantMethods = Set.copyOf(methods);
+      return this;
+    }
+
+    /**
+     * Methods whose documents change with time alone, between two versions (default: {@code ethr},
+     * whose delegates and attributes expire at {@code validTo} without an event). A
+     * {@code versionTime} request for them is never answered from the interval of a cached version.
+     */
+    public Builder timeDependentMethods(Set<String> methods) {
+      timeDependentMethods = Set.copyOf(methods);
       return this;
     }
 

@@ -208,6 +208,22 @@ class CachingDidResolverTest {
   }
 
   @Test
+  void aMethodWhoseDocumentsExpireBetweenVersionsIsNeverAnsweredFromAnotherEntrysInterval() {
+    // did:ethr: a delegate added in version 1 may expire before version 2 without any event, so
+    // version 1's interval does not describe every time inside it.
+    CachingDidResolver timeDependent = CachingDidResolver.builder(DidResolvers.builder().method(ledger).build())
+        .maxEntries(100).latestTtl(Duration.ofSeconds(30)).settleTime(Duration.ofMinutes(15)).clock(clock)
+        .timeDependentMethods(java.util.Set.of("test")).build();
+    ledger.publish(VersionedTestMethod.documentWithKey(DID, K2, "k2"), T0.plusSeconds(1000), false);
+    timeDependent.resolve(DID, ResolutionOptions.atVersion("1"));
+    timeDependent.resolve(DID, ResolutionOptions.atTime(T0.plusSeconds(7)));
+    timeDependent.resolve(DID, ResolutionOptions.atTime(T0.plusSeconds(9)));
+    assertEquals(3, ledger.calls.get(), "each versionTime is resolved, none served from version 1's interval");
+    timeDependent.resolve(DID, ResolutionOptions.atTime(T0.plusSeconds(7)));
+    assertEquals(3, ledger.calls.get(), "the same settled versionTime is still cached as its own entry");
+  }
+
+  @Test
   void aVersionTimeBeforeTheCachedVersionOrAfterItWasFetchedIsResolved() {
     cache.resolve(DID); // version 1, current when fetched at clock time
     cache.resolve(DID, ResolutionOptions.atTime(T0.minusSeconds(1)));
