@@ -95,6 +95,15 @@ final class IssuerKeys {
     if (r.isDeactivated()) {
       throw report.fail(subject, "issuer resolution", ReasonCode.DID_RESOLUTION_FAILED, issuer + " is deactivated");
     }
+    if (at.isPresent()) {
+      // Deactivation is terminal: a DID deactivated since the credential was issued no longer vouches for it.
+      DidResolutionResult latest = resolver.resolve(issuer, ResolutionOptions.latest());
+      if (latest.error().isPresent() || latest.isDeactivated()) {
+        throw report.fail(subject, "issuer resolution", ReasonCode.DID_RESOLUTION_FAILED, issuer
+            + (latest.isDeactivated() ? " has been deactivated" : ": current document unavailable ("
+                + latest.error().map(e -> e.code()).orElse("?") + ")"));
+      }
+    }
     DidDocument doc = r.didDocument().get();
     report.pass(subject, "issuer resolution", () -> issuer + at.map(t -> " at versionTime " + t).orElse(" (latest)")
         + r.didDocumentMetadata().versionId().map(v -> ", versionId " + v).orElse(""));

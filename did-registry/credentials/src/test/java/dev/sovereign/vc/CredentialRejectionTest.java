@@ -126,6 +126,19 @@ class CredentialRejectionTest {
   }
 
   @Test
+  void aCredentialOfADidDeactivatedSinceItsIssuanceIsRejected() throws Exception {
+    Did did = Did.parse("did:test:authority-off");
+    TestIssuer k = TestIssuer.didKey(KeyType.ED25519).withKid(did + "#key-1");
+    f.resolver.publish(did, Fixture.T0.minus(Duration.ofDays(30)),
+        VersionedDidResolver.document(did, "key-1", k, Relationship.ASSERTION_METHOD));
+    String jwt = CredentialIssuer.of(k.signer()).credential().subject("did:example:p")
+        .validFrom(Fixture.T0.minus(Duration.ofDays(10))).sign();
+    assertNotNull(f.verifier().verify(jwt));
+    f.resolver.deactivate(did, Fixture.T0.minus(Duration.ofDays(1)));
+    assertRejected(ReasonCode.DID_RESOLUTION_FAILED, () -> f.verifier().verify(jwt));
+  }
+
+  @Test
   void aKidCarryingVersionParametersIsRefusedBecauseTheVerifierFixesTheVersion() throws Exception {
     Did did = Did.parse("did:test:authority-q");
     TestIssuer k = TestIssuer.didKey(KeyType.ED25519).withKid(did + "?versionTime=2020-01-01T00:00:00Z#key-1");

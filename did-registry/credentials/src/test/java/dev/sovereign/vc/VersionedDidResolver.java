@@ -32,6 +32,13 @@ final class VersionedDidResolver implements DidResolver {
     this.fallback = fallback;
   }
 
+  private final Map<String, Instant> deactivated = new ConcurrentHashMap<>();
+
+  /** Deactivates {@code did} from {@code at} on (terminal). */
+  void deactivate(Did did, Instant at) {
+    deactivated.put(did.toString(), at);
+  }
+
   /** Publishes a version of {@code did} effective from {@code from}. */
   void publish(Did did, Instant from, DidDocument doc) {
     versions.computeIfAbsent(did.toString(), k -> new TreeMap<>()).put(from, doc);
@@ -75,7 +82,10 @@ final class VersionedDidResolver implements DidResolver {
     if (e == null) {
       return DidResolutionResult.error(ResolutionError.NOT_FOUND, did + " did not exist at " + at);
     }
-    return DidResolutionResult.of(e.getValue(), DidDocumentMetadata.builder().versionId(e.getKey().toString()).build());
+    Instant off = deactivated.get(did);
+    boolean isOff = off != null && !at.isBefore(off);
+    return DidResolutionResult.of(e.getValue(),
+        DidDocumentMetadata.builder().versionId(e.getKey().toString()).deactivated(isOff).build());
   }
 
   List<String> dids() {
