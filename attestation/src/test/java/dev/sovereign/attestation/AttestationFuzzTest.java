@@ -7,7 +7,8 @@ import java.time.Instant;
  * Jazzer fuzz target over parse + verify: whatever the bytes, the only thing that may escape is an
  * {@link AttestationRejectedException} (a crash is any other throwable). Each input is tried as a
  * document on its own, and as a list of byte edits applied to the real AWS document (so the
- * fuzzer starts next to a valid document without a seed corpus).
+ * fuzzer starts next to a valid document without a seed corpus); an edited document that still
+ * verifies must carry exactly the original content (edits that cancel out, a leading tag 18).
  *
  * <p>Default suite: Jazzer's regression mode (the inputs in {@code AttestationFuzzTestInputs/}
  * plus an empty one), well under a second. Long run: {@code ./mvnw -pl attestation test
@@ -16,6 +17,7 @@ import java.time.Instant;
  */
 class AttestationFuzzTest {
   private static final byte[] AWS = AwsFixture.document();
+  private static final AttestationDocument AWS_DOCUMENT = document(AWS);
   private static final AttestationVerifier AWS_VERIFIER = AttestationVerifier.create(AttestationPolicy.builder()
       .pinnedRoot(TrustAnchors.awsNitroRoot()).allowDebug(true).verifyAtDocumentTimestamp().build());
   private static final TestNitroPki PKI = TestNitroPki.create(Instant.parse("2026-03-01T12:00:00Z"));
@@ -26,7 +28,10 @@ class AttestationFuzzTest {
   void parse_and_verify_only_ever_reject_with_a_reason_code(byte[] input) {
     tryVerify(AWS_VERIFIER, input);
     tryVerify(PKI_VERIFIER, input);
-    tryVerify(AWS_VERIFIER, edit(AWS, input));
+    VerifiedAttestation edited = tryVerify(AWS_VERIFIER, edit(AWS, input));
+    if (edited != null && !edited.document().equals(AWS_DOCUMENT)) {
+      throw new AssertionError("an edited AWS document verified with different content");
+    }
   }
 
   /** Applies edits (offset hi, offset lo, xor) taken three bytes at a time from {@code edits}. */
@@ -39,11 +44,19 @@ class AttestationFuzzTest {
     return out;
   }
 
-  static void tryVerify(AttestationVerifier verifier, byte[] input) {
+  static VerifiedAttestation tryVerify(AttestationVerifier verifier, byte[] input) {
     try {
-      verifier.verify(input);
+      return verifier.verify(input);
     } catch (AttestationRejectedException expected) {
-      // the one allowed outcome besides acceptance
+      return null; // the one allowed outcome besides acceptance
+    }
+  }
+
+  private static AttestationDocument document(byte[] cose) {
+    try {
+      return AttestationDocuments.parse(cose).unverifiedDocument();
+    } catch (AttestationRejectedException e) {
+      throw new IllegalStateException(e);
     }
   }
 }
