@@ -40,6 +40,24 @@ class EnclaveBootIT {
   }
 
   @Test
+  void theEnclaveJarCarriesNoBuildTimeAndNoSignedJarFiles() throws Exception {
+    long fixed = java.time.Instant.parse("2026-01-01T00:00:00Z").toEpochMilli();
+    long day = 24 * 3600 * 1000L;
+    long builtAfter = java.nio.file.Files.getLastModifiedTime(EnclaveProcess.jar()).toMillis() - 7 * day;
+    try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(EnclaveProcess.jar().toFile())) {
+      for (java.util.zip.ZipEntry e : java.util.Collections.list(zip.entries())) {
+        // our entries carry project.build.outputTimestamp, dependency entries keep their jar's times:
+        // nothing may carry the time of the build (zip times are local time, hence the day of slack)
+        long t = e.getLastModifiedTime().toMillis();
+        assertTrue(Math.abs(t - fixed) <= day || t < builtAfter, e.getName() + " " + e.getLastModifiedTime());
+        assertTrue(!e.getName().matches("META-INF/[^/]*\\.(SF|RSA|DSA|EC)"), e.getName());
+      }
+      assertTrue(zip.getEntry("org/web3j") == null && zip.getEntry("io/grpc/") == null
+          && zip.getEntry("io/quarkus/") == null, "enclave-safe");
+    }
+  }
+
+  @Test
   void aBadListenAddressIsAUsageError() throws Exception {
     EnclaveProcess.Finished f = EnclaveProcess.run(List.of("--listen", "vsock:16", "--policy", "p.yaml"),
         Duration.ofSeconds(60));
