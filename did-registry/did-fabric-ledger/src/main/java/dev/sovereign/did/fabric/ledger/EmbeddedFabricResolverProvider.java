@@ -35,7 +35,8 @@ public final class EmbeddedFabricResolverProvider implements DidMethodResolverPr
   @Override
   public Optional<DidMethodResolver> create(Map<String, String> settings) {
     String dataDir = settings.get("data.dir");
-    if (dataDir == null) {
+    if (dataDir == null || settings.containsKey("fabric.gateway")) {
+      // No state directory, or a Fabric network is configured instead (fabric-gateway module).
       return Optional.empty();
     }
     String network = settings.getOrDefault(NETWORK, DEFAULT_NETWORK);
