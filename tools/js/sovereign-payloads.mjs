@@ -2,7 +2,7 @@
 // VCDM 2.0 credentials (vc+jwt), accreditations, Bitstring status lists, and producer payloads
 // (inner JWS `sovereign-payload+jwt`, outer JWE ECDH-ES(+A256KW)/A256GCM with a `zone` header).
 //
-//   node sovereign-payloads.mjs keys  < {"zones":["EU"],"producers":["p1", ...],"strangers":["s1"]}
+//   node sovereign-payloads.mjs keys  < {"zones":["EU"],"producers":["p1", ...],"p256Producers":["p2"],"strangers":["s1"]}
 //   node sovereign-payloads.mjs build < {"keys":..., "enclave":{"jwk":...,"kid":...,"did":...}, ...}
 //
 // A payload may ask for attacks: `signer` (sign with another identity's key under the producer's kid),
@@ -23,13 +23,23 @@ function base58btc(bytes) {
   return s;
 }
 
-async function identity() {
+async function identity(p256 = false) {
+  if (p256) {
+    // did:key P-256: multicodec p256-pub (0x1200, varint 0x80 0x24) + SEC1 compressed point
+    const { privateKey } = await jose.generateKeyPair('ES256', { extractable: true });
+    const jwk = await jose.exportJWK(privateKey);
+    const x = Buffer.from(jwk.x, 'base64url');
+    const y = Buffer.from(jwk.y, 'base64url');
+    const mb = 'z' + base58btc(Buffer.concat([Buffer.from([0x80, 0x24, 0x02 | (y[31] & 1)]), x]));
+    const did = 'did:key:' + mb;
+    return { did, kid: did + '#' + mb, jwk, alg: 'ES256' };
+  }
   const { privateKey } = await jose.generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
   const jwk = await jose.exportJWK(privateKey);
   const raw = Buffer.from(jwk.x, 'base64url');
   const mb = 'z' + base58btc(Buffer.concat([Buffer.from([0xed, 0x01]), raw]));
   const did = 'did:key:' + mb;
-  return { did, kid: did + '#' + mb, jwk };
+  return { did, kid: did + '#' + mb, jwk, alg: 'EdDSA' };
 }
 
 async function sign(id, claims, typ, cty) {
@@ -46,6 +56,7 @@ async function keys(spec) {
   const out = { zones: {}, producers: {}, strangers: {} };
   for (const z of spec.zones) out.zones[z] = { root: await identity(), authority: await identity() };
   for (const p of spec.producers) out.producers[p] = await identity();
+  for (const p of spec.p256Producers ?? []) out.producers[p] = await identity(true);
   for (const s of spec.strangers ?? []) out.strangers[s] = await identity();
   return out;
 }
@@ -99,9 +110,9 @@ async function build(spec) {
       region: pl.region, records: pl.records, credentials: [out.credentials[pl.credential ?? pl.producer],
         out.accreditations[pl.accreditationZone ?? pl.zone]],
     };
-    const key = await jose.importJWK(signer.jwk, 'EdDSA');
+    const key = await jose.importJWK(signer.jwk, signer.alg);
     const jws = await new jose.CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
-      .setProtectedHeader({ alg: 'EdDSA', kid: producer.kid, typ: 'sovereign-payload+jwt' }).sign(key);
+      .setProtectedHeader({ alg: signer.alg, kid: producer.kid, typ: 'sovereign-payload+jwt' }).sign(key);
     const alg = pl.alg ?? 'ECDH-ES+A256KW';
     const jwe = await new jose.CompactEncrypt(new TextEncoder().encode(jws))
       .setProtectedHeader({ alg, enc: 'A256GCM', kid: pl.recipient === 'other' && pl.otherKid ? otherKid : spec.enclave.kid,

@@ -86,6 +86,7 @@ class EnclaveProcessIT {
     keys = node("keys", JSON.createObjectNode()
         .<ObjectNode>set("zones", JSON.valueToTree(List.of("EU", "US")))
         .<ObjectNode>set("producers", JSON.valueToTree(List.of("eu1", "eu2", "eu3", "us1", "rev", "exp", "wr")))
+        .<ObjectNode>set("p256Producers", JSON.valueToTree(List.of("eu-p256")))
         .set("strangers", JSON.valueToTree(List.of("mallory"))));
     Path policy = dir.resolve("policy.yaml");
     Files.writeString(policy, policyYaml(HexFormat.of().formatHex(SimulatedMeasurements.pcr0(EnclaveProcess.jar())),
@@ -149,8 +150,15 @@ class EnclaveProcessIT {
     Message.HealthStatus health = client.call(new Message.Health(), Message.HealthStatus.class);
     policySha256 = health.policySha256();
     attestation = client.call(new Message.Attest("00112233445566778899aabbccddeeff"), Message.Attestation.class);
-    AttestationDocument doc = AttestationDocuments.parse(Base64.getDecoder().decode(attestation.document()))
-        .unverifiedDocument();
+    // what a producer does: verify against the pinned (simulation) root, its nonce, the jar's PCR0
+    java.security.cert.X509Certificate root = dev.sovereign.attestation.nsm.SimulatedNsm.rootCertificate(dir.resolve("state"));
+    dev.sovereign.attestation.VerifiedAttestation verified = dev.sovereign.attestation.AttestationVerifier.create(
+        dev.sovereign.attestation.AttestationPolicy.builder().pinnedRoot(root)
+            .allowPcr(0, SimulatedMeasurements.pcr0(EnclaveProcess.jar()))
+            .expectedNonce(HexFormat.of().parseHex("00112233445566778899aabbccddeeff"))
+            .maxAge(Duration.ofMinutes(5)).build())
+        .verify(Base64.getDecoder().decode(attestation.document()));
+    AttestationDocument doc = verified.document();
     assertArrayEquals(HexFormat.of().parseHex("00112233445566778899aabbccddeeff"), doc.nonce());
     JsonNode userData = JSON.readTree(doc.userData());
     assertEquals(health.enclaveDid(), userData.get("did").asText());
@@ -169,7 +177,9 @@ class EnclaveProcessIT {
     build();
     client.call(new Message.SupplyEvidence(null, null, JSON.convertValue(built.get("statusLists"),
         JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class))), Message.EvidenceStored.class);
-    List<String> good = List.of(payloads.get("eu1"), payloads.get("eu2"), payloads.get("eu3-direct"), payloads.get("us1"));
+    // Ed25519 and P-256 (ES256) producers, ECDH-ES+A256KW and ECDH-ES, two zones
+    List<String> good = List.of(payloads.get("eu1"), payloads.get("eu2"), payloads.get("eu3-direct"), payloads.get("us1"),
+        payloads.get("eu-p256"));
     Message.PayloadVerdicts v = client.call(new Message.SubmitPayloads(ROUND, good), Message.PayloadVerdicts.class);
     for (int i = 0; i < good.size(); i++) {
       assertEquals("accepted", v.verdicts().get(i).outcome(), "payload " + i + ": " + v.verdicts().get(i).reason());
@@ -191,6 +201,13 @@ class EnclaveProcessIT {
     expectRejected("metric-not-allowed", "metric-not-allowed");
     expectRejected("eu1", "replay");
     expectRejected("jti-reuse", "replay");
+    expectRejected("zone-mismatch", "zone-mismatch");
+    expectRejected("country-outside-zone", "country-outside-zone");
+    expectRejected("value-out-of-bounds", "value-out-of-bounds");
+    expectRejected("group-keys-invalid", "group-keys-invalid");
+    expectRejected("too-many-records", "too-many-records");
+    expectRejected("other-round", "round-mismatch");
+    expectRejected("us-credential-in-eu-zone", "credential-wrong-region");
   }
 
   @Test
@@ -275,7 +292,7 @@ class EnclaveProcessIT {
     assertEquals(DATASET, s.get("dataset").asText());
     assertEquals(policySha256, s.get("policySha256").asText());
     assertEquals(attestation.document().length() > 0, s.get("attestationDocument").asText().length() > 0);
-    assertEquals(4, s.at("/inputs/accepted").asLong());
+    assertEquals(5, s.at("/inputs/accepted").asLong());
     Map<String, Long> byReason = JSON.convertValue(s.at("/inputs/rejectedByReason"),
         JSON.getTypeFactory().constructMapType(TreeMap.class, String.class, Long.class));
     assertEquals(expectedRejections, byReason);
@@ -287,7 +304,7 @@ class EnclaveProcessIT {
 
     // the plain computation over the same records
     Map<String, List<BigDecimal>> groups = new TreeMap<>(); // the accepted payloads' records, as built above
-    groups.put("DE", decimals("100", "4242.4242", "9000", "50", "5151.5151", "6000", "300"));
+    groups.put("DE", decimals("100", "4242.4242", "9000", "50", "5151.5151", "6000", "300", "250"));
     groups.put("FR", decimals("77"));
     groups.put("US", decimals("10", "20", "30"));
     JsonNode cells = s.get("aggregates");
@@ -356,7 +373,7 @@ class EnclaveProcessIT {
     spec.put("statusBase", STATUS_BASE);
     spec.set("datasets", JSON.valueToTree(List.of(DATASET, "purchase-orders")));
     ArrayNode producers = spec.putArray("producers");
-    for (String p : List.of("eu1", "eu2", "eu3")) {
+    for (String p : List.of("eu1", "eu2", "eu3", "eu-p256")) {
       producer(producers, p, "EU", "EU");
     }
     producer(producers, "us1", "US", "US");
@@ -370,6 +387,7 @@ class EnclaveProcessIT {
         .add(record("FR", "points", "77")));
     payload(list, names, "eu3-direct", "eu3", "EU", DATASET, records("DE", "points", "300")).put("alg", "ECDH-ES");
     payload(list, names, "us1", "us1", "US", DATASET, records("US", "points", "10", "20", "30"));
+    payload(list, names, "eu-p256", "eu-p256", "EU", DATASET, records("DE", "points", "250"));
     payload(list, names, "mallory-signed", "eu1", "EU", DATASET, records("DE", "points", "7373.7373"))
         .put("signer", "mallory");
     payload(list, names, "for-another-key", "eu1", "EU", DATASET, records("DE", "points", "1"))
@@ -383,6 +401,17 @@ class EnclaveProcessIT {
     payload(list, names, "metric-not-allowed", "eu1", "EU", DATASET, records("DE", "secret", "1"));
     payload(list, names, "jti-reuse", "eu1", "EU", DATASET, records("DE", "points", "2")).put("jti", "jti-eu2");
     payload(list, names, "invalid-curve-base", "eu1", "EU", DATASET, records("DE", "points", "3"));
+    payload(list, names, "zone-mismatch", "eu1", "EU", DATASET, records("DE", "points", "4")).put("region", "US");
+    payload(list, names, "country-outside-zone", "eu1", "EU", DATASET, records("US", "points", "5"));
+    payload(list, names, "value-out-of-bounds", "eu1", "EU", DATASET, records("DE", "points", "100001"));
+    payload(list, names, "group-keys-invalid", "eu1", "EU", DATASET, JSON.createArrayNode().add(
+        JSON.createObjectNode().put("metric", "points").put("value", 6).set("group",
+            JSON.createObjectNode().put("country", "DE").put("customer", "c-17"))));
+    String[] many = new String[1001];
+    java.util.Arrays.fill(many, "1");
+    payload(list, names, "too-many-records", "eu1", "EU", DATASET, records("DE", "points", many));
+    payload(list, names, "other-round", "eu1", "EU", DATASET, records("DE", "points", "7")).put("round", "r-other");
+    payload(list, names, "us-credential-in-eu-zone", "us1", "EU", DATASET, records("DE", "points", "8"));
     ((ObjectNode) list.get(1)).put("jti", "jti-eu2");
     built = node("build", spec);
     for (int i = 0; i < names.size(); i++) {
