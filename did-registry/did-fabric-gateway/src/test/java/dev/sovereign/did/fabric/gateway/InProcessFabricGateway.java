@@ -458,7 +458,6 @@ final class InProcessFabricGateway extends GatewayGrpc.GatewayImplBase {
 
   @Override
   public void chaincodeEvents(SignedChaincodeEventsRequest request, StreamObserver<ChaincodeEventsResponse> observer) {
-    eventRequests.add(request);
     try {
       ChaincodeEventsRequest r = ChaincodeEventsRequest.parseFrom(request.getRequest());
       if (!verifies(publicKey(SerializedIdentity.parseFrom(r.getIdentity())), request.getRequest().toByteArray(),
@@ -476,6 +475,7 @@ final class InProcessFabricGateway extends GatewayGrpc.GatewayImplBase {
         }
         subscribers.add(new Subscriber(r.getChaincodeId(), observer));
       }
+      eventRequests.add(request); // recorded once the subscription is live, so tests can wait on it
     } catch (StatusRuntimeException e) {
       observer.onError(e);
     } catch (InvalidProtocolBufferException e) {
