@@ -201,9 +201,12 @@ public final class AttestationPolicy {
       return this;
     }
 
-    /** Adds allowed values for PCR {@code index}; a document's PCR must equal one of them. */
+    /** Adds allowed values (at least one) for PCR {@code index}; a document's PCR must equal one of them. */
     public Builder allowPcr(int index, byte[]... values) {
       checkIndex(index);
+      if (values == null || values.length == 0) {
+        throw new IllegalArgumentException("an allow-list for pcr " + index + " needs at least one value");
+      }
       List<byte[]> list = allowedPcrs.computeIfAbsent(index, k -> new ArrayList<>());
       for (byte[] v : values) {
         int len = Objects.requireNonNull(v, "pcr value").length;

@@ -349,6 +349,8 @@ class SyntheticDocumentTest {
     assertThrows(IllegalArgumentException.class,
         () -> AttestationPolicy.builder().pinnedRoot(pki.regional().certificate()).build());
     assertThrows(IllegalArgumentException.class, () -> pki.policy().requiredPcrs(Set.of(32)));
+    assertThrows(IllegalArgumentException.class, () -> pki.policy().allowPcr(0));
+    assertThrows(IllegalArgumentException.class, () -> pki.policy().allowPcr(0, new byte[47]));
   }
 
   @Test

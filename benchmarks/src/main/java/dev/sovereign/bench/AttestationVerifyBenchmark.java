@@ -38,8 +38,11 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  *
  * <ul>
  *   <li>{@code verifyCold}: a verifier without the intermediate cache (every check runs);
- *   <li>{@code verifyCached}: the default verifier; after the first document, the regional, zonal and
- *       instance certificates come from the cache (still checked for validity every time);
+ *   <li>{@code verifyCached}: the default verifier verifying a document whose chain and leaf it has
+ *       seen before: the regional, zonal, instance and leaf certificates come from the cache (still
+ *       checked for validity every time; the COSE signature is always verified);
+ *   <li>{@code verifyNewLeaf}: the default verifier, documents from the same intermediates but each
+ *       with a leaf it has not cached (512 leaves cycled through a 256-entry cache);
  *   <li>{@code es384FreshKey}: one raw verification with a key object decoded for the call (as the
  *       verifier does for each certificate it parses);
  *   <li>{@code es384SameKey}: one raw verification reusing a key object (Bouncy Castle keeps the
@@ -65,6 +68,8 @@ public class AttestationVerifyBenchmark {
   private byte[] signature;
   private byte[] leafPoint;
   private ECPublicKeyParameters leafKey;
+  private byte[][] newLeafDocuments;
+  private int nextNewLeaf;
 
   @Setup
   public void setUp() throws Exception {
@@ -85,6 +90,24 @@ public class AttestationVerifyBenchmark {
     }
     cold.verify(cose);
     cached.verify(cose);
+    // More distinct leaves than cache entries, cycled: every leaf misses, the intermediates hit.
+    newLeafDocuments = new byte[AttestationVerifier.DEFAULT_CACHE_ENTRIES * 2][];
+    for (int i = 0; i < newLeafDocuments.length; i++) {
+      TestNitroPki.Issued leaf = TestNitroPki.issue(pki.instance(), pki.leaf().subject(),
+          now.minusSeconds(60), now.plusSeconds(3 * 3600), TestNitroPki.END_ENTITY, TestNitroPki.LEAF_KEY_USAGE);
+      newLeafDocuments[i] = AttestationDocuments.sign(doc.toBuilder().certificate(leaf.der()).build(),
+          leaf.keys().getPrivate());
+    }
+    for (byte[] d : newLeafDocuments) {
+      cached.verify(d);
+    }
+  }
+
+  @Benchmark
+  public VerifiedAttestation verifyNewLeaf() throws AttestationRejectedException {
+    byte[] d = newLeafDocuments[nextNewLeaf];
+    nextNewLeaf = (nextNewLeaf + 1) % newLeafDocuments.length;
+    return cached.verify(d);
   }
 
   @Benchmark
@@ -110,7 +133,7 @@ public class AttestationVerifyBenchmark {
 
   /**
    * Runs this benchmark (JMH options accepted, e.g. {@code -f 1 -wi 2 -i 3}) and prints the ratios.
-   * With {@code --cpu-time} first, measures instead per-operation thread CPU time of the same four
+   * With {@code --cpu-time} first, measures instead per-operation thread CPU time of the same
    * operations, interleaved round by round, which holds up on a machine shared with other work.
    */
   public static void main(String[] args) throws Exception {
@@ -133,7 +156,7 @@ public class AttestationVerifyBenchmark {
 
   private static void printRatios(Map<String, Double> opsPerSecond) {
     for (String raw : new String[] {"es384FreshKey", "es384SameKey"}) {
-      for (String full : new String[] {"verifyCold", "verifyCached"}) {
+      for (String full : new String[] {"verifyCold", "verifyNewLeaf", "verifyCached"}) {
         if (opsPerSecond.containsKey(raw) && opsPerSecond.containsKey(full)) {
           double ratio = (1 / opsPerSecond.get(full)) / (5 / opsPerSecond.get(raw));
           System.out.printf("ratio %-12s / 5 x %-13s = %.3f%n", full, raw, ratio);
@@ -142,23 +165,24 @@ public class AttestationVerifyBenchmark {
     }
   }
 
-  /** Thread CPU time per operation, the four operations interleaved in {@code rounds} rounds of 200 each. */
+  /** Thread CPU time per operation, the operations interleaved in {@code rounds} rounds of 200 each. */
   static void cpuTime(int rounds) throws Exception {
     java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
     AttestationVerifyBenchmark b = new AttestationVerifyBenchmark();
     b.setUp();
-    String[] names = {"verifyCold", "verifyCached", "es384FreshKey", "es384SameKey"};
-    long[] nanos = new long[4];
+    String[] names = {"verifyCold", "verifyCached", "verifyNewLeaf", "es384FreshKey", "es384SameKey"};
+    long[] nanos = new long[names.length];
     int per = 200;
     int warmupRounds = Math.max(3, rounds / 5);
     for (int round = 0; round < warmupRounds + rounds; round++) {
-      for (int op = 0; op < 4; op++) {
+      for (int op = 0; op < names.length; op++) {
         long t0 = mx.getCurrentThreadCpuTime();
         for (int i = 0; i < per; i++) {
           switch (op) {
             case 0: b.verifyCold(); break;
             case 1: b.verifyCached(); break;
-            case 2: b.es384FreshKey(); break;
+            case 2: b.verifyNewLeaf(); break;
+            case 3: b.es384FreshKey(); break;
             default: b.es384SameKey();
           }
         }
@@ -169,7 +193,7 @@ public class AttestationVerifyBenchmark {
       }
     }
     Map<String, Double> opsPerCpuSecond = new TreeMap<>();
-    for (int op = 0; op < 4; op++) {
+    for (int op = 0; op < names.length; op++) {
       double perOp = nanos[op] / (double) (rounds * per);
       opsPerCpuSecond.put(names[op], 1e9 / perOp);
       System.out.printf("%-14s %8.1f us CPU/op  %8.1f ops per CPU-second%n", names[op], perOp / 1000, 1e9 / perOp);
