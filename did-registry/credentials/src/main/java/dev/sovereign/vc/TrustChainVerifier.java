@@ -74,6 +74,9 @@ public final class TrustChainVerifier {
       throw report.fail(leafSubject, "scope", ReasonCode.MALFORMED, e.getMessage());
     }
     checkRequirement(childScope, required, report, leafSubject);
+    // What the relying party needs must be covered by every link up to the anchor, even where the
+    // credential itself is silent (e.g. a credential without a zone presented for the EU zone).
+    childScope = withRequired(childScope, required);
 
     List<VerifiedCredential> links = new ArrayList<>();
     Set<Did> visited = new HashSet<>();
@@ -124,6 +127,16 @@ public final class TrustChainVerifier {
       current = link.issuer();
       needed = Accreditations.Role.ACCREDIT;
     }
+  }
+
+  private static Scope withRequired(Scope s, Requirement r) {
+    Set<String> zones = new HashSet<>(s.zones());
+    Set<String> regions = new HashSet<>(s.regions());
+    Set<String> datasets = new HashSet<>(s.datasets());
+    r.zone().ifPresent(zones::add);
+    r.region().ifPresent(regions::add);
+    r.dataset().ifPresent(datasets::add);
+    return Scope.of(zones, regions, datasets);
   }
 
   private static void checkRequirement(Scope claimed, Requirement required, VerificationReport.Builder report, String subject)

@@ -112,6 +112,17 @@ class TrustChainTest {
   }
 
   @Test
+  void aCredentialSilentAboutItsZoneIsStillRejectedForAZoneItsChainDoesNotCover() throws Exception {
+    String noZone = authority.issuer().credential("ProducerAuthorization").subject("did:example:producer")
+        .claim("region", "EU").claim("datasets", List.of("loyalty-points"))
+        .validFrom(T0.minus(Duration.ofDays(1))).validUntil(T0.plus(Duration.ofDays(30))).sign();
+    assertEquals(1, chains.verify(noZone, List.of(accreditAuthority(eu(), UNTIL)),
+        TrustChainVerifier.Requirement.of("EU", "EU", null), T0).links().size());
+    assertRejected(ReasonCode.ISSUER_NOT_TRUSTED_FOR_REGION, () -> chains.verify(noZone,
+        List.of(accreditAuthority(eu(), UNTIL)), TrustChainVerifier.Requirement.of("US", "EU", null), T0));
+  }
+
+  @Test
   void aCredentialThatDoesNotCoverThePayloadsRegionIsRejected() throws Exception {
     assertRejected(ReasonCode.ISSUER_NOT_TRUSTED_FOR_REGION, () -> chains.verify(producer("EU"),
         List.of(accreditAuthority(eu(), UNTIL)), TrustChainVerifier.Requirement.of(null, "APAC", null), T0));
