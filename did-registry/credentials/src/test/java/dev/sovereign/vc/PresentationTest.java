@@ -51,6 +51,27 @@ class PresentationTest {
   }
 
   @Test
+  void aHolderKeyNotListedForAuthenticationCannotPresent() throws Exception {
+    dev.sovereign.did.Did did = dev.sovereign.did.Did.parse("did:test:holder-no-auth");
+    TestIssuer holder = TestIssuer.didKey(KeyType.ED25519).withKid(did + "#key-1");
+    f.resolver.publish(did, Fixture.T0.minusSeconds(3600),
+        VersionedDidResolver.document(did, "key-1", holder, dev.sovereign.did.Relationship.ASSERTION_METHOD));
+    String cred = f.issuer.issuer().credential().subject(did.toString()).validFrom(Fixture.T0.minusSeconds(60)).sign();
+    String vp = Presentations.present(holder.signer(), List.of(cred), "n", ENCLAVE, Fixture.T0, Duration.ofMinutes(5));
+    assertRejected(ReasonCode.KEY_NOT_AUTHENTICATION, () -> Presentations.of(f.verifier()).verify(vp, "n", ENCLAVE, Fixture.T0));
+  }
+
+  @Test
+  void aRevokedCredentialInsideAPresentationRejectsThePresentationWithRevoked() throws Exception {
+    String cred = f.issuer.issuer().credential().subject(producer.did().toString()).validFrom(Fixture.T0.minusSeconds(60))
+        .status(StatusPurpose.REVOCATION, Fixture.REVOCATION_URL, 99).sign();
+    f.revocations.set(99, true);
+    f.publishLists();
+    String vp = Presentations.present(producer.signer(), List.of(cred), "n", ENCLAVE, Fixture.T0, Duration.ofMinutes(5));
+    assertRejected(ReasonCode.REVOKED, () -> Presentations.of(f.verifier()).verify(vp, "n", ENCLAVE, Fixture.T0));
+  }
+
+  @Test
   void anExpiredPresentationIsRejected() throws Exception {
     String vp = Presentations.present(producer.signer(), List.of(credential()), "n", ENCLAVE, Fixture.T0, Duration.ofMinutes(5));
     assertRejected(ReasonCode.EXPIRED, () -> Presentations.of(f.verifier()).verify(vp, "n", ENCLAVE, Fixture.T0.plusSeconds(400)));

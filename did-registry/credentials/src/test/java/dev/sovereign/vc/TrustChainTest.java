@@ -150,6 +150,13 @@ class TrustChainTest {
   }
 
   @Test
+  void anAccreditationClaimingAWildcardScopeIsAnInvalidLink() throws Exception {
+    String acc = accreditAuthority(Scope.of(Set.of("EU"), Set.of(Scope.ANY), Set.of("loyalty-points")), UNTIL);
+    assertRejected(ReasonCode.CHAIN_LINK_INVALID, () -> chains.verify(producer("EU"), List.of(acc),
+        TrustChainVerifier.Requirement.none(), T0));
+  }
+
+  @Test
   void withoutAnyTrustAnchorNoIssuerIsTrusted() throws Exception {
     TrustChainVerifier none = TrustChainVerifier.of(f.verifier(), List.of());
     assertRejected(ReasonCode.ISSUER_NOT_TRUSTED, () -> none.verify(producer("EU"), List.of(),
