@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sovereign.did.fabric.FabricDidResolver;
 import dev.sovereign.did.fabric.core.ControllerSigner;
 import dev.sovereign.did.fabric.core.Encoding;
+import dev.sovereign.did.fabric.core.FabricDidEvidence;
 import dev.sovereign.did.fabric.core.FabricDocuments;
 import dev.sovereign.did.fabric.core.Jcs;
 import dev.sovereign.did.fabric.core.Multikey;
@@ -298,6 +299,10 @@ final class DidFabricCommands {
     @Option(names = "--verify", paramLabel = "FILE", description = "verify this log file for DID; no ledger needed")
     Path verify;
 
+    @Option(names = "--evidence", paramLabel = "NONCE",
+        description = "export instead the evidence object {did, log, endorsedRead} for this verifier nonce (method spec 11.1)")
+    String evidenceNonce;
+
     @Override
     int run(PrintWriter out, PrintWriter err) throws RejectedException, EnvironmentException, IOException {
       if (verify != null) {
@@ -316,8 +321,9 @@ final class DidFabricCommands {
         return SovereignCli.OK;
       }
       try (EmbeddedLedger l = ledger.open()) {
-        byte[] bytes = l.exportLog(did);
-        VerifiedDidLog log = OperationLogVerifier.verify(did, bytes);
+        byte[] bytes = evidenceNonce == null ? l.exportLog(did) : FabricDidEvidence.bundle(l, did, evidenceNonce);
+        VerifiedDidLog log = evidenceNonce == null ? OperationLogVerifier.verify(did, bytes)
+            : FabricDidEvidence.verify(did, evidenceNonce, bytes, l.endorsementVerifier(), java.time.Instant.now());
         if (outFile != null) {
           Files.write(outFile, bytes);
           err.println("log of " + log.records().size() + " versions written to " + outFile);

@@ -54,6 +54,11 @@ class DidFabricCommandsTest {
     assertEquals(1, run("did", "log", did, "--verify", log.toString()));
     assertTrue(stderr.startsWith("LOG_VERSION_ID_MISMATCH"), stderr);
 
+    assertEquals(0, run("did", "log", did, "--data-dir", data, "--evidence", "enclave-nonce-1"), stderr);
+    JsonNode evidence = new ObjectMapper().readTree(stdout);
+    assertEquals(did, evidence.get("did").asText());
+    assertTrue(evidence.get("endorsedRead").has("endorsements"));
+
     assertEquals(0, run("did", "resolve", did, "--data-dir", data, "--json"), stderr);
     assertTrue(stdout.contains("\"versionId\""), stdout);
 

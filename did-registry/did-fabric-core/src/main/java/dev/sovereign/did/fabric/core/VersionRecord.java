@@ -65,7 +65,12 @@ public final class VersionRecord {
     }
     ObjectNode op = ((ObjectNode) node).deepCopy();
     op.remove(Arrays.asList("sequence", "versionTime", "txId", "versionId"));
-    Operation operation = Operation.fromJson(op);
+    Operation operation;
+    try {
+      operation = Operation.fromJson(op);
+    } catch (RejectedException e) {
+      throw new RejectedException(ReasonCode.LOG_MALFORMED, did, "record operation: " + e.getMessage());
+    }
     if (!node.path("sequence").canConvertToLong() || !node.path("sequence").isIntegralNumber()
         || node.path("sequence").longValue() < 1 || !node.path("versionTime").isTextual()
         || !node.path("txId").isTextual() || !node.path("versionId").isTextual()) {

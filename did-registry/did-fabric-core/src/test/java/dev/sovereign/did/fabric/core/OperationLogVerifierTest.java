@@ -158,6 +158,8 @@ class OperationLogVerifierTest {
     assertEquals(ReasonCode.LOG_DID_MISMATCH, tampered(log -> log.put("did", "did:fabric:testnet:" + "a".repeat(32))));
     assertEquals(ReasonCode.LOG_MALFORMED, tampered(log -> log.put("format", "did-fabric-log/0")));
     assertEquals(ReasonCode.LOG_MALFORMED, tampered(log -> log.putArray("versions")));
+    assertEquals(ReasonCode.LOG_MALFORMED, tampered(log -> record(log, 1).put("op", "rotate")));
+    assertEquals(ReasonCode.LOG_MALFORMED, tampered(log -> record(log, 1).put("extra", "member")));
   }
 
   @Test
