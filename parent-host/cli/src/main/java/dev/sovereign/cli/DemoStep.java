@@ -10,7 +10,8 @@ interface DemoStep {
 
   /**
    * Runs the step. Returns what happened in one line when the step behaved as it must; throws
-   * {@link Misbehaved} when it did not (e.g. a forged document was accepted).
+   * {@link Misbehaved} when it did not (e.g. a forged payload was accepted), {@link Unavailable} when
+   * this build cannot run it (said plainly, never simulated).
    */
   String run(DemoContext ctx) throws Exception;
 
@@ -19,6 +20,15 @@ interface DemoStep {
     private static final long serialVersionUID = 1L;
 
     Misbehaved(String message) {
+      super(message);
+    }
+  }
+
+  /** The step needs a component this build does not have; nothing was faked in its place. */
+  final class Unavailable extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    Unavailable(String message) {
       super(message);
     }
   }

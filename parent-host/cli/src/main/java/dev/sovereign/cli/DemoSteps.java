@@ -1,5 +1,7 @@
 package dev.sovereign.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sovereign.attestation.AttestationDocuments;
 import dev.sovereign.attestation.AttestationPolicy;
@@ -10,38 +12,88 @@ import dev.sovereign.attestation.TrustAnchors;
 import dev.sovereign.attestation.VerifiedAttestation;
 import dev.sovereign.attestation.nsm.SimulatedMeasurements;
 import dev.sovereign.attestation.nsm.SimulatedNsm;
-import dev.sovereign.attestation.nsm.SimulationConfig;
+import dev.sovereign.enclave.policy.PolicyLoader;
+import dev.sovereign.enclave.round.MerkleTree;
+import dev.sovereign.producer.EnclaveExpectations;
+import dev.sovereign.producer.HostClient;
+import dev.sovereign.producer.Payloads;
+import dev.sovereign.producer.Records;
+import dev.sovereign.producer.RejectedException;
+import dev.sovereign.producer.ResultReport;
+import dev.sovereign.producer.ResultVerifier;
+import dev.sovereign.producer.Submission;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyPairGenerator;
-import java.security.SecureRandom;
-import java.security.spec.ECGenParameterSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
-/** The steps of {@code sovereign demo}, in order. Each is small and named; later issues add more. */
+/**
+ * The steps of {@code sovereign demo}, in order: a dev world, a policy, a real host with its enclave
+ * child, producers that verify the attestation and submit, four kinds of bad input rejected by the
+ * enclave with their reason codes, the close, and the regulator's check of the result.
+ */
 final class DemoSteps {
   private DemoSteps() {}
 
-  /** The simulated parent's IAM role (PCR3); PCR4 takes the instance id kept in the state directory. */
-  static final String DEMO_PARENT_ROLE = "arn:aws:iam::000000000000:role/sovereign-demo-parent";
-  static final Duration MAX_AGE = Duration.ofMinutes(5);
+  static final Duration MAX_AGE = EnclaveExpectations.DEFAULT_MAX_AGE;
+  static final Duration HOST_START_TIMEOUT = Duration.ofSeconds(90);
+  static final Duration VERDICT_TIMEOUT = Duration.ofSeconds(60);
+
+  /** Producer name -> zone; {@code eu-revoked}'s credential is revoked before the round. */
+  static final Map<String, String> PRODUCERS = linked(
+      "eu-bakery", "EU", "eu-grocer", "EU", "us-diner", "US", "apac-market", "APAC", "eu-revoked", "EU");
+  static final String REVOKED = "eu-revoked";
+  /** The honest producers' records (CSV, as a producer would keep them). */
+  static final Map<String, String> HONEST_RECORDS = linked(
+      "eu-bakery", "country,metric,value\nDE,points,120\nDE,points,80\nFR,points,40\n",
+      "eu-grocer", "country,metric,value\nFR,points,60\nDE,points,30.5\n",
+      "us-diner", "country,metric,value\nUS,points,10\nUS,points,20\n",
+      "apac-market", "country,metric,value\nJP,points,5\nJP,points,7\nSG,points,3\n");
+
+  /** Steps the rest of the flow builds on: when one does not behave, the demo stops there. */
+  static final Set<String> PREREQUISITES = Set.of("build-world", "write-policy", "start-host", "producer-verifies",
+      "open-round", "close-round");
 
   static List<DemoStep> all() {
     return List.of(
-        step("boot-enclave", "boot a simulated enclave from the enclave jar (PCRs measured at boot)", DemoSteps::boot),
-        step("expected-measurements", "the producer computes the expected PCRs from the same jar, independently", DemoSteps::expected),
-        step("attest-to-nonce", "the enclave attests its encryption key to a fresh producer nonce", DemoSteps::attest),
-        step("producer-verifies", "the producer verifies: simulation root, PCR0-4 allow-list, nonce, max age 5 min", DemoSteps::verify),
+        step("build-world", "a dev world: a root authority per zone (EU, US, APAC), a regional authority accredited by each,"
+            + " producers with credentials, one status list per authority; one producer revoked", DemoSteps::world),
+        step("write-policy", "the sovereignty policy: zones, trust anchors, the dataset, and the enclave image's PCR0", DemoSteps::policy),
+        step("start-host", "start the host (Quarkus) as a child process; its dev launcher starts the enclave", DemoSteps::startHost),
+        step("producer-verifies", "a producer fetches the attestation for a fresh nonce and verifies root, PCRs, nonce, age,"
+            + " enclave DID, policy hash and key", DemoSteps::verifyAttestation),
         step("aws-root-rejects-simulation", "a production verifier (AWS root only) rejects the simulated document", DemoSteps::awsRoot),
-        step("tampered-document-rejected", "one flipped byte in the signed payload is rejected", DemoSteps::tampered),
+        step("tampered-document-rejected", "one flipped bit in the signed user_data is rejected", DemoSteps::tampered),
         step("wrong-nonce-rejected", "the document replayed to another producer (other nonce) is rejected", DemoSteps::wrongNonce),
         step("stale-document-rejected", "the same document ten minutes later is past the maximum age", DemoSteps::stale),
-        step("unknown-image-rejected", "a verifier whose allow-list holds another image's PCR0 rejects it", DemoSteps::unknownImage));
+        step("unknown-image-rejected", "a producer whose allow-list holds another image's PCR0 rejects it", DemoSteps::unknownImage),
+        step("other-policy-refused", "a producer expecting another policy hash refuses to encrypt to this enclave", DemoSteps::otherPolicy),
+        step("open-round", "the operator opens a round and relays the authorities' status lists", DemoSteps::openRound),
+        step("honest-producers-submit", "honest producers in EU, US and APAC sign, encrypt and submit; the enclave accepts each",
+            DemoSteps::honest),
+        step("revoked-producer-rejected", "a producer whose credential is revoked is rejected", DemoSteps::revoked),
+        step("forged-payload-rejected", "a payload in a producer's name, signed with a key outside its DID, is rejected", DemoSteps::forged),
+        step("replay-rejected", "a resent payload is stored once; the same signed payload re-encrypted is rejected as a replay",
+            DemoSteps::replay),
+        step("wrong-region-rejected", "an EU-accredited producer submitting as US is rejected", DemoSteps::wrongRegion),
+        step("backup-restore", "seal the enclave's state mid-round and restore it", DemoSteps::backupRestore),
+        step("close-round", "close the round: the enclave publishes the signed result; it equals a plain computation",
+            DemoSteps::close),
+        step("regulator-verifies", "the regulator's full check of the result (sovereign verify)", DemoSteps::regulator),
+        step("tampered-result-rejected", "a result changed after signing, or checked against the AWS root only, is rejected",
+            DemoSteps::tamperedResult));
   }
 
   @FunctionalInterface
@@ -68,79 +120,136 @@ final class DemoSteps {
     };
   }
 
-  private static String boot(DemoContext ctx) throws Exception {
-    ctx.nsm = SimulatedNsm.open(SimulationConfig.of(ctx.stateDir, ctx.enclaveJar).withParentRoleArn(DEMO_PARENT_ROLE));
-    ctx.simulationRoot = ctx.nsm.rootCertificate();
-    ctx.write("simulation-root.pem", SimulatedNsm.pem(ctx.simulationRoot).getBytes(StandardCharsets.US_ASCII));
-    String moduleId = ctx.nsm.describeNsm().moduleId();
-    ctx.say("enclave jar " + ctx.enclaveJar);
-    ctx.say("simulated NSM " + moduleId + ", PKI in " + ctx.stateDir.resolve("nsm"));
-    ctx.say("simulation root sha256 " + AttestationReport.sha256(ctx.simulationRoot) + " (written to simulation-root.pem)");
-    ctx.evidence.put("moduleId", moduleId);
-    ctx.evidence.put("simulationRootSha256", AttestationReport.sha256(ctx.simulationRoot));
-    return "booted " + moduleId;
-  }
+  // ---- world, policy, host
 
-  private static String expected(DemoContext ctx) throws Exception {
-    ctx.expectedPcrs = SimulatedMeasurements.boot(ctx.enclaveJar, DEMO_PARENT_ROLE, ctx.nsm.parentInstanceId());
-    ObjectNode pcrs = ctx.evidence.putObject("expectedPcrs");
-    for (int i : new int[] {0, 1, 2, 3, 4}) {
-      byte[] expected = ctx.expectedPcrs.get(i);
-      byte[] measured = ctx.nsm.describePcr(i).data();
-      ctx.say("PCR" + i + " " + HexFormat.of().formatHex(expected));
-      pcrs.put(Integer.toString(i), HexFormat.of().formatHex(expected));
-      if (!Arrays.equals(expected, measured)) {
-        throw new DemoStep.Misbehaved("PCR" + i + " measured by the NSM differs from the one computed from the jar");
-      }
+  private static String world(DemoContext ctx) throws Exception {
+    ctx.world = DemoWorld.create(PRODUCERS, Set.of(REVOKED), Instant.now(), ctx.random);
+    for (DemoWorld.Zone z : ctx.world.zones.values()) {
+      ctx.say(z.name() + ": root " + shortDid(z.root().did().toString()) + " accredits authority "
+          + shortDid(z.authority().did().toString()) + "; status list " + z.statusList().url());
     }
-    ctx.write("expected-pcrs.json", ctx.mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(pcrs));
-    return "PCR0-4 computed from the jar equal the NSM's (expected-pcrs.json)";
+    for (DemoWorld.Producer p : ctx.world.producers.values()) {
+      ctx.say("producer " + p.name() + " (" + p.zone() + ") " + shortDid(p.identity().did().toString())
+          + (p.name().equals(REVOKED) ? "  [credential REVOKED, status index " + p.statusIndex() + "]" : ""));
+    }
+    ctx.writeJson("credential-chain.json", ctx.world.chains().toJson());
+    ObjectNode anchors = ctx.evidence.putObject("trustAnchors");
+    ctx.world.trustAnchors().forEach(anchors::put);
+    return ctx.world.zones.size() + " zones, " + ctx.world.producers.size() + " producers (credential-chain.json)";
   }
 
-  private static String attest(DemoContext ctx) throws Exception {
-    KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
-    gen.initialize(new ECGenParameterSpec("secp256r1"));
-    ctx.enclaveEncryptionKey = gen.generateKeyPair();
+  private static String policy(DemoContext ctx) throws Exception {
+    ctx.pcr0 = SimulatedMeasurements.pcr0(ctx.enclaveJar);
+    Map<String, String> anchors = ctx.world.trustAnchors();
+    String yaml = """
+        version: 1
+        policyId: sovereign-demo
+        enclave:
+          region: eu-central-1
+          acceptedMeasurements:
+            - pcr0: "%s"
+        zones:
+          EU:
+            countries: [DE, FR]
+            processingRegions: [eu-central-1]
+            trustAnchors: ["%s"]
+          US:
+            countries: [US]
+            processingRegions: [eu-central-1, us-east-1]
+            trustAnchors: ["%s"]
+          APAC:
+            countries: [JP, SG]
+            processingRegions: [eu-central-1, ap-southeast-1]
+            trustAnchors: ["%s"]
+        datasets:
+          %s:
+            zones: [EU, US, APAC]
+            groupBy: [country]
+            minGroupSize: 2
+            metrics:
+              points:
+                functions: [sum, count, mean, min, max]
+                bounds: [0, 100000]
+        """.formatted(HexFormat.of().formatHex(ctx.pcr0), anchors.get("EU"), anchors.get("US"), anchors.get("APAC"),
+        DemoWorld.DATASET);
+    ctx.policyFile = ctx.write("policy.yaml", yaml.getBytes(StandardCharsets.UTF_8));
+    ctx.policySha256 = PolicyLoader.load(ctx.policyFile).sha256Hex();
+    ObjectNode pcrs = ctx.mapper.createObjectNode();
+    pcrs.put("0", HexFormat.of().formatHex(ctx.pcr0));
+    pcrs.put("1", HexFormat.of().formatHex(SimulatedMeasurements.pcr1()));
+    pcrs.put("2", HexFormat.of().formatHex(SimulatedMeasurements.pcr2(ctx.enclaveJar)));
+    ctx.writeJson("expected-pcrs.json", pcrs);
+    ctx.evidence.set("expectedPcrs", pcrs);
+    ctx.evidence.put("policySha256", ctx.policySha256);
+    ctx.say("PCR0 of " + ctx.enclaveJar.getFileName() + " = " + HexFormat.of().formatHex(ctx.pcr0));
+    ctx.say("policy sha256 (RFC 8785 canonical form) = " + ctx.policySha256);
+    return "policy.yaml, expected-pcrs.json";
+  }
+
+  private static String startHost(DemoContext ctx) throws Exception {
+    Path data = ctx.work.resolve("host");
+    // The enclave's simulated NSM keeps its PKI in the host's enclave-state directory; its root is
+    // public and is what producers and regulators pin in development.
+    ctx.simulationRoot = SimulatedNsm.rootCertificate(data.resolve("enclave-state"));
+    ctx.write("simulation-root.pem", SimulatedNsm.pem(ctx.simulationRoot).getBytes(StandardCharsets.US_ASCII));
+    ctx.evidence.put("simulationRootSha256", AttestationReport.sha256(ctx.simulationRoot));
+    ctx.host = DemoHost.start(ctx.hostApp, ctx.enclaveJar, ctx.policyFile, data, ctx.adminToken, HOST_START_TIMEOUT,
+        ctx.narration);
+    ctx.admin = HostClient.admin(ctx.host.base(), ctx.adminToken);
+    ctx.producerClient = HostClient.of(ctx.host.base());
+    ctx.say("host " + ctx.host.base() + " (pid " + ctx.host.pid() + "), data in " + data);
+    ctx.evidence.put("host", ctx.host.base().toString());
+    return "host and enclave serving on " + ctx.host.base();
+  }
+
+  // ---- attestation
+
+  private static EnclaveExpectations expectations(DemoContext ctx, String policySha256) throws Exception {
+    Map<Integer, byte[]> pcrs = new TreeMap<>();
+    pcrs.put(0, ctx.pcr0);
+    pcrs.put(1, SimulatedMeasurements.pcr1());
+    pcrs.put(2, SimulatedMeasurements.pcr2(ctx.enclaveJar));
+    return EnclaveExpectations.of(List.of(ctx.simulationRoot), pcrs, policySha256, MAX_AGE);
+  }
+
+  private static String verifyAttestation(DemoContext ctx) throws Exception {
     ctx.producerNonce = new byte[32];
-    new SecureRandom().nextBytes(ctx.producerNonce);
-    ctx.userData = "{\"purpose\":\"producer-encryption\",\"demo\":\"sovereign\"}".getBytes(StandardCharsets.UTF_8);
-    ctx.say("producer nonce " + HexFormat.of().formatHex(ctx.producerNonce));
-    ctx.document = ctx.nsm.attestation(ctx.userData, ctx.producerNonce, ctx.enclaveEncryptionKey.getPublic().getEncoded());
+    ctx.random.nextBytes(ctx.producerNonce);
+    HostClient.Answer a = ctx.producer().attestation(HexFormat.of().formatHex(ctx.producerNonce));
+    if (a.status() != 200 || a.json() == null) {
+      throw new DemoStep.Misbehaved("GET /v1/attestation answered " + a.status() + " " + a.code());
+    }
+    ctx.attestationAnswer = a.json();
+    ctx.document = Base64.getDecoder().decode(a.json().get("document").asText());
     ctx.write("attestation.cose", ctx.document);
-    ctx.write("attestation.b64", (Base64.getEncoder().encodeToString(ctx.document) + "\n").getBytes(StandardCharsets.US_ASCII));
+    ctx.write("attestation.b64", (a.json().get("document").asText() + "\n").getBytes(StandardCharsets.US_ASCII));
+    ctx.say("nonce " + HexFormat.of().formatHex(ctx.producerNonce));
+    EnclaveExpectations exp = expectations(ctx, ctx.policySha256);
+    AttestationPolicy policy = exp.policy(ctx.producerNonce);
+    try {
+      ctx.enclave = exp.verify(a.json(), ctx.producerNonce);
+    } catch (RejectedException e) {
+      writeReport(ctx, "verification.json", "attestation.cose", policy, ctx.document, null,
+          e.getCause() instanceof AttestationRejectedException ar ? ar : null);
+      throw new DemoStep.Misbehaved("the genuine document was rejected: " + e.code() + " " + e.detail());
+    }
+    ctx.userData = ctx.enclave.attestation().userData();
+    writeReport(ctx, "verification.json", "attestation.cose", policy, ctx.document, ctx.enclave.attestation(), null);
+    ctx.say("user_data " + new String(ctx.userData, StandardCharsets.UTF_8));
+    ctx.say("enclave DID " + ctx.enclave.enclaveDid() + "; encryption key kid " + ctx.enclave.kid() + " = document public_key");
+    ctx.evidence.put("enclaveDid", ctx.enclave.enclaveDid());
     ctx.evidence.put("producerNonce", HexFormat.of().formatHex(ctx.producerNonce));
-    ctx.evidence.put("attestationBytes", ctx.document.length);
-    return ctx.document.length + "-byte COSE_Sign1 document with a P-256 public key (attestation.cose, attestation.b64)";
+    return "VALID (attestation.cose, verification.json)";
   }
 
-  private static AttestationPolicy.Builder producerPolicy(DemoContext ctx) {
+  private static AttestationPolicy.Builder producerPolicy(DemoContext ctx) throws Exception {
     AttestationPolicy.Builder b = AttestationPolicy.builder()
         .pinnedRoot(ctx.simulationRoot)
-        .requiredPcrs(Set.of(0, 1, 2, 3, 4))
+        .requiredPcrs(Set.of(0, 1, 2))
         .expectedNonce(ctx.producerNonce)
         .maxAge(MAX_AGE);
-    for (int i : new int[] {0, 1, 2, 3, 4}) {
-      b.allowPcr(i, ctx.expectedPcrs.get(i));
-    }
+    b.allowPcr(0, ctx.pcr0);
     return b;
-  }
-
-  private static String verify(DemoContext ctx) throws Exception {
-    AttestationPolicy policy = producerPolicy(ctx).build();
-    VerifiedAttestation v;
-    try {
-      v = AttestationVerifier.create(policy).verify(ctx.document);
-    } catch (AttestationRejectedException e) {
-      writeReport(ctx, "verification.json", "attestation.cose", policy, ctx.document, null, e);
-      throw new DemoStep.Misbehaved("the genuine document was rejected: " + e.reason() + " " + e.detail());
-    }
-    writeReport(ctx, "verification.json", "attestation.cose", policy, ctx.document, v, null);
-    if (!Arrays.equals(v.publicKey(), ctx.enclaveEncryptionKey.getPublic().getEncoded())) {
-      throw new DemoStep.Misbehaved("the verified public key is not the enclave's");
-    }
-    ctx.say("verified at " + v.verifiedAt() + "; public_key is the enclave's P-256 key; user_data "
-        + new String(v.userData(), StandardCharsets.UTF_8));
-    return "VALID (verification.json)";
   }
 
   private static String awsRoot(DemoContext ctx) throws Exception {
@@ -154,17 +263,17 @@ final class DemoSteps {
     if (at < 0) {
       throw new IllegalStateException("user_data not found in the document bytes");
     }
-    forged[at + 12] ^= 0x01;
-    ctx.say("flipped one bit of user_data at byte " + (at + 12) + ": \""
-        + new String(Arrays.copyOfRange(forged, at, at + ctx.userData.length), StandardCharsets.UTF_8) + "\"");
+    int flip = at + ctx.userData.length - 3;
+    forged[flip] ^= 0x01;
+    ctx.say("flipped one bit of user_data (policy hash) at byte " + flip);
     ctx.write("attestation-tampered.cose", forged);
-    return expectRejected(ctx, producerPolicy(ctx).build(), "attestation-tampered.cose", forged, AttestationRejection.SIGNATURE_INVALID,
-        "rejected-tampered.json");
+    return expectRejected(ctx, producerPolicy(ctx).build(), "attestation-tampered.cose", forged,
+        AttestationRejection.SIGNATURE_INVALID, "rejected-tampered.json");
   }
 
   private static String wrongNonce(DemoContext ctx) throws Exception {
     byte[] other = new byte[32];
-    new SecureRandom().nextBytes(other);
+    ctx.random.nextBytes(other);
     return expectRejected(ctx, producerPolicy(ctx).expectedNonce(other).build(), "attestation.cose", ctx.document,
         AttestationRejection.NONCE_MISMATCH, "rejected-wrong-nonce.json");
   }
@@ -179,12 +288,369 @@ final class DemoSteps {
   private static String unknownImage(DemoContext ctx) throws Exception {
     byte[] otherImage = SimulatedMeasurements.extend(new byte[48], "another build of the enclave".getBytes(StandardCharsets.UTF_8));
     AttestationPolicy.Builder b = AttestationPolicy.builder().pinnedRoot(ctx.simulationRoot).allowPcr(0, otherImage);
-    return expectRejected(ctx, b.build(), "attestation.cose", ctx.document, AttestationRejection.PCR_MISMATCH, "rejected-unknown-image.json");
+    return expectRejected(ctx, b.build(), "attestation.cose", ctx.document, AttestationRejection.PCR_MISMATCH,
+        "rejected-unknown-image.json");
   }
 
+  private static String otherPolicy(DemoContext ctx) throws Exception {
+    String other = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(
+        "a laxer policy without minimum group size".getBytes(StandardCharsets.UTF_8)));
+    try {
+      expectations(ctx, other).verify(ctx.attestationAnswer, ctx.producerNonce);
+      throw new DemoStep.Misbehaved("a producer expecting policy " + other + " accepted this enclave");
+    } catch (RejectedException e) {
+      if (!e.code().equals("policy-hash-mismatch")) {
+        throw new DemoStep.Misbehaved("rejected with " + e.code() + ", expected policy-hash-mismatch");
+      }
+      ctx.say(e.code() + ": " + e.detail());
+      return "REFUSED policy-hash-mismatch (nothing encrypted)";
+    }
+  }
+
+  // ---- the round
+
+  private static String openRound(DemoContext ctx) throws Exception {
+    HostClient.Answer ev = ctx.admin.supplyStatusLists(ctx.world.statusLists);
+    if (ev.status() != 200) {
+      throw new DemoStep.Misbehaved("POST /v1/evidence answered " + ev.status() + " " + ev.code());
+    }
+    ctx.say("status lists relayed; the enclave verified " + ev.json().path("statusLists").asInt() + " (signature, issuer, freshness)");
+    HostClient.Answer a = ctx.admin.openRound(ctx.round, DemoWorld.DATASET);
+    if (a.status() != 201) {
+      throw new DemoStep.Misbehaved("POST /v1/rounds answered " + a.status() + " " + a.code());
+    }
+    if (!ctx.policySha256.equals(a.json().path("policySha256").asText())) {
+      throw new DemoStep.Misbehaved("the round runs under policy " + a.json().path("policySha256").asText());
+    }
+    ctx.evidence.put("round", ctx.round);
+    return "round " + ctx.round + " open for " + DemoWorld.DATASET + " under policy " + ctx.policySha256.substring(0, 16) + "...";
+  }
+
+  private static Payloads.Contents contents(DemoContext ctx, DemoWorld.Producer p, String region, ArrayNode records) {
+    return Payloads.Contents.of(ctx.round, DemoWorld.DATASET, region, records, p.credentials());
+  }
+
+  private static ArrayNode usRecords() throws Exception {
+    return Records.csv("country,metric,value\nUS,points,99\nUS,points,98\n");
+  }
+
+  private static String honest(DemoContext ctx) throws Exception {
+    Path dir = ctx.work.resolve("producers");
+    Files.createDirectories(dir);
+    for (Map.Entry<String, String> e : HONEST_RECORDS.entrySet()) {
+      DemoWorld.Producer p = ctx.world.producers.get(e.getKey());
+      Path csv = Files.writeString(dir.resolve(p.name() + ".csv"), e.getValue());
+      ArrayNode records = Records.read(csv);
+      ctx.honestRecords.put(p.name(), records);
+      if (p.name().equals(CLI_PRODUCER)) {
+        submitWithCli(ctx, p, dir, csv);
+        continue;
+      }
+      Payloads.Contents c = contents(ctx, p, p.zone(), records);
+      String inner = Payloads.sign(p.identity(), c);
+      String jwe = Payloads.encrypt(ctx.enclave, p.zone(), inner);
+      if (ctx.firstHonestJwe == null) {
+        ctx.firstHonestJwe = jwe;
+        ctx.firstHonestInnerJws = inner;
+      }
+      submitAndAwait(ctx, p.name() + " (" + p.zone() + ", " + records.size() + " records)", jwe, "accepted");
+      ctx.acceptedLeaves.add(Payloads.payloadId(jwe));
+    }
+    return "4 payloads from 3 zones accepted (" + CLI_PRODUCER + " through sovereign producer submit)";
+  }
+
+  /** The producer that submits through the command line, as a producer would: identity, credential and routes files. */
+  static final String CLI_PRODUCER = "us-diner";
+
+  private static void submitWithCli(DemoContext ctx, DemoWorld.Producer p, Path dir, Path csv) throws Exception {
+    Path identity = dir.resolve(p.name() + ".identity.json");
+    p.identity().write(identity);
+    Path credential = Files.writeString(dir.resolve(p.name() + ".credential.jwt"), String.join("\n", p.credentials()) + "\n");
+    StringBuilder routes = new StringBuilder("# zone -> host (geo-aware routing); one host serves all zones in the demo\n");
+    for (String z : DemoWorld.ZONES) {
+      routes.append(z).append('=').append(ctx.host.base()).append('\n');
+    }
+    Path routesFile = Files.writeString(dir.resolve("routes.txt"), routes.toString());
+    HexFormat hex = HexFormat.of();
+    List<String> args = List.of("producer", "submit", "--routes", routesFile.toString(), "--records", csv.toString(),
+        "--identity", identity.toString(), "--credential", credential.toString(), "--round", ctx.round,
+        "--dataset", DemoWorld.DATASET, "--zone", p.zone(), "--root", ctx.out.resolve("simulation-root.pem").toString(),
+        "--expect-pcr0", hex.formatHex(ctx.pcr0), "--pcr", "1=" + hex.formatHex(SimulatedMeasurements.pcr1()),
+        "--pcr", "2=" + hex.formatHex(SimulatedMeasurements.pcr2(ctx.enclaveJar)),
+        "--expect-policy-sha256", ctx.policySha256, "--json");
+    ctx.say("$ sovereign producer submit --routes routes.txt --records " + csv.getFileName() + " --identity "
+        + identity.getFileName() + " --credential " + credential.getFileName() + " --zone " + p.zone() + " ...");
+    Map<String, Long> before = counts(ctx);
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cli = SovereignCli.commandLine();
+    cli.setOut(new java.io.PrintWriter(out, true));
+    cli.setErr(new java.io.PrintWriter(err, true));
+    int exit = cli.execute(args.toArray(new String[0]));
+    for (String line : err.toString().split("\\R")) {
+      if (!line.isBlank()) {
+        ctx.say("  " + line);
+      }
+    }
+    if (exit != SovereignCli.OK) {
+      throw new DemoStep.Misbehaved("sovereign producer submit exited " + exit);
+    }
+    JsonNode o = ctx.mapper.readTree(out.toString());
+    String verdict = verdictAfter(ctx, before);
+    ctx.say(p.name() + " (" + p.zone() + "): payload " + o.path("payloadId").asText().substring(0, 16) + "... -> enclave verdict " + verdict);
+    if (!"accepted".equals(verdict)) {
+      throw new DemoStep.Misbehaved(p.name() + ": verdict " + verdict + ", expected accepted");
+    }
+    ctx.acceptedLeaves.add(o.path("payloadId").asText());
+  }
+
+  private static String revoked(DemoContext ctx) throws Exception {
+    DemoWorld.Producer p = ctx.world.producers.get(REVOKED);
+    String jwe = Payloads.build(p.identity(), ctx.enclave, p.zone(),
+        contents(ctx, p, p.zone(), Records.csv("country,metric,value\nDE,points,9999\nDE,points,9999\n")));
+    return "REJECTED " + submitAndAwait(ctx, p.name() + " (credential revoked by the EU authority)", jwe, "credential-revoked");
+  }
+
+  private static String forged(DemoContext ctx) throws Exception {
+    DemoWorld.Producer victim = ctx.world.producers.get("eu-bakery");
+    Payloads.Contents c = contents(ctx, victim, victim.zone(), Records.csv("country,metric,value\nFR,points,50000\nFR,points,50000\n"));
+    String inner = Payloads.sign(victim.identity().did().toString(), ctx.world.stranger.signerClaiming(victim.identity().kid()), c);
+    String jwe = Payloads.encrypt(ctx.enclave, victim.zone(), inner);
+    ctx.say("iss and kid name " + shortDid(victim.identity().did().toString()) + "; signed by the key of "
+        + shortDid(ctx.world.stranger.did().toString()));
+    return "REJECTED " + submitAndAwait(ctx, "forged payload in eu-bakery's name", jwe, "signature-invalid");
+  }
+
+  private static String replay(DemoContext ctx) throws Exception {
+    Map<String, Long> before = counts(ctx);
+    Submission.Outcome again = Submission.submit(ctx.producer(), ctx.round, ctx.firstHonestJwe);
+    if (again.httpStatus() != 202 || !"already-stored".equals(again.status())) {
+      throw new DemoStep.Misbehaved("resending the same bytes answered " + again.httpStatus() + " " + again.status() + again.code());
+    }
+    Map<String, Long> after = awaitSettled(ctx, total(before));
+    if (!after.equals(before)) {
+      throw new DemoStep.Misbehaved("resending the same bytes changed the counts: " + before + " -> " + after);
+    }
+    ctx.say("same bytes again: 202 already-stored, payload id " + again.payloadId().substring(0, 16) + "..., counted once");
+    String rewrapped = Payloads.encrypt(ctx.enclave, "EU", ctx.firstHonestInnerJws);
+    ctx.say("the same signed inner JWS in a new JWE (new payload id " + Payloads.payloadId(rewrapped).substring(0, 16) + "...)");
+    return "REJECTED " + submitAndAwait(ctx, "re-encrypted copy of eu-bakery's payload", rewrapped, "replay");
+  }
+
+  private static String wrongRegion(DemoContext ctx) throws Exception {
+    DemoWorld.Producer p = ctx.world.producers.get("eu-grocer");
+    String jwe = Payloads.build(p.identity(), ctx.enclave, "US", contents(ctx, p, "US", usRecords()));
+    ctx.say("zone header US, region claim US; the credential grants region EU only");
+    return "REJECTED " + submitAndAwait(ctx, "eu-grocer submitting as US", jwe, "credential-wrong-region");
+  }
+
+  private static String backupRestore(DemoContext ctx) throws Exception {
+    HostClient.Answer api = ctx.producer().get("/q/openapi?format=json");
+    List<String> backupPaths = new ArrayList<>();
+    if (api.status() == 200 && api.json() != null) {
+      for (Iterator<String> it = api.json().path("paths").fieldNames(); it.hasNext(); ) {
+        String path = it.next();
+        if (path.contains("backup") || path.contains("seal") || path.contains("restore")) {
+          backupPaths.add(path);
+        }
+      }
+    }
+    if (backupPaths.isEmpty()) {
+      throw new DemoStep.Unavailable("not available in this build: the host serves no backup endpoint (its OpenAPI document"
+          + " lists none) and the enclave answers Seal/Restore with 'unavailable'; nothing was sealed or restored");
+    }
+    throw new DemoStep.Unavailable("the host lists " + backupPaths + " but this demo does not drive backup and restore yet;"
+        + " nothing was sealed or restored");
+  }
+
+  private static String close(DemoContext ctx) throws Exception {
+    HostClient.Answer a = ctx.admin.close(ctx.round);
+    if (a.status() != 200 || a.json() == null || !a.json().path("result").isTextual()) {
+      throw new DemoStep.Misbehaved("POST /v1/rounds/" + ctx.round + "/close answered " + a.status() + " " + a.code());
+    }
+    ctx.result = a.json().get("result").asText();
+    ctx.write("result.jwt", (ctx.result + "\n").getBytes(StandardCharsets.US_ASCII));
+    JsonNode vc = ctx.mapper.readTree(Base64.getUrlDecoder().decode(ctx.result.split("\\.")[1]));
+    ctx.writeJson("result.json", vc);
+    JsonNode s = vc.get("credentialSubject");
+    long accepted = s.at("/inputs/accepted").asLong();
+    if (accepted != ctx.acceptedLeaves.size()) {
+      throw new DemoStep.Misbehaved("the result counts " + accepted + " accepted inputs, expected " + ctx.acceptedLeaves.size());
+    }
+    Map<String, Long> byReason = new TreeMap<>();
+    s.at("/inputs/rejectedByReason").fields().forEachRemaining(e -> byReason.put(e.getKey(), e.getValue().asLong()));
+    if (!byReason.equals(ctx.expectedRejections)) {
+      throw new DemoStep.Misbehaved("rejections by reason " + byReason + ", expected " + ctx.expectedRejections);
+    }
+    // The plain computation over the accepted records, with the policy's minimum group size of 2.
+    Map<String, BigDecimal> sums = new TreeMap<>();
+    Map<String, Integer> counts = new TreeMap<>();
+    for (ArrayNode recs : ctx.honestRecords.values()) {
+      for (JsonNode r : recs) {
+        String c = r.at("/group/country").asText();
+        sums.merge(c, r.get("value").decimalValue(), BigDecimal::add);
+        counts.merge(c, 1, Integer::sum);
+      }
+    }
+    int published = 0;
+    for (JsonNode cell : s.get("aggregates")) {
+      String country = cell.at("/group/country").asText();
+      BigDecimal expected = sums.get(country);
+      if (expected == null || counts.get(country) < 2 || expected.compareTo(cell.get("sum").decimalValue()) != 0) {
+        throw new DemoStep.Misbehaved("aggregate " + cell + " differs from the plain computation " + sums);
+      }
+      ctx.say(country + ": sum " + cell.get("sum").decimalValue().toPlainString() + " over " + counts.get(country) + " records");
+      published++;
+    }
+    long suppressed = counts.values().stream().filter(n -> n < 2).count();
+    if (published + suppressed != counts.size() || s.path("suppressedGroups").asLong() != suppressed) {
+      throw new DemoStep.Misbehaved("published " + published + " groups, suppressed " + s.path("suppressedGroups")
+          + "; expected " + (counts.size() - suppressed) + " and " + suppressed);
+    }
+    ctx.say(suppressed + " group(s) below the minimum size of 2 suppressed (SG)");
+    List<byte[]> leaves = new ArrayList<>();
+    for (String leaf : ctx.acceptedLeaves) {
+      leaves.add(HexFormat.of().parseHex(leaf));
+    }
+    String root = HexFormat.of().formatHex(MerkleTree.root(leaves));
+    if (!root.equals(s.at("/merkle/root").asText())) {
+      throw new DemoStep.Misbehaved("Merkle root " + s.at("/merkle/root").asText() + ", recomputed " + root);
+    }
+    ctx.say("inputs: " + accepted + " accepted, rejected " + byReason + "; Merkle root " + root.substring(0, 16) + "... recomputed");
+    return "result.jwt (" + ctx.result.length() + " chars) signed by " + shortDid(vc.path("issuer").asText());
+  }
+
+  private static ResultVerifier.Builder regulatorVerifier(DemoContext ctx) throws Exception {
+    ResultVerifier.Builder b = ResultVerifier.builder().root(ctx.simulationRoot).allowPcr(0, ctx.pcr0)
+        .expectPolicySha256(ctx.policySha256).chains(ctx.world.chains());
+    ctx.world.trustAnchors().values().forEach(b::trustAnchor);
+    return b;
+  }
+
+  private static String regulator(DemoContext ctx) throws Exception {
+    ResultReport report = regulatorVerifier(ctx).build().verify(ctx.result);
+    ctx.writeJson("regulator-report.json", report.toJson(ctx.mapper));
+    for (ResultReport.Step s : report.steps()) {
+      ctx.say(String.format("%-8s %-20s %s", s.outcome(), s.name(), s.code() != null ? s.code() : ""));
+    }
+    String cmd = "./sovereign verify " + ctx.out.resolve("result.jwt") + " --root " + ctx.out.resolve("simulation-root.pem")
+        + " --pcr 0=" + HexFormat.of().formatHex(ctx.pcr0) + " --expect-policy-sha256 " + ctx.policySha256
+        + " --credential-chain " + ctx.out.resolve("credential-chain.json")
+        + ctx.world.trustAnchors().values().stream().map(a -> " --trust-anchor " + a).reduce("", String::concat);
+    ctx.evidence.put("regulatorCommand", cmd);
+    if (!report.valid()) {
+      throw new DemoStep.Misbehaved("the regulator rejected the result: " + report.firstFailure().orElseThrow());
+    }
+    boolean revokedSeen = report.steps().stream().anyMatch(s -> "credential-revoked".equals(s.code()));
+    if (!revokedSeen) {
+      throw new DemoStep.Misbehaved("the regulator's chain check did not find the revoked credential");
+    }
+    ctx.say("same check from the shell: sovereign verify (command in report.json, evidence.regulatorCommand)");
+    return "VALID (regulator-report.json)";
+  }
+
+  private static String tamperedResult(DemoContext ctx) throws Exception {
+    String[] parts = ctx.result.split("\\.");
+    JsonNode vc = ctx.mapper.readTree(Base64.getUrlDecoder().decode(parts[1]));
+    ((ObjectNode) vc.get("credentialSubject")).put("dataset", "purchase-orders");
+    String forged = parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(ctx.mapper.writeValueAsBytes(vc))
+        + "." + parts[2];
+    ResultReport r1 = regulatorVerifier(ctx).build().verify(forged);
+    expectCode(r1, "result-signature-invalid", "a result whose dataset was changed");
+    ctx.say("dataset changed after signing: " + r1.firstFailure().orElseThrow().code());
+    ResultReport r2 = ResultVerifier.builder().root(TrustAnchors.awsNitroRoot()).allowPcr(0, ctx.pcr0).build().verify(ctx.result);
+    expectCode(r2, "attestation-untrusted-root", "a production regulator (AWS root only)");
+    ctx.say("production regulator, AWS root only: " + r2.firstFailure().orElseThrow().code());
+    ctx.writeJson("rejected-result-tampered.json", r1.toJson(ctx.mapper));
+    ctx.writeJson("rejected-result-aws-root.json", r2.toJson(ctx.mapper));
+    return "REJECTED result-signature-invalid, attestation-untrusted-root";
+  }
+
+  private static void expectCode(ResultReport r, String code, String what) throws DemoStep.Misbehaved {
+    String got = r.firstFailure().map(ResultReport.Step::code).orElse("VALID");
+    if (!got.equals(code)) {
+      throw new DemoStep.Misbehaved(what + " gave " + got + ", expected " + code);
+    }
+  }
+
+  // ---- submission and verdicts
+
+  /** Submits, expects 202, waits for the enclave's verdict and compares it with {@code expected}. */
+  private static String submitAndAwait(DemoContext ctx, String who, String jwe, String expected) throws Exception {
+    Map<String, Long> before = counts(ctx);
+    Submission.Outcome o = Submission.submit(ctx.producer(), ctx.round, jwe);
+    if (!o.stored() || !"stored".equals(o.status())) {
+      throw new DemoStep.Misbehaved(who + ": the host answered " + o.httpStatus() + " " + (o.code() != null ? o.code() : o.status()));
+    }
+    String verdict = verdictAfter(ctx, before);
+    ctx.say(who + ": 202 stored, payload " + o.payloadId().substring(0, 16) + "... -> enclave verdict " + verdict);
+    if (!expected.equals(verdict)) {
+      throw new DemoStep.Misbehaved(who + ": verdict " + verdict + ", expected " + expected);
+    }
+    if (!expected.equals("accepted")) {
+      ctx.expectedRejections.merge(expected, 1L, Long::sum);
+    }
+    return verdict;
+  }
+
+  /** The one outcome whose count grew by one since {@code before}, once the enclave has answered. */
+  private static String verdictAfter(DemoContext ctx, Map<String, Long> before) throws Exception {
+    Map<String, Long> after = awaitSettled(ctx, total(before) + 1);
+    String verdict = null;
+    for (Map.Entry<String, Long> e : after.entrySet()) {
+      if (e.getValue() - before.getOrDefault(e.getKey(), 0L) == 1) {
+        verdict = e.getKey();
+      }
+    }
+    return verdict;
+  }
+
+  private static Map<String, Long> counts(DemoContext ctx) throws Exception {
+    HostClient.Answer a = ctx.producer().round(ctx.round);
+    if (a.status() != 200 || a.json() == null) {
+      throw new DemoStep.Misbehaved("GET /v1/rounds/" + ctx.round + " answered " + a.status());
+    }
+    Map<String, Long> m = new TreeMap<>();
+    a.json().path("counts").fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().asLong()));
+    return m;
+  }
+
+  private static long total(Map<String, Long> counts) {
+    return counts.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** Waits until the round holds {@code total} payloads and none is pending; dots while waiting. */
+  private static Map<String, Long> awaitSettled(DemoContext ctx, long total) throws Exception {
+    long start = System.nanoTime();
+    long deadline = start + VERDICT_TIMEOUT.toNanos();
+    boolean dots = false;
+    while (true) {
+      Map<String, Long> c = counts(ctx);
+      if (total(c) >= total && c.getOrDefault("pending", 0L) == 0) {
+        if (dots) {
+          ctx.narration.println();
+        }
+        return c;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new DemoStep.Misbehaved("no enclave verdict within " + VERDICT_TIMEOUT.toSeconds() + " s: " + c);
+      }
+      if (System.nanoTime() - start > 1_000_000_000L) {
+        if (!dots) {
+          ctx.narration.print("      waiting for the enclave's verdict ");
+          dots = true;
+        }
+        ctx.narration.print('.');
+        ctx.narration.flush();
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  // ---- helpers
+
   private static String expectRejected(DemoContext ctx, AttestationPolicy policy, String docName, byte[] cose,
-      AttestationRejection expected,
-      String reportName) throws Exception {
+      AttestationRejection expected, String reportName) throws Exception {
     try {
       VerifiedAttestation v = AttestationVerifier.create(policy).verify(cose);
       writeReport(ctx, reportName, docName, policy, cose, v, null);
@@ -213,7 +679,7 @@ final class DemoSteps {
       case DOCUMENT_TIMESTAMP -> "document-timestamp";
     };
     ObjectNode report = AttestationReport.build(ctx.mapper, docName, policy, verifyAt, v, e, unverified);
-    ctx.write(name, ctx.mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(report));
+    ctx.writeJson(name, report);
   }
 
   private static int indexOf(byte[] haystack, byte[] needle) {
@@ -227,5 +693,17 @@ final class DemoSteps {
       return i;
     }
     return -1;
+  }
+
+  static String shortDid(String did) {
+    return did.length() > 24 ? did.substring(0, 20) + "..." + did.substring(did.length() - 4) : did;
+  }
+
+  private static Map<String, String> linked(String... kv) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put(kv[i], kv[i + 1]);
+    }
+    return m;
   }
 }

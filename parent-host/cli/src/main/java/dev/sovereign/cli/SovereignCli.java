@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
     exitCodeOnInvalidInput = SovereignCli.USAGE,
     exitCodeOnExecutionException = SovereignCli.USAGE,
     subcommands = {CommandLine.HelpCommand.class, AttestCommand.class, AttestationCommand.class, DemoCommand.class,
-        DidCommand.class, KeyBrokerCommand.class, EnclaveCommand.class, VcCommand.class, BenchCommand.class})
+        DidCommand.class, KeyBrokerCommand.class, EnclaveCommand.class, VcCommand.class, BenchCommand.class,
+        ProducerCommand.class, VerifyCommand.class})
 public final class SovereignCli implements Runnable {
 
   /** Exit code: success, or the input is valid. */

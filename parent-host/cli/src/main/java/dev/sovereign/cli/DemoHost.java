@@ -1,0 +1,156 @@
+package dev.sovereign.cli;
+
+import dev.sovereign.producer.HostClient;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The demo's host: {@code java -jar quarkus-run.jar} as a child process on a free loopback port, with
+ * its own data directory, policy and admin token; the host's dev launcher starts the enclave jar.
+ */
+final class DemoHost implements AutoCloseable {
+  private final Process process;
+  private final URI base;
+  private final Path log;
+
+  private DemoHost(Process process, URI base, Path log) {
+    this.process = process;
+    this.base = base;
+    this.log = log;
+  }
+
+  /** Starts the host and waits (narrating progress) until {@code /q/health/ready} answers 200. */
+  static DemoHost start(Path hostApp, Path enclaveJar, Path policy, Path dataDir, String adminToken, Duration timeout,
+      PrintWriter progress) throws IOException {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    Files.createDirectories(dataDir);
+    Path log = dataDir.resolve("host.log");
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-XX:TieredStopAtLevel=1");
+    cmd.add("-Dquarkus.http.host=127.0.0.1");
+    cmd.add("-Dquarkus.http.port=" + port);
+    cmd.add("-Dsovereign.host.data-dir=" + dataDir);
+    cmd.add("-Dsovereign.host.admin-token=" + adminToken);
+    cmd.add("-Dsovereign.host.enclave.launch=true");
+    cmd.add("-Dsovereign.host.enclave.jar=" + enclaveJar);
+    cmd.add("-Dsovereign.host.enclave.policy=" + policy);
+    cmd.add("-Dsovereign.host.enclave.batch=8");
+    cmd.add("-cp");
+    cmd.add(classPath(hostApp));
+    cmd.add("io.quarkus.bootstrap.runner.QuarkusEntryPoint");
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    DemoHost host = new DemoHost(p, URI.create("http://127.0.0.1:" + port), log);
+    long start = System.nanoTime();
+    long deadline = start + timeout.toNanos();
+    HostClient probe = HostClient.of(host.base);
+    progress.print("      starting host and enclave ");
+    progress.flush();
+    try {
+      while (true) {
+        if (!p.isAlive()) {
+          progress.println();
+          throw new IOException("the host exited with status " + p.exitValue() + " (see " + log + ")");
+        }
+        try {
+          if (probe.get("/q/health/ready").status() == 200) {
+            break;
+          }
+        } catch (HostClient.UnreachableException e) {
+          // not listening yet
+        }
+        if (System.nanoTime() > deadline) {
+          progress.println();
+          throw new IOException("the host was not ready within " + timeout.toSeconds() + " s (see " + log + ")");
+        }
+        progress.print('.');
+        progress.flush();
+        Thread.sleep(250);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      host.close();
+      throw new IOException("interrupted while starting the host");
+    } catch (IOException e) {
+      host.close();
+      throw e;
+    }
+    progress.printf(" ready in %.1f s%n", (System.nanoTime() - start) / 1e9);
+    progress.flush();
+    return host;
+  }
+
+  /**
+   * {@code quarkus-run.jar}, plus the libraries of the enclave-app classes the host loads parent-first.
+   * The host's packaged application lists {@code sovereign-enclave-app} as a parent-first artifact
+   * ({@code lib/boot}) but leaves its dependencies (Jackson, junixsocket) in {@code lib/main}, out of
+   * the system class loader's reach, so a plain {@code java -jar quarkus-run.jar} fails at start with
+   * {@code NoClassDefFoundError: com/fasterxml/jackson/...}. Putting those jars on the class path too
+   * is harmless when the packaging is fixed.
+   */
+  static String classPath(Path hostApp) throws IOException {
+    List<String> cp = new ArrayList<>();
+    cp.add(hostApp.toString());
+    Path boot = hostApp.resolveSibling("lib").resolve("boot");
+    Path main = hostApp.resolveSibling("lib").resolve("main");
+    boolean enclaveParentFirst;
+    try (var s = Files.list(boot)) {
+      enclaveParentFirst = s.anyMatch(p -> p.getFileName().toString().startsWith("dev.sovereign.sovereign-enclave-app"));
+    } catch (IOException e) {
+      enclaveParentFirst = false;
+    }
+    if (enclaveParentFirst && Files.isDirectory(main)) {
+      try (var s = Files.list(main)) {
+        s.filter(p -> {
+          String n = p.getFileName().toString();
+          return n.startsWith("com.fasterxml.jackson.core.") || n.startsWith("com.kohlschutter.junixsocket.");
+        }).sorted().forEach(p -> cp.add(p.toString()));
+      }
+    }
+    return String.join(java.io.File.pathSeparator, cp);
+  }
+
+  URI base() {
+    return base;
+  }
+
+  Path log() {
+    return log;
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** Stops the host (SIGTERM, then SIGKILL after 10 s); the host stops its enclave child on shutdown. */
+  @Override
+  public void close() {
+    List<ProcessHandle> children = process.descendants().toList();
+    process.destroy();
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        process.waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    }
+    for (ProcessHandle c : children) {
+      if (c.isAlive()) {
+        c.destroy();
+      }
+    }
+  }
+}

@@ -1,0 +1,135 @@
+package dev.sovereign.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sovereign.attestation.TrustAnchors;
+import dev.sovereign.producer.CredentialChains;
+import dev.sovereign.producer.RejectedException;
+import dev.sovereign.producer.ResultReport;
+import dev.sovereign.producer.ResultVerifier;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code sovereign verify RESULT}: the regulator's offline check of a round's result credential. */
+@Command(
+    name = "verify",
+    mixinStandardHelpOptions = true,
+    description = {
+      "The regulator's check of a result credential (vc+jwt), offline: format, the Ed25519 signature by the enclave's"
+          + " did:key, the embedded attestation document (pinned --root, expected --pcr values, valid at its own"
+          + " timestamp), user_data binding that same DID and the result's policy hash, and consistent input counts.",
+      "Producer credential chains are checked when --credential-chain and --trust-anchor are given; otherwise the"
+          + " report says they were not re-checked (the result carries counts only).",
+      "Without --root the AWS Nitro root is the only trust anchor. Every step is reported with its reason code.",
+      "Exit codes: 0 valid, 1 rejected (the reason code is printed), 2 usage or environment error."
+    })
+final class VerifyCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "RESULT", description = "file holding the result credential (compact JWS)")
+  Path result;
+
+  @Option(names = "--root", paramLabel = "PEM", description = "pinned attestation root(s) (repeatable; default: AWS Nitro root)")
+  List<Path> roots = new ArrayList<>();
+
+  @Option(names = "--pcr", paramLabel = "N=HEX", description = "allowed value of PCR N (repeatable); give at least PCR0 to pin the enclave image")
+  List<String> pcrs = new ArrayList<>();
+
+  @Option(names = "--expect-policy-sha256", paramLabel = "HEX", description = "the sovereignty policy hash the round must have run under")
+  String policySha256;
+
+  @Option(names = "--trust-anchor", paramLabel = "DID", description = "root authority DID for --credential-chain (repeatable)")
+  List<String> anchors = new ArrayList<>();
+
+  @Option(names = "--credential-chain", paramLabel = "FILE", description = "producer credential chains and status lists (JSON, as the demo writes)")
+  Path chains;
+
+  @Option(names = "--json", description = "print the full report as JSON on stdout")
+  boolean json;
+
+  @Override
+  public Integer call() {
+    PrintWriter err = spec.commandLine().getErr();
+    ResultVerifier verifier;
+    String jwt;
+    try {
+      ResultVerifier.Builder b = ResultVerifier.builder();
+      if (roots.isEmpty()) {
+        b.root(TrustAnchors.awsNitroRoot());
+      }
+      for (Path r : roots) {
+        try {
+          b.roots(TrustAnchors.readPem(new String(CliInput.readFile("--root", r), StandardCharsets.US_ASCII)));
+        } catch (IllegalArgumentException e) {
+          throw new CliInput.UsageException("--root " + r + ": " + e.getMessage());
+        }
+      }
+      for (String p : pcrs) {
+        int eq = p.indexOf('=');
+        try {
+          b.allowPcr(Integer.parseInt(p.substring(0, Math.max(eq, 0))), CliInput.hex("--pcr", p.substring(eq + 1)));
+        } catch (NumberFormatException e) {
+          throw new CliInput.UsageException("--pcr must be N=HEX, got " + p);
+        }
+      }
+      if (policySha256 != null) {
+        if (!policySha256.matches("[0-9a-fA-F]{64}")) {
+          throw new CliInput.UsageException("--expect-policy-sha256 must be 64 hex digits");
+        }
+        b.expectPolicySha256(policySha256);
+      }
+      anchors.forEach(b::trustAnchor);
+      if (chains != null) {
+        try {
+          b.chains(CredentialChains.read(chains));
+        } catch (IOException e) {
+          throw new CliInput.UsageException("--credential-chain: cannot read " + chains);
+        } catch (RejectedException e) {
+          throw new CliInput.UsageException("--credential-chain: " + e.detail());
+        }
+      } else if (!anchors.isEmpty()) {
+        throw new CliInput.UsageException("--trust-anchor needs --credential-chain: the result itself carries no credentials");
+      }
+      try {
+        verifier = b.build();
+      } catch (IllegalArgumentException e) {
+        throw new CliInput.UsageException(e.getMessage());
+      }
+      if (!Files.isRegularFile(result)) {
+        throw new CliInput.UsageException(result + " is not a file");
+      }
+      jwt = new String(CliInput.readFile("RESULT", result), StandardCharsets.US_ASCII).strip();
+    } catch (CliInput.UsageException e) {
+      err.println("sovereign verify: " + e.getMessage());
+      return SovereignCli.USAGE;
+    }
+    ResultReport report = verifier.verify(jwt);
+    for (ResultReport.Step s : report.steps()) {
+      err.printf("  %-8s %-22s %s%s%n", s.outcome(), s.name(), s.code() != null ? s.code() + ": " : "", s.detail());
+    }
+    err.println(report.valid() ? "VALID result credential" : "REJECTED " + report.firstFailure().orElseThrow().code());
+    err.flush();
+    if (json) {
+      ObjectMapper mapper = new ObjectMapper();
+      try {
+        spec.commandLine().getOut().println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(report.toJson(mapper)));
+      } catch (IOException e) {
+        err.println("sovereign verify: cannot write the report");
+        return SovereignCli.USAGE;
+      }
+      spec.commandLine().getOut().flush();
+    }
+    return report.valid() ? SovereignCli.OK : SovereignCli.REJECTED;
+  }
+}

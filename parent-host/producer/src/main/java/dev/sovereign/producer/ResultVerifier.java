@@ -1,0 +1,370 @@
+package dev.sovereign.producer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sovereign.attestation.AttestationPolicy;
+import dev.sovereign.attestation.AttestationRejectedException;
+import dev.sovereign.attestation.AttestationVerifier;
+import dev.sovereign.attestation.VerifiedAttestation;
+import dev.sovereign.did.Did;
+import dev.sovereign.did.DidResolver;
+import dev.sovereign.did.DidResolvers;
+import dev.sovereign.did.InvalidDidException;
+import dev.sovereign.did.KeyType;
+import dev.sovereign.did.PublicKeyMaterial;
+import dev.sovereign.did.key.DidKey;
+import dev.sovereign.vc.CredentialRejectedException;
+import dev.sovereign.vc.CredentialVerifier;
+import dev.sovereign.vc.Scope;
+import dev.sovereign.vc.StatusListSource;
+import dev.sovereign.vc.TrustAnchor;
+import dev.sovereign.vc.TrustChainVerifier;
+import dev.sovereign.vc.VerifiedChain;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
+import org.bouncycastle.crypto.signers.Ed25519Signer;
+
+/**
+ * The regulator's check of a result credential, offline. Steps, in order (each reported):
+ * <ol>
+ *   <li>{@code result-format}: compact JWS, header {@code alg} EdDSA (fixed here, never taken from the
+ *       token), {@code typ} {@code vc+jwt}, a VCDM 2.0 {@code SovereignAggregateResult};
+ *   <li>{@code result-signature}: {@code kid} is the issuer's did:key verification method and the
+ *       Ed25519 signature verifies under the key the DID encodes;
+ *   <li>{@code attestation}: the embedded document chains to a pinned root, has the expected PCRs,
+ *       and was valid at its own timestamp (a result is checked long after the enclave booted);
+ *   <li>{@code enclave-did-binding}: the document's {@code user_data} names the issuer DID;
+ *   <li>{@code policy-hash-binding}: {@code user_data} names the result's policy hash (and the
+ *       expected one, if given);
+ *   <li>{@code input-counts}: accepted + rejected add up, the reasons add up, the Merkle tree has one
+ *       leaf per accepted input;
+ *   <li>{@code merkle-root}: skipped: the accepted payloads are not published, so the root can be
+ *       recomputed only by whoever holds them;
+ *   <li>{@code credential-chains}: with chain evidence and trust anchors, every producer credential,
+ *       its status and its issuer chain; without, skipped: the result carries counts only, the
+ *       producers' credentials were checked inside the attested enclave.
+ * </ol>
+ */
+public final class ResultVerifier {
+  /** The result credential's type. */
+  public static final String TYPE = "SovereignAggregateResult";
+  private static final String V2 = "https://www.w3.org/ns/credentials/v2";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration SKEW = Duration.ofSeconds(60);
+
+  private final List<X509Certificate> roots;
+  private final Map<Integer, List<byte[]>> pcrs;
+  private final Optional<String> expectedPolicySha256;
+  private final Optional<CredentialChains> chains;
+  private final List<String> trustAnchors;
+  private final Clock clock;
+
+  private ResultVerifier(Builder b) {
+    this.roots = List.copyOf(b.roots);
+    this.pcrs = new TreeMap<>(b.pcrs);
+    this.expectedPolicySha256 = b.expectedPolicySha256;
+    this.chains = b.chains;
+    this.trustAnchors = List.copyOf(b.trustAnchors);
+    this.clock = b.clock;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Verifier settings, fixed before any input is read. */
+  public static final class Builder {
+    private final List<X509Certificate> roots = new ArrayList<>();
+    private final Map<Integer, List<byte[]>> pcrs = new TreeMap<>();
+    private Optional<String> expectedPolicySha256 = Optional.empty();
+    private Optional<CredentialChains> chains = Optional.empty();
+    private final List<String> trustAnchors = new ArrayList<>();
+    private Clock clock = Clock.systemUTC();
+
+    /** A pinned attestation root (the AWS Nitro root in production, the simulation root in development). */
+    public Builder root(X509Certificate root) {
+      roots.add(root);
+      return this;
+    }
+
+    public Builder roots(List<X509Certificate> rs) {
+      roots.addAll(rs);
+      return this;
+    }
+
+    /** An allowed value of PCR {@code index} (repeatable). */
+    public Builder allowPcr(int index, byte[] value) {
+      pcrs.computeIfAbsent(index, k -> new ArrayList<>()).add(value.clone());
+      return this;
+    }
+
+    public Builder expectPolicySha256(String hex) {
+      expectedPolicySha256 = Optional.of(hex.toLowerCase(Locale.ROOT));
+      return this;
+    }
+
+    public Builder chains(CredentialChains c) {
+      chains = Optional.of(c);
+      return this;
+    }
+
+    public Builder trustAnchor(String did) {
+      trustAnchors.add(did);
+      return this;
+    }
+
+    public Builder clock(Clock c) {
+      clock = c;
+      return this;
+    }
+
+    public ResultVerifier build() {
+      if (roots.isEmpty()) {
+        throw new IllegalArgumentException("at least one pinned root is required");
+      }
+      if (chains.isPresent() && trustAnchors.isEmpty()) {
+        throw new IllegalArgumentException("credential chains are checked against trust anchors: give at least one");
+      }
+      return new ResultVerifier(this);
+    }
+  }
+
+  /** Verifies {@code compact} and reports every step; never throws for bad input. */
+  public ResultReport verify(String compact) {
+    ResultReport.Builder r = new ResultReport.Builder();
+    ObjectNode subject = null;
+    try {
+      subject = run(compact.strip(), r);
+    } catch (RejectedException e) {
+      // recorded as a failed step
+    }
+    return r.build(Optional.ofNullable(subject));
+  }
+
+  private ObjectNode run(String compact, ResultReport.Builder r) throws RejectedException {
+    // 1. format
+    String[] parts = compact.split("\\.", -1);
+    if (parts.length != 3) {
+      throw r.fail("result-format", "result-malformed", "not a compact JWS (3 parts)");
+    }
+    JsonNode header = b64json(parts[0], r);
+    JsonNode vc = b64json(parts[1], r);
+    if (!"EdDSA".equals(header.path("alg").asText())) {
+      throw r.fail("result-format", "result-algorithm-not-allowed", "alg " + header.path("alg").asText() + "; results are EdDSA");
+    }
+    if (header.has("crit") || header.has("jwk") || header.has("jku") || header.has("x5c") || header.has("x5u")) {
+      throw r.fail("result-format", "result-malformed", "the header names its own key or critical extensions");
+    }
+    if (!"vc+jwt".equals(header.path("typ").asText())) {
+      throw r.fail("result-format", "result-malformed", "typ is not vc+jwt");
+    }
+    if (!vc.isObject() || !vc.path("@context").isArray() || !V2.equals(vc.path("@context").path(0).asText())
+        || !hasType(vc, "VerifiableCredential") || !hasType(vc, TYPE) || !vc.path("credentialSubject").isObject()
+        || !vc.path("issuer").isTextual()) {
+      throw r.fail("result-format", "result-profile-invalid", "not a VCDM 2.0 " + TYPE + " credential");
+    }
+    ObjectNode s = (ObjectNode) vc.get("credentialSubject");
+    for (String f : new String[] {"round", "dataset", "policySha256", "enclaveDid"}) {
+      if (!s.path(f).isTextual()) {
+        throw r.fail("result-format", "result-profile-invalid", "credentialSubject." + f + " is missing");
+      }
+    }
+    String issuer = vc.get("issuer").asText();
+    if (!issuer.equals(s.get("enclaveDid").asText())) {
+      throw r.fail("result-format", "result-enclave-did-mismatch", "issuer differs from credentialSubject.enclaveDid");
+    }
+    try {
+      Instant from = Instant.parse(vc.path("validFrom").asText());
+      if (from.isAfter(clock.instant().plus(SKEW))) {
+        throw r.fail("result-format", "result-not-yet-valid", "validFrom " + from + " is in the future");
+      }
+    } catch (DateTimeParseException e) {
+      throw r.fail("result-format", "result-profile-invalid", "validFrom is not an xsd:dateTime");
+    }
+    r.pass("result-format", "VCDM 2.0 " + TYPE + " for round " + s.get("round").asText() + " (dataset "
+        + s.get("dataset").asText() + "), header alg EdDSA typ vc+jwt");
+
+    // 2. signature by the enclave DID
+    Did did;
+    try {
+      did = Did.parse(issuer);
+    } catch (InvalidDidException e) {
+      throw r.fail("result-signature", "result-issuer-invalid", "issuer is not a DID");
+    }
+    if (!did.method().equals(DidKey.METHOD)) {
+      throw r.fail("result-signature", "result-issuer-invalid", "the enclave DID must be a did:key, got did:" + did.method());
+    }
+    PublicKeyMaterial key;
+    try {
+      key = DidKey.decode(did);
+    } catch (RuntimeException e) {
+      throw r.fail("result-signature", "result-issuer-invalid", "the did:key does not decode");
+    }
+    if (key.type() != KeyType.ED25519) {
+      throw r.fail("result-signature", "result-algorithm-not-allowed", "the enclave DID key is " + key.type() + ", not Ed25519");
+    }
+    String expectedKid = issuer + "#" + did.methodSpecificId();
+    if (!expectedKid.equals(header.path("kid").asText())) {
+      throw r.fail("result-signature", "result-kid-not-issuer", "kid is not the verification method of " + issuer);
+    }
+    byte[] sig;
+    try {
+      sig = Base64.getUrlDecoder().decode(parts[2]);
+    } catch (IllegalArgumentException e) {
+      throw r.fail("result-signature", "result-malformed", "signature is not base64url");
+    }
+    Ed25519Signer verifier = new Ed25519Signer();
+    verifier.init(false, new Ed25519PublicKeyParameters(key.canonicalBytes(), 0));
+    byte[] input = (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII);
+    verifier.update(input, 0, input.length);
+    if (sig.length != 64 || !verifier.verifySignature(sig)) {
+      throw r.fail("result-signature", "result-signature-invalid", "the Ed25519 signature does not verify under " + expectedKid);
+    }
+    r.pass("result-signature", "EdDSA signature by " + expectedKid);
+
+    // 3. attestation
+    if (!s.path("attestationDocument").isTextual()) {
+      throw r.fail("attestation", "result-attestation-missing", "the result carries no attestation document");
+    }
+    byte[] doc;
+    try {
+      doc = Base64.getDecoder().decode(s.get("attestationDocument").asText());
+    } catch (IllegalArgumentException e) {
+      throw r.fail("attestation", "result-attestation-missing", "attestationDocument is not base64");
+    }
+    AttestationPolicy.Builder pb = AttestationPolicy.builder().pinnedRoots(roots).verifyAtDocumentTimestamp();
+    Set<Integer> required = new TreeSet<>(AttestationPolicy.DEFAULT_REQUIRED_PCRS);
+    required.addAll(pcrs.keySet());
+    pb.requiredPcrs(required);
+    pcrs.forEach((i, vs) -> pb.allowPcr(i, vs.toArray(new byte[0][])));
+    VerifiedAttestation att;
+    try {
+      att = AttestationVerifier.create(pb.build()).verify(doc);
+    } catch (AttestationRejectedException e) {
+      throw r.fail("attestation", "attestation-" + e.reason().name().toLowerCase(Locale.ROOT).replace('_', '-'), e.detail());
+    }
+    r.pass("attestation", "chains to a pinned root; " + (pcrs.isEmpty()
+        ? "PCRs present but NOT compared (no --pcr given): any image would pass"
+        : "PCR " + pcrs.keySet() + " as expected") + "; PCR0 " + HexFormat.of().formatHex(att.pcr(0))
+        + "; document made " + att.timestamp());
+
+    // 4./5. bindings
+    UserData ud;
+    try {
+      ud = UserData.parse(att.userData());
+    } catch (RejectedException e) {
+      throw r.fail("enclave-did-binding", e.code(), e.detail());
+    }
+    if (!ud.did().equals(issuer)) {
+      throw r.fail("enclave-did-binding", "enclave-did-not-bound", "user_data binds " + ud.did() + ", the result is signed by " + issuer);
+    }
+    r.pass("enclave-did-binding", "user_data binds the signing DID " + issuer);
+    String policy = s.get("policySha256").asText();
+    if (!ud.policySha256().equals(policy)) {
+      throw r.fail("policy-hash-binding", "policy-hash-mismatch", "user_data binds policy " + ud.policySha256() + ", the result names " + policy);
+    }
+    if (expectedPolicySha256.isPresent() && !expectedPolicySha256.get().equals(policy)) {
+      throw r.fail("policy-hash-binding", "policy-hash-unexpected", "the result ran under policy " + policy + ", expected " + expectedPolicySha256.get());
+    }
+    r.pass("policy-hash-binding", "user_data binds policy " + policy + (expectedPolicySha256.isPresent() ? " (as expected)" : " (no expected hash given)"));
+
+    // 6. counts
+    JsonNode inputs = s.path("inputs");
+    long accepted = inputs.path("accepted").asLong(-1);
+    long rejected = inputs.path("rejected").asLong(-1);
+    long byReason = 0;
+    for (Iterator<JsonNode> it = inputs.path("rejectedByReason").elements(); it.hasNext(); ) {
+      byReason += it.next().asLong();
+    }
+    long leaves = s.path("merkle").path("leaves").asLong(-1);
+    if (accepted < 0 || rejected < 0 || byReason != rejected || leaves != accepted) {
+      throw r.fail("input-counts", "result-counts-inconsistent", "accepted " + accepted + ", rejected " + rejected
+          + ", by reason " + byReason + ", Merkle leaves " + leaves);
+    }
+    r.pass("input-counts", accepted + " accepted, " + rejected + " rejected " + inputs.path("rejectedByReason"));
+    r.skip("merkle-root", "accepted-payloads-not-public", "root " + s.path("merkle").path("root").asText()
+        + " is signed but not recomputed: the accepted payloads are not published (producers can check their own leaf)");
+
+    // 7. credential chains
+    if (chains.isEmpty()) {
+      r.skip("credential-chains", "no-chain-evidence", "the result carries counts only; producer credentials,"
+          + " status and issuer chains were checked inside the attested enclave (code measured by PCR0) and are not"
+          + " re-checked here (give --credential-chain FILE and --trust-anchor DID to check them)");
+    } else {
+      checkChains(r);
+    }
+    return s;
+  }
+
+  private void checkChains(ResultReport.Builder r) throws RejectedException {
+    CredentialChains c = chains.orElseThrow();
+    DidResolver resolver = DidResolvers.builder().withDidKey().build();
+    CredentialVerifier v = CredentialVerifier.builder(resolver).clock(clock)
+        .statusLists(StatusListSource.of(c.statusLists())).build();
+    List<TrustAnchor> anchors = new ArrayList<>();
+    for (String a : trustAnchors) {
+      try {
+        anchors.add(new TrustAnchor(Did.parse(a), Scope.of(Set.of(Scope.ANY), Set.of(Scope.ANY), Set.of(Scope.ANY))));
+      } catch (InvalidDidException e) {
+        throw r.fail("credential-chains", "trust-anchor-invalid", a + " is not a DID");
+      }
+    }
+    TrustChainVerifier chainVerifier = TrustChainVerifier.of(v, anchors);
+    Instant now = clock.instant();
+    int i = 0;
+    for (CredentialChains.Chain ch : c.chains()) {
+      String name = "credential-chain[" + i++ + "]";
+      try {
+        VerifiedChain vc = chainVerifier.verify(ch.credential(), ch.accreditations(), TrustChainVerifier.Requirement.none(), now);
+        StringBuilder path = new StringBuilder(vc.credential().subjectId().orElse("?"));
+        path.append(" <- ").append(vc.credential().issuer());
+        vc.links().forEach(l -> path.append(" <- ").append(l.issuer()));
+        r.pass(name, "valid and not revoked; chain " + path + " (anchor " + vc.anchor().did() + ")");
+      } catch (CredentialRejectedException e) {
+        String code = "credential-" + e.code().name().toLowerCase(Locale.ROOT).replace('_', '-');
+        // A revoked credential is evidence, not a failure of the result: the enclave must have rejected it.
+        r.skip(name, code, (ch.producer().isEmpty() ? "" : ch.producer() + ": ") + "not usable (" + e.getMessage()
+            + "); payloads with it must be among the rejected inputs");
+      }
+    }
+  }
+
+  private static boolean hasType(JsonNode vc, String type) {
+    for (JsonNode t : vc.path("type")) {
+      if (type.equals(t.asText())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static JsonNode b64json(String part, ResultReport.Builder r) throws RejectedException {
+    try {
+      JsonNode n = JSON.readTree(Base64.getUrlDecoder().decode(part));
+      if (n == null || !n.isObject()) {
+        throw r.fail("result-format", "result-malformed", "a JWS part is not a JSON object");
+      }
+      return n;
+    } catch (IOException | IllegalArgumentException e) {
+      throw r.fail("result-format", "result-malformed", "a JWS part is not base64url JSON");
+    }
+  }
+}
