@@ -19,7 +19,8 @@ import java.util.Set;
 /**
  * Verifies an endorsed read (method spec section 11) against organisation CA certificates pinned
  * up front. An endorsement counts only if its certificate is issued by a pinned CA of the MSP it
- * names, is within its validity period, and its ECDSA P-256/SHA-256 signature covers
+ * names, is an end-entity certificate with the peer role (subject OU=peer, Fabric NodeOUs), is
+ * within its validity period, and its ECDSA P-256/SHA-256 signature covers
  * {@code "did-fabric-endorsed-read/1" || 0x00 || payload} (kind {@code ledger}) or, for a Fabric
  * peer (kind {@code fabric-peer}), {@code proposal_response_payload || endorser} where the
  * proposal response carries the chaincode response 200 with exactly {@code payload}. The verifier requires endorsements from
@@ -144,7 +145,8 @@ public final class EndorsementVerifier {
             }
           }
         }
-        if (!issued || !"EC".equals(cert.getPublicKey().getAlgorithm())) {
+        if (!issued || !"EC".equals(cert.getPublicKey().getAlgorithm()) || cert.getBasicConstraints() != -1
+            || !hasPeerRole(cert)) {
           return false;
         }
         if (issuedCertificates.size() >= MAX_CACHED_CERTIFICATES) {
@@ -161,6 +163,23 @@ public final class EndorsementVerifier {
     } catch (GeneralSecurityException | IllegalArgumentException e) {
       return false;
     }
+  }
+
+  /**
+   * Fabric NodeOUs: an endorser's certificate carries OU=peer. Without this check any client
+   * identity of a pinned organisation (such as the host's own) could sign an "endorsement".
+   */
+  private static boolean hasPeerRole(X509Certificate cert) {
+    org.bouncycastle.asn1.x500.X500Name subject =
+        org.bouncycastle.asn1.x500.X500Name.getInstance(cert.getSubjectX500Principal().getEncoded());
+    for (org.bouncycastle.asn1.x500.RDN rdn : subject.getRDNs(org.bouncycastle.asn1.x500.style.BCStyle.OU)) {
+      for (org.bouncycastle.asn1.x500.AttributeTypeAndValue atv : rdn.getTypesAndValues()) {
+        if ("peer".equals(atv.getValue().toString())) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /**

@@ -207,6 +207,30 @@ class FabricGatewayLedgerTest {
   }
 
   @Test
+  void endorsementSignedByAClientIdentityOfThePinnedOrgDoesNotCount() throws Exception {
+    VersionRecord v1 = ledger.submit(FabricDocuments.create(CHANNEL, keyA));
+    com.fasterxml.jackson.databind.node.ObjectNode answer =
+        dev.sovereign.did.fabric.core.Jcs.parseObject(ledger.endorsedHead(v1.did(), "n"));
+    assertEquals(v1.versionId(), pinnedOrg1().verify(v1.did(), "n",
+        dev.sovereign.did.fabric.core.Jcs.canonicalize(answer), Instant.now()).versionId());
+    // The host holds an Org1 client identity: it re-signs the peer's answer as if it were an endorser.
+    com.fasterxml.jackson.databind.node.ObjectNode e = (com.fasterxml.jackson.databind.node.ObjectNode) answer.get("endorsements").get(0);
+    byte[] prp = Encoding.fromB64url(e.get("proposalResponsePayload").asText());
+    byte[] endorser = TestPki.serialized("Org1MSP", org1.clientCert);
+    byte[] signed = new byte[prp.length + endorser.length];
+    System.arraycopy(prp, 0, signed, 0, prp.length);
+    System.arraycopy(endorser, 0, signed, prp.length, endorser.length);
+    Signature s = Signature.getInstance("SHA256withECDSA");
+    s.initSign(org1.clientKey);
+    s.update(signed);
+    e.put("endorser", Encoding.b64url(endorser));
+    e.put("signature", Encoding.b64url(s.sign()));
+    RejectedException rejected = assertThrows(RejectedException.class, () -> pinnedOrg1().verify(v1.did(), "n",
+        dev.sovereign.did.fabric.core.Jcs.canonicalize(answer), Instant.now()));
+    assertEquals(ReasonCode.ENDORSEMENT_INVALID, rejected.reason());
+  }
+
+  @Test
   void chaincodeEventsInvalidateCachedResolutions() throws Exception {
     VersionRecord v1 = ledger.submit(FabricDocuments.create(CHANNEL, keyA));
     CachingDidResolver cache = CachingDidResolver.builder(DidResolvers.builder()
