@@ -46,7 +46,9 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  *   <li>{@code es384FreshKey}: one raw verification with a key object decoded for the call (as the
  *       verifier does for each certificate it parses);
  *   <li>{@code es384SameKey}: one raw verification reusing a key object (Bouncy Castle keeps the
- *       point's precomputation on it: an optimistic ceiling).
+ *       point's precomputation on it: an optimistic ceiling);
+ *   <li>{@code es384Jdk}: the same check through the JDK's SunEC provider, to show why the verifier
+ *       uses Bouncy Castle.
  * </ul>
  *
  * <p>The document comes from a Nitro-shaped test PKI (P-384, root -> regional -> zonal -> instance
@@ -68,6 +70,7 @@ public class AttestationVerifyBenchmark {
   private byte[] signature;
   private byte[] leafPoint;
   private ECPublicKeyParameters leafKey;
+  private java.security.PublicKey leafJcaKey;
   private byte[][] newLeafDocuments;
   private int nextNewLeaf;
 
@@ -85,6 +88,10 @@ public class AttestationVerifyBenchmark {
     signature = parsed.signature();
     leafKey = Es384.publicKey(pki.leaf().keys().getPublic());
     leafPoint = leafKey.getQ().getEncoded(false);
+    leafJcaKey = pki.leaf().keys().getPublic();
+    if (!es384Jdk()) {
+      throw new IllegalStateException("JDK verification disagrees");
+    }
     if (!Es384.verifyP1363(leafKey, toBeSigned, signature)) {
       throw new IllegalStateException("benchmark document does not verify");
     }
@@ -124,6 +131,15 @@ public class AttestationVerifyBenchmark {
   public boolean es384FreshKey() {
     ECPublicKeyParameters key = new ECPublicKeyParameters(Es384.P384.getCurve().decodePoint(leafPoint), Es384.P384);
     return Es384.verifyP1363(key, toBeSigned, signature);
+  }
+
+  /** The same check with the JDK's own provider (SunEC), for comparison only; the verifier never uses it. */
+  @Benchmark
+  public boolean es384Jdk() throws java.security.GeneralSecurityException {
+    java.security.Signature s = java.security.Signature.getInstance("SHA384withECDSAinP1363Format", "SunEC");
+    s.initVerify(leafJcaKey);
+    s.update(toBeSigned);
+    return s.verify(signature);
   }
 
   @Benchmark
@@ -170,7 +186,7 @@ public class AttestationVerifyBenchmark {
     java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
     AttestationVerifyBenchmark b = new AttestationVerifyBenchmark();
     b.setUp();
-    String[] names = {"verifyCold", "verifyCached", "verifyNewLeaf", "es384FreshKey", "es384SameKey"};
+    String[] names = {"verifyCold", "verifyCached", "verifyNewLeaf", "es384FreshKey", "es384SameKey", "es384Jdk"};
     long[] nanos = new long[names.length];
     int per = 200;
     int warmupRounds = Math.max(3, rounds / 5);
@@ -183,7 +199,8 @@ public class AttestationVerifyBenchmark {
             case 1: b.verifyCached(); break;
             case 2: b.verifyNewLeaf(); break;
             case 3: b.es384FreshKey(); break;
-            default: b.es384SameKey();
+            case 4: b.es384SameKey(); break;
+            default: b.es384Jdk();
           }
         }
         long t = mx.getCurrentThreadCpuTime() - t0;
