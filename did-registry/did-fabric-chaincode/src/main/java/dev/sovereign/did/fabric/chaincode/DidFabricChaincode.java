@@ -4,7 +4,6 @@ import dev.sovereign.did.fabric.core.DidFabricContract;
 import dev.sovereign.did.fabric.core.Operation;
 import dev.sovereign.did.fabric.core.RejectedException;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
 import org.hyperledger.fabric.contract.Context;
 import org.hyperledger.fabric.contract.ContractInterface;
@@ -54,7 +53,15 @@ public final class DidFabricChaincode implements ContractInterface {
    */
   @Transaction(intent = Transaction.TYPE.SUBMIT)
   public String createWithEndorsement(Context ctx, String operation, String endorsingOrgs) {
-    return write(ctx.getStub(), Operation.Type.CREATE, operation, Arrays.asList(endorsingOrgs.split(",")));
+    List<String> orgs = new java.util.ArrayList<>();
+    for (String org : endorsingOrgs.split(",")) {
+      if (!org.trim().matches("[A-Za-z0-9._-]{1,128}")) {
+        throw new ChaincodeException("MALFORMED_OPERATION: endorsingOrgs must be comma-separated MSP ids",
+            "MALFORMED_OPERATION".getBytes(StandardCharsets.UTF_8));
+      }
+      orgs.add(org.trim());
+    }
+    return write(ctx.getStub(), Operation.Type.CREATE, operation, orgs);
   }
 
   @Transaction(intent = Transaction.TYPE.SUBMIT)
