@@ -160,22 +160,17 @@ public final class EnclaveBench {
         log.printf("bench: %d payloads of %d record(s) per round, %d threads%n", count, records, threads);
         List<String> claims = build(pool, identity, producer, credential, accreditation, records, count, now);
         List<Opened> opened = prepare(pool, identity, claims);
-        measurePipeline(pool, service, policy, claims.subList(0, BATCH), Duration.ofSeconds(1)); // warm-up
-        measureCeiling(pool, identity, opened, Duration.ofSeconds(1));
-        // pipeline and ceiling alternate in three slices each, so load from elsewhere hits both alike
-        double[] pipe = new double[2];
-        double[] ceil = new double[2];
-        Duration slice = measure.dividedBy(3);
-        for (int i = 0; i < 3; i++) {
-          double p = measurePipeline(pool, service, policy, claims, slice);
-          pipe[0] += p * slice.toNanos() / 1e9;
-          pipe[1] += slice.toNanos() / 1e9;
-          double c = measureCeiling(pool, identity, opened, slice);
-          ceil[0] += c * slice.toNanos() / 1e9;
-          ceil[1] += slice.toNanos() / 1e9;
+        // warm-up, which also estimates how many payloads the measured slices will need
+        double estimate = runSlices(pool, service, policy, identity, claims.subList(0, Math.min(claims.size(), 2 * BATCH)),
+            opened, 1, Duration.ofSeconds(1))[0];
+        int needed = (int) Math.min(50_000, Math.ceil(estimate * 2 * measure.toNanos() / 1e9) + BATCH);
+        List<String> all = new ArrayList<>();
+        while (all.size() < needed) {
+          all.addAll(claims);
         }
-        double pipelineRate = pipe[0] / pipe[1];
-        double ceilingRate = ceil[0] / ceil[1];
+        double[] rates = runSlices(pool, service, policy, identity, all.subList(0, needed), opened, SLICES, measure);
+        double pipelineRate = rates[0];
+        double ceilingRate = rates[1];
         String name = "enclave.payloads." + records + (records == 1 ? "-record" : "-records");
         Result r = new Result(name, round1(pipelineRate), "payloads/s", round1(ceilingRate),
             Math.round(pipelineRate / ceilingRate * 1000) / 1000.0);
@@ -240,30 +235,42 @@ public final class EnclaveBench {
   }
 
   private final AtomicLong rounds = new AtomicLong();
+  /** Pipeline and ceiling alternate in this many slices each, so load from elsewhere hits both alike. */
+  private static final int SLICES = 10;
 
-  private double measurePipeline(ExecutorService pool, EnclaveService service, SovereigntyPolicy policy,
-      List<String> claims, Duration duration) throws Exception {
-    // payloads are sealed for each round before the clock starts (fresh jti and round id)
+  /**
+   * Seals {@code claims} for one fresh round (outside any measured time), then alternates
+   * {@code slices} pipeline slices (submitting the next batches of that round) with as many
+   * ceiling slices, {@code duration / slices} each. Returns {pipeline rate, ceiling rate}.
+   */
+  private double[] runSlices(ExecutorService pool, EnclaveService service, SovereigntyPolicy policy,
+      EnclaveIdentity identity, List<String> claims, List<Opened> opened, int slices, Duration duration)
+      throws Exception {
+    String round = "bench-" + rounds.incrementAndGet();
+    List<Callable<String>> sealing = new ArrayList<>();
+    for (String c : claims) {
+      sealing.add(() -> seal(c.replaceFirst("\"jti\":\"[^\"]*\"", "\"jti\":\"" + UUID.randomUUID() + "\""), round));
+    }
+    List<String> payloads = new ArrayList<>();
+    for (Future<String> f : pool.invokeAll(sealing)) {
+      payloads.add(f.get());
+    }
+    Message.Response open = service.handle(new Message.OpenRound(round, DATASET, policy.sha256Hex()));
+    if (!(open instanceof Message.RoundOpened)) {
+      throw new IllegalStateException("bench round refused: " + open);
+    }
+    Duration slice = duration.dividedBy(slices);
     long accepted = 0;
-    long elapsed = 0;
-    while (elapsed < duration.toNanos()) {
-      String round = "bench-" + rounds.incrementAndGet();
-      List<Callable<String>> sealing = new ArrayList<>();
-      for (String c : claims) {
-        sealing.add(() -> seal(c.replaceFirst("\"jti\":\"[^\"]*\"", "\"jti\":\"" + UUID.randomUUID() + "\""), round));
-      }
-      List<String> payloads = new ArrayList<>();
-      for (Future<String> f : pool.invokeAll(sealing)) {
-        payloads.add(f.get());
-      }
-      Message.Response opened = service.handle(new Message.OpenRound(round, DATASET, policy.sha256Hex()));
-      if (!(opened instanceof Message.RoundOpened)) {
-        throw new IllegalStateException("bench round refused: " + opened);
-      }
+    long pipelineNanos = 0;
+    double ceilingOps = 0;
+    double ceilingSeconds = 0;
+    int next = 0;
+    for (int s = 0; s < slices; s++) {
       long t0 = System.nanoTime();
-      for (int i = 0; i < payloads.size() && elapsed + (System.nanoTime() - t0) < duration.toNanos(); i += BATCH) {
-        Message.Response r = service.handle(new Message.SubmitPayloads(round,
-            payloads.subList(i, Math.min(payloads.size(), i + BATCH))));
+      while (next < payloads.size() && System.nanoTime() - t0 < slice.toNanos()) {
+        List<String> batch = payloads.subList(next, Math.min(payloads.size(), next + BATCH));
+        next += batch.size();
+        Message.Response r = service.handle(new Message.SubmitPayloads(round, batch));
         if (!(r instanceof Message.PayloadVerdicts v)) {
           throw new IllegalStateException("bench submit refused: " + r);
         }
@@ -274,10 +281,13 @@ public final class EnclaveBench {
           accepted++;
         }
       }
-      elapsed += System.nanoTime() - t0;
-      service.handle(new Message.CloseRound(round));
+      pipelineNanos += System.nanoTime() - t0;
+      double c = measureCeiling(pool, identity, opened, slice);
+      ceilingOps += c * slice.toNanos() / 1e9;
+      ceilingSeconds += slice.toNanos() / 1e9;
     }
-    return accepted / (elapsed / 1e9);
+    service.handle(new Message.CloseRound(round));
+    return new double[] {accepted / (pipelineNanos / 1e9), ceilingOps / ceilingSeconds};
   }
 
   /** The cryptographic parts of one payload, parsed ahead so the ceiling measures crypto only. */
