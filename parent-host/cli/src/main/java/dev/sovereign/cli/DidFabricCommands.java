@@ -91,6 +91,10 @@ final class DidFabricCommands {
       } catch (EnvironmentException | IOException | UncheckedIOException | IllegalArgumentException e) {
         err.println(name + ": " + e.getMessage());
         return SovereignCli.USAGE;
+      } catch (RuntimeException e) {
+        // Our own failure (e.g. an unreadable ledger file): reported without a stack trace.
+        err.println(name + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
+        return SovereignCli.USAGE;
       } finally {
         out.flush();
         err.flush();
