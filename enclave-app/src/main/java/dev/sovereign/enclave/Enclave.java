@@ -17,6 +17,14 @@ import dev.sovereign.enclave.round.ResultIssuer;
 import dev.sovereign.enclave.server.EnclaveServer;
 import dev.sovereign.enclave.server.EnclaveService;
 import dev.sovereign.enclave.server.EvidenceStore;
+import dev.sovereign.enclave.server.RequestHandler;
+import dev.sovereign.enclave.seal.SealingService;
+import dev.sovereign.attestation.nsm.SimulationConfig;
+import dev.sovereign.attestation.seal.SealBinding;
+import dev.sovereign.kms.aws.AwsKmsKeyBroker;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -39,9 +47,11 @@ public final class Enclave implements Closeable {
   private final EnclaveServer server;
   private final Nsm nsm;
   private final ExecutorService verifiers;
+  private final AwsKmsKeyBroker keyBroker;
 
   private Enclave(EnclaveIdentity identity, SovereigntyPolicy policy, EnclaveServer server, Nsm nsm,
-      ExecutorService verifiers) {
+      ExecutorService verifiers, AwsKmsKeyBroker keyBroker) {
+    this.keyBroker = keyBroker;
     this.identity = identity;
     this.policy = policy;
     this.server = server;
@@ -73,7 +83,18 @@ public final class Enclave implements Closeable {
       throw new BootException("the artifact to measure is not a file: " + artifact
           + " (run the enclave jar, or pass --measure JAR)");
     }
-    Nsm nsm = Nsms.open(options.stateDir(), artifact);
+    SimulationConfig simulation = SimulationConfig.of(options.stateDir(), artifact);
+    if (options.simParentRole().isPresent()) {
+      simulation = simulation.withParentRoleArn(options.simParentRole().get());
+    }
+    if (options.simParentInstance().isPresent()) {
+      try {
+        simulation = simulation.withParentInstanceId(options.simParentInstance().get());
+      } catch (IllegalArgumentException e) {
+        throw new BootException("--sim-parent-instance: " + e.getMessage());
+      }
+    }
+    Nsm nsm = Nsms.open(simulation);
     byte[] document = nsm.attestation(identity.userData(policy.sha256Hex()), null, identity.encryptionKeySpki());
     String pcr0;
     try {
@@ -88,21 +109,48 @@ public final class Enclave implements Closeable {
           + " is not listed");
     }
     Clock clock = Clock.systemUTC();
-    DidResolver resolver = DidResolvers.builder().withDidKey().build();
     EvidenceStore evidence = new EvidenceStore();
-    ProducerCredentials credentials = Credentials.verifier(resolver, clock, evidence, identity::did);
-    PayloadPipeline pipeline = new PayloadPipeline(policy, identity.encryptionPrivateKey(), identity.encryptionKid(),
-        new DidProducerKeys(resolver, clock), credentials, clock);
     AtomicInteger n = new AtomicInteger();
     ExecutorService verifiers = Executors.newFixedThreadPool(Math.max(1, options.threads()), r -> {
       Thread t = new Thread(r, "enclave-verifier-" + n.incrementAndGet());
       t.setDaemon(true);
       return t;
     });
-    EnclaveService service = new EnclaveService(policy, identity, nsm,
+    SealingService.ServiceFactory factory = id -> service(policy, id, nsm,
+        nsm.attestation(id.userData(policy.sha256Hex()), null, id.encryptionKeySpki()), verifiers, evidence, clock, random);
+    EnclaveService service = service(policy, identity, nsm, document, verifiers, evidence, clock, random);
+    RequestHandler handler = service;
+    AwsKmsKeyBroker keyBroker = null;
+    if (options.keyBroker().isPresent()) {
+      KeyBrokerOptions kb = options.keyBroker().get();
+      SealBinding binding;
+      try {
+        binding = SealBinding.create(kb.keyId(), HexFormat.of().parseHex(pcr0),
+            kb.zone().orElse(policy.enclaveRegion().toUpperCase(java.util.Locale.ROOT)),
+            HexFormat.of().parseHex(policy.sha256Hex()));
+        keyBroker = AwsKmsKeyBroker.builder().endpoint(kb.endpoint()).region(kb.kmsRegion())
+            .credentials(StaticCredentialsProvider.create(kb.sessionToken().isPresent()
+                ? AwsSessionCredentials.create(kb.accessKeyId(), kb.secretAccessKey(), kb.sessionToken().get())
+                : AwsBasicCredentials.create(kb.accessKeyId(), kb.secretAccessKey())))
+            .build();
+      } catch (IllegalArgumentException e) {
+        nsm.close();
+        throw new BootException("key broker: " + e.getMessage());
+      }
+      handler = new SealingService(policy, nsm, keyBroker, binding, identity, service, factory, random, clock);
+    }
+    EnclaveServer server = EnclaveServer.bind(options.listen(), handler, options.maxFrame());
+    return new Enclave(identity, policy, server, nsm, verifiers, keyBroker);
+  }
+
+  private static EnclaveService service(SovereigntyPolicy policy, EnclaveIdentity identity, Nsm nsm, byte[] document,
+      ExecutorService verifiers, EvidenceStore evidence, Clock clock, SecureRandom random) {
+    DidResolver resolver = DidResolvers.builder().withDidKey().build();
+    ProducerCredentials credentials = Credentials.verifier(resolver, clock, evidence, identity::did);
+    PayloadPipeline pipeline = new PayloadPipeline(policy, identity.encryptionPrivateKey(), identity.encryptionKid(),
+        new DidProducerKeys(resolver, clock), credentials, clock);
+    return new EnclaveService(policy, identity, nsm,
         pipeline, new ResultIssuer(identity, policy, document, random), verifiers, evidence, clock);
-    EnclaveServer server = EnclaveServer.bind(options.listen(), service, options.maxFrame());
-    return new Enclave(identity, policy, server, nsm, verifiers);
   }
 
   private static Path runningJar() {
@@ -136,6 +184,9 @@ public final class Enclave implements Closeable {
   public void close() throws IOException {
     server.close();
     verifiers.shutdownNow();
+    if (keyBroker != null) {
+      keyBroker.close();
+    }
     nsm.close();
   }
 }

@@ -52,7 +52,9 @@ public final class EnclaveMain {
   }
 
   static final String USAGE = "usage: sovereign-enclave --listen unix:PATH|vsock:CID:PORT --policy FILE"
-      + " [--state DIR] [--measure JAR] [--max-frame BYTES] [--threads N]";
+      + " [--state DIR] [--measure JAR] [--max-frame BYTES] [--threads N]"
+      + " [--key-broker URL --key-id ID [--region ZONE]] [--sim-parent-role ARN] [--sim-parent-instance ID]"
+      + " (key broker credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION)";
 
   static EnclaveOptions parse(String[] args) {
     ListenAddress listen = null;
@@ -61,6 +63,11 @@ public final class EnclaveMain {
     Optional<Path> measure = Optional.empty();
     int maxFrame = Frames.DEFAULT_MAX_FRAME;
     int threads = Runtime.getRuntime().availableProcessors();
+    java.net.URI keyBroker = null;
+    String keyId = null;
+    Optional<String> zone = Optional.empty();
+    Optional<String> parentRole = Optional.empty();
+    Optional<String> parentInstance = Optional.empty();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (a.equals("--help") || a.equals("-h")) {
@@ -77,13 +84,38 @@ public final class EnclaveMain {
         case "--measure" -> measure = Optional.of(Path.of(v));
         case "--max-frame" -> maxFrame = positive(a, v, 64, Integer.MAX_VALUE);
         case "--threads" -> threads = positive(a, v, 1, 1024);
+        case "--key-broker" -> keyBroker = uri(v);
+        case "--key-id" -> keyId = v;
+        case "--region" -> zone = Optional.of(v);
+        case "--sim-parent-role" -> parentRole = Optional.of(v);
+        case "--sim-parent-instance" -> parentInstance = Optional.of(v);
         default -> throw new IllegalArgumentException("unknown option " + a);
       }
     }
     if (listen == null || policy == null) {
       throw new IllegalArgumentException("--listen and --policy are required");
     }
-    return new EnclaveOptions(listen, policy, state, measure, maxFrame, threads);
+    if ((keyBroker == null) != (keyId == null)) {
+      throw new IllegalArgumentException("--key-broker and --key-id go together");
+    }
+    if (zone.isPresent() && keyBroker == null) {
+      throw new IllegalArgumentException("--region needs --key-broker");
+    }
+    Optional<KeyBrokerOptions> broker = keyBroker == null ? Optional.empty()
+        : Optional.of(KeyBrokerOptions.of(keyBroker, keyId, zone, System.getenv()));
+    return new EnclaveOptions(listen, policy, state, measure, maxFrame, threads, broker, parentRole, parentInstance);
+  }
+
+  private static java.net.URI uri(String v) {
+    try {
+      java.net.URI u = new java.net.URI(v);
+      if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
+        throw new IllegalArgumentException("--key-broker must be an http(s) URL");
+      }
+      return u;
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalArgumentException("--key-broker must be an http(s) URL");
+    }
   }
 
   private static int positive(String name, String v, int min, int max) {

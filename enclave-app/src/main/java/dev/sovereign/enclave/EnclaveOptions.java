@@ -14,9 +14,20 @@ import java.util.Optional;
  * @param measuredArtifact the jar the simulated NSM measures into PCR0/PCR2; empty = the running jar
  * @param maxFrame the largest frame accepted, in bytes
  * @param threads verification threads (all cores by default)
+ * @param keyBroker where sealing gets its data keys; empty = Seal/Restore answer {@code unavailable}
+ * @param simParentRole simulated NSM only: the parent's IAM role ARN measured into PCR3
+ * @param simParentInstance simulated NSM only: the parent's instance id measured into PCR4
  */
 public record EnclaveOptions(ListenAddress listen, Path policy, Path stateDir, Optional<Path> measuredArtifact,
-    int maxFrame, int threads) {
+    int maxFrame, int threads, Optional<KeyBrokerOptions> keyBroker, Optional<String> simParentRole,
+    Optional<String> simParentInstance) {
+
+  /** Without a key broker and with the simulation's default parent. */
+  public EnclaveOptions(ListenAddress listen, Path policy, Path stateDir, Optional<Path> measuredArtifact,
+      int maxFrame, int threads) {
+    this(listen, policy, stateDir, measuredArtifact, maxFrame, threads, Optional.empty(), Optional.empty(),
+        Optional.empty());
+  }
 
   /** Defaults for everything but the address and the policy. */
   public static EnclaveOptions of(ListenAddress listen, Path policy) {

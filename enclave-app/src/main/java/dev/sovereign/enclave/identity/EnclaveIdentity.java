@@ -60,6 +60,25 @@ public final class EnclaveIdentity {
     }
   }
 
+  /**
+   * The identity carried over from sealed state (a restored enclave keeps its DID and the key
+   * producers encrypted to).
+   */
+  public static EnclaveIdentity fromSealedKeys(ECPublicKey encryptionPublic, ECPrivateKey encryptionPrivate,
+      KeyPair signing) {
+    try {
+      return new EnclaveIdentity(new ECKey.Builder(Curve.P_256, encryptionPublic).privateKey(encryptionPrivate).build(),
+          signing);
+    } catch (JOSEException e) {
+      throw new IllegalArgumentException("not a P-256 key", e);
+    }
+  }
+
+  /** The Ed25519 key pair; only the state sealer asks for it (it leaves the enclave wrapped only). */
+  public KeyPair signingKeyPairForSealing() {
+    return signingKey;
+  }
+
   /** The enclave's DID ({@code did:key:z6Mk...}). */
   public String did() {
     return did;

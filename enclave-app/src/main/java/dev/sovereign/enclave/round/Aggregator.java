@@ -62,6 +62,44 @@ public final class Aggregator {
     }
   }
 
+  /** One cell's running state, for sealing: exact sum, min, max and histogram counts (null without a histogram). */
+  public record CellState(String metric, SortedMap<String, String> group, long count, BigDecimal sum, BigDecimal min,
+      BigDecimal max, long[] histogram) {}
+
+  /** A copy of every cell's state (for sealing). */
+  public List<CellState> cellStates() {
+    List<CellState> out = new ArrayList<>();
+    for (Map.Entry<Key, Cell> e : cells.entrySet()) {
+      Cell c = e.getValue();
+      synchronized (c) {
+        out.add(new CellState(e.getKey().metric(), e.getKey().group(), c.count, c.sum, c.min, c.max,
+            c.histogram == null ? null : c.histogram.clone()));
+      }
+    }
+    return out;
+  }
+
+  /** Puts back a cell from sealed state; the metric must be the dataset's and the histogram its size. */
+  public void restoreCell(CellState s) {
+    SovereigntyPolicy.Metric m = dataset.metrics().get(s.metric());
+    if (m == null) {
+      throw new IllegalArgumentException("metric not in the dataset");
+    }
+    boolean hist = m.functions().contains(AggregateFunction.HISTOGRAM);
+    if (hist != (s.histogram() != null) || (hist && s.histogram().length != m.histogramEdges().size() + 1)) {
+      throw new IllegalArgumentException("histogram does not fit the metric");
+    }
+    Cell c = new Cell();
+    c.count = s.count();
+    c.sum = s.sum();
+    c.min = s.min();
+    c.max = s.max();
+    c.histogram = s.histogram() == null ? null : s.histogram().clone();
+    if (cells.putIfAbsent(new Key(s.metric(), new java.util.TreeMap<>(s.group())), c) != null) {
+      throw new IllegalArgumentException("duplicate cell");
+    }
+  }
+
   /**
    * Bucket {@code i} holds {@code edges[i-1] <= v < edges[i]}; bucket 0 is below the first edge and
    * the last bucket at or above the last edge.

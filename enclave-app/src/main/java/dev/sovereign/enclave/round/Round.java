@@ -97,6 +97,53 @@ public final class Round {
     }
   }
 
+  /**
+   * A round's state for sealing, taken under the round's write lock so that no payload is half
+   * counted: jtis, leaves in acceptance order, counters and cells.
+   */
+  public record State(String id, String dataset, Instant opened, boolean closed, long accepted, List<String> jtis,
+      List<byte[]> leaves, SortedMap<String, Long> rejectedByReason, List<Aggregator.CellState> cells) {}
+
+  /** A consistent copy of this round's state. */
+  public State state() {
+    lock.writeLock().lock();
+    try {
+      SortedMap<String, Long> byReason = new TreeMap<>();
+      rejected.forEach((r, n) -> byReason.put(r.code(), n.sum()));
+      List<byte[]> l;
+      synchronized (leaves) {
+        l = leaves.stream().map(byte[]::clone).toList();
+      }
+      return new State(id, dataset.name(), opened, closed, accepted.get(), List.copyOf(jtis), l, byReason,
+          closed ? List.of() : aggregator.cellStates());
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /**
+   * A round rebuilt from sealed state under this enclave's dataset definition.
+   *
+   * @throws IllegalArgumentException if the state does not fit the dataset (unknown reason code, metric or histogram size)
+   */
+  public static Round restore(State s, SovereigntyPolicy.Dataset dataset) {
+    if (!dataset.name().equals(s.dataset())) {
+      throw new IllegalArgumentException("dataset differs");
+    }
+    Round r = new Round(s.id(), dataset, s.opened());
+    r.closed = s.closed();
+    r.accepted.set(s.accepted());
+    r.jtis.addAll(s.jtis());
+    s.leaves().forEach(l -> r.leaves.add(l.clone()));
+    s.rejectedByReason().forEach((code, n) -> {
+      RejectionReason reason = java.util.Arrays.stream(RejectionReason.values()).filter(x -> x.code().equals(code))
+          .findFirst().orElseThrow(() -> new IllegalArgumentException("unknown rejection code"));
+      r.rejected.computeIfAbsent(reason, x -> new LongAdder()).add(n);
+    });
+    s.cells().forEach(r.aggregator::restoreCell);
+    return r;
+  }
+
   public boolean isClosed() {
     lock.readLock().lock();
     try {

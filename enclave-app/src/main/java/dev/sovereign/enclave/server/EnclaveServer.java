@@ -33,14 +33,14 @@ public final class EnclaveServer implements Closeable {
   public static final int MAX_CONNECTIONS = 16;
 
   private final ServerSocket server;
-  private final EnclaveService service;
+  private final RequestHandler service;
   private final Codec codec;
   private final ExecutorService connections;
   private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
   private final AtomicInteger served = new AtomicInteger();
   private final ListenAddress address;
 
-  private EnclaveServer(ServerSocket server, ListenAddress address, EnclaveService service, int maxFrame) {
+  private EnclaveServer(ServerSocket server, ListenAddress address, RequestHandler service, int maxFrame) {
     this.server = server;
     this.address = address;
     this.service = service;
@@ -53,7 +53,7 @@ public final class EnclaveServer implements Closeable {
   }
 
   /** Binds {@code address}. A stale unix socket file at the path is replaced. */
-  public static EnclaveServer bind(ListenAddress address, EnclaveService service, int maxFrame) throws IOException {
+  public static EnclaveServer bind(ListenAddress address, RequestHandler service, int maxFrame) throws IOException {
     ServerSocket s;
     if (address instanceof ListenAddress.Unix u) {
       Files.deleteIfExists(u.path());

@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  * Answers protocol requests. Every answer is built from enclave-side values only; a payload's
  * contents never reach a response (verdicts carry a reason code and the Merkle leaf).
  */
-public final class EnclaveService {
+public final class EnclaveService implements RequestHandler {
   /** Most payloads in one {@link Message.SubmitPayloads}. */
   public static final int MAX_PAYLOADS_PER_REQUEST = 4096;
   /** Longest nonce accepted for {@link Message.Attest}, in bytes. */
@@ -57,7 +57,18 @@ public final class EnclaveService {
     this.clock = clock;
   }
 
+  /** Every round this enclave life knows (open and closed), for sealing. */
+  public java.util.Collection<Round> rounds() {
+    return List.copyOf(rounds.values());
+  }
+
+  /** Takes over a round restored from sealed state; false if its id is already used here. */
+  public boolean adopt(Round round) {
+    return rounds.putIfAbsent(round.id(), round) == null;
+  }
+
   /** Handles one request; never throws for bad input (that is an {@link Message.Error}). */
+  @Override
   public Message.Response handle(Message.Request request) {
     try {
       if (request instanceof Message.Health) {

@@ -1,0 +1,240 @@
+package dev.sovereign.enclave.seal;
+
+import com.upokecenter.cbor.CBORException;
+import com.upokecenter.cbor.CBORObject;
+import com.upokecenter.cbor.CBORType;
+import dev.sovereign.enclave.identity.EnclaveIdentity;
+import dev.sovereign.enclave.round.Aggregator;
+import dev.sovereign.enclave.round.Round;
+import java.math.BigDecimal;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The sealed body, version 1: a CBOR map holding everything a successor enclave needs to continue
+ * (its keys, and every round with its replay set, leaves in order, counters and partial aggregates).
+ * It exists in the clear only inside the enclave; outside it is the AES-256-GCM body of a
+ * {@code SealedState} blob. Byte layout: docs/sealing.md.
+ */
+public final class SealedBody {
+  /** Body format version written by this code. */
+  public static final int VERSION = 1;
+  private static final int MAX_ROUNDS = 10_000;
+
+  /** A decoded body. */
+  public record Contents(Instant sealedAt, String policySha256, EnclaveIdentity identity, List<Round.State> rounds) {}
+
+  /** The body is not a version-1 body or does not hold what it must. */
+  public static final class MalformedBodyException extends Exception {
+    MalformedBodyException(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private SealedBody() {}
+
+  /** Encodes the enclave's keys and rounds; the caller destroys the returned array after sealing. */
+  public static byte[] encode(EnclaveIdentity identity, String policySha256, Collection<Round> rounds, Instant sealedAt) {
+    CBORObject m = CBORObject.NewOrderedMap();
+    m.Add("v", VERSION);
+    m.Add("sealedAt", sealedAt.toEpochMilli());
+    m.Add("policySha256", policySha256);
+    m.Add("did", identity.did());
+    KeyPair signing = identity.signingKeyPairForSealing();
+    byte[] signingPkcs8 = signing.getPrivate().getEncoded();
+    byte[] encryptionPkcs8 = identity.encryptionPrivateKey().getEncoded();
+    m.Add("signingKey", key(signingPkcs8, signing.getPublic().getEncoded()));
+    m.Add("encryptionKey", key(encryptionPkcs8, identity.encryptionPublicKey().getEncoded()));
+    CBORObject list = CBORObject.NewArray();
+    for (Round r : rounds) {
+      Round.State s = r.state();
+      CBORObject o = CBORObject.NewOrderedMap();
+      o.Add("id", s.id());
+      o.Add("dataset", s.dataset());
+      o.Add("opened", s.opened().toString());
+      o.Add("closed", s.closed());
+      o.Add("accepted", s.accepted());
+      CBORObject jtis = CBORObject.NewArray();
+      s.jtis().forEach(j -> jtis.Add(j));
+      o.Add("jtis", jtis);
+      CBORObject leaves = CBORObject.NewArray();
+      s.leaves().forEach(l -> leaves.Add(CBORObject.FromObject(l)));
+      o.Add("leaves", leaves);
+      CBORObject rejected = CBORObject.NewOrderedMap();
+      s.rejectedByReason().forEach((code, n) -> rejected.Add(code, n));
+      o.Add("rejected", rejected);
+      CBORObject cells = CBORObject.NewArray();
+      for (Aggregator.CellState c : s.cells()) {
+        CBORObject co = CBORObject.NewOrderedMap();
+        co.Add("metric", c.metric());
+        CBORObject g = CBORObject.NewOrderedMap();
+        c.group().forEach(g::Add);
+        co.Add("group", g);
+        co.Add("count", c.count());
+        co.Add("sum", c.sum().toPlainString());
+        co.Add("min", c.min() == null ? CBORObject.Null : CBORObject.FromObject(c.min().toPlainString()));
+        co.Add("max", c.max() == null ? CBORObject.Null : CBORObject.FromObject(c.max().toPlainString()));
+        if (c.histogram() == null) {
+          co.Add("histogram", CBORObject.Null);
+        } else {
+          CBORObject h = CBORObject.NewArray();
+          for (long v : c.histogram()) {
+            h.Add(v);
+          }
+          co.Add("histogram", h);
+        }
+        cells.Add(co);
+      }
+      o.Add("cells", cells);
+      list.Add(o);
+    }
+    m.Add("rounds", list);
+    try {
+      return m.EncodeToBytes();
+    } finally {
+      Arrays.fill(signingPkcs8, (byte) 0); // the CBOR tree holds these arrays by reference
+      Arrays.fill(encryptionPkcs8, (byte) 0);
+    }
+  }
+
+  private static CBORObject key(byte[] pkcs8, byte[] spki) {
+    CBORObject k = CBORObject.NewOrderedMap();
+    k.Add("pkcs8", CBORObject.FromObject(pkcs8));
+    k.Add("spki", CBORObject.FromObject(spki));
+    return k;
+  }
+
+  /** Decodes a body opened from a sealed blob. */
+  public static Contents decode(byte[] body) throws MalformedBodyException {
+    try {
+      CBORObject m = CBORObject.DecodeFromBytes(body);
+      if (m.getType() != CBORType.Map || integer(m, "v") != VERSION) {
+        throw new MalformedBodyException("not a version " + VERSION + " body");
+      }
+      Instant sealedAt = Instant.ofEpochMilli(integer(m, "sealedAt"));
+      String policy = text(m, "policySha256");
+      EnclaveIdentity identity = identity(m);
+      if (!identity.did().equals(text(m, "did"))) {
+        throw new MalformedBodyException("the signing key does not give the sealed DID");
+      }
+      CBORObject list = array(m, "rounds");
+      if (list.size() > MAX_ROUNDS) {
+        throw new MalformedBodyException("too many rounds");
+      }
+      List<Round.State> rounds = new ArrayList<>();
+      for (CBORObject o : list.getValues()) {
+        rounds.add(round(o));
+      }
+      return new Contents(sealedAt, policy, identity, rounds);
+    } catch (CBORException | IllegalArgumentException | IllegalStateException | ArithmeticException
+        | java.time.DateTimeException e) {
+      throw new MalformedBodyException("the body does not decode");
+    }
+  }
+
+  private static EnclaveIdentity identity(CBORObject m) throws MalformedBodyException {
+    try {
+      CBORObject s = field(m, "signingKey", CBORType.Map);
+      CBORObject e = field(m, "encryptionKey", CBORType.Map);
+      KeyFactory ed = KeyFactory.getInstance("Ed25519");
+      KeyFactory ec = KeyFactory.getInstance("EC");
+      PrivateKey sPriv = ed.generatePrivate(new PKCS8EncodedKeySpec(bytes(s, "pkcs8")));
+      PublicKey sPub = ed.generatePublic(new X509EncodedKeySpec(bytes(s, "spki")));
+      ECPrivateKey ePriv = (ECPrivateKey) ec.generatePrivate(new PKCS8EncodedKeySpec(bytes(e, "pkcs8")));
+      ECPublicKey ePub = (ECPublicKey) ec.generatePublic(new X509EncodedKeySpec(bytes(e, "spki")));
+      return EnclaveIdentity.fromSealedKeys(ePub, ePriv, new KeyPair(sPub, sPriv));
+    } catch (GeneralSecurityException | ClassCastException ex) {
+      throw new MalformedBodyException("sealed keys do not decode");
+    }
+  }
+
+  private static Round.State round(CBORObject o) throws MalformedBodyException {
+    if (o.getType() != CBORType.Map) {
+      throw new MalformedBodyException("round is not a map");
+    }
+    List<String> jtis = new ArrayList<>();
+    for (CBORObject j : array(o, "jtis").getValues()) {
+      jtis.add(j.AsString());
+    }
+    List<byte[]> leaves = new ArrayList<>();
+    for (CBORObject l : array(o, "leaves").getValues()) {
+      byte[] leaf = l.GetByteString();
+      if (leaf.length != 32) {
+        throw new MalformedBodyException("leaf is not 32 bytes");
+      }
+      leaves.add(leaf);
+    }
+    SortedMap<String, Long> rejected = new TreeMap<>();
+    CBORObject r = field(o, "rejected", CBORType.Map);
+    for (CBORObject k : r.getKeys()) {
+      rejected.put(k.AsString(), r.get(k).AsInt64Value());
+    }
+    List<Aggregator.CellState> cells = new ArrayList<>();
+    for (CBORObject c : array(o, "cells").getValues()) {
+      SortedMap<String, String> group = new TreeMap<>();
+      CBORObject g = field(c, "group", CBORType.Map);
+      for (CBORObject k : g.getKeys()) {
+        group.put(k.AsString(), g.get(k).AsString());
+      }
+      CBORObject h = c.get("histogram");
+      long[] hist = null;
+      if (h != null && !h.isNull()) {
+        hist = new long[h.size()];
+        for (int i = 0; i < hist.length; i++) {
+          hist[i] = h.get(i).AsInt64Value();
+        }
+      }
+      cells.add(new Aggregator.CellState(text(c, "metric"), group, integer(c, "count"), new BigDecimal(text(c, "sum")),
+          decimalOrNull(c, "min"), decimalOrNull(c, "max"), hist));
+    }
+    return new Round.State(text(o, "id"), text(o, "dataset"), Instant.parse(text(o, "opened")),
+        field(o, "closed", CBORType.Boolean).AsBoolean(), integer(o, "accepted"), jtis, leaves, rejected, cells);
+  }
+
+  private static BigDecimal decimalOrNull(CBORObject o, String name) throws MalformedBodyException {
+    CBORObject v = o.get(name);
+    if (v == null) {
+      throw new MalformedBodyException(name + " missing");
+    }
+    return v.isNull() ? null : new BigDecimal(v.AsString());
+  }
+
+  private static CBORObject field(CBORObject o, String name, CBORType type) throws MalformedBodyException {
+    CBORObject v = o.get(name);
+    if (v == null || v.getType() != type) {
+      throw new MalformedBodyException(name + " missing or of the wrong type");
+    }
+    return v;
+  }
+
+  private static CBORObject array(CBORObject o, String name) throws MalformedBodyException {
+    return field(o, name, CBORType.Array);
+  }
+
+  private static String text(CBORObject o, String name) throws MalformedBodyException {
+    return field(o, name, CBORType.TextString).AsString();
+  }
+
+  private static byte[] bytes(CBORObject o, String name) throws MalformedBodyException {
+    return field(o, name, CBORType.ByteString).GetByteString();
+  }
+
+  private static long integer(CBORObject o, String name) throws MalformedBodyException {
+    CBORObject v = field(o, name, CBORType.Integer);
+    return v.AsInt64Value();
+  }
+}

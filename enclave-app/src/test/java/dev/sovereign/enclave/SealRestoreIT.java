@@ -1,0 +1,398 @@
+package dev.sovereign.enclave;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sovereign.attestation.AttestationPolicy;
+import dev.sovereign.attestation.AttestationVerifier;
+import dev.sovereign.attestation.kms.SecretAccess;
+import dev.sovereign.attestation.nsm.SimulatedMeasurements;
+import dev.sovereign.attestation.nsm.SimulatedNsm;
+import dev.sovereign.attestation.nsm.SimulationConfig;
+import dev.sovereign.attestation.seal.SealBinding;
+import dev.sovereign.attestation.seal.SealedState;
+import dev.sovereign.attestation.seal.StateSealer;
+import dev.sovereign.enclave.protocol.EnclaveClient;
+import dev.sovereign.enclave.protocol.Message;
+import dev.sovereign.enclave.round.MerkleTree;
+import dev.sovereign.enclave.seal.SealedBody;
+import dev.sovereign.keybroker.KmsHttpServer;
+import dev.sovereign.keybroker.LocalKeyBroker;
+import dev.sovereign.kms.aws.AwsKmsKeyBroker;
+import dev.sovereign.testing.NodeTools;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+
+/**
+ * Seal and restore between enclave processes through the real local key broker (KMS JSON over
+ * loopback, the AWS SDK client inside the enclave): the round trip gives the uninterrupted result,
+ * and each refusal has its reason code. Payloads are built by the {@code jose} npm package.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SealRestoreIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HexFormat HEX = HexFormat.of();
+  private static final String ROUND = "r-seal-1";
+  private static final String DATASET = "loyalty-points";
+  static final String EU_ROLE = "arn:aws:iam::111122223333:role/sovereign-eu-parent";
+  static final String US_ROLE = "arn:aws:iam::111122223333:role/sovereign-us-parent";
+  static final String EU_INSTANCE = "i-0e0e0e0e0e0e0e0e1";
+  static final String US_INSTANCE = "i-0a0a0a0a0a0a0a0a1";
+
+  private Path dir;
+  private Path nsmState;
+  private Path brokerState;
+  private Path policy;
+  private Path otherPolicy;
+  private Path otherBuild;
+  private LocalKeyBroker broker;
+  private KmsHttpServer server;
+  private KmsHttpServer lateServer;
+  private String keyArn;
+  private JsonNode keys;
+  private JsonNode built;
+  private String did;
+  private String policySha256;
+  private byte[] blob1;
+  private byte[] blob2;
+  private final List<EnclaveProcess> processes = new ArrayList<>();
+  private final ByteArrayOutputStream wire = new ByteArrayOutputStream();
+
+  @BeforeAll
+  void startBroker() throws Exception {
+    dir = Files.createTempDirectory("seal-it");
+    nsmState = dir.resolve("nsm");
+    brokerState = dir.resolve("broker");
+    keys = node("keys", JSON.createObjectNode().<ObjectNode>set("zones", JSON.valueToTree(List.of("EU", "US")))
+        .set("producers", JSON.valueToTree(List.of("eu1", "eu2", "us1"))));
+    otherBuild = dir.resolve("other-build.jar");
+    try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(otherBuild))) {
+      zip.putNextEntry(new java.util.zip.ZipEntry("build.txt"));
+      zip.write("another enclave build".getBytes(StandardCharsets.UTF_8));
+      zip.closeEntry();
+    }
+    String pcr0 = HEX.formatHex(SimulatedMeasurements.pcr0(EnclaveProcess.jar()));
+    String otherPcr0 = HEX.formatHex(SimulatedMeasurements.pcr0(otherBuild));
+    policy = dir.resolve("policy.yaml");
+    Files.writeString(policy, policyYaml("seal-it", pcr0, otherPcr0));
+    otherPolicy = dir.resolve("other-policy.yaml");
+    Files.writeString(otherPolicy, policyYaml("seal-it-other", pcr0, otherPcr0));
+    AttestationPolicy attestation = AttestationPolicy.builder().pinnedRoot(SimulatedNsm.rootCertificate(nsmState))
+        .maxAge(Duration.ofMinutes(5)).build();
+    broker = LocalKeyBroker.open(brokerState, AttestationVerifier.create(attestation), Clock.systemUTC());
+    server = KmsHttpServer.start(broker, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+  }
+
+  @AfterAll
+  void stop() {
+    processes.forEach(EnclaveProcess::close);
+    if (server != null) {
+      server.close();
+    }
+    if (lateServer != null) {
+      lateServer.close();
+    }
+  }
+
+  private String policySha256Of(Path p) throws Exception {
+    return dev.sovereign.enclave.policy.PolicyLoader.load(p).sha256Hex();
+  }
+
+  private void createKey() throws Exception {
+    String keyPolicy = """
+        {"Version": "2012-10-17", "Statement": [{
+          "Sid": "EU enclave build on EU hosts with the EU policy", "Effect": "Allow",
+          "Principal": {"AWS": "arn:aws:iam::111122223333:role/sovereign-eu-parent"},
+          "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*",
+          "Condition": {
+            "StringEqualsIgnoreCase": {
+              "kms:RecipientAttestation:ImageSha384": "%s",
+              "kms:RecipientAttestation:PCR3": ["%s"],
+              "kms:RecipientAttestation:PCR4": ["%s"],
+              "sovereign:RecipientAttestation:PolicyHash": "%s"},
+            "StringEquals": {"kms:EncryptionContext:sovereign:region": "EU"}}}]}
+        """.formatted(HEX.formatHex(SimulatedMeasurements.pcr0(EnclaveProcess.jar())),
+        HEX.formatHex(SimulatedMeasurements.pcr3(EU_ROLE)), HEX.formatHex(SimulatedMeasurements.pcr4(EU_INSTANCE)),
+        policySha256Of(policy));
+    JsonNode created = broker.handle("CreateKey", JSON.createObjectNode().put("Policy", keyPolicy));
+    keyArn = created.at("/KeyMetadata/Arn").asText();
+  }
+
+  /** An enclave process with sealing, on the given hosts, measured build, policy and broker. */
+  private EnclaveClient enclave(String name, String role, String instance, Path measure, Path pol, KmsHttpServer kms)
+      throws Exception {
+    Path socket = dir.resolve(name + ".sock");
+    List<String> args = new ArrayList<>(List.of("--listen", "unix:" + socket, "--policy", pol.toString(),
+        "--state", nsmState.toString(), "--threads", "2", "--key-broker", kms.endpoint().toString(),
+        "--key-id", keyArn, "--region", "EU", "--sim-parent-role", role, "--sim-parent-instance", instance));
+    if (measure != null) {
+      args.addAll(List.of("--measure", measure.toString()));
+    }
+    EnclaveProcess p = EnclaveProcess.start(args, Duration.ofSeconds(90));
+    processes.add(p);
+    return EnclaveClient.connectUnix(socket, wire);
+  }
+
+  private EnclaveClient euEnclave(String name) throws Exception {
+    return enclave(name, EU_ROLE, EU_INSTANCE, null, policy, server);
+  }
+
+  private static String refusal(EnclaveClient c, byte[] blob) throws IOException {
+    Message.Response r = c.call(new Message.Restore(Base64.getEncoder().encodeToString(blob)));
+    Message.Error e = assertInstanceOf(Message.Error.class, r, "the restore must be refused");
+    assertEquals("seal-rejected", e.code());
+    return e.detail();
+  }
+
+  private Message.PayloadVerdicts submit(EnclaveClient c, int... indexes) throws IOException {
+    List<String> jwes = Arrays.stream(indexes).mapToObj(i -> built.get("payloads").get(i).asText()).toList();
+    return c.call(new Message.SubmitPayloads(ROUND, jwes), Message.PayloadVerdicts.class);
+  }
+
+  @Test
+  @Order(1)
+  void anEnclaveSealsItsRoundTwiceWithIncreasingSequences() throws Exception {
+    createKey();
+    try (EnclaveClient c = euEnclave("first")) {
+      Message.HealthStatus h = c.call(new Message.Health(), Message.HealthStatus.class);
+      did = h.enclaveDid();
+      policySha256 = h.policySha256();
+      Message.Attestation att = c.call(new Message.Attest("0102030405060708"), Message.Attestation.class);
+      c.call(new Message.OpenRound(ROUND, DATASET, policySha256), Message.RoundOpened.class);
+      build(att);
+      c.call(new Message.SupplyEvidence(null, null, JSON.convertValue(built.get("statusLists"),
+          JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class))), Message.EvidenceStored.class);
+      submit(c, 0, 1).verdicts().forEach(v -> assertEquals("accepted", v.outcome(), v.reason()));
+      blob1 = Base64.getDecoder().decode(c.call(new Message.Seal(), Message.Sealed.class).sealedState());
+      submit(c, 2, 3).verdicts().forEach(v -> assertEquals("accepted", v.outcome(), v.reason()));
+      blob2 = Base64.getDecoder().decode(c.call(new Message.Seal(), Message.Sealed.class).sealedState());
+    }
+    assertTrue(SealedState.parse(blob2).unverifiedHeader().sequence() > SealedState.parse(blob1).unverifiedHeader().sequence());
+    processes.get(0).close(); // the first enclave is gone; its memory with it
+  }
+
+  @Test
+  @Order(2)
+  void aNewEnclaveProcessRefusesATamperedAndAnOlderSnapshotThenRestoresAndFinishesTheRound() throws Exception {
+    try (EnclaveClient c = euEnclave("second")) {
+      assertFalse(did.equals(c.call(new Message.Health(), Message.HealthStatus.class).enclaveDid()));
+      byte[] tampered = blob2.clone();
+      tampered[tampered.length - 1] ^= 1;
+      assertEquals("TAMPERED", refusal(c, tampered));
+      assertEquals("KEY_RELEASE_REFUSED:ROLLBACK_REFUSED:OLDER_SNAPSHOT", refusal(c, blob1));
+      Message.Restored restored = c.call(new Message.Restore(Base64.getEncoder().encodeToString(blob2)),
+          Message.Restored.class);
+      assertEquals(1, restored.rounds());
+      assertEquals(did, c.call(new Message.Health(), Message.HealthStatus.class).enclaveDid(),
+          "the restored enclave keeps its DID");
+      // status lists are public evidence the host resupplies (as it does after any restart)
+      c.call(new Message.SupplyEvidence(null, null, JSON.convertValue(built.get("statusLists"),
+          JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class))), Message.EvidenceStored.class);
+      // payloads encrypted to the first enclave's key still open; a payload sealed as accepted is a replay
+      Message.PayloadVerdicts v = submit(c, 4, 5, 0);
+      assertEquals("accepted", v.verdicts().get(0).outcome(), v.verdicts().get(0).reason());
+      assertEquals("accepted", v.verdicts().get(1).outcome(), v.verdicts().get(1).reason());
+      assertEquals("replay", v.verdicts().get(2).reason());
+      String credential = c.call(new Message.CloseRound(ROUND), Message.RoundResult.class).credential();
+      assertResultEqualsTheUninterruptedComputation(credential);
+    }
+  }
+
+  private void assertResultEqualsTheUninterruptedComputation(String credential) throws Exception {
+    JsonNode s = JSON.readTree(Base64.getUrlDecoder().decode(credential.split("\\.")[1])).get("credentialSubject");
+    assertEquals(did, s.get("enclaveDid").asText());
+    assertEquals(6, s.at("/inputs/accepted").asLong());
+    assertEquals(1, s.at("/inputs/rejectedByReason/replay").asLong());
+    assertEquals(1, s.at("/inputs/rejectedByReason").size());
+    Map<String, BigDecimal> sums = Map.of("DE", new BigDecimal("150"), "FR", new BigDecimal("15"),
+        "US", new BigDecimal("30"));
+    Map<String, Long> counts = Map.of("DE", 2L, "FR", 2L, "US", 2L);
+    assertEquals(3, s.get("aggregates").size(), s.toString());
+    for (JsonNode cell : s.get("aggregates")) {
+      String country = cell.at("/group/country").asText();
+      assertEquals(0, sums.get(country).compareTo(cell.get("sum").decimalValue()), cell.toString());
+      assertEquals(counts.get(country), cell.get("count").asLong(), cell.toString());
+    }
+    List<byte[]> leaves = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      leaves.add(MessageDigest.getInstance("SHA-256").digest(
+          built.get("payloads").get(i).asText().getBytes(StandardCharsets.US_ASCII)));
+    }
+    assertEquals(HEX.formatHex(MerkleTree.root(leaves)), s.at("/merkle/root").asText());
+  }
+
+  @Test
+  @Order(3)
+  void anEnclaveWithAnotherMeasurementIsRefused() throws Exception {
+    try (EnclaveClient c = enclave("other-build", EU_ROLE, EU_INSTANCE, otherBuild, policy, server)) {
+      assertEquals("BINDING_MISMATCH", refusal(c, blob2));
+    }
+  }
+
+  @Test
+  @Order(4)
+  void euStateIsRefusedToAnEnclaveOnUsHosts() throws Exception {
+    try (EnclaveClient c = enclave("us-hosts", US_ROLE, US_INSTANCE, null, policy, server)) {
+      assertEquals("KEY_RELEASE_REFUSED:HOST_NOT_ALLOWED", refusal(c, blob2));
+    }
+  }
+
+  @Test
+  @Order(5)
+  void anAttestationDocumentPastTheBrokersMaximumAgeIsRefused() throws Exception {
+    // The same broker state read by a broker whose clock runs 10 minutes ahead: every document is too old.
+    Clock ahead = Clock.offset(Clock.systemUTC(), Duration.ofMinutes(10));
+    LocalKeyBroker late = LocalKeyBroker.open(brokerState, AttestationVerifier.create(AttestationPolicy.builder()
+        .pinnedRoot(SimulatedNsm.rootCertificate(nsmState)).maxAge(Duration.ofMinutes(5)).verifyNow(ahead).build()),
+        ahead);
+    lateServer = KmsHttpServer.start(late, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    try (EnclaveClient c = enclave("late", EU_ROLE, EU_INSTANCE, null, policy, lateServer)) {
+      assertEquals("KEY_RELEASE_REFUSED:ATTESTATION_REJECTED:TOO_OLD", refusal(c, blob2));
+    }
+  }
+
+  @Test
+  @Order(6)
+  void anEnclaveThatLoadedAnotherPolicyIsRefused() throws Exception {
+    try (EnclaveClient c = enclave("other-policy", EU_ROLE, EU_INSTANCE, null, otherPolicy, server)) {
+      assertEquals("BINDING_MISMATCH", refusal(c, blob2));
+    }
+  }
+
+  @Test
+  @Order(7)
+  void theSealedKeysAppearNowhereOutsideTheEnclaveButInsideTheBlob() throws Exception {
+    // Play the EU enclave (same build, same hosts, same policy) to open the blob, as only it can.
+    SimulationConfig sim = SimulationConfig.of(nsmState, EnclaveProcess.jar()).withParentRoleArn(EU_ROLE)
+        .withParentInstanceId(EU_INSTANCE);
+    byte[] body;
+    try (SimulatedNsm nsm = SimulatedNsm.open(sim);
+        AwsKmsKeyBroker kms = AwsKmsKeyBroker.builder().endpoint(server.endpoint()).region("local-1")
+            .credentials(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"))).build()) {
+      SealBinding binding = SealBinding.create(keyArn, SimulatedMeasurements.pcr0(EnclaveProcess.jar()), "EU",
+          HEX.parseHex(policySha256));
+      body = StateSealer.create(nsm, kms, binding, null, new SecureRandom()).open(blob2).body()
+          .toByteArray(SecretAccess.get());
+    }
+    SealedBody.Contents contents = SealedBody.decode(body);
+    assertEquals(did, contents.identity().did());
+    List<byte[]> secrets = List.of(contents.identity().signingKeyPairForSealing().getPrivate().getEncoded(),
+        contents.identity().encryptionPrivateKey().getEncoded(), body);
+    StringBuilder outside = new StringBuilder(wire.toString(StandardCharsets.ISO_8859_1));
+    processes.forEach(p -> outside.append(p.stdout()).append(p.stderr()));
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        outside.append(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1));
+      }
+    }
+    outside.append(new String(blob1, StandardCharsets.ISO_8859_1)).append(new String(blob2, StandardCharsets.ISO_8859_1));
+    String all = outside.toString();
+    for (byte[] secret : secrets) {
+      byte[] tail = Arrays.copyOfRange(secret, secret.length - 32, secret.length); // the raw private scalar / seed
+      for (String form : List.of(new String(tail, StandardCharsets.ISO_8859_1), HEX.formatHex(tail),
+          Base64.getEncoder().encodeToString(secret), Base64.getUrlEncoder().withoutPadding().encodeToString(tail))) {
+        assertFalse(all.contains(form), "key material found outside the enclave");
+      }
+    }
+  }
+
+  private void build(Message.Attestation att) throws Exception {
+    ObjectNode spec = JSON.createObjectNode();
+    spec.set("keys", keys);
+    spec.set("enclave", JSON.createObjectNode().<ObjectNode>set("jwk", JSON.valueToTree(att.encryptionKey()))
+        .put("kid", att.kid()).put("did", att.enclaveDid()));
+    spec.put("now", Instant.now().getEpochSecond());
+    spec.put("statusBase", "https://authority.example/status");
+    spec.set("datasets", JSON.valueToTree(List.of(DATASET)));
+    ArrayNode producers = spec.putArray("producers");
+    for (String[] p : new String[][] {{"eu1", "EU"}, {"eu2", "EU"}, {"us1", "US"}}) {
+      producers.addObject().put("name", p[0]).put("zone", p[1]).put("region", p[1]).put("revoked", false)
+          .set("datasets", JSON.valueToTree(List.of(DATASET)));
+    }
+    ArrayNode list = spec.putArray("payloads");
+    payload(list, "eu1", "EU", "DE", "100");
+    payload(list, "eu2", "EU", "DE", "50");
+    payload(list, "us1", "US", "US", "10");
+    payload(list, "eu1", "EU", "FR", "7");
+    payload(list, "eu2", "EU", "FR", "8");
+    payload(list, "us1", "US", "US", "20");
+    built = node("build", spec);
+  }
+
+  private static void payload(ArrayNode list, String producer, String zone, String country, String value) {
+    ObjectNode p = list.addObject().put("producer", producer).put("zone", zone).put("region", zone)
+        .put("dataset", DATASET).put("round", ROUND);
+    p.putArray("records").addObject().put("metric", "points").put("value", new BigDecimal(value))
+        .set("group", JSON.createObjectNode().put("country", country));
+  }
+
+  private String policyYaml(String id, String pcr0, String otherPcr0) {
+    return """
+        version: 1
+        policyId: %s
+        enclave:
+          region: eu-central-1
+          acceptedMeasurements:
+            - pcr0: "%s"
+            - pcr0: "%s"
+        zones:
+          EU:
+            countries: [DE, FR]
+            processingRegions: [eu-central-1]
+            trustAnchors: ["%s"]
+          US:
+            countries: [US]
+            processingRegions: [eu-central-1, us-east-1]
+            trustAnchors: ["%s"]
+        datasets:
+          loyalty-points:
+            zones: [EU, US]
+            groupBy: [country]
+            minGroupSize: 2
+            metrics:
+              points:
+                functions: [sum, count, mean, min, max]
+                bounds: [0, 100000]
+        """.formatted(id, pcr0, otherPcr0, keys.at("/zones/EU/root/did").asText(), keys.at("/zones/US/root/did").asText());
+  }
+
+  private static JsonNode node(String command, JsonNode input) throws IOException {
+    NodeTools.Result r = NodeTools.node("sovereign-payloads.mjs", List.of(command), JSON.writeValueAsString(input),
+        Duration.ofMinutes(2)).requireSuccess();
+    return JSON.readTree(r.stdout());
+  }
+}
