@@ -20,11 +20,18 @@ final class DemoHost implements AutoCloseable {
   private final Process process;
   private final URI base;
   private final Path log;
+  /** Stops the host and its enclave if the demo's JVM ends early (Ctrl-C): no orphaned children. */
+  private final Thread reaper;
 
   private DemoHost(Process process, URI base, Path log) {
     this.process = process;
     this.base = base;
     this.log = log;
+    this.reaper = new Thread(() -> {
+      process.descendants().forEach(ProcessHandle::destroy);
+      process.destroy();
+    }, "sovereign-demo-reaper");
+    Runtime.getRuntime().addShutdownHook(reaper);
   }
 
   /** Starts the host and waits (narrating progress) until {@code /q/health/ready} answers 200. */
@@ -136,6 +143,11 @@ final class DemoHost implements AutoCloseable {
   /** Stops the host (SIGTERM, then SIGKILL after 10 s); the host stops its enclave child on shutdown. */
   @Override
   public void close() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(reaper);
+    } catch (IllegalStateException e) {
+      // the JVM is already shutting down; the reaper runs
+    }
     List<ProcessHandle> children = process.descendants().toList();
     process.destroy();
     try {
