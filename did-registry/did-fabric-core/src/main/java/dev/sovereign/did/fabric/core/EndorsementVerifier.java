@@ -34,22 +34,35 @@ public final class EndorsementVerifier {
 
   private final Map<String, List<X509Certificate>> pinnedCas;
   private final int minOrgs;
+  private final String chaincode;
   /** Endorser certificates already found to be issued by a pinned CA of their MSP (by MSP and SHA-256 of DER). */
   private final Map<String, X509Certificate> issuedCertificates = new java.util.concurrent.ConcurrentHashMap<>();
 
-  private EndorsementVerifier(Map<String, List<X509Certificate>> pinnedCas, int minOrgs) {
+  private EndorsementVerifier(Map<String, List<X509Certificate>> pinnedCas, int minOrgs, String chaincode) {
     this.pinnedCas = pinnedCas;
     this.minOrgs = minOrgs;
+    this.chaincode = chaincode;
   }
 
-  /** A verifier that trusts exactly {@code pinnedCas} (MSP id to CA certificates). */
+  /** The chaincode name Fabric peer endorsements must come from unless configured otherwise. */
+  public static final String DEFAULT_CHAINCODE = "didfabric";
+
+  /** A verifier that trusts exactly {@code pinnedCas} (MSP id to CA certificates), chaincode {@value #DEFAULT_CHAINCODE}. */
   public static EndorsementVerifier create(Map<String, List<X509Certificate>> pinnedCas, int minOrgs) {
-    if (minOrgs < 1 || pinnedCas.isEmpty()) {
-      throw new IllegalArgumentException("at least one pinned organisation and one required endorsement");
+    return create(pinnedCas, minOrgs, DEFAULT_CHAINCODE);
+  }
+
+  /**
+   * A verifier that trusts exactly {@code pinnedCas} and counts Fabric peer endorsements only of
+   * responses by chaincode {@code chaincode} (a peer signs whatever chaincode it runs).
+   */
+  public static EndorsementVerifier create(Map<String, List<X509Certificate>> pinnedCas, int minOrgs, String chaincode) {
+    if (minOrgs < 1 || pinnedCas.isEmpty() || chaincode == null || chaincode.isEmpty()) {
+      throw new IllegalArgumentException("at least one pinned organisation, one required endorsement, a chaincode name");
     }
     Map<String, List<X509Certificate>> copy = new HashMap<>();
     pinnedCas.forEach((k, v) -> copy.put(k, List.copyOf(v)));
-    return new EndorsementVerifier(Collections.unmodifiableMap(copy), minOrgs);
+    return new EndorsementVerifier(Collections.unmodifiableMap(copy), minOrgs, chaincode);
   }
 
   /** The bytes a ledger endorser signs for {@code payload}. */
@@ -184,11 +197,17 @@ public final class EndorsementVerifier {
 
   /**
    * ProposalResponsePayload {2: extension = ChaincodeAction {3: response = Response {1: status,
-   * 3: payload}}}: the chaincode answered 200 with exactly {@code payload}.
+   * 3: payload}, 4: chaincode_id = ChaincodeID {2: name}}}: the expected chaincode answered 200
+   * with exactly {@code payload}.
    */
-  private static boolean chaincodeResponseIs(byte[] prp, byte[] payload) {
+  private boolean chaincodeResponseIs(byte[] prp, byte[] payload) {
     byte[] action = Protobuf.bytes(prp, 2);
-    byte[] response = action == null ? null : Protobuf.bytes(action, 3);
+    byte[] chaincodeId = action == null ? null : Protobuf.bytes(action, 4);
+    byte[] name = chaincodeId == null ? null : Protobuf.bytes(chaincodeId, 2);
+    if (name == null || !chaincode.equals(new String(name, java.nio.charset.StandardCharsets.UTF_8))) {
+      return false;
+    }
+    byte[] response = Protobuf.bytes(action, 3);
     if (response == null || Protobuf.varintField(response, 1, 0) != 200) {
       return false;
     }

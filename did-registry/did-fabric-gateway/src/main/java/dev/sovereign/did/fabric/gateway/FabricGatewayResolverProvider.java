@@ -68,10 +68,11 @@ public final class FabricGatewayResolverProvider implements DidMethodResolverPro
       }
       Gateway gateway = Gateway.newInstance().identity(new X509Identity(required(settings, "fabric.mspId"), cert))
           .signer(Signers.newPrivateKeySigner(key)).connection(channel).connect();
+      String chaincode = settings.getOrDefault("fabric.chaincode", EndorsementVerifier.DEFAULT_CHAINCODE);
       FabricGatewayLedger ledger = new FabricGatewayLedger(gateway, settings.getOrDefault("fabric.channel", "sovereign"),
-          settings.getOrDefault("fabric.chaincode", "didfabric"));
+          chaincode);
       EndorsementVerifier verifier = EndorsementVerifier.create(pinned(required(settings, "fabric.pinnedCa")),
-          Integer.parseInt(settings.getOrDefault("fabric.minEndorsingOrgs", "1")));
+          Integer.parseInt(settings.getOrDefault("fabric.minEndorsingOrgs", "1")), chaincode);
       return Optional.of(new FabricDidResolver(ledger, verifier, Clock.systemUTC()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -207,12 +207,16 @@ class FabricGatewayLedgerTest {
   }
 
   @Test
-  void endorsementSignedByAClientIdentityOfThePinnedOrgDoesNotCount() throws Exception {
+  void endorsementsCountOnlyFromPeersOfThePinnedOrgAnsweringForTheExpectedChaincode() throws Exception {
     VersionRecord v1 = ledger.submit(FabricDocuments.create(CHANNEL, keyA));
     com.fasterxml.jackson.databind.node.ObjectNode answer =
         dev.sovereign.did.fabric.core.Jcs.parseObject(ledger.endorsedHead(v1.did(), "n"));
     assertEquals(v1.versionId(), pinnedOrg1().verify(v1.did(), "n",
         dev.sovereign.did.fabric.core.Jcs.canonicalize(answer), Instant.now()).versionId());
+    RejectedException otherChaincode = assertThrows(RejectedException.class,
+        () -> EndorsementVerifier.create(Map.of("Org1MSP", List.of(org1.ca)), 1, "somethingelse").verify(v1.did(), "n",
+            dev.sovereign.did.fabric.core.Jcs.canonicalize(answer), Instant.now()));
+    assertEquals(ReasonCode.ENDORSEMENT_INVALID, otherChaincode.reason(), "a peer signs any chaincode's answer");
     // The host holds an Org1 client identity: it re-signs the peer's answer as if it were an endorser.
     com.fasterxml.jackson.databind.node.ObjectNode e = (com.fasterxml.jackson.databind.node.ObjectNode) answer.get("endorsements").get(0);
     byte[] prp = Encoding.fromB64url(e.get("proposalResponsePayload").asText());
