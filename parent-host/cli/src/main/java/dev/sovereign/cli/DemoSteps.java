@@ -57,10 +57,12 @@ final class DemoSteps {
   static final String REVOKED = "eu-revoked";
   /** The honest producers' records (CSV, as a producer would keep them). */
   static final Map<String, String> HONEST_RECORDS = linked(
-      "eu-bakery", "country,metric,value\nDE,points,120\nDE,points,80\nFR,points,40\n",
+      "eu-bakery", "country,metric,value\nDE,points,4242.4242\nDE,points,80\nFR,points,40\n",
       "eu-grocer", "country,metric,value\nFR,points,60\nDE,points,30.5\n",
       "us-diner", "country,metric,value\nUS,points,10\nUS,points,20\n",
-      "apac-market", "country,metric,value\nJP,points,5\nJP,points,7\nSG,points,3\n");
+      "apac-market", "country,metric,value\nJP,points,5151.5151\nJP,points,7\nSG,points,3\n");
+  /** Record values that exist only in producers' plaintext: the host must never hold them. */
+  static final List<String> MARKERS = List.of("4242.4242", "5151.5151", "9191.9191");
 
   /** Steps the rest of the flow builds on: when one does not behave, the demo stops there. */
   static final Set<String> PREREQUISITES = Set.of("build-world", "write-policy", "start-host", "producer-verifies",
@@ -87,7 +89,10 @@ final class DemoSteps {
         step("forged-payload-rejected", "a payload in a producer's name, signed with a key outside its DID, is rejected", DemoSteps::forged),
         step("replay-rejected", "a resent payload is stored once; the same signed payload re-encrypted is rejected as a replay",
             DemoSteps::replay),
-        step("wrong-region-rejected", "an EU-accredited producer submitting as US is rejected", DemoSteps::wrongRegion),
+        step("wrong-region-rejected", "an EU-accredited producer submitting as US is rejected; a zone this host does not serve"
+            + " is refused at the edge", DemoSteps::wrongRegion),
+        step("no-plaintext-on-host", "the host's data directory, logs and metrics hold no plaintext record value",
+            DemoSteps::noPlaintext),
         step("backup-restore", "seal the enclave's state mid-round and restore it", DemoSteps::backupRestore),
         step("close-round", "close the round: the enclave publishes the signed result; it equals a plain computation",
             DemoSteps::close),
@@ -407,7 +412,7 @@ final class DemoSteps {
   private static String revoked(DemoContext ctx) throws Exception {
     DemoWorld.Producer p = ctx.world.producers.get(REVOKED);
     String jwe = Payloads.build(p.identity(), ctx.enclave, p.zone(),
-        contents(ctx, p, p.zone(), Records.csv("country,metric,value\nDE,points,9999\nDE,points,9999\n")));
+        contents(ctx, p, p.zone(), Records.csv("country,metric,value\nDE,points,9191.9191\nDE,points,9999\n")));
     return "REJECTED " + submitAndAwait(ctx, p.name() + " (credential revoked by the EU authority)", jwe, "credential-revoked");
   }
 
@@ -441,7 +446,34 @@ final class DemoSteps {
     DemoWorld.Producer p = ctx.world.producers.get("eu-grocer");
     String jwe = Payloads.build(p.identity(), ctx.enclave, "US", contents(ctx, p, "US", usRecords()));
     ctx.say("zone header US, region claim US; the credential grants region EU only");
-    return "REJECTED " + submitAndAwait(ctx, "eu-grocer submitting as US", jwe, "credential-wrong-region");
+    String verdict = submitAndAwait(ctx, "eu-grocer submitting as US", jwe, "credential-wrong-region");
+    String mars = Payloads.build(p.identity(), ctx.enclave, "MARS", contents(ctx, p, "MARS", usRecords()));
+    Submission.Outcome o = Submission.submit(ctx.producer(), ctx.round, mars);
+    if (o.httpStatus() != 421 || !"zone-not-served".equals(o.code())) {
+      throw new DemoStep.Misbehaved("a payload for zone MARS got " + o.httpStatus() + " " + o.code() + ", expected 421 zone-not-served");
+    }
+    ctx.say("zone header MARS: the host answers 421 zone-not-served without storing it (it reads only the JWE header)");
+    return "REJECTED " + verdict + "; REFUSED 421 zone-not-served";
+  }
+
+  private static String noPlaintext(DemoContext ctx) throws Exception {
+    StringBuilder everything = new StringBuilder();
+    int files = 0;
+    try (java.util.stream.Stream<Path> s = Files.walk(ctx.work.resolve("host"))) {
+      for (Path f : s.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().endsWith(".sock")).toList()) {
+        everything.append(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1));
+        files++;
+      }
+    }
+    HostClient.Answer metrics = ctx.producer().get("/q/metrics");
+    everything.append(metrics.text());
+    for (String marker : MARKERS) {
+      if (everything.indexOf(marker) >= 0) {
+        throw new DemoStep.Misbehaved("plaintext value " + marker + " found on the host");
+      }
+    }
+    ctx.say("searched " + files + " files (inbox, logs, enclave state) and /q/metrics for " + MARKERS);
+    return "no plaintext marker found";
   }
 
   private static String backupRestore(DemoContext ctx) throws Exception {
