@@ -382,7 +382,7 @@ final class DemoSteps {
         "--dataset", DemoWorld.DATASET, "--zone", p.zone(), "--root", ctx.out.resolve("simulation-root.pem").toString(),
         "--expect-pcr0", hex.formatHex(ctx.pcr0), "--pcr", "1=" + hex.formatHex(SimulatedMeasurements.pcr1()),
         "--pcr", "2=" + hex.formatHex(SimulatedMeasurements.pcr2(ctx.enclaveJar)),
-        "--expect-policy-sha256", ctx.policySha256, "--json");
+        "--policy", ctx.policyFile.toString(), "--json");
     ctx.say("$ sovereign producer submit --routes routes.txt --records " + csv.getFileName() + " --identity "
         + identity.getFileName() + " --credential " + credential.getFileName() + " --zone " + p.zone() + " ...");
     Map<String, Long> before = counts(ctx);

@@ -146,8 +146,16 @@ final class ProducerCommand implements Runnable {
     @Option(names = "--pcr", paramLabel = "N=HEX", description = "further expected PCR values (repeatable)")
     List<String> pcrs = new ArrayList<>();
 
-    @Option(names = "--expect-policy-sha256", required = true, paramLabel = "HEX", description = "expected sovereignty policy hash")
-    String policySha256;
+    static final class PolicyExpectation {
+      @Option(names = "--expect-policy-sha256", paramLabel = "HEX", description = "expected sovereignty policy hash")
+      String sha256;
+
+      @Option(names = "--policy", paramLabel = "FILE", description = "the policy you reviewed (YAML): its RFC 8785 hash is expected")
+      Path file;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    PolicyExpectation policy;
 
     @Option(names = "--max-age", paramLabel = "DURATION", description = "maximum attestation age (default 5m)")
     String maxAge;
@@ -193,7 +201,7 @@ final class ProducerCommand implements Runnable {
           }
         }
         try {
-          expectations = EnclaveExpectations.of(pinned, expected, policySha256,
+          expectations = EnclaveExpectations.of(pinned, expected, PolicyHashes.expected(policy.sha256, policy.file),
               maxAge == null ? EnclaveExpectations.DEFAULT_MAX_AGE : CliInput.duration("--max-age", maxAge));
         } catch (IllegalArgumentException e) {
           throw new CliInput.UsageException(e.getMessage());

@@ -49,6 +49,9 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--expect-policy-sha256", paramLabel = "HEX", description = "the sovereignty policy hash the round must have run under")
   String policySha256;
 
+  @Option(names = "--policy", paramLabel = "FILE", description = "the policy (YAML) the round must have run under; its RFC 8785 hash is expected")
+  Path policyFile;
+
   @Option(names = "--trust-anchor", paramLabel = "DID", description = "root authority DID for --credential-chain (repeatable)")
   List<String> anchors = new ArrayList<>();
 
@@ -83,11 +86,11 @@ final class VerifyCommand implements Callable<Integer> {
           throw new CliInput.UsageException("--pcr must be N=HEX, got " + p);
         }
       }
-      if (policySha256 != null) {
-        if (!policySha256.matches("[0-9a-fA-F]{64}")) {
-          throw new CliInput.UsageException("--expect-policy-sha256 must be 64 hex digits");
-        }
-        b.expectPolicySha256(policySha256);
+      if (policySha256 != null && policyFile != null) {
+        throw new CliInput.UsageException("give --expect-policy-sha256 or --policy, not both");
+      }
+      if (policySha256 != null || policyFile != null) {
+        b.expectPolicySha256(PolicyHashes.expected(policySha256, policyFile));
       }
       anchors.forEach(b::trustAnchor);
       if (chains != null) {

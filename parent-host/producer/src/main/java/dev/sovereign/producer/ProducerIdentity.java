@@ -86,12 +86,16 @@ public final class ProducerIdentity {
     ObjectNode jwk = n.putObject("privateJwk");
     jwk.put("kty", "OKP").put("crv", "Ed25519").put("x", B64U.encodeToString(publicKey)).put("d", B64U.encodeToString(seed));
     byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n);
-    Files.write(file, bytes, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
     try {
+      // Owner-only from the first byte: create the file with its permissions, then restrict an existing one.
+      if (!Files.exists(file)) {
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      }
       Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
     } catch (UnsupportedOperationException e) {
       // not a POSIX file system: the caller's umask applies
     }
+    Files.write(file, bytes, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
   }
 
   /** The producer DID ({@code did:key:z6Mk...}). */
