@@ -138,6 +138,48 @@ public class ApiResource {
     return Map.of("round", round, "state", "closed", "result", credential);
   }
 
+  @POST
+  @Path("/backup")
+  @Tag(name = "admin")
+  @Operation(summary = "Seal the enclave's state now and return the sealed blob (ciphertext; admin)")
+  public Map<String, Object> backup(@HeaderParam("Authorization") String auth) {
+    admin.require(auth);
+    SealStore.Seal s = host.sealNow();
+    try {
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("sealedState", java.util.Base64.getEncoder().encodeToString(s.blob()));
+      out.put("createdAt", s.createdAt().toString());
+      out.put("rounds", new java.util.TreeSet<>(s.rounds()));
+      out.put("zones", config.zones());
+      return out;
+    } catch (java.io.IOException e) {
+      throw Problem.unavailable("store-unavailable", "the host could not read the sealed state");
+    }
+  }
+
+  /** Body of {@code POST /v1/restore}: a sealed blob (base64). */
+  public record RestoreRequest(String sealedState) {}
+
+  @POST
+  @Path("/restore")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Tag(name = "admin")
+  @Operation(summary = "Feed a sealed blob to the enclave, which opens it only if the key broker releases its key (admin)")
+  public Map<String, Object> restore(@HeaderParam("Authorization") String auth, RestoreRequest req) {
+    admin.require(auth);
+    byte[] blob;
+    try {
+      blob = java.util.Base64.getDecoder().decode(req == null || req.sealedState() == null ? "" : req.sealedState());
+    } catch (IllegalArgumentException e) {
+      throw Problem.badRequest("invalid-sealed-state", "sealedState must be base64");
+    }
+    if (blob.length == 0) {
+      throw Problem.badRequest("invalid-sealed-state", "sealedState is required");
+    }
+    Message.Restored r = host.restore(blob);
+    return Map.of("restored", true, "openRounds", r.rounds());
+  }
+
   @GET
   @Path("/rounds/{round}/result")
   @Tag(name = "regulators")

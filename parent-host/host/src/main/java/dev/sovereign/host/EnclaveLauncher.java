@@ -20,6 +20,11 @@ public final class EnclaveLauncher implements AutoCloseable {
   private Process process;
 
   public EnclaveLauncher(Path jar, Path socket, Path policy, Path stateDir, Path log) {
+    this(jar, socket, policy, stateDir, log, List.of());
+  }
+
+  /** With extra enclave options, e.g. {@code --key-broker URL --key-id ARN}. */
+  public EnclaveLauncher(Path jar, Path socket, Path policy, Path stateDir, Path log, List<String> extraArgs) {
     this.socket = socket;
     this.log = log;
     List<String> cmd = new ArrayList<>();
@@ -34,6 +39,7 @@ public final class EnclaveLauncher implements AutoCloseable {
     }
     cmd.add("--state");
     cmd.add(stateDir.toString());
+    cmd.addAll(extraArgs);
     this.command = List.copyOf(cmd);
   }
 

@@ -34,10 +34,17 @@ public final class EnclaveLink implements AutoCloseable {
   public static final class EnclaveErrorException extends Exception {
     private static final long serialVersionUID = 1L;
     private final String code;
+    private final String detail;
 
     EnclaveErrorException(String code, String detail) {
       super(code + ": " + detail);
       this.code = code;
+      this.detail = detail;
+    }
+
+    /** The enclave's detail (written from enclave-side values; for seal-rejected, the reason code). */
+    public String detail() {
+      return detail;
     }
 
     /** The error code from the protocol's closed set. */
@@ -115,6 +122,11 @@ public final class EnclaveLink implements AutoCloseable {
       }
       socket = null;
     }
+  }
+
+  /** Drops the connection (e.g. to a process known to be gone); the next call reconnects. */
+  public synchronized void reset() {
+    drop();
   }
 
   @Override

@@ -38,6 +38,48 @@ public interface HostConfig {
   /** The enclave link. */
   Enclave enclave();
 
+  /** Periodic sealing of the enclave's state and crash recovery from the last seal. */
+  Seal seal();
+
+  /** Where the enclave gets its sealing keys. */
+  KeyBroker keyBroker();
+
+  /** When the host asks the enclave to seal. */
+  interface Seal {
+    /** Seal at all (needs an enclave started with a key broker). */
+    @WithDefault("true")
+    boolean enabled();
+
+    /** Seal at least this often while rounds are open. */
+    @WithDefault("PT30S")
+    java.time.Duration interval();
+
+    /** Seal after this many newly accepted payloads. */
+    @WithDefault("100")
+    int everyPayloads();
+
+    /** Sealed blobs kept under {@code <data-dir>/seals}. */
+    @WithDefault("3")
+    int keep();
+  }
+
+  /** The key broker the enclave uses (the enclave makes the KMS calls itself; docs/sealing.md). */
+  interface KeyBroker {
+    /**
+     * Development: run the local key broker inside the host (loopback, state under
+     * {@code <data-dir>/key-broker}) and create the sealing key for the dev enclave's PCR0 and policy.
+     * Applies only when the host launches the enclave and no {@link #endpoint()} is set.
+     */
+    @WithDefault("true")
+    boolean embedded();
+
+    /** KMS endpoint handed to the enclave, e.g. {@code https://kms.eu-central-1.amazonaws.com}. */
+    Optional<String> endpoint();
+
+    /** KMS key id or ARN for sealed state. */
+    Optional<String> keyId();
+  }
+
   /** How the host reaches, and in development starts, its enclave. */
   interface Enclave {
     /** {@code unix:PATH} or {@code vsock:CID:PORT}; empty means {@code unix:<dataDir>/enclave.sock}. */

@@ -21,7 +21,14 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import dev.sovereign.enclave.policy.InvalidPolicyException;
+import dev.sovereign.enclave.policy.PolicyLoader;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
@@ -46,6 +53,13 @@ public class HostService {
   private ScheduledExecutorService forwarder;
   private final AtomicReference<String> enclaveDid = new AtomicReference<>();
   private final Object drainLock = new Object();
+  private DevKeyBroker devBroker;
+  private SealStore seals;
+  private volatile boolean sealing;
+  /** False while a recovery is incomplete: a seal then would claim payloads the enclave has not seen. */
+  private volatile boolean consistent = true;
+  private final AtomicLong changesSinceSeal = new AtomicLong();
+  private final AtomicLong acceptedSinceSeal = new AtomicLong();
 
   public HostService(HostConfig config) {
     this.config = config;
@@ -55,22 +69,69 @@ public class HostService {
     Path data = Path.of(config.dataDir()).toAbsolutePath();
     Files.createDirectories(data);
     inbox = Inbox.open(data.resolve("inbox"));
+    seals = new SealStore(data.resolve("seals"), config.seal().keep());
     ListenAddress address = ListenAddress.parse(
         config.enclave().address().orElse("unix:" + data.resolve("enclave.sock")));
+    List<String> brokerArgs = new ArrayList<>();
+    if (config.keyBroker().endpoint().isPresent() && config.keyBroker().keyId().isPresent()) {
+      brokerArgs.addAll(List.of("--key-broker", config.keyBroker().endpoint().get(),
+          "--key-id", config.keyBroker().keyId().get()));
+    }
     if (config.enclave().launch() && address instanceof ListenAddress.Unix u) {
       Path jar = Path.of(config.enclave().jar().orElse(defaultEnclaveJar().toString()));
-      launcher = new EnclaveLauncher(jar, u.path(),
-          config.enclave().policy().map(Path::of).orElse(null),
-          data.resolve("enclave-state"), data.resolve("enclave.log"));
+      Path policy = config.enclave().policy().map(Path::of).orElse(null);
+      Path enclaveState = data.resolve("enclave-state");
+      if (brokerArgs.isEmpty() && config.keyBroker().embedded() && policy != null && Files.isRegularFile(jar)) {
+        devBroker = startDevBroker(data, enclaveState, jar, policy);
+        if (devBroker != null) {
+          brokerArgs.addAll(List.of("--key-broker", devBroker.endpoint().toString(), "--key-id", devBroker.keyArn()));
+        }
+      }
+      launcher = new EnclaveLauncher(jar, u.path(), policy, enclaveState, data.resolve("enclave.log"), brokerArgs);
       launcher.start(Duration.ofSeconds(60));
     }
+    sealing = config.seal().enabled() && !brokerArgs.isEmpty();
     link = new EnclaveLink(address, config.enclave().timeout());
     forwarder = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "sovereign-forwarder");
       t.setDaemon(true);
       return t;
     });
+    recoverAfterHostStart();
     forwarder.scheduleWithFixedDelay(this::drainQuietly, 0, 200, TimeUnit.MILLISECONDS);
+    if (sealing) {
+      long every = Math.max(1000, config.seal().interval().toMillis());
+      forwarder.scheduleWithFixedDelay(this::sealQuietly, every, every, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private static DevKeyBroker startDevBroker(Path data, Path enclaveState, Path jar, Path policy) {
+    try {
+      String hash = PolicyLoader.load(policy).sha256Hex();
+      return DevKeyBroker.start(data.resolve("key-broker"), enclaveState, jar, hash);
+    } catch (InvalidPolicyException | IOException e) {
+      LOG.warnf("dev key broker not started (%s); the enclave runs without sealing", e.getClass().getSimpleName());
+      return null;
+    }
+  }
+
+  /**
+   * After a host restart: if the inbox has open rounds the enclave does not know (a new enclave, or
+   * one that restarted with the host), restore the last seal and resend the inbox tail.
+   */
+  private void recoverAfterHostStart() {
+    try {
+      if (inbox.openRounds().isEmpty()) {
+        return;
+      }
+      Message.HealthStatus h = link.call(new Message.Health(), Message.HealthStatus.class);
+      enclaveDid.set(h.enclaveDid());
+      if (h.openRounds() == 0) {
+        recover();
+      }
+    } catch (Exception e) {
+      LOG.warnf("start-up recovery deferred: %s", e.getClass().getSimpleName());
+    }
   }
 
   void onStop(@Observes ShutdownEvent ev) {
@@ -82,6 +143,9 @@ public class HostService {
     }
     if (launcher != null) {
       launcher.close();
+    }
+    if (devBroker != null) {
+      devBroker.close();
     }
     try {
       if (inbox != null) {
@@ -121,6 +185,9 @@ public class HostService {
       R r = link.call(request, type);
       return r;
     } catch (EnclaveLink.EnclaveErrorException e) {
+      if (e.code().equals("seal-rejected") && e.detail() != null && e.detail().matches("[A-Z0-9_:]{1,120}")) {
+        throw new Problem(422, "seal-rejected", "the enclave refused the sealed state: " + e.detail());
+      }
       throw enclaveProblem(e.code());
     } catch (EnclaveLink.LinkException | IOException e) {
       LOG.warnf("enclave unavailable: %s", e.getMessage());
@@ -144,8 +211,14 @@ public class HostService {
 
   private void ensureEnclave() throws IOException {
     if (launcher != null && !launcher.alive()) {
-      LOG.warn("the enclave process is gone; starting a new one");
-      launcher.start(Duration.ofSeconds(60));
+      synchronized (drainLock) {
+        if (!launcher.alive()) {
+          LOG.warn("the enclave process is gone; starting a new one");
+          link.reset();
+          launcher.start(Duration.ofSeconds(60));
+          recover();
+        }
+      }
     }
   }
 
@@ -166,6 +239,7 @@ public class HostService {
         Message.RoundOpened.class);
     try {
       inbox.openRound(round, dataset, opened.policySha256(), clock.instant());
+      changesSinceSeal.incrementAndGet();
     } catch (Inbox.UnavailableException e) {
       throw Problem.unavailable("store-unavailable", "the host could not record the round");
     }
@@ -242,6 +316,8 @@ public class HostService {
     } catch (Inbox.UnavailableException e) {
       throw Problem.unavailable("store-unavailable", "the host could not record the result");
     }
+    changesSinceSeal.incrementAndGet();
+    sealQuietly();
     return result.credential();
   }
 
@@ -313,15 +389,112 @@ public class HostService {
         throw Problem.unavailable("store-unavailable", "the host could not record a verdict");
       }
     }
+    noteProcessed(v);
+  }
+
+  private void noteProcessed(Message.PayloadVerdicts v) {
+    long accepted = v.verdicts().stream().filter(x -> x.outcome().equals("accepted")).count();
+    changesSinceSeal.addAndGet(v.verdicts().size());
+    if (sealing && acceptedSinceSeal.addAndGet(accepted) >= config.seal().everyPayloads()) {
+      sealQuietly();
+    }
+  }
+
+  /** Whether this host seals its enclave's state. */
+  public boolean sealing() {
+    return sealing;
+  }
+
+  /** The sealed blobs this host keeps. */
+  public SealStore seals() {
+    return seals;
   }
 
   /**
-   * After the enclave restarted: open every open round again and resend all of their payloads.
-   * Verdicts already recorded stay (the inbox ignores a second verdict for a payload).
+   * Asks the enclave to seal now and stores the blob with what it covers: the open rounds and every
+   * payload of theirs that has a verdict (the enclave has counted it). Drains are paused meanwhile.
+   */
+  public SealStore.Seal sealNow() {
+    if (!sealing) {
+      throw Problem.unavailable("sealing-unavailable", "this host's enclave runs without a key broker");
+    }
+    synchronized (drainLock) {
+      if (!consistent) {
+        throw Problem.unavailable("enclave-recovering", "the enclave is being recovered; retry later");
+      }
+      try {
+        Set<String> rounds = new LinkedHashSet<>();
+        Set<String> covered = new HashSet<>();
+        for (Inbox.RoundRecord r : inbox.openRounds()) {
+          rounds.add(r.round());
+          for (Inbox.Entry e : inbox.allOf(r.round())) {
+            if (e.verdict().isPresent()) {
+              covered.add(e.payloadId());
+            }
+          }
+        }
+        long changes = changesSinceSeal.get();
+        Message.Sealed sealed = call(new Message.Seal(), Message.Sealed.class);
+        SealStore.Seal stored = seals.store(Base64.getDecoder().decode(sealed.sealedState()), clock.instant(), rounds,
+            covered);
+        changesSinceSeal.addAndGet(-changes);
+        acceptedSinceSeal.set(0);
+        return stored;
+      } catch (SQLException | IOException e) {
+        throw Problem.unavailable("store-unavailable", "the host could not store the sealed state");
+      }
+    }
+  }
+
+  /** Feeds a sealed blob to the enclave (admin restore); the enclave decides whether it opens. */
+  public Message.Restored restore(byte[] blob) {
+    synchronized (drainLock) {
+      Message.Restored r = call(new Message.Restore(Base64.getEncoder().encodeToString(blob)), Message.Restored.class);
+      Message.HealthStatus h = call(new Message.Health(), Message.HealthStatus.class);
+      enclaveDid.set(h.enclaveDid());
+      changesSinceSeal.incrementAndGet();
+      return r;
+    }
+  }
+
+  private void sealQuietly() {
+    if (!sealing || changesSinceSeal.get() == 0) {
+      return;
+    }
+    try {
+      sealNow();
+    } catch (Problem p) {
+      LOG.warnf("seal skipped: %s", p.code());
+    } catch (RuntimeException e) {
+      LOG.warnf("seal failed: %s", e.getClass().getSimpleName());
+    }
+  }
+
+  /**
+   * After the enclave restarted: restore the last seal (its keys, rounds and replay sets), then send
+   * each open round's payloads that the seal does not cover; rounds the seal does not hold are opened
+   * again and all their payloads resent. Verdicts already recorded stay (the inbox ignores a second
+   * verdict for a payload), so each payload is counted once. If the enclave refuses the seal, every
+   * payload is resent (those encrypted to the lost key are then rejected inside).
    */
   private void recover() {
     synchronized (drainLock) {
+      consistent = false;
       try {
+        Set<String> restoredRounds = Set.of();
+        Set<String> covered = Set.of();
+        Optional<SealStore.Seal> latest = sealing ? seals.latest() : Optional.empty();
+        if (latest.isPresent()) {
+          try {
+            Message.Restored restored = link.call(
+                new Message.Restore(Base64.getEncoder().encodeToString(latest.get().blob())), Message.Restored.class);
+            restoredRounds = latest.get().rounds();
+            covered = latest.get().coveredPayloads();
+            LOG.infof("recovery: restored the seal of %s (%d open rounds)", latest.get().createdAt(), restored.rounds());
+          } catch (EnclaveLink.EnclaveErrorException e) {
+            LOG.warnf("recovery: the enclave refused the last seal (%s); resending every payload", e.getMessage());
+          }
+        }
         Message.HealthStatus h = link.call(new Message.Health(), Message.HealthStatus.class);
         enclaveDid.set(h.enclaveDid());
         Map<String, String> lists = inbox.statusLists();
@@ -329,17 +502,20 @@ public class HostService {
           link.call(new Message.SupplyEvidence(null, null, lists), Message.EvidenceStored.class);
         }
         for (Inbox.RoundRecord r : inbox.openRounds()) {
-          try {
-            link.call(new Message.OpenRound(r.round(), r.dataset(), r.policySha256()), Message.RoundOpened.class);
-          } catch (EnclaveLink.EnclaveErrorException e) {
-            if (!e.code().equals("round-exists")) {
-              LOG.warnf("recovery: round could not be reopened (%s)", e.code());
-              continue;
+          if (!restoredRounds.contains(r.round())) {
+            try {
+              link.call(new Message.OpenRound(r.round(), r.dataset(), r.policySha256()), Message.RoundOpened.class);
+            } catch (EnclaveLink.EnclaveErrorException e) {
+              if (!e.code().equals("round-exists")) {
+                LOG.warnf("recovery: round could not be reopened (%s)", e.code());
+                continue;
+              }
             }
           }
-          List<Inbox.Entry> all = inbox.allOf(r.round());
-          for (int i = 0; i < all.size(); i += config.enclave().batch()) {
-            List<Inbox.Entry> part = all.subList(i, Math.min(all.size(), i + config.enclave().batch()));
+          Set<String> skip = covered;
+          List<Inbox.Entry> tail = inbox.allOf(r.round()).stream().filter(e -> !skip.contains(e.payloadId())).toList();
+          for (int i = 0; i < tail.size(); i += config.enclave().batch()) {
+            List<Inbox.Entry> part = tail.subList(i, Math.min(tail.size(), i + config.enclave().batch()));
             Message.PayloadVerdicts v = link.call(
                 new Message.SubmitPayloads(r.round(), part.stream().map(Inbox.Entry::jwe).toList()),
                 Message.PayloadVerdicts.class);
@@ -348,8 +524,10 @@ public class HostService {
               String outcome = verdict.outcome().equals("accepted") ? "accepted" : verdict.reason();
               inbox.recordVerdict(part.get(j).payloadId(), outcome, verdict.leaf());
             }
+            changesSinceSeal.addAndGet(part.size());
           }
         }
+        consistent = true;
       } catch (Exception e) {
         LOG.warnf("recovery incomplete, will retry: %s", e.getClass().getSimpleName());
         enclaveDid.set(null);

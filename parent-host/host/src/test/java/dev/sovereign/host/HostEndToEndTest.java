@@ -42,8 +42,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * End to end through HTTP: the Quarkus host in front of a real enclave process (the enclave jar,
  * started by the host's dev launcher), with producer payloads built by the {@code jose} npm
  * package. The result must equal a plain computation over the accepted records, and no plaintext
- * marker may appear anywhere on the host. (Killing the enclave mid-round needs sealed state to carry
- * the enclave's keys into its successor; that scenario lands with seal/restore.)
+ * marker may appear anywhere on the host. Mid-round the enclave process is killed with SIGKILL after
+ * a seal: its successor restores the seal (keys, round, replay set) and gets the inbox tail, and the
+ * result equals the uninterrupted computation.
  */
 @QuarkusTest
 @TestProfile(HostEndToEndTest.WithEnclave.class)
@@ -107,7 +108,9 @@ class HostEndToEndTest {
             "sovereign.host.enclave.launch", "true",
             "sovereign.host.enclave.jar", jar.toString(),
             "sovereign.host.enclave.policy", policy.toString(),
-            "sovereign.host.enclave.batch", "4");
+            "sovereign.host.enclave.batch", "4",
+            "sovereign.host.seal.every-payloads", "1000",
+            "sovereign.host.seal.interval", "PT1H");
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -200,13 +203,25 @@ class HostEndToEndTest {
 
   @Test
   @Order(3)
-  void payloadsArrivingLaterInTheRoundAreForwardedToo() throws Exception {
-    submit(4);
+  void afterTheEnclaveIsKilledMidRoundItsSuccessorRestoresTheSealAndGetsOnlyTheInboxTail() throws Exception {
+    String did = host.health().enclaveDid();
+    SealStore.Seal seal = host.sealNow();
+    assertEquals(4, seal.coveredPayloads().size(), "the seal covers the four answered payloads");
+    submit(4); // answered after the seal: not covered, so it is resent to the successor
+    waitUntilDrained();
+    long pid = host.launcher().orElseThrow().pid();
+    ProcessHandle enclave = ProcessHandle.of(pid).orElseThrow();
+    assertTrue(enclave.destroyForcibly(), "SIGKILL sent");
+    enclave.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
     submit(5);
     waitUntilDrained();
     accepted.addAll(List.of(jwe(4), jwe(5)));
+    assertTrue(host.launcher().orElseThrow().pid() != pid, "a new enclave process runs");
+    assertEquals(did, host.health().enclaveDid(), "the successor carries the sealed DID and keys");
     given().get("/v1/rounds/" + ROUND).then().statusCode(200)
         .body("counts.accepted", equalTo(5)).body("counts.credential-revoked", equalTo(1));
+    String log = Files.readString(DIR.resolve("host/enclave.log"));
+    assertTrue(log.split("enclave: serving on", -1).length - 1 >= 2, "the enclave was started twice");
   }
 
   @Test
@@ -218,6 +233,8 @@ class HostEndToEndTest {
     JsonNode s = vc.get("credentialSubject");
     assertEquals(5, s.at("/inputs/accepted").asLong());
     assertEquals(1, s.at("/inputs/rejectedByReason/credential-revoked").asLong());
+    assertEquals(1, s.at("/inputs/rejectedByReason").size(), "no replay or key mismatch after the restart: "
+        + s.at("/inputs/rejectedByReason"));
     Map<String, BigDecimal> expected = Map.of(
         "DE", new BigDecimal("100").add(new BigDecimal("4242.4242")).add(new BigDecimal("50")).add(new BigDecimal("5151.5151")),
         "FR", new BigDecimal("15"),

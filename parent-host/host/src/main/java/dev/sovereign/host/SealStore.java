@@ -1,0 +1,115 @@
+package dev.sovereign.host;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The enclave's latest sealed blobs on the host's disk (ciphertext only: the blob opens only inside
+ * an attested enclave), with what each one covers: the rounds that were open and the inbox payloads
+ * whose verdicts the enclave had given when it sealed. Files: {@code seals/seal-<millis>.bin} and
+ * {@code seals/latest.json}; written to a temporary file, fsynced, then moved into place.
+ */
+public final class SealStore {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path dir;
+  private final int keep;
+
+  /** A stored seal and what it covers. */
+  public record Seal(Path file, Instant createdAt, Set<String> rounds, Set<String> coveredPayloads) {
+    /** The blob's bytes. */
+    public byte[] blob() throws IOException {
+      return Files.readAllBytes(file);
+    }
+  }
+
+  public SealStore(Path dir, int keep) throws IOException {
+    this.dir = dir;
+    this.keep = Math.max(1, keep);
+    Files.createDirectories(dir);
+  }
+
+  /** Stores a new blob as the latest and drops the oldest beyond {@code keep}. */
+  public synchronized Seal store(byte[] blob, Instant at, Set<String> rounds, Set<String> covered) throws IOException {
+    long millis = at.toEpochMilli();
+    Path file = dir.resolve("seal-" + millis + ".bin");
+    for (int i = 1; Files.exists(file); i++) {
+      file = dir.resolve("seal-" + millis + "-" + i + ".bin");
+    }
+    writeAtomically(file, blob);
+    ObjectNode latest = JSON.createObjectNode();
+    latest.put("file", file.getFileName().toString());
+    latest.put("createdAt", at.toString());
+    rounds.forEach(latest.withArray("rounds")::add);
+    covered.forEach(latest.withArray("covered")::add);
+    writeAtomically(dir.resolve("latest.json"), JSON.writeValueAsBytes(latest));
+    prune();
+    return new Seal(file, at, Set.copyOf(rounds), Set.copyOf(covered));
+  }
+
+  /** The latest seal, if any. */
+  public synchronized Optional<Seal> latest() throws IOException {
+    Path meta = dir.resolve("latest.json");
+    if (!Files.exists(meta)) {
+      return Optional.empty();
+    }
+    JsonNode n = JSON.readTree(meta.toFile());
+    Path file = dir.resolve(n.get("file").asText()).normalize();
+    if (!file.getParent().equals(dir.normalize()) || !Files.isRegularFile(file)) {
+      return Optional.empty();
+    }
+    List<String> rounds = new ArrayList<>();
+    n.path("rounds").forEach(r -> rounds.add(r.asText()));
+    List<String> covered = new ArrayList<>();
+    n.path("covered").forEach(c -> covered.add(c.asText()));
+    return Optional.of(new Seal(file, Instant.parse(n.get("createdAt").asText()), Set.copyOf(rounds),
+        Set.copyOf(covered)));
+  }
+
+  private void prune() throws IOException {
+    List<Path> blobs;
+    try (Stream<Path> s = Files.list(dir)) {
+      blobs = new ArrayList<>(s.filter(p -> p.getFileName().toString().matches("seal-[0-9-]+\\.bin")).sorted().toList());
+    }
+    blobs.sort((a, b) -> Long.compare(lastModified(a), lastModified(b)));
+    for (int i = 0; i < blobs.size() - keep; i++) {
+      Files.deleteIfExists(blobs.get(i));
+    }
+  }
+
+  private static long lastModified(Path p) {
+    try {
+      return Files.getLastModifiedTime(p).toMillis();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  static void writeAtomically(Path target, byte[] bytes) throws IOException {
+    Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+        StandardOpenOption.WRITE)) {
+      ch.write(java.nio.ByteBuffer.wrap(bytes));
+      ch.force(true);
+    }
+    try {
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+}
