@@ -328,6 +328,42 @@ class SyntheticDocumentTest {
   }
 
   @Test
+  void one_verifier_shared_by_threads_gives_every_thread_the_right_answer() throws Exception {
+    AttestationVerifier verifier = AttestationVerifier.create(pki.policy().build(), 2);
+    byte[] good = pki.sign(pki.document().build());
+    Issued otherLeaf = TestNitroPki.issue(pki.instance(), pki.leaf().subject(), NOW.minusSeconds(60),
+        NOW.plusSeconds(3600), TestNitroPki.END_ENTITY, TestNitroPki.LEAF_KEY_USAGE);
+    byte[] goodOtherLeaf = signedBy(otherLeaf, pki.cabundle());
+    byte[] forged = AttestationDocuments.sign(pki.document().build(), TestNitroPki.newKey().getPrivate());
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<String>> results = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        results.add(pool.submit(() -> {
+          for (int i = 0; i < 15; i++) {
+            verifier.verify(good);
+            verifier.verify(goodOtherLeaf);
+            try {
+              verifier.verify(forged);
+              return "a forged document verified";
+            } catch (AttestationRejectedException e) {
+              if (e.reason() != AttestationRejection.SIGNATURE_INVALID) {
+                return e.getMessage();
+              }
+            }
+          }
+          return "ok";
+        }));
+      }
+      for (java.util.concurrent.Future<String> r : results) {
+        assertEquals("ok", r.get());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void a_verifier_without_cache_gives_the_same_answers() throws Exception {
     AttestationVerifier noCache = AttestationVerifier.create(pki.policy().build(), 0);
     noCache.verify(pki.sign(pki.document().build()));
