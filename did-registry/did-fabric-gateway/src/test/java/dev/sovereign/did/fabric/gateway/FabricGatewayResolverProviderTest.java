@@ -76,8 +76,9 @@ class FabricGatewayResolverProviderTest {
     ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
     try (Gateway writer = Gateway.newInstance().identity(new X509Identity("Org1MSP", org1.clientCert))
         .signer(Signers.newPrivateKeySigner(org1.clientKey)).connection(channel).connect()) {
+      SoftwareControllerKey key = SoftwareControllerKey.generate(Multikey.Type.ED25519);
       VersionRecord v1 = new FabricGatewayLedger(writer, "sovereign", "didfabric")
-          .submit(FabricDocuments.create("sovereign", SoftwareControllerKey.generate(Multikey.Type.ED25519)));
+          .submit(FabricDocuments.create("sovereign", key));
 
       Map<String, String> settings = Map.of(
           "data.dir", dir.resolve("state").toString(),
@@ -93,6 +94,17 @@ class FabricGatewayResolverProviderTest {
       assertEquals(v1.versionId(), result.didDocumentMetadata().versionId().orElseThrow());
       assertTrue(service.evaluateRequests.size() >= 1, "the log was evaluated over the TLS connection");
       assertTrue(Files.notExists(dir.resolve("state").resolve("did-fabric")), "the embedded ledger stepped aside");
+
+      // Writes from the same settings (as `sovereign did update --ledger-setting ...` does), over TLS.
+      try (FabricGatewayConnection connection = FabricGatewayConnection.connect(settings)) {
+        VersionRecord v2 = connection.ledger().submit(FabricDocuments.deactivate(v1.did(), v1.versionId(),
+            v1.did() + "#key-1", key));
+        assertEquals(2, v2.sequence());
+        assertEquals(v2.versionId(), dev.sovereign.did.fabric.core.FabricDidEvidence.verify(v1.did(), "n",
+            dev.sovereign.did.fabric.core.FabricDidEvidence.bundle(connection.ledger(), v1.did(), "n"),
+            connection.verifier(), Instant.now()).current().versionId());
+      }
+      assertTrue(DidResolvers.standard(settings).resolve(v1.did()).isDeactivated());
     } finally {
       channel.shutdownNow();
       inProcess.shutdownNow();
