@@ -1,0 +1,274 @@
+package dev.sovereign.host;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sovereign.attestation.nsm.SimulatedMeasurements;
+import dev.sovereign.enclave.protocol.Message;
+import dev.sovereign.enclave.round.MerkleTree;
+import dev.sovereign.testing.Fixtures;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A host restart with payloads in its inbox, on {@link HostService} directly (two lives over one data
+ * directory, each with its own dev enclave process and the embedded key broker): the second life
+ * restores the last seal, sends the inbox tail, and the result counts every payload exactly once.
+ */
+class HostRestartTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Path DIR = Path.of("target/host-restart").toAbsolutePath();
+  private static final String ROUND = "r-restart-1";
+  private static final String DATASET = "loyalty-points";
+
+  @Test
+  void aHostRestartedWithPayloadsInItsInboxLosesNoneAndCountsNoneTwice() throws Exception {
+    if (Files.exists(DIR)) {
+      try (Stream<Path> s = Files.walk(DIR)) {
+        s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+    Files.createDirectories(DIR);
+    JsonNode keys = HostEndToEndTest.node("keys", JSON.createObjectNode()
+        .<ObjectNode>set("zones", JSON.valueToTree(List.of("EU", "US")))
+        .set("producers", JSON.valueToTree(List.of("eu1", "eu2", "us1"))));
+    Path jar = Fixtures.projectRoot().resolve("enclave-app/target/sovereign-enclave.jar");
+    Path policy = DIR.resolve("policy.yaml");
+    Files.writeString(policy, """
+        version: 1
+        policyId: host-restart
+        enclave:
+          region: eu-central-1
+          acceptedMeasurements:
+            - pcr0: "%s"
+        zones:
+          EU:
+            countries: [DE, FR]
+            processingRegions: [eu-central-1]
+            trustAnchors: ["%s"]
+          US:
+            countries: [US]
+            processingRegions: [eu-central-1]
+            trustAnchors: ["%s"]
+        datasets:
+          loyalty-points:
+            zones: [EU, US]
+            groupBy: [country]
+            minGroupSize: 1
+            metrics:
+              points:
+                functions: [sum, count]
+                bounds: [0, 100000]
+        """.formatted(HexFormat.of().formatHex(SimulatedMeasurements.pcr0(jar)), keys.at("/zones/EU/root/did").asText(),
+        keys.at("/zones/US/root/did").asText()));
+    HostConfig config = config(jar, policy);
+
+    HostService first = new HostService(config);
+    first.onStart(null);
+    JsonNode built;
+    String did;
+    try {
+      first.openRound(ROUND, DATASET);
+      Message.Attestation att = first.call(new Message.Attest("0a0b0c0d"), Message.Attestation.class);
+      did = att.enclaveDid();
+      built = build(keys, att);
+      first.supplyStatusLists(JSON.convertValue(built.get("statusLists"),
+          JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class)));
+      for (int i = 0; i < 3; i++) {
+        first.submit(ROUND, jwe(built, i));
+      }
+      waitUntilDrained(first);
+      assertEquals(3, first.sealNow().coveredPayloads().size());
+      first.submit(ROUND, jwe(built, 3)); // answered, but after the seal
+      waitUntilDrained(first);
+    } finally {
+      first.onStop(null);
+    }
+    // Acknowledged (202) but never forwarded before the host went down: written straight to the inbox.
+    try (Inbox inbox = Inbox.open(DIR.resolve("host/inbox"))) {
+      inbox.put(ROUND, "EU", jwe(built, 4), Instant.now());
+      inbox.put(ROUND, "US", jwe(built, 5), Instant.now());
+      inbox.put(ROUND, "EU", jwe(built, 0), Instant.now()); // a producer's retry: idempotent
+    }
+
+    HostService second = new HostService(config);
+    second.onStart(null);
+    try {
+      waitUntilDrained(second);
+      assertEquals(did, second.health().enclaveDid(), "the new enclave carries the sealed identity");
+      assertEquals(6L, second.counts(ROUND).get("accepted"));
+      JsonNode s = JSON.readTree(Base64.getUrlDecoder().decode(second.closeRound(ROUND).split("\\.")[1]))
+          .get("credentialSubject");
+      assertEquals(6, s.at("/inputs/accepted").asLong());
+      assertEquals(0, s.at("/inputs/rejected").asLong(), s.at("/inputs").toString());
+      Map<String, String> sums = Map.of("DE", "150", "FR", "15", "US", "30");
+      assertEquals(3, s.get("aggregates").size());
+      for (JsonNode cell : s.get("aggregates")) {
+        String country = cell.at("/group/country").asText();
+        assertEquals(0, new BigDecimal(sums.get(country)).compareTo(cell.get("sum").decimalValue()), cell.toString());
+        assertEquals(2, cell.get("count").asLong(), cell.toString());
+      }
+      List<byte[]> leaves = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        leaves.add(MessageDigest.getInstance("SHA-256").digest(jwe(built, i).getBytes(StandardCharsets.US_ASCII)));
+      }
+      assertEquals(HexFormat.of().formatHex(MerkleTree.root(leaves)), s.at("/merkle/root").asText());
+      assertTrue(second.inbox().allOf(ROUND).isEmpty());
+    } finally {
+      second.onStop(null);
+    }
+  }
+
+  private static String jwe(JsonNode built, int i) {
+    return built.get("payloads").get(i).asText();
+  }
+
+  private static JsonNode build(JsonNode keys, Message.Attestation att) {
+    ObjectNode spec = JSON.createObjectNode();
+    spec.set("keys", keys);
+    spec.set("enclave", JSON.createObjectNode().<ObjectNode>set("jwk", JSON.valueToTree(att.encryptionKey()))
+        .put("kid", att.kid()).put("did", att.enclaveDid()));
+    spec.put("now", Instant.now().getEpochSecond());
+    spec.put("statusBase", "https://authority.example/status");
+    spec.set("datasets", JSON.valueToTree(List.of(DATASET)));
+    ArrayNode producers = spec.putArray("producers");
+    for (String[] p : new String[][] {{"eu1", "EU"}, {"eu2", "EU"}, {"us1", "US"}}) {
+      producers.addObject().put("name", p[0]).put("zone", p[1]).put("region", p[1]).put("revoked", false)
+          .set("datasets", JSON.valueToTree(List.of(DATASET)));
+    }
+    ArrayNode list = spec.putArray("payloads");
+    String[][] rows = {{"eu1", "EU", "DE", "100"}, {"eu2", "EU", "DE", "50"}, {"us1", "US", "US", "10"},
+        {"eu1", "EU", "FR", "7"}, {"eu2", "EU", "FR", "8"}, {"us1", "US", "US", "20"}};
+    for (String[] r : rows) {
+      ObjectNode p = list.addObject().put("producer", r[0]).put("zone", r[1]).put("region", r[1])
+          .put("dataset", DATASET).put("round", ROUND);
+      p.putArray("records").addObject().put("metric", "points").put("value", new BigDecimal(r[3]))
+          .set("group", JSON.createObjectNode().put("country", r[2]));
+    }
+    return HostEndToEndTest.node("build", spec);
+  }
+
+  private static void waitUntilDrained(HostService host) throws Exception {
+    for (int i = 0; i < 600; i++) {
+      if (host.inbox().pendingCount() == 0) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("the inbox did not drain within 60 s");
+  }
+
+  private static HostConfig config(Path jar, Path policy) {
+    Path data = DIR.resolve("host");
+    return new HostConfig() {
+      public String dataDir() {
+        return data.toString();
+      }
+
+      public List<String> zones() {
+        return List.of("EU", "US");
+      }
+
+      public Optional<String> adminToken() {
+        return Optional.empty();
+      }
+
+      public int maxPayloadBytes() {
+        return 262144;
+      }
+
+      public int ratePerClient() {
+        return 200;
+      }
+
+      public int burstPerClient() {
+        return 400;
+      }
+
+      public Map<String, String> did() {
+        return Map.of();
+      }
+
+      public HostConfig.Enclave enclave() {
+        return new HostConfig.Enclave() {
+          public Optional<String> address() {
+            return Optional.empty();
+          }
+
+          public boolean launch() {
+            return true;
+          }
+
+          public Optional<String> jar() {
+            return Optional.of(jar.toString());
+          }
+
+          public Optional<String> policy() {
+            return Optional.of(policy.toString());
+          }
+
+          public int batch() {
+            return 4;
+          }
+
+          public Duration timeout() {
+            return Duration.ofSeconds(30);
+          }
+        };
+      }
+
+      public HostConfig.Seal seal() {
+        return new HostConfig.Seal() {
+          public boolean enabled() {
+            return true;
+          }
+
+          public Duration interval() {
+            return Duration.ofHours(1);
+          }
+
+          public int everyPayloads() {
+            return 1000;
+          }
+
+          public int keep() {
+            return 3;
+          }
+        };
+      }
+
+      public HostConfig.KeyBroker keyBroker() {
+        return new HostConfig.KeyBroker() {
+          public boolean embedded() {
+            return true;
+          }
+
+          public Optional<String> endpoint() {
+            return Optional.empty();
+          }
+
+          public Optional<String> keyId() {
+            return Optional.empty();
+          }
+        };
+      }
+    };
+  }
+}
