@@ -174,6 +174,13 @@ build() { # OUTDIR: builds the layout in OUTDIR/layout and the archive OUTDIR/so
     history: [{created: $created, created_by: "docker/build-oci.sh: jlinked runtime and its shared libraries"},
               {created: $created, created_by: "docker/build-oci.sh: enclave jar (and policy)"}]
   }' | tr -d '\n' > "$work/config.json"
+  # docker/enclave/Dockerfile states the same entrypoint: keep the two definitions of the image equal.
+  local df="$ROOT/docker/enclave/Dockerfile" key
+  for key in Entrypoint Cmd; do
+    if [ "$(sed -n "s/^$(echo "$key" | tr a-z A-Z) //p" "$df" | jq -c .)" != "$(jq -c ".config.$key" "$work/config.json")" ]; then
+      die "docker/enclave/Dockerfile's ${key^^} differs from the OCI config's $key"
+    fi
+  done
   cfgsize="$(stat -c %s "$work/config.json")"; cfg="$(blob "$work/config.json")"
 
   jq -n -c -S --arg cfg "sha256:$cfg" --argjson cfgsize "$cfgsize" --arg l1 "sha256:$l1" --argjson s1 "$s1" \
