@@ -15,7 +15,9 @@ import picocli.CommandLine.Option;
       "Measures payloads per second through the enclave pipeline (JWE, JWS, credential chain and status,",
       "policy, replay, aggregation) for payloads of 1, 10 and 100 records, on all cores, next to the ceiling",
       "measured in the same run on the same payloads: one ECDH-ES unwrap + one AES-256-GCM decryption +",
-      "one Ed25519 verification per payload. --json prints {\"results\":[{name,value,unit,ceiling,ratio}]}."
+      "one Ed25519 verification per payload. Rates come from the CPU time of the benchmark threads",
+      "(payloads per CPU second x threads), so other load on the machine does not skew the ratio.",
+      "--json prints {\"results\":[{name,value,unit,ceiling,ratio}]}."
     })
 final class BenchCommand implements Callable<Integer> {
 
