@@ -127,8 +127,8 @@ final class DemoCommand implements Callable<Integer> {
       if (ctx.host != null) {
         ctx.host.close();
         err.println("host and enclave stopped");
-        copyLogs(ctx);
       }
+      copyLogs(ctx);
       if (state == null) {
         deleteTree(work);
       }
@@ -164,6 +164,9 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private static void copyLogs(DemoContext ctx) {
+    if (!Files.isDirectory(ctx.work.resolve("host"))) {
+      return;
+    }
     try {
       Path logs = Files.createDirectories(ctx.out.resolve("logs"));
       for (String name : new String[] {"host.log", "enclave.log"}) {

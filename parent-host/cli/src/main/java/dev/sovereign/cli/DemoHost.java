@@ -101,11 +101,17 @@ final class DemoHost implements AutoCloseable {
   /**
    * {@code quarkus-run.jar}, plus the libraries of the enclave-app classes the host loads parent-first.
    * The host's packaged application lists {@code sovereign-enclave-app} as a parent-first artifact
-   * ({@code lib/boot}) but leaves its dependencies (Jackson, junixsocket) in {@code lib/main}, out of
+   * ({@code lib/boot}) but leaves its dependencies (Jackson, SnakeYAML, ...) in {@code lib/main}, out of
    * the system class loader's reach, so a plain {@code java -jar quarkus-run.jar} fails at start with
    * {@code NoClassDefFoundError: com/fasterxml/jackson/...}. Putting those jars on the class path too
    * is harmless when the packaging is fixed.
    */
+  /** File-name prefixes (in {@code lib/main}) of what the enclave-app classes the host uses need. */
+  private static final List<String> PARENT_FIRST_DEPENDENCIES = List.of("com.fasterxml.jackson.core.",
+      "com.kohlschutter.junixsocket.", "org.snakeyaml.", "com.nimbusds.", "org.bouncycastle.", "com.upokecenter.",
+      "com.github.peteroupc.", "dev.sovereign.sovereign-attestation-", "dev.sovereign.sovereign-did-core-",
+      "dev.sovereign.sovereign-credentials-");
+
   static String classPath(Path hostApp) throws IOException {
     List<String> cp = new ArrayList<>();
     cp.add(hostApp.toString());
@@ -121,7 +127,7 @@ final class DemoHost implements AutoCloseable {
       try (var s = Files.list(main)) {
         s.filter(p -> {
           String n = p.getFileName().toString();
-          return n.startsWith("com.fasterxml.jackson.core.") || n.startsWith("com.kohlschutter.junixsocket.");
+          return PARENT_FIRST_DEPENDENCIES.stream().anyMatch(n::startsWith);
         }).sorted().forEach(p -> cp.add(p.toString()));
       }
     }
