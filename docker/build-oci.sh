@@ -303,5 +303,23 @@ else
   build "$OUT/build"; FINAL="$OUT/build"
 fi
 cat "$FINAL/digests.txt" >&2
+# Independent readers, when installed (Debian: skopeo, umoci): they must accept the layout and the
+# archive (skopeo verifies every blob's digest while copying) and see the same manifest digest.
+if command -v skopeo >/dev/null; then
+  seen="$(skopeo inspect --format '{{.Digest}}' "oci:$FINAL/layout:${TAG#*:}")"
+  [ "$seen" = "$(cat "$FINAL/manifest-digest")" ] || { log "skopeo reads manifest $seen, not ours"; exit 1; }
+  rm -rf "$FINAL/skopeo-copy"
+  skopeo copy --quiet "oci-archive:$FINAL/sovereign-enclave-oci.tar:${TAG#*:}" "docker-archive:$FINAL/skopeo-copy.tar:$TAG" \
+    || { log "skopeo could not copy the archive"; exit 1; }
+  rm -f "$FINAL/skopeo-copy.tar"
+  log "skopeo $(skopeo --version | cut -d' ' -f3): layout and archive read, blobs verified, manifest $seen"
+fi
+if command -v umoci >/dev/null && [ "$(id -u)" = 0 ]; then
+  rm -rf "$FINAL/umoci-bundle"
+  umoci unpack --image "$FINAL/layout:${TAG#*:}" "$FINAL/umoci-bundle" >/dev/null || { log "umoci could not unpack"; exit 1; }
+  [ -x "$FINAL/umoci-bundle/rootfs/opt/java/bin/java" ] || { log "umoci's unpacked rootfs has no executable java"; exit 1; }
+  log "umoci $(umoci --version | cut -d' ' -f3): unpacked, entrypoint $(jq -c .process.args "$FINAL/umoci-bundle/config.json")"
+  rm -rf "$FINAL/umoci-bundle"
+fi
 if [ "$SMOKE" = 1 ]; then smoke "$FINAL" || exit 1; fi
 cat "$FINAL/manifest-digest"
