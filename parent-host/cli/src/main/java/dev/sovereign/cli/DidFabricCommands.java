@@ -3,6 +3,8 @@ package dev.sovereign.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sovereign.did.fabric.FabricDidResolver;
 import dev.sovereign.did.fabric.core.ControllerSigner;
+import dev.sovereign.did.fabric.core.DidFabricLedger;
+import dev.sovereign.did.fabric.core.EndorsementVerifier;
 import dev.sovereign.did.fabric.core.Encoding;
 import dev.sovereign.did.fabric.core.FabricDidEvidence;
 import dev.sovereign.did.fabric.core.FabricDocuments;
@@ -14,6 +16,7 @@ import dev.sovereign.did.fabric.core.RejectedException;
 import dev.sovereign.did.fabric.core.SoftwareControllerKey;
 import dev.sovereign.did.fabric.core.VerifiedDidLog;
 import dev.sovereign.did.fabric.core.VersionRecord;
+import dev.sovereign.did.fabric.gateway.FabricGatewayConnection;
 import dev.sovereign.did.fabric.ledger.EmbeddedFabricResolverProvider;
 import dev.sovereign.did.fabric.ledger.EmbeddedLedger;
 import java.io.IOException;
@@ -35,7 +38,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code sovereign did create|update|deactivate|log}: did:fabric writes and log export, on the
- * embedded ledger under {@code --data-dir} (default {@code $SOVEREIGN_HOME/.sovereign}). Controller
+ * embedded ledger under {@code --data-dir} (default {@code $SOVEREIGN_HOME/.sovereign}), or on a
+ * Fabric network given by {@code --ledger-setting fabric.gateway=...} and the other
+ * {@code fabric.*} settings of {@link FabricGatewayConnection}. Controller
  * keys are local key files (JSON, mode 0600). Exit codes: 0 done or valid, 1 rejected (the reason
  * code is printed), 2 usage or environment error.
  */
@@ -55,12 +60,31 @@ final class DidFabricCommands {
     @Option(names = "--json", description = "print the result as JSON on stdout")
     boolean json;
 
+    @Option(names = "--ledger-setting", paramLabel = "KEY=VALUE",
+        description = {"use a Fabric network instead of the embedded ledger (repeatable): fabric.gateway=host:port,",
+            "fabric.tlsCa, fabric.mspId, fabric.cert, fabric.key, fabric.pinnedCa=MSP=ca.pem, fabric.channel, ..."})
+    Map<String, String> settings = new java.util.LinkedHashMap<>();
+
     Path dataDir() {
       return dataDir != null ? dataDir : CliPaths.defaultState();
     }
 
-    EmbeddedLedger open() {
-      return EmbeddedFabricResolverProvider.openLedger(dataDir(), network);
+    /** The embedded ledger, or the Fabric network when {@code fabric.gateway} is set. */
+    Session open() throws IOException {
+      if (settings.containsKey(FabricGatewayConnection.GATEWAY)) {
+        FabricGatewayConnection c = FabricGatewayConnection.connect(settings);
+        return new Session(c.ledger(), c.verifier(), c::close);
+      }
+      EmbeddedLedger l = EmbeddedFabricResolverProvider.openLedger(dataDir(), network);
+      return new Session(l, l.endorsementVerifier(), l::close);
+    }
+  }
+
+  /** A ledger to write to, and the endorsement check for its answers. */
+  record Session(DidFabricLedger ledger, EndorsementVerifier verifier, Runnable closer) implements AutoCloseable {
+    @Override
+    public void close() {
+      closer.run();
     }
   }
 
@@ -162,8 +186,8 @@ final class DidFabricCommands {
   }
 
   /** The current version, verified (log + endorsed read) before anything is signed on top of it. */
-  static VerifiedDidLog current(EmbeddedLedger ledger, String did) throws RejectedException {
-    return new FabricDidResolver(ledger, ledger.endorsementVerifier(), Clock.systemUTC()).verifiedCurrentLog(did);
+  static VerifiedDidLog current(Session session, String did) throws RejectedException {
+    return new FabricDidResolver(session.ledger(), session.verifier(), Clock.systemUTC()).verifiedCurrentLog(did);
   }
 
   /** The id of the capabilityInvocation method whose key is {@code signer}'s, in the current version. */
@@ -200,15 +224,15 @@ final class DidFabricCommands {
     @Override
     int run(PrintWriter out, PrintWriter err) throws RejectedException, EnvironmentException, IOException {
       SoftwareControllerKey key = keyFile != null ? readKey(keyFile) : SoftwareControllerKey.generate(keyType(keyType));
-      Operation create = FabricDocuments.create(ledger.network, key);
-      if (keyFile == null) {
-        String id = create.did().substring(create.did().lastIndexOf(':') + 1);
-        Path target = keyOut != null ? keyOut : ledger.dataDir().resolve("did-fabric").resolve("keys").resolve(id + ".json");
-        writeKey(target, key);
-        err.println("controller key written to " + target);
-      }
-      try (EmbeddedLedger l = ledger.open()) {
-        printRecord(l.submit(create), ledger.json, out, err);
+      try (Session session = ledger.open()) {
+        Operation create = FabricDocuments.create(session.ledger().network(), key);
+        if (keyFile == null) {
+          String id = create.did().substring(create.did().lastIndexOf(':') + 1);
+          Path target = keyOut != null ? keyOut : ledger.dataDir().resolve("did-fabric").resolve("keys").resolve(id + ".json");
+          writeKey(target, key);
+          err.println("controller key written to " + target);
+        }
+        printRecord(session.ledger().submit(create), ledger.json, out, err);
       }
       return SovereignCli.OK;
     }
@@ -238,7 +262,7 @@ final class DidFabricCommands {
         throw new EnvironmentException("give exactly one of --document or --rotate-to");
       }
       SoftwareControllerKey signer = readKey(keyFile);
-      try (EmbeddedLedger l = ledger.open()) {
+      try (Session l = ledger.open()) {
         VerifiedDidLog log = current(l, did);
         String method = signerMethod(log, signer);
         ObjectNode doc;
@@ -260,7 +284,7 @@ final class DidFabricCommands {
           doc = FabricDocuments.document(did, List.of(next.publicKey()), 1);
         }
         Operation op = FabricDocuments.update(did, log.current().versionId(), doc, method, signer);
-        printRecord(l.submit(op), ledger.json, out, err);
+        printRecord(l.ledger().submit(op), ledger.json, out, err);
       }
       return SovereignCli.OK;
     }
@@ -279,10 +303,10 @@ final class DidFabricCommands {
     @Override
     int run(PrintWriter out, PrintWriter err) throws RejectedException, EnvironmentException, IOException {
       SoftwareControllerKey signer = readKey(keyFile);
-      try (EmbeddedLedger l = ledger.open()) {
+      try (Session l = ledger.open()) {
         VerifiedDidLog log = current(l, did);
         Operation op = FabricDocuments.deactivate(did, log.current().versionId(), signerMethod(log, signer), signer);
-        printRecord(l.submit(op), ledger.json, out, err);
+        printRecord(l.ledger().submit(op), ledger.json, out, err);
       }
       return SovereignCli.OK;
     }
@@ -324,10 +348,11 @@ final class DidFabricCommands {
             + (log.deactivated() ? " (DEACTIVATED)" : ""));
         return SovereignCli.OK;
       }
-      try (EmbeddedLedger l = ledger.open()) {
-        byte[] bytes = evidenceNonce == null ? l.exportLog(did) : FabricDidEvidence.bundle(l, did, evidenceNonce);
+      try (Session l = ledger.open()) {
+        byte[] bytes = evidenceNonce == null ? l.ledger().exportLog(did)
+            : FabricDidEvidence.bundle(l.ledger(), did, evidenceNonce);
         VerifiedDidLog log = evidenceNonce == null ? OperationLogVerifier.verify(did, bytes)
-            : FabricDidEvidence.verify(did, evidenceNonce, bytes, l.endorsementVerifier(), java.time.Instant.now());
+            : FabricDidEvidence.verify(did, evidenceNonce, bytes, l.verifier(), java.time.Instant.now());
         if (outFile != null) {
           Files.write(outFile, bytes);
           err.println("log of " + log.records().size() + " versions written to " + outFile);

@@ -68,4 +68,12 @@ class DidFabricCommandsTest {
     assertEquals(1, run("did", "log", "did:fabric:local:nope", "--data-dir", data));
     assertTrue(stderr.startsWith("MALFORMED_DID"), stderr);
   }
+
+  @Test
+  void fabricNetworkSettingsThatAreIncompleteAreAUsageError() {
+    assertEquals(2, run("did", "create", "--data-dir", dir.toString(), "--key-out", dir.resolve("k.json").toString(),
+        "--ledger-setting", "fabric.gateway=127.0.0.1:7051"));
+    assertTrue(stderr.contains("fabric.cert is required"), stderr);
+    assertTrue(!stderr.contains("\tat "), "no stack trace");
+  }
 }
