@@ -53,6 +53,8 @@ public enum RejectionReason {
   GROUP_KEYS_INVALID,
   COUNTRY_OUTSIDE_ZONE,
   VALUE_OUT_OF_BOUNDS,
+  /** The records would open more (metric, group) cells than the policy's {@code output.maxGroups}. */
+  GROUP_LIMIT_REACHED,
   // replay
   REPLAY;
 

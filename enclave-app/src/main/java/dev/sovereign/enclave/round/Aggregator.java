@@ -37,9 +37,44 @@ public final class Aggregator {
 
   private final SovereigntyPolicy.Dataset dataset;
   private final Map<Key, Cell> cells = new ConcurrentHashMap<>();
+  private final int maxCells;
+  private final Object newCells = new Object();
 
   public Aggregator(SovereigntyPolicy.Dataset dataset) {
+    this(dataset, Integer.MAX_VALUE);
+  }
+
+  /** An aggregator that holds at most {@code maxCells} (metric, group) cells (the policy's {@code output.maxGroups}). */
+  public Aggregator(SovereigntyPolicy.Dataset dataset, int maxCells) {
     this.dataset = dataset;
+    this.maxCells = maxCells;
+  }
+
+  /**
+   * Adds the records of one accepted payload unless they would open more cells than allowed; then
+   * nothing is added and the answer is false. New cells are created under one lock, so the cap is exact.
+   */
+  public boolean tryAdd(List<ProducerRecord> records) {
+    java.util.Set<Key> missing = new java.util.HashSet<>();
+    for (ProducerRecord r : records) {
+      Key k = new Key(r.metric(), r.group());
+      if (!cells.containsKey(k)) {
+        missing.add(k);
+      }
+    }
+    if (!missing.isEmpty()) {
+      synchronized (newCells) {
+        missing.removeIf(cells::containsKey);
+        if ((long) cells.size() + missing.size() > maxCells) {
+          return false;
+        }
+        for (Key k : missing) {
+          cells.put(k, new Cell());
+        }
+      }
+    }
+    add(records);
+    return true;
   }
 
   /** Adds the records of one accepted payload. */

@@ -30,10 +30,15 @@ public final class Round {
   private boolean closed;
 
   public Round(String id, SovereigntyPolicy.Dataset dataset, Instant opened) {
+    this(id, dataset, opened, Integer.MAX_VALUE);
+  }
+
+  /** A round whose aggregate holds at most {@code maxGroups} (metric, group) cells. */
+  public Round(String id, SovereigntyPolicy.Dataset dataset, Instant opened, int maxGroups) {
     this.id = id;
     this.dataset = dataset;
     this.opened = opened;
-    this.aggregator = new Aggregator(dataset);
+    this.aggregator = new Aggregator(dataset, maxGroups);
   }
 
   public String id() {
@@ -63,7 +68,11 @@ public final class Round {
         reject(RejectionReason.REPLAY);
         return java.util.Optional.of(RejectionReason.REPLAY);
       }
-      aggregator.add(p.records());
+      if (!aggregator.tryAdd(p.records())) {
+        jtis.remove(p.jti()); // not accepted: the producer may send the jti again in a round with room
+        reject(RejectionReason.GROUP_LIMIT_REACHED);
+        return java.util.Optional.of(RejectionReason.GROUP_LIMIT_REACHED);
+      }
       synchronized (leaves) {
         leaves.add(p.leaf());
       }

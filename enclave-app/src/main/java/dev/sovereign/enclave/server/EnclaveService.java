@@ -122,7 +122,7 @@ public final class EnclaveService implements RequestHandler {
     }
     SovereigntyPolicy.Dataset ds = policy.dataset(required(o.dataset(), "dataset")).orElseThrow(() ->
         new Rejected(ErrorCode.DATASET_NOT_IN_POLICY, "the policy declares datasets " + policy.datasets().keySet()));
-    Round r = new Round(id, ds, clock.instant());
+    Round r = new Round(id, ds, clock.instant(), policy.output().maxGroups());
     if (rounds.putIfAbsent(id, r) != null) {
       throw new Rejected(ErrorCode.ROUND_EXISTS, "round " + id + " was already opened");
     }

@@ -105,6 +105,20 @@ class AggregatorTest {
   }
 
   @Test
+  void recordsThatWouldOpenMoreCellsThanAllowedAreRefusedWhole() throws Exception {
+    Aggregator a = new Aggregator(dataset("plain"), 2);
+    assertTrue(a.tryAdd(List.of(rec("DE", "1"), rec("DE", "2"))));
+    assertEquals(false, a.tryAdd(List.of(rec("DE", "3"), rec("FR", "4"), rec("NL", "5"))));
+    assertTrue(a.tryAdd(List.of(rec("FR", "6"), rec("DE", "7"))));
+    assertEquals(false, a.tryAdd(List.of(rec("NL", "8"))));
+    assertTrue(a.tryAdd(List.of(rec("DE", "9"))));
+    Aggregator.Disclosure d = a.disclose(new SecureRandom());
+    assertEquals(1, d.cells().size(), "DE has 4 records, FR 1 (suppressed at k = 3)");
+    assertEquals(4, d.cells().get(0).get("count").asLong());
+    assertEquals(1, d.suppressed());
+  }
+
+  @Test
   void histogramBucketsAreHalfOpenIntervalsBetweenEdges() {
     List<Double> edges = List.of(0.0, 100.0, 1000.0);
     assertEquals(0, Aggregator.bucket(edges, -1));
