@@ -146,6 +146,14 @@ final class DemoHost implements AutoCloseable {
     return process.pid();
   }
 
+  /** The enclave process the host's dev launcher started (a child running the enclave jar). */
+  java.util.Optional<ProcessHandle> enclave(Path enclaveJar) {
+    String jar = enclaveJar.toString();
+    return process.descendants().filter(ProcessHandle::isAlive)
+        .filter(p -> p.info().commandLine().map(c -> c.contains(jar) && c.contains("--listen")).orElse(false))
+        .findFirst();
+  }
+
   /** Stops the host (SIGTERM, then SIGKILL after 10 s); the host stops its enclave child on shutdown. */
   @Override
   public void close() {

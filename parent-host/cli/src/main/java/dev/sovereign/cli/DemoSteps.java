@@ -32,7 +32,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,6 +84,8 @@ final class DemoSteps {
         step("open-round", "the operator opens a round and relays the authorities' status lists", DemoSteps::openRound),
         step("honest-producers-submit", "honest producers in EU, US and APAC sign, encrypt and submit; the enclave accepts each",
             DemoSteps::honest),
+        step("backup-restore", "mid-round: back up the enclave's sealed state, kill the enclave, restore the backup into a"
+            + " new one: same DID, keys and counts; a tampered blob is refused", DemoSteps::backupRestore),
         step("revoked-producer-rejected", "a producer whose credential is revoked is rejected", DemoSteps::revoked),
         step("forged-payload-rejected", "a payload in a producer's name, signed with a key outside its DID, is rejected", DemoSteps::forged),
         step("replay-rejected", "a resent payload is stored once; the same signed payload re-encrypted is rejected as a replay",
@@ -93,7 +94,6 @@ final class DemoSteps {
             + " is refused at the edge", DemoSteps::wrongRegion),
         step("no-plaintext-on-host", "the host's data directory, logs and metrics hold no plaintext record value",
             DemoSteps::noPlaintext),
-        step("backup-restore", "seal the enclave's state mid-round and restore it", DemoSteps::backupRestore),
         step("close-round", "close the round: the enclave publishes the signed result; it equals a plain computation",
             DemoSteps::close),
         step("regulator-verifies", "the regulator's full check of the result (sovereign verify)", DemoSteps::regulator),
@@ -478,21 +478,85 @@ final class DemoSteps {
 
   private static String backupRestore(DemoContext ctx) throws Exception {
     HostClient.Answer api = ctx.producer().get("/q/openapi?format=json");
-    List<String> backupPaths = new ArrayList<>();
+    List<String> paths = new ArrayList<>();
     if (api.status() == 200 && api.json() != null) {
-      for (Iterator<String> it = api.json().path("paths").fieldNames(); it.hasNext(); ) {
-        String path = it.next();
-        if (path.contains("backup") || path.contains("seal") || path.contains("restore")) {
-          backupPaths.add(path);
-        }
-      }
+      api.json().path("paths").fieldNames().forEachRemaining(paths::add);
     }
-    if (backupPaths.isEmpty()) {
-      throw new DemoStep.Unavailable("not available in this build: the host serves no backup endpoint (its OpenAPI document"
-          + " lists none) and the enclave answers Seal/Restore with 'unavailable'; nothing was sealed or restored");
+    if (!paths.contains("/v1/backup") || !paths.contains("/v1/restore")) {
+      throw new DemoStep.Unavailable("not available in this build: the host serves no /v1/backup and /v1/restore"
+          + " (its OpenAPI document lists none); nothing was sealed or restored");
     }
-    throw new DemoStep.Unavailable("the host lists " + backupPaths + " but this demo does not drive backup and restore yet;"
-        + " nothing was sealed or restored");
+    Map<String, Long> before = counts(ctx);
+    HostClient.Answer b = ctx.admin.backup();
+    if (b.status() == 503 && "sealing-unavailable".equals(b.code())) {
+      throw new DemoStep.Unavailable("the host's enclave runs without a key broker (" + b.code() + "); nothing was sealed");
+    }
+    if (b.status() != 200 || b.json() == null || !b.json().path("sealedState").isTextual()) {
+      throw new DemoStep.Misbehaved("POST /v1/backup answered " + b.status() + " " + b.code());
+    }
+    String sealed = b.json().get("sealedState").asText();
+    byte[] blob = Base64.getDecoder().decode(sealed);
+    ctx.write("sealed-state.b64", (sealed + "\n").getBytes(StandardCharsets.US_ASCII));
+    ctx.say("backup: " + blob.length + "-byte sealed state (ciphertext; sealed-state.b64) covering rounds "
+        + b.json().path("rounds") + "; its key is released only to an enclave with this PCR0 and policy");
+
+    ProcessHandle enclave = ctx.host.enclave(ctx.enclaveJar).orElseThrow(() ->
+        new IllegalStateException("the enclave process was not found among the host's children"));
+    long pid = enclave.pid();
+    enclave.destroyForcibly();
+    enclave.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    ctx.say("kill -9 of the enclave (pid " + pid + ") mid-round: its keys and rounds lived only in its memory");
+
+    // The backup job restores: the host starts a successor enclave and feeds it the sealed state; the
+    // successor opens it only if the key broker releases the key to its attested measurements.
+    HostClient.Answer restored = ctx.admin.restore(sealed);
+    if (restored.status() != 200 || restored.json() == null) {
+      throw new DemoStep.Misbehaved("POST /v1/restore answered " + restored.status() + " " + restored.code());
+    }
+    long successor = ctx.host.enclave(ctx.enclaveJar).map(ProcessHandle::pid).orElse(-1L);
+    if (successor == pid || successor < 0) {
+      throw new DemoStep.Misbehaved("no successor enclave process runs");
+    }
+    ctx.say("restore into a new enclave (pid " + successor + "): " + restored.json());
+    Map<String, Long> kept = counts(ctx);
+    if (!kept.equals(before)) {
+      throw new DemoStep.Misbehaved("counts before the crash " + before + ", after the restore " + kept);
+    }
+    DemoWorld.Producer p = ctx.world.producers.get("eu-grocer");
+    ArrayNode records = Records.csv("country,metric,value\nFR,points,15\n");
+    String jwe = Payloads.build(p.identity(), ctx.enclave, p.zone(), contents(ctx, p, p.zone(), records));
+    submitAndAwait(ctx, "eu-grocer, encrypted to the key attested before the crash", jwe, "accepted");
+    ctx.acceptedLeaves.add(Payloads.payloadId(jwe));
+    ctx.honestRecords.put("eu-grocer-after-restore", records);
+
+    byte[] nonce = new byte[32];
+    ctx.random.nextBytes(nonce);
+    HostClient.Answer att = ctx.producer().attestation(HexFormat.of().formatHex(nonce));
+    dev.sovereign.producer.AttestedEnclave after;
+    try {
+      after = expectations(ctx, ctx.policySha256).verify(att.json(), nonce);
+    } catch (RejectedException e) {
+      throw new DemoStep.Misbehaved("the successor's attestation does not verify: " + e.code());
+    }
+    if (!after.enclaveDid().equals(ctx.enclave.enclaveDid()) || !after.kid().equals(ctx.enclave.kid())) {
+      throw new DemoStep.Misbehaved("the successor is " + after.enclaveDid() + " with key " + after.kid()
+          + "; the sealed identity was not restored");
+    }
+    ctx.say("the successor attests the same DID and encryption key, in a fresh document for a fresh nonce");
+
+    byte[] tampered = blob.clone();
+    tampered[tampered.length / 2] ^= 0x01;
+    HostClient.Answer r = ctx.admin.restore(Base64.getEncoder().encodeToString(tampered));
+    if (r.status() < 400 || r.status() >= 500) {
+      throw new DemoStep.Misbehaved("a tampered sealed state was answered " + r.status() + " " + r.code());
+    }
+    ctx.say("restore of the blob with one flipped bit: " + r.status() + " " + r.code());
+    HostClient.Answer still = ctx.producer().round(ctx.round);
+    if (still.status() != 200 || !"open".equals(still.json().path("state").asText())) {
+      throw new DemoStep.Misbehaved("after the refused restore the round is " + still.json());
+    }
+    ctx.evidence.put("sealedStateBytes", blob.length);
+    return "sealed, killed, restored: same DID and key, counts kept; tampered blob refused (" + r.code() + ")";
   }
 
   private static String close(DemoContext ctx) throws Exception {

@@ -41,25 +41,23 @@ class DemoCommandTest {
         "--enclave-jar", jar.toString(), "--host-app", app.toString(), "--json");
     assertEquals(0, r.exit(), r.err());
     JsonNode report = new ObjectMapper().readTree(r.out());
-    assertEquals(report.get("total").asInt(), report.get("behaved").asInt() + report.get("unavailable").asInt());
+    assertEquals(report.get("total").asInt(), report.get("behaved").asInt());
     List<String> names = new ArrayList<>();
     for (JsonNode step : report.get("steps")) {
       names.add(step.get("name").asText());
-      String outcome = step.get("outcome").asText();
-      // Only backup-restore may be unavailable, and only while the build has no seal/restore.
-      assertTrue(outcome.equals("behaved") || (outcome.equals("unavailable") && step.get("name").asText().equals("backup-restore")),
-          step.toString());
+      assertEquals("behaved", step.get("outcome").asText(), step.toString());
       assertTrue(r.err().contains(step.get("name").asText()), "narrated: " + step.get("name"));
     }
     assertTrue(names.containsAll(Set.of("revoked-producer-rejected", "forged-payload-rejected", "replay-rejected",
-        "wrong-region-rejected", "close-round", "regulator-verifies")), names.toString());
+        "wrong-region-rejected", "backup-restore", "close-round", "regulator-verifies")), names.toString());
+    assertTrue(r.err().contains("422 seal-rejected"), "a tampered sealed state is refused");
     for (String code : new String[] {"credential-revoked", "signature-invalid", "replay", "credential-wrong-region"}) {
       assertTrue(r.err().contains("enclave verdict " + code), code);
     }
     for (String f : new String[] {"result.jwt", "result.json", "attestation.cose", "attestation.b64", "simulation-root.pem",
         "credential-chain.json", "policy.yaml", "expected-pcrs.json", "verification.json", "regulator-report.json",
         "rejected-aws-root.json", "rejected-tampered.json", "rejected-wrong-nonce.json", "rejected-stale.json",
-        "rejected-unknown-image.json", "report.json"}) {
+        "rejected-unknown-image.json", "sealed-state.b64", "report.json"}) {
       assertTrue(Files.isRegularFile(out.resolve(f)), f);
     }
     assertTrue(report.at("/seconds").asDouble() < 120, "the demo takes under two minutes: " + report.at("/seconds"));

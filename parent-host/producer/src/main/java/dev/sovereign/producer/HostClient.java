@@ -102,6 +102,16 @@ public final class HostClient {
     return send(withAdmin(b));
   }
 
+  /** Admin: {@code POST /v1/backup}: the enclave seals its state now; the answer carries the sealed blob. */
+  public Answer backup() throws UnreachableException {
+    return send(withAdmin(HttpRequest.newBuilder(uri("/v1/backup")).POST(HttpRequest.BodyPublishers.noBody())));
+  }
+
+  /** Admin: {@code POST /v1/restore {sealedState}}: the enclave opens the blob only if the key broker releases its key. */
+  public Answer restore(String sealedStateBase64) throws UnreachableException {
+    return sendJson("/v1/restore", Map.of("sealedState", sealedStateBase64));
+  }
+
   /** {@code GET path} for operations endpoints ({@code /q/health/ready}, {@code /q/openapi}). */
   public Answer get(String path) throws UnreachableException {
     return send(HttpRequest.newBuilder(uri(path)).GET());
