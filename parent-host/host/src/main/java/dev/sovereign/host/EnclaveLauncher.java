@@ -33,10 +33,12 @@ public final class EnclaveLauncher implements AutoCloseable {
     cmd.add(jar.toString());
     cmd.add("--listen");
     cmd.add("unix:" + socket);
-    if (policy != null) {
-      cmd.add("--policy");
-      cmd.add(policy.toString());
+    if (policy == null) {
+      throw new IllegalArgumentException(
+          "sovereign.host.enclave.policy is required to launch a development enclave (./sovereign demo writes one)");
     }
+    cmd.add("--policy");
+    cmd.add(policy.toString());
     cmd.add("--state");
     cmd.add(stateDir.toString());
     cmd.addAll(extraArgs);

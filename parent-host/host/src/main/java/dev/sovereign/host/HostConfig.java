@@ -32,7 +32,10 @@ public interface HostConfig {
   @WithDefault("400")
   int burstPerClient();
 
-  /** Settings for DID method providers (e.g. {@code ethr.rpc}, {@code ethr.registry}, {@code fabric.data-dir}). */
+  /**
+   * Settings handed to every DID method provider on the class path, e.g. {@code ethr.rpc} and
+   * {@code ethr.registry} (did:ethr), {@code data.dir} (did:fabric on the embedded ledger).
+   */
   java.util.Map<String, String> did();
 
   /** The enclave link. */
@@ -92,7 +95,10 @@ public interface HostConfig {
     /** The enclave jar the dev launcher runs; empty means the build's {@code enclave-app/target/sovereign-enclave.jar}. */
     Optional<String> jar();
 
-    /** The sovereignty policy the dev launcher loads; empty means the bundled demo policy. */
+    /**
+     * The sovereignty policy file the dev launcher hands the enclave; required when {@code launch}
+     * is true (the host refuses to start without it; {@code ./sovereign demo} writes one).
+     */
     Optional<String> policy();
 
     /** Payloads per submission frame. */
