@@ -7,7 +7,8 @@
 //
 // A payload may ask for attacks: `signer` (sign with another identity's key under the producer's kid),
 // `recipient: "other"` (encrypt to a fresh key; with `otherKid` its thumbprint is the kid), `credential`
-// (carry another producer's credential), `jti` (reuse one).
+// (carry another producer's credential), `jti` (reuse one), `vp` (present the credential in a
+// vp+jwt bound to jti and the enclave DID; `vpNonce`/`vpAudience` override the binding).
 // Output: JSON on stdout. Private keys appear only in the `keys` output (test material).
 import * as jose from 'jose';
 import { gzipSync } from 'node:zlib';
@@ -105,11 +106,26 @@ async function build(spec) {
   for (const pl of spec.payloads) {
     const producer = k.producers[pl.producer];
     const signer = pl.signer ? (k.producers[pl.signer] ?? k.strangers[pl.signer]) : producer;
+    const jti = pl.jti ?? randomUUID();
     const claims = {
-      iss: producer.did, jti: pl.jti ?? randomUUID(), iat: pl.iat ?? now, round: pl.round, dataset: pl.dataset,
+      iss: producer.did, jti, iat: pl.iat ?? now, round: pl.round, dataset: pl.dataset,
       region: pl.region, records: pl.records, credentials: [out.credentials[pl.credential ?? pl.producer],
         out.accreditations[pl.accreditationZone ?? pl.zone]],
     };
+    if (pl.vp) {
+      // VCDM 2.0 presentation (vp+jwt) by the producer, bound to the payload's jti and the enclave DID;
+      // the accreditations stay in `credentials` (they are not about the holder)
+      const vp = {
+        '@context': [V2], type: ['VerifiablePresentation'], holder: producer.did,
+        verifiableCredential: [{ '@context': V2, id: 'data:application/vc+jwt,' + claims.credentials[0],
+          type: 'EnvelopedVerifiableCredential' }],
+        nonce: pl.vpNonce ?? jti, aud: pl.vpAudience ?? spec.enclave.did, iat: now, exp: now + 600,
+      };
+      const hk = await jose.importJWK(producer.jwk, producer.alg);
+      claims.vp = await new jose.CompactSign(new TextEncoder().encode(JSON.stringify(vp)))
+        .setProtectedHeader({ alg: producer.alg, kid: producer.kid, typ: 'vp+jwt', cty: 'vp' }).sign(hk);
+      claims.credentials = [claims.credentials[1]];
+    }
     const key = await jose.importJWK(signer.jwk, signer.alg);
     const jws = await new jose.CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
       .setProtectedHeader({ alg: signer.alg, kid: producer.kid, typ: 'sovereign-payload+jwt' }).sign(key);

@@ -177,9 +177,9 @@ class EnclaveProcessIT {
     build();
     client.call(new Message.SupplyEvidence(null, null, JSON.convertValue(built.get("statusLists"),
         JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class))), Message.EvidenceStored.class);
-    // Ed25519 and P-256 (ES256) producers, ECDH-ES+A256KW and ECDH-ES, two zones
+    // Ed25519 and P-256 (ES256) producers, ECDH-ES+A256KW and ECDH-ES, two zones, credentials and a vp
     List<String> good = List.of(payloads.get("eu1"), payloads.get("eu2"), payloads.get("eu3-direct"), payloads.get("us1"),
-        payloads.get("eu-p256"));
+        payloads.get("eu-p256"), payloads.get("eu-vp"));
     Message.PayloadVerdicts v = client.call(new Message.SubmitPayloads(ROUND, good), Message.PayloadVerdicts.class);
     for (int i = 0; i < good.size(); i++) {
       assertEquals("accepted", v.verdicts().get(i).outcome(), "payload " + i + ": " + v.verdicts().get(i).reason());
@@ -208,6 +208,7 @@ class EnclaveProcessIT {
     expectRejected("too-many-records", "too-many-records");
     expectRejected("other-round", "round-mismatch");
     expectRejected("us-credential-in-eu-zone", "credential-wrong-region");
+    expectRejected("vp-for-another-payload", "credential-invalid");
   }
 
   @Test
@@ -292,7 +293,7 @@ class EnclaveProcessIT {
     assertEquals(DATASET, s.get("dataset").asText());
     assertEquals(policySha256, s.get("policySha256").asText());
     assertEquals(attestation.document().length() > 0, s.get("attestationDocument").asText().length() > 0);
-    assertEquals(5, s.at("/inputs/accepted").asLong());
+    assertEquals(6, s.at("/inputs/accepted").asLong());
     Map<String, Long> byReason = JSON.convertValue(s.at("/inputs/rejectedByReason"),
         JSON.getTypeFactory().constructMapType(TreeMap.class, String.class, Long.class));
     assertEquals(expectedRejections, byReason);
@@ -304,7 +305,7 @@ class EnclaveProcessIT {
 
     // the plain computation over the same records
     Map<String, List<BigDecimal>> groups = new TreeMap<>(); // the accepted payloads' records, as built above
-    groups.put("DE", decimals("100", "4242.4242", "9000", "50", "5151.5151", "6000", "300", "250"));
+    groups.put("DE", decimals("100", "4242.4242", "9000", "50", "5151.5151", "6000", "300", "250", "120"));
     groups.put("FR", decimals("77"));
     groups.put("US", decimals("10", "20", "30"));
     JsonNode cells = s.get("aggregates");
@@ -388,6 +389,9 @@ class EnclaveProcessIT {
     payload(list, names, "eu3-direct", "eu3", "EU", DATASET, records("DE", "points", "300")).put("alg", "ECDH-ES");
     payload(list, names, "us1", "us1", "US", DATASET, records("US", "points", "10", "20", "30"));
     payload(list, names, "eu-p256", "eu-p256", "EU", DATASET, records("DE", "points", "250"));
+    payload(list, names, "eu-vp", "eu3", "EU", DATASET, records("DE", "points", "120")).put("vp", true);
+    payload(list, names, "vp-for-another-payload", "eu3", "EU", DATASET, records("DE", "points", "9"))
+        .put("vp", true).put("vpNonce", "the-jti-of-another-payload");
     payload(list, names, "mallory-signed", "eu1", "EU", DATASET, records("DE", "points", "7373.7373"))
         .put("signer", "mallory");
     payload(list, names, "for-another-key", "eu1", "EU", DATASET, records("DE", "points", "1"))

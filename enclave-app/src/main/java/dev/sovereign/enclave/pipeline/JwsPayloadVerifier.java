@@ -131,19 +131,22 @@ final class JwsPayloadVerifier {
       records.add(record(r));
     }
     List<String> creds = new ArrayList<>();
-    boolean presentation;
-    if (c.has("vp") && c.has("credentials")) {
-      throw invalid("both vp and credentials");
-    } else if (c.has("vp")) {
-      presentation = true;
+    // credentials: the producer's credential and the accreditations of its issuer chain; with vp the
+    // presentation comes first and credentials (optional) holds only accreditations, which are about
+    // the authorities and so cannot be presented by the producer
+    boolean presentation = c.has("vp");
+    if (presentation) {
       creds.add(text(c, "vp", Integer.MAX_VALUE));
-    } else {
-      presentation = false;
-      JsonNode cs = c.get("credentials");
-      if (cs == null || !cs.isArray() || cs.isEmpty()) {
-        throw new PayloadRejectedException(RejectionReason.CREDENTIAL_MISSING, "no vp and no credentials");
+    }
+    JsonNode cs = c.get("credentials");
+    if (cs == null && !presentation) {
+      throw new PayloadRejectedException(RejectionReason.CREDENTIAL_MISSING, "no vp and no credentials");
+    }
+    if (cs != null) {
+      if (!cs.isArray() || (cs.isEmpty() && !presentation)) {
+        throw invalid("credentials");
       }
-      if (cs.size() > policy.limits().maxCredentialsPerPayload()) {
+      if (cs.size() + creds.size() > policy.limits().maxCredentialsPerPayload()) {
         throw new PayloadRejectedException(RejectionReason.TOO_MANY_CREDENTIALS, cs.size() + " credentials");
       }
       for (JsonNode e : cs) {

@@ -61,6 +61,7 @@ public final class VcProducerCredentials implements ProducerCredentials {
         if (leaf == null) {
           throw new PayloadRejectedException(RejectionReason.CREDENTIAL_MISSING, "no credential about the producer");
         }
+        accreditations.addAll(credentials.subList(1, credentials.size()));
       } else {
         leaf = verifier.verify(credentials.get(0), at);
         accreditations.addAll(credentials.subList(1, credentials.size()));
