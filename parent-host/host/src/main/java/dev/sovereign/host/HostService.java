@@ -400,6 +400,11 @@ public class HostService {
     }
   }
 
+  /** The embedded development key broker, if this host runs one. */
+  public Optional<DevKeyBroker> devKeyBroker() {
+    return Optional.ofNullable(devBroker);
+  }
+
   /** Whether this host seals its enclave's state. */
   public boolean sealing() {
     return sealing;
@@ -512,8 +517,11 @@ public class HostService {
               }
             }
           }
+          // Answered payloads the seal does not cover; unanswered ones are left to the forwarder, which
+          // may already hold them in a batch (sending them here too would count a replay inside).
           Set<String> skip = covered;
-          List<Inbox.Entry> tail = inbox.allOf(r.round()).stream().filter(e -> !skip.contains(e.payloadId())).toList();
+          List<Inbox.Entry> tail = inbox.allOf(r.round()).stream()
+              .filter(e -> e.verdict().isPresent() && !skip.contains(e.payloadId())).toList();
           for (int i = 0; i < tail.size(); i += config.enclave().batch()) {
             List<Inbox.Entry> part = tail.subList(i, Math.min(tail.size(), i + config.enclave().batch()));
             Message.PayloadVerdicts v = link.call(

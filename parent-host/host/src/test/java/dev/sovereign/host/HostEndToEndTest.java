@@ -226,6 +226,22 @@ class HostEndToEndTest {
 
   @Test
   @Order(4)
+  void theAdminBackupEndpointsSealRestoreAndRefuseATamperedBlobWithItsReason() throws Exception {
+    given().post("/v1/backup").then().statusCode(401);
+    String blob = given().header("Authorization", ADMIN).post("/v1/backup").then().statusCode(200)
+        .body("rounds[0]", equalTo(ROUND)).extract().path("sealedState");
+    byte[] tampered = Base64.getDecoder().decode(blob);
+    tampered[tampered.length - 1] ^= 1;
+    given().header("Authorization", ADMIN).contentType("application/json")
+        .body(Map.of("sealedState", Base64.getEncoder().encodeToString(tampered))).post("/v1/restore")
+        .then().statusCode(422).body("code", equalTo("seal-rejected"))
+        .body("detail", org.hamcrest.Matchers.endsWith(": TAMPERED"));
+    given().header("Authorization", ADMIN).contentType("application/json").body(Map.of("sealedState", blob))
+        .post("/v1/restore").then().statusCode(200).body("openRounds", equalTo(1));
+  }
+
+  @Test
+  @Order(5)
   void theResultEqualsAPlainComputationOverTheAcceptedRecords() throws Exception {
     String credential = given().header("Authorization", ADMIN).post("/v1/rounds/" + ROUND + "/close")
         .then().statusCode(200).extract().path("result");
@@ -254,7 +270,7 @@ class HostEndToEndTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void noPlaintextMarkerAppearsInTheHostsFilesLogsOrMetrics() throws Exception {
     StringBuilder everything = new StringBuilder();
     try (Stream<Path> files = Files.walk(DIR.resolve("host"))) {
@@ -269,6 +285,33 @@ class HostEndToEndTest {
     }
     for (String marker : MARKERS) {
       assertFalse(everything.toString().contains(marker), "plaintext marker " + marker + " found on the host");
+    }
+    // The enclave's keys: open the last backup as only the attested dev enclave can (same build, same
+    // simulated parent, same policy), then search the host's files, log and metrics for them.
+    Path jar = Fixtures.projectRoot().resolve("enclave-app/target/sovereign-enclave.jar");
+    DevKeyBroker broker = host.devKeyBroker().orElseThrow();
+    byte[] body;
+    try (dev.sovereign.attestation.nsm.SimulatedNsm nsm = dev.sovereign.attestation.nsm.SimulatedNsm.open(
+            dev.sovereign.attestation.nsm.SimulationConfig.of(DIR.resolve("host/enclave-state"), jar));
+        dev.sovereign.kms.aws.AwsKmsKeyBroker kms = dev.sovereign.kms.aws.AwsKmsKeyBroker.builder()
+            .endpoint(broker.endpoint()).region("local-1")
+            .credentials(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("test", "test"))).build()) {
+      String policySha256 = host.health().policySha256();
+      var binding = dev.sovereign.attestation.seal.SealBinding.create(broker.keyArn(), SimulatedMeasurements.pcr0(jar),
+          "EU-CENTRAL-1", HexFormat.of().parseHex(policySha256));
+      body = dev.sovereign.attestation.seal.StateSealer.create(nsm, kms, binding, null, new java.security.SecureRandom())
+          .open(host.seals().latest().orElseThrow().blob()).body().toByteArray(dev.sovereign.attestation.kms.SecretAccess.get());
+    }
+    var identity = dev.sovereign.enclave.seal.SealedBody.decode(body).identity();
+    assertEquals(host.health().enclaveDid(), identity.did());
+    for (byte[] key : List.of(identity.signingKeyPairForSealing().getPrivate().getEncoded(),
+        identity.encryptionPrivateKey().getEncoded())) {
+      byte[] raw = java.util.Arrays.copyOfRange(key, key.length - 32, key.length);
+      for (String form : List.of(new String(raw, StandardCharsets.ISO_8859_1), HexFormat.of().formatHex(raw),
+          Base64.getEncoder().encodeToString(key), Base64.getUrlEncoder().withoutPadding().encodeToString(raw))) {
+        assertFalse(everything.toString().contains(form), "enclave key material found on the host");
+      }
     }
   }
 
