@@ -213,6 +213,31 @@ class EnclaveProcessIT {
 
   @Test
   @Order(4)
+  void jweHeadersOutsideTheFixedAlgorithmsAreRejectedBeforeAnyCryptography() throws Exception {
+    String base = payloads.get("invalid-curve-base");
+    List<String> bad = List.of(
+        withHeader(base, h -> h.put("enc", "A128GCM")),
+        withHeader(base, h -> h.put("alg", "RSA-OAEP-256")),
+        withHeader(base, h -> h.put("zip", "DEF")),
+        withHeader(base, h -> h.putArray("crit").add("zone")),
+        withHeader(base, h -> h.remove("zone")),
+        withHeader(base, h -> h.put("kid", "someone-else")),
+        withHeader(base, h -> h.put("cty", "json")),
+        base.substring(0, base.lastIndexOf('.')),
+        "x".repeat((1 << 20) + 1));
+    List<String> expected = List.of("jwe-algorithm-not-allowed", "jwe-algorithm-not-allowed",
+        "jwe-algorithm-not-allowed", "jwe-algorithm-not-allowed", "jwe-zone-missing", "jwe-kid-mismatch",
+        "malformed-jwe", "malformed-jwe", "payload-too-large");
+    Message.PayloadVerdicts v = client.call(new Message.SubmitPayloads(ROUND, bad), Message.PayloadVerdicts.class);
+    for (int i = 0; i < bad.size(); i++) {
+      assertEquals(expected.get(i), v.verdicts().get(i).reason(), "case " + i);
+      expectedRejections.merge(expected.get(i), 1L, Long::sum);
+    }
+    assertServing();
+  }
+
+  @Test
+  @Order(4)
   void invalidCurveEphemeralKeysFromWycheproofAreRejected() throws Exception {
     JsonNode vectors = JSON.readTree(Fixtures.shared("wycheproof/ecdh_secp256r1_test.json").toFile());
     String spkiPrefix = "3059301306072a8648ce3d020106082a8648ce3d030107034200";
@@ -473,6 +498,15 @@ class EnclaveProcessIT {
   private static void assertError(Message.Response r, String code) {
     Message.Error e = assertInstanceOf(Message.Error.class, r);
     assertEquals(code, e.code(), e.detail());
+  }
+
+  /** The same JWE with its protected header changed by {@code edit} (the header is re-encoded). */
+  private static String withHeader(String jwe, java.util.function.Consumer<ObjectNode> edit) throws IOException {
+    String[] parts = jwe.split("\\.", -1);
+    ObjectNode h = (ObjectNode) JSON.readTree(Base64.getUrlDecoder().decode(parts[0]));
+    edit.accept(h);
+    parts[0] = Base64.getUrlEncoder().withoutPadding().encodeToString(JSON.writeValueAsBytes(h));
+    return String.join(".", parts);
   }
 
   /** The same JWE with its protected header's epk replaced (the header is re-encoded). */

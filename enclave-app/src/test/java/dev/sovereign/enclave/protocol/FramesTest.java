@@ -100,6 +100,32 @@ class FramesTest {
   }
 
   @Test
+  void randomBytesAndMutatedFramesOnlyEverFailAsFrameErrors() throws Exception {
+    java.util.Random random = new java.util.Random(20261127);
+    byte[] valid = Codec.encode(new Message.SubmitPayloads("r1", List.of("a.b.c.d.e", "f.g.h.i.j")));
+    for (int i = 0; i < 20_000; i++) {
+      byte[] input;
+      if (i % 2 == 0) {
+        input = new byte[random.nextInt(64)];
+        random.nextBytes(input);
+      } else {
+        input = valid.clone();
+        for (int flips = 1 + random.nextInt(3); flips > 0; flips--) {
+          input[random.nextInt(input.length)] ^= (byte) (1 << random.nextInt(8));
+        }
+      }
+      InputStream in = new ByteArrayInputStream(input);
+      try {
+        while (new Codec(1024).read(in).isPresent()) {
+          // keep reading until the stream ends or a frame fails
+        }
+      } catch (FrameException expected) {
+        // the only acceptable failure
+      }
+    }
+  }
+
+  @Test
   void errorCodesRoundTripThroughTheirWireNames() {
     for (ErrorCode c : ErrorCode.values()) {
       assertEquals(c, ErrorCode.fromWire(c.wire()).orElseThrow());
