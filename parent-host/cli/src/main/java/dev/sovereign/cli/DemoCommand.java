@@ -78,7 +78,17 @@ final class DemoCommand implements Callable<Integer> {
       err.println("sovereign demo: cannot create " + out + " or the working directory: " + e.getMessage());
       return SovereignCli.USAGE;
     }
-    DemoContext ctx = new DemoContext(out.toAbsolutePath(), work, jar.toAbsolutePath(), app.toAbsolutePath(), err);
+    Path measured;
+    try {
+      // The run measures, attests and (after the crash) restarts one fixed copy of the enclave jar, so a
+      // rebuild of the build directory during the run cannot change what the enclave is.
+      measured = Files.copy(jar, Files.createDirectories(work.resolve("enclave")).resolve("sovereign-enclave.jar"),
+          StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      err.println("sovereign demo: cannot copy the enclave jar into " + work + ": " + e.getMessage());
+      return SovereignCli.USAGE;
+    }
+    DemoContext ctx = new DemoContext(out.toAbsolutePath(), work, measured.toAbsolutePath(), app.toAbsolutePath(), err);
     List<DemoStep> steps = DemoSteps.all();
     ObjectNode report = ctx.mapper.createObjectNode();
     ArrayNode results = report.putArray("steps");

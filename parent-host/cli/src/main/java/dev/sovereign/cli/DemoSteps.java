@@ -65,7 +65,7 @@ final class DemoSteps {
 
   /** Steps the rest of the flow builds on: when one does not behave, the demo stops there. */
   static final Set<String> PREREQUISITES = Set.of("build-world", "write-policy", "start-host", "producer-verifies",
-      "open-round", "close-round");
+      "open-round", "backup-restore", "close-round");
 
   static List<DemoStep> all() {
     return List.of(
