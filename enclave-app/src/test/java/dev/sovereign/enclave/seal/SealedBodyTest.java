@@ -1,0 +1,97 @@
+package dev.sovereign.enclave.seal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.upokecenter.cbor.CBORObject;
+import dev.sovereign.enclave.identity.EnclaveIdentity;
+import dev.sovereign.enclave.pipeline.AcceptedPayload;
+import dev.sovereign.enclave.pipeline.ProducerAuthorization;
+import dev.sovereign.enclave.pipeline.ProducerRecord;
+import dev.sovereign.enclave.pipeline.RejectionReason;
+import dev.sovereign.enclave.policy.PolicyLoader;
+import dev.sovereign.enclave.policy.SovereigntyPolicy;
+import dev.sovereign.enclave.round.Round;
+import java.math.BigDecimal;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/** The sealed body v1: a round trip keeps keys, replay sets, leaves, counters and exact aggregates. */
+class SealedBodyTest {
+  private static final String POLICY = """
+      version: 1
+      policyId: t
+      enclave: {region: r1, acceptedMeasurements: [{pcr0: "%s"}]}
+      zones: {EU: {countries: [DE, FR], processingRegions: [r1], trustAnchors: ["did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"]}}
+      datasets:
+        plain: {zones: [EU], groupBy: [country], minGroupSize: 1,
+                metrics: {v: {functions: [sum, count, mean, min, max, histogram], bounds: [0, 1000], histogram: [10, 100]}}}
+      """.formatted("00".repeat(48));
+
+  private static AcceptedPayload payload(String jti, byte leaf, String country, String value) {
+    TreeMap<String, String> g = new TreeMap<>();
+    g.put("country", country);
+    byte[] l = new byte[32];
+    l[0] = leaf;
+    return new AcceptedPayload(l, "did:key:p", jti, "EU", List.of(new ProducerRecord(g, "v", new BigDecimal(value))),
+        new ProducerAuthorization("did:key:p", Set.of("EU"), Set.of("plain"), List.of()));
+  }
+
+  @Test
+  void aRoundTripKeepsTheIdentityTheReplaySetTheLeavesInOrderAndTheExactAggregates() throws Exception {
+    SovereigntyPolicy policy = PolicyLoader.parse(POLICY);
+    SovereigntyPolicy.Dataset ds = policy.dataset("plain").orElseThrow();
+    EnclaveIdentity identity = EnclaveIdentity.generate(new SecureRandom());
+    Round open = new Round("r1", ds, Instant.parse("2026-11-27T10:00:00Z"));
+    open.accept(payload("a", (byte) 2, "DE", "0.1"));
+    open.accept(payload("b", (byte) 1, "DE", "0.2"));
+    open.accept(payload("c", (byte) 3, "FR", "500"));
+    open.reject(RejectionReason.REPLAY);
+    Round closed = new Round("r0", ds, Instant.parse("2026-11-26T10:00:00Z"));
+    closed.close();
+    Instant at = Instant.parse("2026-11-27T11:00:00Z");
+
+    byte[] body = SealedBody.encode(identity, policy.sha256Hex(), List.of(open, closed), at);
+    SealedBody.Contents c = SealedBody.decode(body);
+
+    assertEquals(at, c.sealedAt());
+    assertEquals(policy.sha256Hex(), c.policySha256());
+    assertEquals(identity.did(), c.identity().did());
+    assertEquals(identity.encryptionKid(), c.identity().encryptionKid());
+    assertEquals(2, c.rounds().size());
+    Round back = Round.restore(c.rounds().get(0), ds);
+    Round.State s = back.state();
+    assertEquals(3, s.accepted());
+    assertEquals(Set.of("a", "b", "c"), Set.copyOf(s.jtis()));
+    assertEquals(List.of((byte) 2, (byte) 1, (byte) 3), s.leaves().stream().map(l -> l[0]).toList());
+    assertEquals(1L, s.rejectedByReason().get("replay"));
+    assertTrue(back.accept(payload("a", (byte) 9, "DE", "1")).isPresent(), "a sealed jti stays a replay");
+    Round.Snapshot snap = back.close();
+    var cells = snap.aggregator().cellStates().stream()
+        .collect(java.util.stream.Collectors.toMap(x -> x.group().get("country"), x -> x));
+    assertEquals(0, new BigDecimal("0.3").compareTo(cells.get("DE").sum()), "exact decimal sum");
+    assertArrayEquals(new long[] {2, 0, 0}, cells.get("DE").histogram());
+    assertTrue(Round.restore(c.rounds().get(1), ds).isClosed());
+  }
+
+  @Test
+  void aBodyThatIsNotVersionOneOrWhoseKeysDoNotGiveTheDidIsMalformed() throws Exception {
+    SovereigntyPolicy policy = PolicyLoader.parse(POLICY);
+    EnclaveIdentity identity = EnclaveIdentity.generate(new SecureRandom());
+    byte[] body = SealedBody.encode(identity, policy.sha256Hex(), List.of(), Instant.now());
+    CBORObject m = CBORObject.DecodeFromBytes(body);
+    m.set("v", CBORObject.FromObject(2));
+    assertThrows(SealedBody.MalformedBodyException.class, () -> SealedBody.decode(m.EncodeToBytes()));
+    CBORObject other = CBORObject.DecodeFromBytes(body);
+    other.set("did", CBORObject.FromObject(EnclaveIdentity.generate(new SecureRandom()).did()));
+    assertThrows(SealedBody.MalformedBodyException.class, () -> SealedBody.decode(other.EncodeToBytes()));
+    assertThrows(SealedBody.MalformedBodyException.class, () -> SealedBody.decode(new byte[] {(byte) 0xa1, 0x01}));
+    assertThrows(SealedBody.MalformedBodyException.class, () -> SealedBody.decode(new byte[0]));
+  }
+}
