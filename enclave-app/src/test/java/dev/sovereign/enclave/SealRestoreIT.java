@@ -197,9 +197,14 @@ class SealRestoreIT {
       c.call(new Message.SupplyEvidence(null, null, JSON.convertValue(built.get("statusLists"),
           JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class))), Message.EvidenceStored.class);
       submit(c, 0, 1).verdicts().forEach(v -> assertEquals("accepted", v.outcome(), v.reason()));
+      long t0 = System.nanoTime();
       blob1 = Base64.getDecoder().decode(c.call(new Message.Seal(), Message.Sealed.class).sealedState());
+      long t1 = System.nanoTime();
       submit(c, 2, 3).verdicts().forEach(v -> assertEquals("accepted", v.outcome(), v.reason()));
+      long t2 = System.nanoTime();
       blob2 = Base64.getDecoder().decode(c.call(new Message.Seal(), Message.Sealed.class).sealedState());
+      System.err.printf("SealRestoreIT: first seal %d ms (includes the RSA-2048 recipient key), second seal %d ms,"
+          + " blob %d bytes%n", (t1 - t0) / 1_000_000, (System.nanoTime() - t2) / 1_000_000, blob2.length);
     }
     assertTrue(SealedState.parse(blob2).unverifiedHeader().sequence() > SealedState.parse(blob1).unverifiedHeader().sequence());
     processes.get(0).close(); // the first enclave is gone; its memory with it
@@ -214,8 +219,10 @@ class SealRestoreIT {
       tampered[tampered.length - 1] ^= 1;
       assertEquals("TAMPERED", refusal(c, tampered));
       assertEquals("KEY_RELEASE_REFUSED:ROLLBACK_REFUSED:OLDER_SNAPSHOT", refusal(c, blob1));
+      long t0 = System.nanoTime();
       Message.Restored restored = c.call(new Message.Restore(Base64.getEncoder().encodeToString(blob2)),
           Message.Restored.class);
+      System.err.printf("SealRestoreIT: restore %d ms%n", (System.nanoTime() - t0) / 1_000_000);
       assertEquals(1, restored.rounds());
       assertEquals(did, c.call(new Message.Health(), Message.HealthStatus.class).enclaveDid(),
           "the restored enclave keeps its DID");
