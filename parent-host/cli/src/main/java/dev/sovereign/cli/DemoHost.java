@@ -22,6 +22,11 @@ final class DemoHost implements AutoCloseable {
   private final Path log;
   /** Stops the host and its enclave if the demo's JVM ends early (Ctrl-C): no orphaned children. */
   private final Thread reaper;
+  /**
+   * Every descendant seen (the enclave): if the host dies, its children are re-parented and no longer
+   * show up among its descendants, yet they must be stopped too.
+   */
+  private final java.util.Set<ProcessHandle> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private DemoHost(Process process, URI base, Path log) {
     this.process = process;
@@ -29,6 +34,7 @@ final class DemoHost implements AutoCloseable {
     this.log = log;
     this.reaper = new Thread(() -> {
       process.descendants().forEach(ProcessHandle::destroy);
+      seen.forEach(ProcessHandle::destroy);
       process.destroy();
     }, "sovereign-demo-reaper");
     Runtime.getRuntime().addShutdownHook(reaper);
@@ -66,6 +72,7 @@ final class DemoHost implements AutoCloseable {
     progress.flush();
     try {
       while (true) {
+        p.descendants().forEach(host.seen::add);
         if (!p.isAlive()) {
           progress.println();
           throw new IOException("the host exited with status " + p.exitValue() + " (see " + log + ")");
@@ -149,6 +156,7 @@ final class DemoHost implements AutoCloseable {
   /** The enclave process the host's dev launcher started (a child running the enclave jar). */
   java.util.Optional<ProcessHandle> enclave(Path enclaveJar) {
     String jar = enclaveJar.toString();
+    process.descendants().forEach(seen::add);
     return process.descendants().filter(ProcessHandle::isAlive)
         .filter(p -> p.info().commandLine().map(c -> c.contains(jar) && c.contains("--listen")).orElse(false))
         .findFirst();
@@ -162,7 +170,8 @@ final class DemoHost implements AutoCloseable {
     } catch (IllegalStateException e) {
       // the JVM is already shutting down; the reaper runs
     }
-    List<ProcessHandle> children = process.descendants().toList();
+    process.descendants().forEach(seen::add);
+    List<ProcessHandle> children = List.copyOf(seen);
     process.destroy();
     try {
       if (!process.waitFor(10, TimeUnit.SECONDS)) {
@@ -176,6 +185,11 @@ final class DemoHost implements AutoCloseable {
     for (ProcessHandle c : children) {
       if (c.isAlive()) {
         c.destroy();
+        try {
+          c.onExit().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          c.destroyForcibly();
+        }
       }
     }
   }
