@@ -48,11 +48,7 @@ public final class HostClient {
   }
 
   /** One HTTP answer: status, problem code (for errors) and the JSON body (or the raw text). */
-  public record Answer(int status, String code, JsonNode json, String text) {
-    public boolean is2xx() {
-      return status >= 200 && status < 300;
-    }
-  }
+  public record Answer(int status, String code, JsonNode json, String text) {}
 
   /** The host is unreachable or answered something that is not HTTP/JSON. */
   public static final class UnreachableException extends Exception {
