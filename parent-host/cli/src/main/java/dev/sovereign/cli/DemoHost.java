@@ -60,9 +60,8 @@ final class DemoHost implements AutoCloseable {
     cmd.add("-Dsovereign.host.enclave.jar=" + enclaveJar);
     cmd.add("-Dsovereign.host.enclave.policy=" + policy);
     cmd.add("-Dsovereign.host.enclave.batch=8");
-    cmd.add("-cp");
-    cmd.add(classPath(hostApp));
-    cmd.add("io.quarkus.bootstrap.runner.QuarkusEntryPoint");
+    cmd.add("-jar");
+    cmd.add(hostApp.toString());
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     DemoHost host = new DemoHost(p, URI.create("http://127.0.0.1:" + port), log);
     long start = System.nanoTime();
@@ -103,42 +102,6 @@ final class DemoHost implements AutoCloseable {
     progress.printf(" ready in %.1f s%n", (System.nanoTime() - start) / 1e9);
     progress.flush();
     return host;
-  }
-
-  /**
-   * {@code quarkus-run.jar}, plus the libraries of the enclave-app classes the host loads parent-first.
-   * The host's packaged application lists {@code sovereign-enclave-app} as a parent-first artifact
-   * ({@code lib/boot}) but leaves its dependencies (Jackson, SnakeYAML, ...) in {@code lib/main}, out of
-   * the system class loader's reach, so a plain {@code java -jar quarkus-run.jar} fails at start with
-   * {@code NoClassDefFoundError: com/fasterxml/jackson/...}. Putting those jars on the class path too
-   * is harmless when the packaging is fixed.
-   */
-  /** File-name prefixes (in {@code lib/main}) of what the enclave-app classes the host uses need. */
-  private static final List<String> PARENT_FIRST_DEPENDENCIES = List.of("com.fasterxml.jackson.core.",
-      "com.kohlschutter.junixsocket.", "org.snakeyaml.", "com.nimbusds.", "org.bouncycastle.", "com.upokecenter.",
-      "com.github.peteroupc.", "dev.sovereign.sovereign-attestation-", "dev.sovereign.sovereign-did-core-",
-      "dev.sovereign.sovereign-credentials-");
-
-  static String classPath(Path hostApp) throws IOException {
-    List<String> cp = new ArrayList<>();
-    cp.add(hostApp.toString());
-    Path boot = hostApp.resolveSibling("lib").resolve("boot");
-    Path main = hostApp.resolveSibling("lib").resolve("main");
-    boolean enclaveParentFirst;
-    try (var s = Files.list(boot)) {
-      enclaveParentFirst = s.anyMatch(p -> p.getFileName().toString().startsWith("dev.sovereign.sovereign-enclave-app"));
-    } catch (IOException e) {
-      enclaveParentFirst = false;
-    }
-    if (enclaveParentFirst && Files.isDirectory(main)) {
-      try (var s = Files.list(main)) {
-        s.filter(p -> {
-          String n = p.getFileName().toString();
-          return PARENT_FIRST_DEPENDENCIES.stream().anyMatch(n::startsWith);
-        }).sorted().forEach(p -> cp.add(p.toString()));
-      }
-    }
-    return String.join(java.io.File.pathSeparator, cp);
   }
 
   URI base() {
