@@ -60,6 +60,7 @@ public class HostService {
   private volatile boolean consistent = true;
   private final AtomicLong changesSinceSeal = new AtomicLong();
   private final AtomicLong acceptedSinceSeal = new AtomicLong();
+  private Instant nextStartAttempt = Instant.MIN;
 
   public HostService(HostConfig config) {
     this.config = config;
@@ -213,9 +214,18 @@ public class HostService {
     if (launcher != null && !launcher.alive()) {
       synchronized (drainLock) {
         if (!launcher.alive()) {
+          if (clock.instant().isBefore(nextStartAttempt)) {
+            throw new IOException("the enclave failed to start; next attempt at " + nextStartAttempt);
+          }
           LOG.warn("the enclave process is gone; starting a new one");
           link.reset();
-          launcher.start(Duration.ofSeconds(60));
+          try {
+            launcher.start(Duration.ofSeconds(60));
+          } catch (IOException e) {
+            // A child that cannot boot (e.g. a rebuilt jar the policy does not list) is not retried every tick.
+            nextStartAttempt = clock.instant().plusSeconds(5);
+            throw e;
+          }
           recover();
         }
       }
