@@ -32,7 +32,7 @@ public record KeyBrokerOptions(URI endpoint, String keyId, Optional<String> zone
    * them from its parent. Without credentials only a loopback endpoint is allowed (the local broker
    * does not check signatures) and placeholders are used.
    */
-  static KeyBrokerOptions of(URI endpoint, String keyId, Optional<String> zone, Map<String, String> env) {
+  public static KeyBrokerOptions of(URI endpoint, String keyId, Optional<String> zone, Map<String, String> env) {
     String access = env.get("AWS_ACCESS_KEY_ID");
     String secret = env.get("AWS_SECRET_ACCESS_KEY");
     String region = env.getOrDefault("AWS_REGION", "local-1");

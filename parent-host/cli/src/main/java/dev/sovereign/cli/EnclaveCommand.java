@@ -46,6 +46,15 @@ final class EnclaveCommand implements Callable<Integer> {
   @Option(names = "--threads", paramLabel = "N", description = "verification threads (default: all cores)")
   int threads = Runtime.getRuntime().availableProcessors();
 
+  @Option(names = "--key-broker", paramLabel = "URL", description = "KMS endpoint for Seal/Restore (docs/sealing.md); credentials from AWS_* environment variables, placeholders on loopback")
+  java.net.URI keyBroker;
+
+  @Option(names = "--key-id", paramLabel = "ID|ARN", description = "KMS key for sealed state (with --key-broker)")
+  String keyId;
+
+  @Option(names = "--region", paramLabel = "ZONE", description = "region bound into snapshots (default: the policy's enclave.region in upper case)")
+  String region;
+
   @Override
   public Integer call() {
     ListenAddress address;
@@ -57,8 +66,19 @@ final class EnclaveCommand implements Callable<Integer> {
     if (maxFrame < 64 || threads < 1) {
       throw new ParameterException(spec.commandLine(), "--max-frame must be >= 64 and --threads >= 1");
     }
+    if ((keyBroker == null) != (keyId == null)) {
+      throw new ParameterException(spec.commandLine(), "--key-broker and --key-id go together");
+    }
+    Optional<dev.sovereign.enclave.KeyBrokerOptions> broker;
+    try {
+      broker = keyBroker == null ? Optional.empty() : Optional.of(dev.sovereign.enclave.KeyBrokerOptions.of(keyBroker,
+          keyId, Optional.ofNullable(region), System.getenv()));
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
     EnclaveOptions options = new EnclaveOptions(address, policy, state != null ? state : CliPaths.defaultState(),
-        Optional.of(measure != null ? measure : CliPaths.defaultEnclaveJar()), maxFrame, threads);
+        Optional.of(measure != null ? measure : CliPaths.defaultEnclaveJar()), maxFrame, threads, broker,
+        Optional.empty(), Optional.empty());
     return EnclaveMain.run(options);
   }
 }
