@@ -74,7 +74,9 @@ class HostEndToEndTest {
         spec.set("producers", JSON.valueToTree(List.of("eu1", "eu2", "us1", "rev")));
         JsonNode keys = node("keys", spec);
         Files.writeString(DIR.resolve("keys.json"), keys.toString());
-        Path jar = Fixtures.projectRoot().resolve("enclave-app/target/sovereign-enclave.jar");
+        // A copy: a rebuild of the shared jar during the run must not change the enclave's PCR0.
+        Path jar = Files.copy(Fixtures.projectRoot().resolve("enclave-app/target/sovereign-enclave.jar"),
+            DIR.resolve("sovereign-enclave.jar"));
         String pcr0 = HexFormat.of().formatHex(SimulatedMeasurements.pcr0(jar));
         Path policy = DIR.resolve("policy.yaml");
         Files.writeString(policy, """
@@ -288,7 +290,7 @@ class HostEndToEndTest {
     }
     // The enclave's keys: open the last backup as only the attested dev enclave can (same build, same
     // simulated parent, same policy), then search the host's files, log and metrics for them.
-    Path jar = Fixtures.projectRoot().resolve("enclave-app/target/sovereign-enclave.jar");
+    Path jar = DIR.resolve("sovereign-enclave.jar");
     DevKeyBroker broker = host.devKeyBroker().orElseThrow();
     byte[] body;
     try (dev.sovereign.attestation.nsm.SimulatedNsm nsm = dev.sovereign.attestation.nsm.SimulatedNsm.open(

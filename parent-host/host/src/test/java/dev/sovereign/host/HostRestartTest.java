@@ -49,7 +49,8 @@ class HostRestartTest {
     JsonNode keys = HostEndToEndTest.node("keys", JSON.createObjectNode()
         .<ObjectNode>set("zones", JSON.valueToTree(List.of("EU", "US")))
         .set("producers", JSON.valueToTree(List.of("eu1", "eu2", "us1"))));
-    Path jar = Fixtures.projectRoot().resolve("enclave-app/target/sovereign-enclave.jar");
+    Path jar = Files.copy(Fixtures.projectRoot().resolve("enclave-app/target/sovereign-enclave.jar"),
+        DIR.resolve("sovereign-enclave.jar")); // a copy: a rebuild meanwhile must not change PCR0
     Path policy = DIR.resolve("policy.yaml");
     Files.writeString(policy, """
         version: 1
