@@ -30,6 +30,32 @@ class EdgeOfTheApiTest {
     }
   }
 
+  @jakarta.inject.Inject HostService host;
+
+  @Test
+  void anUnwritableStoreAnswers503AndLosesNothingItAlreadyAcknowledged() throws Exception {
+    // The enclave is away: the host still stores and acknowledges, then forwards later.
+    String round = "r-store-" + System.nanoTime(); // the data directory outlives a test run
+    host.inbox().openRound(round, "loyalty-points", "00", java.time.Instant.now());
+    String first = jweWithZone("EU") + "B" + System.nanoTime();
+    String second = jweWithZone("EU") + "C" + System.nanoTime();
+    given().contentType("application/jose").body(bytes(first)).post("/v1/rounds/" + round + "/payloads")
+        .then().statusCode(202).body("status", equalTo("stored"));
+    host.inbox().failWritesForTesting(true);
+    try {
+      given().contentType("application/jose").body(bytes(second)).post("/v1/rounds/" + round + "/payloads")
+          .then().statusCode(503).contentType("application/problem+json")
+          .body("code", equalTo("store-unavailable"))
+          .body("detail", not(containsString("SQL")));
+    } finally {
+      host.inbox().failWritesForTesting(false);
+    }
+    org.junit.jupiter.api.Assertions.assertEquals(1, host.inbox().allOf(round).size(),
+        "the acknowledged payload is still there; the refused one was never stored");
+    given().contentType("application/jose").body(bytes(second)).post("/v1/rounds/" + round + "/payloads")
+        .then().statusCode(202).body("status", equalTo("stored"));
+  }
+
   @Test
   void adminEndpointsRefuseRequestsWithoutTheToken() {
     given().contentType("application/json").body("{\"round\":\"r1\",\"dataset\":\"d\"}")
@@ -77,10 +103,12 @@ class EdgeOfTheApiTest {
   }
 
   @Test
-  void anOversizedBodyIsA413() {
-    String big = "a".repeat(2 * 1024 * 1024);
+  void anOversizedPayloadIsA413ProblemBeforeAnythingIsStored() {
+    // Above the payload limit (256 KiB) and below the HTTP body limit (1 MiB, where the server
+    // closes the connection instead of reading on).
+    String big = jweWithZone("EU") + "A".repeat(300 * 1024);
     given().contentType("application/jose").body(bytes(big)).post("/v1/rounds/r1/payloads")
-        .then().statusCode(413);
+        .then().statusCode(413).contentType("application/problem+json").body("code", equalTo("payload-too-large"));
   }
 
   @Test
