@@ -1,7 +1,10 @@
 package dev.sovereign.cli;
 
 import dev.sovereign.enclave.EnclaveBench;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -12,37 +15,120 @@ import picocli.CommandLine.Option;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {
-      "Measures payloads per second through the enclave pipeline (JWE, JWS, credential chain and status,",
-      "policy, replay, aggregation) for payloads of 1, 10 and 100 records, on all cores, next to the ceiling",
-      "measured in the same run on the same payloads: one ECDH-ES unwrap + one AES-256-GCM decryption +",
-      "one Ed25519 verification per payload. Rates come from the CPU time of the benchmark threads",
-      "(payloads per CPU second x threads), so other load on the machine does not skew the ratio.",
-      "--json prints {\"results\":[{name,value,unit,ceiling,ratio}]}."
+      "Throughput figures, each next to a ceiling measured in the same run (docs/benchmarks.md):",
+      " - enclave.payloads.*: payloads per second through the enclave pipeline for payloads of 1, 10 and 100",
+      "   records; ceiling: one ECDH-ES unwrap + one AES-256-GCM decryption + one Ed25519 verification per payload.",
+      " - did.fabric.resolve.cold/cached.N: did:fabric resolves per second on the embedded ledger for N DIDs;",
+      "   ceilings: the signature operations of one resolution, and a HashMap lookup.",
+      " - did.ethr.resolve.50-changes (with --ethr-rpc and --ethr-registry, e.g. ganache): ms per resolution;",
+      "   ceiling: the raw JSON-RPC round trips of that resolution.",
+      " - http.* (with --http): end to end through the packaged host and its dev enclave; ceiling: the",
+      "   enclave-only rate of this run for the same payload size; latency percentiles of the 202.",
+      "CPU-bound rates come from the CPU time of the measuring threads, so other load does not skew the ratio.",
+      "--json prints {\"results\":[{name,value,unit,ceiling,ratio,note}]}; ceiling and ratio are null where none",
+      "was measured. For times (unit ms) the ratio is ceiling / value."
     })
 final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--json", description = "machine output on stdout")
   boolean json;
 
-  @Option(names = "--seconds", paramLabel = "N", description = "measuring time per figure and per ceiling (default ${DEFAULT-VALUE})")
+  @Option(names = "--seconds", paramLabel = "N", description = "enclave bench: measuring time per figure and per ceiling (default ${DEFAULT-VALUE})")
   int seconds = 3;
 
-  @Option(names = "--threads", paramLabel = "N", description = "threads (default: all cores)")
+  @Option(names = "--threads", paramLabel = "N", description = "enclave bench: threads (default: all cores)")
   int threads = Runtime.getRuntime().availableProcessors();
+
+  @Option(names = "--dids", paramLabel = "N", description = "did:fabric DIDs on the embedded ledger (default ${DEFAULT-VALUE}; the issue's figure: 10000)")
+  int dids = 500;
+
+  @Option(names = "--ethr-rpc", paramLabel = "URL", description = "did:ethr: a JSON-RPC node with an unlocked funded account (ganache)")
+  String ethrRpc;
+
+  @Option(names = "--ethr-registry", paramLabel = "ADDRESS", description = "did:ethr: the ERC-1056 registry contract on that node")
+  String ethrRegistry;
+
+  @Option(names = "--ethr-changes", paramLabel = "N", description = "did:ethr: registry changes of the benchmark DID (default ${DEFAULT-VALUE})")
+  int ethrChanges = 50;
+
+  @Option(names = "--ethr-runs", paramLabel = "N", description = "did:ethr: measured resolutions (default ${DEFAULT-VALUE})")
+  int ethrRuns = 20;
+
+  @Option(names = "--http", description = "also run end to end through HTTP (starts the packaged host and its dev enclave)")
+  boolean http;
+
+  @Option(names = "--producers", paramLabel = "N", description = "http: concurrent producers (default ${DEFAULT-VALUE})")
+  int producers = 4;
+
+  @Option(names = "--http-payloads", paramLabel = "N", description = "http: measured payloads (default ${DEFAULT-VALUE})")
+  int httpPayloads = 1000;
+
+  @Option(names = "--http-records", paramLabel = "N", description = "http: records per payload, 1, 10 or 100 (default ${DEFAULT-VALUE})")
+  int httpRecords = 10;
+
+  @Option(names = "--host-app", paramLabel = "JAR", description = "http: the host's quarkus-run.jar (default: the build's)")
+  Path hostApp;
+
+  @Option(names = "--enclave-jar", paramLabel = "JAR", description = "http: the enclave jar (default: the build's)")
+  Path enclaveJar;
+
+  @Option(names = "--skip-enclave", hidden = true, description = "tests: leave out the enclave figures (not with --http)")
+  boolean skipEnclave;
 
   @Override
   public Integer call() throws Exception {
-    if (seconds < 1 || threads < 1) {
-      System.err.println("bench: --seconds and --threads must be at least 1");
+    if (seconds < 1 || threads < 1 || dids < 1 || ethrChanges < 1 || ethrRuns < 1 || producers < 1 || httpPayloads < 1) {
+      System.err.println("bench: --seconds, --threads, --dids, --ethr-changes, --ethr-runs, --producers and"
+          + " --http-payloads must be at least 1");
       return SovereignCli.USAGE;
     }
-    List<EnclaveBench.Result> results = new EnclaveBench(threads, Duration.ofSeconds(seconds), System.err).run();
+    if ((ethrRpc == null) != (ethrRegistry == null)) {
+      System.err.println("bench: --ethr-rpc and --ethr-registry go together");
+      return SovereignCli.USAGE;
+    }
+    if (http && !List.of(1, 10, 100).contains(httpRecords)) {
+      System.err.println("bench: --http-records must be 1, 10 or 100 (the enclave-only sizes)");
+      return SovereignCli.USAGE;
+    }
+    if (http && skipEnclave) {
+      System.err.println("bench: --http needs the enclave-only figures as its ceiling");
+      return SovereignCli.USAGE;
+    }
+    Path app = hostApp != null ? hostApp
+        : CliPaths.home().resolve("parent-host/host/target/quarkus-app/quarkus-run.jar");
+    Path jar = enclaveJar != null ? enclaveJar : CliPaths.defaultEnclaveJar();
+    if (http && (!Files.isRegularFile(app) || !Files.isRegularFile(jar))) {
+      System.err.println("bench: --http needs the packaged host " + app + " and the enclave jar " + jar
+          + " (./mvnw -B -q install -DskipTests)");
+      return SovereignCli.USAGE;
+    }
+    List<BenchFigure> results = new ArrayList<>();
+    Double ceilingForHttp = null;
+    if (!skipEnclave) {
+      for (EnclaveBench.Result r : new EnclaveBench(threads, Duration.ofSeconds(seconds), System.err).run()) {
+        results.add(BenchFigure.of(r));
+        if (r.name().startsWith("enclave.payloads." + httpRecords + "-")) {
+          ceilingForHttp = r.value();
+        }
+      }
+    }
+    results.addAll(new DidBench(dids, System.err).run());
+    if (ethrRpc != null) {
+      try {
+        results.addAll(new EthrBench(ethrRpc, ethrRegistry, ethrChanges, ethrRuns, System.err).run());
+      } catch (RuntimeException e) {
+        System.err.println("bench: did:ethr on " + ethrRpc + " failed: " + e.getMessage());
+        return SovereignCli.USAGE;
+      }
+    }
+    if (http) {
+      results.addAll(new HttpBench(app, jar, producers, httpPayloads, httpRecords, System.err).run(ceilingForHttp));
+    }
     if (json) {
-      System.out.println(EnclaveBench.json(results));
+      System.out.println(BenchFigure.json(results));
     } else {
-      for (EnclaveBench.Result r : results) {
-        System.err.printf("%-32s %10.1f %s   ceiling %10.1f   ratio %.3f%n", r.name(), r.value(), r.unit(),
-            r.ceiling(), r.ratio());
+      for (BenchFigure r : results) {
+        System.err.println(r.human());
       }
     }
     return SovereignCli.OK;

@@ -29,6 +29,8 @@ final class DemoContext {
   final SecureRandom random = new SecureRandom();
   final String adminToken;
   final String round;
+  /** JVM arguments added to the host's command line (the benchmark raises the per-client rate limit). */
+  final List<String> hostJvmArgs = new ArrayList<>();
 
   DemoWorld world;
   Path policyFile;

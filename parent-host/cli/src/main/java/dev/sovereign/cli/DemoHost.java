@@ -43,6 +43,12 @@ final class DemoHost implements AutoCloseable {
   /** Starts the host and waits (narrating progress) until {@code /q/health/ready} answers 200. */
   static DemoHost start(Path hostApp, Path enclaveJar, Path policy, Path dataDir, String adminToken, Duration timeout,
       PrintWriter progress) throws IOException {
+    return start(hostApp, enclaveJar, policy, dataDir, adminToken, timeout, progress, List.of());
+  }
+
+  /** As above, with {@code extraJvmArgs} (e.g. {@code -Dsovereign.host.rate-per-client=...}) after the demo's own. */
+  static DemoHost start(Path hostApp, Path enclaveJar, Path policy, Path dataDir, String adminToken, Duration timeout,
+      PrintWriter progress, List<String> extraJvmArgs) throws IOException {
     int port;
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
@@ -60,6 +66,7 @@ final class DemoHost implements AutoCloseable {
     cmd.add("-Dsovereign.host.enclave.jar=" + enclaveJar);
     cmd.add("-Dsovereign.host.enclave.policy=" + policy);
     cmd.add("-Dsovereign.host.enclave.batch=8");
+    cmd.addAll(extraJvmArgs);
     cmd.add("-jar");
     cmd.add(hostApp.toString());
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -199,7 +199,7 @@ final class DemoSteps {
     ctx.write("simulation-root.pem", SimulatedNsm.pem(ctx.simulationRoot).getBytes(StandardCharsets.US_ASCII));
     ctx.evidence.put("simulationRootSha256", AttestationReport.sha256(ctx.simulationRoot));
     ctx.host = DemoHost.start(ctx.hostApp, ctx.enclaveJar, ctx.policyFile, data, ctx.adminToken, HOST_START_TIMEOUT,
-        ctx.narration);
+        ctx.narration, ctx.hostJvmArgs);
     ctx.admin = HostClient.admin(ctx.host.base(), ctx.adminToken);
     ctx.producerClient = HostClient.of(ctx.host.base());
     ctx.say("host " + ctx.host.base() + " (pid " + ctx.host.pid() + "), data in " + data);

@@ -1,0 +1,174 @@
+package dev.sovereign.cli;
+
+import dev.sovereign.did.CachingDidResolver;
+import dev.sovereign.did.DidResolver;
+import dev.sovereign.did.DidResolvers;
+import dev.sovereign.did.fabric.FabricDidResolver;
+import dev.sovereign.did.fabric.core.FabricDocuments;
+import dev.sovereign.did.fabric.core.Multikey;
+import dev.sovereign.did.fabric.core.SoftwareControllerKey;
+import dev.sovereign.did.fabric.ledger.EmbeddedLedger;
+import dev.sovereign.did.fabric.ledger.LedgerEvents;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * did:fabric resolution on the embedded ledger: N DIDs created, then resolves per second cold (the
+ * whole path: log export, endorsed read signed by the ledger key, log verification and endorsement
+ * verification) and cached ({@link CachingDidResolver} invalidated by ledger events). Ceilings, in
+ * the same run and the same thread: for cold, the raw signature work one resolution cannot avoid
+ * (one Ed25519 verification of the create operation, one ECDSA P-256 signature by the embedded
+ * ledger over its answer, one ECDSA P-256 verification of that answer) on inputs of the same sizes;
+ * for cached, a plain {@code HashMap} lookup of the same DIDs. Rates come from the CPU time of the
+ * measuring thread (single-threaded, like a resolution), so other load does not skew the ratios.
+ */
+final class DidBench {
+  private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
+
+  private final int dids;
+  private final PrintStream log;
+
+  DidBench(int dids, PrintStream log) {
+    this.dids = dids;
+    this.log = log;
+  }
+
+  List<BenchFigure> run() throws Exception {
+    Path dir = Files.createTempDirectory("sovereign-bench-dids");
+    try (EmbeddedLedger ledger = EmbeddedLedger.open(dir, "local")) {
+      log.printf("bench: creating %d did:fabric DIDs on the embedded ledger%n", dids);
+      List<String> created = new ArrayList<>(dids);
+      for (int i = 0; i < dids; i++) {
+        created.add(ledger.submit(FabricDocuments.create("local",
+            SoftwareControllerKey.generate(Multikey.Type.ED25519))).did());
+      }
+      DidResolver cold = DidResolvers.builder()
+          .method(new FabricDidResolver(ledger, ledger.endorsementVerifier(), Clock.systemUTC())).build();
+      // warm-up on a slice, then every DID once, cold
+      for (String did : created.subList(0, Math.min(created.size(), 200))) {
+        check(cold.resolve(did).error().isEmpty(), did);
+      }
+      long c0 = CPU.getCurrentThreadCpuTime();
+      for (String did : created) {
+        check(cold.resolve(did).error().isEmpty(), did);
+      }
+      double coldRate = created.size() / ((CPU.getCurrentThreadCpuTime() - c0) / 1e9);
+
+      byte[] logBytes = ledger.exportLog(created.get(0));
+      byte[] head = ledger.endorsedHead(created.get(0), "bench");
+      double coldCeiling = signatureCeiling(logBytes.length, head.length, Math.max(200, created.size()));
+      List<BenchFigure> out = new ArrayList<>();
+      out.add(BenchFigure.rate("did.fabric.resolve.cold." + dids, coldRate, "resolves/s", coldCeiling,
+          "ceiling: 1 Ed25519 verify + 1 ECDSA P-256 sign + 1 ECDSA P-256 verify per resolution, CPU time, 1 thread"));
+      log.printf("bench: did:fabric cold %.1f resolves/s, ceiling %.1f%n", coldRate, coldCeiling);
+
+      CachingDidResolver cached = CachingDidResolver.builder(cold).maxEntries(created.size())
+          .latestTtl(Duration.ofMinutes(10)).build();
+      ledger.addListener(LedgerEvents.invalidating(cached));
+      for (String did : created) {
+        cached.resolve(did);
+      }
+      int rounds = Math.max(10, 100_000 / created.size());
+      long hits0 = cached.stats().hits();
+      long k0 = CPU.getCurrentThreadCpuTime();
+      for (int r = 0; r < rounds; r++) {
+        for (String did : created) {
+          cached.resolve(did);
+        }
+      }
+      double cachedRate = (double) rounds * created.size() / ((CPU.getCurrentThreadCpuTime() - k0) / 1e9);
+      check(cached.stats().hits() - hits0 == (long) rounds * created.size(), "cache hits");
+      double mapRate = mapCeiling(created, rounds);
+      out.add(BenchFigure.rate("did.fabric.resolve.cached." + dids, cachedRate, "resolves/s", mapRate,
+          "ceiling: HashMap lookup of the same DIDs, CPU time, 1 thread"));
+      log.printf("bench: did:fabric cached %.1f resolves/s, ceiling %.1f%n", cachedRate, mapRate);
+      return out;
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  private static void check(boolean ok, String what) {
+    if (!ok) {
+      throw new IllegalStateException("bench resolution failed: " + what);
+    }
+  }
+
+  /** Resolutions per CPU second if a resolution did nothing but its three signature operations. */
+  private static double signatureCeiling(int logSize, int headSize, int count) throws Exception {
+    SecureRandom random = new SecureRandom();
+    KeyPair ed = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    KeyPairGenerator ecg = KeyPairGenerator.getInstance("EC");
+    ecg.initialize(new ECGenParameterSpec("secp256r1"));
+    KeyPair ec = ecg.generateKeyPair();
+    byte[] op = new byte[Math.max(64, logSize / 2)];
+    byte[] answer = new byte[headSize];
+    random.nextBytes(op);
+    random.nextBytes(answer);
+    Signature s = Signature.getInstance("Ed25519");
+    s.initSign(ed.getPrivate());
+    s.update(op);
+    byte[] opSig = s.sign();
+    long c0 = 0;
+    for (int pass = 0; pass < 2; pass++) { // first pass warms up
+      c0 = CPU.getCurrentThreadCpuTime();
+      for (int i = 0; i < count; i++) {
+        Signature v = Signature.getInstance("Ed25519");
+        v.initVerify(ed.getPublic());
+        v.update(op);
+        check(v.verify(opSig), "ceiling Ed25519");
+        Signature sign = Signature.getInstance("SHA256withECDSA");
+        sign.initSign(ec.getPrivate(), random);
+        sign.update(answer);
+        byte[] sig = sign.sign();
+        Signature verify = Signature.getInstance("SHA256withECDSA");
+        verify.initVerify(ec.getPublic());
+        verify.update(answer);
+        check(verify.verify(sig), "ceiling ECDSA");
+      }
+    }
+    return count / ((CPU.getCurrentThreadCpuTime() - c0) / 1e9);
+  }
+
+  private static double mapCeiling(List<String> dids, int rounds) {
+    Map<String, Object> map = new HashMap<>();
+    for (String did : dids) {
+      map.put(new String(did), new Object());
+    }
+    long sink = 0;
+    long c0 = 0;
+    for (int pass = 0; pass < 2; pass++) {
+      c0 = CPU.getCurrentThreadCpuTime();
+      for (int r = 0; r < rounds; r++) {
+        for (String did : dids) {
+          sink += map.get(did).hashCode() & 1;
+        }
+      }
+    }
+    double rate = (double) rounds * dids.size() / ((CPU.getCurrentThreadCpuTime() - c0) / 1e9);
+    return sink == Long.MIN_VALUE ? 0 : rate;
+  }
+
+  static void deleteTree(Path dir) {
+    try (var walk = Files.walk(dir)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // a temporary directory left behind is harmless
+    }
+  }
+}
