@@ -8,6 +8,9 @@ import dev.sovereign.did.DidResolver;
 import dev.sovereign.did.DidResolvers;
 import dev.sovereign.enclave.identity.EnclaveIdentity;
 import dev.sovereign.enclave.pipeline.DidProducerKeys;
+import dev.sovereign.enclave.pipeline.EvidenceFabricResolver;
+import dev.sovereign.enclave.pipeline.FabricEvidence;
+import dev.sovereign.enclave.pipeline.FabricProducerKeys;
 import dev.sovereign.enclave.pipeline.PayloadPipeline;
 import dev.sovereign.enclave.pipeline.ProducerCredentials;
 import dev.sovereign.enclave.policy.InvalidPolicyException;
@@ -145,12 +148,13 @@ public final class Enclave implements Closeable {
 
   private static EnclaveService service(SovereigntyPolicy policy, EnclaveIdentity identity, Nsm nsm, byte[] document,
       ExecutorService verifiers, EvidenceStore evidence, Clock clock, SecureRandom random) {
-    DidResolver resolver = DidResolvers.builder().withDidKey().build();
+    FabricEvidence fabric = new FabricEvidence(policy, clock, random);
+    DidResolver resolver = DidResolvers.builder().withDidKey().method(new EvidenceFabricResolver(fabric)).build();
     ProducerCredentials credentials = Credentials.verifier(resolver, clock, evidence, identity::did);
     PayloadPipeline pipeline = new PayloadPipeline(policy, identity.encryptionPrivateKey(), identity.encryptionKid(),
-        new DidProducerKeys(resolver, clock), credentials, clock);
+        new FabricProducerKeys(fabric, new DidProducerKeys(resolver, clock)), credentials, clock);
     return new EnclaveService(policy, identity, nsm,
-        pipeline, new ResultIssuer(identity, policy, document, random), verifiers, evidence, clock);
+        pipeline, new ResultIssuer(identity, policy, document, random), verifiers, evidence, fabric, clock);
   }
 
   private static Path runningJar() {

@@ -160,7 +160,8 @@ public final class EnclaveBench {
           identity.encryptionKid(), new DidProducerKeys(resolver, clock),
           Credentials.verifier(resolver, clock, evidence, identity::did), clock);
       EnclaveService service = new EnclaveService(policy, identity, nsm, pipeline,
-          new ResultIssuer(identity, policy, document, random), pool, evidence, clock);
+          new ResultIssuer(identity, policy, document, random), pool, evidence,
+          new dev.sovereign.enclave.pipeline.FabricEvidence(policy, clock, random), clock);
       List<Result> results = new ArrayList<>();
       for (int records : List.of(1, 10, 100)) {
         int count = records == 100 ? 512 : 1024;

@@ -30,6 +30,10 @@ public enum RejectionReason {
   KEY_NOT_FOUND,
   KEY_NOT_AUTHORIZED,
   SIGNATURE_INVALID,
+  /** A did:fabric producer for which the host supplied no verified, unexpired evidence. */
+  DID_EVIDENCE_MISSING,
+  /** The did:fabric evidence the host supplied for the producer did not verify (log, endorsement, freshness). */
+  DID_EVIDENCE_INVALID,
   // credentials
   CREDENTIAL_MISSING,
   CREDENTIAL_INVALID,

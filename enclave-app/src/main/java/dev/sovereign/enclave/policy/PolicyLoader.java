@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -95,7 +96,7 @@ public final class PolicyLoader {
     List<String> pcr0 = List.of();
     Set<String> methods = new LinkedHashSet<>(List.of("key", "fabric"));
     if (enclave != null) {
-      known("enclave", enclave, "region", "acceptedMeasurements", "didMethods");
+      known("enclave", enclave, "region", "acceptedMeasurements", "didMethods", "fabricNetworks");
       region = name("enclave.region", enclave.get("region"));
       List<Object> ms = list("enclave.acceptedMeasurements", enclave.get("acceptedMeasurements"), true, 1);
       List<String> pcrs = new ArrayList<>();
@@ -117,6 +118,20 @@ public final class PolicyLoader {
         methods = new LinkedHashSet<>(strings("enclave.didMethods", enclave.get("didMethods"), 1, s -> {
           return DID_METHODS.contains(s) ? null : "unknown DID method '" + s + "' (known: ethr, fabric, key)";
         }));
+      }
+    }
+
+    SortedMap<String, SovereigntyPolicy.FabricNetwork> fabricNetworks = new TreeMap<>();
+    if (enclave != null && enclave.containsKey("fabricNetworks")) {
+      Map<String, Object> fm = map("enclave.fabricNetworks", enclave.get("fabricNetworks"), true);
+      for (Map.Entry<String, Object> e : fm == null ? Map.<String, Object>of().entrySet() : fm.entrySet()) {
+        SovereigntyPolicy.FabricNetwork n = fabricNetwork("enclave.fabricNetworks." + e.getKey(), e.getKey(), e.getValue());
+        if (n != null) {
+          fabricNetworks.put(e.getKey(), n);
+        }
+      }
+      if (!fabricNetworks.isEmpty() && !methods.contains("fabric")) {
+        problems.add("enclave.fabricNetworks: networks are pinned but 'fabric' is not among enclave.didMethods");
       }
     }
 
@@ -199,11 +214,64 @@ public final class PolicyLoader {
     SovereigntyPolicy.Output output = new SovereigntyPolicy.Output(includeAttestation, maxGroups);
     SovereigntyPolicy.Retention retention = new SovereigntyPolicy.Retention(ttl, sealedAge);
     SovereigntyPolicy.Limits limits = new SovereigntyPolicy.Limits(maxBytes, maxRecords, maxCreds);
-    byte[] canonical = Jcs.canonicalize(effective(version, policyId, region, pcr0, methods, zones, datasets,
-        output, retention, limits));
+    byte[] canonical = Jcs.canonicalize(effective(version, policyId, region, pcr0, methods, fabricNetworks, zones,
+        datasets, output, retention, limits));
     return new SovereigntyPolicy(version, policyId, region, pcr0, Collections.unmodifiableSet(methods),
-        Collections.unmodifiableSortedMap(zones), Collections.unmodifiableSortedMap(datasets), output, retention,
+        Collections.unmodifiableSortedMap(fabricNetworks), Collections.unmodifiableSortedMap(zones), Collections.unmodifiableSortedMap(datasets), output, retention,
         limits, canonical, sha256(canonical));
+  }
+
+  private static final Pattern FABRIC_NETWORK = Pattern.compile("[a-z][a-z0-9-]{0,31}");
+  private static final Pattern MSP_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+  /** One pinned Fabric network: organisations (MSP id to CA certificates, PEM), chaincode, endorsement rules. */
+  private SovereigntyPolicy.FabricNetwork fabricNetwork(String p, String name, Object value) {
+    if (!FABRIC_NETWORK.matcher(name).matches()) {
+      problems.add(p + ": network name must match [a-z][a-z0-9-]{0,31} (the did:fabric network)");
+    }
+    Map<String, Object> n = map(p, value, true);
+    if (n == null) {
+      return null;
+    }
+    known(p, n, "organisations", "chaincode", "minEndorsingOrgs", "evidenceMaxAge");
+    String chaincode = n.containsKey("chaincode") ? string(p + ".chaincode", n.get("chaincode"), true) : "didfabric";
+    if (chaincode != null && !NAME.matcher(chaincode).matches()) {
+      problems.add(p + ".chaincode: '" + chaincode + "' is not a chaincode name");
+    }
+    Integer minOrgs = integer(p + ".minEndorsingOrgs", n.getOrDefault("minEndorsingOrgs", 1), 1, 64, false);
+    Duration maxAge = duration(p + ".evidenceMaxAge", n.getOrDefault("evidenceMaxAge", "PT1H"));
+    SortedMap<String, List<X509Certificate>> orgs = new TreeMap<>();
+    Map<String, Object> om = map(p + ".organisations", n.get("organisations"), true);
+    if (om != null && om.isEmpty()) {
+      problems.add(p + ".organisations: at least one organisation (MSP id: [CA certificates]) is required");
+    }
+    for (Map.Entry<String, Object> e : om == null ? Map.<String, Object>of().entrySet() : om.entrySet()) {
+      String op = p + ".organisations." + e.getKey();
+      if (!MSP_ID.matcher(e.getKey()).matches()) {
+        problems.add(op + ": '" + e.getKey() + "' is not an MSP id");
+      }
+      List<X509Certificate> cas = new ArrayList<>();
+      for (String pem : strings(op, e.getValue(), 1, s -> null)) {
+        try {
+          java.security.cert.Certificate c = java.security.cert.CertificateFactory.getInstance("X.509")
+              .generateCertificate(new java.io.ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+          X509Certificate x = (X509Certificate) c;
+          if (x.getBasicConstraints() < 0) {
+            problems.add(op + "[" + cas.size() + "]: not a CA certificate (no CA basic constraint)");
+          } else {
+            cas.add(x);
+          }
+        } catch (java.security.cert.CertificateException | ClassCastException ex) {
+          problems.add(op + "[" + cas.size() + "]: not a PEM X.509 certificate");
+        }
+      }
+      orgs.put(e.getKey(), List.copyOf(cas));
+    }
+    if (minOrgs != null && minOrgs > orgs.size() && om != null && !om.isEmpty()) {
+      problems.add(p + ".minEndorsingOrgs: " + minOrgs + " exceeds the " + orgs.size() + " pinned organisations");
+    }
+    return new SovereigntyPolicy.FabricNetwork(name, chaincode, minOrgs == null ? 1 : minOrgs, maxAge,
+        Collections.unmodifiableSortedMap(orgs));
   }
 
   private SovereigntyPolicy.Dataset dataset(String p, String name, Object value,
@@ -465,7 +533,8 @@ public final class PolicyLoader {
   // ---- the effective policy as JSON, the input of the hash ----
 
   private static JsonNode effective(int version, String policyId, String region, List<String> pcr0,
-      Set<String> methods, SortedMap<String, SovereigntyPolicy.Zone> zones,
+      Set<String> methods, SortedMap<String, SovereigntyPolicy.FabricNetwork> fabricNetworks,
+      SortedMap<String, SovereigntyPolicy.Zone> zones,
       SortedMap<String, SovereigntyPolicy.Dataset> datasets, SovereigntyPolicy.Output output,
       SovereigntyPolicy.Retention retention, SovereigntyPolicy.Limits limits) {
     JsonNodeFactory f = JsonNodeFactory.instance;
@@ -478,6 +547,27 @@ public final class PolicyLoader {
     pcr0.forEach(v -> ms.addObject().put("pcr0", v));
     ArrayNode dm = enclave.putArray("didMethods");
     methods.stream().sorted().forEach(dm::add);
+    if (!fabricNetworks.isEmpty()) {
+      // Only when present, so policies without did:fabric pins keep their hash.
+      ObjectNode fn = enclave.putObject("fabricNetworks");
+      fabricNetworks.forEach((name, n) -> {
+        ObjectNode o = fn.putObject(name);
+        o.put("chaincode", n.chaincode());
+        o.put("minEndorsingOrgs", n.minEndorsingOrgs());
+        o.put("evidenceMaxAge", n.evidenceMaxAge().toString());
+        ObjectNode orgs = o.putObject("organisations");
+        n.organisations().forEach((msp, cas) -> {
+          ArrayNode a = orgs.putArray(msp);
+          for (X509Certificate c : cas) {
+            try {
+              a.add(java.util.Base64.getEncoder().encodeToString(c.getEncoded()));
+            } catch (java.security.cert.CertificateEncodingException e) {
+              throw new IllegalStateException(e);
+            }
+          }
+        });
+      });
+    }
     ObjectNode zn = root.putObject("zones");
     zones.forEach((name, z) -> {
       ObjectNode o = zn.putObject(name);

@@ -18,6 +18,7 @@ public record SovereigntyPolicy(
     String enclaveRegion,
     List<String> acceptedPcr0,
     Set<String> didMethods,
+    SortedMap<String, FabricNetwork> fabricNetworks,
     SortedMap<String, Zone> zones,
     SortedMap<String, Dataset> datasets,
     Output output,
@@ -40,6 +41,14 @@ public record SovereigntyPolicy(
   /** A metric: allowed functions, the value bounds (also the DP sensitivity), histogram edges. */
   public record Metric(String name, Set<AggregateFunction> functions, double lower, double upper,
       List<Double> histogramEdges) {}
+
+  /**
+   * A Fabric network whose did:fabric DIDs the enclave can verify: the organisation CA certificates
+   * pinned per MSP id, the chaincode whose answers peers endorse, how many distinct organisations
+   * must endorse a read, and how long verified evidence serves before the host must supply it again.
+   */
+  public record FabricNetwork(String network, String chaincode, int minEndorsingOrgs, Duration evidenceMaxAge,
+      SortedMap<String, List<java.security.cert.X509Certificate>> organisations) {}
 
   /** What the result may contain. */
   public record Output(boolean includeAttestation, int maxGroups) {}

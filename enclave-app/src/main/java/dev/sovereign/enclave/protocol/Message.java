@@ -61,6 +61,15 @@ public sealed interface Message {
   /** Answer to {@link SupplyEvidence}: how many items of each kind were verified and stored. */
   record EvidenceStored(int didLogs, int endorsedReads, int statusLists) implements Response {}
 
+  /**
+   * Ask for a fresh nonce for did:fabric endorsed reads (method spec section 11.1): the host gets
+   * endorsed reads for this nonce and supplies them with {@link SupplyEvidence}.
+   */
+  record EvidenceNonce() implements Request {}
+
+  /** Answer to {@link EvidenceNonce}: a base64url nonce (128 bits) and when the enclave stops accepting it. */
+  record EvidenceNonceIssued(String nonce, String expiresAt) implements Response {}
+
   /** Close a round and publish its result credential. */
   record CloseRound(String round) implements Request {}
 

@@ -13,6 +13,7 @@ public enum MessageType {
   CLOSE_ROUND(0x06, Message.CloseRound.class),
   SEAL(0x07, Message.Seal.class),
   RESTORE(0x08, Message.Restore.class),
+  EVIDENCE_NONCE(0x09, Message.EvidenceNonce.class),
   HEALTH_STATUS(0x81, Message.HealthStatus.class),
   ATTESTATION(0x82, Message.Attestation.class),
   ROUND_OPENED(0x83, Message.RoundOpened.class),
@@ -21,6 +22,7 @@ public enum MessageType {
   ROUND_RESULT(0x86, Message.RoundResult.class),
   SEALED(0x87, Message.Sealed.class),
   RESTORED(0x88, Message.Restored.class),
+  EVIDENCE_NONCE_ISSUED(0x89, Message.EvidenceNonceIssued.class),
   ERROR(0xff, Message.Error.class);
 
   private final int code;

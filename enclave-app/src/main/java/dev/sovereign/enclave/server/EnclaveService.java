@@ -4,6 +4,7 @@ import dev.sovereign.attestation.nsm.Nsm;
 import dev.sovereign.attestation.nsm.NsmException;
 import dev.sovereign.enclave.identity.EnclaveIdentity;
 import dev.sovereign.enclave.pipeline.AcceptedPayload;
+import dev.sovereign.enclave.pipeline.FabricEvidence;
 import dev.sovereign.enclave.pipeline.PayloadPipeline;
 import dev.sovereign.enclave.pipeline.PayloadRejectedException;
 import dev.sovereign.enclave.pipeline.RejectionReason;
@@ -33,6 +34,8 @@ public final class EnclaveService implements RequestHandler {
   public static final int MAX_PAYLOADS_PER_REQUEST = 4096;
   /** Longest nonce accepted for {@link Message.Attest}, in bytes. */
   public static final int MAX_NONCE_BYTES = 512;
+  /** Most did:fabric evidence objects in one {@link Message.SupplyEvidence}. */
+  public static final int MAX_EVIDENCE_PER_REQUEST = 256;
   private static final Pattern ROUND_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
 
   private final SovereigntyPolicy policy;
@@ -42,11 +45,12 @@ public final class EnclaveService implements RequestHandler {
   private final ResultIssuer issuer;
   private final ExecutorService verifiers;
   private final EvidenceStore evidence;
+  private final FabricEvidence fabric;
   private final Clock clock;
   private final Map<String, Round> rounds = new ConcurrentHashMap<>();
 
   public EnclaveService(SovereigntyPolicy policy, EnclaveIdentity identity, Nsm nsm, PayloadPipeline pipeline,
-      ResultIssuer issuer, ExecutorService verifiers, EvidenceStore evidence, Clock clock) {
+      ResultIssuer issuer, ExecutorService verifiers, EvidenceStore evidence, FabricEvidence fabric, Clock clock) {
     this.policy = policy;
     this.identity = identity;
     this.nsm = nsm;
@@ -54,6 +58,7 @@ public final class EnclaveService implements RequestHandler {
     this.issuer = issuer;
     this.verifiers = verifiers;
     this.evidence = evidence;
+    this.fabric = fabric;
     this.clock = clock;
   }
 
@@ -82,6 +87,9 @@ public final class EnclaveService implements RequestHandler {
         return submit(s);
       } else if (request instanceof Message.SupplyEvidence e) {
         return supply(e);
+      } else if (request instanceof Message.EvidenceNonce) {
+        String nonce = fabric.issueNonce();
+        return new Message.EvidenceNonceIssued(nonce, fabric.nonceExpiry(nonce).orElseThrow().toString());
       } else if (request instanceof Message.CloseRound c) {
         return close(c);
       } else if (request instanceof Message.Seal || request instanceof Message.Restore) {
@@ -200,12 +208,30 @@ public final class EnclaveService implements RequestHandler {
         statusLists++;
       }
     }
-    boolean fabric = (e.didLogs() != null && !e.didLogs().isEmpty())
-        || (e.endorsedReads() != null && !e.endorsedReads().isEmpty());
-    if (fabric) {
-      throw new Rejected(ErrorCode.UNAVAILABLE, "did:fabric evidence verification is not wired into this enclave build");
+    if (e.endorsedReads() != null && !e.endorsedReads().isEmpty()) {
+      throw new Rejected(ErrorCode.EVIDENCE_REJECTED,
+          "endorsed reads travel inside didLogs evidence objects {did, log, endorsedRead} (method spec 11.1)");
     }
-    return new Message.EvidenceStored(0, 0, statusLists);
+    int didLogs = 0;
+    List<String> failures = new ArrayList<>();
+    if (e.didLogs() != null) {
+      if (e.didLogs().size() > MAX_EVIDENCE_PER_REQUEST) {
+        throw new Rejected(ErrorCode.EVIDENCE_REJECTED, "at most " + MAX_EVIDENCE_PER_REQUEST + " didLogs per request");
+      }
+      for (com.fasterxml.jackson.databind.JsonNode bundle : e.didLogs()) {
+        try {
+          fabric.supply(bundle);
+          didLogs++;
+        } catch (dev.sovereign.did.fabric.core.RejectedException x) {
+          failures.add((x.did() == null ? "(no did)" : x.did()) + " " + x.reason().code());
+        }
+      }
+    }
+    if (!failures.isEmpty()) {
+      throw new Rejected(ErrorCode.EVIDENCE_REJECTED, didLogs + " didLogs verified; rejected: "
+          + String.join(", ", failures));
+    }
+    return new Message.EvidenceStored(didLogs, didLogs, statusLists);
   }
 
   private Message.Response close(Message.CloseRound c) throws Rejected {

@@ -1,0 +1,202 @@
+package dev.sovereign.enclave.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sovereign.did.DidResolvers;
+import dev.sovereign.did.fabric.core.FabricDidEvidence;
+import dev.sovereign.did.fabric.core.FabricDocuments;
+import dev.sovereign.did.fabric.core.Multikey;
+import dev.sovereign.did.fabric.core.ReasonCode;
+import dev.sovereign.did.fabric.core.RejectedException;
+import dev.sovereign.did.fabric.core.SoftwareControllerKey;
+import dev.sovereign.did.fabric.ledger.EmbeddedLedger;
+import dev.sovereign.enclave.policy.PolicyLoader;
+import dev.sovereign.enclave.policy.SovereigntyPolicy;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * did:fabric producers inside the enclave: a DID created on the embedded ledger (host side, test
+ * scope only), its evidence exported for a nonce the enclave issued, verified against the CA the
+ * policy pins, and the payload signature verified with the key from the verified log. Tampered
+ * logs, endorsements from an unpinned CA, stale nonces and missing evidence are typed rejections.
+ */
+class FabricProducerEvidenceTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String NETWORK = "sovereign";
+
+  @TempDir Path dir;
+  private EmbeddedLedger ledger;
+  private EmbeddedLedger rogue;
+  private SovereigntyPolicy policy;
+  private FabricEvidence evidence;
+  private JwsPayloadVerifier verifier;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    ledger = EmbeddedLedger.open(dir.resolve("ledger"), NETWORK);
+    rogue = EmbeddedLedger.open(dir.resolve("rogue"), NETWORK);
+    policy = PolicyLoader.parse(policyYaml(ledger.mspId(), pem(ledger.orgCaCertificate())));
+    Clock clock = Clock.systemUTC();
+    evidence = new FabricEvidence(policy, clock, new SecureRandom());
+    var resolver = DidResolvers.builder().withDidKey().method(new EvidenceFabricResolver(evidence)).build();
+    verifier = new JwsPayloadVerifier(new FabricProducerKeys(evidence, new DidProducerKeys(resolver, clock)));
+  }
+
+  @AfterEach
+  void close() {
+    ledger.close();
+    rogue.close();
+  }
+
+  static String policyYaml(String mspId, String caPem) {
+    return """
+        version: 1
+        policyId: fabric-producers
+        enclave:
+          region: eu-central-1
+          acceptedMeasurements:
+            - pcr0: "%s"
+          fabricNetworks:
+            sovereign:
+              chaincode: didfabric
+              minEndorsingOrgs: 1
+              evidenceMaxAge: PT1H
+              organisations:
+                %s:
+                  - |
+        %s
+        zones:
+          EU:
+            countries: [DE]
+            processingRegions: [eu-central-1]
+            trustAnchors: ["did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"]
+        datasets:
+          loyalty-points:
+            zones: [EU]
+            groupBy: [country]
+            minGroupSize: 2
+            metrics:
+              points:
+                functions: [sum]
+                bounds: [0, 100000]
+        """.formatted("00".repeat(48), mspId, caPem.indent(14).stripTrailing());
+  }
+
+  static String pem(X509Certificate c) throws Exception {
+    return "-----BEGIN CERTIFICATE-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(c.getEncoded())
+        + "\n-----END CERTIFICATE-----\n";
+  }
+
+  @Test
+  void aFabricProducerWithVerifiedEvidenceHasItsPayloadSignatureAccepted() throws Exception {
+    SoftwareControllerKey key = SoftwareControllerKey.generate(Multikey.Type.ED25519);
+    String did = ledger.submit(FabricDocuments.create(NETWORK, key)).did();
+    String nonce = evidence.issueNonce();
+    evidence.supply(JSON.readTree(FabricDidEvidence.bundle(ledger, did, nonce)));
+
+    PayloadClaims claims = verifier.verify(payload(did, key), policy);
+    assertEquals(did, claims.iss());
+    assertTrue(evidence.lookup(did) instanceof FabricEvidence.Verified);
+  }
+
+  @Test
+  void aFabricProducerWithoutEvidenceIsRejectedAsDidEvidenceMissing() throws Exception {
+    SoftwareControllerKey key = SoftwareControllerKey.generate(Multikey.Type.ED25519);
+    String did = ledger.submit(FabricDocuments.create(NETWORK, key)).did();
+    PayloadRejectedException e = assertThrows(PayloadRejectedException.class,
+        () -> verifier.verify(payload(did, key), policy));
+    assertEquals(RejectionReason.DID_EVIDENCE_MISSING, e.reason());
+    assertEquals("did-evidence-missing", e.reason().code());
+  }
+
+  @Test
+  void aTamperedLogIsRejectedAndThePayloadIsRejectedAsDidEvidenceInvalid() throws Exception {
+    SoftwareControllerKey key = SoftwareControllerKey.generate(Multikey.Type.ED25519);
+    String did = ledger.submit(FabricDocuments.create(NETWORK, key)).did();
+    ObjectNode bundle = (ObjectNode) JSON.readTree(FabricDidEvidence.bundle(ledger, did, evidence.issueNonce()));
+    ObjectNode first = (ObjectNode) bundle.get("log").get("versions").get(0);
+    first.put("versionTime", Instant.parse(first.get("versionTime").asText()).minusSeconds(60).toString());
+
+    RejectedException rejected = assertThrows(RejectedException.class, () -> evidence.supply(bundle));
+    assertEquals(ReasonCode.LOG_VERSION_ID_MISMATCH, rejected.reason());
+    PayloadRejectedException e = assertThrows(PayloadRejectedException.class,
+        () -> verifier.verify(payload(did, key), policy));
+    assertEquals(RejectionReason.DID_EVIDENCE_INVALID, e.reason());
+  }
+
+  @Test
+  void anEndorsementFromACaThePolicyDoesNotPinIsRejected() throws Exception {
+    SoftwareControllerKey key = SoftwareControllerKey.generate(Multikey.Type.ED25519);
+    String did = rogue.submit(FabricDocuments.create(NETWORK, key)).did();
+    JsonNode bundle = JSON.readTree(FabricDidEvidence.bundle(rogue, did, evidence.issueNonce()));
+
+    RejectedException rejected = assertThrows(RejectedException.class, () -> evidence.supply(bundle));
+    assertEquals(ReasonCode.ENDORSEMENT_INVALID, rejected.reason());
+    PayloadRejectedException e = assertThrows(PayloadRejectedException.class,
+        () -> verifier.verify(payload(did, key), policy));
+    assertEquals(RejectionReason.DID_EVIDENCE_INVALID, e.reason());
+  }
+
+  @Test
+  void evidenceForANonceTheEnclaveDidNotIssueIsRejected() throws Exception {
+    SoftwareControllerKey key = SoftwareControllerKey.generate(Multikey.Type.ED25519);
+    String did = ledger.submit(FabricDocuments.create(NETWORK, key)).did();
+    JsonNode bundle = JSON.readTree(FabricDidEvidence.bundle(ledger, did, "a-nonce-the-host-chose-itself"));
+
+    RejectedException rejected = assertThrows(RejectedException.class, () -> evidence.supply(bundle));
+    assertEquals(ReasonCode.ENDORSEMENT_MISMATCH, rejected.reason());
+  }
+
+  @Test
+  void badEvidenceNeverReplacesVerifiedEvidence() throws Exception {
+    SoftwareControllerKey key = SoftwareControllerKey.generate(Multikey.Type.ED25519);
+    String did = ledger.submit(FabricDocuments.create(NETWORK, key)).did();
+    evidence.supply(JSON.readTree(FabricDidEvidence.bundle(ledger, did, evidence.issueNonce())));
+    JsonNode replay = JSON.readTree(FabricDidEvidence.bundle(ledger, did, "not-issued"));
+    assertThrows(RejectedException.class, () -> evidence.supply(replay));
+    assertEquals(did, verifier.verify(payload(did, key), policy).iss());
+  }
+
+  @Test
+  void aPayloadSignedByAKeyOutsideTheFabricDidIsRejected() throws Exception {
+    SoftwareControllerKey key = SoftwareControllerKey.generate(Multikey.Type.ED25519);
+    SoftwareControllerKey mallory = SoftwareControllerKey.generate(Multikey.Type.ED25519);
+    String did = ledger.submit(FabricDocuments.create(NETWORK, key)).did();
+    evidence.supply(JSON.readTree(FabricDidEvidence.bundle(ledger, did, evidence.issueNonce())));
+    PayloadRejectedException e = assertThrows(PayloadRejectedException.class,
+        () -> verifier.verify(payload(did, mallory), policy));
+    assertEquals(RejectionReason.SIGNATURE_INVALID, e.reason());
+  }
+
+  private static String payload(String did, SoftwareControllerKey key) throws Exception {
+    ObjectNode header = JSON.createObjectNode().put("alg", "EdDSA").put("typ", JwsPayloadVerifier.TYP)
+        .put("kid", did + "#key-1");
+    ObjectNode claims = JSON.createObjectNode().put("iss", did).put("jti", "jti-" + System.nanoTime())
+        .put("iat", Instant.now().getEpochSecond()).put("round", "r1").put("dataset", "loyalty-points")
+        .put("region", "EU");
+    claims.putArray("records").addObject().put("metric", "points").put("value", 10)
+        .putObject("group").put("country", "DE");
+    claims.putArray("credentials").add("not-checked-at-this-stage");
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    String input = b64.encodeToString(JSON.writeValueAsBytes(header)) + "."
+        + b64.encodeToString(JSON.writeValueAsBytes(claims));
+    return input + "." + b64.encodeToString(key.sign(input.getBytes(StandardCharsets.US_ASCII)));
+  }
+}
