@@ -434,6 +434,9 @@ public class HostService {
       throw Problem.unavailable("sealing-unavailable", "this host's enclave runs without a key broker");
     }
     synchronized (drainLock) {
+      // An enclave restarted behind the host's back (a new DID) must be recovered first: sealing
+      // its empty successor would make the latest seal forget every accepted payload.
+      health();
       if (!consistent) {
         throw Problem.unavailable("enclave-recovering", "the enclave is being recovered; retry later");
       }
