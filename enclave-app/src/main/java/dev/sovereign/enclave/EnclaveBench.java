@@ -106,6 +106,11 @@ public final class EnclaveBench {
 
   /** Runs the three sizes and returns their figures. */
   public List<Result> run() throws Exception {
+    return run(List.of(1, 10, 100));
+  }
+
+  /** Runs payloads of {@code sizes} records (each at least 1) and returns their figures. */
+  public List<Result> run(List<Integer> sizes) throws Exception {
     Path tmp = Files.createTempDirectory("sovereign-bench");
     Path artifact = tmp.resolve("bench-image.jar"); // the simulated NSM measures a jar; this one is a stand-in
     try (java.util.jar.JarOutputStream jar = new java.util.jar.JarOutputStream(Files.newOutputStream(artifact))) {
@@ -163,7 +168,7 @@ public final class EnclaveBench {
           new ResultIssuer(identity, policy, document, random), pool, evidence,
           new dev.sovereign.enclave.pipeline.FabricEvidence(policy, clock, random), clock);
       List<Result> results = new ArrayList<>();
-      for (int records : List.of(1, 10, 100)) {
+      for (int records : sizes) {
         int count = records == 100 ? 512 : 1024;
         log.printf("bench: %d payloads of %d record(s) per round, %d threads%n", count, records, threads);
         List<String> claims = build(pool, identity, producer, credential, accreditation, records, count, now);

@@ -8,7 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code sovereign bench}: throughput figures, each next to its ceiling measured in the same run. */
 @Command(
@@ -17,7 +19,7 @@ import picocli.CommandLine.Option;
     description = {
       "Throughput figures, each next to a ceiling measured in the same run (docs/benchmarks.md):",
       " - enclave.payloads.*: payloads per second through the enclave pipeline for payloads of 1, 10 and 100",
-      "   records; ceiling: one ECDH-ES unwrap + one AES-256-GCM decryption + one Ed25519 verification per payload.",
+      "   records (--records); ceiling: one ECDH-ES unwrap + one AES-256-GCM decryption + one Ed25519 verification per payload.",
       " - did.fabric.resolve.cold/cached.N: did:fabric resolves per second on the embedded ledger for N DIDs;",
       "   ceilings: the signature operations of one resolution, and a HashMap lookup.",
       " - did.ethr.resolve.50-changes (with --ethr-rpc and --ethr-registry, e.g. ganache): ms per resolution;",
@@ -30,6 +32,8 @@ import picocli.CommandLine.Option;
     })
 final class BenchCommand implements Callable<Integer> {
 
+  @Spec CommandSpec spec;
+
   @Option(names = "--json", description = "machine output on stdout")
   boolean json;
 
@@ -38,6 +42,10 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--threads", paramLabel = "N", description = "enclave bench: threads (default: all cores)")
   int threads = Runtime.getRuntime().availableProcessors();
+
+  @Option(names = "--records", split = ",", paramLabel = "N,...",
+      description = "enclave bench: records per payload, one figure each (default ${DEFAULT-VALUE})")
+  List<Integer> records = new ArrayList<>(List.of(1, 10, 100));
 
   @Option(names = "--dids", paramLabel = "N", description = "did:fabric DIDs on the embedded ledger (default ${DEFAULT-VALUE}; the issue's figure: 10000)")
   int dids = 500;
@@ -82,12 +90,16 @@ final class BenchCommand implements Callable<Integer> {
           + " --http-payloads must be at least 1");
       return SovereignCli.USAGE;
     }
+    if (records.isEmpty() || records.stream().anyMatch(n -> n < 1 || n > 1000)) {
+      System.err.println("bench: --records takes sizes from 1 to 1000 records per payload");
+      return SovereignCli.USAGE;
+    }
     if ((ethrRpc == null) != (ethrRegistry == null)) {
       System.err.println("bench: --ethr-rpc and --ethr-registry go together");
       return SovereignCli.USAGE;
     }
     if (http && !List.of(1, 10, 100).contains(httpRecords)) {
-      System.err.println("bench: --http-records must be 1, 10 or 100 (the enclave-only sizes)");
+      System.err.println("bench: --http-records must be 1, 10 or 100");
       return SovereignCli.USAGE;
     }
     if (http && skipEnclave) {
@@ -105,7 +117,11 @@ final class BenchCommand implements Callable<Integer> {
     List<BenchFigure> results = new ArrayList<>();
     Double ceilingForHttp = null;
     if (!skipEnclave) {
-      for (EnclaveBench.Result r : new EnclaveBench(threads, Duration.ofSeconds(seconds), System.err).run()) {
+      List<Integer> sizes = new ArrayList<>(records);
+      if (http && !sizes.contains(httpRecords)) {
+        sizes.add(httpRecords); // the ceiling of the HTTP figures
+      }
+      for (EnclaveBench.Result r : new EnclaveBench(threads, Duration.ofSeconds(seconds), System.err).run(sizes)) {
         results.add(BenchFigure.of(r));
         if (r.name().startsWith("enclave.payloads." + httpRecords + "-")) {
           ceilingForHttp = r.value();
@@ -125,11 +141,13 @@ final class BenchCommand implements Callable<Integer> {
       results.addAll(new HttpBench(app, jar, producers, httpPayloads, httpRecords, System.err).run(ceilingForHttp));
     }
     if (json) {
-      System.out.println(BenchFigure.json(results));
+      spec.commandLine().getOut().println(BenchFigure.json(results));
+      spec.commandLine().getOut().flush();
     } else {
       for (BenchFigure r : results) {
-        System.err.println(r.human());
+        spec.commandLine().getErr().println(r.human());
       }
+      spec.commandLine().getErr().flush();
     }
     return SovereignCli.OK;
   }
