@@ -38,7 +38,7 @@ final class BenchCommand implements Callable<Integer> {
   boolean json;
 
   @Option(names = "--seconds", paramLabel = "N", description = "enclave bench: measuring time per figure and per ceiling (default ${DEFAULT-VALUE})")
-  int seconds = 3;
+  int seconds = 2;
 
   @Option(names = "--threads", paramLabel = "N", description = "enclave bench: threads (default: all cores)")
   int threads = Runtime.getRuntime().availableProcessors();

@@ -36,6 +36,9 @@ import org.web3j.protocol.http.HttpService;
  * or document assembly. Times are wall-clock medians (the node is another process).
  */
 final class EthrBench {
+  /** Long enough that no change has expired against the wall clock, whatever the node's chain time. */
+  private static final Duration VALIDITY = Duration.ofDays(365L * 100);
+
   private final String rpc;
   private final String registry;
   private final int changes;
@@ -62,8 +65,8 @@ final class EthrBench {
       for (int i = 0; i < changes; i++) {
         RegistryChange change = i % 2 == 0
             ? c.setAttribute(id, "did/svc/Bench", ("https://bench.example/" + i).getBytes(StandardCharsets.UTF_8),
-                Duration.ofDays(365))
-            : c.addDelegate(id, "veriKey", "0x" + String.format("%040x", i), Duration.ofDays(365));
+                VALIDITY)
+            : c.addDelegate(id, "veriKey", "0x" + String.format("%040x", i), VALIDITY);
         blocks.add(change.blockNumber());
       }
       EthrNetwork network = EthrDidResolver.discover(rpc, registry);
