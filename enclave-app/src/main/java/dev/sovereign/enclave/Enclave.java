@@ -16,6 +16,8 @@ import dev.sovereign.enclave.pipeline.ProducerCredentials;
 import dev.sovereign.enclave.policy.InvalidPolicyException;
 import dev.sovereign.enclave.policy.PolicyLoader;
 import dev.sovereign.enclave.policy.SovereigntyPolicy;
+import dev.sovereign.enclave.protocol.ErrorCode;
+import dev.sovereign.enclave.protocol.Message;
 import dev.sovereign.enclave.round.ResultIssuer;
 import dev.sovereign.enclave.server.EnclaveServer;
 import dev.sovereign.enclave.server.EnclaveService;
@@ -46,20 +48,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Enclave implements Closeable {
   private final EnclaveIdentity identity;
-  private final SovereigntyPolicy policy;
   private final EnclaveServer server;
   private final Nsm nsm;
-  private final ExecutorService verifiers;
-  private final AwsKmsKeyBroker keyBroker;
+  private final Gate gate;
 
-  private Enclave(EnclaveIdentity identity, SovereigntyPolicy policy, EnclaveServer server, Nsm nsm,
-      ExecutorService verifiers, AwsKmsKeyBroker keyBroker) {
-    this.keyBroker = keyBroker;
+  private Enclave(EnclaveIdentity identity, EnclaveServer server, Nsm nsm, Gate gate) {
     this.identity = identity;
-    this.policy = policy;
     this.server = server;
     this.nsm = nsm;
-    this.verifiers = verifiers;
+    this.gate = gate;
   }
 
   /** A boot step failed; the message says which and why (no stack trace needed). */
@@ -69,15 +66,25 @@ public final class Enclave implements Closeable {
     }
   }
 
-  /** Boots the enclave. */
+  /** What exists once a policy is loaded: the request handler built for it and what it owns. */
+  private record Activation(SovereigntyPolicy policy, RequestHandler handler, ExecutorService verifiers,
+      AwsKmsKeyBroker keyBroker) {}
+
+  /**
+   * Boots the enclave. With {@code options.policy()} the policy is loaded from that file now (an
+   * invalid policy or an unlisted PCR0 refuses to start); without, the enclave serves only
+   * {@link Message.LoadPolicy} until the host sends the policy (once per boot).
+   */
   public static Enclave boot(EnclaveOptions options) throws BootException, IOException {
-    SovereigntyPolicy policy;
-    try {
-      policy = PolicyLoader.load(options.policy());
-    } catch (InvalidPolicyException e) {
-      throw new BootException(options.policy() + ": " + e.getMessage());
-    } catch (java.nio.file.NoSuchFileException e) {
-      throw new BootException("policy file not found: " + options.policy());
+    SovereigntyPolicy preloaded = null;
+    if (options.policy() != null) {
+      try {
+        preloaded = PolicyLoader.load(options.policy());
+      } catch (InvalidPolicyException e) {
+        throw new BootException(options.policy() + ": " + e.getMessage());
+      } catch (java.nio.file.NoSuchFileException e) {
+        throw new BootException("policy file not found: " + options.policy());
+      }
     }
     SecureRandom random = new SecureRandom();
     EnclaveIdentity identity = EnclaveIdentity.generate(random);
@@ -98,17 +105,38 @@ public final class Enclave implements Closeable {
       }
     }
     Nsm nsm = Nsms.open(simulation);
+    Gate gate = new Gate(options, nsm, identity, random);
+    if (preloaded != null) {
+      try {
+        gate.active = activate(preloaded, options, nsm, identity, random, options.policy() + ": ");
+      } catch (BootException e) {
+        nsm.close();
+        throw e;
+      }
+    }
+    EnclaveServer server;
+    try {
+      server = EnclaveServer.bind(options.listen(), gate, options.maxFrame());
+    } catch (IOException | RuntimeException e) {
+      gate.close();
+      nsm.close();
+      throw e;
+    }
+    return new Enclave(identity, server, nsm, gate);
+  }
+
+  /** Everything that needs the policy: the boot attestation document, the PCR0 check, the services. */
+  private static Activation activate(SovereigntyPolicy policy, EnclaveOptions options, Nsm nsm,
+      EnclaveIdentity identity, SecureRandom random, String source) throws BootException {
     byte[] document = nsm.attestation(identity.userData(policy.sha256Hex()), null, identity.encryptionKeySpki());
     String pcr0;
     try {
       pcr0 = HexFormat.of().formatHex(AttestationDocuments.parse(document).unverifiedDocument().pcr(0));
     } catch (AttestationRejectedException e) {
-      nsm.close();
       throw new BootException("the NSM returned a document that does not parse: " + e.getMessage());
     }
     if (!policy.acceptedPcr0().contains(pcr0)) {
-      nsm.close();
-      throw new BootException(options.policy() + ": enclave.acceptedMeasurements: this enclave's PCR0 " + pcr0
+      throw new BootException(source + "enclave.acceptedMeasurements: this enclave's PCR0 " + pcr0
           + " is not listed");
     }
     Clock clock = Clock.systemUTC();
@@ -137,13 +165,78 @@ public final class Enclave implements Closeable {
                 : AwsBasicCredentials.create(kb.accessKeyId(), kb.secretAccessKey())))
             .build();
       } catch (IllegalArgumentException e) {
-        nsm.close();
+        verifiers.shutdownNow();
         throw new BootException("key broker: " + e.getMessage());
       }
       handler = new SealingService(policy, nsm, keyBroker, binding, identity, service, factory, random, clock);
     }
-    EnclaveServer server = EnclaveServer.bind(options.listen(), handler, options.maxFrame());
-    return new Enclave(identity, policy, server, nsm, verifiers, keyBroker);
+    return new Activation(policy, handler, verifiers, keyBroker);
+  }
+
+  /**
+   * The first handler of every request: {@link Message.LoadPolicy} loads the policy once per boot;
+   * until then every other request is {@code policy-not-loaded}, afterwards it goes to the
+   * policy's handler.
+   */
+  private static final class Gate implements RequestHandler {
+    private final EnclaveOptions options;
+    private final Nsm nsm;
+    private final EnclaveIdentity identity;
+    private final SecureRandom random;
+    private volatile Activation active;
+
+    Gate(EnclaveOptions options, Nsm nsm, EnclaveIdentity identity, SecureRandom random) {
+      this.options = options;
+      this.nsm = nsm;
+      this.identity = identity;
+      this.random = random;
+    }
+
+    @Override
+    public Message.Response handle(Message.Request request) {
+      if (request instanceof Message.LoadPolicy l) {
+        return load(l);
+      }
+      Activation a = active;
+      if (a == null) {
+        return Message.Error.of(ErrorCode.POLICY_NOT_LOADED, "this enclave waits for LoadPolicy");
+      }
+      return a.handler().handle(request);
+    }
+
+    private synchronized Message.Response load(Message.LoadPolicy l) {
+      if (active != null) {
+        return Message.Error.of(ErrorCode.POLICY_ALREADY_LOADED, "this enclave runs policy "
+            + active.policy().sha256Hex() + " until it restarts");
+      }
+      if (l.yaml() == null) {
+        return Message.Error.of(ErrorCode.MALFORMED_MESSAGE, "yaml is required");
+      }
+      SovereigntyPolicy policy;
+      try {
+        policy = PolicyLoader.parse(l.yaml());
+      } catch (InvalidPolicyException e) {
+        return Message.Error.of(ErrorCode.POLICY_INVALID, e.getMessage());
+      }
+      try {
+        active = activate(policy, options, nsm, identity, random, "");
+      } catch (BootException e) {
+        return Message.Error.of(ErrorCode.POLICY_INVALID, e.getMessage());
+      } catch (RuntimeException e) {
+        return Message.Error.of(ErrorCode.INTERNAL, "the policy could not be activated");
+      }
+      return new Message.PolicyLoaded(policy.sha256Hex(), identity.did());
+    }
+
+    void close() {
+      Activation a = active;
+      if (a != null) {
+        a.verifiers().shutdownNow();
+        if (a.keyBroker() != null) {
+          a.keyBroker().close();
+        }
+      }
+    }
   }
 
   private static EnclaveService service(SovereigntyPolicy policy, EnclaveIdentity identity, Nsm nsm, byte[] document,
@@ -169,14 +262,17 @@ public final class Enclave implements Closeable {
     return identity;
   }
 
-  public SovereigntyPolicy policy() {
-    return policy;
+  /** The loaded policy; empty while the enclave waits for {@link Message.LoadPolicy}. */
+  public java.util.Optional<SovereigntyPolicy> policy() {
+    Activation a = gate.active;
+    return a == null ? java.util.Optional.empty() : java.util.Optional.of(a.policy());
   }
 
-  /** One line for the operator: address, DID, policy hash. */
+  /** One line for the operator: address, DID, policy hash (or that it waits for the host's policy). */
   public String banner() {
-    return "enclave: serving on " + server.address() + " as " + identity.did() + " with policy sha256 "
-        + policy.sha256Hex();
+    return "enclave: serving on " + server.address() + " as " + identity.did() + policy()
+        .map(p -> " with policy sha256 " + p.sha256Hex())
+        .orElse(" waiting for the host's policy (LoadPolicy)");
   }
 
   /** Serves until closed. */
@@ -187,10 +283,7 @@ public final class Enclave implements Closeable {
   @Override
   public void close() throws IOException {
     server.close();
-    verifiers.shutdownNow();
-    if (keyBroker != null) {
-      keyBroker.close();
-    }
+    gate.close();
     nsm.close();
   }
 }

@@ -7,9 +7,9 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * {@code java -jar sovereign-enclave.jar --listen unix:PATH|vsock:CID:PORT --policy FILE [--state DIR]
+ * {@code java -jar sovereign-enclave.jar --listen unix:PATH|vsock:CID:PORT [--policy FILE] [--state DIR]
  * [--measure JAR] [--max-frame BYTES] [--threads N]}. Exit 2 on a usage or boot error, with the reason
- * on stderr.
+ * on stderr. Without {@code --policy} the enclave waits for the host's {@code LoadPolicy}.
  */
 public final class EnclaveMain {
   private EnclaveMain() {}
@@ -51,7 +51,7 @@ public final class EnclaveMain {
     }
   }
 
-  static final String USAGE = "usage: sovereign-enclave --listen unix:PATH|vsock:CID:PORT --policy FILE"
+  static final String USAGE = "usage: sovereign-enclave --listen unix:PATH|vsock:CID:PORT [--policy FILE]"
       + " [--state DIR] [--measure JAR] [--max-frame BYTES] [--threads N]"
       + " [--key-broker URL --key-id ID [--region ZONE]] [--sim-parent-role ARN] [--sim-parent-instance ID]"
       + " (key broker credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION)";
@@ -92,8 +92,8 @@ public final class EnclaveMain {
         default -> throw new IllegalArgumentException("unknown option " + a);
       }
     }
-    if (listen == null || policy == null) {
-      throw new IllegalArgumentException("--listen and --policy are required");
+    if (listen == null) {
+      throw new IllegalArgumentException("--listen is required");
     }
     if ((keyBroker == null) != (keyId == null)) {
       throw new IllegalArgumentException("--key-broker and --key-id go together");

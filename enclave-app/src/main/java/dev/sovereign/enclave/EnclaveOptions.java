@@ -9,7 +9,7 @@ import java.util.Optional;
  * How to start the enclave.
  *
  * @param listen where to accept the host
- * @param policy the sovereignty policy YAML
+ * @param policy the sovereignty policy YAML; null = the host sends it with {@code LoadPolicy} (once per boot)
  * @param stateDir the simulated NSM's state (its PKI); ignored when {@code /dev/nsm} exists
  * @param measuredArtifact the jar the simulated NSM measures into PCR0/PCR2; empty = the running jar
  * @param maxFrame the largest frame accepted, in bytes

@@ -34,7 +34,13 @@ public enum ErrorCode {
   /** The operation needs a component this enclave was started without (for example a key broker). */
   UNAVAILABLE,
   /** The enclave failed on its own side; no detail leaves the enclave. */
-  INTERNAL;
+  INTERNAL,
+  /** The enclave was started without a policy and has not received {@link Message.LoadPolicy} yet. */
+  POLICY_NOT_LOADED,
+  /** {@link Message.LoadPolicy} after a policy was loaded (from the file or the host): once per boot. */
+  POLICY_ALREADY_LOADED,
+  /** The policy sent with {@link Message.LoadPolicy} is invalid or does not list this enclave's PCR0. */
+  POLICY_INVALID;
 
   /** The wire name, e.g. {@code frame-too-large}. */
   public String wire() {

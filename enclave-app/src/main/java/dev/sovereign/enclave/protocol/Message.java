@@ -70,6 +70,15 @@ public sealed interface Message {
   /** Answer to {@link EvidenceNonce}: a base64url nonce (128 bits) and when the enclave stops accepting it. */
   record EvidenceNonceIssued(String nonce, String expiresAt) implements Response {}
 
+  /**
+   * The sovereignty policy YAML, for an enclave started without {@code --policy} (on Nitro the
+   * policy cannot be inside the image: it lists the image's PCR0). Accepted once per boot.
+   */
+  record LoadPolicy(String yaml) implements Request {}
+
+  /** Answer to {@link LoadPolicy}: the loaded policy's hash (bound into every attestation from now on) and the enclave DID. */
+  record PolicyLoaded(String policySha256, String enclaveDid) implements Response {}
+
   /** Close a round and publish its result credential. */
   record CloseRound(String round) implements Request {}
 

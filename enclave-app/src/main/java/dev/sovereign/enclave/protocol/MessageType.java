@@ -14,6 +14,7 @@ public enum MessageType {
   SEAL(0x07, Message.Seal.class),
   RESTORE(0x08, Message.Restore.class),
   EVIDENCE_NONCE(0x09, Message.EvidenceNonce.class),
+  LOAD_POLICY(0x0a, Message.LoadPolicy.class),
   HEALTH_STATUS(0x81, Message.HealthStatus.class),
   ATTESTATION(0x82, Message.Attestation.class),
   ROUND_OPENED(0x83, Message.RoundOpened.class),
@@ -23,6 +24,7 @@ public enum MessageType {
   SEALED(0x87, Message.Sealed.class),
   RESTORED(0x88, Message.Restored.class),
   EVIDENCE_NONCE_ISSUED(0x89, Message.EvidenceNonceIssued.class),
+  POLICY_LOADED(0x8a, Message.PolicyLoaded.class),
   ERROR(0xff, Message.Error.class);
 
   private final int code;
