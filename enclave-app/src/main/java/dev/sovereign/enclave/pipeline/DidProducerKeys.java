@@ -26,13 +26,19 @@ public final class DidProducerKeys implements ProducerKeys {
 
   @Override
   public PublicKey authorizedKey(String producerDid, String kid) throws PayloadRejectedException {
+    return authorizedKey(producerDid, kid, clock.instant());
+  }
+
+  @Override
+  public PublicKey authorizedKey(String producerDid, String kid, java.time.Instant at) throws PayloadRejectedException {
     Did did;
     try {
       did = Did.parse(producerDid);
     } catch (InvalidDidException e) {
       throw new PayloadRejectedException(RejectionReason.CLAIMS_INVALID, "iss is not a DID");
     }
-    Optional<java.time.Instant> now = Optional.of(clock.instant());
+    java.time.Instant current = clock.instant();
+    Optional<java.time.Instant> now = Optional.of(at.isAfter(current) ? current : at);
     try {
       return authorizer.authorize(did, kid, Relationship.ASSERTION_METHOD, now).publicKey();
     } catch (KeyAuthorizationException first) {

@@ -19,6 +19,17 @@ public final class FabricProducerKeys implements ProducerKeys {
 
   @Override
   public PublicKey authorizedKey(String producerDid, String kid) throws PayloadRejectedException {
+    requireEvidence(producerDid);
+    return keys.authorizedKey(producerDid, kid);
+  }
+
+  @Override
+  public PublicKey authorizedKey(String producerDid, String kid, java.time.Instant at) throws PayloadRejectedException {
+    requireEvidence(producerDid);
+    return keys.authorizedKey(producerDid, kid, at);
+  }
+
+  private void requireEvidence(String producerDid) throws PayloadRejectedException {
     if (producerDid.startsWith("did:fabric:")) {
       FabricEvidence.Lookup found = evidence.lookup(producerDid);
       if (found instanceof FabricEvidence.Invalid i) {
@@ -28,6 +39,5 @@ public final class FabricProducerKeys implements ProducerKeys {
         throw new PayloadRejectedException(RejectionReason.DID_EVIDENCE_MISSING, m.why());
       }
     }
-    return keys.authorizedKey(producerDid, kid);
   }
 }

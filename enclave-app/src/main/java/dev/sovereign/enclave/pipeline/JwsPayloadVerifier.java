@@ -60,7 +60,13 @@ final class JwsPayloadVerifier {
     if (!policy.didMethods().contains(method)) {
       throw new PayloadRejectedException(RejectionReason.PRODUCER_DID_METHOD_NOT_ALLOWED, method);
     }
-    PublicKey key = keys.authorizedKey(iss, kid);
+    // the key in force at the payload's iat (checked for currency after the signature, step 7);
+    // iat has whole seconds, so the last instant of that second (a DID created in it counts)
+    JsonNode iat = c.get("iat");
+    PublicKey key = iat != null && iat.canConvertToExactIntegral() && iat.canConvertToLong()
+        && Math.abs(iat.longValue()) < 100_000_000_000L
+        ? keys.authorizedKey(iss, kid, java.time.Instant.ofEpochSecond(iat.longValue() + 1).minusNanos(1))
+        : keys.authorizedKey(iss, kid);
     byte[] input = (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII);
     byte[] sig;
     try {

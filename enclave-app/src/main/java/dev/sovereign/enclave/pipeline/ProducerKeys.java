@@ -12,4 +12,14 @@ public interface ProducerKeys {
    *     {@link RejectionReason#KEY_NOT_FOUND} or {@link RejectionReason#KEY_NOT_AUTHORIZED}
    */
   PublicKey authorizedKey(String producerDid, String kid) throws PayloadRejectedException;
+
+  /**
+   * As {@link #authorizedKey(String, String)}, against the DID document in force at {@code at}
+   * (the payload's {@code iat}; a time in the future counts as now): a key rotated away after
+   * {@code at} still verifies, a key added after it does not. Methods without versions ignore it.
+   */
+  default PublicKey authorizedKey(String producerDid, String kid, java.time.Instant at)
+      throws PayloadRejectedException {
+    return authorizedKey(producerDid, kid);
+  }
 }

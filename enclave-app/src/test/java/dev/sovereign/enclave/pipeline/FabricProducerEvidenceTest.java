@@ -185,11 +185,37 @@ class FabricProducerEvidenceTest {
     assertEquals(RejectionReason.SIGNATURE_INVALID, e.reason());
   }
 
+  @Test
+  void aKeyIsAuthorizedAgainstTheVersionInForceAtThePayloadsIat() throws Exception {
+    SoftwareControllerKey a = SoftwareControllerKey.generate(Multikey.Type.ED25519);
+    SoftwareControllerKey b = SoftwareControllerKey.generate(Multikey.Type.ED25519);
+    var v1 = ledger.submit(FabricDocuments.create(NETWORK, a));
+    String did = v1.did();
+    long before = v1.versionTime().getEpochSecond() + 1;
+    Thread.sleep(2100);
+    var v2 = ledger.submit(FabricDocuments.update(did, v1.versionId(),
+        FabricDocuments.document(did, List.of(b.publicKey()), 1), did + "#key-1", a));
+    long after = v2.versionTime().getEpochSecond() + 1;
+    evidence.supply(JSON.readTree(FabricDidEvidence.bundle(ledger, did, evidence.issueNonce())));
+
+    // signed with the key in force at iat: the rotated-away key for an earlier iat, the new one after
+    assertEquals(did, verifier.verify(payload(did, a, before), policy).iss());
+    assertEquals(did, verifier.verify(payload(did, b, after), policy).iss());
+    assertEquals(RejectionReason.SIGNATURE_INVALID, assertThrows(PayloadRejectedException.class,
+        () -> verifier.verify(payload(did, a, after), policy)).reason());
+    assertEquals(RejectionReason.SIGNATURE_INVALID, assertThrows(PayloadRejectedException.class,
+        () -> verifier.verify(payload(did, b, before), policy)).reason());
+  }
+
   private static String payload(String did, SoftwareControllerKey key) throws Exception {
+    return payload(did, key, Instant.now().getEpochSecond());
+  }
+
+  private static String payload(String did, SoftwareControllerKey key, long iat) throws Exception {
     ObjectNode header = JSON.createObjectNode().put("alg", "EdDSA").put("typ", JwsPayloadVerifier.TYP)
         .put("kid", did + "#key-1");
     ObjectNode claims = JSON.createObjectNode().put("iss", did).put("jti", "jti-" + System.nanoTime())
-        .put("iat", Instant.now().getEpochSecond()).put("round", "r1").put("dataset", "loyalty-points")
+        .put("iat", iat).put("round", "r1").put("dataset", "loyalty-points")
         .put("region", "EU");
     claims.putArray("records").addObject().put("metric", "points").put("value", 10)
         .putObject("group").put("country", "DE");
