@@ -132,13 +132,18 @@ final class BenchCommand implements Callable<Integer> {
     if (ethrRpc != null) {
       try {
         results.addAll(new EthrBench(ethrRpc, ethrRegistry, ethrChanges, ethrRuns, System.err).run());
-      } catch (RuntimeException e) {
-        System.err.println("bench: did:ethr on " + ethrRpc + " failed: " + e.getMessage());
+      } catch (Exception e) {
+        System.err.println("bench: did:ethr on " + ethrRpc + " failed: " + e);
         return SovereignCli.USAGE;
       }
     }
     if (http) {
-      results.addAll(new HttpBench(app, jar, producers, httpPayloads, httpRecords, System.err).run(ceilingForHttp));
+      try {
+        results.addAll(new HttpBench(app, jar, producers, httpPayloads, httpRecords, System.err).run(ceilingForHttp));
+      } catch (Exception e) {
+        System.err.println("bench: end to end through HTTP failed: " + e);
+        return SovereignCli.USAGE;
+      }
     }
     if (json) {
       spec.commandLine().getOut().println(BenchFigure.json(results));
