@@ -193,6 +193,11 @@ public final class EnclaveBench {
       return results;
     } finally {
       pool.shutdownNow();
+      try (java.util.stream.Stream<Path> walk = Files.walk(tmp)) {
+        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException e) {
+        // a temporary directory left behind is harmless
+      }
     }
   }
 
