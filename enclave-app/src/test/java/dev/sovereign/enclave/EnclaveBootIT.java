@@ -64,4 +64,29 @@ class EnclaveBootIT {
     assertEquals(2, f.exitCode());
     assertTrue(f.stderr().contains("expected vsock:CID:PORT"), f.stderr());
   }
+
+  @Test
+  void theEnclaveJarListensOnAVsockPortForRealAndRefusesAPortInUse() throws Exception {
+    long port;
+    try (dev.sovereign.attestation.vsock.VsockServerSocket probe = dev.sovereign.attestation.vsock.VsockServerSocket
+        .bind(dev.sovereign.attestation.vsock.VsockServerSocket.CID_ANY,
+            dev.sovereign.attestation.vsock.VsockServerSocket.PORT_ANY, 1)) {
+      port = probe.port();
+    } catch (dev.sovereign.attestation.vsock.Errno.VsockUnsupportedException e) {
+      org.junit.jupiter.api.Assumptions.assumeTrue(false, "no AF_VSOCK in this kernel: " + e.getMessage());
+      return;
+    }
+    Path state = Files.createTempDirectory("vsock-boot-it");
+    // without --policy the enclave binds and waits for LoadPolicy, so no policy file is needed
+    try (EnclaveProcess enclave = EnclaveProcess.start(List.of("--listen", "vsock:any:" + port, "--state",
+        state.toString(), "--threads", "1"), Duration.ofSeconds(60))) {
+      assertTrue(enclave.stderr().contains("enclave: serving on vsock:any:" + port + " "), enclave.stderr());
+      EnclaveProcess.Finished second = EnclaveProcess.run(List.of("--listen", "vsock:any:" + port, "--state",
+          state.toString(), "--threads", "1"), Duration.ofSeconds(60));
+      assertEquals(2, second.exitCode());
+      assertTrue(second.stderr().contains("bind vsock:any:" + port + ": Address already in use (errno 98 EADDRINUSE)"),
+          second.stderr());
+      assertTrue(enclave.isAlive());
+    }
+  }
 }

@@ -10,6 +10,8 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import dev.sovereign.attestation.vsock.VsockServerSocket;
+import dev.sovereign.attestation.vsock.VsockSocket;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
@@ -21,7 +23,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.newsclub.net.unix.AFUNIXServerSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
-import org.newsclub.net.unix.AFVSOCKSocketAddress;
 
 /**
  * Accepts host connections and serves requests in order on each. A connection that sent a frame the
@@ -32,7 +33,7 @@ public final class EnclaveServer implements Closeable {
   /** Concurrent host connections served; more wait in the accept backlog. */
   public static final int MAX_CONNECTIONS = 16;
 
-  private final ServerSocket server;
+  private final Listener server;
   private final RequestHandler service;
   private final Codec codec;
   private final ExecutorService connections;
@@ -40,7 +41,91 @@ public final class EnclaveServer implements Closeable {
   private final AtomicInteger served = new AtomicInteger();
   private final ListenAddress address;
 
-  private EnclaveServer(ServerSocket server, ListenAddress address, RequestHandler service, int maxFrame) {
+  /** A bound socket that hands out connections: AF_UNIX (junixsocket) or AF_VSOCK (JNA). */
+  private interface Listener extends Closeable {
+    Connection accept() throws IOException;
+
+    boolean isClosed();
+  }
+
+  /** One accepted connection's streams. */
+  private interface Connection extends Closeable {
+    InputStream in() throws IOException;
+
+    OutputStream out() throws IOException;
+  }
+
+  private static Listener listener(ServerSocket s) {
+    return new Listener() {
+      @Override
+      public Connection accept() throws IOException {
+        Socket c = s.accept();
+        return new Connection() {
+          @Override
+          public InputStream in() throws IOException {
+            return c.getInputStream();
+          }
+
+          @Override
+          public OutputStream out() throws IOException {
+            return c.getOutputStream();
+          }
+
+          @Override
+          public void close() throws IOException {
+            c.close();
+          }
+        };
+      }
+
+      @Override
+      public boolean isClosed() {
+        return s.isClosed();
+      }
+
+      @Override
+      public void close() throws IOException {
+        s.close();
+      }
+    };
+  }
+
+  private static Listener listener(VsockServerSocket s) {
+    return new Listener() {
+      @Override
+      public Connection accept() throws IOException {
+        VsockSocket c = s.accept();
+        return new Connection() {
+          @Override
+          public InputStream in() {
+            return c.getInputStream();
+          }
+
+          @Override
+          public OutputStream out() {
+            return c.getOutputStream();
+          }
+
+          @Override
+          public void close() {
+            c.close();
+          }
+        };
+      }
+
+      @Override
+      public boolean isClosed() {
+        return s.isClosed();
+      }
+
+      @Override
+      public void close() {
+        s.close();
+      }
+    };
+  }
+
+  private EnclaveServer(Listener server, ListenAddress address, RequestHandler service, int maxFrame) {
     this.server = server;
     this.address = address;
     this.service = service;
@@ -52,15 +137,19 @@ public final class EnclaveServer implements Closeable {
     });
   }
 
-  /** Binds {@code address}. A stale unix socket file at the path is replaced. */
+  /**
+   * Binds {@code address}. A stale unix socket file at the path is replaced. AF_VSOCK goes through
+   * the JNA sockets of {@code dev.sovereign.attestation.vsock} (junixsocket's vsock implementation
+   * is not available here).
+   */
   public static EnclaveServer bind(ListenAddress address, RequestHandler service, int maxFrame) throws IOException {
-    ServerSocket s;
+    Listener s;
     if (address instanceof ListenAddress.Unix u) {
       Files.deleteIfExists(u.path());
-      s = AFUNIXServerSocket.bindOn(AFUNIXSocketAddress.of(u.path()));
+      s = listener(AFUNIXServerSocket.bindOn(AFUNIXSocketAddress.of(u.path())));
     } else {
       ListenAddress.Vsock v = (ListenAddress.Vsock) address;
-      s = AFVSOCKSocketAddress.ofPortAndCID((int) v.port(), (int) v.cid()).newBoundServerSocket();
+      s = listener(VsockServerSocket.bind(v.cid(), v.port(), 50));
     }
     return new EnclaveServer(s, address, service, maxFrame);
   }
@@ -72,7 +161,7 @@ public final class EnclaveServer implements Closeable {
   /** Accepts connections until {@link #close()}. */
   public void serve() throws IOException {
     while (!server.isClosed()) {
-      Socket socket;
+      Connection socket;
       try {
         slots.acquireUninterruptibly();
         socket = server.accept();
@@ -84,8 +173,8 @@ public final class EnclaveServer implements Closeable {
         throw e;
       }
       connections.execute(() -> {
-        try (Socket s = socket) {
-          serve(s.getInputStream(), s.getOutputStream());
+        try (Connection s = socket) {
+          serve(s.in(), s.out());
         } catch (IOException e) {
           // the host went away; nothing to answer
         } finally {
