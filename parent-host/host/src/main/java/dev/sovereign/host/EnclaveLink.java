@@ -1,5 +1,6 @@
 package dev.sovereign.host;
 
+import dev.sovereign.attestation.vsock.VsockSocket;
 import dev.sovereign.enclave.protocol.Codec;
 import dev.sovereign.enclave.protocol.FrameException;
 import dev.sovereign.enclave.protocol.Frames;
@@ -12,7 +13,6 @@ import java.net.Socket;
 import java.time.Duration;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
-import org.newsclub.net.unix.AFVSOCKSocketAddress;
 
 /**
  * One connection to the enclave: a request, then its response. Calls are serialized (the protocol
@@ -56,7 +56,21 @@ public final class EnclaveLink implements AutoCloseable {
   private final ListenAddress address;
   private final Duration timeout;
   private final Codec codec = new Codec(Frames.DEFAULT_MAX_FRAME);
-  private Socket socket;
+  private Connection socket;
+
+  /** Connect timeout when the link has no timeout (0): the vsock core's own limit is 2 s. */
+  static final int DEFAULT_VSOCK_CONNECT_MILLIS = 10_000;
+
+  /** An open stream connection: AF_UNIX (junixsocket) or AF_VSOCK (JNA). */
+  private record Connection(InputStream in, OutputStream out, AutoCloseable closer) {
+    void close() {
+      try {
+        closer.close();
+      } catch (Exception ignored) {
+        // already broken
+      }
+    }
+  }
 
   public EnclaveLink(ListenAddress address, Duration timeout) {
     this.address = address;
@@ -76,10 +90,10 @@ public final class EnclaveLink implements AutoCloseable {
   public synchronized <R extends Message.Response> R call(Message.Request request, Class<R> expected)
       throws LinkException, EnclaveErrorException {
     try {
-      Socket s = connected();
-      OutputStream out = s.getOutputStream();
+      Connection s = connected();
+      OutputStream out = s.out();
       Codec.write(out, request);
-      InputStream in = s.getInputStream();
+      InputStream in = s.in();
       Message m = codec.read(in).orElseThrow(() -> new IOException("the enclave closed the connection"));
       if (m instanceof Message.Error e) {
         throw new EnclaveErrorException(e.code(), e.detail());
@@ -95,31 +109,32 @@ public final class EnclaveLink implements AutoCloseable {
     }
   }
 
-  private Socket connected() throws IOException {
-    if (socket != null && !socket.isClosed()) {
+  private Connection connected() throws IOException {
+    if (socket != null) {
       return socket;
     }
-    Socket s;
+    int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+    Connection c;
     if (address instanceof ListenAddress.Unix u) {
-      s = AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(u.path()));
+      Socket s = AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(u.path()));
+      s.setSoTimeout(millis);
+      c = new Connection(s.getInputStream(), s.getOutputStream(), s);
     } else if (address instanceof ListenAddress.Vsock v) {
-      // AF_VSOCK through junixsocket's generic socket factory; no vsock loopback exists on dev machines.
-      s = AFVSOCKSocketAddress.ofPortAndCID((int) v.port(), (int) v.cid()).newConnectedSocket();
+      // AF_VSOCK through the JNA sockets (dev.sovereign.attestation.vsock); the connect is bounded by the
+      // same timeout as each response.
+      VsockSocket s = VsockSocket.connect(v.cid(), v.port(), millis > 0 ? millis : DEFAULT_VSOCK_CONNECT_MILLIS);
+      s.setSoTimeout(millis);
+      c = new Connection(s.getInputStream(), s.getOutputStream(), s);
     } else {
       throw new IOException("unsupported address " + address);
     }
-    s.setSoTimeout((int) timeout.toMillis());
-    socket = s;
-    return s;
+    socket = c;
+    return c;
   }
 
   private void drop() {
     if (socket != null) {
-      try {
-        socket.close();
-      } catch (IOException ignored) {
-        // already broken
-      }
+      socket.close();
       socket = null;
     }
   }
