@@ -1,18 +1,14 @@
 package dev.sovereign.enclave.pipeline;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sovereign.did.Did;
-import dev.sovereign.did.DidDocument;
-import dev.sovereign.did.DidDocumentMetadata;
 import dev.sovereign.did.DidMethodResolver;
 import dev.sovereign.did.DidResolutionResult;
 import dev.sovereign.did.InvalidDidDocumentException;
 import dev.sovereign.did.ResolutionError;
 import dev.sovereign.did.ResolutionOptions;
-import dev.sovereign.did.fabric.core.Jcs;
+import dev.sovereign.did.fabric.VerifiedLogResolution;
 import dev.sovereign.did.fabric.core.VerifiedDidLog;
 import dev.sovereign.did.fabric.core.VersionRecord;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -55,26 +51,9 @@ public final class EvidenceFabricResolver implements DidMethodResolver {
       return DidResolutionResult.error(ResolutionError.NOT_FOUND, "VERSION_NOT_FOUND");
     }
     try {
-      return result(log, record.get());
+      return VerifiedLogResolution.of(log, record.get());
     } catch (InvalidDidDocumentException e) {
       return DidResolutionResult.error(ResolutionError.INVALID_DID_DOCUMENT, e.getMessage());
     }
-  }
-
-  private static DidResolutionResult result(VerifiedDidLog log, VersionRecord record) {
-    ObjectNode json = log.document(record);
-    @SuppressWarnings("unchecked")
-    Map<String, Object> map = Jcs.mapper().convertValue(json, Map.class);
-    DidDocument document = DidDocument.fromJson(map);
-    DidDocumentMetadata.Builder meta = DidDocumentMetadata.builder()
-        .created(log.records().get(0).versionTime())
-        .deactivated(record.deactivates())
-        .versionId(record.versionId())
-        .extra("versionSequence", record.sequence());
-    if (record.sequence() > 1) {
-      meta.updated(record.versionTime());
-    }
-    log.next(record).ifPresent(n -> meta.nextVersionId(n.versionId()));
-    return DidResolutionResult.of(document, meta.build());
   }
 }

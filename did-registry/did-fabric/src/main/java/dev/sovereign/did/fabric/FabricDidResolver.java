@@ -1,9 +1,6 @@
 package dev.sovereign.did.fabric;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sovereign.did.Did;
-import dev.sovereign.did.DidDocument;
-import dev.sovereign.did.DidDocumentMetadata;
 import dev.sovereign.did.DidMethodResolver;
 import dev.sovereign.did.DidResolutionResult;
 import dev.sovereign.did.InvalidDidDocumentException;
@@ -14,7 +11,6 @@ import dev.sovereign.did.fabric.core.Encoding;
 import dev.sovereign.did.fabric.core.EndorsedHead;
 import dev.sovereign.did.fabric.core.EndorsementVerifier;
 import dev.sovereign.did.fabric.core.FabricDid;
-import dev.sovereign.did.fabric.core.Jcs;
 import dev.sovereign.did.fabric.core.OperationLogVerifier;
 import dev.sovereign.did.fabric.core.ReasonCode;
 import dev.sovereign.did.fabric.core.RejectedException;
@@ -22,7 +18,6 @@ import dev.sovereign.did.fabric.core.VerifiedDidLog;
 import dev.sovereign.did.fabric.core.VersionRecord;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -75,7 +70,7 @@ public final class FabricDidResolver implements DidMethodResolver {
       if (record.isEmpty()) {
         return DidResolutionResult.error(ResolutionError.NOT_FOUND, ReasonCode.VERSION_NOT_FOUND.code());
       }
-      return result(log, record.get());
+      return VerifiedLogResolution.of(log, record.get());
     } catch (RejectedException e) {
       return rejected(e);
     } catch (InvalidDidDocumentException e) {
@@ -102,23 +97,6 @@ public final class FabricDidResolver implements DidMethodResolver {
       }
     }
     throw last;
-  }
-
-  private static DidResolutionResult result(VerifiedDidLog log, VersionRecord record) {
-    ObjectNode json = log.document(record);
-    @SuppressWarnings("unchecked")
-    Map<String, Object> map = Jcs.mapper().convertValue(json, Map.class);
-    DidDocument document = DidDocument.fromJson(map);
-    DidDocumentMetadata.Builder meta = DidDocumentMetadata.builder()
-        .created(log.records().get(0).versionTime())
-        .deactivated(record.deactivates())
-        .versionId(record.versionId())
-        .extra("versionSequence", record.sequence());
-    if (record.sequence() > 1) {
-      meta.updated(record.versionTime());
-    }
-    log.next(record).ifPresent(n -> meta.nextVersionId(n.versionId()));
-    return DidResolutionResult.of(document, meta.build());
   }
 
   private static DidResolutionResult rejected(RejectedException e) {
