@@ -97,6 +97,20 @@ public sealed interface Message {
   /** Answer to {@link Restore}: the number of rounds restored. */
   record Restored(int rounds) implements Response {}
 
+  /**
+   * Sign the host's audit chain head: {@code seq} (1-based) is the last entry covered and
+   * {@code headSha256} the lowercase hex SHA-256 of that entry's line bytes. The enclave cannot check
+   * the host's log; it attests only that this host showed it this head at this time.
+   */
+  record SignAuditHead(long seq, String headSha256) implements Request {}
+
+  /**
+   * Answer to {@link SignAuditHead}: a compact JWS ({@code alg} EdDSA, {@code kid} the enclave DID
+   * URL, {@code typ} {@code sovereign-audit-head+jwt}) over RFC 8785 JSON
+   * {@code {enclaveDid, head, policySha256, seq, time}}.
+   */
+  record AuditHeadSigned(String jws) implements Response {}
+
   /** The error response: a code from the closed set and a detail written by the enclave. */
   record Error(String code, String detail) implements Response {
     public static Error of(ErrorCode code, String detail) {

@@ -2,6 +2,7 @@ package dev.sovereign.enclave.server;
 
 import dev.sovereign.attestation.nsm.Nsm;
 import dev.sovereign.attestation.nsm.NsmException;
+import dev.sovereign.enclave.audit.AuditHeadToken;
 import dev.sovereign.enclave.identity.EnclaveIdentity;
 import dev.sovereign.enclave.pipeline.AcceptedPayload;
 import dev.sovereign.enclave.pipeline.FabricEvidence;
@@ -92,6 +93,8 @@ public final class EnclaveService implements RequestHandler {
         return new Message.EvidenceNonceIssued(nonce, fabric.nonceExpiry(nonce).orElseThrow().toString());
       } else if (request instanceof Message.CloseRound c) {
         return close(c);
+      } else if (request instanceof Message.SignAuditHead h) {
+        return signAuditHead(h);
       } else if (request instanceof Message.Seal || request instanceof Message.Restore) {
         return Message.Error.of(ErrorCode.UNAVAILABLE, "this enclave was started without a key broker");
       }
@@ -243,6 +246,15 @@ public final class EnclaveService implements RequestHandler {
       throw new Rejected(ErrorCode.UNKNOWN_ROUND, "round is closed");
     }
     return new Message.RoundResult(r.id(), issuer.issue(s, clock.instant()));
+  }
+
+  private Message.Response signAuditHead(Message.SignAuditHead h) throws Rejected {
+    String head = required(h.headSha256(), "headSha256");
+    if (h.seq() < 1 || !AuditHeadToken.HEAD.matcher(head).matches()) {
+      throw new Rejected(ErrorCode.MALFORMED_MESSAGE, "seq must be >= 1 and headSha256 64 lowercase hex digits");
+    }
+    return new Message.AuditHeadSigned(
+        AuditHeadToken.sign(identity, policy.sha256Hex(), h.seq(), head, clock.instant()));
   }
 
   private static String required(String v, String name) throws Rejected {

@@ -1,0 +1,114 @@
+package dev.sovereign.enclave.audit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sovereign.enclave.policy.Jcs;
+import dev.sovereign.enclave.protocol.Codec;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.Map;
+
+/**
+ * An append-only, hash-chained JSON-lines audit file. Each line is the RFC 8785 canonical JSON of
+ * {@code {fields, kind, prev, seq, time}} in UTF-8 followed by {@code \n}; {@code seq} counts from 1
+ * and {@code prev} is the lowercase hex SHA-256 of the previous line's bytes (without the newline),
+ * 64 zeros for the first. The head at {@code seq} is the SHA-256 of line {@code seq}. Fields hold ids,
+ * hashes and reason codes only, never payload content or key material.
+ */
+public final class AuditChain {
+  /** The {@code prev} of the first entry. */
+  public static final String GENESIS = "0".repeat(64);
+  /** The kind of the entry that records an enclave-signed head. */
+  public static final String HEAD_SIGNED = "audit-head-signed";
+
+  private final Path file;
+  private final Clock clock;
+  private long seq;
+  private String head;
+
+  private AuditChain(Path file, Clock clock, long seq, String head) {
+    this.file = file;
+    this.clock = clock;
+    this.seq = seq;
+    this.head = head;
+  }
+
+  /**
+   * Opens (or creates) the file and checks its chain.
+   *
+   * @throws AuditRejectedException when the existing file's chain is broken
+   */
+  public static AuditChain open(Path file, Clock clock) throws IOException, AuditRejectedException {
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    if (!Files.exists(file)) {
+      Files.createFile(file);
+    }
+    AuditVerifier.Chain c = AuditVerifier.chain(Files.readAllLines(file, StandardCharsets.UTF_8));
+    return new AuditChain(file, clock, c.entries(), c.head());
+  }
+
+  /** The canonical bytes of one entry (no newline). */
+  public static byte[] line(long seq, String time, String kind, JsonNode fields, String prev) {
+    ObjectNode n = JsonNodeFactory.instance.objectNode();
+    n.put("seq", seq);
+    n.put("time", time);
+    n.put("kind", kind);
+    n.set("fields", fields);
+    n.put("prev", prev);
+    return Jcs.canonicalize(n);
+  }
+
+  /** Appends one entry and fsyncs; returns its seq. */
+  public synchronized long append(String kind, Map<String, ?> fields) throws IOException {
+    JsonNode f = Codec.json().valueToTree(fields);
+    byte[] line = line(seq + 1, clock.instant().toString(), kind, f, head);
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+      ByteBuffer buf = ByteBuffer.allocate(line.length + 1).put(line).put((byte) '\n').flip();
+      while (buf.hasRemaining()) {
+        ch.write(buf);
+      }
+      ch.force(true);
+    }
+    seq++;
+    head = sha256Hex(line);
+    return seq;
+  }
+
+  /** The last entry's seq (0 when empty). */
+  public synchronized long seq() {
+    return seq;
+  }
+
+  /** The SHA-256 of the last line (the genesis value when empty). */
+  public synchronized String head() {
+    return head;
+  }
+
+  /** The log file. */
+  public Path file() {
+    return file;
+  }
+
+  /** The whole file's bytes, read under the append lock (so the last line is complete). */
+  public synchronized byte[] export() throws IOException {
+    return Files.readAllBytes(file);
+  }
+
+  static String sha256Hex(byte[] b) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
