@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
     exitCodeOnExecutionException = SovereignCli.USAGE,
     subcommands = {CommandLine.HelpCommand.class, AttestCommand.class, AttestationCommand.class, DemoCommand.class,
         DidCommand.class, KeyBrokerCommand.class, EnclaveCommand.class, VcCommand.class, BenchCommand.class,
-        ProducerCommand.class, VerifyCommand.class, BackupCommand.class})
+        ProducerCommand.class, VerifyCommand.class, BackupCommand.class, AuditCommand.class})
 public final class SovereignCli implements Runnable {
 
   /** Exit code: success, or the input is valid. */
