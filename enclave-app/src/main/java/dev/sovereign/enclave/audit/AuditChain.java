@@ -70,17 +70,35 @@ public final class AuditChain {
 
   /** Appends one entry and fsyncs; returns its seq. */
   public synchronized long append(String kind, Map<String, ?> fields) throws IOException {
-    JsonNode f = Codec.json().valueToTree(fields);
-    byte[] line = line(seq + 1, clock.instant().toString(), kind, f, head);
+    return appendAll(kind, java.util.List.of(fields));
+  }
+
+  /** Appends one entry per element of {@code fieldsList}, all with one fsync; returns the last seq. */
+  public synchronized long appendAll(String kind, java.util.List<? extends Map<String, ?>> fieldsList)
+      throws IOException {
+    if (fieldsList.isEmpty()) {
+      return seq;
+    }
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    long s = seq;
+    String h = head;
+    String time = clock.instant().toString();
+    for (Map<String, ?> fields : fieldsList) {
+      JsonNode f = Codec.json().valueToTree(fields);
+      byte[] line = line(++s, time, kind, f, h);
+      out.write(line);
+      out.write('\n');
+      h = sha256Hex(line);
+    }
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-      ByteBuffer buf = ByteBuffer.allocate(line.length + 1).put(line).put((byte) '\n').flip();
+      ByteBuffer buf = ByteBuffer.wrap(out.toByteArray());
       while (buf.hasRemaining()) {
         ch.write(buf);
       }
       ch.force(true);
     }
-    seq++;
-    head = sha256Hex(line);
+    seq = s;
+    head = h;
     return seq;
   }
 

@@ -181,6 +181,17 @@ public class ApiResource {
   }
 
   @GET
+  @Path("/audit")
+  @Produces("application/x-ndjson")
+  @Tag(name = "admin")
+  @Operation(summary = "The host's hash-chained audit log with the enclave-signed heads, as JSON lines (admin);"
+      + " check it offline with ./sovereign audit verify")
+  public Response audit(@HeaderParam("Authorization") String auth) {
+    admin.require(auth);
+    return Response.ok(host.exportAudit(), "application/x-ndjson").build();
+  }
+
+  @GET
   @Path("/rounds/{round}/result")
   @Tag(name = "regulators")
   @Operation(summary = "The round's result credential (vc+jwt signed by the enclave DID)")

@@ -62,8 +62,21 @@ public class HostService {
   private final AtomicLong acceptedSinceSeal = new AtomicLong();
   private Instant nextStartAttempt = Instant.MIN;
 
+  private final int auditSignEvery;
+  private HostAudit audit;
+
   public HostService(HostConfig config) {
+    this(config, 64);
+  }
+
+  @jakarta.inject.Inject
+  public HostService(HostConfig config, AuditConfig auditConfig) {
+    this(config, auditConfig.signEvery());
+  }
+
+  private HostService(HostConfig config, int auditSignEvery) {
     this.config = config;
+    this.auditSignEvery = auditSignEvery;
   }
 
   void onStart(@Observes StartupEvent ev) throws Exception {
@@ -93,6 +106,8 @@ public class HostService {
     }
     sealing = config.seal().enabled() && !brokerArgs.isEmpty();
     link = new EnclaveLink(address, config.enclave().timeout());
+    audit = HostAudit.open(data.resolve("audit").resolve("audit.jsonl"), auditSignEvery,
+        (seq, head) -> call(new Message.SignAuditHead(seq, head), Message.AuditHeadSigned.class).jws(), clock);
     forwarder = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "sovereign-forwarder");
       t.setDaemon(true);
@@ -250,6 +265,7 @@ public class HostService {
     try {
       inbox.openRound(round, dataset, opened.policySha256(), clock.instant());
       changesSinceSeal.incrementAndGet();
+      audit.record("round-opened", Map.of("round", round, "dataset", dataset, "policySha256", opened.policySha256()));
     } catch (Inbox.UnavailableException e) {
       throw Problem.unavailable("store-unavailable", "the host could not record the round");
     }
@@ -327,7 +343,10 @@ public class HostService {
       throw Problem.unavailable("store-unavailable", "the host could not record the result");
     }
     changesSinceSeal.incrementAndGet();
+    audit.record("round-closed", Map.of("round", round,
+        "resultSha256", HostAudit.sha256Hex(result.credential().getBytes(java.nio.charset.StandardCharsets.US_ASCII))));
     sealQuietly();
+    audit.signHead();
     return result.credential();
   }
 
@@ -390,14 +409,27 @@ public class HostService {
     if (v.verdicts().size() != entries.size()) {
       throw Problem.unavailable("enclave-error", "the enclave answered the wrong number of verdicts");
     }
-    for (int i = 0; i < entries.size(); i++) {
-      Message.Verdict verdict = v.verdicts().get(i);
-      String outcome = verdict.outcome().equals("accepted") ? "accepted" : verdict.reason();
-      try {
-        inbox.recordVerdict(entries.get(i).payloadId(), outcome, verdict.leaf());
-      } catch (Inbox.UnavailableException e) {
-        throw Problem.unavailable("store-unavailable", "the host could not record a verdict");
+    List<Map<String, String>> outcomes = new ArrayList<>(entries.size());
+    try {
+      for (int i = 0; i < entries.size(); i++) {
+        Message.Verdict verdict = v.verdicts().get(i);
+        String outcome = verdict.outcome().equals("accepted") ? "accepted" : verdict.reason();
+        try {
+          inbox.recordVerdict(entries.get(i).payloadId(), outcome, verdict.leaf());
+        } catch (Inbox.UnavailableException e) {
+          throw Problem.unavailable("store-unavailable", "the host could not record a verdict");
+        }
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("round", round);
+        f.put("payloadId", entries.get(i).payloadId());
+        f.put("outcome", verdict.outcome().equals("accepted") ? "accepted" : "rejected");
+        if (!verdict.outcome().equals("accepted")) {
+          f.put("reason", verdict.reason());
+        }
+        outcomes.add(f);
       }
+    } finally {
+      audit.recordAll("submission", outcomes);
     }
     noteProcessed(v);
   }
@@ -407,6 +439,15 @@ public class HostService {
     changesSinceSeal.addAndGet(v.verdicts().size());
     if (sealing && acceptedSinceSeal.addAndGet(accepted) >= config.seal().everyPayloads()) {
       sealQuietly();
+    }
+  }
+
+  /** The audit log's bytes (JSON lines), after an attempt to have the enclave sign its head. */
+  public byte[] exportAudit() {
+    try {
+      return audit.export();
+    } catch (IOException e) {
+      throw Problem.unavailable("store-unavailable", "the host could not read its audit log");
     }
   }
 
@@ -452,9 +493,17 @@ public class HostService {
           }
         }
         long changes = changesSinceSeal.get();
-        Message.Sealed sealed = call(new Message.Seal(), Message.Sealed.class);
-        SealStore.Seal stored = seals.store(Base64.getDecoder().decode(sealed.sealedState()), clock.instant(), rounds,
-            covered);
+        Message.Sealed sealed;
+        try {
+          sealed = call(new Message.Seal(), Message.Sealed.class);
+        } catch (Problem p) {
+          audit.record("seal-refused", Map.of("code", p.code()));
+          throw p;
+        }
+        byte[] blob = Base64.getDecoder().decode(sealed.sealedState());
+        SealStore.Seal stored = seals.store(blob, clock.instant(), rounds, covered);
+        audit.record("backup-sealed", Map.of("sealedSha256", HostAudit.sha256Hex(blob), "rounds", rounds.size(),
+            "coveredPayloads", covered.size(), "keyRelease", "granted"));
         changesSinceSeal.addAndGet(-changes);
         acceptedSinceSeal.set(0);
         return stored;
@@ -467,9 +516,18 @@ public class HostService {
   /** Feeds a sealed blob to the enclave (admin restore); the enclave decides whether it opens. */
   public Message.Restored restore(byte[] blob) {
     synchronized (drainLock) {
-      Message.Restored r = call(new Message.Restore(Base64.getEncoder().encodeToString(blob)), Message.Restored.class);
+      Message.Restored r;
+      try {
+        r = call(new Message.Restore(Base64.getEncoder().encodeToString(blob)), Message.Restored.class);
+      } catch (Problem p) {
+        audit.record("restore-refused", Map.of("trigger", "admin", "sealedSha256", HostAudit.sha256Hex(blob),
+            "code", p.code()));
+        throw p;
+      }
       Message.HealthStatus h = call(new Message.Health(), Message.HealthStatus.class);
       enclaveDid.set(h.enclaveDid());
+      audit.record("restored", Map.of("trigger", "admin", "sealedSha256", HostAudit.sha256Hex(blob),
+          "rounds", r.rounds(), "enclaveDid", h.enclaveDid(), "keyRelease", "granted"));
       changesSinceSeal.incrementAndGet();
       return r;
     }
@@ -508,9 +566,13 @@ public class HostService {
                 new Message.Restore(Base64.getEncoder().encodeToString(latest.get().blob())), Message.Restored.class);
             restoredRounds = latest.get().rounds();
             covered = latest.get().coveredPayloads();
+            audit.record("restored", Map.of("trigger", "recovery",
+                "sealedSha256", HostAudit.sha256Hex(latest.get().blob()), "rounds", restored.rounds(),
+                "keyRelease", "granted"));
             LOG.infof("recovery: restored the seal of %s (%d open rounds)", latest.get().createdAt(), restored.rounds());
           } catch (EnclaveLink.EnclaveErrorException e) {
             LOG.warnf("recovery: the enclave refused the last seal (%s); resending every payload", e.getMessage());
+            audit.record("restore-refused", Map.of("trigger", "recovery", "code", e.code()));
           }
         }
         Message.HealthStatus h = link.call(new Message.Health(), Message.HealthStatus.class);

@@ -1,0 +1,177 @@
+package dev.sovereign.host;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sovereign.attestation.nsm.SimulatedMeasurements;
+import dev.sovereign.enclave.audit.AuditChain;
+import dev.sovereign.enclave.audit.AuditRejectedException;
+import dev.sovereign.enclave.audit.AuditVerifier;
+import dev.sovereign.testing.Fixtures;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The host's audit log through HTTP with a real enclave process: a round, three submissions the
+ * enclave rejects, the close, a backup, a refused and a granted restore all land in the chain; the
+ * export verifies offline with heads signed by the enclave DID, holds reason codes but no payload
+ * bytes, and an edit of the export is caught.
+ */
+@QuarkusTest
+@TestProfile(HostAuditTest.WithEnclave.class)
+class HostAuditTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  static final Path DIR = Path.of("target/host-audit").toAbsolutePath();
+  private static final String ADMIN = "Bearer test-admin-token";
+  private static final String ROUND = "r-audit-1";
+  private static final String ANCHOR = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK";
+
+  /** A launched enclave with an embedded key broker; heads are signed every 3 entries. */
+  public static class WithEnclave implements QuarkusTestProfile {
+    @Override
+    public Map<String, String> getConfigOverrides() {
+      try {
+        if (Files.exists(DIR)) {
+          try (Stream<Path> s = Files.walk(DIR)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+          }
+        }
+        Files.createDirectories(DIR);
+        Path jar = Files.copy(Fixtures.projectRoot().resolve("enclave-app/target/sovereign-enclave.jar"),
+            DIR.resolve("sovereign-enclave.jar"));
+        String pcr0 = HexFormat.of().formatHex(SimulatedMeasurements.pcr0(jar));
+        Path policy = DIR.resolve("policy.yaml");
+        Files.writeString(policy, """
+            version: 1
+            policyId: host-audit
+            enclave:
+              region: eu-central-1
+              acceptedMeasurements:
+                - pcr0: "%s"
+            zones:
+              EU:
+                countries: [DE, FR]
+                processingRegions: [eu-central-1]
+                trustAnchors: ["%s"]
+            datasets:
+              loyalty-points:
+                zones: [EU]
+                groupBy: [country]
+                minGroupSize: 2
+                metrics:
+                  points:
+                    functions: [sum, count]
+                    bounds: [0, 100000]
+            """.formatted(pcr0, ANCHOR));
+        return Map.of(
+            "sovereign.host.data-dir", DIR.resolve("host").toString(),
+            "sovereign.host.enclave.launch", "true",
+            "sovereign.host.enclave.jar", jar.toString(),
+            "sovereign.host.enclave.policy", policy.toString(),
+            "sovereign.host.seal.every-payloads", "1000",
+            "sovereign.host.seal.interval", "PT1H",
+            "sovereign.audit.sign-every", "3");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  @Inject HostService host;
+
+  /** A JWE-shaped payload the host stores and the enclave rejects (its key id is nobody's). */
+  private static String fakeJwe(int i) {
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    String header = "{\"alg\":\"ECDH-ES+A256KW\",\"cty\":\"JWT\",\"enc\":\"A256GCM\",\"kid\":\"nobody-" + i
+        + "\",\"zone\":\"EU\"}";
+    return b64.encodeToString(header.getBytes(StandardCharsets.UTF_8)) + "." + b64.encodeToString(new byte[40]) + "."
+        + b64.encodeToString(new byte[12]) + "." + b64.encodeToString(("marker-ciphertext-" + i).getBytes(
+            StandardCharsets.UTF_8)) + "." + b64.encodeToString(new byte[16]);
+  }
+
+  @Test
+  void everyRoundSubmissionBackupAndRestoreIsChainedAndTheExportVerifiesUnderTheEnclaveDid() throws Exception {
+    String enclaveDid = JSON.readTree(given().queryParam("nonce", "00112233").get("/v1/attestation")
+        .then().statusCode(200).extract().asString()).get("enclaveDid").asText();
+    given().get("/v1/audit").then().statusCode(401);
+    given().header("Authorization", ADMIN).contentType("application/json")
+        .body(Map.of("round", ROUND, "dataset", "loyalty-points")).post("/v1/rounds").then().statusCode(201);
+    List<String> ids = new ArrayList<>();
+    List<String> jwes = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      jwes.add(fakeJwe(i));
+      ids.add(given().contentType("application/jose").body(jwes.get(i).getBytes(StandardCharsets.US_ASCII))
+          .post("/v1/rounds/" + ROUND + "/payloads").then().statusCode(202).extract().path("payloadId"));
+    }
+    for (int i = 0; i < 300 && host.inbox().pendingCount() > 0; i++) {
+      Thread.sleep(100);
+    }
+    given().header("Authorization", ADMIN).post("/v1/rounds/" + ROUND + "/close").then().statusCode(200);
+    String blob = given().header("Authorization", ADMIN).post("/v1/backup").then().statusCode(200)
+        .extract().path("sealedState");
+    byte[] tampered = Base64.getDecoder().decode(blob);
+    tampered[tampered.length - 1] ^= 1;
+    given().header("Authorization", ADMIN).contentType("application/json")
+        .body(Map.of("sealedState", Base64.getEncoder().encodeToString(tampered))).post("/v1/restore")
+        .then().statusCode(422);
+    given().header("Authorization", ADMIN).contentType("application/json")
+        .body(Map.of("sealedState", blob)).post("/v1/restore").then().statusCode(200);
+
+    byte[] export = given().header("Authorization", ADMIN).get("/v1/audit").then().statusCode(200)
+        .contentType("application/x-ndjson").extract().asByteArray();
+    AuditVerifier.VerifiedLog log = AuditVerifier.verify(AuditVerifier.lines(export));
+    assertEquals(java.util.Set.of(enclaveDid), log.enclaveDids());
+    assertTrue(log.signedHeads().size() >= 2, "signed every 3 entries and at close: " + log.signedHeads());
+
+    List<JsonNode> entries = new ArrayList<>();
+    for (String line : AuditVerifier.lines(export)) {
+      entries.add(JSON.readTree(line));
+    }
+    List<String> kinds = entries.stream().map(e -> e.get("kind").asText())
+        .filter(k -> !k.equals(AuditChain.HEAD_SIGNED)).toList();
+    // Two seals: the host seals by itself after a close, then the admin backup.
+    assertEquals(List.of("round-opened", "submission", "submission", "submission", "round-closed", "backup-sealed",
+        "backup-sealed", "restore-refused", "restored"), kinds);
+    List<JsonNode> submissions = entries.stream().filter(e -> e.get("kind").asText().equals("submission")).toList();
+    for (JsonNode s : submissions) {
+      assertEquals(ROUND, s.at("/fields/round").asText());
+      assertTrue(ids.contains(s.at("/fields/payloadId").asText()), s.toString());
+      assertEquals("rejected", s.at("/fields/outcome").asText());
+      assertFalse(s.at("/fields/reason").asText().isEmpty(), s.toString());
+      assertEquals(4, s.get("fields").size(), "round, payloadId, outcome, reason only: " + s);
+    }
+    assertEquals("seal-rejected", entries.stream().filter(e -> e.get("kind").asText().equals("restore-refused"))
+        .findFirst().orElseThrow().at("/fields/code").asText());
+    String text = new String(export, StandardCharsets.UTF_8);
+    for (String jwe : jwes) {
+      assertFalse(text.contains(jwe.substring(jwe.indexOf('.'))), "no payload bytes in the audit log");
+    }
+    assertFalse(text.contains(blob), "no sealed blob in the audit log");
+    assertFalse(text.contains(Base64.getUrlEncoder().withoutPadding().encodeToString(
+        "marker-ciphertext-0".getBytes(StandardCharsets.UTF_8))));
+
+    List<String> edited = new ArrayList<>(AuditVerifier.lines(export));
+    edited.set(1, edited.get(1).replace("\"rejected\"", "\"accepted\""));
+    AuditRejectedException e = org.junit.jupiter.api.Assertions.assertThrows(AuditRejectedException.class,
+        () -> AuditVerifier.verify(edited));
+    assertEquals("audit-chain-broken", e.code());
+  }
+}
