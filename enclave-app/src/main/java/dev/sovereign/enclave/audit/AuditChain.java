@@ -8,7 +8,6 @@ import dev.sovereign.enclave.protocol.Codec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -33,28 +32,49 @@ public final class AuditChain {
 
   private final Path file;
   private final Clock clock;
+  private final long droppedTailBytes;
   private long seq;
   private String head;
 
-  private AuditChain(Path file, Clock clock, long seq, String head) {
+  private AuditChain(Path file, Clock clock, long seq, String head, long droppedTailBytes) {
     this.file = file;
     this.clock = clock;
     this.seq = seq;
     this.head = head;
+    this.droppedTailBytes = droppedTailBytes;
   }
 
   /**
-   * Opens (or creates) the file and checks its chain.
+   * Opens (or creates) the file and checks its chain. A last line without its newline is a write cut
+   * short by a crash (appends end with the newline and an fsync): it is cut off, and
+   * {@link #droppedTailBytes()} says how many bytes went, so the caller can record that it happened.
    *
-   * @throws AuditRejectedException when the existing file's chain is broken
+   * @throws AuditRejectedException when the complete lines do not form a chain
    */
   public static AuditChain open(Path file, Clock clock) throws IOException, AuditRejectedException {
     Files.createDirectories(file.toAbsolutePath().getParent());
     if (!Files.exists(file)) {
       Files.createFile(file);
     }
-    AuditVerifier.Chain c = AuditVerifier.chain(Files.readAllLines(file, StandardCharsets.UTF_8));
-    return new AuditChain(file, clock, c.entries(), c.head());
+    byte[] bytes = Files.readAllBytes(file);
+    int end = bytes.length;
+    while (end > 0 && bytes[end - 1] != '\n') {
+      end--;
+    }
+    long dropped = bytes.length - end;
+    if (dropped > 0) {
+      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+        ch.truncate(end);
+        ch.force(true);
+      }
+    }
+    AuditVerifier.Chain c = AuditVerifier.chain(AuditVerifier.lines(java.util.Arrays.copyOf(bytes, end)));
+    return new AuditChain(file, clock, c.entries(), c.head(), dropped);
+  }
+
+  /** Bytes of an incomplete last line that {@link #open} cut off (0 normally). */
+  public long droppedTailBytes() {
+    return droppedTailBytes;
   }
 
   /** The canonical bytes of one entry (no newline). */
@@ -90,12 +110,24 @@ public final class AuditChain {
       out.write('\n');
       h = sha256Hex(line);
     }
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-      ByteBuffer buf = ByteBuffer.wrap(out.toByteArray());
-      while (buf.hasRemaining()) {
-        ch.write(buf);
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      long size = ch.size();
+      try {
+        ByteBuffer buf = ByteBuffer.wrap(out.toByteArray());
+        long pos = size;
+        while (buf.hasRemaining()) {
+          pos += ch.write(buf, pos);
+        }
+        ch.force(true);
+      } catch (IOException e) {
+        // Leave no partial line behind: the next append must chain from the last complete one.
+        try {
+          ch.truncate(size);
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
       }
-      ch.force(true);
     }
     seq = s;
     head = h;

@@ -140,6 +140,19 @@ class AuditVerifierTest {
   }
 
   @Test
+  void reopeningAfterACrashMidAppendCutsTheIncompleteLineAndChainsOn() throws Exception {
+    Path file = dir.resolve("audit.jsonl");
+    byte[] complete = Files.readAllBytes(file);
+    Files.write(file, "{\"fields\":{\"rou".getBytes(StandardCharsets.UTF_8), java.nio.file.StandardOpenOption.APPEND);
+    AuditChain reopened = AuditChain.open(file, CLOCK);
+    assertEquals(15, reopened.droppedTailBytes());
+    assertEquals(6, reopened.seq());
+    org.junit.jupiter.api.Assertions.assertArrayEquals(complete, Files.readAllBytes(file));
+    reopened.append("round-opened", Map.of("round", "r2"));
+    assertEquals(7, AuditVerifier.chain(AuditVerifier.lines(Files.readAllBytes(file))).entries());
+  }
+
+  @Test
   void anIncompleteLastLineIsAChainBreak() {
     AuditRejectedException e = assertThrows(AuditRejectedException.class,
         () -> AuditVerifier.lines("{\"a\":1}\n{\"b\"".getBytes(StandardCharsets.UTF_8)));

@@ -40,7 +40,13 @@ final class HostAudit {
   /** Opens the log; a log whose chain is broken stops the host (it must not append to a forged history). */
   static HostAudit open(Path file, int signEvery, HeadSigner signer, Clock clock) throws IOException {
     try {
-      return new HostAudit(AuditChain.open(file, clock), signEvery, signer);
+      HostAudit audit = new HostAudit(AuditChain.open(file, clock), signEvery, signer);
+      if (audit.chain.droppedTailBytes() > 0) {
+        LOG.warnf("audit log: an incomplete last line (%d bytes, a crash mid-append) was cut off",
+            audit.chain.droppedTailBytes());
+        audit.chain.append("audit-tail-repaired", Map.of("droppedBytes", audit.chain.droppedTailBytes()));
+      }
+      return audit;
     } catch (AuditRejectedException e) {
       throw new IOException("the audit log " + file + " does not verify: " + e.code() + " at line " + e.line());
     }
