@@ -471,6 +471,11 @@ public class HostService {
    * payload of theirs that has a verdict (the enclave has counted it). Drains are paused meanwhile.
    */
   public SealStore.Seal sealNow() {
+    return sealNow("admin");
+  }
+
+  /** {@link #sealNow()} recording who asked: {@code admin} or {@code host} (its own schedule). */
+  private SealStore.Seal sealNow(String trigger) {
     if (!sealing) {
       throw Problem.unavailable("sealing-unavailable", "this host's enclave runs without a key broker");
     }
@@ -497,13 +502,13 @@ public class HostService {
         try {
           sealed = call(new Message.Seal(), Message.Sealed.class);
         } catch (Problem p) {
-          audit.record("seal-refused", Map.of("code", p.code()));
+          audit.record("seal-refused", Map.of("trigger", trigger, "code", p.code()));
           throw p;
         }
         byte[] blob = Base64.getDecoder().decode(sealed.sealedState());
         SealStore.Seal stored = seals.store(blob, clock.instant(), rounds, covered);
-        audit.record("backup-sealed", Map.of("sealedSha256", HostAudit.sha256Hex(blob), "rounds", rounds.size(),
-            "coveredPayloads", covered.size(), "keyRelease", "granted"));
+        audit.record("backup-sealed", Map.of("trigger", trigger, "sealedSha256", HostAudit.sha256Hex(blob),
+            "rounds", rounds.size(), "coveredPayloads", covered.size(), "keyRelease", "granted"));
         changesSinceSeal.addAndGet(-changes);
         acceptedSinceSeal.set(0);
         return stored;
@@ -538,7 +543,7 @@ public class HostService {
       return;
     }
     try {
-      sealNow();
+      sealNow("host");
     } catch (Problem p) {
       LOG.warnf("seal skipped: %s", p.code());
     } catch (RuntimeException e) {

@@ -158,6 +158,8 @@ class HostAuditTest {
       assertFalse(s.at("/fields/reason").asText().isEmpty(), s.toString());
       assertEquals(4, s.get("fields").size(), "round, payloadId, outcome, reason only: " + s);
     }
+    assertEquals(List.of("host", "admin"), entries.stream().filter(e -> e.get("kind").asText().equals("backup-sealed"))
+        .map(e -> e.at("/fields/trigger").asText()).toList());
     assertEquals("seal-rejected", entries.stream().filter(e -> e.get("kind").asText().equals("restore-refused"))
         .findFirst().orElseThrow().at("/fields/code").asText());
     String text = new String(export, StandardCharsets.UTF_8);
