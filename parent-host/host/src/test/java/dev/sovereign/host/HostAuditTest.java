@@ -7,11 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sovereign.attestation.nsm.SimulatedMeasurements;
 import dev.sovereign.enclave.audit.AuditChain;
 import dev.sovereign.enclave.audit.AuditRejectedException;
 import dev.sovereign.enclave.audit.AuditVerifier;
-import dev.sovereign.testing.Fixtures;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -19,14 +17,11 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -49,38 +44,9 @@ class HostAuditTest {
     @Override
     public Map<String, String> getConfigOverrides() {
       try {
-        if (Files.exists(DIR)) {
-          try (Stream<Path> s = Files.walk(DIR)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-          }
-        }
-        Files.createDirectories(DIR);
-        Path jar = Files.copy(Fixtures.projectRoot().resolve("enclave-app/target/sovereign-enclave.jar"),
-            DIR.resolve("sovereign-enclave.jar"));
-        String pcr0 = HexFormat.of().formatHex(SimulatedMeasurements.pcr0(jar));
-        Path policy = DIR.resolve("policy.yaml");
-        Files.writeString(policy, """
-            version: 1
-            policyId: host-audit
-            enclave:
-              region: eu-central-1
-              acceptedMeasurements:
-                - pcr0: "%s"
-            zones:
-              EU:
-                countries: [DE, FR]
-                processingRegions: [eu-central-1]
-                trustAnchors: ["%s"]
-            datasets:
-              loyalty-points:
-                zones: [EU]
-                groupBy: [country]
-                minGroupSize: 2
-                metrics:
-                  points:
-                    functions: [sum, count]
-                    bounds: [0, 100000]
-            """.formatted(pcr0, ANCHOR));
+        Path jar = DevEnclaveDir.freshWithEnclaveJar(DIR);
+        Path policy = DevEnclaveDir.writePolicy(DIR, jar, "host-audit", 2, "[sum, count]",
+            new DevEnclaveDir.Zone("EU", "[DE, FR]", "[eu-central-1]", ANCHOR));
         return Map.of(
             "sovereign.host.data-dir", DIR.resolve("host").toString(),
             "sovereign.host.enclave.launch", "true",

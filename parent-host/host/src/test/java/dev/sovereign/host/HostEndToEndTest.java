@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sovereign.attestation.nsm.SimulatedMeasurements;
 import dev.sovereign.enclave.round.MerkleTree;
-import dev.sovereign.testing.Fixtures;
 import dev.sovereign.testing.NodeTools;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -63,48 +62,15 @@ class HostEndToEndTest {
     @Override
     public Map<String, String> getConfigOverrides() {
       try {
-        if (Files.exists(DIR)) {
-          try (Stream<Path> s = Files.walk(DIR)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-          }
-        }
-        Files.createDirectories(DIR);
+        Path jar = DevEnclaveDir.freshWithEnclaveJar(DIR);
         ObjectNode spec = JSON.createObjectNode();
         spec.set("zones", JSON.valueToTree(List.of("EU", "US")));
         spec.set("producers", JSON.valueToTree(List.of("eu1", "eu2", "us1", "rev")));
         JsonNode keys = node("keys", spec);
         Files.writeString(DIR.resolve("keys.json"), keys.toString());
-        // A copy: a rebuild of the shared jar during the run must not change the enclave's PCR0.
-        Path jar = Files.copy(Fixtures.projectRoot().resolve("enclave-app/target/sovereign-enclave.jar"),
-            DIR.resolve("sovereign-enclave.jar"));
-        String pcr0 = HexFormat.of().formatHex(SimulatedMeasurements.pcr0(jar));
-        Path policy = DIR.resolve("policy.yaml");
-        Files.writeString(policy, """
-            version: 1
-            policyId: host-e2e
-            enclave:
-              region: eu-central-1
-              acceptedMeasurements:
-                - pcr0: "%s"
-            zones:
-              EU:
-                countries: [DE, FR]
-                processingRegions: [eu-central-1]
-                trustAnchors: ["%s"]
-              US:
-                countries: [US]
-                processingRegions: [eu-central-1, us-east-1]
-                trustAnchors: ["%s"]
-            datasets:
-              loyalty-points:
-                zones: [EU, US]
-                groupBy: [country]
-                minGroupSize: 2
-                metrics:
-                  points:
-                    functions: [sum, count, mean, min, max]
-                    bounds: [0, 100000]
-            """.formatted(pcr0, keys.at("/zones/EU/root/did").asText(), keys.at("/zones/US/root/did").asText()));
+        Path policy = DevEnclaveDir.writePolicy(DIR, jar, "host-e2e", 2, "[sum, count, mean, min, max]",
+            new DevEnclaveDir.Zone("EU", "[DE, FR]", "[eu-central-1]", keys.at("/zones/EU/root/did").asText()),
+            new DevEnclaveDir.Zone("US", "[US]", "[eu-central-1, us-east-1]", keys.at("/zones/US/root/did").asText()));
         return Map.of(
             "sovereign.host.data-dir", DIR.resolve("host").toString(),
             "sovereign.host.enclave.launch", "true",

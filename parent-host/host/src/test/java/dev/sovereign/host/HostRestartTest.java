@@ -7,13 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sovereign.attestation.nsm.SimulatedMeasurements;
 import dev.sovereign.enclave.protocol.Message;
 import dev.sovereign.enclave.round.MerkleTree;
-import dev.sovereign.testing.Fixtures;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -24,7 +21,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,45 +36,13 @@ class HostRestartTest {
 
   @Test
   void aHostRestartedWithPayloadsInItsInboxLosesNoneAndCountsNoneTwice() throws Exception {
-    if (Files.exists(DIR)) {
-      try (Stream<Path> s = Files.walk(DIR)) {
-        s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
-    Files.createDirectories(DIR);
+    Path jar = DevEnclaveDir.freshWithEnclaveJar(DIR);
     JsonNode keys = HostEndToEndTest.node("keys", JSON.createObjectNode()
         .<ObjectNode>set("zones", JSON.valueToTree(List.of("EU", "US")))
         .set("producers", JSON.valueToTree(List.of("eu1", "eu2", "us1"))));
-    Path jar = Files.copy(Fixtures.projectRoot().resolve("enclave-app/target/sovereign-enclave.jar"),
-        DIR.resolve("sovereign-enclave.jar")); // a copy: a rebuild meanwhile must not change PCR0
-    Path policy = DIR.resolve("policy.yaml");
-    Files.writeString(policy, """
-        version: 1
-        policyId: host-restart
-        enclave:
-          region: eu-central-1
-          acceptedMeasurements:
-            - pcr0: "%s"
-        zones:
-          EU:
-            countries: [DE, FR]
-            processingRegions: [eu-central-1]
-            trustAnchors: ["%s"]
-          US:
-            countries: [US]
-            processingRegions: [eu-central-1]
-            trustAnchors: ["%s"]
-        datasets:
-          loyalty-points:
-            zones: [EU, US]
-            groupBy: [country]
-            minGroupSize: 1
-            metrics:
-              points:
-                functions: [sum, count]
-                bounds: [0, 100000]
-        """.formatted(HexFormat.of().formatHex(SimulatedMeasurements.pcr0(jar)), keys.at("/zones/EU/root/did").asText(),
-        keys.at("/zones/US/root/did").asText()));
+    Path policy = DevEnclaveDir.writePolicy(DIR, jar, "host-restart", 1, "[sum, count]",
+        new DevEnclaveDir.Zone("EU", "[DE, FR]", "[eu-central-1]", keys.at("/zones/EU/root/did").asText()),
+        new DevEnclaveDir.Zone("US", "[US]", "[eu-central-1]", keys.at("/zones/US/root/did").asText()));
     HostConfig config = config(jar, policy);
 
     HostService first = new HostService(config);
