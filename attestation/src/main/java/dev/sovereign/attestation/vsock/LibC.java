@@ -22,6 +22,7 @@ interface LibC extends Library {
   int SOL_SOCKET = 1;
   int SO_ERROR = 4;
   int MSG_NOSIGNAL = 0x4000;
+  int SHUT_WR = 1;
   int EFD_NONBLOCK = 0x800;
   int EFD_CLOEXEC = 0x80000;
   short POLLIN = 0x1;
@@ -53,6 +54,8 @@ interface LibC extends Library {
   int poll(Pointer fds, NativeLong count, int timeoutMillis);
 
   int eventfd(int initval, int flags);
+
+  int shutdown(int fd, int how);
 
   int close(int fd);
 

@@ -91,6 +91,21 @@ public final class VsockSocket implements Closeable {
     return fd.isClosed();
   }
 
+  /**
+   * Half-close: {@code shutdown(SHUT_WR)}, so the peer reads end of stream while this side can still
+   * read its answer (what a TLS client's close_notify followed by the server's needs).
+   */
+  public void shutdownOutput() throws IOException {
+    int n = fd.acquire();
+    try {
+      if (C.shutdown(n, LibC.SHUT_WR) != 0) {
+        throw Errno.exception("shutdown(SHUT_WR)", fd.address(), Native.getLastError());
+      }
+    } finally {
+      fd.release();
+    }
+  }
+
   @Override
   public void close() {
     fd.close();
