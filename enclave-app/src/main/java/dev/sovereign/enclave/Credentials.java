@@ -1,6 +1,7 @@
 package dev.sovereign.enclave;
 
 import dev.sovereign.did.DidResolver;
+import dev.sovereign.enclave.pipeline.MissingEvidence;
 import dev.sovereign.enclave.pipeline.ProducerCredentials;
 import dev.sovereign.enclave.pipeline.VcProducerCredentials;
 import dev.sovereign.enclave.server.EvidenceStore;
@@ -22,8 +23,15 @@ final class Credentials {
    */
   static ProducerCredentials verifier(DidResolver resolver, Clock clock, EvidenceStore evidence,
       Supplier<String> enclaveDid) {
-    StatusListSource source = url -> evidence.unverifiedStatusList(url).orElseThrow(() ->
-        new StatusListSource.UnreachableException(url, "the host supplied no status list for " + url));
+    StatusListSource source = url -> {
+      java.util.Optional<String> jwt = evidence.unverifiedStatusList(url);
+      if (jwt.isEmpty()) {
+        // named to the host if the payload is deferred (policy evidence.askHost, docs/enclave-protocol.md)
+        MissingEvidence.statusList(url);
+        throw new StatusListSource.UnreachableException(url, "the host supplied no status list for " + url);
+      }
+      return jwt.get();
+    };
     // producers resend the same credential and accreditation JWTs with every payload: their signature
     // checks are cached (the credentials module re-checks validity window and status on every call)
     CredentialVerifier verifier = CredentialVerifier.builder(resolver).clock(clock).statusLists(source)

@@ -36,6 +36,9 @@ public final class EvidenceFabricResolver implements DidMethodResolver {
       return DidResolutionResult.error(ResolutionError.INVALID_DID_DOCUMENT, "did:fabric evidence " + i.reason().code());
     }
     if (!(found instanceof FabricEvidence.Verified v)) {
+      if (evidence.verifiable(did.toString())) {
+        MissingEvidence.did(did.toString());
+      }
       return DidResolutionResult.error(ResolutionError.NOT_FOUND, ((FabricEvidence.Missing) found).why());
     }
     VerifiedDidLog log = v.log();

@@ -150,6 +150,18 @@ public final class FabricEvidence {
     throw new RejectedException(ReasonCode.ENDORSEMENT_INVALID, did, "the endorsed read carries no head statement nonce");
   }
 
+  /**
+   * Whether evidence for {@code did} could verify here: a well-formed did:fabric DID of a network
+   * the policy pins. Only such DIDs are named to the host as missing.
+   */
+  public boolean verifiable(String did) {
+    try {
+      return networks.containsKey(FabricDid.parse(did).network());
+    } catch (RejectedException | RuntimeException e) {
+      return false;
+    }
+  }
+
   /** What the enclave holds for {@code did} now. */
   public Lookup lookup(String did) {
     Held h = held.get(did);

@@ -36,6 +36,9 @@ public final class FabricProducerKeys implements ProducerKeys {
         throw new PayloadRejectedException(RejectionReason.DID_EVIDENCE_INVALID, i.reason().code());
       }
       if (found instanceof FabricEvidence.Missing m) {
+        if (evidence.verifiable(producerDid)) {
+          MissingEvidence.did(producerDid);
+        }
         throw new PayloadRejectedException(RejectionReason.DID_EVIDENCE_MISSING, m.why());
       }
     }

@@ -32,8 +32,24 @@ public final class PayloadPipeline {
     this.clock = clock;
   }
 
-  /** Verifies {@code compactJwe} for round {@code round} of dataset {@code dataset}. */
+  /**
+   * Verifies {@code compactJwe} for round {@code round} of dataset {@code dataset}. A rejection that
+   * missing evidence explains carries what was missing ({@link PayloadRejectedException#missingEvidence()}).
+   */
   public AcceptedPayload verify(String round, String dataset, String compactJwe) throws PayloadRejectedException {
+    MissingEvidence missing = MissingEvidence.start();
+    try {
+      return verifyStages(round, dataset, compactJwe);
+    } catch (PayloadRejectedException e) {
+      java.util.Optional<MissingEvidence.Needs> needs = missing.explaining(e.reason());
+      throw needs.isPresent() ? e.withMissing(needs.get()) : e;
+    } finally {
+      MissingEvidence.stop();
+    }
+  }
+
+  private AcceptedPayload verifyStages(String round, String dataset, String compactJwe)
+      throws PayloadRejectedException {
     OpenedPayload opened = jwe.open(compactJwe, policy.limits().maxPayloadBytes());
     PayloadClaims claims = jws.verify(opened.innerJws(), policy);
     if (!opened.zone().equals(claims.region())) {

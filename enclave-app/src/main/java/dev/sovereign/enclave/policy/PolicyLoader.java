@@ -84,7 +84,7 @@ public final class PolicyLoader {
     if (top == null) {
       throw new InvalidPolicyException(problems);
     }
-    known("", top, "version", "policyId", "enclave", "zones", "datasets", "output", "retention", "limits");
+    known("", top, "version", "policyId", "enclave", "zones", "datasets", "output", "retention", "limits", "evidence");
     Integer version = integer("version", top.get("version"), 1, 1, true);
     if (version != null && version != VERSION) {
       problems.add("version: must be " + VERSION);
@@ -208,17 +208,24 @@ public final class PolicyLoader {
       maxRecords = b == null ? 0 : b;
       maxCreds = c == null ? 0 : c;
     }
+    Map<String, Object> em = map("evidence", top.getOrDefault("evidence", Map.of()), false);
+    boolean askHost = false;
+    if (em != null) {
+      known("evidence", em, "askHost");
+      askHost = bool("evidence.askHost", em.getOrDefault("askHost", false));
+    }
     if (!problems.isEmpty()) {
       throw new InvalidPolicyException(problems);
     }
+    SovereigntyPolicy.Evidence evidence = new SovereigntyPolicy.Evidence(askHost);
     SovereigntyPolicy.Output output = new SovereigntyPolicy.Output(includeAttestation, maxGroups);
     SovereigntyPolicy.Retention retention = new SovereigntyPolicy.Retention(ttl, sealedAge);
     SovereigntyPolicy.Limits limits = new SovereigntyPolicy.Limits(maxBytes, maxRecords, maxCreds);
     byte[] canonical = Jcs.canonicalize(effective(version, policyId, region, pcr0, methods, fabricNetworks, zones,
-        datasets, output, retention, limits));
+        datasets, output, retention, limits, evidence));
     return new SovereigntyPolicy(version, policyId, region, pcr0, Collections.unmodifiableSet(methods),
         Collections.unmodifiableSortedMap(fabricNetworks), Collections.unmodifiableSortedMap(zones), Collections.unmodifiableSortedMap(datasets), output, retention,
-        limits, canonical, sha256(canonical));
+        limits, evidence, canonical, sha256(canonical));
   }
 
   private static final Pattern FABRIC_NETWORK = Pattern.compile("[a-z][a-z0-9-]{0,31}");
@@ -536,7 +543,7 @@ public final class PolicyLoader {
       Set<String> methods, SortedMap<String, SovereigntyPolicy.FabricNetwork> fabricNetworks,
       SortedMap<String, SovereigntyPolicy.Zone> zones,
       SortedMap<String, SovereigntyPolicy.Dataset> datasets, SovereigntyPolicy.Output output,
-      SovereigntyPolicy.Retention retention, SovereigntyPolicy.Limits limits) {
+      SovereigntyPolicy.Retention retention, SovereigntyPolicy.Limits limits, SovereigntyPolicy.Evidence evidence) {
     JsonNodeFactory f = JsonNodeFactory.instance;
     ObjectNode root = f.objectNode();
     root.put("version", version);
@@ -604,6 +611,10 @@ public final class PolicyLoader {
     ln.put("maxPayloadBytes", limits.maxPayloadBytes());
     ln.put("maxRecordsPerPayload", limits.maxRecordsPerPayload());
     ln.put("maxCredentialsPerPayload", limits.maxCredentialsPerPayload());
+    if (evidence.askHost()) {
+      // Only when it differs from the default, so existing policies (and an explicit askHost: false) keep their hash.
+      root.putObject("evidence").put("askHost", true);
+    }
     return root;
   }
 

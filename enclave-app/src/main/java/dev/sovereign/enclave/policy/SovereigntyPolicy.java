@@ -24,6 +24,7 @@ public record SovereigntyPolicy(
     Output output,
     Retention retention,
     Limits limits,
+    Evidence evidence,
     byte[] canonicalJson,
     byte[] sha256) {
 
@@ -55,6 +56,15 @@ public record SovereigntyPolicy(
 
   /** How long rounds and sealed state live. */
   public record Retention(Duration roundTtl, Duration sealedStateMaxAge) {}
+
+  /**
+   * Evidence the enclave may ask the host for. {@code askHost}: a payload that fails only for
+   * missing did:fabric evidence or a missing status list may be answered {@code deferred}, naming
+   * what is missing (the producer's DID, status list URLs) to the host, which fetches it and resends
+   * the payload. Naming a producer's DID tells the host who sent that payload, so it is off unless
+   * the policy opts in (docs/sovereignty-policy.md).
+   */
+  public record Evidence(boolean askHost) {}
 
   /** Input limits enforced before any cryptography. */
   public record Limits(int maxPayloadBytes, int maxRecordsPerPayload, int maxCredentialsPerPayload) {}

@@ -1,5 +1,7 @@
 package dev.sovereign.enclave.protocol;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Map;
@@ -39,17 +41,47 @@ public sealed interface Message {
   /** Answer to {@link OpenRound}. */
   record RoundOpened(String round, String dataset, String policySha256) implements Response {}
 
-  /** Submit producer payloads (compact JWE each) to an open round; verified in parallel. */
-  record SubmitPayloads(String round, List<String> payloads) implements Request {}
+  /**
+   * Submit producer payloads (compact JWE each) to an open round; verified in parallel. With
+   * {@code deferEvidence} true (optional; protocol 1.1) a payload that fails only for evidence the
+   * enclave does not hold is answered {@code deferred} instead of rejected, if the policy allows
+   * asking the host ({@code evidence.askHost}).
+   */
+  record SubmitPayloads(String round, List<String> payloads,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Boolean deferEvidence) implements Request {
+    @JsonCreator
+    public SubmitPayloads {}
+
+    /** Without deferral: every payload gets a final verdict. */
+    public SubmitPayloads(String round, List<String> payloads) {
+      this(round, payloads, null);
+    }
+  }
 
   /** Answer to {@link SubmitPayloads}: one verdict per payload, in request order. */
   record PayloadVerdicts(String round, List<Verdict> verdicts) implements Response {}
 
   /**
    * One payload's fate: {@code accepted} with its Merkle leaf (hex SHA-256 of the JWE bytes), or
-   * {@code rejected} with a stable reason code. Nothing else about the payload leaves the enclave.
+   * {@code rejected} with a stable reason code, or (only when asked with {@code deferEvidence})
+   * {@code deferred} with the reason it would get now and the evidence it {@code needs}; nothing of
+   * a deferred payload is recorded in the round. Nothing else about the payload leaves the enclave.
    */
-  record Verdict(String outcome, String reason, String leaf) {}
+  record Verdict(String outcome, String reason, String leaf,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Needs needs) {
+    @JsonCreator
+    public Verdict {}
+
+    public Verdict(String outcome, String reason, String leaf) {
+      this(outcome, reason, leaf, null);
+    }
+  }
+
+  /**
+   * What a deferred payload needs: did:fabric DIDs whose evidence the host should supply (for a
+   * fresh {@link EvidenceNonce}) and status list URLs (at most 8 of each).
+   */
+  record Needs(List<String> didLogs, List<String> statusLists) {}
 
   /**
    * Evidence the enclave verifies before use: DID operation logs and endorsed reads (did:fabric),

@@ -6,6 +6,7 @@ import dev.sovereign.enclave.audit.AuditHeadToken;
 import dev.sovereign.enclave.identity.EnclaveIdentity;
 import dev.sovereign.enclave.pipeline.AcceptedPayload;
 import dev.sovereign.enclave.pipeline.FabricEvidence;
+import dev.sovereign.enclave.pipeline.MissingEvidence;
 import dev.sovereign.enclave.pipeline.PayloadPipeline;
 import dev.sovereign.enclave.pipeline.PayloadRejectedException;
 import dev.sovereign.enclave.pipeline.RejectionReason;
@@ -157,9 +158,11 @@ public final class EnclaveService implements RequestHandler {
     if (payloads == null || payloads.isEmpty() || payloads.size() > MAX_PAYLOADS_PER_REQUEST) {
       throw new Rejected(ErrorCode.MALFORMED_MESSAGE, "payloads must hold 1.." + MAX_PAYLOADS_PER_REQUEST + " entries");
     }
+    // deferral needs both: the host asking for it and the policy allowing the enclave to name evidence
+    boolean defer = Boolean.TRUE.equals(s.deferEvidence()) && policy.evidence().askHost();
     List<Future<Message.Verdict>> futures = new ArrayList<>(payloads.size());
     for (String p : payloads) {
-      futures.add(verifiers.submit(() -> verdict(r, p)));
+      futures.add(verifiers.submit(() -> verdict(r, p, defer)));
     }
     List<Message.Verdict> verdicts = new ArrayList<>(payloads.size());
     for (Future<Message.Verdict> f : futures) {
@@ -176,7 +179,7 @@ public final class EnclaveService implements RequestHandler {
     return new Message.PayloadVerdicts(r.id(), verdicts);
   }
 
-  private Message.Verdict verdict(Round r, String payload) {
+  private Message.Verdict verdict(Round r, String payload, boolean defer) {
     if (payload == null) {
       r.reject(RejectionReason.MALFORMED_JWE);
       return rejected(RejectionReason.MALFORMED_JWE);
@@ -189,6 +192,12 @@ public final class EnclaveService implements RequestHandler {
       }
       return new Message.Verdict("accepted", null, HexFormat.of().formatHex(a.leaf()));
     } catch (PayloadRejectedException e) {
+      if (defer && e.missingEvidence().isPresent()) {
+        // not counted, not in the replay set: the resend after the host supplied the evidence is a first sight
+        MissingEvidence.Needs n = e.missingEvidence().get();
+        return new Message.Verdict("deferred", e.reason().code(), null,
+            new Message.Needs(n.didLogs(), n.statusLists()));
+      }
       r.reject(e.reason());
       return rejected(e.reason());
     }

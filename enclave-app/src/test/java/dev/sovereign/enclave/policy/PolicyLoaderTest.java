@@ -89,7 +89,7 @@ class PolicyLoaderTest {
         .replace("policyId: demo", "policyId: demo\nretention: {roundTtl: forever}\nunknownKey: 1");
     InvalidPolicyException e = assertThrows(InvalidPolicyException.class, () -> PolicyLoader.parse(bad));
     assertEquals(List.of(
-        "unknownKey: unknown key (allowed here: datasets, enclave, limits, output, policyId, retention, version, zones)",
+        "unknownKey: unknown key (allowed here: datasets, enclave, evidence, limits, output, policyId, retention, version, zones)",
         "zones.EU.countries[1]: 'France' is not an ISO 3166-1 alpha-2 code",
         "datasets.loyalty-points.zones[1]: zone 'APAC' is not declared under zones",
         "datasets.loyalty-points.minGroupSize: must be between 1 and 1000000",
