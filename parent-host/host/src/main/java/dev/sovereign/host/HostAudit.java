@@ -23,7 +23,22 @@ final class HostAudit {
     String sign(long seq, String head);
   }
 
+  /** The kind of the entry that counts requests refused at the edge, per problem code and window. */
+  static final String EDGE_REFUSED = "edge-refused";
+  /** Refusals at the edge that are counted (problem codes answered before anything is stored). */
+  static final java.util.Set<String> EDGE_CODES = java.util.Set.of("zone-not-served", "payload-too-large",
+      "unsupported-media-type", "malformed-payload", "rate-limited");
+  /** How long refusals are counted before their counts are written. */
+  static final java.time.Duration REFUSAL_WINDOW = java.time.Duration.ofMinutes(1);
+
   private final AuditChain chain;
+  private final Clock clock;
+  /** Refusals counted in the current window, by code (at most {@link #EDGE_CODES} keys). */
+  private final Map<String, Long> refusals = new java.util.TreeMap<>();
+  private java.time.Instant windowStart;
+  /** Counts the windows opened, so a timer flushes only the window it was set for. */
+  private long window;
+  private java.util.concurrent.ScheduledExecutorService flusher;
   private final int signEvery;
   private final HeadSigner signer;
   private final AtomicBoolean signing = new AtomicBoolean();
@@ -31,8 +46,9 @@ final class HostAudit {
   /** The seq of the last head-signed entry: signing a head that only adds that entry would never end. */
   private volatile long lastHeadEntry;
 
-  private HostAudit(AuditChain chain, int signEvery, HeadSigner signer) {
+  private HostAudit(AuditChain chain, int signEvery, HeadSigner signer, Clock clock) {
     this.chain = chain;
+    this.clock = clock;
     this.signEvery = Math.max(1, signEvery);
     this.signer = signer;
   }
@@ -40,7 +56,7 @@ final class HostAudit {
   /** Opens the log; a log whose chain is broken stops the host (it must not append to a forged history). */
   static HostAudit open(Path file, int signEvery, HeadSigner signer, Clock clock) throws IOException {
     try {
-      HostAudit audit = new HostAudit(AuditChain.open(file, clock), signEvery, signer);
+      HostAudit audit = new HostAudit(AuditChain.open(file, clock), signEvery, signer, clock);
       if (audit.chain.droppedTailBytes() > 0) {
         LOG.warnf("audit log: an incomplete last line (%d bytes, a crash mid-append) was cut off",
             audit.chain.droppedTailBytes());
@@ -80,6 +96,86 @@ final class HostAudit {
     }
     if (seq - lastCovered >= signEvery) {
       signHead();
+    }
+  }
+
+  /**
+   * Counts one request refused at the edge (before anything was stored) under its problem code; codes
+   * outside {@link #EDGE_CODES} are ignored. No client address is kept, only the count per code. The
+   * first refusal opens a window of {@link #REFUSAL_WINDOW}; at its end one {@value #EDGE_REFUSED}
+   * entry per code is written (also before an export and at shutdown), so a flood adds at most one
+   * entry per code and window, never one per request. Cheap and non-blocking: it only counts.
+   */
+  void refused(String code) {
+    if (!EDGE_CODES.contains(code)) {
+      return;
+    }
+    long opened = 0;
+    synchronized (refusals) {
+      if (windowStart == null) {
+        windowStart = clock.instant();
+        opened = ++window;
+      }
+      refusals.merge(code, 1L, Long::sum);
+    }
+    if (opened != 0) {
+      long w = opened;
+      try {
+        flusher().schedule(() -> flushRefusals(w), REFUSAL_WINDOW.toMillis(),
+            java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // shutting down: close() writes the counts
+      }
+    }
+  }
+
+  /** Writes the refusal counts of the current window, if any (one entry per code). */
+  void flushRefusals() {
+    flushRefusals(0);
+  }
+
+  /** As above; with {@code w > 0} only if window {@code w} is still the current one (a timer's flush). */
+  private void flushRefusals(long w) {
+    java.util.List<Map<String, ?>> entries = new java.util.ArrayList<>();
+    synchronized (refusals) {
+      if (windowStart == null || (w != 0 && w != window)) {
+        return;
+      }
+      String until = clock.instant().toString();
+      for (Map.Entry<String, Long> e : refusals.entrySet()) {
+        Map<String, Object> f = new java.util.LinkedHashMap<>();
+        f.put("code", e.getKey());
+        f.put("count", e.getValue());
+        f.put("from", windowStart.toString());
+        f.put("until", until);
+        entries.add(f);
+      }
+      refusals.clear();
+      windowStart = null;
+    }
+    recordAll(EDGE_REFUSED, entries);
+  }
+
+  private java.util.concurrent.ScheduledExecutorService flusher() {
+    synchronized (refusals) {
+      if (flusher == null) {
+        flusher = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "sovereign-audit-refusals");
+          t.setDaemon(true);
+          return t;
+        });
+      }
+      return flusher;
+    }
+  }
+
+  /** Writes pending refusal counts and stops the flush timer (host shutdown). */
+  void close() {
+    flushRefusals();
+    synchronized (refusals) {
+      if (flusher != null) {
+        flusher.shutdownNow();
+      }
     }
   }
 
@@ -123,8 +219,9 @@ final class HostAudit {
     }
   }
 
-  /** The log's bytes, after an attempt to sign its head. */
+  /** The log's bytes, after the pending refusal counts are written and an attempt to sign the head. */
   byte[] export() throws IOException {
+    flushRefusals();
     signHead();
     return chain.export();
   }

@@ -63,7 +63,7 @@ public class HostService {
   private Instant nextStartAttempt = Instant.MIN;
 
   private final int auditSignEvery;
-  private HostAudit audit;
+  private volatile HostAudit audit;
 
   public HostService(HostConfig config) {
     this(config, 64);
@@ -153,6 +153,9 @@ public class HostService {
   void onStop(@Observes ShutdownEvent ev) {
     if (forwarder != null) {
       forwarder.shutdownNow();
+    }
+    if (audit != null) {
+      audit.close();
     }
     if (link != null) {
       link.close();
@@ -442,6 +445,17 @@ public class HostService {
     }
   }
 
+  /**
+   * Counts a request refused at the edge under its problem code, for the audit log's per-minute
+   * {@code edge-refused} entries (no client address is kept). Codes that are not edge refusals are ignored.
+   */
+  public void refusedAtEdge(String code) {
+    HostAudit a = audit;
+    if (a != null) {
+      a.refused(code);
+    }
+  }
+
   /** The audit log's bytes (JSON lines), after an attempt to have the enclave sign its head. */
   public byte[] exportAudit() {
     try {
@@ -551,6 +565,19 @@ public class HostService {
     }
   }
 
+  /** The audit fields of a payload resent during recovery: as a first verdict's, plus {@code resent: true}. */
+  private static Map<String, Object> resentEntry(String round, String payloadId, Message.Verdict verdict) {
+    Map<String, Object> f = new LinkedHashMap<>();
+    f.put("round", round);
+    f.put("payloadId", payloadId);
+    f.put("outcome", verdict.outcome().equals("accepted") ? "accepted" : "rejected");
+    if (!verdict.outcome().equals("accepted")) {
+      f.put("reason", verdict.reason());
+    }
+    f.put("resent", true);
+    return f;
+  }
+
   /**
    * After the enclave restarted: restore the last seal (its keys, rounds and replay sets), then send
    * each open round's payloads that the seal does not cover; rounds the seal does not hold are opened
@@ -607,11 +634,16 @@ public class HostService {
             Message.PayloadVerdicts v = link.call(
                 new Message.SubmitPayloads(r.round(), part.stream().map(Inbox.Entry::jwe).toList()),
                 Message.PayloadVerdicts.class);
+            List<Map<String, Object>> resent = new ArrayList<>(part.size());
             for (int j = 0; j < part.size(); j++) {
               Message.Verdict verdict = v.verdicts().get(j);
               String outcome = verdict.outcome().equals("accepted") ? "accepted" : verdict.reason();
               inbox.recordVerdict(part.get(j).payloadId(), outcome, verdict.leaf());
+              resent.add(resentEntry(r.round(), part.get(j).payloadId(), verdict));
             }
+            // Every payload here already had a verdict recorded: these entries say what the recovered
+            // enclave answered to the re-send (it counts in that enclave's result), marked resent.
+            audit.recordAll("submission", resent);
             changesSinceSeal.addAndGet(part.size());
           }
         }

@@ -9,12 +9,23 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-/** Maps every failure to problem+json with a stable code; causes are logged here, never answered. */
+/**
+ * Maps every failure to problem+json with a stable code; causes are logged here, never answered.
+ * Refusals at the edge (zone not served, payload too large, wrong content type, malformed envelope)
+ * are counted for the audit log by code ({@link HostService#refusedAtEdge}).
+ */
 public final class ProblemMappers {
   private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
 
+  private final HostService host;
+
+  public ProblemMappers(HostService host) {
+    this.host = host;
+  }
+
   @ServerExceptionMapper
   public Response problem(Problem p) {
+    host.refusedAtEdge(p.code());
     return p.toResponse();
   }
 
@@ -37,6 +48,7 @@ public final class ProblemMappers {
     } else {
       code = "bad-request";
     }
+    host.refusedAtEdge(code);
     return new Problem(status, code, defaultDetail(status)).toResponse();
   }
 

@@ -13,9 +13,11 @@ public class RateLimitFilter {
   private static final int MAX_CLIENTS = 100_000;
   private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
   private final HostConfig config;
+  private final HostService host;
 
-  public RateLimitFilter(HostConfig config) {
+  public RateLimitFilter(HostConfig config, HostService host) {
     this.config = config;
+    this.host = host;
   }
 
   private static final class Bucket {
@@ -50,6 +52,7 @@ public class RateLimitFilter {
     }
     Bucket b = buckets.computeIfAbsent(client, k -> new Bucket(config.burstPerClient(), now));
     if (!b.take(config.ratePerClient(), config.burstPerClient(), now)) {
+      host.refusedAtEdge("rate-limited"); // counted per minute for the audit log, without the address
       return new Problem(429, "rate-limited", "too many requests from this client; slow down").toResponse();
     }
     return null;

@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.containsString;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -113,7 +114,8 @@ class EdgeOfTheApiTest {
 
   @Test
   @org.junit.jupiter.api.Order(Integer.MAX_VALUE) // last: it empties this client's token bucket
-  void aFloodFromOneClientIsRateLimited() {
+  void aFloodFromOneClientIsRateLimited() throws Exception {
+    int before = auditLines().size();
     int limited = 0;
     for (int i = 0; i < 60; i++) {
       int status = given().queryParam("nonce", "zz").get("/v1/attestation").statusCode();
@@ -122,6 +124,52 @@ class EdgeOfTheApiTest {
       }
     }
     org.junit.jupiter.api.Assertions.assertTrue(limited > 0, "60 requests at once from one client must hit the limit");
+    List<com.fasterxml.jackson.databind.JsonNode> added = edgeRefusals(auditLines().subList(before, auditLines().size()));
+    org.junit.jupiter.api.Assertions.assertEquals(1, added.size(), "one entry for the whole flood: " + added);
+    org.junit.jupiter.api.Assertions.assertEquals("rate-limited", added.get(0).at("/fields/code").asText());
+    org.junit.jupiter.api.Assertions.assertEquals(limited, added.get(0).at("/fields/count").asInt());
+  }
+
+  @Test
+  @org.junit.jupiter.api.Order(Integer.MAX_VALUE - 1)
+  void refusalsAtTheEdgeAreCountedInTheAuditLogByCodeWithoutTheClientAddress() throws Exception {
+    host.exportAudit(); // writes what earlier tests left counted
+    int before = auditLines().size();
+    for (int i = 0; i < 2; i++) {
+      given().contentType("application/jose").body(bytes(jweWithZone("MARS"))).post("/v1/rounds/r1/payloads")
+          .then().statusCode(421);
+    }
+    given().contentType("application/jose").body(bytes("not a JWE")).post("/v1/rounds/r1/payloads")
+        .then().statusCode(400);
+    given().contentType("application/xml").body("<x/>").post("/v1/rounds/r1/payloads").then().statusCode(415);
+    given().contentType("application/jose").body(bytes(jweWithZone("EU") + "A".repeat(300 * 1024)))
+        .post("/v1/rounds/r1/payloads").then().statusCode(413);
+    given().contentType("application/jose").body(bytes(jweWithZone("EU"))).post("/v1/rounds/nope/payloads")
+        .then().statusCode(404); // not an edge refusal: nothing counted
+    List<String> lines = auditLines();
+    List<com.fasterxml.jackson.databind.JsonNode> added = edgeRefusals(lines.subList(before, lines.size()));
+    Map<String, Integer> counts = new java.util.TreeMap<>();
+    added.forEach(e -> counts.merge(e.at("/fields/code").asText(), e.at("/fields/count").asInt(), Integer::sum));
+    org.junit.jupiter.api.Assertions.assertEquals(Map.of("zone-not-served", 2, "malformed-payload", 1,
+        "unsupported-media-type", 1, "payload-too-large", 1), counts);
+    String text = String.join("\n", lines.subList(before, lines.size()));
+    org.junit.jupiter.api.Assertions.assertFalse(text.contains("127.0.0.1") || text.contains("MARS"), text);
+  }
+
+  private List<String> auditLines() {
+    String all = new String(host.exportAudit(), java.nio.charset.StandardCharsets.UTF_8);
+    return all.isEmpty() ? List.of() : List.of(all.split("\n"));
+  }
+
+  private static List<com.fasterxml.jackson.databind.JsonNode> edgeRefusals(List<String> lines) throws Exception {
+    List<com.fasterxml.jackson.databind.JsonNode> out = new java.util.ArrayList<>();
+    for (String line : lines) {
+      com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+      if (n.get("kind").asText().equals("edge-refused")) {
+        out.add(n);
+      }
+    }
+    return out;
   }
 
   @Test

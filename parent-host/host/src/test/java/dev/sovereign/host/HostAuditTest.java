@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @TestProfile(HostAuditTest.WithEnclave.class)
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class HostAuditTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   static final Path DIR = Path.of("target/host-audit").toAbsolutePath();
@@ -74,6 +75,7 @@ class HostAuditTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Order(1)
   void everyRoundSubmissionBackupAndRestoreIsChainedAndTheExportVerifiesUnderTheEnclaveDid() throws Exception {
     String enclaveDid = JSON.readTree(given().queryParam("nonce", "00112233").get("/v1/attestation")
         .then().statusCode(200).extract().asString()).get("enclaveDid").asText();
@@ -141,5 +143,61 @@ class HostAuditTest {
     AuditRejectedException e = org.junit.jupiter.api.Assertions.assertThrows(AuditRejectedException.class,
         () -> AuditVerifier.verify(edited));
     assertEquals("audit-chain-broken", e.code());
+  }
+
+  private void awaitDrained() throws Exception {
+    for (int i = 0; i < 300 && host.inbox().pendingCount() > 0; i++) {
+      Thread.sleep(100);
+    }
+    assertEquals(0, host.inbox().pendingCount(), "the enclave answered every payload");
+  }
+
+  private static String submit(String round, String jwe) {
+    return given().contentType("application/jose").body(jwe.getBytes(StandardCharsets.US_ASCII))
+        .post("/v1/rounds/" + round + "/payloads").then().statusCode(202).extract().path("payloadId");
+  }
+
+  @Test
+  @org.junit.jupiter.api.Order(2)
+  void aPayloadResentToARecoveredEnclaveIsRecordedAgainAsResentAndOnlyThatOne() throws Exception {
+    String round = "r-audit-2";
+    String enclaveDid = host.health().enclaveDid();
+    given().header("Authorization", ADMIN).contentType("application/json")
+        .body(Map.of("round", round, "dataset", "loyalty-points")).post("/v1/rounds").then().statusCode(201);
+    String covered = submit(round, fakeJwe(10));
+    awaitDrained();
+    host.sealNow(); // covers the first payload's verdict
+    String tail = submit(round, fakeJwe(11));
+    awaitDrained();
+    ProcessHandle enclave = ProcessHandle.of(host.launcher().orElseThrow().pid()).orElseThrow();
+    assertTrue(enclave.destroyForcibly(), "SIGKILL sent");
+    enclave.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    String after = submit(round, fakeJwe(12)); // its drain starts the successor, which recovers first
+    awaitDrained();
+
+    byte[] export = given().header("Authorization", ADMIN).get("/v1/audit").then().statusCode(200)
+        .extract().asByteArray();
+    AuditVerifier.VerifiedLog log = AuditVerifier.verify(AuditVerifier.lines(export));
+    assertEquals(java.util.Set.of(enclaveDid), log.enclaveDids(), "the successor signs with the restored DID");
+    Map<String, List<JsonNode>> byPayload = new java.util.HashMap<>();
+    List<String> kinds = new ArrayList<>();
+    for (String line : AuditVerifier.lines(export)) {
+      JsonNode e = JSON.readTree(line);
+      kinds.add(e.get("kind").asText());
+      if (e.get("kind").asText().equals("submission") && e.at("/fields/round").asText().equals(round)) {
+        byPayload.computeIfAbsent(e.at("/fields/payloadId").asText(), k -> new ArrayList<>()).add(e.get("fields"));
+      }
+    }
+    assertTrue(kinds.contains("restored"), "the recovery restored the seal: " + kinds);
+    assertEquals(1, byPayload.get(covered).size(), "covered by the seal, not resent: " + byPayload.get(covered));
+    assertEquals(1, byPayload.get(after).size(), "first sent to the successor: " + byPayload.get(after));
+    List<JsonNode> t = byPayload.get(tail);
+    assertEquals(2, t.size(), "its verdict, then the re-send to the recovered enclave: " + t);
+    assertFalse(t.get(0).has("resent"), t.toString());
+    assertTrue(t.get(1).path("resent").asBoolean(), t.toString());
+    assertEquals("rejected", t.get(1).path("outcome").asText());
+    assertFalse(t.get(1).path("reason").asText().isEmpty(), t.toString());
+    assertEquals(5, t.get(1).size(), "round, payloadId, outcome, reason, resent only: " + t.get(1));
+    assertEquals(1, host.inbox().allOf(round).stream().filter(e -> e.payloadId().equals(tail)).count());
   }
 }
