@@ -1,5 +1,7 @@
 package dev.sovereign.enclave;
 
+import dev.sovereign.attestation.forward.ForwardAddress;
+import dev.sovereign.attestation.forward.StreamForwarder;
 import dev.sovereign.enclave.protocol.Frames;
 import dev.sovereign.enclave.server.ListenAddress;
 import java.io.IOException;
@@ -8,8 +10,10 @@ import java.util.Optional;
 
 /**
  * {@code java -jar sovereign-enclave.jar --listen unix:PATH|vsock:CID:PORT [--policy FILE] [--state DIR]
- * [--measure JAR] [--max-frame BYTES] [--threads N]}. Exit 2 on a usage or boot error, with the reason
- * on stderr. Without {@code --policy} the enclave waits for the host's {@code LoadPolicy}.
+ * [--measure JAR] [--max-frame BYTES] [--threads N] [--key-broker URL|--kms-region REGION --key-id ID
+ * [--kms-proxy vsock:3:8000]]}. Exit 2 on a usage or boot error, with the reason on stderr. Without
+ * {@code --policy} the enclave waits for the host's {@code LoadPolicy}. With {@code --kms-proxy} a
+ * forwarder on loopback carries the KMS client's connections to the host's proxy ({@link KmsProxy}).
  */
 public final class EnclaveMain {
   private EnclaveMain() {}
@@ -37,6 +41,18 @@ public final class EnclaveMain {
 
   /** Boots with {@code options} and serves until the process ends. */
   public static int run(EnclaveOptions options) {
+    StreamForwarder kmsProxy = null;
+    Optional<KeyBrokerOptions> kb = options.keyBroker().filter(k -> k.kmsProxy().isPresent());
+    if (kb.isPresent()) {
+      try {
+        kmsProxy = KmsProxy.start(kb.get());
+        System.err.println("enclave: KMS " + kb.get().endpoint() + " through " + kmsProxy.address() + " to "
+            + kb.get().kmsProxy().get());
+      } catch (IOException e) {
+        System.err.println("enclave: refusing to start: KMS proxy: " + e.getMessage());
+        return 2;
+      }
+    }
     try (Enclave enclave = Enclave.boot(options)) {
       System.err.println(enclave.banner());
       System.err.flush();
@@ -48,12 +64,17 @@ public final class EnclaveMain {
     } catch (IOException e) {
       System.err.println("enclave: " + e.getMessage());
       return 2;
+    } finally {
+      if (kmsProxy != null) {
+        kmsProxy.close();
+      }
     }
   }
 
   static final String USAGE = "usage: sovereign-enclave --listen unix:PATH|vsock:CID:PORT [--policy FILE]"
       + " [--state DIR] [--measure JAR] [--max-frame BYTES] [--threads N]"
-      + " [--key-broker URL --key-id ID [--region ZONE]] [--sim-parent-role ARN] [--sim-parent-instance ID]"
+      + " [--key-broker URL|--kms-region REGION --key-id ID [--region ZONE] [--kms-proxy vsock:3:8000|unix:PATH]]"
+      + " [--sim-parent-role ARN] [--sim-parent-instance ID]"
       + " (key broker credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION)";
 
   static EnclaveOptions parse(String[] args) {
@@ -66,6 +87,8 @@ public final class EnclaveMain {
     java.net.URI keyBroker = null;
     String keyId = null;
     Optional<String> zone = Optional.empty();
+    Optional<String> kmsRegion = Optional.empty();
+    Optional<ForwardAddress> kmsProxy = Optional.empty();
     Optional<String> parentRole = Optional.empty();
     Optional<String> parentInstance = Optional.empty();
     for (int i = 0; i < args.length; i++) {
@@ -87,6 +110,8 @@ public final class EnclaveMain {
         case "--key-broker" -> keyBroker = uri(v);
         case "--key-id" -> keyId = v;
         case "--region" -> zone = Optional.of(v);
+        case "--kms-region" -> kmsRegion = Optional.of(v);
+        case "--kms-proxy" -> kmsProxy = Optional.of(ForwardAddress.parse(v));
         case "--sim-parent-role" -> parentRole = Optional.of(v);
         case "--sim-parent-instance" -> parentInstance = Optional.of(v);
         default -> throw new IllegalArgumentException("unknown option " + a);
@@ -95,14 +120,17 @@ public final class EnclaveMain {
     if (listen == null) {
       throw new IllegalArgumentException("--listen is required");
     }
-    if ((keyBroker == null) != (keyId == null)) {
-      throw new IllegalArgumentException("--key-broker and --key-id go together");
+    if (keyBroker == null && kmsRegion.isPresent()) {
+      keyBroker = KeyBrokerOptions.regionalEndpoint(kmsRegion.get());
     }
-    if (zone.isPresent() && keyBroker == null) {
-      throw new IllegalArgumentException("--region needs --key-broker");
+    if ((keyBroker == null) != (keyId == null)) {
+      throw new IllegalArgumentException("--key-id goes with --key-broker or --kms-region");
+    }
+    if ((zone.isPresent() || kmsProxy.isPresent()) && keyBroker == null) {
+      throw new IllegalArgumentException("--region and --kms-proxy need --key-broker or --kms-region");
     }
     Optional<KeyBrokerOptions> broker = keyBroker == null ? Optional.empty()
-        : Optional.of(KeyBrokerOptions.of(keyBroker, keyId, zone, System.getenv()));
+        : Optional.of(KeyBrokerOptions.of(keyBroker, keyId, zone, kmsRegion, kmsProxy, System.getenv()));
     return new EnclaveOptions(listen, policy, state, measure, maxFrame, threads, broker, parentRole, parentInstance);
   }
 

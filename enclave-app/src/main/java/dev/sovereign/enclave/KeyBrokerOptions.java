@@ -1,5 +1,6 @@
 package dev.sovereign.enclave;
 
+import dev.sovereign.attestation.forward.ForwardAddress;
 import java.net.URI;
 import java.util.Map;
 import java.util.Optional;
@@ -17,13 +18,23 @@ import java.util.Optional;
  * @param accessKeyId credentials the host passed (environment), or development placeholders on loopback
  * @param secretAccessKey see {@code accessKeyId}
  * @param sessionToken the session token of temporary credentials, if any
+ * @param kmsProxy where the in-enclave forwarder sends KMS connections ({@code vsock:3:8000}: the
+ *     parent's {@code vsock-proxy}; {@code unix:PATH} in development); empty = the endpoint is reached
+ *     directly (the local broker on loopback)
  */
 public record KeyBrokerOptions(URI endpoint, String keyId, Optional<String> zone, String kmsRegion, String accessKeyId,
-    String secretAccessKey, Optional<String> sessionToken) {
+    String secretAccessKey, Optional<String> sessionToken, Optional<ForwardAddress> kmsProxy) {
+
+  /** Without a KMS proxy. */
+  public KeyBrokerOptions(URI endpoint, String keyId, Optional<String> zone, String kmsRegion, String accessKeyId,
+      String secretAccessKey, Optional<String> sessionToken) {
+    this(endpoint, keyId, zone, kmsRegion, accessKeyId, secretAccessKey, sessionToken, Optional.empty());
+  }
 
   @Override
   public String toString() {
-    return "KeyBrokerOptions[" + endpoint + ", " + keyId + ", " + zone.orElse("(policy region)") + "]";
+    return "KeyBrokerOptions[" + endpoint + ", " + keyId + ", " + zone.orElse("(policy region)") + ", " + kmsRegion
+        + kmsProxy.map(p -> ", via " + p).orElse("") + "]";
   }
 
   /**
@@ -33,13 +44,29 @@ public record KeyBrokerOptions(URI endpoint, String keyId, Optional<String> zone
    * does not check signatures) and placeholders are used.
    */
   public static KeyBrokerOptions of(URI endpoint, String keyId, Optional<String> zone, Map<String, String> env) {
+    return of(endpoint, keyId, zone, Optional.empty(), Optional.empty(), env);
+  }
+
+  /**
+   * As {@link #of(URI, String, Optional, Map)}, with the KMS signing region ({@code --kms-region};
+   * overrides {@code AWS_REGION}) and the forwarder's upstream ({@code --kms-proxy}). With a proxy the
+   * endpoint must be {@code https} unless its host is a loopback literal or {@code localhost}
+   * (development against the local broker): the forwarder carries TLS that ends in this process.
+   */
+  public static KeyBrokerOptions of(URI endpoint, String keyId, Optional<String> zone, Optional<String> kmsRegion,
+      Optional<ForwardAddress> kmsProxy, Map<String, String> env) {
     String access = env.get("AWS_ACCESS_KEY_ID");
     String secret = env.get("AWS_SECRET_ACCESS_KEY");
-    String region = env.getOrDefault("AWS_REGION", "local-1");
+    String region = kmsRegion.orElse(env.getOrDefault("AWS_REGION", "local-1"));
+    boolean loopback = isLoopbackName(endpoint.getHost());
+    if (kmsProxy.isPresent() && !loopback && !"https".equals(endpoint.getScheme())) {
+      throw new IllegalArgumentException("--kms-proxy carries KMS traffic through the host: the endpoint "
+          + endpoint + " must be https");
+    }
+    if (kmsProxy.isPresent() && kmsProxy.get() instanceof ForwardAddress.Tcp) {
+      throw new IllegalArgumentException("--kms-proxy must be vsock:CID:PORT or unix:PATH");
+    }
     if (access == null || secret == null) {
-      String host = endpoint.getHost();
-      boolean loopback = host != null && (host.equals("127.0.0.1") || host.equals("localhost") || host.equals("[::1]")
-          || host.equals("::1"));
       if (!loopback) {
         throw new IllegalArgumentException("--key-broker " + endpoint
             + " is not loopback: pass AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment");
@@ -48,6 +75,19 @@ public record KeyBrokerOptions(URI endpoint, String keyId, Optional<String> zone
       secret = "sovereign-local-broker-checks-attestation-not-signatures";
     }
     return new KeyBrokerOptions(endpoint, keyId, zone, region, access, secret,
-        Optional.ofNullable(env.get("AWS_SESSION_TOKEN")));
+        Optional.ofNullable(env.get("AWS_SESSION_TOKEN")), kmsProxy);
+  }
+
+  /** The regional KMS endpoint, {@code https://kms.<region>.amazonaws.com}. */
+  public static URI regionalEndpoint(String region) {
+    if (!region.matches("[a-z]{2}(-gov)?-[a-z]+-[0-9]")) {
+      throw new IllegalArgumentException("--kms-region must be an AWS region such as eu-central-1, got '" + region + "'");
+    }
+    return URI.create("https://kms." + region + ".amazonaws.com");
+  }
+
+  private static boolean isLoopbackName(String host) {
+    return host != null && (host.equals("127.0.0.1") || host.equals("localhost") || host.equals("[::1]")
+        || host.equals("::1"));
   }
 }
