@@ -9,7 +9,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,7 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -35,14 +34,19 @@ import picocli.CommandLine.Spec;
       "Backs up and restores the enclave's sealed state through the host's admin API. The blob is "
           + "ciphertext that only an attested enclave with the same measurement, region hosts and policy "
           + "can open (docs/sealing.md).",
-      "The backup policy (JSON) names, per zone, where backups may be stored and how long they may live: "
-          + "{\"zones\": {\"EU\": {\"retention\": \"P90D\", \"locations\": [\"/backups/eu\"]}}}. "
-          + "Every backup, deletion of an expired backup, restore and refusal is appended to a hash-chained audit log."
+      "The backup policy (JSON) names, per zone, where backups may be stored (directories or "
+          + "s3://bucket/prefix), how long they may live and optionally the one S3 region they may use: "
+          + "{\"zones\": {\"EU\": {\"retention\": \"P90D\", \"locations\": [\"/backups/eu\", \"s3://acme-backups/eu\"], "
+          + "\"s3Region\": \"eu-central-1\"}}}. "
+          + "Every backup, deletion of an expired backup, restore, refusal and storage failure is appended to a "
+          + "hash-chained audit log."
     },
     subcommands = {BackupCommand.Create.class, BackupCommand.Restore.class})
 final class BackupCommand implements Runnable {
   static final ObjectMapper JSON = new ObjectMapper();
-  static final String SUFFIX = ".sealed";
+  static final String SUFFIX = DirectoryBackupStore.SUFFIX;
+  /** Zone names go into file names and object keys. */
+  static final Pattern ZONE = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
   @Spec CommandSpec spec;
 
@@ -61,11 +65,20 @@ final class BackupCommand implements Runnable {
     @Option(names = "--token", paramLabel = "TOKEN", description = "admin bearer token (default: $SOVEREIGN_ADMIN_TOKEN)")
     String token;
 
-    @Option(names = "--policy", required = true, paramLabel = "FILE", description = "backup policy (JSON): per-zone locations and retention")
+    @Option(names = "--policy", required = true, paramLabel = "FILE", description = "backup policy (JSON): per-zone locations, retention, optional s3Region")
     Path policy;
 
     @Option(names = "--audit", paramLabel = "FILE", description = "audit log (default: $SOVEREIGN_HOME/.sovereign/backup/audit.log)")
     Path audit;
+
+    @Option(names = "--s3-endpoint", paramLabel = "URL", description = "an S3-compatible endpoint instead of AWS S3 "
+        + "(path-style requests), e.g. http://127.0.0.1:9000")
+    URI s3Endpoint;
+
+    @Option(names = "--s3-region", paramLabel = "REGION", description = "the S3 region to sign for (default: the "
+        + "zone's s3Region, else the SDK's chain, e.g. $AWS_REGION). Credentials come from the SDK's default chain "
+        + "($AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY, profile, ...) and are never printed or audited")
+    String s3Region;
 
     @Option(names = "--json", description = "machine-readable outcome on stdout")
     boolean json;
@@ -88,8 +101,12 @@ final class BackupCommand implements Runnable {
       return t;
     }
 
-    /** The zone's rule from the policy. */
-    record ZoneRule(String zone, Duration retention, List<Path> locations) {}
+    /** The zone's rule from the policy; {@code s3Region} null when the zone does not pin one. */
+    record ZoneRule(String zone, Duration retention, List<BackupLocation> locations, String s3Region) {
+      boolean allows(BackupLocation l) {
+        return locations.stream().anyMatch(l::isUnder);
+      }
+    }
 
     ZoneRule rule(String zone) throws IOException {
       JsonNode z = JSON.readTree(policy.toFile()).path("zones").path(zone);
@@ -102,12 +119,47 @@ final class BackupCommand implements Runnable {
       } catch (DateTimeParseException e) {
         throw new IllegalArgumentException(policy + ": zones." + zone + ".retention must be an ISO-8601 duration, e.g. P90D");
       }
-      List<Path> locations = new ArrayList<>();
-      z.path("locations").forEach(l -> locations.add(Path.of(l.asText()).toAbsolutePath().normalize()));
+      List<BackupLocation> locations = new ArrayList<>();
+      for (JsonNode l : z.path("locations")) {
+        try {
+          locations.add(BackupLocation.parse(l.asText()));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(policy + ": zones." + zone + ".locations: " + e.getMessage());
+        }
+      }
       if (retention.isNegative() || retention.isZero() || locations.isEmpty()) {
         throw new IllegalArgumentException(policy + ": zones." + zone + " needs a positive retention and a location");
       }
-      return new ZoneRule(zone, retention, locations);
+      String region = z.path("s3Region").isTextual() ? z.path("s3Region").asText() : null;
+      return new ZoneRule(zone, retention, locations, region);
+    }
+
+    /**
+     * The S3 region a job for this zone uses, or a refusal: a zone that pins {@code s3Region} refuses
+     * another {@code --s3-region}. Null when neither is set (the SDK's region chain decides).
+     */
+    String region(ZoneRule rule) {
+      return s3Region != null ? s3Region : rule.s3Region();
+    }
+
+    boolean regionRefused(ZoneRule rule) {
+      return rule.s3Region() != null && s3Region != null && !rule.s3Region().equals(s3Region);
+    }
+
+    BackupStore open(BackupLocation location, ZoneRule rule) throws IOException {
+      if (location instanceof BackupLocation.S3 s3) {
+        return S3BackupStore.open(s3, region(rule), s3Endpoint);
+      }
+      return new DirectoryBackupStore((BackupLocation.Dir) location);
+    }
+
+    /**
+     * When a backup expires: the earlier of the expiry the job stored at create time and its creation
+     * plus the zone's current retention (a shortened retention applies to older backups too).
+     */
+    static Instant expiry(BackupStore.Meta meta, ZoneRule rule) {
+      Instant byRule = meta.createdAt().plus(rule.retention());
+      return meta.expiresAt() != null && meta.expiresAt().isBefore(byRule) ? meta.expiresAt() : byRule;
     }
 
     JsonNode post(String path, String body) throws IOException, InterruptedException, HostRefused {
@@ -133,6 +185,22 @@ final class BackupCommand implements Runnable {
       }
       return SovereignCli.REJECTED;
     }
+
+    /** A storage failure (exit 2): audited with the store's status and code, printed with its safe message. */
+    int failed(BackupStore.Failed e, Map<String, Object> fields, String event) throws IOException {
+      fields.put("reason", "store-failed");
+      fields.put("storeCode", e.code);
+      if (e.status != 0) {
+        fields.put("storeStatus", e.status);
+      }
+      auditLog().append(event, fields);
+      err().println("sovereign backup: " + e.getMessage());
+      if (json) {
+        spec.commandLine().getOut().println(JSON.createObjectNode().put("outcome", "failed").put("reason", "store-failed")
+            .put("storeCode", e.code).put("storeStatus", e.status));
+      }
+      return SovereignCli.USAGE;
+    }
   }
 
   /** The host answered with a problem. */
@@ -150,10 +218,14 @@ final class BackupCommand implements Runnable {
   }
 
   @Command(name = "create", mixinStandardHelpOptions = true, description = {
-      "Asks the host to seal the enclave's state now and stores the blob under DIR, which must lie in one "
-          + "of the zone's allowed locations; then deletes the zone's backups in DIR that are past retention."})
+      "Asks the host to seal the enclave's state now and stores the blob at DIR or s3://bucket/prefix, which "
+          + "must lie in one of the zone's allowed locations (and, for S3, in the zone's s3Region if it pins one); "
+          + "then deletes the zone's backups there that are past retention.",
+      "A directory gets sovereign-<zone>-<ms>.sealed and a .sealed.json sidecar; S3 gets the object "
+          + "<prefix>/<zone>/<yyyyMMddTHHmmssSSSZ>-<sha256>.sealed with the metadata in x-amz-meta-* headers.",
+      "Exit 0 stored, 1 refused by policy or the host (reason code), 2 usage or storage failure."})
   static final class Create extends Job {
-    @Option(names = "--to", required = true, paramLabel = "DIR", description = "backup directory (s3:// is not built)")
+    @Option(names = "--to", required = true, paramLabel = "DIR|s3://BUCKET/PREFIX", description = "where to store the backup")
     String to;
 
     @Option(names = "--zone", required = true, paramLabel = "ZONE", description = "the zone whose policy applies, e.g. EU")
@@ -161,55 +233,82 @@ final class BackupCommand implements Runnable {
 
     @Override
     public Integer call() {
+      Map<String, Object> fields = new LinkedHashMap<>();
       try {
-        if (to.startsWith("s3://")) {
-          err().println("sovereign backup: s3:// locations are not built; use a directory");
-          return SovereignCli.USAGE;
+        if (!ZONE.matcher(zone).matches()) {
+          throw new IllegalArgumentException("--zone must be 1-64 of A-Z a-z 0-9 _ -");
         }
+        BackupLocation location = BackupLocation.parse(to);
         ZoneRule rule = rule(zone);
-        Path dir = Path.of(to).toAbsolutePath().normalize();
-        Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("zone", zone);
-        fields.put("location", dir.toString());
+        fields.put("location", location.toString());
         if (rule == null) {
           return rejected("zone-not-in-backup-policy", "the backup policy has no rule for zone " + zone, fields,
               "BACKUP_REFUSED");
         }
-        if (rule.locations().stream().noneMatch(dir::startsWith)) {
-          return rejected("location-not-allowed", dir + " is not under the locations of zone " + zone + ": "
+        if (!rule.allows(location)) {
+          return rejected("location-not-allowed", location + " is not under the locations of zone " + zone + ": "
               + rule.locations(), fields, "BACKUP_REFUSED");
         }
-        JsonNode answer;
+        if (location instanceof BackupLocation.S3 && regionRefused(rule)) {
+          fields.put("s3Region", s3Region);
+          return rejected("s3-region-not-allowed", "zone " + zone + " keeps S3 backups in " + rule.s3Region()
+              + " only", fields, "BACKUP_REFUSED");
+        }
+        if (location instanceof BackupLocation.S3 && region(rule) != null) {
+          fields.put("s3Region", region(rule));
+        }
+        try (BackupStore store = open(location, rule)) {
+          JsonNode answer;
+          try {
+            answer = post("/v1/backup", null);
+          } catch (HostRefused e) {
+            return rejected(e.code, "the host refused: " + e.detail, fields, "BACKUP_REFUSED");
+          }
+          byte[] blob = Base64.getDecoder().decode(answer.get("sealedState").asText());
+          Instant created = clock.instant();
+          BackupStore.Meta meta = new BackupStore.Meta(null, zone, created, created.plus(rule.retention()),
+              BackupAudit.sha256(blob), blob.length);
+          try {
+            meta = store.put(meta, blob);
+          } catch (BackupStore.Failed e) {
+            return failed(e, fields, "BACKUP_FAILED");
+          }
+          String address = store.address(meta.ref());
+          fields.put("file", location instanceof BackupLocation.Dir ? meta.ref() : address);
+          fields.put("sha256", meta.sha256());
+          fields.put("expiresAt", meta.expiresAt().toString());
+          auditLog().append("BACKUP_CREATED", fields);
+          List<String> deleted = new ArrayList<>();
+          BackupStore.Failed pruneFailure = null;
+          try {
+            prune(store, rule, meta.ref(), deleted);
+          } catch (BackupStore.Failed e) {
+            pruneFailure = e;
+          }
+          err().println("sovereign backup: stored " + address + " (" + blob.length + " bytes, zone " + zone
+              + ", expires " + meta.expiresAt() + "); deleted " + deleted.size() + " expired");
+          if (json && pruneFailure == null) {
+            ObjectNode o = JSON.createObjectNode().put("outcome", "stored").put("file", address)
+                .put("zone", zone).put("sha256", meta.sha256()).put("expiresAt", meta.expiresAt().toString());
+            deleted.forEach(o.putArray("deletedExpired")::add);
+            spec.commandLine().getOut().println(o);
+          }
+          if (pruneFailure != null) {
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("zone", zone);
+            f.put("location", location.toString());
+            return failed(pruneFailure, f, "RETENTION_FAILED");
+          }
+          return SovereignCli.OK;
+        }
+      } catch (BackupStore.Failed e) {
         try {
-          answer = post("/v1/backup", null);
-        } catch (HostRefused e) {
-          return rejected(e.code, "the host refused: " + e.detail, fields, "BACKUP_REFUSED");
+          return failed(e, fields, "BACKUP_FAILED");
+        } catch (IOException io) {
+          err().println("sovereign backup: " + e.getMessage() + "; the audit log could not be written");
+          return SovereignCli.USAGE;
         }
-        byte[] blob = Base64.getDecoder().decode(answer.get("sealedState").asText());
-        Instant created = clock.instant();
-        Files.createDirectories(dir);
-        String name = "sovereign-" + zone + "-" + created.toEpochMilli();
-        Path file = dir.resolve(name + SUFFIX);
-        Files.write(file, blob);
-        ObjectNode meta = JSON.createObjectNode().put("zone", zone).put("createdAt", created.toString())
-            .put("expiresAt", created.plus(rule.retention()).toString()).put("sha256", BackupAudit.sha256(blob))
-            .put("bytes", blob.length);
-        Files.write(dir.resolve(name + SUFFIX + ".json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(meta));
-        fields.put("file", file.getFileName().toString());
-        fields.put("sha256", meta.get("sha256").asText());
-        fields.put("expiresAt", meta.get("expiresAt").asText());
-        auditLog().append("BACKUP_CREATED", fields);
-        List<String> deleted = prune(dir, rule);
-        err().println("sovereign backup: stored " + file + " (" + blob.length + " bytes, zone " + zone + ", expires "
-            + meta.get("expiresAt").asText() + "); deleted " + deleted.size() + " expired");
-        if (json) {
-          ObjectNode o = JSON.createObjectNode().put("outcome", "stored").put("file", file.toString())
-              .put("zone", zone).put("sha256", meta.get("sha256").asText())
-              .put("expiresAt", meta.get("expiresAt").asText());
-          deleted.forEach(o.putArray("deletedExpired")::add);
-          spec.commandLine().getOut().println(o);
-        }
-        return SovereignCli.OK;
       } catch (IllegalArgumentException e) {
         err().println("sovereign backup: " + e.getMessage());
         return SovereignCli.USAGE;
@@ -222,90 +321,105 @@ final class BackupCommand implements Runnable {
       }
     }
 
-    /** Deletes this zone's backups in {@code dir} whose retention has passed; audited one by one. */
-    private List<String> prune(Path dir, ZoneRule rule) throws IOException {
-      List<String> deleted = new ArrayList<>();
-      List<Path> metas;
-      try (Stream<Path> s = Files.list(dir)) {
-        metas = s.filter(p -> p.getFileName().toString().endsWith(SUFFIX + ".json")).sorted().toList();
-      }
-      for (Path m : metas) {
-        JsonNode meta = JSON.readTree(m.toFile());
-        if (!zone.equals(meta.path("zone").asText())) {
+    /** Deletes this zone's backups at the store's location whose retention has passed; audited one by one. */
+    private void prune(BackupStore store, ZoneRule rule, String justStored, List<String> deleted) throws IOException {
+      Instant now = clock.instant();
+      for (BackupStore.Meta m : store.list(zone)) {
+        if (m.ref().equals(justStored) || !expiry(m, rule).isBefore(now)) {
           continue;
         }
-        Instant created = Instant.parse(meta.path("createdAt").asText());
-        if (created.plus(rule.retention()).isBefore(clock.instant())) {
-          String blobName = m.getFileName().toString().replaceFirst("\\.json$", "");
-          Files.deleteIfExists(dir.resolve(blobName));
-          Files.deleteIfExists(m);
-          Map<String, Object> f = new LinkedHashMap<>();
-          f.put("zone", zone);
-          f.put("file", blobName);
-          f.put("createdAt", created.toString());
-          f.put("retention", rule.retention().toString());
-          auditLog().append("BACKUP_EXPIRED_DELETED", f);
-          deleted.add(blobName);
+        store.delete(m);
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("zone", zone);
+        f.put("file", store.location() instanceof BackupLocation.Dir ? m.ref() : store.address(m.ref()));
+        f.put("createdAt", m.createdAt().toString());
+        if (m.expiresAt() != null) {
+          f.put("expiresAt", m.expiresAt().toString());
         }
+        f.put("retention", rule.retention().toString());
+        auditLog().append("BACKUP_EXPIRED_DELETED", f);
+        deleted.add(store.location() instanceof BackupLocation.Dir ? m.ref() : store.address(m.ref()));
       }
-      return deleted;
     }
   }
 
   @Command(name = "restore", mixinStandardHelpOptions = true, description = {
       "Feeds a backup to the host's enclave, which opens it only after the key broker released its key to "
-          + "an attested enclave with the same measurement, region hosts and policy. Backups past their zone's "
-          + "retention are refused (and audited) before anything is sent."})
+          + "an attested enclave with the same measurement, region hosts and policy. The backup must lie in one "
+          + "of its zone's allowed locations (and S3 region); backups past their zone's retention and blobs whose "
+          + "SHA-256 differs from the stored metadata are refused (and audited) before anything is sent.",
+      "Exit 0 restored, 1 refused (reason code), 2 usage or storage failure."})
   static final class Restore extends Job {
-    @Option(names = "--from", required = true, paramLabel = "FILE", description = "a .sealed file written by backup create")
-    Path from;
+    @Option(names = "--from", required = true, paramLabel = "FILE|s3://BUCKET/KEY",
+        description = "a .sealed file or object written by backup create (S3 keys: <prefix>/<zone>/<name>.sealed)")
+    String from;
 
     @Override
     public Integer call() {
+      Map<String, Object> fields = new LinkedHashMap<>();
       try {
-        Path metaFile = from.resolveSibling(from.getFileName() + ".json");
-        Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("file", from.getFileName().toString());
-        if (!Files.isRegularFile(from) || !Files.isRegularFile(metaFile)) {
-          err().println("sovereign backup: " + from + " or its .json metadata is missing");
+        BackupLocation location = BackupLocation.parse(from);
+        ZoneRule rule;
+        BackupStore.Backup backup;
+        String zone;
+        BackupStore store;
+        if (location instanceof BackupLocation.Dir d) {
+          fields.put("file", d.path().getFileName().toString());
+          store = new DirectoryBackupStore(new BackupLocation.Dir(d.path().getParent()));
+          backup = store.read(d.path().getFileName().toString());
+          zone = backup.meta().zone();
+          fields.put("zone", zone);
+          rule = zone == null ? null : rule(zone);
+          if (rule == null) {
+            return rejected("zone-not-in-backup-policy", "the backup policy has no rule for zone " + zone, fields,
+                "RESTORE_REFUSED");
+          }
+          if (!rule.allows(store.location())) {
+            return rejected("location-not-allowed", store.location() + " is not under the locations of zone " + zone,
+                fields, "RESTORE_REFUSED");
+          }
+        } else {
+          // s3://bucket/<prefix>/<zone>/<name>.sealed: the zone comes from the key, so every policy check
+          // (location, region) is made before any request; the stored metadata must then agree with it.
+          BackupLocation.S3 object = (BackupLocation.S3) location;
+          if (object.segments().size() < 2 || !object.name().endsWith(SUFFIX)) {
+            throw new IllegalArgumentException("--from s3://bucket/[prefix/]<zone>/<name>" + SUFFIX + " expected");
+          }
+          zone = object.parentOf().name();
+          fields.put("file", object.toString());
+          fields.put("zone", zone);
+          rule = ZONE.matcher(zone).matches() ? rule(zone) : null;
+          if (rule == null) {
+            return rejected("zone-not-in-backup-policy", "the backup policy has no rule for zone " + zone, fields,
+                "RESTORE_REFUSED");
+          }
+          if (!rule.allows(object.parentOf())) {
+            return rejected("location-not-allowed", object.parentOf() + " is not under the locations of zone " + zone,
+                fields, "RESTORE_REFUSED");
+          }
+          if (regionRefused(rule)) {
+            fields.put("s3Region", s3Region);
+            return rejected("s3-region-not-allowed", "zone " + zone + " keeps S3 backups in " + rule.s3Region()
+                + " only", fields, "RESTORE_REFUSED");
+          }
+          store = open(object.parentOf().parentOf(), rule);
+          try (BackupStore s = store) {
+            backup = s.read(object.prefix());
+          }
+          if (!zone.equals(backup.meta().zone())) {
+            return rejected("backup-zone-mismatch", "the object's metadata names zone " + backup.meta().zone(),
+                fields, "RESTORE_REFUSED");
+          }
+        }
+        return restore(backup, rule, fields);
+      } catch (BackupStore.Failed e) {
+        try {
+          return failed(e, fields, "RESTORE_FAILED");
+        } catch (IOException io) {
+          err().println("sovereign backup: " + e.getMessage() + "; the audit log could not be written");
           return SovereignCli.USAGE;
         }
-        JsonNode meta = JSON.readTree(metaFile.toFile());
-        String zone = meta.path("zone").asText();
-        fields.put("zone", zone);
-        ZoneRule rule = rule(zone);
-        if (rule == null) {
-          return rejected("zone-not-in-backup-policy", "the backup policy has no rule for zone " + zone, fields,
-              "RESTORE_REFUSED");
-        }
-        Instant created = Instant.parse(meta.path("createdAt").asText());
-        if (created.plus(rule.retention()).isBefore(clock.instant())) {
-          return rejected("backup-expired", "created " + created + ", retention " + rule.retention(), fields,
-              "RESTORE_REFUSED");
-        }
-        byte[] blob = Files.readAllBytes(from);
-        if (!BackupAudit.sha256(blob).equals(meta.path("sha256").asText())) {
-          return rejected("backup-digest-mismatch", "the blob is not the one that was backed up", fields,
-              "RESTORE_REFUSED");
-        }
-        JsonNode answer;
-        try {
-          answer = post("/v1/restore", JSON.createObjectNode()
-              .put("sealedState", Base64.getEncoder().encodeToString(blob)).toString());
-        } catch (HostRefused e) {
-          String reason = e.code.equals("seal-rejected") && e.detail.contains(": ")
-              ? "seal-rejected:" + e.detail.substring(e.detail.lastIndexOf(": ") + 2) : e.code;
-          return rejected(reason, "the host or enclave refused", fields, "RESTORE_REFUSED");
-        }
-        fields.put("openRounds", answer.path("openRounds").asInt());
-        auditLog().append("RESTORED", fields);
-        err().println("sovereign backup: restored " + from + " (" + answer.path("openRounds").asInt() + " open rounds)");
-        if (json) {
-          spec.commandLine().getOut().println(JSON.createObjectNode().put("outcome", "restored")
-              .put("openRounds", answer.path("openRounds").asInt()));
-        }
-        return SovereignCli.OK;
-      } catch (IllegalArgumentException | DateTimeParseException e) {
+      } catch (IllegalArgumentException e) {
         err().println("sovereign backup: " + e.getMessage());
         return SovereignCli.USAGE;
       } catch (IOException e) {
@@ -315,6 +429,42 @@ final class BackupCommand implements Runnable {
         Thread.currentThread().interrupt();
         return SovereignCli.USAGE;
       }
+    }
+
+    private int restore(BackupStore.Backup backup, ZoneRule rule, Map<String, Object> fields)
+        throws IOException, InterruptedException {
+      BackupStore.Meta meta = backup.meta();
+      if (meta.createdAt() == null || meta.sha256() == null) {
+        return rejected("backup-metadata-missing", "the backup has no createdAt/sha256 metadata", fields,
+            "RESTORE_REFUSED");
+      }
+      Instant expiry = expiry(meta, rule);
+      if (expiry.isBefore(clock.instant())) {
+        return rejected("backup-expired", "created " + meta.createdAt() + ", expired " + expiry + ", retention "
+            + rule.retention(), fields, "RESTORE_REFUSED");
+      }
+      if (!BackupAudit.sha256(backup.blob()).equals(meta.sha256())) {
+        return rejected("backup-digest-mismatch", "the blob is not the one that was backed up", fields,
+            "RESTORE_REFUSED");
+      }
+      JsonNode answer;
+      try {
+        answer = post("/v1/restore", JSON.createObjectNode()
+            .put("sealedState", Base64.getEncoder().encodeToString(backup.blob())).toString());
+      } catch (HostRefused e) {
+        String reason = e.code.equals("seal-rejected") && e.detail.contains(": ")
+            ? "seal-rejected:" + e.detail.substring(e.detail.lastIndexOf(": ") + 2) : e.code;
+        return rejected(reason, "the host or enclave refused", fields, "RESTORE_REFUSED");
+      }
+      fields.put("sha256", meta.sha256());
+      fields.put("openRounds", answer.path("openRounds").asInt());
+      auditLog().append("RESTORED", fields);
+      err().println("sovereign backup: restored " + from + " (" + answer.path("openRounds").asInt() + " open rounds)");
+      if (json) {
+        spec.commandLine().getOut().println(JSON.createObjectNode().put("outcome", "restored")
+            .put("openRounds", answer.path("openRounds").asInt()));
+      }
+      return SovereignCli.OK;
     }
   }
 }

@@ -7,17 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import dev.sovereign.keybroker.AuditLog;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.stream.Stream;
@@ -33,38 +28,18 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BackupCommandTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final byte[] BLOB = "SVSEAL-ciphertext-only".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] BLOB = ScriptedHostApi.BLOB;
 
   @TempDir Path dir;
-  private HttpServer host;
-  private final List<String> restored = new ArrayList<>();
+  private ScriptedHostApi host;
+  private List<String> restored;
   private Path policy;
   private Path audit;
 
   @BeforeEach
   void scriptedHost() throws IOException {
-    host = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    host.createContext("/v1/backup", x -> {
-      byte[] body = ("{\"sealedState\":\"" + Base64.getEncoder().encodeToString(BLOB) + "\",\"rounds\":[\"r1\"]}")
-          .getBytes(StandardCharsets.UTF_8);
-      int status = "Bearer t0ken".equals(x.getRequestHeaders().getFirst("Authorization")) ? 200 : 401;
-      x.sendResponseHeaders(status, body.length);
-      x.getResponseBody().write(body);
-      x.close();
-    });
-    host.createContext("/v1/restore", x -> {
-      JsonNode req = JSON.readTree(x.getRequestBody());
-      byte[] blob = Base64.getDecoder().decode(req.get("sealedState").asText());
-      boolean ok = java.util.Arrays.equals(blob, BLOB);
-      restored.add(req.get("sealedState").asText());
-      byte[] body = (ok ? "{\"restored\":true,\"openRounds\":1}"
-          : "{\"code\":\"seal-rejected\",\"status\":422,\"detail\":\"the enclave refused the sealed state: TAMPERED\"}")
-          .getBytes(StandardCharsets.UTF_8);
-      x.sendResponseHeaders(ok ? 200 : 422, body.length);
-      x.getResponseBody().write(body);
-      x.close();
-    });
-    host.start();
+    host = new ScriptedHostApi();
+    restored = host.restored;
     policy = dir.resolve("backup-policy.json");
     Files.writeString(policy, """
         {"zones": {"EU": {"retention": "P90D", "locations": ["%s"]},
@@ -75,11 +50,11 @@ class BackupCommandTest {
 
   @AfterEach
   void stop() {
-    host.stop(0);
+    host.close();
   }
 
   private String url() {
-    return "http://127.0.0.1:" + host.getAddress().getPort();
+    return host.url();
   }
 
   private CliRun create(String zone, Path to) {
@@ -148,5 +123,48 @@ class BackupCommandTest {
     try (Stream<String> lines = Files.lines(audit)) {
       assertEquals(2, lines.filter(l -> l.contains("\"RESTORE_REFUSED\"")).count());
     }
+  }
+
+  @Test
+  void aDirectoryBesideTheAllowedOneIsRefusedBothWaysAndTheStoredExpiryCounts() throws Exception {
+    Path evil = dir.resolve("eu-backups-evil");
+    CliRun sibling = create("EU", evil);
+    assertEquals(1, sibling.exit(), sibling.err());
+    assertEquals("location-not-allowed", JSON.readTree(sibling.out()).get("reason").asText());
+    CliRun climbing = create("EU", dir.resolve("eu-backups/../us-backups"));
+    assertEquals(1, climbing.exit(), climbing.err());
+
+    // an EU backup copied outside EU's locations is not restored from there
+    Files.createDirectories(evil);
+    Files.write(evil.resolve("sovereign-EU-7.sealed"), BLOB);
+    Files.writeString(evil.resolve("sovereign-EU-7.sealed.json"), "{\"zone\":\"EU\",\"createdAt\":\"" + Instant.now()
+        + "\",\"sha256\":\"" + BackupAudit.sha256(BLOB) + "\"}");
+    CliRun outside = CliRun.of("backup", "restore", "--host", url(), "--token", "t0ken", "--policy", policy.toString(),
+        "--audit", audit.toString(), "--from", evil.resolve("sovereign-EU-7.sealed").toString(), "--json");
+    assertEquals(1, outside.exit(), outside.err());
+    assertEquals("location-not-allowed", JSON.readTree(outside.out()).get("reason").asText());
+
+    // the expiry written at create time applies even when the zone's retention is longer
+    Path eu = dir.resolve("eu-backups");
+    Files.createDirectories(eu);
+    Files.write(eu.resolve("sovereign-EU-8.sealed"), BLOB);
+    Files.writeString(eu.resolve("sovereign-EU-8.sealed.json"), "{\"zone\":\"EU\",\"createdAt\":\""
+        + Instant.now().minus(Duration.ofDays(2)) + "\",\"expiresAt\":\"" + Instant.now().minus(Duration.ofDays(1))
+        + "\",\"sha256\":\"" + BackupAudit.sha256(BLOB) + "\"}");
+    CliRun early = CliRun.of("backup", "restore", "--host", url(), "--token", "t0ken", "--policy", policy.toString(),
+        "--audit", audit.toString(), "--from", eu.resolve("sovereign-EU-8.sealed").toString(), "--json");
+    assertEquals(1, early.exit(), early.err());
+    assertEquals("backup-expired", JSON.readTree(early.out()).get("reason").asText());
+    assertTrue(restored.isEmpty());
+
+    // a new backup is written through a temporary file and renamed: nothing else is left behind
+    CliRun ok = create("EU", eu);
+    assertEquals(0, ok.exit(), ok.err());
+    try (Stream<Path> files = Files.list(eu)) {
+      List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
+      assertEquals(2, names.size(), names.toString()); // sovereign-EU-8 was past its stored expiry: deleted
+      assertTrue(names.stream().allMatch(n -> n.matches("sovereign-EU-\\d+\\.sealed(\\.json)?")), names.toString());
+    }
+    assertEquals(6, AuditLog.verify(audit).entries());
   }
 }
