@@ -201,8 +201,12 @@ final class S3BackupStore implements BackupStore {
       throw new Failed("s3 " + op + " " + address(key) + " failed: HTTP " + e.statusCode() + " " + code
           + (msg.isEmpty() ? "" : " (" + msg + ")"), e.statusCode(), code);
     } catch (SdkException e) {
-      throw new Failed("s3 " + op + " " + address(key) + " failed: " + clean(e.getMessage(), secrets), 0,
-          "client-error");
+      String msg = e.getMessage() != null && e.getMessage().startsWith("Unable to load credentials")
+          ? "no AWS credentials (the SDK's default chain looks at the aws.accessKeyId/aws.secretAccessKey system "
+              + "properties, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the profile, container and instance roles)"
+          : clean(e.getMessage(), secrets);
+      throw new Failed("s3 " + op + " " + address(key) + " failed: " + msg, 0,
+          msg.startsWith("no AWS credentials") ? "no-credentials" : "client-error");
     }
   }
 
