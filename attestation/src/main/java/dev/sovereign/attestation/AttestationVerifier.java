@@ -42,6 +42,59 @@ public final class AttestationVerifier {
   /** Default number of cached certificates (intermediates and leaves). */
   public static final int DEFAULT_CACHE_ENTRIES = 256;
 
+  /**
+   * The checks of {@link #verify}, in the order it runs them (the first failure is the answer), with
+   * the codes each can fail with; for reports that show which checks passed, failed or did not run.
+   */
+  public enum Check {
+    FORMAT("format", "COSE_Sign1 structure, header {1: -35}, payload fields and sizes", AttestationRejection.MALFORMED),
+    CHAIN("chain", "cabundle[0] is a pinned root; each certificate signed by the one before, constraints and key usage",
+        AttestationRejection.UNTRUSTED_ROOT, AttestationRejection.CHAIN_INVALID),
+    SIGNATURE("signature", "ES384 COSE signature by the leaf certificate's key", SIGNATURE_INVALID),
+    VALIDITY("validity", "every certificate valid at the verification instant", AttestationRejection.EXPIRED),
+    TIMESTAMP("timestamp", "document timestamp not after the verification instant (plus skew)", TIMESTAMP_IN_FUTURE),
+    MAX_AGE("max-age", "document not older than the maximum age", TOO_OLD),
+    DEBUG("debug", "PCR0-2 not all zeros unless debug is allowed", DEBUG_MODE),
+    PCRS_PRESENT("pcrs-present", "every required PCR present", PCR_MISSING),
+    PCRS_ALLOWED("pcrs-allowed", "every allow-listed PCR has an allowed value", PCR_MISMATCH),
+    NONCE("nonce", "nonce equals the expected one", NONCE_MISMATCH);
+
+    private final String label;
+    private final String what;
+    private final java.util.Set<AttestationRejection> codes;
+
+    Check(String label, String what, AttestationRejection first, AttestationRejection... more) {
+      this.label = label;
+      this.what = what;
+      this.codes = java.util.Collections.unmodifiableSet(java.util.EnumSet.of(first, more));
+    }
+
+    /** A short stable name ({@code max-age}). */
+    public String label() {
+      return label;
+    }
+
+    /** What the check establishes, in one line. */
+    public String what() {
+      return what;
+    }
+
+    /** The rejection codes this check fails with. */
+    public java.util.Set<AttestationRejection> codes() {
+      return codes;
+    }
+
+    /** Whether {@code policy} asks for this check (max age, allow-lists and nonce are optional). */
+    public boolean requestedBy(AttestationPolicy policy) {
+      return switch (this) {
+        case MAX_AGE -> policy.maxAge() != null;
+        case PCRS_ALLOWED -> !policy.allowedPcrsView().isEmpty();
+        case NONCE -> policy.expectedNonceView() != null;
+        default -> true;
+      };
+    }
+  }
+
   private final AttestationPolicy policy;
   private final CertificateChain chain;
 

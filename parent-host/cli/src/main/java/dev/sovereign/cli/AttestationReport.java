@@ -6,42 +6,24 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sovereign.attestation.AttestationDocument;
 import dev.sovereign.attestation.AttestationPolicy;
 import dev.sovereign.attestation.AttestationRejectedException;
-import dev.sovereign.attestation.AttestationRejection;
+import dev.sovereign.attestation.AttestationVerifier;
 import dev.sovereign.attestation.VerifiedAttestation;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
-import java.util.EnumSet;
 import java.util.HexFormat;
-import java.util.List;
-import java.util.Set;
 
 /**
- * The JSON report of one verification: the outcome, the policy, and every check of
- * {@code AttestationVerifier} with its status. The verifier stops at the first failure, so a check is
- * {@code passed} when it ran before the failing one, {@code failed} for the failing one, {@code not-run}
- * after it and {@code not-requested} when the policy does not ask for it.
+ * The JSON report of one verification: the outcome, the policy, and every check of the verifier
+ * ({@link AttestationVerifier.Check}, in the order it runs them) with its status. The verifier stops
+ * at the first failure, so a check is {@code passed} when it ran before the failing one,
+ * {@code failed} for the failing one, {@code not-run} after it and {@code not-requested} when the
+ * policy does not ask for it.
  */
 final class AttestationReport {
   private AttestationReport() {}
-
-  /** The verifier's checks in the order it performs them, with the codes each can fail with. */
-  private record Check(String name, String what, Set<AttestationRejection> codes) {}
-
-  private static final List<Check> CHECKS = List.of(
-      new Check("format", "COSE_Sign1 structure, header {1: -35}, payload fields and sizes", EnumSet.of(AttestationRejection.MALFORMED)),
-      new Check("chain", "cabundle[0] is a pinned root; each certificate signed by the one before, constraints and key usage",
-          EnumSet.of(AttestationRejection.UNTRUSTED_ROOT, AttestationRejection.CHAIN_INVALID)),
-      new Check("signature", "ES384 COSE signature by the leaf certificate's key", EnumSet.of(AttestationRejection.SIGNATURE_INVALID)),
-      new Check("validity", "every certificate valid at the verification instant", EnumSet.of(AttestationRejection.EXPIRED)),
-      new Check("timestamp", "document timestamp not after the verification instant (plus skew)", EnumSet.of(AttestationRejection.TIMESTAMP_IN_FUTURE)),
-      new Check("max-age", "document not older than the maximum age", EnumSet.of(AttestationRejection.TOO_OLD)),
-      new Check("debug", "PCR0-2 not all zeros unless debug is allowed", EnumSet.of(AttestationRejection.DEBUG_MODE)),
-      new Check("pcrs-present", "every required PCR present", EnumSet.of(AttestationRejection.PCR_MISSING)),
-      new Check("pcrs-allowed", "every allow-listed PCR has an allowed value", EnumSet.of(AttestationRejection.PCR_MISMATCH)),
-      new Check("nonce", "nonce equals the expected one", EnumSet.of(AttestationRejection.NONCE_MISMATCH)));
 
   static ObjectNode build(ObjectMapper mapper, String source, AttestationPolicy policy, String verifyAt, VerifiedAttestation verified,
       AttestationRejectedException rejected, AttestationDocument unverified) {
@@ -86,12 +68,12 @@ final class AttestationReport {
 
     ArrayNode checks = root.putArray("checks");
     boolean failedSeen = false;
-    for (Check c : CHECKS) {
+    for (AttestationVerifier.Check c : AttestationVerifier.Check.values()) {
       ObjectNode n = checks.addObject();
-      n.put("name", c.name());
+      n.put("name", c.label());
       n.put("what", c.what());
       String status;
-      if (!requested(c.name(), policy)) {
+      if (!c.requestedBy(policy)) {
         status = "not-requested";
       } else if (failedSeen) {
         status = "not-run";
@@ -111,15 +93,6 @@ final class AttestationReport {
       document(root.putObject("unverifiedDocument"), unverified);
     }
     return root;
-  }
-
-  private static boolean requested(String check, AttestationPolicy policy) {
-    return switch (check) {
-      case "max-age" -> policy.maxAge() != null;
-      case "pcrs-allowed" -> !policy.allowedPcrs().isEmpty();
-      case "nonce" -> policy.expectedNonce() != null;
-      default -> true;
-    };
   }
 
   private static ObjectNode document(ObjectNode d, AttestationDocument doc) {
