@@ -47,6 +47,7 @@ final class BackupCommand implements Runnable {
   static final String SUFFIX = DirectoryBackupStore.SUFFIX;
   /** Zone names go into file names and object keys. */
   static final Pattern ZONE = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+  static final Pattern REGION = Pattern.compile("[a-z0-9]+(-[a-z0-9]+){1,5}");
 
   @Spec CommandSpec spec;
 
@@ -135,19 +136,23 @@ final class BackupCommand implements Runnable {
     }
 
     /**
-     * The S3 region a job for this zone uses, or a refusal: a zone that pins {@code s3Region} refuses
-     * another {@code --s3-region}. Null when neither is set (the SDK's region chain decides).
+     * The S3 region a job for this zone uses: {@code --s3-region}, else the zone's {@code s3Region}; null
+     * when neither is set (the SDK's region chain decides). See {@link #regionRefused}.
      */
     String region(ZoneRule rule) {
       return s3Region != null ? s3Region : rule.s3Region();
     }
 
+    /** A zone that pins {@code s3Region} refuses another {@code --s3-region}. */
     boolean regionRefused(ZoneRule rule) {
       return rule.s3Region() != null && s3Region != null && !rule.s3Region().equals(s3Region);
     }
 
     BackupStore open(BackupLocation location, ZoneRule rule) throws IOException {
       if (location instanceof BackupLocation.S3 s3) {
+        if (region(rule) != null && !REGION.matcher(region(rule)).matches()) {
+          throw new IllegalArgumentException("S3 region " + region(rule) + " is not a region name, e.g. eu-central-1");
+        }
         return S3BackupStore.open(s3, region(rule), s3Endpoint);
       }
       return new DirectoryBackupStore((BackupLocation.Dir) location);

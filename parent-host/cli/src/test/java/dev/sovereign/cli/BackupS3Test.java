@@ -170,6 +170,8 @@ class BackupS3Test {
     assertEquals(2, climbsOut.exit(), climbsOut.err());
     CliRun encoded = create("EU", "s3://sov-backups/eu/%2e%2e/us", "--s3-region", "eu-central-1");
     assertEquals(2, encoded.exit(), encoded.err());
+    CliRun badRegion = create("US", "s3://sov-backups/us", "--s3-region", "us-east-1.evil.example/x");
+    assertEquals(2, badRegion.exit(), badRegion.err());
 
     assertTrue(s3.requests.isEmpty(), "no request reached S3");
     assertEquals(0, host.seals.get(), "the host was not asked to seal");
