@@ -33,12 +33,10 @@ public final class EnclaveLauncher implements AutoCloseable {
     cmd.add(jar.toString());
     cmd.add("--listen");
     cmd.add("unix:" + socket);
-    if (policy == null) {
-      throw new IllegalArgumentException(
-          "sovereign.host.enclave.policy is required to launch a development enclave (./sovereign demo writes one)");
+    if (policy != null) { // null: the enclave boots without one and waits for the host's LoadPolicy
+      cmd.add("--policy");
+      cmd.add(policy.toString());
     }
-    cmd.add("--policy");
-    cmd.add(policy.toString());
     cmd.add("--state");
     cmd.add(stateDir.toString());
     cmd.addAll(extraArgs);

@@ -61,6 +61,11 @@ public class HostService {
   private final AtomicLong changesSinceSeal = new AtomicLong();
   private final AtomicLong acceptedSinceSeal = new AtomicLong();
   private Instant nextStartAttempt = Instant.MIN;
+  /** {@code sovereign.host.enclave.load-policy}: the policy this host loads into an enclave booted without one. */
+  private Path loadPolicyFile;
+  private EnclavePolicy enclavePolicy;
+  /** True once the enclave behind the link was seen running {@link #enclavePolicy}. */
+  private volatile boolean policyChecked;
 
   private final int auditSignEvery;
   private volatile HostAudit audit;
@@ -79,8 +84,14 @@ public class HostService {
     this.auditSignEvery = auditSignEvery;
   }
 
+  @jakarta.inject.Inject
+  void loadPolicy(EnclavePolicyConfig c) {
+    loadPolicyFile = c.loadPolicy().map(Path::of).orElse(null);
+  }
+
   void onStart(@Observes StartupEvent ev) throws Exception {
     Path data = Path.of(config.dataDir()).toAbsolutePath();
+    enclavePolicy = loadPolicyFile == null ? null : EnclavePolicy.read(loadPolicyFile);
     Files.createDirectories(data);
     inbox = Inbox.open(data.resolve("inbox"));
     seals = new SealStore(data.resolve("seals"), config.seal().keep());
@@ -93,7 +104,12 @@ public class HostService {
     }
     if (config.enclave().launch() && address instanceof ListenAddress.Unix u) {
       Path jar = Path.of(config.enclave().jar().orElse(defaultEnclaveJar().toString()));
-      Path policy = config.enclave().policy().map(Path::of).orElse(null);
+      // With load-policy the dev enclave boots without --policy and the host loads it, as on Nitro.
+      Path policy = enclavePolicy != null ? enclavePolicy.file() : config.enclave().policy().map(Path::of).orElse(null);
+      if (policy == null) {
+        throw new IllegalArgumentException("sovereign.host.enclave.policy (or load-policy) is required to launch a"
+            + " development enclave (./sovereign demo writes one)");
+      }
       Path enclaveState = data.resolve("enclave-state");
       if (brokerArgs.isEmpty() && config.keyBroker().embedded() && policy != null && Files.isRegularFile(jar)) {
         devBroker = startDevBroker(data, enclaveState, jar, policy);
@@ -101,7 +117,7 @@ public class HostService {
           brokerArgs.addAll(List.of("--key-broker", devBroker.endpoint().toString(), "--key-id", devBroker.keyArn()));
         }
       }
-      launcher = new EnclaveLauncher(jar, u.path(), policy, enclaveState, data.resolve("enclave.log"), brokerArgs);
+      launcher = new EnclaveLauncher(jar, u.path(), enclavePolicy != null ? null : policy, enclaveState, data.resolve("enclave.log"), brokerArgs);
       launcher.start(Duration.ofSeconds(60));
     }
     sealing = config.seal().enabled() && !brokerArgs.isEmpty();
@@ -113,6 +129,12 @@ public class HostService {
       t.setDaemon(true);
       return t;
     });
+    try {
+      ensurePolicy();
+    } catch (IOException | Problem e) {
+      LOG.warnf("the enclave's policy is not checked yet (%s); checked again before every use",
+          e instanceof Problem p ? p.code() : "enclave unreachable");
+    }
     recoverAfterHostStart();
     forwarder.scheduleWithFixedDelay(this::drainQuietly, 0, 200, TimeUnit.MILLISECONDS);
     if (sealing) {
@@ -201,8 +223,19 @@ public class HostService {
   public <R extends Message.Response> R call(Message.Request request, Class<R> type) {
     try {
       ensureEnclave();
-      R r = link.call(request, type);
-      return r;
+      ensurePolicy();
+      try {
+        return link.call(request, type);
+      } catch (EnclaveLink.EnclaveErrorException e) {
+        if (enclavePolicy == null || !e.code().equals("policy-not-loaded")) {
+          throw e;
+        }
+        // A new enclave booted without a policy behind the host's back: ours goes in first, then recovery.
+        policyChecked = false;
+        ensurePolicy();
+        recover();
+        return link.call(request, type);
+      }
     } catch (EnclaveLink.EnclaveErrorException e) {
       if (e.code().equals("seal-rejected") && e.detail() != null && e.detail().matches("[A-Z0-9_:]{1,120}")) {
         throw new Problem(422, "seal-rejected", "the enclave refused the sealed state: " + e.detail());
@@ -244,8 +277,34 @@ public class HostService {
             nextStartAttempt = clock.instant().plusSeconds(5);
             throw e;
           }
+          policyChecked = false;
+          ensurePolicy();
           recover();
         }
+      }
+    }
+  }
+
+  /**
+   * With {@code load-policy}: makes sure the enclave runs this host's policy before anything else is
+   * sent to it, loading the policy into an enclave that booted without one; an enclave running another
+   * policy is refused (503 {@code policy-mismatch}), never overwritten.
+   */
+  private void ensurePolicy() throws IOException {
+    if (enclavePolicy == null || policyChecked) {
+      return;
+    }
+    synchronized (drainLock) {
+      if (policyChecked) {
+        return;
+      }
+      try {
+        enclavePolicy.ensure(link);
+        policyChecked = true;
+      } catch (EnclavePolicy.Refused r) {
+        throw Problem.unavailable(r.code(), r.getMessage());
+      } catch (EnclaveLink.LinkException e) {
+        throw new IOException("the enclave is not reachable", e);
       }
     }
   }
@@ -253,6 +312,12 @@ public class HostService {
   /** The enclave's health; also notices a restarted enclave and recovers its rounds. */
   public Message.HealthStatus health() {
     Message.HealthStatus h = call(new Message.Health(), Message.HealthStatus.class);
+    if (enclavePolicy != null && !enclavePolicy.runsIn(h)) {
+      policyChecked = false; // looked at again (and refused, unless replaced) on the next call
+      LOG.errorf("enclave %s runs policy sha256 %s, not this host's %s; refusing to use it", h.enclaveDid(),
+          h.policySha256(), enclavePolicy.sha256());
+      throw Problem.unavailable("policy-mismatch", "the enclave runs another policy than this host's");
+    }
     String previous = enclaveDid.getAndSet(h.enclaveDid());
     if (previous != null && !previous.equals(h.enclaveDid())) {
       recover();
