@@ -27,9 +27,6 @@ import dev.sovereign.enclave.seal.SealingService;
 import dev.sovereign.attestation.nsm.SimulationConfig;
 import dev.sovereign.attestation.seal.SealBinding;
 import dev.sovereign.kms.aws.AwsKmsKeyBroker;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -108,7 +105,7 @@ public final class Enclave implements Closeable {
     Gate gate = new Gate(options, nsm, identity, random);
     if (preloaded != null) {
       try {
-        gate.active = activate(preloaded, options, nsm, identity, random, options.policy() + ": ");
+        gate.active = activate(preloaded, options, nsm, identity, random, gate.credentials, options.policy() + ": ");
       } catch (BootException e) {
         nsm.close();
         throw e;
@@ -127,7 +124,8 @@ public final class Enclave implements Closeable {
 
   /** Everything that needs the policy: the boot attestation document, the PCR0 check, the services. */
   private static Activation activate(SovereigntyPolicy policy, EnclaveOptions options, Nsm nsm,
-      EnclaveIdentity identity, SecureRandom random, String source) throws BootException {
+      EnclaveIdentity identity, SecureRandom random, KmsCredentialsProvider credentials, String source)
+      throws BootException {
     byte[] document = nsm.attestation(identity.userData(policy.sha256Hex()), null, identity.encryptionKeySpki());
     String pcr0;
     try {
@@ -160,10 +158,7 @@ public final class Enclave implements Closeable {
             kb.zone().orElse(policy.enclaveRegion().toUpperCase(java.util.Locale.ROOT)),
             HexFormat.of().parseHex(policy.sha256Hex()));
         keyBroker = AwsKmsKeyBroker.builder().endpoint(kb.endpoint()).region(kb.kmsRegion())
-            .credentials(StaticCredentialsProvider.create(kb.sessionToken().isPresent()
-                ? AwsSessionCredentials.create(kb.accessKeyId(), kb.secretAccessKey(), kb.sessionToken().get())
-                : AwsBasicCredentials.create(kb.accessKeyId(), kb.secretAccessKey())))
-            .build();
+            .credentials(credentials).build();
       } catch (IllegalArgumentException e) {
         verifiers.shutdownNow();
         throw new BootException("key broker: " + e.getMessage());
@@ -183,6 +178,7 @@ public final class Enclave implements Closeable {
     private final Nsm nsm;
     private final EnclaveIdentity identity;
     private final SecureRandom random;
+    private final KmsCredentialsProvider credentials;
     private volatile Activation active;
 
     Gate(EnclaveOptions options, Nsm nsm, EnclaveIdentity identity, SecureRandom random) {
@@ -190,6 +186,7 @@ public final class Enclave implements Closeable {
       this.nsm = nsm;
       this.identity = identity;
       this.random = random;
+      this.credentials = KmsCredentialsProvider.of(options.keyBroker());
     }
 
     @Override
@@ -197,11 +194,27 @@ public final class Enclave implements Closeable {
       if (request instanceof Message.LoadPolicy l) {
         return load(l);
       }
+      if (request instanceof Message.KmsCredentials k) {
+        return kmsCredentials(k);
+      }
       Activation a = active;
       if (a == null) {
         return Message.Error.of(ErrorCode.POLICY_NOT_LOADED, "this enclave waits for LoadPolicy");
       }
       return a.handler().handle(request);
+    }
+
+    /** New KMS credentials from the host (before or after the policy); only with a key broker. */
+    private Message.Response kmsCredentials(Message.KmsCredentials k) {
+      if (options.keyBroker().isEmpty()) {
+        return Message.Error.of(ErrorCode.UNAVAILABLE, "this enclave runs without a key broker");
+      }
+      try {
+        credentials.update(k.accessKeyId(), k.secretAccessKey(), k.sessionToken());
+      } catch (IllegalArgumentException e) {
+        return Message.Error.of(ErrorCode.MALFORMED_MESSAGE, e.getMessage());
+      }
+      return new Message.KmsCredentialsSet(k.accessKeyId());
     }
 
     private synchronized Message.Response load(Message.LoadPolicy l) {
@@ -219,7 +232,7 @@ public final class Enclave implements Closeable {
         return Message.Error.of(ErrorCode.POLICY_INVALID, e.getMessage());
       }
       try {
-        active = activate(policy, options, nsm, identity, random, "");
+        active = activate(policy, options, nsm, identity, random, credentials, "");
       } catch (BootException e) {
         return Message.Error.of(ErrorCode.POLICY_INVALID, e.getMessage());
       } catch (RuntimeException e) {

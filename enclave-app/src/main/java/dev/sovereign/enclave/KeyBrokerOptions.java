@@ -15,7 +15,8 @@ import java.util.Optional;
  * @param zone the seal region bound into every snapshot ({@code [A-Z0-9][A-Z0-9-]*}); empty = the
  *     policy's {@code enclave.region} in upper case
  * @param kmsRegion the AWS region the KMS client signs for
- * @param accessKeyId credentials the host passed (environment), or development placeholders on loopback
+ * @param accessKeyId credentials the host passed (environment), development placeholders on loopback, or
+ *     null: with {@code --kms-proxy} the host may send them later with the {@code KmsCredentials} message
  * @param secretAccessKey see {@code accessKeyId}
  * @param sessionToken the session token of temporary credentials, if any
  * @param kmsProxy where the in-enclave forwarder sends KMS connections ({@code vsock:3:8000}: the
@@ -51,7 +52,11 @@ public record KeyBrokerOptions(URI endpoint, String keyId, Optional<String> zone
    * As {@link #of(URI, String, Optional, Map)}, with the KMS signing region ({@code --kms-region};
    * overrides {@code AWS_REGION}) and the forwarder's upstream ({@code --kms-proxy}). With a proxy the
    * endpoint must be {@code https} unless its host is a loopback literal or {@code localhost}
-   * (development against the local broker): the forwarder carries TLS that ends in this process.
+   * (development against the local broker): the forwarder carries TLS that ends in this process. With a
+   * proxy, credentials may be absent here (the host sends them with {@code KmsCredentials}); against a
+   * real endpoint the key must then be a full key ARN in the signing region: a bare key id or alias is
+   * resolved in the account of whatever credentials the host supplies, so a host could point the
+   * enclave at a key it controls and decrypt the data key itself.
    */
   public static KeyBrokerOptions of(URI endpoint, String keyId, Optional<String> zone, Optional<String> kmsRegion,
       Optional<ForwardAddress> kmsProxy, Map<String, String> env) {
@@ -66,10 +71,20 @@ public record KeyBrokerOptions(URI endpoint, String keyId, Optional<String> zone
     if (kmsProxy.isPresent() && kmsProxy.get() instanceof ForwardAddress.Tcp) {
       throw new IllegalArgumentException("--kms-proxy must be vsock:CID:PORT or unix:PATH");
     }
-    if (access == null || secret == null) {
+    if (!loopback && !keyId.matches("arn:aws[a-z-]*:kms:" + java.util.regex.Pattern.quote(region)
+        + ":[0-9]{12}:key/[A-Za-z0-9-]+")) {
+      throw new IllegalArgumentException("--key-id must be a full key ARN in region " + region
+          + " (arn:aws:kms:" + region + ":ACCOUNT:key/ID) for a remote KMS: a key id or alias resolves in the"
+          + " account of the credentials the host hands over");
+    }
+    if ((access == null || secret == null) && kmsProxy.isPresent() && !loopback) {
+      access = null;
+      secret = null;
+    } else if (access == null || secret == null) {
       if (!loopback) {
         throw new IllegalArgumentException("--key-broker " + endpoint
-            + " is not loopback: pass AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment");
+            + " is not loopback: pass AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment (or use"
+            + " --kms-proxy and send them with KmsCredentials)");
       }
       access = "sovereign-local";
       secret = "sovereign-local-broker-checks-attestation-not-signatures";

@@ -14,12 +14,13 @@ import org.junit.jupiter.api.Test;
 
 /** The KMS options: the production form (region + vsock proxy + host credentials) and what is refused. */
 class KeyBrokerOptionsTest {
+  private static final String ARN = "arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
   private static final Map<String, String> CREDENTIALS = Map.of("AWS_ACCESS_KEY_ID", "ASIAEXAMPLE",
       "AWS_SECRET_ACCESS_KEY", "secret-never-printed", "AWS_SESSION_TOKEN", "token-never-printed");
 
   @Test
   void theProductionFormNamesTheRegionalEndpointAndTheParentsProxy() {
-    KeyBrokerOptions o = KeyBrokerOptions.of(KeyBrokerOptions.regionalEndpoint("eu-central-1"), "arn:aws:kms:k",
+    KeyBrokerOptions o = KeyBrokerOptions.of(KeyBrokerOptions.regionalEndpoint("eu-central-1"), ARN,
         Optional.of("EU"), Optional.of("eu-central-1"), Optional.of(ForwardAddress.parse("vsock:3:8000")), CREDENTIALS);
     assertEquals(URI.create("https://kms.eu-central-1.amazonaws.com"), o.endpoint());
     assertEquals("eu-central-1", o.kmsRegion());
@@ -33,16 +34,17 @@ class KeyBrokerOptionsTest {
   void theKmsRegionOverridesTheEnvironmentsRegion() {
     Map<String, String> env = new java.util.HashMap<>(CREDENTIALS);
     env.put("AWS_REGION", "us-east-1");
-    assertEquals("eu-central-1", KeyBrokerOptions.of(KeyBrokerOptions.regionalEndpoint("eu-central-1"), "k",
+    assertEquals("eu-central-1", KeyBrokerOptions.of(KeyBrokerOptions.regionalEndpoint("eu-central-1"), ARN,
         Optional.empty(), Optional.of("eu-central-1"), Optional.empty(), env).kmsRegion());
-    assertEquals("us-east-1", KeyBrokerOptions.of(KeyBrokerOptions.regionalEndpoint("us-east-1"), "k",
+    assertEquals("us-east-1", KeyBrokerOptions.of(KeyBrokerOptions.regionalEndpoint("us-east-1"),
+        ARN.replace("eu-central-1", "us-east-1"),
         Optional.empty(), Optional.empty(), Optional.empty(), env).kmsRegion());
   }
 
   @Test
   void plainHttpToARemoteNameThroughTheProxyIsRefused() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KeyBrokerOptions.of(
-        URI.create("http://kms.eu-central-1.amazonaws.com"), "k", Optional.empty(), Optional.empty(),
+        URI.create("http://kms.eu-central-1.amazonaws.com"), ARN, Optional.empty(), Optional.of("eu-central-1"),
         Optional.of(ForwardAddress.parse("vsock:3:8000")), CREDENTIALS));
     assertTrue(e.getMessage().contains("https"), e.getMessage());
   }
@@ -50,15 +52,30 @@ class KeyBrokerOptionsTest {
   @Test
   void aTcpProxyIsRefusedBecauseAnEnclaveHasNoNetwork() {
     assertThrows(IllegalArgumentException.class, () -> KeyBrokerOptions.of(
-        KeyBrokerOptions.regionalEndpoint("eu-central-1"), "k", Optional.empty(), Optional.empty(),
+        KeyBrokerOptions.regionalEndpoint("eu-central-1"), ARN, Optional.empty(), Optional.of("eu-central-1"),
         Optional.of(ForwardAddress.parse("tcp:10.0.0.1:8000")), CREDENTIALS));
   }
 
   @Test
-  void theRealEndpointWithoutCredentialsIsRefused() {
+  void theRealEndpointWithoutCredentialsIsRefusedUnlessTheHostCanSendThemThroughTheProtocol() {
     assertThrows(IllegalArgumentException.class, () -> KeyBrokerOptions.of(
-        KeyBrokerOptions.regionalEndpoint("eu-central-1"), "k", Optional.empty(), Optional.empty(),
-        Optional.of(ForwardAddress.parse("vsock:3:8000")), Map.of()));
+        KeyBrokerOptions.regionalEndpoint("eu-central-1"), ARN, Optional.empty(), Optional.of("eu-central-1"),
+        Optional.empty(), Map.of()));
+    KeyBrokerOptions o = KeyBrokerOptions.of(KeyBrokerOptions.regionalEndpoint("eu-central-1"), ARN, Optional.empty(),
+        Optional.of("eu-central-1"), Optional.of(ForwardAddress.parse("vsock:3:8000")), Map.of());
+    assertEquals(null, o.accessKeyId(), "no placeholder credentials for a real endpoint: KmsCredentials brings them");
+    assertEquals(Optional.empty(), KmsCredentialsProvider.of(Optional.of(o)).accessKeyId());
+  }
+
+  @Test
+  void aRemoteKmsNeedsAFullKeyArnInItsRegionBecauseTheHostChoosesTheAccount() {
+    for (String bad : new String[] {"1234abcd-12ab-34cd-56ef-1234567890ab", "alias/sovereign-eu",
+        "arn:aws:kms:eu-central-1:111122223333:alias/sovereign-eu", ARN.replace("eu-central-1", "us-east-1")}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KeyBrokerOptions.of(
+          KeyBrokerOptions.regionalEndpoint("eu-central-1"), bad, Optional.empty(), Optional.of("eu-central-1"),
+          Optional.of(ForwardAddress.parse("vsock:3:8000")), CREDENTIALS), bad);
+      assertTrue(e.getMessage().contains("full key ARN"), e.getMessage());
+    }
   }
 
   @Test
@@ -82,7 +99,12 @@ class KeyBrokerOptionsTest {
     assumeTrue(System.getenv("AWS_ACCESS_KEY_ID") == null, "credentials in this environment");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EnclaveMain.parse(new String[] {
         "--listen", "vsock:any:5000", "--kms-region", "eu-central-1", "--key-id", "k", "--kms-proxy", "vsock:3:8000"}));
-    assertTrue(e.getMessage().contains("https://kms.eu-central-1.amazonaws.com"), e.getMessage());
+    assertTrue(e.getMessage().contains("full key ARN"), e.getMessage());
+    EnclaveOptions production = EnclaveMain.parse(new String[] {"--listen", "vsock:any:5000", "--kms-region",
+        "eu-central-1", "--key-id", ARN, "--kms-proxy", "vsock:3:8000"});
+    KeyBrokerOptions kb = production.keyBroker().orElseThrow();
+    assertEquals(URI.create("https://kms.eu-central-1.amazonaws.com"), kb.endpoint());
+    assertEquals(Optional.of(new ForwardAddress.Vsock(3, 8000)), kb.kmsProxy());
     EnclaveOptions o = EnclaveMain.parse(new String[] {"--listen", "vsock:any:5000", "--key-broker",
         "http://127.0.0.1:4000", "--key-id", "k", "--kms-proxy", "unix:/tmp/kms.sock"});
     assertEquals(Optional.of(ForwardAddress.parse("unix:/tmp/kms.sock")), o.keyBroker().orElseThrow().kmsProxy());

@@ -132,6 +132,23 @@ class KmsProxyIT {
   }
 
   @Test
+  void theHostHandsOverKmsCredentialsThroughTheProtocolAndBadOnesAreRefused() throws Exception {
+    try (EnclaveClient c = enclave("credentials", proxy)) {
+      Message.Error bad = assertInstanceOf(Message.Error.class,
+          c.call(new Message.KmsCredentials("not-an-access-key", "s3cr3t-value", null)));
+      assertEquals("malformed-message", bad.code());
+      assertTrue(!bad.detail().contains("s3cr3t-value"), bad.detail());
+      assertEquals("ASIAEXAMPLEEXAMPLE01", c.call(new Message.KmsCredentials("ASIAEXAMPLEEXAMPLE01", "s3cr3t-value",
+          "session-token"), Message.KmsCredentialsSet.class).accessKeyId());
+      // The local broker checks attestation, not SigV4: sealing goes on with the handed-over credentials.
+      c.call(new Message.Seal(), Message.Sealed.class);
+    }
+    for (EnclaveProcess p : processes) {
+      assertTrue(!p.stderr().contains("s3cr3t-value") && !p.stdout().contains("s3cr3t-value"), "a secret in the output");
+    }
+  }
+
+  @Test
   void withTheHostsProxyAbsentSealingAnswersUnavailable() throws Exception {
     try (EnclaveClient c = enclave("orphan", new ForwardAddress.Unix(dir.resolve("nobody.sock")))) {
       Message.Error e = assertInstanceOf(Message.Error.class, c.call(new Message.Seal()));

@@ -117,6 +117,22 @@ public sealed interface Message {
   /** Answer to {@link CloseRound}: the result credential, a compact {@code vc+jwt} signed by the enclave DID. */
   record RoundResult(String round, String credential) implements Response {}
 
+  /**
+   * Temporary AWS credentials for the enclave's own KMS calls (the kmstool model: the parent takes them
+   * from its instance role and hands them over; an enclave has no metadata service). They replace the
+   * previous ones; the host sends fresh ones before they expire. Accepted before and after
+   * {@link LoadPolicy}. {@code sessionToken} is null for long-term keys. Never logged or echoed.
+   */
+  record KmsCredentials(String accessKeyId, String secretAccessKey, String sessionToken) implements Request {
+    @Override
+    public String toString() {
+      return "KmsCredentials[" + accessKeyId + ", secret and token not shown]";
+    }
+  }
+
+  /** Answer to {@link KmsCredentials}: the access key id now in use. */
+  record KmsCredentialsSet(String accessKeyId) implements Response {}
+
   /** Seal the enclave's state for backup. */
   record Seal() implements Request {}
 

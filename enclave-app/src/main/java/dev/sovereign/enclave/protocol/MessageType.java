@@ -16,6 +16,7 @@ public enum MessageType {
   EVIDENCE_NONCE(0x09, Message.EvidenceNonce.class),
   LOAD_POLICY(0x0a, Message.LoadPolicy.class),
   SIGN_AUDIT_HEAD(0x0b, Message.SignAuditHead.class),
+  KMS_CREDENTIALS(0x0c, Message.KmsCredentials.class),
   HEALTH_STATUS(0x81, Message.HealthStatus.class),
   ATTESTATION(0x82, Message.Attestation.class),
   ROUND_OPENED(0x83, Message.RoundOpened.class),
@@ -27,6 +28,7 @@ public enum MessageType {
   EVIDENCE_NONCE_ISSUED(0x89, Message.EvidenceNonceIssued.class),
   POLICY_LOADED(0x8a, Message.PolicyLoaded.class),
   AUDIT_HEAD_SIGNED(0x8b, Message.AuditHeadSigned.class),
+  KMS_CREDENTIALS_SET(0x8c, Message.KmsCredentialsSet.class),
   ERROR(0xff, Message.Error.class);
 
   private final int code;
