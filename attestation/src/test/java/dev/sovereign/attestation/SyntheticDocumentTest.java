@@ -6,13 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sovereign.attestation.TestNitroPki.Issued;
+import dev.sovereign.testing.MutableClock;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -297,7 +296,7 @@ class SyntheticDocumentTest {
         AttestationPolicy.builder().pinnedRoot(pki.root().certificate()).verifyNow(clock).build());
     verifier.verify(cose);
     assertEquals(4, verifier.cachedCertificates());
-    clock.now = NOW.plus(Duration.ofHours(2));
+    clock.set(NOW.plus(Duration.ofHours(2)));
     AttestationRejectedException e = assertThrows(AttestationRejectedException.class, () -> verifier.verify(cose));
     assertEquals(AttestationRejection.EXPIRED, e.reason());
     assertTrue(e.detail().contains("cabundle[1]"), e.detail());
@@ -406,26 +405,4 @@ class SyntheticDocumentTest {
     assertEquals(pki.document().userData(new byte[0]).nonce(new byte[1024]).build(), d);
   }
 
-  static final class MutableClock extends Clock {
-    Instant now;
-
-    MutableClock(Instant now) {
-      this.now = now;
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
 }

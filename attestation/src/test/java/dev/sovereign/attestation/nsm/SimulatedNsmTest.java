@@ -15,16 +15,15 @@ import dev.sovereign.attestation.AttestationRejection;
 import dev.sovereign.attestation.AttestationVerifier;
 import dev.sovereign.attestation.TrustAnchors;
 import dev.sovereign.attestation.VerifiedAttestation;
+import dev.sovereign.testing.MutableClock;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -34,30 +33,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SimulatedNsmTest {
-
-  /** A clock tests move forward. */
-  static final class MutableClock extends Clock {
-    Instant now;
-
-    MutableClock(Instant now) {
-      this.now = now;
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
 
   @TempDir Path tmp;
   Path jar;
@@ -245,18 +220,18 @@ class SimulatedNsmTest {
   void theLeafIsReissuedWhenLessThanTwoHoursRemainAndDocumentsStayVerifiable() throws Exception {
     try (SimulatedNsm nsm = SimulatedNsm.open(config)) {
       byte[] first = AttestationDocuments.parse(nsm.attestation(null, null, null)).unverifiedDocument().certificate();
-      clock.now = clock.now.plus(Duration.ofMinutes(59));
+      clock.advance(Duration.ofMinutes(59));
       byte[] same = AttestationDocuments.parse(nsm.attestation(null, null, null)).unverifiedDocument().certificate();
       assertArrayEquals(first, same);
-      clock.now = clock.now.plus(Duration.ofMinutes(2));
+      clock.advance(Duration.ofMinutes(2));
       byte[] doc = nsm.attestation(null, null, null);
       assertNotEquals(Arrays.toString(first), Arrays.toString(AttestationDocuments.parse(doc).unverifiedDocument().certificate()));
       AttestationVerifier.create(policy(nsm.rootCertificate()).build()).verify(doc);
       // Two days later every intermediate below the regional one has been rotated too.
-      clock.now = clock.now.plus(Duration.ofDays(2));
+      clock.advance(Duration.ofDays(2));
       AttestationVerifier.create(policy(nsm.rootCertificate()).build()).verify(nsm.attestation(null, null, null));
       // Thirty days later even the regional one.
-      clock.now = clock.now.plus(Duration.ofDays(30));
+      clock.advance(Duration.ofDays(30));
       AttestationVerifier.create(policy(nsm.rootCertificate()).build()).verify(nsm.attestation(null, null, null));
     }
   }

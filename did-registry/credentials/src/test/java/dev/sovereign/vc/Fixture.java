@@ -2,10 +2,9 @@ package dev.sovereign.vc;
 
 import dev.sovereign.did.DidResolvers;
 import dev.sovereign.did.KeyType;
-import java.time.Clock;
+import dev.sovereign.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -65,30 +64,4 @@ final class Fixture {
         .status(StatusPurpose.SUSPENSION, SUSPENSION_URL, index);
   }
 
-  static final class MutableClock extends Clock {
-    private volatile Instant now;
-
-    MutableClock(Instant now) {
-      this.now = now;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-  }
 }

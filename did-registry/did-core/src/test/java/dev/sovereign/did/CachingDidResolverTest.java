@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sovereign.did.key.DidKey;
+import dev.sovereign.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

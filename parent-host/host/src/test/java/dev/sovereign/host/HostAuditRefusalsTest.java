@@ -6,13 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sovereign.testing.MutableClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,27 +28,7 @@ class HostAuditRefusalsTest {
 
   @TempDir Path dir;
 
-  /** A clock the test moves by hand. */
-  private static final class HandClock extends Clock {
-    Instant now = Instant.parse("2026-11-27T12:00:00Z");
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
-
-  private final HandClock clock = new HandClock();
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-11-27T12:00:00Z"));
 
   private HostAudit open() throws Exception {
     // signing every 1000 entries: the flood test must show the refusal entries themselves stay few
@@ -77,7 +56,7 @@ class HostAuditRefusalsTest {
       audit.refused("zone-not-served");
     }
     audit.refused("unknown-round"); // not an edge refusal: not counted
-    clock.now = clock.now.plus(Duration.ofSeconds(59));
+    clock.advance(Duration.ofSeconds(59));
     audit.flushRefusals();
 
     List<String> lines = Files.readAllLines(dir.resolve("audit.jsonl"));
@@ -103,7 +82,7 @@ class HostAuditRefusalsTest {
     assertTrue(Files.readAllLines(dir.resolve("audit.jsonl")).isEmpty(), "nothing refused, nothing written");
     audit.refused("payload-too-large");
     audit.flushRefusals();
-    clock.now = clock.now.plus(Duration.ofMinutes(5));
+    clock.advance(Duration.ofMinutes(5));
     audit.refused("payload-too-large");
     audit.refused("malformed-payload");
     audit.flushRefusals();
