@@ -15,6 +15,7 @@ import dev.sovereign.attestation.AttestationDocument;
 import dev.sovereign.attestation.AttestationDocuments;
 import dev.sovereign.attestation.nsm.SimulatedMeasurements;
 import dev.sovereign.did.key.DidKey;
+import dev.sovereign.enclave.policy.DevPolicy;
 import dev.sovereign.enclave.protocol.EnclaveClient;
 import dev.sovereign.enclave.protocol.Frames;
 import dev.sovereign.enclave.protocol.Message;
@@ -107,41 +108,11 @@ class EnclaveProcessIT {
   }
 
   static String policyYaml(String pcr0, String euRoot, String usRoot) {
-    return """
-        version: 1
-        policyId: enclave-it
-        enclave:
-          region: eu-central-1
-          acceptedMeasurements:
-            - pcr0: "%s"
-        zones:
-          EU:
-            countries: [DE, FR]
-            processingRegions: [eu-central-1]
-            trustAnchors: ["%s"]
-          US:
-            countries: [US]
-            processingRegions: [eu-central-1, us-east-1]
-            trustAnchors: ["%s"]
-        datasets:
-          loyalty-points:
-            zones: [EU, US]
-            groupBy: [country]
-            minGroupSize: 2
-            metrics:
-              points:
-                functions: [sum, count, mean, min, max, histogram]
-                bounds: [0, 100000]
-                histogram: [0, 100, 1000, 10000]
-          purchase-orders:
-            zones: [EU]
-            groupBy: [country]
-            minGroupSize: 5
-            metrics:
-              amount:
-                functions: [sum, count]
-                bounds: [0, 1000000]
-        """.formatted(pcr0, euRoot, usRoot);
+    return DevPolicy.builder("enclave-it").pcr0(pcr0).zone("EU", euRoot).zone("US", usRoot).minGroupSize(2)
+        .functions("sum", "count", "mean", "min", "max", "histogram").histogram(0, 100, 1000, 10000)
+        .dataset(new DevPolicy.Dataset("purchase-orders", List.of("EU"), 5, "amount", List.of("sum", "count"),
+            1_000_000, List.of()))
+        .yaml();
   }
 
   @Test

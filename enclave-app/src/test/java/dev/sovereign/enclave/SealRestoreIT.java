@@ -18,6 +18,7 @@ import dev.sovereign.attestation.nsm.SimulationConfig;
 import dev.sovereign.attestation.seal.SealBinding;
 import dev.sovereign.attestation.seal.SealedState;
 import dev.sovereign.attestation.seal.StateSealer;
+import dev.sovereign.enclave.policy.DevPolicy;
 import dev.sovereign.enclave.protocol.EnclaveClient;
 import dev.sovereign.enclave.protocol.Message;
 import dev.sovereign.enclave.round.MerkleTree;
@@ -368,33 +369,8 @@ class SealRestoreIT {
   }
 
   private String policyYaml(String id, String pcr0, String otherPcr0) {
-    return """
-        version: 1
-        policyId: %s
-        enclave:
-          region: eu-central-1
-          acceptedMeasurements:
-            - pcr0: "%s"
-            - pcr0: "%s"
-        zones:
-          EU:
-            countries: [DE, FR]
-            processingRegions: [eu-central-1]
-            trustAnchors: ["%s"]
-          US:
-            countries: [US]
-            processingRegions: [eu-central-1, us-east-1]
-            trustAnchors: ["%s"]
-        datasets:
-          loyalty-points:
-            zones: [EU, US]
-            groupBy: [country]
-            minGroupSize: 2
-            metrics:
-              points:
-                functions: [sum, count, mean, min, max]
-                bounds: [0, 100000]
-        """.formatted(id, pcr0, otherPcr0, keys.at("/zones/EU/root/did").asText(), keys.at("/zones/US/root/did").asText());
+    return DevPolicy.builder(id).pcr0(pcr0).pcr0(otherPcr0).zone("EU", keys.at("/zones/EU/root/did").asText())
+        .zone("US", keys.at("/zones/US/root/did").asText()).minGroupSize(2).yaml();
   }
 
   private static JsonNode node(String command, JsonNode input) throws IOException {

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sovereign.enclave.audit.AuditChain;
 import dev.sovereign.enclave.audit.AuditRejectedException;
 import dev.sovereign.enclave.audit.AuditVerifier;
+import dev.sovereign.enclave.policy.DevPolicy;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -46,8 +47,8 @@ class HostAuditTest {
     public Map<String, String> getConfigOverrides() {
       try {
         Path jar = DevEnclaveDir.freshWithEnclaveJar(DIR);
-        Path policy = DevEnclaveDir.writePolicy(DIR, jar, "host-audit", 2, "[sum, count]",
-            new DevEnclaveDir.Zone("EU", "[DE, FR]", "[eu-central-1]", ANCHOR));
+        Path policy = DevEnclaveDir.writePolicy(DIR, jar,
+            DevPolicy.builder("host-audit").minGroupSize(2).functions("sum", "count").zone("EU", ANCHOR));
         return Map.of(
             "sovereign.host.data-dir", DIR.resolve("host").toString(),
             "sovereign.host.enclave.launch", "true",

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sovereign.attestation.nsm.SimulatedMeasurements;
+import dev.sovereign.enclave.policy.DevPolicy;
 import dev.sovereign.enclave.round.MerkleTree;
 import dev.sovereign.testing.NodeTools;
 import io.quarkus.test.junit.QuarkusTest;
@@ -68,9 +69,9 @@ class HostEndToEndTest {
         spec.set("producers", JSON.valueToTree(List.of("eu1", "eu2", "us1", "rev")));
         JsonNode keys = node("keys", spec);
         Files.writeString(DIR.resolve("keys.json"), keys.toString());
-        Path policy = DevEnclaveDir.writePolicy(DIR, jar, "host-e2e", 2, "[sum, count, mean, min, max]",
-            new DevEnclaveDir.Zone("EU", "[DE, FR]", "[eu-central-1]", keys.at("/zones/EU/root/did").asText()),
-            new DevEnclaveDir.Zone("US", "[US]", "[eu-central-1, us-east-1]", keys.at("/zones/US/root/did").asText()));
+        Path policy = DevEnclaveDir.writePolicy(DIR, jar, DevPolicy.builder("host-e2e").minGroupSize(2)
+            .functions("sum", "count", "mean", "min", "max")
+            .zone("EU", keys.at("/zones/EU/root/did").asText()).zone("US", keys.at("/zones/US/root/did").asText()));
         return Map.of(
             "sovereign.host.data-dir", DIR.resolve("host").toString(),
             "sovereign.host.enclave.launch", "true",

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sovereign.enclave.policy.DevPolicy;
 import dev.sovereign.enclave.protocol.Message;
 import dev.sovereign.enclave.round.MerkleTree;
 import java.math.BigDecimal;
@@ -40,9 +41,9 @@ class HostRestartTest {
     JsonNode keys = HostEndToEndTest.node("keys", JSON.createObjectNode()
         .<ObjectNode>set("zones", JSON.valueToTree(List.of("EU", "US")))
         .set("producers", JSON.valueToTree(List.of("eu1", "eu2", "us1"))));
-    Path policy = DevEnclaveDir.writePolicy(DIR, jar, "host-restart", 1, "[sum, count]",
-        new DevEnclaveDir.Zone("EU", "[DE, FR]", "[eu-central-1]", keys.at("/zones/EU/root/did").asText()),
-        new DevEnclaveDir.Zone("US", "[US]", "[eu-central-1]", keys.at("/zones/US/root/did").asText()));
+    Path policy = DevEnclaveDir.writePolicy(DIR, jar, DevPolicy.builder("host-restart").minGroupSize(1)
+        .functions("sum", "count").zone("EU", keys.at("/zones/EU/root/did").asText())
+        .zone("US", keys.at("/zones/US/root/did").asText()));
     HostConfig config = config(jar, policy);
 
     HostService first = new HostService(config);
