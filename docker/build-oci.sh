@@ -3,10 +3,14 @@
 #   layer 1: a jlinked Java runtime (only the modules the enclave jar needs) and the shared
 #            libraries it loads, copied from this machine's Debian packages (listed, with hashes,
 #            in /usr/share/sovereign/base-libraries.txt inside the image);
-#   layer 2: /app/sovereign-enclave.jar (and /etc/sovereign/policy.yaml with --policy FILE).
+#   layer 2: /app/sovereign-enclave.jar, /etc/hosts (and /etc/sovereign/policy.yaml with --policy FILE).
 # Every tar entry has mtime SOURCE_DATE_EPOCH, uid/gid 0, fixed modes and name order; gzip -n.
 #
 # usage: docker/build-oci.sh [--jar JAR] [--out DIR] [--policy FILE] [--tag TAG] [--check] [--smoke]
+#                            [--kms-region REGION --kms-key-arn ARN]
+#   --kms-region, --kms-key-arn  production KMS (docs/deploy-nitro.md section 6): /etc/hosts maps
+#             kms.REGION.amazonaws.com to 127.0.0.1 and the command gets --kms-region REGION
+#             --key-id ARN --kms-proxy vsock:3:8000 (measured in PCR2, as the host cannot pass arguments)
 #   --check   build twice into separate directories and fail unless every blob is identical
 #   --smoke   run the image's own runtime in a chroot of the two layers (needs root): the JNA and
 #             junixsocket natives load, and the enclave boots on a unix socket with the simulated NSM
@@ -23,6 +27,8 @@ POLICY=""
 TAG="sovereign-enclave:0.1.0-SNAPSHOT"
 CHECK=0
 SMOKE=0
+KMS_REGION=""
+KMS_KEY_ARN=""
 die() { echo "build-oci: $*" >&2; exit 2; }
 log() { echo "build-oci: $*" >&2; }
 while [ $# -gt 0 ]; do
@@ -33,12 +39,25 @@ while [ $# -gt 0 ]; do
     --tag) TAG="$2"; shift 2 ;;
     --check) CHECK=1; shift ;;
     --smoke) SMOKE=1; shift ;;
-    -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
+    --kms-region) KMS_REGION="$2"; shift 2 ;;
+    --kms-key-arn) KMS_KEY_ARN="$2"; shift 2 ;;
+    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
 [ -f "$JAR" ] || die "no enclave jar at $JAR: build it with ./mvnw -B -q -o -pl enclave-app -am install -DskipTests"
 [ -z "$POLICY" ] || [ -f "$POLICY" ] || die "no policy file at $POLICY"
+if [ -n "$KMS_REGION$KMS_KEY_ARN" ]; then
+  [[ "$KMS_REGION" =~ ^[a-z]{2}(-gov)?-[a-z]+-[0-9]$ ]] || die "--kms-region must be an AWS region such as eu-central-1"
+  [[ "$KMS_KEY_ARN" =~ ^arn:aws[a-z-]*:kms:${KMS_REGION}:[0-9]{12}:key/[A-Za-z0-9-]+$ ]] \
+    || die "--kms-key-arn must be a full key ARN in $KMS_REGION (arn:aws:kms:$KMS_REGION:ACCOUNT:key/ID)"
+fi
+# The container command: the default, plus the production KMS options when given.
+CMD_ARGS=(--listen vsock:any:5000 --policy /etc/sovereign/policy.yaml --state /var/lib/sovereign)
+if [ -n "$KMS_REGION" ]; then
+  CMD_ARGS+=(--kms-region "$KMS_REGION" --key-id "$KMS_KEY_ARN" --kms-proxy vsock:3:8000)
+fi
+CMD_JSON="$(printf '%s\n' "${CMD_ARGS[@]}" | jq -R . | jq -s -c .)"
 # Others may rebuild the jar meanwhile: both builds of --check read one snapshot of it.
 mkdir -p "$OUT/jar-snapshot"
 cp "$JAR" "$OUT/jar-snapshot/sovereign-enclave.jar"
@@ -143,12 +162,20 @@ build() { # OUTDIR: builds the layout in OUTDIR/layout and the archive OUTDIR/so
   mkdir -p "$rt/etc" "$rt/tmp" "$rt/var/lib/sovereign"
   printf 'root:x:0:0:root:/root:/sbin/nologin\n' > "$rt/etc/passwd"
   printf 'root:x:0:\n' > "$rt/etc/group"
+  # Names come from /etc/hosts only (layer 2): an enclave has no DNS, and KMS must resolve to the
+  # in-enclave forwarder on 127.0.0.1 (docs/deploy-nitro.md section 6).
+  printf 'hosts: files\n' > "$rt/etc/nsswitch.conf"
   normalize_modes "$rt"
   chmod 1777 "$rt/tmp"
   chmod 0700 "$rt/var/lib/sovereign"
 
   cp "$JAR" "$app/app/sovereign-enclave.jar"
   if [ -n "$POLICY" ]; then mkdir -p "$app/etc/sovereign"; cp "$POLICY" "$app/etc/sovereign/policy.yaml"; fi
+  mkdir -p "$app/etc"
+  {
+    printf '127.0.0.1 localhost\n'
+    if [ -n "$KMS_REGION" ]; then printf '127.0.0.1 kms.%s.amazonaws.com\n' "$KMS_REGION"; fi
+  } > "$app/etc/hosts"
   normalize_modes "$app"
 
   local l1 l2 d1 d2 s1 s2 cfg cfgsize man mansize
@@ -159,12 +186,12 @@ build() { # OUTDIR: builds the layout in OUTDIR/layout and the archive OUTDIR/so
   l1="$(blob "$work/runtime.tar.gz")"; l2="$(blob "$work/app.tar.gz")"
 
   jq -n -c -S --arg created "$CREATED" --arg d1 "sha256:$d1" --arg d2 "sha256:$d2" --arg jdk "$JDK_VERSION" \
-     --arg mods "$mods" --arg tag "$TAG" '{
+     --arg mods "$mods" --arg tag "$TAG" --argjson cmd "$CMD_JSON" '{
     architecture: "amd64", os: "linux", created: $created,
     config: {
       Entrypoint: ["/opt/java/bin/java", "-XX:+ExitOnOutOfMemoryError", "-Djava.io.tmpdir=/tmp",
                    "-jar", "/app/sovereign-enclave.jar"],
-      Cmd: ["--listen", "vsock:any:5000", "--policy", "/etc/sovereign/policy.yaml", "--state", "/var/lib/sovereign"],
+      Cmd: $cmd,
       Env: ["PATH=/opt/java/bin", "JAVA_HOME=/opt/java", "LANG=C.UTF-8"],
       WorkingDir: "/",
       Labels: {"org.opencontainers.image.title": "sovereign-enclave", "org.opencontainers.image.ref.name": $tag,
@@ -175,8 +202,10 @@ build() { # OUTDIR: builds the layout in OUTDIR/layout and the archive OUTDIR/so
               {created: $created, created_by: "docker/build-oci.sh: enclave jar (and policy)"}]
   }' | tr -d '\n' > "$work/config.json"
   # docker/enclave/Dockerfile states the same entrypoint: keep the two definitions of the image equal.
-  local df="$ROOT/docker/enclave/Dockerfile" key
-  for key in Entrypoint Cmd; do
+  # (With the KMS options the context's copy of the Dockerfile gets the longer CMD, see below.)
+  local df="$ROOT/docker/enclave/Dockerfile" key keys=(Entrypoint Cmd)
+  [ -z "$KMS_REGION" ] || keys=(Entrypoint)
+  for key in "${keys[@]}"; do
     if [ "$(sed -n "s/^$(echo "$key" | tr a-z A-Z) //p" "$df" | jq -c .)" != "$(jq -c ".config.$key" "$work/config.json")" ]; then
       die "docker/enclave/Dockerfile's ${key^^} differs from the OCI config's $key"
     fi
@@ -208,7 +237,12 @@ build() { # OUTDIR: builds the layout in OUTDIR/layout and the archive OUTDIR/so
 
   # The build context for docker/enclave/Dockerfile (nitro-cli build-enclave --docker-dir).
   mkdir -p "$out/context"
-  cp "$ROOT/docker/enclave/Dockerfile" "$out/context/Dockerfile"
+  if [ -z "$KMS_REGION" ]; then
+    cp "$ROOT/docker/enclave/Dockerfile" "$out/context/Dockerfile"
+  else # the same file with the image's longer CMD
+    sed "s|^CMD .*|CMD $(jq -c .config.Cmd "$LAYOUT/blobs/sha256/$cfg" | sed 's/[&|]/\\&/g')|" \
+      "$ROOT/docker/enclave/Dockerfile" > "$out/context/Dockerfile"
+  fi
   cp "$work/runtime.tar" "$work/app.tar" "$out/context/"
 
   {
@@ -283,9 +317,36 @@ EOF
     log "smoke: enclave booted in the chroot (simulated PCR0 $pcr0) and listens on unix:/run/enclave.sock"
     sed 's/^/  enclave: /' "$out/work/smoke.log" >&2
     kill "$pid"; wait "$pid" 2>/dev/null || true
+    [ -z "$KMS_REGION" ] || smoke_kms "$out" "$root" || return 1
     return 0
   fi
   log "smoke: the enclave did not listen:"; cat "$out/work/smoke.log" >&2
+  kill "$pid" 2>/dev/null || true
+  return 1
+}
+
+smoke_kms() { # the KMS forwarder in a new network namespace (loopback down, as in an enclave)
+  local out="$1" root="$2" pid i line
+  command -v unshare >/dev/null || { log "smoke: no unshare, KMS forwarder not checked"; return 0; }
+  rm -f "$root/run/enclave.sock"
+  unshare -n chroot "$root" /opt/java/bin/java -Djava.io.tmpdir=/tmp -jar /app/sovereign-enclave.jar \
+    --listen unix:/run/enclave.sock --policy /etc/sovereign/smoke-policy.yaml --state /var/lib/sovereign \
+    --kms-region "$KMS_REGION" --key-id "$KMS_KEY_ARN" --kms-proxy unix:/run/kms-proxy.sock \
+    > "$out/work/smoke-kms.log" 2>&1 &
+  pid=$!
+  line="through tcp:127.0.0.1:443 to unix:/run/kms-proxy.sock"
+  for i in $(seq 120); do
+    if [ -S "$root/run/enclave.sock" ] && grep -q "$line" "$out/work/smoke-kms.log"; then
+      log "smoke: in a fresh network namespace the enclave brought up lo, resolved kms.$KMS_REGION.amazonaws.com"
+      log "smoke: from the image's /etc/hosts to 127.0.0.1 and forwards 127.0.0.1:443 (unix in place of vsock:3:8000)"
+      sed 's/^/  enclave: /' "$out/work/smoke-kms.log" >&2
+      kill "$pid"; wait "$pid" 2>/dev/null || true
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  log "smoke: the KMS forwarder did not start:"; cat "$out/work/smoke-kms.log" >&2
   kill "$pid" 2>/dev/null || true
   return 1
 }
