@@ -84,6 +84,9 @@ final class BackupCommand implements Runnable {
     @Option(names = "--json", description = "machine-readable outcome on stdout")
     boolean json;
 
+    @picocli.CommandLine.Mixin
+    AdminHttp.TlsOptions tls = new AdminHttp.TlsOptions();
+
     Clock clock = Clock.systemUTC();
 
     PrintWriter err() {
@@ -168,11 +171,14 @@ final class BackupCommand implements Runnable {
     }
 
     JsonNode post(String path, String body) throws IOException, InterruptedException, HostRefused {
-      HttpRequest.Builder b = HttpRequest.newBuilder(host.resolve(path)).timeout(Duration.ofMinutes(2))
-          .header("Authorization", "Bearer " + bearer());
+      HttpRequest.Builder b = HttpRequest.newBuilder(host.resolve(path)).timeout(Duration.ofMinutes(2));
+      String t = token != null ? token : System.getenv("SOVEREIGN_ADMIN_TOKEN");
+      if (!tls.hasClientCertificate() || (t != null && !t.isBlank())) { // a client certificate makes the token optional
+        b.header("Authorization", "Bearer " + bearer());
+      }
       b = body == null ? b.POST(HttpRequest.BodyPublishers.noBody())
           : b.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
-      HttpResponse<String> r = HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r = tls.client().send(b.build(), HttpResponse.BodyHandlers.ofString());
       JsonNode n = r.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(r.body());
       if (r.statusCode() / 100 != 2) {
         throw new HostRefused(r.statusCode(), n.path("code").asText("http-" + r.statusCode()), n.path("detail").asText(""));
