@@ -1,0 +1,298 @@
+package dev.sovereign.host;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sovereign.enclave.policy.DevPolicy;
+import dev.sovereign.enclave.protocol.Message;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The host's own seal triggers ({@code sovereign.host.seal.every-payloads} and {@code .interval}), on
+ * {@link HostService} with a dev enclave process and the embedded key broker: no admin
+ * {@code sealNow} is called anywhere here; every seal observed comes from the host's schedule.
+ */
+class SealTriggersTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String ROUND = "r-triggers-1";
+  private static final String DATASET = "loyalty-points";
+
+  /** A dev host over {@code dir} that seals after {@code everyPayloads} accepted payloads and every {@code interval}. */
+  private static HostService host(Path dir, Duration interval, int everyPayloads) throws Exception {
+    Path jar = DevEnclaveDir.freshWithEnclaveJar(dir);
+    JsonNode keys = keys();
+    Path policy = DevEnclaveDir.writePolicy(dir, jar, DevPolicy.builder("seal-triggers").minGroupSize(1)
+        .functions("sum", "count").zone("EU", keys.at("/zones/EU/root/did").asText())
+        .zone("US", keys.at("/zones/US/root/did").asText()));
+    HostService host = new HostService(config(dir, jar, policy, interval, everyPayloads));
+    host.onStart(null);
+    KEYS.put(host, keys);
+    assertTrue(host.sealing(), "the dev host seals through its embedded key broker");
+    return host;
+  }
+
+  private static final Map<HostService, JsonNode> KEYS = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static JsonNode keys() {
+    return HostEndToEndTest.node("keys", JSON.createObjectNode()
+        .<ObjectNode>set("zones", JSON.valueToTree(List.of("EU", "US")))
+        .set("producers", JSON.valueToTree(List.of("eu1", "eu2", "us1"))));
+  }
+
+  /** Opens the round, supplies status lists and builds six payloads for this enclave. */
+  private static JsonNode openAndBuild(HostService host) {
+    host.openRound(ROUND, DATASET);
+    Message.Attestation att = host.call(new Message.Attest("0a0b0c0d"), Message.Attestation.class);
+    JsonNode built = build(KEYS.get(host), att);
+    host.supplyStatusLists(JSON.convertValue(built.get("statusLists"),
+        JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class)));
+    return built;
+  }
+
+  private static String jwe(JsonNode built, int i) {
+    return built.get("payloads").get(i).asText();
+  }
+
+  private static Set<String> ids(JsonNode built, int... indexes) {
+    return java.util.Arrays.stream(indexes).mapToObj(i -> Inbox.payloadId(jwe(built, i)))
+        .collect(java.util.stream.Collectors.toSet());
+  }
+
+  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    for (int i = 0; i < 600; i++) {
+      if (condition.getAsBoolean()) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError(what + " did not happen within 60 s");
+  }
+
+  private static Optional<SealStore.Seal> latest(HostService host) {
+    try {
+      return host.seals().latest();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static long accepted(HostService host) {
+    return host.counts(ROUND).getOrDefault("accepted", 0L);
+  }
+
+  private static String auditText(HostService host) {
+    return new String(host.exportAudit(), StandardCharsets.UTF_8);
+  }
+
+  private static byte[] readBlob(SealStore.Seal seal) {
+    try {
+      return seal.blob();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** Audit entries of seals the host's own schedule took. */
+  private static long hostSeals(HostService host) {
+    return auditText(host).lines().filter(l -> l.contains("\"kind\":\"backup-sealed\"")
+        && l.contains("\"trigger\":\"host\"")).count();
+  }
+
+  @Test
+  void afterEveryPayloadsAcceptedPayloadsTheHostSealsAndTheSealCoversThem() throws Exception {
+    HostService host = host(Path.of("target/seal-triggers-count").toAbsolutePath(), Duration.ofHours(1), 3);
+    try {
+      JsonNode built = openAndBuild(host);
+      host.submit(ROUND, jwe(built, 0));
+      host.submit(ROUND, jwe(built, 1));
+      await("two verdicts", () -> accepted(host) == 2);
+      assertEquals(Optional.empty(), latest(host), "two accepted payloads are below the threshold of three");
+
+      host.submit(ROUND, jwe(built, 2));
+      await("a seal after the third accepted payload", () -> latest(host).isPresent());
+      SealStore.Seal first = latest(host).orElseThrow();
+      assertEquals(ids(built, 0, 1, 2), first.coveredPayloads());
+      assertEquals(Set.of(ROUND), first.rounds());
+      assertTrue(auditText(host).contains("\"trigger\":\"host\""), "the audit says the host's schedule sealed");
+      assertTrue(!auditText(host).contains("\"trigger\":\"admin\""), "no admin seal was asked for");
+
+      host.submit(ROUND, jwe(built, 3));
+      host.submit(ROUND, jwe(built, 4));
+      await("two more verdicts", () -> accepted(host) == 5);
+      assertEquals(first, latest(host).orElseThrow(), "the counter restarted at the seal: two are below three again");
+      host.submit(ROUND, jwe(built, 5));
+      await("a second seal", () -> !latest(host).orElseThrow().equals(first));
+      assertEquals(ids(built, 0, 1, 2, 3, 4, 5), latest(host).orElseThrow().coveredPayloads());
+      // The audit entry follows the stored seal; stopping the host before it is written loses it.
+      await("the second seal's audit entry", () -> hostSeals(host) >= 2);
+      assertEquals(2, hostSeals(host), "exactly two seals: after payload 3 and after payload 6");
+    } finally {
+      host.onStop(null);
+    }
+  }
+
+  @Test
+  void theIntervalSealsChangesWithoutAdminActionAndNothingWhenNothingChanged() throws Exception {
+    HostService host = host(Path.of("target/seal-triggers-interval").toAbsolutePath(), Duration.ofSeconds(1), 1000);
+    try {
+      // Nothing has changed since start: several interval ticks pass without a seal. (This waits a fixed
+      // time because "no seal" has no event to wait for; it asserts absence, not speed.)
+      Thread.sleep(3500);
+      assertEquals(Optional.empty(), latest(host), "no seal of an enclave in which nothing changed");
+
+      JsonNode built = openAndBuild(host);
+      host.submit(ROUND, jwe(built, 0));
+      await("the accepted payload", () -> accepted(host) == 1);
+      await("a seal covering it from the interval", () -> latest(host).map(s -> s.coveredPayloads()
+          .contains(Inbox.payloadId(jwe(built, 0)))).orElse(false));
+      SealStore.Seal sealed = latest(host).orElseThrow();
+      assertEquals(Set.of(ROUND), sealed.rounds());
+
+      Thread.sleep(3500);
+      assertEquals(sealed, latest(host).orElseThrow(), "no new seal while nothing changed");
+
+      host.submit(ROUND, jwe(built, 1));
+      await("a new seal after a new payload", () -> !latest(host).orElseThrow().equals(sealed));
+      assertEquals(ids(built, 0, 1), latest(host).orElseThrow().coveredPayloads());
+      assertNotEquals(sealed.file(), latest(host).orElseThrow().file());
+      await("the newest seal's audit entry", () -> auditText(host).contains(HostAudit.sha256Hex(
+          readBlob(latest(host).orElseThrow()))));
+      // Over the whole audit log: each host seal follows a change (a round opened or a verdict) since
+      // the previous seal; the quiet intervals above sealed nothing.
+      boolean changed = false;
+      int seals = 0;
+      for (String line : auditText(host).lines().toList()) {
+        if (line.contains("\"kind\":\"round-opened\"") || line.contains("\"kind\":\"submission\"")) {
+          changed = true;
+        } else if (line.contains("\"kind\":\"backup-sealed\"")) {
+          assertTrue(changed, "a seal without a change since the previous one: " + line);
+          changed = false;
+          seals++;
+        }
+      }
+      assertTrue(seals >= 2, "at least the seal after each of the two payloads");
+      assertTrue(!auditText(host).contains("\"trigger\":\"admin\""), "no admin seal was asked for");
+    } finally {
+      host.onStop(null);
+    }
+  }
+
+  private static JsonNode build(JsonNode keys, Message.Attestation att) {
+    ObjectNode spec = JSON.createObjectNode();
+    spec.set("keys", keys);
+    spec.set("enclave", JSON.createObjectNode().<ObjectNode>set("jwk", JSON.valueToTree(att.encryptionKey()))
+        .put("kid", att.kid()).put("did", att.enclaveDid()));
+    spec.put("now", Instant.now().getEpochSecond());
+    spec.put("statusBase", "https://authority.example/status");
+    spec.set("datasets", JSON.valueToTree(List.of(DATASET)));
+    ArrayNode producers = spec.putArray("producers");
+    for (String[] p : new String[][] {{"eu1", "EU"}, {"eu2", "EU"}, {"us1", "US"}}) {
+      producers.addObject().put("name", p[0]).put("zone", p[1]).put("region", p[1]).put("revoked", false)
+          .set("datasets", JSON.valueToTree(List.of(DATASET)));
+    }
+    ArrayNode list = spec.putArray("payloads");
+    String[][] rows = {{"eu1", "EU", "DE", "100"}, {"eu2", "EU", "DE", "50"}, {"us1", "US", "US", "10"},
+        {"eu1", "EU", "FR", "7"}, {"eu2", "EU", "FR", "8"}, {"us1", "US", "US", "20"}};
+    for (String[] r : rows) {
+      ObjectNode p = list.addObject().put("producer", r[0]).put("zone", r[1]).put("region", r[1])
+          .put("dataset", DATASET).put("round", ROUND);
+      p.putArray("records").addObject().put("metric", "points").put("value", new BigDecimal(r[3]))
+          .set("group", JSON.createObjectNode().put("country", r[2]));
+    }
+    return HostEndToEndTest.node("build", spec);
+  }
+
+  /**
+   * The test's settings over the defaults of {@link HostConfig}'s {@code @WithDefault} annotations, as a
+   * proxy: other settings the host grows keep their declared defaults here without edits.
+   */
+  private static HostConfig config(Path dir, Path jar, Path policy, Duration interval, int everyPayloads) {
+    Map<String, Object> set = new java.util.HashMap<>();
+    set.put("dataDir", dir.resolve("host").toString());
+    set.put("zones", List.of("EU", "US"));
+    set.put("enclave.launch", true);
+    set.put("enclave.jar", Optional.of(jar.toString()));
+    set.put("enclave.policy", Optional.of(policy.toString()));
+    set.put("enclave.batch", 4);
+    set.put("enclave.timeout", Duration.ofSeconds(30));
+    set.put("seal.enabled", true);
+    set.put("seal.interval", interval);
+    set.put("seal.everyPayloads", everyPayloads);
+    set.put("keyBroker.embedded", true);
+    return proxy(HostConfig.class, "", set);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> T proxy(Class<T> type, String prefix, Map<String, Object> set) {
+    return (T) java.lang.reflect.Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (self, m, args) -> {
+      String key = prefix + m.getName();
+      switch (m.getName()) {
+        case "toString" -> {
+          return type.getSimpleName() + "(test)";
+        }
+        case "hashCode" -> {
+          return System.identityHashCode(self);
+        }
+        case "equals" -> {
+          return self == args[0];
+        }
+        default -> { }
+      }
+      if (set.containsKey(key)) {
+        return set.get(key);
+      }
+      Class<?> r = m.getReturnType();
+      if (r.isInterface() && r.getName().startsWith("dev.sovereign.")) {
+        return proxy(r, key + ".", set);
+      }
+      io.smallrye.config.WithDefault d = m.getAnnotation(io.smallrye.config.WithDefault.class);
+      if (d == null) {
+        if (r == Optional.class) {
+          return Optional.empty();
+        }
+        if (r == Map.class) {
+          return Map.of();
+        }
+        if (r == List.class) {
+          return List.of();
+        }
+        throw new IllegalStateException("no test value and no default for " + key);
+      }
+      String v = d.value();
+      if (r == boolean.class) {
+        return Boolean.parseBoolean(v);
+      }
+      if (r == int.class) {
+        return Integer.parseInt(v);
+      }
+      if (r == long.class) {
+        return Long.parseLong(v);
+      }
+      if (r == Duration.class) {
+        return Duration.parse(v.startsWith("P") ? v : "PT" + v.toUpperCase(java.util.Locale.ROOT));
+      }
+      if (r == List.class) {
+        return List.of(v.split(","));
+      }
+      if (r == Optional.class) {
+        return Optional.of(v);
+      }
+      return v;
+    });
+  }
+}
