@@ -33,7 +33,9 @@ import picocli.CommandLine.Spec;
           + " (which starts the enclave), and lets producers verify the attestation and submit.",
       "A revoked producer, a forged payload, a replay and a wrong-region payload are rejected with their reason codes;"
           + " the round is closed and the regulator verifies the signed result.",
-      "Writes the evidence (result credential, attestation, credential chains, policy, reports) to --out.",
+      "The host's audit log is exported and verified offline (as sovereign audit verify does) against the enclave DIDs"
+          + " the attestation showed; it must hold the run's events.",
+      "Writes the evidence (result credential, attestation, credential chains, policy, audit log, reports) to --out.",
       "Exit 0 only if every step behaved as it must; 1 if one did not; 2 if the build is missing."
     })
 final class DemoCommand implements Callable<Integer> {

@@ -45,6 +45,8 @@ final class DemoContext {
   byte[] document;
   byte[] userData;
   AttestedEnclave enclave;
+  /** Every enclave DID an attestation verified during the run (the audit log's heads must be signed by these). */
+  final java.util.Set<String> enclaveDids = new java.util.LinkedHashSet<>();
   /** The honest producers' records, by producer: the plain computation the result must equal. */
   final Map<String, ArrayNode> honestRecords = new TreeMap<>();
   /** Leaves (hex SHA-256 of the JWE, the payload id) of the payloads that must be accepted, in submission order. */

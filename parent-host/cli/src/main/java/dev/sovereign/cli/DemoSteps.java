@@ -12,6 +12,7 @@ import dev.sovereign.attestation.TrustAnchors;
 import dev.sovereign.attestation.VerifiedAttestation;
 import dev.sovereign.attestation.nsm.SimulatedMeasurements;
 import dev.sovereign.attestation.nsm.SimulatedNsm;
+import dev.sovereign.enclave.policy.DevPolicy;
 import dev.sovereign.enclave.policy.PolicyLoader;
 import dev.sovereign.enclave.round.MerkleTree;
 import dev.sovereign.producer.EnclaveExpectations;
@@ -41,7 +42,8 @@ import java.util.TreeMap;
 /**
  * The steps of {@code sovereign demo}, in order: a dev world, a policy, a real host with its enclave
  * child, producers that verify the attestation and submit, four kinds of bad input rejected by the
- * enclave with their reason codes, the close, and the regulator's check of the result.
+ * enclave with their reason codes, the close, the regulator's check of the result, and the offline
+ * check of the host's audit log.
  */
 final class DemoSteps {
   private DemoSteps() {}
@@ -98,7 +100,9 @@ final class DemoSteps {
             DemoSteps::close),
         step("regulator-verifies", "the regulator's full check of the result (sovereign verify)", DemoSteps::regulator),
         step("tampered-result-rejected", "a result changed after signing, or checked against the AWS root only, is rejected",
-            DemoSteps::tamperedResult));
+            DemoSteps::tamperedResult),
+        step("audit-log", "export the host's audit log (GET /v1/audit) and check it offline as sovereign audit verify does:"
+            + " the hash chain, every head signed by the attested enclave DID, and this run's events in it", DemoSteps::auditLog));
   }
 
   @FunctionalInterface
@@ -145,38 +149,10 @@ final class DemoSteps {
 
   private static String policy(DemoContext ctx) throws Exception {
     ctx.pcr0 = SimulatedMeasurements.pcr0(ctx.enclaveJar);
-    Map<String, String> anchors = ctx.world.trustAnchors();
-    String yaml = """
-        version: 1
-        policyId: sovereign-demo
-        enclave:
-          region: eu-central-1
-          acceptedMeasurements:
-            - pcr0: "%s"
-        zones:
-          EU:
-            countries: [DE, FR]
-            processingRegions: [eu-central-1]
-            trustAnchors: ["%s"]
-          US:
-            countries: [US]
-            processingRegions: [eu-central-1, us-east-1]
-            trustAnchors: ["%s"]
-          APAC:
-            countries: [JP, SG]
-            processingRegions: [eu-central-1, ap-southeast-1]
-            trustAnchors: ["%s"]
-        datasets:
-          %s:
-            zones: [EU, US, APAC]
-            groupBy: [country]
-            minGroupSize: 2
-            metrics:
-              points:
-                functions: [sum, count, mean, min, max]
-                bounds: [0, 100000]
-        """.formatted(HexFormat.of().formatHex(ctx.pcr0), anchors.get("EU"), anchors.get("US"), anchors.get("APAC"),
-        DemoWorld.DATASET);
+    DevPolicy.Builder policy = DevPolicy.builder("sovereign-demo").pcr0(ctx.pcr0).minGroupSize(2)
+        .functions("sum", "count", "mean", "min", "max");
+    ctx.world.trustAnchors().forEach(policy::zone);
+    String yaml = policy.yaml();
     ctx.policyFile = ctx.write("policy.yaml", yaml.getBytes(StandardCharsets.UTF_8));
     ctx.policySha256 = PolicyLoader.load(ctx.policyFile).sha256Hex();
     ObjectNode pcrs = ctx.mapper.createObjectNode();
@@ -243,6 +219,7 @@ final class DemoSteps {
     ctx.say("user_data " + new String(ctx.userData, StandardCharsets.UTF_8));
     ctx.say("enclave DID " + ctx.enclave.enclaveDid() + "; encryption key kid " + ctx.enclave.kid() + " = document public_key");
     ctx.evidence.put("enclaveDid", ctx.enclave.enclaveDid());
+    ctx.enclaveDids.add(ctx.enclave.enclaveDid());
     ctx.evidence.put("producerNonce", HexFormat.of().formatHex(ctx.producerNonce));
     return "VALID (attestation.cose, verification.json)";
   }
@@ -386,21 +363,11 @@ final class DemoSteps {
     ctx.say("$ sovereign producer submit --routes routes.txt --records " + csv.getFileName() + " --identity "
         + identity.getFileName() + " --credential " + credential.getFileName() + " --zone " + p.zone() + " ...");
     Map<String, Long> before = counts(ctx);
-    java.io.StringWriter out = new java.io.StringWriter();
-    java.io.StringWriter err = new java.io.StringWriter();
-    picocli.CommandLine cli = SovereignCli.commandLine();
-    cli.setOut(new java.io.PrintWriter(out, true));
-    cli.setErr(new java.io.PrintWriter(err, true));
-    int exit = cli.execute(args.toArray(new String[0]));
-    for (String line : err.toString().split("\\R")) {
-      if (!line.isBlank()) {
-        ctx.say("  " + line);
-      }
+    CliOutcome submitted = runCli(ctx, args);
+    if (submitted.exit() != SovereignCli.OK) {
+      throw new DemoStep.Misbehaved("sovereign producer submit exited " + submitted.exit());
     }
-    if (exit != SovereignCli.OK) {
-      throw new DemoStep.Misbehaved("sovereign producer submit exited " + exit);
-    }
-    JsonNode o = ctx.mapper.readTree(out.toString());
+    JsonNode o = ctx.mapper.readTree(submitted.out());
     String verdict = verdictAfter(ctx, before);
     ctx.say(p.name() + " (" + p.zone() + "): payload " + o.path("payloadId").asText().substring(0, 16) + "... -> enclave verdict " + verdict);
     if (!"accepted".equals(verdict)) {
@@ -542,6 +509,7 @@ final class DemoSteps {
       throw new DemoStep.Misbehaved("the successor is " + after.enclaveDid() + " with key " + after.kid()
           + "; the sealed identity was not restored");
     }
+    ctx.enclaveDids.add(after.enclaveDid());
     ctx.say("the successor attests the same DID and encryption key, in a fresh document for a fresh nonce");
 
     byte[] tampered = blob.clone();
@@ -660,6 +628,150 @@ final class DemoSteps {
     ctx.writeJson("rejected-result-tampered.json", r1.toJson(ctx.mapper));
     ctx.writeJson("rejected-result-aws-root.json", r2.toJson(ctx.mapper));
     return "REJECTED result-signature-invalid, attestation-untrusted-root";
+  }
+
+  // ---- the audit log
+
+  private static String auditLog(DemoContext ctx) throws Exception {
+    HostClient.Answer a = ctx.admin.audit();
+    if (a.status() != 200) {
+      throw new DemoStep.Misbehaved("GET /v1/audit answered " + a.status() + " " + a.code());
+    }
+    Path file = ctx.write("audit.jsonl", a.text().getBytes(StandardCharsets.UTF_8));
+    List<String> args = new ArrayList<>(List.of("audit", "verify", file.toString(), "--json"));
+    for (String did : ctx.enclaveDids) {
+      args.addAll(List.of("--enclave-did", did));
+    }
+    ctx.say("$ sovereign audit verify audit.jsonl --json --enclave-did " + String.join(" --enclave-did ",
+        ctx.enclaveDids.stream().map(DemoSteps::shortDid).toList()));
+    CliOutcome verified = runCli(ctx, args);
+    ctx.write("audit-verify.json", verified.out().getBytes(StandardCharsets.UTF_8));
+    ctx.evidence.put("auditCommand", "./sovereign " + String.join(" ", args));
+    if (verified.exit() != SovereignCli.OK) {
+      throw new DemoStep.Misbehaved("the exported audit log does not verify (exit " + verified.exit() + "): "
+          + ctx.mapper.readTree(verified.out()).path("code").asText());
+    }
+
+    List<JsonNode> entries = new ArrayList<>();
+    for (String line : a.text().split("\n")) {
+      entries.add(ctx.mapper.readTree(line));
+    }
+    String resultSha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+        .digest(ctx.result.getBytes(StandardCharsets.US_ASCII)));
+    String restoredDid = ctx.evidence.has("sealedStateBytes") ? ctx.enclave.enclaveDid() : null;
+    List<String> missing = missingAuditEvents(entries, ctx.round, resultSha256, ctx.acceptedLeaves,
+        ctx.expectedRejections, restoredDid);
+    if (!missing.isEmpty()) {
+      throw new DemoStep.Misbehaved("the audit log lacks: " + String.join("; ", missing));
+    }
+    Map<String, Long> kinds = new TreeMap<>();
+    entries.forEach(e -> kinds.merge(e.path("kind").asText(), 1L, Long::sum));
+    ctx.evidence.set("auditEntries", ctx.mapper.valueToTree(kinds));
+    ctx.say("events found: round opened and closed (result SHA-256 " + resultSha256.substring(0, 16) + "...), "
+        + ctx.acceptedLeaves.size() + " accepted and " + ctx.expectedRejections + " rejected submissions, the edge"
+        + " refusal (zone-not-served)," + (restoredDid != null ? " the backup, the refused and the granted restore," : "")
+        + " " + kinds.getOrDefault("audit-head-signed", 0L) + " signed heads");
+
+    // An auditor's copy with one verdict changed no longer chains.
+    List<String> lines = new ArrayList<>(List.of(a.text().split("\n")));
+    int at = -1;
+    for (int i = 0; i < lines.size() && at < 0; i++) {
+      if (lines.get(i).contains("\"outcome\":\"rejected\"")) {
+        at = i;
+      }
+    }
+    if (at < 0) {
+      throw new DemoStep.Misbehaved("the audit log holds no rejected submission to edit");
+    }
+    lines.set(at, lines.get(at).replace("\"outcome\":\"rejected\"", "\"outcome\":\"accepted\""));
+    Path edited = Files.writeString(ctx.work.resolve("audit-edited.jsonl"), String.join("\n", lines) + "\n");
+    CliOutcome refused = runCli(ctx, List.of("audit", "verify", edited.toString(), "--json"));
+    String code = ctx.mapper.readTree(refused.out()).path("code").asText();
+    if (refused.exit() != SovereignCli.REJECTED || !code.equals("audit-chain-broken")) {
+      throw new DemoStep.Misbehaved("a copy with one rejection turned into an acceptance gave exit " + refused.exit() + " " + code);
+    }
+    ctx.say("a copy with line " + (at + 1) + "'s rejection turned into an acceptance: REJECTED " + code);
+    return "VALID: " + entries.size() + " entries, heads signed by the attested enclave DID (audit.jsonl, audit-verify.json);"
+        + " an edited copy is rejected (" + code + ")";
+  }
+
+  /**
+   * What the audit log lacks of this run's events (empty when it holds them all): the round opened and
+   * closed with the result's SHA-256, exactly the accepted payload ids and the rejections by reason
+   * (first verdicts only; an entry marked {@code resent} is a recovered enclave's answer to a re-send),
+   * the edge refusal of the zone-not-served payload and, when {@code restoredDid} is given, the admin
+   * backup, the restore into that DID and the refused restore of the tampered blob.
+   */
+  static List<String> missingAuditEvents(List<JsonNode> entries, String round, String resultSha256,
+      List<String> acceptedLeaves, Map<String, Long> expectedRejections, String restoredDid) {
+    List<String> missing = new ArrayList<>();
+    if (!has(entries, "round-opened", e -> round.equals(e.path("round").asText()))) {
+      missing.add("round-opened " + round);
+    }
+    if (!has(entries, "round-closed", e -> round.equals(e.path("round").asText())
+        && resultSha256.equals(e.path("resultSha256").asText()))) {
+      missing.add("round-closed " + round + " with the result's SHA-256");
+    }
+    // First verdicts only: an entry marked resent is a recovered enclave's answer to a payload sent again.
+    List<String> accepted = new ArrayList<>();
+    Map<String, Long> rejected = new TreeMap<>();
+    for (JsonNode e : entries) {
+      JsonNode f = e.path("fields");
+      if (e.path("kind").asText().equals("submission") && round.equals(f.path("round").asText())
+          && !f.path("resent").asBoolean()) {
+        if (f.path("outcome").asText().equals("accepted")) {
+          accepted.add(f.path("payloadId").asText());
+        } else {
+          rejected.merge(f.path("reason").asText(), 1L, Long::sum);
+        }
+      }
+    }
+    if (!new java.util.HashSet<>(accepted).equals(new java.util.HashSet<>(acceptedLeaves))
+        || accepted.size() != acceptedLeaves.size()) {
+      missing.add("one accepted submission per accepted payload (" + acceptedLeaves.size() + "), found "
+          + accepted.size());
+    }
+    if (!rejected.equals(expectedRejections)) {
+      missing.add("rejected submissions by reason " + expectedRejections + ", found " + rejected);
+    }
+    if (!has(entries, "edge-refused", e -> e.path("code").asText().equals("zone-not-served"))) {
+      missing.add("edge-refused zone-not-served");
+    }
+    if (restoredDid != null) {
+      if (!has(entries, "backup-sealed", e -> e.path("trigger").asText().equals("admin"))) {
+        missing.add("backup-sealed (admin)");
+      }
+      if (!has(entries, "restored", e -> e.path("trigger").asText().equals("admin")
+          && restoredDid.equals(e.path("enclaveDid").asText()))) {
+        missing.add("restored (admin) into " + shortDid(restoredDid));
+      }
+      if (!has(entries, "restore-refused", e -> e.path("code").asText().equals("seal-rejected"))) {
+        missing.add("restore-refused seal-rejected (the tampered blob)");
+      }
+    }
+    return missing;
+  }
+
+  private static boolean has(List<JsonNode> entries, String kind, java.util.function.Predicate<JsonNode> fields) {
+    return entries.stream().anyMatch(e -> e.path("kind").asText().equals(kind) && fields.test(e.path("fields")));
+  }
+
+  private record CliOutcome(int exit, String out) {}
+
+  /** Runs a {@code sovereign} command in process, narrating its stderr; returns its exit and stdout. */
+  private static CliOutcome runCli(DemoContext ctx, List<String> args) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cli = SovereignCli.commandLine();
+    cli.setOut(new java.io.PrintWriter(out, true));
+    cli.setErr(new java.io.PrintWriter(err, true));
+    int exit = cli.execute(args.toArray(new String[0]));
+    for (String line : err.toString().split("\\R")) {
+      if (!line.isBlank()) {
+        ctx.say("  " + line);
+      }
+    }
+    return new CliOutcome(exit, out.toString());
   }
 
   private static void expectCode(ResultReport r, String code, String what) throws DemoStep.Misbehaved {

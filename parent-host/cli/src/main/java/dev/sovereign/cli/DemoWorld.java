@@ -26,7 +26,7 @@ import java.util.Set;
  */
 final class DemoWorld {
   static final List<String> ZONES = List.of("EU", "US", "APAC");
-  static final String DATASET = "loyalty-points";
+  static final String DATASET = dev.sovereign.enclave.policy.DevPolicy.DATASET;
   static final String STATUS_BASE = "https://status.sovereign.demo/";
 
   /** One authority pair of a zone. */

@@ -49,7 +49,7 @@ class DemoCommandTest {
       assertTrue(r.err().contains(step.get("name").asText()), "narrated: " + step.get("name"));
     }
     assertTrue(names.containsAll(Set.of("revoked-producer-rejected", "forged-payload-rejected", "replay-rejected",
-        "wrong-region-rejected", "backup-restore", "close-round", "regulator-verifies")), names.toString());
+        "wrong-region-rejected", "backup-restore", "close-round", "regulator-verifies", "audit-log")), names.toString());
     assertTrue(r.err().contains("422 seal-rejected"), "a tampered sealed state is refused");
     for (String code : new String[] {"credential-revoked", "signature-invalid", "replay", "credential-wrong-region"}) {
       assertTrue(r.err().contains("enclave verdict " + code), code);
@@ -57,7 +57,7 @@ class DemoCommandTest {
     for (String f : new String[] {"result.jwt", "result.json", "attestation.cose", "attestation.b64", "simulation-root.pem",
         "credential-chain.json", "policy.yaml", "expected-pcrs.json", "verification.json", "regulator-report.json",
         "rejected-aws-root.json", "rejected-tampered.json", "rejected-wrong-nonce.json", "rejected-stale.json",
-        "rejected-unknown-image.json", "sealed-state.b64", "report.json"}) {
+        "rejected-unknown-image.json", "sealed-state.b64", "audit.jsonl", "audit-verify.json", "report.json"}) {
       assertTrue(Files.isRegularFile(out.resolve(f)), f);
     }
     assertTrue(report.at("/seconds").asDouble() < 120, "the demo takes under two minutes: " + report.at("/seconds"));
@@ -84,6 +84,15 @@ class DemoCommandTest {
         "--root", out.resolve("simulation-root.pem").toString(), "--nonce", report.at("/evidence/producerNonce").asText(),
         "--at", "document");
     assertEquals(0, att.exit(), att.err());
+    // The audit log verifies offline under the attested enclave DID, and not under another one.
+    CliRun audit = CliRun.of("audit", "verify", out.resolve("audit.jsonl").toString(), "--json",
+        "--enclave-did", report.at("/evidence/enclaveDid").asText());
+    assertEquals(0, audit.exit(), audit.err());
+    assertEquals(new ObjectMapper().readTree(audit.out()), new ObjectMapper().readTree(out.resolve("audit-verify.json").toFile()));
+    CliRun otherDid = CliRun.of("audit", "verify", out.resolve("audit.jsonl").toString(),
+        "--enclave-did", "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK");
+    assertEquals(1, otherDid.exit(), otherDid.err());
+    assertTrue(otherDid.err().contains("audit-head-wrong-enclave"), otherDid.err());
   }
 
   @Test

@@ -108,6 +108,11 @@ public final class HostClient {
     return sendJson("/v1/restore", Map.of("sealedState", sealedStateBase64));
   }
 
+  /** Admin: {@code GET /v1/audit}: the host's audit log (JSON lines, in {@link Answer#text()}). */
+  public Answer audit() throws UnreachableException {
+    return send(withAdmin(HttpRequest.newBuilder(uri("/v1/audit")).GET()));
+  }
+
   /** {@code GET path} for operations endpoints ({@code /q/health/ready}, {@code /q/openapi}). */
   public Answer get(String path) throws UnreachableException {
     return send(HttpRequest.newBuilder(uri(path)).GET());
