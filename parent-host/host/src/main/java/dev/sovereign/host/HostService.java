@@ -159,8 +159,8 @@ public class HostService {
    */
   private void recoverAfterHostStart() {
     try {
-      if (inbox.openRounds().isEmpty()) {
-        return;
+      if (inbox.openRounds().isEmpty() || (enclavePolicy != null && !policyChecked)) {
+        return; // nothing to recover, or an enclave not (yet) seen running this host's policy
       }
       Message.HealthStatus h = link.call(new Message.Health(), Message.HealthStatus.class);
       enclaveDid.set(h.enclaveDid());
