@@ -11,6 +11,7 @@ import dev.sovereign.attestation.forward.ForwardAddress;
 import dev.sovereign.attestation.forward.StreamForwarder;
 import dev.sovereign.attestation.nsm.SimulatedMeasurements;
 import dev.sovereign.attestation.nsm.SimulatedNsm;
+import dev.sovereign.enclave.policy.DevPolicy;
 import dev.sovereign.enclave.policy.PolicyLoader;
 import dev.sovereign.enclave.protocol.EnclaveClient;
 import dev.sovereign.enclave.protocol.Message;
@@ -51,28 +52,9 @@ class KmsProxyIT {
     dir = Files.createTempDirectory("kms-proxy-it");
     Path nsm = dir.resolve("nsm");
     policy = dir.resolve("policy.yaml");
-    Files.writeString(policy, """
-        version: 1
-        policyId: kms-proxy-it
-        enclave:
-          region: eu-central-1
-          acceptedMeasurements:
-            - pcr0: "%s"
-        zones:
-          EU:
-            countries: [DE]
-            processingRegions: [eu-central-1]
-            trustAnchors: ["did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"]
-        datasets:
-          loyalty-points:
-            zones: [EU]
-            groupBy: [country]
-            minGroupSize: 1
-            metrics:
-              points:
-                functions: [sum]
-                bounds: [0, 100000]
-        """.formatted(HexFormat.of().formatHex(SimulatedMeasurements.pcr0(EnclaveProcess.jar()))));
+    DevPolicy.builder("kms-proxy-it").pcr0(SimulatedMeasurements.pcr0(EnclaveProcess.jar()))
+        .zone("EU", "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK").minGroupSize(1).functions("sum")
+        .write(policy);
     LocalKeyBroker broker = LocalKeyBroker.open(dir.resolve("broker"), AttestationVerifier.create(
         AttestationPolicy.builder().pinnedRoot(SimulatedNsm.rootCertificate(nsm)).maxAge(Duration.ofMinutes(5)).build()),
         Clock.systemUTC());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sovereign.attestation.nsm.SimulatedMeasurements;
+import dev.sovereign.enclave.policy.DevPolicy;
 import dev.sovereign.enclave.policy.PolicyLoader;
 import dev.sovereign.enclave.protocol.Message;
 import dev.sovereign.enclave.server.ListenAddress;
@@ -164,27 +165,7 @@ class HostLoadsPolicyTest {
 
   private static Path policy(Path file, String policyId, String pcr0) throws Exception {
     Files.createDirectories(file.getParent());
-    return Files.writeString(file, """
-        version: 1
-        policyId: %s
-        enclave:
-          region: eu-central-1
-          acceptedMeasurements:
-            - pcr0: "%s"
-        zones:
-          EU:
-            countries: [DE, FR]
-            processingRegions: [eu-central-1]
-            trustAnchors: ["did:example:eu-root"]
-        datasets:
-          loyalty-points:
-            zones: [EU]
-            groupBy: [country]
-            minGroupSize: 1
-            metrics:
-              points:
-                functions: [sum, count]
-                bounds: [0, 100000]
-        """.formatted(policyId, pcr0));
+    return DevPolicy.builder(policyId).pcr0(pcr0).zone("EU", "did:example:eu-root").minGroupSize(1)
+        .functions("sum", "count").write(file);
   }
 }
