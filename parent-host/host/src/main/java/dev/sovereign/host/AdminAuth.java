@@ -154,7 +154,9 @@ public class AdminAuth {
       CertPathValidator.getInstance("PKIX").validate(cf.generateCertPath(path), params);
       return true;
     } catch (GeneralSecurityException | RuntimeException e) {
-      LOG.infof("admin certificate refused: %s (%s)", leaf.getSubjectX500Principal().getName(),
+      // The subject is the client's own text: control characters out, length bounded (no forged log lines).
+      String subject = leaf.getSubjectX500Principal().getName().replaceAll("\\p{Cntrl}", "?");
+      LOG.infof("admin certificate refused: %s (%s)", subject.length() > 200 ? subject.substring(0, 200) + "..." : subject,
           e.getClass().getSimpleName());
       return false;
     }
