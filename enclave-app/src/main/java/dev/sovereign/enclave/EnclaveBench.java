@@ -21,6 +21,7 @@ import dev.sovereign.did.key.DidKey;
 import dev.sovereign.enclave.identity.EnclaveIdentity;
 import dev.sovereign.enclave.pipeline.DidProducerKeys;
 import dev.sovereign.enclave.pipeline.PayloadPipeline;
+import dev.sovereign.enclave.policy.DevPolicy;
 import dev.sovereign.enclave.policy.PolicyLoader;
 import dev.sovereign.enclave.policy.SovereigntyPolicy;
 import dev.sovereign.enclave.protocol.Message;
@@ -80,7 +81,7 @@ public final class EnclaveBench {
   public record Result(String name, double value, String unit, double ceiling, double ratio) {}
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String DATASET = "loyalty-points";
+  private static final String DATASET = DevPolicy.DATASET;
   private static final int BATCH = 256;
 
   private final int threads;
@@ -134,20 +135,10 @@ public final class EnclaveBench {
         .validFrom(now.minusSeconds(3600)).validUntil(now.plus(Duration.ofDays(30)))
         .status(StatusPurpose.REVOCATION, statusUrl, 7).sign();
 
-    SovereigntyPolicy policy = PolicyLoader.parse("""
-        version: 1
-        policyId: bench
-        enclave: {region: eu-central-1, acceptedMeasurements: [{pcr0: "%s"}]}
-        zones: {EU: {countries: [DE, FR, NL], processingRegions: [eu-central-1], trustAnchors: ["%s"]}}
-        datasets:
-          loyalty-points:
-            zones: [EU]
-            groupBy: [country]
-            minGroupSize: 5
-            metrics: {points: {functions: [sum, count, mean, min, max, histogram], bounds: [0, 100000],
-                               histogram: [0, 100, 1000, 10000]}}
-        limits: {maxRecordsPerPayload: 1000}
-        """.formatted("00".repeat(48), root.did()));
+    SovereigntyPolicy policy = PolicyLoader.parse(DevPolicy.builder("bench").pcr0("00".repeat(48))
+        .zone(new DevPolicy.Zone("EU", List.of("DE", "FR", "NL"), List.of(DevPolicy.REGION), root.did()))
+        .minGroupSize(5).functions("sum", "count", "mean", "min", "max", "histogram").histogram(0, 100, 1000, 10000)
+        .maxRecordsPerPayload(1000).yaml());
     EnclaveIdentity identity = EnclaveIdentity.generate(random);
     Clock clock = Clock.systemUTC();
     DidResolver resolver = DidResolvers.builder().withDidKey().build();

@@ -51,6 +51,7 @@ public final class DevPolicy {
     private int minGroupSize = 2;
     private List<String> functions = List.of("sum", "count", "mean", "min", "max");
     private List<Long> histogram = List.of();
+    private Integer maxRecordsPerPayload;
 
     private Builder(String policyId) {
       this.policyId = policyId;
@@ -101,6 +102,12 @@ public final class DevPolicy {
       return this;
     }
 
+    /** {@code limits.maxRecordsPerPayload} (default: the loader's). */
+    public Builder maxRecordsPerPayload(int n) {
+      maxRecordsPerPayload = n;
+      return this;
+    }
+
     /** A further dataset. */
     public Builder dataset(Dataset d) {
       more.add(d);
@@ -128,6 +135,9 @@ public final class DevPolicy {
       y.append("datasets:\n");
       dataset(y, new Dataset(DATASET, List.copyOf(zones.keySet()), minGroupSize, "points", functions, 100_000, histogram));
       more.forEach(d -> dataset(y, d));
+      if (maxRecordsPerPayload != null) {
+        y.append("limits:\n  maxRecordsPerPayload: ").append(maxRecordsPerPayload).append('\n');
+      }
       return y.toString();
     }
 

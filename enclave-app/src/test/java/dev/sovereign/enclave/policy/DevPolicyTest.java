@@ -33,11 +33,12 @@ class DevPolicyTest {
     String tuned = DevPolicy.builder("p").pcr0(PCR0).pcr0("cd".repeat(48)).zone("EU", ANCHOR).minGroupSize(5)
         .functions("sum", "histogram").histogram(0, 10, 100)
         .dataset(new DevPolicy.Dataset("orders", List.of("EU"), 3, "amount", List.of("sum"), 1000, List.of()))
-        .yaml();
+        .maxRecordsPerPayload(10).yaml();
     SovereigntyPolicy p = PolicyLoader.parse(tuned);
     assertEquals(2, p.acceptedPcr0().size());
     assertEquals(5, p.dataset(DevPolicy.DATASET).orElseThrow().minGroupSize());
     assertEquals(3, p.dataset("orders").orElseThrow().minGroupSize());
+    assertEquals(10, p.limits().maxRecordsPerPayload());
     assertTrue(tuned.contains("histogram: [0, 10, 100]"), tuned);
     assertTrue(!PolicyLoader.parse(plain).sha256Hex().equals(p.sha256Hex()));
   }
