@@ -134,6 +134,41 @@ class HostLoadsPolicyTest {
     }
   }
 
+  @Test
+  void aNewPolicylessEnclaveBehindTheHostsBackGetsThePolicyBeforeItsRoundsAreRecovered() throws Exception {
+    Path dir = DIR.resolve("replaced");
+    Path jar = DevEnclaveDir.freshWithEnclaveJar(dir);
+    Path ours = policy(dir.resolve("ours.yaml"), "load-policy-ours", pcr0(jar));
+    Path socket = dir.resolve("enclave.sock");
+    try (EnclaveLauncher enclave = new EnclaveLauncher(jar, socket, null, dir.resolve("state"), dir.resolve("enclave.log"))) {
+      enclave.start(Duration.ofSeconds(60));
+      HostService host = host(dir.resolve("host"), ours, Map.of("sovereign.host.enclave.launch", "false",
+          "sovereign.host.enclave.address", "unix:" + socket));
+      host.onStart(null);
+      try {
+        host.openRound("r-1", DATASET);
+        String firstDid = host.health().enclaveDid();
+
+        enclave.close(); // the operator restarts the enclave: a new one, without a policy
+        enclave.start(Duration.ofSeconds(60));
+        Message.HealthStatus h = null;
+        for (int i = 0; i < 3 && h == null; i++) {
+          try {
+            h = host.health(); // the first call may still meet the old, broken connection
+          } catch (Problem p) {
+            assertEquals("enclave-unavailable", p.code());
+          }
+        }
+        assertTrue(h != null);
+        assertTrue(!firstDid.equals(h.enclaveDid()), "a new enclave");
+        assertEquals(hash(ours), h.policySha256());
+        assertEquals(1, h.openRounds(), "the host's open round was reopened after the policy went in");
+      } finally {
+        host.onStop(null);
+      }
+    }
+  }
+
   private static HostService host(Path data, Path loadPolicy, Map<String, String> extra) {
     Map<String, String> props = new HashMap<>(extra);
     props.put("sovereign.host.data-dir", data.toString());
