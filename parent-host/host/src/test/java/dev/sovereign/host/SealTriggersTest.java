@@ -33,7 +33,7 @@ class SealTriggersTest {
   private static final String DATASET = "loyalty-points";
 
   /** A dev host over {@code dir} that seals after {@code everyPayloads} accepted payloads and every {@code interval}. */
-  private static HostService host(Path dir, Duration interval, int everyPayloads) throws Exception {
+  static HostService host(Path dir, Duration interval, int everyPayloads) throws Exception {
     Path jar = DevEnclaveDir.freshWithEnclaveJar(dir);
     JsonNode keys = keys();
     Path policy = DevEnclaveDir.writePolicy(dir, jar, DevPolicy.builder("seal-triggers").minGroupSize(1)
