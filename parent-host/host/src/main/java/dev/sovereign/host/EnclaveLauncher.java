@@ -29,6 +29,7 @@ public final class EnclaveLauncher implements AutoCloseable {
     this.log = log;
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvmArgs());
     cmd.add("-jar");
     cmd.add(jar.toString());
     cmd.add("--listen");
@@ -42,6 +43,18 @@ public final class EnclaveLauncher implements AutoCloseable {
     cmd.addAll(extraArgs);
     this.command = List.copyOf(cmd);
   }
+
+  /**
+   * Extra JVM options for the child, from the system property {@value #JVM_ARGS_PROPERTY}
+   * (whitespace-separated; e.g. a flight recording for profiling).
+   */
+  static List<String> jvmArgs() {
+    String v = System.getProperty(JVM_ARGS_PROPERTY, "").trim();
+    return v.isEmpty() ? List.of() : List.of(v.split("\\s+"));
+  }
+
+  /** The system property that adds JVM options to the enclave child's command line. */
+  public static final String JVM_ARGS_PROPERTY = "sovereign.launcher.enclave-jvm-args";
 
   /** Starts the enclave (again, if it died) and waits until its socket accepts connections. */
   public synchronized void start(Duration timeout) throws IOException {

@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import dev.sovereign.enclave.policy.InvalidPolicyException;
@@ -370,7 +371,7 @@ public class HostService {
     }
     try {
       Inbox.Stored stored = inbox.put(round, env.zone(), jwe, clock.instant());
-      forwarder.execute(this::drainQuietly);
+      requestDrain();
       return stored;
     } catch (Inbox.UnavailableException e) {
       LOG.error("inbox write failed; payload not acknowledged");
@@ -418,9 +419,29 @@ public class HostService {
     return result.credential();
   }
 
+  /**
+   * Queues a drain on the forwarder unless one is already queued: one queued drain serves every
+   * submit stored before it starts, so concurrent submits make larger batches, not more drains.
+   */
+  private void requestDrain() {
+    if (drainQueued.compareAndSet(false, true)) {
+      forwarder.execute(() -> {
+        // cleared before reading the inbox: a payload stored from now on queues the next drain
+        drainQueued.set(false);
+        drainQuietly();
+      });
+    }
+  }
+
+  /** Set while a drain requested by a submit waits on the forwarder. */
+  private final AtomicBoolean drainQueued = new AtomicBoolean();
+
   private void drainQuietly() {
     try {
-      drainOnce();
+      // full batches mean more may be waiting; a partial batch took everything stored before it
+      for (int i = 0; i < 1_000 && drainOnce() >= config.enclave().batch(); i++) {
+        // next batch
+      }
     } catch (Problem p) {
       // the enclave is away; payloads stay in the inbox and are sent when it is back
     } catch (Exception e) {
@@ -445,12 +466,12 @@ public class HostService {
     }
   }
 
-  /** Sends one batch of pending payloads (grouped by round) and records the verdicts. */
-  private void drainOnce() throws SQLException {
+  /** Sends one batch of pending payloads (grouped by round) and records the verdicts; returns the batch size. */
+  private int drainOnce() throws SQLException {
     synchronized (drainLock) {
       List<Inbox.Entry> batch = inbox.pending(config.enclave().batch());
       if (batch.isEmpty()) {
-        return;
+        return 0;
       }
       Map<String, List<Inbox.Entry>> byRound = new LinkedHashMap<>();
       for (Inbox.Entry e : batch) {
@@ -459,6 +480,7 @@ public class HostService {
       for (Map.Entry<String, List<Inbox.Entry>> g : byRound.entrySet()) {
         sendAndRecord(g.getKey(), g.getValue());
       }
+      return batch.size();
     }
   }
 
@@ -477,28 +499,28 @@ public class HostService {
     if (v.verdicts().size() != entries.size()) {
       throw Problem.unavailable("enclave-error", "the enclave answered the wrong number of verdicts");
     }
+    List<Inbox.VerdictRow> rows = new ArrayList<>(entries.size());
     List<Map<String, String>> outcomes = new ArrayList<>(entries.size());
-    try {
-      for (int i = 0; i < entries.size(); i++) {
-        Message.Verdict verdict = v.verdicts().get(i);
-        String outcome = verdict.outcome().equals("accepted") ? "accepted" : verdict.reason();
-        try {
-          inbox.recordVerdict(entries.get(i).payloadId(), outcome, verdict.leaf());
-        } catch (Inbox.UnavailableException e) {
-          throw Problem.unavailable("store-unavailable", "the host could not record a verdict");
-        }
-        Map<String, String> f = new LinkedHashMap<>();
-        f.put("round", round);
-        f.put("payloadId", entries.get(i).payloadId());
-        f.put("outcome", verdict.outcome().equals("accepted") ? "accepted" : "rejected");
-        if (!verdict.outcome().equals("accepted")) {
-          f.put("reason", verdict.reason());
-        }
-        outcomes.add(f);
+    for (int i = 0; i < entries.size(); i++) {
+      Message.Verdict verdict = v.verdicts().get(i);
+      String outcome = verdict.outcome().equals("accepted") ? "accepted" : verdict.reason();
+      rows.add(new Inbox.VerdictRow(entries.get(i).payloadId(), outcome, verdict.leaf()));
+      Map<String, String> f = new LinkedHashMap<>();
+      f.put("round", round);
+      f.put("payloadId", entries.get(i).payloadId());
+      f.put("outcome", verdict.outcome().equals("accepted") ? "accepted" : "rejected");
+      if (!verdict.outcome().equals("accepted")) {
+        f.put("reason", verdict.reason());
       }
-    } finally {
-      audit.recordAll("submission", outcomes);
+      outcomes.add(f);
     }
+    try {
+      // the batch's verdicts in one transaction: all recorded (then audited) or none (sent again later)
+      inbox.recordVerdicts(rows);
+    } catch (Inbox.UnavailableException e) {
+      throw Problem.unavailable("store-unavailable", "the host could not record a verdict");
+    }
+    audit.recordAll("submission", outcomes);
     noteProcessed(v);
   }
 
@@ -570,11 +592,7 @@ public class HostService {
         Set<String> covered = new HashSet<>();
         for (Inbox.RoundRecord r : inbox.openRounds()) {
           rounds.add(r.round());
-          for (Inbox.Entry e : inbox.allOf(r.round())) {
-            if (e.verdict().isPresent()) {
-              covered.add(e.payloadId());
-            }
-          }
+          covered.addAll(inbox.answeredIds(r.round()));
         }
         long changes = changesSinceSeal.get();
         Message.Sealed sealed;

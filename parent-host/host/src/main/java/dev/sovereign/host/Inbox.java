@@ -45,9 +45,41 @@ public final class Inbox implements AutoCloseable {
   }
 
   private final Connection db;
+  /** The next arrival number; only this connection writes the database (every write holds the monitor). */
+  private long nextSeq;
+  /** Submissions waiting for the next group commit (see {@link #put}). */
+  private final java.util.concurrent.ConcurrentLinkedQueue<PendingPut> queued =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
 
-  private Inbox(Connection db) {
+  private Inbox(Connection db, long nextSeq) {
     this.db = db;
+    this.nextSeq = nextSeq;
+  }
+
+  /**
+   * One submission in a group commit; {@code outcome} or {@code failure} is set by the committing
+   * caller only after the commit (or its rollback), and read by its own caller under {@code turn}.
+   */
+  private static final class PendingPut {
+    final String id;
+    final String round;
+    final String zone;
+    final String jwe;
+    final Instant at;
+    Stored outcome;
+    UnavailableException failure;
+
+    PendingPut(String round, String zone, String jwe, Instant at) {
+      this.id = payloadId(jwe);
+      this.round = round;
+      this.zone = zone;
+      this.jwe = jwe;
+      this.at = at;
+    }
+
+    boolean done() {
+      return outcome != null || failure != null;
+    }
   }
 
   /** Opens (creating if needed) the inbox database under {@code dir}. */
@@ -74,8 +106,13 @@ public final class Inbox implements AutoCloseable {
       s.execute("CREATE TABLE IF NOT EXISTS verdict_counts (round TEXT NOT NULL, verdict TEXT NOT NULL, "
           + "n INTEGER NOT NULL, PRIMARY KEY (round, verdict))");
     }
+    long next;
+    try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT COALESCE(MAX(seq),0)+1 FROM payloads")) {
+      r.next();
+      next = r.getLong(1);
+    }
     c.setAutoCommit(false);
-    return new Inbox(c);
+    return new Inbox(c, next);
   }
 
   /** The payload id: lowercase hex SHA-256 of the compact JWE's bytes (also the enclave's Merkle leaf). */
@@ -142,23 +179,104 @@ public final class Inbox implements AutoCloseable {
   }
 
   /**
-   * Stores a payload durably. Returns only after the transaction is committed and synced, so the
-   * caller may then acknowledge it.
+   * Stores a payload durably. Returns only after the transaction holding it is committed and synced,
+   * so the caller may then acknowledge it.
+   *
+   * <p>Group commit: concurrent callers queue their payloads; one of them at a time (the leader)
+   * writes every queued payload in one transaction and one sync while the others wait, then each
+   * finds its own done or, if it queued too late for that group, leads the next. No caller returns before the commit that holds its payload; if that commit fails, every
+   * payload in it is rolled back and each of their callers gets {@link UnavailableException}.
    */
-  public synchronized Stored put(String round, String zone, String jwe, Instant at) throws UnavailableException {
-    String id = payloadId(jwe);
-    return write(() -> {
-      try (PreparedStatement p = db.prepareStatement(
-          "INSERT OR IGNORE INTO payloads(payload_id, round, zone, jwe, received_at, seq) "
-              + "VALUES (?,?,?,?,?, (SELECT COALESCE(MAX(seq),0)+1 FROM payloads))")) {
-        p.setString(1, id);
-        p.setString(2, round);
-        p.setString(3, zone);
-        p.setString(4, jwe);
-        p.setLong(5, at.toEpochMilli());
-        return p.executeUpdate() == 1 ? Stored.NEW : Stored.DUPLICATE;
+  public Stored put(String round, String zone, String jwe, Instant at) throws UnavailableException {
+    PendingPut mine = new PendingPut(round, zone, jwe, at);
+    queued.add(mine);
+    boolean interrupted = false;
+    try {
+      while (true) {
+        synchronized (turn) {
+          // followers sleep while a leader commits (no spinning on the store's monitor meanwhile)
+          while (committing && !mine.done()) {
+            try {
+              turn.wait();
+            } catch (InterruptedException e) {
+              interrupted = true; // the payload may be in the running commit: wait for its outcome
+            }
+          }
+          if (mine.done()) {
+            if (mine.failure != null) {
+              throw mine.failure;
+            }
+            return mine.outcome;
+          }
+          committing = true;
+        }
+        try {
+          synchronized (this) {
+            commitQueued();
+          }
+        } finally {
+          synchronized (turn) {
+            committing = false;
+            turn.notifyAll();
+          }
+        }
       }
-    });
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Guards {@link #committing}; followers of a group commit wait on it. */
+  private final Object turn = new Object();
+  /** Whether a caller of {@link #put} is writing a group (guarded by {@link #turn}). */
+  private boolean committing;
+
+  /** Writes every queued submission in one transaction (caller holds the monitor). */
+  private void commitQueued() {
+    List<PendingPut> group = new ArrayList<>();
+    for (PendingPut p = queued.poll(); p != null; p = queued.poll()) {
+      group.add(p);
+    }
+    if (group.isEmpty()) {
+      return;
+    }
+    long firstSeq = nextSeq;
+    List<Stored> outcomes;
+    try {
+      outcomes = write(() -> {
+        List<Stored> out = new ArrayList<>(group.size());
+        try (PreparedStatement p = db.prepareStatement(
+            "INSERT OR IGNORE INTO payloads(payload_id, round, zone, jwe, received_at, seq) VALUES (?,?,?,?,?,?)")) {
+          long seq = firstSeq;
+          for (PendingPut g : group) {
+            p.setString(1, g.id);
+            p.setString(2, g.round);
+            p.setString(3, g.zone);
+            p.setString(4, g.jwe);
+            p.setLong(5, g.at.toEpochMilli());
+            p.setLong(6, seq);
+            boolean inserted = p.executeUpdate() == 1;
+            if (inserted) {
+              seq++;
+            }
+            out.add(inserted ? Stored.NEW : Stored.DUPLICATE);
+          }
+          nextSeq = seq;
+        }
+        return out;
+      });
+    } catch (UnavailableException e) {
+      nextSeq = firstSeq;
+      for (PendingPut g : group) {
+        g.failure = e;
+      }
+      return;
+    }
+    for (int i = 0; i < group.size(); i++) {
+      group.get(i).outcome = outcomes.get(i);
+    }
   }
 
   /** Up to {@code limit} payloads the enclave has not answered for, oldest first. */
@@ -224,6 +342,23 @@ public final class Inbox implements AutoCloseable {
     return out;
   }
 
+  /** The ids of a round's payloads that have a verdict (what a seal taken now covers); no ciphertext is read. */
+  public synchronized java.util.Set<String> answeredIds(String round) throws SQLException {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    try (PreparedStatement p = db.prepareStatement(
+        "SELECT payload_id FROM payloads WHERE round=? AND verdict IS NOT NULL")) {
+      p.setString(1, round);
+      try (ResultSet r = p.executeQuery()) {
+        while (r.next()) {
+          out.add(r.getString(1));
+        }
+      } finally {
+        db.commit();
+      }
+    }
+    return out;
+  }
+
   /** Number of payloads the enclave has not answered for. */
   public synchronized long pendingCount() throws SQLException {
     try (Statement s = db.createStatement();
@@ -235,32 +370,52 @@ public final class Inbox implements AutoCloseable {
     }
   }
 
+  /** A verdict to record: {@code verdict} is {@code accepted} or a rejection reason code. */
+  public record VerdictRow(String payloadId, String verdict, String leaf) {}
+
   /** Records the enclave's verdict for a payload: {@code accepted} or a rejection reason code. */
   public synchronized void recordVerdict(String payloadId, String verdict, String leaf) throws UnavailableException {
+    recordVerdicts(List.of(new VerdictRow(payloadId, verdict, leaf)));
+  }
+
+  /**
+   * Records the verdicts of one enclave batch in one transaction (one sync): all of them or, on a
+   * write error, none. A payload that already has a verdict keeps it and is not counted again.
+   */
+  public synchronized void recordVerdicts(List<VerdictRow> rows) throws UnavailableException {
+    if (rows.isEmpty()) {
+      return;
+    }
     write(() -> {
-      String round = null;
-      try (PreparedStatement p = db.prepareStatement(
-          "UPDATE payloads SET verdict=?, leaf=? WHERE payload_id=? AND verdict IS NULL RETURNING round")) {
-        p.setString(1, verdict);
-        p.setString(2, leaf);
-        p.setString(3, payloadId);
-        try (ResultSet r = p.executeQuery()) {
-          if (r.next()) {
-            round = r.getString(1);
-          }
-        }
-      }
-      if (round != null) {
-        try (PreparedStatement p = db.prepareStatement(
-            "INSERT INTO verdict_counts(round, verdict, n) VALUES (?,?,1) "
-                + "ON CONFLICT(round, verdict) DO UPDATE SET n=n+1")) {
-          p.setString(1, round);
-          p.setString(2, verdict);
-          p.executeUpdate();
-        }
+      for (VerdictRow row : rows) {
+        recordOne(row.payloadId(), row.verdict(), row.leaf());
       }
       return null;
     });
+  }
+
+  private void recordOne(String payloadId, String verdict, String leaf) throws SQLException {
+    String round = null;
+    try (PreparedStatement p = db.prepareStatement(
+        "UPDATE payloads SET verdict=?, leaf=? WHERE payload_id=? AND verdict IS NULL RETURNING round")) {
+      p.setString(1, verdict);
+      p.setString(2, leaf);
+      p.setString(3, payloadId);
+      try (ResultSet r = p.executeQuery()) {
+        if (r.next()) {
+          round = r.getString(1);
+        }
+      }
+    }
+    if (round != null) {
+      try (PreparedStatement p = db.prepareStatement(
+          "INSERT INTO verdict_counts(round, verdict, n) VALUES (?,?,1) "
+              + "ON CONFLICT(round, verdict) DO UPDATE SET n=n+1")) {
+        p.setString(1, round);
+        p.setString(2, verdict);
+        p.executeUpdate();
+      }
+    }
   }
 
   /** The counts of verdicts in a round, by outcome (reason codes only; never payload content). */

@@ -1,12 +1,26 @@
 package dev.sovereign.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,5 +86,147 @@ class InboxTest {
       assertEquals(1, inbox.pending(10).size());
       assertEquals("first.b.c.d.e", inbox.pending(10).get(0).jwe());
     }
+  }
+
+  @Test
+  void manyConcurrentSubmitsAreAllStoredDurablyAndEachAnsweredOnce() throws Exception {
+    int threads = 16;
+    int each = 40;
+    Map<String, AtomicInteger> newAnswers = new ConcurrentHashMap<>();
+    Map<String, AtomicInteger> duplicateAnswers = new ConcurrentHashMap<>();
+    try (Inbox inbox = Inbox.open(dir)) {
+      inbox.openRound("r1", "d", "ab", Instant.EPOCH);
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<?>> jobs = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        jobs.add(pool.submit(() -> {
+          go.await();
+          for (int i = 0; i < each; i++) {
+            // every payload is also sent by a second thread (a producer's retry racing its first try)
+            for (String jwe : List.of(jwe(thread, i), jwe((thread + 1) % threads, i))) {
+              Inbox.Stored s = inbox.put("r1", "EU", jwe, Instant.EPOCH);
+              (s == Inbox.Stored.NEW ? newAnswers : duplicateAnswers)
+                  .computeIfAbsent(jwe, k -> new AtomicInteger()).incrementAndGet();
+            }
+          }
+          return null;
+        }));
+      }
+      go.countDown();
+      for (Future<?> f : jobs) {
+        f.get();
+      }
+      pool.shutdown();
+    }
+    assertEquals(threads * each, newAnswers.size());
+    assertTrue(newAnswers.values().stream().allMatch(n -> n.get() == 1), "each payload stored as new exactly once");
+    assertEquals(threads * each, duplicateAnswers.size());
+    assertTrue(duplicateAnswers.values().stream().allMatch(n -> n.get() == 1), "its second copy answered duplicate");
+    try (Inbox inbox = Inbox.open(dir)) {
+      List<Inbox.Entry> stored = inbox.pending(10_000);
+      assertEquals(threads * each, stored.size());
+      Set<String> jwes = new java.util.HashSet<>();
+      stored.forEach(e -> jwes.add(e.jwe()));
+      assertEquals(newAnswers.keySet(), jwes);
+    }
+  }
+
+  @Test
+  void payloadsKeepTheirArrivalOrderAcrossGroupCommitsAndReopening() throws Exception {
+    try (Inbox inbox = Inbox.open(dir)) {
+      inbox.openRound("r1", "d", "ab", Instant.EPOCH);
+      inbox.put("r1", "EU", "one.b.c.d.e", Instant.EPOCH);
+      inbox.put("r1", "EU", "one.b.c.d.e", Instant.EPOCH);
+      inbox.put("r1", "EU", "two.b.c.d.e", Instant.EPOCH);
+    }
+    try (Inbox inbox = Inbox.open(dir)) {
+      inbox.put("r1", "EU", "three.b.c.d.e", Instant.EPOCH);
+      assertEquals(List.of("one.b.c.d.e", "two.b.c.d.e", "three.b.c.d.e"),
+          inbox.pending(10).stream().map(Inbox.Entry::jwe).toList());
+    }
+  }
+
+  @Test
+  void aSubmitIsNotAnsweredWhileItsCommitCannotRun() throws Exception {
+    try (Inbox inbox = Inbox.open(dir)) {
+      inbox.openRound("r1", "d", "ab", Instant.EPOCH);
+      CompletableFuture<Inbox.Stored> answer;
+      synchronized (inbox) {
+        // the store is busy (this thread holds it): no commit can run, so no answer may come
+        answer = CompletableFuture.supplyAsync(() -> {
+          try {
+            return inbox.put("r1", "EU", "waiting.b.c.d.e", Instant.EPOCH);
+          } catch (Inbox.UnavailableException e) {
+            throw new IllegalStateException(e);
+          }
+        });
+        Thread.sleep(300);
+        assertFalse(answer.isDone(), "answered before its payload could be committed");
+      }
+      assertEquals(Inbox.Stored.NEW, answer.get(30, TimeUnit.SECONDS));
+      assertEquals(1, inbox.pendingCount());
+    }
+  }
+
+  @Test
+  void concurrentSubmitsToAnUnwritableStoreAreAllRefusedAndNoneIsStored() throws Exception {
+    int threads = 8;
+    try (Inbox inbox = Inbox.open(dir)) {
+      inbox.openRound("r1", "d", "ab", Instant.EPOCH);
+      inbox.put("r1", "EU", "before.b.c.d.e", Instant.EPOCH);
+      inbox.failWritesForTesting(true);
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      List<Future<Inbox.Stored>> answers = new ArrayList<>();
+      for (int t = 0; t < threads * 5; t++) {
+        String jwe = "refused" + t + ".b.c.d.e";
+        answers.add(pool.submit(() -> inbox.put("r1", "EU", jwe, Instant.EPOCH)));
+      }
+      for (Future<Inbox.Stored> a : answers) {
+        ExecutionException e = assertThrows(ExecutionException.class, a::get);
+        assertTrue(e.getCause() instanceof Inbox.UnavailableException, "refused as unavailable: " + e.getCause());
+      }
+      pool.shutdown();
+      inbox.failWritesForTesting(false);
+      assertEquals(Inbox.Stored.NEW, inbox.put("r1", "EU", "after.b.c.d.e", Instant.EPOCH));
+    }
+    try (Inbox inbox = Inbox.open(dir)) {
+      assertEquals(List.of("before.b.c.d.e", "after.b.c.d.e"),
+          inbox.pending(100).stream().map(Inbox.Entry::jwe).toList());
+    }
+  }
+
+  @Test
+  void aBatchOfVerdictsIsRecordedWhollyOrNotAtAll() throws Exception {
+    try (Inbox inbox = Inbox.open(dir)) {
+      inbox.openRound("r1", "d", "ab", Instant.EPOCH);
+      List<Inbox.VerdictRow> rows = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        String jwe = "p" + i + ".b.c.d.e";
+        inbox.put("r1", "EU", jwe, Instant.EPOCH);
+        rows.add(new Inbox.VerdictRow(Inbox.payloadId(jwe), i == 4 ? "replay" : "accepted", i == 4 ? null : "0" + i));
+      }
+      inbox.failWritesForTesting(true);
+      assertThrows(Inbox.UnavailableException.class, () -> inbox.recordVerdicts(rows));
+      inbox.failWritesForTesting(false);
+      assertEquals(5, inbox.pendingCount());
+      assertEquals(Map.of("pending", 5L), inbox.verdictCounts("r1"));
+      assertEquals(Set.of(), inbox.answeredIds("r1"));
+
+      List<Inbox.VerdictRow> twice = new ArrayList<>(rows);
+      twice.add(new Inbox.VerdictRow(rows.get(0).payloadId(), "replay", null));
+      inbox.recordVerdicts(twice);
+      assertEquals(0, inbox.pendingCount());
+      Map<String, Long> expected = new HashMap<>();
+      expected.put("accepted", 4L);
+      expected.put("replay", 1L);
+      assertEquals(expected, inbox.verdictCounts("r1"));
+      assertEquals(5, inbox.answeredIds("r1").size());
+    }
+  }
+
+  private static String jwe(int thread, int i) {
+    return "t" + thread + "i" + i + ".b.c.d.e";
   }
 }
