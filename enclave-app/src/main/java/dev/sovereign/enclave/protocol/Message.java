@@ -88,7 +88,28 @@ public sealed interface Message {
    * and status list credentials (compact JWT), keyed by their URL.
    */
   record SupplyEvidence(List<JsonNode> didLogs, List<JsonNode> endorsedReads, Map<String, String> statusLists)
-      implements Request {}
+      implements Request {
+
+    /**
+     * did:fabric evidence objects given as JSON bytes (e.g. {@code FabricDidEvidence.bundle}), parsed
+     * here so that callers need no Jackson types of their own (a host whose class loader has its own
+     * Jackson would otherwise hand the codec nodes it writes as beans).
+     *
+     * @throws IllegalArgumentException if an object is not JSON
+     */
+    public static SupplyEvidence of(List<byte[]> didLogs, Map<String, String> statusLists) {
+      List<JsonNode> nodes = new java.util.ArrayList<>(didLogs.size());
+      for (byte[] b : didLogs) {
+        try {
+          nodes.add(Codec.json().readTree(b));
+        } catch (java.io.IOException e) {
+          throw new IllegalArgumentException("evidence object is not JSON", e);
+        }
+      }
+      return new SupplyEvidence(nodes.isEmpty() ? null : nodes, null,
+          statusLists == null || statusLists.isEmpty() ? null : statusLists);
+    }
+  }
 
   /** Answer to {@link SupplyEvidence}: how many items of each kind were verified and stored. */
   record EvidenceStored(int didLogs, int endorsedReads, int statusLists) implements Response {}

@@ -70,6 +70,7 @@ public class HostService {
 
   private final int auditSignEvery;
   private volatile HostAudit audit;
+  private EvidenceRelay evidenceRelay;
 
   public HostService(HostConfig config) {
     this(config, 64);
@@ -188,6 +189,9 @@ public class HostService {
     }
     if (devBroker != null) {
       devBroker.close();
+    }
+    if (evidenceRelay != null) {
+      evidenceRelay.close();
     }
     try {
       if (inbox != null) {
@@ -488,7 +492,7 @@ public class HostService {
     List<String> jwes = entries.stream().map(Inbox.Entry::jwe).toList();
     Message.PayloadVerdicts v;
     try {
-      v = call(new Message.SubmitPayloads(round, jwes), Message.PayloadVerdicts.class);
+      v = evidenceRelay().submit(round, jwes);
     } catch (Problem p) {
       if (p.code().equals("unknown-round")) {
         // The enclave lost the round (restarted without restore): recover and resend.
@@ -503,6 +507,9 @@ public class HostService {
     List<Map<String, String>> outcomes = new ArrayList<>(entries.size());
     for (int i = 0; i < entries.size(); i++) {
       Message.Verdict verdict = v.verdicts().get(i);
+      if (EvidenceRelay.deferred(verdict)) {
+        continue; // the enclave went away while evidence was relayed: left pending, sent again later
+      }
       String outcome = verdict.outcome().equals("accepted") ? "accepted" : verdict.reason();
       rows.add(new Inbox.VerdictRow(entries.get(i).payloadId(), outcome, verdict.leaf()));
       Map<String, String> f = new LinkedHashMap<>();
@@ -522,6 +529,25 @@ public class HostService {
     }
     audit.recordAll("submission", outcomes);
     noteProcessed(v);
+  }
+
+  /** Submits payloads and relays the evidence the enclave asks for ({@link EvidenceRelay}); made on first use. */
+  private synchronized EvidenceRelay evidenceRelay() {
+    if (evidenceRelay == null) {
+      evidenceRelay = new EvidenceRelay(this::call, new EvidenceRelay.StatusListStore() {
+        @Override
+        public Map<String, String> all() throws Exception {
+          return inbox.statusLists();
+        }
+
+        @Override
+        public void put(String url, String credential) throws Exception {
+          inbox.putStatusList(url, credential);
+        }
+      }, new EvidenceRelay.EmbeddedLedgers(config.did()), (kind, fields) -> audit.record(kind, fields),
+          EvidenceRelay.Settings.fromConfig());
+    }
+    return evidenceRelay;
   }
 
   private void noteProcessed(Message.PayloadVerdicts v) {
