@@ -71,6 +71,10 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--http-payloads", paramLabel = "N", description = "http: measured payloads (default ${DEFAULT-VALUE})")
   int httpPayloads = 1000;
 
+  @Option(names = "--http-warmup", paramLabel = "N",
+      description = "http: payloads submitted and settled before the clock starts (default: as many as measured, at least 200)")
+  Integer httpWarmup;
+
   @Option(names = "--http-records", paramLabel = "N", description = "http: records per payload, 1, 10 or 100 (default ${DEFAULT-VALUE})")
   int httpRecords = 10;
 
@@ -85,9 +89,10 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (seconds < 1 || threads < 1 || dids < 1 || ethrChanges < 1 || ethrRuns < 1 || producers < 1 || httpPayloads < 1) {
-      System.err.println("bench: --seconds, --threads, --dids, --ethr-changes, --ethr-runs, --producers and"
-          + " --http-payloads must be at least 1");
+    if (seconds < 1 || threads < 1 || dids < 1 || ethrChanges < 1 || ethrRuns < 1 || producers < 1 || httpPayloads < 1
+        || httpWarmup != null && httpWarmup < 1) {
+      System.err.println("bench: --seconds, --threads, --dids, --ethr-changes, --ethr-runs, --producers,"
+          + " --http-payloads and --http-warmup must be at least 1");
       return SovereignCli.USAGE;
     }
     if (records.isEmpty() || records.stream().anyMatch(n -> n < 1 || n > 1000)) {
@@ -139,7 +144,8 @@ final class BenchCommand implements Callable<Integer> {
     }
     if (http) {
       try {
-        results.addAll(new HttpBench(app, jar, producers, httpPayloads, httpRecords, System.err).run(ceilingForHttp));
+        results.addAll(new HttpBench(app, jar, producers, httpPayloads, httpRecords,
+            httpWarmup != null ? httpWarmup : HttpBench.defaultWarmup(httpPayloads), System.err).run(ceilingForHttp));
       } catch (Exception e) {
         System.err.println("bench: end to end through HTTP failed: " + e);
         return SovereignCli.USAGE;

@@ -40,15 +40,23 @@ final class HttpBench {
   private final int producers;
   private final int payloads;
   private final int records;
+  private final int warmup;
   private final PrintStream log;
 
-  HttpBench(Path hostApp, Path enclaveJar, int producers, int payloads, int records, PrintStream log) {
+  /** {@code warmup}: payloads submitted and settled before the clock starts. */
+  HttpBench(Path hostApp, Path enclaveJar, int producers, int payloads, int records, int warmup, PrintStream log) {
     this.hostApp = hostApp;
     this.enclaveJar = enclaveJar;
     this.producers = producers;
     this.payloads = payloads;
     this.records = records;
+    this.warmup = warmup;
     this.log = log;
+  }
+
+  /** The default warm-up: as many payloads as are measured (at least 200), so both JITs settle first. */
+  static int defaultWarmup(int payloads) {
+    return Math.max(200, payloads);
   }
 
   /** {@code enclaveOnly}: the enclave pipeline's rate for payloads of the same size, measured in this run. */
@@ -62,6 +70,15 @@ final class HttpBench {
     // the benchmark's producers all come from 127.0.0.1: lift the per-client limit, use the host's default batch
     ctx.hostJvmArgs.addAll(List.of("-Dsovereign.host.rate-per-client=1000000", "-Dsovereign.host.burst-per-client=1000000",
         "-Dsovereign.host.enclave.batch=64", "-XX:TieredStopAtLevel=4"));
+    // profiling hooks (docs/benchmarks.md): extra JVM options for the host and for its enclave child
+    String hostExtra = System.getProperty("sovereign.bench.host-jvm-args", "").trim();
+    if (!hostExtra.isEmpty()) {
+      ctx.hostJvmArgs.addAll(List.of(hostExtra.split("\\s+")));
+    }
+    String enclaveExtra = System.getProperty("sovereign.bench.enclave-jvm-args", "").trim();
+    if (!enclaveExtra.isEmpty()) {
+      ctx.hostJvmArgs.add("-Dsovereign.launcher.enclave-jvm-args=" + enclaveExtra);
+    }
     try {
       for (DemoStep step : DemoSteps.all()) {
         if (List.of("build-world", "write-policy", "start-host", "producer-verifies", "open-round").contains(step.name())) {
@@ -70,7 +87,6 @@ final class HttpBench {
         }
       }
       DemoWorld.Producer p = ctx.world.producers.get("eu-grocer");
-      int warmup = Math.max(50, payloads / 5);
       log.printf("bench: http: building %d payloads of %d records%n", warmup + payloads, records);
       List<String> built = build(ctx, p, warmup + payloads);
       HostClient poll = HostClient.of(ctx.host.base());
@@ -83,35 +99,48 @@ final class HttpBench {
         throw new IllegalStateException("the host's enclave process was not found");
       }
       log.printf("bench: http: %d producers submitting %d payloads%n", producers, payloads);
+      ProcessHandle self = ProcessHandle.current();
       long host0 = cpu(host);
       long enclave0 = cpu(enclave.get());
+      long client0 = cpu(self);
       long t0 = System.nanoTime();
       long[] latencies = submit(ctx, built.subList(warmup, built.size()));
       settle(poll, ctx.round, warmup + payloads);
       double seconds = (System.nanoTime() - t0) / 1e9;
       double hostMs = (cpu(host) - host0) / 1e6 / payloads;
       double enclaveMs = (cpu(enclave.get()) - enclave0) / 1e6 / payloads;
+      double clientMs = (cpu(self) - client0) / 1e6 / payloads;
       double cpuSeconds = (hostMs + enclaveMs) * payloads / 1e3;
       int cores = Runtime.getRuntime().availableProcessors();
       double wallRate = payloads / seconds;
       double cpuRate = cores * payloads / cpuSeconds;
       Arrays.sort(latencies);
-      String size = records + "-records";
+      String size = records == 1 ? "1-record" : records + "-records";
       List<BenchFigure> figures = new ArrayList<>();
       String ceilingNote = "ceiling: enclave-only pipeline rate, " + size + ", same run (CPU time x threads)";
       figures.add(BenchFigure.rate("http.payloads." + size + ".wall", wallRate, "payloads/s", enclaveOnly,
           ceilingNote + "; value: wall clock from first submit to the last verdict, " + producers + " producers, "
               + payloads + " payloads, producers on the same machine"));
+      String perPayload = String.format(java.util.Locale.ROOT,
+          " (CPU per payload: host %.2f ms, enclave process %.2f ms, benchmark client %.2f ms)", hostMs, enclaveMs, clientMs);
       figures.add(BenchFigure.rate("http.payloads." + size + ".cpu", cpuRate, "payloads/s", enclaveOnly,
           ceilingNote + "; value: " + cores + " cores x payloads / CPU seconds of the host and enclave processes"
-              + String.format(java.util.Locale.ROOT, " (host %.2f ms, enclave %.2f ms CPU per payload)", hostMs, enclaveMs)));
+              + perPayload));
+      // each process on its own: the rate it would sustain alone on all cores (the other on cores of its own)
+      figures.add(BenchFigure.rate("http.payloads." + size + ".enclave-process", cores * 1e3 / enclaveMs, "payloads/s",
+          enclaveOnly, ceilingNote + "; value: " + cores + " cores / CPU per payload of the enclave process alone"
+              + " (framing, link, replay state, its own JIT and GC; the host and client not counted)" + perPayload));
+      figures.add(BenchFigure.rate("http.payloads." + size + ".host-process", cores * 1e3 / hostMs, "payloads/s",
+          enclaveOnly, ceilingNote + "; value: " + cores + " cores / CPU per payload of the host process alone"
+              + " (HTTP, durable inbox, forwarder, audit; the enclave and client not counted)" + perPayload));
       for (int q : new int[] {50, 95, 99}) {
         double ms = latencies[Math.min(latencies.length - 1, (int) Math.ceil(q / 100.0 * latencies.length) - 1)] / 1e6;
         figures.add(BenchFigure.without("http.submit.latency.p" + q, ms, "ms",
             "no ceiling: time to the 202 (ciphertext durably stored), " + producers + " concurrent producers"));
       }
       log.printf("bench: http: %.1f payloads/s wall (%.1f s), %.1f per CPU-normalised second (host %.2f ms, enclave"
-          + " %.2f ms CPU per payload); enclave-only %.1f%n", wallRate, seconds, cpuRate, hostMs, enclaveMs, enclaveOnly);
+          + " %.2f ms, client %.2f ms CPU per payload); enclave-only %.1f%n", wallRate, seconds, cpuRate, hostMs, enclaveMs,
+          clientMs, enclaveOnly);
       return figures;
     } finally {
       if (ctx.host != null) {
