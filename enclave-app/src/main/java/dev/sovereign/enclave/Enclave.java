@@ -11,6 +11,7 @@ import dev.sovereign.enclave.pipeline.DidProducerKeys;
 import dev.sovereign.enclave.pipeline.EvidenceFabricResolver;
 import dev.sovereign.enclave.pipeline.FabricEvidence;
 import dev.sovereign.enclave.pipeline.FabricProducerKeys;
+import dev.sovereign.enclave.pipeline.HostWordDidDocuments;
 import dev.sovereign.enclave.pipeline.PayloadPipeline;
 import dev.sovereign.enclave.pipeline.ProducerCredentials;
 import dev.sovereign.enclave.policy.InvalidPolicyException;
@@ -255,12 +256,18 @@ public final class Enclave implements Closeable {
   private static EnclaveService service(SovereigntyPolicy policy, EnclaveIdentity identity, Nsm nsm, byte[] document,
       ExecutorService verifiers, EvidenceStore evidence, Clock clock, SecureRandom random) {
     FabricEvidence fabric = new FabricEvidence(policy, clock, random);
-    DidResolver resolver = DidResolvers.builder().withDidKey().method(new EvidenceFabricResolver(fabric)).build();
+    // did:ethr only where the policy accepts it, and then on the host's word (results say so)
+    HostWordDidDocuments ethr = policy.didMethods().contains("ethr") ? new HostWordDidDocuments(clock) : null;
+    var resolvers = DidResolvers.builder().withDidKey().method(new EvidenceFabricResolver(fabric));
+    if (ethr != null) {
+      resolvers.method(ethr);
+    }
+    DidResolver resolver = resolvers.build();
     ProducerCredentials credentials = Credentials.verifier(resolver, clock, evidence, identity::did);
     PayloadPipeline pipeline = new PayloadPipeline(policy, identity.encryptionPrivateKey(), identity.encryptionKid(),
         new FabricProducerKeys(fabric, new DidProducerKeys(resolver, clock)), credentials, clock);
     return new EnclaveService(policy, identity, nsm,
-        pipeline, new ResultIssuer(identity, policy, document, random), verifiers, evidence, fabric, clock);
+        pipeline, new ResultIssuer(identity, policy, document, random), verifiers, evidence, fabric, ethr, clock);
   }
 
   private static Path runningJar() {

@@ -10,8 +10,9 @@ import java.util.TreeSet;
 
 /**
  * Evidence one payload's verification looked for and the enclave did not hold: did:fabric DIDs of a
- * network the policy pins without verified, unexpired evidence, and status list URLs the host never
- * supplied. The stages record into the instance of the verifying thread (a payload is verified on
+ * network the policy pins without verified, unexpired evidence, did:ethr DIDs without a current
+ * host-supplied document (only when the policy accepts did:ethr), and status list URLs the host
+ * never supplied. The stages record into the instance of the verifying thread (a payload is verified on
  * one thread, {@link PayloadPipeline#verify}); the pipeline then attaches what was recorded to a
  * rejection that missing evidence explains, so the server may answer {@code deferred} instead of a
  * final rejection (docs/enclave-protocol.md, {@code deferEvidence}).
@@ -28,6 +29,7 @@ public final class MissingEvidence {
    * reason is final even when something was missing along the way.
    */
   private static final Set<RejectionReason> EXPLAINED = EnumSet.of(RejectionReason.DID_EVIDENCE_MISSING,
+      RejectionReason.PRODUCER_DID_UNRESOLVABLE,
       RejectionReason.CREDENTIAL_SIGNATURE_INVALID, RejectionReason.CREDENTIAL_STATUS_UNVERIFIED,
       RejectionReason.CREDENTIAL_ISSUER_UNTRUSTED);
 
@@ -35,12 +37,14 @@ public final class MissingEvidence {
 
   private final Set<String> dids = new TreeSet<>();
   private final Set<String> statusLists = new TreeSet<>();
+  private final Set<String> didDocuments = new TreeSet<>();
 
-  /** What a deferred payload needs: did:fabric DIDs and status list URLs, sorted. */
-  public record Needs(List<String> didLogs, List<String> statusLists) {
+  /** What a deferred payload needs: did:fabric DIDs, status list URLs and did:ethr DIDs, sorted. */
+  public record Needs(List<String> didLogs, List<String> statusLists, List<String> didDocuments) {
     public Needs {
       didLogs = List.copyOf(didLogs);
       statusLists = List.copyOf(statusLists);
+      didDocuments = List.copyOf(didDocuments);
     }
   }
 
@@ -65,6 +69,14 @@ public final class MissingEvidence {
     }
   }
 
+  /** A did:ethr DID without a current document from the host (only resolved when the policy accepts did:ethr). */
+  static void didDocument(String did) {
+    MissingEvidence m = CURRENT.get();
+    if (m != null && m.didDocuments.size() < MAX_PER_KIND) {
+      m.didDocuments.add(did);
+    }
+  }
+
   /** A status list the host has not supplied; only absolute http(s) URLs are named. */
   public static void statusList(String url) {
     MissingEvidence m = CURRENT.get();
@@ -84,9 +96,9 @@ public final class MissingEvidence {
 
   /** What was missing, if anything was and {@code reason} is one missing evidence explains. */
   Optional<Needs> explaining(RejectionReason reason) {
-    if ((dids.isEmpty() && statusLists.isEmpty()) || !EXPLAINED.contains(reason)) {
+    if ((dids.isEmpty() && statusLists.isEmpty() && didDocuments.isEmpty()) || !EXPLAINED.contains(reason)) {
       return Optional.empty();
     }
-    return Optional.of(new Needs(List.copyOf(dids), List.copyOf(statusLists)));
+    return Optional.of(new Needs(List.copyOf(dids), List.copyOf(statusLists), List.copyOf(didDocuments)));
   }
 }

@@ -81,14 +81,39 @@ public sealed interface Message {
    * What a deferred payload needs: did:fabric DIDs whose evidence the host should supply (for a
    * fresh {@link EvidenceNonce}) and status list URLs (at most 8 of each).
    */
-  record Needs(List<String> didLogs, List<String> statusLists) {}
+  record Needs(List<String> didLogs, List<String> statusLists,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> didDocuments) {
+    @JsonCreator
+    public Needs {}
+
+    public Needs(List<String> didLogs, List<String> statusLists) {
+      this(didLogs, statusLists, null);
+    }
+  }
 
   /**
    * Evidence the enclave verifies before use: DID operation logs and endorsed reads (did:fabric),
    * and status list credentials (compact JWT), keyed by their URL.
    */
-  record SupplyEvidence(List<JsonNode> didLogs, List<JsonNode> endorsedReads, Map<String, String> statusLists)
-      implements Request {
+  record SupplyEvidence(List<JsonNode> didLogs, List<JsonNode> endorsedReads, Map<String, String> statusLists,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, String> didDocuments) implements Request {
+    @JsonCreator
+    public SupplyEvidence {}
+
+    public SupplyEvidence(List<JsonNode> didLogs, List<JsonNode> endorsedReads, Map<String, String> statusLists) {
+      this(didLogs, endorsedReads, statusLists, null);
+    }
+
+    /**
+     * As {@link #of(List, Map)}, with did:ethr resolution results (DID Resolution JSON) by DID,
+     * which the enclave takes on the host's word where the policy accepts did:ethr.
+     */
+    public static SupplyEvidence of(List<byte[]> didLogs, Map<String, String> statusLists,
+        Map<String, String> didDocuments) {
+      SupplyEvidence e = of(didLogs, statusLists);
+      return new SupplyEvidence(e.didLogs(), null, e.statusLists(),
+          didDocuments == null || didDocuments.isEmpty() ? null : didDocuments);
+    }
 
     /**
      * did:fabric evidence objects given as JSON bytes (e.g. {@code FabricDidEvidence.bundle}), parsed
@@ -111,8 +136,19 @@ public sealed interface Message {
     }
   }
 
-  /** Answer to {@link SupplyEvidence}: how many items of each kind were verified and stored. */
-  record EvidenceStored(int didLogs, int endorsedReads, int statusLists) implements Response {}
+  /**
+   * Answer to {@link SupplyEvidence}: how many items of each kind were verified and stored
+   * ({@code didDocuments}, stored unverified, only when non-zero).
+   */
+  record EvidenceStored(int didLogs, int endorsedReads, int statusLists,
+      @JsonInclude(JsonInclude.Include.NON_DEFAULT) int didDocuments) implements Response {
+    @JsonCreator
+    public EvidenceStored {}
+
+    public EvidenceStored(int didLogs, int endorsedReads, int statusLists) {
+      this(didLogs, endorsedReads, statusLists, 0);
+    }
+  }
 
   /**
    * Ask for a fresh nonce for did:fabric endorsed reads (method spec section 11.1): the host gets

@@ -65,6 +65,10 @@ public final class ResultIssuer {
     subject.put("policySha256", policy.sha256Hex());
     subject.put("enclaveDid", identity.did());
     subject.put("enclaveRegion", policy.enclaveRegion());
+    if (policy.didMethods().contains("ethr")) {
+      // did:ethr documents come from the host unverified (HostWordDidDocuments): say so in every result
+      subject.putArray("unverifiedDidMethods").add("ethr");
+    }
     subject.set("aggregates", d.cells());
     subject.put("minGroupSize", s.dataset().minGroupSize());
     subject.put("suppressedGroups", d.suppressed());

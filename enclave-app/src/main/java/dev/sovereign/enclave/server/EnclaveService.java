@@ -6,6 +6,7 @@ import dev.sovereign.enclave.audit.AuditHeadToken;
 import dev.sovereign.enclave.identity.EnclaveIdentity;
 import dev.sovereign.enclave.pipeline.AcceptedPayload;
 import dev.sovereign.enclave.pipeline.FabricEvidence;
+import dev.sovereign.enclave.pipeline.HostWordDidDocuments;
 import dev.sovereign.enclave.pipeline.MissingEvidence;
 import dev.sovereign.enclave.pipeline.PayloadPipeline;
 import dev.sovereign.enclave.pipeline.PayloadRejectedException;
@@ -48,11 +49,20 @@ public final class EnclaveService implements RequestHandler {
   private final ExecutorService verifiers;
   private final EvidenceStore evidence;
   private final FabricEvidence fabric;
+  private final HostWordDidDocuments ethr;
   private final Clock clock;
   private final Map<String, Round> rounds = new ConcurrentHashMap<>();
 
   public EnclaveService(SovereigntyPolicy policy, EnclaveIdentity identity, Nsm nsm, PayloadPipeline pipeline,
       ResultIssuer issuer, ExecutorService verifiers, EvidenceStore evidence, FabricEvidence fabric, Clock clock) {
+    this(policy, identity, nsm, pipeline, issuer, verifiers, evidence, fabric, null, clock);
+  }
+
+  /** @param ethr did:ethr documents on the host's word; null unless the policy accepts did:ethr */
+  public EnclaveService(SovereigntyPolicy policy, EnclaveIdentity identity, Nsm nsm, PayloadPipeline pipeline,
+      ResultIssuer issuer, ExecutorService verifiers, EvidenceStore evidence, FabricEvidence fabric,
+      HostWordDidDocuments ethr, Clock clock) {
+    this.ethr = ethr;
     this.policy = policy;
     this.identity = identity;
     this.nsm = nsm;
@@ -196,7 +206,7 @@ public final class EnclaveService implements RequestHandler {
         // not counted, not in the replay set: the resend after the host supplied the evidence is a first sight
         MissingEvidence.Needs n = e.missingEvidence().get();
         return new Message.Verdict("deferred", e.reason().code(), null,
-            new Message.Needs(n.didLogs(), n.statusLists()));
+            new Message.Needs(n.didLogs(), n.statusLists(), n.didDocuments()));
       }
       r.reject(e.reason());
       return rejected(e.reason());
@@ -239,11 +249,28 @@ public final class EnclaveService implements RequestHandler {
         }
       }
     }
+    int didDocuments = 0;
+    if (e.didDocuments() != null && !e.didDocuments().isEmpty()) {
+      if (ethr == null) {
+        throw new Rejected(ErrorCode.EVIDENCE_REJECTED, "the policy does not accept did:ethr");
+      }
+      if (e.didDocuments().size() > MAX_EVIDENCE_PER_REQUEST) {
+        throw new Rejected(ErrorCode.EVIDENCE_REJECTED, "at most " + MAX_EVIDENCE_PER_REQUEST + " didDocuments per request");
+      }
+      for (Map.Entry<String, String> d : e.didDocuments().entrySet()) {
+        try {
+          ethr.supply(d.getKey(), d.getValue());
+          didDocuments++;
+        } catch (IllegalArgumentException x) {
+          failures.add("didDocuments: " + x.getMessage());
+        }
+      }
+    }
     if (!failures.isEmpty()) {
       throw new Rejected(ErrorCode.EVIDENCE_REJECTED, didLogs + " didLogs verified; rejected: "
           + String.join(", ", failures));
     }
-    return new Message.EvidenceStored(didLogs, didLogs, statusLists);
+    return new Message.EvidenceStored(didLogs, didLogs, statusLists, didDocuments);
   }
 
   private Message.Response close(Message.CloseRound c) throws Rejected {
