@@ -138,15 +138,21 @@ public sealed interface Message {
 
   /**
    * Answer to {@link SupplyEvidence}: how many items of each kind were verified and stored
-   * ({@code didDocuments}, stored unverified, only when non-zero).
+   * ({@code didDocuments}, stored unverified: absent unless some were stored, so 1.0 answers keep
+   * their bytes; boxed because the strict reader refuses a missing primitive).
    */
   record EvidenceStored(int didLogs, int endorsedReads, int statusLists,
-      @JsonInclude(JsonInclude.Include.NON_DEFAULT) int didDocuments) implements Response {
+      @JsonInclude(JsonInclude.Include.NON_NULL) Integer didDocuments) implements Response {
     @JsonCreator
     public EvidenceStored {}
 
     public EvidenceStored(int didLogs, int endorsedReads, int statusLists) {
-      this(didLogs, endorsedReads, statusLists, 0);
+      this(didLogs, endorsedReads, statusLists, null);
+    }
+
+    /** How many did:ethr documents were stored (0 when absent). */
+    public int didDocumentsStored() {
+      return didDocuments == null ? 0 : didDocuments;
     }
   }
 

@@ -270,7 +270,7 @@ public final class EnclaveService implements RequestHandler {
       throw new Rejected(ErrorCode.EVIDENCE_REJECTED, didLogs + " didLogs verified; rejected: "
           + String.join(", ", failures));
     }
-    return new Message.EvidenceStored(didLogs, didLogs, statusLists, didDocuments);
+    return new Message.EvidenceStored(didLogs, didLogs, statusLists, didDocuments == 0 ? null : didDocuments);
   }
 
   private Message.Response close(Message.CloseRound c) throws Rejected {

@@ -129,7 +129,7 @@ class EthrOnTheHostsWordTest {
 
     Message.Response stored = service.handle(new Message.SupplyEvidence(null, null, null,
         Map.of(DID, resolutionResult(DID))));
-    assertEquals(1, assertInstanceOf(Message.EvidenceStored.class, stored, stored.toString()).didDocuments());
+    assertEquals(1, assertInstanceOf(Message.EvidenceStored.class, stored, stored.toString()).didDocumentsStored());
     assertEquals("accepted", submit(jwe).outcome());
 
     Message.RoundResult result = (Message.RoundResult) service.handle(new Message.CloseRound(ROUND));

@@ -85,6 +85,7 @@ final class EvidenceRelay implements AutoCloseable {
   private final Enclave enclave;
   private final StatusListStore store;
   private final Function<String, Optional<DidFabricLedger>> ledgers;
+  private final Function<String, Optional<String>> documents;
   private final BiConsumer<String, Map<String, ?>> audit;
   private final Settings settings;
   private final HttpClient http;
@@ -95,6 +96,16 @@ final class EvidenceRelay implements AutoCloseable {
    */
   EvidenceRelay(Enclave enclave, StatusListStore store, Function<String, Optional<DidFabricLedger>> ledgers,
       BiConsumer<String, Map<String, ?>> audit, Settings settings) {
+    this(enclave, store, ledgers, did -> Optional.empty(), audit, settings);
+  }
+
+  /**
+   * @param documents the host's DID Resolution result (JSON) for a did:ethr DID, if it has one; the
+   *     enclave takes it on the host's word where its policy accepts did:ethr
+   */
+  EvidenceRelay(Enclave enclave, StatusListStore store, Function<String, Optional<DidFabricLedger>> ledgers,
+      Function<String, Optional<String>> documents, BiConsumer<String, Map<String, ?>> audit, Settings settings) {
+    this.documents = documents;
     this.enclave = enclave;
     this.store = store;
     this.ledgers = ledgers;
@@ -125,6 +136,7 @@ final class EvidenceRelay implements AutoCloseable {
         List<Integer> waiting = new ArrayList<>();
         Set<String> dids = new TreeSet<>();
         Set<String> lists = new TreeSet<>();
+        Set<String> docs = new TreeSet<>();
         for (int i = 0; i < verdicts.size(); i++) {
           Message.Verdict v = verdicts.get(i);
           if (deferred(v)) {
@@ -132,6 +144,7 @@ final class EvidenceRelay implements AutoCloseable {
             if (v.needs() != null) {
               Optional.ofNullable(v.needs().didLogs()).ifPresent(dids::addAll);
               Optional.ofNullable(v.needs().statusLists()).ifPresent(lists::addAll);
+              Optional.ofNullable(v.needs().didDocuments()).ifPresent(docs::addAll);
             }
           }
         }
@@ -141,9 +154,11 @@ final class EvidenceRelay implements AutoCloseable {
         report.deferred += pass == 1 ? waiting.size() : 0;
         dids.removeIf(d -> tried.contains("did " + d));
         lists.removeIf(u -> tried.contains("url " + u));
+        docs.removeIf(d -> tried.contains("doc " + d));
         dids.forEach(d -> tried.add("did " + d));
         lists.forEach(u -> tried.add("url " + u));
-        int supplied = relay(dids, lists, report);
+        docs.forEach(d -> tried.add("doc " + d));
+        int supplied = relay(dids, lists, docs, report);
         boolean again = supplied > 0 && pass < MAX_PASSES;
         List<String> resend = waiting.stream().map(jwes::get).toList();
         Message.PayloadVerdicts next = enclave.call(new Message.SubmitPayloads(round, resend, again ? true : null),
@@ -177,8 +192,23 @@ final class EvidenceRelay implements AutoCloseable {
   }
 
   /** Fetches and supplies what is needed; returns how many items the enclave stored. */
-  private int relay(Set<String> dids, Set<String> urls, Report report) {
+  private int relay(Set<String> dids, Set<String> urls, Set<String> docs, Report report) {
     report.didLogsNeeded += dids.size();
+    report.didDocumentsNeeded += docs.size();
+    Map<String, String> resolved = new TreeMap<>();
+    for (String did : docs) {
+      Optional<String> r;
+      try {
+        r = did.startsWith("did:ethr:") ? documents.apply(did) : Optional.empty();
+      } catch (RuntimeException e) {
+        r = Optional.empty();
+      }
+      if (r.isPresent()) {
+        resolved.put(did, r.get());
+      } else {
+        report.failure("did-document-unresolved");
+      }
+    }
     report.statusListsNeeded += urls.size();
     Map<String, String> lists = new TreeMap<>();
     Map<String, String> stored = Map.of();
@@ -212,22 +242,24 @@ final class EvidenceRelay implements AutoCloseable {
         bundle(did, nonce, report).ifPresent(bundles::add);
       }
     }
-    if (bundles.isEmpty() && lists.isEmpty()) {
+    if (bundles.isEmpty() && lists.isEmpty() && resolved.isEmpty()) {
       return 0;
     }
     try {
       // as bytes: the protocol parses them (the host must not hand the codec Jackson nodes of its own)
-      Message.EvidenceStored s = enclave.call(Message.SupplyEvidence.of(bundles, lists), Message.EvidenceStored.class);
+      Message.EvidenceStored s = enclave.call(Message.SupplyEvidence.of(bundles, lists, resolved),
+          Message.EvidenceStored.class);
       report.didLogsSupplied += s.didLogs();
       report.statusListsSupplied += s.statusLists();
-      return s.didLogs() + s.statusLists();
+      report.didDocumentsSupplied += s.didDocumentsStored();
+      return s.didLogs() + s.statusLists() + s.didDocumentsStored();
     } catch (Problem p) {
       if (!p.code().equals("evidence-rejected")) {
         throw p;
       }
       // Some evidence did not verify; the enclave stored the rest. The resend tells each payload's fate.
       report.failure("evidence-rejected");
-      return bundles.size() + lists.size();
+      return bundles.size() + lists.size() + resolved.size();
     }
   }
 
@@ -340,6 +372,27 @@ final class EvidenceRelay implements AutoCloseable {
   }
 
   /**
+   * did:ethr resolution results from the host's own resolvers ({@code sovereign.host.did.*}, e.g.
+   * {@code ethr.rpc} and {@code ethr.registry} for the web3j resolver), made on first use. Only a
+   * result with a document is relayed; the enclave takes it on the host's word.
+   */
+  static Function<String, Optional<String>> resolvedDocuments(Map<String, String> didSettings) {
+    return new Function<>() {
+      private dev.sovereign.did.DidResolver resolver;
+
+      @Override
+      public synchronized Optional<String> apply(String did) {
+        if (resolver == null) {
+          resolver = dev.sovereign.did.DidResolvers.standard(didSettings);
+        }
+        dev.sovereign.did.DidResolutionResult r = resolver.resolve(did);
+        return r.error().isPresent() || r.didDocument().isEmpty() ? Optional.empty()
+            : Optional.of(dev.sovereign.did.DidJson.write(r));
+      }
+    };
+  }
+
+  /**
    * The embedded ledgers under the DID settings' {@code data.dir} ({@code <data.dir>/did-fabric/<network>},
    * as {@code EmbeddedFabricResolverProvider} lays them out), opened on first use and only if they
    * exist. None when {@code fabric.gateway} is set: the Fabric Gateway client is not on the host's
@@ -399,6 +452,8 @@ final class EvidenceRelay implements AutoCloseable {
     int didLogsSupplied;
     int statusListsNeeded;
     int statusListsSupplied;
+    int didDocumentsNeeded;
+    int didDocumentsSupplied;
     final Map<String, Integer> failures = new TreeMap<>();
 
     void failure(String code) {
@@ -415,6 +470,10 @@ final class EvidenceRelay implements AutoCloseable {
       f.put("didLogsSupplied", didLogsSupplied);
       f.put("statusListsNeeded", statusListsNeeded);
       f.put("statusListsSupplied", statusListsSupplied);
+      if (didDocumentsNeeded > 0) {
+        f.put("didDocumentsNeeded", didDocumentsNeeded);
+        f.put("didDocumentsSupplied", didDocumentsSupplied);
+      }
       f.put("failures", failures);
       return f;
     }

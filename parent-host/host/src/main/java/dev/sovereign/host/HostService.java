@@ -544,7 +544,8 @@ public class HostService {
         public void put(String url, String credential) throws Exception {
           inbox.putStatusList(url, credential);
         }
-      }, new EvidenceRelay.EmbeddedLedgers(config.did()), (kind, fields) -> audit.record(kind, fields),
+      }, new EvidenceRelay.EmbeddedLedgers(config.did()), EvidenceRelay.resolvedDocuments(config.did()),
+          (kind, fields) -> audit.record(kind, fields),
           EvidenceRelay.Settings.fromConfig());
     }
     return evidenceRelay;

@@ -41,6 +41,11 @@ class EvidenceRelayRulesTest {
   }
 
   private EvidenceRelay relay(Function<Message.Request, Message.Response> enclave, boolean privateAddresses) {
+    return relay(enclave, privateAddresses, did -> Optional.empty());
+  }
+
+  private EvidenceRelay relay(Function<Message.Request, Message.Response> enclave, boolean privateAddresses,
+      Function<String, Optional<String>> documents) {
     EvidenceRelay.Enclave e = new EvidenceRelay.Enclave() {
       @Override
       public <R extends Message.Response> R call(Message.Request request, Class<R> type) {
@@ -63,7 +68,7 @@ class EvidenceRelayRulesTest {
         store.put(url, credential);
       }
     };
-    return new EvidenceRelay(e, s, network -> Optional.empty(), (kind, fields) -> audit.add(fields),
+    return new EvidenceRelay(e, s, network -> Optional.empty(), documents, (kind, fields) -> audit.add(fields),
         new EvidenceRelay.Settings(true, true, privateAddresses, Duration.ofSeconds(2)));
   }
 
@@ -149,6 +154,34 @@ class EvidenceRelayRulesTest {
     relay.submit("r1", List.of("jwe"));
     assertEquals(1, insideGets.get());
     assertEquals(Map.of("status-list-not-a-jwt", 1), audit.get(0).get("failures"));
+  }
+
+  @Test
+  void didEthrDocumentsComeFromTheHostsResolverAndOnlyForDidEthr() {
+    String ethr = "did:ethr:0x" + "ab".repeat(20);
+    String key = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK";
+    List<String> asked = new ArrayList<>();
+    EvidenceRelay relay = relay(r -> {
+      if (r instanceof Message.SubmitPayloads s) {
+        return new Message.PayloadVerdicts("r1", List.of(Boolean.TRUE.equals(s.deferEvidence()) && flags().size() == 1
+            ? new Message.Verdict("deferred", "producer-did-unresolvable", null,
+                new Message.Needs(List.of(), List.of(), List.of(ethr, key)))
+            : new Message.Verdict("accepted", null, "00")));
+      }
+      if (r instanceof Message.SupplyEvidence e) {
+        assertEquals(Map.of(ethr, "{\"resolved\":true}"), e.didDocuments());
+        return new Message.EvidenceStored(0, 0, 0, e.didDocuments().size());
+      }
+      throw new AssertionError(r.toString());
+    }, false, did -> {
+      asked.add(did);
+      return Optional.of("{\"resolved\":true}");
+    });
+
+    assertEquals("accepted", relay.submit("r1", List.of("jwe")).verdicts().get(0).outcome());
+    assertEquals(List.of(ethr), asked, "only did:ethr is resolved on the host's word");
+    assertEquals(1, audit.get(0).get("didDocumentsSupplied"));
+    assertEquals(Map.of("did-document-unresolved", 1), audit.get(0).get("failures"));
   }
 
   @Test
