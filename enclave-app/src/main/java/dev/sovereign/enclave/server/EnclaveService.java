@@ -255,7 +255,8 @@ public final class EnclaveService implements RequestHandler {
         throw new Rejected(ErrorCode.EVIDENCE_REJECTED, "the policy does not accept did:ethr");
       }
       if (e.didDocuments().size() > MAX_EVIDENCE_PER_REQUEST) {
-        throw new Rejected(ErrorCode.EVIDENCE_REJECTED, "at most " + MAX_EVIDENCE_PER_REQUEST + " didDocuments per request");
+        throw new Rejected(ErrorCode.EVIDENCE_REJECTED,
+            "at most " + MAX_EVIDENCE_PER_REQUEST + " didDocuments per request");
       }
       for (Map.Entry<String, String> d : e.didDocuments().entrySet()) {
         try {

@@ -218,23 +218,27 @@ class EvidenceDeferralTest {
     assertEquals("{\"payloads\":[\"a.b.c.d.e\"],\"round\":\"r1\"}",
         new String(old, 6, old.length - 6, StandardCharsets.UTF_8));
     byte[] flagged = Codec.encode(new Message.SubmitPayloads("r1", List.of("a.b.c.d.e"), true));
-    Message.SubmitPayloads back = (Message.SubmitPayloads) Codec.decode(
-        new Frames.Frame(Frames.VERSION, flagged[5] & 0xff, java.util.Arrays.copyOfRange(flagged, 6, flagged.length)));
+    Message.SubmitPayloads back = (Message.SubmitPayloads) decode(flagged);
     assertEquals(Boolean.TRUE, back.deferEvidence());
     for (Message m : List.of(new Message.EvidenceStored(1, 1, 2), new Message.EvidenceStored(0, 0, 0, 3),
         new Message.SupplyEvidence(null, null, Map.of("u", "a.b.c")),
         new Message.PayloadVerdicts("r1", List.of(new Message.Verdict("deferred", "did-evidence-missing", null,
             new Message.Needs(List.of("did:fabric:n:x"), List.of())))))) {
       byte[] b = Codec.encode(m);
-      assertEquals(m, Codec.decode(new Frames.Frame(Frames.VERSION, b[5] & 0xff, java.util.Arrays.copyOfRange(b, 6, b.length))),
-          "round trip of " + m);
+      assertEquals(m, decode(b), "round trip of " + m);
     }
     byte[] stored = Codec.encode(new Message.EvidenceStored(1, 1, 2));
     assertEquals("{\"didLogs\":1,\"endorsedReads\":1,\"statusLists\":2}",
         new String(stored, 6, stored.length - 6, StandardCharsets.UTF_8));
-    byte[] verdicts = Codec.encode(new Message.PayloadVerdicts("r1", List.of(new Message.Verdict("rejected", "replay", null))));
+    byte[] verdicts = Codec.encode(
+        new Message.PayloadVerdicts("r1", List.of(new Message.Verdict("rejected", "replay", null))));
     assertEquals("{\"round\":\"r1\",\"verdicts\":[{\"leaf\":null,\"outcome\":\"rejected\",\"reason\":\"replay\"}]}",
         new String(verdicts, 6, verdicts.length - 6, StandardCharsets.UTF_8));
+  }
+
+  private static Message decode(byte[] frame) throws Exception {
+    return Codec.decode(new Frames.Frame(Frames.VERSION, frame[5] & 0xff,
+        java.util.Arrays.copyOfRange(frame, 6, frame.length)));
   }
 
   private Round.State state() {

@@ -27,6 +27,8 @@ import org.junit.jupiter.api.Test;
  */
 class EvidenceRelayRulesTest {
   private static final String URL = "https://status.example/list/1";
+  private static final Message.Verdict UNVERIFIED =
+      new Message.Verdict("rejected", "credential-status-unverified", null);
   private final List<Message.Request> requests = new ArrayList<>();
   private final List<Map<String, ?>> audit = new ArrayList<>();
   private final Map<String, String> store = new HashMap<>();
@@ -87,7 +89,7 @@ class EvidenceRelayRulesTest {
     EvidenceRelay relay = relay(r -> {
       if (r instanceof Message.SubmitPayloads s) {
         return new Message.PayloadVerdicts("r1", List.of(Boolean.TRUE.equals(s.deferEvidence())
-            ? deferredFor(List.of(), List.of(URL)) : new Message.Verdict("rejected", "credential-status-unverified", null)));
+            ? deferredFor(List.of(), List.of(URL)) : UNVERIFIED));
       }
       if (r instanceof Message.SupplyEvidence e) {
         return new Message.EvidenceStored(0, 0, e.statusLists().size());
@@ -119,7 +121,7 @@ class EvidenceRelayRulesTest {
     EvidenceRelay relay = relay(r -> {
       if (r instanceof Message.SubmitPayloads s) {
         return new Message.PayloadVerdicts("r1", List.of(Boolean.TRUE.equals(s.deferEvidence())
-            ? deferredFor(List.of(), urls) : new Message.Verdict("rejected", "credential-status-unverified", null)));
+            ? deferredFor(List.of(), urls) : UNVERIFIED));
       }
       throw new AssertionError("nothing may be supplied: " + r);
     }, false);
@@ -146,7 +148,7 @@ class EvidenceRelayRulesTest {
     EvidenceRelay relay = relay(r -> {
       if (r instanceof Message.SubmitPayloads s) {
         return new Message.PayloadVerdicts("r1", List.of(Boolean.TRUE.equals(s.deferEvidence())
-            ? deferredFor(List.of(), List.of(url)) : new Message.Verdict("rejected", "credential-status-unverified", null)));
+            ? deferredFor(List.of(), List.of(url)) : UNVERIFIED));
       }
       throw new AssertionError("nothing may be supplied: " + r);
     }, true);

@@ -208,7 +208,7 @@ class EvidenceRelayTest {
           .putObject("group").put("country", "DE");
     }
     built = node("build", spec);
-    built.get("statusLists").fields().forEachRemaining(e -> SERVED.put(e.getKey(), e.getValue().asText()));
+    built.get("statusLists").properties().forEach(e -> SERVED.put(e.getKey(), e.getValue().asText()));
     assertTrue(host.inbox().statusLists().isEmpty(), "no operator posted evidence");
 
     submit(0);
@@ -252,7 +252,8 @@ class EvidenceRelayTest {
   }
 
   private static void submit(int i) {
-    given().contentType("application/jose").body(built.get("payloads").get(i).asText().getBytes(StandardCharsets.US_ASCII))
+    byte[] jwe = built.get("payloads").get(i).asText().getBytes(StandardCharsets.US_ASCII);
+    given().contentType("application/jose").body(jwe)
         .post("/v1/rounds/" + ROUND + "/payloads").then().statusCode(202);
   }
 
