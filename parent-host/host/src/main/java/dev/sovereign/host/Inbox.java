@@ -117,13 +117,24 @@ public final class Inbox implements AutoCloseable {
 
   /** The payload id: lowercase hex SHA-256 of the compact JWE's bytes (also the enclave's Merkle leaf). */
   public static String payloadId(String jwe) {
+    // a submit asks twice for the same String on the same thread (the store, then the 202's body)
+    String[] last = LAST_ID.get();
+    if (last[0] == jwe) {
+      return last[1];
+    }
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+      String id = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
           .digest(jwe.getBytes(StandardCharsets.US_ASCII)));
+      last[0] = jwe;
+      last[1] = id;
+      return id;
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }
+
+  /** Per thread: the last JWE (by identity; strings are immutable) whose id was computed, and that id. */
+  private static final ThreadLocal<String[]> LAST_ID = ThreadLocal.withInitial(() -> new String[2]);
 
   /** Records an opened round. */
   public synchronized void openRound(String round, String dataset, String policySha256, Instant at)
