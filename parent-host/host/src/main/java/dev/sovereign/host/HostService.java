@@ -442,7 +442,7 @@ public class HostService {
 
   private void drainQuietly() {
     try {
-      // full batches mean more may be waiting; a partial batch took everything stored before it
+      // a full batch answered means more may be waiting; a partial one took everything stored before it
       for (int i = 0; i < 1_000 && drainOnce() >= config.enclave().batch(); i++) {
         // next batch
       }
@@ -470,7 +470,10 @@ public class HostService {
     }
   }
 
-  /** Sends one batch of pending payloads (grouped by round) and records the verdicts; returns the batch size. */
+  /**
+   * Sends one batch of pending payloads (grouped by round) and records the verdicts; returns how many
+   * got one (a payload the enclave deferred stays pending and is not counted).
+   */
   private int drainOnce() throws SQLException {
     synchronized (drainLock) {
       List<Inbox.Entry> batch = inbox.pending(config.enclave().batch());
@@ -481,14 +484,15 @@ public class HostService {
       for (Inbox.Entry e : batch) {
         byRound.computeIfAbsent(e.round(), k -> new ArrayList<>()).add(e);
       }
+      int recorded = 0;
       for (Map.Entry<String, List<Inbox.Entry>> g : byRound.entrySet()) {
-        sendAndRecord(g.getKey(), g.getValue());
+        recorded += sendAndRecord(g.getKey(), g.getValue());
       }
-      return batch.size();
+      return recorded;
     }
   }
 
-  private void sendAndRecord(String round, List<Inbox.Entry> entries) {
+  private int sendAndRecord(String round, List<Inbox.Entry> entries) {
     List<String> jwes = entries.stream().map(Inbox.Entry::jwe).toList();
     Message.PayloadVerdicts v;
     try {
@@ -529,6 +533,7 @@ public class HostService {
     }
     audit.recordAll("submission", outcomes);
     noteProcessed(v);
+    return rows.size();
   }
 
   /** Submits payloads and relays the evidence the enclave asks for ({@link EvidenceRelay}); made on first use. */
@@ -741,12 +746,14 @@ public class HostService {
               .filter(e -> e.verdict().isPresent() && !skip.contains(e.payloadId())).toList();
           for (int i = 0; i < tail.size(); i += config.enclave().batch()) {
             List<Inbox.Entry> part = tail.subList(i, Math.min(tail.size(), i + config.enclave().batch()));
-            Message.PayloadVerdicts v = link.call(
-                new Message.SubmitPayloads(r.round(), part.stream().map(Inbox.Entry::jwe).toList()),
-                Message.PayloadVerdicts.class);
+            // through the relay: the new enclave holds no did:fabric evidence yet (EvidenceRelay)
+            Message.PayloadVerdicts v = evidenceRelay().submit(r.round(), part.stream().map(Inbox.Entry::jwe).toList());
             List<Map<String, Object>> resent = new ArrayList<>(part.size());
             for (int j = 0; j < part.size(); j++) {
               Message.Verdict verdict = v.verdicts().get(j);
+              if (EvidenceRelay.deferred(verdict)) {
+                continue; // the enclave went away again mid-relay; the next recovery sends it
+              }
               String outcome = verdict.outcome().equals("accepted") ? "accepted" : verdict.reason();
               inbox.recordVerdict(part.get(j).payloadId(), outcome, verdict.leaf());
               resent.add(resentEntry(r.round(), part.get(j).payloadId(), verdict));

@@ -114,8 +114,8 @@ class EvidenceRelayTest {
             Map.entry("sovereign.host.enclave.policy", policy.toString()),
             Map.entry("sovereign.host.enclave.batch", "4"),
             Map.entry("sovereign.evidence.fetch-private-addresses", "true"),
-            Map.entry("sovereign.host.seal.enabled", "false"),
-            Map.entry("sovereign.host.key-broker.embedded", "false"));
+            Map.entry("sovereign.host.seal.every-payloads", "1000"),
+            Map.entry("sovereign.host.seal.interval", "PT1H"));
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
@@ -202,6 +202,8 @@ class EvidenceRelayTest {
     for (String p : List.of("onLedger", "unknown")) {
       ps.addObject().put("name", p).put("zone", "EU").put("region", "EU")
           .set("datasets", JSON.valueToTree(List.of(DATASET)));
+    }
+    for (String p : List.of("onLedger", "unknown", "onLedger")) {
       ObjectNode pl = payloads.addObject().put("producer", p).put("zone", "EU").put("region", "EU")
           .put("dataset", DATASET).put("round", ROUND);
       pl.putArray("records").addObject().put("metric", "points").put("value", 10)
@@ -241,6 +243,25 @@ class EvidenceRelayTest {
     }
     assertTrue(relayed.get(1).toString().contains("ledger-"), "the second relay records why the ledger had nothing: "
         + relayed.get(1));
+  }
+
+  @Test
+  @Order(4)
+  void aRestartedEnclaveGetsTheEvidenceAgainWhenTheHostResendsTheRound() throws Exception {
+    host.sealNow();
+    submit(2); // answered after the seal, so resent to the successor, which holds no did:fabric evidence
+    waitUntilDrained();
+    ProcessHandle enclave = ProcessHandle.of(host.launcher().orElseThrow().pid()).orElseThrow();
+    assertTrue(enclave.destroyForcibly(), "SIGKILL sent");
+    enclave.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    host.health(); // starts a successor, restores the seal and resends the uncovered payload
+
+    String credential = given().header("Authorization", ADMIN).post("/v1/rounds/" + ROUND + "/close")
+        .then().statusCode(200).extract().path("result");
+    JsonNode inputs = JSON.readTree(Base64.getUrlDecoder().decode(credential.split("\\.")[1]))
+        .at("/credentialSubject/inputs");
+    assertEquals(2, inputs.get("accepted").asInt(), "the resent did:fabric payload counts: " + inputs);
+    assertEquals(1, inputs.at("/rejectedByReason/did-evidence-missing").asInt(), inputs.toString());
   }
 
   private static JsonNode json(String line) {
