@@ -53,7 +53,10 @@ if [ -n "$KMS_REGION$KMS_KEY_ARN" ]; then
     || die "--kms-key-arn must be a full key ARN in $KMS_REGION (arn:aws:kms:$KMS_REGION:ACCOUNT:key/ID)"
 fi
 # The container command: the default, plus the production KMS options when given.
-CMD_ARGS=(--listen vsock:any:5000 --policy /etc/sovereign/policy.yaml --state /var/lib/sovereign)
+# Without --policy the image carries none and the enclave waits for the host's LoadPolicy
+# (sovereign.host.enclave.load-policy): a policy inside the image cannot list the image's own PCR0.
+CMD_ARGS=(--listen vsock:any:5000 --state /var/lib/sovereign)
+[ -z "$POLICY" ] || CMD_ARGS+=(--policy /etc/sovereign/policy.yaml)
 if [ -n "$KMS_REGION" ]; then
   CMD_ARGS+=(--kms-region "$KMS_REGION" --key-id "$KMS_KEY_ARN" --kms-proxy vsock:3:8000)
 fi
@@ -202,9 +205,9 @@ build() { # OUTDIR: builds the layout in OUTDIR/layout and the archive OUTDIR/so
               {created: $created, created_by: "docker/build-oci.sh: enclave jar (and policy)"}]
   }' | tr -d '\n' > "$work/config.json"
   # docker/enclave/Dockerfile states the same entrypoint: keep the two definitions of the image equal.
-  # (With the KMS options the context's copy of the Dockerfile gets the longer CMD, see below.)
+  # (With --policy or the KMS options the context's copy of the Dockerfile gets the longer CMD, see below.)
   local df="$ROOT/docker/enclave/Dockerfile" key keys=(Entrypoint Cmd)
-  [ -z "$KMS_REGION" ] || keys=(Entrypoint)
+  [ -z "$KMS_REGION$POLICY" ] || keys=(Entrypoint)
   for key in "${keys[@]}"; do
     if [ "$(sed -n "s/^$(echo "$key" | tr a-z A-Z) //p" "$df" | jq -c .)" != "$(jq -c ".config.$key" "$work/config.json")" ]; then
       die "docker/enclave/Dockerfile's ${key^^} differs from the OCI config's $key"
@@ -237,7 +240,7 @@ build() { # OUTDIR: builds the layout in OUTDIR/layout and the archive OUTDIR/so
 
   # The build context for docker/enclave/Dockerfile (nitro-cli build-enclave --docker-dir).
   mkdir -p "$out/context"
-  if [ -z "$KMS_REGION" ]; then
+  if [ -z "$KMS_REGION$POLICY" ]; then
     cp "$ROOT/docker/enclave/Dockerfile" "$out/context/Dockerfile"
   else # the same file with the image's longer CMD
     sed "s|^CMD .*|CMD $(jq -c .config.Cmd "$LAYOUT/blobs/sha256/$cfg" | sed 's/[&|]/\\&/g')|" \

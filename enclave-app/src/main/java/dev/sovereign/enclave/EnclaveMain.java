@@ -120,17 +120,8 @@ public final class EnclaveMain {
     if (listen == null) {
       throw new IllegalArgumentException("--listen is required");
     }
-    if (keyBroker == null && kmsRegion.isPresent()) {
-      keyBroker = KeyBrokerOptions.regionalEndpoint(kmsRegion.get());
-    }
-    if ((keyBroker == null) != (keyId == null)) {
-      throw new IllegalArgumentException("--key-id goes with --key-broker or --kms-region");
-    }
-    if ((zone.isPresent() || kmsProxy.isPresent()) && keyBroker == null) {
-      throw new IllegalArgumentException("--region and --kms-proxy need --key-broker or --kms-region");
-    }
-    Optional<KeyBrokerOptions> broker = keyBroker == null ? Optional.empty()
-        : Optional.of(KeyBrokerOptions.of(keyBroker, keyId, zone, kmsRegion, kmsProxy, System.getenv()));
+    Optional<KeyBrokerOptions> broker = KeyBrokerOptions.fromFlags(Optional.ofNullable(keyBroker),
+        Optional.ofNullable(keyId), zone, kmsRegion, kmsProxy, System.getenv());
     return new EnclaveOptions(listen, policy, state, measure, maxFrame, threads, broker, parentRole, parentInstance);
   }
 

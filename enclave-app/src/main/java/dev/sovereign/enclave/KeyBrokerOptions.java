@@ -93,6 +93,25 @@ public record KeyBrokerOptions(URI endpoint, String keyId, Optional<String> zone
         Optional.ofNullable(env.get("AWS_SESSION_TOKEN")), kmsProxy);
   }
 
+  /**
+   * The key broker the command-line flags name ({@code --key-broker URL} or {@code --kms-region REGION},
+   * {@code --key-id}, {@code --region}, {@code --kms-proxy}), shared by the enclave jar and
+   * {@code sovereign enclave}; empty when neither endpoint flag is given.
+   *
+   * @throws IllegalArgumentException flags that do not go together, or a key/endpoint {@link #of} refuses
+   */
+  public static Optional<KeyBrokerOptions> fromFlags(Optional<URI> keyBroker, Optional<String> keyId,
+      Optional<String> zone, Optional<String> kmsRegion, Optional<ForwardAddress> kmsProxy, Map<String, String> env) {
+    Optional<URI> endpoint = keyBroker.or(() -> kmsRegion.map(KeyBrokerOptions::regionalEndpoint));
+    if (endpoint.isPresent() != keyId.isPresent()) {
+      throw new IllegalArgumentException("--key-id goes with --key-broker or --kms-region");
+    }
+    if ((zone.isPresent() || kmsProxy.isPresent()) && endpoint.isEmpty()) {
+      throw new IllegalArgumentException("--region and --kms-proxy need --key-broker or --kms-region");
+    }
+    return endpoint.map(e -> of(e, keyId.get(), zone, kmsRegion, kmsProxy, env));
+  }
+
   /** The regional KMS endpoint, {@code https://kms.<region>.amazonaws.com}. */
   public static URI regionalEndpoint(String region) {
     if (!region.matches("[a-z]{2}(-gov)?-[a-z]+-[0-9]")) {

@@ -31,7 +31,8 @@ final class EnclaveCommand implements Callable<Integer> {
       description = "where to accept the host (default unix:$SOVEREIGN_HOME/.sovereign/enclave.sock)")
   String listen;
 
-  @Option(names = "--policy", required = true, paramLabel = "FILE", description = "sovereignty policy YAML (docs/sovereignty-policy.md)")
+  @Option(names = "--policy", paramLabel = "FILE", description = {"sovereignty policy YAML (docs/sovereignty-policy.md);",
+      "without it the enclave waits for the host's LoadPolicy (sovereign.host.enclave.load-policy), as on Nitro"})
   Path policy;
 
   @Option(names = "--state", paramLabel = "DIR", description = "simulated NSM state (default $SOVEREIGN_HOME/.sovereign)")
@@ -52,6 +53,14 @@ final class EnclaveCommand implements Callable<Integer> {
   @Option(names = "--key-id", paramLabel = "ID|ARN", description = "KMS key for sealed state (with --key-broker)")
   String keyId;
 
+  @Option(names = "--kms-region", paramLabel = "REGION",
+      description = "AWS KMS in REGION (endpoint https://kms.REGION.amazonaws.com; --key-id must be a full key ARN there)")
+  String kmsRegion;
+
+  @Option(names = "--kms-proxy", paramLabel = "vsock:CID:PORT|unix:PATH",
+      description = "carry KMS traffic through the host's proxy (docs/deploy-nitro.md); the KMS name must resolve to loopback")
+  String kmsProxy;
+
   @Option(names = "--region", paramLabel = "ZONE", description = "region bound into snapshots (default: the policy's enclave.region in upper case)")
   String region;
 
@@ -66,13 +75,11 @@ final class EnclaveCommand implements Callable<Integer> {
     if (maxFrame < 64 || threads < 1) {
       throw new ParameterException(spec.commandLine(), "--max-frame must be >= 64 and --threads >= 1");
     }
-    if ((keyBroker == null) != (keyId == null)) {
-      throw new ParameterException(spec.commandLine(), "--key-broker and --key-id go together");
-    }
     Optional<dev.sovereign.enclave.KeyBrokerOptions> broker;
     try {
-      broker = keyBroker == null ? Optional.empty() : Optional.of(dev.sovereign.enclave.KeyBrokerOptions.of(keyBroker,
-          keyId, Optional.ofNullable(region), System.getenv()));
+      broker = dev.sovereign.enclave.KeyBrokerOptions.fromFlags(Optional.ofNullable(keyBroker), Optional.ofNullable(keyId),
+          Optional.ofNullable(region), Optional.ofNullable(kmsRegion),
+          Optional.ofNullable(kmsProxy).map(dev.sovereign.attestation.forward.ForwardAddress::parse), System.getenv());
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
