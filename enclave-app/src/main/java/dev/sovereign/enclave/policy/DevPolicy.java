@@ -14,8 +14,9 @@ import java.util.Map;
  * launch an enclave: the enclave region {@value #REGION}, the accepted PCR0 values, zones (EU, US and
  * APAC with their usual countries and processing regions, or any given), and the dataset
  * {@value #DATASET} over every zone (group by country, metric {@code points} bounded to [0, 100000]),
- * plus any further datasets. It only writes text; the enclave checks it like any other policy
- * ({@link PolicyLoader}).
+ * plus any further datasets; optionally pinned did:fabric networks ({@code enclave.fabricNetworks})
+ * and {@code evidence.askHost}, written only when given (so a policy without them keeps its hash).
+ * It only writes text; the enclave checks it like any other policy ({@link PolicyLoader}).
  */
 public final class DevPolicy {
   private DevPolicy() {}
@@ -52,6 +53,9 @@ public final class DevPolicy {
     private List<String> functions = List.of("sum", "count", "mean", "min", "max");
     private List<Long> histogram = List.of();
     private Integer maxRecordsPerPayload;
+    /** network -> MSP id -> pinned organisation CA certificates (PEM). */
+    private final Map<String, Map<String, List<String>>> fabricNetworks = new LinkedHashMap<>();
+    private boolean askHost;
 
     private Builder(String policyId) {
       this.policyId = policyId;
@@ -108,6 +112,23 @@ public final class DevPolicy {
       return this;
     }
 
+    /**
+     * Pins organisation {@code mspId}'s CA certificate {@code caPem} (PEM) for did:fabric network
+     * {@code network} in {@code enclave.fabricNetworks} (repeatable; chaincode, endorsement count and
+     * evidence age stay the loader's defaults).
+     */
+    public Builder fabricNetwork(String network, String mspId, String caPem) {
+      fabricNetworks.computeIfAbsent(network, n -> new LinkedHashMap<>())
+          .computeIfAbsent(mspId, m -> new ArrayList<>()).add(caPem);
+      return this;
+    }
+
+    /** {@code evidence.askHost} (default false, then not written). */
+    public Builder askHost(boolean ask) {
+      askHost = ask;
+      return this;
+    }
+
     /** A further dataset. */
     public Builder dataset(Dataset d) {
       more.add(d);
@@ -125,6 +146,19 @@ public final class DevPolicy {
       for (String p : pcr0) {
         y.append("    - pcr0: \"").append(p).append("\"\n");
       }
+      if (!fabricNetworks.isEmpty()) {
+        y.append("  fabricNetworks:\n");
+        fabricNetworks.forEach((network, orgs) -> {
+          y.append("    ").append(network).append(":\n");
+          y.append("      organisations:\n");
+          orgs.forEach((msp, pems) -> {
+            y.append("        ").append(msp).append(":\n");
+            for (String pem : pems) {
+              y.append("          - |\n").append(pem.strip().indent(12));
+            }
+          });
+        });
+      }
       y.append("zones:\n");
       for (Zone z : zones.values()) {
         y.append("  ").append(z.name()).append(":\n");
@@ -137,6 +171,9 @@ public final class DevPolicy {
       more.forEach(d -> dataset(y, d));
       if (maxRecordsPerPayload != null) {
         y.append("limits:\n  maxRecordsPerPayload: ").append(maxRecordsPerPayload).append('\n');
+      }
+      if (askHost) {
+        y.append("evidence:\n  askHost: true\n");
       }
       return y.toString();
     }

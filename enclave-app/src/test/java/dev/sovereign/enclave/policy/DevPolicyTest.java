@@ -44,6 +44,31 @@ class DevPolicyTest {
   }
 
   @Test
+  void aPinnedFabricNetworkAndAskHostLoadAndOnlyOptingInChangesTheHash(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    String ca;
+    String msp;
+    try (dev.sovereign.did.fabric.ledger.EmbeddedLedger ledger =
+        dev.sovereign.did.fabric.ledger.EmbeddedLedger.open(dir.resolve("ledger"), "sovereign")) {
+      msp = ledger.mspId();
+      ca = "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'})
+          .encodeToString(ledger.orgCaCertificate().getEncoded()) + "\n-----END CERTIFICATE-----\n";
+    }
+    SovereigntyPolicy p = PolicyLoader.parse(DevPolicy.builder("p").pcr0(PCR0).zone("EU", ANCHOR)
+        .fabricNetwork("sovereign", msp, ca).askHost(true).yaml());
+    assertTrue(p.evidence().askHost());
+    SovereigntyPolicy.FabricNetwork n = p.fabricNetworks().get("sovereign");
+    assertEquals(List.of(msp), List.copyOf(n.organisations().keySet()));
+    assertEquals(1, n.organisations().get(msp).size());
+    String plain = PolicyLoader.parse(DevPolicy.builder("p").pcr0(PCR0).zone("EU", ANCHOR).yaml()).sha256Hex();
+    assertEquals(plain, PolicyLoader.parse(DevPolicy.builder("p").pcr0(PCR0).zone("EU", ANCHOR).askHost(false).yaml())
+        .sha256Hex(), "askHost false is not written");
+    assertTrue(!plain.equals(p.sha256Hex()));
+    assertTrue(!plain.equals(PolicyLoader.parse(DevPolicy.builder("p").pcr0(PCR0).zone("EU", ANCHOR)
+        .fabricNetwork("sovereign", msp, ca).yaml()).sha256Hex()), "a pinned network is in the hash");
+  }
+
+  @Test
   void aZoneWithoutUsualCountriesMustBeSpelledOutAndAPolicyWithoutMeasurementDoesNotLoad() {
     assertThrows(IllegalArgumentException.class, () -> DevPolicy.builder("p").zone("MARS", ANCHOR));
     InvalidPolicyException e = assertThrows(InvalidPolicyException.class,
