@@ -20,7 +20,9 @@ import java.util.Base64;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 
 /**
- * A producer's signing identity: an Ed25519 key and its {@code did:key}. The identity file is JSON
+ * A producer's signing identity: an Ed25519 key and its {@code did:key}, or the same key as the
+ * verification method of a DID registered elsewhere ({@link #controlling}, e.g. a did:fabric DID's
+ * {@code #key-1}). The identity file is JSON
  * {@code {"did", "kid", "privateJwk": {"kty":"OKP","crv":"Ed25519","x","d"}}}; it holds a secret and
  * is written owner-readable only. {@link #toString()} never shows the key.
  */
@@ -41,6 +43,38 @@ public final class ProducerIdentity {
     this.publicKey = new Ed25519PrivateKeyParameters(this.seed, 0).generatePublicKey().getEncoded();
     this.did = DidKey.fromKey(PublicKeyMaterial.of(KeyType.ED25519, publicKey));
     this.kid = did + "#" + did.methodSpecificId();
+  }
+
+  private ProducerIdentity(byte[] seed, Did did, String kid) {
+    this.seed = seed.clone();
+    this.publicKey = new Ed25519PrivateKeyParameters(this.seed, 0).generatePublicKey().getEncoded();
+    this.did = did;
+    this.kid = kid;
+  }
+
+  /**
+   * This key as the verification method {@code kid} of {@code did}, a DID of another method whose
+   * document lists the key (a did:fabric DID created with it has it as {@code #key-1}). Nothing here
+   * resolves {@code did}: the enclave checks the key against the DID's verified document, so a wrong
+   * pairing is a {@code signature-invalid} payload, not a forgery.
+   *
+   * @throws IllegalArgumentException if {@code did} is a did:key (its key is its name: use this
+   *     identity itself) or {@code kid} is not a fragment of {@code did}
+   */
+  public ProducerIdentity controlling(String did, String kid) {
+    Did d;
+    try {
+      d = Did.parse(did);
+    } catch (dev.sovereign.did.InvalidDidException e) {
+      throw new IllegalArgumentException("not a DID: " + did);
+    }
+    if ("key".equals(d.method())) {
+      throw new IllegalArgumentException("a did:key names its own key");
+    }
+    if (!kid.startsWith(d + "#") || kid.length() == d.toString().length() + 1) {
+      throw new IllegalArgumentException("kid must be a fragment of " + did);
+    }
+    return new ProducerIdentity(seed, d, kid);
   }
 
   /** A fresh identity. */
@@ -73,7 +107,15 @@ public final class ProducerIdentity {
       throw new IOException(file + ": privateJwk.x does not belong to privateJwk.d");
     }
     if (n.has("did") && !n.get("did").asText().equals(id.did.toString())) {
-      throw new IOException(file + ": did does not belong to the key");
+      // Another method's DID is taken with its kid as written (the enclave checks its document).
+      if (n.get("did").asText().startsWith("did:key:") || !n.path("kid").isTextual()) {
+        throw new IOException(file + ": did does not belong to the key");
+      }
+      try {
+        return id.controlling(n.get("did").asText(), n.get("kid").asText());
+      } catch (IllegalArgumentException e) {
+        throw new IOException(file + ": " + e.getMessage());
+      }
     }
     return id;
   }
@@ -98,7 +140,7 @@ public final class ProducerIdentity {
     Files.write(file, bytes, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
   }
 
-  /** The producer DID ({@code did:key:z6Mk...}). */
+  /** The producer DID ({@code did:key:z6Mk...}, or the DID given to {@link #controlling}). */
   public Did did() {
     return did;
   }
