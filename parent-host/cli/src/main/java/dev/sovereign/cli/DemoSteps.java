@@ -131,8 +131,22 @@ final class DemoSteps {
 
   // ---- world, policy, host
 
+  /** The did:fabric network of the demo's embedded ledger. */
+  static final String FABRIC_NETWORK = "sovereign";
+
+  /** The host's DID state directory (sovereign.host.did.data.dir): the ledger is DIR/did-fabric/NETWORK. */
+  static Path didDataDir(DemoContext ctx) {
+    return ctx.work.resolve("did");
+  }
+
   private static String world(DemoContext ctx) throws Exception {
-    ctx.world = DemoWorld.create(PRODUCERS, Set.of(REVOKED), Instant.now(), ctx.random);
+    Path dir = didDataDir(ctx);
+    try (dev.sovereign.did.fabric.ledger.EmbeddedLedger ledger =
+        dev.sovereign.did.fabric.ledger.EmbeddedFabricResolverProvider.openLedger(dir, FABRIC_NETWORK)) {
+      ctx.world = DemoWorld.create(PRODUCERS, Set.of(REVOKED), Instant.now(), ctx.random, ledger);
+    }
+    ctx.say("embedded did:fabric ledger " + dir.resolve("did-fabric").resolve(FABRIC_NETWORK) + " (org " + ctx.world.fabricMspId
+        + "): " + ctx.world.producers.size() + " producer DIDs created through its contract, as sovereign did create does");
     for (DemoWorld.Zone z : ctx.world.zones.values()) {
       ctx.say(z.name() + ": root " + shortDid(z.root().did().toString()) + " accredits authority "
           + shortDid(z.authority().did().toString()) + "; status list " + z.statusList().url());
@@ -152,6 +166,9 @@ final class DemoSteps {
     DevPolicy.Builder policy = DevPolicy.builder("sovereign-demo").pcr0(ctx.pcr0).minGroupSize(2)
         .functions("sum", "count", "mean", "min", "max");
     ctx.world.trustAnchors().forEach(policy::zone);
+    // did:fabric producers: the enclave verifies their evidence against the ledger organisation's CA pinned
+    // here, and may ask the host for it (the host then learns which DID a deferred payload names)
+    policy.fabricNetwork(ctx.world.fabricNetwork, ctx.world.fabricMspId, ctx.world.fabricCaPem).askHost(true);
     String yaml = policy.yaml();
     ctx.policyFile = ctx.write("policy.yaml", yaml.getBytes(StandardCharsets.UTF_8));
     ctx.policySha256 = PolicyLoader.load(ctx.policyFile).sha256Hex();
@@ -164,6 +181,8 @@ final class DemoSteps {
     ctx.evidence.put("policySha256", ctx.policySha256);
     ctx.say("PCR0 of " + ctx.enclaveJar.getFileName() + " = " + HexFormat.of().formatHex(ctx.pcr0));
     ctx.say("policy sha256 (RFC 8785 canonical form) = " + ctx.policySha256);
+    ctx.say("fabricNetworks." + ctx.world.fabricNetwork + " pins " + ctx.world.fabricMspId
+        + "'s CA; evidence.askHost: true (the enclave may name a missing DID to the host)");
     return "policy.yaml, expected-pcrs.json";
   }
 
@@ -174,8 +193,12 @@ final class DemoSteps {
     ctx.simulationRoot = SimulatedNsm.rootCertificate(data.resolve("enclave-state"));
     ctx.write("simulation-root.pem", SimulatedNsm.pem(ctx.simulationRoot).getBytes(StandardCharsets.US_ASCII));
     ctx.evidence.put("simulationRootSha256", AttestationReport.sha256(ctx.simulationRoot));
+    // the host reads did:fabric evidence from the embedded ledger the producers' DIDs are on
+    List<String> jvmArgs = new ArrayList<>();
+    jvmArgs.add("-Dsovereign.host.did.data.dir=" + didDataDir(ctx));
+    jvmArgs.addAll(ctx.hostJvmArgs);
     ctx.host = DemoHost.start(ctx.hostApp, ctx.enclaveJar, ctx.policyFile, data, ctx.adminToken, HOST_START_TIMEOUT,
-        ctx.narration, ctx.hostJvmArgs);
+        ctx.narration, jvmArgs);
     ctx.admin = HostClient.admin(ctx.host.base(), ctx.adminToken);
     ctx.producerClient = HostClient.of(ctx.host.base());
     ctx.say("host " + ctx.host.base() + " (pid " + ctx.host.pid() + "), data in " + data);
@@ -338,7 +361,39 @@ final class DemoSteps {
       submitAndAwait(ctx, p.name() + " (" + p.zone() + ", " + records.size() + " records)", jwe, "accepted");
       ctx.acceptedLeaves.add(Payloads.payloadId(jwe));
     }
-    return "4 payloads from 3 zones accepted (" + CLI_PRODUCER + " through sovereign producer submit)";
+    long[] relayed = relayed(ctx);
+    if (relayed[1] < HONEST_RECORDS.size()) {
+      throw new DemoStep.Misbehaved("the host relayed did:fabric evidence for " + relayed[1] + " DIDs, expected one per"
+          + " honest producer (" + HONEST_RECORDS.size() + "): did the enclave ask? (evidence-relayed in the audit log)");
+    }
+    ctx.say("the enclave deferred " + relayed[0] + " payloads naming a did:fabric DID it held no evidence for; because it"
+        + " asked, the host fetched did:fabric evidence (operation log, endorsed read) for " + relayed[1]
+        + " DIDs from its ledger, supplied it and resent them (" + relayed[2] + " evidence-relayed audit entries, counts only)");
+    ctx.evidence.put("didEvidenceRelayed", relayed[1]);
+    return "4 payloads from 3 zones accepted (" + CLI_PRODUCER + " through sovereign producer submit); did:fabric evidence"
+        + " for " + relayed[1] + " DIDs relayed by the host on the enclave's request";
+  }
+
+  /**
+   * From the host's audit log: payloads deferred, did:fabric DIDs whose evidence the host supplied and
+   * {@code evidence-relayed} entries, for this round.
+   */
+  private static long[] relayed(DemoContext ctx) throws Exception {
+    HostClient.Answer a = ctx.admin.audit();
+    if (a.status() != 200) {
+      throw new DemoStep.Misbehaved("GET /v1/audit answered " + a.status() + " " + a.code());
+    }
+    long[] sums = new long[3];
+    for (String line : a.text().split("\n")) {
+      JsonNode e = line.isBlank() ? null : ctx.mapper.readTree(line);
+      if (e != null && e.path("kind").asText().equals("evidence-relayed")
+          && ctx.round.equals(e.path("fields").path("round").asText())) {
+        sums[0] += e.path("fields").path("deferred").asLong();
+        sums[1] += e.path("fields").path("didLogsSupplied").asLong();
+        sums[2]++;
+      }
+    }
+    return sums;
   }
 
   /** The producer that submits through the command line, as a producer would: identity, credential and routes files. */
@@ -659,8 +714,11 @@ final class DemoSteps {
     String resultSha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
         .digest(ctx.result.getBytes(StandardCharsets.US_ASCII)));
     String restoredDid = ctx.evidence.has("sealedStateBytes") ? ctx.enclave.enclaveDid() : null;
-    List<String> missing = missingAuditEvents(entries, ctx.round, resultSha256, ctx.acceptedLeaves,
-        ctx.expectedRejections, restoredDid);
+    List<String> missing = new ArrayList<>(missingAuditEvents(entries, ctx.round, resultSha256, ctx.acceptedLeaves,
+        ctx.expectedRejections, restoredDid));
+    List<String> dids = new ArrayList<>();
+    ctx.world.producers.values().forEach(p -> dids.add(p.identity().did().toString()));
+    missing.addAll(relayProblems(entries, a.text(), ctx.round, dids));
     if (!missing.isEmpty()) {
       throw new DemoStep.Misbehaved("the audit log lacks: " + String.join("; ", missing));
     }
@@ -671,6 +729,8 @@ final class DemoSteps {
         + ctx.acceptedLeaves.size() + " accepted and " + ctx.expectedRejections + " rejected submissions, the edge"
         + " refusal (zone-not-served)," + (restoredDid != null ? " the backup, the refused and the granted restore," : "")
         + " " + kinds.getOrDefault("audit-head-signed", 0L) + " signed heads");
+    ctx.say(kinds.getOrDefault("evidence-relayed", 0L) + " evidence-relayed entries (counts and reason codes); none of the "
+        + dids.size() + " producer DIDs appears anywhere in the log");
 
     // An auditor's copy with one verdict changed no longer chains.
     List<String> lines = new ArrayList<>(List.of(a.text().split("\n")));
@@ -750,6 +810,25 @@ final class DemoSteps {
       }
     }
     return missing;
+  }
+
+  /**
+   * What is wrong with the log's record of the evidence relay (empty when nothing): it must hold an
+   * {@code evidence-relayed} entry of {@code round} that supplied did:fabric evidence, and no entry
+   * may name a producer DID ({@code text} is the log as exported; the host keeps counts only, since a
+   * DID next to a payload would tie a producer to it in a log kept for years).
+   */
+  static List<String> relayProblems(List<JsonNode> entries, String text, String round, List<String> producerDids) {
+    List<String> problems = new ArrayList<>();
+    if (!has(entries, "evidence-relayed", e -> round.equals(e.path("round").asText())
+        && e.path("didLogsSupplied").asLong() > 0)) {
+      problems.add("evidence-relayed " + round + " with did:fabric evidence supplied");
+    }
+    long named = producerDids.stream().filter(text::contains).count();
+    if (named > 0) {
+      problems.add("entries free of producer DIDs (" + named + " named)");
+    }
+    return problems;
   }
 
   private static boolean has(List<JsonNode> entries, String kind, java.util.function.Predicate<JsonNode> fields) {

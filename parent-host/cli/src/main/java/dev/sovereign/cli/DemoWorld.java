@@ -1,5 +1,10 @@
 package dev.sovereign.cli;
 
+import dev.sovereign.did.fabric.core.FabricDocuments;
+import dev.sovereign.did.fabric.core.Multikey;
+import dev.sovereign.did.fabric.core.RejectedException;
+import dev.sovereign.did.fabric.core.SoftwareControllerKey;
+import dev.sovereign.did.fabric.ledger.EmbeddedLedger;
 import dev.sovereign.producer.CredentialChains;
 import dev.sovereign.producer.ProducerIdentity;
 import dev.sovereign.vc.Accreditations;
@@ -21,8 +26,12 @@ import java.util.Set;
 /**
  * The demo's development world, made fresh on every run: per sovereignty zone a root authority (the
  * policy's trust anchor) and a regional authority it accredits to attest producers, one revocation
- * status list per authority, and producers holding credentials from their zone's authority. Keys
- * are did:key Ed25519, in memory only.
+ * status list per authority, and producers holding credentials from their zone's authority.
+ * Authorities are did:key. Producers are did:fabric DIDs registered on an embedded ledger (the
+ * ledger's contract path, as {@code sovereign did create} writes them), each created with the
+ * producer's Ed25519 payload key as its {@code #key-1}; the enclave accepts them only from evidence
+ * the host relays from that ledger, verified against the ledger's organisation CA the policy pins.
+ * Without a ledger producers are did:key. Keys are Ed25519, in memory only.
  */
 final class DemoWorld {
   static final List<String> ZONES = List.of("EU", "US", "APAC");
@@ -46,15 +55,27 @@ final class DemoWorld {
   /** A key that belongs to no producer: the forger's. */
   final ProducerIdentity stranger;
   final Map<String, String> statusLists = new LinkedHashMap<>();
+  /** The did:fabric network the producers are on, its organisation's MSP id and CA (PEM); null without a ledger. */
+  String fabricNetwork;
+  String fabricMspId;
+  String fabricCaPem;
 
   private DemoWorld(ProducerIdentity stranger) {
     this.stranger = stranger;
   }
 
-  /** Builds the world: authorities, accreditations, producers {@code names} (name -> zone), status lists. */
-  static DemoWorld create(Map<String, String> producerZones, Set<String> revoked, Instant now, SecureRandom random)
-      throws CredentialSigner.SigningException {
+  /**
+   * Builds the world: authorities, accreditations, producers {@code names} (name -> zone), status
+   * lists; producers are did:fabric DIDs created on {@code ledger}, or did:key when it is null.
+   */
+  static DemoWorld create(Map<String, String> producerZones, Set<String> revoked, Instant now, SecureRandom random,
+      EmbeddedLedger ledger) throws CredentialSigner.SigningException, RejectedException {
     DemoWorld w = new DemoWorld(ProducerIdentity.generate(random));
+    if (ledger != null) {
+      w.fabricNetwork = ledger.network();
+      w.fabricMspId = ledger.mspId();
+      w.fabricCaPem = pem(ledger.orgCaCertificate());
+    }
     for (String z : ZONES) {
       ProducerIdentity root = ProducerIdentity.generate(random);
       ProducerIdentity authority = ProducerIdentity.generate(random);
@@ -68,7 +89,16 @@ final class DemoWorld {
     long index = 7;
     for (Map.Entry<String, String> p : producerZones.entrySet()) {
       Zone z = w.zones.get(p.getValue());
-      ProducerIdentity id = ProducerIdentity.generate(random);
+      byte[] seed = new byte[32];
+      random.nextBytes(seed);
+      ProducerIdentity id = ProducerIdentity.fromSeed(seed);
+      if (ledger != null) {
+        // sovereign did create: the genesis operation, signed by the controller key, through the ledger's contract
+        SoftwareControllerKey key = SoftwareControllerKey.fromSecret(Multikey.Type.ED25519, seed);
+        String did = ledger.submit(FabricDocuments.create(ledger.network(), key)).did();
+        id = id.controlling(did, did + "#key-1");
+      }
+      java.util.Arrays.fill(seed, (byte) 0);
       long i = index;
       index += 13;
       String credential = CredentialIssuer.of(z.authority().signer()).credential("ProducerCredential")
@@ -89,6 +119,15 @@ final class DemoWorld {
       w.statusLists.put(z.statusList().url(), z.statusList().publish(now, Duration.ofDays(1), Duration.ofHours(1)));
     }
     return w;
+  }
+
+  private static String pem(java.security.cert.X509Certificate c) {
+    try {
+      return "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(c.getEncoded())
+          + "\n-----END CERTIFICATE-----\n";
+    } catch (java.security.cert.CertificateEncodingException e) {
+      throw new IllegalStateException("the ledger's CA certificate does not encode", e);
+    }
   }
 
   /** The policy's trust anchors: the root authority DID of each zone. */

@@ -92,4 +92,31 @@ class DemoAuditEventsTest {
         || e.path("kind").asText().equals("backup-sealed")), ROUND, RESULT, List.of("p1", "p2"), Map.of("replay", 1L), null),
         "no backup step, no backup events asked for");
   }
+
+  private static final String FABRIC_DID = "did:fabric:sovereign:z6MkqRYqQiSgvZQdnBytw86Qbs2ZWUkGv22od935YF4s8M7V";
+
+  @Test
+  void aRelayThatSuppliedDidEvidenceIsFoundAndOneThatSuppliedNoneOrNoneAtAllIsNamed() {
+    List<JsonNode> log = new ArrayList<>(complete());
+    log.add(entry("evidence-relayed", "round", ROUND, "deferred", 1, "didLogsSupplied", 1, "failures", Map.of()));
+    assertEquals(List.of(), DemoSteps.relayProblems(log, log.toString(), ROUND, List.of(FABRIC_DID)));
+    List<JsonNode> nothing = new ArrayList<>(complete());
+    nothing.add(entry("evidence-relayed", "round", ROUND, "deferred", 1, "didLogsSupplied", 0,
+        "failures", Map.of("ledger-DID_NOT_FOUND", 1)));
+    assertEquals(1, DemoSteps.relayProblems(nothing, nothing.toString(), ROUND, List.of(FABRIC_DID)).size(),
+        "a relay that found nothing on the ledger");
+    assertEquals(1, DemoSteps.relayProblems(complete(), complete().toString(), ROUND, List.of(FABRIC_DID)).size(),
+        "no relay at all");
+    List<JsonNode> otherRound = new ArrayList<>(complete());
+    otherRound.add(entry("evidence-relayed", "round", "other", "deferred", 1, "didLogsSupplied", 1));
+    assertEquals(1, DemoSteps.relayProblems(otherRound, otherRound.toString(), ROUND, List.of(FABRIC_DID)).size());
+  }
+
+  @Test
+  void aProducerDidAnywhereInTheLogIsCaught() {
+    List<JsonNode> log = new ArrayList<>(complete());
+    log.add(entry("evidence-relayed", "round", ROUND, "deferred", 1, "didLogsSupplied", 1, "dids", List.of(FABRIC_DID)));
+    assertEquals(List.of("entries free of producer DIDs (1 named)"),
+        DemoSteps.relayProblems(log, log.toString(), ROUND, List.of(FABRIC_DID, "did:fabric:sovereign:other")));
+  }
 }

@@ -51,6 +51,21 @@ class DemoCommandTest {
     assertTrue(names.containsAll(Set.of("revoked-producer-rejected", "forged-payload-rejected", "replay-rejected",
         "wrong-region-rejected", "backup-restore", "close-round", "regulator-verifies", "audit-log")), names.toString());
     assertTrue(r.err().contains("422 seal-rejected"), "a tampered sealed state is refused");
+    // did:fabric producers: the host relayed their evidence because the enclave asked; the log names no DID
+    assertTrue(report.at("/evidence/didEvidenceRelayed").asInt() >= 4, report.at("/evidence").toString());
+    assertTrue(r.err().contains("because it asked, the host fetched did:fabric evidence"), "narrated: the relay");
+    JsonNode chains = new ObjectMapper().readTree(out.resolve("credential-chain.json").toFile());
+    String auditLog = Files.readString(out.resolve("audit.jsonl"));
+    assertTrue(auditLog.contains("\"evidence-relayed\""), "the relay is audited");
+    int fabric = 0;
+    for (JsonNode c : chains.path("chains")) {
+      String did = c.path("producer").asText();
+      assertTrue(did.startsWith("did:fabric:sovereign:"), did);
+      assertTrue(!auditLog.contains(did), "a producer DID in the audit log");
+      fabric++;
+    }
+    assertEquals(5, fabric);
+    assertTrue(Files.readString(out.resolve("policy.yaml")).contains("askHost: true"));
     for (String code : new String[] {"credential-revoked", "signature-invalid", "replay", "credential-wrong-region"}) {
       assertTrue(r.err().contains("enclave verdict " + code), code);
     }
