@@ -28,9 +28,10 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Runs the whole flow on embedded defaults and narrates it on stderr.",
-      "Creates a dev world (a root authority per zone EU/US/APAC, accredited regional authorities, producers with"
-          + " credentials and status lists, one producer revoked), writes the sovereignty policy, starts the host"
-          + " (which starts the enclave), and lets producers verify the attestation and submit.",
+      "Creates a dev world (a root authority per zone EU/US/APAC, accredited regional authorities, did:fabric producers"
+          + " on an embedded ledger with credentials and status lists, one producer revoked), writes the sovereignty policy"
+          + " (pinning the ledger's org CA, askHost), starts the host (which starts the enclave and relays did:fabric"
+          + " evidence when the enclave asks), and lets producers verify the attestation and submit.",
       "A revoked producer, a forged payload, a replay and a wrong-region payload are rejected with their reason codes;"
           + " the round is closed and the regulator verifies the signed result.",
       "The host's audit log is exported and verified offline (as sovereign audit verify does) against the enclave DIDs"

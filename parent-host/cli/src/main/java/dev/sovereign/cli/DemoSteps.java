@@ -72,8 +72,10 @@ final class DemoSteps {
   static List<DemoStep> all() {
     return List.of(
         step("build-world", "a dev world: a root authority per zone (EU, US, APAC), a regional authority accredited by each,"
-            + " producers with credentials, one status list per authority; one producer revoked", DemoSteps::world),
-        step("write-policy", "the sovereignty policy: zones, trust anchors, the dataset, and the enclave image's PCR0", DemoSteps::policy),
+            + " did:fabric producers on an embedded ledger with credentials, one status list per authority; one producer revoked",
+            DemoSteps::world),
+        step("write-policy", "the sovereignty policy: zones, trust anchors, the dataset, the enclave image's PCR0, the ledger's"
+            + " pinned org CA and askHost", DemoSteps::policy),
         step("start-host", "start the host (Quarkus) as a child process; its dev launcher starts the enclave", DemoSteps::startHost),
         step("producer-verifies", "a producer fetches the attestation for a fresh nonce and verifies root, PCRs, nonce, age,"
             + " enclave DID, policy hash and key", DemoSteps::verifyAttestation),
@@ -84,8 +86,8 @@ final class DemoSteps {
         step("unknown-image-rejected", "a producer whose allow-list holds another image's PCR0 rejects it", DemoSteps::unknownImage),
         step("other-policy-refused", "a producer expecting another policy hash refuses to encrypt to this enclave", DemoSteps::otherPolicy),
         step("open-round", "the operator opens a round and relays the authorities' status lists", DemoSteps::openRound),
-        step("honest-producers-submit", "honest producers in EU, US and APAC sign, encrypt and submit; the enclave accepts each",
-            DemoSteps::honest),
+        step("honest-producers-submit", "honest producers in EU, US and APAC sign, encrypt and submit; the enclave asks for their"
+            + " did:fabric evidence, the host relays it from its ledger, the enclave accepts each", DemoSteps::honest),
         step("backup-restore", "mid-round: back up the enclave's sealed state, kill the enclave, restore the backup into a"
             + " new one: same DID, keys and counts; a tampered blob is refused", DemoSteps::backupRestore),
         step("revoked-producer-rejected", "a producer whose credential is revoked is rejected", DemoSteps::revoked),
