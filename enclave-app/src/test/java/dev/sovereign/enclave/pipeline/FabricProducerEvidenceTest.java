@@ -65,38 +65,13 @@ class FabricProducerEvidenceTest {
   }
 
   static String policyYaml(String mspId, String caPem) {
-    return """
-        version: 1
-        policyId: fabric-producers
-        enclave:
-          region: eu-central-1
-          acceptedMeasurements:
-            - pcr0: "%s"
-          fabricNetworks:
-            sovereign:
-              chaincode: didfabric
-              minEndorsingOrgs: 1
-              evidenceMaxAge: PT1H
-              organisations:
-                %s:
-                  - |
-        %s
-        zones:
-          EU:
-            countries: [DE]
-            processingRegions: [eu-central-1]
-            trustAnchors: ["did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"]
-        datasets:
-          loyalty-points:
-            zones: [EU]
-            groupBy: [country]
-            minGroupSize: 2
-            metrics:
-              points:
-                functions: [sum]
-                bounds: [0, 100000]
-        """.formatted("00".repeat(48), mspId, caPem.indent(14).stripTrailing());
+    return dev.sovereign.enclave.policy.DevPolicy.builder("fabric-producers").pcr0("00".repeat(48))
+        .zone(new dev.sovereign.enclave.policy.DevPolicy.Zone("EU", java.util.List.of("DE"),
+            java.util.List.of(dev.sovereign.enclave.policy.DevPolicy.REGION),
+            "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"))
+        .minGroupSize(2).functions("sum").fabricNetwork("sovereign", mspId, caPem).yaml();
   }
+
 
   static String pem(X509Certificate c) throws Exception {
     return "-----BEGIN CERTIFICATE-----\n"

@@ -89,8 +89,7 @@ class EvidenceDeferralTest {
   private void start(boolean askHost) throws Exception {
     ledger = EmbeddedLedger.open(dir.resolve("ledger"), NETWORK);
     rogue = EmbeddedLedger.open(dir.resolve("rogue"), NETWORK);
-    policy = PolicyLoader.parse(policyYaml(ledger.mspId(), pem(ledger.orgCaCertificate()))
-        + (askHost ? "evidence:\n  askHost: true\n" : ""));
+    policy = PolicyLoader.parse(policyYaml(ledger.mspId(), pem(ledger.orgCaCertificate()), askHost));
     identity = EnclaveIdentity.generate(new SecureRandom());
     Clock clock = Clock.systemUTC();
     FabricEvidence fabric = new FabricEvidence(policy, clock, new SecureRandom());
@@ -308,36 +307,14 @@ class EvidenceDeferralTest {
     }
   }
 
-  static String policyYaml(String mspId, String caPem) {
-    return """
-        version: 1
-        policyId: deferral
-        enclave:
-          region: eu-central-1
-          acceptedMeasurements:
-            - pcr0: "%s"
-          fabricNetworks:
-            sovereign:
-              organisations:
-                %s:
-                  - |
-        %s
-        zones:
-          EU:
-            countries: [DE]
-            processingRegions: [eu-central-1]
-            trustAnchors: ["did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"]
-        datasets:
-          loyalty-points:
-            zones: [EU]
-            groupBy: [country]
-            minGroupSize: 1
-            metrics:
-              points:
-                functions: [sum]
-                bounds: [0, 100000]
-        """.formatted("00".repeat(48), mspId, caPem.indent(14).stripTrailing());
+  static String policyYaml(String mspId, String caPem, boolean askHost) {
+    return dev.sovereign.enclave.policy.DevPolicy.builder("deferral").pcr0("00".repeat(48))
+        .zone(new dev.sovereign.enclave.policy.DevPolicy.Zone("EU", java.util.List.of("DE"),
+            java.util.List.of(dev.sovereign.enclave.policy.DevPolicy.REGION),
+            "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"))
+        .minGroupSize(1).functions("sum").fabricNetwork("sovereign", mspId, caPem).askHost(askHost).yaml();
   }
+
 
   static String pem(X509Certificate c) throws Exception {
     return "-----BEGIN CERTIFICATE-----\n"
