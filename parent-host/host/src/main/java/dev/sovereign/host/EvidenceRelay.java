@@ -4,6 +4,7 @@ import dev.sovereign.did.fabric.core.DidFabricLedger;
 import dev.sovereign.did.fabric.core.FabricDid;
 import dev.sovereign.did.fabric.core.FabricDidEvidence;
 import dev.sovereign.did.fabric.core.RejectedException;
+import dev.sovereign.did.fabric.gateway.FabricGatewayConnection;
 import dev.sovereign.enclave.protocol.Message;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,7 +33,8 @@ import org.jboss.logging.Logger;
 /**
  * Fetches the evidence the enclave asks for (docs/enclave-protocol.md, {@code deferEvidence}):
  * payloads are submitted with {@code deferEvidence: true}; for the ones the enclave answers
- * {@code deferred}, the relay gets did:fabric evidence from the host's ledger for a fresh enclave
+ * {@code deferred}, the relay gets did:fabric evidence from the host's ledger (the embedded one or a
+ * Fabric network through the Fabric Gateway, {@link EmbeddedLedgers}) for a fresh enclave
  * {@link Message.EvidenceNonce} and status list credentials (operator-posted ones first, else an HTTP
  * GET of the URL), supplies them with {@link Message.SupplyEvidence} and sends those payloads again.
  * A payload is sent again with the flag only while the relay supplied something new for it, at most
@@ -393,22 +395,43 @@ final class EvidenceRelay implements AutoCloseable {
   }
 
   /**
-   * The embedded ledgers under the DID settings' {@code data.dir} ({@code <data.dir>/did-fabric/<network>},
-   * as {@code EmbeddedFabricResolverProvider} lays them out), opened on first use and only if they
-   * exist. None when {@code fabric.gateway} is set: the Fabric Gateway client is not on the host's
-   * class path yet (docs/enclave-protocol.md).
+   * The host's did:fabric ledgers, from the DID settings ({@code sovereign.host.did.*}, the same ones
+   * the resolver endpoint and the CLI's {@code --ledger-setting} use). With {@code fabric.gateway} set,
+   * the Fabric network reached through the Fabric Gateway client ({@link FabricGatewayConnection}:
+   * {@code fabric.tlsCa}, {@code fabric.mspId}, {@code fabric.cert}, {@code fabric.key},
+   * {@code fabric.pinnedCa}, optional {@code fabric.channel}, {@code fabric.chaincode},
+   * {@code fabric.authority}), which serves the network named like its channel; it connects on first
+   * use and again after a failed connect. Otherwise the embedded ledgers under {@code data.dir}
+   * ({@code <data.dir>/did-fabric/<network>}, as {@code EmbeddedFabricResolverProvider} lays them out),
+   * opened on first use and only if they exist. (Named for the embedded case, which came first.)
    */
   static final class EmbeddedLedgers implements Function<String, Optional<DidFabricLedger>>, AutoCloseable {
     private final java.nio.file.Path dataDir;
+    private final Map<String, String> gatewaySettings;
     private final Map<String, dev.sovereign.did.fabric.ledger.EmbeddedLedger> open = new TreeMap<>();
+    private FabricGatewayConnection gateway;
 
     EmbeddedLedgers(Map<String, String> didSettings) {
+      boolean fabric = didSettings.get(FabricGatewayConnection.GATEWAY) != null;
       String dir = didSettings.get("data.dir");
-      this.dataDir = dir == null || didSettings.containsKey("fabric.gateway") ? null : java.nio.file.Path.of(dir);
+      this.gatewaySettings = fabric ? Map.copyOf(didSettings) : null;
+      this.dataDir = dir == null || fabric ? null : java.nio.file.Path.of(dir);
     }
 
     @Override
     public synchronized Optional<DidFabricLedger> apply(String network) {
+      if (gatewaySettings != null) {
+        if (gateway == null) {
+          try {
+            gateway = FabricGatewayConnection.connect(gatewaySettings);
+          } catch (java.io.IOException | RuntimeException e) {
+            // the class only: a message may quote a file path or a raw crypto error
+            LOG.warnf("Fabric Gateway connection not made (fabric.* settings): %s", e.getClass().getSimpleName());
+            throw e instanceof RuntimeException r ? r : new java.io.UncheckedIOException((java.io.IOException) e);
+          }
+        }
+        return gateway.ledger().network().equals(network) ? Optional.of(gateway.ledger()) : Optional.empty();
+      }
       if (dataDir == null) {
         return Optional.empty();
       }
@@ -440,6 +463,10 @@ final class EvidenceRelay implements AutoCloseable {
     public synchronized void close() {
       open.values().forEach(dev.sovereign.did.fabric.ledger.EmbeddedLedger::close);
       open.clear();
+      if (gateway != null) {
+        gateway.close();
+        gateway = null;
+      }
     }
   }
 

@@ -86,7 +86,7 @@ import org.hyperledger.fabric.shim.ledger.QueryResultsIterator;
  * message formats, signs endorsements with the peer key, and records every request for assertions.
  * Not a Fabric peer: no ordering service, no gossip, no policies beyond one endorser.
  */
-final class InProcessFabricGateway extends GatewayGrpc.GatewayImplBase {
+public final class InProcessFabricGateway extends GatewayGrpc.GatewayImplBase {
   static final String PEER_ADDRESS = "peer0.org1.example.com:7051";
 
   private final TestPki pki;
@@ -101,14 +101,14 @@ final class InProcessFabricGateway extends GatewayGrpc.GatewayImplBase {
   private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
   private long height;
 
-  final List<EndorseRequest> endorseRequests = new CopyOnWriteArrayList<>();
-  final List<EndorseResponse> endorseResponses = new CopyOnWriteArrayList<>();
-  final List<SubmitRequest> submitRequests = new CopyOnWriteArrayList<>();
-  final List<EvaluateRequest> evaluateRequests = new CopyOnWriteArrayList<>();
+  public final List<EndorseRequest> endorseRequests = new CopyOnWriteArrayList<>();
+  public final List<EndorseResponse> endorseResponses = new CopyOnWriteArrayList<>();
+  public final List<SubmitRequest> submitRequests = new CopyOnWriteArrayList<>();
+  public final List<EvaluateRequest> evaluateRequests = new CopyOnWriteArrayList<>();
   final List<SignedCommitStatusRequest> commitStatusRequests = new CopyOnWriteArrayList<>();
   final List<SignedChaincodeEventsRequest> eventRequests = new CopyOnWriteArrayList<>();
 
-  InProcessFabricGateway(TestPki org, String channel, String chaincode) {
+  public InProcessFabricGateway(TestPki org, String channel, String chaincode) {
     this.pki = org;
     this.channel = channel;
     this.chaincode = chaincode;

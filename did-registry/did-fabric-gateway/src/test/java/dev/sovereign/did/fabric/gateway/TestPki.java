@@ -20,15 +20,15 @@ import org.hyperledger.fabric.client.identity.Identities;
 import org.hyperledger.fabric.protos.msp.SerializedIdentity;
 
 /** An organisation's CA with one client and one peer identity, made fresh for a test (P-256, like Fabric's cryptogen). */
-final class TestPki {
-  final String mspId;
-  final X509Certificate ca;
-  final X509Certificate clientCert;
-  final PrivateKey clientKey;
-  final X509Certificate peerCert;
-  final PrivateKey peerKey;
+public final class TestPki {
+  public final String mspId;
+  public final X509Certificate ca;
+  public final X509Certificate clientCert;
+  public final PrivateKey clientKey;
+  public final X509Certificate peerCert;
+  public final PrivateKey peerKey;
 
-  TestPki(String mspId) throws Exception {
+  public TestPki(String mspId) throws Exception {
     this.mspId = mspId;
     KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
     kpg.initialize(new ECGenParameterSpec("secp256r1"));
