@@ -143,37 +143,12 @@ class EvidenceRelayTest {
   }
 
   static String policyYaml(String pcr0, String euRoot, String mspId, String caPem) {
-    return """
-        version: 1
-        policyId: host-evidence-relay
-        enclave:
-          region: eu-central-1
-          acceptedMeasurements:
-            - pcr0: "%s"
-          fabricNetworks:
-            sovereign:
-              organisations:
-                %s:
-                  - |
-        %s
-        zones:
-          EU:
-            countries: [DE, FR]
-            processingRegions: [eu-central-1]
-            trustAnchors: ["%s"]
-        datasets:
-          loyalty-points:
-            zones: [EU]
-            groupBy: [country]
-            minGroupSize: 1
-            metrics:
-              points:
-                functions: [sum, count]
-                bounds: [0, 100000]
-        evidence:
-          askHost: true
-        """.formatted(pcr0, mspId, caPem.indent(14).stripTrailing(), euRoot);
+    return dev.sovereign.enclave.policy.DevPolicy.builder("host-evidence-relay").pcr0(pcr0)
+        .zone(new dev.sovereign.enclave.policy.DevPolicy.Zone("EU", List.of("DE", "FR"),
+            List.of(dev.sovereign.enclave.policy.DevPolicy.REGION), euRoot))
+        .minGroupSize(1).functions("sum", "count").fabricNetwork(NETWORK, mspId, caPem).askHost(true).yaml();
   }
+
 
   static String pem(X509Certificate c) throws Exception {
     return "-----BEGIN CERTIFICATE-----\n"
