@@ -118,7 +118,9 @@ final class ProducerCommand implements Runnable {
     @Option(names = "--records", required = true, paramLabel = "FILE", description = "records: .csv (group columns, metric, value) or JSON")
     Path records;
 
-    @Option(names = "--identity", required = true, paramLabel = "FILE", description = "producer identity (sovereign producer keygen)")
+    @Option(names = "--identity", required = true, paramLabel = "FILE",
+        description = "producer identity (sovereign producer keygen; or one naming a did:fabric DID and its kid, e.g. #key-1,"
+            + " whose document has this key)")
     Path identity;
 
     @Option(names = "--credential", required = true, paramLabel = "FILE",
