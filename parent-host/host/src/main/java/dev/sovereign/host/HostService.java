@@ -45,6 +45,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class HostService {
   private static final Logger LOG = Logger.getLogger(HostService.class);
+  /** How long a stopping host waits for the forwarder's current drain or seal. */
+  private static final Duration STOP_GRACE = Duration.ofSeconds(20);
 
   private final HostConfig config;
   private final Clock clock = Clock.systemUTC();
@@ -176,7 +178,18 @@ public class HostService {
 
   void onStop(@Observes ShutdownEvent ev) {
     if (forwarder != null) {
-      forwarder.shutdownNow();
+      // Let a drain or seal in progress finish: interrupting it mid-append would close the audit
+      // file under it and lose the entry of a seal already stored. Periodic runs stop here.
+      forwarder.shutdown();
+      try {
+        if (!forwarder.awaitTermination(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+          LOG.warn("the forwarder did not finish within the shutdown grace period; interrupting it");
+          forwarder.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        forwarder.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
     }
     if (audit != null) {
       audit.close();
