@@ -15,10 +15,8 @@ import com.nimbusds.jose.JWEObject;
 import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.ECDHEncrypter;
 import dev.sovereign.did.DidResolvers;
-import dev.sovereign.did.fabric.core.FabricDocuments;
 import dev.sovereign.did.fabric.core.Multikey;
 import dev.sovereign.did.fabric.core.SoftwareControllerKey;
-import dev.sovereign.did.fabric.gateway.FabricGatewayConnection;
 import dev.sovereign.did.fabric.gateway.InProcessFabricGateway;
 import dev.sovereign.did.fabric.gateway.TestPki;
 import dev.sovereign.enclave.identity.EnclaveIdentity;
@@ -33,40 +31,24 @@ import dev.sovereign.enclave.policy.SovereigntyPolicy;
 import dev.sovereign.enclave.protocol.Message;
 import dev.sovereign.enclave.server.EnclaveService;
 import dev.sovereign.enclave.server.EvidenceStore;
-import io.grpc.Grpc;
-import io.grpc.Server;
-import io.grpc.TlsServerCredentials;
 import jakarta.ws.rs.core.Response;
 import java.lang.reflect.Proxy;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.hyperledger.fabric.client.identity.Identities;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -86,14 +68,13 @@ class EvidenceRelayFabricGatewayTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String NETWORK = "sovereign";
   private static final String ROUND = "r-gateway";
-  private static final String PEER = "peer0.org1.example.com";
 
   @TempDir Path dir;
   private final TestPki org1 = new TestPki("Org1MSP");
   private final ExecutorService verifiers = Executors.newFixedThreadPool(2);
   private final List<Map<String, ?>> audit = new ArrayList<>();
+  private TlsFabricGateway tls;
   private InProcessFabricGateway gateway;
-  private Server server;
   private Map<String, String> settings;
   private EnclaveIdentity identity;
   private EnclaveService enclave;
@@ -103,31 +84,10 @@ class EvidenceRelayFabricGatewayTest {
 
   @BeforeEach
   void startGateway() throws Exception {
-    gateway = new InProcessFabricGateway(org1, NETWORK, "didfabric");
-    KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
-    kpg.initialize(new ECGenParameterSpec("secp256r1"));
-    KeyPair tlsKeys = kpg.generateKeyPair();
-    X500Name subject = new X500Name("CN=" + PEER);
-    Instant now = Instant.now();
-    X509Certificate tlsCert = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(subject,
-        BigInteger.TEN, Date.from(now.minus(1, ChronoUnit.HOURS)), Date.from(now.plus(1, ChronoUnit.DAYS)), subject,
-        tlsKeys.getPublic())
-        .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName(GeneralName.dNSName, PEER)))
-        .build(new JcaContentSignerBuilder("SHA256withECDSA").build(tlsKeys.getPrivate())));
-    Path tlsCertFile = Files.writeString(dir.resolve("tls.pem"), Identities.toPemString(tlsCert));
-    Path tlsKeyFile = Files.writeString(dir.resolve("tls.key"), Identities.toPemString(tlsKeys.getPrivate()));
-    server = Grpc.newServerBuilderForPort(0, TlsServerCredentials.create(tlsCertFile.toFile(), tlsKeyFile.toFile()))
-        .addService(gateway).build().start();
-    settings = Map.of(
-        "data.dir", dir.resolve("did").toString(),
-        "fabric.gateway", "127.0.0.1:" + server.getPort(),
-        "fabric.authority", PEER,
-        "fabric.tlsCa", tlsCertFile.toString(),
-        "fabric.mspId", org1.mspId,
-        "fabric.cert", Files.writeString(dir.resolve("client.pem"), Identities.toPemString(org1.clientCert)).toString(),
-        "fabric.key", Files.writeString(dir.resolve("client.key"), Identities.toPemString(org1.clientKey)).toString(),
-        "fabric.pinnedCa", org1.mspId + "="
-            + Files.writeString(dir.resolve("org1-ca.pem"), Identities.toPemString(org1.ca)));
+    tls = new TlsFabricGateway(dir.resolve("fabric"), org1);
+    gateway = tls.service;
+    settings = new java.util.HashMap<>(tls.settings);
+    settings.put("data.dir", dir.resolve("did").toString());
     ledgers = new EvidenceRelay.EmbeddedLedgers(settings);
   }
 
@@ -135,7 +95,7 @@ class EvidenceRelayFabricGatewayTest {
   void stop() {
     ledgers.close();
     verifiers.shutdownNow();
-    server.shutdownNow();
+    tls.close();
   }
 
   @Test
@@ -173,7 +133,7 @@ class EvidenceRelayFabricGatewayTest {
     startEnclave(org1.ca);
     assertTrue(ledgers.apply("othernet").isEmpty());
     Producer p = register();
-    server.shutdownNow().awaitTermination();
+    tls.server.shutdownNow().awaitTermination();
 
     Message.Verdict v = relay().submit(ROUND, List.of(p.payload())).verdicts().get(0);
 
@@ -250,9 +210,7 @@ class EvidenceRelayFabricGatewayTest {
   /** A did:fabric DID written through the gateway (the host's settings), its genesis key signing payloads. */
   private Producer register() throws Exception {
     SoftwareControllerKey key = SoftwareControllerKey.generate(Multikey.Type.ED25519);
-    try (FabricGatewayConnection c = FabricGatewayConnection.connect(settings)) {
-      return new Producer(c.ledger().submit(FabricDocuments.create(NETWORK, key)).did(), key);
-    }
+    return new Producer(tls.register(key), key);
   }
 
   private final class Producer {

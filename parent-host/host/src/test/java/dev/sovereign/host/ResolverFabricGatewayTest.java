@@ -7,34 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sovereign.did.fabric.core.FabricDocuments;
 import dev.sovereign.did.fabric.core.Multikey;
 import dev.sovereign.did.fabric.core.SoftwareControllerKey;
-import dev.sovereign.did.fabric.gateway.FabricGatewayConnection;
-import dev.sovereign.did.fabric.gateway.InProcessFabricGateway;
 import dev.sovereign.did.fabric.gateway.TestPki;
-import io.grpc.Grpc;
-import io.grpc.Server;
-import io.grpc.TlsServerCredentials;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.Date;
 import java.util.Map;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.hyperledger.fabric.client.identity.Identities;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -49,9 +28,7 @@ import org.junit.jupiter.api.Test;
 @TestProfile(ResolverFabricGatewayTest.WithGateway.class)
 class ResolverFabricGatewayTest {
   static final Path DIR = Path.of("target/host-resolver-gateway").toAbsolutePath();
-  private static final String PEER = "peer0.org1.example.com";
-  private static Server server;
-  private static InProcessFabricGateway gateway;
+  private static TlsFabricGateway fabric;
   private static String did;
 
   /** The Gateway over TLS on 127.0.0.1, one DID written through it, the host's DID settings pointing at it. */
@@ -59,43 +36,13 @@ class ResolverFabricGatewayTest {
     @Override
     public Map<String, String> getConfigOverrides() {
       try {
-        Files.createDirectories(DIR);
-        TestPki org1 = new TestPki("Org1MSP");
-        gateway = new InProcessFabricGateway(org1, "sovereign", "didfabric");
-        KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
-        kpg.initialize(new ECGenParameterSpec("secp256r1"));
-        KeyPair tls = kpg.generateKeyPair();
-        X500Name subject = new X500Name("CN=" + PEER);
-        Instant now = Instant.now();
-        X509Certificate tlsCert = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(
-            subject, BigInteger.TWO, Date.from(now.minus(1, ChronoUnit.HOURS)), Date.from(now.plus(1, ChronoUnit.DAYS)),
-            subject, tls.getPublic())
-            .addExtension(Extension.subjectAlternativeName, false,
-                new GeneralNames(new GeneralName(GeneralName.dNSName, PEER)))
-            .build(new JcaContentSignerBuilder("SHA256withECDSA").build(tls.getPrivate())));
-        Path tlsCa = Files.writeString(DIR.resolve("tls.pem"), Identities.toPemString(tlsCert));
-        Path tlsKey = Files.writeString(DIR.resolve("tls.key"), Identities.toPemString(tls.getPrivate()));
-        server = Grpc.newServerBuilderForPort(0, TlsServerCredentials.create(tlsCa.toFile(), tlsKey.toFile()))
-            .addService(gateway).build().start();
-        Map<String, String> settings = Map.of(
-            "fabric.gateway", "127.0.0.1:" + server.getPort(),
-            "fabric.authority", PEER,
-            "fabric.tlsCa", tlsCa.toString(),
-            "fabric.mspId", org1.mspId,
-            "fabric.cert", Files.writeString(DIR.resolve("client.pem"), Identities.toPemString(org1.clientCert)).toString(),
-            "fabric.key", Files.writeString(DIR.resolve("client.key"), Identities.toPemString(org1.clientKey)).toString(),
-            "fabric.pinnedCa", org1.mspId + "=" + Files.writeString(DIR.resolve("org1-ca.pem"),
-                Identities.toPemString(org1.ca)));
-        try (FabricGatewayConnection c = FabricGatewayConnection.connect(settings)) {
-          did = c.ledger().submit(FabricDocuments.create("sovereign",
-              SoftwareControllerKey.generate(Multikey.Type.ED25519))).did();
-        }
-        Map<String, String> config = new java.util.HashMap<>(Map.of(
-            "sovereign.host.enclave.launch", "false",
-            "sovereign.host.enclave.address", "unix:/tmp/sovereign-no-enclave-here.sock",
-            "sovereign.host.data-dir", DIR.resolve("host").toString(),
-            "sovereign.host.did.data.dir", DIR.resolve("did").toString()));
-        settings.forEach((k, v) -> config.put("sovereign.host.did." + k, v));
+        fabric = new TlsFabricGateway(DIR, new TestPki("Org1MSP"));
+        did = fabric.register(SoftwareControllerKey.generate(Multikey.Type.ED25519));
+        Map<String, String> config = fabric.hostConfig();
+        config.put("sovereign.host.enclave.launch", "false");
+        config.put("sovereign.host.enclave.address", "unix:/tmp/sovereign-no-enclave-here.sock");
+        config.put("sovereign.host.data-dir", DIR.resolve("host").toString());
+        config.put("sovereign.host.did.data.dir", DIR.resolve("did").toString());
         return config;
       } catch (Exception e) {
         throw new IllegalStateException(e);
@@ -105,18 +52,18 @@ class ResolverFabricGatewayTest {
 
   @AfterAll
   static void stop() {
-    if (server != null) {
-      server.shutdownNow();
+    if (fabric != null) {
+      fabric.close();
     }
   }
 
   @Test
   void theResolverEndpointAnswersADidFabricDidFromTheGateway() {
-    int evaluations = gateway.evaluateRequests.size();
+    int evaluations = fabric.service.evaluateRequests.size();
     given().get("/1.0/identifiers/" + did).then().statusCode(200)
         .body("didDocument.id", equalTo(did))
         .body("didDocumentMetadata.deactivated", equalTo(null));
-    assertTrue(gateway.evaluateRequests.size() > evaluations, "the host read the log from the gateway");
+    assertTrue(fabric.service.evaluateRequests.size() > evaluations, "the host read the log from the gateway");
     assertTrue(Files.notExists(DIR.resolve("did").resolve("did-fabric")), "the embedded ledger stepped aside");
   }
 
