@@ -1,8 +1,7 @@
 package dev.sovereign.enclave.server;
 
+import dev.sovereign.attestation.forward.ForwardAddress;
 import java.nio.file.Path;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Where the enclave listens: {@code unix:PATH} (AF_UNIX, the embedded default) or
@@ -31,42 +30,20 @@ public sealed interface ListenAddress {
     }
   }
 
-  /** Parses {@code unix:PATH} or {@code vsock:CID:PORT}; the message says what is wrong. */
+  /**
+   * Parses {@code unix:PATH} or {@code vsock:CID:PORT} with the forwarder's grammar
+   * ({@link ForwardAddress#parse}: sun_path limit, unsigned 32-bit decimals, no VMADDR_PORT_ANY);
+   * {@code tcp:} is refused (the enclave has no network). The message says what is wrong.
+   */
   static ListenAddress parse(String s) {
-    if (s.startsWith("unix:")) {
-      String p = s.substring(5);
-      if (p.isEmpty() || p.indexOf('\0') >= 0) {
-        throw new IllegalArgumentException("unix: needs a socket path, e.g. unix:/run/sovereign/enclave.sock");
-      }
-      if (p.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 107) {
-        throw new IllegalArgumentException("unix socket path longer than 107 bytes (sun_path limit)");
-      }
-      return new Unix(Path.of(p));
+    if (!s.startsWith("unix:") && !s.startsWith("vsock:")) {
+      throw new IllegalArgumentException("expected unix:PATH or vsock:CID:PORT, got '" + s + "'");
     }
-    if (s.startsWith("vsock:")) {
-      Matcher m = Pattern.compile("vsock:([^:]*):([^:]*)").matcher(s);
-      if (!m.matches()) {
-        throw new IllegalArgumentException("expected vsock:CID:PORT, e.g. vsock:any:5000 or vsock:16:5000");
-      }
-      long cid = m.group(1).equals("any") ? CID_ANY : u32("CID", m.group(1));
-      long port = u32("PORT", m.group(2));
-      if (port == 0xFFFF_FFFFL) {
-        throw new IllegalArgumentException("vsock PORT 4294967295 (VMADDR_PORT_ANY) is not a fixed port");
-      }
-      return new Vsock(cid, port);
+    ForwardAddress a = ForwardAddress.parse(s);
+    if (a instanceof ForwardAddress.Unix u) {
+      return new Unix(u.path());
     }
-    throw new IllegalArgumentException("expected unix:PATH or vsock:CID:PORT, got '" + s + "'");
-  }
-
-  private static long u32(String what, String v) {
-    if (!v.matches("0|[1-9][0-9]{0,9}")) {
-      throw new IllegalArgumentException("vsock " + what + " must be a decimal number without sign or leading zeros, got '"
-          + v + "'");
-    }
-    long n = Long.parseLong(v);
-    if (n > 0xFFFF_FFFFL) {
-      throw new IllegalArgumentException("vsock " + what + " " + n + " does not fit in 32 bits");
-    }
-    return n;
+    ForwardAddress.Vsock v = (ForwardAddress.Vsock) a;
+    return new Vsock(v.cid(), v.port());
   }
 }
