@@ -109,8 +109,11 @@ public class ApiResource {
     String jwe = body.strip();
     Inbox.Stored stored = host.submit(round, jwe);
     String id = Inbox.payloadId(jwe);
-    return Response.status(202).entity(Map.of("payloadId", id, "round", round,
-        "status", stored == Inbox.Stored.NEW ? "stored" : "already-stored")).build();
+    // the JSON written directly, not through Jackson's object mapping of a Map on every submit: every
+    // value is JSON-safe as it stands (a hex id, a round id matching ROUND_ID, a constant)
+    String json = "{\"payloadId\":\"" + id + "\",\"round\":\"" + round + "\",\"status\":\""
+        + (stored == Inbox.Stored.NEW ? "stored" : "already-stored") + "\"}";
+    return Response.status(202).type(MediaType.APPLICATION_JSON_TYPE).entity(json).build();
   }
 
   @GET

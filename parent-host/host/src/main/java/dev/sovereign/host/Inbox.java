@@ -139,6 +139,7 @@ public final class Inbox implements AutoCloseable {
   /** Records an opened round. */
   public synchronized void openRound(String round, String dataset, String policySha256, Instant at)
       throws UnavailableException {
+    roundCache.remove(round); // refilled only under this monitor, so after this write's outcome
     write(() -> {
       try (PreparedStatement p = db.prepareStatement(
           "INSERT INTO rounds(round, dataset, policy_sha256, state, opened_at) VALUES (?,?,?,'open',?)")) {
@@ -156,7 +157,33 @@ public final class Inbox implements AutoCloseable {
   public record RoundRecord(String round, String dataset, String policySha256, String state,
       Optional<String> result) {}
 
-  public synchronized Optional<RoundRecord> round(String round) throws SQLException {
+  public Optional<RoundRecord> round(String round) throws SQLException {
+    // every submit asks; the answer changes only through openRound/closeRound below
+    RoundRecord known = roundCache.get(round);
+    if (known != null) {
+      return Optional.of(known);
+    }
+    synchronized (this) {
+      Optional<RoundRecord> read = readRound(round);
+      if (read.isPresent()) {
+        if (roundCache.size() >= 10_000) {
+          roundCache.clear();
+        }
+        roundCache.put(round, read.get());
+      }
+      return read;
+    }
+  }
+
+  /**
+   * Rounds read from the database, so that a submit does not query (and wait for the store's monitor
+   * behind a group commit's sync) to learn its round's state. Filled under the monitor after a read;
+   * the writers of a round's row drop its entry under the same monitor before they write.
+   */
+  private final java.util.concurrent.ConcurrentHashMap<String, RoundRecord> roundCache =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private Optional<RoundRecord> readRound(String round) throws SQLException {
     try (PreparedStatement p = db.prepareStatement(
         "SELECT round, dataset, policy_sha256, state, result FROM rounds WHERE round=?")) {
       p.setString(1, round);
@@ -461,6 +488,7 @@ public final class Inbox implements AutoCloseable {
 
   /** Marks a round closed with its result and deletes its ciphertext: the result now covers it. */
   public synchronized void closeRound(String round, String resultCredential) throws UnavailableException {
+    roundCache.remove(round); // refilled only under this monitor, so after this write's outcome
     write(() -> {
       try (PreparedStatement p = db.prepareStatement("UPDATE rounds SET state='closed', result=? WHERE round=?")) {
         p.setString(1, resultCredential);

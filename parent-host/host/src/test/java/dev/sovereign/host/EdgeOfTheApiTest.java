@@ -41,7 +41,12 @@ class EdgeOfTheApiTest {
     String first = jweWithZone("EU") + "B" + System.nanoTime();
     String second = jweWithZone("EU") + "C" + System.nanoTime();
     given().contentType("application/jose").body(bytes(first)).post("/v1/rounds/" + round + "/payloads")
-        .then().statusCode(202).body("status", equalTo("stored"));
+        .then().statusCode(202).contentType("application/json").body("status", equalTo("stored"))
+        .body("round", equalTo(round)).body("payloadId", equalTo(Inbox.payloadId(first)));
+    // per-request metrics are tagged with the route template, not the round (bounded label cardinality)
+    String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+    org.junit.jupiter.api.Assertions.assertTrue(metrics.contains("uri=\"/v1/rounds/{round}/payloads\""), "route template");
+    org.junit.jupiter.api.Assertions.assertFalse(metrics.contains(round), "a round id in a metric label");
     host.inbox().failWritesForTesting(true);
     try {
       given().contentType("application/jose").body(bytes(second)).post("/v1/rounds/" + round + "/payloads")

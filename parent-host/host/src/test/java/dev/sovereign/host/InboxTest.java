@@ -40,6 +40,28 @@ class InboxTest {
   }
 
   @Test
+  void aRoundReadBeforeItClosesIsSeenClosedRightAfter() throws Exception {
+    // submits read their round's state from memory: closing (or a failed close) must show at once
+    try (Inbox inbox = Inbox.open(dir)) {
+      assertTrue(inbox.round("r1").isEmpty());
+      inbox.openRound("r1", "d", "ab", Instant.EPOCH);
+      assertEquals("open", inbox.round("r1").orElseThrow().state());
+      assertEquals("open", inbox.round("r1").orElseThrow().state());
+      inbox.failWritesForTesting(true);
+      assertThrows(Inbox.UnavailableException.class, () -> inbox.closeRound("r1", "vc"));
+      inbox.failWritesForTesting(false);
+      assertEquals("open", inbox.round("r1").orElseThrow().state());
+      inbox.closeRound("r1", "vc");
+      Inbox.RoundRecord closed = inbox.round("r1").orElseThrow();
+      assertEquals("closed", closed.state());
+      assertEquals("vc", closed.result().orElseThrow());
+    }
+    try (Inbox inbox = Inbox.open(dir)) {
+      assertEquals("closed", inbox.round("r1").orElseThrow().state());
+    }
+  }
+
+  @Test
   void storingTheSamePayloadTwiceIsIdempotent() throws Exception {
     try (Inbox inbox = Inbox.open(dir)) {
       inbox.openRound("r1", "d", "ab", Instant.EPOCH);
