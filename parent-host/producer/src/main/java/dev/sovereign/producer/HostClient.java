@@ -30,7 +30,11 @@ public final class HostClient {
     this.base = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
     this.adminToken = adminToken;
     this.timeout = timeout;
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    // HTTP/1.1 with keep-alive: every call is one request awaiting its answer, so HTTP/2's multiplexing
+    // buys nothing, while its framing, HPACK and flow control cost CPU at both ends (on http:// the JDK's
+    // default would upgrade to h2c; measured in docs/benchmarks.md). The host still serves HTTP/2.
+    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(10)).build();
   }
 
   /** A client for producers (no admin token). */
