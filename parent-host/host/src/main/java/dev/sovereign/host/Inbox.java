@@ -122,16 +122,20 @@ public final class Inbox implements AutoCloseable {
     if (last[0] == jwe) {
       return last[1];
     }
+    String id = HexFormat.of().formatHex(SHA256.get().digest(jwe.getBytes(StandardCharsets.US_ASCII)));
+    last[0] = jwe;
+    last[1] = id;
+    return id;
+  }
+
+  /** Per thread: a SHA-256 instance (digest() resets it), not a provider lookup per submit. */
+  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
     try {
-      String id = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(jwe.getBytes(StandardCharsets.US_ASCII)));
-      last[0] = jwe;
-      last[1] = id;
-      return id;
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-  }
+  });
 
   /** Per thread: the last JWE (by identity; strings are immutable) whose id was computed, and that id. */
   private static final ThreadLocal<String[]> LAST_ID = ThreadLocal.withInitial(() -> new String[2]);
