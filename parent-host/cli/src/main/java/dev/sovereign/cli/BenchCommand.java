@@ -78,6 +78,11 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--http-records", paramLabel = "N", description = "http: records per payload, 1, 10 or 100 (default ${DEFAULT-VALUE})")
   int httpRecords = 10;
 
+  @Option(names = "--pin-cores", description = {
+      "http: Nitro's CPU topology on one machine (Linux taskset): the enclave-only ceiling (1 thread) and then the"
+          + " enclave process get the last core alone, the host and the producers the other cores"})
+  boolean pinCores;
+
   @Option(names = "--host-app", paramLabel = "JAR", description = "http: the host's quarkus-run.jar (default: the build's)")
   Path hostApp;
 
@@ -119,6 +124,22 @@ final class BenchCommand implements Callable<Integer> {
           + " (./mvnw -B -q install -DskipTests)");
       return SovereignCli.USAGE;
     }
+    if (pinCores && !http) {
+      System.err.println("bench: --pin-cores goes with --http");
+      return SovereignCli.USAGE;
+    }
+    CpuSplit split = null;
+    long self = ProcessHandle.current().pid();
+    if (pinCores) {
+      try {
+        split = CpuSplit.lastCoreForTheEnclave(Runtime.getRuntime().availableProcessors());
+        split.pinToEnclaveSide(self); // the ceiling runs where the enclave process will run, alone
+      } catch (IllegalArgumentException | java.io.IOException e) {
+        System.err.println("bench: " + e.getMessage());
+        return SovereignCli.USAGE;
+      }
+      threads = split.enclaveCores();
+    }
     List<BenchFigure> results = new ArrayList<>();
     Double ceilingForHttp = null;
     if (!skipEnclave) {
@@ -144,8 +165,12 @@ final class BenchCommand implements Callable<Integer> {
     }
     if (http) {
       try {
+        if (split != null) {
+          split.pinToHostSide(self); // the producers share the host's cores
+        }
         results.addAll(new HttpBench(app, jar, producers, httpPayloads, httpRecords,
-            httpWarmup != null ? httpWarmup : HttpBench.defaultWarmup(httpPayloads), System.err).run(ceilingForHttp));
+            httpWarmup != null ? httpWarmup : HttpBench.defaultWarmup(httpPayloads), System.err, split)
+            .run(ceilingForHttp));
       } catch (Exception e) {
         System.err.println("bench: end to end through HTTP failed: " + e);
         return SovereignCli.USAGE;

@@ -42,9 +42,18 @@ final class HttpBench {
   private final int records;
   private final int warmup;
   private final PrintStream log;
+  /** Null: every process may run on every core. */
+  private final CpuSplit split;
 
   /** {@code warmup}: payloads submitted and settled before the clock starts. */
   HttpBench(Path hostApp, Path enclaveJar, int producers, int payloads, int records, int warmup, PrintStream log) {
+    this(hostApp, enclaveJar, producers, payloads, records, warmup, log, null);
+  }
+
+  /** As above; with {@code split}, the enclave process runs alone on its cores and the host on the others. */
+  HttpBench(Path hostApp, Path enclaveJar, int producers, int payloads, int records, int warmup, PrintStream log,
+      CpuSplit split) {
+    this.split = split;
     this.hostApp = hostApp;
     this.enclaveJar = enclaveJar;
     this.producers = producers;
@@ -88,6 +97,14 @@ final class HttpBench {
           step.run(ctx);
         }
       }
+      if (split != null) {
+        long enclavePid = ctx.host.enclave(ctx.enclaveJar).orElseThrow(() ->
+            new IllegalStateException("the host's enclave process was not found")).pid();
+        split.pinToEnclaveSide(enclavePid);
+        split.pinToHostSide(ctx.host.pid());
+        log.printf("bench: http: pinned: enclave process on CPU %s, host and producers on CPU %s%n",
+            split.enclaveCpus(), split.hostCpus());
+      }
       DemoWorld.Producer p = ctx.world.producers.get("eu-grocer");
       log.printf("bench: http: building %d payloads of %d records%n", warmup + payloads, records);
       List<String> built = build(ctx, p, warmup + payloads);
@@ -113,13 +130,16 @@ final class HttpBench {
       double enclaveMs = (cpu(enclave.get()) - enclave0) / 1e6 / payloads;
       double clientMs = (cpu(self) - client0) / 1e6 / payloads;
       double cpuSeconds = (hostMs + enclaveMs) * payloads / 1e3;
-      int cores = Runtime.getRuntime().availableProcessors();
+      // the normalisation of the enclave-only figure: its thread count (1 core when pinned)
+      int cores = split != null ? split.enclaveCores() : Runtime.getRuntime().availableProcessors();
       double wallRate = payloads / seconds;
       double cpuRate = cores * payloads / cpuSeconds;
       Arrays.sort(latencies);
       String size = records == 1 ? "1-record" : records + "-records";
       List<BenchFigure> figures = new ArrayList<>();
-      String ceilingNote = "ceiling: enclave-only pipeline rate, " + size + ", same run (CPU time x threads)";
+      String ceilingNote = "ceiling: enclave-only pipeline rate, " + size + ", same run (CPU time x threads)"
+          + (split != null ? "; pinned: enclave side alone on CPU " + split.enclaveCpus() + ", host and producers on CPU "
+              + split.hostCpus() : "");
       figures.add(BenchFigure.rate("http.payloads." + size + ".wall", wallRate, "payloads/s", enclaveOnly,
           ceilingNote + "; value: wall clock from first submit to the last verdict, " + producers + " producers, "
               + payloads + " payloads, producers on the same machine"));

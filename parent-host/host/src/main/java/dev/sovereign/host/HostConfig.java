@@ -57,8 +57,12 @@ public interface HostConfig {
     @WithDefault("PT30S")
     java.time.Duration interval();
 
-    /** Seal after this many newly accepted payloads. */
-    @WithDefault("100")
+    /**
+     * Seal after this many newly accepted payloads. Each seal is a key-broker call (a KMS
+     * GenerateDataKey with attestation on AWS) and holds the forwarder; 1000 bounds what a restarted
+     * enclave must be sent again to under two seconds of its work, with {@link #interval()} bounding time.
+     */
+    @WithDefault("1000")
     int everyPayloads();
 
     /** Sealed blobs kept under {@code <data-dir>/seals}. */
