@@ -92,14 +92,16 @@ final class LedgerIdentity {
 
   private static void writeAtomically(Path target, byte[] bytes, boolean secret) throws IOException {
     Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-    Files.write(tmp, bytes);
+    Files.deleteIfExists(tmp);
     if (secret) {
       try {
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+        // owner-only from the first byte: the key is never in a file others could read
+        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       } catch (UnsupportedOperationException e) {
         // non-POSIX file system: rely on the data directory's permissions
       }
     }
+    Files.write(tmp, bytes);
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
