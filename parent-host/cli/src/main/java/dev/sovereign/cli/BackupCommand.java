@@ -198,6 +198,29 @@ final class BackupCommand implements Runnable {
     }
 
     /** A storage failure (exit 2): audited with the store's status and code, printed with its safe message. */
+    /**
+     * Exit code for a job that ended with {@code e}: a store failure is audited as {@code failedEvent}
+     * (exit 2 either way), anything else is a usage or environment error (exit 2).
+     */
+    int ended(Exception e, Map<String, Object> fields, String failedEvent) {
+      if (e instanceof BackupStore.Failed f) {
+        try {
+          return failed(f, fields, failedEvent);
+        } catch (IOException io) {
+          err().println("sovereign backup: " + f.getMessage() + "; the audit log could not be written");
+          return SovereignCli.USAGE;
+        }
+      }
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      } else if (e instanceof IllegalArgumentException) {
+        err().println("sovereign backup: " + e.getMessage());
+      } else {
+        err().println("sovereign backup: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+      }
+      return SovereignCli.USAGE;
+    }
+
     int failed(BackupStore.Failed e, Map<String, Object> fields, String event) throws IOException {
       fields.put("reason", "store-failed");
       fields.put("storeCode", e.code);
@@ -313,22 +336,8 @@ final class BackupCommand implements Runnable {
           }
           return SovereignCli.OK;
         }
-      } catch (BackupStore.Failed e) {
-        try {
-          return failed(e, fields, "BACKUP_FAILED");
-        } catch (IOException io) {
-          err().println("sovereign backup: " + e.getMessage() + "; the audit log could not be written");
-          return SovereignCli.USAGE;
-        }
-      } catch (IllegalArgumentException e) {
-        err().println("sovereign backup: " + e.getMessage());
-        return SovereignCli.USAGE;
-      } catch (IOException e) {
-        err().println("sovereign backup: " + e.getClass().getSimpleName() + ": " + e.getMessage());
-        return SovereignCli.USAGE;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return SovereignCli.USAGE;
+      } catch (IOException | IllegalArgumentException | InterruptedException e) {
+        return ended(e, fields, "BACKUP_FAILED");
       }
     }
 
@@ -423,22 +432,8 @@ final class BackupCommand implements Runnable {
           }
         }
         return restore(backup, rule, fields);
-      } catch (BackupStore.Failed e) {
-        try {
-          return failed(e, fields, "RESTORE_FAILED");
-        } catch (IOException io) {
-          err().println("sovereign backup: " + e.getMessage() + "; the audit log could not be written");
-          return SovereignCli.USAGE;
-        }
-      } catch (IllegalArgumentException e) {
-        err().println("sovereign backup: " + e.getMessage());
-        return SovereignCli.USAGE;
-      } catch (IOException e) {
-        err().println("sovereign backup: " + e.getClass().getSimpleName() + ": " + e.getMessage());
-        return SovereignCli.USAGE;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return SovereignCli.USAGE;
+      } catch (IOException | IllegalArgumentException | InterruptedException e) {
+        return ended(e, fields, "RESTORE_FAILED");
       }
     }
 
