@@ -54,7 +54,7 @@ class HostRestartTest {
       first.openRound(ROUND, DATASET);
       Message.Attestation att = first.call(new Message.Attest("0a0b0c0d"), Message.Attestation.class);
       did = att.enclaveDid();
-      built = build(keys, att);
+      built = build(keys, att, ROUND);
       first.supplyStatusLists(JSON.convertValue(built.get("statusLists"),
           JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class)));
       for (int i = 0; i < 3; i++) {
@@ -106,7 +106,8 @@ class HostRestartTest {
     return built.get("payloads").get(i).asText();
   }
 
-  private static JsonNode build(JsonNode keys, Message.Attestation att) {
+  /** Six payloads of three producers (EU, EU, US) for {@code round}, built by the node payload tool. */
+  static JsonNode build(JsonNode keys, Message.Attestation att, String round) {
     ObjectNode spec = JSON.createObjectNode();
     spec.set("keys", keys);
     spec.set("enclave", JSON.createObjectNode().<ObjectNode>set("jwk", JSON.valueToTree(att.encryptionKey()))
@@ -124,7 +125,7 @@ class HostRestartTest {
         {"eu1", "EU", "FR", "7"}, {"eu2", "EU", "FR", "8"}, {"us1", "US", "US", "20"}};
     for (String[] r : rows) {
       ObjectNode p = list.addObject().put("producer", r[0]).put("zone", r[1]).put("region", r[1])
-          .put("dataset", DATASET).put("round", ROUND);
+          .put("dataset", DATASET).put("round", round);
       p.putArray("records").addObject().put("metric", "points").put("value", new BigDecimal(r[3]))
           .set("group", JSON.createObjectNode().put("country", r[2]));
     }

@@ -6,15 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sovereign.enclave.policy.DevPolicy;
 import dev.sovereign.enclave.protocol.Message;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -58,7 +55,7 @@ class SealTriggersTest {
   private static JsonNode openAndBuild(HostService host) {
     host.openRound(ROUND, DATASET);
     Message.Attestation att = host.call(new Message.Attest("0a0b0c0d"), Message.Attestation.class);
-    JsonNode built = build(KEYS.get(host), att);
+    JsonNode built = HostRestartTest.build(KEYS.get(host), att, ROUND);
     host.supplyStatusLists(JSON.convertValue(built.get("statusLists"),
         JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class)));
     return built;
@@ -190,31 +187,6 @@ class SealTriggersTest {
     } finally {
       host.onStop(null);
     }
-  }
-
-  private static JsonNode build(JsonNode keys, Message.Attestation att) {
-    ObjectNode spec = JSON.createObjectNode();
-    spec.set("keys", keys);
-    spec.set("enclave", JSON.createObjectNode().<ObjectNode>set("jwk", JSON.valueToTree(att.encryptionKey()))
-        .put("kid", att.kid()).put("did", att.enclaveDid()));
-    spec.put("now", Instant.now().getEpochSecond());
-    spec.put("statusBase", "https://authority.example/status");
-    spec.set("datasets", JSON.valueToTree(List.of(DATASET)));
-    ArrayNode producers = spec.putArray("producers");
-    for (String[] p : new String[][] {{"eu1", "EU"}, {"eu2", "EU"}, {"us1", "US"}}) {
-      producers.addObject().put("name", p[0]).put("zone", p[1]).put("region", p[1]).put("revoked", false)
-          .set("datasets", JSON.valueToTree(List.of(DATASET)));
-    }
-    ArrayNode list = spec.putArray("payloads");
-    String[][] rows = {{"eu1", "EU", "DE", "100"}, {"eu2", "EU", "DE", "50"}, {"us1", "US", "US", "10"},
-        {"eu1", "EU", "FR", "7"}, {"eu2", "EU", "FR", "8"}, {"us1", "US", "US", "20"}};
-    for (String[] r : rows) {
-      ObjectNode p = list.addObject().put("producer", r[0]).put("zone", r[1]).put("region", r[1])
-          .put("dataset", DATASET).put("round", ROUND);
-      p.putArray("records").addObject().put("metric", "points").put("value", new BigDecimal(r[3]))
-          .set("group", JSON.createObjectNode().put("country", r[2]));
-    }
-    return HostEndToEndTest.node("build", spec);
   }
 
   /**
