@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.util.Base64;
 
 /**
- * The real AWS attestation document from {@code ../shared/fixtures/nitro/} (source:
+ * The real AWS attestation document from {@code fixtures/nitro/} (source:
  * evervault/attestation-doc-validation {@code test-data/valid-attestation-doc-base64}, MIT).
  */
 public final class AwsFixture {
@@ -21,7 +21,7 @@ public final class AwsFixture {
     if (document == null) {
       try {
         String b64 = Files.readString(
-            Fixtures.shared("nitro/aws-nitro-attestation-us-east-1-2023-09-07.b64"), StandardCharsets.US_ASCII);
+            Fixtures.vector("nitro/aws-nitro-attestation-us-east-1-2023-09-07.b64"), StandardCharsets.US_ASCII);
         document = Base64.getMimeDecoder().decode(b64.trim());
       } catch (IOException e) {
         throw new UncheckedIOException(e);

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
 
 /**
- * The real AWS document ({@code ../shared/fixtures/nitro/}, from evervault/attestation-doc-validation,
+ * The real AWS document ({@code fixtures/nitro/}, from evervault/attestation-doc-validation,
  * MIT): what a correct verifier does with it, as its README states.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
@@ -33,7 +33,7 @@ class AwsNitroDocumentTest {
   @Test
   void the_bundled_aws_root_is_the_published_one() throws Exception {
     byte[] der = TrustAnchors.awsNitroRoot().getEncoded();
-    byte[] pem = java.nio.file.Files.readAllBytes(dev.sovereign.testing.Fixtures.shared("nitro/aws-nitro-root.pem"));
+    byte[] pem = java.nio.file.Files.readAllBytes(dev.sovereign.testing.Fixtures.vector("nitro/aws-nitro-root.pem"));
     assertArrayEquals(TrustAnchors.readPem(new String(pem, java.nio.charset.StandardCharsets.US_ASCII)).get(0).getEncoded(), der);
     assertEquals(TrustAnchors.AWS_NITRO_ROOT_SHA256,
         HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(der)));

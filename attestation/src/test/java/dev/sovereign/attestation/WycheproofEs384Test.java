@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Project Wycheproof {@code ecdsa_secp384r1_sha384_p1363_test.json} (C2SP/wycheproof,
- * testvectors_v1, Apache-2.0; copy in {@code ../shared/fixtures/wycheproof/}) through
+ * testvectors_v1, Apache-2.0; copy in {@code fixtures/wycheproof/}) through
  * {@link Es384#verifyP1363}, the function the verifier calls for the COSE_Sign1 signature.
  * "valid" must verify, "invalid" must not. "acceptable" vectors (legacy or edge encodings) would be
  * rejected, which is the strict choice; this file has none, and the test asserts that.
@@ -26,7 +26,7 @@ class WycheproofEs384Test {
   @DisplayName("every valid Wycheproof ES384 P1363 vector is accepted and every invalid one rejected")
   void every_valid_vector_is_accepted_and_every_invalid_one_rejected() throws Exception {
     JsonNode root = new ObjectMapper().readTree(
-        Fixtures.shared("wycheproof/ecdsa_secp384r1_sha384_p1363_test.json").toFile());
+        Fixtures.vector("wycheproof/ecdsa_secp384r1_sha384_p1363_test.json").toFile());
     assertEquals("ECDSA", root.get("algorithm").asText());
     HexFormat hex = HexFormat.of();
     int valid = 0;

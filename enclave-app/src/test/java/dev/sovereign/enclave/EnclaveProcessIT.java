@@ -210,7 +210,7 @@ class EnclaveProcessIT {
   @Test
   @Order(4)
   void invalidCurveEphemeralKeysFromWycheproofAreRejected() throws Exception {
-    JsonNode vectors = JSON.readTree(Fixtures.shared("wycheproof/ecdh_secp256r1_test.json").toFile());
+    JsonNode vectors = JSON.readTree(Fixtures.vector("wycheproof/ecdh_secp256r1_test.json").toFile());
     String spkiPrefix = "3059301306072a8648ce3d020106082a8648ce3d030107034200";
     List<String> attacks = new ArrayList<>();
     for (JsonNode g : vectors.get("testGroups")) {

@@ -57,7 +57,7 @@ import org.bouncycastle.util.io.pem.PemWriter;
 
 /**
  * The simulated NSM's P-384 PKI, shaped like AWS's (as read from the real us-east-1 document in
- * {@code ../shared/fixtures/nitro}): root (30 years, CA without path length) -> regional (20 days,
+ * {@code fixtures/nitro}): root (30 years, CA without path length) -> regional (20 days,
  * pathLen 2) -> zonal (6 days, pathLen 1) -> instance (1 day, pathLen 0, key usage keyCertSign only,
  * no key identifiers) -> leaf (3 hours, CA:false, digitalSignature and nonRepudiation, not critical;
  * serial = enclave id, 4 zero bytes, issue second). Subjects follow the same attribute orders with

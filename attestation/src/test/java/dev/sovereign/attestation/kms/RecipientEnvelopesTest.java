@@ -104,8 +104,7 @@ class RecipientEnvelopesTest {
    */
   @Test
   void wycheproofRsaOaepSha256VectorsPassThroughTheUnwrapPath() throws Exception {
-    Path file = Path.of(System.getProperty("sovereign.shared", "../../shared"),
-        "fixtures/wycheproof/rsa_oaep_2048_sha256_mgf1sha256_test.json");
+    Path file = dev.sovereign.testing.Fixtures.vector("wycheproof/rsa_oaep_2048_sha256_mgf1sha256_test.json");
     JsonNode root = new ObjectMapper().readTree(Files.readAllBytes(file));
     HexFormat hex = HexFormat.of();
     int valid = 0;

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The simulated chain, level by level, against the real AWS chain of
- * {@code ../shared/fixtures/nitro/aws-nitro-attestation-us-east-1-2023-09-07.b64}: the same critical
+ * {@code fixtures/nitro/aws-nitro-attestation-us-east-1-2023-09-07.b64}: the same critical
  * and non-critical extensions (AWS's CRL distribution points aside), key usage, basic constraints,
  * subject attribute order, key size, signature algorithm and roughly the same lifetimes.
  */
@@ -67,7 +67,7 @@ class SimulatedChainShapeTest {
 
   @Test
   void everyLevelHasTheExtensionsKeyUsageConstraintsAndNameShapeOfTheRealChain() throws Exception {
-    Path fixture = Path.of(System.getProperty("sovereign.shared"), "fixtures/nitro/aws-nitro-attestation-us-east-1-2023-09-07.b64");
+    Path fixture = dev.sovereign.testing.Fixtures.vector("nitro/aws-nitro-attestation-us-east-1-2023-09-07.b64");
     List<X509Certificate> real = chain(AttestationDocuments.parse(
         Base64.getMimeDecoder().decode(Files.readString(fixture).trim())).unverifiedDocument());
     Path jar = TestJars.write(tmp.resolve("e.jar"), "x", 0L);

@@ -29,9 +29,9 @@ class SimulatedMeasurementsTest {
 
   @Test
   void pcr4MatchesTheRealUsEast1DocumentsInstance() throws Exception {
-    // ../shared/fixtures/nitro/aws-nitro-attestation-us-east-1-2023-09-07.b64: module_id
+    // fixtures/nitro/aws-nitro-attestation-us-east-1-2023-09-07.b64: module_id
     // i-0644948d93f19c17b-enc018a705a4fc6e067, so the parent is i-0644948d93f19c17b.
-    Path fixture = Path.of(System.getProperty("sovereign.shared"), "fixtures/nitro/aws-nitro-attestation-us-east-1-2023-09-07.b64");
+    Path fixture = dev.sovereign.testing.Fixtures.vector("nitro/aws-nitro-attestation-us-east-1-2023-09-07.b64");
     byte[] cose = Base64.getMimeDecoder().decode(Files.readString(fixture).trim());
     AttestationDocument doc = AttestationDocuments.parse(cose).unverifiedDocument();
     String instance = doc.moduleId().substring(0, doc.moduleId().indexOf("-enc"));

@@ -16,7 +16,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Project Wycheproof vectors (C2SP/wycheproof testvectors_v1, Apache-2.0; ../shared/fixtures/wycheproof)
+ * Project Wycheproof vectors (C2SP/wycheproof testvectors_v1, Apache-2.0; fixtures/wycheproof)
  * through the JWS verifier every credential goes through ({@link NimbusAdapters#verifier} over
  * {@link JwsSignatures}): valid vectors accepted, invalid rejected. P1363 form is exactly JWS ES256.
  */
@@ -26,7 +26,7 @@ class WycheproofJwsTest {
   record Outcome(int total, List<String> wrong) {}
 
   static Outcome run(String file, JWSAlgorithm alg, java.util.function.Function<JsonNode, VerificationKey> key) throws Exception {
-    JsonNode root = Json.MAPPER.readTree(Files.readAllBytes(Fixtures.shared("wycheproof/" + file)));
+    JsonNode root = Json.MAPPER.readTree(Files.readAllBytes(Fixtures.vector("wycheproof/" + file)));
     List<String> wrong = new ArrayList<>();
     int total = 0;
     for (JsonNode group : root.get("testGroups")) {
@@ -64,7 +64,7 @@ class WycheproofJwsTest {
 
   @Test
   void theVerifierRefusesAHeaderNamingAnotherAlgorithmThanTheKeyTypeFixes() throws Exception {
-    JsonNode root = Json.MAPPER.readTree(Files.readAllBytes(Fixtures.shared("wycheproof/ed25519_test.json")));
+    JsonNode root = Json.MAPPER.readTree(Files.readAllBytes(Fixtures.vector("wycheproof/ed25519_test.json")));
     JsonNode g = root.get("testGroups").get(0);
     JsonNode t = g.get("tests").get(0);
     var v = NimbusAdapters.verifier(VerificationKey.ed25519(HEX.parseHex(g.get("publicKey").get("pk").asText())));

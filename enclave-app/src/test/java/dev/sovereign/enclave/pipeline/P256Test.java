@@ -16,7 +16,7 @@ class P256Test {
 
   @Test
   void wycheproofPublicPointsAreOnTheCurveExactlyWhenTheVectorSaysSo() throws Exception {
-    JsonNode root = new ObjectMapper().readTree(Fixtures.shared("wycheproof/ecdh_secp256r1_test.json").toFile());
+    JsonNode root = new ObjectMapper().readTree(Fixtures.vector("wycheproof/ecdh_secp256r1_test.json").toFile());
     int offCurve = 0;
     int onCurve = 0;
     for (JsonNode g : root.get("testGroups")) {

@@ -20,11 +20,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real AWS Nitro attestation document (../shared/fixtures/nitro, from evervault/attestation-doc-validation,
+ * A real AWS Nitro attestation document (fixtures/nitro, from evervault/attestation-doc-validation,
  * MIT) as a KMS Recipient: the broker reads it and refuses it for the right reason.
  */
 class RealAwsDocumentTest {
-  private static final Path NITRO = Path.of(System.getProperty("sovereign.shared", "../../../shared"), "fixtures/nitro");
+  private static final Path NITRO = Path.of(System.getProperty("sovereign.root", "../.."), "fixtures/nitro");
   private static final Instant DOCUMENT_TIME = Instant.ofEpochMilli(1694102161556L);
 
   @TempDir Path dir;

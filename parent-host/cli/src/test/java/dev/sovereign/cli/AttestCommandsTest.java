@@ -19,8 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class AttestCommandsTest {
 
-  static final Path AWS_DOC = Path.of(System.getProperty("sovereign.shared"),
-      "fixtures/nitro/aws-nitro-attestation-us-east-1-2023-09-07.b64");
+  static final Path AWS_DOC = dev.sovereign.testing.Fixtures.vector("nitro/aws-nitro-attestation-us-east-1-2023-09-07.b64");
 
   /** One simulated NSM state for the whole class: creating a P-384 PKI per test costs seconds. */
   @TempDir static Path shared;

@@ -3,7 +3,7 @@ package dev.sovereign.testing;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Locates the project root and the fixtures written outside this project ({@code ../shared/fixtures}). */
+/** Locates the project root and the public test vectors kept in it ({@code fixtures/}). */
 public final class Fixtures {
   private Fixtures() {}
 
@@ -23,11 +23,14 @@ public final class Fixtures {
     throw new IllegalStateException("cannot find the project root (no mvnw with tools/js above the working directory)");
   }
 
-  /** {@code ../shared/fixtures/<relative>} next to the project root. */
-  public static Path shared(String relative) {
-    Path p = projectRoot().resolveSibling("shared").resolve("fixtures").resolve(relative);
+  /**
+   * {@code fixtures/<relative>} under the project root: public vectors (AWS Nitro, Wycheproof, W3C
+   * CCG did:key) copied in with their provenance and licence notes ({@code fixtures/README.md}).
+   */
+  public static Path vector(String relative) {
+    Path p = projectRoot().resolve("fixtures").resolve(relative);
     if (!Files.exists(p)) {
-      throw new IllegalStateException("missing external fixture " + p);
+      throw new IllegalStateException("missing test vector " + p);
     }
     return p;
   }

@@ -50,7 +50,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every vector of the W3C CCG did:key test vectors ({@code ../shared/fixtures/did-key/}, from
+ * Every vector of the W3C CCG did:key test vectors ({@code fixtures/did-key/}, from
  * github.com/w3c-ccg/did-method-key {@code test-vectors/}): ed25519-x25519.json (5),
  * nist-curves.json (P-256, P-384, P-521: 7), secp256k1.json (6).
  */
@@ -61,7 +61,7 @@ class DidKeyVectorsTest {
   static Stream<Arguments> vectors() throws IOException {
     List<Arguments> out = new ArrayList<>();
     for (String file : List.of("ed25519-x25519.json", "nist-curves.json", "secp256k1.json")) {
-      JsonNode root = JSON.readTree(Files.readString(Fixtures.shared("did-key/" + file), StandardCharsets.UTF_8));
+      JsonNode root = JSON.readTree(Files.readString(Fixtures.vector("did-key/" + file), StandardCharsets.UTF_8));
       for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
         out.add(Arguments.of(file, e.getKey(), e.getValue()));

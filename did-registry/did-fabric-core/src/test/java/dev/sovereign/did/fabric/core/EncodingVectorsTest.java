@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class EncodingVectorsTest {
   @Test
   void ed25519MultikeyFromTheZeroSeedMatchesTheDidKeyVector() {
-    // Source: shared/fixtures/did-key/ed25519-x25519.json (w3c-ccg did-method-key test vectors), seed 00..00.
+    // Source: fixtures/did-key/ed25519-x25519.json (w3c-ccg did-method-key test vectors), seed 00..00.
     SoftwareControllerKey key = SoftwareControllerKey.fromSecret(Multikey.Type.ED25519, /* seed= */ new byte[32]);
     assertEquals("z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp", key.publicKey().multibase());
     assertEquals("4zvwRjXUKGfvwnParsHAS3HuSVzV5cA4McphgmoCtajS", Encoding.base58btc(key.publicKey().raw()));
@@ -20,7 +20,7 @@ class EncodingVectorsTest {
 
   @Test
   void p256MultikeyFromTheJwkScalarMatchesTheDidKeyVector() {
-    // Source: shared/fixtures/did-key/nist-curves.json, first P-256 vector (privateKeyJwk.d).
+    // Source: fixtures/did-key/nist-curves.json, first P-256 vector (privateKeyJwk.d).
     byte[] d = Base64.getUrlDecoder().decode("gPh-VvVS8MbvKQ9LSVVmfnxnKjHn4Tqj0bmbpehRlpc");
     SoftwareControllerKey key = SoftwareControllerKey.fromSecret(Multikey.Type.P256, d);
     assertEquals("zDnaerx9CtbPJ1q36T5Ln5wYt3MQYeGRG5ehnPAmxcf5mDZpv", key.publicKey().multibase());
