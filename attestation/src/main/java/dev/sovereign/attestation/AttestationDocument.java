@@ -33,9 +33,13 @@ import java.util.TreeMap;
 public final class AttestationDocument {
   /** The only digest the NSM uses. */
   public static final String DIGEST_SHA384 = "SHA384";
+
   /** Maximum number of PCR entries, and one past the highest PCR index. */
   public static final int MAX_PCRS = 32;
-  /** Maximum size of {@code public_key}, {@code user_data}, {@code nonce} and of each certificate. */
+
+  /**
+   * Maximum size of {@code public_key}, {@code user_data}, {@code nonce} and of each certificate.
+   */
   public static final int MAX_FIELD_BYTES = 1024;
 
   private final String moduleId;
@@ -72,12 +76,25 @@ public final class AttestationDocument {
    *
    * @throws IllegalArgumentException naming the first field that breaks a limit
    */
-  public static AttestationDocument create(String moduleId, long timestampMillis,
-      Map<Integer, byte[]> pcrs, byte[] certificate, List<byte[]> cabundle,
-      byte[] publicKey, byte[] userData, byte[] nonce) {
-    return builder().moduleId(moduleId).timestampMillis(timestampMillis).pcrs(pcrs)
-        .certificate(certificate).cabundle(cabundle)
-        .publicKey(publicKey).userData(userData).nonce(nonce).build();
+  public static AttestationDocument create(
+      String moduleId,
+      long timestampMillis,
+      Map<Integer, byte[]> pcrs,
+      byte[] certificate,
+      List<byte[]> cabundle,
+      byte[] publicKey,
+      byte[] userData,
+      byte[] nonce) {
+    return builder()
+        .moduleId(moduleId)
+        .timestampMillis(timestampMillis)
+        .pcrs(pcrs)
+        .certificate(certificate)
+        .cabundle(cabundle)
+        .publicKey(publicKey)
+        .userData(userData)
+        .nonce(nonce)
+        .build();
   }
 
   /** A builder; {@link Builder#build()} validates every field. */
@@ -87,13 +104,14 @@ public final class AttestationDocument {
 
   /** A builder initialised with this document's fields, e.g. to derive a modified copy. */
   public Builder toBuilder() {
-    Builder b = new Builder()
-        .moduleId(moduleId)
-        .digest(digest)
-        .timestampMillis(timestampMillis)
-        .pcrs(pcrs)
-        .certificate(certificate)
-        .cabundle(cabundle);
+    Builder b =
+        new Builder()
+            .moduleId(moduleId)
+            .digest(digest)
+            .timestampMillis(timestampMillis)
+            .pcrs(pcrs)
+            .certificate(certificate)
+            .cabundle(cabundle);
     b.publicKey(publicKey).userData(userData).nonce(nonce);
     return b;
   }
@@ -220,18 +238,32 @@ public final class AttestationDocument {
 
   @Override
   public String toString() {
-    return "AttestationDocument{moduleId=" + moduleId + ", timestamp=" + timestampMillis
-        + ", pcrs=" + pcrs.keySet() + ", cabundle=" + cabundle.size() + " certs"
-        + ", publicKey=" + (publicKey == null ? "null" : publicKey.length + " bytes")
-        + ", userData=" + (userData == null ? "null" : userData.length + " bytes")
-        + ", nonce=" + (nonce == null ? "null" : nonce.length + " bytes") + "}";
+    return "AttestationDocument{moduleId="
+        + moduleId
+        + ", timestamp="
+        + timestampMillis
+        + ", pcrs="
+        + pcrs.keySet()
+        + ", cabundle="
+        + cabundle.size()
+        + " certs"
+        + ", publicKey="
+        + (publicKey == null ? "null" : publicKey.length + " bytes")
+        + ", userData="
+        + (userData == null ? "null" : userData.length + " bytes")
+        + ", nonce="
+        + (nonce == null ? "null" : nonce.length + " bytes")
+        + "}";
   }
 
   private static byte[] copyOrNull(byte[] b) {
     return b == null ? null : b.clone();
   }
 
-  /** Collects fields; {@link #build()} validates them all and throws {@link IllegalArgumentException} naming the field. */
+  /**
+   * Collects fields; {@link #build()} validates them all and throws {@link
+   * IllegalArgumentException} naming the field.
+   */
   public static final class Builder {
     private String moduleId;
     private String digest = DIGEST_SHA384;
@@ -251,7 +283,10 @@ public final class AttestationDocument {
       return this;
     }
 
-    /** {@code digest}; defaults to {@value AttestationDocument#DIGEST_SHA384}, the only accepted value. */
+    /**
+     * {@code digest}; defaults to {@value AttestationDocument#DIGEST_SHA384}, the only accepted
+     * value.
+     */
     public Builder digest(String digest) {
       this.digest = digest;
       return this;
@@ -318,7 +353,8 @@ public final class AttestationDocument {
         throw new IllegalArgumentException("digest must be \"SHA384\"");
       }
       if (timestampMillis < 0) {
-        throw new IllegalArgumentException("timestamp must be a non-negative number of milliseconds");
+        throw new IllegalArgumentException(
+            "timestamp must be a non-negative number of milliseconds");
       }
       if (pcrs.isEmpty() || pcrs.size() > MAX_PCRS) {
         throw new IllegalArgumentException("pcrs must have 1 to 32 entries");
@@ -330,7 +366,8 @@ public final class AttestationDocument {
           throw new IllegalArgumentException("pcr index " + i + " is outside 0..31");
         }
         if (len != 32 && len != 48 && len != 64) {
-          throw new IllegalArgumentException("pcr " + i + " must be 32, 48 or 64 bytes, not " + len);
+          throw new IllegalArgumentException(
+              "pcr " + i + " must be 32, 48 or 64 bytes, not " + len);
         }
       }
       checkCert("certificate", certificate);

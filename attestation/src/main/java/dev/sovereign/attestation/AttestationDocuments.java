@@ -37,22 +37,35 @@ import java.util.Set;
 public final class AttestationDocuments {
   /** COSE algorithm ES384. */
   public static final int COSE_ALG_ES384 = -35;
+
   /** COSE_Sign1 tag. */
   public static final int COSE_SIGN1_TAG = 18;
+
   /** Upper bound on an encoded document (the NSM's response buffer is 12 KiB). */
   public static final int MAX_DOCUMENT_BYTES = 16 * 1024;
 
   private static final byte[] PROTECTED_ES384 = {(byte) 0xA1, 0x01, 0x38, 0x22};
   private static final CBOREncodeOptions STRICT =
       new CBOREncodeOptions("allowduplicatekeys=false;keepkeyorder=true");
-  private static final List<String> KEYS = List.of("module_id", "digest", "timestamp", "pcrs",
-      "certificate", "cabundle", "public_key", "user_data", "nonce");
-  private static final Set<String> REQUIRED = Set.of("module_id", "digest", "timestamp", "pcrs",
-      "certificate", "cabundle");
+  private static final List<String> KEYS =
+      List.of(
+          "module_id",
+          "digest",
+          "timestamp",
+          "pcrs",
+          "certificate",
+          "cabundle",
+          "public_key",
+          "user_data",
+          "nonce");
+  private static final Set<String> REQUIRED =
+      Set.of("module_id", "digest", "timestamp", "pcrs", "certificate", "cabundle");
 
   private AttestationDocuments() {}
 
-  /** The protected header every document carries: {@code {1: -35}} serialized ({@code A1 01 38 22}). */
+  /**
+   * The protected header every document carries: {@code {1: -35}} serialized ({@code A1 01 38 22}).
+   */
   public static byte[] protectedHeader() {
     return PROTECTED_ES384.clone();
   }
@@ -93,7 +106,8 @@ public final class AttestationDocuments {
     byte[] payload = encodePayload(document);
     byte[] signature;
     try {
-      signature = Es384.signP1363(Es384.privateKey(p384Key), sigStructure(PROTECTED_ES384, payload));
+      signature =
+          Es384.signP1363(Es384.privateKey(p384Key), sigStructure(PROTECTED_ES384, payload));
     } catch (InvalidKeyException e) {
       throw new IllegalArgumentException("signing key must be a P-384 EC private key", e);
     }
@@ -102,11 +116,12 @@ public final class AttestationDocuments {
 
   /**
    * Parses a COSE_Sign1 attestation document (untagged or with tag 18). Does NOT verify anything
-   * cryptographic: use {@link AttestationVerifier}. Rejects, with {@link AttestationRejection#MALFORMED}:
-   * anything but exactly one CBOR item (trailing bytes included), duplicate map keys, tags other than
-   * one outer 18, a protected header other than {@code {1: -35}}, a non-empty unprotected header, a
-   * signature not of 96 bytes, unknown or missing payload keys, wrong field types or sizes, and
-   * encodings that are not the deterministic one described in the class javadoc.
+   * cryptographic: use {@link AttestationVerifier}. Rejects, with {@link
+   * AttestationRejection#MALFORMED}: anything but exactly one CBOR item (trailing bytes included),
+   * duplicate map keys, tags other than one outer 18, a protected header other than {@code {1:
+   * -35}}, a non-empty unprotected header, a signature not of 96 bytes, unknown or missing payload
+   * keys, wrong field types or sizes, and encodings that are not the deterministic one described in
+   * the class javadoc.
    */
   public static ParsedAttestation parse(byte[] cose) throws AttestationRejectedException {
     if (cose == null || cose.length == 0) {
@@ -132,7 +147,9 @@ public final class AttestationDocuments {
       throw malformed("protected header must be exactly {1: -35} (ES384)");
     }
     CBORObject unprotected = top.get(1);
-    if (unprotected.isTagged() || unprotected.getType() != CBORType.Map || unprotected.size() != 0) {
+    if (unprotected.isTagged()
+        || unprotected.getType() != CBORType.Map
+        || unprotected.size() != 0) {
       throw malformed("unprotected header must be an empty map");
     }
     byte[] payload = bytes(top.get(2), "payload");
@@ -169,7 +186,8 @@ public final class AttestationDocuments {
     return a.EncodeToBytes();
   }
 
-  private static AttestationDocument decodePayload(byte[] payload) throws AttestationRejectedException {
+  private static AttestationDocument decodePayload(byte[] payload)
+      throws AttestationRejectedException {
     CBORObject map = decodeOne(payload, "payload");
     if (map.isTagged() || map.getType() != CBORType.Map) {
       throw malformed("payload must be a CBOR map");
@@ -189,7 +207,9 @@ public final class AttestationDocuments {
     b.moduleId(text(map.get("module_id"), "module_id"));
     b.digest(text(map.get("digest"), "digest"));
     CBORObject ts = map.get("timestamp");
-    if (ts.isTagged() || ts.getType() != CBORType.Integer || !ts.CanValueFitInInt64()
+    if (ts.isTagged()
+        || ts.getType() != CBORType.Integer
+        || !ts.CanValueFitInInt64()
         || ts.AsInt64Value() < 0) {
       throw malformed("timestamp must be an unsigned integer of milliseconds");
     }
@@ -199,8 +219,11 @@ public final class AttestationDocuments {
       throw malformed("pcrs must be a map");
     }
     for (CBORObject k : pcrs.getKeys()) {
-      if (k.isTagged() || k.getType() != CBORType.Integer || !k.CanValueFitInInt32()
-          || k.AsInt32Value() < 0 || k.AsInt32Value() >= AttestationDocument.MAX_PCRS) {
+      if (k.isTagged()
+          || k.getType() != CBORType.Integer
+          || !k.CanValueFitInInt32()
+          || k.AsInt32Value() < 0
+          || k.AsInt32Value() >= AttestationDocument.MAX_PCRS) {
         throw malformed("pcr index must be an integer in 0..31");
       }
       b.pcr(k.AsInt32Value(), bytes(pcrs.get(k), "pcr value"));
@@ -226,7 +249,8 @@ public final class AttestationDocuments {
     }
   }
 
-  private static CBORObject decodeOne(byte[] data, String what) throws AttestationRejectedException {
+  private static CBORObject decodeOne(byte[] data, String what)
+      throws AttestationRejectedException {
     CBORObject[] items;
     try {
       items = CBORObject.DecodeSequenceFromBytes(data, STRICT);
@@ -254,7 +278,8 @@ public final class AttestationDocuments {
     return o.AsString();
   }
 
-  private static byte[] optionalBytes(CBORObject map, String key) throws AttestationRejectedException {
+  private static byte[] optionalBytes(CBORObject map, String key)
+      throws AttestationRejectedException {
     CBORObject o = map.get(key);
     if (o == null || (!o.isTagged() && o.isNull())) {
       return null;

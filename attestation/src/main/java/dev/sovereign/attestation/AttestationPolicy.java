@@ -20,8 +20,8 @@ import java.util.TreeSet;
 /**
  * What a verifier expects, fixed before any document is seen: the pinned roots (no default), the
  * PCRs that must be present (0, 1, 2 unless changed), allow-lists per PCR index, whether debug-mode
- * (all-zero PCR0/1/2) enclaves are accepted (no by default), the expected nonce, the maximum age
- * of a document, the clock skew tolerated for a document from the future, and the instant at which
+ * (all-zero PCR0/1/2) enclaves are accepted (no by default), the expected nonce, the maximum age of
+ * a document, the clock skew tolerated for a document from the future, and the instant at which
  * certificates must be valid: the current time of a clock (default: the system UTC clock), a fixed
  * instant, or the document's own timestamp (for archived evidence).
  *
@@ -30,6 +30,7 @@ import java.util.TreeSet;
 public final class AttestationPolicy {
   /** The PCRs required by default: enclave image (0), kernel and bootstrap (1), application (2). */
   public static final Set<Integer> DEFAULT_REQUIRED_PCRS = Set.of(0, 1, 2);
+
   /** Tolerance for a document timestamp ahead of the verification instant. */
   public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(60);
 
@@ -60,11 +61,12 @@ public final class AttestationPolicy {
     this.pinnedRootDers = rootDers;
     this.requiredPcrs = Collections.unmodifiableSortedSet(new TreeSet<>(b.requiredPcrs));
     TreeMap<Integer, List<byte[]>> allowed = new TreeMap<>();
-    b.allowedPcrs.forEach((k, v) -> {
-      List<byte[]> copy = new ArrayList<>();
-      v.forEach(x -> copy.add(x.clone()));
-      allowed.put(k, Collections.unmodifiableList(copy));
-    });
+    b.allowedPcrs.forEach(
+        (k, v) -> {
+          List<byte[]> copy = new ArrayList<>();
+          v.forEach(x -> copy.add(x.clone()));
+          allowed.put(k, Collections.unmodifiableList(copy));
+        });
     this.allowedPcrs = Collections.unmodifiableSortedMap(allowed);
     this.allowDebug = b.allowDebug;
     this.expectedNonce = b.expectedNonce == null ? null : b.expectedNonce.clone();
@@ -93,11 +95,12 @@ public final class AttestationPolicy {
   /** Allowed values per PCR index (copies); an index listed here must also be present. */
   public SortedMap<Integer, List<byte[]>> allowedPcrs() {
     TreeMap<Integer, List<byte[]>> out = new TreeMap<>();
-    allowedPcrs.forEach((k, v) -> {
-      List<byte[]> copy = new ArrayList<>();
-      v.forEach(x -> copy.add(x.clone()));
-      out.put(k, copy);
-    });
+    allowedPcrs.forEach(
+        (k, v) -> {
+          List<byte[]> copy = new ArrayList<>();
+          v.forEach(x -> copy.add(x.clone()));
+          out.put(k, copy);
+        });
     return out;
   }
 
@@ -154,12 +157,19 @@ public final class AttestationPolicy {
   @Override
   public String toString() {
     StringBuilder s = new StringBuilder("AttestationPolicy{roots=");
-    s.append(pinnedRoots.size()).append(", requiredPcrs=").append(requiredPcrs)
-        .append(", allowLists=").append(allowedPcrs.keySet())
-        .append(", allowDebug=").append(allowDebug)
-        .append(", nonce=").append(expectedNonce == null ? "none" : HexFormat.of().formatHex(expectedNonce))
-        .append(", maxAge=").append(maxAge)
-        .append(", time=").append(timeSource == TimeSource.FIXED_INSTANT ? fixedInstant : timeSource)
+    s.append(pinnedRoots.size())
+        .append(", requiredPcrs=")
+        .append(requiredPcrs)
+        .append(", allowLists=")
+        .append(allowedPcrs.keySet())
+        .append(", allowDebug=")
+        .append(allowDebug)
+        .append(", nonce=")
+        .append(expectedNonce == null ? "none" : HexFormat.of().formatHex(expectedNonce))
+        .append(", maxAge=")
+        .append(maxAge)
+        .append(", time=")
+        .append(timeSource == TimeSource.FIXED_INSTANT ? fixedInstant : timeSource)
         .append('}');
     return s.toString();
   }
@@ -191,7 +201,10 @@ public final class AttestationPolicy {
       return this;
     }
 
-    /** Replaces the required PCR indices (default 0, 1, 2; add 8 for signed images, 3/4 for role/instance binding). */
+    /**
+     * Replaces the required PCR indices (default 0, 1, 2; add 8 for signed images, 3/4 for
+     * role/instance binding).
+     */
     public Builder requiredPcrs(Set<Integer> indices) {
       for (Integer i : indices) {
         checkIndex(i);
@@ -201,17 +214,22 @@ public final class AttestationPolicy {
       return this;
     }
 
-    /** Adds allowed values (at least one) for PCR {@code index}; a document's PCR must equal one of them. */
+    /**
+     * Adds allowed values (at least one) for PCR {@code index}; a document's PCR must equal one of
+     * them.
+     */
     public Builder allowPcr(int index, byte[]... values) {
       checkIndex(index);
       if (values == null || values.length == 0) {
-        throw new IllegalArgumentException("an allow-list for pcr " + index + " needs at least one value");
+        throw new IllegalArgumentException(
+            "an allow-list for pcr " + index + " needs at least one value");
       }
       List<byte[]> list = allowedPcrs.computeIfAbsent(index, k -> new ArrayList<>());
       for (byte[] v : values) {
         int len = Objects.requireNonNull(v, "pcr value").length;
         if (len != 32 && len != 48 && len != 64) {
-          throw new IllegalArgumentException("allowed value for pcr " + index + " must be 32, 48 or 64 bytes");
+          throw new IllegalArgumentException(
+              "allowed value for pcr " + index + " must be 32, 48 or 64 bytes");
         }
         list.add(v.clone());
       }

@@ -15,7 +15,8 @@ public final class AttestationRejectedException extends Exception {
 
   /** A rejection with its code and a short human explanation. */
   public AttestationRejectedException(AttestationRejection reason, String detail) {
-    super(Objects.requireNonNull(reason, "reason") + ": " + Objects.requireNonNull(detail, "detail"));
+    super(
+        Objects.requireNonNull(reason, "reason") + ": " + Objects.requireNonNull(detail, "detail"));
     this.reason = reason;
     this.detail = detail;
   }

@@ -24,10 +24,12 @@ import java.util.TreeSet;
  * <ol>
  *   <li>parse strictly ({@link AttestationDocuments#parse}) — {@code MALFORMED};
  *   <li>the certificate chain ({@code cabundle} root first, then {@code certificate}): root pin,
- *       signatures, constraints — {@code UNTRUSTED_ROOT}, {@code CHAIN_INVALID}, see {@link CertificateChain};
+ *       signatures, constraints — {@code UNTRUSTED_ROOT}, {@code CHAIN_INVALID}, see {@link
+ *       CertificateChain};
  *   <li>the ES384 COSE_Sign1 signature with the leaf key — {@code SIGNATURE_INVALID};
  *   <li>every certificate valid at the verification instant — {@code EXPIRED};
- *   <li>document time against the verification instant — {@code TIMESTAMP_IN_FUTURE}, {@code TOO_OLD};
+ *   <li>document time against the verification instant — {@code TIMESTAMP_IN_FUTURE}, {@code
+ *       TOO_OLD};
  *   <li>debug mode (PCR0, PCR1 or PCR2 all zeros) unless allowed — {@code DEBUG_MODE};
  *   <li>required PCRs and allow-lists — {@code PCR_MISSING}, {@code PCR_MISMATCH};
  *   <li>the expected nonce — {@code NONCE_MISMATCH}.
@@ -43,16 +45,29 @@ public final class AttestationVerifier {
   public static final int DEFAULT_CACHE_ENTRIES = 256;
 
   /**
-   * The checks of {@link #verify}, in the order it runs them (the first failure is the answer), with
-   * the codes each can fail with; for reports that show which checks passed, failed or did not run.
+   * The checks of {@link #verify}, in the order it runs them (the first failure is the answer),
+   * with the codes each can fail with; for reports that show which checks passed, failed or did not
+   * run.
    */
   public enum Check {
-    FORMAT("format", "COSE_Sign1 structure, header {1: -35}, payload fields and sizes", AttestationRejection.MALFORMED),
-    CHAIN("chain", "cabundle[0] is a pinned root; each certificate signed by the one before, constraints and key usage",
-        AttestationRejection.UNTRUSTED_ROOT, AttestationRejection.CHAIN_INVALID),
+    FORMAT(
+        "format",
+        "COSE_Sign1 structure, header {1: -35}, payload fields and sizes",
+        AttestationRejection.MALFORMED),
+    CHAIN(
+        "chain",
+        "cabundle[0] is a pinned root; each certificate signed by the one before, constraints and key usage",
+        AttestationRejection.UNTRUSTED_ROOT,
+        AttestationRejection.CHAIN_INVALID),
     SIGNATURE("signature", "ES384 COSE signature by the leaf certificate's key", SIGNATURE_INVALID),
-    VALIDITY("validity", "every certificate valid at the verification instant", AttestationRejection.EXPIRED),
-    TIMESTAMP("timestamp", "document timestamp not after the verification instant (plus skew)", TIMESTAMP_IN_FUTURE),
+    VALIDITY(
+        "validity",
+        "every certificate valid at the verification instant",
+        AttestationRejection.EXPIRED),
+    TIMESTAMP(
+        "timestamp",
+        "document timestamp not after the verification instant (plus skew)",
+        TIMESTAMP_IN_FUTURE),
     MAX_AGE("max-age", "document not older than the maximum age", TOO_OLD),
     DEBUG("debug", "PCR0-2 not all zeros unless debug is allowed", DEBUG_MODE),
     PCRS_PRESENT("pcrs-present", "every required PCR present", PCR_MISSING),
@@ -108,7 +123,9 @@ public final class AttestationVerifier {
     return new AttestationVerifier(policy, DEFAULT_CACHE_ENTRIES);
   }
 
-  /** A verifier for {@code policy} caching up to {@code cacheEntries} certificates (0: no cache). */
+  /**
+   * A verifier for {@code policy} caching up to {@code cacheEntries} certificates (0: no cache).
+   */
   public static AttestationVerifier create(AttestationPolicy policy, int cacheEntries) {
     if (cacheEntries < 0) {
       throw new IllegalArgumentException("cacheEntries must not be negative");
@@ -135,20 +152,22 @@ public final class AttestationVerifier {
     CertificateChain.Cert[] certs = chain.verifySignatures(doc);
     CertificateChain.Cert leaf = certs[certs.length - 1];
     if (!Es384.verifyP1363(leaf.key, parsed.toBeSigned(), parsed.signatureView())) {
-      throw new AttestationRejectedException(SIGNATURE_INVALID,
+      throw new AttestationRejectedException(
+          SIGNATURE_INVALID,
           "the COSE_Sign1 signature does not verify with the leaf certificate's key");
     }
     CertificateChain.checkValidity(certs, instant);
 
     Instant created = Instant.ofEpochMilli(doc.timestampMillis());
     if (created.isAfter(instant.plus(policy.clockSkew()))) {
-      throw new AttestationRejectedException(TIMESTAMP_IN_FUTURE,
+      throw new AttestationRejectedException(
+          TIMESTAMP_IN_FUTURE,
           "document timestamp " + created + " is after the verification instant " + instant);
     }
     Duration maxAge = policy.maxAge();
     if (maxAge != null && Duration.between(created, instant).compareTo(maxAge) > 0) {
-      throw new AttestationRejectedException(TOO_OLD,
-          "document made at " + created + " is older than " + maxAge + " at " + instant);
+      throw new AttestationRejectedException(
+          TOO_OLD, "document made at " + created + " is older than " + maxAge + " at " + instant);
     }
 
     SortedMap<Integer, byte[]> pcrs = doc.pcrsView();
@@ -158,7 +177,8 @@ public final class AttestationVerifier {
       if (v != null && allZero(v)) {
         debug = true;
         if (!policy.allowDebug()) {
-          throw new AttestationRejectedException(DEBUG_MODE,
+          throw new AttestationRejectedException(
+              DEBUG_MODE,
               "PCR" + i + " is all zeros (debug-mode enclave) and the policy does not allow debug");
         }
       }
@@ -177,14 +197,17 @@ public final class AttestationVerifier {
         allowed |= Es384.constantTimeEquals(candidate, actual);
       }
       if (!allowed) {
-        throw new AttestationRejectedException(PCR_MISMATCH,
-            "PCR" + e.getKey() + " is not in the policy's allow-list");
+        throw new AttestationRejectedException(
+            PCR_MISMATCH, "PCR" + e.getKey() + " is not in the policy's allow-list");
       }
     }
     byte[] expectedNonce = policy.expectedNonceView();
     if (expectedNonce != null && !Es384.constantTimeEquals(expectedNonce, doc.nonceView())) {
-      throw new AttestationRejectedException(NONCE_MISMATCH,
-          doc.nonceView() == null ? "the document has no nonce" : "the document's nonce is not the expected one");
+      throw new AttestationRejectedException(
+          NONCE_MISMATCH,
+          doc.nonceView() == null
+              ? "the document has no nonce"
+              : "the document's nonce is not the expected one");
     }
     return new VerifiedAttestation(doc, instant, debug);
   }

@@ -53,9 +53,9 @@ import org.bouncycastle.crypto.util.PublicKeyFactory;
  * <p>Certificates below the root whose signature and static rules passed (intermediates, and the
  * leaf, which the NSM reuses for a few hours) are cached, keyed by the full DER of the chain from
  * the root down to them (never by a hash or a name), so a hit proves exactly the same facts.
- * Validity and path length are checked on every verification, cached or not; the COSE signature
- * is always verified. A cached certificate also keeps its parsed key, on which Bouncy Castle keeps
- * its point precomputation: later verifications with that key are about twice as fast.
+ * Validity and path length are checked on every verification, cached or not; the COSE signature is
+ * always verified. A cached certificate also keeps its parsed key, on which Bouncy Castle keeps its
+ * point precomputation: later verifications with that key are about twice as fast.
  */
 final class CertificateChain {
   /** Longest chain accepted (root, intermediates, leaf). The Nitro chain has 5. */
@@ -75,14 +75,15 @@ final class CertificateChain {
       roots.put(ByteBuffer.wrap(der.clone()), checkPinnedRoot(der));
     }
     this.cacheEntries = cacheEntries;
-    this.cache = new LinkedHashMap<>(16, 0.75f, true) {
-      private static final long serialVersionUID = 1L;
+    this.cache =
+        new LinkedHashMap<>(16, 0.75f, true) {
+          private static final long serialVersionUID = 1L;
 
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<ByteBuffer, Cert> eldest) {
-        return size() > CertificateChain.this.cacheEntries;
-      }
-    };
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<ByteBuffer, Cert> eldest) {
+            return size() > CertificateChain.this.cacheEntries;
+          }
+        };
   }
 
   /** A parsed certificate with the facts the chain rules need. */
@@ -105,7 +106,8 @@ final class CertificateChain {
       this.notBefore = cert.getStartDate().getDate().toInstant();
       this.notAfter = cert.getEndDate().getDate().toInstant();
       this.extensions = cert.getTBSCertificate().getExtensions();
-      this.basicConstraints = extensions == null ? null : BasicConstraints.fromExtensions(extensions);
+      this.basicConstraints =
+          extensions == null ? null : BasicConstraints.fromExtensions(extensions);
       this.keyUsage = extensions == null ? null : KeyUsage.fromExtensions(extensions);
     }
 
@@ -138,7 +140,8 @@ final class CertificateChain {
     List<byte[]> bundle = doc.cabundleView();
     int n = bundle.size();
     if (n + 1 > MAX_CHAIN) {
-      throw new AttestationRejectedException(CHAIN_INVALID, "chain longer than " + MAX_CHAIN + " certificates");
+      throw new AttestationRejectedException(
+          CHAIN_INVALID, "chain longer than " + MAX_CHAIN + " certificates");
     }
     Cert[] chain = new Cert[n + 1];
     chain[0] = roots.get(ByteBuffer.wrap(bundle.get(0)));
@@ -173,13 +176,20 @@ final class CertificateChain {
     for (int i = 0; i < n; i++) {
       BigInteger pathLen = chain[i].basicConstraints.getPathLenConstraint();
       if (pathLen == null && i > 0) {
-        throw new AttestationRejectedException(CHAIN_INVALID,
+        throw new AttestationRejectedException(
+            CHAIN_INVALID,
             "cabundle[" + i + "] is an intermediate CA without a path length constraint");
       }
       int below = n - 1 - i;
       if (pathLen != null && BigInteger.valueOf(below).compareTo(pathLen) > 0) {
-        throw new AttestationRejectedException(CHAIN_INVALID,
-            "cabundle[" + i + "] allows " + pathLen + " intermediates below it, the chain has " + below);
+        throw new AttestationRejectedException(
+            CHAIN_INVALID,
+            "cabundle["
+                + i
+                + "] allows "
+                + pathLen
+                + " intermediates below it, the chain has "
+                + below);
       }
     }
     return chain;
@@ -263,18 +273,21 @@ final class CertificateChain {
     AlgorithmIdentifier alg = spki.getAlgorithm();
     if (!X9ObjectIdentifiers.id_ecPublicKey.equals(alg.getAlgorithm())
         || !SECObjectIdentifiers.secp384r1.equals(alg.getParameters())) {
-      throw new AttestationRejectedException(CHAIN_INVALID, role + " key is not an EC P-384 (named curve) key");
+      throw new AttestationRejectedException(
+          CHAIN_INVALID, role + " key is not an EC P-384 (named curve) key");
     }
     AsymmetricKeyParameter k = PublicKeyFactory.createKey(spki);
     ECPublicKeyParameters ec = (ECPublicKeyParameters) k;
     return new ECPublicKeyParameters(ec.getQ(), Es384.P384);
   }
 
-  private static void checkStatic(Cert c, String role, boolean ca) throws AttestationRejectedException {
+  private static void checkStatic(Cert c, String role, boolean ca)
+      throws AttestationRejectedException {
     if (c.extensions != null) {
       for (ASN1ObjectIdentifier oid : c.extensions.getCriticalExtensionOIDs()) {
         if (!KNOWN_CRITICAL.contains(oid)) {
-          throw new AttestationRejectedException(CHAIN_INVALID, role + " has an unknown critical extension " + oid);
+          throw new AttestationRejectedException(
+              CHAIN_INVALID, role + " has an unknown critical extension " + oid);
         }
       }
     }
@@ -283,29 +296,36 @@ final class CertificateChain {
     }
     if (ca) {
       if (!c.isCa()) {
-        throw new AttestationRejectedException(CHAIN_INVALID, role + " is not a CA (basic constraints)");
+        throw new AttestationRejectedException(
+            CHAIN_INVALID, role + " is not a CA (basic constraints)");
       }
       if (!c.keyUsage.hasUsages(KeyUsage.keyCertSign)) {
-        throw new AttestationRejectedException(CHAIN_INVALID, role + " may not sign certificates (key usage)");
+        throw new AttestationRejectedException(
+            CHAIN_INVALID, role + " may not sign certificates (key usage)");
       }
     } else {
       if (c.isCa()) {
-        throw new AttestationRejectedException(CHAIN_INVALID, role + " is a CA but must be an end entity");
+        throw new AttestationRejectedException(
+            CHAIN_INVALID, role + " is a CA but must be an end entity");
       }
       if (!c.keyUsage.hasUsages(KeyUsage.digitalSignature)) {
-        throw new AttestationRejectedException(CHAIN_INVALID, role + " may not make signatures (key usage)");
+        throw new AttestationRejectedException(
+            CHAIN_INVALID, role + " may not make signatures (key usage)");
       }
     }
   }
 
-  private static void checkSignedBy(Cert child, Cert parent, String role) throws AttestationRejectedException {
+  private static void checkSignedBy(Cert child, Cert parent, String role)
+      throws AttestationRejectedException {
     if (!child.issuer.equals(parent.subject)) {
-      throw new AttestationRejectedException(CHAIN_INVALID, role + " issuer is not the subject of the certificate above it");
+      throw new AttestationRejectedException(
+          CHAIN_INVALID, role + " issuer is not the subject of the certificate above it");
     }
     Certificate c = child.cert;
     if (!ECDSA_SHA384.equals(c.getSignatureAlgorithm())
         || !ECDSA_SHA384.equals(c.getTBSCertificate().getSignature())) {
-      throw new AttestationRejectedException(CHAIN_INVALID, role + " is not signed with ecdsa-with-SHA384");
+      throw new AttestationRejectedException(
+          CHAIN_INVALID, role + " is not signed with ecdsa-with-SHA384");
     }
     BigInteger r;
     BigInteger s;
@@ -323,7 +343,8 @@ final class CertificateChain {
       throw new AttestationRejectedException(CHAIN_INVALID, role + " has an unreadable signature");
     }
     if (!Es384.verify(parent.key, tbs, r, s)) {
-      throw new AttestationRejectedException(CHAIN_INVALID, role + " is not signed by the certificate above it");
+      throw new AttestationRejectedException(
+          CHAIN_INVALID, role + " is not signed by the certificate above it");
     }
   }
 }

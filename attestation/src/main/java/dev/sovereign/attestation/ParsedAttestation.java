@@ -12,8 +12,12 @@ public final class ParsedAttestation {
   private final AttestationDocument document;
   private final boolean tagged;
 
-  ParsedAttestation(byte[] protectedHeader, byte[] payload, byte[] signature,
-      AttestationDocument document, boolean tagged) {
+  ParsedAttestation(
+      byte[] protectedHeader,
+      byte[] payload,
+      byte[] signature,
+      AttestationDocument document,
+      boolean tagged) {
     this.protectedHeader = protectedHeader;
     this.payload = payload;
     this.signature = signature;
@@ -21,7 +25,10 @@ public final class ParsedAttestation {
     this.tagged = tagged;
   }
 
-  /** The decoded payload. Unverified: do not act on it before {@link AttestationVerifier} accepts it. */
+  /**
+   * The decoded payload. Unverified: do not act on it before {@link AttestationVerifier} accepts
+   * it.
+   */
   public AttestationDocument unverifiedDocument() {
     return document;
   }
@@ -46,12 +53,18 @@ public final class ParsedAttestation {
     return tagged;
   }
 
-  /** The untagged COSE_Sign1 encoding, as the NSM writes it (byte-equal to the input when it was untagged). */
+  /**
+   * The untagged COSE_Sign1 encoding, as the NSM writes it (byte-equal to the input when it was
+   * untagged).
+   */
   public byte[] encode() {
     return AttestationDocuments.encodeCose(protectedHeader, payload, signature);
   }
 
-  /** {@code Sig_structure = ["Signature1", protected, h'', payload]}: the bytes the signature covers. */
+  /**
+   * {@code Sig_structure = ["Signature1", protected, h'', payload]}: the bytes the signature
+   * covers.
+   */
   public byte[] toBeSigned() {
     return AttestationDocuments.sigStructure(protectedHeader, payload);
   }

@@ -20,8 +20,8 @@ public final class TrustAnchors {
       "641a0321a3e244efe456463195d606317ed7cdcc3c1756e09893f3c68f79bb5b";
 
   private static final String AWS_RESOURCE = "aws-nitro-root.pem";
-  private static final Pattern PEM = Pattern.compile(
-      "-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\\s]+?)-----END CERTIFICATE-----");
+  private static final Pattern PEM =
+      Pattern.compile("-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\\s]+?)-----END CERTIFICATE-----");
 
   private TrustAnchors() {}
 
@@ -33,14 +33,19 @@ public final class TrustAnchors {
   public static X509Certificate awsNitroRoot() {
     try (InputStream in = TrustAnchors.class.getResourceAsStream(AWS_RESOURCE)) {
       if (in == null) {
-        throw new IllegalStateException("resource " + AWS_RESOURCE + " is missing from the attestation jar");
+        throw new IllegalStateException(
+            "resource " + AWS_RESOURCE + " is missing from the attestation jar");
       }
-      List<X509Certificate> certs = readPem(new String(in.readAllBytes(), StandardCharsets.US_ASCII));
+      List<X509Certificate> certs =
+          readPem(new String(in.readAllBytes(), StandardCharsets.US_ASCII));
       X509Certificate root = certs.get(0);
-      String sha = java.util.HexFormat.of().formatHex(
-          java.security.MessageDigest.getInstance("SHA-256").digest(root.getEncoded()));
+      String sha =
+          java.util.HexFormat.of()
+              .formatHex(
+                  java.security.MessageDigest.getInstance("SHA-256").digest(root.getEncoded()));
       if (certs.size() != 1 || !sha.equals(AWS_NITRO_ROOT_SHA256)) {
-        throw new IllegalStateException("bundled AWS Nitro root does not match its pinned fingerprint");
+        throw new IllegalStateException(
+            "bundled AWS Nitro root does not match its pinned fingerprint");
       }
       return root;
     } catch (IOException e) {

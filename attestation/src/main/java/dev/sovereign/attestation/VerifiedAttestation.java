@@ -4,8 +4,8 @@ import java.time.Instant;
 
 /**
  * An attestation document that passed every check of an {@link AttestationVerifier}: chain to a
- * pinned root, COSE signature, validity at {@link #verifiedAt()}, age, PCRs, nonce. Only a
- * verifier creates one.
+ * pinned root, COSE signature, validity at {@link #verifiedAt()}, age, PCRs, nonce. Only a verifier
+ * creates one.
  */
 public final class VerifiedAttestation {
   private final AttestationDocument document;
@@ -60,6 +60,12 @@ public final class VerifiedAttestation {
 
   @Override
   public String toString() {
-    return "VerifiedAttestation{" + document + ", verifiedAt=" + verifiedAt + ", debugMode=" + debugMode + "}";
+    return "VerifiedAttestation{"
+        + document
+        + ", verifiedAt="
+        + verifiedAt
+        + ", debugMode="
+        + debugMode
+        + "}";
   }
 }

@@ -6,23 +6,33 @@ import java.time.Instant;
 /**
  * Jazzer fuzz target over parse + verify: whatever the bytes, the only thing that may escape is an
  * {@link AttestationRejectedException} (a crash is any other throwable). Each input is tried as a
- * document on its own, and as a list of byte edits applied to the real AWS document (so the
- * fuzzer starts next to a valid document without a seed corpus); an edited document that still
- * verifies must carry exactly the original content (edits that cancel out, a leading tag 18).
+ * document on its own, and as a list of byte edits applied to the real AWS document (so the fuzzer
+ * starts next to a valid document without a seed corpus); an edited document that still verifies
+ * must carry exactly the original content (edits that cancel out, a leading tag 18).
  *
- * <p>Default suite: Jazzer's regression mode (the inputs in {@code AttestationFuzzTestInputs/}
- * plus an empty one), well under a second. Long run: {@code ./mvnw -pl attestation test
- * -Dsovereign.long=true -Dtest=AttestationFuzzTest} sets {@code JAZZER_FUZZ=1} (see the module
- * pom) and fuzzes for {@code maxDuration}.
+ * <p>Default suite: Jazzer's regression mode (the inputs in {@code AttestationFuzzTestInputs/} plus
+ * an empty one), well under a second. Long run: {@code ./mvnw -pl attestation test
+ * -Dsovereign.long=true -Dtest=AttestationFuzzTest} sets {@code JAZZER_FUZZ=1} (see the module pom)
+ * and fuzzes for {@code maxDuration}.
  */
 class AttestationFuzzTest {
   private static final byte[] AWS = AwsFixture.document();
   private static final AttestationDocument AWS_DOCUMENT = document(AWS);
-  private static final AttestationVerifier AWS_VERIFIER = AttestationVerifier.create(AttestationPolicy.builder()
-      .pinnedRoot(TrustAnchors.awsNitroRoot()).allowDebug(true).verifyAtDocumentTimestamp().build());
-  private static final TestNitroPki PKI = TestNitroPki.create(Instant.parse("2026-03-01T12:00:00Z"));
-  private static final AttestationVerifier PKI_VERIFIER = AttestationVerifier.create(PKI.policy()
-      .expectedNonce(new byte[] {1, 2, 3}).maxAge(java.time.Duration.ofMinutes(5)).build());
+  private static final AttestationVerifier AWS_VERIFIER =
+      AttestationVerifier.create(
+          AttestationPolicy.builder()
+              .pinnedRoot(TrustAnchors.awsNitroRoot())
+              .allowDebug(true)
+              .verifyAtDocumentTimestamp()
+              .build());
+  private static final TestNitroPki PKI =
+      TestNitroPki.create(Instant.parse("2026-03-01T12:00:00Z"));
+  private static final AttestationVerifier PKI_VERIFIER =
+      AttestationVerifier.create(
+          PKI.policy()
+              .expectedNonce(new byte[] {1, 2, 3})
+              .maxAge(java.time.Duration.ofMinutes(5))
+              .build());
 
   @FuzzTest(maxDuration = "10m")
   void parse_and_verify_only_ever_reject_with_a_reason_code(byte[] input) {

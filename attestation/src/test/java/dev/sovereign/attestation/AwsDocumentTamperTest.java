@@ -24,13 +24,14 @@ import org.junit.jupiter.api.TestFactory;
  * document. Default: XOR 0x01 on every byte; with {@code -Dsovereign.long=true} also 0x80 and 0xFF.
  */
 class AwsDocumentTamperTest {
-  private static final Set<AttestationRejection> FORMAT = EnumSet.of(AttestationRejection.MALFORMED);
-  private static final Set<AttestationRejection> SIGNED = EnumSet.of(
-      AttestationRejection.MALFORMED, AttestationRejection.SIGNATURE_INVALID);
-  private static final Set<AttestationRejection> CERT = EnumSet.of(
-      AttestationRejection.MALFORMED, AttestationRejection.CHAIN_INVALID);
-  private static final Set<AttestationRejection> ROOT = EnumSet.of(
-      AttestationRejection.MALFORMED, AttestationRejection.UNTRUSTED_ROOT);
+  private static final Set<AttestationRejection> FORMAT =
+      EnumSet.of(AttestationRejection.MALFORMED);
+  private static final Set<AttestationRejection> SIGNED =
+      EnumSet.of(AttestationRejection.MALFORMED, AttestationRejection.SIGNATURE_INVALID);
+  private static final Set<AttestationRejection> CERT =
+      EnumSet.of(AttestationRejection.MALFORMED, AttestationRejection.CHAIN_INVALID);
+  private static final Set<AttestationRejection> ROOT =
+      EnumSet.of(AttestationRejection.MALFORMED, AttestationRejection.UNTRUSTED_ROOT);
 
   /** A byte range of the document and the codes a flip inside it may produce. */
   record Region(String name, int start, int end, Set<AttestationRejection> allowed) {}
@@ -48,8 +49,17 @@ class AwsDocumentTamperTest {
     r.add(new Region("unprotected header", 6, 7, FORMAT));
     r.add(new Region("payload bstr header", 7, 10, FORMAT));
     r.add(new Region("payload map header", 10, 11, SIGNED));
-    String[] keys = {"module_id", "digest", "timestamp", "pcrs", "certificate", "cabundle",
-        "public_key", "user_data", "nonce"};
+    String[] keys = {
+      "module_id",
+      "digest",
+      "timestamp",
+      "pcrs",
+      "certificate",
+      "cabundle",
+      "public_key",
+      "user_data",
+      "nonce"
+    };
     int[] keyAt = new int[keys.length + 1];
     int from = payloadStart;
     for (int i = 0; i < keys.length; i++) {
@@ -61,7 +71,9 @@ class AwsDocumentTamperTest {
     }
     keyAt[keys.length] = payloadEnd;
     List<byte[]> certs = new ArrayList<>(d.cabundle());
-    String[] certNames = {"cabundle[0] root", "cabundle[1] regional", "cabundle[2] zonal", "cabundle[3] instance"};
+    String[] certNames = {
+      "cabundle[0] root", "cabundle[1] regional", "cabundle[2] zonal", "cabundle[3] instance"
+    };
     for (int i = 0; i < keys.length; i++) {
       int start = keyAt[i];
       int end = keyAt[i + 1];
@@ -74,8 +86,12 @@ class AwsDocumentTamperTest {
         int pos = start;
         for (int c = 0; c < certs.size(); c++) {
           int at = indexOf(doc, certs.get(c), pos);
-          r.add(new Region("payload field cabundle (framing before " + certNames[c] + ")", pos, at, SIGNED));
-          r.add(new Region(certNames[c] + " DER", at, at + certs.get(c).length, c == 0 ? ROOT : CERT));
+          r.add(
+              new Region(
+                  "payload field cabundle (framing before " + certNames[c] + ")", pos, at, SIGNED));
+          r.add(
+              new Region(
+                  certNames[c] + " DER", at, at + certs.get(c).length, c == 0 ? ROOT : CERT));
           pos = at + certs.get(c).length;
         }
         assertEquals(end, pos);
@@ -84,8 +100,12 @@ class AwsDocumentTamperTest {
       }
     }
     r.add(new Region("signature bstr header", payloadEnd, payloadEnd + 2, FORMAT));
-    r.add(new Region("signature", payloadEnd + 2, doc.length,
-        EnumSet.of(AttestationRejection.SIGNATURE_INVALID)));
+    r.add(
+        new Region(
+            "signature",
+            payloadEnd + 2,
+            doc.length,
+            EnumSet.of(AttestationRejection.SIGNATURE_INVALID)));
     return r;
   }
 
@@ -106,30 +126,49 @@ class AwsDocumentTamperTest {
   @DisplayName("any single byte flipped is a typed rejection, region by region")
   Stream<DynamicTest> any_single_flipped_byte_is_a_typed_rejection() throws Exception {
     byte[] doc = AwsFixture.document();
-    AttestationVerifier verifier = AttestationVerifier.create(AttestationPolicy.builder()
-        .pinnedRoot(TrustAnchors.awsNitroRoot()).allowDebug(true).verifyAtDocumentTimestamp().build());
+    AttestationVerifier verifier =
+        AttestationVerifier.create(
+            AttestationPolicy.builder()
+                .pinnedRoot(TrustAnchors.awsNitroRoot())
+                .allowDebug(true)
+                .verifyAtDocumentTimestamp()
+                .build());
     verifier.verify(doc);
-    int[] masks = Boolean.getBoolean("sovereign.long") ? new int[] {0x01, 0x80, 0xFF} : new int[] {0x01};
-    return regions(doc).stream().map(region -> DynamicTest.dynamicTest(
-        region.name() + " [" + region.start() + ".." + region.end() + ")", () -> {
-          Map<AttestationRejection, Integer> seen = new EnumMap<>(AttestationRejection.class);
-          for (int mask : masks) {
-            for (int i = region.start(); i < region.end(); i++) {
-              byte[] t = doc.clone();
-              t[i] ^= (byte) mask;
-              try {
-                verifier.verify(t);
-                fail("flipping byte " + i + " with " + mask + " was accepted");
-              } catch (AttestationRejectedException e) {
-                if (!region.allowed().contains(e.reason())) {
-                  fail("byte " + i + " ^ " + mask + " in " + region.name() + ": " + e.getMessage());
-                }
-                seen.merge(e.reason(), 1, Integer::sum);
-              }
-            }
-          }
-          System.out.println(region.name() + ": " + seen);
-        }));
+    int[] masks =
+        Boolean.getBoolean("sovereign.long") ? new int[] {0x01, 0x80, 0xFF} : new int[] {0x01};
+    return regions(doc).stream()
+        .map(
+            region ->
+                DynamicTest.dynamicTest(
+                    region.name() + " [" + region.start() + ".." + region.end() + ")",
+                    () -> {
+                      Map<AttestationRejection, Integer> seen =
+                          new EnumMap<>(AttestationRejection.class);
+                      for (int mask : masks) {
+                        for (int i = region.start(); i < region.end(); i++) {
+                          byte[] t = doc.clone();
+                          t[i] ^= (byte) mask;
+                          try {
+                            verifier.verify(t);
+                            fail("flipping byte " + i + " with " + mask + " was accepted");
+                          } catch (AttestationRejectedException e) {
+                            if (!region.allowed().contains(e.reason())) {
+                              fail(
+                                  "byte "
+                                      + i
+                                      + " ^ "
+                                      + mask
+                                      + " in "
+                                      + region.name()
+                                      + ": "
+                                      + e.getMessage());
+                            }
+                            seen.merge(e.reason(), 1, Integer::sum);
+                          }
+                        }
+                      }
+                      System.out.println(region.name() + ": " + seen);
+                    }));
   }
 
   static int indexOf(byte[] hay, byte[] needle, int from) {

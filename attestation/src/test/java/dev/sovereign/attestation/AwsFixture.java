@@ -20,8 +20,10 @@ public final class AwsFixture {
   public static synchronized byte[] document() {
     if (document == null) {
       try {
-        String b64 = Files.readString(
-            Fixtures.vector("nitro/aws-nitro-attestation-us-east-1-2023-09-07.b64"), StandardCharsets.US_ASCII);
+        String b64 =
+            Files.readString(
+                Fixtures.vector("nitro/aws-nitro-attestation-us-east-1-2023-09-07.b64"),
+                StandardCharsets.US_ASCII);
         document = Base64.getMimeDecoder().decode(b64.trim());
       } catch (IOException e) {
         throw new UncheckedIOException(e);

@@ -1,5 +1,6 @@
 package dev.sovereign.attestation;
 
+import dev.sovereign.attestation.internal.Es384;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
@@ -15,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import dev.sovereign.attestation.internal.Es384;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
@@ -34,11 +34,15 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  */
 public final class TestNitroPki {
   /** Key usage of the Nitro CA certificates: digitalSignature, keyCertSign, cRLSign. */
-  public static final int CA_KEY_USAGE = KeyUsage.digitalSignature | KeyUsage.keyCertSign | KeyUsage.cRLSign;
+  public static final int CA_KEY_USAGE =
+      KeyUsage.digitalSignature | KeyUsage.keyCertSign | KeyUsage.cRLSign;
+
   /** Key usage of the Nitro leaf: digitalSignature, nonRepudiation. */
   public static final int LEAF_KEY_USAGE = KeyUsage.digitalSignature | KeyUsage.nonRepudiation;
+
   /** Marker for {@link #certificate}: an end entity (basicConstraints cA=false). */
   public static final int END_ENTITY = -2;
+
   /** Marker for {@link #certificate}: a CA without a path length constraint. */
   public static final int CA_NO_PATHLEN = -1;
 
@@ -89,17 +93,45 @@ public final class TestNitroPki {
 
   private TestNitroPki(Instant now) {
     this.now = now;
-    root = selfSigned(new X500Name("C=US,O=Sovereign,OU=Test,CN=test.nitro-enclaves"),
-        now.minus(Duration.ofDays(365)), now.plus(Duration.ofDays(3650)));
-    regional = issue(root, new X500Name("C=US,O=Sovereign,OU=Test,CN=eu-west-1.test.nitro-enclaves"),
-        now.minus(Duration.ofDays(10)), now.plus(Duration.ofDays(20)), 2, CA_KEY_USAGE);
-    zonal = issue(regional, new X500Name("CN=zonal.eu-west-1.test.nitro-enclaves,OU=Test,O=Sovereign,C=US"),
-        now.minus(Duration.ofDays(2)), now.plus(Duration.ofDays(5)), 1, CA_KEY_USAGE);
-    instance = issue(zonal, new X500Name("C=US,O=Sovereign,OU=Test,CN=i-0123456789abcdef0.eu-west-1.test.nitro-enclaves"),
-        now.minus(Duration.ofHours(12)), now.plus(Duration.ofHours(12)), 0, KeyUsage.keyCertSign);
-    leaf = issue(instance, new X500Name("C=US,O=Sovereign,OU=Test,CN=i-0123456789abcdef0-enc0123456789abcdef.eu-west-1.test"),
-        now.minus(Duration.ofMinutes(1)), now.plus(Duration.ofHours(3)).minus(Duration.ofMinutes(1)),
-        END_ENTITY, LEAF_KEY_USAGE);
+    root =
+        selfSigned(
+            new X500Name("C=US,O=Sovereign,OU=Test,CN=test.nitro-enclaves"),
+            now.minus(Duration.ofDays(365)),
+            now.plus(Duration.ofDays(3650)));
+    regional =
+        issue(
+            root,
+            new X500Name("C=US,O=Sovereign,OU=Test,CN=eu-west-1.test.nitro-enclaves"),
+            now.minus(Duration.ofDays(10)),
+            now.plus(Duration.ofDays(20)),
+            2,
+            CA_KEY_USAGE);
+    zonal =
+        issue(
+            regional,
+            new X500Name("CN=zonal.eu-west-1.test.nitro-enclaves,OU=Test,O=Sovereign,C=US"),
+            now.minus(Duration.ofDays(2)),
+            now.plus(Duration.ofDays(5)),
+            1,
+            CA_KEY_USAGE);
+    instance =
+        issue(
+            zonal,
+            new X500Name(
+                "C=US,O=Sovereign,OU=Test,CN=i-0123456789abcdef0.eu-west-1.test.nitro-enclaves"),
+            now.minus(Duration.ofHours(12)),
+            now.plus(Duration.ofHours(12)),
+            0,
+            KeyUsage.keyCertSign);
+    leaf =
+        issue(
+            instance,
+            new X500Name(
+                "C=US,O=Sovereign,OU=Test,CN=i-0123456789abcdef0-enc0123456789abcdef.eu-west-1.test"),
+            now.minus(Duration.ofMinutes(1)),
+            now.plus(Duration.ofHours(3)).minus(Duration.ofMinutes(1)),
+            END_ENTITY,
+            LEAF_KEY_USAGE);
   }
 
   /** A new PKI whose certificates are all valid at {@code now} (the leaf for about three hours). */
@@ -154,11 +186,12 @@ public final class TestNitroPki {
 
   /** A document made at {@link #now()} with PCR0-4 set to SHA-384("pcr" + i), nothing optional. */
   public AttestationDocument.Builder document() {
-    AttestationDocument.Builder b = AttestationDocument.builder()
-        .moduleId("i-0123456789abcdef0-enc0123456789abcdef")
-        .timestampMillis(now.toEpochMilli())
-        .certificate(leaf.der())
-        .cabundle(cabundle());
+    AttestationDocument.Builder b =
+        AttestationDocument.builder()
+            .moduleId("i-0123456789abcdef0-enc0123456789abcdef")
+            .timestampMillis(now.toEpochMilli())
+            .certificate(leaf.der())
+            .cabundle(cabundle());
     for (int i = 0; i <= 4; i++) {
       b.pcr(i, pcrValue(i));
     }
@@ -175,7 +208,10 @@ public final class TestNitroPki {
     return AttestationDocuments.sign(doc, leaf.keys().getPrivate());
   }
 
-  /** A COSE_Sign1 over arbitrary payload bytes, correctly signed by the leaf (to test the parser's limits). */
+  /**
+   * A COSE_Sign1 over arbitrary payload bytes, correctly signed by the leaf (to test the parser's
+   * limits).
+   */
   public byte[] signRawPayload(byte[] payload) {
     return signRawPayload(payload, leaf.keys().getPrivate());
   }
@@ -184,8 +220,9 @@ public final class TestNitroPki {
   public static byte[] signRawPayload(byte[] payload, PrivateKey key) {
     byte[] protectedHeader = AttestationDocuments.protectedHeader();
     try {
-      byte[] sig = Es384.signP1363(Es384.privateKey(key),
-          AttestationDocuments.sigStructure(protectedHeader, payload));
+      byte[] sig =
+          Es384.signP1363(
+              Es384.privateKey(key), AttestationDocuments.sigStructure(protectedHeader, payload));
       return AttestationDocuments.encodeCose(protectedHeader, payload, sig);
     } catch (java.security.InvalidKeyException e) {
       throw new IllegalArgumentException(e);
@@ -206,35 +243,78 @@ public final class TestNitroPki {
   /** A self-signed CA (no path length constraint), like the AWS root. */
   public static Issued selfSigned(X500Name name, Instant notBefore, Instant notAfter) {
     KeyPair k = newKey();
-    return new Issued(certificate(name, k.getPublic(), name, k.getPrivate(), notBefore, notAfter,
-        CA_NO_PATHLEN, CA_KEY_USAGE), k);
+    return new Issued(
+        certificate(
+            name,
+            k.getPublic(),
+            name,
+            k.getPrivate(),
+            notBefore,
+            notAfter,
+            CA_NO_PATHLEN,
+            CA_KEY_USAGE),
+        k);
   }
 
   /** A certificate for a fresh key, issued by {@code issuer}. */
-  public static Issued issue(Issued issuer, X500Name subject, Instant notBefore, Instant notAfter,
-      int pathLen, int keyUsage) {
+  public static Issued issue(
+      Issued issuer,
+      X500Name subject,
+      Instant notBefore,
+      Instant notAfter,
+      int pathLen,
+      int keyUsage) {
     KeyPair k = newKey();
-    return new Issued(certificate(subject, k.getPublic(), issuer.subject(), issuer.keys().getPrivate(),
-        notBefore, notAfter, pathLen, keyUsage), k);
+    return new Issued(
+        certificate(
+            subject,
+            k.getPublic(),
+            issuer.subject(),
+            issuer.keys().getPrivate(),
+            notBefore,
+            notAfter,
+            pathLen,
+            keyUsage),
+        k);
   }
 
   /**
-   * Any certificate, signed with ecdsa-with-SHA384. {@code pathLen}: {@link #END_ENTITY},
-   * {@link #CA_NO_PATHLEN}, or a path length for a CA; {@code keyUsage} 0 for none.
+   * Any certificate, signed with ecdsa-with-SHA384. {@code pathLen}: {@link #END_ENTITY}, {@link
+   * #CA_NO_PATHLEN}, or a path length for a CA; {@code keyUsage} 0 for none.
    */
-  public static X509Certificate certificate(X500Name subject, PublicKey key, X500Name issuer,
-      PrivateKey issuerKey, Instant notBefore, Instant notAfter, int pathLen, int keyUsage) {
+  public static X509Certificate certificate(
+      X500Name subject,
+      PublicKey key,
+      X500Name issuer,
+      PrivateKey issuerKey,
+      Instant notBefore,
+      Instant notAfter,
+      int pathLen,
+      int keyUsage) {
     try {
-      X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuer,
-          BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(notBefore), Date.from(notAfter), subject, key);
-      BasicConstraints bc = pathLen == END_ENTITY ? new BasicConstraints(false)
-          : pathLen == CA_NO_PATHLEN ? new BasicConstraints(true) : new BasicConstraints(pathLen);
+      X509v3CertificateBuilder b =
+          new JcaX509v3CertificateBuilder(
+              issuer,
+              BigInteger.valueOf(SERIAL.incrementAndGet()),
+              Date.from(notBefore),
+              Date.from(notAfter),
+              subject,
+              key);
+      BasicConstraints bc =
+          pathLen == END_ENTITY
+              ? new BasicConstraints(false)
+              : pathLen == CA_NO_PATHLEN
+                  ? new BasicConstraints(true)
+                  : new BasicConstraints(pathLen);
       b.addExtension(Extension.basicConstraints, true, bc);
       if (keyUsage != 0) {
         b.addExtension(Extension.keyUsage, true, new KeyUsage(keyUsage));
       }
-      return new JcaX509CertificateConverter().setProvider(BC).getCertificate(
-          b.build(new JcaContentSignerBuilder("SHA384withECDSA").setProvider(BC).build(issuerKey)));
+      return new JcaX509CertificateConverter()
+          .setProvider(BC)
+          .getCertificate(
+              b.build(
+                  new JcaContentSignerBuilder("SHA384withECDSA").setProvider(BC).build(issuerKey)));
     } catch (Exception e) {
       throw new IllegalStateException("cannot make a test certificate", e);
     }

@@ -16,17 +16,20 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Project Wycheproof {@code ecdsa_secp384r1_sha384_p1363_test.json} (C2SP/wycheproof,
- * testvectors_v1, Apache-2.0; copy in {@code fixtures/wycheproof/}) through
- * {@link Es384#verifyP1363}, the function the verifier calls for the COSE_Sign1 signature.
- * "valid" must verify, "invalid" must not. "acceptable" vectors (legacy or edge encodings) would be
- * rejected, which is the strict choice; this file has none, and the test asserts that.
+ * testvectors_v1, Apache-2.0; copy in {@code fixtures/wycheproof/}) through {@link
+ * Es384#verifyP1363}, the function the verifier calls for the COSE_Sign1 signature. "valid" must
+ * verify, "invalid" must not. "acceptable" vectors (legacy or edge encodings) would be rejected,
+ * which is the strict choice; this file has none, and the test asserts that.
  */
 class WycheproofEs384Test {
   @Test
-  @DisplayName("every valid Wycheproof ES384 P1363 vector is accepted and every invalid one rejected")
+  @DisplayName(
+      "every valid Wycheproof ES384 P1363 vector is accepted and every invalid one rejected")
   void every_valid_vector_is_accepted_and_every_invalid_one_rejected() throws Exception {
-    JsonNode root = new ObjectMapper().readTree(
-        Fixtures.vector("wycheproof/ecdsa_secp384r1_sha384_p1363_test.json").toFile());
+    JsonNode root =
+        new ObjectMapper()
+            .readTree(
+                Fixtures.vector("wycheproof/ecdsa_secp384r1_sha384_p1363_test.json").toFile());
     assertEquals("ECDSA", root.get("algorithm").asText());
     HexFormat hex = HexFormat.of();
     int valid = 0;
@@ -36,9 +39,12 @@ class WycheproofEs384Test {
     for (JsonNode group : root.get("testGroups")) {
       assertEquals("secp384r1", group.get("publicKey").get("curve").asText());
       assertEquals("SHA-384", group.get("sha").asText());
-      ECPublicKeyParameters key = new ECPublicKeyParameters(
-          Es384.P384.getCurve().decodePoint(hex.parseHex(group.get("publicKey").get("uncompressed").asText())),
-          Es384.P384);
+      ECPublicKeyParameters key =
+          new ECPublicKeyParameters(
+              Es384.P384
+                  .getCurve()
+                  .decodePoint(hex.parseHex(group.get("publicKey").get("uncompressed").asText())),
+              Es384.P384);
       for (JsonNode t : group.get("tests")) {
         byte[] msg = hex.parseHex(t.get("msg").asText());
         byte[] sig = hex.parseHex(t.get("sig").asText());
@@ -48,13 +54,15 @@ class WycheproofEs384Test {
           case "valid":
             valid++;
             if (!accepted) {
-              wrong.add("tcId " + t.get("tcId") + " valid but rejected: " + t.get("comment").asText());
+              wrong.add(
+                  "tcId " + t.get("tcId") + " valid but rejected: " + t.get("comment").asText());
             }
             break;
           case "invalid":
             invalid++;
             if (accepted) {
-              wrong.add("tcId " + t.get("tcId") + " invalid but accepted: " + t.get("comment").asText());
+              wrong.add(
+                  "tcId " + t.get("tcId") + " invalid but accepted: " + t.get("comment").asText());
             }
             break;
           default:

@@ -33,8 +33,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 /**
  * Attestation documents verified per second, next to the ceiling measured in the same run: raw
  * Bouncy Castle ES384 verifications per second. A full verification contains five ES384 checks
- * (four certificates below the root, one COSE signature), so the figure of merit is
- * {@code ratio = time(full verify) / (5 x time(raw verify))}; the goal is at most 1.25.
+ * (four certificates below the root, one COSE signature), so the figure of merit is {@code ratio =
+ * time(full verify) / (5 x time(raw verify))}; the goal is at most 1.25.
  *
  * <ul>
  *   <li>{@code verifyCold}: a verifier without the intermediate cache (every check runs);
@@ -52,9 +52,9 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * </ul>
  *
  * <p>The document comes from a Nitro-shaped test PKI (P-384, root -> regional -> zonal -> instance
- * -> leaf), the same shape and algorithms as AWS's chain. Run
- * {@code java -cp benchmarks/target/benchmarks.jar dev.sovereign.bench.AttestationVerifyBenchmark [JMH options]}
- * to get the ratios printed, or {@code java -jar benchmarks/target/benchmarks.jar AttestationVerify}.
+ * -> leaf), the same shape and algorithms as AWS's chain. Run {@code java -cp
+ * benchmarks/target/benchmarks.jar dev.sovereign.bench.AttestationVerifyBenchmark [JMH options]} to
+ * get the ratios printed, or {@code java -jar benchmarks/target/benchmarks.jar AttestationVerify}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -100,10 +100,17 @@ public class AttestationVerifyBenchmark {
     // More distinct leaves than cache entries, cycled: every leaf misses, the intermediates hit.
     newLeafDocuments = new byte[AttestationVerifier.DEFAULT_CACHE_ENTRIES * 2][];
     for (int i = 0; i < newLeafDocuments.length; i++) {
-      TestNitroPki.Issued leaf = TestNitroPki.issue(pki.instance(), pki.leaf().subject(),
-          now.minusSeconds(60), now.plusSeconds(3 * 3600), TestNitroPki.END_ENTITY, TestNitroPki.LEAF_KEY_USAGE);
-      newLeafDocuments[i] = AttestationDocuments.sign(doc.toBuilder().certificate(leaf.der()).build(),
-          leaf.keys().getPrivate());
+      TestNitroPki.Issued leaf =
+          TestNitroPki.issue(
+              pki.instance(),
+              pki.leaf().subject(),
+              now.minusSeconds(60),
+              now.plusSeconds(3 * 3600),
+              TestNitroPki.END_ENTITY,
+              TestNitroPki.LEAF_KEY_USAGE);
+      newLeafDocuments[i] =
+          AttestationDocuments.sign(
+              doc.toBuilder().certificate(leaf.der()).build(), leaf.keys().getPrivate());
     }
     for (byte[] d : newLeafDocuments) {
       cached.verify(d);
@@ -129,14 +136,19 @@ public class AttestationVerifyBenchmark {
 
   @Benchmark
   public boolean es384FreshKey() {
-    ECPublicKeyParameters key = new ECPublicKeyParameters(Es384.P384.getCurve().decodePoint(leafPoint), Es384.P384);
+    ECPublicKeyParameters key =
+        new ECPublicKeyParameters(Es384.P384.getCurve().decodePoint(leafPoint), Es384.P384);
     return Es384.verifyP1363(key, toBeSigned, signature);
   }
 
-  /** The same check with the JDK's own provider (SunEC), for comparison only; the verifier never uses it. */
+  /**
+   * The same check with the JDK's own provider (SunEC), for comparison only; the verifier never
+   * uses it.
+   */
   @Benchmark
   public boolean es384Jdk() throws java.security.GeneralSecurityException {
-    java.security.Signature s = java.security.Signature.getInstance("SHA384withECDSAinP1363Format", "SunEC");
+    java.security.Signature s =
+        java.security.Signature.getInstance("SHA384withECDSAinP1363Format", "SunEC");
     s.initVerify(leafJcaKey);
     s.update(toBeSigned);
     return s.verify(signature);
@@ -158,8 +170,13 @@ public class AttestationVerifyBenchmark {
       return;
     }
     CommandLineOptions cli = new CommandLineOptions(args);
-    Collection<RunResult> results = new Runner(new OptionsBuilder().parent(cli)
-        .include(AttestationVerifyBenchmark.class.getSimpleName()).build()).run();
+    Collection<RunResult> results =
+        new Runner(
+                new OptionsBuilder()
+                    .parent(cli)
+                    .include(AttestationVerifyBenchmark.class.getSimpleName())
+                    .build())
+            .run();
     Map<String, Double> opsPerSecond = new TreeMap<>();
     for (RunResult r : results) {
       String name = r.getParams().getBenchmark();
@@ -181,12 +198,16 @@ public class AttestationVerifyBenchmark {
     }
   }
 
-  /** Thread CPU time per operation, the operations interleaved in {@code rounds} rounds of 200 each. */
+  /**
+   * Thread CPU time per operation, the operations interleaved in {@code rounds} rounds of 200 each.
+   */
   static void cpuTime(int rounds) throws Exception {
     java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
     AttestationVerifyBenchmark b = new AttestationVerifyBenchmark();
     b.setUp();
-    String[] names = {"verifyCold", "verifyCached", "verifyNewLeaf", "es384FreshKey", "es384SameKey", "es384Jdk"};
+    String[] names = {
+      "verifyCold", "verifyCached", "verifyNewLeaf", "es384FreshKey", "es384SameKey", "es384Jdk"
+    };
     long[] nanos = new long[names.length];
     int per = 200;
     int warmupRounds = Math.max(3, rounds / 5);
@@ -195,12 +216,23 @@ public class AttestationVerifyBenchmark {
         long t0 = mx.getCurrentThreadCpuTime();
         for (int i = 0; i < per; i++) {
           switch (op) {
-            case 0: b.verifyCold(); break;
-            case 1: b.verifyCached(); break;
-            case 2: b.verifyNewLeaf(); break;
-            case 3: b.es384FreshKey(); break;
-            case 4: b.es384SameKey(); break;
-            default: b.es384Jdk();
+            case 0:
+              b.verifyCold();
+              break;
+            case 1:
+              b.verifyCached();
+              break;
+            case 2:
+              b.verifyNewLeaf();
+              break;
+            case 3:
+              b.es384FreshKey();
+              break;
+            case 4:
+              b.es384SameKey();
+              break;
+            default:
+              b.es384Jdk();
           }
         }
         long t = mx.getCurrentThreadCpuTime() - t0;
@@ -213,7 +245,9 @@ public class AttestationVerifyBenchmark {
     for (int op = 0; op < names.length; op++) {
       double perOp = nanos[op] / (double) (rounds * per);
       opsPerCpuSecond.put(names[op], 1e9 / perOp);
-      System.out.printf("%-14s %8.1f us CPU/op  %8.1f ops per CPU-second%n", names[op], perOp / 1000, 1e9 / perOp);
+      System.out.printf(
+          "%-14s %8.1f us CPU/op  %8.1f ops per CPU-second%n",
+          names[op], perOp / 1000, 1e9 / perOp);
     }
     printRatios(opsPerCpuSecond);
   }

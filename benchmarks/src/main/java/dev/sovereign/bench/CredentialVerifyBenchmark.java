@@ -57,21 +57,23 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
- * Credentials verified per second with a warm DID cache, next to the raw signature verifications per
- * second for the same algorithm and key in the same run. Goal: {@code credential / raw >= 0.8} for
- * EdDSA and ES256 (parsing, profile rules, key authorization and the status check must not dominate).
+ * Credentials verified per second with a warm DID cache, next to the raw signature verifications
+ * per second for the same algorithm and key in the same run. Goal: {@code credential / raw >= 0.8}
+ * for EdDSA and ES256 (parsing, profile rules, key authorization and the status check must not
+ * dominate).
  *
  * <ul>
- *   <li>{@code credential}: {@link CredentialVerifier#verify} of a VCDM 2.0 credential (did:key issuer,
- *       {@link CachingDidResolver} warm, one revocation entry checked against a cached status list; no
- *       signature-result cache);
- *   <li>{@code rawBouncyCastle}: the Bouncy Castle verification the credential path uses, over the same
- *       signing input and signature, key decoded once (the ceiling);
- *   <li>{@code rawJca}: the JDK's own provider (SunEC) for the same check, for reference: why BC is used.
+ *   <li>{@code credential}: {@link CredentialVerifier#verify} of a VCDM 2.0 credential (did:key
+ *       issuer, {@link CachingDidResolver} warm, one revocation entry checked against a cached
+ *       status list; no signature-result cache);
+ *   <li>{@code rawBouncyCastle}: the Bouncy Castle verification the credential path uses, over the
+ *       same signing input and signature, key decoded once (the ceiling);
+ *   <li>{@code rawJca}: the JDK's own provider (SunEC) for the same check, for reference: why BC is
+ *       used.
  * </ul>
  *
- * Run {@code java -cp benchmarks/target/benchmarks.jar dev.sovereign.bench.CredentialVerifyBenchmark [JMH options]}
- * to get the ratios printed.
+ * Run {@code java -cp benchmarks/target/benchmarks.jar
+ * dev.sovereign.bench.CredentialVerifyBenchmark [JMH options]} to get the ratios printed.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -101,19 +103,33 @@ public class CredentialVerifyBenchmark {
     SecureRandom random = new SecureRandom();
     byte[] sk = LocalSigners.generatePrivateKey(type, random);
     VerificationKey pk = LocalSigners.publicKeyOf(type, sk);
-    PublicKeyMaterial material = PublicKeyMaterial.of(type, type == KeyType.ED25519 ? pk.rawPublicKey() : compress(pk.rawPublicKey()));
+    PublicKeyMaterial material =
+        PublicKeyMaterial.of(
+            type, type == KeyType.ED25519 ? pk.rawPublicKey() : compress(pk.rawPublicKey()));
     Did did = DidKey.fromKey(material);
     String kid = did + "#" + did.methodSpecificId();
-    CredentialSigner signer = type == KeyType.ED25519 ? LocalSigners.ed25519(sk, kid) : LocalSigners.es256(sk, kid);
+    CredentialSigner signer =
+        type == KeyType.ED25519 ? LocalSigners.ed25519(sk, kid) : LocalSigners.es256(sk, kid);
     CredentialIssuer issuer = CredentialIssuer.of(signer);
     StatusListIssuer list = StatusListIssuer.create(issuer, LIST, StatusPurpose.REVOCATION);
     String listJwt = list.publish(now, Duration.ofDays(1), Duration.ofHours(1));
-    jwt = issuer.credential("ProducerAuthorization").id("urn:uuid:bench").subject("did:example:producer")
-        .claim("region", "EU").claim("datasets", List.of("loyalty-points", "purchase-orders"))
-        .validFrom(now.minusSeconds(3600)).validUntil(now.plusSeconds(86_400))
-        .status(StatusPurpose.REVOCATION, LIST, 4242).sign();
-    DidResolver resolver = CachingDidResolver.builder(DidResolvers.builder().withDidKey().build()).build();
-    verifier = CredentialVerifier.builder(resolver).statusLists(StatusListSource.of(Map.of(LIST, listJwt))).build();
+    jwt =
+        issuer
+            .credential("ProducerAuthorization")
+            .id("urn:uuid:bench")
+            .subject("did:example:producer")
+            .claim("region", "EU")
+            .claim("datasets", List.of("loyalty-points", "purchase-orders"))
+            .validFrom(now.minusSeconds(3600))
+            .validUntil(now.plusSeconds(86_400))
+            .status(StatusPurpose.REVOCATION, LIST, 4242)
+            .sign();
+    DidResolver resolver =
+        CachingDidResolver.builder(DidResolvers.builder().withDidKey().build()).build();
+    verifier =
+        CredentialVerifier.builder(resolver)
+            .statusLists(StatusListSource.of(Map.of(LIST, listJwt)))
+            .build();
     verifier.verify(jwt); // warms the DID cache, the decoded key and the status list cache
 
     int dot = jwt.lastIndexOf('.');
@@ -122,12 +138,15 @@ public class CredentialVerifyBenchmark {
     jcaKey = material.toPublicKey();
     if (type == KeyType.ED25519) {
       edKey = new Ed25519PublicKeyParameters(pk.rawPublicKey(), 0);
-      jcaKey = KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(jcaKey.getEncoded()));
+      jcaKey =
+          KeyFactory.getInstance("Ed25519")
+              .generatePublic(new X509EncodedKeySpec(jcaKey.getEncoded()));
     } else {
       X9ECParameters x9 = CustomNamedCurves.getByName("secp256r1");
       ECDomainParameters d = new ECDomainParameters(x9.getCurve(), x9.getG(), x9.getN(), x9.getH());
       ecKey = new ECPublicKeyParameters(d.getCurve().decodePoint(pk.rawPublicKey()), d);
-      jcaKey = KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(jcaKey.getEncoded()));
+      jcaKey =
+          KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(jcaKey.getEncoded()));
     }
     if (!rawBouncyCastle() || !rawJca()) {
       throw new IllegalStateException("benchmark signature does not verify");
@@ -153,7 +172,9 @@ public class CredentialVerifyBenchmark {
     d.doFinal(h, 0);
     ECDSASigner v = new ECDSASigner();
     v.init(false, ecKey);
-    return v.verifySignature(h, new BigInteger(1, java.util.Arrays.copyOfRange(signature, 0, 32)),
+    return v.verifySignature(
+        h,
+        new BigInteger(1, java.util.Arrays.copyOfRange(signature, 0, 32)),
         new BigInteger(1, java.util.Arrays.copyOfRange(signature, 32, 64)));
   }
 
@@ -173,9 +194,9 @@ public class CredentialVerifyBenchmark {
   }
 
   /**
-   * The same comparison with the two loops interleaved in blocks of 100 (after a warm-up), so that both
-   * see the same machine load: on a shared machine, JMH's one-after-the-other runs can differ by more
-   * than the effect measured. Returns {credential ops/s, raw ops/s}.
+   * The same comparison with the two loops interleaved in blocks of 100 (after a warm-up), so that
+   * both see the same machine load: on a shared machine, JMH's one-after-the-other runs can differ
+   * by more than the effect measured. Returns {credential ops/s, raw ops/s}.
    */
   static double[] interleaved(String alg, Duration duration) throws Exception {
     CredentialVerifyBenchmark b = new CredentialVerifyBenchmark();
@@ -208,25 +229,33 @@ public class CredentialVerifyBenchmark {
   }
 
   /**
-   * Runs this benchmark (JMH options accepted, e.g. {@code -f 1 -wi 2 -i 3}) and prints the ratios, then
-   * the interleaved measurement ({@code -Dsovereign.interleaved=PT20S} sets its length, {@code PT0S} skips it).
+   * Runs this benchmark (JMH options accepted, e.g. {@code -f 1 -wi 2 -i 3}) and prints the ratios,
+   * then the interleaved measurement ({@code -Dsovereign.interleaved=PT20S} sets its length, {@code
+   * PT0S} skips it).
    */
   public static void main(String[] args) throws Exception {
     Duration inter = Duration.parse(System.getProperty("sovereign.interleaved", "PT20S"));
     if (!inter.isZero()) {
       for (String a : new String[] {"EdDSA", "ES256"}) {
         double[] r = interleaved(a, inter);
-        System.out.printf("interleaved %s: credential %.1f ops/s, rawBouncyCastle %.1f ops/s, ratio %.3f (goal >= 0.8)%n",
+        System.out.printf(
+            "interleaved %s: credential %.1f ops/s, rawBouncyCastle %.1f ops/s, ratio %.3f (goal >= 0.8)%n",
             a, r[0], r[1], r[0] / r[1]);
       }
     }
     CommandLineOptions cli = new CommandLineOptions(args);
-    Collection<RunResult> results = new Runner(new OptionsBuilder().parent(cli)
-        .include(CredentialVerifyBenchmark.class.getSimpleName()).build()).run();
+    Collection<RunResult> results =
+        new Runner(
+                new OptionsBuilder()
+                    .parent(cli)
+                    .include(CredentialVerifyBenchmark.class.getSimpleName())
+                    .build())
+            .run();
     Map<String, Double> opsPerSecond = new TreeMap<>();
     for (RunResult r : results) {
       String name = r.getParams().getBenchmark();
-      opsPerSecond.put(r.getParams().getParam("alg") + " " + name.substring(name.lastIndexOf('.') + 1),
+      opsPerSecond.put(
+          r.getParams().getParam("alg") + " " + name.substring(name.lastIndexOf('.') + 1),
           r.getPrimaryResult().getScore());
     }
     System.out.println();
@@ -235,7 +264,8 @@ public class CredentialVerifyBenchmark {
       Double full = opsPerSecond.get(a + " credential");
       Double raw = opsPerSecond.get(a + " rawBouncyCastle");
       if (full != null && raw != null) {
-        System.out.printf("%s ratio credential / rawBouncyCastle = %.3f (goal >= 0.8)%n", a, full / raw);
+        System.out.printf(
+            "%s ratio credential / rawBouncyCastle = %.3f (goal >= 0.8)%n", a, full / raw);
       }
     }
   }

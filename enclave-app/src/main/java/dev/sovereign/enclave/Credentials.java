@@ -21,21 +21,29 @@ final class Credentials {
    * The credential verifier: DIDs through {@code resolver}, status lists only from the evidence the
    * host supplied (verified by the credentials module: signature, issuer, freshness; fail closed).
    */
-  static ProducerCredentials verifier(DidResolver resolver, Clock clock, EvidenceStore evidence,
-      Supplier<String> enclaveDid) {
-    StatusListSource source = url -> {
-      java.util.Optional<String> jwt = evidence.unverifiedStatusList(url);
-      if (jwt.isEmpty()) {
-        // named to the host if the payload is deferred (policy evidence.askHost, docs/enclave-protocol.md)
-        MissingEvidence.statusList(url);
-        throw new StatusListSource.UnreachableException(url, "the host supplied no status list for " + url);
-      }
-      return jwt.get();
-    };
-    // producers resend the same credential and accreditation JWTs with every payload: their signature
+  static ProducerCredentials verifier(
+      DidResolver resolver, Clock clock, EvidenceStore evidence, Supplier<String> enclaveDid) {
+    StatusListSource source =
+        url -> {
+          java.util.Optional<String> jwt = evidence.unverifiedStatusList(url);
+          if (jwt.isEmpty()) {
+            // named to the host if the payload is deferred (policy evidence.askHost,
+            // docs/enclave-protocol.md)
+            MissingEvidence.statusList(url);
+            throw new StatusListSource.UnreachableException(
+                url, "the host supplied no status list for " + url);
+          }
+          return jwt.get();
+        };
+    // producers resend the same credential and accreditation JWTs with every payload: their
+    // signature
     // checks are cached (the credentials module re-checks validity window and status on every call)
-    CredentialVerifier verifier = CredentialVerifier.builder(resolver).clock(clock).statusLists(source)
-        .signatureCache(SIGNATURE_CACHE).build();
+    CredentialVerifier verifier =
+        CredentialVerifier.builder(resolver)
+            .clock(clock)
+            .statusLists(source)
+            .signatureCache(SIGNATURE_CACHE)
+            .build();
     return new VcProducerCredentials(verifier, enclaveDid);
   }
 }

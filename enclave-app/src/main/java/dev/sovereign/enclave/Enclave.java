@@ -4,6 +4,8 @@ import dev.sovereign.attestation.AttestationDocuments;
 import dev.sovereign.attestation.AttestationRejectedException;
 import dev.sovereign.attestation.nsm.Nsm;
 import dev.sovereign.attestation.nsm.Nsms;
+import dev.sovereign.attestation.nsm.SimulationConfig;
+import dev.sovereign.attestation.seal.SealBinding;
 import dev.sovereign.did.DidResolver;
 import dev.sovereign.did.DidResolvers;
 import dev.sovereign.enclave.identity.EnclaveIdentity;
@@ -20,13 +22,11 @@ import dev.sovereign.enclave.policy.SovereigntyPolicy;
 import dev.sovereign.enclave.protocol.ErrorCode;
 import dev.sovereign.enclave.protocol.Message;
 import dev.sovereign.enclave.round.ResultIssuer;
+import dev.sovereign.enclave.seal.SealingService;
 import dev.sovereign.enclave.server.EnclaveServer;
 import dev.sovereign.enclave.server.EnclaveService;
 import dev.sovereign.enclave.server.EvidenceStore;
 import dev.sovereign.enclave.server.RequestHandler;
-import dev.sovereign.enclave.seal.SealingService;
-import dev.sovereign.attestation.nsm.SimulationConfig;
-import dev.sovereign.attestation.seal.SealBinding;
 import dev.sovereign.kms.aws.AwsKmsKeyBroker;
 import java.io.Closeable;
 import java.io.IOException;
@@ -41,8 +41,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A booted enclave: policy loaded, keys made, attestation document obtained, own measurement checked
- * against the policy, socket bound. {@link #serve()} blocks.
+ * A booted enclave: policy loaded, keys made, attestation document obtained, own measurement
+ * checked against the policy, socket bound. {@link #serve()} blocks.
  */
 public final class Enclave implements Closeable {
   private final EnclaveIdentity identity;
@@ -65,13 +65,16 @@ public final class Enclave implements Closeable {
   }
 
   /** What exists once a policy is loaded: the request handler built for it and what it owns. */
-  private record Activation(SovereigntyPolicy policy, RequestHandler handler, ExecutorService verifiers,
+  private record Activation(
+      SovereigntyPolicy policy,
+      RequestHandler handler,
+      ExecutorService verifiers,
       AwsKmsKeyBroker keyBroker) {}
 
   /**
    * Boots the enclave. With {@code options.policy()} the policy is loaded from that file now (an
-   * invalid policy or an unlisted PCR0 refuses to start); without, the enclave serves only
-   * {@link Message.LoadPolicy} until the host sends the policy (once per boot).
+   * invalid policy or an unlisted PCR0 refuses to start); without, the enclave serves only {@link
+   * Message.LoadPolicy} until the host sends the policy (once per boot).
    */
   public static Enclave boot(EnclaveOptions options) throws BootException, IOException {
     SovereigntyPolicy preloaded = null;
@@ -88,8 +91,10 @@ public final class Enclave implements Closeable {
     EnclaveIdentity identity = EnclaveIdentity.generate(random);
     Path artifact = options.measuredArtifact().orElseGet(Enclave::runningJar);
     if (!Files.isRegularFile(artifact)) {
-      throw new BootException("the artifact to measure is not a file: " + artifact
-          + " (run the enclave jar, or pass --measure JAR)");
+      throw new BootException(
+          "the artifact to measure is not a file: "
+              + artifact
+              + " (run the enclave jar, or pass --measure JAR)");
     }
     SimulationConfig simulation = SimulationConfig.of(options.stateDir(), artifact);
     if (options.simParentRole().isPresent()) {
@@ -106,7 +111,15 @@ public final class Enclave implements Closeable {
     Gate gate = new Gate(options, nsm, identity, random);
     if (preloaded != null) {
       try {
-        gate.active = activate(preloaded, options, nsm, identity, random, gate.credentials, options.policy() + ": ");
+        gate.active =
+            activate(
+                preloaded,
+                options,
+                nsm,
+                identity,
+                random,
+                gate.credentials,
+                options.policy() + ": ");
       } catch (BootException e) {
         nsm.close();
         throw e;
@@ -123,56 +136,89 @@ public final class Enclave implements Closeable {
     return new Enclave(identity, server, nsm, gate);
   }
 
-  /** Everything that needs the policy: the boot attestation document, the PCR0 check, the services. */
-  private static Activation activate(SovereigntyPolicy policy, EnclaveOptions options, Nsm nsm,
-      EnclaveIdentity identity, SecureRandom random, KmsCredentialsProvider credentials, String source)
+  /**
+   * Everything that needs the policy: the boot attestation document, the PCR0 check, the services.
+   */
+  private static Activation activate(
+      SovereigntyPolicy policy,
+      EnclaveOptions options,
+      Nsm nsm,
+      EnclaveIdentity identity,
+      SecureRandom random,
+      KmsCredentialsProvider credentials,
+      String source)
       throws BootException {
-    byte[] document = nsm.attestation(identity.userData(policy.sha256Hex()), null, identity.encryptionKeySpki());
+    byte[] document =
+        nsm.attestation(identity.userData(policy.sha256Hex()), null, identity.encryptionKeySpki());
     String pcr0;
     try {
-      pcr0 = HexFormat.of().formatHex(AttestationDocuments.parse(document).unverifiedDocument().pcr(0));
+      pcr0 =
+          HexFormat.of()
+              .formatHex(AttestationDocuments.parse(document).unverifiedDocument().pcr(0));
     } catch (AttestationRejectedException e) {
       throw new BootException("the NSM returned a document that does not parse: " + e.getMessage());
     }
     if (!policy.acceptedPcr0().contains(pcr0)) {
-      throw new BootException(source + "enclave.acceptedMeasurements: this enclave's PCR0 " + pcr0
-          + " is not listed");
+      throw new BootException(
+          source + "enclave.acceptedMeasurements: this enclave's PCR0 " + pcr0 + " is not listed");
     }
     Clock clock = Clock.systemUTC();
     EvidenceStore evidence = new EvidenceStore();
     AtomicInteger n = new AtomicInteger();
-    ExecutorService verifiers = Executors.newFixedThreadPool(Math.max(1, options.threads()), r -> {
-      Thread t = new Thread(r, "enclave-verifier-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    SealingService.ServiceFactory factory = id -> service(policy, id, nsm,
-        nsm.attestation(id.userData(policy.sha256Hex()), null, id.encryptionKeySpki()), verifiers, evidence, clock, random);
-    EnclaveService service = service(policy, identity, nsm, document, verifiers, evidence, clock, random);
+    ExecutorService verifiers =
+        Executors.newFixedThreadPool(
+            Math.max(1, options.threads()),
+            r -> {
+              Thread t = new Thread(r, "enclave-verifier-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    SealingService.ServiceFactory factory =
+        id ->
+            service(
+                policy,
+                id,
+                nsm,
+                nsm.attestation(id.userData(policy.sha256Hex()), null, id.encryptionKeySpki()),
+                verifiers,
+                evidence,
+                clock,
+                random);
+    EnclaveService service =
+        service(policy, identity, nsm, document, verifiers, evidence, clock, random);
     RequestHandler handler = service;
     AwsKmsKeyBroker keyBroker = null;
     if (options.keyBroker().isPresent()) {
       KeyBrokerOptions kb = options.keyBroker().get();
       SealBinding binding;
       try {
-        binding = SealBinding.create(kb.keyId(), HexFormat.of().parseHex(pcr0),
-            kb.zone().orElse(policy.enclaveRegion().toUpperCase(java.util.Locale.ROOT)),
-            HexFormat.of().parseHex(policy.sha256Hex()));
-        keyBroker = AwsKmsKeyBroker.builder().endpoint(kb.endpoint()).region(kb.kmsRegion())
-            .credentials(credentials).build();
+        binding =
+            SealBinding.create(
+                kb.keyId(),
+                HexFormat.of().parseHex(pcr0),
+                kb.zone().orElse(policy.enclaveRegion().toUpperCase(java.util.Locale.ROOT)),
+                HexFormat.of().parseHex(policy.sha256Hex()));
+        keyBroker =
+            AwsKmsKeyBroker.builder()
+                .endpoint(kb.endpoint())
+                .region(kb.kmsRegion())
+                .credentials(credentials)
+                .build();
       } catch (IllegalArgumentException e) {
         verifiers.shutdownNow();
         throw new BootException("key broker: " + e.getMessage());
       }
-      handler = new SealingService(policy, nsm, keyBroker, binding, identity, service, factory, random, clock);
+      handler =
+          new SealingService(
+              policy, nsm, keyBroker, binding, identity, service, factory, random, clock);
     }
     return new Activation(policy, handler, verifiers, keyBroker);
   }
 
   /**
    * The first handler of every request: {@link Message.LoadPolicy} loads the policy once per boot;
-   * until then every other request is {@code policy-not-loaded}, afterwards it goes to the
-   * policy's handler.
+   * until then every other request is {@code policy-not-loaded}, afterwards it goes to the policy's
+   * handler.
    */
   private static final class Gate implements RequestHandler {
     private final EnclaveOptions options;
@@ -220,8 +266,9 @@ public final class Enclave implements Closeable {
 
     private synchronized Message.Response load(Message.LoadPolicy l) {
       if (active != null) {
-        return Message.Error.of(ErrorCode.POLICY_ALREADY_LOADED, "this enclave runs policy "
-            + active.policy().sha256Hex() + " until it restarts");
+        return Message.Error.of(
+            ErrorCode.POLICY_ALREADY_LOADED,
+            "this enclave runs policy " + active.policy().sha256Hex() + " until it restarts");
       }
       if (l.yaml() == null) {
         return Message.Error.of(ErrorCode.MALFORMED_MESSAGE, "yaml is required");
@@ -253,21 +300,45 @@ public final class Enclave implements Closeable {
     }
   }
 
-  private static EnclaveService service(SovereigntyPolicy policy, EnclaveIdentity identity, Nsm nsm, byte[] document,
-      ExecutorService verifiers, EvidenceStore evidence, Clock clock, SecureRandom random) {
+  private static EnclaveService service(
+      SovereigntyPolicy policy,
+      EnclaveIdentity identity,
+      Nsm nsm,
+      byte[] document,
+      ExecutorService verifiers,
+      EvidenceStore evidence,
+      Clock clock,
+      SecureRandom random) {
     FabricEvidence fabric = new FabricEvidence(policy, clock, random);
     // did:ethr only where the policy accepts it, and then on the host's word (results say so)
-    HostWordDidDocuments ethr = policy.didMethods().contains("ethr") ? new HostWordDidDocuments(clock) : null;
+    HostWordDidDocuments ethr =
+        policy.didMethods().contains("ethr") ? new HostWordDidDocuments(clock) : null;
     var resolvers = DidResolvers.builder().withDidKey().method(new EvidenceFabricResolver(fabric));
     if (ethr != null) {
       resolvers.method(ethr);
     }
     DidResolver resolver = resolvers.build();
-    ProducerCredentials credentials = Credentials.verifier(resolver, clock, evidence, identity::did);
-    PayloadPipeline pipeline = new PayloadPipeline(policy, identity.encryptionPrivateKey(), identity.encryptionKid(),
-        new FabricProducerKeys(fabric, new DidProducerKeys(resolver, clock)), credentials, clock);
-    return new EnclaveService(policy, identity, nsm,
-        pipeline, new ResultIssuer(identity, policy, document, random), verifiers, evidence, fabric, ethr, clock);
+    ProducerCredentials credentials =
+        Credentials.verifier(resolver, clock, evidence, identity::did);
+    PayloadPipeline pipeline =
+        new PayloadPipeline(
+            policy,
+            identity.encryptionPrivateKey(),
+            identity.encryptionKid(),
+            new FabricProducerKeys(fabric, new DidProducerKeys(resolver, clock)),
+            credentials,
+            clock);
+    return new EnclaveService(
+        policy,
+        identity,
+        nsm,
+        pipeline,
+        new ResultIssuer(identity, policy, document, random),
+        verifiers,
+        evidence,
+        fabric,
+        ethr,
+        clock);
   }
 
   private static Path runningJar() {
@@ -288,11 +359,17 @@ public final class Enclave implements Closeable {
     return a == null ? java.util.Optional.empty() : java.util.Optional.of(a.policy());
   }
 
-  /** One line for the operator: address, DID, policy hash (or that it waits for the host's policy). */
+  /**
+   * One line for the operator: address, DID, policy hash (or that it waits for the host's policy).
+   */
   public String banner() {
-    return "enclave: serving on " + server.address() + " as " + identity.did() + policy()
-        .map(p -> " with policy sha256 " + p.sha256Hex())
-        .orElse(" waiting for the host's policy (LoadPolicy)");
+    return "enclave: serving on "
+        + server.address()
+        + " as "
+        + identity.did()
+        + policy()
+            .map(p -> " with policy sha256 " + p.sha256Hex())
+            .orElse(" waiting for the host's policy (LoadPolicy)");
   }
 
   /** Serves until closed. */

@@ -71,10 +71,10 @@ import javax.crypto.spec.SecretKeySpec;
  * The enclave's throughput benchmark: payloads per second through the whole pipeline (JWE, JWS,
  * credential chain and status, policy, replay, aggregation) on all cores, for payloads of 1, 10 and
  * 100 records, next to the ceiling measured in the same run on the same payloads: one ECDH-ES
- * unwrap (ECDH, Concat KDF, AES key unwrap), one AES-256-GCM decryption and one Ed25519 verification
- * per payload, on the same threads. Rates are computed from the CPU time of the benchmark's threads
- * (payloads per CPU second times the thread count), so neighbours on a shared machine do not skew
- * the ratio.
+ * unwrap (ECDH, Concat KDF, AES key unwrap), one AES-256-GCM decryption and one Ed25519
+ * verification per payload, on the same threads. Rates are computed from the CPU time of the
+ * benchmark's threads (payloads per CPU second times the thread count), so neighbours on a shared
+ * machine do not skew the ratio.
  */
 public final class EnclaveBench {
   /** One figure of {@code sovereign bench --json}. */
@@ -113,8 +113,10 @@ public final class EnclaveBench {
   /** Runs payloads of {@code sizes} records (each at least 1) and returns their figures. */
   public List<Result> run(List<Integer> sizes) throws Exception {
     Path tmp = Files.createTempDirectory("sovereign-bench");
-    Path artifact = tmp.resolve("bench-image.jar"); // the simulated NSM measures a jar; this one is a stand-in
-    try (java.util.jar.JarOutputStream jar = new java.util.jar.JarOutputStream(Files.newOutputStream(artifact))) {
+    Path artifact =
+        tmp.resolve("bench-image.jar"); // the simulated NSM measures a jar; this one is a stand-in
+    try (java.util.jar.JarOutputStream jar =
+        new java.util.jar.JarOutputStream(Files.newOutputStream(artifact))) {
       jar.putNextEntry(new java.util.jar.JarEntry("bench.txt"));
       jar.write("sovereign bench image".getBytes(StandardCharsets.UTF_8));
       jar.closeEntry();
@@ -124,61 +126,121 @@ public final class EnclaveBench {
     Producer authority = identity();
     Producer producer = identity();
     String statusUrl = "https://authority.example/status/EU";
-    String accreditation = Accreditations.draft(CredentialIssuer.of(root.signer()), authority.did(),
-        Set.of(Accreditations.Role.ATTEST), Scope.of(Set.of("EU"), Set.of("EU"), Set.of(DATASET)),
-        now.minusSeconds(3600), now.plus(Duration.ofDays(365))).sign();
-    StatusListIssuer lists = StatusListIssuer.create(CredentialIssuer.of(authority.signer()), statusUrl,
-        StatusPurpose.REVOCATION);
-    String statusList = lists.publish(now.minusSeconds(60), Duration.ofDays(1), Duration.ofMinutes(5));
-    String credential = CredentialIssuer.of(authority.signer()).credential("ProducerCredential")
-        .subject(producer.did()).claim("region", "EU").claim("datasets", List.of(DATASET))
-        .validFrom(now.minusSeconds(3600)).validUntil(now.plus(Duration.ofDays(30)))
-        .status(StatusPurpose.REVOCATION, statusUrl, 7).sign();
+    String accreditation =
+        Accreditations.draft(
+                CredentialIssuer.of(root.signer()),
+                authority.did(),
+                Set.of(Accreditations.Role.ATTEST),
+                Scope.of(Set.of("EU"), Set.of("EU"), Set.of(DATASET)),
+                now.minusSeconds(3600),
+                now.plus(Duration.ofDays(365)))
+            .sign();
+    StatusListIssuer lists =
+        StatusListIssuer.create(
+            CredentialIssuer.of(authority.signer()), statusUrl, StatusPurpose.REVOCATION);
+    String statusList =
+        lists.publish(now.minusSeconds(60), Duration.ofDays(1), Duration.ofMinutes(5));
+    String credential =
+        CredentialIssuer.of(authority.signer())
+            .credential("ProducerCredential")
+            .subject(producer.did())
+            .claim("region", "EU")
+            .claim("datasets", List.of(DATASET))
+            .validFrom(now.minusSeconds(3600))
+            .validUntil(now.plus(Duration.ofDays(30)))
+            .status(StatusPurpose.REVOCATION, statusUrl, 7)
+            .sign();
 
-    SovereigntyPolicy policy = PolicyLoader.parse(DevPolicy.builder("bench").pcr0("00".repeat(48))
-        .zone(new DevPolicy.Zone("EU", List.of("DE", "FR", "NL"), List.of(DevPolicy.REGION), root.did()))
-        .minGroupSize(5).functions("sum", "count", "mean", "min", "max", "histogram").histogram(0, 100, 1000, 10000)
-        .maxRecordsPerPayload(1000).yaml());
+    SovereigntyPolicy policy =
+        PolicyLoader.parse(
+            DevPolicy.builder("bench")
+                .pcr0("00".repeat(48))
+                .zone(
+                    new DevPolicy.Zone(
+                        "EU", List.of("DE", "FR", "NL"), List.of(DevPolicy.REGION), root.did()))
+                .minGroupSize(5)
+                .functions("sum", "count", "mean", "min", "max", "histogram")
+                .histogram(0, 100, 1000, 10000)
+                .maxRecordsPerPayload(1000)
+                .yaml());
     EnclaveIdentity identity = EnclaveIdentity.generate(random);
     Clock clock = Clock.systemUTC();
     DidResolver resolver = DidResolvers.builder().withDidKey().build();
     EvidenceStore evidence = new EvidenceStore();
     evidence.putStatusList(statusUrl, statusList);
-    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-      Thread t = new Thread(r, "bench-" + workers.size());
-      t.setDaemon(true);
-      workers.add(t);
-      return t;
-    });
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            threads,
+            r -> {
+              Thread t = new Thread(r, "bench-" + workers.size());
+              t.setDaemon(true);
+              workers.add(t);
+              return t;
+            });
     try (Nsm nsm = Nsms.open(tmp.resolve("state"), artifact)) {
-      byte[] document = nsm.attestation(identity.userData(policy.sha256Hex()), null, identity.encryptionKeySpki());
-      PayloadPipeline pipeline = new PayloadPipeline(policy, identity.encryptionPrivateKey(),
-          identity.encryptionKid(), new DidProducerKeys(resolver, clock),
-          Credentials.verifier(resolver, clock, evidence, identity::did), clock);
-      EnclaveService service = new EnclaveService(policy, identity, nsm, pipeline,
-          new ResultIssuer(identity, policy, document, random), pool, evidence,
-          new dev.sovereign.enclave.pipeline.FabricEvidence(policy, clock, random), clock);
+      byte[] document =
+          nsm.attestation(
+              identity.userData(policy.sha256Hex()), null, identity.encryptionKeySpki());
+      PayloadPipeline pipeline =
+          new PayloadPipeline(
+              policy,
+              identity.encryptionPrivateKey(),
+              identity.encryptionKid(),
+              new DidProducerKeys(resolver, clock),
+              Credentials.verifier(resolver, clock, evidence, identity::did),
+              clock);
+      EnclaveService service =
+          new EnclaveService(
+              policy,
+              identity,
+              nsm,
+              pipeline,
+              new ResultIssuer(identity, policy, document, random),
+              pool,
+              evidence,
+              new dev.sovereign.enclave.pipeline.FabricEvidence(policy, clock, random),
+              clock);
       List<Result> results = new ArrayList<>();
       for (int records : sizes) {
         int count = records == 100 ? 512 : 1024;
-        log.printf("bench: %d payloads of %d record(s) per round, %d threads%n", count, records, threads);
-        List<String> claims = build(pool, identity, producer, credential, accreditation, records, count, now);
+        log.printf(
+            "bench: %d payloads of %d record(s) per round, %d threads%n", count, records, threads);
+        List<String> claims =
+            build(pool, identity, producer, credential, accreditation, records, count, now);
         List<Opened> opened = prepare(pool, identity, claims);
         // warm-up, which also estimates how many payloads the measured slices will need
-        double estimate = runSlices(pool, service, policy, identity, claims.subList(0, Math.min(claims.size(), 2 * BATCH)),
-            opened, 1, Duration.ofSeconds(1))[0];
-        int needed = (int) Math.min(50_000, Math.ceil(estimate * 2 * measure.toNanos() / 1e9) + BATCH);
+        double estimate =
+            runSlices(
+                pool,
+                service,
+                policy,
+                identity,
+                claims.subList(0, Math.min(claims.size(), 2 * BATCH)),
+                opened,
+                1,
+                Duration.ofSeconds(1))[0];
+        int needed =
+            (int) Math.min(50_000, Math.ceil(estimate * 2 * measure.toNanos() / 1e9) + BATCH);
         List<String> all = new ArrayList<>();
         while (all.size() < needed) {
           all.addAll(claims);
         }
-        double[] rates = runSlices(pool, service, policy, identity, all.subList(0, needed), opened, SLICES, measure);
+        double[] rates =
+            runSlices(
+                pool, service, policy, identity, all.subList(0, needed), opened, SLICES, measure);
         double pipelineRate = rates[0];
         double ceilingRate = rates[1];
         String name = "enclave.payloads." + records + (records == 1 ? "-record" : "-records");
-        Result r = new Result(name, round1(pipelineRate), "payloads/s", round1(ceilingRate),
-            Math.round(pipelineRate / ceilingRate * 1000) / 1000.0);
-        log.printf("bench: %s %.1f payloads/s, ceiling %.1f, ratio %.3f%n", name, r.value(), r.ceiling(), r.ratio());
+        Result r =
+            new Result(
+                name,
+                round1(pipelineRate),
+                "payloads/s",
+                round1(ceilingRate),
+                Math.round(pipelineRate / ceilingRate * 1000) / 1000.0);
+        log.printf(
+            "bench: %s %.1f payloads/s, ceiling %.1f, ratio %.3f%n",
+            name, r.value(), r.ceiling(), r.ratio());
         results.add(r);
       }
       return results;
@@ -196,25 +258,40 @@ public final class EnclaveBench {
     return Math.round(v * 10) / 10.0;
   }
 
-  private List<String> build(ExecutorService pool, EnclaveIdentity enclave, Producer producer, String credential,
-      String accreditation, int records, int count, Instant now) throws Exception {
+  private List<String> build(
+      ExecutorService pool,
+      EnclaveIdentity enclave,
+      Producer producer,
+      String credential,
+      String accreditation,
+      int records,
+      int count,
+      Instant now)
+      throws Exception {
     ECPublicKey to = enclave.encryptionPublicKey();
     List<Callable<String>> jobs = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      jobs.add(() -> {
-        ObjectNode claims = JSON.createObjectNode();
-        claims.put("iss", producer.did()).put("jti", UUID.randomUUID().toString()).put("iat", now.getEpochSecond())
-            .put("round", "ROUND").put("dataset", DATASET).put("region", "EU");
-        ArrayNode recs = claims.putArray("records");
-        java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
-        for (int k = 0; k < records; k++) {
-          ObjectNode rec = recs.addObject();
-          rec.putObject("group").put("country", List.of("DE", "FR", "NL").get(r.nextInt(3)));
-          rec.put("metric", "points").put("value", r.nextInt(100_000));
-        }
-        claims.putArray("credentials").add(credential).add(accreditation);
-        return claims.toString();
-      });
+      jobs.add(
+          () -> {
+            ObjectNode claims = JSON.createObjectNode();
+            claims
+                .put("iss", producer.did())
+                .put("jti", UUID.randomUUID().toString())
+                .put("iat", now.getEpochSecond())
+                .put("round", "ROUND")
+                .put("dataset", DATASET)
+                .put("region", "EU");
+            ArrayNode recs = claims.putArray("records");
+            java.util.concurrent.ThreadLocalRandom r =
+                java.util.concurrent.ThreadLocalRandom.current();
+            for (int k = 0; k < records; k++) {
+              ObjectNode rec = recs.addObject();
+              rec.putObject("group").put("country", List.of("DE", "FR", "NL").get(r.nextInt(3)));
+              rec.put("metric", "points").put("value", r.nextInt(100_000));
+            }
+            claims.putArray("credentials").add(credential).add(accreditation);
+            return claims.toString();
+          });
     }
     // claims templates: the round id and a fresh jti are filled in when a round is sealed
     List<String> out = new ArrayList<>();
@@ -230,22 +307,40 @@ public final class EnclaveBench {
   private record Template(Producer producer, ECPublicKey to, String kid) {}
 
   /** Signs and encrypts the claims (with the round id) into a compact JWE. */
-  private String seal(String claims, String round) throws JOSEException, CredentialSigner.SigningException {
+  private String seal(String claims, String round)
+      throws JOSEException, CredentialSigner.SigningException {
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-    String header = b64.encodeToString(("{\"alg\":\"EdDSA\",\"kid\":\"" + template.producer().kid()
-        + "\",\"typ\":\"sovereign-payload+jwt\"}").getBytes(StandardCharsets.UTF_8));
-    String body = b64.encodeToString(claims.replace("\"ROUND\"", "\"" + round + "\"").getBytes(StandardCharsets.UTF_8));
+    String header =
+        b64.encodeToString(
+            ("{\"alg\":\"EdDSA\",\"kid\":\""
+                    + template.producer().kid()
+                    + "\",\"typ\":\"sovereign-payload+jwt\"}")
+                .getBytes(StandardCharsets.UTF_8));
+    String body =
+        b64.encodeToString(
+            claims.replace("\"ROUND\"", "\"" + round + "\"").getBytes(StandardCharsets.UTF_8));
     String input = header + "." + body;
-    String jws = input + "." + b64.encodeToString(template.producer().signer().sign(input.getBytes(StandardCharsets.US_ASCII)));
-    JWEObject jwe = new JWEObject(new JWEHeader.Builder(JWEAlgorithm.ECDH_ES_A256KW, EncryptionMethod.A256GCM)
-        .keyID(template.kid()).contentType("JWT").customParam("zone", "EU").build(), new Payload(jws));
+    String jws =
+        input
+            + "."
+            + b64.encodeToString(
+                template.producer().signer().sign(input.getBytes(StandardCharsets.US_ASCII)));
+    JWEObject jwe =
+        new JWEObject(
+            new JWEHeader.Builder(JWEAlgorithm.ECDH_ES_A256KW, EncryptionMethod.A256GCM)
+                .keyID(template.kid())
+                .contentType("JWT")
+                .customParam("zone", "EU")
+                .build(),
+            new Payload(jws));
     jwe.encrypt(new ECDHEncrypter(template.to()));
     return jwe.serialize();
   }
 
   private final AtomicLong rounds = new AtomicLong();
   private final List<Thread> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
-  private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
+  private static final java.lang.management.ThreadMXBean CPU =
+      java.lang.management.ManagementFactory.getThreadMXBean();
 
   /**
    * CPU time used so far by the pool threads and the calling thread. Rates are payloads per CPU
@@ -262,27 +357,43 @@ public final class EnclaveBench {
     }
     return sum;
   }
-  /** Pipeline and ceiling alternate in this many slices each, so load from elsewhere hits both alike. */
+
+  /**
+   * Pipeline and ceiling alternate in this many slices each, so load from elsewhere hits both
+   * alike.
+   */
   private static final int SLICES = 10;
 
   /**
-   * Seals {@code claims} for one fresh round (outside any measured time), then alternates
-   * {@code slices} pipeline slices (submitting the next batches of that round) with as many
-   * ceiling slices, {@code duration / slices} each. Returns {pipeline rate, ceiling rate}.
+   * Seals {@code claims} for one fresh round (outside any measured time), then alternates {@code
+   * slices} pipeline slices (submitting the next batches of that round) with as many ceiling
+   * slices, {@code duration / slices} each. Returns {pipeline rate, ceiling rate}.
    */
-  private double[] runSlices(ExecutorService pool, EnclaveService service, SovereigntyPolicy policy,
-      EnclaveIdentity identity, List<String> claims, List<Opened> opened, int slices, Duration duration)
+  private double[] runSlices(
+      ExecutorService pool,
+      EnclaveService service,
+      SovereigntyPolicy policy,
+      EnclaveIdentity identity,
+      List<String> claims,
+      List<Opened> opened,
+      int slices,
+      Duration duration)
       throws Exception {
     String round = "bench-" + rounds.incrementAndGet();
     List<Callable<String>> sealing = new ArrayList<>();
     for (String c : claims) {
-      sealing.add(() -> seal(c.replaceFirst("\"jti\":\"[^\"]*\"", "\"jti\":\"" + UUID.randomUUID() + "\""), round));
+      sealing.add(
+          () ->
+              seal(
+                  c.replaceFirst("\"jti\":\"[^\"]*\"", "\"jti\":\"" + UUID.randomUUID() + "\""),
+                  round));
     }
     List<String> payloads = new ArrayList<>();
     for (Future<String> f : pool.invokeAll(sealing)) {
       payloads.add(f.get());
     }
-    Message.Response open = service.handle(new Message.OpenRound(round, DATASET, policy.sha256Hex()));
+    Message.Response open =
+        service.handle(new Message.OpenRound(round, DATASET, policy.sha256Hex()));
     if (!(open instanceof Message.RoundOpened)) {
       throw new IllegalStateException("bench round refused: " + open);
     }
@@ -316,31 +427,52 @@ public final class EnclaveBench {
       ceilingSeconds += (cpuNanos() - cpu1) / 1e9;
     }
     service.handle(new Message.CloseRound(round));
-    return new double[] {threads * accepted / (pipelineNanos / 1e9), threads * ceilingOps / ceilingSeconds};
+    return new double[] {
+      threads * accepted / (pipelineNanos / 1e9), threads * ceilingOps / ceilingSeconds
+    };
   }
 
   /** The cryptographic parts of one payload, parsed ahead so the ceiling measures crypto only. */
-  private record Opened(PublicKey epk, byte[] encryptedKey, byte[] iv, byte[] ciphertextAndTag, byte[] aad,
-      PublicKey signer, byte[] signingInput, byte[] signature) {}
+  private record Opened(
+      PublicKey epk,
+      byte[] encryptedKey,
+      byte[] iv,
+      byte[] ciphertextAndTag,
+      byte[] aad,
+      PublicKey signer,
+      byte[] signingInput,
+      byte[] signature) {}
 
-  private List<Opened> prepare(ExecutorService pool, EnclaveIdentity enclave, List<String> claims) throws Exception {
+  private List<Opened> prepare(ExecutorService pool, EnclaveIdentity enclave, List<String> claims)
+      throws Exception {
     List<Callable<Opened>> jobs = new ArrayList<>();
     for (String c : claims) {
-      jobs.add(() -> {
-        String jwe = seal(c, "ceiling");
-        String[] p = jwe.split("\\.");
-        Base64.Decoder d = Base64.getUrlDecoder();
-        JWEObject parsed = JWEObject.parse(jwe);
-        ECKey epk = (ECKey) parsed.getHeader().getEphemeralPublicKey();
-        parsed.decrypt(new com.nimbusds.jose.crypto.ECDHDecrypter(enclave.encryptionPrivateKey()));
-        String[] jws = parsed.getPayload().toString().split("\\.");
-        PublicKey signer = KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(
-            DidKey.decode(template.producer().did()).toPublicKey().getEncoded()));
-        byte[] tagged = concat(d.decode(p[3]), d.decode(p[4]));
-        return new Opened(epk.toECPublicKey(), d.decode(p[1]), d.decode(p[2]), tagged,
-            p[0].getBytes(StandardCharsets.US_ASCII), signer,
-            (jws[0] + "." + jws[1]).getBytes(StandardCharsets.US_ASCII), d.decode(jws[2]));
-      });
+      jobs.add(
+          () -> {
+            String jwe = seal(c, "ceiling");
+            String[] p = jwe.split("\\.");
+            Base64.Decoder d = Base64.getUrlDecoder();
+            JWEObject parsed = JWEObject.parse(jwe);
+            ECKey epk = (ECKey) parsed.getHeader().getEphemeralPublicKey();
+            parsed.decrypt(
+                new com.nimbusds.jose.crypto.ECDHDecrypter(enclave.encryptionPrivateKey()));
+            String[] jws = parsed.getPayload().toString().split("\\.");
+            PublicKey signer =
+                KeyFactory.getInstance("Ed25519")
+                    .generatePublic(
+                        new X509EncodedKeySpec(
+                            DidKey.decode(template.producer().did()).toPublicKey().getEncoded()));
+            byte[] tagged = concat(d.decode(p[3]), d.decode(p[4]));
+            return new Opened(
+                epk.toECPublicKey(),
+                d.decode(p[1]),
+                d.decode(p[2]),
+                tagged,
+                p[0].getBytes(StandardCharsets.US_ASCII),
+                signer,
+                (jws[0] + "." + jws[1]).getBytes(StandardCharsets.US_ASCII),
+                d.decode(jws[2]));
+          });
     }
     List<Opened> out = new ArrayList<>();
     for (Future<Opened> f : pool.invokeAll(jobs)) {
@@ -349,20 +481,22 @@ public final class EnclaveBench {
     return out;
   }
 
-  private long ceilingOps(ExecutorService pool, EnclaveIdentity enclave, List<Opened> opened, Duration duration)
+  private long ceilingOps(
+      ExecutorService pool, EnclaveIdentity enclave, List<Opened> opened, Duration duration)
       throws Exception {
     long deadline = System.nanoTime() + duration.toNanos();
     AtomicLong done = new AtomicLong();
     List<Callable<Void>> jobs = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       int offset = t;
-      jobs.add(() -> {
-        for (int i = offset; System.nanoTime() < deadline; i += threads) {
-          ceilingOnce(enclave, opened.get(i % opened.size()));
-          done.incrementAndGet();
-        }
-        return null;
-      });
+      jobs.add(
+          () -> {
+            for (int i = offset; System.nanoTime() < deadline; i += threads) {
+              ceilingOnce(enclave, opened.get(i % opened.size()));
+              done.incrementAndGet();
+            }
+            return null;
+          });
     }
     for (Future<Void> f : pool.invokeAll(jobs)) {
       f.get();
@@ -371,7 +505,8 @@ public final class EnclaveBench {
   }
 
   /** ECDH + Concat KDF (RFC 7518 4.6.2) + AES key unwrap + AES-256-GCM + Ed25519, nothing else. */
-  private static void ceilingOnce(EnclaveIdentity enclave, Opened o) throws GeneralSecurityException {
+  private static void ceilingOnce(EnclaveIdentity enclave, Opened o)
+      throws GeneralSecurityException {
     KeyAgreement ka = KeyAgreement.getInstance("ECDH");
     ka.init(enclave.encryptionPrivateKey());
     ka.doPhase(o.epk(), true);
@@ -407,11 +542,16 @@ public final class EnclaveBench {
     return out;
   }
 
-  /** {@code java -cp sovereign-enclave.jar dev.sovereign.enclave.EnclaveBench [SECONDS]}: prints the JSON. */
+  /**
+   * {@code java -cp sovereign-enclave.jar dev.sovereign.enclave.EnclaveBench [SECONDS]}: prints the
+   * JSON.
+   */
   public static void main(String[] args) throws Exception {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
-    List<Result> results = new EnclaveBench(Runtime.getRuntime().availableProcessors(), Duration.ofSeconds(seconds),
-        System.err).run();
+    List<Result> results =
+        new EnclaveBench(
+                Runtime.getRuntime().availableProcessors(), Duration.ofSeconds(seconds), System.err)
+            .run();
     System.out.println(json(results));
   }
 
@@ -420,10 +560,13 @@ public final class EnclaveBench {
     ObjectNode root = JSON.createObjectNode();
     ArrayNode a = root.putArray("results");
     for (Result r : results) {
-      a.addObject().put("name", r.name()).put("value", r.value()).put("unit", r.unit()).put("ceiling", r.ceiling())
+      a.addObject()
+          .put("name", r.name())
+          .put("value", r.value())
+          .put("unit", r.unit())
+          .put("ceiling", r.ceiling())
           .put("ratio", r.ratio());
     }
     return root.toString();
   }
-
 }

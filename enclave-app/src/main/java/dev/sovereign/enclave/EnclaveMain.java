@@ -9,11 +9,12 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * {@code java -jar sovereign-enclave.jar --listen unix:PATH|vsock:CID:PORT [--policy FILE] [--state DIR]
- * [--measure JAR] [--max-frame BYTES] [--threads N] [--key-broker URL|--kms-region REGION --key-id ID
- * [--kms-proxy vsock:3:8000]]}. Exit 2 on a usage or boot error, with the reason on stderr. Without
- * {@code --policy} the enclave waits for the host's {@code LoadPolicy}. With {@code --kms-proxy} a
- * forwarder on loopback carries the KMS client's connections to the host's proxy ({@link KmsProxy}).
+ * {@code java -jar sovereign-enclave.jar --listen unix:PATH|vsock:CID:PORT [--policy FILE] [--state
+ * DIR] [--measure JAR] [--max-frame BYTES] [--threads N] [--key-broker URL|--kms-region REGION
+ * --key-id ID [--kms-proxy vsock:3:8000]]}. Exit 2 on a usage or boot error, with the reason on
+ * stderr. Without {@code --policy} the enclave waits for the host's {@code LoadPolicy}. With {@code
+ * --kms-proxy} a forwarder on loopback carries the KMS client's connections to the host's proxy
+ * ({@link KmsProxy}).
  */
 public final class EnclaveMain {
   private EnclaveMain() {}
@@ -46,8 +47,13 @@ public final class EnclaveMain {
     if (kb.isPresent()) {
       try {
         kmsProxy = KmsProxy.start(kb.get());
-        System.err.println("enclave: KMS " + kb.get().endpoint() + " through " + kmsProxy.address() + " to "
-            + kb.get().kmsProxy().get());
+        System.err.println(
+            "enclave: KMS "
+                + kb.get().endpoint()
+                + " through "
+                + kmsProxy.address()
+                + " to "
+                + kb.get().kmsProxy().get());
       } catch (IOException e) {
         System.err.println("enclave: refusing to start: KMS proxy: " + e.getMessage());
         return 2;
@@ -71,11 +77,12 @@ public final class EnclaveMain {
     }
   }
 
-  static final String USAGE = "usage: sovereign-enclave --listen unix:PATH|vsock:CID:PORT [--policy FILE]"
-      + " [--state DIR] [--measure JAR] [--max-frame BYTES] [--threads N]"
-      + " [--key-broker URL|--kms-region REGION --key-id ID [--region ZONE] [--kms-proxy vsock:3:8000|unix:PATH]]"
-      + " [--sim-parent-role ARN] [--sim-parent-instance ID]"
-      + " (key broker credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION)";
+  static final String USAGE =
+      "usage: sovereign-enclave --listen unix:PATH|vsock:CID:PORT [--policy FILE]"
+          + " [--state DIR] [--measure JAR] [--max-frame BYTES] [--threads N]"
+          + " [--key-broker URL|--kms-region REGION --key-id ID [--region ZONE] [--kms-proxy vsock:3:8000|unix:PATH]]"
+          + " [--sim-parent-role ARN] [--sim-parent-instance ID]"
+          + " (key broker credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION)";
 
   static EnclaveOptions parse(String[] args) {
     ListenAddress listen = null;
@@ -120,9 +127,16 @@ public final class EnclaveMain {
     if (listen == null) {
       throw new IllegalArgumentException("--listen is required");
     }
-    Optional<KeyBrokerOptions> broker = KeyBrokerOptions.fromFlags(Optional.ofNullable(keyBroker),
-        Optional.ofNullable(keyId), zone, kmsRegion, kmsProxy, System.getenv());
-    return new EnclaveOptions(listen, policy, state, measure, maxFrame, threads, broker, parentRole, parentInstance);
+    Optional<KeyBrokerOptions> broker =
+        KeyBrokerOptions.fromFlags(
+            Optional.ofNullable(keyBroker),
+            Optional.ofNullable(keyId),
+            zone,
+            kmsRegion,
+            kmsProxy,
+            System.getenv());
+    return new EnclaveOptions(
+        listen, policy, state, measure, maxFrame, threads, broker, parentRole, parentInstance);
   }
 
   private static java.net.URI uri(String v) {

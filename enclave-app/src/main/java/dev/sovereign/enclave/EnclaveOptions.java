@@ -9,35 +9,69 @@ import java.util.Optional;
  * How to start the enclave.
  *
  * @param listen where to accept the host
- * @param policy the sovereignty policy YAML; null = the host sends it with {@code LoadPolicy} (once per boot)
+ * @param policy the sovereignty policy YAML; null = the host sends it with {@code LoadPolicy} (once
+ *     per boot)
  * @param stateDir the simulated NSM's state (its PKI); ignored when {@code /dev/nsm} exists
- * @param measuredArtifact the jar the simulated NSM measures into PCR0/PCR2; empty = the running jar
+ * @param measuredArtifact the jar the simulated NSM measures into PCR0/PCR2; empty = the running
+ *     jar
  * @param maxFrame the largest frame accepted, in bytes
  * @param threads verification threads (all cores by default)
- * @param keyBroker where sealing gets its data keys; empty = Seal/Restore answer {@code unavailable}
+ * @param keyBroker where sealing gets its data keys; empty = Seal/Restore answer {@code
+ *     unavailable}
  * @param simParentRole simulated NSM only: the parent's IAM role ARN measured into PCR3
  * @param simParentInstance simulated NSM only: the parent's instance id measured into PCR4
  */
-public record EnclaveOptions(ListenAddress listen, Path policy, Path stateDir, Optional<Path> measuredArtifact,
-    int maxFrame, int threads, Optional<KeyBrokerOptions> keyBroker, Optional<String> simParentRole,
+public record EnclaveOptions(
+    ListenAddress listen,
+    Path policy,
+    Path stateDir,
+    Optional<Path> measuredArtifact,
+    int maxFrame,
+    int threads,
+    Optional<KeyBrokerOptions> keyBroker,
+    Optional<String> simParentRole,
     Optional<String> simParentInstance) {
 
   /** Without a key broker and with the simulation's default parent. */
-  public EnclaveOptions(ListenAddress listen, Path policy, Path stateDir, Optional<Path> measuredArtifact,
-      int maxFrame, int threads) {
-    this(listen, policy, stateDir, measuredArtifact, maxFrame, threads, Optional.empty(), Optional.empty(),
+  public EnclaveOptions(
+      ListenAddress listen,
+      Path policy,
+      Path stateDir,
+      Optional<Path> measuredArtifact,
+      int maxFrame,
+      int threads) {
+    this(
+        listen,
+        policy,
+        stateDir,
+        measuredArtifact,
+        maxFrame,
+        threads,
+        Optional.empty(),
+        Optional.empty(),
         Optional.empty());
   }
 
   /** Defaults for everything but the address and the policy. */
   public static EnclaveOptions of(ListenAddress listen, Path policy) {
-    return new EnclaveOptions(listen, policy, defaultStateDir(), Optional.empty(), Frames.DEFAULT_MAX_FRAME,
+    return new EnclaveOptions(
+        listen,
+        policy,
+        defaultStateDir(),
+        Optional.empty(),
+        Frames.DEFAULT_MAX_FRAME,
         Runtime.getRuntime().availableProcessors());
   }
 
-  /** {@code $SOVEREIGN_HOME/.sovereign} (as the CLI), else {@code .sovereign} in the working directory. */
+  /**
+   * {@code $SOVEREIGN_HOME/.sovereign} (as the CLI), else {@code .sovereign} in the working
+   * directory.
+   */
   public static Path defaultStateDir() {
     String home = System.getenv("SOVEREIGN_HOME");
-    return Path.of(home == null || home.isBlank() ? "." : home).resolve(".sovereign").toAbsolutePath().normalize();
+    return Path.of(home == null || home.isBlank() ? "." : home)
+        .resolve(".sovereign")
+        .toAbsolutePath()
+        .normalize();
   }
 }

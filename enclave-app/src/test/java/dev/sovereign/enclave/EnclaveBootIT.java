@@ -9,7 +9,10 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The enclave jar refuses to start, saying exactly why, when its policy or its measurement is wrong. */
+/**
+ * The enclave jar refuses to start, saying exactly why, when its policy or its measurement is
+ * wrong.
+ */
 class EnclaveBootIT {
   private static final String ANCHOR = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK";
 
@@ -17,13 +20,28 @@ class EnclaveBootIT {
   void anInvalidPolicyStopsTheEnclaveWithEveryProblemAndItsPath() throws Exception {
     Path dir = Files.createTempDirectory("enclave-boot");
     Path policy = dir.resolve("policy.yaml");
-    Files.writeString(policy, EnclaveProcessIT.policyYaml("00".repeat(48), ANCHOR, ANCHOR)
-        .replace("minGroupSize: 2", "minGroupSize: -1").replace("countries: [US]", "countries: [USA]"));
-    EnclaveProcess.Finished f = EnclaveProcess.run(List.of("--listen", "unix:" + dir.resolve("s.sock"),
-        "--policy", policy.toString(), "--state", dir.resolve("state").toString()), Duration.ofSeconds(60));
+    Files.writeString(
+        policy,
+        EnclaveProcessIT.policyYaml("00".repeat(48), ANCHOR, ANCHOR)
+            .replace("minGroupSize: 2", "minGroupSize: -1")
+            .replace("countries: [US]", "countries: [USA]"));
+    EnclaveProcess.Finished f =
+        EnclaveProcess.run(
+            List.of(
+                "--listen",
+                "unix:" + dir.resolve("s.sock"),
+                "--policy",
+                policy.toString(),
+                "--state",
+                dir.resolve("state").toString()),
+            Duration.ofSeconds(60));
     assertEquals(2, f.exitCode(), f.stderr());
-    assertTrue(f.stderr().contains("zones.US.countries[0]: 'USA' is not an ISO 3166-1 alpha-2 code"), f.stderr());
-    assertTrue(f.stderr().contains("datasets.loyalty-points.minGroupSize: must be between 1 and 1000000"), f.stderr());
+    assertTrue(
+        f.stderr().contains("zones.US.countries[0]: 'USA' is not an ISO 3166-1 alpha-2 code"),
+        f.stderr());
+    assertTrue(
+        f.stderr().contains("datasets.loyalty-points.minGroupSize: must be between 1 and 1000000"),
+        f.stderr());
     assertTrue(!f.stderr().contains("Exception"), "no stack trace: " + f.stderr());
   }
 
@@ -32,10 +50,19 @@ class EnclaveBootIT {
     Path dir = Files.createTempDirectory("enclave-boot");
     Path policy = dir.resolve("policy.yaml");
     Files.writeString(policy, EnclaveProcessIT.policyYaml("00".repeat(48), ANCHOR, ANCHOR));
-    EnclaveProcess.Finished f = EnclaveProcess.run(List.of("--listen", "unix:" + dir.resolve("s.sock"),
-        "--policy", policy.toString(), "--state", dir.resolve("state").toString()), Duration.ofSeconds(60));
+    EnclaveProcess.Finished f =
+        EnclaveProcess.run(
+            List.of(
+                "--listen",
+                "unix:" + dir.resolve("s.sock"),
+                "--policy",
+                policy.toString(),
+                "--state",
+                dir.resolve("state").toString()),
+            Duration.ofSeconds(60));
     assertEquals(2, f.exitCode(), f.stderr());
-    assertTrue(f.stderr().contains("enclave.acceptedMeasurements: this enclave's PCR0 "), f.stderr());
+    assertTrue(
+        f.stderr().contains("enclave.acceptedMeasurements: this enclave's PCR0 "), f.stderr());
     assertTrue(f.stderr().contains("is not listed"), f.stderr());
   }
 
@@ -43,24 +70,33 @@ class EnclaveBootIT {
   void theEnclaveJarCarriesNoBuildTimeAndNoSignedJarFiles() throws Exception {
     long fixed = java.time.Instant.parse("2026-01-01T00:00:00Z").toEpochMilli();
     long day = 24 * 3600 * 1000L;
-    long builtAfter = java.nio.file.Files.getLastModifiedTime(EnclaveProcess.jar()).toMillis() - 7 * day;
+    long builtAfter =
+        java.nio.file.Files.getLastModifiedTime(EnclaveProcess.jar()).toMillis() - 7 * day;
     try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(EnclaveProcess.jar().toFile())) {
       for (java.util.zip.ZipEntry e : java.util.Collections.list(zip.entries())) {
-        // our entries carry project.build.outputTimestamp, dependency entries keep their jar's times:
-        // nothing may carry the time of the build (zip times are local time, hence the day of slack)
+        // our entries carry project.build.outputTimestamp, dependency entries keep their jar's
+        // times:
+        // nothing may carry the time of the build (zip times are local time, hence the day of
+        // slack)
         long t = e.getLastModifiedTime().toMillis();
-        assertTrue(Math.abs(t - fixed) <= day || t < builtAfter, e.getName() + " " + e.getLastModifiedTime());
+        assertTrue(
+            Math.abs(t - fixed) <= day || t < builtAfter,
+            e.getName() + " " + e.getLastModifiedTime());
         assertTrue(!e.getName().matches("META-INF/[^/]*\\.(SF|RSA|DSA|EC)"), e.getName());
       }
-      assertTrue(zip.getEntry("org/web3j") == null && zip.getEntry("io/grpc/") == null
-          && zip.getEntry("io/quarkus/") == null, "enclave-safe");
+      assertTrue(
+          zip.getEntry("org/web3j") == null
+              && zip.getEntry("io/grpc/") == null
+              && zip.getEntry("io/quarkus/") == null,
+          "enclave-safe");
     }
   }
 
   @Test
   void aBadListenAddressIsAUsageError() throws Exception {
-    EnclaveProcess.Finished f = EnclaveProcess.run(List.of("--listen", "vsock:16", "--policy", "p.yaml"),
-        Duration.ofSeconds(60));
+    EnclaveProcess.Finished f =
+        EnclaveProcess.run(
+            List.of("--listen", "vsock:16", "--policy", "p.yaml"), Duration.ofSeconds(60));
     assertEquals(2, f.exitCode());
     assertTrue(f.stderr().contains("expected vsock:CID:PORT"), f.stderr());
   }
@@ -68,23 +104,37 @@ class EnclaveBootIT {
   @Test
   void theEnclaveJarListensOnAVsockPortForRealAndRefusesAPortInUse() throws Exception {
     long port;
-    try (dev.sovereign.attestation.vsock.VsockServerSocket probe = dev.sovereign.attestation.vsock.VsockServerSocket
-        .bind(dev.sovereign.attestation.vsock.VsockServerSocket.CID_ANY,
-            dev.sovereign.attestation.vsock.VsockServerSocket.PORT_ANY, 1)) {
+    try (dev.sovereign.attestation.vsock.VsockServerSocket probe =
+        dev.sovereign.attestation.vsock.VsockServerSocket.bind(
+            dev.sovereign.attestation.vsock.VsockServerSocket.CID_ANY,
+            dev.sovereign.attestation.vsock.VsockServerSocket.PORT_ANY,
+            1)) {
       port = probe.port();
     } catch (dev.sovereign.attestation.vsock.Errno.VsockUnsupportedException e) {
-      org.junit.jupiter.api.Assumptions.assumeTrue(false, "no AF_VSOCK in this kernel: " + e.getMessage());
+      org.junit.jupiter.api.Assumptions.assumeTrue(
+          false, "no AF_VSOCK in this kernel: " + e.getMessage());
       return;
     }
     Path state = Files.createTempDirectory("vsock-boot-it");
     // without --policy the enclave binds and waits for LoadPolicy, so no policy file is needed
-    try (EnclaveProcess enclave = EnclaveProcess.start(List.of("--listen", "vsock:any:" + port, "--state",
-        state.toString(), "--threads", "1"), Duration.ofSeconds(60))) {
-      assertTrue(enclave.stderr().contains("enclave: serving on vsock:any:" + port + " "), enclave.stderr());
-      EnclaveProcess.Finished second = EnclaveProcess.run(List.of("--listen", "vsock:any:" + port, "--state",
-          state.toString(), "--threads", "1"), Duration.ofSeconds(60));
+    try (EnclaveProcess enclave =
+        EnclaveProcess.start(
+            List.of("--listen", "vsock:any:" + port, "--state", state.toString(), "--threads", "1"),
+            Duration.ofSeconds(60))) {
+      assertTrue(
+          enclave.stderr().contains("enclave: serving on vsock:any:" + port + " "),
+          enclave.stderr());
+      EnclaveProcess.Finished second =
+          EnclaveProcess.run(
+              List.of(
+                  "--listen", "vsock:any:" + port, "--state", state.toString(), "--threads", "1"),
+              Duration.ofSeconds(60));
       assertEquals(2, second.exitCode());
-      assertTrue(second.stderr().contains("bind vsock:any:" + port + ": Address already in use (errno 98 EADDRINUSE)"),
+      assertTrue(
+          second
+              .stderr()
+              .contains(
+                  "bind vsock:any:" + port + ": Address already in use (errno 98 EADDRINUSE)"),
           second.stderr());
       assertTrue(enclave.isAlive());
     }

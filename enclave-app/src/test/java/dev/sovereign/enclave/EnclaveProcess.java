@@ -31,9 +31,14 @@ final class EnclaveProcess implements AutoCloseable {
   }
 
   /** Starts {@code java -jar sovereign-enclave.jar args...} and waits for its banner. */
-  static EnclaveProcess start(List<String> args, Duration timeout) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", jar().toString()));
+  static EnclaveProcess start(List<String> args, Duration timeout)
+      throws IOException, InterruptedException {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                jar().toString()));
     cmd.addAll(args);
     EnclaveProcess p = new EnclaveProcess(new ProcessBuilder(cmd).start());
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -42,7 +47,8 @@ final class EnclaveProcess implements AutoCloseable {
         return p;
       }
       if (!p.process.isAlive()) {
-        throw new IllegalStateException("enclave exited " + p.process.exitValue() + ": " + p.stderr());
+        throw new IllegalStateException(
+            "enclave exited " + p.process.exitValue() + ": " + p.stderr());
       }
       Thread.sleep(50);
     }
@@ -51,9 +57,14 @@ final class EnclaveProcess implements AutoCloseable {
   }
 
   /** Runs the jar to completion (for boot refusals). */
-  static Finished run(List<String> args, Duration timeout) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", jar().toString()));
+  static Finished run(List<String> args, Duration timeout)
+      throws IOException, InterruptedException {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                jar().toString()));
     cmd.addAll(args);
     EnclaveProcess p = new EnclaveProcess(new ProcessBuilder(cmd).start());
     if (!p.process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
@@ -83,18 +94,21 @@ final class EnclaveProcess implements AutoCloseable {
   }
 
   private static void pump(InputStream in, ByteArrayOutputStream sink) {
-    Thread t = new Thread(() -> {
-      byte[] buf = new byte[8192];
-      try {
-        for (int n; (n = in.read(buf)) > 0; ) {
-          synchronized (sink) {
-            sink.write(buf, 0, n);
-          }
-        }
-      } catch (IOException e) {
-        // process ended
-      }
-    }, "enclave-output");
+    Thread t =
+        new Thread(
+            () -> {
+              byte[] buf = new byte[8192];
+              try {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                  synchronized (sink) {
+                    sink.write(buf, 0, n);
+                  }
+                }
+              } catch (IOException e) {
+                // process ended
+              }
+            },
+            "enclave-output");
     t.setDaemon(true);
     t.start();
   }

@@ -40,11 +40,12 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * did:fabric producers end to end over a unix socket against the enclave process: DIDs created on
- * the embedded ledger (host side, test scope), their credentials and payloads built with {@code jose}
- * ({@code tools/js/sovereign-payloads.mjs}), evidence exported for the enclave's own nonce and
- * supplied with {@code SupplyEvidence}. Accepted with evidence; without it {@code did-evidence-missing};
- * a tampered log and an endorsement by a CA the policy does not pin are refused with their did:fabric
- * reason code and the producer's payloads are {@code did-evidence-invalid}.
+ * the embedded ledger (host side, test scope), their credentials and payloads built with {@code
+ * jose} ({@code tools/js/sovereign-payloads.mjs}), evidence exported for the enclave's own nonce
+ * and supplied with {@code SupplyEvidence}. Accepted with evidence; without it {@code
+ * did-evidence-missing}; a tampered log and an endorsement by a CA the policy does not pin are
+ * refused with their did:fabric reason code and the producer's payloads are {@code
+ * did-evidence-invalid}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -67,48 +68,91 @@ class FabricEvidenceIT {
     dir = Files.createTempDirectory("fabric-it");
     ledger = EmbeddedLedger.open(dir.resolve("ledger"), NETWORK);
     rogue = EmbeddedLedger.open(dir.resolve("rogue"), NETWORK);
-    ObjectNode keys = (ObjectNode) node("keys", JSON.createObjectNode()
-        .<ObjectNode>set("zones", JSON.valueToTree(List.of("EU")))
-        .<ObjectNode>set("producers", JSON.valueToTree(List.of()))
-        .set("strangers", JSON.valueToTree(List.of())));
+    ObjectNode keys =
+        (ObjectNode)
+            node(
+                "keys",
+                JSON.createObjectNode()
+                    .<ObjectNode>set("zones", JSON.valueToTree(List.of("EU")))
+                    .<ObjectNode>set("producers", JSON.valueToTree(List.of()))
+                    .set("strangers", JSON.valueToTree(List.of())));
     ObjectNode producers = (ObjectNode) keys.get("producers");
     producers.set("fab", fabricProducer("fab", ledger));
     producers.set("tampered", fabricProducer("tampered", ledger));
     producers.set("rogue", fabricProducer("rogue", rogue));
     Path policy = dir.resolve("policy.yaml");
-    Files.writeString(policy, policyYaml(HexFormat.of().formatHex(SimulatedMeasurements.pcr0(EnclaveProcess.jar())),
-        keys.at("/zones/EU/root/did").asText(), ledger.mspId(), pem(ledger.orgCaCertificate())));
+    Files.writeString(
+        policy,
+        policyYaml(
+            HexFormat.of().formatHex(SimulatedMeasurements.pcr0(EnclaveProcess.jar())),
+            keys.at("/zones/EU/root/did").asText(),
+            ledger.mspId(),
+            pem(ledger.orgCaCertificate())));
     Path socket = dir.resolve("enclave.sock");
-    enclave = EnclaveProcess.start(List.of("--listen", "unix:" + socket, "--policy", policy.toString(),
-        "--state", dir.resolve("state").toString(), "--threads", "2"), Duration.ofSeconds(60));
+    enclave =
+        EnclaveProcess.start(
+            List.of(
+                "--listen",
+                "unix:" + socket,
+                "--policy",
+                policy.toString(),
+                "--state",
+                dir.resolve("state").toString(),
+                "--threads",
+                "2"),
+            Duration.ofSeconds(60));
     client = EnclaveClient.connectUnix(socket);
 
-    String policySha256 = client.call(new Message.Health(), Message.HealthStatus.class).policySha256();
+    String policySha256 =
+        client.call(new Message.Health(), Message.HealthStatus.class).policySha256();
     Message.Attestation att = client.call(new Message.Attest("0011"), Message.Attestation.class);
     client.call(new Message.OpenRound(ROUND, DATASET, policySha256), Message.RoundOpened.class);
     long now = Instant.now().getEpochSecond();
     ObjectNode spec = JSON.createObjectNode();
     spec.set("keys", keys);
-    spec.set("enclave", JSON.createObjectNode().<ObjectNode>set("jwk", JSON.valueToTree(att.encryptionKey()))
-        .put("kid", att.kid()).put("did", att.enclaveDid()));
+    spec.set(
+        "enclave",
+        JSON.createObjectNode()
+            .<ObjectNode>set("jwk", JSON.valueToTree(att.encryptionKey()))
+            .put("kid", att.kid())
+            .put("did", att.enclaveDid()));
     spec.put("now", now);
     spec.put("statusBase", "https://authority.example/status");
     spec.set("datasets", JSON.valueToTree(List.of(DATASET)));
     ArrayNode ps = spec.putArray("producers");
     ArrayNode payloads = spec.putArray("payloads");
     for (String p : List.of("fab", "tampered", "rogue")) {
-      ps.addObject().put("name", p).put("zone", "EU").put("region", "EU")
+      ps.addObject()
+          .put("name", p)
+          .put("zone", "EU")
+          .put("region", "EU")
           .set("datasets", JSON.valueToTree(List.of(DATASET)));
     }
     for (String p : List.of("fab", "fab", "tampered", "rogue")) {
-      ObjectNode pl = payloads.addObject().put("producer", p).put("zone", "EU").put("region", "EU")
-          .put("dataset", DATASET).put("round", ROUND);
-      pl.putArray("records").addObject().put("metric", "points").put("value", 10)
-          .putObject("group").put("country", "DE");
+      ObjectNode pl =
+          payloads
+              .addObject()
+              .put("producer", p)
+              .put("zone", "EU")
+              .put("region", "EU")
+              .put("dataset", DATASET)
+              .put("round", ROUND);
+      pl.putArray("records")
+          .addObject()
+          .put("metric", "points")
+          .put("value", 10)
+          .putObject("group")
+          .put("country", "DE");
     }
     built = node("build", spec);
-    client.call(new Message.SupplyEvidence(null, null, JSON.convertValue(built.get("statusLists"),
-        JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class))), Message.EvidenceStored.class);
+    client.call(
+        new Message.SupplyEvidence(
+            null,
+            null,
+            JSON.convertValue(
+                built.get("statusLists"),
+                JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class))),
+        Message.EvidenceStored.class);
   }
 
   @AfterAll
@@ -127,7 +171,9 @@ class FabricEvidenceIT {
     }
   }
 
-  /** A did:fabric DID on {@code on} whose genesis key is also the producer's payload key (#key-1). */
+  /**
+   * A did:fabric DID on {@code on} whose genesis key is also the producer's payload key (#key-1).
+   */
   private ObjectNode fabricProducer(String name, EmbeddedLedger on) throws Exception {
     byte[] seed = new byte[32];
     new SecureRandom().nextBytes(seed);
@@ -136,22 +182,38 @@ class FabricEvidenceIT {
     dids.put(name, did);
     byte[] x = new Ed25519PrivateKeyParameters(seed, 0).generatePublicKey().getEncoded();
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-    ObjectNode jwk = JSON.createObjectNode().put("kty", "OKP").put("crv", "Ed25519")
-        .put("x", b64.encodeToString(x)).put("d", b64.encodeToString(seed));
-    return JSON.createObjectNode().put("did", did).put("kid", did + "#key-1").put("alg", "EdDSA").set("jwk", jwk);
+    ObjectNode jwk =
+        JSON.createObjectNode()
+            .put("kty", "OKP")
+            .put("crv", "Ed25519")
+            .put("x", b64.encodeToString(x))
+            .put("d", b64.encodeToString(seed));
+    return JSON.createObjectNode()
+        .put("did", did)
+        .put("kid", did + "#key-1")
+        .put("alg", "EdDSA")
+        .set("jwk", jwk);
   }
 
   static String policyYaml(String pcr0, String euRoot, String mspId, String caPem) {
-    return dev.sovereign.enclave.policy.DevPolicy.builder("fabric-evidence-it").pcr0(pcr0)
-        .zone(new dev.sovereign.enclave.policy.DevPolicy.Zone("EU", List.of("DE", "FR"),
-            List.of(dev.sovereign.enclave.policy.DevPolicy.REGION), euRoot))
-        .minGroupSize(1).functions("sum", "count").fabricNetwork("sovereign", mspId, caPem).yaml();
+    return dev.sovereign.enclave.policy.DevPolicy.builder("fabric-evidence-it")
+        .pcr0(pcr0)
+        .zone(
+            new dev.sovereign.enclave.policy.DevPolicy.Zone(
+                "EU",
+                List.of("DE", "FR"),
+                List.of(dev.sovereign.enclave.policy.DevPolicy.REGION),
+                euRoot))
+        .minGroupSize(1)
+        .functions("sum", "count")
+        .fabricNetwork("sovereign", mspId, caPem)
+        .yaml();
   }
-
 
   static String pem(X509Certificate c) throws Exception {
     return "-----BEGIN CERTIFICATE-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(c.getEncoded())
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+            .encodeToString(c.getEncoded())
         + "\n-----END CERTIFICATE-----\n";
   }
 
@@ -160,10 +222,12 @@ class FabricEvidenceIT {
   void aFabricProducerIsRejectedWithoutEvidenceAndAcceptedWithVerifiedEvidence() throws Exception {
     assertEquals("did-evidence-missing", verdict(0).reason());
 
-    String nonce = client.call(new Message.EvidenceNonce(), Message.EvidenceNonceIssued.class).nonce();
+    String nonce =
+        client.call(new Message.EvidenceNonce(), Message.EvidenceNonceIssued.class).nonce();
     JsonNode bundle = JSON.readTree(FabricDidEvidence.bundle(ledger, dids.get("fab"), nonce));
-    Message.EvidenceStored stored = client.call(new Message.SupplyEvidence(List.of(bundle), null, null),
-        Message.EvidenceStored.class);
+    Message.EvidenceStored stored =
+        client.call(
+            new Message.SupplyEvidence(List.of(bundle), null, null), Message.EvidenceStored.class);
     assertEquals(1, stored.didLogs());
 
     Message.Verdict v = verdict(1);
@@ -176,12 +240,18 @@ class FabricEvidenceIT {
   @Test
   @Order(2)
   void aTamperedLogIsRefusedWithItsCodeAndItsProducerIsDidEvidenceInvalid() throws Exception {
-    String nonce = client.call(new Message.EvidenceNonce(), Message.EvidenceNonceIssued.class).nonce();
-    ObjectNode bundle = (ObjectNode) JSON.readTree(FabricDidEvidence.bundle(ledger, dids.get("tampered"), nonce));
+    String nonce =
+        client.call(new Message.EvidenceNonce(), Message.EvidenceNonceIssued.class).nonce();
+    ObjectNode bundle =
+        (ObjectNode) JSON.readTree(FabricDidEvidence.bundle(ledger, dids.get("tampered"), nonce));
     ObjectNode first = (ObjectNode) bundle.get("log").get("versions").get(0);
-    first.put("versionTime", Instant.parse(first.get("versionTime").asText()).minusSeconds(60).toString());
-    Message.Error e = assertInstanceOf(Message.Error.class,
-        client.call(new Message.SupplyEvidence(List.of(bundle), null, null)));
+    first.put(
+        "versionTime",
+        Instant.parse(first.get("versionTime").asText()).minusSeconds(60).toString());
+    Message.Error e =
+        assertInstanceOf(
+            Message.Error.class,
+            client.call(new Message.SupplyEvidence(List.of(bundle), null, null)));
     assertEquals("evidence-rejected", e.code());
     assertTrue(e.detail().contains(dids.get("tampered") + " LOG_VERSION_ID_MISMATCH"), e.detail());
     assertEquals("did-evidence-invalid", verdict(2).reason());
@@ -189,11 +259,15 @@ class FabricEvidenceIT {
 
   @Test
   @Order(3)
-  void anEndorsementByACaThePolicyDoesNotPinIsRefusedAndItsProducerIsDidEvidenceInvalid() throws Exception {
-    String nonce = client.call(new Message.EvidenceNonce(), Message.EvidenceNonceIssued.class).nonce();
+  void anEndorsementByACaThePolicyDoesNotPinIsRefusedAndItsProducerIsDidEvidenceInvalid()
+      throws Exception {
+    String nonce =
+        client.call(new Message.EvidenceNonce(), Message.EvidenceNonceIssued.class).nonce();
     JsonNode bundle = JSON.readTree(FabricDidEvidence.bundle(rogue, dids.get("rogue"), nonce));
-    Message.Error e = assertInstanceOf(Message.Error.class,
-        client.call(new Message.SupplyEvidence(List.of(bundle), null, null)));
+    Message.Error e =
+        assertInstanceOf(
+            Message.Error.class,
+            client.call(new Message.SupplyEvidence(List.of(bundle), null, null)));
     assertEquals("evidence-rejected", e.code());
     assertTrue(e.detail().contains(dids.get("rogue") + " ENDORSEMENT_INVALID"), e.detail());
     assertEquals("did-evidence-invalid", verdict(3).reason());
@@ -202,23 +276,33 @@ class FabricEvidenceIT {
   @Test
   @Order(4)
   void evidenceForANonceTheEnclaveDidNotIssueIsRefused() throws Exception {
-    JsonNode bundle = JSON.readTree(FabricDidEvidence.bundle(ledger, dids.get("fab"), "host-chosen-nonce"));
-    Message.Error e = assertInstanceOf(Message.Error.class,
-        client.call(new Message.SupplyEvidence(List.of(bundle), null, null)));
+    JsonNode bundle =
+        JSON.readTree(FabricDidEvidence.bundle(ledger, dids.get("fab"), "host-chosen-nonce"));
+    Message.Error e =
+        assertInstanceOf(
+            Message.Error.class,
+            client.call(new Message.SupplyEvidence(List.of(bundle), null, null)));
     assertTrue(e.detail().contains("ENDORSEMENT_MISMATCH"), e.detail());
     // bad evidence never replaces verified evidence: the producer still resolves
     assertInstanceOf(Message.HealthStatus.class, client.call(new Message.Health()));
   }
 
   private Message.Verdict verdict(int payload) throws IOException {
-    Message.PayloadVerdicts v = client.call(new Message.SubmitPayloads(ROUND,
-        List.of(built.get("payloads").get(payload).asText())), Message.PayloadVerdicts.class);
+    Message.PayloadVerdicts v =
+        client.call(
+            new Message.SubmitPayloads(ROUND, List.of(built.get("payloads").get(payload).asText())),
+            Message.PayloadVerdicts.class);
     return v.verdicts().get(0);
   }
 
   private static JsonNode node(String command, JsonNode input) throws IOException {
-    NodeTools.Result r = NodeTools.node("sovereign-payloads.mjs", List.of(command), JSON.writeValueAsString(input),
-        Duration.ofMinutes(2)).requireSuccess();
+    NodeTools.Result r =
+        NodeTools.node(
+                "sovereign-payloads.mjs",
+                List.of(command),
+                JSON.writeValueAsString(input),
+                Duration.ofMinutes(2))
+            .requireSuccess();
     return JSON.readTree(r.stdout());
   }
 }

@@ -33,9 +33,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The packaged enclave with {@code --kms-proxy unix:PATH}: its KMS client reaches the local key broker
- * only through its own loopback forwarder, a unix socket and the host-side forwarder (AF_UNIX stands
- * in for AF_VSOCK, which has no loopback here). One enclave seals, a successor restores.
+ * The packaged enclave with {@code --kms-proxy unix:PATH}: its KMS client reaches the local key
+ * broker only through its own loopback forwarder, a unix socket and the host-side forwarder
+ * (AF_UNIX stands in for AF_VSOCK, which has no loopback here). One enclave seals, a successor
+ * restores.
  */
 class KmsProxyIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -52,24 +53,44 @@ class KmsProxyIT {
     dir = Files.createTempDirectory("kms-proxy-it");
     Path nsm = dir.resolve("nsm");
     policy = dir.resolve("policy.yaml");
-    DevPolicy.builder("kms-proxy-it").pcr0(SimulatedMeasurements.pcr0(EnclaveProcess.jar()))
-        .zone("EU", "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK").minGroupSize(1).functions("sum")
+    DevPolicy.builder("kms-proxy-it")
+        .pcr0(SimulatedMeasurements.pcr0(EnclaveProcess.jar()))
+        .zone("EU", "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK")
+        .minGroupSize(1)
+        .functions("sum")
         .write(policy);
-    LocalKeyBroker broker = LocalKeyBroker.open(dir.resolve("broker"), AttestationVerifier.create(
-        AttestationPolicy.builder().pinnedRoot(SimulatedNsm.rootCertificate(nsm)).maxAge(Duration.ofMinutes(5)).build()),
-        Clock.systemUTC());
-    server = KmsHttpServer.start(broker, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-    String keyPolicy = """
+    LocalKeyBroker broker =
+        LocalKeyBroker.open(
+            dir.resolve("broker"),
+            AttestationVerifier.create(
+                AttestationPolicy.builder()
+                    .pinnedRoot(SimulatedNsm.rootCertificate(nsm))
+                    .maxAge(Duration.ofMinutes(5))
+                    .build()),
+            Clock.systemUTC());
+    server =
+        KmsHttpServer.start(broker, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    String keyPolicy =
+        """
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"},
           "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*",
           "Condition": {"StringEqualsIgnoreCase": {"kms:RecipientAttestation:ImageSha384": "%s",
             "sovereign:RecipientAttestation:PolicyHash": "%s"}}}]}
-        """.formatted(HexFormat.of().formatHex(SimulatedMeasurements.pcr0(EnclaveProcess.jar())),
-        PolicyLoader.load(policy).sha256Hex());
-    keyArn = broker.handle("CreateKey", JSON.createObjectNode().put("Policy", keyPolicy)).at("/KeyMetadata/Arn").asText();
+        """
+            .formatted(
+                HexFormat.of().formatHex(SimulatedMeasurements.pcr0(EnclaveProcess.jar())),
+                PolicyLoader.load(policy).sha256Hex());
+    keyArn =
+        broker
+            .handle("CreateKey", JSON.createObjectNode().put("Policy", keyPolicy))
+            .at("/KeyMetadata/Arn")
+            .asText();
     proxy = new ForwardAddress.Unix(dir.resolve("kms-proxy.sock"));
-    hostProxy = StreamForwarder.start(proxy, new ForwardAddress.Tcp("127.0.0.1", server.endpoint().getPort()),
-        StreamForwarder.Limits.defaults());
+    hostProxy =
+        StreamForwarder.start(
+            proxy,
+            new ForwardAddress.Tcp("127.0.0.1", server.endpoint().getPort()),
+            StreamForwarder.Limits.defaults());
   }
 
   @AfterEach
@@ -88,11 +109,29 @@ class KmsProxyIT {
   private EnclaveClient enclave(String name, ForwardAddress kmsProxy) throws Exception {
     Path socket = dir.resolve(name + ".sock");
     int port = freePort();
-    EnclaveProcess p = EnclaveProcess.start(List.of("--listen", "unix:" + socket, "--policy", policy.toString(),
-        "--state", dir.resolve("nsm").toString(), "--threads", "1", "--key-broker", "http://127.0.0.1:" + port,
-        "--key-id", keyArn, "--region", "EU", "--kms-proxy", kmsProxy.toString()), Duration.ofSeconds(90));
+    EnclaveProcess p =
+        EnclaveProcess.start(
+            List.of(
+                "--listen",
+                "unix:" + socket,
+                "--policy",
+                policy.toString(),
+                "--state",
+                dir.resolve("nsm").toString(),
+                "--threads",
+                "1",
+                "--key-broker",
+                "http://127.0.0.1:" + port,
+                "--key-id",
+                keyArn,
+                "--region",
+                "EU",
+                "--kms-proxy",
+                kmsProxy.toString()),
+            Duration.ofSeconds(90));
     processes.add(p);
-    assertTrue(p.stderr().contains("through tcp:127.0.0.1:" + port + " to " + kmsProxy), p.stderr());
+    assertTrue(
+        p.stderr().contains("through tcp:127.0.0.1:" + port + " to " + kmsProxy), p.stderr());
     return EnclaveClient.connectUnix(socket, new ByteArrayOutputStream());
   }
 
@@ -116,17 +155,27 @@ class KmsProxyIT {
   @Test
   void theHostHandsOverKmsCredentialsThroughTheProtocolAndBadOnesAreRefused() throws Exception {
     try (EnclaveClient c = enclave("credentials", proxy)) {
-      Message.Error bad = assertInstanceOf(Message.Error.class,
-          c.call(new Message.KmsCredentials("not-an-access-key", "s3cr3t-value", null)));
+      Message.Error bad =
+          assertInstanceOf(
+              Message.Error.class,
+              c.call(new Message.KmsCredentials("not-an-access-key", "s3cr3t-value", null)));
       assertEquals("malformed-message", bad.code());
       assertTrue(!bad.detail().contains("s3cr3t-value"), bad.detail());
-      assertEquals("ASIAEXAMPLEEXAMPLE01", c.call(new Message.KmsCredentials("ASIAEXAMPLEEXAMPLE01", "s3cr3t-value",
-          "session-token"), Message.KmsCredentialsSet.class).accessKeyId());
-      // The local broker checks attestation, not SigV4: sealing goes on with the handed-over credentials.
+      assertEquals(
+          "ASIAEXAMPLEEXAMPLE01",
+          c.call(
+                  new Message.KmsCredentials(
+                      "ASIAEXAMPLEEXAMPLE01", "s3cr3t-value", "session-token"),
+                  Message.KmsCredentialsSet.class)
+              .accessKeyId());
+      // The local broker checks attestation, not SigV4: sealing goes on with the handed-over
+      // credentials.
       c.call(new Message.Seal(), Message.Sealed.class);
     }
     for (EnclaveProcess p : processes) {
-      assertTrue(!p.stderr().contains("s3cr3t-value") && !p.stdout().contains("s3cr3t-value"), "a secret in the output");
+      assertTrue(
+          !p.stderr().contains("s3cr3t-value") && !p.stdout().contains("s3cr3t-value"),
+          "a secret in the output");
     }
   }
 

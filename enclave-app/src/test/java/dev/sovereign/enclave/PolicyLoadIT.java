@@ -33,38 +33,61 @@ class PolicyLoadIT {
   void anEnclaveWithoutAPolicyServesOnlyLoadPolicyThenTheLoadedPolicyOnce() throws Exception {
     Path dir = Files.createTempDirectory("policy-load-it");
     Path socket = dir.resolve("enclave.sock");
-    String good = EnclaveProcessIT.policyYaml(HexFormat.of().formatHex(SimulatedMeasurements.pcr0(EnclaveProcess.jar())),
-        ANCHOR, ANCHOR);
+    String good =
+        EnclaveProcessIT.policyYaml(
+            HexFormat.of().formatHex(SimulatedMeasurements.pcr0(EnclaveProcess.jar())),
+            ANCHOR,
+            ANCHOR);
     String expectedHash = PolicyLoader.parse(good).sha256Hex();
-    try (EnclaveProcess enclave = EnclaveProcess.start(List.of("--listen", "unix:" + socket,
-            "--state", dir.resolve("state").toString(), "--threads", "1"), Duration.ofSeconds(60));
+    try (EnclaveProcess enclave =
+            EnclaveProcess.start(
+                List.of(
+                    "--listen",
+                    "unix:" + socket,
+                    "--state",
+                    dir.resolve("state").toString(),
+                    "--threads",
+                    "1"),
+                Duration.ofSeconds(60));
         EnclaveClient client = EnclaveClient.connectUnix(socket)) {
       assertError(client.call(new Message.Health()), "policy-not-loaded");
       assertError(client.call(new Message.Attest("00")), "policy-not-loaded");
-      assertError(client.call(new Message.OpenRound("r1", "loyalty-points", expectedHash)), "policy-not-loaded");
+      assertError(
+          client.call(new Message.OpenRound("r1", "loyalty-points", expectedHash)),
+          "policy-not-loaded");
 
-      Message.Error invalid = assertError(client.call(new Message.LoadPolicy("version: 2\n")), "policy-invalid");
+      Message.Error invalid =
+          assertError(client.call(new Message.LoadPolicy("version: 2\n")), "policy-invalid");
       assertTrue(invalid.detail().contains("version"), invalid.detail());
-      Message.Error unlisted = assertError(client.call(new Message.LoadPolicy(
-          EnclaveProcessIT.policyYaml("00".repeat(48), ANCHOR, ANCHOR))), "policy-invalid");
-      assertTrue(unlisted.detail().contains("enclave.acceptedMeasurements: this enclave's PCR0"), unlisted.detail());
+      Message.Error unlisted =
+          assertError(
+              client.call(
+                  new Message.LoadPolicy(
+                      EnclaveProcessIT.policyYaml("00".repeat(48), ANCHOR, ANCHOR))),
+              "policy-invalid");
+      assertTrue(
+          unlisted.detail().contains("enclave.acceptedMeasurements: this enclave's PCR0"),
+          unlisted.detail());
       assertError(client.call(new Message.Health()), "policy-not-loaded");
 
-      Message.PolicyLoaded loaded = client.call(new Message.LoadPolicy(good), Message.PolicyLoaded.class);
+      Message.PolicyLoaded loaded =
+          client.call(new Message.LoadPolicy(good), Message.PolicyLoaded.class);
       assertEquals(expectedHash, loaded.policySha256());
       Message.HealthStatus health = client.call(new Message.Health(), Message.HealthStatus.class);
       assertEquals(expectedHash, health.policySha256());
       assertEquals(loaded.enclaveDid(), health.enclaveDid());
 
       Message.Attestation att = client.call(new Message.Attest("0a0b"), Message.Attestation.class);
-      AttestationDocument doc = AttestationDocuments.parse(Base64.getDecoder().decode(att.document()))
-          .unverifiedDocument();
+      AttestationDocument doc =
+          AttestationDocuments.parse(Base64.getDecoder().decode(att.document()))
+              .unverifiedDocument();
       JsonNode userData = JSON.readTree(doc.userData());
       assertEquals(expectedHash, userData.get("policySha256").asText());
       assertEquals(loaded.enclaveDid(), userData.get("did").asText());
 
       assertError(client.call(new Message.LoadPolicy(good)), "policy-already-loaded");
-      client.call(new Message.OpenRound("r1", "loyalty-points", expectedHash), Message.RoundOpened.class);
+      client.call(
+          new Message.OpenRound("r1", "loyalty-points", expectedHash), Message.RoundOpened.class);
     }
   }
 
@@ -73,14 +96,28 @@ class PolicyLoadIT {
     Path dir = Files.createTempDirectory("policy-load-it");
     Path socket = dir.resolve("enclave.sock");
     Path policy = dir.resolve("policy.yaml");
-    String good = EnclaveProcessIT.policyYaml(HexFormat.of().formatHex(SimulatedMeasurements.pcr0(EnclaveProcess.jar())),
-        ANCHOR, ANCHOR);
+    String good =
+        EnclaveProcessIT.policyYaml(
+            HexFormat.of().formatHex(SimulatedMeasurements.pcr0(EnclaveProcess.jar())),
+            ANCHOR,
+            ANCHOR);
     Files.writeString(policy, good);
-    try (EnclaveProcess enclave = EnclaveProcess.start(List.of("--listen", "unix:" + socket, "--policy",
-            policy.toString(), "--state", dir.resolve("state").toString(), "--threads", "1"), Duration.ofSeconds(60));
+    try (EnclaveProcess enclave =
+            EnclaveProcess.start(
+                List.of(
+                    "--listen",
+                    "unix:" + socket,
+                    "--policy",
+                    policy.toString(),
+                    "--state",
+                    dir.resolve("state").toString(),
+                    "--threads",
+                    "1"),
+                Duration.ofSeconds(60));
         EnclaveClient client = EnclaveClient.connectUnix(socket)) {
       assertError(client.call(new Message.LoadPolicy(good)), "policy-already-loaded");
-      assertEquals(PolicyLoader.parse(good).sha256Hex(),
+      assertEquals(
+          PolicyLoader.parse(good).sha256Hex(),
           client.call(new Message.Health(), Message.HealthStatus.class).policySha256());
     }
   }

@@ -98,10 +98,15 @@ class SealRestoreIT {
     dir = Files.createTempDirectory("seal-it");
     nsmState = dir.resolve("nsm");
     brokerState = dir.resolve("broker");
-    keys = node("keys", JSON.createObjectNode().<ObjectNode>set("zones", JSON.valueToTree(List.of("EU", "US")))
-        .set("producers", JSON.valueToTree(List.of("eu1", "eu2", "us1"))));
+    keys =
+        node(
+            "keys",
+            JSON.createObjectNode()
+                .<ObjectNode>set("zones", JSON.valueToTree(List.of("EU", "US")))
+                .set("producers", JSON.valueToTree(List.of("eu1", "eu2", "us1"))));
     otherBuild = dir.resolve("other-build.jar");
-    try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(otherBuild))) {
+    try (java.util.zip.ZipOutputStream zip =
+        new java.util.zip.ZipOutputStream(Files.newOutputStream(otherBuild))) {
       zip.putNextEntry(new java.util.zip.ZipEntry("build.txt"));
       zip.write("another enclave build".getBytes(StandardCharsets.UTF_8));
       zip.closeEntry();
@@ -112,10 +117,16 @@ class SealRestoreIT {
     Files.writeString(policy, policyYaml("seal-it", pcr0, otherPcr0));
     otherPolicy = dir.resolve("other-policy.yaml");
     Files.writeString(otherPolicy, policyYaml("seal-it-other", pcr0, otherPcr0));
-    AttestationPolicy attestation = AttestationPolicy.builder().pinnedRoot(SimulatedNsm.rootCertificate(nsmState))
-        .maxAge(Duration.ofMinutes(5)).build();
-    broker = LocalKeyBroker.open(brokerState, AttestationVerifier.create(attestation), Clock.systemUTC());
-    server = KmsHttpServer.start(broker, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    AttestationPolicy attestation =
+        AttestationPolicy.builder()
+            .pinnedRoot(SimulatedNsm.rootCertificate(nsmState))
+            .maxAge(Duration.ofMinutes(5))
+            .build();
+    broker =
+        LocalKeyBroker.open(
+            brokerState, AttestationVerifier.create(attestation), Clock.systemUTC());
+    server =
+        KmsHttpServer.start(broker, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
   }
 
   @AfterAll
@@ -134,7 +145,8 @@ class SealRestoreIT {
   }
 
   private void createKey() throws Exception {
-    String keyPolicy = """
+    String keyPolicy =
+        """
         {"Version": "2012-10-17", "Statement": [{
           "Sid": "EU enclave build on EU hosts with the EU policy", "Effect": "Allow",
           "Principal": {"AWS": "arn:aws:iam::111122223333:role/sovereign-eu-parent"},
@@ -146,20 +158,42 @@ class SealRestoreIT {
               "kms:RecipientAttestation:PCR4": ["%s"],
               "sovereign:RecipientAttestation:PolicyHash": "%s"},
             "StringEquals": {"kms:EncryptionContext:sovereign:region": "EU"}}}]}
-        """.formatted(HEX.formatHex(SimulatedMeasurements.pcr0(EnclaveProcess.jar())),
-        HEX.formatHex(SimulatedMeasurements.pcr3(EU_ROLE)), HEX.formatHex(SimulatedMeasurements.pcr4(EU_INSTANCE)),
-        policySha256Of(policy));
+        """
+            .formatted(
+                HEX.formatHex(SimulatedMeasurements.pcr0(EnclaveProcess.jar())),
+                HEX.formatHex(SimulatedMeasurements.pcr3(EU_ROLE)),
+                HEX.formatHex(SimulatedMeasurements.pcr4(EU_INSTANCE)),
+                policySha256Of(policy));
     JsonNode created = broker.handle("CreateKey", JSON.createObjectNode().put("Policy", keyPolicy));
     keyArn = created.at("/KeyMetadata/Arn").asText();
   }
 
   /** An enclave process with sealing, on the given hosts, measured build, policy and broker. */
-  private EnclaveClient enclave(String name, String role, String instance, Path measure, Path pol, KmsHttpServer kms)
+  private EnclaveClient enclave(
+      String name, String role, String instance, Path measure, Path pol, KmsHttpServer kms)
       throws Exception {
     Path socket = dir.resolve(name + ".sock");
-    List<String> args = new ArrayList<>(List.of("--listen", "unix:" + socket, "--policy", pol.toString(),
-        "--state", nsmState.toString(), "--threads", "2", "--key-broker", kms.endpoint().toString(),
-        "--key-id", keyArn, "--region", "EU", "--sim-parent-role", role, "--sim-parent-instance", instance));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--listen",
+                "unix:" + socket,
+                "--policy",
+                pol.toString(),
+                "--state",
+                nsmState.toString(),
+                "--threads",
+                "2",
+                "--key-broker",
+                kms.endpoint().toString(),
+                "--key-id",
+                keyArn,
+                "--region",
+                "EU",
+                "--sim-parent-role",
+                role,
+                "--sim-parent-instance",
+                instance));
     if (measure != null) {
       args.addAll(List.of("--measure", measure.toString()));
     }
@@ -180,7 +214,8 @@ class SealRestoreIT {
   }
 
   private Message.PayloadVerdicts submit(EnclaveClient c, int... indexes) throws IOException {
-    List<String> jwes = Arrays.stream(indexes).mapToObj(i -> built.get("payloads").get(i).asText()).toList();
+    List<String> jwes =
+        Arrays.stream(indexes).mapToObj(i -> built.get("payloads").get(i).asText()).toList();
     return c.call(new Message.SubmitPayloads(ROUND, jwes), Message.PayloadVerdicts.class);
   }
 
@@ -192,62 +227,93 @@ class SealRestoreIT {
       Message.HealthStatus h = c.call(new Message.Health(), Message.HealthStatus.class);
       did = h.enclaveDid();
       policySha256 = h.policySha256();
-      Message.Attestation att = c.call(new Message.Attest("0102030405060708"), Message.Attestation.class);
+      Message.Attestation att =
+          c.call(new Message.Attest("0102030405060708"), Message.Attestation.class);
       c.call(new Message.OpenRound(ROUND, DATASET, policySha256), Message.RoundOpened.class);
       build(att);
-      c.call(new Message.SupplyEvidence(null, null, JSON.convertValue(built.get("statusLists"),
-          JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class))), Message.EvidenceStored.class);
+      c.call(
+          new Message.SupplyEvidence(
+              null,
+              null,
+              JSON.convertValue(
+                  built.get("statusLists"),
+                  JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class))),
+          Message.EvidenceStored.class);
       submit(c, 0, 1).verdicts().forEach(v -> assertEquals("accepted", v.outcome(), v.reason()));
       long t0 = System.nanoTime();
-      blob1 = Base64.getDecoder().decode(c.call(new Message.Seal(), Message.Sealed.class).sealedState());
+      blob1 =
+          Base64.getDecoder()
+              .decode(c.call(new Message.Seal(), Message.Sealed.class).sealedState());
       long t1 = System.nanoTime();
       submit(c, 2, 3).verdicts().forEach(v -> assertEquals("accepted", v.outcome(), v.reason()));
       long t2 = System.nanoTime();
-      blob2 = Base64.getDecoder().decode(c.call(new Message.Seal(), Message.Sealed.class).sealedState());
-      System.err.printf("SealRestoreIT: first seal %d ms (includes the RSA-2048 recipient key), second seal %d ms,"
-          + " blob %d bytes%n", (t1 - t0) / 1_000_000, (System.nanoTime() - t2) / 1_000_000, blob2.length);
+      blob2 =
+          Base64.getDecoder()
+              .decode(c.call(new Message.Seal(), Message.Sealed.class).sealedState());
+      System.err.printf(
+          "SealRestoreIT: first seal %d ms (includes the RSA-2048 recipient key), second seal %d ms,"
+              + " blob %d bytes%n",
+          (t1 - t0) / 1_000_000, (System.nanoTime() - t2) / 1_000_000, blob2.length);
     }
-    assertTrue(SealedState.parse(blob2).unverifiedHeader().sequence() > SealedState.parse(blob1).unverifiedHeader().sequence());
+    assertTrue(
+        SealedState.parse(blob2).unverifiedHeader().sequence()
+            > SealedState.parse(blob1).unverifiedHeader().sequence());
     processes.get(0).close(); // the first enclave is gone; its memory with it
   }
 
   @Test
   @Order(2)
-  void aNewEnclaveProcessRefusesATamperedAndAnOlderSnapshotThenRestoresAndFinishesTheRound() throws Exception {
+  void aNewEnclaveProcessRefusesATamperedAndAnOlderSnapshotThenRestoresAndFinishesTheRound()
+      throws Exception {
     try (EnclaveClient c = euEnclave("second")) {
-      assertFalse(did.equals(c.call(new Message.Health(), Message.HealthStatus.class).enclaveDid()));
+      assertFalse(
+          did.equals(c.call(new Message.Health(), Message.HealthStatus.class).enclaveDid()));
       byte[] tampered = blob2.clone();
       tampered[tampered.length - 1] ^= 1;
       assertEquals("TAMPERED", refusal(c, tampered));
       assertEquals("KEY_RELEASE_REFUSED:ROLLBACK_REFUSED:OLDER_SNAPSHOT", refusal(c, blob1));
       long t0 = System.nanoTime();
-      Message.Restored restored = c.call(new Message.Restore(Base64.getEncoder().encodeToString(blob2)),
-          Message.Restored.class);
+      Message.Restored restored =
+          c.call(
+              new Message.Restore(Base64.getEncoder().encodeToString(blob2)),
+              Message.Restored.class);
       System.err.printf("SealRestoreIT: restore %d ms%n", (System.nanoTime() - t0) / 1_000_000);
       assertEquals(1, restored.rounds());
-      assertEquals(did, c.call(new Message.Health(), Message.HealthStatus.class).enclaveDid(),
+      assertEquals(
+          did,
+          c.call(new Message.Health(), Message.HealthStatus.class).enclaveDid(),
           "the restored enclave keeps its DID");
       // status lists are public evidence the host resupplies (as it does after any restart)
-      c.call(new Message.SupplyEvidence(null, null, JSON.convertValue(built.get("statusLists"),
-          JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class))), Message.EvidenceStored.class);
-      // payloads encrypted to the first enclave's key still open; a payload sealed as accepted is a replay
+      c.call(
+          new Message.SupplyEvidence(
+              null,
+              null,
+              JSON.convertValue(
+                  built.get("statusLists"),
+                  JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class))),
+          Message.EvidenceStored.class);
+      // payloads encrypted to the first enclave's key still open; a payload sealed as accepted is a
+      // replay
       Message.PayloadVerdicts v = submit(c, 4, 5, 0);
       assertEquals("accepted", v.verdicts().get(0).outcome(), v.verdicts().get(0).reason());
       assertEquals("accepted", v.verdicts().get(1).outcome(), v.verdicts().get(1).reason());
       assertEquals("replay", v.verdicts().get(2).reason());
-      String credential = c.call(new Message.CloseRound(ROUND), Message.RoundResult.class).credential();
+      String credential =
+          c.call(new Message.CloseRound(ROUND), Message.RoundResult.class).credential();
       assertResultEqualsTheUninterruptedComputation(credential);
     }
   }
 
   private void assertResultEqualsTheUninterruptedComputation(String credential) throws Exception {
-    JsonNode s = JSON.readTree(Base64.getUrlDecoder().decode(credential.split("\\.")[1])).get("credentialSubject");
+    JsonNode s =
+        JSON.readTree(Base64.getUrlDecoder().decode(credential.split("\\.")[1]))
+            .get("credentialSubject");
     assertEquals(did, s.get("enclaveDid").asText());
     assertEquals(6, s.at("/inputs/accepted").asLong());
     assertEquals(1, s.at("/inputs/rejectedByReason/replay").asLong());
     assertEquals(1, s.at("/inputs/rejectedByReason").size());
-    Map<String, BigDecimal> sums = Map.of("DE", new BigDecimal("150"), "FR", new BigDecimal("15"),
-        "US", new BigDecimal("30"));
+    Map<String, BigDecimal> sums =
+        Map.of("DE", new BigDecimal("150"), "FR", new BigDecimal("15"), "US", new BigDecimal("30"));
     Map<String, Long> counts = Map.of("DE", 2L, "FR", 2L, "US", 2L);
     assertEquals(3, s.get("aggregates").size(), s.toString());
     for (JsonNode cell : s.get("aggregates")) {
@@ -257,8 +323,9 @@ class SealRestoreIT {
     }
     List<byte[]> leaves = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
-      leaves.add(MessageDigest.getInstance("SHA-256").digest(
-          built.get("payloads").get(i).asText().getBytes(StandardCharsets.US_ASCII)));
+      leaves.add(
+          MessageDigest.getInstance("SHA-256")
+              .digest(built.get("payloads").get(i).asText().getBytes(StandardCharsets.US_ASCII)));
     }
     assertEquals(HEX.formatHex(MerkleTree.root(leaves)), s.at("/merkle/root").asText());
   }
@@ -266,7 +333,8 @@ class SealRestoreIT {
   @Test
   @Order(3)
   void anEnclaveWithAnotherMeasurementIsRefused() throws Exception {
-    try (EnclaveClient c = enclave("other-build", EU_ROLE, EU_INSTANCE, otherBuild, policy, server)) {
+    try (EnclaveClient c =
+        enclave("other-build", EU_ROLE, EU_INSTANCE, otherBuild, policy, server)) {
       assertEquals("BINDING_MISMATCH", refusal(c, blob2));
     }
   }
@@ -282,12 +350,21 @@ class SealRestoreIT {
   @Test
   @Order(5)
   void anAttestationDocumentPastTheBrokersMaximumAgeIsRefused() throws Exception {
-    // The same broker state read by a broker whose clock runs 10 minutes ahead: every document is too old.
+    // The same broker state read by a broker whose clock runs 10 minutes ahead: every document is
+    // too old.
     Clock ahead = Clock.offset(Clock.systemUTC(), Duration.ofMinutes(10));
-    LocalKeyBroker late = LocalKeyBroker.open(brokerState, AttestationVerifier.create(AttestationPolicy.builder()
-        .pinnedRoot(SimulatedNsm.rootCertificate(nsmState)).maxAge(Duration.ofMinutes(5)).verifyNow(ahead).build()),
-        ahead);
-    lateServer = KmsHttpServer.start(late, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    LocalKeyBroker late =
+        LocalKeyBroker.open(
+            brokerState,
+            AttestationVerifier.create(
+                AttestationPolicy.builder()
+                    .pinnedRoot(SimulatedNsm.rootCertificate(nsmState))
+                    .maxAge(Duration.ofMinutes(5))
+                    .verifyNow(ahead)
+                    .build()),
+            ahead);
+    lateServer =
+        KmsHttpServer.start(late, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     try (EnclaveClient c = enclave("late", EU_ROLE, EU_INSTANCE, null, policy, lateServer)) {
       assertEquals("KEY_RELEASE_REFUSED:ATTESTATION_REJECTED:TOO_OLD", refusal(c, blob2));
     }
@@ -296,7 +373,8 @@ class SealRestoreIT {
   @Test
   @Order(6)
   void anEnclaveThatLoadedAnotherPolicyIsRefused() throws Exception {
-    try (EnclaveClient c = enclave("other-policy", EU_ROLE, EU_INSTANCE, null, otherPolicy, server)) {
+    try (EnclaveClient c =
+        enclave("other-policy", EU_ROLE, EU_INSTANCE, null, otherPolicy, server)) {
       assertEquals("BINDING_MISMATCH", refusal(c, blob2));
     }
   }
@@ -305,21 +383,38 @@ class SealRestoreIT {
   @Order(7)
   void theSealedKeysAppearNowhereOutsideTheEnclaveButInsideTheBlob() throws Exception {
     // Play the EU enclave (same build, same hosts, same policy) to open the blob, as only it can.
-    SimulationConfig sim = SimulationConfig.of(nsmState, EnclaveProcess.jar()).withParentRoleArn(EU_ROLE)
-        .withParentInstanceId(EU_INSTANCE);
+    SimulationConfig sim =
+        SimulationConfig.of(nsmState, EnclaveProcess.jar())
+            .withParentRoleArn(EU_ROLE)
+            .withParentInstanceId(EU_INSTANCE);
     byte[] body;
     try (SimulatedNsm nsm = SimulatedNsm.open(sim);
-        AwsKmsKeyBroker kms = AwsKmsKeyBroker.builder().endpoint(server.endpoint()).region("local-1")
-            .credentials(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"))).build()) {
-      SealBinding binding = SealBinding.create(keyArn, SimulatedMeasurements.pcr0(EnclaveProcess.jar()), "EU",
-          HEX.parseHex(policySha256));
-      body = StateSealer.create(nsm, kms, binding, null, new SecureRandom()).open(blob2).body()
-          .toByteArray(SecretAccess.get());
+        AwsKmsKeyBroker kms =
+            AwsKmsKeyBroker.builder()
+                .endpoint(server.endpoint())
+                .region("local-1")
+                .credentials(
+                    StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+                .build()) {
+      SealBinding binding =
+          SealBinding.create(
+              keyArn,
+              SimulatedMeasurements.pcr0(EnclaveProcess.jar()),
+              "EU",
+              HEX.parseHex(policySha256));
+      body =
+          StateSealer.create(nsm, kms, binding, null, new SecureRandom())
+              .open(blob2)
+              .body()
+              .toByteArray(SecretAccess.get());
     }
     SealedBody.Contents contents = SealedBody.decode(body);
     assertEquals(did, contents.identity().did());
-    List<byte[]> secrets = List.of(contents.identity().signingKeyPairForSealing().getPrivate().getEncoded(),
-        contents.identity().encryptionPrivateKey().getEncoded(), body);
+    List<byte[]> secrets =
+        List.of(
+            contents.identity().signingKeyPairForSealing().getPrivate().getEncoded(),
+            contents.identity().encryptionPrivateKey().getEncoded(),
+            body);
     StringBuilder outside = new StringBuilder(wire.toString(StandardCharsets.ISO_8859_1));
     processes.forEach(p -> outside.append(p.stdout()).append(p.stderr()));
     try (Stream<Path> files = Files.walk(dir)) {
@@ -327,12 +422,20 @@ class SealRestoreIT {
         outside.append(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1));
       }
     }
-    outside.append(new String(blob1, StandardCharsets.ISO_8859_1)).append(new String(blob2, StandardCharsets.ISO_8859_1));
+    outside
+        .append(new String(blob1, StandardCharsets.ISO_8859_1))
+        .append(new String(blob2, StandardCharsets.ISO_8859_1));
     String all = outside.toString();
     for (byte[] secret : secrets) {
-      byte[] tail = Arrays.copyOfRange(secret, secret.length - 32, secret.length); // the raw private scalar / seed
-      for (String form : List.of(new String(tail, StandardCharsets.ISO_8859_1), HEX.formatHex(tail),
-          Base64.getEncoder().encodeToString(secret), Base64.getUrlEncoder().withoutPadding().encodeToString(tail))) {
+      byte[] tail =
+          Arrays.copyOfRange(
+              secret, secret.length - 32, secret.length); // the raw private scalar / seed
+      for (String form :
+          List.of(
+              new String(tail, StandardCharsets.ISO_8859_1),
+              HEX.formatHex(tail),
+              Base64.getEncoder().encodeToString(secret),
+              Base64.getUrlEncoder().withoutPadding().encodeToString(tail))) {
         assertFalse(all.contains(form), "key material found outside the enclave");
       }
     }
@@ -341,14 +444,23 @@ class SealRestoreIT {
   private void build(Message.Attestation att) throws Exception {
     ObjectNode spec = JSON.createObjectNode();
     spec.set("keys", keys);
-    spec.set("enclave", JSON.createObjectNode().<ObjectNode>set("jwk", JSON.valueToTree(att.encryptionKey()))
-        .put("kid", att.kid()).put("did", att.enclaveDid()));
+    spec.set(
+        "enclave",
+        JSON.createObjectNode()
+            .<ObjectNode>set("jwk", JSON.valueToTree(att.encryptionKey()))
+            .put("kid", att.kid())
+            .put("did", att.enclaveDid()));
     spec.put("now", Instant.now().getEpochSecond());
     spec.put("statusBase", "https://authority.example/status");
     spec.set("datasets", JSON.valueToTree(List.of(DATASET)));
     ArrayNode producers = spec.putArray("producers");
     for (String[] p : new String[][] {{"eu1", "EU"}, {"eu2", "EU"}, {"us1", "US"}}) {
-      producers.addObject().put("name", p[0]).put("zone", p[1]).put("region", p[1]).put("revoked", false)
+      producers
+          .addObject()
+          .put("name", p[0])
+          .put("zone", p[1])
+          .put("region", p[1])
+          .put("revoked", false)
           .set("datasets", JSON.valueToTree(List.of(DATASET)));
     }
     ArrayNode list = spec.putArray("payloads");
@@ -361,21 +473,40 @@ class SealRestoreIT {
     built = node("build", spec);
   }
 
-  private static void payload(ArrayNode list, String producer, String zone, String country, String value) {
-    ObjectNode p = list.addObject().put("producer", producer).put("zone", zone).put("region", zone)
-        .put("dataset", DATASET).put("round", ROUND);
-    p.putArray("records").addObject().put("metric", "points").put("value", new BigDecimal(value))
+  private static void payload(
+      ArrayNode list, String producer, String zone, String country, String value) {
+    ObjectNode p =
+        list.addObject()
+            .put("producer", producer)
+            .put("zone", zone)
+            .put("region", zone)
+            .put("dataset", DATASET)
+            .put("round", ROUND);
+    p.putArray("records")
+        .addObject()
+        .put("metric", "points")
+        .put("value", new BigDecimal(value))
         .set("group", JSON.createObjectNode().put("country", country));
   }
 
   private String policyYaml(String id, String pcr0, String otherPcr0) {
-    return DevPolicy.builder(id).pcr0(pcr0).pcr0(otherPcr0).zone("EU", keys.at("/zones/EU/root/did").asText())
-        .zone("US", keys.at("/zones/US/root/did").asText()).minGroupSize(2).yaml();
+    return DevPolicy.builder(id)
+        .pcr0(pcr0)
+        .pcr0(otherPcr0)
+        .zone("EU", keys.at("/zones/EU/root/did").asText())
+        .zone("US", keys.at("/zones/US/root/did").asText())
+        .minGroupSize(2)
+        .yaml();
   }
 
   private static JsonNode node(String command, JsonNode input) throws IOException {
-    NodeTools.Result r = NodeTools.node("sovereign-payloads.mjs", List.of(command), JSON.writeValueAsString(input),
-        Duration.ofMinutes(2)).requireSuccess();
+    NodeTools.Result r =
+        NodeTools.node(
+                "sovereign-payloads.mjs",
+                List.of(command),
+                JSON.writeValueAsString(input),
+                Duration.ofMinutes(2))
+            .requireSuccess();
     return JSON.readTree(r.stdout());
   }
 }

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 
-/** A blocking TCP or AF_UNIX channel; reads and writes go to the channel directly (no shared lock). */
+/**
+ * A blocking TCP or AF_UNIX channel; reads and writes go to the channel directly (no shared lock).
+ */
 final class ChannelDuplex implements Duplex {
   private final SocketChannel ch;
 

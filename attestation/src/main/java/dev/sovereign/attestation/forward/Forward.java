@@ -4,11 +4,12 @@ import java.io.IOException;
 import java.time.Duration;
 
 /**
- * {@code java -cp sovereign-enclave.jar dev.sovereign.attestation.forward.Forward --listen ADDRESS --to ADDRESS
- * [--max-connections N] [--idle-seconds S]}: a development stand-in for the parent's {@code vsock-proxy},
- * e.g. {@code --listen unix:/run/sovereign/kms.sock --to tcp:127.0.0.1:4000} in front of the local key
- * broker (or {@code --listen vsock:any:8000} on a machine with vsock). Unlike {@code vsock-proxy} it
- * has no allow-list: the one upstream is fixed by {@code --to}. Exit 2 on a usage or bind error.
+ * {@code java -cp sovereign-enclave.jar dev.sovereign.attestation.forward.Forward --listen ADDRESS
+ * --to ADDRESS [--max-connections N] [--idle-seconds S]}: a development stand-in for the parent's
+ * {@code vsock-proxy}, e.g. {@code --listen unix:/run/sovereign/kms.sock --to tcp:127.0.0.1:4000}
+ * in front of the local key broker (or {@code --listen vsock:any:8000} on a machine with vsock).
+ * Unlike {@code vsock-proxy} it has no allow-list: the one upstream is fixed by {@code --to}. Exit
+ * 2 on a usage or bind error.
  */
 public final class Forward {
   private Forward() {}
@@ -36,13 +37,16 @@ public final class Forward {
       if (listen == null || to == null) {
         throw new IllegalArgumentException("--listen and --to are required");
       }
-      StreamForwarder f = StreamForwarder.start(listen, to, new StreamForwarder.Limits(max, idle, d.connectTimeout()));
+      StreamForwarder f =
+          StreamForwarder.start(
+              listen, to, new StreamForwarder.Limits(max, idle, d.connectTimeout()));
       System.err.println("forward: " + f.address() + " -> " + to);
       Thread.currentThread().join();
     } catch (IllegalArgumentException | IOException e) {
       System.err.println("forward: " + e.getMessage());
-      System.err.println("usage: Forward --listen tcp:HOST:PORT|unix:PATH|vsock:CID:PORT --to tcp:HOST:PORT|unix:PATH|vsock:CID:PORT"
-          + " [--max-connections N] [--idle-seconds S]");
+      System.err.println(
+          "usage: Forward --listen tcp:HOST:PORT|unix:PATH|vsock:CID:PORT --to tcp:HOST:PORT|unix:PATH|vsock:CID:PORT"
+              + " [--max-connections N] [--idle-seconds S]");
       System.exit(2);
     }
   }

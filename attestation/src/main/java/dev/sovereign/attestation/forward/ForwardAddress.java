@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
 public sealed interface ForwardAddress {
   /** {@code VMADDR_CID_ANY}. */
   long CID_ANY = 0xFFFF_FFFFL;
+
   /** The parent instance's CID, seen from inside a Nitro Enclave ({@code VMADDR_CID_HOST}). */
   long CID_PARENT = 3;
 
@@ -50,15 +51,20 @@ public sealed interface ForwardAddress {
     }
   }
 
-  /** Parses {@code tcp:HOST:PORT}, {@code unix:PATH} or {@code vsock:CID:PORT}; the message says what is wrong. */
+  /**
+   * Parses {@code tcp:HOST:PORT}, {@code unix:PATH} or {@code vsock:CID:PORT}; the message says
+   * what is wrong.
+   */
   static ForwardAddress parse(String s) {
     if (s.startsWith("unix:")) {
       String p = s.substring(5);
       if (p.isEmpty() || p.indexOf('\0') >= 0) {
-        throw new IllegalArgumentException("unix: needs a socket path, e.g. unix:/run/sovereign/kms.sock");
+        throw new IllegalArgumentException(
+            "unix: needs a socket path, e.g. unix:/run/sovereign/kms.sock");
       }
       if (p.getBytes(StandardCharsets.UTF_8).length > 107) {
-        throw new IllegalArgumentException("unix socket path longer than 107 bytes (sun_path limit)");
+        throw new IllegalArgumentException(
+            "unix socket path longer than 107 bytes (sun_path limit)");
       }
       return new Unix(Path.of(p));
     }
@@ -70,29 +76,40 @@ public sealed interface ForwardAddress {
       long cid = m.group(1).equals("any") ? CID_ANY : u32("CID", m.group(1));
       long port = u32("PORT", m.group(2));
       if (port == 0xFFFF_FFFFL) {
-        throw new IllegalArgumentException("vsock PORT 4294967295 (VMADDR_PORT_ANY) is not a fixed port");
+        throw new IllegalArgumentException(
+            "vsock PORT 4294967295 (VMADDR_PORT_ANY) is not a fixed port");
       }
       return new Vsock(cid, port);
     }
     if (s.startsWith("tcp:")) {
-      Matcher m = Pattern.compile("tcp:(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):([0-9]{1,5})").matcher(s);
+      Matcher m =
+          Pattern.compile("tcp:(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):([0-9]{1,5})").matcher(s);
       if (!m.matches()) {
-        throw new IllegalArgumentException("expected tcp:HOST:PORT, e.g. tcp:kms.eu-central-1.amazonaws.com:443");
+        throw new IllegalArgumentException(
+            "expected tcp:HOST:PORT, e.g. tcp:kms.eu-central-1.amazonaws.com:443");
       }
       int port = Integer.parseInt(m.group(2));
       if (port > 65535) {
         throw new IllegalArgumentException("tcp PORT " + port + " is above 65535");
       }
-      String host = m.group(1).startsWith("[") ? m.group(1).substring(1, m.group(1).length() - 1) : m.group(1);
+      String host =
+          m.group(1).startsWith("[")
+              ? m.group(1).substring(1, m.group(1).length() - 1)
+              : m.group(1);
       return new Tcp(host, port);
     }
-    throw new IllegalArgumentException("expected tcp:HOST:PORT, unix:PATH or vsock:CID:PORT, got '" + s + "'");
+    throw new IllegalArgumentException(
+        "expected tcp:HOST:PORT, unix:PATH or vsock:CID:PORT, got '" + s + "'");
   }
 
   private static long u32(String what, String v) {
     if (!v.matches("0|[1-9][0-9]{0,9}")) {
-      throw new IllegalArgumentException("vsock " + what + " must be a decimal number without sign or leading zeros, got '"
-          + v + "'");
+      throw new IllegalArgumentException(
+          "vsock "
+              + what
+              + " must be a decimal number without sign or leading zeros, got '"
+              + v
+              + "'");
     }
     long n = Long.parseLong(v);
     if (n > 0xFFFF_FFFFL) {
@@ -120,8 +137,8 @@ public sealed interface ForwardAddress {
   }
 
   /**
-   * Listens here. {@code tcp:} binds the literal address given (no name lookup beyond the local one);
-   * {@code unix:} replaces a stale socket file; {@code vsock:} needs a kernel with AF_VSOCK.
+   * Listens here. {@code tcp:} binds the literal address given (no name lookup beyond the local
+   * one); {@code unix:} replaces a stale socket file; {@code vsock:} needs a kernel with AF_VSOCK.
    */
   default Acceptor listen(int backlog) throws IOException {
     if (this instanceof Vsock v) {
@@ -191,7 +208,10 @@ public sealed interface ForwardAddress {
     };
   }
 
-  /** Connects here, failing after {@code timeout} (vsock and TCP; AF_UNIX connects at once or fails). */
+  /**
+   * Connects here, failing after {@code timeout} (vsock and TCP; AF_UNIX connects at once or
+   * fails).
+   */
   default Connector connector(Duration timeout) {
     int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
     if (this instanceof Vsock v) {

@@ -11,10 +11,10 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Brings up the loopback interface, which a Nitro Enclave boots without (the AWS examples run
- * {@code ip link set dev lo up} in a shell; the enclave image has no shell). Linux {@code ioctl}s on
- * an AF_INET datagram socket with a 40-byte {@code struct ifreq} ({@code ifr_name[16]}, then the
- * union: {@code ifr_flags} or a {@code struct sockaddr_in}), request numbers of
- * {@code linux/sockios.h}. Changing the interface needs CAP_NET_ADMIN (root in the enclave).
+ * {@code ip link set dev lo up} in a shell; the enclave image has no shell). Linux {@code ioctl}s
+ * on an AF_INET datagram socket with a 40-byte {@code struct ifreq} ({@code ifr_name[16]}, then the
+ * union: {@code ifr_flags} or a {@code struct sockaddr_in}), request numbers of {@code
+ * linux/sockios.h}. Changing the interface needs CAP_NET_ADMIN (root in the enclave).
  */
 public final class Loopback {
   private static final int AF_INET = 2;
@@ -57,8 +57,8 @@ public final class Loopback {
   }
 
   /**
-   * Sets {@code lo} up and gives it 127.0.0.1/8 if it has no IPv4 address; does nothing (and needs no
-   * privilege) when both hold already. Returns whether anything was changed.
+   * Sets {@code lo} up and gives it 127.0.0.1/8 if it has no IPv4 address; does nothing (and needs
+   * no privilege) when both hold already. Returns whether anything was changed.
    */
   public static boolean ensureUp() throws IOException {
     int fd = socket();
@@ -123,7 +123,9 @@ public final class Loopback {
     ifr.write(0, lo, 0, lo.length);
   }
 
-  /** {@code struct sockaddr_in} at offset 16: family (host order), port 0, address (network order). */
+  /**
+   * {@code struct sockaddr_in} at offset 16: family (host order), port 0, address (network order).
+   */
   private static void sockaddrIn(Memory ifr, byte[] address) {
     ifr.setShort(16, (short) AF_INET);
     ifr.write(20, address, 0, 4);
@@ -136,6 +138,7 @@ public final class Loopback {
   }
 
   private static SocketException failure(String what, int errno) {
-    return new SocketException(what + " on lo: " + C.INSTANCE.strerror(errno) + " (errno " + errno + ")");
+    return new SocketException(
+        what + " on lo: " + C.INSTANCE.strerror(errno) + " (errno " + errno + ")");
   }
 }

@@ -16,11 +16,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * like AWS's {@code vsock-proxy} and the {@code traffic_forwarder} of the Nitro Enclaves examples.
  *
  * <p>Rules: the bytes are opaque (TLS passes through unchanged) and are never logged, only counts
- * and addresses; end of stream on one side becomes a half-close ({@code shutdownOutput}) of the other,
- * and the pair closes when both directions have ended or either fails; at most {@link
+ * and addresses; end of stream on one side becomes a half-close ({@code shutdownOutput}) of the
+ * other, and the pair closes when both directions have ended or either fails; at most {@link
  * Limits#maxConnections()} pairs are open (two threads each), a connection beyond that is closed at
  * once without an upstream connection; a pair with no byte in either direction for {@link
- * Limits#idleTimeout()} is closed; an upstream connect gives up after {@link Limits#connectTimeout()}.
+ * Limits#idleTimeout()} is closed; an upstream connect gives up after {@link
+ * Limits#connectTimeout()}.
  */
 public final class StreamForwarder implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(StreamForwarder.class.getName());
@@ -36,7 +37,10 @@ public final class StreamForwarder implements AutoCloseable {
       if (maxConnections < 1 || maxConnections > 4096) {
         throw new IllegalArgumentException("maxConnections must be between 1 and 4096");
       }
-      if (idleTimeout.isNegative() || idleTimeout.isZero() || connectTimeout.isNegative() || connectTimeout.isZero()) {
+      if (idleTimeout.isNegative()
+          || idleTimeout.isZero()
+          || connectTimeout.isNegative()
+          || connectTimeout.isZero()) {
         throw new IllegalArgumentException("timeouts must be positive");
       }
     }
@@ -61,7 +65,10 @@ public final class StreamForwarder implements AutoCloseable {
   private final Thread acceptThread;
   private final Thread reaper;
 
-  private StreamForwarder(ForwardAddress.Acceptor acceptor, ForwardAddress.Connector upstream, String upstreamName,
+  private StreamForwarder(
+      ForwardAddress.Acceptor acceptor,
+      ForwardAddress.Connector upstream,
+      String upstreamName,
       Limits limits) {
     this.acceptor = acceptor;
     this.upstream = upstream;
@@ -73,19 +80,32 @@ public final class StreamForwarder implements AutoCloseable {
   }
 
   /** Listens at {@code listen} and forwards every connection to {@code to}. */
-  public static StreamForwarder start(ForwardAddress listen, ForwardAddress to, Limits limits) throws IOException {
+  public static StreamForwarder start(ForwardAddress listen, ForwardAddress to, Limits limits)
+      throws IOException {
     Objects.requireNonNull(limits, "limits");
     ForwardAddress.Acceptor acceptor = listen.listen(Math.min(limits.maxConnections() * 2, 128));
     return start(acceptor, to.connector(limits.connectTimeout()), to.toString(), limits);
   }
 
   /** Forwards every connection {@code acceptor} takes to a new {@code upstream} connection. */
-  public static StreamForwarder start(ForwardAddress.Acceptor acceptor, ForwardAddress.Connector upstream,
-      String upstreamName, Limits limits) {
-    StreamForwarder f = new StreamForwarder(Objects.requireNonNull(acceptor, "acceptor"),
-        Objects.requireNonNull(upstream, "upstream"), upstreamName, Objects.requireNonNull(limits, "limits"));
-    LOG.log(Level.INFO, "forwarding {0} to {1} (at most {2} connections, idle {3})", acceptor.address(),
-        upstreamName, limits.maxConnections(), limits.idleTimeout());
+  public static StreamForwarder start(
+      ForwardAddress.Acceptor acceptor,
+      ForwardAddress.Connector upstream,
+      String upstreamName,
+      Limits limits) {
+    StreamForwarder f =
+        new StreamForwarder(
+            Objects.requireNonNull(acceptor, "acceptor"),
+            Objects.requireNonNull(upstream, "upstream"),
+            upstreamName,
+            Objects.requireNonNull(limits, "limits"));
+    LOG.log(
+        Level.INFO,
+        "forwarding {0} to {1} (at most {2} connections, idle {3})",
+        acceptor.address(),
+        upstreamName,
+        limits.maxConnections(),
+        limits.idleTimeout());
     f.acceptThread.start();
     f.reaper.start();
     return f;
@@ -129,7 +149,10 @@ public final class StreamForwarder implements AutoCloseable {
         client = acceptor.accept();
       } catch (IOException | RuntimeException e) {
         if (!closed.get()) {
-          LOG.log(Level.WARNING, "forwarder at {0} stopped accepting: {1}", acceptor.address(),
+          LOG.log(
+              Level.WARNING,
+              "forwarder at {0} stopped accepting: {1}",
+              acceptor.address(),
               e.getClass().getSimpleName());
           close();
         }
@@ -199,7 +222,11 @@ public final class StreamForwarder implements AutoCloseable {
         s = upstream.connect();
       } catch (IOException | RuntimeException e) {
         failedUpstream.incrementAndGet();
-        LOG.log(Level.WARNING, "upstream {0} not reached: {1}", upstreamName, e.getClass().getSimpleName());
+        LOG.log(
+            Level.WARNING,
+            "upstream {0} not reached: {1}",
+            upstreamName,
+            e.getClass().getSimpleName());
         abort();
         return;
       }

@@ -27,7 +27,9 @@ public final class Es384 {
   /** Length of an IEEE P1363 signature: r || s, 48 bytes each. */
   public static final int SIGNATURE_BYTES = 96;
 
-  private static final X9ECParameters X9 = ECNamedCurveTable.getByOID(SECObjectIdentifiers.secp384r1);
+  private static final X9ECParameters X9 =
+      ECNamedCurveTable.getByOID(SECObjectIdentifiers.secp384r1);
+
   /** The P-384 domain parameters. */
   public static final ECDomainParameters P384 =
       new ECNamedDomainParameters(SECObjectIdentifiers.secp384r1, X9);
@@ -35,9 +37,9 @@ public final class Es384 {
   private Es384() {}
 
   /**
-   * Verifies an IEEE P1363 (r || s) signature over {@code message}. Returns false for a signature of
-   * the wrong length, r or s outside [1, n-1], or a signature that does not verify. Never throws for
-   * bad input.
+   * Verifies an IEEE P1363 (r || s) signature over {@code message}. Returns false for a signature
+   * of the wrong length, r or s outside [1, n-1], or a signature that does not verify. Never throws
+   * for bad input.
    */
   public static boolean verifyP1363(ECPublicKeyParameters key, byte[] message, byte[] signature) {
     if (signature == null || signature.length != SIGNATURE_BYTES) {
@@ -49,7 +51,8 @@ public final class Es384 {
   }
 
   /** Verifies a signature given as integers (as decoded from an X.509 ECDSA-Sig-Value). */
-  public static boolean verify(ECPublicKeyParameters key, byte[] message, BigInteger r, BigInteger s) {
+  public static boolean verify(
+      ECPublicKeyParameters key, byte[] message, BigInteger r, BigInteger s) {
     checkCurve(key);
     BigInteger n = P384.getN();
     if (r.signum() <= 0 || s.signum() <= 0 || r.compareTo(n) >= 0 || s.compareTo(n) >= 0) {
@@ -83,7 +86,9 @@ public final class Es384 {
     return new ECPublicKeyParameters(ec.getQ(), P384);
   }
 
-  /** Converts a JCA P-384 private key (any provider that exposes the scalar); rejects other curves. */
+  /**
+   * Converts a JCA P-384 private key (any provider that exposes the scalar); rejects other curves.
+   */
   public static ECPrivateKeyParameters privateKey(PrivateKey key) throws InvalidKeyException {
     AsymmetricKeyParameter p = ECUtil.generatePrivateKeyParameter(key);
     if (!(p instanceof ECPrivateKeyParameters)) {
@@ -127,5 +132,4 @@ public final class Es384 {
   public static boolean constantTimeEquals(byte[] a, byte[] b) {
     return a != null && b != null && java.security.MessageDigest.isEqual(a, b);
   }
-
 }

@@ -2,7 +2,10 @@ package dev.sovereign.attestation.kms;
 
 import java.util.Objects;
 
-/** A Decrypt answer for a recipient: the plaintext wrapped to the enclave ({@code CiphertextForRecipient}). */
+/**
+ * A Decrypt answer for a recipient: the plaintext wrapped to the enclave ({@code
+ * CiphertextForRecipient}).
+ */
 public final class DecryptedDataKey {
   private final String keyId;
   private final byte[] ciphertextForRecipient;
@@ -10,7 +13,8 @@ public final class DecryptedDataKey {
   /** Copies the envelope. */
   public DecryptedDataKey(String keyId, byte[] ciphertextForRecipient) {
     this.keyId = Objects.requireNonNull(keyId, "keyId");
-    this.ciphertextForRecipient = Objects.requireNonNull(ciphertextForRecipient, "ciphertextForRecipient").clone();
+    this.ciphertextForRecipient =
+        Objects.requireNonNull(ciphertextForRecipient, "ciphertextForRecipient").clone();
   }
 
   /** The ARN of the KMS key that had wrapped the data key. */

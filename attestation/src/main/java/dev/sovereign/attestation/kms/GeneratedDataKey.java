@@ -16,7 +16,8 @@ public final class GeneratedDataKey {
   public GeneratedDataKey(String keyId, byte[] ciphertextBlob, byte[] ciphertextForRecipient) {
     this.keyId = Objects.requireNonNull(keyId, "keyId");
     this.ciphertextBlob = Objects.requireNonNull(ciphertextBlob, "ciphertextBlob").clone();
-    this.ciphertextForRecipient = Objects.requireNonNull(ciphertextForRecipient, "ciphertextForRecipient").clone();
+    this.ciphertextForRecipient =
+        Objects.requireNonNull(ciphertextForRecipient, "ciphertextForRecipient").clone();
   }
 
   /** The ARN of the KMS key that wrapped the data key. */

@@ -11,11 +11,13 @@ import java.util.Map;
 public interface KeyBroker {
 
   /** GenerateDataKey (AES_256) under {@code keyId} for {@code recipient}. */
-  GeneratedDataKey generateDataKey(String keyId, Map<String, String> encryptionContext, Recipient recipient)
+  GeneratedDataKey generateDataKey(
+      String keyId, Map<String, String> encryptionContext, Recipient recipient)
       throws KeyBrokerRefusedException, KeyBrokerException;
 
   /** Decrypt of a {@code CiphertextBlob} for {@code recipient}. */
-  DecryptedDataKey decrypt(byte[] ciphertextBlob, Map<String, String> encryptionContext, Recipient recipient)
+  DecryptedDataKey decrypt(
+      byte[] ciphertextBlob, Map<String, String> encryptionContext, Recipient recipient)
       throws KeyBrokerRefusedException, KeyBrokerException;
 
   /** GenerateDataKey without encryption context. */

@@ -3,7 +3,10 @@ package dev.sovereign.attestation.kms;
 import java.util.Objects;
 import java.util.Optional;
 
-/** The key broker refused the request: a stable {@link KeyReleaseRefusal} code plus an optional sub-code. */
+/**
+ * The key broker refused the request: a stable {@link KeyReleaseRefusal} code plus an optional
+ * sub-code.
+ */
 public final class KeyBrokerRefusedException extends Exception {
   private static final long serialVersionUID = 1L;
 
@@ -11,9 +14,16 @@ public final class KeyBrokerRefusedException extends Exception {
   private final String subCode;
   private final String detail;
 
-  /** A refusal; {@code subCode} may be null (e.g. the {@code AttestationRejection} for ATTESTATION_REJECTED). */
+  /**
+   * A refusal; {@code subCode} may be null (e.g. the {@code AttestationRejection} for
+   * ATTESTATION_REJECTED).
+   */
   public KeyBrokerRefusedException(KeyReleaseRefusal reason, String subCode, String detail) {
-    super(Objects.requireNonNull(reason, "reason") + (subCode == null ? "" : ":" + subCode) + " - " + detail);
+    super(
+        Objects.requireNonNull(reason, "reason")
+            + (subCode == null ? "" : ":" + subCode)
+            + " - "
+            + detail);
     this.reason = reason;
     this.subCode = subCode;
     this.detail = Objects.requireNonNull(detail, "detail");

@@ -1,7 +1,7 @@
 package dev.sovereign.attestation.kms;
 
-import com.upokecenter.cbor.CBORObject;
 import com.upokecenter.cbor.CBOREncodeOptions;
+import com.upokecenter.cbor.CBORObject;
 import com.upokecenter.cbor.CBORType;
 import java.util.Objects;
 import java.util.Optional;
@@ -14,7 +14,8 @@ import java.util.Optional;
  * (lower-case hex). AWS KMS has no condition key for {@code user_data}.
  */
 public final class KeyReleaseUserData {
-  private static final CBOREncodeOptions STRICT = new CBOREncodeOptions("allowduplicatekeys=false;useindeflengthstrings=false");
+  private static final CBOREncodeOptions STRICT =
+      new CBOREncodeOptions("allowduplicatekeys=false;useindeflengthstrings=false");
 
   private KeyReleaseUserData() {}
 
@@ -31,7 +32,9 @@ public final class KeyReleaseUserData {
     return map.EncodeToBytes(CBOREncodeOptions.DefaultCtap2Canonical);
   }
 
-  /** The policy hash in {@code userData}, or empty when the bytes are absent or not of this shape. */
+  /**
+   * The policy hash in {@code userData}, or empty when the bytes are absent or not of this shape.
+   */
   public static Optional<byte[]> policyHash(byte[] userData) {
     if (userData == null || userData.length == 0) {
       return Optional.empty();

@@ -15,7 +15,10 @@ public final class Recipient {
     this.keyEncryptionAlgorithm = keyEncryptionAlgorithm;
   }
 
-  /** A recipient with {@link KeyEncryptionAlgorithm#RSAES_OAEP_SHA_256}, the only algorithm KMS accepts. */
+  /**
+   * A recipient with {@link KeyEncryptionAlgorithm#RSAES_OAEP_SHA_256}, the only algorithm KMS
+   * accepts.
+   */
   public static Recipient of(byte[] attestationDocument) {
     return create(attestationDocument, KeyEncryptionAlgorithm.RSAES_OAEP_SHA_256);
   }
@@ -42,6 +45,10 @@ public final class Recipient {
 
   @Override
   public String toString() {
-    return "Recipient[" + keyEncryptionAlgorithm + ", document " + attestationDocument.length + " bytes]";
+    return "Recipient["
+        + keyEncryptionAlgorithm
+        + ", document "
+        + attestationDocument.length
+        + " bytes]";
   }
 }

@@ -81,26 +81,33 @@ public final class RecipientEnvelopes {
       if (!(pub instanceof RSAKeyParameters)) {
         throw new IllegalArgumentException("recipient key is not RSA");
       }
-      AsymmetricBlockCipher oaep = new OAEPEncoding(new RSABlindedEngine(), new SHA256Digest(), new SHA256Digest(), new byte[0]);
+      AsymmetricBlockCipher oaep =
+          new OAEPEncoding(
+              new RSABlindedEngine(), new SHA256Digest(), new SHA256Digest(), new byte[0]);
       oaep.init(true, new ParametersWithRandom(pub, random));
       byte[] encryptedKey = oaep.processBlock(cek, 0, cek.length);
 
       byte[] ski = MessageDigest.getInstance("SHA-1").digest(spki.getPublicKeyData().getBytes());
-      KeyTransRecipientInfo ktri = new KeyTransRecipientInfo(
-          new RecipientIdentifier(new DEROctetString(ski)),
-          new AlgorithmIdentifier(PKCSObjectIdentifiers.id_RSAES_OAEP, oaepParams(new byte[0])),
-          new DEROctetString(encryptedKey));
+      KeyTransRecipientInfo ktri =
+          new KeyTransRecipientInfo(
+              new RecipientIdentifier(new DEROctetString(ski)),
+              new AlgorithmIdentifier(PKCSObjectIdentifiers.id_RSAES_OAEP, oaepParams(new byte[0])),
+              new DEROctetString(encryptedKey));
 
-      BufferedBlockCipher aes = new PaddedBufferedBlockCipher(CBCBlockCipher.newInstance(AESEngine.newInstance()), new PKCS7Padding());
+      BufferedBlockCipher aes =
+          new PaddedBufferedBlockCipher(
+              CBCBlockCipher.newInstance(AESEngine.newInstance()), new PKCS7Padding());
       aes.init(true, new ParametersWithIV(new KeyParameter(cek), iv));
       byte[] content = new byte[aes.getOutputSize(plaintext.length)];
       int n = aes.processBytes(plaintext, 0, plaintext.length, content, 0);
       n += aes.doFinal(content, n);
-      EncryptedContentInfo eci = new EncryptedContentInfo(
-          CMSObjectIdentifiers.data,
-          new AlgorithmIdentifier(NISTObjectIdentifiers.id_aes256_CBC, new DEROctetString(iv)),
-          new DEROctetString(Arrays.copyOf(content, n)));
-      EnvelopedData env = new EnvelopedData(null, new DERSet(new RecipientInfo(ktri)), eci, (ASN1Set) null);
+      EncryptedContentInfo eci =
+          new EncryptedContentInfo(
+              CMSObjectIdentifiers.data,
+              new AlgorithmIdentifier(NISTObjectIdentifiers.id_aes256_CBC, new DEROctetString(iv)),
+              new DEROctetString(Arrays.copyOf(content, n)));
+      EnvelopedData env =
+          new EnvelopedData(null, new DERSet(new RecipientInfo(ktri)), eci, (ASN1Set) null);
       return new ContentInfo(CMSObjectIdentifiers.envelopedData, env).getEncoded(ASN1Encoding.DER);
     } catch (IOException | InvalidCipherTextException | NoSuchAlgorithmException e) {
       throw new IllegalStateException("cannot build the recipient envelope", e);
@@ -110,14 +117,18 @@ public final class RecipientEnvelopes {
   }
 
   /** Opens an envelope with the recipient's RSA private key; the result is the released secret. */
-  public static SecretBytes open(byte[] envelope, PrivateKey recipientKey) throws RecipientEnvelopeException {
+  public static SecretBytes open(byte[] envelope, PrivateKey recipientKey)
+      throws RecipientEnvelopeException {
     Parsed p = parse(envelope);
     byte[] cek = unwrapContentKey(recipientKey, p.encryptedKey, p.label);
     try {
       if (cek.length != CEK_BYTES) {
-        throw new RecipientEnvelopeException(EnvelopeRejection.DECRYPTION_FAILED, "envelope did not decrypt");
+        throw new RecipientEnvelopeException(
+            EnvelopeRejection.DECRYPTION_FAILED, "envelope did not decrypt");
       }
-      BufferedBlockCipher aes = new PaddedBufferedBlockCipher(CBCBlockCipher.newInstance(AESEngine.newInstance()), new PKCS7Padding());
+      BufferedBlockCipher aes =
+          new PaddedBufferedBlockCipher(
+              CBCBlockCipher.newInstance(AESEngine.newInstance()), new PKCS7Padding());
       aes.init(false, new ParametersWithIV(new KeyParameter(cek), p.iv));
       byte[] out = new byte[aes.getOutputSize(p.content.length)];
       try {
@@ -126,7 +137,8 @@ public final class RecipientEnvelopes {
         byte[] exact = Arrays.copyOf(out, n);
         return SecretBytes.adopt(exact);
       } catch (InvalidCipherTextException | RuntimeException e) {
-        throw new RecipientEnvelopeException(EnvelopeRejection.DECRYPTION_FAILED, "envelope did not decrypt");
+        throw new RecipientEnvelopeException(
+            EnvelopeRejection.DECRYPTION_FAILED, "envelope did not decrypt");
       } finally {
         Arrays.fill(out, (byte) 0);
       }
@@ -151,16 +163,20 @@ public final class RecipientEnvelopes {
       throw new IllegalArgumentException("recipient key is not RSA");
     }
     try {
-      OAEPEncoding oaep = new OAEPEncoding(new RSABlindedEngine(), new SHA256Digest(), new SHA256Digest(), label);
+      OAEPEncoding oaep =
+          new OAEPEncoding(new RSABlindedEngine(), new SHA256Digest(), new SHA256Digest(), label);
       oaep.init(false, priv);
       return oaep.processBlock(encryptedKey, 0, encryptedKey.length);
     } catch (InvalidCipherTextException | RuntimeException e) {
-      throw new RecipientEnvelopeException(EnvelopeRejection.DECRYPTION_FAILED, "envelope did not decrypt");
+      throw new RecipientEnvelopeException(
+          EnvelopeRejection.DECRYPTION_FAILED, "envelope did not decrypt");
     }
   }
 
   private static RSAESOAEPparams oaepParams(byte[] label) {
-    return new RSAESOAEPparams(SHA256, MGF1_SHA256,
+    return new RSAESOAEPparams(
+        SHA256,
+        MGF1_SHA256,
         new AlgorithmIdentifier(PKCSObjectIdentifiers.id_pSpecified, new DEROctetString(label)));
   }
 
@@ -170,7 +186,8 @@ public final class RecipientEnvelopes {
     try {
       return parseStructure(envelope);
     } catch (RuntimeException e) {
-      // Bouncy Castle's getInstance methods throw IllegalArgumentException on unexpected ASN.1 shapes.
+      // Bouncy Castle's getInstance methods throw IllegalArgumentException on unexpected ASN.1
+      // shapes.
       throw malformed("unexpected ASN.1 structure");
     }
   }
@@ -190,7 +207,9 @@ public final class RecipientEnvelopes {
     } catch (IOException | RuntimeException e) {
       throw malformed("not a CMS structure");
     }
-    if (env.getVersion().intValueExact() != 2 || env.getOriginatorInfo() != null || env.getUnprotectedAttrs() != null) {
+    if (env.getVersion().intValueExact() != 2
+        || env.getOriginatorInfo() != null
+        || env.getUnprotectedAttrs() != null) {
       throw malformed("unexpected EnvelopedData version or fields");
     }
     ASN1Set infos = env.getRecipientInfos();
@@ -202,7 +221,8 @@ public final class RecipientEnvelopes {
       throw malformed("recipient is not key transport");
     }
     KeyTransRecipientInfo ktri = (KeyTransRecipientInfo) info;
-    if (ktri.getVersion().intValueExact() != 2 || !(ktri.getRecipientIdentifier().getId() instanceof ASN1OctetString)) {
+    if (ktri.getVersion().intValueExact() != 2
+        || !(ktri.getRecipientIdentifier().getId() instanceof ASN1OctetString)) {
       throw malformed("recipient not identified by subject key identifier");
     }
     byte[] label = checkOaep(ktri.getKeyEncryptionAlgorithm());
@@ -223,11 +243,13 @@ public final class RecipientEnvelopes {
     if (iv.length != IV_BYTES || eci.getEncryptedContent() == null) {
       throw malformed("bad IV or missing content");
     }
-    return new Parsed(ktri.getEncryptedKey().getOctets(), label, iv, eci.getEncryptedContent().getOctets());
+    return new Parsed(
+        ktri.getEncryptedKey().getOctets(), label, iv, eci.getEncryptedContent().getOctets());
   }
 
   private static byte[] checkOaep(AlgorithmIdentifier alg) throws RecipientEnvelopeException {
-    if (!PKCSObjectIdentifiers.id_RSAES_OAEP.equals(alg.getAlgorithm()) || alg.getParameters() == null) {
+    if (!PKCSObjectIdentifiers.id_RSAES_OAEP.equals(alg.getAlgorithm())
+        || alg.getParameters() == null) {
       throw unsupported("key transport is not RSAES-OAEP with explicit parameters");
     }
     RSAESOAEPparams params;
@@ -259,7 +281,8 @@ public final class RecipientEnvelopes {
   private static boolean isSha256(AlgorithmIdentifier id) {
     ASN1ObjectIdentifier oid = id.getAlgorithm();
     return NISTObjectIdentifiers.id_sha256.equals(oid)
-        && (id.getParameters() == null || id.getParameters().toASN1Primitive() instanceof org.bouncycastle.asn1.ASN1Null);
+        && (id.getParameters() == null
+            || id.getParameters().toASN1Primitive() instanceof org.bouncycastle.asn1.ASN1Null);
   }
 
   private static RecipientEnvelopeException malformed(String detail) {
@@ -269,5 +292,4 @@ public final class RecipientEnvelopes {
   private static RecipientEnvelopeException unsupported(String detail) {
     return new RecipientEnvelopeException(EnvelopeRejection.UNSUPPORTED_ALGORITHM, detail);
   }
-
 }

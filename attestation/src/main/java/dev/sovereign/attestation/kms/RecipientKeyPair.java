@@ -41,13 +41,17 @@ public final class RecipientKeyPair {
   /** Wraps an existing RSA key pair (tests, or a key pair made elsewhere in the enclave). */
   public static RecipientKeyPair of(KeyPair keyPair) {
     Objects.requireNonNull(keyPair, "keyPair");
-    if (!(keyPair.getPublic() instanceof RSAPublicKey) || ((RSAPublicKey) keyPair.getPublic()).getModulus().bitLength() < MODULUS_BITS) {
+    if (!(keyPair.getPublic() instanceof RSAPublicKey)
+        || ((RSAPublicKey) keyPair.getPublic()).getModulus().bitLength() < MODULUS_BITS) {
       throw new IllegalArgumentException("recipient key must be RSA with at least 2048 bits");
     }
     return new RecipientKeyPair((RSAPublicKey) keyPair.getPublic(), keyPair.getPrivate());
   }
 
-  /** The public key as DER SubjectPublicKeyInfo: the bytes for the attestation document's {@code public_key}. */
+  /**
+   * The public key as DER SubjectPublicKeyInfo: the bytes for the attestation document's {@code
+   * public_key}.
+   */
   public byte[] publicKeyDer() {
     return publicKey.getEncoded();
   }

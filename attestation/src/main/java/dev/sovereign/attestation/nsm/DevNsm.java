@@ -10,29 +10,34 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The real Nitro Security Module: {@code /dev/nsm} inside a Nitro Enclave, driven with one
- * {@code ioctl} per request exactly as aws-nitro-enclaves-nsm-api's driver ({@code src/driver/mod.rs})
+ * The real Nitro Security Module: {@code /dev/nsm} inside a Nitro Enclave, driven with one {@code
+ * ioctl} per request exactly as aws-nitro-enclaves-nsm-api's driver ({@code src/driver/mod.rs})
  * does it: the request is CBOR of at most {@value #REQUEST_MAX_SIZE} bytes, the response buffer is
- * {@value #RESPONSE_MAX_SIZE} bytes, the request code is {@code _IOWR(0x0A, 0, sizeof(nsm_message))}
- * = {@code 0xC0200A00} on 64-bit Linux. An errno of {@code EMSGSIZE} becomes
- * {@link ErrorCode#INPUT_TOO_LARGE}, any other errno and an undecodable response
- * {@link ErrorCode#INTERNAL_ERROR}, as in the Rust driver.
+ * {@value #RESPONSE_MAX_SIZE} bytes, the request code is {@code _IOWR(0x0A, 0,
+ * sizeof(nsm_message))} = {@code 0xC0200A00} on 64-bit Linux. An errno of {@code EMSGSIZE} becomes
+ * {@link ErrorCode#INPUT_TOO_LARGE}, any other errno and an undecodable response {@link
+ * ErrorCode#INTERNAL_ERROR}, as in the Rust driver.
  *
- * <p>Only usable inside an enclave; this class cannot be exercised on an ordinary host (see
- * {@code docs/nsm.md}).
+ * <p>Only usable inside an enclave; this class cannot be exercised on an ordinary host (see {@code
+ * docs/nsm.md}).
  */
 public final class DevNsm implements Nsm {
 
   /** The device file. */
   public static final Path DEVICE = Path.of("/dev/nsm");
+
   /** {@code NSM_REQUEST_MAX_SIZE}: 4 KiB. */
   public static final int REQUEST_MAX_SIZE = 0x1000;
+
   /** {@code NSM_RESPONSE_MAX_SIZE}: 12 KiB. */
   public static final int RESPONSE_MAX_SIZE = 0x3000;
+
   /** {@code NSM_IOCTL_MAGIC}. */
   static final int IOCTL_MAGIC = 0x0A;
+
   /** Linux {@code EMSGSIZE} (asm-generic errno). */
   static final int EMSGSIZE = 90;
+
   private static final int O_RDWR = 2;
   private static final int O_CLOEXEC = 0x80000;
 
@@ -126,7 +131,8 @@ public final class DevNsm implements Nsm {
       try {
         ioctl.call(message);
       } catch (LastErrorException e) {
-        ErrorCode code = e.getErrorCode() == EMSGSIZE ? ErrorCode.INPUT_TOO_LARGE : ErrorCode.INTERNAL_ERROR;
+        ErrorCode code =
+            e.getErrorCode() == EMSGSIZE ? ErrorCode.INPUT_TOO_LARGE : ErrorCode.INTERNAL_ERROR;
         return NsmCodec.encode(new Response.Error(code));
       }
       message.read();

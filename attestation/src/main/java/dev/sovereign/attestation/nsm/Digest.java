@@ -1,6 +1,9 @@
 package dev.sovereign.attestation.nsm;
 
-/** The hash an NSM's PCR bank uses ({@code Digest} in aws-nitro-enclaves-nsm-api); Nitro uses SHA-384. */
+/**
+ * The hash an NSM's PCR bank uses ({@code Digest} in aws-nitro-enclaves-nsm-api); Nitro uses
+ * SHA-384.
+ */
 public enum Digest {
   /** SHA-256, 32-byte PCRs. */
   SHA256(32),

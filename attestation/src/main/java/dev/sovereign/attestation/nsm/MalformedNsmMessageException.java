@@ -1,6 +1,9 @@
 package dev.sovereign.attestation.nsm;
 
-/** Bytes that are not a well-formed NSM request or response (bad CBOR, unknown variant, wrong field type). */
+/**
+ * Bytes that are not a well-formed NSM request or response (bad CBOR, unknown variant, wrong field
+ * type).
+ */
 public final class MalformedNsmMessageException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 

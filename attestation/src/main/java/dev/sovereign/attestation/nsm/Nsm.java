@@ -1,9 +1,9 @@
 package dev.sovereign.attestation.nsm;
 
 /**
- * The Nitro Security Module API. Every operation is one {@link Request} answered by one
- * {@link Response}; {@link #process} is the protocol itself and never throws for an NSM error (that is
- * a {@link Response.Error}). The default methods are the typed convenience layer: they return the
+ * The Nitro Security Module API. Every operation is one {@link Request} answered by one {@link
+ * Response}; {@link #process} is the protocol itself and never throws for an NSM error (that is a
+ * {@link Response.Error}). The default methods are the typed convenience layer: they return the
  * expected variant or throw {@link NsmException} with the NSM's {@link ErrorCode}.
  *
  * <p>Implementations: {@link DevNsm} ({@code /dev/nsm} in a Nitro Enclave) and {@link SimulatedNsm}
@@ -47,7 +47,9 @@ public interface Nsm extends AutoCloseable {
    * Parse and verify it with {@code dev.sovereign.attestation}.
    */
   default byte[] attestation(byte[] userData, byte[] nonce, byte[] publicKey) {
-    return expect(process(new Request.Attestation(userData, nonce, publicKey)), Response.Attestation.class)
+    return expect(
+            process(new Request.Attestation(userData, nonce, publicKey)),
+            Response.Attestation.class)
         .document();
   }
 
@@ -64,7 +66,8 @@ public interface Nsm extends AutoCloseable {
       throw new NsmException(e.code(), "the NSM refused the request");
     }
     if (!type.isInstance(response)) {
-      throw new NsmException(ErrorCode.INVALID_RESPONSE,
+      throw new NsmException(
+          ErrorCode.INVALID_RESPONSE,
           "expected " + type.getSimpleName() + ", got " + response.getClass().getSimpleName());
     }
     return type.cast(response);

@@ -10,16 +10,17 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 
 /**
- * The NSM wire format: {@link Request} and {@link Response} as {@code serde_cbor 0.11} serializes the
- * Rust enums of aws-nitro-enclaves-nsm-api ({@code serde_cbor::to_vec}, {@code src/driver/mod.rs}).
+ * The NSM wire format: {@link Request} and {@link Response} as {@code serde_cbor 0.11} serializes
+ * the Rust enums of aws-nitro-enclaves-nsm-api ({@code serde_cbor::to_vec}, {@code
+ * src/driver/mod.rs}).
  *
- * <p>serde's default "externally tagged" representation with serde_cbor's {@code enum_as_map}
- * (its default): a unit variant is the variant name as a text string ({@code "DescribeNSM"}); a
- * struct variant is a one-entry map from the variant name to a map of its fields, keys as text in
+ * <p>serde's default "externally tagged" representation with serde_cbor's {@code enum_as_map} (its
+ * default): a unit variant is the variant name as a text string ({@code "DescribeNSM"}); a struct
+ * variant is a one-entry map from the variant name to a map of its fields, keys as text in
  * declaration order, definite lengths; a newtype variant ({@code Error(ErrorCode)}) is a one-entry
  * map to the inner value. {@code Vec<u8>} marked {@code serde_bytes} and {@code ByteBuf} are byte
- * strings, {@code Option::None} is {@code null}, {@code u16} the shortest unsigned integer,
- * {@code BTreeSet<u16>} an array in ascending order.
+ * strings, {@code Option::None} is {@code null}, {@code u16} the shortest unsigned integer, {@code
+ * BTreeSet<u16>} an array in ascending order.
  *
  * <p>Decoding follows serde's derive where it is safe: fields in any order, unknown fields ignored,
  * a missing {@code Option} field is {@code None}; it is stricter on CBOR itself (no duplicate keys,
@@ -52,10 +53,15 @@ public final class NsmCodec {
     } else if (request instanceof Request.DescribeNsm) {
       cbor = CBORObject.FromObject(DESCRIBE_NSM);
     } else if (request instanceof Request.Attestation r) {
-      cbor = struct(ATTESTATION,
-          "user_data", optionalBytes(r.userData()),
-          "nonce", optionalBytes(r.nonce()),
-          "public_key", optionalBytes(r.publicKey()));
+      cbor =
+          struct(
+              ATTESTATION,
+              "user_data",
+              optionalBytes(r.userData()),
+              "nonce",
+              optionalBytes(r.nonce()),
+              "public_key",
+              optionalBytes(r.publicKey()));
     } else if (request instanceof Request.GetRandom) {
       cbor = CBORObject.FromObject(GET_RANDOM);
     } else {
@@ -68,7 +74,13 @@ public final class NsmCodec {
   public static byte[] encode(Response response) {
     CBORObject cbor;
     if (response instanceof Response.DescribePcr r) {
-      cbor = struct(DESCRIBE_PCR, "lock", r.lock() ? CBORObject.True : CBORObject.False, "data", bytes(r.data()));
+      cbor =
+          struct(
+              DESCRIBE_PCR,
+              "lock",
+              r.lock() ? CBORObject.True : CBORObject.False,
+              "data",
+              bytes(r.data()));
     } else if (response instanceof Response.ExtendPcr r) {
       cbor = struct(EXTEND_PCR, "data", bytes(r.data()));
     } else if (response instanceof Response.LockPcr) {
@@ -80,20 +92,31 @@ public final class NsmCodec {
       for (int i : r.lockedPcrs()) {
         locked.Add(CBORObject.FromObject(i));
       }
-      cbor = struct(DESCRIBE_NSM,
-          "version_major", CBORObject.FromObject(r.versionMajor()),
-          "version_minor", CBORObject.FromObject(r.versionMinor()),
-          "version_patch", CBORObject.FromObject(r.versionPatch()),
-          "module_id", CBORObject.FromObject(r.moduleId()),
-          "max_pcrs", CBORObject.FromObject(r.maxPcrs()),
-          "locked_pcrs", locked,
-          "digest", CBORObject.FromObject(r.digest().name()));
+      cbor =
+          struct(
+              DESCRIBE_NSM,
+              "version_major",
+              CBORObject.FromObject(r.versionMajor()),
+              "version_minor",
+              CBORObject.FromObject(r.versionMinor()),
+              "version_patch",
+              CBORObject.FromObject(r.versionPatch()),
+              "module_id",
+              CBORObject.FromObject(r.moduleId()),
+              "max_pcrs",
+              CBORObject.FromObject(r.maxPcrs()),
+              "locked_pcrs",
+              locked,
+              "digest",
+              CBORObject.FromObject(r.digest().name()));
     } else if (response instanceof Response.Attestation r) {
       cbor = struct(ATTESTATION, "document", bytes(r.document()));
     } else if (response instanceof Response.GetRandom r) {
       cbor = struct(GET_RANDOM, "random", bytes(r.random()));
     } else if (response instanceof Response.Error r) {
-      cbor = CBORObject.NewOrderedMap().Add(CBORObject.FromObject(ERROR), CBORObject.FromObject(r.code().wireName()));
+      cbor =
+          CBORObject.NewOrderedMap()
+              .Add(CBORObject.FromObject(ERROR), CBORObject.FromObject(r.code().wireName()));
     } else {
       throw new IllegalArgumentException("unknown response " + response);
     }
@@ -142,47 +165,56 @@ public final class NsmCodec {
       case LOCK_PCRS:
         v.requireUnit();
         return new Response.LockPcrs();
-      case DESCRIBE_NSM: {
-        CBORObject locked = v.field("locked_pcrs");
-        if (locked.getType() != CBORType.Array) {
-          throw new MalformedNsmMessageException("locked_pcrs must be an array");
-        }
-        SortedSet<Integer> set = new TreeSet<>();
-        for (int i = 0; i < locked.size(); i++) {
-          if (!set.add(u16(locked.get(i)))) {
-            throw new MalformedNsmMessageException("locked_pcrs has a duplicate");
+      case DESCRIBE_NSM:
+        {
+          CBORObject locked = v.field("locked_pcrs");
+          if (locked.getType() != CBORType.Array) {
+            throw new MalformedNsmMessageException("locked_pcrs must be an array");
           }
+          SortedSet<Integer> set = new TreeSet<>();
+          for (int i = 0; i < locked.size(); i++) {
+            if (!set.add(u16(locked.get(i)))) {
+              throw new MalformedNsmMessageException("locked_pcrs has a duplicate");
+            }
+          }
+          CBORObject digest = v.field("digest");
+          if (digest.getType() != CBORType.TextString) {
+            throw new MalformedNsmMessageException("digest must be a text string");
+          }
+          Digest d;
+          try {
+            d = Digest.valueOf(digest.AsString());
+          } catch (IllegalArgumentException e) {
+            throw new MalformedNsmMessageException("unknown digest " + digest.AsString());
+          }
+          CBORObject moduleId = v.field("module_id");
+          if (moduleId.getType() != CBORType.TextString) {
+            throw new MalformedNsmMessageException("module_id must be a text string");
+          }
+          return new Response.DescribeNsm(
+              u16(v.field("version_major")),
+              u16(v.field("version_minor")),
+              u16(v.field("version_patch")),
+              moduleId.AsString(),
+              u16(v.field("max_pcrs")),
+              set,
+              d);
         }
-        CBORObject digest = v.field("digest");
-        if (digest.getType() != CBORType.TextString) {
-          throw new MalformedNsmMessageException("digest must be a text string");
-        }
-        Digest d;
-        try {
-          d = Digest.valueOf(digest.AsString());
-        } catch (IllegalArgumentException e) {
-          throw new MalformedNsmMessageException("unknown digest " + digest.AsString());
-        }
-        CBORObject moduleId = v.field("module_id");
-        if (moduleId.getType() != CBORType.TextString) {
-          throw new MalformedNsmMessageException("module_id must be a text string");
-        }
-        return new Response.DescribeNsm(
-            u16(v.field("version_major")), u16(v.field("version_minor")), u16(v.field("version_patch")),
-            moduleId.AsString(), u16(v.field("max_pcrs")), set, d);
-      }
       case ATTESTATION:
         return new Response.Attestation(byteString(v.field("document"), "document"));
       case GET_RANDOM:
         return new Response.GetRandom(byteString(v.field("random"), "random"));
-      case ERROR: {
-        if (v.body == null || v.body.getType() != CBORType.TextString) {
-          throw new MalformedNsmMessageException("Error must carry an error code name");
+      case ERROR:
+        {
+          if (v.body == null || v.body.getType() != CBORType.TextString) {
+            throw new MalformedNsmMessageException("Error must carry an error code name");
+          }
+          String name = v.body.AsString();
+          return new Response.Error(
+              ErrorCode.fromWireName(name)
+                  .orElseThrow(
+                      () -> new MalformedNsmMessageException("unknown error code " + name)));
         }
-        String name = v.body.AsString();
-        return new Response.Error(ErrorCode.fromWireName(name)
-            .orElseThrow(() -> new MalformedNsmMessageException("unknown error code " + name)));
-      }
       default:
         throw new MalformedNsmMessageException("unknown response variant " + v.name);
     }

@@ -99,12 +99,20 @@ public sealed interface Request {
 
     @Override
     public int hashCode() {
-      return Arrays.hashCode(userData) * 961 + Arrays.hashCode(nonce) * 31 + Arrays.hashCode(publicKey);
+      return Arrays.hashCode(userData) * 961
+          + Arrays.hashCode(nonce) * 31
+          + Arrays.hashCode(publicKey);
     }
 
     @Override
     public String toString() {
-      return "Attestation[userData=" + len(userData) + ", nonce=" + len(nonce) + ", publicKey=" + len(publicKey) + "]";
+      return "Attestation[userData="
+          + len(userData)
+          + ", nonce="
+          + len(nonce)
+          + ", publicKey="
+          + len(publicKey)
+          + "]";
     }
 
     private static String len(byte[] b) {

@@ -8,8 +8,8 @@ import java.util.TreeSet;
 
 /**
  * A response from the Nitro Security Module: one variant per {@code Response} variant in
- * aws-nitro-enclaves-nsm-api ({@code src/api/mod.rs}). Errors are part of the protocol:
- * {@link Error} carries a code from the closed {@link ErrorCode} set.
+ * aws-nitro-enclaves-nsm-api ({@code src/api/mod.rs}). Errors are part of the protocol: {@link
+ * Error} carries a code from the closed {@link ErrorCode} set.
  */
 public sealed interface Response {
 

@@ -20,13 +20,14 @@ import java.util.zip.ZipFile;
  *
  * <ul>
  *   <li>PCR0 (image): {@code SHA-384(jar file bytes)}; any rebuilt, changed jar gets a new PCR0.
- *   <li>PCR1 (boot): {@code SHA-384("sovereign-simulated-nsm/PCR1/v1" 0x00 "java.specification.version=" V)}:
- *       the runtime that boots the image stands in for Nitro's kernel and bootstrap.
- *   <li>PCR2 (application): {@code SHA-384("sovereign-simulated-nsm/PCR2/v1" 0x00 (u32be(len(name)) name
- *       SHA-384(content))*)} over the jar's entries in file order: the application's contents
+ *   <li>PCR1 (boot): {@code SHA-384("sovereign-simulated-nsm/PCR1/v1" 0x00
+ *       "java.specification.version=" V)}: the runtime that boots the image stands in for Nitro's
+ *       kernel and bootstrap.
+ *   <li>PCR2 (application): {@code SHA-384("sovereign-simulated-nsm/PCR2/v1" 0x00 (u32be(len(name))
+ *       name SHA-384(content))*)} over the jar's entries in file order: the application's contents
  *       without the zip container's metadata (timestamps, compression).
- *   <li>PCR3 (parent role): as AWS defines it, {@code SHA-384(48 zero bytes || UTF-8(role ARN))}, i.e.
- *       one extension of a zero PCR with the ARN; all zeros when the parent has no role.
+ *   <li>PCR3 (parent role): as AWS defines it, {@code SHA-384(48 zero bytes || UTF-8(role ARN))},
+ *       i.e. one extension of a zero PCR with the ARN; all zeros when the parent has no role.
  *   <li>PCR4 (parent instance): {@code SHA-384(48 zero bytes || UTF-8(instance id))}.
  *   <li>PCR8 (image signing certificate): all zeros; simulated images are unsigned.
  * </ul>
@@ -52,7 +53,9 @@ public final class SimulatedMeasurements {
   /** PCR1: the boot environment, here the Java specification version running the image. */
   public static byte[] pcr1(String javaSpecificationVersion) {
     MessageDigest md = domain("PCR1");
-    md.update(("java.specification.version=" + javaSpecificationVersion).getBytes(StandardCharsets.UTF_8));
+    md.update(
+        ("java.specification.version=" + javaSpecificationVersion)
+            .getBytes(StandardCharsets.UTF_8));
     return md.digest();
   }
 
@@ -69,7 +72,13 @@ public final class SimulatedMeasurements {
       byte[] buf = new byte[64 * 1024];
       for (ZipEntry e : Collections.list(entries)) {
         byte[] name = e.getName().getBytes(StandardCharsets.UTF_8);
-        md.update(new byte[] {(byte) (name.length >>> 24), (byte) (name.length >>> 16), (byte) (name.length >>> 8), (byte) name.length});
+        md.update(
+            new byte[] {
+              (byte) (name.length >>> 24),
+              (byte) (name.length >>> 16),
+              (byte) (name.length >>> 8),
+              (byte) name.length
+            });
         md.update(name);
         MessageDigest content = sha384();
         try (InputStream in = zip.getInputStream(e)) {
@@ -85,7 +94,9 @@ public final class SimulatedMeasurements {
 
   /** PCR3: one extension of a zero PCR with the parent's IAM role ARN; zeros for {@code null}. */
   public static byte[] pcr3(String parentRoleArn) {
-    return parentRoleArn == null ? new byte[PCR_LENGTH] : extend(new byte[PCR_LENGTH], parentRoleArn.getBytes(StandardCharsets.UTF_8));
+    return parentRoleArn == null
+        ? new byte[PCR_LENGTH]
+        : extend(new byte[PCR_LENGTH], parentRoleArn.getBytes(StandardCharsets.UTF_8));
   }
 
   /** PCR4: one extension of a zero PCR with the parent's instance id. */
@@ -102,8 +113,8 @@ public final class SimulatedMeasurements {
   }
 
   /** PCR0, 1, 2, 3, 4 and 8 of an enclave booted from {@code enclaveJar} on the given parent. */
-  public static SortedMap<Integer, byte[]> boot(Path enclaveJar, String parentRoleArn, String parentInstanceId)
-      throws IOException {
+  public static SortedMap<Integer, byte[]> boot(
+      Path enclaveJar, String parentRoleArn, String parentInstanceId) throws IOException {
     SortedMap<Integer, byte[]> pcrs = new TreeMap<>();
     pcrs.put(0, pcr0(enclaveJar));
     pcrs.put(1, pcr1());

@@ -22,13 +22,13 @@ import java.util.TreeSet;
  * {@code nsm-test/src/bin/nsm-check.rs} of aws-nitro-enclaves-nsm-api):
  *
  * <ul>
- *   <li>an index at or past {@value #MAX_PCRS}: {@code InvalidIndex} (DescribePCR, ExtendPCR, LockPCR);
- *       {@code LockPCRs} with a range past {@value #MAX_PCRS}: {@code InvalidIndex};
+ *   <li>an index at or past {@value #MAX_PCRS}: {@code InvalidIndex} (DescribePCR, ExtendPCR,
+ *       LockPCR); {@code LockPCRs} with a range past {@value #MAX_PCRS}: {@code InvalidIndex};
  *   <li>extending a locked PCR: {@code ReadOnlyIndex}; locking one of 0..15: {@code ReadOnlyIndex};
  *       locking 16..31 again, or a range covering locked PCRs: success;
- *   <li>an encoded request over 4 KiB: {@code InputTooLarge} (the driver's limit); {@code user_data},
- *       {@code nonce} or {@code public_key} over 1024 bytes: {@code InputTooLarge}; an empty
- *       {@code public_key}: {@code InvalidArgument};
+ *   <li>an encoded request over 4 KiB: {@code InputTooLarge} (the driver's limit); {@code
+ *       user_data}, {@code nonce} or {@code public_key} over 1024 bytes: {@code InputTooLarge}; an
+ *       empty {@code public_key}: {@code InvalidArgument};
  *   <li>documents carry every locked PCR, timestamp in ms, the leaf and the bundle root first;
  *       {@code GetRandom} returns 256 bytes.
  * </ul>
@@ -36,12 +36,16 @@ import java.util.TreeSet;
 public final class SimulatedNsm implements Nsm {
   /** PCRs in the bank, as {@code max_pcrs} of a real NSM. */
   public static final int MAX_PCRS = 32;
+
   /** PCRs 0..15 are locked at boot. */
   public static final int LOCKED_AT_BOOT = 16;
+
   /** Limit on {@code user_data}, {@code nonce} and {@code public_key}. */
   public static final int MAX_ATTESTATION_FIELD = 1024;
+
   /** Bytes returned by one {@code GetRandom}. */
   public static final int RANDOM_BYTES = 256;
+
   /** {@code DescribeNSM} version the simulation reports. */
   public static final int VERSION_MAJOR = 1;
 
@@ -56,20 +60,27 @@ public final class SimulatedNsm implements Nsm {
     this.pki = pki;
     this.config = config;
     for (int i = 0; i < MAX_PCRS; i++) {
-      pcrs[i] = boot.containsKey(i) ? boot.get(i).clone() : new byte[SimulatedMeasurements.PCR_LENGTH];
+      pcrs[i] =
+          boot.containsKey(i) ? boot.get(i).clone() : new byte[SimulatedMeasurements.PCR_LENGTH];
       locked[i] = i < LOCKED_AT_BOOT;
     }
   }
 
   /** Boots a simulated enclave: loads or creates the PKI and measures the enclave artifact. */
   public static SimulatedNsm open(SimulationConfig config) throws IOException {
-    SimulatedPki pki = SimulatedPki.open(config.stateDir(), config.region(), config.parentInstanceId(), config.clock());
+    SimulatedPki pki =
+        SimulatedPki.open(
+            config.stateDir(), config.region(), config.parentInstanceId(), config.clock());
     SortedMap<Integer, byte[]> boot =
-        SimulatedMeasurements.boot(config.enclaveArtifact(), config.parentRoleArn(), pki.instanceId());
+        SimulatedMeasurements.boot(
+            config.enclaveArtifact(), config.parentRoleArn(), pki.instanceId());
     return new SimulatedNsm(pki, config, boot);
   }
 
-  /** The simulation root kept in {@code stateDir} (created on first use): public, pin it to trust this NSM. */
+  /**
+   * The simulation root kept in {@code stateDir} (created on first use): public, pin it to trust
+   * this NSM.
+   */
   public static X509Certificate rootCertificate(Path stateDir) throws IOException {
     return SimulatedPki.root(stateDir);
   }
@@ -77,7 +88,9 @@ public final class SimulatedNsm implements Nsm {
   /** The simulation root certificate in PEM. */
   public static String pem(X509Certificate certificate) {
     try {
-      return new String(SimulatedPki.pem("CERTIFICATE", certificate.getEncoded()), java.nio.charset.StandardCharsets.US_ASCII);
+      return new String(
+          SimulatedPki.pem("CERTIFICATE", certificate.getEncoded()),
+          java.nio.charset.StandardCharsets.US_ASCII);
     } catch (IOException | CertificateEncodingException e) {
       throw new IllegalStateException("cannot encode a certificate", e);
     }
@@ -108,7 +121,9 @@ public final class SimulatedNsm implements Nsm {
     return NsmTransport.decodeOrInternalError(exchange(NsmCodec.encode(request)));
   }
 
-  /** One round trip in raw CBOR, with the device's request limit: what {@code /dev/nsm} would do. */
+  /**
+   * One round trip in raw CBOR, with the device's request limit: what {@code /dev/nsm} would do.
+   */
   public synchronized byte[] exchange(byte[] requestBytes) {
     if (closed) {
       throw new IllegalStateException("the simulated NSM is closed");
@@ -172,7 +187,8 @@ public final class SimulatedNsm implements Nsm {
           lockedSet.add(i);
         }
       }
-      return new Response.DescribeNsm(VERSION_MAJOR, 0, 0, pki.moduleId(), MAX_PCRS, lockedSet, Digest.SHA384);
+      return new Response.DescribeNsm(
+          VERSION_MAJOR, 0, 0, pki.moduleId(), MAX_PCRS, lockedSet, Digest.SHA384);
     }
     if (request instanceof Request.Attestation r) {
       return attest(r);
@@ -212,17 +228,18 @@ public final class SimulatedNsm implements Nsm {
       for (X509Certificate c : issued.cabundle()) {
         bundle.add(c.getEncoded());
       }
-      AttestationDocument doc = AttestationDocument.builder()
-          .moduleId(pki.moduleId())
-          .digest(AttestationDocument.DIGEST_SHA384)
-          .timestampMillis(config.clock().millis())
-          .pcrs(lockedPcrs)
-          .certificate(issued.leaf().getEncoded())
-          .cabundle(bundle)
-          .publicKey(publicKey)
-          .userData(userData)
-          .nonce(nonce)
-          .build();
+      AttestationDocument doc =
+          AttestationDocument.builder()
+              .moduleId(pki.moduleId())
+              .digest(AttestationDocument.DIGEST_SHA384)
+              .timestampMillis(config.clock().millis())
+              .pcrs(lockedPcrs)
+              .certificate(issued.leaf().getEncoded())
+              .cabundle(bundle)
+              .publicKey(publicKey)
+              .userData(userData)
+              .nonce(nonce)
+              .build();
       return new Response.Attestation(AttestationDocuments.sign(doc, issued.leafKey()));
     } catch (CertificateEncodingException | IllegalArgumentException e) {
       return new Response.Error(ErrorCode.INTERNAL_ERROR);

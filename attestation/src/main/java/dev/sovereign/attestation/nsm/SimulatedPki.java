@@ -57,14 +57,14 @@ import org.bouncycastle.util.io.pem.PemWriter;
 
 /**
  * The simulated NSM's P-384 PKI, shaped like AWS's (as read from the real us-east-1 document in
- * {@code fixtures/nitro}): root (30 years, CA without path length) -> regional (20 days,
- * pathLen 2) -> zonal (6 days, pathLen 1) -> instance (1 day, pathLen 0, key usage keyCertSign only,
- * no key identifiers) -> leaf (3 hours, CA:false, digitalSignature and nonRepudiation, not critical;
+ * {@code fixtures/nitro}): root (30 years, CA without path length) -> regional (20 days, pathLen 2)
+ * -> zonal (6 days, pathLen 1) -> instance (1 day, pathLen 0, key usage keyCertSign only, no key
+ * identifiers) -> leaf (3 hours, CA:false, digitalSignature and nonRepudiation, not critical;
  * serial = enclave id, 4 zero bytes, issue second). Subjects follow the same attribute orders with
  * our own names. Kept in {@code <state>/nsm/}: certificates public, private keys PKCS#8 in files of
- * mode 0600 in a directory of mode 0700 (not encrypted). Each level is re-issued with a new key, and
- * everything below it with it, when its remaining validity no longer covers a full child lifetime
- * plus an hour; the leaf when less than two hours remain.
+ * mode 0600 in a directory of mode 0700 (not encrypted). Each level is re-issued with a new key,
+ * and everything below it with it, when its remaining validity no longer covers a full child
+ * lifetime plus an hour; the leaf when less than two hours remain.
  */
 final class SimulatedPki {
   static final Duration ROOT_LIFETIME = Duration.ofDays(30 * 365 + 7);
@@ -76,7 +76,9 @@ final class SimulatedPki {
   static final Duration MARGIN = Duration.ofHours(1);
 
   private static final String[] LEVELS = {"root", "regional", "zonal", "instance", "leaf"};
-  private static final Duration[] LIFETIMES = {ROOT_LIFETIME, REGIONAL_LIFETIME, ZONAL_LIFETIME, INSTANCE_LIFETIME, LEAF_LIFETIME};
+  private static final Duration[] LIFETIMES = {
+    ROOT_LIFETIME, REGIONAL_LIFETIME, ZONAL_LIFETIME, INSTANCE_LIFETIME, LEAF_LIFETIME
+  };
 
   /** The leaf's key and certificate with the bundle that chains it to the root, root first. */
   record Issued(PrivateKey leafKey, X509Certificate leaf, List<X509Certificate> cabundle) {}
@@ -103,48 +105,55 @@ final class SimulatedPki {
   }
 
   /**
-   * Loads the PKI from {@code stateDir/nsm}, creating whatever is missing and re-issuing whatever is
-   * near expiry. {@code region} and {@code instanceId} {@code null} mean the ones stored there
+   * Loads the PKI from {@code stateDir/nsm}, creating whatever is missing and re-issuing whatever
+   * is near expiry. {@code region} and {@code instanceId} {@code null} mean the ones stored there
    * (generated on first use); changing either starts a new identity below the root.
    */
-  static SimulatedPki open(Path stateDir, String region, String instanceId, Clock clock) throws IOException {
+  static SimulatedPki open(Path stateDir, String region, String instanceId, Clock clock)
+      throws IOException {
     Path dir = stateDir.toAbsolutePath().resolve("nsm");
     createPrivateDir(dir);
-    return locked(dir, () -> {
-      Properties id = new Properties();
-      Path idFile = dir.resolve("identity.properties");
-      if (Files.exists(idFile)) {
-        try (var r = Files.newBufferedReader(idFile)) {
-          id.load(r);
-        }
-      }
-      SecureRandom rnd = new SecureRandom();
-      boolean changed = false;
-      String storedRegion = id.getProperty("region");
-      String storedInstance = id.getProperty("instance-id");
-      String wantedRegion = region != null ? region : storedRegion != null ? storedRegion : SimulationConfig.DEFAULT_REGION;
-      if (storedInstance == null || (instanceId != null && !instanceId.equals(storedInstance))
-          || !wantedRegion.equals(storedRegion)) {
-        id.setProperty("region", wantedRegion);
-        id.setProperty("instance-id", instanceId != null ? instanceId : randomInstanceId(rnd));
-        id.setProperty("enclave-id", hex(rnd, 8));
-        changed = true;
-      }
-      if (id.getProperty("regional-id") == null || changed) {
-        id.setProperty("regional-id", hex(rnd, 8));
-        id.setProperty("zonal-id", hex(rnd, 8));
-      }
-      SimulatedPki pki = new SimulatedPki(dir, id, clock);
-      if (changed) {
-        StringWriter w = new StringWriter();
-        id.store(w, "simulated NSM identity");
-        writeAtomically(idFile, w.toString().getBytes(StandardCharsets.UTF_8), false);
-        pki.deleteFrom(1);
-      }
-      pki.load();
-      pki.refresh();
-      return pki;
-    });
+    return locked(
+        dir,
+        () -> {
+          Properties id = new Properties();
+          Path idFile = dir.resolve("identity.properties");
+          if (Files.exists(idFile)) {
+            try (var r = Files.newBufferedReader(idFile)) {
+              id.load(r);
+            }
+          }
+          SecureRandom rnd = new SecureRandom();
+          boolean changed = false;
+          String storedRegion = id.getProperty("region");
+          String storedInstance = id.getProperty("instance-id");
+          String wantedRegion =
+              region != null
+                  ? region
+                  : storedRegion != null ? storedRegion : SimulationConfig.DEFAULT_REGION;
+          if (storedInstance == null
+              || (instanceId != null && !instanceId.equals(storedInstance))
+              || !wantedRegion.equals(storedRegion)) {
+            id.setProperty("region", wantedRegion);
+            id.setProperty("instance-id", instanceId != null ? instanceId : randomInstanceId(rnd));
+            id.setProperty("enclave-id", hex(rnd, 8));
+            changed = true;
+          }
+          if (id.getProperty("regional-id") == null || changed) {
+            id.setProperty("regional-id", hex(rnd, 8));
+            id.setProperty("zonal-id", hex(rnd, 8));
+          }
+          SimulatedPki pki = new SimulatedPki(dir, id, clock);
+          if (changed) {
+            StringWriter w = new StringWriter();
+            id.store(w, "simulated NSM identity");
+            writeAtomically(idFile, w.toString().getBytes(StandardCharsets.UTF_8), false);
+            pki.deleteFrom(1);
+          }
+          pki.load();
+          pki.refresh();
+          return pki;
+        });
   }
 
   /** An action on the state directory that may create or replace files in it. */
@@ -153,13 +162,15 @@ final class SimulatedPki {
   }
 
   /**
-   * Runs {@code action} holding the JVM-wide monitor (a second {@link FileLock} on the same file from
-   * the same JVM would throw) and an exclusive lock on {@code dir/.lock} (other processes).
+   * Runs {@code action} holding the JVM-wide monitor (a second {@link FileLock} on the same file
+   * from the same JVM would throw) and an exclusive lock on {@code dir/.lock} (other processes).
    */
   @SuppressWarnings("try")
   private static <T> T locked(Path dir, Locked<T> action) throws IOException {
     synchronized (SimulatedPki.class) {
-      try (FileChannel lockFile = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      try (FileChannel lockFile =
+              FileChannel.open(
+                  dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
           FileLock lock = lockFile.lock()) {
         return action.run();
       }
@@ -188,13 +199,16 @@ final class SimulatedPki {
   synchronized Issued current() {
     if (needsRefresh()) {
       try {
-        locked(dir, () -> {
-          load();
-          refresh();
-          return null;
-        });
+        locked(
+            dir,
+            () -> {
+              load();
+              refresh();
+              return null;
+            });
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot refresh the simulated NSM's certificates in " + dir, e);
+        throw new UncheckedIOException(
+            "cannot refresh the simulated NSM's certificates in " + dir, e);
       }
     }
     List<X509Certificate> bundle = new ArrayList<>(List.of(certs[0], certs[1], certs[2], certs[3]));
@@ -237,12 +251,19 @@ final class SimulatedPki {
     if (certs[0] == null) {
       issue(0, now);
     } else if (now.plus(REGIONAL_LIFETIME).isAfter(certs[0].getNotAfter().toInstant())) {
-      throw new IOException("the simulation root in " + dir + " is about to expire; delete that directory to start a new one");
+      throw new IOException(
+          "the simulation root in "
+              + dir
+              + " is about to expire; delete that directory to start a new one");
     }
     boolean reissue = false;
     for (int i = 1; i < 5; i++) {
-      reissue = reissue || certs[i] == null || keys[i] == null || tooOld(i, now)
-          || !certs[i].getIssuerX500Principal().equals(certs[i - 1].getSubjectX500Principal());
+      reissue =
+          reissue
+              || certs[i] == null
+              || keys[i] == null
+              || tooOld(i, now)
+              || !certs[i].getIssuerX500Principal().equals(certs[i - 1].getSubjectX500Principal());
       if (reissue) {
         issue(i, now);
       }
@@ -262,24 +283,40 @@ final class SimulatedPki {
       gen.initialize(new ECGenParameterSpec("secp384r1"), random);
       KeyPair kp = gen.generateKeyPair();
       X500Name subject = subject(level);
-      X500Name issuer = level == 0 ? subject : X500Name.getInstance(certs[level - 1].getSubjectX500Principal().getEncoded());
+      X500Name issuer =
+          level == 0
+              ? subject
+              : X500Name.getInstance(certs[level - 1].getSubjectX500Principal().getEncoded());
       PrivateKey signer = level == 0 ? kp.getPrivate() : keys[level - 1];
       PublicKey issuerKey = level == 0 ? kp.getPublic() : certs[level - 1].getPublicKey();
       Instant notAfter = now.plus(LIFETIMES[level]);
-      X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
-          issuer, serial(level, now), Date.from(now), Date.from(notAfter), subject, kp.getPublic());
+      X509v3CertificateBuilder b =
+          new JcaX509v3CertificateBuilder(
+              issuer,
+              serial(level, now),
+              Date.from(now),
+              Date.from(notAfter),
+              subject,
+              kp.getPublic());
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
       int certSign = KeyUsage.digitalSignature | KeyUsage.keyCertSign | KeyUsage.cRLSign;
       switch (level) {
         case 0 -> {
           b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-          b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(kp.getPublic()));
+          b.addExtension(
+              Extension.subjectKeyIdentifier,
+              false,
+              ext.createSubjectKeyIdentifier(kp.getPublic()));
           b.addExtension(Extension.keyUsage, true, new KeyUsage(certSign));
         }
         case 1, 2 -> {
           b.addExtension(Extension.basicConstraints, true, new BasicConstraints(3 - level));
-          b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(issuerKey));
-          b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(kp.getPublic()));
+          b.addExtension(
+              Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(issuerKey));
+          b.addExtension(
+              Extension.subjectKeyIdentifier,
+              false,
+              ext.createSubjectKeyIdentifier(kp.getPublic()));
           b.addExtension(Extension.keyUsage, true, new KeyUsage(certSign));
         }
         case 3 -> {
@@ -288,13 +325,22 @@ final class SimulatedPki {
         }
         default -> {
           b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-          b.addExtension(Extension.keyUsage, false, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.nonRepudiation));
+          b.addExtension(
+              Extension.keyUsage,
+              false,
+              new KeyUsage(KeyUsage.digitalSignature | KeyUsage.nonRepudiation));
         }
       }
-      X509Certificate cert = new JcaX509CertificateConverter()
-          .getCertificate(b.build(new JcaContentSignerBuilder("SHA384withECDSA").build(signer)));
-      writeAtomically(dir.resolve(LEVELS[level] + ".key"), pem("PRIVATE KEY", kp.getPrivate().getEncoded()), true);
-      writeAtomically(dir.resolve(LEVELS[level] + ".pem"), pem("CERTIFICATE", cert.getEncoded()), false);
+      X509Certificate cert =
+          new JcaX509CertificateConverter()
+              .getCertificate(
+                  b.build(new JcaContentSignerBuilder("SHA384withECDSA").build(signer)));
+      writeAtomically(
+          dir.resolve(LEVELS[level] + ".key"),
+          pem("PRIVATE KEY", kp.getPrivate().getEncoded()),
+          true);
+      writeAtomically(
+          dir.resolve(LEVELS[level] + ".pem"), pem("CERTIFICATE", cert.getEncoded()), false);
       certs[level] = cert;
       keys[level] = kp.getPrivate();
     } catch (GeneralSecurityException | OperatorCreationException e) {
@@ -306,17 +352,37 @@ final class SimulatedPki {
     X500NameBuilder n = new X500NameBuilder(BCStyle.INSTANCE);
     String domain = region + ".simulated-nitro-enclaves";
     switch (level) {
-      case 0 -> n.addRDN(BCStyle.C, "ZZ").addRDN(BCStyle.O, "Sovereign").addRDN(BCStyle.OU, "Simulated NSM")
-          .addRDN(BCStyle.CN, "simulated-nitro-enclaves");
-      case 1 -> n.addRDN(BCStyle.C, "ZZ").addRDN(BCStyle.O, "Sovereign").addRDN(BCStyle.OU, "Simulated NSM")
-          .addRDN(BCStyle.CN, regionalId + "." + domain);
-      case 2 -> n.addRDN(BCStyle.CN, zonalId + ".zonal." + domain).addRDN(BCStyle.OU, "Simulated NSM")
-          .addRDN(BCStyle.O, "Sovereign").addRDN(BCStyle.C, "ZZ").addRDN(BCStyle.ST, "Simulation").addRDN(BCStyle.L, "Local");
-      case 3 -> n.addRDN(BCStyle.C, "ZZ").addRDN(BCStyle.ST, "Simulation").addRDN(BCStyle.L, "Local")
-          .addRDN(BCStyle.O, "Sovereign").addRDN(BCStyle.OU, "Simulated NSM").addRDN(BCStyle.CN, instanceId + "." + domain);
-      default -> n.addRDN(BCStyle.C, "ZZ").addRDN(BCStyle.ST, "Simulation").addRDN(BCStyle.L, "Local")
-          .addRDN(BCStyle.O, "Sovereign").addRDN(BCStyle.OU, "Simulated NSM")
-          .addRDN(BCStyle.CN, moduleId() + "." + region + ".simulated");
+      case 0 ->
+          n.addRDN(BCStyle.C, "ZZ")
+              .addRDN(BCStyle.O, "Sovereign")
+              .addRDN(BCStyle.OU, "Simulated NSM")
+              .addRDN(BCStyle.CN, "simulated-nitro-enclaves");
+      case 1 ->
+          n.addRDN(BCStyle.C, "ZZ")
+              .addRDN(BCStyle.O, "Sovereign")
+              .addRDN(BCStyle.OU, "Simulated NSM")
+              .addRDN(BCStyle.CN, regionalId + "." + domain);
+      case 2 ->
+          n.addRDN(BCStyle.CN, zonalId + ".zonal." + domain)
+              .addRDN(BCStyle.OU, "Simulated NSM")
+              .addRDN(BCStyle.O, "Sovereign")
+              .addRDN(BCStyle.C, "ZZ")
+              .addRDN(BCStyle.ST, "Simulation")
+              .addRDN(BCStyle.L, "Local");
+      case 3 ->
+          n.addRDN(BCStyle.C, "ZZ")
+              .addRDN(BCStyle.ST, "Simulation")
+              .addRDN(BCStyle.L, "Local")
+              .addRDN(BCStyle.O, "Sovereign")
+              .addRDN(BCStyle.OU, "Simulated NSM")
+              .addRDN(BCStyle.CN, instanceId + "." + domain);
+      default ->
+          n.addRDN(BCStyle.C, "ZZ")
+              .addRDN(BCStyle.ST, "Simulation")
+              .addRDN(BCStyle.L, "Local")
+              .addRDN(BCStyle.O, "Sovereign")
+              .addRDN(BCStyle.OU, "Simulated NSM")
+              .addRDN(BCStyle.CN, moduleId() + "." + region + ".simulated");
     }
     return n.build();
   }
@@ -347,7 +413,9 @@ final class SimulatedPki {
   static X509Certificate readCertificate(Path file) throws IOException {
     try {
       byte[] der = readPem(file);
-      return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+      return (X509Certificate)
+          CertificateFactory.getInstance("X.509")
+              .generateCertificate(new ByteArrayInputStream(der));
     } catch (GeneralSecurityException e) {
       throw new IOException("not a certificate: " + file, e);
     }
@@ -386,7 +454,9 @@ final class SimulatedPki {
     Files.createDirectories(dir.getParent());
     try {
       if (posix(dir.getParent())) {
-        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.createDirectory(
+            dir,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       } else {
         Files.createDirectory(dir);
       }
@@ -399,11 +469,13 @@ final class SimulatedPki {
     return p.getFileSystem().supportedFileAttributeViews().contains("posix");
   }
 
-  private static void writeAtomically(Path target, byte[] content, boolean secret) throws IOException {
+  private static void writeAtomically(Path target, byte[] content, boolean secret)
+      throws IOException {
     Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
     Files.deleteIfExists(tmp);
     if (posix(target.getParent())) {
-      Set<PosixFilePermission> perms = PosixFilePermissions.fromString(secret ? "rw-------" : "rw-r--r--");
+      Set<PosixFilePermission> perms =
+          PosixFilePermissions.fromString(secret ? "rw-------" : "rw-r--r--");
       Files.createFile(tmp, PosixFilePermissions.asFileAttribute(perms));
       Files.setPosixFilePermissions(tmp, perms);
     }

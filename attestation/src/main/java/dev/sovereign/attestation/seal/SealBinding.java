@@ -23,8 +23,12 @@ public final class SealBinding {
     this.policyHash = policyHash;
   }
 
-  /** Validates: key id 1..2048 chars, measurement 48 bytes, region {@code [A-Z0-9][A-Z0-9-]{0,31}}, policy hash 32 bytes. */
-  public static SealBinding create(String keyId, byte[] measurement, String region, byte[] policyHash) {
+  /**
+   * Validates: key id 1..2048 chars, measurement 48 bytes, region {@code [A-Z0-9][A-Z0-9-]{0,31}},
+   * policy hash 32 bytes.
+   */
+  public static SealBinding create(
+      String keyId, byte[] measurement, String region, byte[] policyHash) {
     Objects.requireNonNull(keyId, "keyId");
     if (keyId.isEmpty() || keyId.length() > 2048) {
       throw new IllegalArgumentException("key id must have 1..2048 characters");
@@ -63,6 +67,12 @@ public final class SealBinding {
 
   @Override
   public String toString() {
-    return "SealBinding[" + keyId + ", " + region + ", pcr0 " + HexFormat.of().formatHex(measurement, 0, 6) + "...]";
+    return "SealBinding["
+        + keyId
+        + ", "
+        + region
+        + ", pcr0 "
+        + HexFormat.of().formatHex(measurement, 0, 6)
+        + "...]";
   }
 }

@@ -17,8 +17,14 @@ public final class SealRejectedException extends Exception {
   }
 
   /** A rejection with the broker's refusal code (for KEY_RELEASE_REFUSED) and its cause. */
-  public SealRejectedException(SealRejection reason, KeyReleaseRefusal refusal, String detail, Throwable cause) {
-    super(Objects.requireNonNull(reason, "reason") + (refusal == null ? "" : ":" + refusal) + " - " + detail, cause);
+  public SealRejectedException(
+      SealRejection reason, KeyReleaseRefusal refusal, String detail, Throwable cause) {
+    super(
+        Objects.requireNonNull(reason, "reason")
+            + (refusal == null ? "" : ":" + refusal)
+            + " - "
+            + detail,
+        cause);
     this.reason = reason;
     this.keyReleaseRefusal = refusal;
   }

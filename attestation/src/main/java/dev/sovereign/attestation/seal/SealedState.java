@@ -39,21 +39,31 @@ public final class SealedState {
   }
 
   /**
-   * Seals {@code body} (opaque enclave state) under a fresh data key from {@code broker}, wrapped to
-   * {@code recipientKeys}; returns the blob, safe to hand to the untrusted host.
+   * Seals {@code body} (opaque enclave state) under a fresh data key from {@code broker}, wrapped
+   * to {@code recipientKeys}; returns the blob, safe to hand to the untrusted host.
    */
-  public static byte[] seal(KeyBroker broker, Recipient recipient, RecipientKeyPair recipientKeys,
-      SealBinding binding, long sequence, byte[] body, SecureRandom random)
+  public static byte[] seal(
+      KeyBroker broker,
+      Recipient recipient,
+      RecipientKeyPair recipientKeys,
+      SealBinding binding,
+      long sequence,
+      byte[] body,
+      SecureRandom random)
       throws SealRejectedException, KeyBrokerException {
     GeneratedDataKey generated;
     try {
-      generated = broker.generateDataKey(binding.keyId(), SealedStateHeader.encryptionContext(binding, sequence), recipient);
+      generated =
+          broker.generateDataKey(
+              binding.keyId(), SealedStateHeader.encryptionContext(binding, sequence), recipient);
     } catch (KeyBrokerRefusedException e) {
-      throw new SealRejectedException(SealRejection.KEY_RELEASE_REFUSED, e.reason(), "key broker refused a data key", e);
+      throw new SealRejectedException(
+          SealRejection.KEY_RELEASE_REFUSED, e.reason(), "key broker refused a data key", e);
     }
     byte[] nonce = new byte[SealedStateHeader.NONCE_BYTES];
     random.nextBytes(nonce);
-    SealedStateHeader header = new SealedStateHeader(binding, generated.ciphertextBlob(), sequence, nonce);
+    SealedStateHeader header =
+        new SealedStateHeader(binding, generated.ciphertextBlob(), sequence, nonce);
     SecretBytes dataKey = openEnvelope(recipientKeys, generated.ciphertextForRecipient());
     try {
       byte[] aad = header.encoded();
@@ -66,10 +76,13 @@ public final class SealedState {
     }
   }
 
-  /** Parses a blob. Nothing is verified: the header is only a claim until {@link #open} succeeds. */
+  /**
+   * Parses a blob. Nothing is verified: the header is only a claim until {@link #open} succeeds.
+   */
   public static SealedState parse(byte[] blob) throws SealRejectedException {
     if (blob.length > MAX_BLOB_BYTES) {
-      throw new SealRejectedException(SealRejection.MALFORMED, "blob larger than " + MAX_BLOB_BYTES + " bytes");
+      throw new SealRejectedException(
+          SealRejection.MALFORMED, "blob larger than " + MAX_BLOB_BYTES + " bytes");
     }
     ByteBuffer in = ByteBuffer.wrap(blob);
     SealedStateHeader header = SealedStateHeader.read(in);
@@ -91,14 +104,16 @@ public final class SealedState {
    * hash; the broker must release the data key to {@code recipient}; GCM must authenticate header
    * and body. Returns the body as a secret.
    */
-  public OpenedState open(KeyBroker broker, Recipient recipient, RecipientKeyPair recipientKeys, SealBinding expected)
+  public OpenedState open(
+      KeyBroker broker, Recipient recipient, RecipientKeyPair recipientKeys, SealBinding expected)
       throws SealRejectedException, KeyBrokerException {
     SealBinding claimed = header.binding();
     if (!claimed.keyId().equals(expected.keyId())
         || !MessageDigest.isEqual(claimed.measurement(), expected.measurement())
         || !claimed.region().equals(expected.region())
         || !MessageDigest.isEqual(claimed.policyHash(), expected.policyHash())) {
-      throw new SealRejectedException(SealRejection.BINDING_MISMATCH,
+      throw new SealRejectedException(
+          SealRejection.BINDING_MISMATCH,
           "sealed for " + claimed + ", opening enclave is " + expected);
     }
     DecryptedDataKey released;
@@ -106,9 +121,11 @@ public final class SealedState {
       released = broker.decrypt(header.wrappedDataKey(), header.encryptionContext(), recipient);
     } catch (KeyBrokerRefusedException e) {
       if (e.reason() == KeyReleaseRefusal.INVALID_CIPHERTEXT) {
-        throw new SealRejectedException(SealRejection.TAMPERED, e.reason(), "the wrapped key does not match the header", e);
+        throw new SealRejectedException(
+            SealRejection.TAMPERED, e.reason(), "the wrapped key does not match the header", e);
       }
-      throw new SealRejectedException(SealRejection.KEY_RELEASE_REFUSED, e.reason(), "key broker refused the data key", e);
+      throw new SealRejectedException(
+          SealRejection.KEY_RELEASE_REFUSED, e.reason(), "key broker refused the data key", e);
     }
     SecretBytes dataKey = openEnvelope(recipientKeys, released.ciphertextForRecipient());
     try {
@@ -117,18 +134,21 @@ public final class SealedState {
       Arrays.fill(body, (byte) 0);
       return new OpenedState(header, secretBody);
     } catch (AEADBadTagException e) {
-      throw new SealRejectedException(SealRejection.TAMPERED, "body or header failed authentication");
+      throw new SealRejectedException(
+          SealRejection.TAMPERED, "body or header failed authentication");
     } finally {
       dataKey.destroy();
     }
   }
 
-  private static SecretBytes openEnvelope(RecipientKeyPair keys, byte[] envelope) throws SealRejectedException {
+  private static SecretBytes openEnvelope(RecipientKeyPair keys, byte[] envelope)
+      throws SealRejectedException {
     try {
       SecretBytes key = keys.open(envelope);
       if (key.size() != 32) {
         key.destroy();
-        throw new SealRejectedException(SealRejection.ENVELOPE_REJECTED, "released key is not 32 bytes");
+        throw new SealRejectedException(
+            SealRejection.ENVELOPE_REJECTED, "released key is not 32 bytes");
       }
       return key;
     } catch (RecipientEnvelopeException e) {
@@ -136,7 +156,8 @@ public final class SealedState {
     }
   }
 
-  private static byte[] gcm(int mode, SecretBytes key, byte[] nonce, byte[] aad, byte[] input) throws AEADBadTagException {
+  private static byte[] gcm(int mode, SecretBytes key, byte[] nonce, byte[] aad, byte[] input)
+      throws AEADBadTagException {
     byte[] raw = key.toByteArray(SecretAccess.get());
     try {
       Cipher c = Cipher.getInstance("AES/GCM/NoPadding");

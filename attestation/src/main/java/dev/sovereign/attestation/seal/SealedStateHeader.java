@@ -37,14 +37,19 @@ import java.util.TreeMap;
 public final class SealedStateHeader {
   /** The format version this code writes and reads. */
   public static final int FORMAT_VERSION = 1;
+
   /** Encryption-context key: the format marker, value {@code v1}. */
   public static final String CONTEXT_FORMAT = "sovereign:sealed-state";
+
   /** Encryption-context key: PCR0 of the sealing enclave, lower-case hex. */
   public static final String CONTEXT_MEASUREMENT = "sovereign:measurement";
+
   /** Encryption-context key: the region. */
   public static final String CONTEXT_REGION = "sovereign:region";
+
   /** Encryption-context key: the sequence number, decimal. */
   public static final String CONTEXT_SEQUENCE = "sovereign:sequence";
+
   /** Encryption-context key: the policy hash, lower-case hex. */
   public static final String CONTEXT_POLICY_HASH = "sovereign:policy-hash";
 
@@ -154,7 +159,8 @@ public final class SealedStateHeader {
       }
       int version = Byte.toUnsignedInt(in.get());
       if (version != FORMAT_VERSION) {
-        throw new SealRejectedException(SealRejection.UNSUPPORTED_VERSION, "format version " + version);
+        throw new SealRejectedException(
+            SealRejection.UNSUPPORTED_VERSION, "format version " + version);
       }
       byte[] keyId = bytes(in, Short.toUnsignedInt(in.getShort()));
       int wrappedLength = in.getInt();
@@ -167,8 +173,12 @@ public final class SealedStateHeader {
       long sequence = in.getLong();
       byte[] policyHash = bytes(in, Byte.toUnsignedInt(in.get()));
       byte[] nonce = bytes(in, NONCE_BYTES);
-      SealBinding binding = SealBinding.create(new String(keyId, StandardCharsets.UTF_8), measurement,
-          new String(region, StandardCharsets.US_ASCII), policyHash);
+      SealBinding binding =
+          SealBinding.create(
+              new String(keyId, StandardCharsets.UTF_8),
+              measurement,
+              new String(region, StandardCharsets.US_ASCII),
+              policyHash);
       SealedStateHeader header = new SealedStateHeader(binding, wrapped, sequence, nonce);
       return header;
     } catch (BufferUnderflowException | IllegalArgumentException e) {

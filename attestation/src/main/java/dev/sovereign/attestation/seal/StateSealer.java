@@ -11,9 +11,9 @@ import java.util.Objects;
 
 /**
  * The enclave's sealing service: one per boot. It owns the per-boot RSA-2048 recipient key and asks
- * the NSM for a fresh key-release attestation document (public key = recipient key, {@code user_data}
- * = {@link KeyReleaseUserData} with the policy hash and DID) for every broker call, so documents are
- * never older than one call and brokers with a short maximum age accept them.
+ * the NSM for a fresh key-release attestation document (public key = recipient key, {@code
+ * user_data} = {@link KeyReleaseUserData} with the policy hash and DID) for every broker call, so
+ * documents are never older than one call and brokers with a short maximum age accept them.
  */
 public final class StateSealer {
   private final Nsm nsm;
@@ -23,7 +23,8 @@ public final class StateSealer {
   private final RecipientKeyPair keys;
   private final SecureRandom random;
 
-  private StateSealer(Nsm nsm, KeyBroker broker, SealBinding binding, byte[] userData, SecureRandom random) {
+  private StateSealer(
+      Nsm nsm, KeyBroker broker, SealBinding binding, byte[] userData, SecureRandom random) {
     this.nsm = nsm;
     this.broker = broker;
     this.binding = binding;
@@ -33,24 +34,33 @@ public final class StateSealer {
   }
 
   /**
-   * A sealer for this boot. {@code binding} is what the enclave knows about itself (its PCR0 from the
-   * NSM, its region and loaded policy hash from the policy); {@code did} may be null.
+   * A sealer for this boot. {@code binding} is what the enclave knows about itself (its PCR0 from
+   * the NSM, its region and loaded policy hash from the policy); {@code did} may be null.
    */
-  public static StateSealer create(Nsm nsm, KeyBroker broker, SealBinding binding, String did, SecureRandom random) {
+  public static StateSealer create(
+      Nsm nsm, KeyBroker broker, SealBinding binding, String did, SecureRandom random) {
     Objects.requireNonNull(nsm, "nsm");
     Objects.requireNonNull(broker, "broker");
     Objects.requireNonNull(binding, "binding");
-    return new StateSealer(nsm, broker, binding, KeyReleaseUserData.encode(binding.policyHash(), did),
+    return new StateSealer(
+        nsm,
+        broker,
+        binding,
+        KeyReleaseUserData.encode(binding.policyHash(), did),
         Objects.requireNonNull(random, "random"));
   }
 
-  /** Seals {@code body} as snapshot {@code sequence} (must exceed every sequence sealed before for this identity). */
+  /**
+   * Seals {@code body} as snapshot {@code sequence} (must exceed every sequence sealed before for
+   * this identity).
+   */
   public byte[] seal(long sequence, byte[] body) throws SealRejectedException, KeyBrokerException {
     return SealedState.seal(broker, recipient(), keys, binding, sequence, body, random);
   }
 
   /** Opens a blob sealed by an enclave with the same binding. */
-  public SealedState.OpenedState open(byte[] blob) throws SealRejectedException, KeyBrokerException {
+  public SealedState.OpenedState open(byte[] blob)
+      throws SealRejectedException, KeyBrokerException {
     return SealedState.parse(blob).open(broker, recipient(), keys, binding);
   }
 

@@ -16,6 +16,7 @@ import java.util.Map;
 public final class Errno {
   /** Linux generic errno values (asm-generic/errno-base.h, asm-generic/errno.h). */
   public static final int EINTR = 4;
+
   public static final int EAGAIN = 11;
   public static final int EPIPE = 32;
   public static final int EAFNOSUPPORT = 97;
@@ -28,15 +29,30 @@ public final class Errno {
   public static final int EHOSTUNREACH = 113;
   public static final int EINPROGRESS = 115;
 
-  private static final Map<Integer, String> NAMES = Map.ofEntries(
-      Map.entry(1, "EPERM"), Map.entry(EINTR, "EINTR"), Map.entry(9, "EBADF"), Map.entry(EAGAIN, "EAGAIN"),
-      Map.entry(12, "ENOMEM"), Map.entry(13, "EACCES"), Map.entry(19, "ENODEV"), Map.entry(22, "EINVAL"),
-      Map.entry(24, "EMFILE"), Map.entry(EPIPE, "EPIPE"), Map.entry(93, "EPROTONOSUPPORT"),
-      Map.entry(95, "EOPNOTSUPP"), Map.entry(EAFNOSUPPORT, "EAFNOSUPPORT"), Map.entry(EADDRINUSE, "EADDRINUSE"),
-      Map.entry(EADDRNOTAVAIL, "EADDRNOTAVAIL"), Map.entry(ENETUNREACH, "ENETUNREACH"),
-      Map.entry(ECONNRESET, "ECONNRESET"), Map.entry(107, "ENOTCONN"), Map.entry(ETIMEDOUT, "ETIMEDOUT"),
-      Map.entry(ECONNREFUSED, "ECONNREFUSED"), Map.entry(EHOSTUNREACH, "EHOSTUNREACH"),
-      Map.entry(EINPROGRESS, "EINPROGRESS"));
+  private static final Map<Integer, String> NAMES =
+      Map.ofEntries(
+          Map.entry(1, "EPERM"),
+          Map.entry(EINTR, "EINTR"),
+          Map.entry(9, "EBADF"),
+          Map.entry(EAGAIN, "EAGAIN"),
+          Map.entry(12, "ENOMEM"),
+          Map.entry(13, "EACCES"),
+          Map.entry(19, "ENODEV"),
+          Map.entry(22, "EINVAL"),
+          Map.entry(24, "EMFILE"),
+          Map.entry(EPIPE, "EPIPE"),
+          Map.entry(93, "EPROTONOSUPPORT"),
+          Map.entry(95, "EOPNOTSUPP"),
+          Map.entry(EAFNOSUPPORT, "EAFNOSUPPORT"),
+          Map.entry(EADDRINUSE, "EADDRINUSE"),
+          Map.entry(EADDRNOTAVAIL, "EADDRNOTAVAIL"),
+          Map.entry(ENETUNREACH, "ENETUNREACH"),
+          Map.entry(ECONNRESET, "ECONNRESET"),
+          Map.entry(107, "ENOTCONN"),
+          Map.entry(ETIMEDOUT, "ETIMEDOUT"),
+          Map.entry(ECONNREFUSED, "ECONNREFUSED"),
+          Map.entry(EHOSTUNREACH, "EHOSTUNREACH"),
+          Map.entry(EINPROGRESS, "EINPROGRESS"));
 
   private Errno() {}
 
@@ -47,8 +63,17 @@ public final class Errno {
 
   /** The exception for {@code errno} raised by {@code operation} on {@code address}. */
   public static IOException exception(String operation, String address, int errno) {
-    String text = operation + " " + address + ": " + LibC.INSTANCE.strerror(errno) + " (errno " + errno + " "
-        + name(errno) + ")";
+    String text =
+        operation
+            + " "
+            + address
+            + ": "
+            + LibC.INSTANCE.strerror(errno)
+            + " (errno "
+            + errno
+            + " "
+            + name(errno)
+            + ")";
     return switch (errno) {
       case EADDRINUSE, EADDRNOTAVAIL -> new BindException(text);
       case ECONNREFUSED -> new ConnectException(text);

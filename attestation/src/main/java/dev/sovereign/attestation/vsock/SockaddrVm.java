@@ -4,10 +4,10 @@ import com.sun.jna.Structure;
 import com.sun.jna.Structure.FieldOrder;
 
 /**
- * {@code struct sockaddr_vm} of {@code linux/vm_sockets.h}: 16 bytes, {@code svm_family} (u16) at 0,
- * {@code svm_reserved1} (u16) at 2, {@code svm_port} (u32) at 4, {@code svm_cid} (u32) at 8,
- * {@code svm_flags} (u8) at 12, {@code svm_zero[3]} at 13. Sizes and offsets were printed once by
- * a C program ({@code sizeof(struct sockaddr_vm)}, {@code offsetof(...)}) compiled with gcc 12.2.0
+ * {@code struct sockaddr_vm} of {@code linux/vm_sockets.h}: 16 bytes, {@code svm_family} (u16) at
+ * 0, {@code svm_reserved1} (u16) at 2, {@code svm_port} (u32) at 4, {@code svm_cid} (u32) at 8,
+ * {@code svm_flags} (u8) at 12, {@code svm_zero[3]} at 13. Sizes and offsets were printed once by a
+ * C program ({@code sizeof(struct sockaddr_vm)}, {@code offsetof(...)}) compiled with gcc 12.2.0
  * against the Debian 12 kernel headers: {@code sizeof=16 family=0 reserved1=2 port=4 cid=8 flags=12
  * zero=13}. {@code SockaddrVmTest} checks this class against those numbers.
  */

@@ -9,11 +9,11 @@ import java.net.SocketTimeoutException;
 
 /**
  * One non-blocking AF_VSOCK descriptor plus an eventfd that wakes threads waiting on it. Every
- * blocking operation is a {@code poll} on both; {@link #close()} signals the eventfd, so a thread in
- * {@code accept} or {@code read} returns with "socket closed" (closing a listening descriptor does
- * not wake {@code accept} on Linux, and {@code shutdown} on a listening vsock socket is ENOTCONN).
- * The descriptors are closed when the last operation using them has returned, so a number is never
- * reused under a waiting thread.
+ * blocking operation is a {@code poll} on both; {@link #close()} signals the eventfd, so a thread
+ * in {@code accept} or {@code read} returns with "socket closed" (closing a listening descriptor
+ * does not wake {@code accept} on Linux, and {@code shutdown} on a listening vsock socket is
+ * ENOTCONN). The descriptors are closed when the last operation using them has returned, so a
+ * number is never reused under a waiting thread.
  */
 final class VsockFd {
   private static final LibC C = LibC.INSTANCE;
@@ -83,9 +83,9 @@ final class VsockFd {
   }
 
   /**
-   * Waits until {@code events} are ready on the socket. Returns the revents; throws
-   * {@link SocketTimeoutException} after {@code timeoutMillis} (0: no limit) and "socket closed" if
-   * {@link #close()} was called meanwhile.
+   * Waits until {@code events} are ready on the socket. Returns the revents; throws {@link
+   * SocketTimeoutException} after {@code timeoutMillis} (0: no limit) and "socket closed" if {@link
+   * #close()} was called meanwhile.
    */
   short await(short events, int timeoutMillis, String operation) throws IOException {
     long deadline = timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000L : 0;
@@ -101,7 +101,8 @@ final class VsockFd {
         if (timeoutMillis > 0) {
           long left = (deadline - System.nanoTime()) / 1_000_000L;
           if (left <= 0) {
-            throw new SocketTimeoutException(operation + " " + address + " timed out after " + timeoutMillis + " ms");
+            throw new SocketTimeoutException(
+                operation + " " + address + " timed out after " + timeoutMillis + " ms");
           }
           wait = (int) Math.min(Integer.MAX_VALUE, left);
         }

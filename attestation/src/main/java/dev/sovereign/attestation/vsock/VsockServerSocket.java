@@ -13,6 +13,7 @@ import java.io.IOException;
 public final class VsockServerSocket implements Closeable {
   /** {@code VMADDR_CID_ANY}. */
   public static final long CID_ANY = 0xFFFFFFFFL;
+
   /** {@code VMADDR_PORT_ANY}: let the kernel choose the port. */
   public static final long PORT_ANY = 0xFFFFFFFFL;
 

@@ -51,7 +51,8 @@ public final class VsockSocket implements Closeable {
           IntByReference error = new IntByReference();
           IntByReference length = new IntByReference(4);
           if (C.getsockopt(n, LibC.SOL_SOCKET, LibC.SO_ERROR, error, length) != 0) {
-            throw Errno.exception("getsockopt(SO_ERROR) after connect", address, Native.getLastError());
+            throw Errno.exception(
+                "getsockopt(SO_ERROR) after connect", address, Native.getLastError());
           }
           if (error.getValue() != 0) {
             throw Errno.exception("connect", address, error.getValue());
@@ -92,8 +93,8 @@ public final class VsockSocket implements Closeable {
   }
 
   /**
-   * Half-close: {@code shutdown(SHUT_WR)}, so the peer reads end of stream while this side can still
-   * read its answer (what a TLS client's close_notify followed by the server's needs).
+   * Half-close: {@code shutdown(SHUT_WR)}, so the peer reads end of stream while this side can
+   * still read its answer (what a TLS client's close_notify followed by the server's needs).
    */
   public void shutdownOutput() throws IOException {
     int n = fd.acquire();
@@ -170,7 +171,9 @@ public final class VsockSocket implements Closeable {
           buffer.write(0, b, off, chunk);
           int sent = 0;
           while (sent < chunk) {
-            long w = C.send(n, buffer.share(sent), new NativeLong(chunk - sent), LibC.MSG_NOSIGNAL).longValue();
+            long w =
+                C.send(n, buffer.share(sent), new NativeLong(chunk - sent), LibC.MSG_NOSIGNAL)
+                    .longValue();
             if (w >= 0) {
               sent += (int) w;
               continue;

@@ -53,18 +53,31 @@ class ForwarderTlsTest {
 
   private record Tls(SSLContext server, SSLContext client) {}
 
-  /** A self-signed EC certificate for {@code dnsName}, and contexts for a server holding it and a client trusting it. */
+  /**
+   * A self-signed EC certificate for {@code dnsName}, and contexts for a server holding it and a
+   * client trusting it.
+   */
   private static Tls tls(String dnsName) throws Exception {
     KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
     g.initialize(new ECGenParameterSpec("secp256r1"));
     KeyPair kp = g.generateKeyPair();
     X500Name name = new X500Name("CN=" + dnsName);
     Instant now = Instant.now();
-    X509Certificate cert = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(name,
-        BigInteger.valueOf(now.toEpochMilli()), Date.from(now.minus(1, ChronoUnit.HOURS)),
-        Date.from(now.plus(1, ChronoUnit.DAYS)), name, kp.getPublic())
-        .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName(GeneralName.dNSName, dnsName)))
-        .build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
+    X509Certificate cert =
+        new JcaX509CertificateConverter()
+            .getCertificate(
+                new JcaX509v3CertificateBuilder(
+                        name,
+                        BigInteger.valueOf(now.toEpochMilli()),
+                        Date.from(now.minus(1, ChronoUnit.HOURS)),
+                        Date.from(now.plus(1, ChronoUnit.DAYS)),
+                        name,
+                        kp.getPublic())
+                    .addExtension(
+                        Extension.subjectAlternativeName,
+                        false,
+                        new GeneralNames(new GeneralName(GeneralName.dNSName, dnsName)))
+                    .build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
     KeyStore keys = KeyStore.getInstance("PKCS12");
     keys.load(null, null);
     keys.setKeyEntry("server", kp.getPrivate(), PASSWORD, new X509Certificate[] {cert});
@@ -75,7 +88,8 @@ class ForwarderTlsTest {
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
     trust.setCertificateEntry("server", cert);
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
     SSLContext client = SSLContext.getInstance("TLS");
     client.init(null, tmf.getTrustManagers(), null);
@@ -83,16 +97,22 @@ class ForwarderTlsTest {
   }
 
   private static HttpsServer server(SSLContext ctx) throws IOException {
-    HttpsServer s = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    HttpsServer s =
+        HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     s.setHttpsConfigurator(new HttpsConfigurator(ctx));
-    s.createContext("/", exchange -> {
-      String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-      byte[] answer = (body.contains(REQUEST_SECRET) ? ANSWER_SECRET : "no secret").getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, answer.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(answer);
-      }
-    });
+    s.createContext(
+        "/",
+        exchange -> {
+          String body =
+              new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+          byte[] answer =
+              (body.contains(REQUEST_SECRET) ? ANSWER_SECRET : "no secret")
+                  .getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, answer.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(answer);
+          }
+        });
     s.start();
     return s;
   }
@@ -140,7 +160,8 @@ class ForwarderTlsTest {
   }
 
   private String post(SSLContext client, String host, int port) throws IOException {
-    HttpsURLConnection c = (HttpsURLConnection) new URL("https://" + host + ":" + port + "/kms").openConnection();
+    HttpsURLConnection c =
+        (HttpsURLConnection) new URL("https://" + host + ":" + port + "/kms").openConnection();
     c.setSSLSocketFactory(client.getSocketFactory()); // default hostname verification stays on
     c.setConnectTimeout(10_000);
     c.setReadTimeout(30_000);
@@ -154,7 +175,8 @@ class ForwarderTlsTest {
   }
 
   @Test
-  void httpsThroughBothForwardersVerifiesTheHostNameAndTheForwardersSeeOnlyCiphertext() throws Exception {
+  void httpsThroughBothForwardersVerifiesTheHostNameAndTheForwardersSeeOnlyCiphertext()
+      throws Exception {
     Tls tls = tls("localhost");
     HttpsServer https = server(tls.server());
     ByteArrayOutputStream toServer = new ByteArrayOutputStream();
@@ -162,12 +184,19 @@ class ForwarderTlsTest {
     ForwardAddress.Unix proxy = new ForwardAddress.Unix(dir.resolve("proxy.sock"));
     ForwardAddress target = new ForwardAddress.Tcp("127.0.0.1", https.getAddress().getPort());
     ForwardAddress.Connector direct = target.connector(java.time.Duration.ofSeconds(10));
-    try (StreamForwarder host = StreamForwarder.start(proxy.listen(8), () -> new Tap(direct.connect(), toServer, fromServer),
-            target.toString(), Chain.limits(4));
-        StreamForwarder enclave = StreamForwarder.start(new ForwardAddress.Tcp("127.0.0.1", 0), proxy, Chain.limits(4))) {
+    try (StreamForwarder host =
+            StreamForwarder.start(
+                proxy.listen(8),
+                () -> new Tap(direct.connect(), toServer, fromServer),
+                target.toString(),
+                Chain.limits(4));
+        StreamForwarder enclave =
+            StreamForwarder.start(new ForwardAddress.Tcp("127.0.0.1", 0), proxy, Chain.limits(4))) {
       int port = ((ForwardAddress.Tcp) enclave.address()).port();
       assertEquals(ANSWER_SECRET, post(tls.client(), "localhost", port));
-      assertTrue(host.accepted() >= 1 && enclave.accepted() >= 1, "the connection went through both forwarders");
+      assertTrue(
+          host.accepted() >= 1 && enclave.accepted() >= 1,
+          "the connection went through both forwarders");
     } finally {
       https.stop(0);
     }
@@ -194,9 +223,14 @@ class ForwarderTlsTest {
   void aCertificateForAnotherNameIsRefusedThroughTheForwarders() throws Exception {
     Tls tls = tls("kms.other-region.example");
     HttpsServer https = server(tls.server());
-    try (Chain chain = new Chain(dir, new ForwardAddress.Tcp("127.0.0.1", https.getAddress().getPort()), Chain.limits(4))) {
-      SSLHandshakeException e = assertThrows(SSLHandshakeException.class,
-          () -> post(tls.client(), "localhost", chain.port()));
+    try (Chain chain =
+        new Chain(
+            dir,
+            new ForwardAddress.Tcp("127.0.0.1", https.getAddress().getPort()),
+            Chain.limits(4))) {
+      SSLHandshakeException e =
+          assertThrows(
+              SSLHandshakeException.class, () -> post(tls.client(), "localhost", chain.port()));
       assertTrue(String.valueOf(e.getMessage()).contains("localhost"), e.getMessage());
     } finally {
       https.stop(0);

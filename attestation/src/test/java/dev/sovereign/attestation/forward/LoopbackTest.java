@@ -29,11 +29,23 @@ class LoopbackTest {
     // unprivileged user namespaces; where they are off, this test is skipped.
     Path unshare = Path.of("/usr/bin/unshare");
     assumeTrue(Files.isExecutable(unshare), "no unshare");
-    Process probe = new ProcessBuilder(unshare.toString(), "-rn", "true").redirectErrorStream(true).start();
-    assumeTrue(probe.waitFor(20, TimeUnit.SECONDS) && probe.exitValue() == 0, "no user+network namespaces here");
+    Process probe =
+        new ProcessBuilder(unshare.toString(), "-rn", "true").redirectErrorStream(true).start();
+    assumeTrue(
+        probe.waitFor(20, TimeUnit.SECONDS) && probe.exitValue() == 0,
+        "no user+network namespaces here");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(List.of(unshare.toString(), "-rn", java, "-cp", System.getProperty("java.class.path"),
-        Probe.class.getName())).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(
+                List.of(
+                    unshare.toString(),
+                    "-rn",
+                    java,
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    Probe.class.getName()))
+            .redirectErrorStream(true)
+            .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(60, TimeUnit.SECONDS));
     assertEquals(0, p.exitValue(), out);
@@ -48,8 +60,16 @@ class LoopbackTest {
       boolean after = Loopback.isUp();
       try (ServerSocket s = new ServerSocket()) {
         s.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0));
-        System.out.println("before=" + before + " changed=" + changed + " after=" + after + " bound="
-            + s.getInetAddress().getHostAddress() + File.separator);
+        System.out.println(
+            "before="
+                + before
+                + " changed="
+                + changed
+                + " after="
+                + after
+                + " bound="
+                + s.getInetAddress().getHostAddress()
+                + File.separator);
       }
     }
   }

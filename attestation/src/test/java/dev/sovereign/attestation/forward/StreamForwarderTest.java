@@ -52,32 +52,37 @@ class StreamForwarderTest {
 
     Upstream(Session session) throws IOException {
       server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-      Thread t = new Thread(() -> {
-        while (!server.isClosed()) {
-          try {
-            Socket s = server.accept();
-            connections.incrementAndGet();
-            Thread w = new Thread(() -> {
-              try (s) {
-                session.run(s);
-              } catch (IOException e) {
-                // the test's client went away
-              }
-            });
-            w.setDaemon(true);
-            w.start();
-          } catch (IOException e) {
-            return;
-          }
-        }
-      });
+      Thread t =
+          new Thread(
+              () -> {
+                while (!server.isClosed()) {
+                  try {
+                    Socket s = server.accept();
+                    connections.incrementAndGet();
+                    Thread w =
+                        new Thread(
+                            () -> {
+                              try (s) {
+                                session.run(s);
+                              } catch (IOException e) {
+                                // the test's client went away
+                              }
+                            });
+                    w.setDaemon(true);
+                    w.start();
+                  } catch (IOException e) {
+                    return;
+                  }
+                }
+              });
       t.setDaemon(true);
       t.start();
       closing.add(this);
     }
 
     ForwardAddress address() {
-      return new ForwardAddress.Tcp(server.getInetAddress().getHostAddress(), server.getLocalPort());
+      return new ForwardAddress.Tcp(
+          server.getInetAddress().getHostAddress(), server.getLocalPort());
     }
 
     @Override
@@ -125,14 +130,16 @@ class StreamForwarderTest {
     byte[] data = new byte[1_000_000];
     new Random(11).nextBytes(data);
     try (Socket s = client(c.port())) {
-      Thread writer = new Thread(() -> {
-        try {
-          s.getOutputStream().write(data);
-          s.shutdownOutput();
-        } catch (IOException e) {
-          throw new IllegalStateException(e);
-        }
-      });
+      Thread writer =
+          new Thread(
+              () -> {
+                try {
+                  s.getOutputStream().write(data);
+                  s.shutdownOutput();
+                } catch (IOException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
       writer.start();
       assertArrayEquals(data, s.getInputStream().readAllBytes());
       writer.join();
@@ -145,7 +152,9 @@ class StreamForwarderTest {
     try (Socket s = client(c.port())) {
       s.getOutputStream().write(new byte[12345]);
       s.shutdownOutput();
-      assertEquals("received 12345", new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
+      assertEquals(
+          "received 12345",
+          new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
     }
   }
 
@@ -169,7 +178,8 @@ class StreamForwarderTest {
     }
     try (Socket third = client(c.port())) {
       third.getOutputStream().write('c');
-      assertEquals('c', third.getInputStream().read(), "a slot freed by a closed pair is used again");
+      assertEquals(
+          'c', third.getInputStream().read(), "a slot freed by a closed pair is used again");
     }
     assertEquals(2, up.connections.get());
   }
@@ -177,20 +187,27 @@ class StreamForwarderTest {
   @Test
   void aConnectionWithoutTrafficIsClosedAfterTheIdleTimeout() throws Exception {
     Upstream up = new Upstream(StreamForwarderTest::echo);
-    StreamForwarder f = StreamForwarder.start(new ForwardAddress.Tcp("127.0.0.1", 0), up.address(),
-        new StreamForwarder.Limits(2, Duration.ofMillis(200), Duration.ofSeconds(10)));
+    StreamForwarder f =
+        StreamForwarder.start(
+            new ForwardAddress.Tcp("127.0.0.1", 0),
+            up.address(),
+            new StreamForwarder.Limits(2, Duration.ofMillis(200), Duration.ofSeconds(10)));
     closing.add(f);
     try (Socket s = client(((ForwardAddress.Tcp) f.address()).port())) {
       s.getOutputStream().write('x');
       assertEquals('x', s.getInputStream().read());
-      assertEquals(-1, s.getInputStream().read(), "closed by the forwarder, not by the 30 s read timeout");
+      assertEquals(
+          -1, s.getInputStream().read(), "closed by the forwarder, not by the 30 s read timeout");
     }
   }
 
   @Test
   void anUnreachableUpstreamClosesTheClientAndIsCounted() throws Exception {
-    StreamForwarder f = StreamForwarder.start(new ForwardAddress.Tcp("127.0.0.1", 0),
-        new ForwardAddress.Unix(dir.resolve("nobody-listens.sock")), Chain.limits(2));
+    StreamForwarder f =
+        StreamForwarder.start(
+            new ForwardAddress.Tcp("127.0.0.1", 0),
+            new ForwardAddress.Unix(dir.resolve("nobody-listens.sock")),
+            Chain.limits(2));
     closing.add(f);
     try (Socket s = client(((ForwardAddress.Tcp) f.address()).port())) {
       assertEquals(-1, s.getInputStream().read());
@@ -201,26 +218,34 @@ class StreamForwarderTest {
   @Test
   void theVsockStreamCodeCarriesTheUpstreamSideIncludingTheHalfClose() throws Exception {
     // No vsock loopback here: the upstream connector hands out one end of a socketpair wrapped as a
-    // VsockSocket (the same read/send/poll/shutdown calls as on AF_VSOCK); a thread serves the other end.
+    // VsockSocket (the same read/send/poll/shutdown calls as on AF_VSOCK); a thread serves the
+    // other end.
     VsockSocket[] pair = VsockPairs.pair();
-    Thread server = new Thread(() -> {
-      try (VsockSocket s = pair[1]) {
-        s.setSoTimeout(30_000);
-        byte[] got = s.getInputStream().readAllBytes();
-        s.getOutputStream().write(("vsock got " + got.length).getBytes(StandardCharsets.US_ASCII));
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    Thread server =
+        new Thread(
+            () -> {
+              try (VsockSocket s = pair[1]) {
+                s.setSoTimeout(30_000);
+                byte[] got = s.getInputStream().readAllBytes();
+                s.getOutputStream()
+                    .write(("vsock got " + got.length).getBytes(StandardCharsets.US_ASCII));
+              } catch (IOException e) {
+                throw new IllegalStateException(e);
+              }
+            });
     server.setDaemon(true);
     server.start();
     ForwardAddress.Acceptor acceptor = new ForwardAddress.Tcp("127.0.0.1", 0).listen(4);
-    StreamForwarder f = StreamForwarder.start(acceptor, () -> new VsockDuplex(pair[0]), "socketpair", Chain.limits(1));
+    StreamForwarder f =
+        StreamForwarder.start(
+            acceptor, () -> new VsockDuplex(pair[0]), "socketpair", Chain.limits(1));
     closing.add(f);
     try (Socket s = client(((ForwardAddress.Tcp) f.address()).port())) {
       s.getOutputStream().write(new byte[70_000]);
       s.shutdownOutput();
-      assertEquals("vsock got 70000", new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
+      assertEquals(
+          "vsock got 70000",
+          new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
     }
     server.join(30_000);
     assertFalse(server.isAlive());
@@ -230,18 +255,19 @@ class StreamForwarderTest {
   void theForwarderLogsCountsAndAddressesButNeverAPayloadByte() throws Exception {
     Logger logger = Logger.getLogger(StreamForwarder.class.getName());
     List<LogRecord> records = new CopyOnWriteArrayList<>();
-    Handler capture = new Handler() {
-      @Override
-      public void publish(LogRecord r) {
-        records.add(r);
-      }
+    Handler capture =
+        new Handler() {
+          @Override
+          public void publish(LogRecord r) {
+            records.add(r);
+          }
 
-      @Override
-      public void flush() {}
+          @Override
+          public void flush() {}
 
-      @Override
-      public void close() {}
-    };
+          @Override
+          public void close() {}
+        };
     Level before = logger.getLevel();
     logger.setLevel(Level.ALL);
     logger.addHandler(capture);
@@ -251,7 +277,8 @@ class StreamForwarderTest {
       try (Socket s = client(c.port())) {
         s.getOutputStream().write(marker.getBytes(StandardCharsets.US_ASCII));
         s.shutdownOutput();
-        assertEquals(marker, new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
+        assertEquals(
+            marker, new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
       }
       while (c.enclave.openConnections() > 0 || c.host.openConnections() > 0) {
         Thread.sleep(20);
@@ -268,8 +295,12 @@ class StreamForwarderTest {
         Thread.sleep(20);
       }
       byte[] m = marker.getBytes(StandardCharsets.US_ASCII);
-      List<String> forbidden = List.of(marker, HexFormat.of().formatHex(m), Base64.getEncoder().encodeToString(m),
-          marker.substring(0, 8));
+      List<String> forbidden =
+          List.of(
+              marker,
+              HexFormat.of().formatHex(m),
+              Base64.getEncoder().encodeToString(m),
+              marker.substring(0, 8));
       List<String> texts = new ArrayList<>();
       for (LogRecord r : records) {
         StringBuilder b = new StringBuilder(String.valueOf(r.getMessage()));
@@ -280,7 +311,9 @@ class StreamForwarderTest {
         }
         texts.add(b.toString());
       }
-      assertTrue(texts.stream().anyMatch(t -> t.contains("bytes up")), "the closing counts are logged: " + texts);
+      assertTrue(
+          texts.stream().anyMatch(t -> t.contains("bytes up")),
+          "the closing counts are logged: " + texts);
       assertTrue(texts.stream().anyMatch(t -> t.contains("forwarding")), texts.toString());
       for (String t : texts) {
         for (String f : forbidden) {

@@ -54,41 +54,59 @@ class RecipientEnvelopesTest {
   @Test
   void theEnvelopeHasTheKmsShape() throws Exception {
     byte[] env = RecipientEnvelopes.wrap(keys.publicKey(), new byte[32], RANDOM);
-    EnvelopedData ed = EnvelopedData.getInstance(ContentInfo.getInstance(ASN1Primitive.fromByteArray(env)).getContent());
+    EnvelopedData ed =
+        EnvelopedData.getInstance(
+            ContentInfo.getInstance(ASN1Primitive.fromByteArray(env)).getContent());
     assertEquals(2, ed.getVersion().intValueExact());
-    KeyTransRecipientInfo ktri = (KeyTransRecipientInfo) RecipientInfo.getInstance(ed.getRecipientInfos().getObjectAt(0)).getInfo();
+    KeyTransRecipientInfo ktri =
+        (KeyTransRecipientInfo)
+            RecipientInfo.getInstance(ed.getRecipientInfos().getObjectAt(0)).getInfo();
     assertEquals(2, ktri.getVersion().intValueExact());
-    RSAESOAEPparams p = RSAESOAEPparams.getInstance(ktri.getKeyEncryptionAlgorithm().getParameters());
+    RSAESOAEPparams p =
+        RSAESOAEPparams.getInstance(ktri.getKeyEncryptionAlgorithm().getParameters());
     assertEquals(NISTObjectIdentifiers.id_sha256, p.getHashAlgorithm().getAlgorithm());
     assertEquals(PKCSObjectIdentifiers.id_mgf1, p.getMaskGenAlgorithm().getAlgorithm());
-    assertEquals(NISTObjectIdentifiers.id_sha256,
+    assertEquals(
+        NISTObjectIdentifiers.id_sha256,
         AlgorithmIdentifier.getInstance(p.getMaskGenAlgorithm().getParameters()).getAlgorithm());
-    assertEquals(NISTObjectIdentifiers.id_aes256_CBC, ed.getEncryptedContentInfo().getContentEncryptionAlgorithm().getAlgorithm());
+    assertEquals(
+        NISTObjectIdentifiers.id_aes256_CBC,
+        ed.getEncryptedContentInfo().getContentEncryptionAlgorithm().getAlgorithm());
   }
 
   @Test
   void anEnvelopeForAnotherKeyIsRejectedAsDecryptionFailed() {
     RecipientKeyPair other = RecipientKeyPair.generate(RANDOM);
     byte[] env = RecipientEnvelopes.wrap(other.publicKey(), new byte[32], RANDOM);
-    RecipientEnvelopeException e = assertThrows(RecipientEnvelopeException.class, () -> keys.open(env));
+    RecipientEnvelopeException e =
+        assertThrows(RecipientEnvelopeException.class, () -> keys.open(env));
     assertEquals(EnvelopeRejection.DECRYPTION_FAILED, e.reason());
   }
 
   @Test
   void oaepWithDefaultSha1ParametersIsRejectedBeforeAnyDecryption() throws Exception {
     byte[] env = RecipientEnvelopes.wrap(keys.publicKey(), new byte[32], RANDOM);
-    byte[] sha1 = replaceKeyTransport(env, null, new AlgorithmIdentifier(PKCSObjectIdentifiers.id_RSAES_OAEP, new RSAESOAEPparams()));
-    assertEquals(EnvelopeRejection.UNSUPPORTED_ALGORITHM,
+    byte[] sha1 =
+        replaceKeyTransport(
+            env,
+            null,
+            new AlgorithmIdentifier(PKCSObjectIdentifiers.id_RSAES_OAEP, new RSAESOAEPparams()));
+    assertEquals(
+        EnvelopeRejection.UNSUPPORTED_ALGORITHM,
         assertThrows(RecipientEnvelopeException.class, () -> keys.open(sha1)).reason());
-    byte[] pkcs1 = replaceKeyTransport(env, null, new AlgorithmIdentifier(PKCSObjectIdentifiers.rsaEncryption));
-    assertEquals(EnvelopeRejection.UNSUPPORTED_ALGORITHM,
+    byte[] pkcs1 =
+        replaceKeyTransport(
+            env, null, new AlgorithmIdentifier(PKCSObjectIdentifiers.rsaEncryption));
+    assertEquals(
+        EnvelopeRejection.UNSUPPORTED_ALGORITHM,
         assertThrows(RecipientEnvelopeException.class, () -> keys.open(pkcs1)).reason());
   }
 
   @Test
   void flippingAByteInEachRegionOfTheEnvelopeIsRejected() throws Exception {
     byte[] env = RecipientEnvelopes.wrap(keys.publicKey(), new byte[32], RANDOM);
-    // last byte: encrypted content; a byte in the middle: the OAEP ciphertext; byte 1: the outer length
+    // last byte: encrypted content; a byte in the middle: the OAEP ciphertext; byte 1: the outer
+    // length
     for (int i : new int[] {1, env.length / 2, env.length - 1, env.length - 20}) {
       byte[] t = env.clone();
       t[i] ^= 0x01;
@@ -104,29 +122,43 @@ class RecipientEnvelopesTest {
    */
   @Test
   void wycheproofRsaOaepSha256VectorsPassThroughTheUnwrapPath() throws Exception {
-    Path file = dev.sovereign.testing.Fixtures.vector("wycheproof/rsa_oaep_2048_sha256_mgf1sha256_test.json");
+    Path file =
+        dev.sovereign.testing.Fixtures.vector(
+            "wycheproof/rsa_oaep_2048_sha256_mgf1sha256_test.json");
     JsonNode root = new ObjectMapper().readTree(Files.readAllBytes(file));
     HexFormat hex = HexFormat.of();
     int valid = 0;
     int invalid = 0;
     for (JsonNode group : root.get("testGroups")) {
-      PrivateKey key = KeyFactory.getInstance("RSA").generatePrivate(
-          new PKCS8EncodedKeySpec(hex.parseHex(group.get("privateKeyPkcs8").asText())));
+      PrivateKey key =
+          KeyFactory.getInstance("RSA")
+              .generatePrivate(
+                  new PKCS8EncodedKeySpec(hex.parseHex(group.get("privateKeyPkcs8").asText())));
       byte[] envTemplate = RecipientEnvelopes.wrap(keys.publicKey(), new byte[32], RANDOM);
       for (JsonNode t : group.get("tests")) {
         String id = "tcId " + t.get("tcId").asInt();
         byte[] ct = hex.parseHex(t.get("ct").asText());
         byte[] label = hex.parseHex(t.get("label").asText());
         if (t.get("result").asText().equals("valid")) {
-          assertArrayEquals(hex.parseHex(t.get("msg").asText()), RecipientEnvelopes.unwrapContentKey(key, ct, label), id);
+          assertArrayEquals(
+              hex.parseHex(t.get("msg").asText()),
+              RecipientEnvelopes.unwrapContentKey(key, ct, label),
+              id);
           valid++;
         } else {
-          RecipientEnvelopeException e = assertThrows(RecipientEnvelopeException.class,
-              () -> RecipientEnvelopes.unwrapContentKey(key, ct, label), id);
+          RecipientEnvelopeException e =
+              assertThrows(
+                  RecipientEnvelopeException.class,
+                  () -> RecipientEnvelopes.unwrapContentKey(key, ct, label),
+                  id);
           assertEquals(EnvelopeRejection.DECRYPTION_FAILED, e.reason(), id);
           byte[] env = replaceKeyTransport(envTemplate, ct, oaepWithLabel(label));
-          assertEquals(EnvelopeRejection.DECRYPTION_FAILED,
-              assertThrows(RecipientEnvelopeException.class, () -> RecipientEnvelopes.open(env, key), id).reason(), id);
+          assertEquals(
+              EnvelopeRejection.DECRYPTION_FAILED,
+              assertThrows(
+                      RecipientEnvelopeException.class, () -> RecipientEnvelopes.open(env, key), id)
+                  .reason(),
+              id);
           invalid++;
         }
       }
@@ -137,18 +169,35 @@ class RecipientEnvelopesTest {
 
   private static AlgorithmIdentifier oaepWithLabel(byte[] label) {
     AlgorithmIdentifier sha256 = new AlgorithmIdentifier(NISTObjectIdentifiers.id_sha256);
-    return new AlgorithmIdentifier(PKCSObjectIdentifiers.id_RSAES_OAEP, new RSAESOAEPparams(sha256,
-        new AlgorithmIdentifier(PKCSObjectIdentifiers.id_mgf1, sha256),
-        new AlgorithmIdentifier(PKCSObjectIdentifiers.id_pSpecified, new DEROctetString(label))));
+    return new AlgorithmIdentifier(
+        PKCSObjectIdentifiers.id_RSAES_OAEP,
+        new RSAESOAEPparams(
+            sha256,
+            new AlgorithmIdentifier(PKCSObjectIdentifiers.id_mgf1, sha256),
+            new AlgorithmIdentifier(
+                PKCSObjectIdentifiers.id_pSpecified, new DEROctetString(label))));
   }
 
   /** Rebuilds an envelope with another key-transport algorithm and, if given, encrypted key. */
-  private static byte[] replaceKeyTransport(byte[] env, byte[] encryptedKey, AlgorithmIdentifier alg) throws Exception {
-    EnvelopedData ed = EnvelopedData.getInstance(ContentInfo.getInstance(ASN1Primitive.fromByteArray(env)).getContent());
-    KeyTransRecipientInfo k = (KeyTransRecipientInfo) RecipientInfo.getInstance(ed.getRecipientInfos().getObjectAt(0)).getInfo();
-    KeyTransRecipientInfo replaced = new KeyTransRecipientInfo(k.getRecipientIdentifier(), alg,
-        encryptedKey == null ? k.getEncryptedKey() : new DEROctetString(encryptedKey));
-    EnvelopedData out = new EnvelopedData(null, new DERSet(new RecipientInfo(replaced)), ed.getEncryptedContentInfo(), (ASN1Set) null);
+  private static byte[] replaceKeyTransport(
+      byte[] env, byte[] encryptedKey, AlgorithmIdentifier alg) throws Exception {
+    EnvelopedData ed =
+        EnvelopedData.getInstance(
+            ContentInfo.getInstance(ASN1Primitive.fromByteArray(env)).getContent());
+    KeyTransRecipientInfo k =
+        (KeyTransRecipientInfo)
+            RecipientInfo.getInstance(ed.getRecipientInfos().getObjectAt(0)).getInfo();
+    KeyTransRecipientInfo replaced =
+        new KeyTransRecipientInfo(
+            k.getRecipientIdentifier(),
+            alg,
+            encryptedKey == null ? k.getEncryptedKey() : new DEROctetString(encryptedKey));
+    EnvelopedData out =
+        new EnvelopedData(
+            null,
+            new DERSet(new RecipientInfo(replaced)),
+            ed.getEncryptedContentInfo(),
+            (ASN1Set) null);
     return new ContentInfo(CMSObjectIdentifiers.envelopedData, out).getEncoded(ASN1Encoding.DER);
   }
 

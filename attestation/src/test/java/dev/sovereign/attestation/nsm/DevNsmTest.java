@@ -61,54 +61,73 @@ class DevNsmTest {
     List<byte[]> sent = new ArrayList<>();
     List<Long> offeredCapacity = new ArrayList<>();
     byte[] answer = NsmCodec.encode(new Response.ExtendPcr(new byte[48]));
-    DevNsm nsm = new DevNsm(m -> {
-      sent.add(m.request_base.getByteArray(0, m.request_len.intValue()));
-      offeredCapacity.add(m.response_len.longValue());
-      m.response_base.write(0, answer, 0, answer.length);
-      m.response_len = new NativeLong(answer.length);
-      m.write();
-      return 0;
-    }, () -> {});
+    DevNsm nsm =
+        new DevNsm(
+            m -> {
+              sent.add(m.request_base.getByteArray(0, m.request_len.intValue()));
+              offeredCapacity.add(m.response_len.longValue());
+              m.response_base.write(0, answer, 0, answer.length);
+              m.response_len = new NativeLong(answer.length);
+              m.write();
+              return 0;
+            },
+            () -> {});
     byte[] pcr = nsm.extendPcr(16, new byte[] {1, 2, 3});
     assertArrayEquals(new byte[48], pcr);
-    assertArrayEquals(NsmCodec.encode(new Request.ExtendPcr(16, new byte[] {1, 2, 3})), sent.get(0));
+    assertArrayEquals(
+        NsmCodec.encode(new Request.ExtendPcr(16, new byte[] {1, 2, 3})), sent.get(0));
     assertEquals(List.of(12288L), offeredCapacity);
   }
 
   @Test
   void anEmsgsizeErrnoBecomesInputTooLargeAndOtherErrnosInternalError() {
-    DevNsm tooBig = new DevNsm(m -> {
-      throw new LastErrorException(DevNsm.EMSGSIZE);
-    }, () -> {});
-    assertEquals(new Response.Error(ErrorCode.INPUT_TOO_LARGE), tooBig.process(new Request.GetRandom()));
-    DevNsm broken = new DevNsm(m -> {
-      throw new LastErrorException(5 /* EIO */);
-    }, () -> {});
-    assertEquals(new Response.Error(ErrorCode.INTERNAL_ERROR), broken.process(new Request.GetRandom()));
+    DevNsm tooBig =
+        new DevNsm(
+            m -> {
+              throw new LastErrorException(DevNsm.EMSGSIZE);
+            },
+            () -> {});
+    assertEquals(
+        new Response.Error(ErrorCode.INPUT_TOO_LARGE), tooBig.process(new Request.GetRandom()));
+    DevNsm broken =
+        new DevNsm(
+            m -> {
+              throw new LastErrorException(5 /* EIO */);
+            },
+            () -> {});
+    assertEquals(
+        new Response.Error(ErrorCode.INTERNAL_ERROR), broken.process(new Request.GetRandom()));
     NsmException e = assertThrows(NsmException.class, broken::getRandom);
     assertEquals(ErrorCode.INTERNAL_ERROR, e.code());
   }
 
   @Test
   void anUndecodableResponseIsAnInternalErrorAsInTheRustDriver() {
-    DevNsm nsm = new DevNsm(m -> {
-      m.response_base.setByte(0, (byte) 0xff);
-      m.response_len = new NativeLong(1);
-      m.write();
-      return 0;
-    }, () -> {});
-    assertEquals(new Response.Error(ErrorCode.INTERNAL_ERROR), nsm.process(new Request.DescribeNsm()));
+    DevNsm nsm =
+        new DevNsm(
+            m -> {
+              m.response_base.setByte(0, (byte) 0xff);
+              m.response_len = new NativeLong(1);
+              m.write();
+              return 0;
+            },
+            () -> {});
+    assertEquals(
+        new Response.Error(ErrorCode.INTERNAL_ERROR), nsm.process(new Request.DescribeNsm()));
   }
 
   @Test
   void aResponseOfTheWrongKindIsAnInvalidResponse() {
     byte[] answer = NsmCodec.encode(new Response.LockPcrs());
-    DevNsm nsm = new DevNsm(m -> {
-      m.response_base.write(0, answer, 0, answer.length);
-      m.response_len = new NativeLong(answer.length);
-      m.write();
-      return 0;
-    }, () -> {});
+    DevNsm nsm =
+        new DevNsm(
+            m -> {
+              m.response_base.write(0, answer, 0, answer.length);
+              m.response_len = new NativeLong(answer.length);
+              m.write();
+              return 0;
+            },
+            () -> {});
     NsmException e = assertThrows(NsmException.class, () -> nsm.lockPcr(16));
     assertEquals(ErrorCode.INVALID_RESPONSE, e.code());
     assertInstanceOf(Response.LockPcrs.class, nsm.process(new Request.LockPcrs(16)));

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Mutated and random bytes never make the codec throw anything but
- * {@link MalformedNsmMessageException}, and never make the simulated NSM answer with anything but a
+ * Mutated and random bytes never make the codec throw anything but {@link
+ * MalformedNsmMessageException}, and never make the simulated NSM answer with anything but a
  * decodable response. Deterministic (seeded) so failures reproduce.
  */
 class NsmCodecRobustnessTest {
@@ -22,13 +22,16 @@ class NsmCodecRobustnessTest {
   @TempDir Path tmp;
 
   private static List<byte[]> inputs() {
-    List<byte[]> seeds = List.of(
-        NsmCodec.encode(new Request.ExtendPcr(16, new byte[] {1, 2, 3})),
-        NsmCodec.encode(new Request.Attestation(new byte[] {1}, new byte[] {2, 3}, null)),
-        NsmCodec.encode(new Request.LockPcrs(32)),
-        NsmCodec.encode(new Request.DescribeNsm()),
-        NsmCodec.encode(new Response.DescribeNsm(1, 0, 0, "i-0-enc0", 32, new TreeSet<>(List.of(0, 1)), Digest.SHA384)),
-        NsmCodec.encode(new Response.Error(ErrorCode.INPUT_TOO_LARGE)));
+    List<byte[]> seeds =
+        List.of(
+            NsmCodec.encode(new Request.ExtendPcr(16, new byte[] {1, 2, 3})),
+            NsmCodec.encode(new Request.Attestation(new byte[] {1}, new byte[] {2, 3}, null)),
+            NsmCodec.encode(new Request.LockPcrs(32)),
+            NsmCodec.encode(new Request.DescribeNsm()),
+            NsmCodec.encode(
+                new Response.DescribeNsm(
+                    1, 0, 0, "i-0-enc0", 32, new TreeSet<>(List.of(0, 1)), Digest.SHA384)),
+            NsmCodec.encode(new Response.Error(ErrorCode.INPUT_TOO_LARGE)));
     List<byte[]> out = new ArrayList<>();
     Random random = new Random(20261127L);
     for (byte[] seed : seeds) {
@@ -68,7 +71,8 @@ class NsmCodecRobustnessTest {
         }
       }
     }
-    assertEquals(true, decoded > 0, "some single-bit mutations still decode (e.g. a changed index)");
+    assertEquals(
+        true, decoded > 0, "some single-bit mutations still decode (e.g. a changed index)");
   }
 
   @Test
@@ -76,7 +80,8 @@ class NsmCodecRobustnessTest {
     Path jar = TestJars.write(tmp.resolve("e.jar"), "x", 0L);
     try (SimulatedNsm nsm = SimulatedNsm.open(SimulationConfig.of(tmp.resolve("state"), jar))) {
       List<byte[]> all = inputs();
-      // Every fifth input keeps signing (a mutated Attestation request still attests) within a second or two.
+      // Every fifth input keeps signing (a mutated Attestation request still attests) within a
+      // second or two.
       for (int i = 0; i < all.size(); i += 5) {
         assertInstanceOf(Response.class, NsmCodec.decodeResponse(nsm.exchange(all.get(i))));
       }

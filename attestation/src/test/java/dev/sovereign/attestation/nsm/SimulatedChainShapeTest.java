@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The simulated chain, level by level, against the real AWS chain of
- * {@code fixtures/nitro/aws-nitro-attestation-us-east-1-2023-09-07.b64}: the same critical
- * and non-critical extensions (AWS's CRL distribution points aside), key usage, basic constraints,
+ * The simulated chain, level by level, against the real AWS chain of {@code
+ * fixtures/nitro/aws-nitro-attestation-us-east-1-2023-09-07.b64}: the same critical and
+ * non-critical extensions (AWS's CRL distribution points aside), key usage, basic constraints,
  * subject attribute order, key size, signature algorithm and roughly the same lifetimes.
  */
 class SimulatedChainShapeTest {
@@ -48,7 +48,9 @@ class SimulatedChainShapeTest {
   }
 
   private static Set<String> nonCritical(X509Certificate c) {
-    Set<String> s = new TreeSet<>(c.getNonCriticalExtensionOIDs() == null ? Set.of() : c.getNonCriticalExtensionOIDs());
+    Set<String> s =
+        new TreeSet<>(
+            c.getNonCriticalExtensionOIDs() == null ? Set.of() : c.getNonCriticalExtensionOIDs());
     s.remove(CRL_DISTRIBUTION_POINTS);
     return s;
   }
@@ -67,29 +69,46 @@ class SimulatedChainShapeTest {
 
   @Test
   void everyLevelHasTheExtensionsKeyUsageConstraintsAndNameShapeOfTheRealChain() throws Exception {
-    Path fixture = dev.sovereign.testing.Fixtures.vector("nitro/aws-nitro-attestation-us-east-1-2023-09-07.b64");
-    List<X509Certificate> real = chain(AttestationDocuments.parse(
-        Base64.getMimeDecoder().decode(Files.readString(fixture).trim())).unverifiedDocument());
+    Path fixture =
+        dev.sovereign.testing.Fixtures.vector(
+            "nitro/aws-nitro-attestation-us-east-1-2023-09-07.b64");
+    List<X509Certificate> real =
+        chain(
+            AttestationDocuments.parse(
+                    Base64.getMimeDecoder().decode(Files.readString(fixture).trim()))
+                .unverifiedDocument());
     Path jar = TestJars.write(tmp.resolve("e.jar"), "x", 0L);
     List<X509Certificate> sim;
     try (SimulatedNsm nsm = SimulatedNsm.open(SimulationConfig.of(tmp.resolve("state"), jar))) {
-      sim = chain(AttestationDocuments.parse(nsm.attestation(null, null, null)).unverifiedDocument());
+      sim =
+          chain(AttestationDocuments.parse(nsm.attestation(null, null, null)).unverifiedDocument());
     }
     assertEquals(real.size(), sim.size());
     for (int i = 0; i < real.size(); i++) {
       X509Certificate r = real.get(i);
       X509Certificate s = sim.get(i);
       String level = LEVELS[i];
-      assertEquals(r.getCriticalExtensionOIDs(), s.getCriticalExtensionOIDs(), level + " critical extensions");
-      assertEquals(nonCritical(r), nonCritical(s), level + " non-critical extensions (CRL DP aside)");
+      assertEquals(
+          r.getCriticalExtensionOIDs(),
+          s.getCriticalExtensionOIDs(),
+          level + " critical extensions");
+      assertEquals(
+          nonCritical(r), nonCritical(s), level + " non-critical extensions (CRL DP aside)");
       assertArrayEquals(r.getKeyUsage(), s.getKeyUsage(), level + " key usage");
       assertEquals(r.getBasicConstraints(), s.getBasicConstraints(), level + " basic constraints");
-      assertEquals(attributeOrder(r.getSubjectX500Principal()), attributeOrder(s.getSubjectX500Principal()), level + " subject shape");
+      assertEquals(
+          attributeOrder(r.getSubjectX500Principal()),
+          attributeOrder(s.getSubjectX500Principal()),
+          level + " subject shape");
       assertEquals(r.getSigAlgName(), s.getSigAlgName(), level + " signature algorithm");
-      assertEquals(((ECPublicKey) r.getPublicKey()).getParams().getCurve().getField().getFieldSize(),
-          ((ECPublicKey) s.getPublicKey()).getParams().getCurve().getField().getFieldSize(), level + " curve size");
+      assertEquals(
+          ((ECPublicKey) r.getPublicKey()).getParams().getCurve().getField().getFieldSize(),
+          ((ECPublicKey) s.getPublicKey()).getParams().getCurve().getField().getFieldSize(),
+          level + " curve size");
       double ratio = (double) lifetime(s).toSeconds() / lifetime(r).toSeconds();
-      assertTrue(ratio > 0.9 && ratio < 1.2, level + " lifetime " + lifetime(s) + " vs AWS's " + lifetime(r));
+      assertTrue(
+          ratio > 0.9 && ratio < 1.2,
+          level + " lifetime " + lifetime(s) + " vs AWS's " + lifetime(r));
     }
   }
 }

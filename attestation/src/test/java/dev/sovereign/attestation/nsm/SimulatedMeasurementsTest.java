@@ -23,15 +23,19 @@ class SimulatedMeasurementsTest {
   void pcr3IsAwsDocumentedExtensionOfZerosWithTheRoleArn() {
     // AWS Nitro Enclaves User Guide, "Where to get an enclave's measurements", PCR3 example:
     // ROLEARN="arn:aws:iam::123456789012:role/Webserver" -> 78fce75d...6921e6.
-    assertEquals("78fce75db17cd4e0a3fb8dad3ad128ca5e77edbb2b2c7f75329dccd99aa5f6ef4fc1f1a452e315b9e98f9e312e6921e6",
-        HexFormat.of().formatHex(SimulatedMeasurements.pcr3("arn:aws:iam::123456789012:role/Webserver")));
+    assertEquals(
+        "78fce75db17cd4e0a3fb8dad3ad128ca5e77edbb2b2c7f75329dccd99aa5f6ef4fc1f1a452e315b9e98f9e312e6921e6",
+        HexFormat.of()
+            .formatHex(SimulatedMeasurements.pcr3("arn:aws:iam::123456789012:role/Webserver")));
   }
 
   @Test
   void pcr4MatchesTheRealUsEast1DocumentsInstance() throws Exception {
     // fixtures/nitro/aws-nitro-attestation-us-east-1-2023-09-07.b64: module_id
     // i-0644948d93f19c17b-enc018a705a4fc6e067, so the parent is i-0644948d93f19c17b.
-    Path fixture = dev.sovereign.testing.Fixtures.vector("nitro/aws-nitro-attestation-us-east-1-2023-09-07.b64");
+    Path fixture =
+        dev.sovereign.testing.Fixtures.vector(
+            "nitro/aws-nitro-attestation-us-east-1-2023-09-07.b64");
     byte[] cose = Base64.getMimeDecoder().decode(Files.readString(fixture).trim());
     AttestationDocument doc = AttestationDocuments.parse(cose).unverifiedDocument();
     String instance = doc.moduleId().substring(0, doc.moduleId().indexOf("-enc"));
@@ -47,7 +51,9 @@ class SimulatedMeasurementsTest {
   @Test
   void pcr0IsTheSha384OfTheJarFile() throws Exception {
     Path jar = TestJars.write(tmp.resolve("a.jar"), "v1", 0L);
-    assertArrayEquals(MessageDigest.getInstance("SHA-384").digest(Files.readAllBytes(jar)), SimulatedMeasurements.pcr0(jar));
+    assertArrayEquals(
+        MessageDigest.getInstance("SHA-384").digest(Files.readAllBytes(jar)),
+        SimulatedMeasurements.pcr0(jar));
   }
 
   @Test

@@ -12,9 +12,13 @@ import java.util.jar.JarOutputStream;
 final class TestJars {
   private TestJars() {}
 
-  /** A jar with two entries whose contents are {@code content}, written with entry time {@code time}. */
+  /**
+   * A jar with two entries whose contents are {@code content}, written with entry time {@code
+   * time}.
+   */
   static Path write(Path file, String content, long time) throws IOException {
-    try (OutputStream out = Files.newOutputStream(file); JarOutputStream jar = new JarOutputStream(out)) {
+    try (OutputStream out = Files.newOutputStream(file);
+        JarOutputStream jar = new JarOutputStream(out)) {
       for (String name : new String[] {"dev/sovereign/enclave/Main.class", "policy.yaml"}) {
         JarEntry e = new JarEntry(name);
         e.setTime(time);

@@ -25,7 +25,8 @@ class SealedStateFormatTest {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final RecipientKeyPair KEYS = RecipientKeyPair.generate(RANDOM);
   private static final Recipient RECIPIENT = Recipient.of(new byte[] {1});
-  private static final SealBinding EU = SealBinding.create("key-1", filled(48, 7), "EU", filled(32, 9));
+  private static final SealBinding EU =
+      SealBinding.create("key-1", filled(48, 7), "EU", filled(32, 9));
 
   /** Remembers data keys by blob and refuses a Decrypt whose context differs, as KMS does. */
   private static final class MemoryBroker implements KeyBroker {
@@ -39,16 +40,22 @@ class SealedStateFormatTest {
       String blob = "blob-" + keys.size();
       keys.put(blob, dk);
       contexts.put(blob, Map.copyOf(ctx));
-      return new GeneratedDataKey(keyId, blob.getBytes(StandardCharsets.UTF_8), RecipientEnvelopes.wrap(KEYS.publicKey(), dk, RANDOM));
+      return new GeneratedDataKey(
+          keyId,
+          blob.getBytes(StandardCharsets.UTF_8),
+          RecipientEnvelopes.wrap(KEYS.publicKey(), dk, RANDOM));
     }
 
     @Override
-    public DecryptedDataKey decrypt(byte[] blob, Map<String, String> ctx, Recipient r) throws KeyBrokerRefusedException {
+    public DecryptedDataKey decrypt(byte[] blob, Map<String, String> ctx, Recipient r)
+        throws KeyBrokerRefusedException {
       String b = new String(blob, StandardCharsets.UTF_8);
       if (!keys.containsKey(b) || !contexts.get(b).equals(ctx)) {
-        throw new KeyBrokerRefusedException(KeyReleaseRefusal.INVALID_CIPHERTEXT, null, "context differs");
+        throw new KeyBrokerRefusedException(
+            KeyReleaseRefusal.INVALID_CIPHERTEXT, null, "context differs");
       }
-      return new DecryptedDataKey("key-1", RecipientEnvelopes.wrap(KEYS.publicKey(), keys.get(b), RANDOM));
+      return new DecryptedDataKey(
+          "key-1", RecipientEnvelopes.wrap(KEYS.publicKey(), keys.get(b), RANDOM));
     }
   }
 
@@ -61,7 +68,9 @@ class SealedStateFormatTest {
   @Test
   void aSealedBlobParsesBackToItsHeaderAndOpensToItsBody() throws Exception {
     MemoryBroker broker = new MemoryBroker();
-    byte[] blob = SealedState.seal(broker, RECIPIENT, KEYS, EU, 42, "state".getBytes(StandardCharsets.UTF_8), RANDOM);
+    byte[] blob =
+        SealedState.seal(
+            broker, RECIPIENT, KEYS, EU, 42, "state".getBytes(StandardCharsets.UTF_8), RANDOM);
     SealedState parsed = SealedState.parse(blob);
     SealedStateHeader h = parsed.unverifiedHeader();
     assertEquals(1, h.formatVersion());
@@ -70,7 +79,8 @@ class SealedStateFormatTest {
     assertArrayEquals(h.encoded(), Arrays.copyOf(blob, h.encoded().length));
     assertEquals("v1", h.encryptionContext().get(SealedStateHeader.CONTEXT_FORMAT));
     assertEquals("42", h.encryptionContext().get(SealedStateHeader.CONTEXT_SEQUENCE));
-    assertArrayEquals("state".getBytes(StandardCharsets.UTF_8),
+    assertArrayEquals(
+        "state".getBytes(StandardCharsets.UTF_8),
         parsed.open(broker, RECIPIENT, KEYS, EU).body().toByteArray(SecretAccess.get()));
   }
 
@@ -83,8 +93,11 @@ class SealedStateFormatTest {
     for (int at : new int[] {lastSequenceByte, headerLength - 1, headerLength, blob.length - 1}) {
       byte[] t = blob.clone();
       t[at] ^= 0x02;
-      SealRejectedException e = assertThrows(SealRejectedException.class,
-          () -> SealedState.parse(t).open(broker, RECIPIENT, KEYS, EU), "flip at " + at);
+      SealRejectedException e =
+          assertThrows(
+              SealRejectedException.class,
+              () -> SealedState.parse(t).open(broker, RECIPIENT, KEYS, EU),
+              "flip at " + at);
       assertEquals(SealRejection.TAMPERED, e.reason(), "flip at " + at);
     }
   }
@@ -94,8 +107,12 @@ class SealedStateFormatTest {
     MemoryBroker broker = new MemoryBroker();
     byte[] blob = SealedState.seal(broker, RECIPIENT, KEYS, EU, 1, new byte[1], RANDOM);
     SealBinding us = SealBinding.create("key-1", filled(48, 7), "US", filled(32, 9));
-    assertEquals(SealRejection.BINDING_MISMATCH, assertThrows(SealRejectedException.class,
-        () -> SealedState.parse(blob).open(broker, RECIPIENT, KEYS, us)).reason());
+    assertEquals(
+        SealRejection.BINDING_MISMATCH,
+        assertThrows(
+                SealRejectedException.class,
+                () -> SealedState.parse(blob).open(broker, RECIPIENT, KEYS, us))
+            .reason());
   }
 
   @Test
@@ -125,12 +142,21 @@ class SealedStateFormatTest {
     badVersion[6] = 2;
     byte[] hugeLength = blob.clone();
     hugeLength[7] = (byte) 0xff;
-    assertEquals(SealRejection.MALFORMED, assertThrows(SealRejectedException.class, () -> SealedState.parse(badMagic)).reason());
-    assertEquals(SealRejection.UNSUPPORTED_VERSION, assertThrows(SealRejectedException.class, () -> SealedState.parse(badVersion)).reason());
-    assertEquals(SealRejection.MALFORMED, assertThrows(SealRejectedException.class, () -> SealedState.parse(hugeLength)).reason());
+    assertEquals(
+        SealRejection.MALFORMED,
+        assertThrows(SealRejectedException.class, () -> SealedState.parse(badMagic)).reason());
+    assertEquals(
+        SealRejection.UNSUPPORTED_VERSION,
+        assertThrows(SealRejectedException.class, () -> SealedState.parse(badVersion)).reason());
+    assertEquals(
+        SealRejection.MALFORMED,
+        assertThrows(SealRejectedException.class, () -> SealedState.parse(hugeLength)).reason());
     for (int n : new int[] {0, 5, 7, 40, blob.length - 17}) {
       byte[] cut = Arrays.copyOf(blob, n);
-      assertEquals(SealRejection.MALFORMED, assertThrows(SealRejectedException.class, () -> SealedState.parse(cut)).reason(), "length " + n);
+      assertEquals(
+          SealRejection.MALFORMED,
+          assertThrows(SealRejectedException.class, () -> SealedState.parse(cut)).reason(),
+          "length " + n);
     }
   }
 }

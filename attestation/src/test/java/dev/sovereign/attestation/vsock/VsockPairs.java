@@ -19,11 +19,14 @@ public final class VsockPairs {
 
   public static VsockSocket[] pair() throws IOException {
     int[] fds = new int[2];
-    int rc = Pair.C.socketpair(1, LibC.SOCK_STREAM | LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC, 0, fds);
+    int rc =
+        Pair.C.socketpair(1, LibC.SOCK_STREAM | LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC, 0, fds);
     if (rc != 0) {
       throw new IOException("socketpair errno " + Native.getLastError());
     }
-    return new VsockSocket[] {new VsockSocket(VsockFd.adopt(fds[0], "pair:a")),
-        new VsockSocket(VsockFd.adopt(fds[1], "pair:b"))};
+    return new VsockSocket[] {
+      new VsockSocket(VsockFd.adopt(fds[0], "pair:a")),
+      new VsockSocket(VsockFd.adopt(fds[1], "pair:b"))
+    };
   }
 }

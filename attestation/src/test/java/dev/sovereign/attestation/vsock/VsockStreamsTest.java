@@ -21,10 +21,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The stream half of {@link VsockSocket} (non-blocking {@code read}/{@code send} + {@code poll} +
- * eventfd) is independent of the address family, and there is no vsock loopback here to connect
- * two vsock sockets. So it runs over an AF_UNIX {@code socketpair}, whose descriptors behave the
- * same for these calls; the vsock-specific calls ({@code socket}, {@code bind}, {@code connect})
- * are covered by {@link VsockSocketTest}.
+ * eventfd) is independent of the address family, and there is no vsock loopback here to connect two
+ * vsock sockets. So it runs over an AF_UNIX {@code socketpair}, whose descriptors behave the same
+ * for these calls; the vsock-specific calls ({@code socket}, {@code bind}, {@code connect}) are
+ * covered by {@link VsockSocketTest}.
  */
 class VsockStreamsTest {
   interface Pair extends Library {
@@ -35,27 +35,33 @@ class VsockStreamsTest {
 
   private static VsockSocket[] pair() throws IOException {
     int[] fds = new int[2];
-    int rc = Pair.C.socketpair(1, LibC.SOCK_STREAM | LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC, 0, fds);
+    int rc =
+        Pair.C.socketpair(1, LibC.SOCK_STREAM | LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC, 0, fds);
     assertEquals(0, rc, "socketpair errno " + Native.getLastError());
-    return new VsockSocket[] {new VsockSocket(VsockFd.adopt(fds[0], "pair:a")),
-        new VsockSocket(VsockFd.adopt(fds[1], "pair:b"))};
+    return new VsockSocket[] {
+      new VsockSocket(VsockFd.adopt(fds[0], "pair:a")),
+      new VsockSocket(VsockFd.adopt(fds[1], "pair:b"))
+    };
   }
 
   @Test
   void bytesWrittenOnOneEndArriveExactlyOnTheOtherAcrossManyChunks() throws Exception {
     VsockSocket[] p = pair();
-    try (VsockSocket a = p[0]; VsockSocket b = p[1]) {
+    try (VsockSocket a = p[0];
+        VsockSocket b = p[1]) {
       byte[] data = new byte[300_000];
       new Random(7).nextBytes(data);
-      CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-        try {
-          a.getOutputStream().write(data);
-          a.getOutputStream().write(0x5A);
-          a.close();
-        } catch (IOException e) {
-          throw new IllegalStateException(e);
-        }
-      });
+      CompletableFuture<Void> writer =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  a.getOutputStream().write(data);
+                  a.getOutputStream().write(0x5A);
+                  a.close();
+                } catch (IOException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
       b.setSoTimeout(10_000);
       byte[] got = b.getInputStream().readNBytes(data.length);
       assertArrayEquals(data, got);
@@ -68,10 +74,12 @@ class VsockStreamsTest {
   @Test
   void aReadWithNothingToReadTimesOutAfterSoTimeout() throws Exception {
     VsockSocket[] p = pair();
-    try (VsockSocket a = p[0]; VsockSocket b = p[1]) {
+    try (VsockSocket a = p[0];
+        VsockSocket b = p[1]) {
       b.setSoTimeout(300);
       long start = System.nanoTime();
-      SocketTimeoutException e = assertThrows(SocketTimeoutException.class, () -> b.getInputStream().read());
+      SocketTimeoutException e =
+          assertThrows(SocketTimeoutException.class, () -> b.getInputStream().read());
       long millis = (System.nanoTime() - start) / 1_000_000;
       assertTrue(millis >= 250 && millis < 3000, millis + " ms");
       assertEquals("read pair:b timed out after 300 ms", e.getMessage());
@@ -81,16 +89,19 @@ class VsockStreamsTest {
   @Test
   void closeFromAnotherThreadEndsABlockedRead() throws Exception {
     VsockSocket[] p = pair();
-    try (VsockSocket a = p[0]; VsockSocket b = p[1]) {
+    try (VsockSocket a = p[0];
+        VsockSocket b = p[1]) {
       InputStream in = b.getInputStream();
-      CompletableFuture<Throwable> reader = CompletableFuture.supplyAsync(() -> {
-        try {
-          in.read();
-          return null;
-        } catch (IOException e) {
-          return e;
-        }
-      });
+      CompletableFuture<Throwable> reader =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  in.read();
+                  return null;
+                } catch (IOException e) {
+                  return e;
+                }
+              });
       Thread.sleep(300);
       assertTrue(!reader.isDone());
       b.close();
@@ -106,11 +117,17 @@ class VsockStreamsTest {
     VsockSocket[] p = pair();
     try (VsockSocket a = p[0]) {
       p[1].close();
-      IOException e = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> assertThrows(IOException.class, () -> {
-        for (int i = 0; i < 100; i++) {
-          a.getOutputStream().write(new byte[1024]);
-        }
-      }));
+      IOException e =
+          assertTimeoutPreemptively(
+              Duration.ofSeconds(5),
+              () ->
+                  assertThrows(
+                      IOException.class,
+                      () -> {
+                        for (int i = 0; i < 100; i++) {
+                          a.getOutputStream().write(new byte[1024]);
+                        }
+                      }));
       assertEquals("write pair:a: Broken pipe (errno 32 EPIPE)", e.getMessage());
     }
   }

@@ -5,10 +5,10 @@ import java.time.Instant;
 import java.util.Set;
 
 /**
- * Accreditation credentials (EBSI model): a root authority accredits an authority to accredit others
- * ({@link Role#ACCREDIT}) or to issue producer credentials ({@link Role#ATTEST}), within a {@link Scope}
- * and a validity window. Type {@code VerifiableAccreditation}; the subject holds {@code id},
- * {@code accreditedFor}, {@code zones}, {@code regions}, {@code datasets}.
+ * Accreditation credentials (EBSI model): a root authority accredits an authority to accredit
+ * others ({@link Role#ACCREDIT}) or to issue producer credentials ({@link Role#ATTEST}), within a
+ * {@link Scope} and a validity window. Type {@code VerifiableAccreditation}; the subject holds
+ * {@code id}, {@code accreditedFor}, {@code zones}, {@code regions}, {@code datasets}.
  */
 public final class Accreditations {
   private Accreditations() {}
@@ -35,9 +35,15 @@ public final class Accreditations {
   }
 
   /** A draft accreditation of {@code subject} by {@code issuer}; sign it with {@code .sign()}. */
-  public static CredentialIssuer.Draft draft(CredentialIssuer issuer, String subject, Set<Role> roles, Scope scope,
-      Instant validFrom, Instant validUntil) {
-    CredentialIssuer.Draft d = issuer.credential(TYPE).subject(subject).validFrom(validFrom).validUntil(validUntil);
+  public static CredentialIssuer.Draft draft(
+      CredentialIssuer issuer,
+      String subject,
+      Set<Role> roles,
+      Scope scope,
+      Instant validFrom,
+      Instant validUntil) {
+    CredentialIssuer.Draft d =
+        issuer.credential(TYPE).subject(subject).validFrom(validFrom).validUntil(validUntil);
     d.claim("accreditedFor", roles.stream().map(Role::wireName).sorted().toList());
     ObjectNode s = Json.MAPPER.createObjectNode();
     scope.writeTo(s);

@@ -10,13 +10,15 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * A Bitstring Status List v1.0 bitstring, one bit per entry (statusSize 1, as revocation and suspension
- * require). Index 0 is the left-most (most significant) bit of the first byte. The wire form
- * ({@code encodedList}) is the multibase base64url ('u', no padding) of the GZIP-compressed bitstring.
+ * A Bitstring Status List v1.0 bitstring, one bit per entry (statusSize 1, as revocation and
+ * suspension require). Index 0 is the left-most (most significant) bit of the first byte. The wire
+ * form ({@code encodedList}) is the multibase base64url ('u', no padding) of the GZIP-compressed
+ * bitstring.
  */
 public final class BitstringStatusList {
   /** The specification's minimum: 16 KB, 131,072 entries (herd privacy). */
   public static final int MIN_ENTRIES = 131_072;
+
   /** Decompression limit (16 MB of bits = 134 M entries): refuse compression bombs. */
   static final int MAX_BYTES = 16 * 1024 * 1024;
 
@@ -26,10 +28,13 @@ public final class BitstringStatusList {
     this.bits = bits;
   }
 
-  /** An all-zero list with {@code entries} entries (at least {@link #MIN_ENTRIES}, a multiple of 8). */
+  /**
+   * An all-zero list with {@code entries} entries (at least {@link #MIN_ENTRIES}, a multiple of 8).
+   */
   public static BitstringStatusList create(int entries) {
     if (entries < MIN_ENTRIES || entries % 8 != 0 || entries / 8 > MAX_BYTES) {
-      throw new IllegalArgumentException("entries must be a multiple of 8 in [" + MIN_ENTRIES + ", " + MAX_BYTES * 8L + "]");
+      throw new IllegalArgumentException(
+          "entries must be a multiple of 8 in [" + MIN_ENTRIES + ", " + MAX_BYTES * 8L + "]");
     }
     return new BitstringStatusList(new byte[entries / 8]);
   }
@@ -40,15 +45,20 @@ public final class BitstringStatusList {
    */
   public static BitstringStatusList decode(String encodedList) throws CredentialRejectedException {
     if (encodedList == null || encodedList.length() < 2 || encodedList.charAt(0) != 'u') {
-      throw new VerificationReport.Builder().fail(null, "status list", ReasonCode.STATUS_LIST_INVALID,
-          "encodedList is not multibase base64url ('u')");
+      throw new VerificationReport.Builder()
+          .fail(
+              null,
+              "status list",
+              ReasonCode.STATUS_LIST_INVALID,
+              "encodedList is not multibase base64url ('u')");
     }
     byte[] gz;
     try {
       gz = Base64.getUrlDecoder().decode(encodedList.substring(1));
     } catch (IllegalArgumentException e) {
-      throw new VerificationReport.Builder().fail(null, "status list", ReasonCode.STATUS_LIST_INVALID,
-          "encodedList is not base64url");
+      throw new VerificationReport.Builder()
+          .fail(
+              null, "status list", ReasonCode.STATUS_LIST_INVALID, "encodedList is not base64url");
     }
     try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(gz))) {
       ByteArrayOutputStream out = new ByteArrayOutputStream(MIN_ENTRIES / 8);
@@ -57,14 +67,18 @@ public final class BitstringStatusList {
       while ((n = in.read(buf)) > 0) {
         out.write(buf, 0, n);
         if (out.size() > MAX_BYTES) {
-          throw new VerificationReport.Builder().fail(null, "status list", ReasonCode.STATUS_LIST_INVALID,
-              "decompressed list exceeds " + MAX_BYTES + " bytes");
+          throw new VerificationReport.Builder()
+              .fail(
+                  null,
+                  "status list",
+                  ReasonCode.STATUS_LIST_INVALID,
+                  "decompressed list exceeds " + MAX_BYTES + " bytes");
         }
       }
       return new BitstringStatusList(out.toByteArray());
     } catch (IOException e) {
-      throw new VerificationReport.Builder().fail(null, "status list", ReasonCode.STATUS_LIST_INVALID,
-          "encodedList is not GZIP");
+      throw new VerificationReport.Builder()
+          .fail(null, "status list", ReasonCode.STATUS_LIST_INVALID, "encodedList is not GZIP");
     }
   }
 

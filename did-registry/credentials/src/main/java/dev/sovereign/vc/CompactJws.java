@@ -9,30 +9,41 @@ import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 
 /**
- * A compact JWS split and parsed, not verified: the Nimbus-parsed protected header, the payload as a
- * JSON object, the signing input and the signature bytes. {@code alg: none} and unsigned tokens fail
- * here with {@link ReasonCode#ALG_NONE}; algorithms outside {@link JwsAlgorithm} with ALG_NOT_ALLOWED.
+ * A compact JWS split and parsed, not verified: the Nimbus-parsed protected header, the payload as
+ * a JSON object, the signing input and the signature bytes. {@code alg: none} and unsigned tokens
+ * fail here with {@link ReasonCode#ALG_NONE}; algorithms outside {@link JwsAlgorithm} with
+ * ALG_NOT_ALLOWED.
  */
-record CompactJws(JWSHeader header, JwsAlgorithm algorithm, ObjectNode payload, byte[] signingInput, byte[] signature) {
+record CompactJws(
+    JWSHeader header,
+    JwsAlgorithm algorithm,
+    ObjectNode payload,
+    byte[] signingInput,
+    byte[] signature) {
 
   /**
-   * Parsed protected headers by their base64url text. An issuer's tokens share one header, and a Nimbus
-   * header is immutable and a pure function of that text, so parsing it once is safe.
+   * Parsed protected headers by their base64url text. An issuer's tokens share one header, and a
+   * Nimbus header is immutable and a pure function of that text, so parsing it once is safe.
    */
-  private static final java.util.Map<String, Header> HEADERS = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final java.util.Map<String, Header> HEADERS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private static final int MAX_CACHED_HEADERS = 1024;
 
   /** Upper bound on a token we read at all (1 MB), checked before any decoding. */
   static final int MAX_LENGTH = 1 << 20;
 
-  static CompactJws parse(String token, VerificationReport.Builder report, String subject) throws CredentialRejectedException {
+  static CompactJws parse(String token, VerificationReport.Builder report, String subject)
+      throws CredentialRejectedException {
     if (token == null || token.length() > MAX_LENGTH) {
-      throw report.fail(subject, "parse", ReasonCode.MALFORMED, "token missing or longer than " + MAX_LENGTH);
+      throw report.fail(
+          subject, "parse", ReasonCode.MALFORMED, "token missing or longer than " + MAX_LENGTH);
     }
     int dot1 = token.indexOf('.');
     int dot2 = dot1 < 0 ? -1 : token.indexOf('.', dot1 + 1);
     if (dot1 < 0 || dot2 < 0 || token.indexOf('.', dot2 + 1) >= 0) {
-      throw report.fail(subject, "parse", ReasonCode.MALFORMED, "not a compact JWS (three dot-separated parts)");
+      throw report.fail(
+          subject, "parse", ReasonCode.MALFORMED, "not a compact JWS (three dot-separated parts)");
     }
     String headerPart = token.substring(0, dot1);
     Header header = HEADERS.get(headerPart);
@@ -40,7 +51,8 @@ record CompactJws(JWSHeader header, JwsAlgorithm algorithm, ObjectNode payload, 
       try {
         header = Header.parse(new Base64URL(headerPart));
       } catch (ParseException e) {
-        throw report.fail(subject, "parse", ReasonCode.MALFORMED, "protected header: " + e.getMessage());
+        throw report.fail(
+            subject, "parse", ReasonCode.MALFORMED, "protected header: " + e.getMessage());
       }
       if (HEADERS.size() >= MAX_CACHED_HEADERS) {
         HEADERS.clear();
@@ -48,7 +60,11 @@ record CompactJws(JWSHeader header, JwsAlgorithm algorithm, ObjectNode payload, 
       HEADERS.put(headerPart, header);
     }
     if (header instanceof PlainHeader) {
-      throw report.fail(subject, "algorithm", ReasonCode.ALG_NONE, "alg none: unsecured tokens are never accepted");
+      throw report.fail(
+          subject,
+          "algorithm",
+          ReasonCode.ALG_NONE,
+          "alg none: unsecured tokens are never accepted");
     }
     if (!(header instanceof JWSHeader jwsHeader)) {
       throw report.fail(subject, "parse", ReasonCode.MALFORMED, "not a JWS header");
@@ -58,15 +74,27 @@ record CompactJws(JWSHeader header, JwsAlgorithm algorithm, ObjectNode payload, 
     }
     var alg = JwsAlgorithm.fromJoseName(jwsHeader.getAlgorithm().getName());
     if (alg.isEmpty()) {
-      throw report.fail(subject, "algorithm", ReasonCode.ALG_NOT_ALLOWED,
-          "alg " + jwsHeader.getAlgorithm().getName() + " is not one of EdDSA, ES256, ES256K, ES256K-R");
+      throw report.fail(
+          subject,
+          "algorithm",
+          ReasonCode.ALG_NOT_ALLOWED,
+          "alg "
+              + jwsHeader.getAlgorithm().getName()
+              + " is not one of EdDSA, ES256, ES256K, ES256K-R");
     }
     if (jwsHeader.getCriticalParams() != null && !jwsHeader.getCriticalParams().isEmpty()) {
-      throw report.fail(subject, "parse", ReasonCode.UNSUPPORTED_CRITICAL_HEADER,
+      throw report.fail(
+          subject,
+          "parse",
+          ReasonCode.UNSUPPORTED_CRITICAL_HEADER,
           "crit " + jwsHeader.getCriticalParams());
     }
     if (!jwsHeader.isBase64URLEncodePayload()) {
-      throw report.fail(subject, "parse", ReasonCode.UNSUPPORTED_CRITICAL_HEADER, "b64=false payloads are not accepted");
+      throw report.fail(
+          subject,
+          "parse",
+          ReasonCode.UNSUPPORTED_CRITICAL_HEADER,
+          "b64=false payloads are not accepted");
     }
     ObjectNode payload;
     byte[] sig;
@@ -74,7 +102,8 @@ record CompactJws(JWSHeader header, JwsAlgorithm algorithm, ObjectNode payload, 
       payload = Json.object(decode(token.substring(dot1 + 1, dot2)));
       sig = decode(token.substring(dot2 + 1));
     } catch (Json.Malformed | IllegalArgumentException e) {
-      throw report.fail(subject, "parse", ReasonCode.MALFORMED, "payload or signature: " + e.getMessage());
+      throw report.fail(
+          subject, "parse", ReasonCode.MALFORMED, "payload or signature: " + e.getMessage());
     }
     byte[] signingInput = token.substring(0, dot2).getBytes(StandardCharsets.US_ASCII);
     return new CompactJws(jwsHeader, alg.get(), payload, signingInput, sig);
@@ -84,7 +113,12 @@ record CompactJws(JWSHeader header, JwsAlgorithm algorithm, ObjectNode payload, 
   private static byte[] decode(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      boolean ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+      boolean ok =
+          (c >= 'A' && c <= 'Z')
+              || (c >= 'a' && c <= 'z')
+              || (c >= '0' && c <= '9')
+              || c == '-'
+              || c == '_';
       if (!ok) {
         throw new IllegalArgumentException("not base64url");
       }

@@ -11,9 +11,9 @@ import java.util.Optional;
  * Not verified: this is what the signature covers, read before the signature is checked.
  *
  * @param credential the credential object (VCDM 2.0: the claims set; 1.1: the {@code vc} claim)
- * @param notBefore  the earliest of the effective lower bounds (validFrom / nbf)
- * @param notAfter   the effective upper bound (validUntil / exp)
- * @param issuedAt   the credential's time, used to resolve the issuer's key (validFrom, nbf or iat)
+ * @param notBefore the earliest of the effective lower bounds (validFrom / nbf)
+ * @param notAfter the effective upper bound (validUntil / exp)
+ * @param issuedAt the credential's time, used to resolve the issuer's key (validFrom, nbf or iat)
  */
 record CredentialClaims(
     Profile profile,
@@ -32,8 +32,11 @@ record CredentialClaims(
   static final String V2_CONTEXT = "https://www.w3.org/ns/credentials/v2";
   static final String V1_CONTEXT = "https://www.w3.org/2018/credentials/v1";
 
-  /** Reads the claims under the rules of the profile the token uses; mixing profiles is rejected. */
-  static CredentialClaims read(String typ, ObjectNode claims) throws Json.Malformed, ProfileViolation {
+  /**
+   * Reads the claims under the rules of the profile the token uses; mixing profiles is rejected.
+   */
+  static CredentialClaims read(String typ, ObjectNode claims)
+      throws Json.Malformed, ProfileViolation {
     boolean hasVc = claims.has("vc");
     boolean typVc = typ != null && (typ.equals("vc+jwt") || typ.equals("application/vc+jwt"));
     if (hasVc && typVc) {
@@ -42,7 +45,11 @@ record CredentialClaims(
     if (hasVc) {
       return readV11(claims);
     }
-    if (typVc || Json.strings(claims, "@context").stream().findFirst().filter(V2_CONTEXT::equals).isPresent()) {
+    if (typVc
+        || Json.strings(claims, "@context").stream()
+            .findFirst()
+            .filter(V2_CONTEXT::equals)
+            .isPresent()) {
       return readV20(claims);
     }
     throw new ProfileViolation("neither typ vc+jwt with a VCDM 2.0 credential nor a vc claim");
@@ -57,7 +64,8 @@ record CredentialClaims(
     if (!types.contains("VerifiableCredential")) {
       throw new ProfileViolation("type lacks VerifiableCredential");
     }
-    String issuer = Json.idOf(c, "issuer").orElseThrow(() -> new ProfileViolation("issuer missing"));
+    String issuer =
+        Json.idOf(c, "issuer").orElseThrow(() -> new ProfileViolation("issuer missing"));
     Optional<String> iss = Json.text(c, "iss");
     if (iss.isPresent() && !iss.get().equals(issuer)) {
       throw new ProfileViolation("iss differs from issuer");
@@ -73,12 +81,23 @@ record CredentialClaims(
     Optional<Instant> nbf = Json.numericDate(c, "nbf");
     Optional<Instant> exp = Json.numericDate(c, "exp");
     Optional<Instant> iat = Json.numericDate(c, "iat");
-    return new CredentialClaims(Profile.VCDM_2_0, issuer, Json.text(c, "id"), types, subjectId, subject,
-        later(validFrom, nbf), earlier(validUntil, exp), validFrom.or(() -> nbf).or(() -> iat),
-        Json.objects(c, "credentialStatus"), c, c);
+    return new CredentialClaims(
+        Profile.VCDM_2_0,
+        issuer,
+        Json.text(c, "id"),
+        types,
+        subjectId,
+        subject,
+        later(validFrom, nbf),
+        earlier(validUntil, exp),
+        validFrom.or(() -> nbf).or(() -> iat),
+        Json.objects(c, "credentialStatus"),
+        c,
+        c);
   }
 
-  private static CredentialClaims readV11(ObjectNode claims) throws Json.Malformed, ProfileViolation {
+  private static CredentialClaims readV11(ObjectNode claims)
+      throws Json.Malformed, ProfileViolation {
     JsonNode vcNode = claims.get("vc");
     if (!(vcNode instanceof ObjectNode vc)) {
       throw new ProfileViolation("vc claim is not an object");
@@ -119,9 +138,19 @@ record CredentialClaims(
     if (from.isEmpty() && iat.isEmpty()) {
       throw new ProfileViolation("neither nbf nor iat nor vc.issuanceDate");
     }
-    return new CredentialClaims(Profile.VC_JWT_1_1, iss, jti.or(() -> vcId), types, sub.or(() -> innerSub),
-        subject, from, exp.or(() -> expirationDate), from.or(() -> iat), Json.objects(vc, "credentialStatus"),
-        vc, claims);
+    return new CredentialClaims(
+        Profile.VC_JWT_1_1,
+        iss,
+        jti.or(() -> vcId),
+        types,
+        sub.or(() -> innerSub),
+        subject,
+        from,
+        exp.or(() -> expirationDate),
+        from.or(() -> iat),
+        Json.objects(vc, "credentialStatus"),
+        vc,
+        claims);
   }
 
   private static Optional<Instant> later(Optional<Instant> a, Optional<Instant> b) {

@@ -40,14 +40,15 @@ public final class CredentialIssuer {
   }
 
   /**
-   * Signs an already built VCDM 2.0 credential object. Its {@code issuer} must be this issuer and its
-   * {@code @context} must start with the VCDM 2.0 context.
+   * Signs an already built VCDM 2.0 credential object. Its {@code issuer} must be this issuer and
+   * its {@code @context} must start with the VCDM 2.0 context.
    */
   public String sign(ObjectNode credential) throws CredentialSigner.SigningException {
     try {
       CredentialClaims c = CredentialClaims.read("vc+jwt", credential);
       if (!c.issuer().equals(issuer)) {
-        throw new IllegalArgumentException("credential issuer " + c.issuer() + " is not the signer's DID " + issuer);
+        throw new IllegalArgumentException(
+            "credential issuer " + c.issuer() + " is not the signer's DID " + issuer);
       }
     } catch (Json.Malformed | CredentialClaims.ProfileViolation e) {
       throw new IllegalArgumentException("not a VCDM 2.0 credential: " + e.getMessage(), e);
@@ -138,5 +139,4 @@ public final class CredentialIssuer {
       return CredentialIssuer.this.sign(toJson());
     }
   }
-
 }

@@ -2,7 +2,9 @@ package dev.sovereign.vc;
 
 import java.util.Objects;
 
-/** Input rejected: carries the stable {@link ReasonCode} and the report of every step run so far. */
+/**
+ * Input rejected: carries the stable {@link ReasonCode} and the report of every step run so far.
+ */
 public final class CredentialRejectedException extends Exception {
   private final ReasonCode code;
   private final transient VerificationReport report;

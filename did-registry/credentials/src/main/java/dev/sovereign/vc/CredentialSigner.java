@@ -2,7 +2,8 @@ package dev.sovereign.vc;
 
 /**
  * Signs JWS signing input with a key that may live elsewhere (enclave, HSM, KMS): bytes in, JOSE
- * signature out (Ed25519: 64 bytes; ECDSA: r||s, 64 bytes). Tests may pass a lambda-backed instance.
+ * signature out (Ed25519: 64 bytes; ECDSA: r||s, 64 bytes). Tests may pass a lambda-backed
+ * instance.
  */
 public interface CredentialSigner {
   /** The algorithm this signer produces; goes into the {@code alg} header. */

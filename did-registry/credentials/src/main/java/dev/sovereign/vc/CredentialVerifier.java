@@ -20,8 +20,9 @@ import java.util.Optional;
  * algorithm is fixed by the type of the key the {@code kid} names; the key must be in the issuer's
  * {@code assertionMethod} in the document current at the credential's time ({@code versionTime});
  * clock skew 60 s; a credential with a {@code credentialStatus} is valid only if every status list
- * is obtained, correctly signed by the issuer, fresh, long enough and has the entry clear (fail closed).
- * Status is checked on every call, even when the signature result comes from the optional cache.
+ * is obtained, correctly signed by the issuer, fresh, long enough and has the entry clear (fail
+ * closed). Status is checked on every call, even when the signature result comes from the optional
+ * cache.
  */
 public final class CredentialVerifier {
   private static final String V2_DETAIL = "VCDM 2.0 secured with VC-JOSE-COSE";
@@ -40,11 +41,16 @@ public final class CredentialVerifier {
     this.keys = new IssuerKeys(b.resolver);
     this.clock = b.clock;
     this.skew = b.skew;
-    this.statusLists = new StatusLists(this, b.statusSource, b.statusListMaxAge, b.defaultStatusTtl, b.maxStatusTtl);
+    this.statusLists =
+        new StatusLists(
+            this, b.statusSource, b.statusListMaxAge, b.defaultStatusTtl, b.maxStatusTtl);
     this.signatureCache = b.signatureCacheSize > 0 ? lru(b.signatureCacheSize) : null;
   }
 
-  /** A builder over the DID resolver that supplies issuer documents (wrap it in a cache for throughput). */
+  /**
+   * A builder over the DID resolver that supplies issuer documents (wrap it in a cache for
+   * throughput).
+   */
   public static Builder builder(DidResolver resolver) {
     return new Builder(resolver);
   }
@@ -54,7 +60,10 @@ public final class CredentialVerifier {
     return verify(jwt, clock.instant());
   }
 
-  /** Verifies as of {@code at} (validity window and status list freshness are judged at that instant). */
+  /**
+   * Verifies as of {@code at} (validity window and status list freshness are judged at that
+   * instant).
+   */
   public VerifiedCredential verify(String jwt, Instant at) throws CredentialRejectedException {
     VerificationReport.Builder report = new VerificationReport.Builder();
     return verify(jwt, at, report, true);
@@ -69,14 +78,18 @@ public final class CredentialVerifier {
     return clock;
   }
 
-  VerifiedCredential verify(String jwt, Instant at, VerificationReport.Builder report, boolean checkStatus)
+  VerifiedCredential verify(
+      String jwt, Instant at, VerificationReport.Builder report, boolean checkStatus)
       throws CredentialRejectedException {
     Signed s = signatureCache == null ? null : cached(jwt);
     String subject;
     if (s != null) {
       subject = s.subject;
       report.addAll(s.steps);
-      report.pass(subject, "signature cache", "signature and key authorization verified earlier; window and status re-checked");
+      report.pass(
+          subject,
+          "signature cache",
+          "signature and key authorization verified earlier; window and status re-checked");
     } else {
       s = checkSignature(jwt, report);
       subject = s.subject;
@@ -100,37 +113,55 @@ public final class CredentialVerifier {
   }
 
   /** Signature stage: parse, profile, key resolution and authorization, signature. */
-  Signed checkSignature(String jwt, VerificationReport.Builder report) throws CredentialRejectedException {
+  Signed checkSignature(String jwt, VerificationReport.Builder report)
+      throws CredentialRejectedException {
     int mark = report.steps().size();
     String subject = "credential";
     CompactJws jws = CompactJws.parse(jwt, report, subject);
     CredentialClaims claims;
     try {
-      claims = CredentialClaims.read(jws.header().getType() == null ? null : jws.header().getType().getType(), jws.payload());
+      claims =
+          CredentialClaims.read(
+              jws.header().getType() == null ? null : jws.header().getType().getType(),
+              jws.payload());
     } catch (Json.Malformed e) {
       throw report.fail(subject, "profile", ReasonCode.MALFORMED, e.getMessage());
     } catch (CredentialClaims.ProfileViolation e) {
       throw report.fail(subject, "profile", ReasonCode.PROFILE_INVALID, e.getMessage());
     }
     subject = claims.id().orElse("credential from " + claims.issuer());
-    report.pass(subject, "profile", claims.profile() == Profile.VCDM_2_0
-        ? V2_DETAIL : V11_DETAIL);
+    report.pass(subject, "profile", claims.profile() == Profile.VCDM_2_0 ? V2_DETAIL : V11_DETAIL);
     Did issuer;
     try {
       issuer = Did.parse(claims.issuer());
     } catch (InvalidDidException e) {
       throw report.fail(subject, "issuer", ReasonCode.MALFORMED, "issuer is not a DID");
     }
-    List<IssuerKeys.Candidate> candidates = keys.candidates(issuer, jws.header().getKeyID(), claims.profile(),
-        jws.algorithm(), claims.issuedAt(), report, subject);
+    List<IssuerKeys.Candidate> candidates =
+        keys.candidates(
+            issuer,
+            jws.header().getKeyID(),
+            claims.profile(),
+            jws.algorithm(),
+            claims.issuedAt(),
+            report,
+            subject);
     DidUrl signedBy = signer(candidates, jws);
     if (signedBy == null) {
-      throw report.fail(subject, "signature", ReasonCode.SIGNATURE_INVALID,
+      throw report.fail(
+          subject,
+          "signature",
+          ReasonCode.SIGNATURE_INVALID,
           jws.algorithm().joseName() + " signature does not verify under " + describe(candidates));
     }
     DidUrl by = signedBy;
     report.pass(subject, "signature", () -> jws.algorithm().joseName() + " by " + by);
-    return new Signed(subject, claims, issuer, signedBy, jws.algorithm(),
+    return new Signed(
+        subject,
+        claims,
+        issuer,
+        signedBy,
+        jws.algorithm(),
         List.copyOf(report.steps().subList(mark, report.steps().size())));
   }
 
@@ -141,9 +172,15 @@ public final class CredentialVerifier {
   /** The candidate whose key verifies the signature, or null. */
   static DidUrl signer(List<IssuerKeys.Candidate> candidates, CompactJws jws) {
     for (IssuerKeys.Candidate c : candidates) {
-      boolean ok = c.key().isPresent()
-          ? JwsSignatures.verify(c.key().get(), jws.algorithm(), jws.signingInput(), jws.signature())
-          : JwsSignatures.verifyByAddress(c.ethereumAddress().orElseThrow(), jws.algorithm(), jws.signingInput(), jws.signature());
+      boolean ok =
+          c.key().isPresent()
+              ? JwsSignatures.verify(
+                  c.key().get(), jws.algorithm(), jws.signingInput(), jws.signature())
+              : JwsSignatures.verifyByAddress(
+                  c.ethereumAddress().orElseThrow(),
+                  jws.algorithm(),
+                  jws.signingInput(),
+                  jws.signature());
       if (ok) {
         return c.methodId();
       }
@@ -155,24 +192,43 @@ public final class CredentialVerifier {
     return cs.size() == 1 ? cs.get(0).methodId().toString() : cs.size() + " candidate keys";
   }
 
-  void checkWindow(CredentialClaims c, Instant at, VerificationReport.Builder report, String subject)
+  void checkWindow(
+      CredentialClaims c, Instant at, VerificationReport.Builder report, String subject)
       throws CredentialRejectedException {
     Optional<Instant> from = c.notBefore();
     Optional<Instant> until = c.notAfter();
     if (from.isPresent() && from.get().isAfter(at.plus(skew))) {
-      throw report.fail(subject, "validity window", ReasonCode.NOT_YET_VALID,
+      throw report.fail(
+          subject,
+          "validity window",
+          ReasonCode.NOT_YET_VALID,
           "valid from " + from.get() + ", now " + at + " (skew " + skew.toSeconds() + " s)");
     }
     if (until.isPresent() && until.get().isBefore(at.minus(skew))) {
-      throw report.fail(subject, "validity window", ReasonCode.EXPIRED,
+      throw report.fail(
+          subject,
+          "validity window",
+          ReasonCode.EXPIRED,
           "valid until " + until.get() + ", now " + at + " (skew " + skew.toSeconds() + " s)");
     }
-    report.pass(subject, "validity window", () -> from.map(Instant::toString).orElse("-inf") + " .. "
-        + until.map(Instant::toString).orElse("+inf") + " holds at " + at);
+    report.pass(
+        subject,
+        "validity window",
+        () ->
+            from.map(Instant::toString).orElse("-inf")
+                + " .. "
+                + until.map(Instant::toString).orElse("+inf")
+                + " holds at "
+                + at);
   }
 
   /** The result of the signature stage; cacheable because it does not depend on time or status. */
-  record Signed(String subject, CredentialClaims claims, Did issuer, DidUrl method, JwsAlgorithm alg,
+  record Signed(
+      String subject,
+      CredentialClaims claims,
+      Did issuer,
+      DidUrl method,
+      JwsAlgorithm alg,
       List<VerificationReport.Step> steps) {}
 
   private static <K, V> Map<K, V> lru(int size) {
@@ -213,7 +269,9 @@ public final class CredentialVerifier {
       return this;
     }
 
-    /** Where status lists come from (default: nowhere, so credentials with a status are rejected). */
+    /**
+     * Where status lists come from (default: nowhere, so credentials with a status are rejected).
+     */
     public Builder statusLists(StatusListSource source) {
       this.statusSource = Objects.requireNonNull(source);
       return this;
@@ -225,7 +283,10 @@ public final class CredentialVerifier {
       return this;
     }
 
-    /** Cache time for lists without {@code ttl} (default 5 min) and the cap on any {@code ttl} (default 1 h). */
+    /**
+     * Cache time for lists without {@code ttl} (default 5 min) and the cap on any {@code ttl}
+     * (default 1 h).
+     */
     public Builder statusListTtl(Duration whenAbsent, Duration cap) {
       this.defaultStatusTtl = Objects.requireNonNull(whenAbsent);
       this.maxStatusTtl = Objects.requireNonNull(cap);

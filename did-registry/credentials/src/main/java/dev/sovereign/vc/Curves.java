@@ -32,7 +32,8 @@ final class Curves {
     if (n.equals(P256.getN()) && q.equals(P256.getCurve().getField().getCharacteristic())) {
       return KeyType.P256;
     }
-    if (n.equals(SECP256K1.getN()) && q.equals(SECP256K1.getCurve().getField().getCharacteristic())) {
+    if (n.equals(SECP256K1.getN())
+        && q.equals(SECP256K1.getCurve().getField().getCharacteristic())) {
       return KeyType.SECP256K1;
     }
     throw new IllegalArgumentException("unsupported curve");

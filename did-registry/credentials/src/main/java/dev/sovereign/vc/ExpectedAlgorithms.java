@@ -22,7 +22,8 @@ public final class ExpectedAlgorithms {
 
   /** Whether a token's algorithm is acceptable for a key of this type. */
   public static boolean admits(KeyType type, JwsAlgorithm alg) {
-    return forKeyType(type).map(a -> a == alg || (a == JwsAlgorithm.ES256K && alg == JwsAlgorithm.ES256K_R))
+    return forKeyType(type)
+        .map(a -> a == alg || (a == JwsAlgorithm.ES256K && alg == JwsAlgorithm.ES256K_R))
         .orElse(false);
   }
 }

@@ -15,15 +15,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** JSON helpers: one strict mapper (duplicate keys rejected), typed getters that fail as MALFORMED. */
+/**
+ * JSON helpers: one strict mapper (duplicate keys rejected), typed getters that fail as MALFORMED.
+ */
 final class Json {
   private Json() {}
 
-  static final ObjectMapper MAPPER = JsonMapper.builder()
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .build();
+  static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
 
   /** Parses a JSON object or throws {@link Malformed}. */
   static ObjectNode object(byte[] json) throws Malformed {
@@ -143,10 +146,18 @@ final class Json {
     }
   }
 
-  /** Fast path for the common {@code YYYY-MM-DDThh:mm:ssZ}; null for anything else (then the full parser runs). */
+  /**
+   * Fast path for the common {@code YYYY-MM-DDThh:mm:ssZ}; null for anything else (then the full
+   * parser runs).
+   */
   static Instant utcSeconds(String s) {
-    if (s.length() != 20 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T' || s.charAt(13) != ':'
-        || s.charAt(16) != ':' || s.charAt(19) != 'Z') {
+    if (s.length() != 20
+        || s.charAt(4) != '-'
+        || s.charAt(7) != '-'
+        || s.charAt(10) != 'T'
+        || s.charAt(13) != ':'
+        || s.charAt(16) != ':'
+        || s.charAt(19) != 'Z') {
       return null;
     }
     int[] pos = {0, 5, 8, 11, 14, 17};
@@ -164,7 +175,8 @@ final class Json {
       v[i] = n;
     }
     try {
-      return java.time.LocalDateTime.of(v[0], v[1], v[2], v[3], v[4], v[5]).toInstant(java.time.ZoneOffset.UTC);
+      return java.time.LocalDateTime.of(v[0], v[1], v[2], v[3], v[4], v[5])
+          .toInstant(java.time.ZoneOffset.UTC);
     } catch (java.time.DateTimeException e) {
       return null;
     }

@@ -2,7 +2,10 @@ package dev.sovereign.vc;
 
 import java.util.Optional;
 
-/** The JWS algorithms Sovereign signs and verifies with; anything else (including {@code none}) is rejected. */
+/**
+ * The JWS algorithms Sovereign signs and verifies with; anything else (including {@code none}) is
+ * rejected.
+ */
 public enum JwsAlgorithm {
   /** Ed25519 (RFC 8037). */
   EdDSA("EdDSA"),
@@ -10,7 +13,10 @@ public enum JwsAlgorithm {
   ES256("ES256"),
   /** ECDSA secp256k1 with SHA-256, signature r||s (RFC 8812). */
   ES256K("ES256K"),
-  /** did-jwt's recoverable secp256k1: r||s||v, verified by recovering the key (non-standard, read only). */
+  /**
+   * did-jwt's recoverable secp256k1: r||s||v, verified by recovering the key (non-standard, read
+   * only).
+   */
   ES256K_R("ES256K-R");
 
   private final String joseName;

@@ -15,12 +15,15 @@ import org.bouncycastle.util.BigIntegers;
 
 /**
  * Raw JWS signature checks on Bouncy Castle's lightweight API (no JCA provider lookups, no Tink).
- * Each method answers only whether the bytes verify; callers turn a {@code false} into a typed rejection.
+ * Each method answers only whether the bytes verify; callers turn a {@code false} into a typed
+ * rejection.
  */
 final class JwsSignatures {
   private JwsSignatures() {}
 
-  /** Verifies {@code sig} over {@code input}; the algorithm must be the one fixed for the key type. */
+  /**
+   * Verifies {@code sig} over {@code input}; the algorithm must be the one fixed for the key type.
+   */
   static boolean verify(VerificationKey key, JwsAlgorithm alg, byte[] input, byte[] sig) {
     if (!ExpectedAlgorithms.admits(key.type(), alg)) {
       return false;
@@ -53,7 +56,10 @@ final class JwsSignatures {
     return v.verifySignature(hash, r, s); // rejects r, s outside [1, n-1]
   }
 
-  /** Verifies against an Ethereum address by key recovery (did-jwt's rule for blockchainAccountId methods). */
+  /**
+   * Verifies against an Ethereum address by key recovery (did-jwt's rule for blockchainAccountId
+   * methods).
+   */
   static boolean verifyByAddress(String address, JwsAlgorithm alg, byte[] input, byte[] sig) {
     byte[] hash = sha256(input);
     if (alg == JwsAlgorithm.ES256K_R && sig.length == 65) {
@@ -121,7 +127,8 @@ final class JwsSignatures {
     k.doFinal(h, 0);
     StringBuilder sb = new StringBuilder("0x");
     for (int i = 12; i < 32; i++) {
-      sb.append(Character.forDigit((h[i] >> 4) & 0xf, 16)).append(Character.forDigit(h[i] & 0xf, 16));
+      sb.append(Character.forDigit((h[i] >> 4) & 0xf, 16))
+          .append(Character.forDigit(h[i] & 0xf, 16));
     }
     return sb.toString();
   }

@@ -8,14 +8,19 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSObject;
 import com.nimbusds.jose.Payload;
 
-/** Signs a JSON claims set as a compact JWS through Nimbus with {@code alg}, {@code kid} and {@code typ}. */
+/**
+ * Signs a JSON claims set as a compact JWS through Nimbus with {@code alg}, {@code kid} and {@code
+ * typ}.
+ */
 final class JwtSigning {
   private JwtSigning() {}
 
-  static String sign(ObjectNode claims, String typ, String cty, CredentialSigner signer) throws CredentialSigner.SigningException {
-    JWSHeader.Builder h = new JWSHeader.Builder(NimbusAdapters.nimbus(signer.algorithm()))
-        .keyID(signer.keyId())
-        .type(new JOSEObjectType(typ));
+  static String sign(ObjectNode claims, String typ, String cty, CredentialSigner signer)
+      throws CredentialSigner.SigningException {
+    JWSHeader.Builder h =
+        new JWSHeader.Builder(NimbusAdapters.nimbus(signer.algorithm()))
+            .keyID(signer.keyId())
+            .type(new JOSEObjectType(typ));
     if (cty != null) {
       h.contentType(cty);
     }

@@ -11,9 +11,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Private keys kept as JWK files for tools (the CLI): generate, read, and turn into a
- * {@link CredentialSigner} whose {@code kid} is the key's did:key URL unless another one is given.
- * Never used inside the enclave, whose keys never leave it.
+ * Private keys kept as JWK files for tools (the CLI): generate, read, and turn into a {@link
+ * CredentialSigner} whose {@code kid} is the key's did:key URL unless another one is given. Never
+ * used inside the enclave, whose keys never leave it.
  */
 public final class LocalKeys {
   private LocalKeys() {}

@@ -3,15 +3,18 @@ package dev.sovereign.vc;
 import dev.sovereign.did.KeyType;
 import java.math.BigInteger;
 import java.security.SecureRandom;
+import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.crypto.signers.ECDSASigner;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
 import org.bouncycastle.crypto.signers.HMacDSAKCalculator;
-import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.util.BigIntegers;
 
-/** {@link CredentialSigner}s over private keys held in this process (Bouncy Castle; RFC 6979 nonces for ECDSA). */
+/**
+ * {@link CredentialSigner}s over private keys held in this process (Bouncy Castle; RFC 6979 nonces
+ * for ECDSA).
+ */
 public final class LocalSigners {
   private LocalSigners() {}
 
@@ -79,7 +82,8 @@ public final class LocalSigners {
   /** The public key of a private key produced by {@link #generatePrivateKey}. */
   public static VerificationKey publicKeyOf(KeyType type, byte[] privateKey) {
     if (type == KeyType.ED25519) {
-      return VerificationKey.ed25519(new Ed25519PrivateKeyParameters(privateKey, 0).generatePublicKey().getEncoded());
+      return VerificationKey.ed25519(
+          new Ed25519PrivateKeyParameters(privateKey, 0).generatePublicKey().getEncoded());
     }
     var domain = Curves.domain(type);
     var q = domain.getG().multiply(new BigInteger(1, privateKey)).normalize();

@@ -11,8 +11,9 @@ import java.util.Set;
 
 /**
  * Nimbus {@link JWSSigner}/{@link JWSVerifier} backed by Bouncy Castle's lightweight API, so that
- * Ed25519 needs no Tink and secp256k1 no JCA provider. A verifier accepts exactly one algorithm, the
- * one fixed for its key type; a header naming another gets {@code false}, never a different check.
+ * Ed25519 needs no Tink and secp256k1 no JCA provider. A verifier accepts exactly one algorithm,
+ * the one fixed for its key type; a header naming another gets {@code false}, never a different
+ * check.
  */
 public final class NimbusAdapters {
   private NimbusAdapters() {}
@@ -47,7 +48,8 @@ public final class NimbusAdapters {
     @Override
     public boolean verify(JWSHeader header, byte[] signingInput, Base64URL signature) {
       var alg = JwsAlgorithm.fromJoseName(header.getAlgorithm().getName());
-      return alg.isPresent() && JwsSignatures.verify(key, alg.get(), signingInput, signature.decode());
+      return alg.isPresent()
+          && JwsSignatures.verify(key, alg.get(), signingInput, signature.decode());
     }
 
     @Override
@@ -72,7 +74,11 @@ public final class NimbusAdapters {
     @Override
     public Base64URL sign(JWSHeader header, byte[] signingInput) throws JOSEException {
       if (!header.getAlgorithm().getName().equals(signer.algorithm().joseName())) {
-        throw new JOSEException("header alg " + header.getAlgorithm() + " is not the signer's " + signer.algorithm().joseName());
+        throw new JOSEException(
+            "header alg "
+                + header.getAlgorithm()
+                + " is not the signer's "
+                + signer.algorithm().joseName());
       }
       try {
         return Base64URL.encode(signer.sign(signingInput));

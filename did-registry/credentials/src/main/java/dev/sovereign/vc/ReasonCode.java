@@ -5,7 +5,9 @@ package dev.sovereign.vc;
  * constant name is the code on the wire (reports, CLI output); never rename a constant.
  */
 public enum ReasonCode {
-  /** Not a compact JWS, bad base64url, bad JSON, or a required member missing or of the wrong type. */
+  /**
+   * Not a compact JWS, bad base64url, bad JSON, or a required member missing or of the wrong type.
+   */
   MALFORMED,
   /** {@code alg: none} or an unsigned token. */
   ALG_NONE,
@@ -27,7 +29,10 @@ public enum ReasonCode {
   KEY_NOT_FOUND,
   /** The key exists but is not authorized for {@code assertionMethod} at the credential's time. */
   KEY_NOT_ASSERTION_METHOD,
-  /** A presentation's key is not authorized for {@code authentication} (the holder's proof of control). */
+  /**
+   * A presentation's key is not authorized for {@code authentication} (the holder's proof of
+   * control).
+   */
   KEY_NOT_AUTHENTICATION,
   /** The signature does not verify under the resolved key. */
   SIGNATURE_INVALID,
@@ -41,9 +46,14 @@ public enum ReasonCode {
   SUSPENDED,
   /** The status list could not be obtained. */
   STATUS_LIST_UNREACHABLE,
-  /** The status list credential is unsigned, wrongly signed, or signed by someone other than the issuer. */
+  /**
+   * The status list credential is unsigned, wrongly signed, or signed by someone other than the
+   * issuer.
+   */
   STATUS_LIST_SIGNATURE_INVALID,
-  /** The status list credential is not a well-formed BitstringStatusListCredential for this purpose. */
+  /**
+   * The status list credential is not a well-formed BitstringStatusListCredential for this purpose.
+   */
   STATUS_LIST_INVALID,
   /** The status list is older than the verifier accepts or past its own validity. */
   STATUS_LIST_STALE,
@@ -59,7 +69,10 @@ public enum ReasonCode {
   CHAIN_LINK_INVALID,
   /** A link grants more (zones, regions, datasets, validity) than its parent holds. */
   CHAIN_SCOPE_WIDENED,
-  /** The chain ends at an anchor, but the issuer is not accredited for the credential's region, zone or dataset. */
+  /**
+   * The chain ends at an anchor, but the issuer is not accredited for the credential's region, zone
+   * or dataset.
+   */
   ISSUER_NOT_TRUSTED_FOR_REGION,
   /** The issuer is not a trust anchor and no trust anchors were configured to chain to. */
   ISSUER_NOT_TRUSTED,

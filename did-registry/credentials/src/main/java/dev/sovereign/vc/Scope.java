@@ -9,9 +9,9 @@ import java.util.TreeSet;
 
 /**
  * What an accreditation (or a producer credential) covers: sovereignty zones, regions and datasets.
- * A set is compared by inclusion: a child's scope must be a subset of its parent's in every dimension.
- * An empty set in a child means "claims nothing in this dimension"; anchors configured with
- * {@link #ANY} in a dimension cover everything there.
+ * A set is compared by inclusion: a child's scope must be a subset of its parent's in every
+ * dimension. An empty set in a child means "claims nothing in this dimension"; anchors configured
+ * with {@link #ANY} in a dimension cover everything there.
  */
 public record Scope(Set<String> zones, Set<String> regions, Set<String> datasets) {
   /** Marker value meaning "every value" (anchors only; never accepted from a credential). */
@@ -29,7 +29,9 @@ public record Scope(Set<String> zones, Set<String> regions, Set<String> datasets
 
   /** True when {@code child} asks for nothing outside this scope. */
   public boolean covers(Scope child) {
-    return within(child.zones, zones) && within(child.regions, regions) && within(child.datasets, datasets);
+    return within(child.zones, zones)
+        && within(child.regions, regions)
+        && within(child.datasets, datasets);
   }
 
   /** The dimensions (and values) in which {@code child} exceeds this scope, for reports. */
@@ -53,7 +55,10 @@ public record Scope(Set<String> zones, Set<String> regions, Set<String> datasets
     }
   }
 
-  /** Reads {@code zones}, {@code regions}, {@code datasets} (or the singular {@code zone}, {@code region}). */
+  /**
+   * Reads {@code zones}, {@code regions}, {@code datasets} (or the singular {@code zone}, {@code
+   * region}).
+   */
   static Scope read(JsonNode subject) throws Json.Malformed {
     Set<String> zones = new TreeSet<>(Json.strings(subject, "zones"));
     zones.addAll(Json.strings(subject, "zone"));
@@ -72,6 +77,11 @@ public record Scope(Set<String> zones, Set<String> regions, Set<String> datasets
 
   @Override
   public String toString() {
-    return "zones" + new TreeSet<>(zones) + " regions" + new TreeSet<>(regions) + " datasets" + new TreeSet<>(datasets);
+    return "zones"
+        + new TreeSet<>(zones)
+        + " regions"
+        + new TreeSet<>(regions)
+        + " datasets"
+        + new TreeSet<>(datasets);
   }
 }

@@ -17,7 +17,8 @@ public final class StatusListIssuer {
   private final StatusPurpose purpose;
   private BitstringStatusList list;
 
-  private StatusListIssuer(CredentialIssuer issuer, String url, StatusPurpose purpose, int entries) {
+  private StatusListIssuer(
+      CredentialIssuer issuer, String url, StatusPurpose purpose, int entries) {
     this.issuer = Objects.requireNonNull(issuer);
     this.url = Objects.requireNonNull(url);
     this.purpose = Objects.requireNonNull(purpose);
@@ -25,12 +26,14 @@ public final class StatusListIssuer {
   }
 
   /** A fresh all-zero list of the minimum size (131,072 entries) published at {@code url}. */
-  public static StatusListIssuer create(CredentialIssuer issuer, String url, StatusPurpose purpose) {
+  public static StatusListIssuer create(
+      CredentialIssuer issuer, String url, StatusPurpose purpose) {
     return new StatusListIssuer(issuer, url, purpose, BitstringStatusList.MIN_ENTRIES);
   }
 
   /** A fresh list with {@code entries} entries (at least the minimum). */
-  public static StatusListIssuer create(CredentialIssuer issuer, String url, StatusPurpose purpose, int entries) {
+  public static StatusListIssuer create(
+      CredentialIssuer issuer, String url, StatusPurpose purpose, int entries) {
     return new StatusListIssuer(issuer, url, purpose, entries);
   }
 
@@ -42,7 +45,9 @@ public final class StatusListIssuer {
     return purpose;
   }
 
-  /** Sets (revoke / suspend) or clears (reinstate; suspension only makes sense to clear) an entry. */
+  /**
+   * Sets (revoke / suspend) or clears (reinstate; suspension only makes sense to clear) an entry.
+   */
   public synchronized void set(long index, boolean value) {
     if (!value && purpose == StatusPurpose.REVOCATION && list.get(index)) {
       throw new IllegalStateException("revocation is permanent: entry " + index + " stays revoked");
@@ -55,8 +60,12 @@ public final class StatusListIssuer {
     return list.get(index);
   }
 
-  /** Signs the current list: valid from {@code now} for {@code validity}, caches may keep it {@code ttl}. */
-  public String publish(Instant now, Duration validity, Duration ttl) throws CredentialSigner.SigningException {
+  /**
+   * Signs the current list: valid from {@code now} for {@code validity}, caches may keep it {@code
+   * ttl}.
+   */
+  public String publish(Instant now, Duration validity, Duration ttl)
+      throws CredentialSigner.SigningException {
     BitstringStatusList snapshot;
     synchronized (this) {
       snapshot = list;

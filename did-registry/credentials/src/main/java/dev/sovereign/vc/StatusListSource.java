@@ -3,9 +3,9 @@ package dev.sovereign.vc;
 import java.util.Map;
 
 /**
- * Where status list credentials come from. Inside the enclave they arrive as evidence from the host (a
- * map of URL to compact JWS); outside, a host-side fetcher may use HTTP. The verification core never
- * opens a connection itself.
+ * Where status list credentials come from. Inside the enclave they arrive as evidence from the host
+ * (a map of URL to compact JWS); outside, a host-side fetcher may use HTTP. The verification core
+ * never opens a connection itself.
  */
 @FunctionalInterface
 public interface StatusListSource {
@@ -24,7 +24,10 @@ public interface StatusListSource {
     };
   }
 
-  /** A source that never answers (verifying credentials without status is then impossible: fail closed). */
+  /**
+   * A source that never answers (verifying credentials without status is then impossible: fail
+   * closed).
+   */
   static StatusListSource none() {
     return url -> {
       throw new UnreachableException(url, "no status list source configured");

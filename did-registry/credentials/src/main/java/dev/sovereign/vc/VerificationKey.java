@@ -11,8 +11,9 @@ import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.crypto.util.PublicKeyFactory;
 
 /**
- * A public key reduced to what the Bouncy Castle lightweight verifiers need, with its {@link KeyType}.
- * Built once per key from any provider's {@link PublicKey} (its X.509 SubjectPublicKeyInfo encoding).
+ * A public key reduced to what the Bouncy Castle lightweight verifiers need, with its {@link
+ * KeyType}. Built once per key from any provider's {@link PublicKey} (its X.509
+ * SubjectPublicKeyInfo encoding).
  */
 public final class VerificationKey {
   private final KeyType type;
@@ -84,7 +85,9 @@ public final class VerificationKey {
 
   /** Same key material (constant-time is not needed: public keys). */
   public boolean equalsKey(VerificationKey other) {
-    return other != null && type == other.type && Arrays.equals(rawPublicKey(), other.rawPublicKey());
+    return other != null
+        && type == other.type
+        && Arrays.equals(rawPublicKey(), other.rawPublicKey());
   }
 
   @Override

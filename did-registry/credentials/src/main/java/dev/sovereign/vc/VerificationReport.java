@@ -12,22 +12,30 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * What a regulator reads: every step of a verification (signature, key authorization, validity window,
- * status, each chain link, scope) with its outcome and, on failure, its reason code. Serializes to JSON
- * as {@code {"verdict":"VALID|REJECTED","reasonCode":...,"steps":[...]}}.
+ * What a regulator reads: every step of a verification (signature, key authorization, validity
+ * window, status, each chain link, scope) with its outcome and, on failure, its reason code.
+ * Serializes to JSON as {@code {"verdict":"VALID|REJECTED","reasonCode":...,"steps":[...]}}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VerificationReport(Verdict verdict, ReasonCode reasonCode, List<Step> steps) {
 
   /** The overall outcome. */
-  public enum Verdict { VALID, REJECTED }
+  public enum Verdict {
+    VALID,
+    REJECTED
+  }
 
   /** A step's outcome; {@code SKIPPED} says why in {@code detail} (e.g. no credentialStatus). */
-  public enum Outcome { PASSED, FAILED, SKIPPED }
+  public enum Outcome {
+    PASSED,
+    FAILED,
+    SKIPPED
+  }
 
   /**
-   * One step: {@code subject} is the credential it is about (its id or issuer), {@code step} its name.
-   * The human-readable detail is formatted only when read (verification stays cheap on the hot path).
+   * One step: {@code subject} is the credential it is about (its id or issuer), {@code step} its
+   * name. The human-readable detail is formatted only when read (verification stays cheap on the
+   * hot path).
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @JsonPropertyOrder({"subject", "step", "outcome", "reasonCode", "detail"})
@@ -39,12 +47,18 @@ public record VerificationReport(Verdict verdict, ReasonCode reasonCode, List<St
     private volatile Supplier<String> lazy;
     private volatile String detail;
 
-    public Step(String subject, String step, Outcome outcome, ReasonCode reasonCode, String detail) {
+    public Step(
+        String subject, String step, Outcome outcome, ReasonCode reasonCode, String detail) {
       this(subject, step, outcome, reasonCode, (Supplier<String>) null);
       this.detail = detail;
     }
 
-    Step(String subject, String step, Outcome outcome, ReasonCode reasonCode, Supplier<String> detail) {
+    Step(
+        String subject,
+        String step,
+        Outcome outcome,
+        ReasonCode reasonCode,
+        Supplier<String> detail) {
       this.subject = subject;
       this.step = step;
       this.outcome = outcome;
@@ -52,23 +66,28 @@ public record VerificationReport(Verdict verdict, ReasonCode reasonCode, List<St
       this.lazy = detail;
     }
 
-    @JsonProperty public String subject() {
+    @JsonProperty
+    public String subject() {
       return subject;
     }
 
-    @JsonProperty public String step() {
+    @JsonProperty
+    public String step() {
       return step;
     }
 
-    @JsonProperty public Outcome outcome() {
+    @JsonProperty
+    public Outcome outcome() {
       return outcome;
     }
 
-    @JsonProperty public ReasonCode reasonCode() {
+    @JsonProperty
+    public ReasonCode reasonCode() {
       return reasonCode;
     }
 
-    @JsonProperty public String detail() {
+    @JsonProperty
+    public String detail() {
       Supplier<String> l = lazy;
       if (l != null) {
         detail = l.get();
@@ -92,9 +111,10 @@ public record VerificationReport(Verdict verdict, ReasonCode reasonCode, List<St
     return steps.stream().filter(s -> s.outcome() == Outcome.FAILED).findFirst();
   }
 
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .setSerializationInclusion(JsonInclude.Include.NON_NULL);
 
   /** Pretty JSON. */
   public String toJson() {
@@ -133,11 +153,13 @@ public record VerificationReport(Verdict verdict, ReasonCode reasonCode, List<St
     /** Records the failure and returns the exception to throw. */
     CredentialRejectedException fail(String subject, String step, ReasonCode code, String detail) {
       steps.add(new Step(subject, step, Outcome.FAILED, code, detail));
-      return new CredentialRejectedException(code, detail, new VerificationReport(Verdict.REJECTED, code, steps));
+      return new CredentialRejectedException(
+          code, detail, new VerificationReport(Verdict.REJECTED, code, steps));
     }
 
     /** Re-raises a nested rejection (e.g. of a status list or chain link) under this report. */
-    CredentialRejectedException failWith(CredentialRejectedException nested, ReasonCode code, String subject, String step) {
+    CredentialRejectedException failWith(
+        CredentialRejectedException nested, ReasonCode code, String subject, String step) {
       if (nested.report() != null) {
         steps.addAll(nested.report().steps());
       }

@@ -21,8 +21,14 @@ public final class VerifiedCredential {
   private final Instant verifiedAt;
   private final VerificationReport report;
 
-  VerifiedCredential(String jwt, CredentialClaims claims, Did issuer, DidUrl verificationMethod,
-      JwsAlgorithm algorithm, Instant verifiedAt, VerificationReport report) {
+  VerifiedCredential(
+      String jwt,
+      CredentialClaims claims,
+      Did issuer,
+      DidUrl verificationMethod,
+      JwsAlgorithm algorithm,
+      Instant verifiedAt,
+      VerificationReport report) {
     this.jwt = jwt;
     this.claims = claims;
     this.issuer = issuer;
@@ -111,6 +117,12 @@ public final class VerifiedCredential {
 
   @Override
   public String toString() {
-    return "VerifiedCredential[" + profile() + ", issuer=" + issuer + ", id=" + id().orElse("-") + "]";
+    return "VerifiedCredential["
+        + profile()
+        + ", issuer="
+        + issuer
+        + ", id="
+        + id().orElse("-")
+        + "]";
   }
 }

@@ -28,31 +28,44 @@ class CredentialRejectionTest {
   }
 
   private String plainCredential(TestIssuer is) throws Exception {
-    return is.issuer().credential("ProducerAuthorization").subject("did:example:producer")
-        .validFrom(Fixture.T0.minusSeconds(60)).validUntil(Fixture.T0.plusSeconds(3600)).sign();
+    return is.issuer()
+        .credential("ProducerAuthorization")
+        .subject("did:example:producer")
+        .validFrom(Fixture.T0.minusSeconds(60))
+        .validUntil(Fixture.T0.plusSeconds(3600))
+        .sign();
   }
 
   @Test
   void anUnsecuredTokenWithAlgNoneIsRejectedAsAlgNone() throws Exception {
     String jwt = plainCredential(f.issuer);
     String payload = jwt.split("\\.")[1];
-    String header = B64.encodeToString("{\"alg\":\"none\",\"typ\":\"vc+jwt\"}".getBytes(StandardCharsets.UTF_8));
+    String header =
+        B64.encodeToString(
+            "{\"alg\":\"none\",\"typ\":\"vc+jwt\"}".getBytes(StandardCharsets.UTF_8));
     assertRejected(ReasonCode.ALG_NONE, () -> f.verifier().verify(header + "." + payload + "."));
-    assertRejected(ReasonCode.ALG_NONE, () -> f.verifier().verify(header + "." + payload + "." + jwt.split("\\.")[2]));
+    assertRejected(
+        ReasonCode.ALG_NONE,
+        () -> f.verifier().verify(header + "." + payload + "." + jwt.split("\\.")[2]));
   }
 
   @Test
   void anAlgorithmOutsideTheAllowedSetIsRejected() throws Exception {
     String jwt = plainCredential(f.issuer);
     String[] p = jwt.split("\\.");
-    String header = B64.encodeToString(("{\"alg\":\"HS256\",\"typ\":\"vc+jwt\",\"kid\":\"" + f.issuer.kid() + "\"}")
-        .getBytes(StandardCharsets.UTF_8));
-    assertRejected(ReasonCode.ALG_NOT_ALLOWED, () -> f.verifier().verify(header + "." + p[1] + "." + p[2]));
+    String header =
+        B64.encodeToString(
+            ("{\"alg\":\"HS256\",\"typ\":\"vc+jwt\",\"kid\":\"" + f.issuer.kid() + "\"}")
+                .getBytes(StandardCharsets.UTF_8));
+    assertRejected(
+        ReasonCode.ALG_NOT_ALLOWED, () -> f.verifier().verify(header + "." + p[1] + "." + p[2]));
   }
 
   @Test
-  void anAlgorithmThatDoesNotMatchTheKeyTypeIsRejectedEvenWithAValidSignatureByAnotherKey() throws Exception {
-    // The Ed25519 issuer's kid on an ES256 token: the key type fixes EdDSA, so ES256 gets no key at all.
+  void anAlgorithmThatDoesNotMatchTheKeyTypeIsRejectedEvenWithAValidSignatureByAnotherKey()
+      throws Exception {
+    // The Ed25519 issuer's kid on an ES256 token: the key type fixes EdDSA, so ES256 gets no key at
+    // all.
     TestIssuer p256 = TestIssuer.didKey(KeyType.P256);
     CredentialSigner liar = LocalSigners.es256(p256.privateKey(), f.issuer.kid());
     String jwt = CredentialIssuer.of(liar).credential().subject("did:example:producer").sign();
@@ -63,26 +76,28 @@ class CredentialRejectionTest {
   void aKidOfAnotherDidIsRejected() throws Exception {
     TestIssuer other = TestIssuer.didKey(KeyType.ED25519);
     ObjectNode c = f.issuer.issuer().credential().subject("did:example:producer").toJson();
-    String jwt = JwtSigning.sign(c, "vc+jwt", "vc", other.signer()); // issuer = f.issuer, kid = other's key
+    String jwt =
+        JwtSigning.sign(c, "vc+jwt", "vc", other.signer()); // issuer = f.issuer, kid = other's key
     assertRejected(ReasonCode.KID_ISSUER_MISMATCH, () -> f.verifier().verify(jwt));
   }
 
   @Test
   void aMissingKidIsRejectedForVcdm2() throws Exception {
     ObjectNode c = f.issuer.issuer().credential().subject("did:example:producer").toJson();
-    CredentialSigner noKid = new CredentialSigner() {
-      public JwsAlgorithm algorithm() {
-        return JwsAlgorithm.EdDSA;
-      }
+    CredentialSigner noKid =
+        new CredentialSigner() {
+          public JwsAlgorithm algorithm() {
+            return JwsAlgorithm.EdDSA;
+          }
 
-      public String keyId() {
-        return null;
-      }
+          public String keyId() {
+            return null;
+          }
 
-      public byte[] sign(byte[] in) throws SigningException {
-        return f.issuer.signer().sign(in);
-      }
-    };
+          public byte[] sign(byte[] in) throws SigningException {
+            return f.issuer.signer().sign(in);
+          }
+        };
     String jwt = JwtSigning.sign(c, "vc+jwt", "vc", noKid);
     assertRejected(ReasonCode.KID_MISSING, () -> f.verifier().verify(jwt));
   }
@@ -91,33 +106,59 @@ class CredentialRejectionTest {
   void aKeyListedOnlyUnderAuthenticationIsNotAuthorizedToIssue() throws Exception {
     Did did = Did.parse("did:test:authority-a");
     TestIssuer key = TestIssuer.didKey(KeyType.ED25519).withKid(did + "#key-1");
-    f.resolver.publish(did, Fixture.T0.minus(Duration.ofDays(10)),
+    f.resolver.publish(
+        did,
+        Fixture.T0.minus(Duration.ofDays(10)),
         VersionedDidResolver.document(did, "key-1", key, Relationship.AUTHENTICATION));
-    String jwt = CredentialIssuer.of(key.signer()).credential().subject("did:example:p")
-        .validFrom(Fixture.T0.minusSeconds(10)).sign();
+    String jwt =
+        CredentialIssuer.of(key.signer())
+            .credential()
+            .subject("did:example:p")
+            .validFrom(Fixture.T0.minusSeconds(10))
+            .sign();
     assertRejected(ReasonCode.KEY_NOT_ASSERTION_METHOD, () -> f.verifier().verify(jwt));
   }
 
   @Test
-  void aKeyIsJudgedInTheDocumentCurrentAtTheCredentialsTimeSoRotationNeitherBreaksOldCredentialsNorAdmitsRetiredKeys()
-      throws Exception {
+  void
+      aKeyIsJudgedInTheDocumentCurrentAtTheCredentialsTimeSoRotationNeitherBreaksOldCredentialsNorAdmitsRetiredKeys()
+          throws Exception {
     Did did = Did.parse("did:test:authority-rot");
     TestIssuer k1 = TestIssuer.didKey(KeyType.ED25519).withKid(did + "#key-1");
     TestIssuer k2 = TestIssuer.didKey(KeyType.P256).withKid(did + "#key-2");
     Instant rotation = Fixture.T0.minus(Duration.ofDays(5));
-    f.resolver.publish(did, Fixture.T0.minus(Duration.ofDays(30)),
+    f.resolver.publish(
+        did,
+        Fixture.T0.minus(Duration.ofDays(30)),
         VersionedDidResolver.document(did, "key-1", k1, Relationship.ASSERTION_METHOD));
     // After rotation key-1 stays listed (for authentication) but may no longer issue.
-    f.resolver.publish(did, rotation, VersionedDidResolver.document(did, List.of(
-        new VersionedDidResolver.Entry("key-1", k1, Relationship.AUTHENTICATION),
-        new VersionedDidResolver.Entry("key-2", k2, Relationship.ASSERTION_METHOD))));
+    f.resolver.publish(
+        did,
+        rotation,
+        VersionedDidResolver.document(
+            did,
+            List.of(
+                new VersionedDidResolver.Entry("key-1", k1, Relationship.AUTHENTICATION),
+                new VersionedDidResolver.Entry("key-2", k2, Relationship.ASSERTION_METHOD))));
 
-    String before = CredentialIssuer.of(k1.signer()).credential().subject("did:example:p")
-        .validFrom(rotation.minus(Duration.ofDays(1))).sign();
-    String after = CredentialIssuer.of(k1.signer()).credential().subject("did:example:p")
-        .validFrom(rotation.plus(Duration.ofDays(1))).sign();
-    String byNewKey = CredentialIssuer.of(k2.signer()).credential().subject("did:example:p")
-        .validFrom(rotation.plus(Duration.ofDays(1))).sign();
+    String before =
+        CredentialIssuer.of(k1.signer())
+            .credential()
+            .subject("did:example:p")
+            .validFrom(rotation.minus(Duration.ofDays(1)))
+            .sign();
+    String after =
+        CredentialIssuer.of(k1.signer())
+            .credential()
+            .subject("did:example:p")
+            .validFrom(rotation.plus(Duration.ofDays(1)))
+            .sign();
+    String byNewKey =
+        CredentialIssuer.of(k2.signer())
+            .credential()
+            .subject("did:example:p")
+            .validFrom(rotation.plus(Duration.ofDays(1)))
+            .sign();
 
     VerifiedCredential old = f.verifier().verify(before);
     assertEquals(did + "#key-1", old.verificationMethod().toString());
@@ -129,10 +170,16 @@ class CredentialRejectionTest {
   void aCredentialOfADidDeactivatedSinceItsIssuanceIsRejected() throws Exception {
     Did did = Did.parse("did:test:authority-off");
     TestIssuer k = TestIssuer.didKey(KeyType.ED25519).withKid(did + "#key-1");
-    f.resolver.publish(did, Fixture.T0.minus(Duration.ofDays(30)),
+    f.resolver.publish(
+        did,
+        Fixture.T0.minus(Duration.ofDays(30)),
         VersionedDidResolver.document(did, "key-1", k, Relationship.ASSERTION_METHOD));
-    String jwt = CredentialIssuer.of(k.signer()).credential().subject("did:example:p")
-        .validFrom(Fixture.T0.minus(Duration.ofDays(10))).sign();
+    String jwt =
+        CredentialIssuer.of(k.signer())
+            .credential()
+            .subject("did:example:p")
+            .validFrom(Fixture.T0.minus(Duration.ofDays(10)))
+            .sign();
     assertNotNull(f.verifier().verify(jwt));
     f.resolver.deactivate(did, Fixture.T0.minus(Duration.ofDays(1)));
     assertRejected(ReasonCode.DID_RESOLUTION_FAILED, () -> f.verifier().verify(jwt));
@@ -141,8 +188,11 @@ class CredentialRejectionTest {
   @Test
   void aKidCarryingVersionParametersIsRefusedBecauseTheVerifierFixesTheVersion() throws Exception {
     Did did = Did.parse("did:test:authority-q");
-    TestIssuer k = TestIssuer.didKey(KeyType.ED25519).withKid(did + "?versionTime=2020-01-01T00:00:00Z#key-1");
-    f.resolver.publish(did, Fixture.T0.minus(Duration.ofDays(30)),
+    TestIssuer k =
+        TestIssuer.didKey(KeyType.ED25519).withKid(did + "?versionTime=2020-01-01T00:00:00Z#key-1");
+    f.resolver.publish(
+        did,
+        Fixture.T0.minus(Duration.ofDays(30)),
         VersionedDidResolver.document(did, "key-1", k, Relationship.ASSERTION_METHOD));
     String jwt = CredentialIssuer.of(k.signer()).credential().subject("did:example:p").sign();
     assertRejected(ReasonCode.MALFORMED, () -> f.verifier().verify(jwt));
@@ -152,25 +202,45 @@ class CredentialRejectionTest {
   void anIssuerThatCannotBeResolvedIsRejected() throws Exception {
     Did did = Did.parse("did:test:nobody");
     TestIssuer k = TestIssuer.didKey(KeyType.ED25519).withKid(did + "#key-1");
-    f.resolver.publish(did, Fixture.T0, VersionedDidResolver.document(did, "key-1", k, Relationship.ASSERTION_METHOD));
-    String jwt = CredentialIssuer.of(k.signer()).credential().subject("did:example:p")
-        .validFrom(Fixture.T0.minus(Duration.ofDays(1))).sign(); // before the DID existed
+    f.resolver.publish(
+        did,
+        Fixture.T0,
+        VersionedDidResolver.document(did, "key-1", k, Relationship.ASSERTION_METHOD));
+    String jwt =
+        CredentialIssuer.of(k.signer())
+            .credential()
+            .subject("did:example:p")
+            .validFrom(Fixture.T0.minus(Duration.ofDays(1)))
+            .sign(); // before the DID existed
     assertRejected(ReasonCode.DID_RESOLUTION_FAILED, () -> f.verifier().verify(jwt));
   }
 
   @Test
   void anExpiredCredentialIsRejectedOnlyOnceTheClockSkewIsExhausted() throws Exception {
-    String jwt = f.issuer.issuer().credential().subject("did:example:p")
-        .validFrom(Fixture.T0.minus(Duration.ofDays(2))).validUntil(Fixture.T0.minusSeconds(30)).sign();
+    String jwt =
+        f.issuer
+            .issuer()
+            .credential()
+            .subject("did:example:p")
+            .validFrom(Fixture.T0.minus(Duration.ofDays(2)))
+            .validUntil(Fixture.T0.minusSeconds(30))
+            .sign();
     assertNotNull(f.verifier().verify(jwt), "30 s past validUntil is inside the default 60 s skew");
-    assertRejected(ReasonCode.EXPIRED, () -> f.verifierBuilder().clockSkew(Duration.ofSeconds(10)).build().verify(jwt));
+    assertRejected(
+        ReasonCode.EXPIRED,
+        () -> f.verifierBuilder().clockSkew(Duration.ofSeconds(10)).build().verify(jwt));
     assertRejected(ReasonCode.EXPIRED, () -> f.verifier().verify(jwt, Fixture.T0.plusSeconds(31)));
   }
 
   @Test
   void aCredentialNotYetValidIsRejected() throws Exception {
-    String jwt = f.issuer.issuer().credential().subject("did:example:p")
-        .validFrom(Fixture.T0.plusSeconds(3600)).sign();
+    String jwt =
+        f.issuer
+            .issuer()
+            .credential()
+            .subject("did:example:p")
+            .validFrom(Fixture.T0.plusSeconds(3600))
+            .sign();
     assertRejected(ReasonCode.NOT_YET_VALID, () -> f.verifier().verify(jwt));
     assertNotNull(f.verifier().verify(jwt, Fixture.T0.plusSeconds(3600 - 59)), "inside the skew");
   }
@@ -190,8 +260,11 @@ class CredentialRejectionTest {
         String[] q = parts.clone();
         q[region] = B64.encodeToString(t);
         String tampered = String.join(".", q);
-        CredentialRejectedException e = org.junit.jupiter.api.Assertions.assertThrows(
-            CredentialRejectedException.class, () -> v.verify(tampered), "region " + region + " byte " + i);
+        CredentialRejectedException e =
+            org.junit.jupiter.api.Assertions.assertThrows(
+                CredentialRejectedException.class,
+                () -> v.verify(tampered),
+                "region " + region + " byte " + i);
         codes.merge(e.code(), 1, Integer::sum);
         if (region == 1) {
           // A payload change that still parses must fail on the signature (or on what it changed).
@@ -202,7 +275,8 @@ class CredentialRejectionTest {
         }
       }
     }
-    org.junit.jupiter.api.Assertions.assertTrue(codes.get(ReasonCode.SIGNATURE_INVALID) > 100, codes::toString);
+    org.junit.jupiter.api.Assertions.assertTrue(
+        codes.get(ReasonCode.SIGNATURE_INVALID) > 100, codes::toString);
   }
 
   @Test
@@ -215,10 +289,23 @@ class CredentialRejectionTest {
 
   @Test
   void duplicateJsonMembersAreRejectedAsMalformed() throws Exception {
-    String header = B64.encodeToString(("{\"alg\":\"EdDSA\",\"typ\":\"vc+jwt\",\"kid\":\"" + f.issuer.kid() + "\"}").getBytes(StandardCharsets.UTF_8));
-    String payload = B64.encodeToString(("{\"@context\":[\"" + CredentialClaims.V2_CONTEXT + "\"],\"type\":[\"VerifiableCredential\"],"
-        + "\"issuer\":\"" + f.issuer.did() + "\",\"issuer\":\"did:example:evil\",\"credentialSubject\":{}}").getBytes(StandardCharsets.UTF_8));
-    byte[] sig = f.issuer.signer().sign((header + "." + payload).getBytes(StandardCharsets.US_ASCII));
-    assertRejected(ReasonCode.MALFORMED, () -> f.verifier().verify(header + "." + payload + "." + B64.encodeToString(sig)));
+    String header =
+        B64.encodeToString(
+            ("{\"alg\":\"EdDSA\",\"typ\":\"vc+jwt\",\"kid\":\"" + f.issuer.kid() + "\"}")
+                .getBytes(StandardCharsets.UTF_8));
+    String payload =
+        B64.encodeToString(
+            ("{\"@context\":[\""
+                    + CredentialClaims.V2_CONTEXT
+                    + "\"],\"type\":[\"VerifiableCredential\"],"
+                    + "\"issuer\":\""
+                    + f.issuer.did()
+                    + "\",\"issuer\":\"did:example:evil\",\"credentialSubject\":{}}")
+                .getBytes(StandardCharsets.UTF_8));
+    byte[] sig =
+        f.issuer.signer().sign((header + "." + payload).getBytes(StandardCharsets.US_ASCII));
+    assertRejected(
+        ReasonCode.MALFORMED,
+        () -> f.verifier().verify(header + "." + payload + "." + B64.encodeToString(sig)));
   }
 }

@@ -19,23 +19,31 @@ class IssueAndVerifyTest {
   static final Instant NOW = Instant.parse("2026-06-01T12:00:00Z");
 
   @ParameterizedTest
-  @EnumSource(value = KeyType.class, names = {"ED25519", "P256", "SECP256K1"})
-  void aVcdm2CredentialIssuedForADidKeyVerifiesWithTheAlgorithmItsKeyTypeFixes(KeyType type) throws Exception {
+  @EnumSource(
+      value = KeyType.class,
+      names = {"ED25519", "P256", "SECP256K1"})
+  void aVcdm2CredentialIssuedForADidKeyVerifiesWithTheAlgorithmItsKeyTypeFixes(KeyType type)
+      throws Exception {
     TestIssuer is = TestIssuer.didKey(type);
-    String jwt = is.issuer().credential("ProducerAuthorization")
-        .id("urn:uuid:1234")
-        .subject("did:example:producer")
-        .claim("region", "EU")
-        .claim("datasets", List.of("loyalty-points"))
-        .validFrom(NOW.minusSeconds(3600))
-        .validUntil(NOW.plusSeconds(3600))
-        .sign();
+    String jwt =
+        is.issuer()
+            .credential("ProducerAuthorization")
+            .id("urn:uuid:1234")
+            .subject("did:example:producer")
+            .claim("region", "EU")
+            .claim("datasets", List.of("loyalty-points"))
+            .validFrom(NOW.minusSeconds(3600))
+            .validUntil(NOW.plusSeconds(3600))
+            .sign();
 
     String[] parts = jwt.split("\\.");
     ObjectNode header = (ObjectNode) Json.MAPPER.readTree(Base64.getUrlDecoder().decode(parts[0]));
     assertEquals("vc+jwt", header.get("typ").asText());
     assertEquals(is.kid(), header.get("kid").asText());
-    ObjectNode payload = (ObjectNode) Json.MAPPER.readTree(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
+    ObjectNode payload =
+        (ObjectNode)
+            Json.MAPPER.readTree(
+                new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
     assertTrue(!payload.has("vc"), "VCDM 2.0 has no vc claim");
     assertEquals(is.did().toString(), payload.get("issuer").asText());
 

@@ -13,7 +13,14 @@ final class Rejections {
 
   static CredentialRejectedException assertRejected(ReasonCode code, Call call) {
     CredentialRejectedException e = assertThrows(CredentialRejectedException.class, call::run);
-    assertEquals(code, e.code(), () -> "wrong code: " + e.getMessage() + "\n" + (e.report() == null ? "" : e.report().toJson()));
+    assertEquals(
+        code,
+        e.code(),
+        () ->
+            "wrong code: "
+                + e.getMessage()
+                + "\n"
+                + (e.report() == null ? "" : e.report().toJson()));
     assertEquals(VerificationReport.Verdict.REJECTED, e.report().verdict());
     assertEquals(code, e.report().reasonCode());
     var last = e.report().steps().get(e.report().steps().size() - 1);

@@ -22,12 +22,17 @@ class StatusListTest {
   }
 
   @Test
-  void theEncodedListIsMultibaseBase64urlOfGzipWithIndexZeroAsTheMostSignificantBitAndAtLeast16KB() throws Exception {
-    BitstringStatusList l = BitstringStatusList.create(BitstringStatusList.MIN_ENTRIES).with(0, true).with(9, true);
+  void theEncodedListIsMultibaseBase64urlOfGzipWithIndexZeroAsTheMostSignificantBitAndAtLeast16KB()
+      throws Exception {
+    BitstringStatusList l =
+        BitstringStatusList.create(BitstringStatusList.MIN_ENTRIES).with(0, true).with(9, true);
     String enc = l.encode();
     assertEquals('u', enc.charAt(0));
     assertFalse(enc.contains("=") || enc.contains("+") || enc.contains("/"));
-    byte[] raw = new GZIPInputStream(new ByteArrayInputStream(Base64.getUrlDecoder().decode(enc.substring(1)))).readAllBytes();
+    byte[] raw =
+        new GZIPInputStream(
+                new ByteArrayInputStream(Base64.getUrlDecoder().decode(enc.substring(1))))
+            .readAllBytes();
     assertEquals(16 * 1024, raw.length);
     assertEquals((byte) 0x80, raw[0]);
     assertEquals((byte) 0x40, raw[1]);
@@ -38,7 +43,10 @@ class StatusListTest {
   @Test
   void aCredentialWhoseEntriesAreClearVerifiesAndTheReportShowsBothStatusSteps() throws Exception {
     VerifiedCredential v = f.verifier().verify(f.credential(42).sign());
-    long statusSteps = v.report().steps().stream().filter(s -> s.step().startsWith("status (") && s.step().endsWith(")")).count();
+    long statusSteps =
+        v.report().steps().stream()
+            .filter(s -> s.step().startsWith("status (") && s.step().endsWith(")"))
+            .count();
     assertEquals(2, statusSteps, v.report().toJson());
   }
 
@@ -66,8 +74,10 @@ class StatusListTest {
     String jwt = f.credential(1).sign();
     TestIssuer mallory = TestIssuer.didKey(KeyType.ED25519);
     // Mallory's list at the authority's URL: signed correctly, but by someone else.
-    f.published.put(Fixture.REVOCATION_URL, StatusListIssuer.create(mallory.issuer(), Fixture.REVOCATION_URL,
-        StatusPurpose.REVOCATION).publish(Fixture.T0, Duration.ofDays(1), Duration.ofMinutes(5)));
+    f.published.put(
+        Fixture.REVOCATION_URL,
+        StatusListIssuer.create(mallory.issuer(), Fixture.REVOCATION_URL, StatusPurpose.REVOCATION)
+            .publish(Fixture.T0, Duration.ofDays(1), Duration.ofMinutes(5)));
     assertRejected(ReasonCode.STATUS_LIST_SIGNATURE_INVALID, () -> f.verifier().verify(jwt));
   }
 
@@ -78,7 +88,9 @@ class StatusListTest {
     String[] p = list.split("\\.");
     byte[] sig = Base64.getUrlDecoder().decode(p[2]);
     sig[5] ^= 0x20;
-    f.published.put(Fixture.REVOCATION_URL, p[0] + "." + p[1] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(sig));
+    f.published.put(
+        Fixture.REVOCATION_URL,
+        p[0] + "." + p[1] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(sig));
     assertRejected(ReasonCode.STATUS_LIST_SIGNATURE_INVALID, () -> f.verifier().verify(jwt));
   }
 
@@ -86,7 +98,8 @@ class StatusListTest {
   void anUnsignedStatusListIsRejectedAsAnInvalidStatusListSignature() throws Exception {
     String jwt = f.credential(1).sign();
     String payload = f.published.get(Fixture.REVOCATION_URL).split("\\.")[1];
-    String none = Base64.getUrlEncoder().withoutPadding().encodeToString("{\"alg\":\"none\"}".getBytes());
+    String none =
+        Base64.getUrlEncoder().withoutPadding().encodeToString("{\"alg\":\"none\"}".getBytes());
     f.published.put(Fixture.REVOCATION_URL, none + "." + payload + ".");
     assertRejected(ReasonCode.STATUS_LIST_SIGNATURE_INVALID, () -> f.verifier().verify(jwt));
   }
@@ -96,7 +109,9 @@ class StatusListTest {
     String jwt = f.credential(1).sign();
     f.published.remove(Fixture.SUSPENSION_URL);
     assertRejected(ReasonCode.STATUS_LIST_UNREACHABLE, () -> f.verifier().verify(jwt));
-    assertRejected(ReasonCode.STATUS_LIST_UNREACHABLE, () -> CredentialVerifier.builder(f.resolver).clock(f.clock).build().verify(jwt));
+    assertRejected(
+        ReasonCode.STATUS_LIST_UNREACHABLE,
+        () -> CredentialVerifier.builder(f.resolver).clock(f.clock).build().verify(jwt));
   }
 
   @Test
@@ -108,12 +123,19 @@ class StatusListTest {
   @Test
   void aListShorterThan131072EntriesIsRejectedAsTooShort() throws Exception {
     String jwt = f.credential(1).sign();
-    ObjectNode c = (ObjectNode) Json.MAPPER.readTree(Base64.getUrlDecoder().decode(f.published.get(Fixture.REVOCATION_URL).split("\\.")[1]));
+    ObjectNode c =
+        (ObjectNode)
+            Json.MAPPER.readTree(
+                Base64.getUrlDecoder()
+                    .decode(f.published.get(Fixture.REVOCATION_URL).split("\\.")[1]));
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     try (var gz = new java.util.zip.GZIPOutputStream(out)) {
       gz.write(new byte[1024]);
     }
-    ((ObjectNode) c.get("credentialSubject")).put("encodedList", "u" + Base64.getUrlEncoder().withoutPadding().encodeToString(out.toByteArray()));
+    ((ObjectNode) c.get("credentialSubject"))
+        .put(
+            "encodedList",
+            "u" + Base64.getUrlEncoder().withoutPadding().encodeToString(out.toByteArray()));
     f.published.put(Fixture.REVOCATION_URL, f.issuer.issuer().sign(c));
     assertRejected(ReasonCode.STATUS_LIST_TOO_SHORT, () -> f.verifier().verify(jwt));
   }
@@ -146,7 +168,10 @@ class StatusListTest {
     v.verify(jwt); // the cached list is still within its 5 minute ttl
     f.clock.advance(Duration.ofMinutes(5));
     assertRejected(ReasonCode.REVOKED, () -> v.verify(jwt));
-    assertEquals(3, f.fetches.get(), "the revocation list was refetched (and rejected before the suspension list was needed)");
+    assertEquals(
+        3,
+        f.fetches.get(),
+        "the revocation list was refetched (and rejected before the suspension list was needed)");
   }
 
   @Test
@@ -157,17 +182,21 @@ class StatusListTest {
     int resolutions = f.resolver.calls.get();
     VerifiedCredential again = v.verify(jwt);
     assertTrue(again.report().steps().stream().anyMatch(s -> s.step().equals("signature cache")));
-    assertEquals(resolutions, f.resolver.calls.get(), "the cached signature result needs no resolution");
+    assertEquals(
+        resolutions, f.resolver.calls.get(), "the cached signature result needs no resolution");
     f.suspensions.set(4, true);
     f.publishLists();
     f.clock.advance(Duration.ofMinutes(6));
     var e = assertRejected(ReasonCode.SUSPENDED, () -> v.verify(jwt));
-    assertTrue(e.report().steps().stream().anyMatch(s -> s.step().equals("signature cache")), e.report()::toJson);
+    assertTrue(
+        e.report().steps().stream().anyMatch(s -> s.step().equals("signature cache")),
+        e.report()::toJson);
   }
 
   @Test
   void revocationIsPermanentAtTheIssuer() {
     f.revocations.set(5, true);
-    org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> f.revocations.set(5, false));
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalStateException.class, () -> f.revocations.set(5, false));
   }
 }

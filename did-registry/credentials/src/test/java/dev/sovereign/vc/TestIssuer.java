@@ -7,7 +7,13 @@ import dev.sovereign.did.key.DidKey;
 import java.security.SecureRandom;
 
 /** A did:key identity with an in-process signer, for tests. */
-record TestIssuer(KeyType type, byte[] privateKey, Did did, String kid, CredentialSigner signer, VerificationKey publicKey) {
+record TestIssuer(
+    KeyType type,
+    byte[] privateKey,
+    Did did,
+    String kid,
+    CredentialSigner signer,
+    VerificationKey publicKey) {
 
   static TestIssuer didKey(KeyType type) {
     return didKey(type, new SecureRandom());
@@ -33,7 +39,8 @@ record TestIssuer(KeyType type, byte[] privateKey, Did did, String kid, Credenti
 
   /** A signer with the same key but another kid (for kid-of-another-DID tests). */
   TestIssuer withKid(String otherKid) {
-    return new TestIssuer(type, privateKey, did, otherKid, signer(type, privateKey, otherKid), publicKey);
+    return new TestIssuer(
+        type, privateKey, did, otherKid, signer(type, privateKey, otherKid), publicKey);
   }
 
   CredentialIssuer issuer() {

@@ -45,7 +45,8 @@ final class VersionedDidResolver implements DidResolver {
   }
 
   /** A document with one key listed under the given relationships. */
-  static DidDocument document(Did did, String fragment, TestIssuer key, Relationship... relationships) {
+  static DidDocument document(
+      Did did, String fragment, TestIssuer key, Relationship... relationships) {
     return document(did, List.of(new Entry(fragment, key, relationships)));
   }
 
@@ -55,8 +56,10 @@ final class VersionedDidResolver implements DidResolver {
     DidDocument.Builder b = DidDocument.builder(did).context(DidDocument.DID_CONTEXT_V1);
     for (Entry e : entries) {
       String id = did + "#" + e.fragment();
-      VerificationMethod vm = VerificationMethod.builder(id, "Multikey", did.toString())
-          .publicKeyMultibase(material(e.key())).build();
+      VerificationMethod vm =
+          VerificationMethod.builder(id, "Multikey", did.toString())
+              .publicKeyMultibase(material(e.key()))
+              .build();
       b.verificationMethod(vm);
       for (Relationship r : e.relationships()) {
         b.reference(r, id);
@@ -67,7 +70,8 @@ final class VersionedDidResolver implements DidResolver {
 
   static PublicKeyMaterial material(TestIssuer k) {
     byte[] raw = k.publicKey().rawPublicKey();
-    return PublicKeyMaterial.of(k.type(), k.type() == KeyType.ED25519 ? raw : TestIssuer.compress(raw));
+    return PublicKeyMaterial.of(
+        k.type(), k.type() == KeyType.ED25519 ? raw : TestIssuer.compress(raw));
   }
 
   @Override
@@ -84,7 +88,8 @@ final class VersionedDidResolver implements DidResolver {
     }
     Instant off = deactivated.get(did);
     boolean isOff = off != null && !at.isBefore(off);
-    return DidResolutionResult.of(e.getValue(),
+    return DidResolutionResult.of(
+        e.getValue(),
         DidDocumentMetadata.builder().versionId(e.getKey().toString()).deactivated(isOff).build());
   }
 

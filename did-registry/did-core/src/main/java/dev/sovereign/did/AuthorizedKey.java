@@ -4,9 +4,9 @@ import java.security.PublicKey;
 import java.util.Objects;
 
 /**
- * A key that {@link KeyAuthorizer} found in the DID document, listed under {@code relationship},
- * in the document version that applied at the time asked about. Only {@link KeyAuthorizer}
- * creates these.
+ * A key that {@link KeyAuthorizer} found in the DID document, listed under {@code relationship}, in
+ * the document version that applied at the time asked about. Only {@link KeyAuthorizer} creates
+ * these.
  */
 public final class AuthorizedKey {
   private final DidUrl keyId;
@@ -15,7 +15,11 @@ public final class AuthorizedKey {
   private final Relationship relationship;
   private final DidResolutionResult resolution;
 
-  AuthorizedKey(DidUrl keyId, VerificationMethod method, PublicKeyMaterial key, Relationship relationship,
+  AuthorizedKey(
+      DidUrl keyId,
+      VerificationMethod method,
+      PublicKeyMaterial key,
+      Relationship relationship,
       DidResolutionResult resolution) {
     this.keyId = Objects.requireNonNull(keyId);
     this.method = Objects.requireNonNull(method);

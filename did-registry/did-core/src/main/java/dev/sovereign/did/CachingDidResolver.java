@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -17,31 +16,31 @@ import java.util.concurrent.CompletableFuture;
 /**
  * A bounded LRU cache in front of a {@link DidResolver}, with event-driven invalidation.
  *
- * <p><b>Staleness bound.</b> A cached answer for the latest version is served for at most
- * {@code latestTtl}, measured from the moment the underlying resolution <em>started</em>; so an
- * answer is never older than {@code latestTtl} relative to the registry state it reflects. A
- * change notification ({@link #invalidate(Did)} or {@link #didChanged(Did, Optional)}) takes effect
- * for every resolution that starts after the call returns; a resolution already in flight when the
+ * <p><b>Staleness bound.</b> A cached answer for the latest version is served for at most {@code
+ * latestTtl}, measured from the moment the underlying resolution <em>started</em>; so an answer is
+ * never older than {@code latestTtl} relative to the registry state it reflects. A change
+ * notification ({@link #invalidate(Did)} or {@link #didChanged(Did, Optional)}) takes effect for
+ * every resolution that starts after the call returns; a resolution already in flight when the
  * notification arrives is returned to its caller but not stored. {@code notFound} answers are kept
  * for {@code notFoundTtl} (at most {@code latestTtl}).
  *
  * <p><b>History.</b> A successful answer for a {@code versionId}, or for a {@code versionTime}
- * earlier than {@code now - settleTime}, is immutable and is kept until evicted by size.
- * {@code settleTime} covers registries whose timestamps are assigned by clients (Fabric proposal
+ * earlier than {@code now - settleTime}, is immutable and is kept until evicted by size. {@code
+ * settleTime} covers registries whose timestamps are assigned by clients (Fabric proposal
  * timestamps) and may lag the wall clock; a later {@code versionTime} is treated like "latest".
  *
- * <p>A {@code versionTime} request is also answered from any cached version whose validity
- * interval ({@code updated} to {@code nextUpdate} in its document metadata) contains the time, so
- * verifying many credentials signed at different times costs one resolution per version, not one
- * per credential. Methods listed as time-invariant (did:key by default) ignore {@code versionTime}
- * for caching altogether. Methods whose documents also change between versions without an
- * operation (did:ethr: a delegate or attribute expires at its {@code validTo}; listed in
- * {@code timeDependentMethods}, {@code ethr} by default) are never answered from another
- * entry's interval: each {@code versionTime} is its own cache entry.
+ * <p>A {@code versionTime} request is also answered from any cached version whose validity interval
+ * ({@code updated} to {@code nextUpdate} in its document metadata) contains the time, so verifying
+ * many credentials signed at different times costs one resolution per version, not one per
+ * credential. Methods listed as time-invariant (did:key by default) ignore {@code versionTime} for
+ * caching altogether. Methods whose documents also change between versions without an operation
+ * (did:ethr: a delegate or attribute expires at its {@code validTo}; listed in {@code
+ * timeDependentMethods}, {@code ethr} by default) are never answered from another entry's interval:
+ * each {@code versionTime} is its own cache entry.
  *
- * <p><b>Never cached:</b> {@code invalidDid}, {@code methodNotSupported},
- * {@code representationNotSupported}, {@code invalidOptions}, {@code invalidDidDocument} and
- * {@code internalError} (an unreachable registry must not be remembered as an answer).
+ * <p><b>Never cached:</b> {@code invalidDid}, {@code methodNotSupported}, {@code
+ * representationNotSupported}, {@code invalidOptions}, {@code invalidDidDocument} and {@code
+ * internalError} (an unreachable registry must not be remembered as an answer).
  *
  * <p>Thread-safe. Concurrent misses for the same request share one delegate call (callers that
  * arrive while it runs wait for its answer), except that callers arriving after an invalidation of
@@ -64,7 +63,8 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
   private final Map<String, Set<Key>> keysByDid = new HashMap<>();
   private final long[] generations = new long[STRIPES];
   private final Map<Key, CompletableFuture<DidResolutionResult>> inFlight = new HashMap<>();
-  private final Map<CompletableFuture<DidResolutionResult>, Thread> flightOwners = new java.util.IdentityHashMap<>();
+  private final Map<CompletableFuture<DidResolutionResult>, Thread> flightOwners =
+      new java.util.IdentityHashMap<>();
   private long hits;
   private long misses;
   private long evictions;
@@ -82,7 +82,10 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
     this.entries = new LinkedHashMap<>(16, 0.75f, true);
   }
 
-  /** A builder around {@code delegate}; defaults: 10,000 entries, 60 s latest TTL, 10 s notFound TTL, 15 min settle time. */
+  /**
+   * A builder around {@code delegate}; defaults: 10,000 entries, 60 s latest TTL, 10 s notFound
+   * TTL, 15 min settle time.
+   */
   public static Builder builder(DidResolver delegate) {
     return new Builder(delegate);
   }
@@ -93,9 +96,11 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
       return delegate.resolve((String) null, options);
     }
     boolean timeInvariant = timeInvariantMethods.contains(methodOf(did));
-    ResolutionOptions keyOptions = timeInvariant && options.versionTime().isPresent()
-        ? new ResolutionOptions(Optional.empty(), Optional.empty(), options.accept(), options.parameters())
-        : options;
+    ResolutionOptions keyOptions =
+        timeInvariant && options.versionTime().isPresent()
+            ? new ResolutionOptions(
+                Optional.empty(), Optional.empty(), options.accept(), options.parameters())
+            : options;
     Key key = new Key(did, keyOptions);
     Instant now = clock.instant();
     long generation;
@@ -110,7 +115,8 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
       if (e != null) {
         remove(key);
       }
-      if (options.versionTime().isPresent() && !timeInvariant
+      if (options.versionTime().isPresent()
+          && !timeInvariant
           && !timeDependentMethods.contains(methodOf(did))) {
         Entry covering = coveringEntry(did, options, now);
         if (covering != null) {
@@ -150,8 +156,8 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
       flight.completeExceptionally(failure);
       throw failure;
     }
-    Optional<Instant> expiry = timeInvariant && result.error().isEmpty()
-        ? Optional.empty() : expiry(result, options, now);
+    Optional<Instant> expiry =
+        timeInvariant && result.error().isEmpty() ? Optional.empty() : expiry(result, options, now);
     synchronized (lock) {
       inFlight.remove(key, flight);
       flightOwners.remove(flight);
@@ -178,7 +184,10 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
     }
   }
 
-  /** Drops every cached "latest" answer for {@code did} (historical answers stay: they are immutable). */
+  /**
+   * Drops every cached "latest" answer for {@code did} (historical answers stay: they are
+   * immutable).
+   */
   public void invalidate(Did did) {
     invalidate(did.toString());
   }
@@ -219,9 +228,10 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
     if (newVersionId.isPresent()) {
       synchronized (lock) {
         Entry latest = entries.get(new Key(did.toString(), ResolutionOptions.latest()));
-        boolean sameVersion = latest != null
-            && latest.result.didDocumentMetadata().versionId().equals(newVersionId)
-            && allLatestAtVersion(did.toString(), newVersionId.get());
+        boolean sameVersion =
+            latest != null
+                && latest.result.didDocumentMetadata().versionId().equals(newVersionId)
+                && allLatestAtVersion(did.toString(), newVersionId.get());
         if (sameVersion) {
           return;
         }
@@ -250,15 +260,16 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
   }
 
   /**
-   * Cache counters: {@code misses} called the delegate; {@code coalesced} waited for a delegate call
-   * another caller had already started for the same request.
+   * Cache counters: {@code misses} called the delegate; {@code coalesced} waited for a delegate
+   * call another caller had already started for the same request.
    */
   public record Stats(long hits, long misses, long coalesced, long evictions, int size) {}
 
   private boolean allLatestAtVersion(String did, String versionId) {
     for (Key k : keysByDid.getOrDefault(did, Set.of())) {
       Entry e = entries.get(k);
-      if (e != null && e.expiresAt != null
+      if (e != null
+          && e.expiresAt != null
           && !e.result.didDocumentMetadata().versionId().equals(Optional.of(versionId))) {
         return false;
       }
@@ -267,13 +278,17 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
   }
 
   /** Null: do not cache. Empty: forever. Otherwise the expiry instant. */
-  private Optional<Instant> expiry(DidResolutionResult result, ResolutionOptions options, Instant started) {
+  private Optional<Instant> expiry(
+      DidResolutionResult result, ResolutionOptions options, Instant started) {
     Optional<ResolutionError> error = result.error();
     if (error.isPresent()) {
-      return error.get() == ResolutionError.NOT_FOUND ? Optional.of(started.plus(notFoundTtl)) : null;
+      return error.get() == ResolutionError.NOT_FOUND
+          ? Optional.of(started.plus(notFoundTtl))
+          : null;
     }
-    boolean immutable = options.versionId().isPresent()
-        || options.versionTime().map(t -> t.isBefore(started.minus(settleTime))).orElse(false);
+    boolean immutable =
+        options.versionId().isPresent()
+            || options.versionTime().map(t -> t.isBefore(started.minus(settleTime))).orElse(false);
     return immutable ? Optional.empty() : Optional.of(started.plus(latestTtl));
   }
 
@@ -310,16 +325,17 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
   /**
    * A cached successful answer of the same DID and representation whose version was the one in
    * force at {@code t} ({@code updated}, or {@code created} when absent, is the version's start):
-   * {@code updated <= t < nextUpdate} for a version that has a successor
-   * (immutable), or {@code updated <= t <= fetchedAt} for a version that was current when fetched
-   * (then only while that entry is fresh, or, for an immutable entry, if {@code t} is older than
-   * {@code fetchedAt - settleTime}). Relies on DID Core's meaning of {@code updated} and
-   * {@code nextUpdate} as the times of this version's and the next version's operations.
+   * {@code updated <= t < nextUpdate} for a version that has a successor (immutable), or {@code
+   * updated <= t <= fetchedAt} for a version that was current when fetched (then only while that
+   * entry is fresh, or, for an immutable entry, if {@code t} is older than {@code fetchedAt -
+   * settleTime}). Relies on DID Core's meaning of {@code updated} and {@code nextUpdate} as the
+   * times of this version's and the next version's operations.
    */
   private Entry coveringEntry(String did, ResolutionOptions options, Instant now) {
     Instant t = options.versionTime().get();
     for (Key k : keysByDid.getOrDefault(did, Set.of())) {
-      if (!k.options.accept().equals(options.accept()) || !k.options.parameters().equals(options.parameters())) {
+      if (!k.options.accept().equals(options.accept())
+          || !k.options.parameters().equals(options.parameters())) {
         continue;
       }
       Entry e = entries.get(k);
@@ -404,9 +420,9 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
     }
 
     /**
-     * Methods whose documents depend only on the DID and the representation options, never on
-     * time (default: {@code key}). Their successful answers are kept until evicted by size, and
-     * {@code versionTime} does not split their cache entries.
+     * Methods whose documents depend only on the DID and the representation options, never on time
+     * (default: {@code key}). Their successful answers are kept until evicted by size, and {@code
+     * versionTime} does not split their cache entries.
      */
     public Builder timeInvariantMethods(Set<String> methods) {
       timeInvariantMethods = Set.copyOf(methods);
@@ -415,8 +431,8 @@ public final class CachingDidResolver implements DidResolver, DidChangeListener 
 
     /**
      * Methods whose documents change with time alone, between two versions (default: {@code ethr},
-     * whose delegates and attributes expire at {@code validTo} without an event). A
-     * {@code versionTime} request for them is never answered from the interval of a cached version.
+     * whose delegates and attributes expire at {@code validTo} without an event). A {@code
+     * versionTime} request for them is never answered from the interval of a cached version.
      */
     public Builder timeDependentMethods(Set<String> methods) {
       timeDependentMethods = Set.copyOf(methods);

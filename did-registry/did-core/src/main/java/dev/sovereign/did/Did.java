@@ -35,7 +35,8 @@ public record Did(String method, String methodSpecificId) {
       throw new InvalidDidException(ResolutionError.INVALID_DID, null, "null input");
     }
     if (!input.startsWith("did:")) {
-      throw new InvalidDidException(ResolutionError.INVALID_DID, input, "does not start with 'did:'");
+      throw new InvalidDidException(
+          ResolutionError.INVALID_DID, input, "does not start with 'did:'");
     }
     int colon = input.indexOf(':', 4);
     if (colon < 0) {
@@ -77,7 +78,9 @@ public record Did(String method, String methodSpecificId) {
       char c = method.charAt(i);
       if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
         throw new InvalidDidException(
-            ResolutionError.INVALID_DID, whole, "method name may hold only a-z and 0-9, found '" + c + "'");
+            ResolutionError.INVALID_DID,
+            whole,
+            "method name may hold only a-z and 0-9, found '" + c + "'");
       }
     }
   }
@@ -85,18 +88,23 @@ public record Did(String method, String methodSpecificId) {
   private static void checkMethodSpecificId(String id, String whole) {
     if (id.isEmpty() || id.endsWith(":")) {
       throw new InvalidDidException(
-          ResolutionError.INVALID_DID, whole, "method-specific id must end with at least one idchar");
+          ResolutionError.INVALID_DID,
+          whole,
+          "method-specific id must end with at least one idchar");
     }
     for (int i = 0; i < id.length(); i++) {
       char c = id.charAt(i);
       if (c == '%') {
         if (i + 2 >= id.length() || !isHex(id.charAt(i + 1)) || !isHex(id.charAt(i + 2))) {
-          throw new InvalidDidException(ResolutionError.INVALID_DID, whole, "bad percent-encoding at " + i);
+          throw new InvalidDidException(
+              ResolutionError.INVALID_DID, whole, "bad percent-encoding at " + i);
         }
         i += 2;
       } else if (!(isAlphaNum(c) || c == '.' || c == '-' || c == '_' || c == ':')) {
         throw new InvalidDidException(
-            ResolutionError.INVALID_DID, whole, "character not allowed in a method-specific id at " + i);
+            ResolutionError.INVALID_DID,
+            whole,
+            "character not allowed in a method-specific id at " + i);
       }
     }
   }

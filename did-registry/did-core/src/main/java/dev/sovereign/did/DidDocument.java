@@ -55,7 +55,8 @@ public final class DidDocument {
     Set<String> ids = new HashSet<>();
     List<VerificationMethod> vms = new ArrayList<>();
     for (Object o : list("verificationMethod")) {
-      VerificationMethod vm = prebuilt.containsKey(o) ? prebuilt.get(o) : method(o, "verificationMethod");
+      VerificationMethod vm =
+          prebuilt.containsKey(o) ? prebuilt.get(o) : method(o, "verificationMethod");
       requireUnique(ids, vm);
       vms.add(vm);
     }
@@ -72,7 +73,8 @@ public final class DidDocument {
           }
           refs.add(new VerificationMethodRef.Reference(s));
         } else {
-          VerificationMethod vm = prebuilt.containsKey(o) ? prebuilt.get(o) : method(o, r.property());
+          VerificationMethod vm =
+              prebuilt.containsKey(o) ? prebuilt.get(o) : method(o, r.property());
           requireUnique(ids, vm);
           refs.add(new VerificationMethodRef.Embedded(vm));
         }
@@ -90,7 +92,9 @@ public final class DidDocument {
     this.services = Collections.unmodifiableList(svcs);
   }
 
-  /** Parses and validates a document from a JSON object (Map from Jackson, or any JSON-shaped Map). */
+  /**
+   * Parses and validates a document from a JSON object (Map from Jackson, or any JSON-shaped Map).
+   */
   public static DidDocument fromJson(Map<String, ?> json) {
     return new DidDocument(JsonValues.freezeMap(json), Map.of());
   }
@@ -159,10 +163,10 @@ public final class DidDocument {
   }
 
   /**
-   * The verification method a DID URL names, looked up among top-level and embedded methods.
-   * Only URLs of this document's DID with a fragment and no path match; relative ids in the
-   * document are made absolute first. The query (e.g. {@code versionId}) is ignored here: it
-   * selects which document to resolve, see {@link DidResolver#dereference}.
+   * The verification method a DID URL names, looked up among top-level and embedded methods. Only
+   * URLs of this document's DID with a fragment and no path match; relative ids in the document are
+   * made absolute first. The query (e.g. {@code versionId}) is ignored here: it selects which
+   * document to resolve, see {@link DidResolver#dereference}.
    */
   public Optional<VerificationMethod> dereference(DidUrl url) {
     if (!url.did().equals(id) || !url.path().isEmpty() || url.fragment().isEmpty()) {
@@ -183,7 +187,9 @@ public final class DidDocument {
     return Optional.empty();
   }
 
-  /** {@link #dereference(DidUrl)} for a string that may be absolute or relative ({@code #key-1}). */
+  /**
+   * {@link #dereference(DidUrl)} for a string that may be absolute or relative ({@code #key-1}).
+   */
   public Optional<VerificationMethod> verificationMethod(String idOrRelative) {
     DidUrl url;
     try {
@@ -195,9 +201,9 @@ public final class DidDocument {
   }
 
   /**
-   * True when the method {@code methodId} (absolute or relative) is listed under
-   * {@code relationship}, by reference to a top-level method or embedded in that relationship.
-   * A method embedded in another relationship does not count.
+   * True when the method {@code methodId} (absolute or relative) is listed under {@code
+   * relationship}, by reference to a top-level method or embedded in that relationship. A method
+   * embedded in another relationship does not count.
    */
   public boolean isAuthorized(String methodId, Relationship relationship) {
     DidUrl target;

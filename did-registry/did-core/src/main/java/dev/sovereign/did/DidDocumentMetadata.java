@@ -7,9 +7,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * {@code didDocumentMetadata} (DID Core section 7.1.3): {@code created}, {@code updated},
- * {@code deactivated}, {@code versionId}, {@code nextUpdate}, {@code nextVersionId}; {@code extra}
- * holds other members such as {@code equivalentId} or {@code canonicalId} (copied, immutable).
+ * {@code didDocumentMetadata} (DID Core section 7.1.3): {@code created}, {@code updated}, {@code
+ * deactivated}, {@code versionId}, {@code nextUpdate}, {@code nextVersionId}; {@code extra} holds
+ * other members such as {@code equivalentId} or {@code canonicalId} (copied, immutable).
  */
 public record DidDocumentMetadata(
     Optional<Instant> created,
@@ -20,8 +20,15 @@ public record DidDocumentMetadata(
     Optional<String> nextVersionId,
     Map<String, Object> extra) {
 
-  private static final DidDocumentMetadata EMPTY = new DidDocumentMetadata(
-      Optional.empty(), Optional.empty(), false, Optional.empty(), Optional.empty(), Optional.empty(), Map.of());
+  private static final DidDocumentMetadata EMPTY =
+      new DidDocumentMetadata(
+          Optional.empty(),
+          Optional.empty(),
+          false,
+          Optional.empty(),
+          Optional.empty(),
+          Optional.empty(),
+          Map.of());
 
   /** Copies {@code extra}. */
   public DidDocumentMetadata {
@@ -113,8 +120,13 @@ public record DidDocumentMetadata(
     /** The immutable metadata. */
     public DidDocumentMetadata build() {
       return new DidDocumentMetadata(
-          Optional.ofNullable(created), Optional.ofNullable(updated), deactivated,
-          Optional.ofNullable(versionId), Optional.ofNullable(nextUpdate), Optional.ofNullable(nextVersionId), extra);
+          Optional.ofNullable(created),
+          Optional.ofNullable(updated),
+          deactivated,
+          Optional.ofNullable(versionId),
+          Optional.ofNullable(nextUpdate),
+          Optional.ofNullable(nextVersionId),
+          extra);
     }
   }
 }

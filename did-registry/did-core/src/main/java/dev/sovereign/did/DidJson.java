@@ -14,25 +14,30 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * JSON in and out for documents and resolution results, in the W3C shape. Parsing rejects
- * duplicate member names and documents nested deeper than 64 levels or larger than 1 MiB.
+ * JSON in and out for documents and resolution results, in the W3C shape. Parsing rejects duplicate
+ * member names and documents nested deeper than 64 levels or larger than 1 MiB.
  */
 public final class DidJson {
   /** {@code https://w3id.org/did-resolution/v1}, the context of a resolution result. */
   public static final String RESOLUTION_CONTEXT = "https://w3id.org/did-resolution/v1";
+
   /** Largest JSON text accepted by the parse methods. */
   public static final int MAX_LENGTH = 1 << 20;
 
-  private static final ObjectMapper MAPPER = JsonMapper.builder()
-      .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-      .disable(com.fasterxml.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
-      .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
-      .build();
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .disable(
+              com.fasterxml.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+          .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+          .build();
 
   static {
-    MAPPER.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build());
+    MAPPER
+        .getFactory()
+        .setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build());
   }
 
   private DidJson() {}
@@ -68,8 +73,8 @@ public final class DidJson {
   }
 
   /**
-   * The resolution result as a JSON object:
-   * {@code {"@context", "didDocument" (or null), "didResolutionMetadata", "didDocumentMetadata"}}.
+   * The resolution result as a JSON object: {@code {"@context", "didDocument" (or null),
+   * "didResolutionMetadata", "didDocumentMetadata"}}.
    */
   public static Map<String, Object> toJson(DidResolutionResult result) {
     Map<String, Object> out = new LinkedHashMap<>();
@@ -117,8 +122,10 @@ public final class DidJson {
     DidResolutionMetadata resolutionMetadata = parseResolutionMetadata(rm);
     DidDocumentMetadata documentMetadata = parseDocumentMetadata(dm);
     JsonNode doc = root.path("didDocument");
-    Optional<DidDocument> document = doc.isObject()
-        ? Optional.of(DidDocument.fromJson(objectOf(doc, "didDocument"))) : Optional.empty();
+    Optional<DidDocument> document =
+        doc.isObject()
+            ? Optional.of(DidDocument.fromJson(objectOf(doc, "didDocument")))
+            : Optional.empty();
     if (document.isEmpty() && resolutionMetadata.error().isEmpty()) {
       throw new IllegalArgumentException("resolution result with neither a document nor an error");
     }
@@ -139,9 +146,15 @@ public final class DidJson {
         switch (e.getKey()) {
           case "contentType" -> contentType = Optional.of(e.getValue().asText());
           case "error" -> {
-            String code = e.getValue().isObject() ? e.getValue().path("type").asText() : e.getValue().asText();
-            String shortCode = code.contains("#") ? camel(code.substring(code.indexOf('#') + 1)) : code;
-            error = Optional.of(ResolutionError.fromCode(shortCode).orElse(ResolutionError.INTERNAL_ERROR));
+            String code =
+                e.getValue().isObject()
+                    ? e.getValue().path("type").asText()
+                    : e.getValue().asText();
+            String shortCode =
+                code.contains("#") ? camel(code.substring(code.indexOf('#') + 1)) : code;
+            error =
+                Optional.of(
+                    ResolutionError.fromCode(shortCode).orElse(ResolutionError.INTERNAL_ERROR));
             if (ResolutionError.fromCode(shortCode).isEmpty()) {
               message = Optional.of("unknown error code " + code);
             }
@@ -199,7 +212,8 @@ public final class DidJson {
 
   static JsonNode readTree(String json) {
     if (json == null || json.length() > MAX_LENGTH) {
-      throw new InvalidDidDocumentException("JSON text missing or larger than " + MAX_LENGTH + " characters");
+      throw new InvalidDidDocumentException(
+          "JSON text missing or larger than " + MAX_LENGTH + " characters");
     }
     try {
       return MAPPER.readTree(json);

@@ -50,14 +50,18 @@ public final class DidResolvers {
       return method(new DidKeyResolver());
     }
 
-    /** Registers every {@link DidMethodResolverProvider} on the class path that accepts {@code settings}. */
+    /**
+     * Registers every {@link DidMethodResolverProvider} on the class path that accepts {@code
+     * settings}.
+     */
     public Builder discover(Map<String, String> settings) {
       return discover(settings, Thread.currentThread().getContextClassLoader());
     }
 
     /** As {@link #discover(Map)} with an explicit class loader. */
     public Builder discover(Map<String, String> settings, ClassLoader loader) {
-      for (DidMethodResolverProvider p : ServiceLoader.load(DidMethodResolverProvider.class, loader)) {
+      for (DidMethodResolverProvider p :
+          ServiceLoader.load(DidMethodResolverProvider.class, loader)) {
         Optional<DidMethodResolver> r = p.create(settings);
         r.ifPresent(this::method);
       }

@@ -27,7 +27,10 @@ public final class DidUrl {
     this.fragment = fragment;
   }
 
-  /** Parses an absolute DID URL; throws {@link InvalidDidException} ({@code invalidDidUrl}, or {@code invalidDid} for the DID part). */
+  /**
+   * Parses an absolute DID URL; throws {@link InvalidDidException} ({@code invalidDidUrl}, or
+   * {@code invalidDid} for the DID part).
+   */
   public static DidUrl parse(String input) {
     if (input == null) {
       throw new InvalidDidException(ResolutionError.INVALID_DID_URL, null, "null input");
@@ -104,8 +107,8 @@ public final class DidUrl {
   }
 
   /**
-   * The resolution options this URL asks for through the standard DID parameters
-   * {@code versionId} and {@code versionTime} (DID Core section 3.2.1).
+   * The resolution options this URL asks for through the standard DID parameters {@code versionId}
+   * and {@code versionTime} (DID Core section 3.2.1).
    */
   public ResolutionOptions resolutionOptions() {
     Map<String, String> params = queryParameters();
@@ -113,11 +116,14 @@ public final class DidUrl {
     String versionTime = params.get("versionTime");
     if (versionId != null && versionTime != null) {
       throw new InvalidDidException(
-          ResolutionError.INVALID_DID_URL, toString(), "versionId and versionTime are mutually exclusive");
+          ResolutionError.INVALID_DID_URL,
+          toString(),
+          "versionId and versionTime are mutually exclusive");
     }
     if (versionId != null) {
       if (versionId.isEmpty()) {
-        throw new InvalidDidException(ResolutionError.INVALID_DID_URL, toString(), "empty versionId");
+        throw new InvalidDidException(
+            ResolutionError.INVALID_DID_URL, toString(), "empty versionId");
       }
       return ResolutionOptions.atVersion(versionId);
     }
@@ -125,7 +131,8 @@ public final class DidUrl {
       try {
         return ResolutionOptions.atTime(Instant.parse(versionTime));
       } catch (DateTimeParseException e) {
-        throw new InvalidDidException(ResolutionError.INVALID_DID_URL, toString(), "versionTime is not an XML datetime");
+        throw new InvalidDidException(
+            ResolutionError.INVALID_DID_URL, toString(), "versionTime is not an XML datetime");
       }
     }
     return ResolutionOptions.latest();
@@ -133,7 +140,10 @@ public final class DidUrl {
 
   @Override
   public String toString() {
-    return did + path + (query == null ? "" : "?" + query) + (fragment == null ? "" : "#" + fragment);
+    return did
+        + path
+        + (query == null ? "" : "?" + query)
+        + (fragment == null ? "" : "#" + fragment);
   }
 
   @Override
@@ -155,19 +165,25 @@ public final class DidUrl {
     for (int i = 0; i < part.length(); i++) {
       char c = part.charAt(i);
       if (c == '%') {
-        if (i + 2 >= part.length() || !Did.isHex(part.charAt(i + 1)) || !Did.isHex(part.charAt(i + 2))) {
-          throw new InvalidDidException(ResolutionError.INVALID_DID_URL, whole, "bad percent-encoding in " + what);
+        if (i + 2 >= part.length()
+            || !Did.isHex(part.charAt(i + 1))
+            || !Did.isHex(part.charAt(i + 2))) {
+          throw new InvalidDidException(
+              ResolutionError.INVALID_DID_URL, whole, "bad percent-encoding in " + what);
         }
         i += 2;
         continue;
       }
-      boolean ok = Did.isAlphaNum(c)
-          || "-._~".indexOf(c) >= 0
-          || "!$&'()*+,;=".indexOf(c) >= 0
-          || c == ':' || c == '@'
-          || extra.indexOf(c) >= 0;
+      boolean ok =
+          Did.isAlphaNum(c)
+              || "-._~".indexOf(c) >= 0
+              || "!$&'()*+,;=".indexOf(c) >= 0
+              || c == ':'
+              || c == '@'
+              || extra.indexOf(c) >= 0;
       if (!ok) {
-        throw new InvalidDidException(ResolutionError.INVALID_DID_URL, whole, "character not allowed in " + what);
+        throw new InvalidDidException(
+            ResolutionError.INVALID_DID_URL, whole, "character not allowed in " + what);
       }
     }
   }

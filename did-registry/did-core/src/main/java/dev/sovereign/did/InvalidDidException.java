@@ -1,6 +1,8 @@
 package dev.sovereign.did;
 
-/** Rejected input: a string that is not a conformant DID or DID URL. Carries the wire reason code. */
+/**
+ * Rejected input: a string that is not a conformant DID or DID URL. Carries the wire reason code.
+ */
 public final class InvalidDidException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
   private final ResolutionError reason;

@@ -3,15 +3,15 @@ package dev.sovereign.did;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.util.ArrayList;
 import java.util.AbstractList;
 import java.util.AbstractMap;
+import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Set;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Deep-immutable JSON values: {@code null}, {@link String}, {@link Boolean}, {@link Number},
@@ -39,8 +39,14 @@ final class JsonValues {
     if (v == null || v instanceof String || v instanceof Boolean) {
       return v;
     }
-    if (v instanceof Integer || v instanceof Long || v instanceof BigInteger || v instanceof BigDecimal
-        || v instanceof Double || v instanceof Float || v instanceof Short || v instanceof Byte) {
+    if (v instanceof Integer
+        || v instanceof Long
+        || v instanceof BigInteger
+        || v instanceof BigDecimal
+        || v instanceof Double
+        || v instanceof Float
+        || v instanceof Short
+        || v instanceof Byte) {
       return v;
     }
     if (v instanceof FrozenMap || v instanceof FrozenList) {
@@ -86,21 +92,23 @@ final class JsonValues {
         return n.booleanValue();
       case NUMBER:
         return n.numberValue();
-      case ARRAY: {
-        List<Object> out = new ArrayList<>(n.size());
-        for (JsonNode c : n) {
-          out.add(fromNode(c));
+      case ARRAY:
+        {
+          List<Object> out = new ArrayList<>(n.size());
+          for (JsonNode c : n) {
+            out.add(fromNode(c));
+          }
+          return new FrozenList(out);
         }
-        return new FrozenList(out);
-      }
-      case OBJECT: {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-          Map.Entry<String, JsonNode> e = it.next();
-          out.put(e.getKey(), fromNode(e.getValue()));
+      case OBJECT:
+        {
+          Map<String, Object> out = new LinkedHashMap<>();
+          for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            out.put(e.getKey(), fromNode(e.getValue()));
+          }
+          return new FrozenMap(out);
         }
-        return new FrozenMap(out);
-      }
       default:
         throw new IllegalArgumentException("unsupported JSON node " + n.getNodeType());
     }

@@ -41,8 +41,13 @@ public final class KeyAuthorizationException extends Exception {
   private final ResolutionError resolutionError;
 
   /** A refusal; {@code resolutionError} only for {@link Reason#RESOLUTION_FAILED}. */
-  public KeyAuthorizationException(Reason reason, String keyId, ResolutionError resolutionError, String detail) {
-    super(reason.code() + (resolutionError == null ? "" : "(" + resolutionError.code() + ")") + ": " + detail);
+  public KeyAuthorizationException(
+      Reason reason, String keyId, ResolutionError resolutionError, String detail) {
+    super(
+        reason.code()
+            + (resolutionError == null ? "" : "(" + resolutionError.code() + ")")
+            + ": "
+            + detail);
     this.reason = reason;
     this.keyId = keyId;
     this.resolutionError = resolutionError;

@@ -3,7 +3,10 @@ package dev.sovereign.did;
 import java.util.Map;
 import java.util.Optional;
 
-/** Validates input, picks the method resolver, applies {@code accept}, and turns exceptions into results. */
+/**
+ * Validates input, picks the method resolver, applies {@code accept}, and turns exceptions into
+ * results.
+ */
 final class MethodDispatchingResolver implements DidResolver {
   private final Map<String, DidMethodResolver> methods;
 
@@ -38,19 +41,24 @@ final class MethodDispatchingResolver implements DidResolver {
       return DidResolutionResult.error(ResolutionError.INVALID_DID_DOCUMENT, e.detail());
     } catch (RuntimeException e) {
       return DidResolutionResult.error(
-          ResolutionError.INTERNAL_ERROR, "did:" + did.method() + " resolver failed: " + e.getClass().getSimpleName());
+          ResolutionError.INTERNAL_ERROR,
+          "did:" + did.method() + " resolver failed: " + e.getClass().getSimpleName());
     }
     if (result == null) {
-      return DidResolutionResult.error(ResolutionError.INTERNAL_ERROR, "did:" + did.method() + " resolver returned nothing");
+      return DidResolutionResult.error(
+          ResolutionError.INTERNAL_ERROR, "did:" + did.method() + " resolver returned nothing");
     }
     if (result.didDocument().isPresent() && !result.didDocument().get().id().equals(did)) {
       return DidResolutionResult.error(
-          ResolutionError.INVALID_DID_DOCUMENT, "document id does not match the DID that was resolved");
+          ResolutionError.INVALID_DID_DOCUMENT,
+          "document id does not match the DID that was resolved");
     }
     if (accept.isPresent() && result.didDocument().isPresent() && isDocumentType(accept.get())) {
       DidResolutionMetadata m = result.didResolutionMetadata();
-      return new DidResolutionResult(result.didDocument(),
-          new DidResolutionMetadata(Optional.of(accept.get()), m.error(), m.errorMessage(), m.extra()),
+      return new DidResolutionResult(
+          result.didDocument(),
+          new DidResolutionMetadata(
+              Optional.of(accept.get()), m.error(), m.errorMessage(), m.extra()),
           result.didDocumentMetadata());
     }
     return result;
@@ -64,6 +72,7 @@ final class MethodDispatchingResolver implements DidResolver {
   }
 
   private static boolean isDocumentType(String mediaType) {
-    return mediaType.equals(DidResolutionMetadata.DID_LD_JSON) || mediaType.equals(DidResolutionMetadata.DID_JSON);
+    return mediaType.equals(DidResolutionMetadata.DID_LD_JSON)
+        || mediaType.equals(DidResolutionMetadata.DID_JSON);
   }
 }

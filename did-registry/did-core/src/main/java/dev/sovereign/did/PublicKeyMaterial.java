@@ -28,7 +28,8 @@ public final class PublicKeyMaterial {
   /**
    * Validates {@code encoded} (raw for OKP; SEC1 compressed or uncompressed for EC).
    *
-   * @throws IllegalArgumentException starting with {@code invalidPublicKeyLength} or {@code invalidPublicKey}
+   * @throws IllegalArgumentException starting with {@code invalidPublicKeyLength} or {@code
+   *     invalidPublicKey}
    */
   public static PublicKeyMaterial of(KeyType type, byte[] encoded) {
     Objects.requireNonNull(type, "type");
@@ -41,15 +42,25 @@ public final class PublicKeyMaterial {
     return new PublicKeyMaterial((KeyType) decoded[0], (byte[]) decoded[1]);
   }
 
-  /** From a multibase ({@code z}) multicodec-prefixed key, the Multikey {@code publicKeyMultibase} form. */
+  /**
+   * From a multibase ({@code z}) multicodec-prefixed key, the Multikey {@code publicKeyMultibase}
+   * form.
+   */
   public static PublicKeyMaterial fromMultibase(String multibase) {
     Multicodec.Prefixed p = Multicodec.split(Multibase.decodeBase58Btc(multibase));
-    KeyType type = KeyType.fromMulticodec(p.code()).orElseThrow(() ->
-        new IllegalArgumentException("unsupportedPublicKeyType: multicodec 0x" + Integer.toHexString(p.code())));
+    KeyType type =
+        KeyType.fromMulticodec(p.code())
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "unsupportedPublicKeyType: multicodec 0x" + Integer.toHexString(p.code())));
     return of(type, p.payload());
   }
 
-  /** From a public JWK ({@code kty}, {@code crv}, {@code x}, {@code y}); private members are refused. */
+  /**
+   * From a public JWK ({@code kty}, {@code crv}, {@code x}, {@code y}); private members are
+   * refused.
+   */
   public static PublicKeyMaterial fromJwk(Map<String, ?> jwk) {
     if (jwk.containsKey("d")) {
       throw new IllegalArgumentException("invalidPublicKey: JWK holds private key material");
@@ -59,10 +70,13 @@ public final class PublicKeyMaterial {
     if (!(crv instanceof String) || !(kty instanceof String)) {
       throw new IllegalArgumentException("invalidPublicKey: JWK without kty/crv");
     }
-    KeyType type = KeyType.fromJwkCrv((String) crv).orElseThrow(() ->
-        new IllegalArgumentException("unsupportedPublicKeyType: JWK crv " + crv));
+    KeyType type =
+        KeyType.fromJwkCrv((String) crv)
+            .orElseThrow(
+                () -> new IllegalArgumentException("unsupportedPublicKeyType: JWK crv " + crv));
     if (!type.jwkKty().equals(kty)) {
-      throw new IllegalArgumentException("invalidPublicKey: JWK kty " + kty + " does not match crv " + crv);
+      throw new IllegalArgumentException(
+          "invalidPublicKey: JWK kty " + kty + " does not match crv " + crv);
     }
     byte[] x = b64url(jwk.get("x"), "x");
     if (!type.isEc()) {
@@ -135,7 +149,9 @@ public final class PublicKeyMaterial {
   /** Same type and same canonical bytes. */
   @Override
   public boolean equals(Object o) {
-    return o instanceof PublicKeyMaterial k && k.type == type && Arrays.equals(k.canonical, canonical);
+    return o instanceof PublicKeyMaterial k
+        && k.type == type
+        && Arrays.equals(k.canonical, canonical);
   }
 
   @Override
@@ -158,7 +174,8 @@ public final class PublicKeyMaterial {
       }
       return Base64.getUrlDecoder().decode(s);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("invalidPublicKey: JWK member " + name + " is not base64url");
+      throw new IllegalArgumentException(
+          "invalidPublicKey: JWK member " + name + " is not base64url");
     }
   }
 }

@@ -3,8 +3,9 @@ package dev.sovereign.did;
 import java.util.Optional;
 
 /**
- * The closed set of DID Resolution error codes (W3C DID Resolution, section "DID Resolution Metadata").
- * The {@link #code()} string is what appears on the wire in {@code didResolutionMetadata.error}.
+ * The closed set of DID Resolution error codes (W3C DID Resolution, section "DID Resolution
+ * Metadata"). The {@link #code()} string is what appears on the wire in {@code
+ * didResolutionMetadata.error}.
  */
 public enum ResolutionError {
   /** The input is not a conformant DID (syntax, or method-specific rules such as a bad did:key). */

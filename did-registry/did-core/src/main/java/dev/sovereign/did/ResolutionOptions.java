@@ -18,9 +18,16 @@ public record ResolutionOptions(
     Optional<String> accept,
     Map<String, String> parameters) {
 
-  /** did:key option: verification method type to produce (e.g. {@code Multikey}, {@code JsonWebKey2020}). */
+  /**
+   * did:key option: verification method type to produce (e.g. {@code Multikey}, {@code
+   * JsonWebKey2020}).
+   */
   public static final String PUBLIC_KEY_FORMAT = "publicKeyFormat";
-  /** did:key option: derive an X25519 keyAgreement key from an Ed25519 key ({@code true} by default). */
+
+  /**
+   * did:key option: derive an X25519 keyAgreement key from an Ed25519 key ({@code true} by
+   * default).
+   */
   public static final String ENABLE_ENCRYPTION_KEY_DERIVATION = "enableEncryptionKeyDerivation";
 
   private static final ResolutionOptions LATEST =
@@ -47,12 +54,14 @@ public record ResolutionOptions(
 
   /** The version with this {@code versionId}. */
   public static ResolutionOptions atVersion(String versionId) {
-    return new ResolutionOptions(Optional.of(versionId), Optional.empty(), Optional.empty(), Map.of());
+    return new ResolutionOptions(
+        Optional.of(versionId), Optional.empty(), Optional.empty(), Map.of());
   }
 
   /** The version that was current at {@code versionTime}. */
   public static ResolutionOptions atTime(Instant versionTime) {
-    return new ResolutionOptions(Optional.empty(), Optional.of(versionTime), Optional.empty(), Map.of());
+    return new ResolutionOptions(
+        Optional.empty(), Optional.of(versionTime), Optional.empty(), Map.of());
   }
 
   /** A copy asking for media type {@code mediaType}. */

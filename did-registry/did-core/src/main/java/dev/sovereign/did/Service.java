@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A service (DID Core section 5.4): {@code id}, {@code type} (string or set of strings) and
- * {@code serviceEndpoint} (string, map or set), plus any other members, all kept as written.
+ * A service (DID Core section 5.4): {@code id}, {@code type} (string or set of strings) and {@code
+ * serviceEndpoint} (string, map or set), plus any other members, all kept as written.
  */
 public final class Service {
   private final Map<String, Object> properties;
@@ -17,8 +17,10 @@ public final class Service {
       throw new InvalidDidDocumentException("service without a string id");
     }
     Object type = properties.get("type");
-    if (!(type instanceof String) && !(type instanceof List<?> l && !l.isEmpty()
-        && l.stream().allMatch(String.class::isInstance))) {
+    if (!(type instanceof String)
+        && !(type instanceof List<?> l
+            && !l.isEmpty()
+            && l.stream().allMatch(String.class::isInstance))) {
       throw new InvalidDidDocumentException("service " + id + " without a type");
     }
     if (!properties.containsKey("serviceEndpoint") || properties.get("serviceEndpoint") == null) {

@@ -9,21 +9,21 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A verification method (DID Core section 5.2): {@code id}, {@code type}, {@code controller} and key
- * material. All members are kept in their written order, so a method round-trips unchanged.
+ * A verification method (DID Core section 5.2): {@code id}, {@code type}, {@code controller} and
+ * key material. All members are kept in their written order, so a method round-trips unchanged.
  *
  * <p>Key material of a supported type is decoded and validated when the method is built (an
- * off-curve point makes the whole document invalid); unknown types (RSA, BLS, ...) are kept as
- * data and simply have no {@link #publicKey()}. At most one of {@code publicKeyJwk},
- * {@code publicKeyMultibase}, {@code publicKeyBase58}, {@code publicKeyHex} may be present.
- * How each is read:
+ * off-curve point makes the whole document invalid); unknown types (RSA, BLS, ...) are kept as data
+ * and simply have no {@link #publicKey()}. At most one of {@code publicKeyJwk}, {@code
+ * publicKeyMultibase}, {@code publicKeyBase58}, {@code publicKeyHex} may be present. How each is
+ * read:
  *
  * <ul>
  *   <li>{@code publicKeyJwk}: by {@code crv} (Ed25519, X25519, P-256, P-384, P-521, secp256k1);
  *   <li>{@code publicKeyMultibase}: multicodec-prefixed (Multikey, Ed25519VerificationKey2020,
  *       X25519KeyAgreementKey2020);
- *   <li>{@code publicKeyBase58} / {@code publicKeyHex}: raw or SEC1 bytes whose curve the
- *       {@code type} names (Ed25519VerificationKey2018, X25519KeyAgreementKey2019,
+ *   <li>{@code publicKeyBase58} / {@code publicKeyHex}: raw or SEC1 bytes whose curve the {@code
+ *       type} names (Ed25519VerificationKey2018, X25519KeyAgreementKey2019,
  *       EcdsaSecp256k1VerificationKey2019, EcdsaSecp256k1RecoveryMethod2020, P256Key2021, ...).
  * </ul>
  */
@@ -45,7 +45,8 @@ public final class VerificationMethod {
     try {
       Did.parse(controller);
     } catch (InvalidDidException e) {
-      throw new InvalidDidDocumentException("verification method " + id + " has an invalid controller");
+      throw new InvalidDidDocumentException(
+          "verification method " + id + " has an invalid controller");
     }
     if (!(id.startsWith("#") || id.startsWith("did:"))) {
       throw new InvalidDidDocumentException("verification method id " + id + " is not a DID URL");
@@ -59,7 +60,8 @@ public final class VerificationMethod {
     }
     long keyProps = KEY_PROPERTIES.stream().filter(properties::containsKey).count();
     if (keyProps > 1) {
-      throw new InvalidDidDocumentException("verification method " + id + " has more than one key encoding");
+      throw new InvalidDidDocumentException(
+          "verification method " + id + " has more than one key encoding");
     }
     try {
       this.key = known != null ? checked(known) : decodeKey();
@@ -141,7 +143,10 @@ public final class VerificationMethod {
     return Optional.ofNullable(key);
   }
 
-  /** The key as a {@link PublicKey} (Bouncy Castle provider) for Ed25519, X25519, P-256/384/521 and secp256k1. */
+  /**
+   * The key as a {@link PublicKey} (Bouncy Castle provider) for Ed25519, X25519, P-256/384/521 and
+   * secp256k1.
+   */
   public Optional<PublicKey> publicKey() {
     return publicKeyMaterial().map(PublicKeyMaterial::toPublicKey);
   }
@@ -180,7 +185,8 @@ public final class VerificationMethod {
     }
     Optional<String> multibase = publicKeyMultibase();
     if (multibase.isPresent()) {
-      if (type.equals("Multikey") || type.equals("Ed25519VerificationKey2020")
+      if (type.equals("Multikey")
+          || type.equals("Ed25519VerificationKey2020")
           || type.equals("X25519KeyAgreementKey2020")) {
         PublicKeyMaterial m = PublicKeyMaterial.fromMultibase(multibase.get());
         checkTypeMatches(m.type());
@@ -194,7 +200,8 @@ public final class VerificationMethod {
     }
     Optional<String> b58 = publicKeyBase58();
     if (b58.isPresent()) {
-      return PublicKeyMaterial.of(byType.get(), dev.sovereign.did.multiformats.Base58Btc.decode(b58.get()));
+      return PublicKeyMaterial.of(
+          byType.get(), dev.sovereign.did.multiformats.Base58Btc.decode(b58.get()));
     }
     Optional<String> hex = publicKeyHex();
     if (hex.isPresent()) {
@@ -209,7 +216,8 @@ public final class VerificationMethod {
     checkTypeMatches(known.type());
     Optional<KeyType> byType = keyTypeOfLegacyType(type);
     if (byType.isPresent() && byType.get() != known.type()) {
-      throw new IllegalArgumentException("invalidPublicKeyType: " + type + " holds a " + known.type() + " key");
+      throw new IllegalArgumentException(
+          "invalidPublicKeyType: " + type + " holds a " + known.type() + " key");
     }
     return known;
   }
@@ -217,7 +225,8 @@ public final class VerificationMethod {
   private void checkTypeMatches(KeyType actual) {
     if ((type.startsWith("Ed25519") && actual != KeyType.ED25519)
         || (type.startsWith("X25519") && actual != KeyType.X25519)) {
-      throw new IllegalArgumentException("invalidPublicKeyType: " + type + " holds a " + actual + " key");
+      throw new IllegalArgumentException(
+          "invalidPublicKeyType: " + type + " holds a " + actual + " key");
     }
   }
 
@@ -286,9 +295,13 @@ public final class VerificationMethod {
       return this;
     }
 
-    /** Adds {@code publicKeyBase58} (raw or SEC1-compressed bytes) from a key, for the legacy suites. */
+    /**
+     * Adds {@code publicKeyBase58} (raw or SEC1-compressed bytes) from a key, for the legacy
+     * suites.
+     */
     public Builder publicKeyBase58(PublicKeyMaterial key) {
-      property("publicKeyBase58", dev.sovereign.did.multiformats.Base58Btc.encode(key.canonicalBytes()));
+      property(
+          "publicKeyBase58", dev.sovereign.did.multiformats.Base58Btc.encode(key.canonicalBytes()));
       known = key;
       return this;
     }

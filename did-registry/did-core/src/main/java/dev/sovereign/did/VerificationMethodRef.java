@@ -1,8 +1,8 @@
 package dev.sovereign.did;
 
 /**
- * One entry of a verification relationship: a reference to a method by id, or a method embedded
- * in the relationship (DID Core section 5.3).
+ * One entry of a verification relationship: a reference to a method by id, or a method embedded in
+ * the relationship (DID Core section 5.3).
  */
 public sealed interface VerificationMethodRef {
 

@@ -30,9 +30,14 @@ class CachingDidResolverTest {
     ledger = new VersionedTestMethod();
     clock = new MutableClock(T0.plus(Duration.ofDays(1)));
     ledger.publish(VersionedTestMethod.documentWithKey(DID, K1, "k1"), T0, false);
-    cache = CachingDidResolver.builder(DidResolvers.builder().method(ledger).build())
-        .maxEntries(100).latestTtl(Duration.ofSeconds(30)).notFoundTtl(Duration.ofSeconds(5))
-        .settleTime(Duration.ofMinutes(15)).clock(clock).build();
+    cache =
+        CachingDidResolver.builder(DidResolvers.builder().method(ledger).build())
+            .maxEntries(100)
+            .latestTtl(Duration.ofSeconds(30))
+            .notFoundTtl(Duration.ofSeconds(5))
+            .settleTime(Duration.ofMinutes(15))
+            .clock(clock)
+            .build();
   }
 
   @Test
@@ -85,7 +90,8 @@ class CachingDidResolverTest {
     cache.resolve(DID);
     ledger.duringResolve = () -> {};
     cache.resolve(DID);
-    assertEquals(2, ledger.calls.get(), "the answer that raced with the invalidation must not be cached");
+    assertEquals(
+        2, ledger.calls.get(), "the answer that raced with the invalidation must not be cached");
     cache.resolve(DID);
     assertEquals(2, ledger.calls.get());
   }
@@ -137,21 +143,23 @@ class CachingDidResolverTest {
 
   @Test
   void internalErrorsAreNeverCached() {
-    DidMethodResolver broken = new DidMethodResolver() {
-      int calls;
+    DidMethodResolver broken =
+        new DidMethodResolver() {
+          int calls;
 
-      @Override
-      public String method() {
-        return "broken";
-      }
+          @Override
+          public String method() {
+            return "broken";
+          }
 
-      @Override
-      public DidResolutionResult resolve(Did did, ResolutionOptions options) {
-        calls++;
-        throw new IllegalStateException("registry unreachable " + calls);
-      }
-    };
-    CachingDidResolver c = CachingDidResolver.builder(DidResolvers.builder().method(broken).build()).build();
+          @Override
+          public DidResolutionResult resolve(Did did, ResolutionOptions options) {
+            calls++;
+            throw new IllegalStateException("registry unreachable " + calls);
+          }
+        };
+    CachingDidResolver c =
+        CachingDidResolver.builder(DidResolvers.builder().method(broken).build()).build();
     assertEquals(ResolutionError.INTERNAL_ERROR, c.resolve("did:broken:x").error().orElseThrow());
     c.resolve("did:broken:x");
     assertEquals(0, c.size());
@@ -187,8 +195,11 @@ class CachingDidResolverTest {
 
   @Test
   void aZeroTtlDisablesCachingOfLatestAnswers() {
-    CachingDidResolver c = CachingDidResolver.builder(DidResolvers.builder().method(ledger).build())
-        .latestTtl(Duration.ZERO).clock(clock).build();
+    CachingDidResolver c =
+        CachingDidResolver.builder(DidResolvers.builder().method(ledger).build())
+            .latestTtl(Duration.ZERO)
+            .clock(clock)
+            .build();
     c.resolve(DID);
     c.resolve(DID);
     assertEquals(2, ledger.calls.get());
@@ -212,16 +223,25 @@ class CachingDidResolverTest {
   void aMethodWhoseDocumentsExpireBetweenVersionsIsNeverAnsweredFromAnotherEntrysInterval() {
     // did:ethr: a delegate added in version 1 may expire before version 2 without any event, so
     // version 1's interval does not describe every time inside it.
-    CachingDidResolver timeDependent = CachingDidResolver.builder(DidResolvers.builder().method(ledger).build())
-        .maxEntries(100).latestTtl(Duration.ofSeconds(30)).settleTime(Duration.ofMinutes(15)).clock(clock)
-        .timeDependentMethods(java.util.Set.of("test")).build();
+    CachingDidResolver timeDependent =
+        CachingDidResolver.builder(DidResolvers.builder().method(ledger).build())
+            .maxEntries(100)
+            .latestTtl(Duration.ofSeconds(30))
+            .settleTime(Duration.ofMinutes(15))
+            .clock(clock)
+            .timeDependentMethods(java.util.Set.of("test"))
+            .build();
     ledger.publish(VersionedTestMethod.documentWithKey(DID, K2, "k2"), T0.plusSeconds(1000), false);
     timeDependent.resolve(DID, ResolutionOptions.atVersion("1"));
     timeDependent.resolve(DID, ResolutionOptions.atTime(T0.plusSeconds(7)));
     timeDependent.resolve(DID, ResolutionOptions.atTime(T0.plusSeconds(9)));
-    assertEquals(3, ledger.calls.get(), "each versionTime is resolved, none served from version 1's interval");
+    assertEquals(
+        3,
+        ledger.calls.get(),
+        "each versionTime is resolved, none served from version 1's interval");
     timeDependent.resolve(DID, ResolutionOptions.atTime(T0.plusSeconds(7)));
-    assertEquals(3, ledger.calls.get(), "the same settled versionTime is still cached as its own entry");
+    assertEquals(
+        3, ledger.calls.get(), "the same settled versionTime is still cached as its own entry");
   }
 
   @Test
@@ -245,7 +265,10 @@ class CachingDidResolverTest {
 
   @Test
   void didKeyAnswersAreCachedOnceForEveryVersionTime() {
-    CachingDidResolver c = CachingDidResolver.builder(DidResolvers.builder().withDidKey().build()).clock(clock).build();
+    CachingDidResolver c =
+        CachingDidResolver.builder(DidResolvers.builder().withDidKey().build())
+            .clock(clock)
+            .build();
     String did = "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp";
     DidResolutionResult first = c.resolve(did, ResolutionOptions.atTime(T0));
     assertSame(first, c.resolve(did, ResolutionOptions.atTime(T0.plusSeconds(77))));
@@ -256,28 +279,42 @@ class CachingDidResolverTest {
   }
 
   @Test
-  void concurrentResolutionsAndInvalidationsNeverServeAVersionOlderThanTheLastInvalidation() throws Exception {
-    CachingDidResolver c = CachingDidResolver.builder(DidResolvers.builder().method(ledger).build())
-        .latestTtl(Duration.ofHours(1)).clock(clock).build();
-    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-    java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
-    java.util.concurrent.atomic.AtomicInteger published = new java.util.concurrent.atomic.AtomicInteger(1);
-    Runnable reader = () -> {
-      while (!stop.get()) {
-        int floor = published.get();
-        int seen = Integer.parseInt(c.resolve(DID).didDocumentMetadata().versionId().orElseThrow());
-        if (seen < floor) {
-          failure.compareAndSet(null, new AssertionError("saw version " + seen + " after " + floor + " was announced"));
-        }
-      }
-    };
+  void concurrentResolutionsAndInvalidationsNeverServeAVersionOlderThanTheLastInvalidation()
+      throws Exception {
+    CachingDidResolver c =
+        CachingDidResolver.builder(DidResolvers.builder().method(ledger).build())
+            .latestTtl(Duration.ofHours(1))
+            .clock(clock)
+            .build();
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicInteger published =
+        new java.util.concurrent.atomic.AtomicInteger(1);
+    Runnable reader =
+        () -> {
+          while (!stop.get()) {
+            int floor = published.get();
+            int seen =
+                Integer.parseInt(c.resolve(DID).didDocumentMetadata().versionId().orElseThrow());
+            if (seen < floor) {
+              failure.compareAndSet(
+                  null,
+                  new AssertionError("saw version " + seen + " after " + floor + " was announced"));
+            }
+          }
+        };
     Thread[] readers = {new Thread(reader), new Thread(reader), new Thread(reader)};
     for (Thread t : readers) {
       t.start();
     }
     for (int v = 2; v <= 300; v++) {
       synchronized (ledger) {
-        ledger.publish(VersionedTestMethod.documentWithKey(DID, v % 2 == 0 ? K2 : K1, "k" + v), T0.plusSeconds(v), false);
+        ledger.publish(
+            VersionedTestMethod.documentWithKey(DID, v % 2 == 0 ? K2 : K1, "k" + v),
+            T0.plusSeconds(v),
+            false);
       }
       c.didChanged(Did.parse(DID), Optional.of(String.valueOf(v)));
       published.set(v);
@@ -294,23 +331,35 @@ class CachingDidResolverTest {
 
   @Test
   void aCachedVersionWithASuccessorOfUnknownTimeNeverAnswersOtherVersionTimes() {
-    DidMethodResolver noNextUpdate = new DidMethodResolver() {
-      @Override
-      public String method() {
-        return "test";
-      }
+    DidMethodResolver noNextUpdate =
+        new DidMethodResolver() {
+          @Override
+          public String method() {
+            return "test";
+          }
 
-      @Override
-      public DidResolutionResult resolve(Did did, ResolutionOptions options) {
-        DidResolutionResult r = ledger.resolve(did, options);
-        DidDocumentMetadata m = r.didDocumentMetadata();
-        return new DidResolutionResult(r.didDocument(), r.didResolutionMetadata(), new DidDocumentMetadata(
-            m.created(), m.updated(), m.deactivated(), m.versionId(), Optional.empty(), m.nextVersionId(), m.extra()));
-      }
-    };
+          @Override
+          public DidResolutionResult resolve(Did did, ResolutionOptions options) {
+            DidResolutionResult r = ledger.resolve(did, options);
+            DidDocumentMetadata m = r.didDocumentMetadata();
+            return new DidResolutionResult(
+                r.didDocument(),
+                r.didResolutionMetadata(),
+                new DidDocumentMetadata(
+                    m.created(),
+                    m.updated(),
+                    m.deactivated(),
+                    m.versionId(),
+                    Optional.empty(),
+                    m.nextVersionId(),
+                    m.extra()));
+          }
+        };
     ledger.publish(VersionedTestMethod.documentWithKey(DID, K2, "k2"), T0.plusSeconds(1000), false);
-    CachingDidResolver c = CachingDidResolver.builder(DidResolvers.builder().method(noNextUpdate).build())
-        .clock(clock).build();
+    CachingDidResolver c =
+        CachingDidResolver.builder(DidResolvers.builder().method(noNextUpdate).build())
+            .clock(clock)
+            .build();
     c.resolve(DID, ResolutionOptions.atTime(T0.plusSeconds(1)));
     DidResolutionResult later = c.resolve(DID, ResolutionOptions.atTime(T0.plusSeconds(2000)));
     assertEquals("2", later.didDocumentMetadata().versionId().orElseThrow());
@@ -318,22 +367,34 @@ class CachingDidResolverTest {
 
   @Test
   void aFirstVersionWithoutUpdatedCoversTimesFromItsCreation() {
-    DidMethodResolver createdOnly = new DidMethodResolver() {
-      @Override
-      public String method() {
-        return "test";
-      }
+    DidMethodResolver createdOnly =
+        new DidMethodResolver() {
+          @Override
+          public String method() {
+            return "test";
+          }
 
-      @Override
-      public DidResolutionResult resolve(Did did, ResolutionOptions options) {
-        DidResolutionResult r = ledger.resolve(did, options);
-        DidDocumentMetadata m = r.didDocumentMetadata();
-        return new DidResolutionResult(r.didDocument(), r.didResolutionMetadata(), new DidDocumentMetadata(
-            m.created(), Optional.empty(), m.deactivated(), m.versionId(), m.nextUpdate(), m.nextVersionId(), m.extra()));
-      }
-    };
-    CachingDidResolver c = CachingDidResolver.builder(DidResolvers.builder().method(createdOnly).build())
-        .clock(clock).build();
+          @Override
+          public DidResolutionResult resolve(Did did, ResolutionOptions options) {
+            DidResolutionResult r = ledger.resolve(did, options);
+            DidDocumentMetadata m = r.didDocumentMetadata();
+            return new DidResolutionResult(
+                r.didDocument(),
+                r.didResolutionMetadata(),
+                new DidDocumentMetadata(
+                    m.created(),
+                    Optional.empty(),
+                    m.deactivated(),
+                    m.versionId(),
+                    m.nextUpdate(),
+                    m.nextVersionId(),
+                    m.extra()));
+          }
+        };
+    CachingDidResolver c =
+        CachingDidResolver.builder(DidResolvers.builder().method(createdOnly).build())
+            .clock(clock)
+            .build();
     c.resolve(DID);
     c.resolve(DID, ResolutionOptions.atTime(T0.plusSeconds(60)));
     assertEquals(1, ledger.calls.get());
@@ -352,15 +413,17 @@ class CachingDidResolverTest {
   void concurrentMissesForTheSameDidShareOneRegistryCall() throws Exception {
     java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-    ledger.duringResolve = () -> {
-      entered.countDown();
-      try {
-        release.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    };
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    ledger.duringResolve =
+        () -> {
+          entered.countDown();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        };
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(8);
     try {
       List<java.util.concurrent.Future<DidResolutionResult>> results = new java.util.ArrayList<>();
       results.add(pool.submit(() -> cache.resolve(DID)));
@@ -386,16 +449,17 @@ class CachingDidResolverTest {
   void aCallerArrivingAfterAnInvalidationDoesNotJoinTheOlderInFlightCall() throws Exception {
     java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-    ledger.duringResolve = () -> {
-      if (ledger.calls.get() == 1) {
-        entered.countDown();
-        try {
-          release.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-    };
+    ledger.duringResolve =
+        () -> {
+          if (ledger.calls.get() == 1) {
+            entered.countDown();
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        };
     Thread slow = new Thread(() -> cache.resolve(DID));
     slow.start();
     entered.await();
@@ -410,21 +474,25 @@ class CachingDidResolverTest {
   @Test
   void aDelegateThatResolvesTheSameDidAgainDoesNotDeadlock() {
     CachingDidResolver[] self = new CachingDidResolver[1];
-    DidMethodResolver reentrant = new DidMethodResolver() {
-      @Override
-      public String method() {
-        return "loop";
-      }
+    DidMethodResolver reentrant =
+        new DidMethodResolver() {
+          @Override
+          public String method() {
+            return "loop";
+          }
 
-      @Override
-      public DidResolutionResult resolve(Did did, ResolutionOptions options) {
-        if (options.parameter("depth").isEmpty()) {
-          return self[0].resolve(did.toString(), options.withParameter("depth", "1"));
-        }
-        return DidResolutionResult.error(ResolutionError.NOT_FOUND, "leaf");
-      }
-    };
-    self[0] = CachingDidResolver.builder(DidResolvers.builder().method(reentrant).build()).clock(clock).build();
+          @Override
+          public DidResolutionResult resolve(Did did, ResolutionOptions options) {
+            if (options.parameter("depth").isEmpty()) {
+              return self[0].resolve(did.toString(), options.withParameter("depth", "1"));
+            }
+            return DidResolutionResult.error(ResolutionError.NOT_FOUND, "leaf");
+          }
+        };
+    self[0] =
+        CachingDidResolver.builder(DidResolvers.builder().method(reentrant).build())
+            .clock(clock)
+            .build();
     assertEquals(ResolutionError.NOT_FOUND, self[0].resolve("did:loop:1").error().orElseThrow());
   }
 }

@@ -15,13 +15,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 class DidSyntaxTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "did:example:123456789abcdefghi",           // DID Core example
-      "did:web:example.com%3A8443",               // pct-encoded port
-      "did:fabric:sovereign-eu:0f3a_b.c-d",
-      "did:ethr:0x539:0xb9c5714089478a327f09197987f16f9e5d936e8a",
-      "did:example::::a",                          // empty segments are allowed before the last
-      "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp"})
+  @ValueSource(
+      strings = {
+        "did:example:123456789abcdefghi", // DID Core example
+        "did:web:example.com%3A8443", // pct-encoded port
+        "did:fabric:sovereign-eu:0f3a_b.c-d",
+        "did:ethr:0x539:0xb9c5714089478a327f09197987f16f9e5d936e8a",
+        "did:example::::a", // empty segments are allowed before the last
+        "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp"
+      })
   void conformantDidsParseAndPrintBackUnchanged(String input) {
     Did did = Did.parse(input);
     assertEquals(input, did.toString());
@@ -35,11 +37,26 @@ class DidSyntaxTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "", "did", "did:", "did:example", "did:example:", "did:example:abc:",  // empty or trailing colon
-      "DID:example:123", "did:Example:123", "did:ex-ample:123",           // method name is a-z0-9
-      "did:example:12 3", "did:example:a/b", "did:example:a?b", "did:example:a#b",
-      "did:example:%zz", "did:example:%4", "did:example:caf\u00e9", "urn:example:123"})
+  @ValueSource(
+      strings = {
+        "",
+        "did",
+        "did:",
+        "did:example",
+        "did:example:",
+        "did:example:abc:", // empty or trailing colon
+        "DID:example:123",
+        "did:Example:123",
+        "did:ex-ample:123", // method name is a-z0-9
+        "did:example:12 3",
+        "did:example:a/b",
+        "did:example:a?b",
+        "did:example:a#b",
+        "did:example:%zz",
+        "did:example:%4",
+        "did:example:caf\u00e9",
+        "urn:example:123"
+      })
   void nonConformantDidsAreRejectedAsInvalidDid(String input) {
     InvalidDidException e = assertThrows(InvalidDidException.class, () -> Did.parse(input));
     assertEquals(ResolutionError.INVALID_DID, e.reason());
@@ -65,11 +82,14 @@ class DidSyntaxTest {
 
   @Test
   void versionParametersInADidUrlBecomeResolutionOptions() {
-    assertEquals(ResolutionOptions.atVersion("4"),
+    assertEquals(
+        ResolutionOptions.atVersion("4"),
         DidUrl.parse("did:example:123?versionId=4#key-1").resolutionOptions());
-    assertEquals(ResolutionOptions.atTime(Instant.parse("2024-01-01T00:00:00Z")),
+    assertEquals(
+        ResolutionOptions.atTime(Instant.parse("2024-01-01T00:00:00Z")),
         DidUrl.parse("did:example:123?versionTime=2024-01-01T00:00:00Z").resolutionOptions());
-    assertEquals(ResolutionOptions.latest(), DidUrl.parse("did:example:123#key-1").resolutionOptions());
+    assertEquals(
+        ResolutionOptions.latest(), DidUrl.parse("did:example:123#key-1").resolutionOptions());
   }
 
   @Test
@@ -80,14 +100,22 @@ class DidSyntaxTest {
 
   @Test
   void anEmptyOrMalformedVersionParameterIsRejectedAsInvalidDidUrl() {
-    for (String url : new String[] {"did:example:1?versionId=#k", "did:example:1?versionTime=yesterday#k"}) {
-      InvalidDidException e = assertThrows(InvalidDidException.class, () -> DidUrl.parse(url).resolutionOptions());
+    for (String url :
+        new String[] {"did:example:1?versionId=#k", "did:example:1?versionTime=yesterday#k"}) {
+      InvalidDidException e =
+          assertThrows(InvalidDidException.class, () -> DidUrl.parse(url).resolutionOptions());
       assertEquals(ResolutionError.INVALID_DID_URL, e.reason());
     }
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"did:example:123#a b", "did:example:123#a#b", "did:example:123?a=%G1", "did:example:123/a b"})
+  @ValueSource(
+      strings = {
+        "did:example:123#a b",
+        "did:example:123#a#b",
+        "did:example:123?a=%G1",
+        "did:example:123/a b"
+      })
   void didUrlsWithCharactersOutsideRfc3986AreRejectedAsInvalidDidUrl(String input) {
     InvalidDidException e = assertThrows(InvalidDidException.class, () -> DidUrl.parse(input));
     assertEquals(ResolutionError.INVALID_DID_URL, e.reason());
@@ -95,7 +123,8 @@ class DidSyntaxTest {
 
   @Test
   void aDidUrlWithAnInvalidDidPartIsRejectedAsInvalidDid() {
-    InvalidDidException e = assertThrows(InvalidDidException.class, () -> DidUrl.parse("did:EX:1#k"));
+    InvalidDidException e =
+        assertThrows(InvalidDidException.class, () -> DidUrl.parse("did:EX:1#k"));
     assertEquals(ResolutionError.INVALID_DID, e.reason());
   }
 

@@ -12,14 +12,18 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** Mutated and random inputs: the resolver and the parsers answer with typed results, never crash. */
+/**
+ * Mutated and random inputs: the resolver and the parsers answer with typed results, never crash.
+ */
 class RobustnessTest {
-  private static final List<String> SEEDS = List.of(
-      "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp",
-      "did:key:zDnaerx9CtbPJ1q36T5Ln5wYt3MQYeGRG5ehnPAmxcf5mDZpv",
-      "did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme",
-      "did:key:z82Lm1MpAkeJcix9K8TMiLd5NMAhnwkjjCBeWHXyu3U4oT2MVJJKXkcVBgjGhnLBn2Kaau9");
-  private static final String ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz0OIl:%#/?-._";
+  private static final List<String> SEEDS =
+      List.of(
+          "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp",
+          "did:key:zDnaerx9CtbPJ1q36T5Ln5wYt3MQYeGRG5ehnPAmxcf5mDZpv",
+          "did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme",
+          "did:key:z82Lm1MpAkeJcix9K8TMiLd5NMAhnwkjjCBeWHXyu3U4oT2MVJJKXkcVBgjGhnLBn2Kaau9");
+  private static final String ALPHABET =
+      "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz0OIl:%#/?-._";
 
   @Test
   void everyMutationOfAValidDidKeyResolvesToADocumentOrInvalidDid() {
@@ -42,8 +46,9 @@ class RobustnessTest {
       if (r.error().isEmpty()) {
         valid++;
         assertEquals(s.toString(), r.didDocument().orElseThrow().id().toString());
-        assertEquals(DidKey.decode(s.toString()), r.didDocument().get().verificationMethods().get(0)
-            .publicKeyMaterial().orElseThrow());
+        assertEquals(
+            DidKey.decode(s.toString()),
+            r.didDocument().get().verificationMethods().get(0).publicKeyMaterial().orElseThrow());
       } else {
         assertEquals(ResolutionError.INVALID_DID, r.error().get(), s::toString);
       }
@@ -54,7 +59,9 @@ class RobustnessTest {
   @Test
   void randomTextGivenAsADidDocumentIsRejectedWithInvalidDidDocument() {
     Random random = new Random(7);
-    String base = DidJson.write(DidResolvers.builder().withDidKey().build().resolve(SEEDS.get(1)).didDocument().get());
+    String base =
+        DidJson.write(
+            DidResolvers.builder().withDidKey().build().resolve(SEEDS.get(1)).didDocument().get());
     for (int i = 0; i < 2000; i++) {
       StringBuilder s = new StringBuilder(base);
       for (int e = 0; e < 1 + random.nextInt(4); e++) {

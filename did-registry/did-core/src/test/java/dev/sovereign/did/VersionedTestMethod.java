@@ -5,7 +5,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A did:test method with immutable, numbered versions, counting its calls (test double of a ledger). */
+/**
+ * A did:test method with immutable, numbered versions, counting its calls (test double of a
+ * ledger).
+ */
 final class VersionedTestMethod implements DidMethodResolver {
   record Version(String versionId, Instant time, DidDocument document, boolean deactivated) {}
 
@@ -19,7 +22,9 @@ final class VersionedTestMethod implements DidMethodResolver {
   }
 
   void publish(DidDocument doc, Instant time, boolean deactivated) {
-    List<Version> list = versions.computeIfAbsent(doc.id().toString(), k -> new java.util.concurrent.CopyOnWriteArrayList<>());
+    List<Version> list =
+        versions.computeIfAbsent(
+            doc.id().toString(), k -> new java.util.concurrent.CopyOnWriteArrayList<>());
     list.add(new Version(String.valueOf(list.size() + 1), time, doc, deactivated));
   }
 
@@ -52,8 +57,12 @@ final class VersionedTestMethod implements DidMethodResolver {
       return DidResolutionResult.error(ResolutionError.NOT_FOUND, "no such version");
     }
     Version v = list.get(index);
-    DidDocumentMetadata.Builder m = DidDocumentMetadata.builder()
-        .created(list.get(0).time()).updated(v.time()).versionId(v.versionId()).deactivated(v.deactivated());
+    DidDocumentMetadata.Builder m =
+        DidDocumentMetadata.builder()
+            .created(list.get(0).time())
+            .updated(v.time())
+            .versionId(v.versionId())
+            .deactivated(v.deactivated());
     if (index + 1 < list.size()) {
       m.nextVersionId(list.get(index + 1).versionId()).nextUpdate(list.get(index + 1).time());
     }
@@ -65,7 +74,10 @@ final class VersionedTestMethod implements DidMethodResolver {
     String id = d + "#" + fragment;
     return DidDocument.builder(d)
         .context(DidDocument.DID_CONTEXT_V1, "https://w3id.org/security/multikey/v1")
-        .verificationMethod(VerificationMethod.builder(id, "Multikey", d.toString()).publicKeyMultibase(key).build())
+        .verificationMethod(
+            VerificationMethod.builder(id, "Multikey", d.toString())
+                .publicKeyMultibase(key)
+                .build())
         .reference(Relationship.ASSERTION_METHOD, id)
         .reference(Relationship.AUTHENTICATION, id)
         .build();

@@ -19,14 +19,15 @@ import java.util.Map;
 
 /**
  * An append-only, hash-chained JSON-lines audit file. Each line is the RFC 8785 canonical JSON of
- * {@code {fields, kind, prev, seq, time}} in UTF-8 followed by {@code \n}; {@code seq} counts from 1
- * and {@code prev} is the lowercase hex SHA-256 of the previous line's bytes (without the newline),
- * 64 zeros for the first. The head at {@code seq} is the SHA-256 of line {@code seq}. Fields hold ids,
- * hashes and reason codes only, never payload content or key material.
+ * {@code {fields, kind, prev, seq, time}} in UTF-8 followed by {@code \n}; {@code seq} counts from
+ * 1 and {@code prev} is the lowercase hex SHA-256 of the previous line's bytes (without the
+ * newline), 64 zeros for the first. The head at {@code seq} is the SHA-256 of line {@code seq}.
+ * Fields hold ids, hashes and reason codes only, never payload content or key material.
  */
 public final class AuditChain {
   /** The {@code prev} of the first entry. */
   public static final String GENESIS = "0".repeat(64);
+
   /** The kind of the entry that records an enclave-signed head. */
   public static final String HEAD_SIGNED = "audit-head-signed";
 
@@ -45,9 +46,9 @@ public final class AuditChain {
   }
 
   /**
-   * Opens (or creates) the file and checks its chain. A last line without its newline is a write cut
-   * short by a crash (appends end with the newline and an fsync): it is cut off, and
-   * {@link #droppedTailBytes()} says how many bytes went, so the caller can record that it happened.
+   * Opens (or creates) the file and checks its chain. A last line without its newline is a write
+   * cut short by a crash (appends end with the newline and an fsync): it is cut off, and {@link
+   * #droppedTailBytes()} says how many bytes went, so the caller can record that it happened.
    *
    * @throws AuditRejectedException when the complete lines do not form a chain
    */
@@ -68,7 +69,8 @@ public final class AuditChain {
         ch.force(true);
       }
     }
-    AuditVerifier.Chain c = AuditVerifier.chain(AuditVerifier.lines(java.util.Arrays.copyOf(bytes, end)));
+    AuditVerifier.Chain c =
+        AuditVerifier.chain(AuditVerifier.lines(java.util.Arrays.copyOf(bytes, end)));
     return new AuditChain(file, clock, c.entries(), c.head(), dropped);
   }
 
@@ -93,9 +95,11 @@ public final class AuditChain {
     return appendAll(kind, java.util.List.of(fields));
   }
 
-  /** Appends one entry per element of {@code fieldsList}, all with one fsync; returns the last seq. */
-  public synchronized long appendAll(String kind, java.util.List<? extends Map<String, ?>> fieldsList)
-      throws IOException {
+  /**
+   * Appends one entry per element of {@code fieldsList}, all with one fsync; returns the last seq.
+   */
+  public synchronized long appendAll(
+      String kind, java.util.List<? extends Map<String, ?>> fieldsList) throws IOException {
     if (fieldsList.isEmpty()) {
       return seq;
     }

@@ -25,14 +25,17 @@ import java.util.regex.Pattern;
 public final class AuditHeadToken {
   /** The JWS {@code typ}. */
   public static final String TYP = "sovereign-audit-head+jwt";
+
   /** A chain head: lowercase hex SHA-256. */
   public static final Pattern HEAD = Pattern.compile("[0-9a-f]{64}");
+
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
   private AuditHeadToken() {}
 
   /** A head whose signature verified under {@code enclaveDid}. */
-  public record VerifiedHead(long seq, String head, String enclaveDid, String policySha256, Instant time) {}
+  public record VerifiedHead(
+      long seq, String head, String enclaveDid, String policySha256, Instant time) {}
 
   /** Why a head token was refused; {@link #code()} is {@code audit-head-signature-invalid}. */
   public static final class InvalidHeadException extends Exception {
@@ -47,8 +50,12 @@ public final class AuditHeadToken {
     }
   }
 
-  /** Signs a head (called inside the enclave; the caller has validated {@code seq} and {@code head}). */
-  public static String sign(EnclaveIdentity identity, String policySha256, long seq, String head, Instant time) {
+  /**
+   * Signs a head (called inside the enclave; the caller has validated {@code seq} and {@code
+   * head}).
+   */
+  public static String sign(
+      EnclaveIdentity identity, String policySha256, long seq, String head, Instant time) {
     ObjectNode h = JsonNodeFactory.instance.objectNode();
     h.put("alg", "EdDSA");
     h.put("kid", identity.verificationMethod());
@@ -59,8 +66,11 @@ public final class AuditHeadToken {
     p.put("policySha256", policySha256);
     p.put("seq", seq);
     p.put("time", time.toString());
-    String input = B64.encodeToString(Jcs.canonicalize(h)) + "." + B64.encodeToString(Jcs.canonicalize(p));
-    return input + "." + B64.encodeToString(identity.sign(input.getBytes(StandardCharsets.US_ASCII)));
+    String input =
+        B64.encodeToString(Jcs.canonicalize(h)) + "." + B64.encodeToString(Jcs.canonicalize(p));
+    return input
+        + "."
+        + B64.encodeToString(identity.sign(input.getBytes(StandardCharsets.US_ASCII)));
   }
 
   /** Parses and verifies a head token; offline (did:key only). */
@@ -79,8 +89,12 @@ public final class AuditHeadToken {
     } catch (java.io.IOException | IllegalArgumentException e) {
       throw new InvalidHeadException("JWS parts are not base64url JSON");
     }
-    if (header == null || payload == null || !header.isObject() || !payload.isObject()
-        || !"EdDSA".equals(header.path("alg").asText()) || !TYP.equals(header.path("typ").asText())
+    if (header == null
+        || payload == null
+        || !header.isObject()
+        || !payload.isObject()
+        || !"EdDSA".equals(header.path("alg").asText())
+        || !TYP.equals(header.path("typ").asText())
         || header.size() != 3) {
       throw new InvalidHeadException("header must be exactly {alg: EdDSA, kid, typ: " + TYP + "}");
     }

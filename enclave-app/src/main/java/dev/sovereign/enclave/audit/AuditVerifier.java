@@ -13,8 +13,8 @@ import java.util.Set;
 /**
  * The offline check of an audit file ({@link AuditChain} format): every line canonical and chained,
  * every {@value AuditChain#HEAD_SIGNED} entry's token signed by its enclave did:key and naming the
- * chain's head at the seq it covers, and no entry after the last signed head. Checks run in that order;
- * the first failure is the answer.
+ * chain's head at the seq it covers, and no entry after the last signed head. Checks run in that
+ * order; the first failure is the answer.
  */
 public final class AuditVerifier {
   private AuditVerifier() {}
@@ -22,8 +22,13 @@ public final class AuditVerifier {
   /** The chain alone: entry count and head. */
   record Chain(long entries, String head, List<String> hashes, List<JsonNode> nodes) {}
 
-  /** A verified log: entry count, head, the signed heads in order and the enclave DIDs that signed. */
-  public record VerifiedLog(long entries, String head, List<AuditHeadToken.VerifiedHead> signedHeads,
+  /**
+   * A verified log: entry count, head, the signed heads in order and the enclave DIDs that signed.
+   */
+  public record VerifiedLog(
+      long entries,
+      String head,
+      List<AuditHeadToken.VerifiedHead> signedHeads,
       Set<String> enclaveDids) {}
 
   /** Verifies {@code lines} (the file split at {@code \n}, no trailing empty line). */
@@ -47,9 +52,13 @@ public final class AuditVerifier {
       } catch (AuditHeadToken.InvalidHeadException e) {
         throw new AuditRejectedException(e.code(), seq, e.getMessage());
       }
-      if (h.seq() >= seq || h.seq() != f.path("covers").asLong(-1) || !h.head().equals(f.path("head").asText())
+      if (h.seq() >= seq
+          || h.seq() != f.path("covers").asLong(-1)
+          || !h.head().equals(f.path("head").asText())
           || !h.head().equals(c.hashes().get((int) h.seq() - 1))) {
-        throw new AuditRejectedException("audit-head-mismatch", seq,
+        throw new AuditRejectedException(
+            "audit-head-mismatch",
+            seq,
             "the signed head for seq " + h.seq() + " is not the chain's head at that seq");
       }
       heads.add(h);
@@ -61,20 +70,26 @@ public final class AuditVerifier {
       while (AuditChain.HEAD_SIGNED.equals(c.nodes().get((int) first - 1).path("kind").asText())) {
         first++;
       }
-      throw new AuditRejectedException("audit-unsigned-tail", first,
+      throw new AuditRejectedException(
+          "audit-unsigned-tail",
+          first,
           "entries " + first + ".." + lastPlain + " are not covered by a signed head");
     }
     return new VerifiedLog(c.entries(), c.head(), List.copyOf(heads), Set.copyOf(dids));
   }
 
-  /** Splits file bytes into lines; a final line without {@code \n} is a truncated write and breaks the chain. */
+  /**
+   * Splits file bytes into lines; a final line without {@code \n} is a truncated write and breaks
+   * the chain.
+   */
   public static List<String> lines(byte[] file) throws AuditRejectedException {
     String s = new String(file, StandardCharsets.UTF_8);
     if (s.isEmpty()) {
       return List.of();
     }
     if (!s.endsWith("\n")) {
-      throw new AuditRejectedException("audit-chain-broken", s.split("\n", -1).length, "last line is incomplete");
+      throw new AuditRejectedException(
+          "audit-chain-broken", s.split("\n", -1).length, "last line is incomplete");
     }
     return Arrays.asList(s.substring(0, s.length() - 1).split("\n", -1));
   }
@@ -93,8 +108,12 @@ public final class AuditVerifier {
       } catch (java.io.IOException e) {
         throw new AuditRejectedException("audit-chain-broken", seq, "not JSON");
       }
-      if (n == null || !n.isObject() || n.size() != 5 || !n.path("fields").isObject()
-          || !n.path("kind").isTextual() || !n.path("time").isTextual()
+      if (n == null
+          || !n.isObject()
+          || n.size() != 5
+          || !n.path("fields").isObject()
+          || !n.path("kind").isTextual()
+          || !n.path("time").isTextual()
           || !Arrays.equals(Jcs.canonicalize(n), bytes)) {
         throw new AuditRejectedException("audit-chain-broken", seq, "not a canonical entry");
       }
@@ -102,7 +121,8 @@ public final class AuditVerifier {
         throw new AuditRejectedException("audit-chain-broken", seq, "seq is not " + seq);
       }
       if (!prev.equals(n.path("prev").asText())) {
-        throw new AuditRejectedException("audit-chain-broken", seq, "prev is not the previous line's hash");
+        throw new AuditRejectedException(
+            "audit-chain-broken", seq, "prev is not the previous line's hash");
       }
       prev = AuditChain.sha256Hex(bytes);
       hashes.add(prev);

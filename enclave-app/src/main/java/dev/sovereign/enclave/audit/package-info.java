@@ -1,2 +1,5 @@
-/** The host audit log's format: hash-chained JSON lines, enclave-signed chain heads, and the offline check. */
+/**
+ * The host audit log's format: hash-chained JSON lines, enclave-signed chain heads, and the offline
+ * check.
+ */
 package dev.sovereign.enclave.audit;

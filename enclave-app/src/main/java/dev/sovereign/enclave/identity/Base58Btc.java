@@ -4,7 +4,8 @@ import java.math.BigInteger;
 
 /** Bitcoin base58 encoding (draft-msporny-base58), enough to spell the enclave's own did:key. */
 final class Base58Btc {
-  private static final String ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+  private static final String ALPHABET =
+      "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
   private static final BigInteger BASE = BigInteger.valueOf(58);
 
   private Base58Btc() {}

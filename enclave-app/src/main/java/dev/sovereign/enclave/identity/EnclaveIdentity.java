@@ -24,6 +24,7 @@ import java.util.Map;
 public final class EnclaveIdentity {
   /** Multicodec code of an Ed25519 public key. */
   private static final int ED25519_PUB = 0xed;
+
   /** DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410); the raw key follows. */
   private static final int ED25519_SPKI_PREFIX = 12;
 
@@ -64,17 +65,20 @@ public final class EnclaveIdentity {
    * The identity carried over from sealed state (a restored enclave keeps its DID and the key
    * producers encrypted to).
    */
-  public static EnclaveIdentity fromSealedKeys(ECPublicKey encryptionPublic, ECPrivateKey encryptionPrivate,
-      KeyPair signing) {
+  public static EnclaveIdentity fromSealedKeys(
+      ECPublicKey encryptionPublic, ECPrivateKey encryptionPrivate, KeyPair signing) {
     try {
-      return new EnclaveIdentity(new ECKey.Builder(Curve.P_256, encryptionPublic).privateKey(encryptionPrivate).build(),
+      return new EnclaveIdentity(
+          new ECKey.Builder(Curve.P_256, encryptionPublic).privateKey(encryptionPrivate).build(),
           signing);
     } catch (JOSEException e) {
       throw new IllegalArgumentException("not a P-256 key", e);
     }
   }
 
-  /** The Ed25519 key pair; only the state sealer asks for it (it leaves the enclave wrapped only). */
+  /**
+   * The Ed25519 key pair; only the state sealer asks for it (it leaves the enclave wrapped only).
+   */
   public KeyPair signingKeyPairForSealing() {
     return signingKey;
   }
@@ -89,19 +93,28 @@ public final class EnclaveIdentity {
     return verificationMethod;
   }
 
-  /** RFC 7638 SHA-256 thumbprint of the encryption key: the {@code kid} producers put in the JWE header. */
+  /**
+   * RFC 7638 SHA-256 thumbprint of the encryption key: the {@code kid} producers put in the JWE
+   * header.
+   */
   public String encryptionKid() {
     return kid;
   }
 
   /** The public encryption key as a JWK (members {@code kty crv x y kid use alg}). */
   public Map<String, Object> encryptionJwk() {
-    return new ECKey.Builder(encryptionKey.toPublicJWK()).keyID(kid)
+    return new ECKey.Builder(encryptionKey.toPublicJWK())
+        .keyID(kid)
         .keyUse(com.nimbusds.jose.jwk.KeyUse.ENCRYPTION)
-        .algorithm(com.nimbusds.jose.JWEAlgorithm.ECDH_ES_A256KW).build().toJSONObject();
+        .algorithm(com.nimbusds.jose.JWEAlgorithm.ECDH_ES_A256KW)
+        .build()
+        .toJSONObject();
   }
 
-  /** The public encryption key as X.509 SubjectPublicKeyInfo DER: the attestation document's {@code public_key}. */
+  /**
+   * The public encryption key as X.509 SubjectPublicKeyInfo DER: the attestation document's {@code
+   * public_key}.
+   */
   public byte[] encryptionKeySpki() {
     try {
       return encryptionKey.toECPublicKey().getEncoded();
@@ -140,8 +153,8 @@ public final class EnclaveIdentity {
   }
 
   /**
-   * The attestation document's {@code user_data}: RFC 8785 canonical JSON
-   * {@code {"did":"did:key:...","policySha256":"<hex>"}} in UTF-8.
+   * The attestation document's {@code user_data}: RFC 8785 canonical JSON {@code
+   * {"did":"did:key:...","policySha256":"<hex>"}} in UTF-8.
    */
   public byte[] userData(String policySha256Hex) {
     ObjectNode o = JsonNodeFactory.instance.objectNode();

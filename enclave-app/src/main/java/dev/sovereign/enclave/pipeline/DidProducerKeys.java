@@ -13,7 +13,8 @@ import java.util.Optional;
 
 /**
  * {@link ProducerKeys} over the DID registry's {@link KeyAuthorizer}: the key must be listed under
- * {@code assertionMethod} or, failing that, {@code authentication} of the producer's current DID document.
+ * {@code assertionMethod} or, failing that, {@code authentication} of the producer's current DID
+ * document.
  */
 public final class DidProducerKeys implements ProducerKeys {
   private final KeyAuthorizer authorizer;
@@ -30,7 +31,8 @@ public final class DidProducerKeys implements ProducerKeys {
   }
 
   @Override
-  public PublicKey authorizedKey(String producerDid, String kid, java.time.Instant at) throws PayloadRejectedException {
+  public PublicKey authorizedKey(String producerDid, String kid, java.time.Instant at)
+      throws PayloadRejectedException {
     Did did;
     try {
       did = Did.parse(producerDid);
@@ -55,12 +57,13 @@ public final class DidProducerKeys implements ProducerKeys {
   }
 
   private static PayloadRejectedException map(KeyAuthorizationException e) {
-    RejectionReason r = switch (e.reason()) {
-      case INVALID_KEY_ID, WRONG_DID -> RejectionReason.KID_NOT_PRODUCER;
-      case RESOLUTION_FAILED, DEACTIVATED -> RejectionReason.PRODUCER_DID_UNRESOLVABLE;
-      case METHOD_NOT_FOUND, UNSUPPORTED_KEY -> RejectionReason.KEY_NOT_FOUND;
-      case NOT_AUTHORIZED -> RejectionReason.KEY_NOT_AUTHORIZED;
-    };
+    RejectionReason r =
+        switch (e.reason()) {
+          case INVALID_KEY_ID, WRONG_DID -> RejectionReason.KID_NOT_PRODUCER;
+          case RESOLUTION_FAILED, DEACTIVATED -> RejectionReason.PRODUCER_DID_UNRESOLVABLE;
+          case METHOD_NOT_FOUND, UNSUPPORTED_KEY -> RejectionReason.KEY_NOT_FOUND;
+          case NOT_AUTHORIZED -> RejectionReason.KEY_NOT_AUTHORIZED;
+        };
     return new PayloadRejectedException(r, e.reason().code(), e);
   }
 }

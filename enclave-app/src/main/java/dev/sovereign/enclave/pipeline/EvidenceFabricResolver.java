@@ -13,9 +13,9 @@ import java.util.Optional;
 
 /**
  * Resolves {@code did:fabric} inside the enclave from {@link FabricEvidence} only: the verified
- * operation log the host supplied (method spec sections 11.1, 12). {@code versionId} and
- * {@code versionTime} select a verified record; without verified, unexpired evidence the answer is
- * {@code notFound}, never a document the host made up.
+ * operation log the host supplied (method spec sections 11.1, 12). {@code versionId} and {@code
+ * versionTime} select a verified record; without verified, unexpired evidence the answer is {@code
+ * notFound}, never a document the host made up.
  */
 public final class EvidenceFabricResolver implements DidMethodResolver {
   private final FabricEvidence evidence;
@@ -33,13 +33,15 @@ public final class EvidenceFabricResolver implements DidMethodResolver {
   public DidResolutionResult resolve(Did did, ResolutionOptions options) {
     FabricEvidence.Lookup found = evidence.lookup(did.toString());
     if (found instanceof FabricEvidence.Invalid i) {
-      return DidResolutionResult.error(ResolutionError.INVALID_DID_DOCUMENT, "did:fabric evidence " + i.reason().code());
+      return DidResolutionResult.error(
+          ResolutionError.INVALID_DID_DOCUMENT, "did:fabric evidence " + i.reason().code());
     }
     if (!(found instanceof FabricEvidence.Verified v)) {
       if (evidence.verifiable(did.toString())) {
         MissingEvidence.did(did.toString());
       }
-      return DidResolutionResult.error(ResolutionError.NOT_FOUND, ((FabricEvidence.Missing) found).why());
+      return DidResolutionResult.error(
+          ResolutionError.NOT_FOUND, ((FabricEvidence.Missing) found).why());
     }
     VerifiedDidLog log = v.log();
     Optional<VersionRecord> record;

@@ -32,8 +32,10 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class FabricEvidence {
   /** How long an issued nonce is accepted in an endorsed read. */
   public static final Duration NONCE_TTL = Duration.ofMinutes(10);
+
   /** Outstanding nonces; the oldest are dropped beyond this. */
   public static final int MAX_NONCES = 256;
+
   /** DIDs whose evidence the enclave holds at once. */
   public static final int MAX_DIDS = 100_000;
 
@@ -56,7 +58,10 @@ public final class FabricEvidence {
   /** The last evidence supplied for the DID failed with {@code reason}; no verified log is held. */
   public record Invalid(ReasonCode reason) implements Lookup {}
 
-  /** No evidence, evidence older than the network's maximum age, or a network the policy does not pin. */
+  /**
+   * No evidence, evidence older than the network's maximum age, or a network the policy does not
+   * pin.
+   */
   public record Missing(String why) implements Lookup {}
 
   private record Held(VerifiedDidLog log, Instant verifiedAt, ReasonCode failure) {}
@@ -65,9 +70,13 @@ public final class FabricEvidence {
     this.clock = clock;
     this.random = random;
     for (SovereigntyPolicy.FabricNetwork n : policy.fabricNetworks().values()) {
-      Map<String, java.util.List<java.security.cert.X509Certificate>> cas = new HashMap<>(n.organisations());
-      networks.put(n.network(), new Network(EndorsementVerifier.create(cas, n.minEndorsingOrgs(), n.chaincode()),
-          n.evidenceMaxAge()));
+      Map<String, java.util.List<java.security.cert.X509Certificate>> cas =
+          new HashMap<>(n.organisations());
+      networks.put(
+          n.network(),
+          new Network(
+              EndorsementVerifier.create(cas, n.minEndorsingOrgs(), n.chaincode()),
+              n.evidenceMaxAge()));
     }
   }
 
@@ -76,7 +85,9 @@ public final class FabricEvidence {
     Instant now = clock.instant();
     nonces.entrySet().removeIf(e -> !e.getValue().isAfter(now));
     while (nonces.size() >= MAX_NONCES) {
-      nonces.entrySet().stream().min(Map.Entry.comparingByValue()).ifPresent(e -> nonces.remove(e.getKey()));
+      nonces.entrySet().stream()
+          .min(Map.Entry.comparingByValue())
+          .ifPresent(e -> nonces.remove(e.getKey()));
     }
     byte[] b = new byte[16];
     random.nextBytes(b);
@@ -95,20 +106,25 @@ public final class FabricEvidence {
    * does not verify (and records the failure for the DID unless a verified log is held).
    */
   public VerifiedDidLog supply(JsonNode evidence) throws RejectedException {
-    String did = evidence != null && evidence.path("did").isTextual() ? evidence.get("did").asText() : null;
+    String did =
+        evidence != null && evidence.path("did").isTextual() ? evidence.get("did").asText() : null;
     if (did == null) {
       throw new RejectedException(ReasonCode.LOG_MALFORMED, null, "evidence has no did member");
     }
     try {
       VerifiedDidLog log = verify(did, evidence);
       if (held.size() >= MAX_DIDS && !held.containsKey(did)) {
-        throw new RejectedException(ReasonCode.LOG_MALFORMED, did, "the enclave holds evidence for " + MAX_DIDS + " DIDs");
+        throw new RejectedException(
+            ReasonCode.LOG_MALFORMED, did, "the enclave holds evidence for " + MAX_DIDS + " DIDs");
       }
       held.put(did, new Held(log, clock.instant(), null));
       return log;
     } catch (RejectedException e) {
-      if (e.reason() != ReasonCode.MALFORMED_DID && (held.size() < MAX_DIDS || held.containsKey(did))) {
-        held.compute(did, (k, old) -> old != null && old.log() != null ? old : new Held(null, null, e.reason()));
+      if (e.reason() != ReasonCode.MALFORMED_DID
+          && (held.size() < MAX_DIDS || held.containsKey(did))) {
+        held.compute(
+            did,
+            (k, old) -> old != null && old.log() != null ? old : new Held(null, null, e.reason()));
       }
       throw e;
     }
@@ -118,14 +134,19 @@ public final class FabricEvidence {
     FabricDid parsed = FabricDid.parse(did);
     Network network = networks.get(parsed.network());
     if (network == null) {
-      throw new RejectedException(ReasonCode.WRONG_NETWORK, did, "the policy pins no CAs for network " + parsed.network());
+      throw new RejectedException(
+          ReasonCode.WRONG_NETWORK, did, "the policy pins no CAs for network " + parsed.network());
     }
     String nonce = unverifiedNonce(did, evidence);
     Instant expiry = nonces.get(nonce);
     Instant now = clock.instant();
     if (expiry == null || !expiry.isAfter(now)) {
-      throw new RejectedException(ReasonCode.ENDORSEMENT_MISMATCH, did,
-          "the endorsed read is not for a nonce this enclave issued in the last " + NONCE_TTL.toMinutes() + " minutes");
+      throw new RejectedException(
+          ReasonCode.ENDORSEMENT_MISMATCH,
+          did,
+          "the endorsed read is not for a nonce this enclave issued in the last "
+              + NONCE_TTL.toMinutes()
+              + " minutes");
     }
     byte[] bytes;
     try {
@@ -139,7 +160,8 @@ public final class FabricEvidence {
   /** The nonce the (not yet verified) head statement names; verification then binds it. */
   private static String unverifiedNonce(String did, JsonNode evidence) throws RejectedException {
     try {
-      byte[] payload = Base64.getUrlDecoder().decode(evidence.path("endorsedRead").path("payload").asText(""));
+      byte[] payload =
+          Base64.getUrlDecoder().decode(evidence.path("endorsedRead").path("payload").asText(""));
       JsonNode statement = JSON.readTree(new String(payload, StandardCharsets.UTF_8));
       if (statement != null && statement.path("nonce").isTextual()) {
         return statement.get("nonce").asText();
@@ -147,7 +169,8 @@ public final class FabricEvidence {
     } catch (IllegalArgumentException | java.io.IOException e) {
       // falls through to the rejection below
     }
-    throw new RejectedException(ReasonCode.ENDORSEMENT_INVALID, did, "the endorsed read carries no head statement nonce");
+    throw new RejectedException(
+        ReasonCode.ENDORSEMENT_INVALID, did, "the endorsed read carries no head statement nonce");
   }
 
   /**

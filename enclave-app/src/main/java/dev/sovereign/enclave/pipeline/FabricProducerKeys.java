@@ -24,7 +24,8 @@ public final class FabricProducerKeys implements ProducerKeys {
   }
 
   @Override
-  public PublicKey authorizedKey(String producerDid, String kid, java.time.Instant at) throws PayloadRejectedException {
+  public PublicKey authorizedKey(String producerDid, String kid, java.time.Instant at)
+      throws PayloadRejectedException {
     requireEvidence(producerDid);
     return keys.authorizedKey(producerDid, kid, at);
   }

@@ -15,17 +15,19 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * did:ethr inside the enclave, on the host's word. The enclave cannot check an Ethereum node's
  * answer (no light client, no proofs), so a did:ethr DID resolves to the resolution result the host
- * last supplied for it ({@code SupplyEvidence.didDocuments}), and only when the policy lists
- * {@code ethr} in {@code enclave.didMethods}; every result credential of such a policy says so
- * ({@code unverifiedDidMethods}). A result serves {@link #MAX_AGE}, then the host must supply it
- * again (a deferred payload names it). Nothing about the document is verified but its form and that
- * it is about the DID asked for.
+ * last supplied for it ({@code SupplyEvidence.didDocuments}), and only when the policy lists {@code
+ * ethr} in {@code enclave.didMethods}; every result credential of such a policy says so ({@code
+ * unverifiedDidMethods}). A result serves {@link #MAX_AGE}, then the host must supply it again (a
+ * deferred payload names it). Nothing about the document is verified but its form and that it is
+ * about the DID asked for.
  */
 public final class HostWordDidDocuments implements DidMethodResolver {
   /** How long a supplied resolution result serves. */
   public static final Duration MAX_AGE = Duration.ofMinutes(10);
+
   /** DIDs held at once. */
   public static final int MAX_DIDS = 100_000;
+
   /** Largest resolution result accepted, in characters. */
   public static final int MAX_CHARS = 256 * 1024;
 
@@ -60,7 +62,8 @@ public final class HostWordDidDocuments implements DidMethodResolver {
       throw new IllegalArgumentException("didDocuments are for did:ethr only");
     }
     if (resolutionResult == null || resolutionResult.length() > MAX_CHARS) {
-      throw new IllegalArgumentException("a resolution result of at most " + MAX_CHARS + " characters is required");
+      throw new IllegalArgumentException(
+          "a resolution result of at most " + MAX_CHARS + " characters is required");
     }
     DidResolutionResult r;
     try {
@@ -82,7 +85,8 @@ public final class HostWordDidDocuments implements DidMethodResolver {
     Held h = held.get(did.toString());
     if (h == null || clock.instant().isAfter(h.at().plus(MAX_AGE))) {
       MissingEvidence.didDocument(did.toString());
-      return DidResolutionResult.error(ResolutionError.NOT_FOUND, "the host supplied no current document");
+      return DidResolutionResult.error(
+          ResolutionError.NOT_FOUND, "the host supplied no current document");
     }
     return h.result();
   }

@@ -13,10 +13,10 @@ import java.util.Iterator;
 import java.util.Set;
 
 /**
- * Opens the outer JWE. The protected header is read and checked by us before Nimbus sees it:
- * {@code alg} is {@code ECDH-ES+A256KW} or {@code ECDH-ES}, {@code enc} is {@code A256GCM}, {@code kid}
- * is this enclave's key thumbprint, {@code cty} is {@code JWT}, {@code zone} is present, no
- * {@code zip}, no {@code crit}, and {@code epk} is a P-256 point on the curve.
+ * Opens the outer JWE. The protected header is read and checked by us before Nimbus sees it: {@code
+ * alg} is {@code ECDH-ES+A256KW} or {@code ECDH-ES}, {@code enc} is {@code A256GCM}, {@code kid} is
+ * this enclave's key thumbprint, {@code cty} is {@code JWT}, {@code zone} is present, no {@code
+ * zip}, no {@code crit}, and {@code epk} is a P-256 point on the curve.
  */
 final class JweOpener {
   private static final Set<String> ALGS = Set.of("ECDH-ES+A256KW", "ECDH-ES");
@@ -31,30 +31,43 @@ final class JweOpener {
 
   OpenedPayload open(String compact, int maxBytes) throws PayloadRejectedException {
     if (compact.length() > maxBytes) {
-      throw new PayloadRejectedException(RejectionReason.PAYLOAD_TOO_LARGE,
-          compact.length() + " bytes > " + maxBytes);
+      throw new PayloadRejectedException(
+          RejectionReason.PAYLOAD_TOO_LARGE, compact.length() + " bytes > " + maxBytes);
     }
     String[] parts = compact.split("\\.", -1);
     if (parts.length != 5) {
       throw new PayloadRejectedException(RejectionReason.MALFORMED_JWE, "not 5 compact parts");
     }
-    JsonNode h = StrictJson.base64urlObject(parts[0]).orElseThrow(() ->
-        new PayloadRejectedException(RejectionReason.MALFORMED_JWE, "protected header is not a JSON object"));
+    JsonNode h =
+        StrictJson.base64urlObject(parts[0])
+            .orElseThrow(
+                () ->
+                    new PayloadRejectedException(
+                        RejectionReason.MALFORMED_JWE, "protected header is not a JSON object"));
     String alg = StrictJson.text(h, "alg").orElse("");
-    if (!ALGS.contains(alg) || !"A256GCM".equals(StrictJson.text(h, "enc").orElse(""))
-        || h.has("zip") || h.has("crit")) {
-      throw new PayloadRejectedException(RejectionReason.JWE_ALGORITHM_NOT_ALLOWED, "alg/enc/zip/crit");
+    if (!ALGS.contains(alg)
+        || !"A256GCM".equals(StrictJson.text(h, "enc").orElse(""))
+        || h.has("zip")
+        || h.has("crit")) {
+      throw new PayloadRejectedException(
+          RejectionReason.JWE_ALGORITHM_NOT_ALLOWED, "alg/enc/zip/crit");
     }
     if (!kid.equals(StrictJson.text(h, "kid").orElse(null))) {
-      throw new PayloadRejectedException(RejectionReason.JWE_KID_MISMATCH, "kid is not this enclave's key");
+      throw new PayloadRejectedException(
+          RejectionReason.JWE_KID_MISMATCH, "kid is not this enclave's key");
     }
-    String zone = StrictJson.text(h, "zone").orElseThrow(() ->
-        new PayloadRejectedException(RejectionReason.JWE_ZONE_MISSING, "no zone header"));
+    String zone =
+        StrictJson.text(h, "zone")
+            .orElseThrow(
+                () ->
+                    new PayloadRejectedException(
+                        RejectionReason.JWE_ZONE_MISSING, "no zone header"));
     if (!"JWT".equals(StrictJson.text(h, "cty").orElse(""))) {
       throw new PayloadRejectedException(RejectionReason.MALFORMED_JWE, "cty is not JWT");
     }
     if ("ECDH-ES".equals(alg) && !parts[1].isEmpty()) {
-      throw new PayloadRejectedException(RejectionReason.MALFORMED_JWE, "ECDH-ES with an encrypted key");
+      throw new PayloadRejectedException(
+          RejectionReason.MALFORMED_JWE, "ECDH-ES with an encrypted key");
     }
     checkEphemeralKey(h.get("epk"));
     try {
@@ -62,13 +75,16 @@ final class JweOpener {
       jwe.decrypt(new ECDHDecrypter(key));
       byte[] plain = jwe.getPayload().toBytes();
       if (plain.length > maxBytes) {
-        throw new PayloadRejectedException(RejectionReason.PAYLOAD_TOO_LARGE, "plaintext larger than the limit");
+        throw new PayloadRejectedException(
+            RejectionReason.PAYLOAD_TOO_LARGE, "plaintext larger than the limit");
       }
       return new OpenedPayload(zone, new String(plain, StandardCharsets.UTF_8));
     } catch (ParseException e) {
-      throw new PayloadRejectedException(RejectionReason.MALFORMED_JWE, "Nimbus could not parse it", e);
+      throw new PayloadRejectedException(
+          RejectionReason.MALFORMED_JWE, "Nimbus could not parse it", e);
     } catch (JOSEException | IllegalStateException e) {
-      throw new PayloadRejectedException(RejectionReason.DECRYPTION_FAILED, "key unwrap or AES-GCM failed", e);
+      throw new PayloadRejectedException(
+          RejectionReason.DECRYPTION_FAILED, "key unwrap or AES-GCM failed", e);
     }
   }
 
@@ -79,16 +95,20 @@ final class JweOpener {
     for (Iterator<String> it = epk.fieldNames(); it.hasNext(); ) {
       String f = it.next();
       if (f.equals("d")) {
-        throw new PayloadRejectedException(RejectionReason.INVALID_EPHEMERAL_KEY, "epk carries a private key");
+        throw new PayloadRejectedException(
+            RejectionReason.INVALID_EPHEMERAL_KEY, "epk carries a private key");
       }
     }
-    if (!"EC".equals(StrictJson.text(epk, "kty").orElse("")) || !"P-256".equals(StrictJson.text(epk, "crv").orElse(""))) {
-      throw new PayloadRejectedException(RejectionReason.INVALID_EPHEMERAL_KEY, "epk is not an EC P-256 key");
+    if (!"EC".equals(StrictJson.text(epk, "kty").orElse(""))
+        || !"P-256".equals(StrictJson.text(epk, "crv").orElse(""))) {
+      throw new PayloadRejectedException(
+          RejectionReason.INVALID_EPHEMERAL_KEY, "epk is not an EC P-256 key");
     }
     BigInteger x = coordinate(epk, "x");
     BigInteger y = coordinate(epk, "y");
     if (!P256.onCurve(x, y)) {
-      throw new PayloadRejectedException(RejectionReason.INVALID_EPHEMERAL_KEY, "epk is not a point on P-256");
+      throw new PayloadRejectedException(
+          RejectionReason.INVALID_EPHEMERAL_KEY, "epk is not a point on P-256");
     }
   }
 
@@ -97,11 +117,13 @@ final class JweOpener {
     try {
       byte[] b = Base64.getUrlDecoder().decode(s);
       if (b.length != 32 || s.indexOf('=') >= 0) {
-        throw new PayloadRejectedException(RejectionReason.INVALID_EPHEMERAL_KEY, "epk." + name + " is not 32 bytes");
+        throw new PayloadRejectedException(
+            RejectionReason.INVALID_EPHEMERAL_KEY, "epk." + name + " is not 32 bytes");
       }
       return new BigInteger(1, b);
     } catch (IllegalArgumentException e) {
-      throw new PayloadRejectedException(RejectionReason.INVALID_EPHEMERAL_KEY, "epk." + name + " is not base64url");
+      throw new PayloadRejectedException(
+          RejectionReason.INVALID_EPHEMERAL_KEY, "epk." + name + " is not base64url");
     }
   }
 }

@@ -38,23 +38,40 @@ final class JwsPayloadVerifier {
     if (parts.length != 3) {
       throw new PayloadRejectedException(RejectionReason.MALFORMED_JWS, "not 3 compact parts");
     }
-    JsonNode h = StrictJson.base64urlObject(parts[0]).orElseThrow(() ->
-        new PayloadRejectedException(RejectionReason.MALFORMED_JWS, "header is not a JSON object"));
+    JsonNode h =
+        StrictJson.base64urlObject(parts[0])
+            .orElseThrow(
+                () ->
+                    new PayloadRejectedException(
+                        RejectionReason.MALFORMED_JWS, "header is not a JSON object"));
     if (!TYP.equals(StrictJson.text(h, "typ").orElse(""))) {
       throw new PayloadRejectedException(RejectionReason.JWS_TYPE_INVALID, "typ");
     }
-    if (h.has("crit") || h.has("b64") || h.has("jwk") || h.has("jku") || h.has("x5u") || h.has("x5c")) {
-      throw new PayloadRejectedException(RejectionReason.JWS_ALGORITHM_NOT_ALLOWED, "header names its own key or crit");
+    if (h.has("crit")
+        || h.has("b64")
+        || h.has("jwk")
+        || h.has("jku")
+        || h.has("x5u")
+        || h.has("x5c")) {
+      throw new PayloadRejectedException(
+          RejectionReason.JWS_ALGORITHM_NOT_ALLOWED, "header names its own key or crit");
     }
     String alg = StrictJson.text(h, "alg").orElse("");
-    String kid = StrictJson.text(h, "kid").orElseThrow(() ->
-        new PayloadRejectedException(RejectionReason.MALFORMED_JWS, "kid missing"));
-    JsonNode c = StrictJson.base64urlObject(parts[1]).orElseThrow(() ->
-        new PayloadRejectedException(RejectionReason.MALFORMED_JWS, "claims are not a JSON object"));
+    String kid =
+        StrictJson.text(h, "kid")
+            .orElseThrow(
+                () -> new PayloadRejectedException(RejectionReason.MALFORMED_JWS, "kid missing"));
+    JsonNode c =
+        StrictJson.base64urlObject(parts[1])
+            .orElseThrow(
+                () ->
+                    new PayloadRejectedException(
+                        RejectionReason.MALFORMED_JWS, "claims are not a JSON object"));
     String iss = text(c, "iss");
     int hash = kid.indexOf('#');
     if (hash < 0 || !kid.substring(0, hash).equals(iss)) {
-      throw new PayloadRejectedException(RejectionReason.KID_NOT_PRODUCER, "kid is not a DID URL of iss");
+      throw new PayloadRejectedException(
+          RejectionReason.KID_NOT_PRODUCER, "kid is not a DID URL of iss");
     }
     String method = iss.startsWith("did:") ? iss.split(":", 3)[1] : "";
     if (!policy.didMethods().contains(method)) {
@@ -63,16 +80,21 @@ final class JwsPayloadVerifier {
     // the key in force at the payload's iat (checked for currency after the signature, step 7);
     // iat has whole seconds, so the last instant of that second (a DID created in it counts)
     JsonNode iat = c.get("iat");
-    PublicKey key = iat != null && iat.canConvertToExactIntegral() && iat.canConvertToLong()
-        && Math.abs(iat.longValue()) < 100_000_000_000L
-        ? keys.authorizedKey(iss, kid, java.time.Instant.ofEpochSecond(iat.longValue() + 1).minusNanos(1))
-        : keys.authorizedKey(iss, kid);
+    PublicKey key =
+        iat != null
+                && iat.canConvertToExactIntegral()
+                && iat.canConvertToLong()
+                && Math.abs(iat.longValue()) < 100_000_000_000L
+            ? keys.authorizedKey(
+                iss, kid, java.time.Instant.ofEpochSecond(iat.longValue() + 1).minusNanos(1))
+            : keys.authorizedKey(iss, kid);
     byte[] input = (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII);
     byte[] sig;
     try {
       sig = Base64.getUrlDecoder().decode(parts[2]);
     } catch (IllegalArgumentException e) {
-      throw new PayloadRejectedException(RejectionReason.MALFORMED_JWS, "signature is not base64url");
+      throw new PayloadRejectedException(
+          RejectionReason.MALFORMED_JWS, "signature is not base64url");
     }
     verifySignature(key, alg, input, sig);
     return claims(c, iss, policy);
@@ -86,31 +108,38 @@ final class JwsPayloadVerifier {
       if (key instanceof ECPublicKey ec && P256.isCurve(ec.getParams())) {
         expect(alg, "ES256");
         if (sig.length != 64) {
-          throw new PayloadRejectedException(RejectionReason.SIGNATURE_INVALID, "ES256 signature is not 64 bytes");
+          throw new PayloadRejectedException(
+              RejectionReason.SIGNATURE_INVALID, "ES256 signature is not 64 bytes");
         }
         s = Signature.getInstance("SHA256withECDSAinP1363Format");
         k = key;
       } else if ("Ed25519".equals(key.getAlgorithm()) || "EdDSA".equals(key.getAlgorithm())) {
         expect(alg, "EdDSA");
         s = Signature.getInstance("Ed25519");
-        k = KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(key.getEncoded()));
+        k =
+            KeyFactory.getInstance("Ed25519")
+                .generatePublic(new X509EncodedKeySpec(key.getEncoded()));
       } else {
-        throw new PayloadRejectedException(RejectionReason.JWS_ALGORITHM_NOT_ALLOWED,
+        throw new PayloadRejectedException(
+            RejectionReason.JWS_ALGORITHM_NOT_ALLOWED,
             "key type " + key.getAlgorithm() + " is not accepted for payloads");
       }
       s.initVerify(k);
       s.update(input);
       if (!s.verify(sig)) {
-        throw new PayloadRejectedException(RejectionReason.SIGNATURE_INVALID, "signature does not verify");
+        throw new PayloadRejectedException(
+            RejectionReason.SIGNATURE_INVALID, "signature does not verify");
       }
     } catch (GeneralSecurityException e) {
-      throw new PayloadRejectedException(RejectionReason.SIGNATURE_INVALID, "signature does not verify", e);
+      throw new PayloadRejectedException(
+          RejectionReason.SIGNATURE_INVALID, "signature does not verify", e);
     }
   }
 
   private static void expect(String alg, String expected) throws PayloadRejectedException {
     if (!expected.equals(alg)) {
-      throw new PayloadRejectedException(RejectionReason.JWS_ALGORITHM_NOT_ALLOWED,
+      throw new PayloadRejectedException(
+          RejectionReason.JWS_ALGORITHM_NOT_ALLOWED,
           "alg " + alg + " for a key that takes " + expected);
     }
   }
@@ -130,15 +159,18 @@ final class JwsPayloadVerifier {
       throw invalid("records");
     }
     if (recs.size() > policy.limits().maxRecordsPerPayload()) {
-      throw new PayloadRejectedException(RejectionReason.TOO_MANY_RECORDS, recs.size() + " records");
+      throw new PayloadRejectedException(
+          RejectionReason.TOO_MANY_RECORDS, recs.size() + " records");
     }
     List<ProducerRecord> records = new ArrayList<>(recs.size());
     for (JsonNode r : recs) {
       records.add(record(r));
     }
     List<String> creds = new ArrayList<>();
-    // credentials: the producer's credential and the accreditations of its issuer chain; with vp the
-    // presentation comes first and credentials (optional) holds only accreditations, which are about
+    // credentials: the producer's credential and the accreditations of its issuer chain; with vp
+    // the
+    // presentation comes first and credentials (optional) holds only accreditations, which are
+    // about
     // the authorities and so cannot be presented by the producer
     boolean presentation = c.has("vp");
     if (presentation) {
@@ -146,14 +178,16 @@ final class JwsPayloadVerifier {
     }
     JsonNode cs = c.get("credentials");
     if (cs == null && !presentation) {
-      throw new PayloadRejectedException(RejectionReason.CREDENTIAL_MISSING, "no vp and no credentials");
+      throw new PayloadRejectedException(
+          RejectionReason.CREDENTIAL_MISSING, "no vp and no credentials");
     }
     if (cs != null) {
       if (!cs.isArray() || (cs.isEmpty() && !presentation)) {
         throw invalid("credentials");
       }
       if (cs.size() + creds.size() > policy.limits().maxCredentialsPerPayload()) {
-        throw new PayloadRejectedException(RejectionReason.TOO_MANY_CREDENTIALS, cs.size() + " credentials");
+        throw new PayloadRejectedException(
+            RejectionReason.TOO_MANY_CREDENTIALS, cs.size() + " credentials");
       }
       for (JsonNode e : cs) {
         if (!e.isTextual()) {
@@ -162,8 +196,16 @@ final class JwsPayloadVerifier {
         creds.add(e.textValue());
       }
     }
-    return new PayloadClaims(iss, jti, iat.longValue(), round, dataset, region, List.copyOf(records),
-        List.copyOf(creds), presentation);
+    return new PayloadClaims(
+        iss,
+        jti,
+        iat.longValue(),
+        round,
+        dataset,
+        region,
+        List.copyOf(records),
+        List.copyOf(creds),
+        presentation);
   }
 
   private static ProducerRecord record(JsonNode r) throws PayloadRejectedException {
@@ -177,7 +219,9 @@ final class JwsPayloadVerifier {
     TreeMap<String, String> group = new TreeMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = g.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
-      if (!e.getValue().isTextual() || e.getKey().length() > 64 || e.getValue().textValue().length() > MAX_TEXT) {
+      if (!e.getValue().isTextual()
+          || e.getKey().length() > 64
+          || e.getValue().textValue().length() > MAX_TEXT) {
         throw invalid("record.group values must be short strings");
       }
       group.put(e.getKey(), e.getValue().textValue());

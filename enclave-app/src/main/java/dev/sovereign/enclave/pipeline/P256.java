@@ -4,15 +4,21 @@ import java.math.BigInteger;
 
 /** NIST P-256 (SEC 2 secp256r1) public point validation, done before any key agreement. */
 final class P256 {
-  static final BigInteger P = new BigInteger("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff", 16);
-  static final BigInteger B = new BigInteger("5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b", 16);
+  static final BigInteger P =
+      new BigInteger("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff", 16);
+  static final BigInteger B =
+      new BigInteger("5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b", 16);
   private static final BigInteger A = P.subtract(BigInteger.valueOf(3));
 
   private P256() {}
 
-  /** True if {@code params} are P-256's (prime and {@code b} compared; secp256k1 shares the field size). */
+  /**
+   * True if {@code params} are P-256's (prime and {@code b} compared; secp256k1 shares the field
+   * size).
+   */
   static boolean isCurve(java.security.spec.ECParameterSpec params) {
-    return params.getCurve().getField() instanceof java.security.spec.ECFieldFp fp && fp.getP().equals(P)
+    return params.getCurve().getField() instanceof java.security.spec.ECFieldFp fp
+        && fp.getP().equals(P)
         && params.getCurve().getB().equals(B);
   }
 

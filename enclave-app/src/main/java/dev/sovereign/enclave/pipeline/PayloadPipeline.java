@@ -10,8 +10,8 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Runs one payload through every stage except replay and aggregation (which need the round's state):
- * limits, JWE, JWS, credentials, policy. Thread-safe; the server runs it on all cores.
+ * Runs one payload through every stage except replay and aggregation (which need the round's
+ * state): limits, JWE, JWS, credentials, policy. Thread-safe; the server runs it on all cores.
  */
 public final class PayloadPipeline {
   /** Clock skew tolerated for {@code iat} in the future. */
@@ -23,8 +23,13 @@ public final class PayloadPipeline {
   private final ProducerCredentials credentials;
   private final Clock clock;
 
-  public PayloadPipeline(SovereigntyPolicy policy, ECPrivateKey encryptionKey, String encryptionKid,
-      ProducerKeys keys, ProducerCredentials credentials, Clock clock) {
+  public PayloadPipeline(
+      SovereigntyPolicy policy,
+      ECPrivateKey encryptionKey,
+      String encryptionKid,
+      ProducerKeys keys,
+      ProducerCredentials credentials,
+      Clock clock) {
     this.policy = policy;
     this.jwe = new JweOpener(encryptionKey, encryptionKid);
     this.jws = new JwsPayloadVerifier(keys);
@@ -33,10 +38,12 @@ public final class PayloadPipeline {
   }
 
   /**
-   * Verifies {@code compactJwe} for round {@code round} of dataset {@code dataset}. A rejection that
-   * missing evidence explains carries what was missing ({@link PayloadRejectedException#missingEvidence()}).
+   * Verifies {@code compactJwe} for round {@code round} of dataset {@code dataset}. A rejection
+   * that missing evidence explains carries what was missing ({@link
+   * PayloadRejectedException#missingEvidence()}).
    */
-  public AcceptedPayload verify(String round, String dataset, String compactJwe) throws PayloadRejectedException {
+  public AcceptedPayload verify(String round, String dataset, String compactJwe)
+      throws PayloadRejectedException {
     MissingEvidence missing = MissingEvidence.start();
     try {
       return verifyStages(round, dataset, compactJwe);
@@ -53,63 +60,100 @@ public final class PayloadPipeline {
     OpenedPayload opened = jwe.open(compactJwe, policy.limits().maxPayloadBytes());
     PayloadClaims claims = jws.verify(opened.innerJws(), policy);
     if (!opened.zone().equals(claims.region())) {
-      throw new PayloadRejectedException(RejectionReason.ZONE_MISMATCH, "zone header differs from region claim");
+      throw new PayloadRejectedException(
+          RejectionReason.ZONE_MISMATCH, "zone header differs from region claim");
     }
     Instant now = clock.instant();
     Instant iat = Instant.ofEpochSecond(claims.iat());
     if (iat.isAfter(now.plus(SKEW)) || iat.isBefore(now.minus(policy.retention().roundTtl()))) {
-      throw new PayloadRejectedException(RejectionReason.PAYLOAD_NOT_CURRENT, "iat outside the round window");
+      throw new PayloadRejectedException(
+          RejectionReason.PAYLOAD_NOT_CURRENT, "iat outside the round window");
     }
     if (!round.equals(claims.round())) {
-      throw new PayloadRejectedException(RejectionReason.ROUND_MISMATCH, "payload names another round");
+      throw new PayloadRejectedException(
+          RejectionReason.ROUND_MISMATCH, "payload names another round");
     }
-    SovereigntyPolicy.Zone zone = policy.zone(opened.zone()).orElseThrow(() ->
-        new PayloadRejectedException(RejectionReason.ZONE_NOT_PROCESSABLE_HERE, "zone not in policy"));
+    SovereigntyPolicy.Zone zone =
+        policy
+            .zone(opened.zone())
+            .orElseThrow(
+                () ->
+                    new PayloadRejectedException(
+                        RejectionReason.ZONE_NOT_PROCESSABLE_HERE, "zone not in policy"));
     if (!zone.processableIn(policy.enclaveRegion())) {
-      throw new PayloadRejectedException(RejectionReason.ZONE_NOT_PROCESSABLE_HERE, "zone may not be processed here");
+      throw new PayloadRejectedException(
+          RejectionReason.ZONE_NOT_PROCESSABLE_HERE, "zone may not be processed here");
     }
     if (!dataset.equals(claims.dataset())) {
-      throw new PayloadRejectedException(RejectionReason.DATASET_NOT_ALLOWED, "dataset is not this round's");
+      throw new PayloadRejectedException(
+          RejectionReason.DATASET_NOT_ALLOWED, "dataset is not this round's");
     }
-    SovereigntyPolicy.Dataset ds = policy.dataset(dataset).orElseThrow(() ->
-        new PayloadRejectedException(RejectionReason.DATASET_NOT_ALLOWED, "dataset not in policy"));
+    SovereigntyPolicy.Dataset ds =
+        policy
+            .dataset(dataset)
+            .orElseThrow(
+                () ->
+                    new PayloadRejectedException(
+                        RejectionReason.DATASET_NOT_ALLOWED, "dataset not in policy"));
     if (!ds.zones().contains(zone.name())) {
-      throw new PayloadRejectedException(RejectionReason.ZONE_NOT_ALLOWED_FOR_DATASET, "zone may not contribute");
+      throw new PayloadRejectedException(
+          RejectionReason.ZONE_NOT_ALLOWED_FOR_DATASET, "zone may not contribute");
     }
-    ProducerAuthorization auth = credentials.authorize(claims.iss(), claims.jti(), claims.credentials(),
-        claims.presentation(), zone.name(), dataset, zone.trustAnchors(), now);
+    ProducerAuthorization auth =
+        credentials.authorize(
+            claims.iss(),
+            claims.jti(),
+            claims.credentials(),
+            claims.presentation(),
+            zone.name(),
+            dataset,
+            zone.trustAnchors(),
+            now);
     if (!auth.producerDid().equals(claims.iss())) {
-      throw new PayloadRejectedException(RejectionReason.CREDENTIAL_SUBJECT_MISMATCH, "credential subject is not iss");
+      throw new PayloadRejectedException(
+          RejectionReason.CREDENTIAL_SUBJECT_MISMATCH, "credential subject is not iss");
     }
     if (!auth.regions().contains(zone.name())) {
-      throw new PayloadRejectedException(RejectionReason.CREDENTIAL_WRONG_REGION, "credential is for another region");
+      throw new PayloadRejectedException(
+          RejectionReason.CREDENTIAL_WRONG_REGION, "credential is for another region");
     }
     if (!auth.datasets().contains(dataset)) {
-      throw new PayloadRejectedException(RejectionReason.CREDENTIAL_DATASET_NOT_GRANTED, "dataset not granted");
+      throw new PayloadRejectedException(
+          RejectionReason.CREDENTIAL_DATASET_NOT_GRANTED, "dataset not granted");
     }
     for (ProducerRecord r : claims.records()) {
       checkRecord(r, ds, zone);
     }
-    return new AcceptedPayload(sha256(compactJwe.getBytes(StandardCharsets.US_ASCII)), claims.iss(), claims.jti(),
-        zone.name(), claims.records(), auth);
+    return new AcceptedPayload(
+        sha256(compactJwe.getBytes(StandardCharsets.US_ASCII)),
+        claims.iss(),
+        claims.jti(),
+        zone.name(),
+        claims.records(),
+        auth);
   }
 
-  private static void checkRecord(ProducerRecord r, SovereigntyPolicy.Dataset ds, SovereigntyPolicy.Zone zone)
+  private static void checkRecord(
+      ProducerRecord r, SovereigntyPolicy.Dataset ds, SovereigntyPolicy.Zone zone)
       throws PayloadRejectedException {
     SovereigntyPolicy.Metric m = ds.metrics().get(r.metric());
     if (m == null) {
-      throw new PayloadRejectedException(RejectionReason.METRIC_NOT_ALLOWED, "metric not in policy");
+      throw new PayloadRejectedException(
+          RejectionReason.METRIC_NOT_ALLOWED, "metric not in policy");
     }
     if (!r.group().keySet().equals(new java.util.TreeSet<>(ds.groupBy()))) {
-      throw new PayloadRejectedException(RejectionReason.GROUP_KEYS_INVALID, "group keys differ from groupBy");
+      throw new PayloadRejectedException(
+          RejectionReason.GROUP_KEYS_INVALID, "group keys differ from groupBy");
     }
     String country = r.group().get("country");
     if (country != null && !zone.countries().contains(country)) {
-      throw new PayloadRejectedException(RejectionReason.COUNTRY_OUTSIDE_ZONE, "country not in the zone");
+      throw new PayloadRejectedException(
+          RejectionReason.COUNTRY_OUTSIDE_ZONE, "country not in the zone");
     }
     if (r.value().compareTo(new java.math.BigDecimal(Double.toString(m.lower()))) < 0
         || r.value().compareTo(new java.math.BigDecimal(Double.toString(m.upper()))) > 0) {
-      throw new PayloadRejectedException(RejectionReason.VALUE_OUT_OF_BOUNDS, "value outside the bounds");
+      throw new PayloadRejectedException(
+          RejectionReason.VALUE_OUT_OF_BOUNDS, "value outside the bounds");
     }
   }
 

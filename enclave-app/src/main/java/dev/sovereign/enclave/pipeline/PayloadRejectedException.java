@@ -32,8 +32,9 @@ public final class PayloadRejectedException extends Exception {
   }
 
   /**
-   * The evidence whose absence explains this rejection (set by {@link PayloadPipeline#verify}): with
-   * it supplied, the payload may verify. Empty for every rejection that evidence cannot change.
+   * The evidence whose absence explains this rejection (set by {@link PayloadPipeline#verify}):
+   * with it supplied, the payload may verify. Empty for every rejection that evidence cannot
+   * change.
    */
   public java.util.Optional<MissingEvidence.Needs> missingEvidence() {
     return java.util.Optional.ofNullable(missing);

@@ -17,6 +17,14 @@ public interface ProducerCredentials {
    * @param dataset the round's dataset
    * @throws PayloadRejectedException with a {@code CREDENTIAL_*} reason
    */
-  ProducerAuthorization authorize(String producerDid, String jti, List<String> credentials, boolean presentation,
-      String zone, String dataset, List<String> trustAnchors, Instant at) throws PayloadRejectedException;
+  ProducerAuthorization authorize(
+      String producerDid,
+      String jti,
+      List<String> credentials,
+      boolean presentation,
+      String zone,
+      String dataset,
+      List<String> trustAnchors,
+      Instant at)
+      throws PayloadRejectedException;
 }

@@ -32,7 +32,10 @@ public enum RejectionReason {
   SIGNATURE_INVALID,
   /** A did:fabric producer for which the host supplied no verified, unexpired evidence. */
   DID_EVIDENCE_MISSING,
-  /** The did:fabric evidence the host supplied for the producer did not verify (log, endorsement, freshness). */
+  /**
+   * The did:fabric evidence the host supplied for the producer did not verify (log, endorsement,
+   * freshness).
+   */
   DID_EVIDENCE_INVALID,
   // credentials
   CREDENTIAL_MISSING,
@@ -57,7 +60,9 @@ public enum RejectionReason {
   GROUP_KEYS_INVALID,
   COUNTRY_OUTSIDE_ZONE,
   VALUE_OUT_OF_BOUNDS,
-  /** The records would open more (metric, group) cells than the policy's {@code output.maxGroups}. */
+  /**
+   * The records would open more (metric, group) cells than the policy's {@code output.maxGroups}.
+   */
   GROUP_LIMIT_REACHED,
   // replay
   REPLAY;

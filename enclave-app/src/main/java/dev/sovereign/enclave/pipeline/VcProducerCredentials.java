@@ -39,17 +39,25 @@ public final class VcProducerCredentials implements ProducerCredentials {
   }
 
   @Override
-  public ProducerAuthorization authorize(String producerDid, String jti, List<String> credentials,
-      boolean presentation, String zone, String dataset, List<String> trustAnchors, Instant at)
+  public ProducerAuthorization authorize(
+      String producerDid,
+      String jti,
+      List<String> credentials,
+      boolean presentation,
+      String zone,
+      String dataset,
+      List<String> trustAnchors,
+      Instant at)
       throws PayloadRejectedException {
     try {
       VerifiedCredential leaf = null;
       List<String> accreditations = new ArrayList<>();
       if (presentation) {
-        Presentations.VerifiedPresentation vp = Presentations.of(verifier)
-            .verify(credentials.get(0), jti, audience.get(), at);
+        Presentations.VerifiedPresentation vp =
+            Presentations.of(verifier).verify(credentials.get(0), jti, audience.get(), at);
         if (!vp.holder().toString().equals(producerDid)) {
-          throw new PayloadRejectedException(RejectionReason.CREDENTIAL_SUBJECT_MISMATCH, "holder is not iss");
+          throw new PayloadRejectedException(
+              RejectionReason.CREDENTIAL_SUBJECT_MISMATCH, "holder is not iss");
         }
         for (VerifiedCredential c : vp.credentials()) {
           if (leaf == null && c.subjectId().map(producerDid::equals).orElse(false)) {
@@ -59,7 +67,8 @@ public final class VcProducerCredentials implements ProducerCredentials {
           }
         }
         if (leaf == null) {
-          throw new PayloadRejectedException(RejectionReason.CREDENTIAL_MISSING, "no credential about the producer");
+          throw new PayloadRejectedException(
+              RejectionReason.CREDENTIAL_MISSING, "no credential about the producer");
         }
         accreditations.addAll(credentials.subList(1, credentials.size()));
       } else {
@@ -67,22 +76,29 @@ public final class VcProducerCredentials implements ProducerCredentials {
         accreditations.addAll(credentials.subList(1, credentials.size()));
       }
       if (!leaf.subjectId().map(producerDid::equals).orElse(false)) {
-        throw new PayloadRejectedException(RejectionReason.CREDENTIAL_SUBJECT_MISMATCH, "subject is not iss");
+        throw new PayloadRejectedException(
+            RejectionReason.CREDENTIAL_SUBJECT_MISMATCH, "subject is not iss");
       }
       Set<String> regions = strings(leaf.credentialSubject(), "region", "regions");
       Set<String> datasets = strings(leaf.credentialSubject(), "dataset", "datasets");
       if (!regions.contains(zone)) {
-        throw new PayloadRejectedException(RejectionReason.CREDENTIAL_WRONG_REGION, "credential regions " + regions);
+        throw new PayloadRejectedException(
+            RejectionReason.CREDENTIAL_WRONG_REGION, "credential regions " + regions);
       }
       if (!datasets.contains(dataset)) {
-        throw new PayloadRejectedException(RejectionReason.CREDENTIAL_DATASET_NOT_GRANTED, "dataset not granted");
+        throw new PayloadRejectedException(
+            RejectionReason.CREDENTIAL_DATASET_NOT_GRANTED, "dataset not granted");
       }
       List<TrustAnchor> anchors = new ArrayList<>();
       for (String a : trustAnchors) {
-        anchors.add(new TrustAnchor(Did.parse(a), Scope.of(Set.of(zone), Set.of(Scope.ANY), Set.of(Scope.ANY))));
+        anchors.add(
+            new TrustAnchor(
+                Did.parse(a), Scope.of(Set.of(zone), Set.of(Scope.ANY), Set.of(Scope.ANY))));
       }
-      VerifiedChain chain = TrustChainVerifier.of(verifier, anchors)
-          .verify(leaf, accreditations, TrustChainVerifier.Requirement.of(null, zone, dataset), at);
+      VerifiedChain chain =
+          TrustChainVerifier.of(verifier, anchors)
+              .verify(
+                  leaf, accreditations, TrustChainVerifier.Requirement.of(null, zone, dataset), at);
       List<String> issuers = new ArrayList<>();
       issuers.add(chain.credential().issuer().toString());
       chain.links().forEach(l -> issuers.add(l.issuer().toString()));
@@ -90,7 +106,8 @@ public final class VcProducerCredentials implements ProducerCredentials {
     } catch (CredentialRejectedException e) {
       throw new PayloadRejectedException(map(e.code()), e.code().name(), e);
     } catch (InvalidDidException e) {
-      throw new PayloadRejectedException(RejectionReason.CREDENTIAL_ISSUER_UNTRUSTED, "a trust anchor is not a DID");
+      throw new PayloadRejectedException(
+          RejectionReason.CREDENTIAL_ISSUER_UNTRUSTED, "a trust anchor is not a DID");
     }
   }
 
@@ -102,11 +119,12 @@ public final class VcProducerCredentials implements ProducerCredentials {
     }
     JsonNode b = subject.get(many);
     if (b != null && b.isArray()) {
-      b.forEach(n -> {
-        if (n.isTextual()) {
-          out.add(n.textValue());
-        }
-      });
+      b.forEach(
+          n -> {
+            if (n.isTextual()) {
+              out.add(n.textValue());
+            }
+          });
     }
     return out;
   }

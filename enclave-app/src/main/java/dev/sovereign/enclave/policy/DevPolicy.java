@@ -11,32 +11,42 @@ import java.util.Map;
 
 /**
  * The development sovereignty policy as YAML text, for the demo, the benchmarks and the tests that
- * launch an enclave: the enclave region {@value #REGION}, the accepted PCR0 values, zones (EU, US and
- * APAC with their usual countries and processing regions, or any given), and the dataset
- * {@value #DATASET} over every zone (group by country, metric {@code points} bounded to [0, 100000]),
- * plus any further datasets; optionally pinned did:fabric networks ({@code enclave.fabricNetworks})
- * and {@code evidence.askHost}, written only when given (so a policy without them keeps its hash).
- * It only writes text; the enclave checks it like any other policy ({@link PolicyLoader}).
+ * launch an enclave: the enclave region {@value #REGION}, the accepted PCR0 values, zones (EU, US
+ * and APAC with their usual countries and processing regions, or any given), and the dataset
+ * {@value #DATASET} over every zone (group by country, metric {@code points} bounded to [0,
+ * 100000]), plus any further datasets; optionally pinned did:fabric networks ({@code
+ * enclave.fabricNetworks}) and {@code evidence.askHost}, written only when given (so a policy
+ * without them keeps its hash). It only writes text; the enclave checks it like any other policy
+ * ({@link PolicyLoader}).
  */
 public final class DevPolicy {
   private DevPolicy() {}
 
   /** The development dataset. */
   public static final String DATASET = "loyalty-points";
+
   /** The development enclave's region. */
   public static final String REGION = "eu-central-1";
 
   /** A zone: countries, the regions its data may be processed in, its trust anchor DID. */
-  public record Zone(String name, List<String> countries, List<String> processingRegions, String trustAnchor) {}
+  public record Zone(
+      String name, List<String> countries, List<String> processingRegions, String trustAnchor) {}
 
   /** A dataset grouped by country with one metric bounded to [0, {@code upperBound}]. */
-  public record Dataset(String name, List<String> zones, int minGroupSize, String metric, List<String> functions,
-      long upperBound, List<Long> histogram) {}
+  public record Dataset(
+      String name,
+      List<String> zones,
+      int minGroupSize,
+      String metric,
+      List<String> functions,
+      long upperBound,
+      List<Long> histogram) {}
 
-  private static final Map<String, Zone> USUAL = Map.of(
-      "EU", new Zone("EU", List.of("DE", "FR"), List.of(REGION), null),
-      "US", new Zone("US", List.of("US"), List.of(REGION, "us-east-1"), null),
-      "APAC", new Zone("APAC", List.of("JP", "SG"), List.of(REGION, "ap-southeast-1"), null));
+  private static final Map<String, Zone> USUAL =
+      Map.of(
+          "EU", new Zone("EU", List.of("DE", "FR"), List.of(REGION), null),
+          "US", new Zone("US", List.of("US"), List.of(REGION, "us-east-1"), null),
+          "APAC", new Zone("APAC", List.of("JP", "SG"), List.of(REGION, "ap-southeast-1"), null));
 
   /** A policy named {@code policyId}; add at least one PCR0 and one zone. */
   public static Builder builder(String policyId) {
@@ -53,8 +63,10 @@ public final class DevPolicy {
     private List<String> functions = List.of("sum", "count", "mean", "min", "max");
     private List<Long> histogram = List.of();
     private Integer maxRecordsPerPayload;
+
     /** network -> MSP id -> pinned organisation CA certificates (PEM). */
     private final Map<String, Map<String, List<String>>> fabricNetworks = new LinkedHashMap<>();
+
     private boolean askHost;
 
     private Builder(String policyId) {
@@ -73,11 +85,15 @@ public final class DevPolicy {
       return this;
     }
 
-    /** Zone EU, US or APAC with its usual countries and processing regions, trusting {@code trustAnchor}. */
+    /**
+     * Zone EU, US or APAC with its usual countries and processing regions, trusting {@code
+     * trustAnchor}.
+     */
     public Builder zone(String name, String trustAnchor) {
       Zone z = USUAL.get(name);
       if (z == null) {
-        throw new IllegalArgumentException("no usual zone " + name + "; give its countries and regions");
+        throw new IllegalArgumentException(
+            "no usual zone " + name + "; give its countries and regions");
       }
       return zone(new Zone(name, z.countries(), z.processingRegions(), trustAnchor));
     }
@@ -100,7 +116,9 @@ public final class DevPolicy {
       return this;
     }
 
-    /** Histogram edges of {@value #DATASET}'s metric (add {@code histogram} to the functions too). */
+    /**
+     * Histogram edges of {@value #DATASET}'s metric (add {@code histogram} to the functions too).
+     */
     public Builder histogram(long... edges) {
       histogram = java.util.Arrays.stream(edges).boxed().toList();
       return this;
@@ -114,12 +132,14 @@ public final class DevPolicy {
 
     /**
      * Pins organisation {@code mspId}'s CA certificate {@code caPem} (PEM) for did:fabric network
-     * {@code network} in {@code enclave.fabricNetworks} (repeatable; chaincode, endorsement count and
-     * evidence age stay the loader's defaults).
+     * {@code network} in {@code enclave.fabricNetworks} (repeatable; chaincode, endorsement count
+     * and evidence age stay the loader's defaults).
      */
     public Builder fabricNetwork(String network, String mspId, String caPem) {
-      fabricNetworks.computeIfAbsent(network, n -> new LinkedHashMap<>())
-          .computeIfAbsent(mspId, m -> new ArrayList<>()).add(caPem);
+      fabricNetworks
+          .computeIfAbsent(network, n -> new LinkedHashMap<>())
+          .computeIfAbsent(mspId, m -> new ArrayList<>())
+          .add(caPem);
       return this;
     }
 
@@ -148,16 +168,18 @@ public final class DevPolicy {
       }
       if (!fabricNetworks.isEmpty()) {
         y.append("  fabricNetworks:\n");
-        fabricNetworks.forEach((network, orgs) -> {
-          y.append("    ").append(network).append(":\n");
-          y.append("      organisations:\n");
-          orgs.forEach((msp, pems) -> {
-            y.append("        ").append(msp).append(":\n");
-            for (String pem : pems) {
-              y.append("          - |\n").append(pem.strip().indent(12));
-            }
-          });
-        });
+        fabricNetworks.forEach(
+            (network, orgs) -> {
+              y.append("    ").append(network).append(":\n");
+              y.append("      organisations:\n");
+              orgs.forEach(
+                  (msp, pems) -> {
+                    y.append("        ").append(msp).append(":\n");
+                    for (String pem : pems) {
+                      y.append("          - |\n").append(pem.strip().indent(12));
+                    }
+                  });
+            });
       }
       y.append("zones:\n");
       for (Zone z : zones.values()) {
@@ -167,7 +189,16 @@ public final class DevPolicy {
         y.append("    trustAnchors: [\"").append(z.trustAnchor()).append("\"]\n");
       }
       y.append("datasets:\n");
-      dataset(y, new Dataset(DATASET, List.copyOf(zones.keySet()), minGroupSize, "points", functions, 100_000, histogram));
+      dataset(
+          y,
+          new Dataset(
+              DATASET,
+              List.copyOf(zones.keySet()),
+              minGroupSize,
+              "points",
+              functions,
+              100_000,
+              histogram));
       more.forEach(d -> dataset(y, d));
       if (maxRecordsPerPayload != null) {
         y.append("limits:\n  maxRecordsPerPayload: ").append(maxRecordsPerPayload).append('\n');
@@ -198,7 +229,9 @@ public final class DevPolicy {
     }
 
     private static String flow(List<?> items) {
-      return items.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+      return items.stream()
+          .map(String::valueOf)
+          .collect(java.util.stream.Collectors.joining(", ", "[", "]"));
     }
   }
 }

@@ -26,7 +26,9 @@ public final class Jcs {
     if (node.isObject()) {
       List<String> names = new ArrayList<>();
       node.fieldNames().forEachRemaining(names::add);
-      names.sort(String::compareTo); // String.compareTo orders by UTF-16 code units, as RFC 8785 3.2.3 asks
+      names.sort(
+          String
+              ::compareTo); // String.compareTo orders by UTF-16 code units, as RFC 8785 3.2.3 asks
       sb.append('{');
       for (int i = 0; i < names.size(); i++) {
         if (i > 0) {
@@ -87,8 +89,8 @@ public final class Jcs {
   }
 
   /**
-   * The shortest decimal that reads back as {@code x}, nearest to {@code x} among those of its length
-   * (JDK 17's Double.toString is not always shortest, e.g. 4.9E-324 for 5e-324).
+   * The shortest decimal that reads back as {@code x}, nearest to {@code x} among those of its
+   * length (JDK 17's Double.toString is not always shortest, e.g. 4.9E-324 for 5e-324).
    */
   private static BigDecimal shortest(double x) {
     BigDecimal exact = new BigDecimal(x);

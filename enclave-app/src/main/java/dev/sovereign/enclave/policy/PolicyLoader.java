@@ -32,14 +32,15 @@ import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 
 /**
- * Reads a sovereignty policy from YAML and validates every field, collecting all problems as
- * {@code path: problem} (for example {@code datasets.loyalty-points.metrics.points.bounds: lower
- * bound 10 is above upper bound 5}). Unknown keys are problems too: a typo must not silently
- * weaken a policy.
+ * Reads a sovereignty policy from YAML and validates every field, collecting all problems as {@code
+ * path: problem} (for example {@code datasets.loyalty-points.metrics.points.bounds: lower bound 10
+ * is above upper bound 5}). Unknown keys are problems too: a typo must not silently weaken a
+ * policy.
  */
 public final class PolicyLoader {
   /** The policy format version this enclave reads. */
   public static final int VERSION = 1;
+
   private static final int MAX_POLICY_BYTES = 1 << 20;
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   private static final Pattern COUNTRY = Pattern.compile("[A-Z]{2}");
@@ -53,25 +54,29 @@ public final class PolicyLoader {
   /** Loads and validates a policy file. */
   public static SovereigntyPolicy load(Path file) throws InvalidPolicyException, IOException {
     if (Files.size(file) > MAX_POLICY_BYTES) {
-      throw new InvalidPolicyException(List.of("(file): larger than " + MAX_POLICY_BYTES + " bytes"));
+      throw new InvalidPolicyException(
+          List.of("(file): larger than " + MAX_POLICY_BYTES + " bytes"));
     }
     return parse(Files.readString(file, StandardCharsets.UTF_8));
   }
 
   /** Parses and validates policy YAML. */
   public static SovereigntyPolicy parse(String yaml) throws InvalidPolicyException {
-    LoadSettings settings = LoadSettings.builder()
-        .setAllowDuplicateKeys(false)
-        .setMaxAliasesForCollections(0)
-        .setAllowRecursiveKeys(false)
-        .setCodePointLimit(MAX_POLICY_BYTES)
-        .build();
+    LoadSettings settings =
+        LoadSettings.builder()
+            .setAllowDuplicateKeys(false)
+            .setMaxAliasesForCollections(0)
+            .setAllowRecursiveKeys(false)
+            .setCodePointLimit(MAX_POLICY_BYTES)
+            .build();
     Object root;
     try {
       root = new Load(settings).loadFromString(yaml);
     } catch (MarkedYamlEngineException e) {
-      String where = e.getProblemMark().map(m -> "line " + (m.getLine() + 1) + ", column " + (m.getColumn() + 1))
-          .orElse("(document)");
+      String where =
+          e.getProblemMark()
+              .map(m -> "line " + (m.getLine() + 1) + ", column " + (m.getColumn() + 1))
+              .orElse("(document)");
       throw new InvalidPolicyException(List.of(where + ": not valid YAML: " + e.getProblem()));
     } catch (YamlEngineException e) {
       throw new InvalidPolicyException(List.of("(document): not valid YAML: " + e.getMessage()));
@@ -84,7 +89,18 @@ public final class PolicyLoader {
     if (top == null) {
       throw new InvalidPolicyException(problems);
     }
-    known("", top, "version", "policyId", "enclave", "zones", "datasets", "output", "retention", "limits", "evidence");
+    known(
+        "",
+        top,
+        "version",
+        "policyId",
+        "enclave",
+        "zones",
+        "datasets",
+        "output",
+        "retention",
+        "limits",
+        "evidence");
     Integer version = integer("version", top.get("version"), 1, 1, true);
     if (version != null && version != VERSION) {
       problems.add("version: must be " + VERSION);
@@ -98,7 +114,8 @@ public final class PolicyLoader {
     if (enclave != null) {
       known("enclave", enclave, "region", "acceptedMeasurements", "didMethods", "fabricNetworks");
       region = name("enclave.region", enclave.get("region"));
-      List<Object> ms = list("enclave.acceptedMeasurements", enclave.get("acceptedMeasurements"), true, 1);
+      List<Object> ms =
+          list("enclave.acceptedMeasurements", enclave.get("acceptedMeasurements"), true, 1);
       List<String> pcrs = new ArrayList<>();
       for (int i = 0; ms != null && i < ms.size(); i++) {
         String p = "enclave.acceptedMeasurements[" + i + "]";
@@ -115,23 +132,34 @@ public final class PolicyLoader {
       }
       pcr0 = List.copyOf(pcrs);
       if (enclave.containsKey("didMethods")) {
-        methods = new LinkedHashSet<>(strings("enclave.didMethods", enclave.get("didMethods"), 1, s -> {
-          return DID_METHODS.contains(s) ? null : "unknown DID method '" + s + "' (known: ethr, fabric, key)";
-        }));
+        methods =
+            new LinkedHashSet<>(
+                strings(
+                    "enclave.didMethods",
+                    enclave.get("didMethods"),
+                    1,
+                    s -> {
+                      return DID_METHODS.contains(s)
+                          ? null
+                          : "unknown DID method '" + s + "' (known: ethr, fabric, key)";
+                    }));
       }
     }
 
     SortedMap<String, SovereigntyPolicy.FabricNetwork> fabricNetworks = new TreeMap<>();
     if (enclave != null && enclave.containsKey("fabricNetworks")) {
       Map<String, Object> fm = map("enclave.fabricNetworks", enclave.get("fabricNetworks"), true);
-      for (Map.Entry<String, Object> e : fm == null ? Map.<String, Object>of().entrySet() : fm.entrySet()) {
-        SovereigntyPolicy.FabricNetwork n = fabricNetwork("enclave.fabricNetworks." + e.getKey(), e.getKey(), e.getValue());
+      for (Map.Entry<String, Object> e :
+          fm == null ? Map.<String, Object>of().entrySet() : fm.entrySet()) {
+        SovereigntyPolicy.FabricNetwork n =
+            fabricNetwork("enclave.fabricNetworks." + e.getKey(), e.getKey(), e.getValue());
         if (n != null) {
           fabricNetworks.put(e.getKey(), n);
         }
       }
       if (!fabricNetworks.isEmpty() && !methods.contains("fabric")) {
-        problems.add("enclave.fabricNetworks: networks are pinned but 'fabric' is not among enclave.didMethods");
+        problems.add(
+            "enclave.fabricNetworks: networks are pinned but 'fabric' is not among enclave.didMethods");
       }
     }
 
@@ -149,17 +177,36 @@ public final class PolicyLoader {
           continue;
         }
         known(p, z, "countries", "processingRegions", "trustAnchors");
-        List<String> countries = strings(p + ".countries", z.get("countries"), 1,
-            s -> COUNTRY.matcher(s).matches() ? null : "'" + s + "' is not an ISO 3166-1 alpha-2 code");
-        List<String> regions = strings(p + ".processingRegions", z.get("processingRegions"), 1,
-            s -> NAME.matcher(s).matches() ? null : "'" + s + "' is not a region name");
-        List<String> anchors = strings(p + ".trustAnchors", z.get("trustAnchors"), 1,
-            s -> s.startsWith("did:") && s.split(":", 3).length == 3 ? null : "'" + s + "' is not a DID");
+        List<String> countries =
+            strings(
+                p + ".countries",
+                z.get("countries"),
+                1,
+                s ->
+                    COUNTRY.matcher(s).matches()
+                        ? null
+                        : "'" + s + "' is not an ISO 3166-1 alpha-2 code");
+        List<String> regions =
+            strings(
+                p + ".processingRegions",
+                z.get("processingRegions"),
+                1,
+                s -> NAME.matcher(s).matches() ? null : "'" + s + "' is not a region name");
+        List<String> anchors =
+            strings(
+                p + ".trustAnchors",
+                z.get("trustAnchors"),
+                1,
+                s ->
+                    s.startsWith("did:") && s.split(":", 3).length == 3
+                        ? null
+                        : "'" + s + "' is not a DID");
         zones.put(e.getKey(), new SovereigntyPolicy.Zone(e.getKey(), countries, regions, anchors));
       }
     }
     String enclaveRegion = region;
-    if (enclaveRegion != null && !zones.isEmpty()
+    if (enclaveRegion != null
+        && !zones.isEmpty()
         && zones.values().stream().noneMatch(z -> z.processableIn(enclaveRegion))) {
       problems.add("enclave.region: no zone allows processing in '" + region + "'");
     }
@@ -171,7 +218,8 @@ public final class PolicyLoader {
     }
     if (dm != null) {
       for (Map.Entry<String, Object> e : dm.entrySet()) {
-        SovereigntyPolicy.Dataset d = dataset("datasets." + e.getKey(), e.getKey(), e.getValue(), zones);
+        SovereigntyPolicy.Dataset d =
+            dataset("datasets." + e.getKey(), e.getKey(), e.getValue(), zones);
         if (d != null) {
           datasets.put(e.getKey(), d);
         }
@@ -183,8 +231,10 @@ public final class PolicyLoader {
     int maxGroups = 10_000;
     if (om != null) {
       known("output", om, "includeAttestation", "maxGroups");
-      includeAttestation = bool("output.includeAttestation", om.getOrDefault("includeAttestation", true));
-      Integer mg = integer("output.maxGroups", om.getOrDefault("maxGroups", 10_000), 1, 1_000_000, false);
+      includeAttestation =
+          bool("output.includeAttestation", om.getOrDefault("includeAttestation", true));
+      Integer mg =
+          integer("output.maxGroups", om.getOrDefault("maxGroups", 10_000), 1, 1_000_000, false);
       maxGroups = mg == null ? 0 : mg;
     }
     Map<String, Object> rm = map("retention", top.getOrDefault("retention", Map.of()), false);
@@ -193,7 +243,8 @@ public final class PolicyLoader {
     if (rm != null) {
       known("retention", rm, "roundTtl", "sealedStateMaxAge");
       ttl = duration("retention.roundTtl", rm.getOrDefault("roundTtl", "PT24H"));
-      sealedAge = duration("retention.sealedStateMaxAge", rm.getOrDefault("sealedStateMaxAge", "P30D"));
+      sealedAge =
+          duration("retention.sealedStateMaxAge", rm.getOrDefault("sealedStateMaxAge", "P30D"));
     }
     Map<String, Object> lm = map("limits", top.getOrDefault("limits", Map.of()), false);
     int maxBytes = 1 << 20;
@@ -201,9 +252,27 @@ public final class PolicyLoader {
     int maxCreds = 4;
     if (lm != null) {
       known("limits", lm, "maxPayloadBytes", "maxRecordsPerPayload", "maxCredentialsPerPayload");
-      Integer a = integer("limits.maxPayloadBytes", lm.getOrDefault("maxPayloadBytes", maxBytes), 256, 8 << 20, false);
-      Integer b = integer("limits.maxRecordsPerPayload", lm.getOrDefault("maxRecordsPerPayload", maxRecords), 1, 100_000, false);
-      Integer c = integer("limits.maxCredentialsPerPayload", lm.getOrDefault("maxCredentialsPerPayload", maxCreds), 1, 16, false);
+      Integer a =
+          integer(
+              "limits.maxPayloadBytes",
+              lm.getOrDefault("maxPayloadBytes", maxBytes),
+              256,
+              8 << 20,
+              false);
+      Integer b =
+          integer(
+              "limits.maxRecordsPerPayload",
+              lm.getOrDefault("maxRecordsPerPayload", maxRecords),
+              1,
+              100_000,
+              false);
+      Integer c =
+          integer(
+              "limits.maxCredentialsPerPayload",
+              lm.getOrDefault("maxCredentialsPerPayload", maxCreds),
+              1,
+              16,
+              false);
       maxBytes = a == null ? 0 : a;
       maxRecords = b == null ? 0 : b;
       maxCreds = c == null ? 0 : c;
@@ -221,17 +290,45 @@ public final class PolicyLoader {
     SovereigntyPolicy.Output output = new SovereigntyPolicy.Output(includeAttestation, maxGroups);
     SovereigntyPolicy.Retention retention = new SovereigntyPolicy.Retention(ttl, sealedAge);
     SovereigntyPolicy.Limits limits = new SovereigntyPolicy.Limits(maxBytes, maxRecords, maxCreds);
-    byte[] canonical = Jcs.canonicalize(effective(version, policyId, region, pcr0, methods, fabricNetworks, zones,
-        datasets, output, retention, limits, evidence));
-    return new SovereigntyPolicy(version, policyId, region, pcr0, Collections.unmodifiableSet(methods),
-        Collections.unmodifiableSortedMap(fabricNetworks), Collections.unmodifiableSortedMap(zones), Collections.unmodifiableSortedMap(datasets), output, retention,
-        limits, evidence, canonical, sha256(canonical));
+    byte[] canonical =
+        Jcs.canonicalize(
+            effective(
+                version,
+                policyId,
+                region,
+                pcr0,
+                methods,
+                fabricNetworks,
+                zones,
+                datasets,
+                output,
+                retention,
+                limits,
+                evidence));
+    return new SovereigntyPolicy(
+        version,
+        policyId,
+        region,
+        pcr0,
+        Collections.unmodifiableSet(methods),
+        Collections.unmodifiableSortedMap(fabricNetworks),
+        Collections.unmodifiableSortedMap(zones),
+        Collections.unmodifiableSortedMap(datasets),
+        output,
+        retention,
+        limits,
+        evidence,
+        canonical,
+        sha256(canonical));
   }
 
   private static final Pattern FABRIC_NETWORK = Pattern.compile("[a-z][a-z0-9-]{0,31}");
   private static final Pattern MSP_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
-  /** One pinned Fabric network: organisations (MSP id to CA certificates, PEM), chaincode, endorsement rules. */
+  /**
+   * One pinned Fabric network: organisations (MSP id to CA certificates, PEM), chaincode,
+   * endorsement rules.
+   */
   private SovereigntyPolicy.FabricNetwork fabricNetwork(String p, String name, Object value) {
     if (!FABRIC_NETWORK.matcher(name).matches()) {
       problems.add(p + ": network name must match [a-z][a-z0-9-]{0,31} (the did:fabric network)");
@@ -241,18 +338,24 @@ public final class PolicyLoader {
       return null;
     }
     known(p, n, "organisations", "chaincode", "minEndorsingOrgs", "evidenceMaxAge");
-    String chaincode = n.containsKey("chaincode") ? string(p + ".chaincode", n.get("chaincode"), true) : "didfabric";
+    String chaincode =
+        n.containsKey("chaincode")
+            ? string(p + ".chaincode", n.get("chaincode"), true)
+            : "didfabric";
     if (chaincode != null && !NAME.matcher(chaincode).matches()) {
       problems.add(p + ".chaincode: '" + chaincode + "' is not a chaincode name");
     }
-    Integer minOrgs = integer(p + ".minEndorsingOrgs", n.getOrDefault("minEndorsingOrgs", 1), 1, 64, false);
+    Integer minOrgs =
+        integer(p + ".minEndorsingOrgs", n.getOrDefault("minEndorsingOrgs", 1), 1, 64, false);
     Duration maxAge = duration(p + ".evidenceMaxAge", n.getOrDefault("evidenceMaxAge", "PT1H"));
     SortedMap<String, List<X509Certificate>> orgs = new TreeMap<>();
     Map<String, Object> om = map(p + ".organisations", n.get("organisations"), true);
     if (om != null && om.isEmpty()) {
-      problems.add(p + ".organisations: at least one organisation (MSP id: [CA certificates]) is required");
+      problems.add(
+          p + ".organisations: at least one organisation (MSP id: [CA certificates]) is required");
     }
-    for (Map.Entry<String, Object> e : om == null ? Map.<String, Object>of().entrySet() : om.entrySet()) {
+    for (Map.Entry<String, Object> e :
+        om == null ? Map.<String, Object>of().entrySet() : om.entrySet()) {
       String op = p + ".organisations." + e.getKey();
       if (!MSP_ID.matcher(e.getKey()).matches()) {
         problems.add(op + ": '" + e.getKey() + "' is not an MSP id");
@@ -260,11 +363,14 @@ public final class PolicyLoader {
       List<X509Certificate> cas = new ArrayList<>();
       for (String pem : strings(op, e.getValue(), 1, s -> null)) {
         try {
-          java.security.cert.Certificate c = java.security.cert.CertificateFactory.getInstance("X.509")
-              .generateCertificate(new java.io.ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+          java.security.cert.Certificate c =
+              java.security.cert.CertificateFactory.getInstance("X.509")
+                  .generateCertificate(
+                      new java.io.ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
           X509Certificate x = (X509Certificate) c;
           if (x.getBasicConstraints() < 0) {
-            problems.add(op + "[" + cas.size() + "]: not a CA certificate (no CA basic constraint)");
+            problems.add(
+                op + "[" + cas.size() + "]: not a CA certificate (no CA basic constraint)");
           } else {
             cas.add(x);
           }
@@ -275,25 +381,44 @@ public final class PolicyLoader {
       orgs.put(e.getKey(), List.copyOf(cas));
     }
     if (minOrgs != null && minOrgs > orgs.size() && om != null && !om.isEmpty()) {
-      problems.add(p + ".minEndorsingOrgs: " + minOrgs + " exceeds the " + orgs.size() + " pinned organisations");
+      problems.add(
+          p
+              + ".minEndorsingOrgs: "
+              + minOrgs
+              + " exceeds the "
+              + orgs.size()
+              + " pinned organisations");
     }
-    return new SovereigntyPolicy.FabricNetwork(name, chaincode, minOrgs == null ? 1 : minOrgs, maxAge,
+    return new SovereigntyPolicy.FabricNetwork(
+        name,
+        chaincode,
+        minOrgs == null ? 1 : minOrgs,
+        maxAge,
         Collections.unmodifiableSortedMap(orgs));
   }
 
-  private SovereigntyPolicy.Dataset dataset(String p, String name, Object value,
-      Map<String, SovereigntyPolicy.Zone> zones) {
+  private SovereigntyPolicy.Dataset dataset(
+      String p, String name, Object value, Map<String, SovereigntyPolicy.Zone> zones) {
     checkName(p, name);
     Map<String, Object> d = map(p, value, true);
     if (d == null) {
       return null;
     }
     known(p, d, "zones", "groupBy", "minGroupSize", "epsilon", "metrics");
-    List<String> dz = strings(p + ".zones", d.get("zones"), 1,
-        s -> zones.containsKey(s) ? null : "zone '" + s + "' is not declared under zones");
-    List<String> groupBy = d.containsKey("groupBy")
-        ? strings(p + ".groupBy", d.get("groupBy"), 0, s -> NAME.matcher(s).matches() ? null : "'" + s + "' is not a key name")
-        : List.of();
+    List<String> dz =
+        strings(
+            p + ".zones",
+            d.get("zones"),
+            1,
+            s -> zones.containsKey(s) ? null : "zone '" + s + "' is not declared under zones");
+    List<String> groupBy =
+        d.containsKey("groupBy")
+            ? strings(
+                p + ".groupBy",
+                d.get("groupBy"),
+                0,
+                s -> NAME.matcher(s).matches() ? null : "'" + s + "' is not a key name")
+            : List.of();
     Integer k = integer(p + ".minGroupSize", d.get("minGroupSize"), 1, 1_000_000, true);
     Optional<Double> epsilon = Optional.empty();
     if (d.containsKey("epsilon")) {
@@ -319,14 +444,23 @@ public final class PolicyLoader {
         }
         known(mp, m, "functions", "bounds", "histogram");
         EnumSet<AggregateFunction> fns = EnumSet.noneOf(AggregateFunction.class);
-        for (String f : strings(mp + ".functions", m.get("functions"), 1, s -> {
-          try {
-            AggregateFunction.valueOf(s.toUpperCase(Locale.ROOT));
-            return s.equals(s.toLowerCase(Locale.ROOT)) ? null : "'" + s + "' must be lowercase";
-          } catch (IllegalArgumentException x) {
-            return "unknown function '" + s + "' (known: count, histogram, max, mean, min, sum)";
-          }
-        })) {
+        for (String f :
+            strings(
+                mp + ".functions",
+                m.get("functions"),
+                1,
+                s -> {
+                  try {
+                    AggregateFunction.valueOf(s.toUpperCase(Locale.ROOT));
+                    return s.equals(s.toLowerCase(Locale.ROOT))
+                        ? null
+                        : "'" + s + "' must be lowercase";
+                  } catch (IllegalArgumentException x) {
+                    return "unknown function '"
+                        + s
+                        + "' (known: count, histogram, max, mean, min, sum)";
+                  }
+                })) {
           fns.add(AggregateFunction.valueOf(f.toUpperCase(Locale.ROOT)));
         }
         List<Object> bounds = list(mp + ".bounds", m.get("bounds"), true, 2);
@@ -338,7 +472,12 @@ public final class PolicyLoader {
           Double l = number(mp + ".bounds[0]", bounds.get(0));
           Double h = number(mp + ".bounds[1]", bounds.get(1));
           if (l != null && h != null && !(l < h)) {
-            problems.add(mp + ".bounds: lower bound " + Jcs.number(l) + " must be below upper bound " + Jcs.number(h));
+            problems.add(
+                mp
+                    + ".bounds: lower bound "
+                    + Jcs.number(l)
+                    + " must be below upper bound "
+                    + Jcs.number(h));
           }
           lo = l == null ? 0 : l;
           hi = h == null ? 0 : h;
@@ -361,15 +500,20 @@ public final class PolicyLoader {
         } else if (fns.contains(AggregateFunction.HISTOGRAM)) {
           problems.add(mp + ".histogram: required when 'histogram' is among the functions");
         }
-        if (epsilon.isPresent() && (fns.contains(AggregateFunction.MIN) || fns.contains(AggregateFunction.MAX))) {
-          problems.add(mp + ".functions: min and max cannot be released with differential privacy (epsilon is set)");
+        if (epsilon.isPresent()
+            && (fns.contains(AggregateFunction.MIN) || fns.contains(AggregateFunction.MAX))) {
+          problems.add(
+              mp
+                  + ".functions: min and max cannot be released with differential privacy (epsilon is set)");
         }
-        metrics.put(e.getKey(), new SovereigntyPolicy.Metric(e.getKey(), Collections.unmodifiableSet(fns), lo, hi,
-            List.copyOf(edges)));
+        metrics.put(
+            e.getKey(),
+            new SovereigntyPolicy.Metric(
+                e.getKey(), Collections.unmodifiableSet(fns), lo, hi, List.copyOf(edges)));
       }
     }
-    return new SovereigntyPolicy.Dataset(name, dz, groupBy, Collections.unmodifiableSortedMap(metrics),
-        k == null ? 0 : k, epsilon);
+    return new SovereigntyPolicy.Dataset(
+        name, dz, groupBy, Collections.unmodifiableSortedMap(metrics), k == null ? 0 : k, epsilon);
   }
 
   // ---- typed readers that record "path: problem" ----
@@ -527,8 +671,12 @@ public final class PolicyLoader {
     Set<String> allowed = Set.of(keys);
     for (String k : m.keySet()) {
       if (!allowed.contains(k)) {
-        problems.add((p.isEmpty() ? "" : p + ".") + k + ": unknown key (allowed here: "
-            + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
+        problems.add(
+            (p.isEmpty() ? "" : p + ".")
+                + k
+                + ": unknown key (allowed here: "
+                + String.join(", ", new java.util.TreeSet<>(allowed))
+                + ")");
       }
     }
   }
@@ -539,11 +687,19 @@ public final class PolicyLoader {
 
   // ---- the effective policy as JSON, the input of the hash ----
 
-  private static JsonNode effective(int version, String policyId, String region, List<String> pcr0,
-      Set<String> methods, SortedMap<String, SovereigntyPolicy.FabricNetwork> fabricNetworks,
+  private static JsonNode effective(
+      int version,
+      String policyId,
+      String region,
+      List<String> pcr0,
+      Set<String> methods,
+      SortedMap<String, SovereigntyPolicy.FabricNetwork> fabricNetworks,
       SortedMap<String, SovereigntyPolicy.Zone> zones,
-      SortedMap<String, SovereigntyPolicy.Dataset> datasets, SovereigntyPolicy.Output output,
-      SovereigntyPolicy.Retention retention, SovereigntyPolicy.Limits limits, SovereigntyPolicy.Evidence evidence) {
+      SortedMap<String, SovereigntyPolicy.Dataset> datasets,
+      SovereigntyPolicy.Output output,
+      SovereigntyPolicy.Retention retention,
+      SovereigntyPolicy.Limits limits,
+      SovereigntyPolicy.Evidence evidence) {
     JsonNodeFactory f = JsonNodeFactory.instance;
     ObjectNode root = f.objectNode();
     root.put("version", version);
@@ -557,50 +713,57 @@ public final class PolicyLoader {
     if (!fabricNetworks.isEmpty()) {
       // Only when present, so policies without did:fabric pins keep their hash.
       ObjectNode fn = enclave.putObject("fabricNetworks");
-      fabricNetworks.forEach((name, n) -> {
-        ObjectNode o = fn.putObject(name);
-        o.put("chaincode", n.chaincode());
-        o.put("minEndorsingOrgs", n.minEndorsingOrgs());
-        o.put("evidenceMaxAge", n.evidenceMaxAge().toString());
-        ObjectNode orgs = o.putObject("organisations");
-        n.organisations().forEach((msp, cas) -> {
-          ArrayNode a = orgs.putArray(msp);
-          for (X509Certificate c : cas) {
-            try {
-              a.add(java.util.Base64.getEncoder().encodeToString(c.getEncoded()));
-            } catch (java.security.cert.CertificateEncodingException e) {
-              throw new IllegalStateException(e);
-            }
-          }
-        });
-      });
+      fabricNetworks.forEach(
+          (name, n) -> {
+            ObjectNode o = fn.putObject(name);
+            o.put("chaincode", n.chaincode());
+            o.put("minEndorsingOrgs", n.minEndorsingOrgs());
+            o.put("evidenceMaxAge", n.evidenceMaxAge().toString());
+            ObjectNode orgs = o.putObject("organisations");
+            n.organisations()
+                .forEach(
+                    (msp, cas) -> {
+                      ArrayNode a = orgs.putArray(msp);
+                      for (X509Certificate c : cas) {
+                        try {
+                          a.add(java.util.Base64.getEncoder().encodeToString(c.getEncoded()));
+                        } catch (java.security.cert.CertificateEncodingException e) {
+                          throw new IllegalStateException(e);
+                        }
+                      }
+                    });
+          });
     }
     ObjectNode zn = root.putObject("zones");
-    zones.forEach((name, z) -> {
-      ObjectNode o = zn.putObject(name);
-      strings(o.putArray("countries"), z.countries());
-      strings(o.putArray("processingRegions"), z.processingRegions());
-      strings(o.putArray("trustAnchors"), z.trustAnchors());
-    });
+    zones.forEach(
+        (name, z) -> {
+          ObjectNode o = zn.putObject(name);
+          strings(o.putArray("countries"), z.countries());
+          strings(o.putArray("processingRegions"), z.processingRegions());
+          strings(o.putArray("trustAnchors"), z.trustAnchors());
+        });
     ObjectNode dn = root.putObject("datasets");
-    datasets.forEach((name, d) -> {
-      ObjectNode o = dn.putObject(name);
-      strings(o.putArray("zones"), d.zones());
-      strings(o.putArray("groupBy"), d.groupBy());
-      o.put("minGroupSize", d.minGroupSize());
-      d.epsilon().ifPresent(e -> o.put("epsilon", e));
-      ObjectNode mn = o.putObject("metrics");
-      d.metrics().forEach((mname, m) -> {
-        ObjectNode mo = mn.putObject(mname);
-        ArrayNode fa = mo.putArray("functions");
-        m.functions().forEach(fn -> fa.add(fn.wire()));
-        mo.putArray("bounds").add(m.lower()).add(m.upper());
-        if (!m.histogramEdges().isEmpty()) {
-          ArrayNode h = mo.putArray("histogram");
-          m.histogramEdges().forEach(h::add);
-        }
-      });
-    });
+    datasets.forEach(
+        (name, d) -> {
+          ObjectNode o = dn.putObject(name);
+          strings(o.putArray("zones"), d.zones());
+          strings(o.putArray("groupBy"), d.groupBy());
+          o.put("minGroupSize", d.minGroupSize());
+          d.epsilon().ifPresent(e -> o.put("epsilon", e));
+          ObjectNode mn = o.putObject("metrics");
+          d.metrics()
+              .forEach(
+                  (mname, m) -> {
+                    ObjectNode mo = mn.putObject(mname);
+                    ArrayNode fa = mo.putArray("functions");
+                    m.functions().forEach(fn -> fa.add(fn.wire()));
+                    mo.putArray("bounds").add(m.lower()).add(m.upper());
+                    if (!m.histogramEdges().isEmpty()) {
+                      ArrayNode h = mo.putArray("histogram");
+                      m.histogramEdges().forEach(h::add);
+                    }
+                  });
+        });
     ObjectNode on = root.putObject("output");
     on.put("includeAttestation", output.includeAttestation());
     on.put("maxGroups", output.maxGroups());
@@ -612,7 +775,8 @@ public final class PolicyLoader {
     ln.put("maxRecordsPerPayload", limits.maxRecordsPerPayload());
     ln.put("maxCredentialsPerPayload", limits.maxCredentialsPerPayload());
     if (evidence.askHost()) {
-      // Only when it differs from the default, so existing policies (and an explicit askHost: false) keep their hash.
+      // Only when it differs from the default, so existing policies (and an explicit askHost:
+      // false) keep their hash.
       root.putObject("evidence").put("askHost", true);
     }
     return root;

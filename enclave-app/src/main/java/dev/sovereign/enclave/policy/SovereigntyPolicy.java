@@ -28,27 +28,47 @@ public record SovereigntyPolicy(
     byte[] canonicalJson,
     byte[] sha256) {
 
-  /** A sovereignty zone: whose data it is (countries), where it may be processed, whom it trusts. */
-  public record Zone(String name, List<String> countries, List<String> processingRegions, List<String> trustAnchors) {
+  /**
+   * A sovereignty zone: whose data it is (countries), where it may be processed, whom it trusts.
+   */
+  public record Zone(
+      String name,
+      List<String> countries,
+      List<String> processingRegions,
+      List<String> trustAnchors) {
     public boolean processableIn(String region) {
       return processingRegions.contains(region);
     }
   }
 
   /** A dataset: contributing zones, group keys, metrics and disclosure rules. */
-  public record Dataset(String name, List<String> zones, List<String> groupBy, SortedMap<String, Metric> metrics,
-      int minGroupSize, Optional<Double> epsilon) {}
+  public record Dataset(
+      String name,
+      List<String> zones,
+      List<String> groupBy,
+      SortedMap<String, Metric> metrics,
+      int minGroupSize,
+      Optional<Double> epsilon) {}
 
   /** A metric: allowed functions, the value bounds (also the DP sensitivity), histogram edges. */
-  public record Metric(String name, Set<AggregateFunction> functions, double lower, double upper,
+  public record Metric(
+      String name,
+      Set<AggregateFunction> functions,
+      double lower,
+      double upper,
       List<Double> histogramEdges) {}
 
   /**
    * A Fabric network whose did:fabric DIDs the enclave can verify: the organisation CA certificates
    * pinned per MSP id, the chaincode whose answers peers endorse, how many distinct organisations
-   * must endorse a read, and how long verified evidence serves before the host must supply it again.
+   * must endorse a read, and how long verified evidence serves before the host must supply it
+   * again.
    */
-  public record FabricNetwork(String network, String chaincode, int minEndorsingOrgs, Duration evidenceMaxAge,
+  public record FabricNetwork(
+      String network,
+      String chaincode,
+      int minEndorsingOrgs,
+      Duration evidenceMaxAge,
       SortedMap<String, List<java.security.cert.X509Certificate>> organisations) {}
 
   /** What the result may contain. */
@@ -60,14 +80,15 @@ public record SovereigntyPolicy(
   /**
    * Evidence the enclave may ask the host for. {@code askHost}: a payload that fails only for
    * missing did:fabric evidence or a missing status list may be answered {@code deferred}, naming
-   * what is missing (the producer's DID, status list URLs) to the host, which fetches it and resends
-   * the payload. Naming a producer's DID tells the host who sent that payload, so it is off unless
-   * the policy opts in (docs/sovereignty-policy.md).
+   * what is missing (the producer's DID, status list URLs) to the host, which fetches it and
+   * resends the payload. Naming a producer's DID tells the host who sent that payload, so it is off
+   * unless the policy opts in (docs/sovereignty-policy.md).
    */
   public record Evidence(boolean askHost) {}
 
   /** Input limits enforced before any cryptography. */
-  public record Limits(int maxPayloadBytes, int maxRecordsPerPayload, int maxCredentialsPerPayload) {}
+  public record Limits(
+      int maxPayloadBytes, int maxRecordsPerPayload, int maxCredentialsPerPayload) {}
 
   public SovereigntyPolicy {
     canonicalJson = canonicalJson.clone();

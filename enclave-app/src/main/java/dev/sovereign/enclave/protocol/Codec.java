@@ -13,18 +13,19 @@ import java.io.OutputStream;
 import java.util.Optional;
 
 /**
- * Message layer over {@link Frames}: JSON bodies with strict reading (unknown fields, duplicate keys,
- * trailing tokens and missing required fields are rejected) and sorted keys on writing.
+ * Message layer over {@link Frames}: JSON bodies with strict reading (unknown fields, duplicate
+ * keys, trailing tokens and missing required fields are rejected) and sorted keys on writing.
  */
 public final class Codec {
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
-      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-      .build();
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+          .build();
 
   private final int maxFrame;
 
@@ -41,7 +42,8 @@ public final class Codec {
     try {
       return Frames.encode(MessageType.of(m).code(), JSON.writeValueAsBytes(m));
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("message not serializable: " + m.getClass().getSimpleName(), e);
+      throw new IllegalStateException(
+          "message not serializable: " + m.getClass().getSimpleName(), e);
     }
   }
 
@@ -62,11 +64,19 @@ public final class Codec {
   /** Decodes a frame's content into its message. */
   public static Message decode(Frames.Frame f) throws FrameException {
     if (f.version() != Frames.VERSION) {
-      throw new FrameException(ErrorCode.UNSUPPORTED_VERSION, "version " + f.version() + " (this enclave speaks "
-          + Frames.VERSION + ")", false);
+      throw new FrameException(
+          ErrorCode.UNSUPPORTED_VERSION,
+          "version " + f.version() + " (this enclave speaks " + Frames.VERSION + ")",
+          false);
     }
-    MessageType t = MessageType.of(f.type()).orElseThrow(() -> new FrameException(
-        ErrorCode.UNKNOWN_MESSAGE_TYPE, String.format("type 0x%02x", f.type()), false));
+    MessageType t =
+        MessageType.of(f.type())
+            .orElseThrow(
+                () ->
+                    new FrameException(
+                        ErrorCode.UNKNOWN_MESSAGE_TYPE,
+                        String.format("type 0x%02x", f.type()),
+                        false));
     try {
       Message m = JSON.readValue(f.body(), t.type());
       if (m == null) {
@@ -75,7 +85,8 @@ public final class Codec {
       return m;
     } catch (IOException | RuntimeException e) {
       // Jackson's message may quote the input; the detail names only the message type.
-      throw new FrameException(ErrorCode.MALFORMED_MESSAGE, t.name() + " body is not valid JSON for its type", false);
+      throw new FrameException(
+          ErrorCode.MALFORMED_MESSAGE, t.name() + " body is not valid JSON for its type", false);
     }
   }
 

@@ -30,7 +30,10 @@ public final class EnclaveClient implements Closeable {
   /** Connects to an enclave listening on a unix socket. */
   public static EnclaveClient connectUnix(Path path) throws IOException {
     AFUNIXSocket s = AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(path));
-    return new EnclaveClient(s, new BufferedInputStream(s.getInputStream(), 64 * 1024), s.getOutputStream(),
+    return new EnclaveClient(
+        s,
+        new BufferedInputStream(s.getInputStream(), 64 * 1024),
+        s.getOutputStream(),
         Frames.DEFAULT_MAX_FRAME * 2);
   }
 
@@ -41,30 +44,34 @@ public final class EnclaveClient implements Closeable {
   public static EnclaveClient connectUnix(Path path, OutputStream tap) throws IOException {
     AFUNIXSocket s = AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(path));
     InputStream raw = s.getInputStream();
-    InputStream tee = new java.io.FilterInputStream(raw) {
-      @Override
-      public int read() throws IOException {
-        int b = super.read();
-        if (b >= 0) {
-          synchronized (tap) {
-            tap.write(b);
+    InputStream tee =
+        new java.io.FilterInputStream(raw) {
+          @Override
+          public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+              synchronized (tap) {
+                tap.write(b);
+              }
+            }
+            return b;
           }
-        }
-        return b;
-      }
 
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        int n = super.read(b, off, len);
-        if (n > 0) {
-          synchronized (tap) {
-            tap.write(b, off, n);
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+              synchronized (tap) {
+                tap.write(b, off, n);
+              }
+            }
+            return n;
           }
-        }
-        return n;
-      }
-    };
-    return new EnclaveClient(s, new BufferedInputStream(tee, 64 * 1024), s.getOutputStream(),
+        };
+    return new EnclaveClient(
+        s,
+        new BufferedInputStream(tee, 64 * 1024),
+        s.getOutputStream(),
         Frames.DEFAULT_MAX_FRAME * 2);
   }
 
@@ -79,8 +86,12 @@ public final class EnclaveClient implements Closeable {
     return read();
   }
 
-  /** Sends {@code request} and returns the response of the expected type, else throws with the error. */
-  public <T extends Message.Response> T call(Message.Request request, Class<T> expected) throws IOException {
+  /**
+   * Sends {@code request} and returns the response of the expected type, else throws with the
+   * error.
+   */
+  public <T extends Message.Response> T call(Message.Request request, Class<T> expected)
+      throws IOException {
     Message.Response r = call(request);
     if (expected.isInstance(r)) {
       return expected.cast(r);
@@ -100,7 +111,8 @@ public final class EnclaveClient implements Closeable {
   /** Reads the next response. */
   public Message.Response read() throws IOException {
     try {
-      Message m = codec.read(in).orElseThrow(() -> new IOException("the enclave closed the connection"));
+      Message m =
+          codec.read(in).orElseThrow(() -> new IOException("the enclave closed the connection"));
       if (m instanceof Message.Response r) {
         return r;
       }

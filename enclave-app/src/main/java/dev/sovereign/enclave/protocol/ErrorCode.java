@@ -25,21 +25,34 @@ public enum ErrorCode {
   POLICY_MISMATCH,
   /** The dataset is not declared in the loaded policy. */
   DATASET_NOT_IN_POLICY,
-  /** The request asked for something the policy forbids (for example noise parameters it does not allow). */
+  /**
+   * The request asked for something the policy forbids (for example noise parameters it does not
+   * allow).
+   */
   POLICY_FORBIDS,
   /** Evidence could not be parsed or did not verify. */
   EVIDENCE_REJECTED,
   /** Sealed state did not open or does not belong to this enclave. */
   SEAL_REJECTED,
-  /** The operation needs a component this enclave was started without (for example a key broker). */
+  /**
+   * The operation needs a component this enclave was started without (for example a key broker).
+   */
   UNAVAILABLE,
   /** The enclave failed on its own side; no detail leaves the enclave. */
   INTERNAL,
-  /** The enclave was started without a policy and has not received {@link Message.LoadPolicy} yet. */
+  /**
+   * The enclave was started without a policy and has not received {@link Message.LoadPolicy} yet.
+   */
   POLICY_NOT_LOADED,
-  /** {@link Message.LoadPolicy} after a policy was loaded (from the file or the host): once per boot. */
+  /**
+   * {@link Message.LoadPolicy} after a policy was loaded (from the file or the host): once per
+   * boot.
+   */
   POLICY_ALREADY_LOADED,
-  /** The policy sent with {@link Message.LoadPolicy} is invalid or does not list this enclave's PCR0. */
+  /**
+   * The policy sent with {@link Message.LoadPolicy} is invalid or does not list this enclave's
+   * PCR0.
+   */
   POLICY_INVALID;
 
   /** The wire name, e.g. {@code frame-too-large}. */

@@ -6,13 +6,14 @@ import java.io.OutputStream;
 import java.util.Optional;
 
 /**
- * Frame layer. A frame is a 4-byte big-endian unsigned length {@code N} followed by {@code N} bytes:
- * one version byte ({@link #VERSION}), one type byte, then the UTF-8 JSON body. The length is
- * checked against the maximum before any buffer is allocated.
+ * Frame layer. A frame is a 4-byte big-endian unsigned length {@code N} followed by {@code N}
+ * bytes: one version byte ({@link #VERSION}), one type byte, then the UTF-8 JSON body. The length
+ * is checked against the maximum before any buffer is allocated.
  */
 public final class Frames {
   /** Protocol version carried in every frame. */
   public static final int VERSION = 1;
+
   /** Default maximum of {@code N}: 8 MiB. */
   public static final int DEFAULT_MAX_FRAME = 8 * 1024 * 1024;
 
@@ -24,32 +25,43 @@ public final class Frames {
   /**
    * Reads one frame, or empty at a clean end of stream (before the first length byte).
    *
-   * @throws FrameException {@link ErrorCode#FRAME_TOO_LARGE} (before allocating) or
-   *     {@link ErrorCode#TRUNCATED_FRAME}, both fatal; {@link ErrorCode#MALFORMED_FRAME} when
-   *     {@code N < 2}
+   * @throws FrameException {@link ErrorCode#FRAME_TOO_LARGE} (before allocating) or {@link
+   *     ErrorCode#TRUNCATED_FRAME}, both fatal; {@link ErrorCode#MALFORMED_FRAME} when {@code N <
+   *     2}
    */
-  public static Optional<Frame> read(InputStream in, int maxFrame) throws IOException, FrameException {
+  public static Optional<Frame> read(InputStream in, int maxFrame)
+      throws IOException, FrameException {
     int b0 = in.read();
     if (b0 < 0) {
       return Optional.empty();
     }
     byte[] rest = new byte[3];
     if (in.readNBytes(rest, 0, 3) != 3) {
-      throw new FrameException(ErrorCode.TRUNCATED_FRAME, "stream ended inside the length prefix", true);
+      throw new FrameException(
+          ErrorCode.TRUNCATED_FRAME, "stream ended inside the length prefix", true);
     }
-    long n = ((long) b0 << 24) | ((rest[0] & 0xffL) << 16) | ((rest[1] & 0xffL) << 8) | (rest[2] & 0xffL);
+    long n =
+        ((long) b0 << 24)
+            | ((rest[0] & 0xffL) << 16)
+            | ((rest[1] & 0xffL) << 8)
+            | (rest[2] & 0xffL);
     if (n > maxFrame) {
-      throw new FrameException(ErrorCode.FRAME_TOO_LARGE,
-          "frame of " + n + " bytes exceeds the maximum of " + maxFrame, true);
+      throw new FrameException(
+          ErrorCode.FRAME_TOO_LARGE,
+          "frame of " + n + " bytes exceeds the maximum of " + maxFrame,
+          true);
     }
     byte[] content = new byte[(int) n];
     int got = in.readNBytes(content, 0, content.length);
     if (got != content.length) {
-      throw new FrameException(ErrorCode.TRUNCATED_FRAME,
-          "stream ended after " + got + " of " + n + " frame bytes", true);
+      throw new FrameException(
+          ErrorCode.TRUNCATED_FRAME,
+          "stream ended after " + got + " of " + n + " frame bytes",
+          true);
     }
     if (n < 2) {
-      throw new FrameException(ErrorCode.MALFORMED_FRAME, "frame of " + n + " bytes has no header", false);
+      throw new FrameException(
+          ErrorCode.MALFORMED_FRAME, "frame of " + n + " bytes has no header", false);
     }
     byte[] body = new byte[content.length - 2];
     System.arraycopy(content, 2, body, 0, body.length);
@@ -75,5 +87,4 @@ public final class Frames {
     System.arraycopy(body, 0, frame, 6, body.length);
     return frame;
   }
-
 }

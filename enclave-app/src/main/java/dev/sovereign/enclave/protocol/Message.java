@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Every message of the protocol: one request and one response record per operation, and one
- * {@link Error} response. The type byte of each is fixed by {@link MessageType}.
+ * Every message of the protocol: one request and one response record per operation, and one {@link
+ * Error} response. The type byte of each is fixed by {@link MessageType}.
  */
 public sealed interface Message {
 
@@ -25,14 +25,18 @@ public sealed interface Message {
   record HealthStatus(String status, String enclaveDid, String policySha256, int openRounds)
       implements Response {}
 
-  /** Ask for an attestation document over the producer-facing key; {@code nonce} is hex (max 64 bytes). */
+  /**
+   * Ask for an attestation document over the producer-facing key; {@code nonce} is hex (max 64
+   * bytes).
+   */
   record Attest(String nonce) implements Request {}
 
   /**
-   * Answer to {@link Attest}: the COSE_Sign1 document (base64), the enclave DID, the encryption
-   * key as a public JWK and its RFC 7638 thumbprint (the {@code kid} producers put in the JWE).
+   * Answer to {@link Attest}: the COSE_Sign1 document (base64), the enclave DID, the encryption key
+   * as a public JWK and its RFC 7638 thumbprint (the {@code kid} producers put in the JWE).
    */
-  record Attestation(String document, String enclaveDid, Map<String, Object> encryptionKey, String kid)
+  record Attestation(
+      String document, String enclaveDid, Map<String, Object> encryptionKey, String kid)
       implements Response {}
 
   /** Open a round for one dataset; {@code policySha256} must equal the loaded policy's hash. */
@@ -42,13 +46,16 @@ public sealed interface Message {
   record RoundOpened(String round, String dataset, String policySha256) implements Response {}
 
   /**
-   * Submit producer payloads (compact JWE each) to an open round; verified in parallel. With
-   * {@code deferEvidence} true (optional; protocol 1.1) a payload that fails only for evidence the
-   * enclave does not hold is answered {@code deferred} instead of rejected, if the policy allows
-   * asking the host ({@code evidence.askHost}).
+   * Submit producer payloads (compact JWE each) to an open round; verified in parallel. With {@code
+   * deferEvidence} true (optional; protocol 1.1) a payload that fails only for evidence the enclave
+   * does not hold is answered {@code deferred} instead of rejected, if the policy allows asking the
+   * host ({@code evidence.askHost}).
    */
-  record SubmitPayloads(String round, List<String> payloads,
-      @JsonInclude(JsonInclude.Include.NON_NULL) Boolean deferEvidence) implements Request {
+  record SubmitPayloads(
+      String round,
+      List<String> payloads,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Boolean deferEvidence)
+      implements Request {
     @JsonCreator
     public SubmitPayloads {}
 
@@ -67,7 +74,10 @@ public sealed interface Message {
    * {@code deferred} with the reason it would get now and the evidence it {@code needs}; nothing of
    * a deferred payload is recorded in the round. Nothing else about the payload leaves the enclave.
    */
-  record Verdict(String outcome, String reason, String leaf,
+  record Verdict(
+      String outcome,
+      String reason,
+      String leaf,
       @JsonInclude(JsonInclude.Include.NON_NULL) Needs needs) {
     @JsonCreator
     public Verdict {}
@@ -81,7 +91,9 @@ public sealed interface Message {
    * What a deferred payload needs: did:fabric DIDs whose evidence the host should supply (for a
    * fresh {@link EvidenceNonce}) and status list URLs (at most 8 of each).
    */
-  record Needs(List<String> didLogs, List<String> statusLists,
+  record Needs(
+      List<String> didLogs,
+      List<String> statusLists,
       @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> didDocuments) {
     @JsonCreator
     public Needs {}
@@ -95,12 +107,17 @@ public sealed interface Message {
    * Evidence the enclave verifies before use: DID operation logs and endorsed reads (did:fabric),
    * and status list credentials (compact JWT), keyed by their URL.
    */
-  record SupplyEvidence(List<JsonNode> didLogs, List<JsonNode> endorsedReads, Map<String, String> statusLists,
-      @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, String> didDocuments) implements Request {
+  record SupplyEvidence(
+      List<JsonNode> didLogs,
+      List<JsonNode> endorsedReads,
+      Map<String, String> statusLists,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, String> didDocuments)
+      implements Request {
     @JsonCreator
     public SupplyEvidence {}
 
-    public SupplyEvidence(List<JsonNode> didLogs, List<JsonNode> endorsedReads, Map<String, String> statusLists) {
+    public SupplyEvidence(
+        List<JsonNode> didLogs, List<JsonNode> endorsedReads, Map<String, String> statusLists) {
       this(didLogs, endorsedReads, statusLists, null);
     }
 
@@ -108,17 +125,20 @@ public sealed interface Message {
      * As {@link #of(List, Map)}, with did:ethr resolution results (DID Resolution JSON) by DID,
      * which the enclave takes on the host's word where the policy accepts did:ethr.
      */
-    public static SupplyEvidence of(List<byte[]> didLogs, Map<String, String> statusLists,
-        Map<String, String> didDocuments) {
+    public static SupplyEvidence of(
+        List<byte[]> didLogs, Map<String, String> statusLists, Map<String, String> didDocuments) {
       SupplyEvidence e = of(didLogs, statusLists);
-      return new SupplyEvidence(e.didLogs(), null, e.statusLists(),
+      return new SupplyEvidence(
+          e.didLogs(),
+          null,
+          e.statusLists(),
           didDocuments == null || didDocuments.isEmpty() ? null : didDocuments);
     }
 
     /**
-     * did:fabric evidence objects given as JSON bytes (e.g. {@code FabricDidEvidence.bundle}), parsed
-     * here so that callers need no Jackson types of their own (a host whose class loader has its own
-     * Jackson would otherwise hand the codec nodes it writes as beans).
+     * did:fabric evidence objects given as JSON bytes (e.g. {@code FabricDidEvidence.bundle}),
+     * parsed here so that callers need no Jackson types of their own (a host whose class loader has
+     * its own Jackson would otherwise hand the codec nodes it writes as beans).
      *
      * @throws IllegalArgumentException if an object is not JSON
      */
@@ -131,18 +151,24 @@ public sealed interface Message {
           throw new IllegalArgumentException("evidence object is not JSON", e);
         }
       }
-      return new SupplyEvidence(nodes.isEmpty() ? null : nodes, null,
+      return new SupplyEvidence(
+          nodes.isEmpty() ? null : nodes,
+          null,
           statusLists == null || statusLists.isEmpty() ? null : statusLists);
     }
   }
 
   /**
-   * Answer to {@link SupplyEvidence}: how many items of each kind were verified and stored
-   * ({@code didDocuments}, stored unverified: absent unless some were stored, so 1.0 answers keep
-   * their bytes; boxed because the strict reader refuses a missing primitive).
+   * Answer to {@link SupplyEvidence}: how many items of each kind were verified and stored ({@code
+   * didDocuments}, stored unverified: absent unless some were stored, so 1.0 answers keep their
+   * bytes; boxed because the strict reader refuses a missing primitive).
    */
-  record EvidenceStored(int didLogs, int endorsedReads, int statusLists,
-      @JsonInclude(JsonInclude.Include.NON_NULL) Integer didDocuments) implements Response {
+  record EvidenceStored(
+      int didLogs,
+      int endorsedReads,
+      int statusLists,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Integer didDocuments)
+      implements Response {
     @JsonCreator
     public EvidenceStored {}
 
@@ -162,7 +188,10 @@ public sealed interface Message {
    */
   record EvidenceNonce() implements Request {}
 
-  /** Answer to {@link EvidenceNonce}: a base64url nonce (128 bits) and when the enclave stops accepting it. */
+  /**
+   * Answer to {@link EvidenceNonce}: a base64url nonce (128 bits) and when the enclave stops
+   * accepting it.
+   */
   record EvidenceNonceIssued(String nonce, String expiresAt) implements Response {}
 
   /**
@@ -171,22 +200,30 @@ public sealed interface Message {
    */
   record LoadPolicy(String yaml) implements Request {}
 
-  /** Answer to {@link LoadPolicy}: the loaded policy's hash (bound into every attestation from now on) and the enclave DID. */
+  /**
+   * Answer to {@link LoadPolicy}: the loaded policy's hash (bound into every attestation from now
+   * on) and the enclave DID.
+   */
   record PolicyLoaded(String policySha256, String enclaveDid) implements Response {}
 
   /** Close a round and publish its result credential. */
   record CloseRound(String round) implements Request {}
 
-  /** Answer to {@link CloseRound}: the result credential, a compact {@code vc+jwt} signed by the enclave DID. */
+  /**
+   * Answer to {@link CloseRound}: the result credential, a compact {@code vc+jwt} signed by the
+   * enclave DID.
+   */
   record RoundResult(String round, String credential) implements Response {}
 
   /**
-   * Temporary AWS credentials for the enclave's own KMS calls (the kmstool model: the parent takes them
-   * from its instance role and hands them over; an enclave has no metadata service). They replace the
-   * previous ones; the host sends fresh ones before they expire. Accepted before and after
-   * {@link LoadPolicy}. {@code sessionToken} is null for long-term keys. Never logged or echoed.
+   * Temporary AWS credentials for the enclave's own KMS calls (the kmstool model: the parent takes
+   * them from its instance role and hands them over; an enclave has no metadata service). They
+   * replace the previous ones; the host sends fresh ones before they expire. Accepted before and
+   * after {@link LoadPolicy}. {@code sessionToken} is null for long-term keys. Never logged or
+   * echoed.
    */
-  record KmsCredentials(String accessKeyId, String secretAccessKey, String sessionToken) implements Request {
+  record KmsCredentials(String accessKeyId, String secretAccessKey, String sessionToken)
+      implements Request {
     @Override
     public String toString() {
       return "KmsCredentials[" + accessKeyId + ", secret and token not shown]";
@@ -209,16 +246,16 @@ public sealed interface Message {
   record Restored(int rounds) implements Response {}
 
   /**
-   * Sign the host's audit chain head: {@code seq} (1-based) is the last entry covered and
-   * {@code headSha256} the lowercase hex SHA-256 of that entry's line bytes. The enclave cannot check
-   * the host's log; it attests only that this host showed it this head at this time.
+   * Sign the host's audit chain head: {@code seq} (1-based) is the last entry covered and {@code
+   * headSha256} the lowercase hex SHA-256 of that entry's line bytes. The enclave cannot check the
+   * host's log; it attests only that this host showed it this head at this time.
    */
   record SignAuditHead(long seq, String headSha256) implements Request {}
 
   /**
    * Answer to {@link SignAuditHead}: a compact JWS ({@code alg} EdDSA, {@code kid} the enclave DID
-   * URL, {@code typ} {@code sovereign-audit-head+jwt}) over RFC 8785 JSON
-   * {@code {enclaveDid, head, policySha256, seq, time}}.
+   * URL, {@code typ} {@code sovereign-audit-head+jwt}) over RFC 8785 JSON {@code {enclaveDid, head,
+   * policySha256, seq, time}}.
    */
   record AuditHeadSigned(String jws) implements Response {}
 

@@ -44,7 +44,10 @@ public final class Aggregator {
     this(dataset, Integer.MAX_VALUE);
   }
 
-  /** An aggregator that holds at most {@code maxCells} (metric, group) cells (the policy's {@code output.maxGroups}). */
+  /**
+   * An aggregator that holds at most {@code maxCells} (metric, group) cells (the policy's {@code
+   * output.maxGroups}).
+   */
   public Aggregator(SovereigntyPolicy.Dataset dataset, int maxCells) {
     this.dataset = dataset;
     this.maxCells = maxCells;
@@ -52,7 +55,8 @@ public final class Aggregator {
 
   /**
    * Adds the records of one accepted payload unless they would open more cells than allowed; then
-   * nothing is added and the answer is false. New cells are created under one lock, so the cap is exact.
+   * nothing is added and the answer is false. New cells are created under one lock, so the cap is
+   * exact.
    */
   public boolean tryAdd(List<ProducerRecord> records) {
     java.util.Set<Key> missing = new java.util.HashSet<>();
@@ -97,9 +101,18 @@ public final class Aggregator {
     }
   }
 
-  /** One cell's running state, for sealing: exact sum, min, max and histogram counts (null without a histogram). */
-  public record CellState(String metric, SortedMap<String, String> group, long count, BigDecimal sum, BigDecimal min,
-      BigDecimal max, long[] histogram) {}
+  /**
+   * One cell's running state, for sealing: exact sum, min, max and histogram counts (null without a
+   * histogram).
+   */
+  public record CellState(
+      String metric,
+      SortedMap<String, String> group,
+      long count,
+      BigDecimal sum,
+      BigDecimal min,
+      BigDecimal max,
+      long[] histogram) {}
 
   /** A copy of every cell's state (for sealing). */
   public List<CellState> cellStates() {
@@ -107,21 +120,32 @@ public final class Aggregator {
     for (Map.Entry<Key, Cell> e : cells.entrySet()) {
       Cell c = e.getValue();
       synchronized (c) {
-        out.add(new CellState(e.getKey().metric(), e.getKey().group(), c.count, c.sum, c.min, c.max,
-            c.histogram == null ? null : c.histogram.clone()));
+        out.add(
+            new CellState(
+                e.getKey().metric(),
+                e.getKey().group(),
+                c.count,
+                c.sum,
+                c.min,
+                c.max,
+                c.histogram == null ? null : c.histogram.clone()));
       }
     }
     return out;
   }
 
-  /** Puts back a cell from sealed state; the metric must be the dataset's and the histogram its size. */
+  /**
+   * Puts back a cell from sealed state; the metric must be the dataset's and the histogram its
+   * size.
+   */
   public void restoreCell(CellState s) {
     SovereigntyPolicy.Metric m = dataset.metrics().get(s.metric());
     if (m == null) {
       throw new IllegalArgumentException("metric not in the dataset");
     }
     boolean hist = m.functions().contains(AggregateFunction.HISTOGRAM);
-    if (hist != (s.histogram() != null) || (hist && s.histogram().length != m.histogramEdges().size() + 1)) {
+    if (hist != (s.histogram() != null)
+        || (hist && s.histogram().length != m.histogramEdges().size() + 1)) {
       throw new IllegalArgumentException("histogram does not fit the metric");
     }
     Cell c = new Cell();
@@ -158,10 +182,13 @@ public final class Aggregator {
   public Disclosure disclose(SecureRandom random) {
     JsonNodeFactory f = JsonNodeFactory.instance;
     List<Map.Entry<Key, Cell>> sorted = new ArrayList<>(cells.entrySet());
-    sorted.sort((a, b) -> {
-      int c = a.getKey().metric().compareTo(b.getKey().metric());
-      return c != 0 ? c : groupString(a.getKey().group()).compareTo(groupString(b.getKey().group()));
-    });
+    sorted.sort(
+        (a, b) -> {
+          int c = a.getKey().metric().compareTo(b.getKey().metric());
+          return c != 0
+              ? c
+              : groupString(a.getKey().group()).compareTo(groupString(b.getKey().group()));
+        });
     ArrayNode out = f.arrayNode();
     int suppressed = 0;
     ObjectNode dp = null;
@@ -173,7 +200,8 @@ public final class Aggregator {
       dp.put("neighbouring", "add-remove-one-record");
       ObjectNode per = dp.putObject("epsilonPerQuery");
       for (SovereigntyPolicy.Metric m : dataset.metrics().values()) {
-        per.put(m.name(), plain(BigDecimal.valueOf(dataset.epsilon().get() / queries(m.functions()))));
+        per.put(
+            m.name(), plain(BigDecimal.valueOf(dataset.epsilon().get() / queries(m.functions()))));
       }
     }
     for (Map.Entry<Key, Cell> e : sorted) {
@@ -190,7 +218,13 @@ public final class Aggregator {
           count = laplace.noisy(count, 1 / eps);
           sum = laplace.noisy(sum, sensitivity / eps);
           for (int i = 0; hist != null && i < hist.length; i++) {
-            hist[i] = Math.max(0, laplace.noisy(BigDecimal.valueOf(hist[i]), 1 / eps).setScale(0, RoundingMode.HALF_EVEN).longValueExact());
+            hist[i] =
+                Math.max(
+                    0,
+                    laplace
+                        .noisy(BigDecimal.valueOf(hist[i]), 1 / eps)
+                        .setScale(0, RoundingMode.HALF_EVEN)
+                        .longValueExact());
           }
         }
         if (count.compareTo(BigDecimal.valueOf(dataset.minGroupSize())) < 0) {
@@ -230,7 +264,9 @@ public final class Aggregator {
     return new Disclosure(out, suppressed, dp);
   }
 
-  /** Number of noisy queries released per cell of a metric (sequential composition splits epsilon). */
+  /**
+   * Number of noisy queries released per cell of a metric (sequential composition splits epsilon).
+   */
   static int queries(Set<AggregateFunction> fns) {
     int q = 1; // the count, always measured for the threshold
     if (fns.contains(AggregateFunction.SUM) || fns.contains(AggregateFunction.MEAN)) {

@@ -18,28 +18,33 @@ import java.util.HexFormat;
 
 /**
  * Issues a round's result as a VCDM 2.0 credential secured with VC-JOSE-COSE: a compact JWS with
- * header {@code {"alg":"EdDSA","kid":<enclave verification method>,"typ":"vc+jwt"}} whose payload is
- * the credential itself, serialized with sorted keys, no whitespace and plain decimal numbers.
+ * header {@code {"alg":"EdDSA","kid":<enclave verification method>,"typ":"vc+jwt"}} whose payload
+ * is the credential itself, serialized with sorted keys, no whitespace and plain decimal numbers.
  */
 public final class ResultIssuer {
   /** The result credential's type after {@code VerifiableCredential}. */
   public static final String TYPE = "SovereignAggregateResult";
+
   /** The JSON-LD context that defines the result's terms. */
   public static final String CONTEXT = "https://sovereign.dev/ns/aggregate/v1";
 
-  private static final ObjectMapper CANONICAL = JsonMapper.builder()
-      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-      .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
-      .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-      .nodeFactory(JsonNodeFactory.instance)
-      .build();
+  private static final ObjectMapper CANONICAL =
+      JsonMapper.builder()
+          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+          .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .nodeFactory(JsonNodeFactory.instance)
+          .build();
 
   private final EnclaveIdentity identity;
   private final SovereigntyPolicy policy;
   private final byte[] attestationDocument;
   private final SecureRandom random;
 
-  public ResultIssuer(EnclaveIdentity identity, SovereigntyPolicy policy, byte[] attestationDocument,
+  public ResultIssuer(
+      EnclaveIdentity identity,
+      SovereigntyPolicy policy,
+      byte[] attestationDocument,
       SecureRandom random) {
     this.identity = identity;
     this.policy = policy;
@@ -66,7 +71,8 @@ public final class ResultIssuer {
     subject.put("enclaveDid", identity.did());
     subject.put("enclaveRegion", policy.enclaveRegion());
     if (policy.didMethods().contains("ethr")) {
-      // did:ethr documents come from the host unverified (HostWordDidDocuments): say so in every result
+      // did:ethr documents come from the host unverified (HostWordDidDocuments): say so in every
+      // result
       subject.putArray("unverifiedDidMethods").add("ethr");
     }
     subject.set("aggregates", d.cells());
@@ -99,7 +105,9 @@ public final class ResultIssuer {
     header.put("typ", "vc+jwt");
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
     String input = b64.encodeToString(canonical(header)) + "." + b64.encodeToString(canonical(vc));
-    return input + "." + b64.encodeToString(identity.sign(input.getBytes(StandardCharsets.US_ASCII)));
+    return input
+        + "."
+        + b64.encodeToString(identity.sign(input.getBytes(StandardCharsets.US_ASCII)));
   }
 
   /** Sorted keys (recursively), no whitespace, plain numbers. */

@@ -54,8 +54,8 @@ public final class Round {
   }
 
   /**
-   * The replay check and aggregation, atomically per {@code jti}: the first payload with a jti wins,
-   * every later one is rejected as {@link RejectionReason#REPLAY}.
+   * The replay check and aggregation, atomically per {@code jti}: the first payload with a jti
+   * wins, every later one is rejected as {@link RejectionReason#REPLAY}.
    *
    * @return empty if accepted, else the rejection reason
    * @throws IllegalStateException if the round was closed meanwhile
@@ -69,7 +69,8 @@ public final class Round {
         return java.util.Optional.of(RejectionReason.REPLAY);
       }
       if (!aggregator.tryAdd(p.records())) {
-        jtis.remove(p.jti()); // not accepted: the producer may send the jti again in a round with room
+        jtis.remove(
+            p.jti()); // not accepted: the producer may send the jti again in a round with room
         reject(RejectionReason.GROUP_LIMIT_REACHED);
         return java.util.Optional.of(RejectionReason.GROUP_LIMIT_REACHED);
       }
@@ -110,8 +111,16 @@ public final class Round {
    * A round's state for sealing, taken under the round's write lock so that no payload is half
    * counted: jtis, leaves in acceptance order, counters and cells.
    */
-  public record State(String id, String dataset, Instant opened, boolean closed, long accepted, List<String> jtis,
-      List<byte[]> leaves, SortedMap<String, Long> rejectedByReason, List<Aggregator.CellState> cells) {}
+  public record State(
+      String id,
+      String dataset,
+      Instant opened,
+      boolean closed,
+      long accepted,
+      List<String> jtis,
+      List<byte[]> leaves,
+      SortedMap<String, Long> rejectedByReason,
+      List<Aggregator.CellState> cells) {}
 
   /** A consistent copy of this round's state. */
   public State state() {
@@ -123,7 +132,15 @@ public final class Round {
       synchronized (leaves) {
         l = leaves.stream().map(byte[]::clone).toList();
       }
-      return new State(id, dataset.name(), opened, closed, accepted.get(), List.copyOf(jtis), l, byReason,
+      return new State(
+          id,
+          dataset.name(),
+          opened,
+          closed,
+          accepted.get(),
+          List.copyOf(jtis),
+          l,
+          byReason,
           closed ? List.of() : aggregator.cellStates());
     } finally {
       lock.writeLock().unlock();
@@ -133,7 +150,8 @@ public final class Round {
   /**
    * A round rebuilt from sealed state under this enclave's dataset definition.
    *
-   * @throws IllegalArgumentException if the state does not fit the dataset (unknown reason code, metric or histogram size)
+   * @throws IllegalArgumentException if the state does not fit the dataset (unknown reason code,
+   *     metric or histogram size)
    */
   public static Round restore(State s, SovereigntyPolicy.Dataset dataset) {
     if (!dataset.name().equals(s.dataset())) {
@@ -144,11 +162,16 @@ public final class Round {
     r.accepted.set(s.accepted());
     r.jtis.addAll(s.jtis());
     s.leaves().forEach(l -> r.leaves.add(l.clone()));
-    s.rejectedByReason().forEach((code, n) -> {
-      RejectionReason reason = java.util.Arrays.stream(RejectionReason.values()).filter(x -> x.code().equals(code))
-          .findFirst().orElseThrow(() -> new IllegalArgumentException("unknown rejection code"));
-      r.rejected.computeIfAbsent(reason, x -> new LongAdder()).add(n);
-    });
+    s.rejectedByReason()
+        .forEach(
+            (code, n) -> {
+              RejectionReason reason =
+                  java.util.Arrays.stream(RejectionReason.values())
+                      .filter(x -> x.code().equals(code))
+                      .findFirst()
+                      .orElseThrow(() -> new IllegalArgumentException("unknown rejection code"));
+              r.rejected.computeIfAbsent(reason, x -> new LongAdder()).add(n);
+            });
     s.cells().forEach(r.aggregator::restoreCell);
     return r;
   }
@@ -169,8 +192,13 @@ public final class Round {
   }
 
   /** A closed round's state, the input of the result credential. */
-  public record Snapshot(String round, SovereigntyPolicy.Dataset dataset, long accepted,
-      SortedMap<String, Long> rejectedByReason, List<byte[]> leaves, Aggregator aggregator) {
+  public record Snapshot(
+      String round,
+      SovereigntyPolicy.Dataset dataset,
+      long accepted,
+      SortedMap<String, Long> rejectedByReason,
+      List<byte[]> leaves,
+      Aggregator aggregator) {
     public long rejected() {
       return rejectedByReason.values().stream().mapToLong(Long::longValue).sum();
     }

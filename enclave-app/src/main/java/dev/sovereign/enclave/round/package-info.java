@@ -1,2 +1,5 @@
-/** Rounds: replay protection, aggregation, the Merkle tree of accepted inputs and the result credential. */
+/**
+ * Rounds: replay protection, aggregation, the Merkle tree of accepted inputs and the result
+ * credential.
+ */
 package dev.sovereign.enclave.round;

@@ -26,17 +26,19 @@ import java.util.TreeMap;
 
 /**
  * The sealed body, version 1: a CBOR map holding everything a successor enclave needs to continue
- * (its keys, and every round with its replay set, leaves in order, counters and partial aggregates).
- * It exists in the clear only inside the enclave; outside it is the AES-256-GCM body of a
- * {@code SealedState} blob. Byte layout: docs/sealing.md.
+ * (its keys, and every round with its replay set, leaves in order, counters and partial
+ * aggregates). It exists in the clear only inside the enclave; outside it is the AES-256-GCM body
+ * of a {@code SealedState} blob. Byte layout: docs/sealing.md.
  */
 public final class SealedBody {
   /** Body format version written by this code. */
   public static final int VERSION = 1;
+
   private static final int MAX_ROUNDS = 10_000;
 
   /** A decoded body. */
-  public record Contents(Instant sealedAt, String policySha256, EnclaveIdentity identity, List<Round.State> rounds) {}
+  public record Contents(
+      Instant sealedAt, String policySha256, EnclaveIdentity identity, List<Round.State> rounds) {}
 
   /** The body is not a version-1 body or does not hold what it must. */
   public static final class MalformedBodyException extends Exception {
@@ -47,8 +49,11 @@ public final class SealedBody {
 
   private SealedBody() {}
 
-  /** Encodes the enclave's keys and rounds; the caller destroys the returned array after sealing. */
-  public static byte[] encode(EnclaveIdentity identity, String policySha256, Collection<Round> rounds, Instant sealedAt) {
+  /**
+   * Encodes the enclave's keys and rounds; the caller destroys the returned array after sealing.
+   */
+  public static byte[] encode(
+      EnclaveIdentity identity, String policySha256, Collection<Round> rounds, Instant sealedAt) {
     CBORObject m = CBORObject.NewOrderedMap();
     m.Add("v", VERSION);
     m.Add("sealedAt", sealedAt.toEpochMilli());
@@ -86,8 +91,12 @@ public final class SealedBody {
         co.Add("group", g);
         co.Add("count", c.count());
         co.Add("sum", c.sum().toPlainString());
-        co.Add("min", c.min() == null ? CBORObject.Null : CBORObject.FromObject(c.min().toPlainString()));
-        co.Add("max", c.max() == null ? CBORObject.Null : CBORObject.FromObject(c.max().toPlainString()));
+        co.Add(
+            "min",
+            c.min() == null ? CBORObject.Null : CBORObject.FromObject(c.min().toPlainString()));
+        co.Add(
+            "max",
+            c.max() == null ? CBORObject.Null : CBORObject.FromObject(c.max().toPlainString()));
         if (c.histogram() == null) {
           co.Add("histogram", CBORObject.Null);
         } else {
@@ -140,7 +149,10 @@ public final class SealedBody {
         rounds.add(round(o));
       }
       return new Contents(sealedAt, policy, identity, rounds);
-    } catch (CBORException | IllegalArgumentException | IllegalStateException | ArithmeticException
+    } catch (CBORException
+        | IllegalArgumentException
+        | IllegalStateException
+        | ArithmeticException
         | java.time.DateTimeException e) {
       throw new MalformedBodyException("the body does not decode");
     }
@@ -154,7 +166,8 @@ public final class SealedBody {
       KeyFactory ec = KeyFactory.getInstance("EC");
       PrivateKey sPriv = ed.generatePrivate(new PKCS8EncodedKeySpec(bytes(s, "pkcs8")));
       PublicKey sPub = ed.generatePublic(new X509EncodedKeySpec(bytes(s, "spki")));
-      ECPrivateKey ePriv = (ECPrivateKey) ec.generatePrivate(new PKCS8EncodedKeySpec(bytes(e, "pkcs8")));
+      ECPrivateKey ePriv =
+          (ECPrivateKey) ec.generatePrivate(new PKCS8EncodedKeySpec(bytes(e, "pkcs8")));
       ECPublicKey ePub = (ECPublicKey) ec.generatePublic(new X509EncodedKeySpec(bytes(e, "spki")));
       return EnclaveIdentity.fromSealedKeys(ePub, ePriv, new KeyPair(sPub, sPriv));
     } catch (GeneralSecurityException | ClassCastException ex) {
@@ -198,11 +211,26 @@ public final class SealedBody {
           hist[i] = h.get(i).AsInt64Value();
         }
       }
-      cells.add(new Aggregator.CellState(text(c, "metric"), group, integer(c, "count"), new BigDecimal(text(c, "sum")),
-          decimalOrNull(c, "min"), decimalOrNull(c, "max"), hist));
+      cells.add(
+          new Aggregator.CellState(
+              text(c, "metric"),
+              group,
+              integer(c, "count"),
+              new BigDecimal(text(c, "sum")),
+              decimalOrNull(c, "min"),
+              decimalOrNull(c, "max"),
+              hist));
     }
-    return new Round.State(text(o, "id"), text(o, "dataset"), Instant.parse(text(o, "opened")),
-        field(o, "closed", CBORType.Boolean).AsBoolean(), integer(o, "accepted"), jtis, leaves, rejected, cells);
+    return new Round.State(
+        text(o, "id"),
+        text(o, "dataset"),
+        Instant.parse(text(o, "opened")),
+        field(o, "closed", CBORType.Boolean).AsBoolean(),
+        integer(o, "accepted"),
+        jtis,
+        leaves,
+        rejected,
+        cells);
   }
 
   private static BigDecimal decimalOrNull(CBORObject o, String name) throws MalformedBodyException {
@@ -213,7 +241,8 @@ public final class SealedBody {
     return v.isNull() ? null : new BigDecimal(v.AsString());
   }
 
-  private static CBORObject field(CBORObject o, String name, CBORType type) throws MalformedBodyException {
+  private static CBORObject field(CBORObject o, String name, CBORType type)
+      throws MalformedBodyException {
     CBORObject v = o.get(name);
     if (v == null || v.getType() != type) {
       throw new MalformedBodyException(name + " missing or of the wrong type");

@@ -33,15 +33,17 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * sealed rounds. Seal and restore exclude every other request while they run, so a snapshot never
  * holds a half-counted payload.
  *
- * <p>Refusals are {@code seal-rejected} errors whose detail is one reason code (docs/sealing.md):
- * a {@code SealRejection} name, {@code KEY_RELEASE_REFUSED:<KeyReleaseRefusal>[:<sub-code>]},
- * {@code EXPIRED}, {@code ROLLBACK} or {@code STATE_MISMATCH}.
+ * <p>Refusals are {@code seal-rejected} errors whose detail is one reason code (docs/sealing.md): a
+ * {@code SealRejection} name, {@code KEY_RELEASE_REFUSED:<KeyReleaseRefusal>[:<sub-code>]}, {@code
+ * EXPIRED}, {@code ROLLBACK} or {@code STATE_MISMATCH}.
  */
 public final class SealingService implements RequestHandler {
   /** Builds the request handler of an enclave life with the given identity. */
   @FunctionalInterface
   public interface ServiceFactory {
-    /** A fresh service (no rounds) whose keys, DID and result attestation are {@code identity}'s. */
+    /**
+     * A fresh service (no rounds) whose keys, DID and result attestation are {@code identity}'s.
+     */
     EnclaveService create(EnclaveIdentity identity);
   }
 
@@ -58,8 +60,16 @@ public final class SealingService implements RequestHandler {
   private StateSealer sealer;
   private long lastSequence;
 
-  public SealingService(SovereigntyPolicy policy, Nsm nsm, KeyBroker broker, SealBinding binding,
-      EnclaveIdentity identity, EnclaveService service, ServiceFactory factory, SecureRandom random, Clock clock) {
+  public SealingService(
+      SovereigntyPolicy policy,
+      Nsm nsm,
+      KeyBroker broker,
+      SealBinding binding,
+      EnclaveIdentity identity,
+      EnclaveService service,
+      ServiceFactory factory,
+      SecureRandom random,
+      Clock clock) {
     this.policy = policy;
     this.nsm = nsm;
     this.broker = broker;
@@ -113,7 +123,8 @@ public final class SealingService implements RequestHandler {
     // Monotonic across enclave lives without a local counter: a fresh enclave that restored nothing
     // still seals above anything sealed before (milliseconds), a restored one above its snapshot.
     long sequence = Math.max(lastSequence + 1, clock.millis());
-    byte[] body = SealedBody.encode(identity, policy.sha256Hex(), current.rounds(), clock.instant());
+    byte[] body =
+        SealedBody.encode(identity, policy.sha256Hex(), current.rounds(), clock.instant());
     try {
       byte[] blob = sealer().seal(sequence, body);
       lastSequence = sequence;

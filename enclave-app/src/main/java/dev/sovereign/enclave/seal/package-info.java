@@ -1,2 +1,5 @@
-/** Sealing the enclave's state through the key broker and restoring it into a successor (docs/sealing.md). */
+/**
+ * Sealing the enclave's state through the key broker and restoring it into a successor
+ * (docs/sealing.md).
+ */
 package dev.sovereign.enclave.seal;

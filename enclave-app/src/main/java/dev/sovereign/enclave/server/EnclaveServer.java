@@ -1,5 +1,7 @@
 package dev.sovereign.enclave.server;
 
+import dev.sovereign.attestation.vsock.VsockServerSocket;
+import dev.sovereign.attestation.vsock.VsockSocket;
 import dev.sovereign.enclave.protocol.Codec;
 import dev.sovereign.enclave.protocol.ErrorCode;
 import dev.sovereign.enclave.protocol.FrameException;
@@ -10,8 +12,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import dev.sovereign.attestation.vsock.VsockServerSocket;
-import dev.sovereign.attestation.vsock.VsockSocket;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
@@ -125,16 +125,20 @@ public final class EnclaveServer implements Closeable {
     };
   }
 
-  private EnclaveServer(Listener server, ListenAddress address, RequestHandler service, int maxFrame) {
+  private EnclaveServer(
+      Listener server, ListenAddress address, RequestHandler service, int maxFrame) {
     this.server = server;
     this.address = address;
     this.service = service;
     this.codec = new Codec(maxFrame);
-    this.connections = Executors.newFixedThreadPool(MAX_CONNECTIONS, r -> {
-      Thread t = new Thread(r, "enclave-connection-" + served.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.connections =
+        Executors.newFixedThreadPool(
+            MAX_CONNECTIONS,
+            r -> {
+              Thread t = new Thread(r, "enclave-connection-" + served.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /**
@@ -142,7 +146,8 @@ public final class EnclaveServer implements Closeable {
    * the JNA sockets of {@code dev.sovereign.attestation.vsock} (junixsocket's vsock implementation
    * is not available here).
    */
-  public static EnclaveServer bind(ListenAddress address, RequestHandler service, int maxFrame) throws IOException {
+  public static EnclaveServer bind(ListenAddress address, RequestHandler service, int maxFrame)
+      throws IOException {
     Listener s;
     if (address instanceof ListenAddress.Unix u) {
       Files.deleteIfExists(u.path());
@@ -172,15 +177,16 @@ public final class EnclaveServer implements Closeable {
         }
         throw e;
       }
-      connections.execute(() -> {
-        try (Connection s = socket) {
-          serve(s.in(), s.out());
-        } catch (IOException e) {
-          // the host went away; nothing to answer
-        } finally {
-          slots.release();
-        }
-      });
+      connections.execute(
+          () -> {
+            try (Connection s = socket) {
+              serve(s.in(), s.out());
+            } catch (IOException e) {
+              // the host went away; nothing to answer
+            } finally {
+              slots.release();
+            }
+          });
     }
   }
 
@@ -207,10 +213,15 @@ public final class EnclaveServer implements Closeable {
         try {
           response = service.handle(r);
         } catch (RuntimeException e) {
-          response = Message.Error.of(ErrorCode.INTERNAL, "the enclave failed handling " + r.getClass().getSimpleName());
+          response =
+              Message.Error.of(
+                  ErrorCode.INTERNAL,
+                  "the enclave failed handling " + r.getClass().getSimpleName());
         }
       } else {
-        response = Message.Error.of(ErrorCode.UNKNOWN_MESSAGE_TYPE, "a response type was sent as a request");
+        response =
+            Message.Error.of(
+                ErrorCode.UNKNOWN_MESSAGE_TYPE, "a response type was sent as a request");
       }
       Codec.write(out, response);
     }

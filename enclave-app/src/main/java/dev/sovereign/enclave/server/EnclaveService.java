@@ -35,10 +35,13 @@ import java.util.regex.Pattern;
 public final class EnclaveService implements RequestHandler {
   /** Most payloads in one {@link Message.SubmitPayloads}. */
   public static final int MAX_PAYLOADS_PER_REQUEST = 4096;
+
   /** Longest nonce accepted for {@link Message.Attest}, in bytes. */
   public static final int MAX_NONCE_BYTES = 512;
+
   /** Most did:fabric evidence objects in one {@link Message.SupplyEvidence}. */
   public static final int MAX_EVIDENCE_PER_REQUEST = 256;
+
   private static final Pattern ROUND_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
 
   private final SovereigntyPolicy policy;
@@ -53,15 +56,33 @@ public final class EnclaveService implements RequestHandler {
   private final Clock clock;
   private final Map<String, Round> rounds = new ConcurrentHashMap<>();
 
-  public EnclaveService(SovereigntyPolicy policy, EnclaveIdentity identity, Nsm nsm, PayloadPipeline pipeline,
-      ResultIssuer issuer, ExecutorService verifiers, EvidenceStore evidence, FabricEvidence fabric, Clock clock) {
+  public EnclaveService(
+      SovereigntyPolicy policy,
+      EnclaveIdentity identity,
+      Nsm nsm,
+      PayloadPipeline pipeline,
+      ResultIssuer issuer,
+      ExecutorService verifiers,
+      EvidenceStore evidence,
+      FabricEvidence fabric,
+      Clock clock) {
     this(policy, identity, nsm, pipeline, issuer, verifiers, evidence, fabric, null, clock);
   }
 
-  /** @param ethr did:ethr documents on the host's word; null unless the policy accepts did:ethr */
-  public EnclaveService(SovereigntyPolicy policy, EnclaveIdentity identity, Nsm nsm, PayloadPipeline pipeline,
-      ResultIssuer issuer, ExecutorService verifiers, EvidenceStore evidence, FabricEvidence fabric,
-      HostWordDidDocuments ethr, Clock clock) {
+  /**
+   * @param ethr did:ethr documents on the host's word; null unless the policy accepts did:ethr
+   */
+  public EnclaveService(
+      SovereigntyPolicy policy,
+      EnclaveIdentity identity,
+      Nsm nsm,
+      PayloadPipeline pipeline,
+      ResultIssuer issuer,
+      ExecutorService verifiers,
+      EvidenceStore evidence,
+      FabricEvidence fabric,
+      HostWordDidDocuments ethr,
+      Clock clock) {
     this.ethr = ethr;
     this.policy = policy;
     this.identity = identity;
@@ -89,7 +110,10 @@ public final class EnclaveService implements RequestHandler {
   public Message.Response handle(Message.Request request) {
     try {
       if (request instanceof Message.Health) {
-        return new Message.HealthStatus("serving", identity.did(), policy.sha256Hex(),
+        return new Message.HealthStatus(
+            "serving",
+            identity.did(),
+            policy.sha256Hex(),
             (int) rounds.values().stream().filter(r -> !r.isClosed()).count());
       } else if (request instanceof Message.Attest a) {
         return attest(a);
@@ -101,13 +125,15 @@ public final class EnclaveService implements RequestHandler {
         return supply(e);
       } else if (request instanceof Message.EvidenceNonce) {
         String nonce = fabric.issueNonce();
-        return new Message.EvidenceNonceIssued(nonce, fabric.nonceExpiry(nonce).orElseThrow().toString());
+        return new Message.EvidenceNonceIssued(
+            nonce, fabric.nonceExpiry(nonce).orElseThrow().toString());
       } else if (request instanceof Message.CloseRound c) {
         return close(c);
       } else if (request instanceof Message.SignAuditHead h) {
         return signAuditHead(h);
       } else if (request instanceof Message.Seal || request instanceof Message.Restore) {
-        return Message.Error.of(ErrorCode.UNAVAILABLE, "this enclave was started without a key broker");
+        return Message.Error.of(
+            ErrorCode.UNAVAILABLE, "this enclave was started without a key broker");
       }
       return Message.Error.of(ErrorCode.UNKNOWN_MESSAGE_TYPE, request.getClass().getSimpleName());
     } catch (Rejected e) {
@@ -123,12 +149,18 @@ public final class EnclaveService implements RequestHandler {
       throw new Rejected(ErrorCode.MALFORMED_MESSAGE, "nonce is not hex");
     }
     if (nonce.length == 0 || nonce.length > MAX_NONCE_BYTES) {
-      throw new Rejected(ErrorCode.MALFORMED_MESSAGE, "nonce must be 1.." + MAX_NONCE_BYTES + " bytes");
+      throw new Rejected(
+          ErrorCode.MALFORMED_MESSAGE, "nonce must be 1.." + MAX_NONCE_BYTES + " bytes");
     }
     try {
-      byte[] doc = nsm.attestation(identity.userData(policy.sha256Hex()), nonce, identity.encryptionKeySpki());
-      return new Message.Attestation(java.util.Base64.getEncoder().encodeToString(doc), identity.did(),
-          identity.encryptionJwk(), identity.encryptionKid());
+      byte[] doc =
+          nsm.attestation(
+              identity.userData(policy.sha256Hex()), nonce, identity.encryptionKeySpki());
+      return new Message.Attestation(
+          java.util.Base64.getEncoder().encodeToString(doc),
+          identity.did(),
+          identity.encryptionJwk(),
+          identity.encryptionKid());
     } catch (NsmException e) {
       throw new Rejected(ErrorCode.INTERNAL, "the NSM refused: " + e.code());
     }
@@ -140,10 +172,17 @@ public final class EnclaveService implements RequestHandler {
       throw new Rejected(ErrorCode.MALFORMED_MESSAGE, "round id must match " + ROUND_ID.pattern());
     }
     if (!policy.sha256Hex().equals(required(o.policySha256(), "policySha256"))) {
-      throw new Rejected(ErrorCode.POLICY_MISMATCH, "this enclave runs policy " + policy.sha256Hex());
+      throw new Rejected(
+          ErrorCode.POLICY_MISMATCH, "this enclave runs policy " + policy.sha256Hex());
     }
-    SovereigntyPolicy.Dataset ds = policy.dataset(required(o.dataset(), "dataset")).orElseThrow(() ->
-        new Rejected(ErrorCode.DATASET_NOT_IN_POLICY, "the policy declares datasets " + policy.datasets().keySet()));
+    SovereigntyPolicy.Dataset ds =
+        policy
+            .dataset(required(o.dataset(), "dataset"))
+            .orElseThrow(
+                () ->
+                    new Rejected(
+                        ErrorCode.DATASET_NOT_IN_POLICY,
+                        "the policy declares datasets " + policy.datasets().keySet()));
     Round r = new Round(id, ds, clock.instant(), policy.output().maxGroups());
     if (rounds.putIfAbsent(id, r) != null) {
       throw new Rejected(ErrorCode.ROUND_EXISTS, "round " + id + " was already opened");
@@ -166,9 +205,12 @@ public final class EnclaveService implements RequestHandler {
     Round r = openRound(s.round());
     List<String> payloads = s.payloads();
     if (payloads == null || payloads.isEmpty() || payloads.size() > MAX_PAYLOADS_PER_REQUEST) {
-      throw new Rejected(ErrorCode.MALFORMED_MESSAGE, "payloads must hold 1.." + MAX_PAYLOADS_PER_REQUEST + " entries");
+      throw new Rejected(
+          ErrorCode.MALFORMED_MESSAGE,
+          "payloads must hold 1.." + MAX_PAYLOADS_PER_REQUEST + " entries");
     }
-    // deferral needs both: the host asking for it and the policy allowing the enclave to name evidence
+    // deferral needs both: the host asking for it and the policy allowing the enclave to name
+    // evidence
     boolean defer = Boolean.TRUE.equals(s.deferEvidence()) && policy.evidence().askHost();
     List<Future<Message.Verdict>> futures = new ArrayList<>(payloads.size());
     for (String p : payloads) {
@@ -182,8 +224,13 @@ public final class EnclaveService implements RequestHandler {
         Thread.currentThread().interrupt();
         throw new Rejected(ErrorCode.INTERNAL, "interrupted");
       } catch (ExecutionException e) {
-        throw new Rejected(e.getCause() instanceof IllegalStateException ? ErrorCode.UNKNOWN_ROUND : ErrorCode.INTERNAL,
-            e.getCause() instanceof IllegalStateException ? "round closed while verifying" : "verification failed");
+        throw new Rejected(
+            e.getCause() instanceof IllegalStateException
+                ? ErrorCode.UNKNOWN_ROUND
+                : ErrorCode.INTERNAL,
+            e.getCause() instanceof IllegalStateException
+                ? "round closed while verifying"
+                : "verification failed");
       }
     }
     return new Message.PayloadVerdicts(r.id(), verdicts);
@@ -203,9 +250,13 @@ public final class EnclaveService implements RequestHandler {
       return new Message.Verdict("accepted", null, HexFormat.of().formatHex(a.leaf()));
     } catch (PayloadRejectedException e) {
       if (defer && e.missingEvidence().isPresent()) {
-        // not counted, not in the replay set: the resend after the host supplied the evidence is a first sight
+        // not counted, not in the replay set: the resend after the host supplied the evidence is a
+        // first sight
         MissingEvidence.Needs n = e.missingEvidence().get();
-        return new Message.Verdict("deferred", e.reason().code(), null,
+        return new Message.Verdict(
+            "deferred",
+            e.reason().code(),
+            null,
             new Message.Needs(n.didLogs(), n.statusLists(), n.didDocuments()));
       }
       r.reject(e.reason());
@@ -222,7 +273,9 @@ public final class EnclaveService implements RequestHandler {
     if (e.statusLists() != null) {
       for (Map.Entry<String, String> s : e.statusLists().entrySet()) {
         if (s.getKey() == null || s.getValue() == null || s.getValue().length() > 1 << 20) {
-          throw new Rejected(ErrorCode.EVIDENCE_REJECTED, "status list entries must be url -> compact JWT (<= 1 MiB)");
+          throw new Rejected(
+              ErrorCode.EVIDENCE_REJECTED,
+              "status list entries must be url -> compact JWT (<= 1 MiB)");
         }
         if (!evidence.putStatusList(s.getKey(), s.getValue())) {
           throw new Rejected(ErrorCode.EVIDENCE_REJECTED, "status list store is full");
@@ -231,14 +284,17 @@ public final class EnclaveService implements RequestHandler {
       }
     }
     if (e.endorsedReads() != null && !e.endorsedReads().isEmpty()) {
-      throw new Rejected(ErrorCode.EVIDENCE_REJECTED,
+      throw new Rejected(
+          ErrorCode.EVIDENCE_REJECTED,
           "endorsed reads travel inside didLogs evidence objects {did, log, endorsedRead} (method spec 11.1)");
     }
     int didLogs = 0;
     List<String> failures = new ArrayList<>();
     if (e.didLogs() != null) {
       if (e.didLogs().size() > MAX_EVIDENCE_PER_REQUEST) {
-        throw new Rejected(ErrorCode.EVIDENCE_REJECTED, "at most " + MAX_EVIDENCE_PER_REQUEST + " didLogs per request");
+        throw new Rejected(
+            ErrorCode.EVIDENCE_REJECTED,
+            "at most " + MAX_EVIDENCE_PER_REQUEST + " didLogs per request");
       }
       for (com.fasterxml.jackson.databind.JsonNode bundle : e.didLogs()) {
         try {
@@ -255,7 +311,8 @@ public final class EnclaveService implements RequestHandler {
         throw new Rejected(ErrorCode.EVIDENCE_REJECTED, "the policy does not accept did:ethr");
       }
       if (e.didDocuments().size() > MAX_EVIDENCE_PER_REQUEST) {
-        throw new Rejected(ErrorCode.EVIDENCE_REJECTED,
+        throw new Rejected(
+            ErrorCode.EVIDENCE_REJECTED,
             "at most " + MAX_EVIDENCE_PER_REQUEST + " didDocuments per request");
       }
       for (Map.Entry<String, String> d : e.didDocuments().entrySet()) {
@@ -268,10 +325,12 @@ public final class EnclaveService implements RequestHandler {
       }
     }
     if (!failures.isEmpty()) {
-      throw new Rejected(ErrorCode.EVIDENCE_REJECTED, didLogs + " didLogs verified; rejected: "
-          + String.join(", ", failures));
+      throw new Rejected(
+          ErrorCode.EVIDENCE_REJECTED,
+          didLogs + " didLogs verified; rejected: " + String.join(", ", failures));
     }
-    return new Message.EvidenceStored(didLogs, didLogs, statusLists, didDocuments == 0 ? null : didDocuments);
+    return new Message.EvidenceStored(
+        didLogs, didLogs, statusLists, didDocuments == 0 ? null : didDocuments);
   }
 
   private Message.Response close(Message.CloseRound c) throws Rejected {
@@ -288,7 +347,8 @@ public final class EnclaveService implements RequestHandler {
   private Message.Response signAuditHead(Message.SignAuditHead h) throws Rejected {
     String head = required(h.headSha256(), "headSha256");
     if (h.seq() < 1 || !AuditHeadToken.HEAD.matcher(head).matches()) {
-      throw new Rejected(ErrorCode.MALFORMED_MESSAGE, "seq must be >= 1 and headSha256 64 lowercase hex digits");
+      throw new Rejected(
+          ErrorCode.MALFORMED_MESSAGE, "seq must be >= 1 and headSha256 64 lowercase hex digits");
     }
     return new Message.AuditHeadSigned(
         AuditHeadToken.sign(identity, policy.sha256Hex(), h.seq(), head, clock.instant()));

@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class EvidenceStore {
   /** Status list credentials are capped so the host cannot fill the enclave's memory. */
   public static final int MAX_STATUS_LISTS = 1024;
+
   private final Map<String, String> statusLists = new ConcurrentHashMap<>();
 
   /** Stores a status list credential (compact JWT) for {@code url}; false if the store is full. */

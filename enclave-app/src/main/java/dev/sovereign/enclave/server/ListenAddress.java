@@ -4,8 +4,8 @@ import dev.sovereign.attestation.forward.ForwardAddress;
 import java.nio.file.Path;
 
 /**
- * Where the enclave listens: {@code unix:PATH} (AF_UNIX, the embedded default) or
- * {@code vsock:CID:PORT} (AF_VSOCK inside a Nitro Enclave). CID and PORT are unsigned 32-bit decimal
+ * Where the enclave listens: {@code unix:PATH} (AF_UNIX, the embedded default) or {@code
+ * vsock:CID:PORT} (AF_VSOCK inside a Nitro Enclave). CID and PORT are unsigned 32-bit decimal
  * numbers; CID may also be {@code any} ({@code VMADDR_CID_ANY}, 0xFFFFFFFF), the usual choice for a
  * server inside an enclave. Port {@code 0xFFFFFFFF} ({@code VMADDR_PORT_ANY}) is refused: the host
  * must know the port.
@@ -31,9 +31,9 @@ public sealed interface ListenAddress {
   }
 
   /**
-   * Parses {@code unix:PATH} or {@code vsock:CID:PORT} with the forwarder's grammar
-   * ({@link ForwardAddress#parse}: sun_path limit, unsigned 32-bit decimals, no VMADDR_PORT_ANY);
-   * {@code tcp:} is refused (the enclave has no network). The message says what is wrong.
+   * Parses {@code unix:PATH} or {@code vsock:CID:PORT} with the forwarder's grammar ({@link
+   * ForwardAddress#parse}: sun_path limit, unsigned 32-bit decimals, no VMADDR_PORT_ANY); {@code
+   * tcp:} is refused (the enclave has no network). The message says what is wrong.
    */
   static ListenAddress parse(String s) {
     if (!s.startsWith("unix:") && !s.startsWith("vsock:")) {

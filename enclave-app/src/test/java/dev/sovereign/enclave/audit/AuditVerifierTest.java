@@ -23,14 +23,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The audit file format and its offline check: a signed log verifies; an edited, dropped or reordered
- * line, a forged head signature, a head that names another chain and an unsigned tail are each
- * refused with their own code. Tampers that re-chain every later line show why heads are signed.
+ * The audit file format and its offline check: a signed log verifies; an edited, dropped or
+ * reordered line, a forged head signature, a head that names another chain and an unsigned tail are
+ * each refused with their own code. Tampers that re-chain every later line show why heads are
+ * signed.
  */
 class AuditVerifierTest {
   private static final EnclaveIdentity ENCLAVE = EnclaveIdentity.generate(new SecureRandom());
   private static final String POLICY = "11".repeat(32);
-  private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-27T12:00:00Z"), ZoneOffset.UTC);
+  private static final Clock CLOCK =
+      Clock.fixed(Instant.parse("2026-11-27T12:00:00Z"), ZoneOffset.UTC);
 
   @TempDir Path dir;
   private List<String> log;
@@ -41,7 +43,9 @@ class AuditVerifierTest {
     chain.append("round-opened", Map.of("round", "r1", "dataset", "loyalty-points"));
     chain.append("submission", Map.of("round", "r1", "payloadId", "p1", "outcome", "accepted"));
     signHead(chain);
-    chain.append("submission", Map.of("round", "r1", "payloadId", "p2", "outcome", "rejected", "reason", "replay"));
+    chain.append(
+        "submission",
+        Map.of("round", "r1", "payloadId", "p2", "outcome", "rejected", "reason", "replay"));
     chain.append("round-closed", Map.of("round", "r1"));
     signHead(chain);
     log = AuditVerifier.lines(Files.readAllBytes(chain.file()));
@@ -50,8 +54,15 @@ class AuditVerifierTest {
   private static void signHead(AuditChain chain) throws Exception {
     long seq = chain.seq();
     String head = chain.head();
-    chain.append(AuditChain.HEAD_SIGNED, Map.of("covers", seq, "head", head,
-        "jws", AuditHeadToken.sign(ENCLAVE, POLICY, seq, head, CLOCK.instant())));
+    chain.append(
+        AuditChain.HEAD_SIGNED,
+        Map.of(
+            "covers",
+            seq,
+            "head",
+            head,
+            "jws",
+            AuditHeadToken.sign(ENCLAVE, POLICY, seq, head, CLOCK.instant())));
   }
 
   @Test
@@ -102,8 +113,14 @@ class AuditVerifierTest {
     String[] jws = head.path("fields").path("jws").asText().split("\\.");
     byte[] sig = Base64.getUrlDecoder().decode(jws[2]);
     sig[10] ^= 1;
-    ((ObjectNode) head.get("fields")).put("jws",
-        jws[0] + "." + jws[1] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(sig));
+    ((ObjectNode) head.get("fields"))
+        .put(
+            "jws",
+            jws[0]
+                + "."
+                + jws[1]
+                + "."
+                + Base64.getUrlEncoder().withoutPadding().encodeToString(sig));
     t.set(5, canonical(head));
     assertRejected("audit-head-signature-invalid", 6, t);
   }
@@ -113,7 +130,9 @@ class AuditVerifierTest {
     EnclaveIdentity other = EnclaveIdentity.generate(new SecureRandom());
     List<String> t = new ArrayList<>(log);
     ObjectNode head = (ObjectNode) Codec.json().readTree(t.get(5));
-    String forged = AuditHeadToken.sign(other, POLICY, 5, head.path("fields").path("head").asText(), CLOCK.instant());
+    String forged =
+        AuditHeadToken.sign(
+            other, POLICY, 5, head.path("fields").path("head").asText(), CLOCK.instant());
     String[] parts = forged.split("\\.");
     String[] real = head.path("fields").path("jws").asText().split("\\.");
     ((ObjectNode) head.get("fields")).put("jws", real[0] + "." + real[1] + "." + parts[2]);
@@ -132,9 +151,15 @@ class AuditVerifierTest {
   void entriesAfterTheLastSignedHeadAreAnUnsignedTail() throws Exception {
     List<String> t = new ArrayList<>(log);
     JsonNode last = Codec.json().readTree(t.get(5));
-    t.add(new String(AuditChain.line(7, CLOCK.instant().toString(), "round-opened",
-        Codec.json().valueToTree(Map.of("round", "r2")),
-        AuditChain.sha256Hex(t.get(5).getBytes(StandardCharsets.UTF_8))), StandardCharsets.UTF_8));
+    t.add(
+        new String(
+            AuditChain.line(
+                7,
+                CLOCK.instant().toString(),
+                "round-opened",
+                Codec.json().valueToTree(Map.of("round", "r2")),
+                AuditChain.sha256Hex(t.get(5).getBytes(StandardCharsets.UTF_8))),
+            StandardCharsets.UTF_8));
     assertEquals(6, last.path("seq").asLong());
     assertRejected("audit-unsigned-tail", 7, t);
   }
@@ -143,7 +168,10 @@ class AuditVerifierTest {
   void reopeningAfterACrashMidAppendCutsTheIncompleteLineAndChainsOn() throws Exception {
     Path file = dir.resolve("audit.jsonl");
     byte[] complete = Files.readAllBytes(file);
-    Files.write(file, "{\"fields\":{\"rou".getBytes(StandardCharsets.UTF_8), java.nio.file.StandardOpenOption.APPEND);
+    Files.write(
+        file,
+        "{\"fields\":{\"rou".getBytes(StandardCharsets.UTF_8),
+        java.nio.file.StandardOpenOption.APPEND);
     AuditChain reopened = AuditChain.open(file, CLOCK);
     assertEquals(15, reopened.droppedTailBytes());
     assertEquals(6, reopened.seq());
@@ -154,18 +182,24 @@ class AuditVerifierTest {
 
   @Test
   void anIncompleteLastLineIsAChainBreak() {
-    AuditRejectedException e = assertThrows(AuditRejectedException.class,
-        () -> AuditVerifier.lines("{\"a\":1}\n{\"b\"".getBytes(StandardCharsets.UTF_8)));
+    AuditRejectedException e =
+        assertThrows(
+            AuditRejectedException.class,
+            () -> AuditVerifier.lines("{\"a\":1}\n{\"b\"".getBytes(StandardCharsets.UTF_8)));
     assertEquals("audit-chain-broken", e.code());
   }
 
   private static void assertRejected(String code, long line, List<String> lines) {
-    AuditRejectedException e = assertThrows(AuditRejectedException.class, () -> AuditVerifier.verify(lines));
+    AuditRejectedException e =
+        assertThrows(AuditRejectedException.class, () -> AuditVerifier.verify(lines));
     assertEquals(code, e.code(), e.getMessage());
     assertEquals(line, e.line(), e.getMessage());
   }
 
-  /** Recomputes every {@code prev} from line {@code from} (0-based) on, as a tamperer with write access would. */
+  /**
+   * Recomputes every {@code prev} from line {@code from} (0-based) on, as a tamperer with write
+   * access would.
+   */
   private static List<String> rechain(List<String> lines, int from) throws Exception {
     List<String> out = new ArrayList<>(lines);
     for (int i = Math.max(1, from + 1); i < out.size(); i++) {

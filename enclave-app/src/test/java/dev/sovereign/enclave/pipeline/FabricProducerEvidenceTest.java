@@ -54,8 +54,11 @@ class FabricProducerEvidenceTest {
     policy = PolicyLoader.parse(policyYaml(ledger.mspId(), pem(ledger.orgCaCertificate())));
     Clock clock = Clock.systemUTC();
     evidence = new FabricEvidence(policy, clock, new SecureRandom());
-    var resolver = DidResolvers.builder().withDidKey().method(new EvidenceFabricResolver(evidence)).build();
-    verifier = new JwsPayloadVerifier(new FabricProducerKeys(evidence, new DidProducerKeys(resolver, clock)));
+    var resolver =
+        DidResolvers.builder().withDidKey().method(new EvidenceFabricResolver(evidence)).build();
+    verifier =
+        new JwsPayloadVerifier(
+            new FabricProducerKeys(evidence, new DidProducerKeys(resolver, clock)));
   }
 
   @AfterEach
@@ -65,17 +68,24 @@ class FabricProducerEvidenceTest {
   }
 
   static String policyYaml(String mspId, String caPem) {
-    return dev.sovereign.enclave.policy.DevPolicy.builder("fabric-producers").pcr0("00".repeat(48))
-        .zone(new dev.sovereign.enclave.policy.DevPolicy.Zone("EU", java.util.List.of("DE"),
-            java.util.List.of(dev.sovereign.enclave.policy.DevPolicy.REGION),
-            "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"))
-        .minGroupSize(2).functions("sum").fabricNetwork("sovereign", mspId, caPem).yaml();
+    return dev.sovereign.enclave.policy.DevPolicy.builder("fabric-producers")
+        .pcr0("00".repeat(48))
+        .zone(
+            new dev.sovereign.enclave.policy.DevPolicy.Zone(
+                "EU",
+                java.util.List.of("DE"),
+                java.util.List.of(dev.sovereign.enclave.policy.DevPolicy.REGION),
+                "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"))
+        .minGroupSize(2)
+        .functions("sum")
+        .fabricNetwork("sovereign", mspId, caPem)
+        .yaml();
   }
-
 
   static String pem(X509Certificate c) throws Exception {
     return "-----BEGIN CERTIFICATE-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(c.getEncoded())
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+            .encodeToString(c.getEncoded())
         + "\n-----END CERTIFICATE-----\n";
   }
 
@@ -95,8 +105,9 @@ class FabricProducerEvidenceTest {
   void aFabricProducerWithoutEvidenceIsRejectedAsDidEvidenceMissing() throws Exception {
     SoftwareControllerKey key = SoftwareControllerKey.generate(Multikey.Type.ED25519);
     String did = ledger.submit(FabricDocuments.create(NETWORK, key)).did();
-    PayloadRejectedException e = assertThrows(PayloadRejectedException.class,
-        () -> verifier.verify(payload(did, key), policy));
+    PayloadRejectedException e =
+        assertThrows(
+            PayloadRejectedException.class, () -> verifier.verify(payload(did, key), policy));
     assertEquals(RejectionReason.DID_EVIDENCE_MISSING, e.reason());
     assertEquals("did-evidence-missing", e.reason().code());
   }
@@ -105,14 +116,19 @@ class FabricProducerEvidenceTest {
   void aTamperedLogIsRejectedAndThePayloadIsRejectedAsDidEvidenceInvalid() throws Exception {
     SoftwareControllerKey key = SoftwareControllerKey.generate(Multikey.Type.ED25519);
     String did = ledger.submit(FabricDocuments.create(NETWORK, key)).did();
-    ObjectNode bundle = (ObjectNode) JSON.readTree(FabricDidEvidence.bundle(ledger, did, evidence.issueNonce()));
+    ObjectNode bundle =
+        (ObjectNode) JSON.readTree(FabricDidEvidence.bundle(ledger, did, evidence.issueNonce()));
     ObjectNode first = (ObjectNode) bundle.get("log").get("versions").get(0);
-    first.put("versionTime", Instant.parse(first.get("versionTime").asText()).minusSeconds(60).toString());
+    first.put(
+        "versionTime",
+        Instant.parse(first.get("versionTime").asText()).minusSeconds(60).toString());
 
-    RejectedException rejected = assertThrows(RejectedException.class, () -> evidence.supply(bundle));
+    RejectedException rejected =
+        assertThrows(RejectedException.class, () -> evidence.supply(bundle));
     assertEquals(ReasonCode.LOG_VERSION_ID_MISMATCH, rejected.reason());
-    PayloadRejectedException e = assertThrows(PayloadRejectedException.class,
-        () -> verifier.verify(payload(did, key), policy));
+    PayloadRejectedException e =
+        assertThrows(
+            PayloadRejectedException.class, () -> verifier.verify(payload(did, key), policy));
     assertEquals(RejectionReason.DID_EVIDENCE_INVALID, e.reason());
   }
 
@@ -122,10 +138,12 @@ class FabricProducerEvidenceTest {
     String did = rogue.submit(FabricDocuments.create(NETWORK, key)).did();
     JsonNode bundle = JSON.readTree(FabricDidEvidence.bundle(rogue, did, evidence.issueNonce()));
 
-    RejectedException rejected = assertThrows(RejectedException.class, () -> evidence.supply(bundle));
+    RejectedException rejected =
+        assertThrows(RejectedException.class, () -> evidence.supply(bundle));
     assertEquals(ReasonCode.ENDORSEMENT_INVALID, rejected.reason());
-    PayloadRejectedException e = assertThrows(PayloadRejectedException.class,
-        () -> verifier.verify(payload(did, key), policy));
+    PayloadRejectedException e =
+        assertThrows(
+            PayloadRejectedException.class, () -> verifier.verify(payload(did, key), policy));
     assertEquals(RejectionReason.DID_EVIDENCE_INVALID, e.reason());
   }
 
@@ -133,9 +151,11 @@ class FabricProducerEvidenceTest {
   void evidenceForANonceTheEnclaveDidNotIssueIsRejected() throws Exception {
     SoftwareControllerKey key = SoftwareControllerKey.generate(Multikey.Type.ED25519);
     String did = ledger.submit(FabricDocuments.create(NETWORK, key)).did();
-    JsonNode bundle = JSON.readTree(FabricDidEvidence.bundle(ledger, did, "a-nonce-the-host-chose-itself"));
+    JsonNode bundle =
+        JSON.readTree(FabricDidEvidence.bundle(ledger, did, "a-nonce-the-host-chose-itself"));
 
-    RejectedException rejected = assertThrows(RejectedException.class, () -> evidence.supply(bundle));
+    RejectedException rejected =
+        assertThrows(RejectedException.class, () -> evidence.supply(bundle));
     assertEquals(ReasonCode.ENDORSEMENT_MISMATCH, rejected.reason());
   }
 
@@ -155,8 +175,9 @@ class FabricProducerEvidenceTest {
     SoftwareControllerKey mallory = SoftwareControllerKey.generate(Multikey.Type.ED25519);
     String did = ledger.submit(FabricDocuments.create(NETWORK, key)).did();
     evidence.supply(JSON.readTree(FabricDidEvidence.bundle(ledger, did, evidence.issueNonce())));
-    PayloadRejectedException e = assertThrows(PayloadRejectedException.class,
-        () -> verifier.verify(payload(did, mallory), policy));
+    PayloadRejectedException e =
+        assertThrows(
+            PayloadRejectedException.class, () -> verifier.verify(payload(did, mallory), policy));
     assertEquals(RejectionReason.SIGNATURE_INVALID, e.reason());
   }
 
@@ -168,18 +189,33 @@ class FabricProducerEvidenceTest {
     String did = v1.did();
     long before = v1.versionTime().getEpochSecond() + 1;
     Thread.sleep(2100);
-    var v2 = ledger.submit(FabricDocuments.update(did, v1.versionId(),
-        FabricDocuments.document(did, List.of(b.publicKey()), 1), did + "#key-1", a));
+    var v2 =
+        ledger.submit(
+            FabricDocuments.update(
+                did,
+                v1.versionId(),
+                FabricDocuments.document(did, List.of(b.publicKey()), 1),
+                did + "#key-1",
+                a));
     long after = v2.versionTime().getEpochSecond() + 1;
     evidence.supply(JSON.readTree(FabricDidEvidence.bundle(ledger, did, evidence.issueNonce())));
 
-    // signed with the key in force at iat: the rotated-away key for an earlier iat, the new one after
+    // signed with the key in force at iat: the rotated-away key for an earlier iat, the new one
+    // after
     assertEquals(did, verifier.verify(payload(did, a, before), policy).iss());
     assertEquals(did, verifier.verify(payload(did, b, after), policy).iss());
-    assertEquals(RejectionReason.SIGNATURE_INVALID, assertThrows(PayloadRejectedException.class,
-        () -> verifier.verify(payload(did, a, after), policy)).reason());
-    assertEquals(RejectionReason.SIGNATURE_INVALID, assertThrows(PayloadRejectedException.class,
-        () -> verifier.verify(payload(did, b, before), policy)).reason());
+    assertEquals(
+        RejectionReason.SIGNATURE_INVALID,
+        assertThrows(
+                PayloadRejectedException.class,
+                () -> verifier.verify(payload(did, a, after), policy))
+            .reason());
+    assertEquals(
+        RejectionReason.SIGNATURE_INVALID,
+        assertThrows(
+                PayloadRejectedException.class,
+                () -> verifier.verify(payload(did, b, before), policy))
+            .reason());
   }
 
   private static String payload(String did, SoftwareControllerKey key) throws Exception {
@@ -187,17 +223,32 @@ class FabricProducerEvidenceTest {
   }
 
   private static String payload(String did, SoftwareControllerKey key, long iat) throws Exception {
-    ObjectNode header = JSON.createObjectNode().put("alg", "EdDSA").put("typ", JwsPayloadVerifier.TYP)
-        .put("kid", did + "#key-1");
-    ObjectNode claims = JSON.createObjectNode().put("iss", did).put("jti", "jti-" + System.nanoTime())
-        .put("iat", iat).put("round", "r1").put("dataset", "loyalty-points")
-        .put("region", "EU");
-    claims.putArray("records").addObject().put("metric", "points").put("value", 10)
-        .putObject("group").put("country", "DE");
+    ObjectNode header =
+        JSON.createObjectNode()
+            .put("alg", "EdDSA")
+            .put("typ", JwsPayloadVerifier.TYP)
+            .put("kid", did + "#key-1");
+    ObjectNode claims =
+        JSON.createObjectNode()
+            .put("iss", did)
+            .put("jti", "jti-" + System.nanoTime())
+            .put("iat", iat)
+            .put("round", "r1")
+            .put("dataset", "loyalty-points")
+            .put("region", "EU");
+    claims
+        .putArray("records")
+        .addObject()
+        .put("metric", "points")
+        .put("value", 10)
+        .putObject("group")
+        .put("country", "DE");
     claims.putArray("credentials").add("not-checked-at-this-stage");
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-    String input = b64.encodeToString(JSON.writeValueAsBytes(header)) + "."
-        + b64.encodeToString(JSON.writeValueAsBytes(claims));
+    String input =
+        b64.encodeToString(JSON.writeValueAsBytes(header))
+            + "."
+            + b64.encodeToString(JSON.writeValueAsBytes(claims));
     return input + "." + b64.encodeToString(key.sign(input.getBytes(StandardCharsets.US_ASCII)));
   }
 }

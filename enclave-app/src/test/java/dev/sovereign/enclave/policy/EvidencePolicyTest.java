@@ -9,21 +9,32 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** {@code evidence.askHost}: off by default, and a policy without it keeps the hash it had before the key existed. */
+/**
+ * {@code evidence.askHost}: off by default, and a policy without it keeps the hash it had before
+ * the key existed.
+ */
 class EvidencePolicyTest {
-  /** The hash of {@link PolicyLoaderTest#VALID} computed by the loader before {@code evidence} was introduced. */
-  private static final String VALID_SHA256 = "25e4f177da54d7b619f386e48dcc30f894e867522141a14cb2f9c135c59728dc";
+  /**
+   * The hash of {@link PolicyLoaderTest#VALID} computed by the loader before {@code evidence} was
+   * introduced.
+   */
+  private static final String VALID_SHA256 =
+      "25e4f177da54d7b619f386e48dcc30f894e867522141a14cb2f9c135c59728dc";
 
   @Test
   void askingTheHostIsOffUnlessThePolicyOptsIn() throws Exception {
     assertFalse(PolicyLoader.parse(PolicyLoaderTest.VALID).evidence().askHost());
-    assertTrue(PolicyLoader.parse(PolicyLoaderTest.VALID + "evidence:\n  askHost: true\n").evidence().askHost());
+    assertTrue(
+        PolicyLoader.parse(PolicyLoaderTest.VALID + "evidence:\n  askHost: true\n")
+            .evidence()
+            .askHost());
   }
 
   @Test
   void aPolicyWithoutTheKeyAndOneSayingFalseKeepTheEarlierHash() throws Exception {
     SovereigntyPolicy absent = PolicyLoader.parse(PolicyLoaderTest.VALID);
-    SovereigntyPolicy explicitFalse = PolicyLoader.parse(PolicyLoaderTest.VALID + "evidence:\n  askHost: false\n");
+    SovereigntyPolicy explicitFalse =
+        PolicyLoader.parse(PolicyLoaderTest.VALID + "evidence:\n  askHost: false\n");
     assertFalse(new String(absent.canonicalJson(), StandardCharsets.UTF_8).contains("evidence"));
     assertEquals(VALID_SHA256, absent.sha256Hex());
     assertEquals(absent.sha256Hex(), explicitFalse.sha256Hex());
@@ -31,15 +42,23 @@ class EvidencePolicyTest {
 
   @Test
   void optingInChangesTheHashSoAttestationsSayWhichRuleApplies() throws Exception {
-    SovereigntyPolicy on = PolicyLoader.parse(PolicyLoaderTest.VALID + "evidence:\n  askHost: true\n");
+    SovereigntyPolicy on =
+        PolicyLoader.parse(PolicyLoaderTest.VALID + "evidence:\n  askHost: true\n");
     assertNotEquals(PolicyLoader.parse(PolicyLoaderTest.VALID).sha256Hex(), on.sha256Hex());
-    assertTrue(new String(on.canonicalJson(), StandardCharsets.UTF_8).contains("\"evidence\":{\"askHost\":true}"));
+    assertTrue(
+        new String(on.canonicalJson(), StandardCharsets.UTF_8)
+            .contains("\"evidence\":{\"askHost\":true}"));
   }
 
   @Test
   void unknownKeysAndNonBooleansAreProblems() {
-    InvalidPolicyException e = assertThrows(InvalidPolicyException.class, () ->
-        PolicyLoader.parse(PolicyLoaderTest.VALID + "evidence:\n  askHost: yes-please\n  fetch: always\n"));
+    InvalidPolicyException e =
+        assertThrows(
+            InvalidPolicyException.class,
+            () ->
+                PolicyLoader.parse(
+                    PolicyLoaderTest.VALID
+                        + "evidence:\n  askHost: yes-please\n  fetch: always\n"));
     assertTrue(e.getMessage().contains("evidence.askHost: must be true or false"), e.getMessage());
     assertTrue(e.getMessage().contains("evidence.fetch: unknown key"), e.getMessage());
   }

@@ -22,11 +22,15 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The policy's did:fabric pins: organisation CAs per network, chaincode, endorsement rules, and their hash. */
+/**
+ * The policy's did:fabric pins: organisation CAs per network, chaincode, endorsement rules, and
+ * their hash.
+ */
 class FabricNetworkPolicyTest {
   @TempDir Path dir;
 
-  private static final String BASE = """
+  private static final String BASE =
+      """
       version: 1
       policyId: fabric-pins
       enclave:
@@ -62,13 +66,18 @@ class FabricNetworkPolicyTest {
               %s:
                 - |
         %s
-        """.formatted(name, extra.isEmpty() ? "" : extra.indent(4).stripTrailing(), msp,
-        pem.indent(10).stripTrailing());
+        """
+        .formatted(
+            name,
+            extra.isEmpty() ? "" : extra.indent(4).stripTrailing(),
+            msp,
+            pem.indent(10).stripTrailing());
   }
 
   private static String pem(X509Certificate c) throws Exception {
     return "-----BEGIN CERTIFICATE-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(c.getEncoded())
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+            .encodeToString(c.getEncoded())
         + "\n-----END CERTIFICATE-----\n";
   }
 
@@ -84,48 +93,71 @@ class FabricNetworkPolicyTest {
     KeyPair kp = g.generateKeyPair();
     X500Name name = new X500Name("CN=not-a-ca");
     long now = System.currentTimeMillis();
-    return new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(name, BigInteger.ONE,
-        new Date(now - 60_000), new Date(now + 86_400_000), name, kp.getPublic())
-        .build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
+    return new JcaX509CertificateConverter()
+        .getCertificate(
+            new JcaX509v3CertificateBuilder(
+                    name,
+                    BigInteger.ONE,
+                    new Date(now - 60_000),
+                    new Date(now + 86_400_000),
+                    name,
+                    kp.getPublic())
+                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
   }
 
   @Test
   void aPinnedNetworkLoadsWithItsDefaultsAndChangesTheHash() throws Exception {
     X509Certificate ca = ledgerCa();
     SovereigntyPolicy without = PolicyLoader.parse(policy(""));
-    SovereigntyPolicy with = PolicyLoader.parse(policy(networks("sovereign", "SovereignLedgerMSP", pem(ca), "")));
+    SovereigntyPolicy with =
+        PolicyLoader.parse(policy(networks("sovereign", "SovereignLedgerMSP", pem(ca), "")));
     SovereigntyPolicy.FabricNetwork n = with.fabricNetworks().get("sovereign");
     assertEquals("didfabric", n.chaincode());
     assertEquals(1, n.minEndorsingOrgs());
     assertEquals(Duration.ofHours(1), n.evidenceMaxAge());
     assertEquals(ca, n.organisations().get("SovereignLedgerMSP").get(0));
     assertTrue(without.fabricNetworks().isEmpty());
-    assertTrue(new String(without.canonicalJson(), StandardCharsets.UTF_8).indexOf("fabricNetworks") < 0);
+    assertTrue(
+        new String(without.canonicalJson(), StandardCharsets.UTF_8).indexOf("fabricNetworks") < 0);
     assertNotEquals(without.sha256Hex(), with.sha256Hex());
-    SovereigntyPolicy otherChaincode = PolicyLoader.parse(policy(networks("sovereign", "SovereignLedgerMSP", pem(ca),
-        "chaincode: other")));
+    SovereigntyPolicy otherChaincode =
+        PolicyLoader.parse(
+            policy(networks("sovereign", "SovereignLedgerMSP", pem(ca), "chaincode: other")));
     assertNotEquals(with.sha256Hex(), otherChaincode.sha256Hex());
   }
 
   @Test
   void eachBadPinIsReportedWithItsPath() throws Exception {
     X509Certificate ca = ledgerCa();
-    assertProblem(policy(networks("Bad_Name", "SovereignLedgerMSP", pem(ca), "")),
+    assertProblem(
+        policy(networks("Bad_Name", "SovereignLedgerMSP", pem(ca), "")),
         "enclave.fabricNetworks.Bad_Name: network name must match");
-    assertProblem(policy(networks("sovereign", "SovereignLedgerMSP", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----", "")),
+    assertProblem(
+        policy(
+            networks(
+                "sovereign",
+                "SovereignLedgerMSP",
+                "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----",
+                "")),
         "enclave.fabricNetworks.sovereign.organisations.SovereignLedgerMSP[0]: not a PEM X.509 certificate");
-    assertProblem(policy(networks("sovereign", "SovereignLedgerMSP", pem(endEntity()), "")),
+    assertProblem(
+        policy(networks("sovereign", "SovereignLedgerMSP", pem(endEntity()), "")),
         "enclave.fabricNetworks.sovereign.organisations.SovereignLedgerMSP[0]: not a CA certificate");
-    assertProblem(policy(networks("sovereign", "SovereignLedgerMSP", pem(ca), "minEndorsingOrgs: 2")),
+    assertProblem(
+        policy(networks("sovereign", "SovereignLedgerMSP", pem(ca), "minEndorsingOrgs: 2")),
         "enclave.fabricNetworks.sovereign.minEndorsingOrgs: 2 exceeds the 1 pinned organisations");
-    assertProblem(policy("didMethods: [key]\n" + networks("sovereign", "SovereignLedgerMSP", pem(ca), "")),
+    assertProblem(
+        policy("didMethods: [key]\n" + networks("sovereign", "SovereignLedgerMSP", pem(ca), "")),
         "enclave.fabricNetworks: networks are pinned but 'fabric' is not among enclave.didMethods");
-    assertProblem(policy(networks("sovereign", "SovereignLedgerMSP", pem(ca), "evidenceMaxAge: soon")),
+    assertProblem(
+        policy(networks("sovereign", "SovereignLedgerMSP", pem(ca), "evidenceMaxAge: soon")),
         "enclave.fabricNetworks.sovereign.evidenceMaxAge: 'soon' is not an ISO-8601 duration");
   }
 
   private static void assertProblem(String yaml, String expected) {
-    InvalidPolicyException e = assertThrows(InvalidPolicyException.class, () -> PolicyLoader.parse(yaml));
-    assertTrue(e.problems().stream().anyMatch(p -> p.startsWith(expected)), () -> e.problems().toString());
+    InvalidPolicyException e =
+        assertThrows(InvalidPolicyException.class, () -> PolicyLoader.parse(yaml));
+    assertTrue(
+        e.problems().stream().anyMatch(p -> p.startsWith(expected)), () -> e.problems().toString());
   }
 }

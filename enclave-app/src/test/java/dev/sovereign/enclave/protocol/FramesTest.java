@@ -17,7 +17,9 @@ class FramesTest {
 
   @Test
   void aHealthRequestIsExactlyLengthVersionTypeAndAnEmptyJsonObject() {
-    assertEquals("00000004" + "01" + "01" + "7b7d", HexFormat.of().formatHex(Codec.encode(new Message.Health())));
+    assertEquals(
+        "00000004" + "01" + "01" + "7b7d",
+        HexFormat.of().formatHex(Codec.encode(new Message.Health())));
   }
 
   @Test
@@ -30,11 +32,18 @@ class FramesTest {
 
   @Test
   void everyMessageRoundTripsByteForByte() throws Exception {
-    List<Message> messages = List.of(new Message.Health(), new Message.Attest("00ff"),
-        new Message.OpenRound("r1", "d", "ab"), new Message.SubmitPayloads("r1", List.of("a.b.c.d.e")),
-        new Message.PayloadVerdicts("r1", List.of(new Message.Verdict("rejected", "replay", null))),
-        new Message.CloseRound("r1"), new Message.RoundResult("r1", "x.y.z"), new Message.Seal(),
-        new Message.Restored(2));
+    List<Message> messages =
+        List.of(
+            new Message.Health(),
+            new Message.Attest("00ff"),
+            new Message.OpenRound("r1", "d", "ab"),
+            new Message.SubmitPayloads("r1", List.of("a.b.c.d.e")),
+            new Message.PayloadVerdicts(
+                "r1", List.of(new Message.Verdict("rejected", "replay", null))),
+            new Message.CloseRound("r1"),
+            new Message.RoundResult("r1", "x.y.z"),
+            new Message.Seal(),
+            new Message.Restored(2));
     for (Message m : messages) {
       byte[] bytes = Codec.encode(m);
       Message back = new Codec(1024).read(new ByteArrayInputStream(bytes)).orElseThrow();
@@ -46,7 +55,8 @@ class FramesTest {
   @Test
   void theLengthIsCheckedBeforeAnyBufferIsAllocated() {
     // announces 2 GiB - 1 but holds two bytes: a reader that allocated first would fail differently
-    InputStream in = new ByteArrayInputStream(new byte[] {0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 1, 1});
+    InputStream in =
+        new ByteArrayInputStream(new byte[] {0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 1, 1});
     FrameException e = assertThrows(FrameException.class, () -> Frames.read(in, 1024));
     assertEquals(ErrorCode.FRAME_TOO_LARGE, e.code());
     assertTrue(e.fatal());
@@ -54,15 +64,18 @@ class FramesTest {
 
   @Test
   void aLengthAboveTwoGibibytesIsTooLargeNotNegative() {
-    InputStream in = new ByteArrayInputStream(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff});
-    assertEquals(ErrorCode.FRAME_TOO_LARGE,
+    InputStream in =
+        new ByteArrayInputStream(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff});
+    assertEquals(
+        ErrorCode.FRAME_TOO_LARGE,
         assertThrows(FrameException.class, () -> Frames.read(in, Integer.MAX_VALUE)).code());
   }
 
   @Test
   void aStreamEndingInsideTheLengthOrTheBodyIsATruncatedFrame() {
     for (byte[] b : List.of(new byte[] {0, 0}, new byte[] {0, 0, 0, 10, 1, 1, '{'})) {
-      FrameException e = assertThrows(FrameException.class, () -> Frames.read(new ByteArrayInputStream(b), 1024));
+      FrameException e =
+          assertThrows(FrameException.class, () -> Frames.read(new ByteArrayInputStream(b), 1024));
       assertEquals(ErrorCode.TRUNCATED_FRAME, e.code());
       assertTrue(e.fatal());
     }
@@ -70,8 +83,10 @@ class FramesTest {
 
   @Test
   void aFrameWithoutItsTwoHeaderBytesIsMalformedButTheStreamStaysInStep() {
-    FrameException e = assertThrows(FrameException.class,
-        () -> Frames.read(new ByteArrayInputStream(new byte[] {0, 0, 0, 1, 1}), 1024));
+    FrameException e =
+        assertThrows(
+            FrameException.class,
+            () -> Frames.read(new ByteArrayInputStream(new byte[] {0, 0, 0, 1, 1}), 1024));
     assertEquals(ErrorCode.MALFORMED_FRAME, e.code());
     assertFalse(e.fatal());
   }
@@ -83,26 +98,49 @@ class FramesTest {
 
   @Test
   void bodiesWithDuplicateKeysUnknownFieldsOrTrailingTokensAreMalformed() {
-    for (String body : List.of("{\"round\":\"a\",\"round\":\"b\"}", "{\"round\":\"a\",\"extra\":1}",
-        "{\"round\":\"a\"} {}", "[]", "null")) {
-      FrameException e = assertThrows(FrameException.class, () -> Codec.decode(
-          new Frames.Frame(1, MessageType.CLOSE_ROUND.code(), body.getBytes(StandardCharsets.UTF_8))), body);
+    for (String body :
+        List.of(
+            "{\"round\":\"a\",\"round\":\"b\"}",
+            "{\"round\":\"a\",\"extra\":1}",
+            "{\"round\":\"a\"} {}",
+            "[]",
+            "null")) {
+      FrameException e =
+          assertThrows(
+              FrameException.class,
+              () ->
+                  Codec.decode(
+                      new Frames.Frame(
+                          1,
+                          MessageType.CLOSE_ROUND.code(),
+                          body.getBytes(StandardCharsets.UTF_8))),
+              body);
       assertEquals(ErrorCode.MALFORMED_MESSAGE, e.code(), body);
     }
   }
 
   @Test
   void anotherVersionOrAnUnknownTypeIsNamedInTheError() {
-    assertEquals(ErrorCode.UNSUPPORTED_VERSION, assertThrows(FrameException.class,
-        () -> Codec.decode(new Frames.Frame(2, 1, "{}".getBytes(StandardCharsets.UTF_8)))).code());
-    assertEquals(ErrorCode.UNKNOWN_MESSAGE_TYPE, assertThrows(FrameException.class,
-        () -> Codec.decode(new Frames.Frame(1, 0x42, "{}".getBytes(StandardCharsets.UTF_8)))).code());
+    assertEquals(
+        ErrorCode.UNSUPPORTED_VERSION,
+        assertThrows(
+                FrameException.class,
+                () -> Codec.decode(new Frames.Frame(2, 1, "{}".getBytes(StandardCharsets.UTF_8))))
+            .code());
+    assertEquals(
+        ErrorCode.UNKNOWN_MESSAGE_TYPE,
+        assertThrows(
+                FrameException.class,
+                () ->
+                    Codec.decode(new Frames.Frame(1, 0x42, "{}".getBytes(StandardCharsets.UTF_8))))
+            .code());
   }
 
   @Test
   void randomBytesAndMutatedFramesOnlyEverFailAsFrameErrors() throws Exception {
     java.util.Random random = new java.util.Random(20261127);
-    byte[] valid = Codec.encode(new Message.SubmitPayloads("r1", List.of("a.b.c.d.e", "f.g.h.i.j")));
+    byte[] valid =
+        Codec.encode(new Message.SubmitPayloads("r1", List.of("a.b.c.d.e", "f.g.h.i.j")));
     for (int i = 0; i < 20_000; i++) {
       byte[] input;
       if (i % 2 == 0) {

@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class AggregatorTest {
-  private static final String POLICY = """
+  private static final String POLICY =
+      """
       version: 1
       policyId: t
       enclave: {region: r1, acceptedMeasurements: [{pcr0: "%s"}]}
@@ -30,7 +31,8 @@ class AggregatorTest {
                 metrics: {v: {functions: [sum, count, mean, min, max, histogram], bounds: [0, 1000], histogram: [10, 100]}}}
         noisy: {zones: [EU], groupBy: [country], minGroupSize: 3, epsilon: 1.0,
                 metrics: {v: {functions: [sum, count, mean], bounds: [0, 1000]}}}
-      """.formatted("00".repeat(48));
+      """
+          .formatted("00".repeat(48));
 
   private static SovereigntyPolicy.Dataset dataset(String name) throws Exception {
     return PolicyLoader.parse(POLICY).dataset(name).orElseThrow();
@@ -47,7 +49,8 @@ class AggregatorTest {
     List<ProducerRecord> records = new ArrayList<>();
     Random r = new Random(7);
     for (int i = 0; i < 2000; i++) {
-      records.add(rec(i % 3 == 0 ? "FR" : "DE", BigDecimal.valueOf(r.nextInt(100_000), 2).toPlainString()));
+      records.add(
+          rec(i % 3 == 0 ? "FR" : "DE", BigDecimal.valueOf(r.nextInt(100_000), 2).toPlainString()));
     }
     String expected = null;
     for (int run = 0; run < 5; run++) {
@@ -71,10 +74,18 @@ class AggregatorTest {
   @Test
   void sumsAreExactDecimalsAndMeansAreRoundedTo16Digits() throws Exception {
     Aggregator a = new Aggregator(dataset("plain"));
-    a.add(List.of(rec("DE", "0.1"), rec("DE", "0.2"), rec("DE", "0.3"), rec("DE", "5"), rec("DE", "500")));
+    a.add(
+        List.of(
+            rec("DE", "0.1"),
+            rec("DE", "0.2"),
+            rec("DE", "0.3"),
+            rec("DE", "5"),
+            rec("DE", "500")));
     var cell = a.disclose(new SecureRandom()).cells().get(0);
-    assertEquals("{\"metric\":\"v\",\"group\":{\"country\":\"DE\"},\"count\":5,\"sum\":505.6,\"mean\":101.12,"
-        + "\"min\":0.1,\"max\":500,\"histogram\":{\"edges\":[10,100],\"counts\":[4,0,1]}}", cell.toString());
+    assertEquals(
+        "{\"metric\":\"v\",\"group\":{\"country\":\"DE\"},\"count\":5,\"sum\":505.6,\"mean\":101.12,"
+            + "\"min\":0.1,\"max\":500,\"histogram\":{\"edges\":[10,100],\"counts\":[4,0,1]}}",
+        cell.toString());
   }
 
   @Test
@@ -98,7 +109,10 @@ class AggregatorTest {
     Aggregator.Disclosure d = a.disclose(new SecureRandom());
     assertEquals("laplace", d.differentialPrivacy().get("mechanism").asText());
     assertEquals(1.0, d.differentialPrivacy().get("epsilon").asDouble());
-    assertEquals(0.5, d.differentialPrivacy().at("/epsilonPerQuery/v").asDouble(), "count and sum share the budget");
+    assertEquals(
+        0.5,
+        d.differentialPrivacy().at("/epsilonPerQuery/v").asDouble(),
+        "count and sum share the budget");
     BigDecimal sum = d.cells().get(0).get("sum").decimalValue();
     assertNotEquals(0, sum.compareTo(new BigDecimal("2000")), "noise was added to the sum");
     assertTrue(sum.subtract(new BigDecimal("2000")).abs().compareTo(new BigDecimal("100000")) < 0);

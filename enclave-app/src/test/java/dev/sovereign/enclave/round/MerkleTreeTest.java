@@ -11,13 +11,25 @@ import org.junit.jupiter.api.Test;
 class MerkleTreeTest {
   private static final HexFormat HEX = HexFormat.of();
 
-  /** Leaves and roots of the RFC 6962 test vectors in certificate-transparency (merkle_tree_test). */
-  private static final List<String> LEAVES = List.of("", "00", "10", "2021", "3031", "40414243",
-      "5051525354555657", "606162636465666768696a6b6c6d6e6f");
+  /**
+   * Leaves and roots of the RFC 6962 test vectors in certificate-transparency (merkle_tree_test).
+   */
+  private static final List<String> LEAVES =
+      List.of(
+          "",
+          "00",
+          "10",
+          "2021",
+          "3031",
+          "40414243",
+          "5051525354555657",
+          "606162636465666768696a6b6c6d6e6f");
 
   @Test
   void theEmptyTreeIsTheHashOfNothing() {
-    assertEquals("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", HEX.formatHex(MerkleTree.root(List.of())));
+    assertEquals(
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        HEX.formatHex(MerkleTree.root(List.of())));
   }
 
   @Test

@@ -22,9 +22,12 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
-/** The sealed body v1: a round trip keeps keys, replay sets, leaves, counters and exact aggregates. */
+/**
+ * The sealed body v1: a round trip keeps keys, replay sets, leaves, counters and exact aggregates.
+ */
 class SealedBodyTest {
-  private static final String POLICY = """
+  private static final String POLICY =
+      """
       version: 1
       policyId: t
       enclave: {region: r1, acceptedMeasurements: [{pcr0: "%s"}]}
@@ -32,19 +35,26 @@ class SealedBodyTest {
       datasets:
         plain: {zones: [EU], groupBy: [country], minGroupSize: 1,
                 metrics: {v: {functions: [sum, count, mean, min, max, histogram], bounds: [0, 1000], histogram: [10, 100]}}}
-      """.formatted("00".repeat(48));
+      """
+          .formatted("00".repeat(48));
 
   private static AcceptedPayload payload(String jti, byte leaf, String country, String value) {
     TreeMap<String, String> g = new TreeMap<>();
     g.put("country", country);
     byte[] l = new byte[32];
     l[0] = leaf;
-    return new AcceptedPayload(l, "did:key:p", jti, "EU", List.of(new ProducerRecord(g, "v", new BigDecimal(value))),
+    return new AcceptedPayload(
+        l,
+        "did:key:p",
+        jti,
+        "EU",
+        List.of(new ProducerRecord(g, "v", new BigDecimal(value))),
         new ProducerAuthorization("did:key:p", Set.of("EU"), Set.of("plain"), List.of()));
   }
 
   @Test
-  void aRoundTripKeepsTheIdentityTheReplaySetTheLeavesInOrderAndTheExactAggregates() throws Exception {
+  void aRoundTripKeepsTheIdentityTheReplaySetTheLeavesInOrderAndTheExactAggregates()
+      throws Exception {
     SovereigntyPolicy policy = PolicyLoader.parse(POLICY);
     SovereigntyPolicy.Dataset ds = policy.dataset("plain").orElseThrow();
     EnclaveIdentity identity = EnclaveIdentity.generate(new SecureRandom());
@@ -69,12 +79,15 @@ class SealedBodyTest {
     Round.State s = back.state();
     assertEquals(3, s.accepted());
     assertEquals(Set.of("a", "b", "c"), Set.copyOf(s.jtis()));
-    assertEquals(List.of((byte) 2, (byte) 1, (byte) 3), s.leaves().stream().map(l -> l[0]).toList());
+    assertEquals(
+        List.of((byte) 2, (byte) 1, (byte) 3), s.leaves().stream().map(l -> l[0]).toList());
     assertEquals(1L, s.rejectedByReason().get("replay"));
-    assertTrue(back.accept(payload("a", (byte) 9, "DE", "1")).isPresent(), "a sealed jti stays a replay");
+    assertTrue(
+        back.accept(payload("a", (byte) 9, "DE", "1")).isPresent(), "a sealed jti stays a replay");
     Round.Snapshot snap = back.close();
-    var cells = snap.aggregator().cellStates().stream()
-        .collect(java.util.stream.Collectors.toMap(x -> x.group().get("country"), x -> x));
+    var cells =
+        snap.aggregator().cellStates().stream()
+            .collect(java.util.stream.Collectors.toMap(x -> x.group().get("country"), x -> x));
     assertEquals(0, new BigDecimal("0.3").compareTo(cells.get("DE").sum()), "exact decimal sum");
     assertArrayEquals(new long[] {2, 0, 0}, cells.get("DE").histogram());
     assertTrue(Round.restore(c.rounds().get(1), ds).isClosed());
@@ -87,11 +100,15 @@ class SealedBodyTest {
     byte[] body = SealedBody.encode(identity, policy.sha256Hex(), List.of(), Instant.now());
     CBORObject m = CBORObject.DecodeFromBytes(body);
     m.set("v", CBORObject.FromObject(2));
-    assertThrows(SealedBody.MalformedBodyException.class, () -> SealedBody.decode(m.EncodeToBytes()));
+    assertThrows(
+        SealedBody.MalformedBodyException.class, () -> SealedBody.decode(m.EncodeToBytes()));
     CBORObject other = CBORObject.DecodeFromBytes(body);
     other.set("did", CBORObject.FromObject(EnclaveIdentity.generate(new SecureRandom()).did()));
-    assertThrows(SealedBody.MalformedBodyException.class, () -> SealedBody.decode(other.EncodeToBytes()));
-    assertThrows(SealedBody.MalformedBodyException.class, () -> SealedBody.decode(new byte[] {(byte) 0xa1, 0x01}));
+    assertThrows(
+        SealedBody.MalformedBodyException.class, () -> SealedBody.decode(other.EncodeToBytes()));
+    assertThrows(
+        SealedBody.MalformedBodyException.class,
+        () -> SealedBody.decode(new byte[] {(byte) 0xa1, 0x01}));
     assertThrows(SealedBody.MalformedBodyException.class, () -> SealedBody.decode(new byte[0]));
   }
 }

@@ -64,7 +64,9 @@ class EthrOnTheHostsWordTest {
   }
 
   private void start(String didMethods) throws Exception {
-    SovereigntyPolicy policy = PolicyLoader.parse("""
+    SovereigntyPolicy policy =
+        PolicyLoader.parse(
+            """
         version: 1
         policyId: ethr
         enclave:
@@ -88,28 +90,51 @@ class EthrOnTheHostsWordTest {
                 bounds: [0, 100000]
         evidence:
           askHost: true
-        """.formatted("00".repeat(48), didMethods));
+        """
+                .formatted("00".repeat(48), didMethods));
     identity = EnclaveIdentity.generate(new SecureRandom());
     Clock clock = Clock.systemUTC();
     FabricEvidence fabric = new FabricEvidence(policy, clock, new SecureRandom());
-    HostWordDidDocuments ethr = policy.didMethods().contains("ethr") ? new HostWordDidDocuments(clock) : null;
+    HostWordDidDocuments ethr =
+        policy.didMethods().contains("ethr") ? new HostWordDidDocuments(clock) : null;
     var builder = DidResolvers.builder().withDidKey().method(new EvidenceFabricResolver(fabric));
     if (ethr != null) {
       builder.method(ethr);
     }
     var resolver = builder.build();
-    ProducerCredentials anyCredential = (producer, jti, credentials, presentation, zone, dataset, anchors, at) ->
-        new ProducerAuthorization(producer, Set.of(zone), Set.of(dataset), List.of(anchors.get(0)));
-    PayloadPipeline pipeline = new PayloadPipeline(policy, identity.encryptionPrivateKey(), identity.encryptionKid(),
-        new FabricProducerKeys(fabric, new DidProducerKeys(resolver, clock)), anyCredential, clock);
-    service = new EnclaveService(policy, identity, null, pipeline,
-        new ResultIssuer(identity, policy, new byte[0], new SecureRandom()), verifiers, new EvidenceStore(), fabric,
-        ethr, clock);
-    assertInstanceOf(Message.RoundOpened.class,
+    ProducerCredentials anyCredential =
+        (producer, jti, credentials, presentation, zone, dataset, anchors, at) ->
+            new ProducerAuthorization(
+                producer, Set.of(zone), Set.of(dataset), List.of(anchors.get(0)));
+    PayloadPipeline pipeline =
+        new PayloadPipeline(
+            policy,
+            identity.encryptionPrivateKey(),
+            identity.encryptionKid(),
+            new FabricProducerKeys(fabric, new DidProducerKeys(resolver, clock)),
+            anyCredential,
+            clock);
+    service =
+        new EnclaveService(
+            policy,
+            identity,
+            null,
+            pipeline,
+            new ResultIssuer(identity, policy, new byte[0], new SecureRandom()),
+            verifiers,
+            new EvidenceStore(),
+            fabric,
+            ethr,
+            clock);
+    assertInstanceOf(
+        Message.RoundOpened.class,
         service.handle(new Message.OpenRound(ROUND, "loyalty-points", policy.sha256Hex())));
   }
 
-  /** A resolution result as the host's did:ethr resolver would write it, with the producer's Ed25519 key. */
+  /**
+   * A resolution result as the host's did:ethr resolver would write it, with the producer's Ed25519
+   * key.
+   */
   private String resolutionResult(String did) throws Exception {
     ObjectNode r = JSON.createObjectNode();
     r.set("didDocument", FabricDocuments.document(did, List.of(key.publicKey()), 1));
@@ -127,36 +152,62 @@ class EthrOnTheHostsWordTest {
     assertEquals(List.of(DID), first.needs().didDocuments());
     assertEquals(List.of(), first.needs().didLogs());
 
-    Message.Response stored = service.handle(new Message.SupplyEvidence(null, null, null,
-        Map.of(DID, resolutionResult(DID))));
-    assertEquals(1, assertInstanceOf(Message.EvidenceStored.class, stored, stored.toString()).didDocumentsStored());
+    Message.Response stored =
+        service.handle(
+            new Message.SupplyEvidence(null, null, null, Map.of(DID, resolutionResult(DID))));
+    assertEquals(
+        1,
+        assertInstanceOf(Message.EvidenceStored.class, stored, stored.toString())
+            .didDocumentsStored());
     assertEquals("accepted", submit(jwe).outcome());
 
-    Message.RoundResult result = (Message.RoundResult) service.handle(new Message.CloseRound(ROUND));
+    Message.RoundResult result =
+        (Message.RoundResult) service.handle(new Message.CloseRound(ROUND));
     JsonNode vc = JSON.readTree(Base64.getUrlDecoder().decode(result.credential().split("\\.")[1]));
-    assertEquals(List.of("ethr"), JSON.convertValue(vc.at("/credentialSubject/unverifiedDidMethods"), List.class));
+    assertEquals(
+        List.of("ethr"),
+        JSON.convertValue(vc.at("/credentialSubject/unverifiedDidMethods"), List.class));
   }
 
   @Test
   void aDocumentAboutAnotherDidOrANonEthrDidIsRefused() throws Exception {
     start("[key, ethr]");
     String other = "did:ethr:0x" + "cd".repeat(20);
-    Message.Error e = assertInstanceOf(Message.Error.class, service.handle(new Message.SupplyEvidence(null, null, null,
-        Map.of(DID, resolutionResult(other)))));
+    Message.Error e =
+        assertInstanceOf(
+            Message.Error.class,
+            service.handle(
+                new Message.SupplyEvidence(
+                    null, null, null, Map.of(DID, resolutionResult(other)))));
     assertTrue(e.detail().contains("another DID"), e.detail());
-    assertInstanceOf(Message.Error.class, service.handle(new Message.SupplyEvidence(null, null, null,
-        Map.of("did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK", resolutionResult(DID)))));
+    assertInstanceOf(
+        Message.Error.class,
+        service.handle(
+            new Message.SupplyEvidence(
+                null,
+                null,
+                null,
+                Map.of(
+                    "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+                    resolutionResult(DID)))));
     assertEquals("deferred", submit(payload(DID)).outcome(), "nothing was stored for the DID");
   }
 
   @Test
-  void withoutEthrInThePolicyTheHostsDocumentsAreRefusedAndResultsMakeNoSuchClaim() throws Exception {
+  void withoutEthrInThePolicyTheHostsDocumentsAreRefusedAndResultsMakeNoSuchClaim()
+      throws Exception {
     start("[key, fabric]");
-    Message.Error e = assertInstanceOf(Message.Error.class, service.handle(new Message.SupplyEvidence(null, null, null,
-        Map.of(DID, resolutionResult(DID)))));
+    Message.Error e =
+        assertInstanceOf(
+            Message.Error.class,
+            service.handle(
+                new Message.SupplyEvidence(null, null, null, Map.of(DID, resolutionResult(DID)))));
     assertEquals("evidence-rejected", e.code());
-    assertEquals(new Message.Verdict("rejected", "producer-did-method-not-allowed", null), submit(payload(DID)));
-    Message.RoundResult result = (Message.RoundResult) service.handle(new Message.CloseRound(ROUND));
+    assertEquals(
+        new Message.Verdict("rejected", "producer-did-method-not-allowed", null),
+        submit(payload(DID)));
+    Message.RoundResult result =
+        (Message.RoundResult) service.handle(new Message.CloseRound(ROUND));
     JsonNode vc = JSON.readTree(Base64.getUrlDecoder().decode(result.credential().split("\\.")[1]));
     assertFalse(vc.get("credentialSubject").has("unverifiedDidMethods"));
   }
@@ -167,20 +218,40 @@ class EthrOnTheHostsWordTest {
   }
 
   private String payload(String did) throws Exception {
-    ObjectNode header = JSON.createObjectNode().put("alg", "EdDSA").put("typ", "sovereign-payload+jwt")
-        .put("kid", did + "#key-1");
-    ObjectNode claims = JSON.createObjectNode().put("iss", did).put("jti", "j-" + System.nanoTime())
-        .put("iat", Instant.now().getEpochSecond()).put("round", ROUND).put("dataset", "loyalty-points")
-        .put("region", "EU");
-    claims.putArray("records").addObject().put("metric", "points").put("value", 10)
-        .putObject("group").put("country", "DE");
+    ObjectNode header =
+        JSON.createObjectNode()
+            .put("alg", "EdDSA")
+            .put("typ", "sovereign-payload+jwt")
+            .put("kid", did + "#key-1");
+    ObjectNode claims =
+        JSON.createObjectNode()
+            .put("iss", did)
+            .put("jti", "j-" + System.nanoTime())
+            .put("iat", Instant.now().getEpochSecond())
+            .put("round", ROUND)
+            .put("dataset", "loyalty-points")
+            .put("region", "EU");
+    claims
+        .putArray("records")
+        .addObject()
+        .put("metric", "points")
+        .put("value", 10)
+        .putObject("group")
+        .put("country", "DE");
     claims.putArray("credentials").add("stand-in");
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-    String input = b64.encodeToString(JSON.writeValueAsBytes(header)) + "."
-        + b64.encodeToString(JSON.writeValueAsBytes(claims));
-    String jws = input + "." + b64.encodeToString(key.sign(input.getBytes(StandardCharsets.US_ASCII)));
-    JWEHeader h = new JWEHeader.Builder(JWEAlgorithm.ECDH_ES_A256KW, EncryptionMethod.A256GCM)
-        .keyID(identity.encryptionKid()).contentType("JWT").customParam("zone", "EU").build();
+    String input =
+        b64.encodeToString(JSON.writeValueAsBytes(header))
+            + "."
+            + b64.encodeToString(JSON.writeValueAsBytes(claims));
+    String jws =
+        input + "." + b64.encodeToString(key.sign(input.getBytes(StandardCharsets.US_ASCII)));
+    JWEHeader h =
+        new JWEHeader.Builder(JWEAlgorithm.ECDH_ES_A256KW, EncryptionMethod.A256GCM)
+            .keyID(identity.encryptionKid())
+            .contentType("JWT")
+            .customParam("zone", "EU")
+            .build();
     JWEObject o = new JWEObject(h, new Payload(jws));
     o.encrypt(new ECDHEncrypter(identity.encryptionPublicKey()));
     return o.serialize();

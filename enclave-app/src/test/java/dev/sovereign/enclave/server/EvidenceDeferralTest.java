@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jose.EncryptionMethod;
-import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWEAlgorithm;
 import com.nimbusds.jose.JWEHeader;
 import com.nimbusds.jose.JWEObject;
@@ -85,20 +84,33 @@ class EvidenceDeferralTest {
     }
   }
 
-  /** An enclave service over the real pipeline; credentials are a stand-in that needs one status list. */
+  /**
+   * An enclave service over the real pipeline; credentials are a stand-in that needs one status
+   * list.
+   */
   private void start(boolean askHost) throws Exception {
     ledger = EmbeddedLedger.open(dir.resolve("ledger"), NETWORK);
     rogue = EmbeddedLedger.open(dir.resolve("rogue"), NETWORK);
-    policy = PolicyLoader.parse(policyYaml(ledger.mspId(), pem(ledger.orgCaCertificate()), askHost));
+    policy =
+        PolicyLoader.parse(policyYaml(ledger.mspId(), pem(ledger.orgCaCertificate()), askHost));
     identity = EnclaveIdentity.generate(new SecureRandom());
     Clock clock = Clock.systemUTC();
     FabricEvidence fabric = new FabricEvidence(policy, clock, new SecureRandom());
     EvidenceStore store = new EvidenceStore();
-    var resolver = DidResolvers.builder().withDidKey().method(new EvidenceFabricResolver(fabric)).build();
-    PayloadPipeline pipeline = new PayloadPipeline(policy, identity.encryptionPrivateKey(), identity.encryptionKid(),
-        new FabricProducerKeys(fabric, new DidProducerKeys(resolver, clock)), statusListCredentials(store), clock);
-    service = new EnclaveService(policy, identity, null, pipeline, null, verifiers, store, fabric, clock);
-    assertInstanceOf(Message.RoundOpened.class,
+    var resolver =
+        DidResolvers.builder().withDidKey().method(new EvidenceFabricResolver(fabric)).build();
+    PayloadPipeline pipeline =
+        new PayloadPipeline(
+            policy,
+            identity.encryptionPrivateKey(),
+            identity.encryptionKid(),
+            new FabricProducerKeys(fabric, new DidProducerKeys(resolver, clock)),
+            statusListCredentials(store),
+            clock);
+    service =
+        new EnclaveService(policy, identity, null, pipeline, null, verifiers, store, fabric, clock);
+    assertInstanceOf(
+        Message.RoundOpened.class,
         service.handle(new Message.OpenRound(ROUND, "loyalty-points", policy.sha256Hex())));
   }
 
@@ -115,9 +127,11 @@ class EvidenceDeferralTest {
       }
       if (store.unverifiedStatusList(STATUS_URL).isEmpty()) {
         MissingEvidence.statusList(STATUS_URL);
-        throw new PayloadRejectedException(RejectionReason.CREDENTIAL_STATUS_UNVERIFIED, "stand-in");
+        throw new PayloadRejectedException(
+            RejectionReason.CREDENTIAL_STATUS_UNVERIFIED, "stand-in");
       }
-      return new ProducerAuthorization(producer, Set.of(zone), Set.of(dataset), List.of(anchors.get(0)));
+      return new ProducerAuthorization(
+          producer, Set.of(zone), Set.of(dataset), List.of(anchors.get(0)));
     };
   }
 
@@ -204,53 +218,78 @@ class EvidenceDeferralTest {
     start(false);
     Producer p = producer(ledger);
     String jwe = p.payload("good");
-    assertEquals(new Message.Verdict("rejected", "did-evidence-missing", null), submit(true, jwe).get(0));
+    assertEquals(
+        new Message.Verdict("rejected", "did-evidence-missing", null), submit(true, jwe).get(0));
     supplyFabric(p.did(), ledger);
-    assertEquals(new Message.Verdict("rejected", "credential-status-unverified", null),
+    assertEquals(
+        new Message.Verdict("rejected", "credential-status-unverified", null),
         submit(true, p.payload("good")).get(0));
-    assertEquals(Map.of("did-evidence-missing", 1L, "credential-status-unverified", 1L), state().rejectedByReason());
+    assertEquals(
+        Map.of("did-evidence-missing", 1L, "credential-status-unverified", 1L),
+        state().rejectedByReason());
   }
 
   @Test
   void theFlagIsOptionalOnTheWireAndVerdictsWithoutNeedsAreUnchanged() throws Exception {
     byte[] old = Codec.encode(new Message.SubmitPayloads("r1", List.of("a.b.c.d.e")));
-    assertEquals("{\"payloads\":[\"a.b.c.d.e\"],\"round\":\"r1\"}",
+    assertEquals(
+        "{\"payloads\":[\"a.b.c.d.e\"],\"round\":\"r1\"}",
         new String(old, 6, old.length - 6, StandardCharsets.UTF_8));
     byte[] flagged = Codec.encode(new Message.SubmitPayloads("r1", List.of("a.b.c.d.e"), true));
     Message.SubmitPayloads back = (Message.SubmitPayloads) decode(flagged);
     assertEquals(Boolean.TRUE, back.deferEvidence());
-    for (Message m : List.of(new Message.EvidenceStored(1, 1, 2), new Message.EvidenceStored(0, 0, 0, 3),
-        new Message.SupplyEvidence(null, null, Map.of("u", "a.b.c")),
-        new Message.PayloadVerdicts("r1", List.of(new Message.Verdict("deferred", "did-evidence-missing", null,
-            new Message.Needs(List.of("did:fabric:n:x"), List.of())))))) {
+    for (Message m :
+        List.of(
+            new Message.EvidenceStored(1, 1, 2),
+            new Message.EvidenceStored(0, 0, 0, 3),
+            new Message.SupplyEvidence(null, null, Map.of("u", "a.b.c")),
+            new Message.PayloadVerdicts(
+                "r1",
+                List.of(
+                    new Message.Verdict(
+                        "deferred",
+                        "did-evidence-missing",
+                        null,
+                        new Message.Needs(List.of("did:fabric:n:x"), List.of())))))) {
       byte[] b = Codec.encode(m);
       assertEquals(m, decode(b), "round trip of " + m);
     }
     byte[] stored = Codec.encode(new Message.EvidenceStored(1, 1, 2));
-    assertEquals("{\"didLogs\":1,\"endorsedReads\":1,\"statusLists\":2}",
+    assertEquals(
+        "{\"didLogs\":1,\"endorsedReads\":1,\"statusLists\":2}",
         new String(stored, 6, stored.length - 6, StandardCharsets.UTF_8));
-    byte[] verdicts = Codec.encode(
-        new Message.PayloadVerdicts("r1", List.of(new Message.Verdict("rejected", "replay", null))));
-    assertEquals("{\"round\":\"r1\",\"verdicts\":[{\"leaf\":null,\"outcome\":\"rejected\",\"reason\":\"replay\"}]}",
+    byte[] verdicts =
+        Codec.encode(
+            new Message.PayloadVerdicts(
+                "r1", List.of(new Message.Verdict("rejected", "replay", null))));
+    assertEquals(
+        "{\"round\":\"r1\",\"verdicts\":[{\"leaf\":null,\"outcome\":\"rejected\",\"reason\":\"replay\"}]}",
         new String(verdicts, 6, verdicts.length - 6, StandardCharsets.UTF_8));
   }
 
   private static Message decode(byte[] frame) throws Exception {
-    return Codec.decode(new Frames.Frame(Frames.VERSION, frame[5] & 0xff,
-        java.util.Arrays.copyOfRange(frame, 6, frame.length)));
+    return Codec.decode(
+        new Frames.Frame(
+            Frames.VERSION, frame[5] & 0xff, java.util.Arrays.copyOfRange(frame, 6, frame.length)));
   }
 
   private Round.State state() {
-    return service.rounds().stream().filter(r -> r.id().equals(ROUND)).findFirst().orElseThrow().state();
+    return service.rounds().stream()
+        .filter(r -> r.id().equals(ROUND))
+        .findFirst()
+        .orElseThrow()
+        .state();
   }
 
   private List<Message.Verdict> submit(boolean defer, String... jwes) {
-    Message.Response r = service.handle(new Message.SubmitPayloads(ROUND, List.of(jwes), defer ? true : null));
+    Message.Response r =
+        service.handle(new Message.SubmitPayloads(ROUND, List.of(jwes), defer ? true : null));
     return assertInstanceOf(Message.PayloadVerdicts.class, r, r.toString()).verdicts();
   }
 
   private void supplyFabric(String did, EmbeddedLedger on) throws Exception {
-    Message.EvidenceNonceIssued n = (Message.EvidenceNonceIssued) service.handle(new Message.EvidenceNonce());
+    Message.EvidenceNonceIssued n =
+        (Message.EvidenceNonceIssued) service.handle(new Message.EvidenceNonce());
     JsonNode bundle = JSON.readTree(FabricDidEvidence.bundle(on, did, n.nonce()));
     service.handle(new Message.SupplyEvidence(List.of(bundle), null, null));
   }
@@ -284,23 +323,44 @@ class EvidenceDeferralTest {
     }
 
     private String jws(String credential, SoftwareControllerKey signer) throws Exception {
-      ObjectNode header = JSON.createObjectNode().put("alg", "EdDSA").put("typ", "sovereign-payload+jwt")
-          .put("kid", did + "#key-1");
-      ObjectNode claims = JSON.createObjectNode().put("iss", did).put("jti", did + "-" + (n++))
-          .put("iat", Instant.now().getEpochSecond()).put("round", ROUND).put("dataset", "loyalty-points")
-          .put("region", "EU");
-      claims.putArray("records").addObject().put("metric", "points").put("value", 10)
-          .putObject("group").put("country", "DE");
+      ObjectNode header =
+          JSON.createObjectNode()
+              .put("alg", "EdDSA")
+              .put("typ", "sovereign-payload+jwt")
+              .put("kid", did + "#key-1");
+      ObjectNode claims =
+          JSON.createObjectNode()
+              .put("iss", did)
+              .put("jti", did + "-" + (n++))
+              .put("iat", Instant.now().getEpochSecond())
+              .put("round", ROUND)
+              .put("dataset", "loyalty-points")
+              .put("region", "EU");
+      claims
+          .putArray("records")
+          .addObject()
+          .put("metric", "points")
+          .put("value", 10)
+          .putObject("group")
+          .put("country", "DE");
       claims.putArray("credentials").add(credential);
       Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-      String input = b64.encodeToString(JSON.writeValueAsBytes(header)) + "."
-          + b64.encodeToString(JSON.writeValueAsBytes(claims));
-      return input + "." + b64.encodeToString(signer.sign(input.getBytes(StandardCharsets.US_ASCII)));
+      String input =
+          b64.encodeToString(JSON.writeValueAsBytes(header))
+              + "."
+              + b64.encodeToString(JSON.writeValueAsBytes(claims));
+      return input
+          + "."
+          + b64.encodeToString(signer.sign(input.getBytes(StandardCharsets.US_ASCII)));
     }
 
     private String jwe(String jws) throws Exception {
-      JWEHeader h = new JWEHeader.Builder(JWEAlgorithm.ECDH_ES_A256KW, EncryptionMethod.A256GCM)
-          .keyID(identity.encryptionKid()).contentType("JWT").customParam("zone", "EU").build();
+      JWEHeader h =
+          new JWEHeader.Builder(JWEAlgorithm.ECDH_ES_A256KW, EncryptionMethod.A256GCM)
+              .keyID(identity.encryptionKid())
+              .contentType("JWT")
+              .customParam("zone", "EU")
+              .build();
       JWEObject o = new JWEObject(h, new Payload(jws));
       o.encrypt(new ECDHEncrypter(identity.encryptionPublicKey()));
       return o.serialize();
@@ -308,17 +368,25 @@ class EvidenceDeferralTest {
   }
 
   static String policyYaml(String mspId, String caPem, boolean askHost) {
-    return dev.sovereign.enclave.policy.DevPolicy.builder("deferral").pcr0("00".repeat(48))
-        .zone(new dev.sovereign.enclave.policy.DevPolicy.Zone("EU", java.util.List.of("DE"),
-            java.util.List.of(dev.sovereign.enclave.policy.DevPolicy.REGION),
-            "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"))
-        .minGroupSize(1).functions("sum").fabricNetwork("sovereign", mspId, caPem).askHost(askHost).yaml();
+    return dev.sovereign.enclave.policy.DevPolicy.builder("deferral")
+        .pcr0("00".repeat(48))
+        .zone(
+            new dev.sovereign.enclave.policy.DevPolicy.Zone(
+                "EU",
+                java.util.List.of("DE"),
+                java.util.List.of(dev.sovereign.enclave.policy.DevPolicy.REGION),
+                "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"))
+        .minGroupSize(1)
+        .functions("sum")
+        .fabricNetwork("sovereign", mspId, caPem)
+        .askHost(askHost)
+        .yaml();
   }
-
 
   static String pem(X509Certificate c) throws Exception {
     return "-----BEGIN CERTIFICATE-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(c.getEncoded())
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+            .encodeToString(c.getEncoded())
         + "\n-----END CERTIFICATE-----\n";
   }
 }

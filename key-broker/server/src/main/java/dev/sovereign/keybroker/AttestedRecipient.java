@@ -24,37 +24,49 @@ final class AttestedRecipient {
   private final Map<String, String> conditionKeys;
   private final String imageSha384;
 
-  private AttestedRecipient(RSAPublicKey publicKey, Map<String, String> conditionKeys, String imageSha384) {
+  private AttestedRecipient(
+      RSAPublicKey publicKey, Map<String, String> conditionKeys, String imageSha384) {
     this.publicKey = publicKey;
     this.conditionKeys = conditionKeys;
     this.imageSha384 = imageSha384;
   }
 
   /** Verifies the Recipient parameter; every failure is a refusal with a code. */
-  static AttestedRecipient verify(AttestationVerifier verifier, String algorithm, byte[] document) throws KmsError {
+  static AttestedRecipient verify(AttestationVerifier verifier, String algorithm, byte[] document)
+      throws KmsError {
     if (!KeyEncryptionAlgorithm.RSAES_OAEP_SHA_256.name().equals(algorithm)) {
-      throw new KmsError("ValidationException", 400, KeyReleaseRefusal.UNSUPPORTED_ALGORITHM, null,
+      throw new KmsError(
+          "ValidationException",
+          400,
+          KeyReleaseRefusal.UNSUPPORTED_ALGORITHM,
+          null,
           "KeyEncryptionAlgorithm must be RSAES_OAEP_SHA_256");
     }
     VerifiedAttestation v;
     try {
       v = verifier.verify(document);
     } catch (AttestationRejectedException e) {
-      throw KmsError.accessDenied(KeyReleaseRefusal.ATTESTATION_REJECTED, e.reason().name(), e.detail());
+      throw KmsError.accessDenied(
+          KeyReleaseRefusal.ATTESTATION_REJECTED, e.reason().name(), e.detail());
     }
     byte[] spki = v.publicKey();
     if (spki == null) {
-      throw KmsError.accessDenied(KeyReleaseRefusal.RECIPIENT_KEY_INVALID, null, "attestation document has no public_key");
+      throw KmsError.accessDenied(
+          KeyReleaseRefusal.RECIPIENT_KEY_INVALID, null, "attestation document has no public_key");
     }
     PublicKey key;
     try {
       key = KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(spki));
     } catch (GeneralSecurityException e) {
-      throw KmsError.accessDenied(KeyReleaseRefusal.RECIPIENT_KEY_INVALID, null, "public_key is not an RSA SubjectPublicKeyInfo");
+      throw KmsError.accessDenied(
+          KeyReleaseRefusal.RECIPIENT_KEY_INVALID,
+          null,
+          "public_key is not an RSA SubjectPublicKeyInfo");
     }
     RSAPublicKey rsa = (RSAPublicKey) key;
     if (rsa.getModulus().bitLength() < 2048) {
-      throw KmsError.accessDenied(KeyReleaseRefusal.RECIPIENT_KEY_INVALID, null, "public_key is shorter than 2048 bits");
+      throw KmsError.accessDenied(
+          KeyReleaseRefusal.RECIPIENT_KEY_INVALID, null, "public_key is shorter than 2048 bits");
     }
     Map<String, String> keys = new TreeMap<>();
     for (Map.Entry<Integer, byte[]> e : v.document().pcrs().entrySet()) {

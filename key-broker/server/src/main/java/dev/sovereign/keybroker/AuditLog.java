@@ -20,9 +20,9 @@ import java.util.Map;
 
 /**
  * Append-only, hash-chained audit log ({@code audit.log}, JSON lines, mode 0600). Each entry holds
- * {@code prev}, the SHA-256 (hex) of the previous line's bytes (64 zeros for the first), so an edited,
- * removed or reordered line breaks the chain at that point ({@link #verify}). Entries hold decisions,
- * measurements and encryption contexts, never key material.
+ * {@code prev}, the SHA-256 (hex) of the previous line's bytes (64 zeros for the first), so an
+ * edited, removed or reordered line breaks the chain at that point ({@link #verify}). Entries hold
+ * decisions, measurements and encryption contexts, never key material.
  */
 public final class AuditLog {
   static final String FILE = "audit.log";
@@ -52,7 +52,8 @@ public final class AuditLog {
    */
   @SuppressWarnings("try") // the lock is held for the block, never referenced
   synchronized void append(String event, Map<String, ?> fields) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    try (FileChannel ch =
+            FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
         FileLock lock = ch.lock()) {
       long size = ch.size();
       String last = lastLine(ch, size);

@@ -15,10 +15,10 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The local broker's {@code CiphertextBlob}: {@code "SVKB" | 0x01 | u16 keyId length | keyId (UTF-8)
- * | 12-byte IV | AES-256-GCM(key material, data key)}. The associated data is everything before the
- * IV followed by the canonical encryption context (entries sorted by key, each key and value as u32
- * length + UTF-8), so Decrypt with another context fails as in KMS.
+ * The local broker's {@code CiphertextBlob}: {@code "SVKB" | 0x01 | u16 keyId length | keyId
+ * (UTF-8) | 12-byte IV | AES-256-GCM(key material, data key)}. The associated data is everything
+ * before the IV followed by the canonical encryption context (entries sorted by key, each key and
+ * value as u32 length + UTF-8), so Decrypt with another context fails as in KMS.
  */
 final class CiphertextBlobs {
   private static final byte[] MAGIC = "SVKB".getBytes(StandardCharsets.US_ASCII);
@@ -27,14 +27,23 @@ final class CiphertextBlobs {
 
   private CiphertextBlobs() {}
 
-  static byte[] seal(String keyId, byte[] material, byte[] dataKey, Map<String, String> context, SecureRandom random) {
+  static byte[] seal(
+      String keyId,
+      byte[] material,
+      byte[] dataKey,
+      Map<String, String> context,
+      SecureRandom random) {
     byte[] prefix = prefix(keyId);
     byte[] iv = new byte[12];
     random.nextBytes(iv);
     try {
       Cipher c = cipher(Cipher.ENCRYPT_MODE, material, iv, prefix, context);
       byte[] ct = c.doFinal(dataKey);
-      return ByteBuffer.allocate(prefix.length + 12 + ct.length).put(prefix).put(iv).put(ct).array();
+      return ByteBuffer.allocate(prefix.length + 12 + ct.length)
+          .put(prefix)
+          .put(iv)
+          .put(ct)
+          .array();
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-GCM unavailable", e);
     }
@@ -67,7 +76,8 @@ final class CiphertextBlobs {
   /** The data key; the caller wipes it. */
   static byte[] open(Parsed p, byte[] material, Map<String, String> context) throws KmsError {
     try {
-      return cipher(Cipher.DECRYPT_MODE, material, p.iv(), p.prefix(), context).doFinal(p.ciphertext());
+      return cipher(Cipher.DECRYPT_MODE, material, p.iv(), p.prefix(), context)
+          .doFinal(p.ciphertext());
     } catch (AEADBadTagException e) {
       throw KmsError.invalidCiphertext("ciphertext blob or encryption context does not match");
     } catch (GeneralSecurityException e) {
@@ -77,10 +87,16 @@ final class CiphertextBlobs {
 
   private static byte[] prefix(String keyId) {
     byte[] id = keyId.getBytes(StandardCharsets.UTF_8);
-    return ByteBuffer.allocate(4 + 1 + 2 + id.length).put(MAGIC).put((byte) 1).putShort((short) id.length).put(id).array();
+    return ByteBuffer.allocate(4 + 1 + 2 + id.length)
+        .put(MAGIC)
+        .put((byte) 1)
+        .putShort((short) id.length)
+        .put(id)
+        .array();
   }
 
-  private static Cipher cipher(int mode, byte[] material, byte[] iv, byte[] prefix, Map<String, String> context)
+  private static Cipher cipher(
+      int mode, byte[] material, byte[] iv, byte[] prefix, Map<String, String> context)
       throws GeneralSecurityException {
     Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
     c.init(mode, new SecretKeySpec(material, "AES"), new GCMParameterSpec(128, iv));

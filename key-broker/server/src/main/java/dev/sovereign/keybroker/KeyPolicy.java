@@ -24,9 +24,9 @@ import java.util.regex.Pattern;
  * StringEqualsIgnoreCase}, {@code StringNotEqualsIgnoreCase}, {@code StringLike}, {@code
  * StringNotLike} (each also with {@code IfExists}) and {@code Null}. Condition keys: {@code
  * kms:RecipientAttestation:ImageSha384}, {@code kms:RecipientAttestation:PCR0..PCR31}, {@code
- * kms:EncryptionContext:<key>}, and the extension {@value #POLICY_HASH_KEY}. Anything else
- * ({@code NotAction}, {@code NotPrincipal}, other operators) is refused when the key is created:
- * a policy the broker cannot evaluate exactly must not silently mean something else.
+ * kms:EncryptionContext:<key>}, and the extension {@value #POLICY_HASH_KEY}. Anything else ({@code
+ * NotAction}, {@code NotPrincipal}, other operators) is refused when the key is created: a policy
+ * the broker cannot evaluate exactly must not silently mean something else.
  *
  * <p>Semantics as in IAM: an explicit Deny wins; otherwise some Allow must match; within one
  * condition block all keys must hold, and a list of values for one key matches if any does. A key
@@ -34,13 +34,24 @@ import java.util.regex.Pattern;
  * true, so an Allow conditioned on {@code ImageSha384} never allows a call without a recipient.
  */
 public final class KeyPolicy {
-  /** Extension condition key: SHA-256 policy hash bound in the attestation document's {@code user_data}, hex. */
+  /**
+   * Extension condition key: SHA-256 policy hash bound in the attestation document's {@code
+   * user_data}, hex.
+   */
   public static final String POLICY_HASH_KEY = "sovereign:RecipientAttestation:PolicyHash";
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Set<String> OPERATORS = Set.of("StringEquals", "StringNotEquals", "StringEqualsIgnoreCase",
-      "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike", "Null");
-  private static final Pattern PCR_KEY = Pattern.compile("kms:recipientattestation:pcr([0-9]|[12][0-9]|3[01])");
+  private static final Set<String> OPERATORS =
+      Set.of(
+          "StringEquals",
+          "StringNotEquals",
+          "StringEqualsIgnoreCase",
+          "StringNotEqualsIgnoreCase",
+          "StringLike",
+          "StringNotLike",
+          "Null");
+  private static final Pattern PCR_KEY =
+      Pattern.compile("kms:recipientattestation:pcr([0-9]|[12][0-9]|3[01])");
 
   private final String document;
   private final List<Statement> statements;
@@ -50,7 +61,10 @@ public final class KeyPolicy {
     this.statements = statements;
   }
 
-  /** Parses and validates a policy document; anything unsupported is a MalformedPolicyDocumentException. */
+  /**
+   * Parses and validates a policy document; anything unsupported is a
+   * MalformedPolicyDocumentException.
+   */
   public static KeyPolicy parse(String document) throws KmsError {
     JsonNode root;
     try {
@@ -88,7 +102,9 @@ public final class KeyPolicy {
   public void authorize(String action, Map<String, String> keys) throws KmsError {
     for (Statement s : statements) {
       if (!s.allow && s.matchesAction(action) && s.failingKeys(keys).isEmpty()) {
-        throw KmsError.accessDenied(KeyReleaseRefusal.POLICY_DENIED, "EXPLICIT_DENY",
+        throw KmsError.accessDenied(
+            KeyReleaseRefusal.POLICY_DENIED,
+            "EXPLICIT_DENY",
             "statement " + s.sid + " denies " + action);
       }
     }
@@ -105,14 +121,17 @@ public final class KeyPolicy {
       }
     }
     if (closest == null) {
-      throw KmsError.accessDenied(KeyReleaseRefusal.POLICY_DENIED, "NO_ALLOW", "no statement allows " + action);
+      throw KmsError.accessDenied(
+          KeyReleaseRefusal.POLICY_DENIED, "NO_ALLOW", "no statement allows " + action);
     }
-    throw KmsError.accessDenied(classify(closest), null, "conditions not met for " + action + ": " + closest);
+    throw KmsError.accessDenied(
+        classify(closest), null, "conditions not met for " + action + ": " + closest);
   }
 
   private static KeyReleaseRefusal classify(List<String> failing) {
     for (String k : failing) {
-      if (k.equalsIgnoreCase("kms:RecipientAttestation:ImageSha384") || k.matches("(?i)kms:RecipientAttestation:PCR([0-2]|8)")) {
+      if (k.equalsIgnoreCase("kms:RecipientAttestation:ImageSha384")
+          || k.matches("(?i)kms:RecipientAttestation:PCR([0-2]|8)")) {
         return KeyReleaseRefusal.PCR_NOT_ALLOWED;
       }
     }
@@ -122,7 +141,8 @@ public final class KeyPolicy {
       }
     }
     for (String k : failing) {
-      if (k.equalsIgnoreCase(POLICY_HASH_KEY) || k.equalsIgnoreCase("kms:EncryptionContext:sovereign:policy-hash")) {
+      if (k.equalsIgnoreCase(POLICY_HASH_KEY)
+          || k.equalsIgnoreCase("kms:EncryptionContext:sovereign:policy-hash")) {
         return KeyReleaseRefusal.POLICY_HASH_MISMATCH;
       }
     }
@@ -141,18 +161,23 @@ public final class KeyPolicy {
       }
       boolean any = false;
       for (String v : values) {
-        any |= switch (operator) {
-          case "StringEquals", "StringNotEquals" -> actual.equals(v);
-          case "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase" -> actual.equalsIgnoreCase(v);
-          case "StringLike", "StringNotLike" -> glob(v).matcher(actual).matches();
-          default -> false;
-        };
+        any |=
+            switch (operator) {
+              case "StringEquals", "StringNotEquals" -> actual.equals(v);
+              case "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase" ->
+                  actual.equalsIgnoreCase(v);
+              case "StringLike", "StringNotLike" -> glob(v).matcher(actual).matches();
+              default -> false;
+            };
       }
       return operator.contains("Not") != any;
     }
   }
 
-  /** Condition keys are case-insensitive in IAM; encryption-context keys keep their case after the prefix. */
+  /**
+   * Condition keys are case-insensitive in IAM; encryption-context keys keep their case after the
+   * prefix.
+   */
   private static String lookup(Map<String, String> keys, String key) {
     for (Map.Entry<String, String> e : keys.entrySet()) {
       if (e.getKey().equalsIgnoreCase(key)) {
@@ -165,11 +190,12 @@ public final class KeyPolicy {
   private static Pattern glob(String v) {
     StringBuilder re = new StringBuilder();
     for (char c : v.toCharArray()) {
-      re.append(switch (c) {
-        case '*' -> ".*";
-        case '?' -> ".";
-        default -> Pattern.quote(String.valueOf(c));
-      });
+      re.append(
+          switch (c) {
+            case '*' -> ".*";
+            case '?' -> ".";
+            default -> Pattern.quote(String.valueOf(c));
+          });
     }
     return Pattern.compile(re.toString(), Pattern.DOTALL);
   }
@@ -222,7 +248,9 @@ public final class KeyPolicy {
           String name = op.getKey();
           boolean ifExists = name.endsWith("IfExists");
           String base = ifExists ? name.substring(0, name.length() - "IfExists".length()) : name;
-          if (!OPERATORS.contains(base) || (ifExists && base.equals("Null")) || !op.getValue().isObject()) {
+          if (!OPERATORS.contains(base)
+              || (ifExists && base.equals("Null"))
+              || !op.getValue().isObject()) {
             throw KmsError.malformedPolicy("unsupported condition operator " + name);
           }
           for (Map.Entry<String, JsonNode> e : op.getValue().properties()) {
@@ -231,7 +259,8 @@ public final class KeyPolicy {
           }
         }
       }
-      return new Statement(sid, effect.equals("Allow"), List.copyOf(actions), List.copyOf(conditions));
+      return new Statement(
+          sid, effect.equals("Allow"), List.copyOf(actions), List.copyOf(conditions));
     }
 
     boolean matchesAction(String action) {
@@ -252,8 +281,10 @@ public final class KeyPolicy {
 
   private static void checkKey(String key) throws KmsError {
     String k = key.toLowerCase(Locale.ROOT);
-    if (k.equals("kms:recipientattestation:imagesha384") || PCR_KEY.matcher(k).matches()
-        || k.startsWith("kms:encryptioncontext:") || k.equals(POLICY_HASH_KEY.toLowerCase(Locale.ROOT))) {
+    if (k.equals("kms:recipientattestation:imagesha384")
+        || PCR_KEY.matcher(k).matches()
+        || k.startsWith("kms:encryptioncontext:")
+        || k.equals(POLICY_HASH_KEY.toLowerCase(Locale.ROOT))) {
       return;
     }
     throw KmsError.malformedPolicy("condition key not supported by the local broker: " + key);

@@ -20,13 +20,20 @@ import javax.crypto.AEADBadTagException;
 
 /**
  * KMS keys on disk: {@code keys/<id>.json} (mode 0600) with metadata, the key policy and the
- * 256-bit key material encrypted under the {@link MasterKey} (AES-256-GCM, key ARN as associated data).
+ * 256-bit key material encrypted under the {@link MasterKey} (AES-256-GCM, key ARN as associated
+ * data).
  */
 final class KeyStore {
   static final String ACCOUNT = "000000000000";
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  record StoredKey(String keyId, String arn, Instant created, String description, KeyPolicy policy, byte[] sealedMaterial) {}
+  record StoredKey(
+      String keyId,
+      String arn,
+      Instant created,
+      String description,
+      KeyPolicy policy,
+      byte[] sealedMaterial) {}
 
   private final Path dir;
   private final String region;
@@ -41,7 +48,8 @@ final class KeyStore {
     this.random = random;
   }
 
-  static KeyStore open(Path stateDir, String region, MasterKey master, SecureRandom random) throws IOException {
+  static KeyStore open(Path stateDir, String region, MasterKey master, SecureRandom random)
+      throws IOException {
     Path dir = stateDir.resolve("keys");
     StateFiles.ensureDirectory(dir);
     KeyStore store = new KeyStore(dir, region, master, random);
@@ -52,11 +60,17 @@ final class KeyStore {
         try {
           policy = KeyPolicy.parse(n.path("policy").asText());
         } catch (KmsError e) {
-          throw new IOException("stored policy of " + f.getFileName() + " no longer parses: " + e.wireMessage());
+          throw new IOException(
+              "stored policy of " + f.getFileName() + " no longer parses: " + e.wireMessage());
         }
-        StoredKey k = new StoredKey(n.path("keyId").asText(), n.path("arn").asText(),
-            Instant.parse(n.path("created").asText()), n.path("description").asText(""), policy,
-            Base64.getDecoder().decode(n.path("material").asText()));
+        StoredKey k =
+            new StoredKey(
+                n.path("keyId").asText(),
+                n.path("arn").asText(),
+                Instant.parse(n.path("created").asText()),
+                n.path("description").asText(""),
+                policy,
+                Base64.getDecoder().decode(n.path("material").asText()));
         store.keys.put(k.keyId(), k);
       }
     }
@@ -78,7 +92,8 @@ final class KeyStore {
     n.put("description", description);
     n.put("policy", policy.document());
     n.put("material", Base64.getEncoder().encodeToString(sealed));
-    StateFiles.createOwnerOnly(dir.resolve(id + ".json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
+    StateFiles.createOwnerOnly(
+        dir.resolve(id + ".json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
     keys.put(id, k);
     return k;
   }
@@ -105,7 +120,8 @@ final class KeyStore {
     try {
       return master.decrypt(k.sealedMaterial(), k.arn().getBytes(StandardCharsets.UTF_8));
     } catch (AEADBadTagException e) {
-      throw new IllegalStateException("key material of " + k.keyId() + " does not decrypt under the master key");
+      throw new IllegalStateException(
+          "key material of " + k.keyId() + " does not decrypt under the master key");
     }
   }
 }

@@ -4,9 +4,9 @@ import dev.sovereign.attestation.kms.KeyReleaseRefusal;
 import java.util.Objects;
 
 /**
- * A KMS error response: the KMS exception name ({@code __type}), the HTTP status and, for
- * refusals, the Sovereign reason code that starts the message ({@code "CODE[:SUB] - text"}).
- * Messages never carry key material.
+ * A KMS error response: the KMS exception name ({@code __type}), the HTTP status and, for refusals,
+ * the Sovereign reason code that starts the message ({@code "CODE[:SUB] - text"}). Messages never
+ * carry key material.
  */
 public final class KmsError extends Exception {
   private static final long serialVersionUID = 1L;
@@ -36,7 +36,8 @@ public final class KmsError extends Exception {
   }
 
   static KmsError invalidCiphertext(String text) {
-    return new KmsError("InvalidCiphertextException", 400, KeyReleaseRefusal.INVALID_CIPHERTEXT, null, text);
+    return new KmsError(
+        "InvalidCiphertextException", 400, KeyReleaseRefusal.INVALID_CIPHERTEXT, null, text);
   }
 
   static KmsError notFound(String text) {
@@ -44,7 +45,12 @@ public final class KmsError extends Exception {
   }
 
   static KmsError malformedPolicy(String text) {
-    return new KmsError("MalformedPolicyDocumentException", 400, KeyReleaseRefusal.INVALID_REQUEST, "MALFORMED_POLICY", text);
+    return new KmsError(
+        "MalformedPolicyDocumentException",
+        400,
+        KeyReleaseRefusal.INVALID_REQUEST,
+        "MALFORMED_POLICY",
+        text);
   }
 
   boolean audited() {

@@ -18,14 +18,15 @@ import java.util.concurrent.Executors;
 /**
  * The KMS JSON 1.1 protocol over HTTP on a loopback address: {@code POST /} with {@code
  * X-Amz-Target: TrentService.<Operation>} and {@code Content-Type: application/x-amz-json-1.1};
- * answers are KMS JSON, errors {@code {"__type": "<KmsException>", "message": "CODE[:SUB] - text"}}.
- * Any KMS client with an endpoint override talks to it. Requests are not SigV4-checked: the broker
- * listens on loopback only and authorises releases by attestation and key policy, not by caller.
- * Request bodies are never logged.
+ * answers are KMS JSON, errors {@code {"__type": "<KmsException>", "message": "CODE[:SUB] -
+ * text"}}. Any KMS client with an endpoint override talks to it. Requests are not SigV4-checked:
+ * the broker listens on loopback only and authorises releases by attestation and key policy, not by
+ * caller. Request bodies are never logged.
  */
 public final class KmsHttpServer implements AutoCloseable {
   /** Largest accepted request body (an attestation document is under 16 KiB). */
   public static final int MAX_BODY_BYTES = 1 << 20;
+
   private static final String TARGET_PREFIX = "TrentService.";
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -37,18 +38,26 @@ public final class KmsHttpServer implements AutoCloseable {
     this.executor = executor;
   }
 
-  /** Starts serving {@code broker} on {@code address}, which must be a loopback address (port 0: any free port). */
-  public static KmsHttpServer start(LocalKeyBroker broker, InetSocketAddress address) throws IOException {
+  /**
+   * Starts serving {@code broker} on {@code address}, which must be a loopback address (port 0: any
+   * free port).
+   */
+  public static KmsHttpServer start(LocalKeyBroker broker, InetSocketAddress address)
+      throws IOException {
     Objects.requireNonNull(broker, "broker");
     if (address.getAddress() == null || !address.getAddress().isLoopbackAddress()) {
-      throw new IllegalArgumentException("the local key broker listens on loopback only, not " + address);
+      throw new IllegalArgumentException(
+          "the local key broker listens on loopback only, not " + address);
     }
     HttpServer server = HttpServer.create(address, 16);
-    ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
-      Thread t = new Thread(r, "key-broker-http");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService executor =
+        Executors.newFixedThreadPool(
+            4,
+            r -> {
+              Thread t = new Thread(r, "key-broker-http");
+              t.setDaemon(true);
+              return t;
+            });
     server.setExecutor(executor);
     server.createContext("/", exchange -> handle(broker, exchange));
     server.start();
@@ -59,7 +68,8 @@ public final class KmsHttpServer implements AutoCloseable {
   public URI endpoint() {
     InetSocketAddress a = server.getAddress();
     String host = a.getAddress().getHostAddress();
-    return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort());
+    return URI.create(
+        "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort());
   }
 
   private static void handle(LocalKeyBroker broker, HttpExchange ex) throws IOException {
@@ -69,9 +79,17 @@ public final class KmsHttpServer implements AutoCloseable {
       ex.getResponseHeaders().set("Content-Type", "application/x-amz-json-1.1");
       String target = ex.getRequestHeaders().getFirst("X-Amz-Target");
       String type = ex.getRequestHeaders().getFirst("Content-Type");
-      if (!"POST".equals(ex.getRequestMethod()) || target == null || !target.startsWith(TARGET_PREFIX)
-          || type == null || !type.startsWith("application/x-amz-json-")) {
-        send(ex, 400, error("UnknownOperationException", "expected POST with X-Amz-Target TrentService.* and a KMS JSON body"));
+      if (!"POST".equals(ex.getRequestMethod())
+          || target == null
+          || !target.startsWith(TARGET_PREFIX)
+          || type == null
+          || !type.startsWith("application/x-amz-json-")) {
+        send(
+            ex,
+            400,
+            error(
+                "UnknownOperationException",
+                "expected POST with X-Amz-Target TrentService.* and a KMS JSON body"));
         return;
       }
       byte[] body;
@@ -95,9 +113,12 @@ public final class KmsHttpServer implements AutoCloseable {
       } catch (KmsError e) {
         send(ex, e.status(), error(e.type(), e.wireMessage()));
       } catch (RuntimeException e) {
-        // Our own failure: no detail to the client (it could name internal state), nothing secret in the log.
-        System.getLogger(KmsHttpServer.class.getName()).log(System.Logger.Level.ERROR,
-            "key broker internal error " + requestId + ": " + e.getClass().getSimpleName());
+        // Our own failure: no detail to the client (it could name internal state), nothing secret
+        // in the log.
+        System.getLogger(KmsHttpServer.class.getName())
+            .log(
+                System.Logger.Level.ERROR,
+                "key broker internal error " + requestId + ": " + e.getClass().getSimpleName());
         send(ex, 500, error("KMSInternalException", "internal error " + requestId));
       }
     }

@@ -38,6 +38,7 @@ import java.util.regex.Pattern;
 public final class LocalKeyBroker {
   /** Region in the ARNs the local broker issues. */
   public static final String DEFAULT_REGION = "local-1";
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Base64.Decoder B64D = Base64.getDecoder();
   private static final Base64.Encoder B64 = Base64.getEncoder();
@@ -51,8 +52,13 @@ public final class LocalKeyBroker {
   private final Clock clock;
   private final SecureRandom random;
 
-  private LocalKeyBroker(KeyStore keys, AuditLog audit, RollbackGuard rollback, AttestationVerifier verifier,
-      Clock clock, SecureRandom random) {
+  private LocalKeyBroker(
+      KeyStore keys,
+      AuditLog audit,
+      RollbackGuard rollback,
+      AttestationVerifier verifier,
+      Clock clock,
+      SecureRandom random) {
     this.keys = keys;
     this.audit = audit;
     this.rollback = rollback;
@@ -66,27 +72,39 @@ public final class LocalKeyBroker {
    * audit.log}, {@code rollback.json}, all owner-only. {@code verifier} fixes the pinned roots and
    * maximum document age for every release.
    */
-  public static LocalKeyBroker open(Path stateDir, AttestationVerifier verifier, Clock clock) throws IOException {
+  public static LocalKeyBroker open(Path stateDir, AttestationVerifier verifier, Clock clock)
+      throws IOException {
     Objects.requireNonNull(verifier, "verifier");
     SecureRandom random = new SecureRandom();
     StateFiles.ensureDirectory(stateDir);
     MasterKey master = MasterKey.loadOrCreate(stateDir, random);
-    return new LocalKeyBroker(KeyStore.open(stateDir, DEFAULT_REGION, master, random), AuditLog.open(stateDir, clock),
-        RollbackGuard.open(stateDir), verifier, clock, random);
+    return new LocalKeyBroker(
+        KeyStore.open(stateDir, DEFAULT_REGION, master, random),
+        AuditLog.open(stateDir, clock),
+        RollbackGuard.open(stateDir),
+        verifier,
+        clock,
+        random);
   }
 
   /**
    * Opens the state directory for administration only ({@link #overrideRollback}): no attestation
    * verifier, so {@link #handle} refuses to serve.
    */
-  public static LocalKeyBroker openForAdministration(Path stateDir, Clock clock) throws IOException {
+  public static LocalKeyBroker openForAdministration(Path stateDir, Clock clock)
+      throws IOException {
     SecureRandom random = new SecureRandom();
     if (!java.nio.file.Files.isDirectory(stateDir)) {
       throw new IOException("no key broker state in " + stateDir);
     }
     MasterKey master = MasterKey.loadOrCreate(stateDir, random);
-    return new LocalKeyBroker(KeyStore.open(stateDir, DEFAULT_REGION, master, random), AuditLog.open(stateDir, clock),
-        RollbackGuard.open(stateDir), null, clock, random);
+    return new LocalKeyBroker(
+        KeyStore.open(stateDir, DEFAULT_REGION, master, random),
+        AuditLog.open(stateDir, clock),
+        RollbackGuard.open(stateDir),
+        null,
+        clock,
+        random);
   }
 
   /** The audit log. */
@@ -94,7 +112,9 @@ public final class LocalKeyBroker {
     return audit;
   }
 
-  /** Dispatches one KMS operation ({@code X-Amz-Target} without the {@code TrentService.} prefix). */
+  /**
+   * Dispatches one KMS operation ({@code X-Amz-Target} without the {@code TrentService.} prefix).
+   */
   public JsonNode handle(String operation, JsonNode request) throws KmsError {
     if (verifier == null) {
       throw new IllegalStateException("opened for administration only");
@@ -109,8 +129,13 @@ public final class LocalKeyBroker {
         case "GenerateDataKey" -> generateDataKey(request);
         case "Decrypt" -> decrypt(request);
         case "GenerateRandom" -> generateRandom(request);
-        default -> throw new KmsError("UnsupportedOperationException", 400, KeyReleaseRefusal.INVALID_REQUEST, null,
-            "operation not supported by the local key broker: " + operation);
+        default ->
+            throw new KmsError(
+                "UnsupportedOperationException",
+                400,
+                KeyReleaseRefusal.INVALID_REQUEST,
+                null,
+                "operation not supported by the local key broker: " + operation);
       };
     } catch (IOException e) {
       throw new UncheckedIOException("key broker state could not be written", e);
@@ -137,11 +162,17 @@ public final class LocalKeyBroker {
    * Administrator override: lowers the rollback mark of one enclave identity to {@code toSequence}
    * so an older snapshot can be opened once more. Audited with the operator's reason.
    */
-  public void overrideRollback(String keyIdOrArn, String measurementHex, String region, long toSequence, String reason)
+  public void overrideRollback(
+      String keyIdOrArn, String measurementHex, String region, long toSequence, String reason)
       throws IOException, KmsError {
-    KeyStore.StoredKey k = keys.find(keyIdOrArn).orElseThrow(() -> KmsError.notFound("key not found: " + keyIdOrArn));
-    if (!HEX96.matcher(measurementHex).matches() || toSequence < 0 || reason == null || reason.isBlank()) {
-      throw KmsError.validation("override needs a 96-hex-digit measurement, a sequence >= 0 and a reason");
+    KeyStore.StoredKey k =
+        keys.find(keyIdOrArn).orElseThrow(() -> KmsError.notFound("key not found: " + keyIdOrArn));
+    if (!HEX96.matcher(measurementHex).matches()
+        || toSequence < 0
+        || reason == null
+        || reason.isBlank()) {
+      throw KmsError.validation(
+          "override needs a 96-hex-digit measurement, a sequence >= 0 and a reason");
     }
     String identity = RollbackGuard.identity(k.arn(), measurementHex, region);
     long before = rollback.highest(identity);
@@ -158,8 +189,26 @@ public final class LocalKeyBroker {
   private JsonNode createKey(JsonNode req) throws KmsError, IOException {
     for (Iterator<String> it = req.fieldNames(); it.hasNext(); ) {
       String f = it.next();
-      if (!Map.of("Policy", 1, "Description", 1, "KeyUsage", 1, "KeySpec", 1, "CustomerMasterKeySpec", 1,
-          "BypassPolicyLockoutSafetyCheck", 1, "Tags", 1, "Origin", 1, "MultiRegion", 1).containsKey(f)) {
+      if (!Map.of(
+              "Policy",
+              1,
+              "Description",
+              1,
+              "KeyUsage",
+              1,
+              "KeySpec",
+              1,
+              "CustomerMasterKeySpec",
+              1,
+              "BypassPolicyLockoutSafetyCheck",
+              1,
+              "Tags",
+              1,
+              "Origin",
+              1,
+              "MultiRegion",
+              1)
+          .containsKey(f)) {
         throw KmsError.validation("CreateKey parameter not supported by the local broker: " + f);
       }
     }
@@ -167,15 +216,18 @@ public final class LocalKeyBroker {
         || !req.path("KeySpec").asText("SYMMETRIC_DEFAULT").equals("SYMMETRIC_DEFAULT")
         || !req.path("Origin").asText("AWS_KMS").equals("AWS_KMS")
         || req.path("MultiRegion").asBoolean(false)) {
-      throw KmsError.validation("the local broker creates only single-region SYMMETRIC_DEFAULT ENCRYPT_DECRYPT keys");
+      throw KmsError.validation(
+          "the local broker creates only single-region SYMMETRIC_DEFAULT ENCRYPT_DECRYPT keys");
     }
     if (!req.hasNonNull("Policy")) {
-      throw KmsError.malformedPolicy("the local broker requires an explicit key Policy (no default policy that allows everything)");
+      throw KmsError.malformedPolicy(
+          "the local broker requires an explicit key Policy (no default policy that allows everything)");
     }
     KeyPolicy policy = KeyPolicy.parse(req.get("Policy").asText());
     String description = req.path("Description").asText("");
     KeyStore.StoredKey k = keys.create(policy, description, clock.instant());
-    audit.append("CREATE_KEY", Map.of("keyId", k.arn(), "policySha256", sha256Hex(policy.document())));
+    audit.append(
+        "CREATE_KEY", Map.of("keyId", k.arn(), "policySha256", sha256Hex(policy.document())));
     ObjectNode out = JSON.createObjectNode();
     out.set("KeyMetadata", metadata(k));
     return out;
@@ -203,7 +255,9 @@ public final class LocalKeyBroker {
         // Check and raise in one step, so two concurrent seals cannot both claim the same sequence.
         long highest = rollback.advance(identity, seal.sequence);
         if (seal.sequence <= highest) {
-          throw KmsError.accessDenied(KeyReleaseRefusal.ROLLBACK_REFUSED, "SEQUENCE_NOT_INCREASING",
+          throw KmsError.accessDenied(
+              KeyReleaseRefusal.ROLLBACK_REFUSED,
+              "SEQUENCE_NOT_INCREASING",
               "sequence " + seal.sequence + " is not above the highest sealed sequence " + highest);
         }
       }
@@ -236,10 +290,17 @@ public final class LocalKeyBroker {
     }
     Map<String, String> context = context(req);
     CiphertextBlobs.Parsed parsed = CiphertextBlobs.parse(blob);
-    KeyStore.StoredKey k = keys.find(parsed.keyId())
-        .orElseThrow(() -> KmsError.invalidCiphertext("ciphertext blob names no key of this broker"));
-    if (req.hasNonNull("KeyId") && keys.find(req.get("KeyId").asText()).map(x -> x != k).orElse(true)) {
-      throw new KmsError("IncorrectKeyException", 400, KeyReleaseRefusal.INVALID_CIPHERTEXT, null,
+    KeyStore.StoredKey k =
+        keys.find(parsed.keyId())
+            .orElseThrow(
+                () -> KmsError.invalidCiphertext("ciphertext blob names no key of this broker"));
+    if (req.hasNonNull("KeyId")
+        && keys.find(req.get("KeyId").asText()).map(x -> x != k).orElse(true)) {
+      throw new KmsError(
+          "IncorrectKeyException",
+          400,
+          KeyReleaseRefusal.INVALID_CIPHERTEXT,
+          null,
           "the ciphertext was not encrypted under the given KeyId");
     }
     Decision d = new Decision("Decrypt", k.arn(), context);
@@ -261,8 +322,13 @@ public final class LocalKeyBroker {
           identity = RollbackGuard.identity(k.arn(), seal.measurement, seal.region);
           long highest = rollback.highest(identity);
           if (seal.sequence < highest) {
-            throw KmsError.accessDenied(KeyReleaseRefusal.ROLLBACK_REFUSED, "OLDER_SNAPSHOT",
-                "snapshot sequence " + seal.sequence + " is older than the newest sealed sequence " + highest);
+            throw KmsError.accessDenied(
+                KeyReleaseRefusal.ROLLBACK_REFUSED,
+                "OLDER_SNAPSHOT",
+                "snapshot sequence "
+                    + seal.sequence
+                    + " is older than the newest sealed sequence "
+                    + highest);
           }
         }
         byte[] envelope = RecipientEnvelopes.wrap(r.publicKey(), plaintext, random);
@@ -298,7 +364,9 @@ public final class LocalKeyBroker {
       if (r == null) {
         out.put("Plaintext", B64.encodeToString(bytes));
       } else {
-        out.put("CiphertextForRecipient", B64.encodeToString(RecipientEnvelopes.wrap(r.publicKey(), bytes, random)));
+        out.put(
+            "CiphertextForRecipient",
+            B64.encodeToString(RecipientEnvelopes.wrap(r.publicKey(), bytes, random)));
       }
       d.released();
       return out;
@@ -314,7 +382,9 @@ public final class LocalKeyBroker {
     JsonNode r = req.get("Recipient");
     if (r == null || r.isNull()) {
       if (required) {
-        throw KmsError.accessDenied(KeyReleaseRefusal.RECIPIENT_REQUIRED, null,
+        throw KmsError.accessDenied(
+            KeyReleaseRefusal.RECIPIENT_REQUIRED,
+            null,
             "the local key broker releases keys only to an attested Recipient");
       }
       return null;
@@ -323,12 +393,14 @@ public final class LocalKeyBroker {
       throw KmsError.validation("Recipient needs AttestationDocument");
     }
     byte[] doc = bytes(r, "AttestationDocument");
-    AttestedRecipient a = AttestedRecipient.verify(verifier, r.path("KeyEncryptionAlgorithm").asText(""), doc);
+    AttestedRecipient a =
+        AttestedRecipient.verify(verifier, r.path("KeyEncryptionAlgorithm").asText(""), doc);
     d.recipient = a;
     return a;
   }
 
-  private void authorize(KeyStore.StoredKey k, String action, AttestedRecipient r, Map<String, String> context)
+  private void authorize(
+      KeyStore.StoredKey k, String action, AttestedRecipient r, Map<String, String> context)
       throws KmsError {
     Map<String, String> condition = new TreeMap<>(r.conditionKeys());
     context.forEach((key, value) -> condition.put("kms:EncryptionContext:" + key, value));
@@ -357,19 +429,28 @@ public final class LocalKeyBroker {
       String region = ctx.getOrDefault(SealedStateHeader.CONTEXT_REGION, "");
       String seq = ctx.getOrDefault(SealedStateHeader.CONTEXT_SEQUENCE, "");
       String ph = ctx.getOrDefault(SealedStateHeader.CONTEXT_POLICY_HASH, "");
-      if (!HEX96.matcher(m).matches() || region.isEmpty() || !seq.matches("[1-9][0-9]{0,18}") || !HEX64.matcher(ph).matches()) {
-        throw KmsError.validation("sealed-state encryption context needs measurement, region, sequence and policy-hash");
+      if (!HEX96.matcher(m).matches()
+          || region.isEmpty()
+          || !seq.matches("[1-9][0-9]{0,18}")
+          || !HEX64.matcher(ph).matches()) {
+        throw KmsError.validation(
+            "sealed-state encryption context needs measurement, region, sequence and policy-hash");
       }
-      return new SealContext(m.toLowerCase(Locale.ROOT), region, Long.parseLong(seq), ph.toLowerCase(Locale.ROOT));
+      return new SealContext(
+          m.toLowerCase(Locale.ROOT), region, Long.parseLong(seq), ph.toLowerCase(Locale.ROOT));
     }
 
     void checkBinding(AttestedRecipient r) throws KmsError {
       if (!measurement.equalsIgnoreCase(r.imageSha384() == null ? "" : r.imageSha384())) {
-        throw KmsError.accessDenied(KeyReleaseRefusal.SEAL_BINDING_MISMATCH, "MEASUREMENT",
+        throw KmsError.accessDenied(
+            KeyReleaseRefusal.SEAL_BINDING_MISMATCH,
+            "MEASUREMENT",
             "the sealed state names another enclave measurement than the recipient's PCR0");
       }
       if (!r.policyHash().map(policyHash::equalsIgnoreCase).orElse(false)) {
-        throw KmsError.accessDenied(KeyReleaseRefusal.POLICY_HASH_MISMATCH, "USER_DATA",
+        throw KmsError.accessDenied(
+            KeyReleaseRefusal.POLICY_HASH_MISMATCH,
+            "USER_DATA",
             "the recipient's user_data policy hash differs from the sealed state's");
       }
     }
@@ -509,8 +590,10 @@ public final class LocalKeyBroker {
 
   private static String sha256Hex(String s) {
     try {
-      return java.util.HexFormat.of().formatHex(
-          java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      return java.util.HexFormat.of()
+          .formatHex(
+              java.security.MessageDigest.getInstance("SHA-256")
+                  .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -14,8 +14,8 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The broker's master key: 32 random bytes in {@code master.key} (mode 0600, created that way).
- * It encrypts KMS key material at rest with AES-256-GCM; a file with wider permissions is refused.
+ * The broker's master key: 32 random bytes in {@code master.key} (mode 0600, created that way). It
+ * encrypts KMS key material at rest with AES-256-GCM; a file with wider permissions is refused.
  */
 final class MasterKey {
   static final String FILE = "master.key";

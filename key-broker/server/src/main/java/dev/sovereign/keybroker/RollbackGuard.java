@@ -46,7 +46,8 @@ final class RollbackGuard {
   synchronized void record(String identity, long sequence) throws IOException {
     reload();
     highest.put(identity, sequence);
-    StateFiles.writeAtomically(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(highest));
+    StateFiles.writeAtomically(
+        file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(highest));
   }
 
   /**
@@ -58,7 +59,8 @@ final class RollbackGuard {
     long before = highest.getOrDefault(identity, 0L);
     if (sequence > before) {
       highest.put(identity, sequence);
-      StateFiles.writeAtomically(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(highest));
+      StateFiles.writeAtomically(
+          file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(highest));
     }
     return before;
   }

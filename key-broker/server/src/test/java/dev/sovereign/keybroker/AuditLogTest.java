@@ -21,7 +21,8 @@ class AuditLogTest {
     log.append("RELEASED", Map.of("operation", "Decrypt"));
     log.append("REFUSED", Map.of("operation", "Decrypt", "reason", "ROLLBACK_REFUSED"));
     // a second writer (the admin CLI) appending to the same file keeps the chain
-    AuditLog.open(dir, Clock.systemUTC()).append("ROLLBACK_OVERRIDE", Map.of("operatorReason", "drill"));
+    AuditLog.open(dir, Clock.systemUTC())
+        .append("ROLLBACK_OVERRIDE", Map.of("operatorReason", "drill"));
     return dir.resolve(AuditLog.FILE);
   }
 
@@ -41,23 +42,28 @@ class AuditLogTest {
     List<String> edited = new ArrayList<>(lines);
     edited.set(1, edited.get(1).replace("ROLLBACK_REFUSED", "RELEASED_OK"));
     Files.write(file, edited, StandardCharsets.UTF_8);
-    assertEquals(3, assertThrows(AuditLog.BrokenChainException.class, () -> AuditLog.verify(file)).line());
+    assertEquals(
+        3, assertThrows(AuditLog.BrokenChainException.class, () -> AuditLog.verify(file)).line());
 
     List<String> removed = new ArrayList<>(lines);
     removed.remove(0);
     Files.write(file, removed, StandardCharsets.UTF_8);
-    assertEquals(1, assertThrows(AuditLog.BrokenChainException.class, () -> AuditLog.verify(file)).line());
+    assertEquals(
+        1, assertThrows(AuditLog.BrokenChainException.class, () -> AuditLog.verify(file)).line());
 
     List<String> swapped = new ArrayList<>(lines);
     swapped.set(1, lines.get(2));
     swapped.set(2, lines.get(1));
     Files.write(file, swapped, StandardCharsets.UTF_8);
-    assertEquals(2, assertThrows(AuditLog.BrokenChainException.class, () -> AuditLog.verify(file)).line());
+    assertEquals(
+        2, assertThrows(AuditLog.BrokenChainException.class, () -> AuditLog.verify(file)).line());
   }
 
   @Test
   void theLogFileIsOwnerOnly() throws Exception {
     Path file = threeEntries();
-    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+    assertEquals(
+        "rw-------",
+        java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
   }
 }

@@ -15,8 +15,12 @@ class KeyPolicyTest {
   private static final String EU_PCR4 = "4".repeat(96);
   private static final String HASH = "b".repeat(64);
 
-  /** The statement AWS documents for Nitro Enclaves, plus Sovereign's host and policy-hash conditions. */
-  private static final String POLICY = """
+  /**
+   * The statement AWS documents for Nitro Enclaves, plus Sovereign's host and policy-hash
+   * conditions.
+   */
+  private static final String POLICY =
+      """
       {"Version":"2012-10-17","Statement":[
         {"Sid":"enclave","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/parent"},
          "Action":["kms:Decrypt","kms:GenerateDataKey"],"Resource":"*",
@@ -27,7 +31,8 @@ class KeyPolicyTest {
             "sovereign:RecipientAttestation:PolicyHash":"%s"}}},
         {"Sid":"no debug","Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*",
          "Condition":{"StringEquals":{"kms:RecipientAttestation:PCR1":"%s"}}}
-      ]}""".formatted(PCR0, EU_PCR3, "c".repeat(96), EU_PCR4, HASH, "0".repeat(96));
+      ]}"""
+          .formatted(PCR0, EU_PCR3, "c".repeat(96), EU_PCR4, HASH, "0".repeat(96));
 
   private static Map<String, String> request() {
     Map<String, String> m = new HashMap<>();
@@ -40,7 +45,8 @@ class KeyPolicyTest {
     return m;
   }
 
-  private static KeyReleaseRefusal refusal(String action, Map<String, String> keys) throws KmsError {
+  private static KeyReleaseRefusal refusal(String action, Map<String, String> keys)
+      throws KmsError {
     KeyPolicy p = KeyPolicy.parse(POLICY);
     return assertThrows(KmsError.class, () -> p.authorize(action, keys)).reason();
   }
@@ -92,27 +98,44 @@ class KeyPolicyTest {
 
   @Test
   void negatedOperatorsHoldForAbsentKeysAndIfExistsToleratesAbsence() throws Exception {
-    KeyPolicy p = KeyPolicy.parse("""
+    KeyPolicy p =
+        KeyPolicy.parse(
+            """
         {"Statement":{"Effect":"Allow","Principal":"*","Action":"kms:Generate*","Resource":"*",
           "Condition":{"StringNotEquals":{"kms:EncryptionContext:tenant":"evil"},
                        "StringLikeIfExists":{"kms:RecipientAttestation:PCR8":"ab*"},
                        "Null":{"kms:RecipientAttestation:ImageSha384":"false"}}}}""");
-    assertDoesNotThrow(() -> p.authorize("kms:GenerateDataKey", Map.of("kms:RecipientAttestation:ImageSha384", PCR0)));
+    assertDoesNotThrow(
+        () ->
+            p.authorize(
+                "kms:GenerateDataKey", Map.of("kms:RecipientAttestation:ImageSha384", PCR0)));
     assertThrows(KmsError.class, () -> p.authorize("kms:GenerateDataKey", Map.of()));
-    assertThrows(KmsError.class, () -> p.authorize("kms:GenerateDataKey",
-        Map.of("kms:RecipientAttestation:ImageSha384", PCR0, "kms:RecipientAttestation:PCR8", "cd")));
+    assertThrows(
+        KmsError.class,
+        () ->
+            p.authorize(
+                "kms:GenerateDataKey",
+                Map.of(
+                    "kms:RecipientAttestation:ImageSha384",
+                    PCR0,
+                    "kms:RecipientAttestation:PCR8",
+                    "cd")));
   }
 
   @Test
   void policiesTheBrokerCannotEvaluateExactlyAreRefusedAtCreation() {
-    for (String bad : new String[] {
-        "not json", "{}", "{\"Statement\":[]}",
-        "{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":\"*\",\"NotAction\":\"kms:Encrypt\",\"Resource\":\"*\"}}",
-        "{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"kms:*\",\"Resource\":\"*\","
-            + "\"Condition\":{\"ForAnyValue:StringEquals\":{\"kms:EncryptionContextKeys\":\"a\"}}}}",
-        "{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"kms:*\",\"Resource\":\"*\","
-            + "\"Condition\":{\"StringEquals\":{\"aws:SourceIp\":\"10.0.0.1\"}}}}",
-        "{\"Statement\":{\"Effect\":\"Maybe\",\"Principal\":\"*\",\"Action\":\"kms:*\",\"Resource\":\"*\"}}"}) {
+    for (String bad :
+        new String[] {
+          "not json",
+          "{}",
+          "{\"Statement\":[]}",
+          "{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":\"*\",\"NotAction\":\"kms:Encrypt\",\"Resource\":\"*\"}}",
+          "{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"kms:*\",\"Resource\":\"*\","
+              + "\"Condition\":{\"ForAnyValue:StringEquals\":{\"kms:EncryptionContextKeys\":\"a\"}}}}",
+          "{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"kms:*\",\"Resource\":\"*\","
+              + "\"Condition\":{\"StringEquals\":{\"aws:SourceIp\":\"10.0.0.1\"}}}}",
+          "{\"Statement\":{\"Effect\":\"Maybe\",\"Principal\":\"*\",\"Action\":\"kms:*\",\"Resource\":\"*\"}}"
+        }) {
       KmsError e = assertThrows(KmsError.class, () -> KeyPolicy.parse(bad), bad);
       assertEquals("MalformedPolicyDocumentException", e.type(), bad);
     }

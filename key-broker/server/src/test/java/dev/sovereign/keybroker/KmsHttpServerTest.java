@@ -25,21 +25,30 @@ import org.junit.jupiter.api.io.TempDir;
 /** The KMS JSON wire format as any client sees it, without the AWS SDK. */
 class KmsHttpServerTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String POLICY = """
+  private static final String POLICY =
+      """
       {"Statement":{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*",
-        "Condition":{"StringEqualsIgnoreCase":{"kms:RecipientAttestation:ImageSha384":"%s"}}}}""".formatted("a".repeat(96));
+        "Condition":{"StringEqualsIgnoreCase":{"kms:RecipientAttestation:ImageSha384":"%s"}}}}"""
+          .formatted("a".repeat(96));
 
   @TempDir Path dir;
 
   private LocalKeyBroker broker() throws Exception {
-    AttestationPolicy p = AttestationPolicy.builder().pinnedRoot(SimulatedNsm.rootCertificate(dir.resolve("nsm")))
-        .maxAge(Duration.ofMinutes(5)).build();
-    return LocalKeyBroker.open(dir.resolve("broker"), AttestationVerifier.create(p), Clock.systemUTC());
+    AttestationPolicy p =
+        AttestationPolicy.builder()
+            .pinnedRoot(SimulatedNsm.rootCertificate(dir.resolve("nsm")))
+            .maxAge(Duration.ofMinutes(5))
+            .build();
+    return LocalKeyBroker.open(
+        dir.resolve("broker"), AttestationVerifier.create(p), Clock.systemUTC());
   }
 
-  private static HttpResponse<String> post(URI endpoint, String target, String body) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(endpoint).POST(HttpRequest.BodyPublishers.ofString(body))
-        .header("Content-Type", "application/x-amz-json-1.1");
+  private static HttpResponse<String> post(URI endpoint, String target, String body)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(endpoint)
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .header("Content-Type", "application/x-amz-json-1.1");
     if (target != null) {
       b.header("X-Amz-Target", target);
     }
@@ -49,30 +58,47 @@ class KmsHttpServerTest {
   @Test
   void createKeyAnswersKmsKeyMetadataAndRefusalsCarryTheKmsErrorTypeAndOurCode() throws Exception {
     LocalKeyBroker broker = broker();
-    try (KmsHttpServer server = KmsHttpServer.start(broker, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-      HttpResponse<String> created = post(server.endpoint(), "TrentService.CreateKey",
-          JSON.writeValueAsString(JSON.createObjectNode().put("Policy", POLICY)));
+    try (KmsHttpServer server =
+        KmsHttpServer.start(broker, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+      HttpResponse<String> created =
+          post(
+              server.endpoint(),
+              "TrentService.CreateKey",
+              JSON.writeValueAsString(JSON.createObjectNode().put("Policy", POLICY)));
       assertEquals(200, created.statusCode());
       JsonNode meta = JSON.readTree(created.body()).get("KeyMetadata");
       assertTrue(meta.get("Arn").asText().startsWith("arn:aws:kms:local-1:000000000000:key/"));
       assertTrue(meta.get("CreationDate").isNumber());
       assertEquals("SYMMETRIC_DEFAULT", meta.get("KeySpec").asText());
 
-      HttpResponse<String> refused = post(server.endpoint(), "TrentService.GenerateDataKey",
-          "{\"KeyId\":\"" + meta.get("KeyId").asText() + "\",\"KeySpec\":\"AES_256\"}");
+      HttpResponse<String> refused =
+          post(
+              server.endpoint(),
+              "TrentService.GenerateDataKey",
+              "{\"KeyId\":\"" + meta.get("KeyId").asText() + "\",\"KeySpec\":\"AES_256\"}");
       assertEquals(400, refused.statusCode());
-      assertEquals("AccessDeniedException", refused.headers().firstValue("x-amzn-ErrorType").orElseThrow());
+      assertEquals(
+          "AccessDeniedException", refused.headers().firstValue("x-amzn-ErrorType").orElseThrow());
       JsonNode error = JSON.readTree(refused.body());
       assertEquals("AccessDeniedException", error.get("__type").asText());
       assertTrue(error.get("message").asText().startsWith("RECIPIENT_REQUIRED - "));
 
-      HttpResponse<String> badDoc = post(server.endpoint(), "TrentService.Decrypt",
-          "{\"CiphertextBlob\":\"AAAA\",\"Recipient\":{\"KeyEncryptionAlgorithm\":\"RSAES_OAEP_SHA_256\",\"AttestationDocument\":\"AAAA\"}}");
-      assertEquals("InvalidCiphertextException", JSON.readTree(badDoc.body()).get("__type").asText());
+      HttpResponse<String> badDoc =
+          post(
+              server.endpoint(),
+              "TrentService.Decrypt",
+              "{\"CiphertextBlob\":\"AAAA\",\"Recipient\":{\"KeyEncryptionAlgorithm\":\"RSAES_OAEP_SHA_256\",\"AttestationDocument\":\"AAAA\"}}");
+      assertEquals(
+          "InvalidCiphertextException", JSON.readTree(badDoc.body()).get("__type").asText());
 
-      assertEquals("UnknownOperationException", JSON.readTree(post(server.endpoint(), null, "{}").body()).get("__type").asText());
-      assertEquals("SerializationException",
-          JSON.readTree(post(server.endpoint(), "TrentService.Decrypt", "{not json").body()).get("__type").asText());
+      assertEquals(
+          "UnknownOperationException",
+          JSON.readTree(post(server.endpoint(), null, "{}").body()).get("__type").asText());
+      assertEquals(
+          "SerializationException",
+          JSON.readTree(post(server.endpoint(), "TrentService.Decrypt", "{not json").body())
+              .get("__type")
+              .asText());
     }
     String audit = Files.readString(dir.resolve("broker/audit.log"));
     assertTrue(audit.contains("\"CREATE_KEY\"") && audit.contains("\"RECIPIENT_REQUIRED\""));
@@ -83,15 +109,21 @@ class KmsHttpServerTest {
   @Test
   void theBrokerRefusesToListenOnANonLoopbackAddress() throws Exception {
     LocalKeyBroker broker = broker();
-    assertThrows(IllegalArgumentException.class, () -> KmsHttpServer.start(broker, new InetSocketAddress("0.0.0.0", 0)));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> KmsHttpServer.start(broker, new InetSocketAddress("0.0.0.0", 0)));
   }
 
   @Test
   void theMasterKeyIsCreatedOwnerOnlyAndAWiderModeIsRefusedAtStart() throws Exception {
     broker();
     Path master = dir.resolve("broker/master.key");
-    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(master)));
-    Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    assertEquals(
+        "rw-------",
+        java.nio.file.attribute.PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(master)));
+    Files.setPosixFilePermissions(
+        master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
     assertThrows(java.io.IOException.class, this::broker);
   }
 }

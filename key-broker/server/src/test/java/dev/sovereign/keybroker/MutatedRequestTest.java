@@ -23,7 +23,10 @@ import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Mutated attestation documents and ciphertext blobs end in a KMS error, never in an internal error. */
+/**
+ * Mutated attestation documents and ciphertext blobs end in a KMS error, never in an internal
+ * error.
+ */
 class MutatedRequestTest {
   @TempDir Path dir;
 
@@ -39,32 +42,54 @@ class MutatedRequestTest {
     RecipientKeyPair keys = RecipientKeyPair.generate(new SecureRandom());
     byte[] doc;
     try (SimulatedNsm nsm = SimulatedNsm.open(SimulationConfig.of(nsmState, jar))) {
-      doc = nsm.attestation(KeyReleaseUserData.encode(new byte[32], null), null, keys.publicKeyDer());
+      doc =
+          nsm.attestation(KeyReleaseUserData.encode(new byte[32], null), null, keys.publicKeyDer());
     }
-    LocalKeyBroker broker = LocalKeyBroker.open(dir.resolve("broker"), AttestationVerifier.create(AttestationPolicy.builder()
-        .pinnedRoot(SimulatedNsm.rootCertificate(nsmState)).maxAge(Duration.ofMinutes(5)).build()), Clock.systemUTC());
+    LocalKeyBroker broker =
+        LocalKeyBroker.open(
+            dir.resolve("broker"),
+            AttestationVerifier.create(
+                AttestationPolicy.builder()
+                    .pinnedRoot(SimulatedNsm.rootCertificate(nsmState))
+                    .maxAge(Duration.ofMinutes(5))
+                    .build()),
+            Clock.systemUTC());
     ObjectMapper json = new ObjectMapper();
-    String policy = """
+    String policy =
+        """
         {"Statement":{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*",
           "Condition":{"StringEqualsIgnoreCase":{"kms:RecipientAttestation:ImageSha384":"%s"}}}}"""
-        .formatted(HexFormat.of().formatHex(SimulatedMeasurements.pcr0(jar)));
-    String keyId = broker.handle("CreateKey", json.createObjectNode().put("Policy", policy)).get("KeyMetadata").get("KeyId").asText();
+            .formatted(HexFormat.of().formatHex(SimulatedMeasurements.pcr0(jar)));
+    String keyId =
+        broker
+            .handle("CreateKey", json.createObjectNode().put("Policy", policy))
+            .get("KeyMetadata")
+            .get("KeyId")
+            .asText();
     ObjectNode gen = json.createObjectNode().put("KeyId", keyId).put("KeySpec", "AES_256");
-    gen.putObject("Recipient").put("KeyEncryptionAlgorithm", "RSAES_OAEP_SHA_256").put("AttestationDocument", Base64.getEncoder().encodeToString(doc));
-    byte[] blob = Base64.getDecoder().decode(broker.handle("GenerateDataKey", gen).get("CiphertextBlob").asText());
+    gen.putObject("Recipient")
+        .put("KeyEncryptionAlgorithm", "RSAES_OAEP_SHA_256")
+        .put("AttestationDocument", Base64.getEncoder().encodeToString(doc));
+    byte[] blob =
+        Base64.getDecoder()
+            .decode(broker.handle("GenerateDataKey", gen).get("CiphertextBlob").asText());
 
     Random r = new Random(20261127L); // fixed seed: failures reproduce
     for (int i = 0; i < 300; i++) {
       boolean mutateDoc = i % 2 == 0;
       byte[] t = (mutateDoc ? doc : blob).clone();
       t[r.nextInt(t.length)] = (byte) r.nextInt(256);
-      ObjectNode req = json.createObjectNode().put("CiphertextBlob", Base64.getEncoder().encodeToString(mutateDoc ? blob : t));
-      req.putObject("Recipient").put("KeyEncryptionAlgorithm", "RSAES_OAEP_SHA_256")
+      ObjectNode req =
+          json.createObjectNode()
+              .put("CiphertextBlob", Base64.getEncoder().encodeToString(mutateDoc ? blob : t));
+      req.putObject("Recipient")
+          .put("KeyEncryptionAlgorithm", "RSAES_OAEP_SHA_256")
           .put("AttestationDocument", Base64.getEncoder().encodeToString(mutateDoc ? t : doc));
       try {
         broker.handle("Decrypt", req);
       } catch (KmsError expected) {
-        // a typed KMS error: fine (a flipped byte in an unsigned region of the document may still verify)
+        // a typed KMS error: fine (a flipped byte in an unsigned region of the document may still
+        // verify)
       } catch (RuntimeException e) {
         throw new AssertionError("mutation " + i + " escaped as " + e, e);
       }

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * MIT) as a KMS Recipient: the broker reads it and refuses it for the right reason.
  */
 class RealAwsDocumentTest {
-  private static final Path NITRO = Path.of(System.getProperty("sovereign.root", "../.."), "fixtures/nitro");
+  private static final Path NITRO =
+      Path.of(System.getProperty("sovereign.root", "../.."), "fixtures/nitro");
   private static final Instant DOCUMENT_TIME = Instant.ofEpochMilli(1694102161556L);
 
   @TempDir Path dir;
@@ -36,32 +37,53 @@ class RealAwsDocumentTest {
   }
 
   private KmsError refusal(AttestationPolicy policy) throws Exception {
-    LocalKeyBroker broker = LocalKeyBroker.open(dir.resolve("broker-" + System.nanoTime()), AttestationVerifier.create(policy), Clock.systemUTC());
+    LocalKeyBroker broker =
+        LocalKeyBroker.open(
+            dir.resolve("broker-" + System.nanoTime()),
+            AttestationVerifier.create(policy),
+            Clock.systemUTC());
     ObjectMapper json = new ObjectMapper();
     ObjectNode req = json.createObjectNode().put("NumberOfBytes", 32);
-    req.putObject("Recipient").put("KeyEncryptionAlgorithm", "RSAES_OAEP_SHA_256")
-        .put("AttestationDocument", Files.readString(NITRO.resolve("aws-nitro-attestation-us-east-1-2023-09-07.b64")).trim());
+    req.putObject("Recipient")
+        .put("KeyEncryptionAlgorithm", "RSAES_OAEP_SHA_256")
+        .put(
+            "AttestationDocument",
+            Files.readString(NITRO.resolve("aws-nitro-attestation-us-east-1-2023-09-07.b64"))
+                .trim());
     return assertThrows(KmsError.class, () -> broker.handle("GenerateRandom", req));
   }
 
   @Test
   void aRealDocumentIsUntrustedWhenOnlyTheSimulationRootIsPinned() throws Exception {
-    KmsError e = refusal(AttestationPolicy.builder().pinnedRoot(SimulatedNsm.rootCertificate(dir.resolve("nsm")))
-        .verifyAt(DOCUMENT_TIME).build());
+    KmsError e =
+        refusal(
+            AttestationPolicy.builder()
+                .pinnedRoot(SimulatedNsm.rootCertificate(dir.resolve("nsm")))
+                .verifyAt(DOCUMENT_TIME)
+                .build());
     assertEquals(KeyReleaseRefusal.ATTESTATION_REJECTED, e.reason());
     assertEquals("UNTRUSTED_ROOT", e.subCode());
   }
 
   @Test
-  void aRealDebugModeDocumentIsRefusedUnderTheAwsRootAndWithDebugAllowedItHasNoRecipientKey() throws Exception {
-    KmsError debug = refusal(AttestationPolicy.builder().pinnedRoot(awsRoot()).verifyAt(DOCUMENT_TIME).build());
+  void aRealDebugModeDocumentIsRefusedUnderTheAwsRootAndWithDebugAllowedItHasNoRecipientKey()
+      throws Exception {
+    KmsError debug =
+        refusal(AttestationPolicy.builder().pinnedRoot(awsRoot()).verifyAt(DOCUMENT_TIME).build());
     assertEquals("DEBUG_MODE", debug.subCode());
-    KmsError noKey = refusal(AttestationPolicy.builder().pinnedRoot(awsRoot()).verifyAt(DOCUMENT_TIME).allowDebug(true).build());
+    KmsError noKey =
+        refusal(
+            AttestationPolicy.builder()
+                .pinnedRoot(awsRoot())
+                .verifyAt(DOCUMENT_TIME)
+                .allowDebug(true)
+                .build());
     assertEquals(KeyReleaseRefusal.RECIPIENT_KEY_INVALID, noKey.reason());
   }
 
   @Test
   void aRealDocumentVerifiedNowHasExpiredCertificates() throws Exception {
-    assertEquals("EXPIRED", refusal(AttestationPolicy.builder().pinnedRoot(awsRoot()).build()).subCode());
+    assertEquals(
+        "EXPIRED", refusal(AttestationPolicy.builder().pinnedRoot(awsRoot()).build()).subCode());
   }
 }

@@ -35,15 +35,24 @@ final class AdminHttp {
 
   /** The TLS options of a command that calls admin endpoints (a picocli mixin). */
   static final class TlsOptions {
-    @Option(names = "--client-cert", paramLabel = "FILE",
-        description = "admin client certificate (PEM; its chain may follow) for an https host that authenticates admins by mTLS")
+    @Option(
+        names = "--client-cert",
+        paramLabel = "FILE",
+        description =
+            "admin client certificate (PEM; its chain may follow) for an https host that authenticates admins by mTLS")
     Path clientCert;
 
-    @Option(names = "--client-key", paramLabel = "FILE", description = "the client certificate's private key (PEM, unencrypted)")
+    @Option(
+        names = "--client-key",
+        paramLabel = "FILE",
+        description = "the client certificate's private key (PEM, unencrypted)")
     Path clientKey;
 
-    @Option(names = "--cacert", paramLabel = "FILE",
-        description = "CA certificate(s) (PEM) to check the https host's certificate against (default: the JDK's)")
+    @Option(
+        names = "--cacert",
+        paramLabel = "FILE",
+        description =
+            "CA certificate(s) (PEM) to check the https host's certificate against (default: the JDK's)")
     Path cacert;
 
     /** Whether a client certificate is given (then a bearer token is optional). */
@@ -103,10 +112,14 @@ final class AdminHttp {
         tmf.init(ts);
       }
       SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), new SecureRandom());
+      ctx.init(
+          kmf == null ? null : kmf.getKeyManagers(),
+          tmf == null ? null : tmf.getTrustManagers(),
+          new SecureRandom());
       return ctx;
     } catch (GeneralSecurityException e) {
-      throw new IllegalArgumentException("the TLS material cannot be used (" + e.getClass().getSimpleName() + ")");
+      throw new IllegalArgumentException(
+          "the TLS material cannot be used (" + e.getClass().getSimpleName() + ")");
     }
   }
 
@@ -114,7 +127,8 @@ final class AdminHttp {
   static List<X509Certificate> certificates(Path pem) throws IOException, GeneralSecurityException {
     List<X509Certificate> out = new ArrayList<>();
     JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
-    try (Reader r = Files.newBufferedReader(pem, StandardCharsets.US_ASCII); PEMParser p = new PEMParser(r)) {
+    try (Reader r = Files.newBufferedReader(pem, StandardCharsets.US_ASCII);
+        PEMParser p = new PEMParser(r)) {
       for (Object o = p.readObject(); o != null; o = p.readObject()) {
         if (o instanceof X509CertificateHolder h) {
           out.add(converter.getCertificate(h));
@@ -127,9 +141,12 @@ final class AdminHttp {
   /** The first private key in a PEM file: PKCS#8 ({@code PRIVATE KEY}) or traditional (EC, RSA). */
   static PrivateKey privateKey(Path pem) throws IOException {
     JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-    try (Reader r = Files.newBufferedReader(pem, StandardCharsets.US_ASCII); PEMParser p = new PEMParser(r)) {
+    try (Reader r = Files.newBufferedReader(pem, StandardCharsets.US_ASCII);
+        PEMParser p = new PEMParser(r)) {
       for (Object o = p.readObject(); o != null; o = p.readObject()) {
-        if (o instanceof PEMKeyPair kp) { // the public half may be missing: only the private one is used
+        if (o
+            instanceof
+            PEMKeyPair kp) { // the public half may be missing: only the private one is used
           return converter.getPrivateKey(kp.getPrivateKeyInfo());
         }
         if (o instanceof PrivateKeyInfo info) {
@@ -137,7 +154,8 @@ final class AdminHttp {
         }
         if (o instanceof org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo
             || o instanceof org.bouncycastle.openssl.PEMEncryptedKeyPair) {
-          throw new IllegalArgumentException(pem + ": the key is encrypted; give an unencrypted PEM key");
+          throw new IllegalArgumentException(
+              pem + ": the key is encrypted; give an unencrypted PEM key");
         }
       }
     }

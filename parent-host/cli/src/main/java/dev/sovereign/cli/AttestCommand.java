@@ -20,11 +20,14 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code sovereign attest}: ask the NSM (real {@code /dev/nsm}, else simulated) for an attestation document. */
+/**
+ * {@code sovereign attest}: ask the NSM (real {@code /dev/nsm}, else simulated) for an attestation
+ * document.
+ */
 @Command(
     name = "attest",
     mixinStandardHelpOptions = true,
@@ -37,31 +40,55 @@ final class AttestCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--nonce", paramLabel = "HEX", description = "nonce to include (hex, at most 1024 bytes)")
+  @Option(
+      names = "--nonce",
+      paramLabel = "HEX",
+      description = "nonce to include (hex, at most 1024 bytes)")
   String nonce;
 
-  @Option(names = "--user-data", paramLabel = "FILE", description = "user data to include (raw bytes, at most 1024)")
+  @Option(
+      names = "--user-data",
+      paramLabel = "FILE",
+      description = "user data to include (raw bytes, at most 1024)")
   Path userData;
 
-  @Option(names = "--public-key", paramLabel = "FILE", description = "public key to include (PEM PUBLIC KEY or DER, at most 1024 bytes)")
+  @Option(
+      names = "--public-key",
+      paramLabel = "FILE",
+      description = "public key to include (PEM PUBLIC KEY or DER, at most 1024 bytes)")
   Path publicKey;
 
-  @Option(names = "--state", paramLabel = "DIR", description = "state directory of the simulated NSM (default: $SOVEREIGN_HOME/.sovereign)")
+  @Option(
+      names = "--state",
+      paramLabel = "DIR",
+      description = "state directory of the simulated NSM (default: $SOVEREIGN_HOME/.sovereign)")
   Path state;
 
-  @Option(names = "--enclave-jar", paramLabel = "FILE", description = "enclave jar the simulated NSM measures (default: enclave-app/target/sovereign-enclave.jar)")
+  @Option(
+      names = "--enclave-jar",
+      paramLabel = "FILE",
+      description =
+          "enclave jar the simulated NSM measures (default: enclave-app/target/sovereign-enclave.jar)")
   Path enclaveJar;
 
-  @Option(names = "--parent-role", paramLabel = "ARN", description = "simulated parent IAM role ARN, measured into PCR3")
+  @Option(
+      names = "--parent-role",
+      paramLabel = "ARN",
+      description = "simulated parent IAM role ARN, measured into PCR3")
   String parentRole;
 
-  @Option(names = "--parent-instance", paramLabel = "ID", description = "simulated parent instance id (i-...), measured into PCR4")
+  @Option(
+      names = "--parent-instance",
+      paramLabel = "ID",
+      description = "simulated parent instance id (i-...), measured into PCR4")
   String parentInstance;
 
   @Option(names = "--out", paramLabel = "FILE", description = "where to write the document")
   Path out;
 
-  @Option(names = "--print-root", description = "print the simulation root certificate (PEM) and exit")
+  @Option(
+      names = "--print-root",
+      description = "print the simulation root certificate (PEM) and exit")
   boolean printRoot;
 
   @Option(names = "--json", description = "print a JSON summary on stdout")
@@ -75,7 +102,10 @@ final class AttestCommand implements Callable<Integer> {
       if (printRoot) {
         spec.commandLine().getOut().print(SimulatedNsm.pem(SimulatedNsm.rootCertificate(stateDir)));
         spec.commandLine().getOut().flush();
-        err.println("sovereign attest: simulation root of " + stateDir + " (never an AWS root; pin it only for development)");
+        err.println(
+            "sovereign attest: simulation root of "
+                + stateDir
+                + " (never an AWS root; pin it only for development)");
         return SovereignCli.OK;
       }
       if (out == null) {
@@ -93,8 +123,20 @@ final class AttestCommand implements Callable<Integer> {
       Files.write(out, document);
       AttestationDocument doc = AttestationDocuments.parse(document).unverifiedDocument();
       String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(document));
-      err.println("sovereign attest: " + kind + " NSM " + doc.moduleId() + " wrote " + document.length + " bytes to " + out
-          + " (timestamp " + Instant.ofEpochMilli(doc.timestampMillis()) + ", sha256 " + sha + ")");
+      err.println(
+          "sovereign attest: "
+              + kind
+              + " NSM "
+              + doc.moduleId()
+              + " wrote "
+              + document.length
+              + " bytes to "
+              + out
+              + " (timestamp "
+              + Instant.ofEpochMilli(doc.timestampMillis())
+              + ", sha256 "
+              + sha
+              + ")");
       for (int i : new int[] {0, 1, 2, 3, 4}) {
         byte[] v = doc.pcr(i);
         if (v != null) {
@@ -112,7 +154,9 @@ final class AttestCommand implements Callable<Integer> {
         node.put("timestamp", Instant.ofEpochMilli(doc.timestampMillis()).toString());
         ObjectNode pcrs = node.putObject("pcrs");
         doc.pcrs().forEach((k, v) -> pcrs.put(Integer.toString(k), HexFormat.of().formatHex(v)));
-        spec.commandLine().getOut().println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(node));
+        spec.commandLine()
+            .getOut()
+            .println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(node));
         spec.commandLine().getOut().flush();
       }
       return SovereignCli.OK;
@@ -122,7 +166,10 @@ final class AttestCommand implements Callable<Integer> {
     } catch (NsmException e) {
       err.println("sovereign attest: the NSM refused the request: " + e.code().wireName());
       return SovereignCli.USAGE;
-    } catch (IOException | AttestationRejectedException | java.security.GeneralSecurityException | RuntimeException e) {
+    } catch (IOException
+        | AttestationRejectedException
+        | java.security.GeneralSecurityException
+        | RuntimeException e) {
       err.println("sovereign attest: " + e.getClass().getSimpleName() + ": " + e.getMessage());
       return SovereignCli.USAGE;
     }
@@ -134,12 +181,18 @@ final class AttestCommand implements Callable<Integer> {
     }
     Path jar = enclaveJar != null ? enclaveJar : CliPaths.defaultEnclaveJar();
     if (!Files.isRegularFile(jar)) {
-      throw new CliInput.UsageException("enclave jar " + jar + " not found: build it (./mvnw -B -q install -DskipTests"
-          + " -pl enclave-app -am) or pass --enclave-jar FILE");
+      throw new CliInput.UsageException(
+          "enclave jar "
+              + jar
+              + " not found: build it (./mvnw -B -q install -DskipTests"
+              + " -pl enclave-app -am) or pass --enclave-jar FILE");
     }
     SimulationConfig config;
     try {
-      config = SimulationConfig.of(stateDir, jar).withParentRoleArn(parentRole).withParentInstanceId(parentInstance);
+      config =
+          SimulationConfig.of(stateDir, jar)
+              .withParentRoleArn(parentRole)
+              .withParentInstanceId(parentInstance);
     } catch (IllegalArgumentException e) {
       throw new CliInput.UsageException(e.getMessage());
     }

@@ -17,16 +17,22 @@ import java.util.HexFormat;
 
 /**
  * The JSON report of one verification: the outcome, the policy, and every check of the verifier
- * ({@link AttestationVerifier.Check}, in the order it runs them) with its status. The verifier stops
- * at the first failure, so a check is {@code passed} when it ran before the failing one,
+ * ({@link AttestationVerifier.Check}, in the order it runs them) with its status. The verifier
+ * stops at the first failure, so a check is {@code passed} when it ran before the failing one,
  * {@code failed} for the failing one, {@code not-run} after it and {@code not-requested} when the
  * policy does not ask for it.
  */
 final class AttestationReport {
   private AttestationReport() {}
 
-  static ObjectNode build(ObjectMapper mapper, String source, AttestationPolicy policy, String verifyAt, VerifiedAttestation verified,
-      AttestationRejectedException rejected, AttestationDocument unverified) {
+  static ObjectNode build(
+      ObjectMapper mapper,
+      String source,
+      AttestationPolicy policy,
+      String verifyAt,
+      VerifiedAttestation verified,
+      AttestationRejectedException rejected,
+      AttestationDocument unverified) {
     ObjectNode root = mapper.createObjectNode();
     root.put("file", source);
     root.put("result", verified != null ? "VALID" : "REJECTED");
@@ -50,10 +56,13 @@ final class AttestationReport {
     ArrayNode req = p.putArray("requiredPcrs");
     policy.requiredPcrs().forEach(req::add);
     ObjectNode allowed = p.putObject("allowedPcrs");
-    policy.allowedPcrs().forEach((k, vs) -> {
-      ArrayNode a = allowed.putArray(Integer.toString(k));
-      vs.forEach(v -> a.add(HexFormat.of().formatHex(v)));
-    });
+    policy
+        .allowedPcrs()
+        .forEach(
+            (k, vs) -> {
+              ArrayNode a = allowed.putArray(Integer.toString(k));
+              vs.forEach(v -> a.add(HexFormat.of().formatHex(v)));
+            });
     p.put("allowDebug", policy.allowDebug());
     if (policy.expectedNonce() != null) {
       p.put("expectedNonce", HexFormat.of().formatHex(policy.expectedNonce()));

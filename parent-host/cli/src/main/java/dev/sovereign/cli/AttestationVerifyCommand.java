@@ -46,12 +46,18 @@ final class AttestationVerifyCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "FILE", description = "the document: COSE bytes or base64")
   Path file;
 
-  @Option(names = "--root", paramLabel = "PEM", description = "a PEM file of root certificate(s) to pin (repeatable)")
+  @Option(
+      names = "--root",
+      paramLabel = "PEM",
+      description = "a PEM file of root certificate(s) to pin (repeatable)")
   List<Path> roots = new ArrayList<>();
 
   static final class When {
-    @Option(names = "--at", paramLabel = "ISO-8601",
-        description = "verify as of this instant (e.g. 2023-09-07T15:56:02Z), or 'document' for the document's own timestamp")
+    @Option(
+        names = "--at",
+        paramLabel = "ISO-8601",
+        description =
+            "verify as of this instant (e.g. 2023-09-07T15:56:02Z), or 'document' for the document's own timestamp")
     String at;
 
     @Option(names = "--now", description = "verify as of now (the default)")
@@ -64,13 +70,19 @@ final class AttestationVerifyCommand implements Callable<Integer> {
   @Option(names = "--nonce", paramLabel = "HEX", description = "expected nonce")
   String nonce;
 
-  @Option(names = "--pcr", paramLabel = "N=HEX", description = "allowed value of PCR N (repeatable; several values per index allowed)")
+  @Option(
+      names = "--pcr",
+      paramLabel = "N=HEX",
+      description = "allowed value of PCR N (repeatable; several values per index allowed)")
   List<String> pcrs = new ArrayList<>();
 
   @Option(names = "--allow-debug", description = "accept debug-mode documents (PCR0-2 all zeros)")
   boolean allowDebug;
 
-  @Option(names = "--max-age", paramLabel = "DURATION", description = "maximum document age: PT5M, 300s, 5m, 2h, 1d")
+  @Option(
+      names = "--max-age",
+      paramLabel = "DURATION",
+      description = "maximum document age: PT5M, 300s, 5m, 2h, 1d")
   String maxAge;
 
   @Option(names = "--json", description = "print the full report as JSON on stdout")
@@ -89,7 +101,9 @@ final class AttestationVerifyCommand implements Callable<Integer> {
       }
       for (Path r : roots) {
         try {
-          b.pinnedRoots(TrustAnchors.readPem(new String(CliInput.readFile("--root", r), StandardCharsets.US_ASCII)));
+          b.pinnedRoots(
+              TrustAnchors.readPem(
+                  new String(CliInput.readFile("--root", r), StandardCharsets.US_ASCII)));
         } catch (IllegalArgumentException e) {
           throw new CliInput.UsageException("--root " + r + ": " + e.getMessage());
         }
@@ -104,7 +118,8 @@ final class AttestationVerifyCommand implements Callable<Integer> {
             b.verifyAt(at);
             verifyAt = at.toString();
           } catch (DateTimeParseException e) {
-            throw new CliInput.UsageException("--at must be an ISO-8601 instant such as 2023-09-07T15:56:02Z, or 'document'");
+            throw new CliInput.UsageException(
+                "--at must be an ISO-8601 instant such as 2023-09-07T15:56:02Z, or 'document'");
           }
         }
       } else {
@@ -125,7 +140,8 @@ final class AttestationVerifyCommand implements Callable<Integer> {
         }
         byte[] v = CliInput.hex("--pcr " + index, p.substring(eq + 1));
         if (v.length != 32 && v.length != 48 && v.length != 64) {
-          throw new CliInput.UsageException("--pcr " + index + " must be 32, 48 or 64 bytes (96 hex digits for SHA-384)");
+          throw new CliInput.UsageException(
+              "--pcr " + index + " must be 32, 48 or 64 bytes (96 hex digits for SHA-384)");
         }
         allowed.computeIfAbsent(index, k -> new ArrayList<>()).add(v);
         required.add(index);
@@ -139,7 +155,8 @@ final class AttestationVerifyCommand implements Callable<Integer> {
       if (maxAge != null) {
         Duration d = CliInput.duration("--max-age", maxAge);
         if ("document-timestamp".equals(verifyAt)) {
-          throw new CliInput.UsageException("--max-age needs a verification instant: use --now or --at ISO-8601, not --at document");
+          throw new CliInput.UsageException(
+              "--max-age needs a verification instant: use --now or --at ISO-8601, not --at document");
         }
         b.maxAge(d);
       }
@@ -165,8 +182,14 @@ final class AttestationVerifyCommand implements Callable<Integer> {
     }
     if (verified != null) {
       AttestationDocument d = verified.document();
-      err.println("VALID " + d.moduleId() + " made " + verified.timestamp() + ", verified as of " + verified.verifiedAt()
-          + (verified.debugMode() ? " (DEBUG MODE enclave)" : ""));
+      err.println(
+          "VALID "
+              + d.moduleId()
+              + " made "
+              + verified.timestamp()
+              + ", verified as of "
+              + verified.verifiedAt()
+              + (verified.debugMode() ? " (DEBUG MODE enclave)" : ""));
       for (int i : new int[] {0, 1, 2, 3, 4, 8}) {
         byte[] v = d.pcr(i);
         if (v != null) {
@@ -178,11 +201,16 @@ final class AttestationVerifyCommand implements Callable<Integer> {
     }
     if (json) {
       ObjectMapper mapper = new ObjectMapper();
-      ObjectNode report = AttestationReport.build(mapper, file.toString(), policy, verifyAt, verified, rejected, unverified);
+      ObjectNode report =
+          AttestationReport.build(
+              mapper, file.toString(), policy, verifyAt, verified, rejected, unverified);
       try {
-        spec.commandLine().getOut().println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(report));
+        spec.commandLine()
+            .getOut()
+            .println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(report));
       } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-        err.println("sovereign attestation verify: cannot write the report: " + e.getOriginalMessage());
+        err.println(
+            "sovereign attestation verify: cannot write the report: " + e.getOriginalMessage());
         return SovereignCli.USAGE;
       }
       spec.commandLine().getOut().flush();

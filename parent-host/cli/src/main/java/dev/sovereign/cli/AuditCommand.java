@@ -19,8 +19,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code sovereign audit verify FILE}: the offline check of a host audit log ({@code GET /v1/audit}). */
-@Command(name = "audit", mixinStandardHelpOptions = true,
+/**
+ * {@code sovereign audit verify FILE}: the offline check of a host audit log ({@code GET
+ * /v1/audit}).
+ */
+@Command(
+    name = "audit",
+    mixinStandardHelpOptions = true,
     description = "The host's hash-chained audit log, signed at its heads by the enclave DID.",
     subcommands = AuditCommand.Verify.class)
 final class AuditCommand implements Runnable {
@@ -31,7 +36,9 @@ final class AuditCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getErr());
   }
 
-  @Command(name = "verify", mixinStandardHelpOptions = true,
+  @Command(
+      name = "verify",
+      mixinStandardHelpOptions = true,
       description = {
         "Checks an audit log (JSON lines, as GET /v1/audit exports it or as the host keeps it under its data dir),"
             + " offline: every line canonical and chained to the previous one, every signed head an EdDSA JWS by the"
@@ -47,8 +54,11 @@ final class AuditCommand implements Runnable {
     @Parameters(index = "0", paramLabel = "FILE", description = "the audit log")
     Path file;
 
-    @Option(names = "--enclave-did", paramLabel = "DID",
-        description = "accept heads signed by this enclave DID only (repeatable; e.g. the DID of a verified result credential)")
+    @Option(
+        names = "--enclave-did",
+        paramLabel = "DID",
+        description =
+            "accept heads signed by this enclave DID only (repeatable; e.g. the DID of a verified result credential)")
     List<String> enclaveDids = new ArrayList<>();
 
     @Option(names = "--json", description = "print the report as JSON on stdout")
@@ -82,27 +92,49 @@ final class AuditCommand implements Runnable {
         report.put("head", v.head());
         ArrayNode heads = report.putArray("signedHeads");
         for (AuditHeadToken.VerifiedHead h : v.signedHeads()) {
-          heads.addObject().put("seq", h.seq()).put("head", h.head()).put("enclaveDid", h.enclaveDid())
-              .put("policySha256", h.policySha256()).put("time", h.time().toString());
+          heads
+              .addObject()
+              .put("seq", h.seq())
+              .put("head", h.head())
+              .put("enclaveDid", h.enclaveDid())
+              .put("policySha256", h.policySha256())
+              .put("time", h.time().toString());
         }
-        err.printf("VALID audit log: %d entries, %d signed heads, head %s, signed by %s%n", v.entries(),
-            v.signedHeads().size(), v.head(), v.enclaveDids().isEmpty() ? "(nobody: empty log)" : v.enclaveDids());
+        err.printf(
+            "VALID audit log: %d entries, %d signed heads, head %s, signed by %s%n",
+            v.entries(),
+            v.signedHeads().size(),
+            v.head(),
+            v.enclaveDids().isEmpty() ? "(nobody: empty log)" : v.enclaveDids());
         exit = SovereignCli.OK;
       } catch (AuditRejectedException e) {
-        report.put("valid", false).put("code", e.code()).put("line", e.line()).put("detail", e.getMessage());
+        report
+            .put("valid", false)
+            .put("code", e.code())
+            .put("line", e.line())
+            .put("detail", e.getMessage());
         err.println("REJECTED " + e.code() + " (line " + e.line() + "): " + e.getMessage());
         exit = SovereignCli.REJECTED;
       } catch (WrongEnclave e) {
-        report.put("valid", false).put("code", "audit-head-wrong-enclave").put("line", (Integer) null)
+        report
+            .put("valid", false)
+            .put("code", "audit-head-wrong-enclave")
+            .put("line", (Integer) null)
             .put("detail", "head for seq " + e.head.seq() + " is signed by " + e.head.enclaveDid());
-        err.println("REJECTED audit-head-wrong-enclave: head for seq " + e.head.seq() + " is signed by "
-            + e.head.enclaveDid() + ", not by --enclave-did");
+        err.println(
+            "REJECTED audit-head-wrong-enclave: head for seq "
+                + e.head.seq()
+                + " is signed by "
+                + e.head.enclaveDid()
+                + ", not by --enclave-did");
         exit = SovereignCli.REJECTED;
       }
       err.flush();
       if (json) {
         try {
-          spec.commandLine().getOut().println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(report));
+          spec.commandLine()
+              .getOut()
+              .println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(report));
         } catch (IOException e) {
           err.println("sovereign audit verify: cannot write the report");
           return SovereignCli.USAGE;

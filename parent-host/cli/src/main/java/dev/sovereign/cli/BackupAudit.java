@@ -18,9 +18,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The backup jobs' audit log: JSON lines {@code {n, time, event, fields, prev}} where {@code prev} is
- * the SHA-256 of the previous line (64 zeros first): the key broker's audit format, so
- * {@code sovereign key-broker verify-audit} style checks apply. Appends lock the file and fsync.
+ * The backup jobs' audit log: JSON lines {@code {n, time, event, fields, prev}} where {@code prev}
+ * is the SHA-256 of the previous line (64 zeros first): the key broker's audit format, so {@code
+ * sovereign key-broker verify-audit} style checks apply. Appends lock the file and fsync.
  */
 final class BackupAudit {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -38,8 +38,12 @@ final class BackupAudit {
   @SuppressWarnings("try")
   void append(String event, Map<String, ?> fields) throws IOException {
     Files.createDirectories(file.toAbsolutePath().getParent());
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-        StandardOpenOption.WRITE);
+    try (FileChannel ch =
+            FileChannel.open(
+                file,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
         FileLock lock = ch.lock()) {
       List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
       String last = lines.isEmpty() ? null : lines.get(lines.size() - 1);

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -26,7 +25,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code sovereign backup create|restore}: sealed-state backups under a per-zone location and retention policy. */
+/**
+ * {@code sovereign backup create|restore}: sealed-state backups under a per-zone location and
+ * retention policy.
+ */
 @Command(
     name = "backup",
     mixinStandardHelpOptions = true,
@@ -45,8 +47,10 @@ import picocli.CommandLine.Spec;
 final class BackupCommand implements Runnable {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String SUFFIX = DirectoryBackupStore.SUFFIX;
+
   /** Zone names go into file names and object keys. */
   static final Pattern ZONE = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
   static final Pattern REGION = Pattern.compile("[a-z0-9]+(-[a-z0-9]+){1,5}");
 
   @Spec CommandSpec spec;
@@ -60,32 +64,53 @@ final class BackupCommand implements Runnable {
   abstract static class Job implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--host", required = true, paramLabel = "URL", description = "the host, e.g. http://127.0.0.1:8080")
+    @Option(
+        names = "--host",
+        required = true,
+        paramLabel = "URL",
+        description = "the host, e.g. http://127.0.0.1:8080")
     URI host;
 
-    @Option(names = "--token", paramLabel = "TOKEN", description = "admin bearer token (default: $SOVEREIGN_ADMIN_TOKEN)")
+    @Option(
+        names = "--token",
+        paramLabel = "TOKEN",
+        description = "admin bearer token (default: $SOVEREIGN_ADMIN_TOKEN)")
     String token;
 
-    @Option(names = "--policy", required = true, paramLabel = "FILE", description = "backup policy (JSON): per-zone locations, retention, optional s3Region")
+    @Option(
+        names = "--policy",
+        required = true,
+        paramLabel = "FILE",
+        description = "backup policy (JSON): per-zone locations, retention, optional s3Region")
     Path policy;
 
-    @Option(names = "--audit", paramLabel = "FILE", description = "audit log (default: $SOVEREIGN_HOME/.sovereign/backup/audit.log)")
+    @Option(
+        names = "--audit",
+        paramLabel = "FILE",
+        description = "audit log (default: $SOVEREIGN_HOME/.sovereign/backup/audit.log)")
     Path audit;
 
-    @Option(names = "--s3-endpoint", paramLabel = "URL", description = "an S3-compatible endpoint instead of AWS S3 "
-        + "(path-style requests), e.g. http://127.0.0.1:9000")
+    @Option(
+        names = "--s3-endpoint",
+        paramLabel = "URL",
+        description =
+            "an S3-compatible endpoint instead of AWS S3 "
+                + "(path-style requests), e.g. http://127.0.0.1:9000")
     URI s3Endpoint;
 
-    @Option(names = "--s3-region", paramLabel = "REGION", description = "the S3 region to sign for (default: the "
-        + "zone's s3Region, else the SDK's chain, e.g. $AWS_REGION). Credentials come from the SDK's default chain "
-        + "($AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY, profile, ...) and are never printed or audited")
+    @Option(
+        names = "--s3-region",
+        paramLabel = "REGION",
+        description =
+            "the S3 region to sign for (default: the "
+                + "zone's s3Region, else the SDK's chain, e.g. $AWS_REGION). Credentials come from the SDK's default chain "
+                + "($AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY, profile, ...) and are never printed or audited")
     String s3Region;
 
     @Option(names = "--json", description = "machine-readable outcome on stdout")
     boolean json;
 
-    @picocli.CommandLine.Mixin
-    AdminHttp.TlsOptions tls = new AdminHttp.TlsOptions();
+    @picocli.CommandLine.Mixin AdminHttp.TlsOptions tls = new AdminHttp.TlsOptions();
 
     Clock clock = Clock.systemUTC();
 
@@ -94,19 +119,22 @@ final class BackupCommand implements Runnable {
     }
 
     BackupAudit auditLog() {
-      return new BackupAudit(audit != null ? audit : CliPaths.home().resolve(".sovereign/backup/audit.log"), clock);
+      return new BackupAudit(
+          audit != null ? audit : CliPaths.home().resolve(".sovereign/backup/audit.log"), clock);
     }
 
     String bearer() {
       String t = token != null ? token : System.getenv("SOVEREIGN_ADMIN_TOKEN");
       if (t == null || t.isBlank()) {
-        throw new IllegalArgumentException("an admin token is required (--token or SOVEREIGN_ADMIN_TOKEN)");
+        throw new IllegalArgumentException(
+            "an admin token is required (--token or SOVEREIGN_ADMIN_TOKEN)");
       }
       return t;
     }
 
     /** The zone's rule from the policy; {@code s3Region} null when the zone does not pin one. */
-    record ZoneRule(String zone, Duration retention, List<BackupLocation> locations, String s3Region) {
+    record ZoneRule(
+        String zone, Duration retention, List<BackupLocation> locations, String s3Region) {
       boolean allows(BackupLocation l) {
         return locations.stream().anyMatch(l::isUnder);
       }
@@ -121,26 +149,30 @@ final class BackupCommand implements Runnable {
       try {
         retention = Duration.parse(z.path("retention").asText(""));
       } catch (DateTimeParseException e) {
-        throw new IllegalArgumentException(policy + ": zones." + zone + ".retention must be an ISO-8601 duration, e.g. P90D");
+        throw new IllegalArgumentException(
+            policy + ": zones." + zone + ".retention must be an ISO-8601 duration, e.g. P90D");
       }
       List<BackupLocation> locations = new ArrayList<>();
       for (JsonNode l : z.path("locations")) {
         try {
           locations.add(BackupLocation.parse(l.asText()));
         } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException(policy + ": zones." + zone + ".locations: " + e.getMessage());
+          throw new IllegalArgumentException(
+              policy + ": zones." + zone + ".locations: " + e.getMessage());
         }
       }
       if (retention.isNegative() || retention.isZero() || locations.isEmpty()) {
-        throw new IllegalArgumentException(policy + ": zones." + zone + " needs a positive retention and a location");
+        throw new IllegalArgumentException(
+            policy + ": zones." + zone + " needs a positive retention and a location");
       }
       String region = z.path("s3Region").isTextual() ? z.path("s3Region").asText() : null;
       return new ZoneRule(zone, retention, locations, region);
     }
 
     /**
-     * The S3 region a job for this zone uses: {@code --s3-region}, else the zone's {@code s3Region}; null
-     * when neither is set (the SDK's region chain decides). See {@link #regionRefused}.
+     * The S3 region a job for this zone uses: {@code --s3-region}, else the zone's {@code
+     * s3Region}; null when neither is set (the SDK's region chain decides). See {@link
+     * #regionRefused}.
      */
     String region(ZoneRule rule) {
       return s3Region != null ? s3Region : rule.s3Region();
@@ -154,7 +186,8 @@ final class BackupCommand implements Runnable {
     BackupStore open(BackupLocation location, ZoneRule rule) throws IOException {
       if (location instanceof BackupLocation.S3 s3) {
         if (region(rule) != null && !REGION.matcher(region(rule)).matches()) {
-          throw new IllegalArgumentException("S3 region " + region(rule) + " is not a region name, e.g. eu-central-1");
+          throw new IllegalArgumentException(
+              "S3 region " + region(rule) + " is not a region name, e.g. eu-central-1");
         }
         return S3BackupStore.open(s3, region(rule), s3Endpoint);
       }
@@ -162,31 +195,43 @@ final class BackupCommand implements Runnable {
     }
 
     /**
-     * When a backup expires: the earlier of the expiry the job stored at create time and its creation
-     * plus the zone's current retention (a shortened retention applies to older backups too).
+     * When a backup expires: the earlier of the expiry the job stored at create time and its
+     * creation plus the zone's current retention (a shortened retention applies to older backups
+     * too).
      */
     static Instant expiry(BackupStore.Meta meta, ZoneRule rule) {
       Instant byRule = meta.createdAt().plus(rule.retention());
-      return meta.expiresAt() != null && meta.expiresAt().isBefore(byRule) ? meta.expiresAt() : byRule;
+      return meta.expiresAt() != null && meta.expiresAt().isBefore(byRule)
+          ? meta.expiresAt()
+          : byRule;
     }
 
     JsonNode post(String path, String body) throws IOException, InterruptedException, HostRefused {
-      HttpRequest.Builder b = HttpRequest.newBuilder(host.resolve(path)).timeout(Duration.ofMinutes(2));
+      HttpRequest.Builder b =
+          HttpRequest.newBuilder(host.resolve(path)).timeout(Duration.ofMinutes(2));
       String t = token != null ? token : System.getenv("SOVEREIGN_ADMIN_TOKEN");
-      if (!tls.hasClientCertificate() || (t != null && !t.isBlank())) { // a client certificate makes the token optional
+      if (!tls.hasClientCertificate()
+          || (t != null && !t.isBlank())) { // a client certificate makes the token optional
         b.header("Authorization", "Bearer " + bearer());
       }
-      b = body == null ? b.POST(HttpRequest.BodyPublishers.noBody())
-          : b.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+      b =
+          body == null
+              ? b.POST(HttpRequest.BodyPublishers.noBody())
+              : b.header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString(body));
       HttpResponse<String> r = tls.client().send(b.build(), HttpResponse.BodyHandlers.ofString());
       JsonNode n = r.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(r.body());
       if (r.statusCode() / 100 != 2) {
-        throw new HostRefused(r.statusCode(), n.path("code").asText("http-" + r.statusCode()), n.path("detail").asText(""));
+        throw new HostRefused(
+            r.statusCode(),
+            n.path("code").asText("http-" + r.statusCode()),
+            n.path("detail").asText(""));
       }
       return n;
     }
 
-    int rejected(String reason, String message, Map<String, Object> fields, String event) throws IOException {
+    int rejected(String reason, String message, Map<String, Object> fields, String event)
+        throws IOException {
       fields.put("reason", reason);
       auditLog().append(event, fields);
       err().println("sovereign backup: rejected: " + reason + " (" + message + ")");
@@ -197,17 +242,22 @@ final class BackupCommand implements Runnable {
       return SovereignCli.REJECTED;
     }
 
-    /** A storage failure (exit 2): audited with the store's status and code, printed with its safe message. */
     /**
-     * Exit code for a job that ended with {@code e}: a store failure is audited as {@code failedEvent}
-     * (exit 2 either way), anything else is a usage or environment error (exit 2).
+     * A storage failure (exit 2): audited with the store's status and code, printed with its safe
+     * message.
+     */
+    /**
+     * Exit code for a job that ended with {@code e}: a store failure is audited as {@code
+     * failedEvent} (exit 2 either way), anything else is a usage or environment error (exit 2).
      */
     int ended(Exception e, Map<String, Object> fields, String failedEvent) {
       if (e instanceof BackupStore.Failed f) {
         try {
           return failed(f, fields, failedEvent);
         } catch (IOException io) {
-          err().println("sovereign backup: " + f.getMessage() + "; the audit log could not be written");
+          err()
+              .println(
+                  "sovereign backup: " + f.getMessage() + "; the audit log could not be written");
           return SovereignCli.USAGE;
         }
       }
@@ -230,8 +280,14 @@ final class BackupCommand implements Runnable {
       auditLog().append(event, fields);
       err().println("sovereign backup: " + e.getMessage());
       if (json) {
-        spec.commandLine().getOut().println(JSON.createObjectNode().put("outcome", "failed").put("reason", "store-failed")
-            .put("storeCode", e.code).put("storeStatus", e.status));
+        spec.commandLine()
+            .getOut()
+            .println(
+                JSON.createObjectNode()
+                    .put("outcome", "failed")
+                    .put("reason", "store-failed")
+                    .put("storeCode", e.code)
+                    .put("storeStatus", e.status));
       }
       return SovereignCli.USAGE;
     }
@@ -251,18 +307,30 @@ final class BackupCommand implements Runnable {
     }
   }
 
-  @Command(name = "create", mixinStandardHelpOptions = true, description = {
-      "Asks the host to seal the enclave's state now and stores the blob at DIR or s3://bucket/prefix, which "
-          + "must lie in one of the zone's allowed locations (and, for S3, in the zone's s3Region if it pins one); "
-          + "then deletes the zone's backups there that are past retention.",
-      "A directory gets sovereign-<zone>-<ms>.sealed and a .sealed.json sidecar; S3 gets the object "
-          + "<prefix>/<zone>/<yyyyMMddTHHmmssSSSZ>-<sha256>.sealed with the metadata in x-amz-meta-* headers.",
-      "Exit 0 stored, 1 refused by policy or the host (reason code), 2 usage or storage failure."})
+  @Command(
+      name = "create",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Asks the host to seal the enclave's state now and stores the blob at DIR or s3://bucket/prefix, which "
+            + "must lie in one of the zone's allowed locations (and, for S3, in the zone's s3Region if it pins one); "
+            + "then deletes the zone's backups there that are past retention.",
+        "A directory gets sovereign-<zone>-<ms>.sealed and a .sealed.json sidecar; S3 gets the object "
+            + "<prefix>/<zone>/<yyyyMMddTHHmmssSSSZ>-<sha256>.sealed with the metadata in x-amz-meta-* headers.",
+        "Exit 0 stored, 1 refused by policy or the host (reason code), 2 usage or storage failure."
+      })
   static final class Create extends Job {
-    @Option(names = "--to", required = true, paramLabel = "DIR|s3://BUCKET/PREFIX", description = "where to store the backup")
+    @Option(
+        names = "--to",
+        required = true,
+        paramLabel = "DIR|s3://BUCKET/PREFIX",
+        description = "where to store the backup")
     String to;
 
-    @Option(names = "--zone", required = true, paramLabel = "ZONE", description = "the zone whose policy applies, e.g. EU")
+    @Option(
+        names = "--zone",
+        required = true,
+        paramLabel = "ZONE",
+        description = "the zone whose policy applies, e.g. EU")
     String zone;
 
     @Override
@@ -277,17 +345,26 @@ final class BackupCommand implements Runnable {
         fields.put("zone", zone);
         fields.put("location", location.toString());
         if (rule == null) {
-          return rejected("zone-not-in-backup-policy", "the backup policy has no rule for zone " + zone, fields,
+          return rejected(
+              "zone-not-in-backup-policy",
+              "the backup policy has no rule for zone " + zone,
+              fields,
               "BACKUP_REFUSED");
         }
         if (!rule.allows(location)) {
-          return rejected("location-not-allowed", location + " is not under the locations of zone " + zone + ": "
-              + rule.locations(), fields, "BACKUP_REFUSED");
+          return rejected(
+              "location-not-allowed",
+              location + " is not under the locations of zone " + zone + ": " + rule.locations(),
+              fields,
+              "BACKUP_REFUSED");
         }
         if (location instanceof BackupLocation.S3 && regionRefused(rule)) {
           fields.put("s3Region", s3Region);
-          return rejected("s3-region-not-allowed", "zone " + zone + " keeps S3 backups in " + rule.s3Region()
-              + " only", fields, "BACKUP_REFUSED");
+          return rejected(
+              "s3-region-not-allowed",
+              "zone " + zone + " keeps S3 backups in " + rule.s3Region() + " only",
+              fields,
+              "BACKUP_REFUSED");
         }
         if (location instanceof BackupLocation.S3 && region(rule) != null) {
           fields.put("s3Region", region(rule));
@@ -301,8 +378,14 @@ final class BackupCommand implements Runnable {
           }
           byte[] blob = Base64.getDecoder().decode(answer.get("sealedState").asText());
           Instant created = clock.instant();
-          BackupStore.Meta meta = new BackupStore.Meta(null, zone, created, created.plus(rule.retention()),
-              BackupAudit.sha256(blob), blob.length);
+          BackupStore.Meta meta =
+              new BackupStore.Meta(
+                  null,
+                  zone,
+                  created,
+                  created.plus(rule.retention()),
+                  BackupAudit.sha256(blob),
+                  blob.length);
           try {
             meta = store.put(meta, blob);
           } catch (BackupStore.Failed e) {
@@ -320,11 +403,27 @@ final class BackupCommand implements Runnable {
           } catch (BackupStore.Failed e) {
             pruneFailure = e;
           }
-          err().println("sovereign backup: stored " + address + " (" + blob.length + " bytes, zone " + zone
-              + ", expires " + meta.expiresAt() + "); deleted " + deleted.size() + " expired");
+          err()
+              .println(
+                  "sovereign backup: stored "
+                      + address
+                      + " ("
+                      + blob.length
+                      + " bytes, zone "
+                      + zone
+                      + ", expires "
+                      + meta.expiresAt()
+                      + "); deleted "
+                      + deleted.size()
+                      + " expired");
           if (json && pruneFailure == null) {
-            ObjectNode o = JSON.createObjectNode().put("outcome", "stored").put("file", address)
-                .put("zone", zone).put("sha256", meta.sha256()).put("expiresAt", meta.expiresAt().toString());
+            ObjectNode o =
+                JSON.createObjectNode()
+                    .put("outcome", "stored")
+                    .put("file", address)
+                    .put("zone", zone)
+                    .put("sha256", meta.sha256())
+                    .put("expiresAt", meta.expiresAt().toString());
             deleted.forEach(o.putArray("deletedExpired")::add);
             spec.commandLine().getOut().println(o);
           }
@@ -341,8 +440,12 @@ final class BackupCommand implements Runnable {
       }
     }
 
-    /** Deletes this zone's backups at the store's location whose retention has passed; audited one by one. */
-    private void prune(BackupStore store, ZoneRule rule, String justStored, List<String> deleted) throws IOException {
+    /**
+     * Deletes this zone's backups at the store's location whose retention has passed; audited one
+     * by one.
+     */
+    private void prune(BackupStore store, ZoneRule rule, String justStored, List<String> deleted)
+        throws IOException {
       Instant now = clock.instant();
       for (BackupStore.Meta m : store.list(zone)) {
         if (m.ref().equals(justStored) || !expiry(m, rule).isBefore(now)) {
@@ -351,27 +454,38 @@ final class BackupCommand implements Runnable {
         store.delete(m);
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("zone", zone);
-        f.put("file", store.location() instanceof BackupLocation.Dir ? m.ref() : store.address(m.ref()));
+        f.put(
+            "file",
+            store.location() instanceof BackupLocation.Dir ? m.ref() : store.address(m.ref()));
         f.put("createdAt", m.createdAt().toString());
         if (m.expiresAt() != null) {
           f.put("expiresAt", m.expiresAt().toString());
         }
         f.put("retention", rule.retention().toString());
         auditLog().append("BACKUP_EXPIRED_DELETED", f);
-        deleted.add(store.location() instanceof BackupLocation.Dir ? m.ref() : store.address(m.ref()));
+        deleted.add(
+            store.location() instanceof BackupLocation.Dir ? m.ref() : store.address(m.ref()));
       }
     }
   }
 
-  @Command(name = "restore", mixinStandardHelpOptions = true, description = {
-      "Feeds a backup to the host's enclave, which opens it only after the key broker released its key to "
-          + "an attested enclave with the same measurement, region hosts and policy. The backup must lie in one "
-          + "of its zone's allowed locations (and S3 region); backups past their zone's retention and blobs whose "
-          + "SHA-256 differs from the stored metadata are refused (and audited) before anything is sent.",
-      "Exit 0 restored, 1 refused (reason code), 2 usage or storage failure."})
+  @Command(
+      name = "restore",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Feeds a backup to the host's enclave, which opens it only after the key broker released its key to "
+            + "an attested enclave with the same measurement, region hosts and policy. The backup must lie in one "
+            + "of its zone's allowed locations (and S3 region); backups past their zone's retention and blobs whose "
+            + "SHA-256 differs from the stored metadata are refused (and audited) before anything is sent.",
+        "Exit 0 restored, 1 refused (reason code), 2 usage or storage failure."
+      })
   static final class Restore extends Job {
-    @Option(names = "--from", required = true, paramLabel = "FILE|s3://BUCKET/KEY",
-        description = "a .sealed file or object written by backup create (S3 keys: <prefix>/<zone>/<name>.sealed)")
+    @Option(
+        names = "--from",
+        required = true,
+        paramLabel = "FILE|s3://BUCKET/KEY",
+        description =
+            "a .sealed file or object written by backup create (S3 keys: <prefix>/<zone>/<name>.sealed)")
     String from;
 
     @Override
@@ -391,44 +505,65 @@ final class BackupCommand implements Runnable {
           fields.put("zone", zone);
           rule = zone == null ? null : rule(zone);
           if (rule == null) {
-            return rejected("zone-not-in-backup-policy", "the backup policy has no rule for zone " + zone, fields,
+            return rejected(
+                "zone-not-in-backup-policy",
+                "the backup policy has no rule for zone " + zone,
+                fields,
                 "RESTORE_REFUSED");
           }
           if (!rule.allows(store.location())) {
-            return rejected("location-not-allowed", store.location() + " is not under the locations of zone " + zone,
-                fields, "RESTORE_REFUSED");
+            return rejected(
+                "location-not-allowed",
+                store.location() + " is not under the locations of zone " + zone,
+                fields,
+                "RESTORE_REFUSED");
           }
         } else {
-          // s3://bucket/<prefix>/<zone>/<name>.sealed: the zone comes from the key, so every policy check
-          // (location, region) is made before any request; the stored metadata must then agree with it.
+          // s3://bucket/<prefix>/<zone>/<name>.sealed: the zone comes from the key, so every policy
+          // check
+          // (location, region) is made before any request; the stored metadata must then agree with
+          // it.
           BackupLocation.S3 object = (BackupLocation.S3) location;
           if (object.segments().size() < 2 || !object.name().endsWith(SUFFIX)) {
-            throw new IllegalArgumentException("--from s3://bucket/[prefix/]<zone>/<name>" + SUFFIX + " expected");
+            throw new IllegalArgumentException(
+                "--from s3://bucket/[prefix/]<zone>/<name>" + SUFFIX + " expected");
           }
           zone = object.parentOf().name();
           fields.put("file", object.toString());
           fields.put("zone", zone);
           rule = ZONE.matcher(zone).matches() ? rule(zone) : null;
           if (rule == null) {
-            return rejected("zone-not-in-backup-policy", "the backup policy has no rule for zone " + zone, fields,
+            return rejected(
+                "zone-not-in-backup-policy",
+                "the backup policy has no rule for zone " + zone,
+                fields,
                 "RESTORE_REFUSED");
           }
           if (!rule.allows(object.parentOf())) {
-            return rejected("location-not-allowed", object.parentOf() + " is not under the locations of zone " + zone,
-                fields, "RESTORE_REFUSED");
+            return rejected(
+                "location-not-allowed",
+                object.parentOf() + " is not under the locations of zone " + zone,
+                fields,
+                "RESTORE_REFUSED");
           }
           if (regionRefused(rule)) {
             fields.put("s3Region", s3Region);
-            return rejected("s3-region-not-allowed", "zone " + zone + " keeps S3 backups in " + rule.s3Region()
-                + " only", fields, "RESTORE_REFUSED");
+            return rejected(
+                "s3-region-not-allowed",
+                "zone " + zone + " keeps S3 backups in " + rule.s3Region() + " only",
+                fields,
+                "RESTORE_REFUSED");
           }
           store = open(object.parentOf().parentOf(), rule);
           try (BackupStore s = store) {
             backup = s.read(object.prefix());
           }
           if (!zone.equals(backup.meta().zone())) {
-            return rejected("backup-zone-mismatch", "the object's metadata names zone " + backup.meta().zone(),
-                fields, "RESTORE_REFUSED");
+            return rejected(
+                "backup-zone-mismatch",
+                "the object's metadata names zone " + backup.meta().zone(),
+                fields,
+                "RESTORE_REFUSED");
           }
         }
         return restore(backup, rule, fields);
@@ -441,34 +576,64 @@ final class BackupCommand implements Runnable {
         throws IOException, InterruptedException {
       BackupStore.Meta meta = backup.meta();
       if (meta.createdAt() == null || meta.sha256() == null) {
-        return rejected("backup-metadata-missing", "the backup has no createdAt/sha256 metadata", fields,
+        return rejected(
+            "backup-metadata-missing",
+            "the backup has no createdAt/sha256 metadata",
+            fields,
             "RESTORE_REFUSED");
       }
       Instant expiry = expiry(meta, rule);
       if (expiry.isBefore(clock.instant())) {
-        return rejected("backup-expired", "created " + meta.createdAt() + ", expired " + expiry + ", retention "
-            + rule.retention(), fields, "RESTORE_REFUSED");
+        return rejected(
+            "backup-expired",
+            "created "
+                + meta.createdAt()
+                + ", expired "
+                + expiry
+                + ", retention "
+                + rule.retention(),
+            fields,
+            "RESTORE_REFUSED");
       }
       if (!BackupAudit.sha256(backup.blob()).equals(meta.sha256())) {
-        return rejected("backup-digest-mismatch", "the blob is not the one that was backed up", fields,
+        return rejected(
+            "backup-digest-mismatch",
+            "the blob is not the one that was backed up",
+            fields,
             "RESTORE_REFUSED");
       }
       JsonNode answer;
       try {
-        answer = post("/v1/restore", JSON.createObjectNode()
-            .put("sealedState", Base64.getEncoder().encodeToString(backup.blob())).toString());
+        answer =
+            post(
+                "/v1/restore",
+                JSON.createObjectNode()
+                    .put("sealedState", Base64.getEncoder().encodeToString(backup.blob()))
+                    .toString());
       } catch (HostRefused e) {
-        String reason = e.code.equals("seal-rejected") && e.detail.contains(": ")
-            ? "seal-rejected:" + e.detail.substring(e.detail.lastIndexOf(": ") + 2) : e.code;
+        String reason =
+            e.code.equals("seal-rejected") && e.detail.contains(": ")
+                ? "seal-rejected:" + e.detail.substring(e.detail.lastIndexOf(": ") + 2)
+                : e.code;
         return rejected(reason, "the host or enclave refused", fields, "RESTORE_REFUSED");
       }
       fields.put("sha256", meta.sha256());
       fields.put("openRounds", answer.path("openRounds").asInt());
       auditLog().append("RESTORED", fields);
-      err().println("sovereign backup: restored " + from + " (" + answer.path("openRounds").asInt() + " open rounds)");
+      err()
+          .println(
+              "sovereign backup: restored "
+                  + from
+                  + " ("
+                  + answer.path("openRounds").asInt()
+                  + " open rounds)");
       if (json) {
-        spec.commandLine().getOut().println(JSON.createObjectNode().put("outcome", "restored")
-            .put("openRounds", answer.path("openRounds").asInt()));
+        spec.commandLine()
+            .getOut()
+            .println(
+                JSON.createObjectNode()
+                    .put("outcome", "restored")
+                    .put("openRounds", answer.path("openRounds").asInt()));
       }
       return SovereignCli.OK;
     }

@@ -12,13 +12,17 @@ import java.util.regex.Pattern;
  */
 sealed interface BackupLocation permits BackupLocation.Dir, BackupLocation.S3 {
 
-  /** {@code s3://...} or a directory path; throws IllegalArgumentException (a usage error) if malformed. */
+  /**
+   * {@code s3://...} or a directory path; throws IllegalArgumentException (a usage error) if
+   * malformed.
+   */
   static BackupLocation parse(String s) {
     if (s.regionMatches(true, 0, "s3://", 0, 5)) {
       return S3.parse(s);
     }
     if (s.contains("://")) {
-      throw new IllegalArgumentException("unsupported backup location " + s + " (a directory or s3://bucket/prefix)");
+      throw new IllegalArgumentException(
+          "unsupported backup location " + s + " (a directory or s3://bucket/prefix)");
     }
     return new Dir(Path.of(s).toAbsolutePath().normalize());
   }
@@ -42,7 +46,11 @@ sealed interface BackupLocation permits BackupLocation.Dir, BackupLocation.S3 {
   /** An S3 bucket and a key prefix as normalised segments (no empty, "." or ".." segments). */
   record S3(String bucket, List<String> segments) implements BackupLocation {
     private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
-    /** Key segments the job accepts: no percent-encoding, backslashes, control or other special characters. */
+
+    /**
+     * Key segments the job accepts: no percent-encoding, backslashes, control or other special
+     * characters.
+     */
     static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._=+@,~-]+");
 
     public S3 {
@@ -64,13 +72,15 @@ sealed interface BackupLocation permits BackupLocation.Dir, BackupLocation.S3 {
           }
           if (seg.equals("..")) {
             if (out.isEmpty()) {
-              throw new IllegalArgumentException("s3 location " + s + ": '..' climbs out of the bucket");
+              throw new IllegalArgumentException(
+                  "s3 location " + s + ": '..' climbs out of the bucket");
             }
             out.remove(out.size() - 1);
             continue;
           }
           if (!SEGMENT.matcher(seg).matches()) {
-            throw new IllegalArgumentException("s3 location " + s + ": key segments may only use A-Z a-z 0-9 . _ = + @ , ~ -");
+            throw new IllegalArgumentException(
+                "s3 location " + s + ": key segments may only use A-Z a-z 0-9 . _ = + @ , ~ -");
           }
           out.add(seg);
         }
@@ -90,7 +100,10 @@ sealed interface BackupLocation permits BackupLocation.Dir, BackupLocation.S3 {
       return String.join("/", all);
     }
 
-    /** The location of the "directory" a key lies in, e.g. {@code s3://b/eu/EU} for key {@code eu/EU/x.sealed}. */
+    /**
+     * The location of the "directory" a key lies in, e.g. {@code s3://b/eu/EU} for key {@code
+     * eu/EU/x.sealed}.
+     */
     S3 parentOf() {
       return segments.isEmpty() ? this : new S3(bucket, segments.subList(0, segments.size() - 1));
     }
@@ -102,7 +115,9 @@ sealed interface BackupLocation permits BackupLocation.Dir, BackupLocation.S3 {
 
     @Override
     public boolean isUnder(BackupLocation allowed) {
-      return allowed instanceof S3 a && bucket.equals(a.bucket()) && segments.size() >= a.segments().size()
+      return allowed instanceof S3 a
+          && bucket.equals(a.bucket())
+          && segments.size() >= a.segments().size()
           && segments.subList(0, a.segments().size()).equals(a.segments());
     }
 

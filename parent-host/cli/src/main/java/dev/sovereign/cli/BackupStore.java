@@ -7,16 +7,20 @@ import java.util.List;
 
 /**
  * Where the backup jobs keep sealed blobs: {@link DirectoryBackupStore} (blob and a JSON sidecar,
- * written atomically and fsynced) or {@link S3BackupStore} (one object, metadata in its user metadata).
- * A store only moves bytes; the jobs decide location policy, retention and digests, and audit.
- * Failures are {@link Failed}: a message safe to print (never credentials, never a blob).
+ * written atomically and fsynced) or {@link S3BackupStore} (one object, metadata in its user
+ * metadata). A store only moves bytes; the jobs decide location policy, retention and digests, and
+ * audit. Failures are {@link Failed}: a message safe to print (never credentials, never a blob).
  */
 interface BackupStore extends Closeable {
 
-  /** The location this store writes to and lists, e.g. {@code /srv/backups/eu} or {@code s3://b/eu}. */
+  /**
+   * The location this store writes to and lists, e.g. {@code /srv/backups/eu} or {@code s3://b/eu}.
+   */
   BackupLocation location();
 
-  /** Stores one backup of {@code meta.zone()}; returns the metadata with its reference filled in. */
+  /**
+   * Stores one backup of {@code meta.zone()}; returns the metadata with its reference filled in.
+   */
   Meta put(Meta meta, byte[] blob) throws IOException;
 
   /**
@@ -42,7 +46,8 @@ interface BackupStore extends Closeable {
    * file name or an object key); {@code expiresAt} may be null in sidecars older than this field;
    * {@code zone}, {@code createdAt} or {@code sha256} are null when the stored metadata lacks them.
    */
-  record Meta(String ref, String zone, Instant createdAt, Instant expiresAt, String sha256, long bytes) {
+  record Meta(
+      String ref, String zone, Instant createdAt, Instant expiresAt, String sha256, long bytes) {
     Meta withRef(String r) {
       return new Meta(r, zone, createdAt, expiresAt, sha256, bytes);
     }
@@ -54,8 +59,10 @@ interface BackupStore extends Closeable {
   /** A store failure (I/O, S3 error answer, bad endpoint) with a message safe to show. */
   final class Failed extends IOException {
     private static final long serialVersionUID = 1L;
+
     /** The HTTP status of an S3 error answer, 0 otherwise. */
     final int status;
+
     /** The S3 error code (e.g. AccessDenied) or a short local code, e.g. io-error. */
     final String code;
 

@@ -12,7 +12,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code sovereign bench}: throughput figures, each next to its ceiling measured in the same run. */
+/**
+ * {@code sovereign bench}: throughput figures, each next to its ceiling measured in the same run.
+ */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
@@ -37,67 +39,128 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--json", description = "machine output on stdout")
   boolean json;
 
-  @Option(names = "--seconds", paramLabel = "N", description = "enclave bench: measuring time per figure and per ceiling (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--seconds",
+      paramLabel = "N",
+      description =
+          "enclave bench: measuring time per figure and per ceiling (default ${DEFAULT-VALUE})")
   int seconds = 2;
 
-  @Option(names = "--threads", paramLabel = "N", description = "enclave bench: threads (default: all cores)")
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      description = "enclave bench: threads (default: all cores)")
   int threads = Runtime.getRuntime().availableProcessors();
 
-  @Option(names = "--records", split = ",", paramLabel = "N,...",
-      description = "enclave bench: records per payload, one figure each (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--records",
+      split = ",",
+      paramLabel = "N,...",
+      description =
+          "enclave bench: records per payload, one figure each (default ${DEFAULT-VALUE})")
   List<Integer> records = new ArrayList<>(List.of(1, 10, 100));
 
-  @Option(names = "--dids", paramLabel = "N", description = "did:fabric DIDs on the embedded ledger (default ${DEFAULT-VALUE}; the issue's figure: 10000)")
+  @Option(
+      names = "--dids",
+      paramLabel = "N",
+      description =
+          "did:fabric DIDs on the embedded ledger (default ${DEFAULT-VALUE}; the issue's figure: 10000)")
   int dids = 500;
 
-  @Option(names = "--ethr-rpc", paramLabel = "URL", description = "did:ethr: a JSON-RPC node with an unlocked funded account (ganache)")
+  @Option(
+      names = "--ethr-rpc",
+      paramLabel = "URL",
+      description = "did:ethr: a JSON-RPC node with an unlocked funded account (ganache)")
   String ethrRpc;
 
-  @Option(names = "--ethr-registry", paramLabel = "ADDRESS", description = "did:ethr: the ERC-1056 registry contract on that node")
+  @Option(
+      names = "--ethr-registry",
+      paramLabel = "ADDRESS",
+      description = "did:ethr: the ERC-1056 registry contract on that node")
   String ethrRegistry;
 
-  @Option(names = "--ethr-changes", paramLabel = "N", description = "did:ethr: registry changes of the benchmark DID (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--ethr-changes",
+      paramLabel = "N",
+      description = "did:ethr: registry changes of the benchmark DID (default ${DEFAULT-VALUE})")
   int ethrChanges = 50;
 
-  @Option(names = "--ethr-runs", paramLabel = "N", description = "did:ethr: measured resolutions (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--ethr-runs",
+      paramLabel = "N",
+      description = "did:ethr: measured resolutions (default ${DEFAULT-VALUE})")
   int ethrRuns = 20;
 
-  @Option(names = "--http", description = "also run end to end through HTTP (starts the packaged host and its dev enclave)")
+  @Option(
+      names = "--http",
+      description =
+          "also run end to end through HTTP (starts the packaged host and its dev enclave)")
   boolean http;
 
-  @Option(names = "--producers", paramLabel = "N", description = "http: concurrent producers (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--producers",
+      paramLabel = "N",
+      description = "http: concurrent producers (default ${DEFAULT-VALUE})")
   int producers = 4;
 
-  @Option(names = "--http-payloads", paramLabel = "N", description = "http: measured payloads (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--http-payloads",
+      paramLabel = "N",
+      description = "http: measured payloads (default ${DEFAULT-VALUE})")
   int httpPayloads = 1000;
 
-  @Option(names = "--http-warmup", paramLabel = "N",
-      description = "http: payloads submitted and settled before the clock starts (default: as many as measured, at least 200)")
+  @Option(
+      names = "--http-warmup",
+      paramLabel = "N",
+      description =
+          "http: payloads submitted and settled before the clock starts (default: as many as measured, at least 200)")
   Integer httpWarmup;
 
-  @Option(names = "--http-records", paramLabel = "N", description = "http: records per payload, 1, 10 or 100 (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--http-records",
+      paramLabel = "N",
+      description = "http: records per payload, 1, 10 or 100 (default ${DEFAULT-VALUE})")
   int httpRecords = 10;
 
-  @Option(names = "--pin-cores", description = {
-      "http: Nitro's CPU topology on one machine (Linux taskset): the enclave-only ceiling (1 thread) and then the"
-          + " enclave process get the last core alone, the host and the producers the other cores"})
+  @Option(
+      names = "--pin-cores",
+      description = {
+        "http: Nitro's CPU topology on one machine (Linux taskset): the enclave-only ceiling (1 thread) and then the"
+            + " enclave process get the last core alone, the host and the producers the other cores"
+      })
   boolean pinCores;
 
-  @Option(names = "--host-app", paramLabel = "JAR", description = "http: the host's quarkus-run.jar (default: the build's)")
+  @Option(
+      names = "--host-app",
+      paramLabel = "JAR",
+      description = "http: the host's quarkus-run.jar (default: the build's)")
   Path hostApp;
 
-  @Option(names = "--enclave-jar", paramLabel = "JAR", description = "http: the enclave jar (default: the build's)")
+  @Option(
+      names = "--enclave-jar",
+      paramLabel = "JAR",
+      description = "http: the enclave jar (default: the build's)")
   Path enclaveJar;
 
-  @Option(names = "--skip-enclave", hidden = true, description = "tests: leave out the enclave figures (not with --http)")
+  @Option(
+      names = "--skip-enclave",
+      hidden = true,
+      description = "tests: leave out the enclave figures (not with --http)")
   boolean skipEnclave;
 
   @Override
   public Integer call() throws Exception {
-    if (seconds < 1 || threads < 1 || dids < 1 || ethrChanges < 1 || ethrRuns < 1 || producers < 1 || httpPayloads < 1
+    if (seconds < 1
+        || threads < 1
+        || dids < 1
+        || ethrChanges < 1
+        || ethrRuns < 1
+        || producers < 1
+        || httpPayloads < 1
         || httpWarmup != null && httpWarmup < 1) {
-      System.err.println("bench: --seconds, --threads, --dids, --ethr-changes, --ethr-runs, --producers,"
-          + " --http-payloads and --http-warmup must be at least 1");
+      System.err.println(
+          "bench: --seconds, --threads, --dids, --ethr-changes, --ethr-runs, --producers,"
+              + " --http-payloads and --http-warmup must be at least 1");
       return SovereignCli.USAGE;
     }
     if (records.isEmpty() || records.stream().anyMatch(n -> n < 1 || n > 1000)) {
@@ -116,12 +179,18 @@ final class BenchCommand implements Callable<Integer> {
       System.err.println("bench: --http needs the enclave-only figures as its ceiling");
       return SovereignCli.USAGE;
     }
-    Path app = hostApp != null ? hostApp
-        : CliPaths.home().resolve("parent-host/host/target/quarkus-app/quarkus-run.jar");
+    Path app =
+        hostApp != null
+            ? hostApp
+            : CliPaths.home().resolve("parent-host/host/target/quarkus-app/quarkus-run.jar");
     Path jar = enclaveJar != null ? enclaveJar : CliPaths.defaultEnclaveJar();
     if (http && (!Files.isRegularFile(app) || !Files.isRegularFile(jar))) {
-      System.err.println("bench: --http needs the packaged host " + app + " and the enclave jar " + jar
-          + " (./mvnw -B -q install -DskipTests)");
+      System.err.println(
+          "bench: --http needs the packaged host "
+              + app
+              + " and the enclave jar "
+              + jar
+              + " (./mvnw -B -q install -DskipTests)");
       return SovereignCli.USAGE;
     }
     if (pinCores && !http) {
@@ -147,7 +216,8 @@ final class BenchCommand implements Callable<Integer> {
       if (http && !sizes.contains(httpRecords)) {
         sizes.add(httpRecords); // the ceiling of the HTTP figures
       }
-      for (EnclaveBench.Result r : new EnclaveBench(threads, Duration.ofSeconds(seconds), System.err).run(sizes)) {
+      for (EnclaveBench.Result r :
+          new EnclaveBench(threads, Duration.ofSeconds(seconds), System.err).run(sizes)) {
         results.add(BenchFigure.of(r));
         if (r.name().startsWith("enclave.payloads." + httpRecords + "-")) {
           ceilingForHttp = r.value();
@@ -157,7 +227,8 @@ final class BenchCommand implements Callable<Integer> {
     results.addAll(new DidBench(dids, System.err).run());
     if (ethrRpc != null) {
       try {
-        results.addAll(new EthrBench(ethrRpc, ethrRegistry, ethrChanges, ethrRuns, System.err).run());
+        results.addAll(
+            new EthrBench(ethrRpc, ethrRegistry, ethrChanges, ethrRuns, System.err).run());
       } catch (Exception e) {
         System.err.println("bench: did:ethr on " + ethrRpc + " failed: " + e);
         return SovereignCli.USAGE;
@@ -168,9 +239,17 @@ final class BenchCommand implements Callable<Integer> {
         if (split != null) {
           split.pinToHostSide(self); // the producers share the host's cores
         }
-        results.addAll(new HttpBench(app, jar, producers, httpPayloads, httpRecords,
-            httpWarmup != null ? httpWarmup : HttpBench.defaultWarmup(httpPayloads), System.err, split)
-            .run(ceilingForHttp));
+        results.addAll(
+            new HttpBench(
+                    app,
+                    jar,
+                    producers,
+                    httpPayloads,
+                    httpRecords,
+                    httpWarmup != null ? httpWarmup : HttpBench.defaultWarmup(httpPayloads),
+                    System.err,
+                    split)
+                .run(ceilingForHttp));
       } catch (Exception e) {
         System.err.println("bench: end to end through HTTP failed: " + e);
         return SovereignCli.USAGE;

@@ -8,28 +8,37 @@ import java.util.List;
 
 /**
  * One figure of {@code sovereign bench --json}: {@code name, value, unit, ceiling, ratio} as DESIGN
- * section 8 fixes them. {@code ceiling} and {@code ratio} are null when no ceiling could be measured
- * in the same run; {@code note} then says why (and otherwise says what the ceiling is). For rates
- * the ratio is value / ceiling; for times (unit {@code ms}) it is ceiling / value, so a ratio is
- * always the fraction of the ceiling reached (1 = as fast as the ceiling).
+ * section 8 fixes them. {@code ceiling} and {@code ratio} are null when no ceiling could be
+ * measured in the same run; {@code note} then says why (and otherwise says what the ceiling is).
+ * For rates the ratio is value / ceiling; for times (unit {@code ms}) it is ceiling / value, so a
+ * ratio is always the fraction of the ceiling reached (1 = as fast as the ceiling).
  */
-record BenchFigure(String name, double value, String unit, Double ceiling, Double ratio, String note) {
+record BenchFigure(
+    String name, double value, String unit, Double ceiling, Double ratio, String note) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   static BenchFigure rate(String name, double value, String unit, double ceiling, String note) {
-    return new BenchFigure(name, round1(value), unit, round1(ceiling), round3(value / ceiling), note);
+    return new BenchFigure(
+        name, round1(value), unit, round1(ceiling), round3(value / ceiling), note);
   }
 
   static BenchFigure time(String name, double valueMs, double ceilingMs, String note) {
-    return new BenchFigure(name, round3(valueMs), "ms", round3(ceilingMs), round3(ceilingMs / valueMs), note);
+    return new BenchFigure(
+        name, round3(valueMs), "ms", round3(ceilingMs), round3(ceilingMs / valueMs), note);
   }
 
   static BenchFigure without(String name, double value, String unit, String note) {
-    return new BenchFigure(name, unit.equals("ms") ? round3(value) : round1(value), unit, null, null, note);
+    return new BenchFigure(
+        name, unit.equals("ms") ? round3(value) : round1(value), unit, null, null, note);
   }
 
   static BenchFigure of(EnclaveBench.Result r) {
-    return new BenchFigure(r.name(), r.value(), r.unit(), r.ceiling(), r.ratio(),
+    return new BenchFigure(
+        r.name(),
+        r.value(),
+        r.unit(),
+        r.ceiling(),
+        r.ratio(),
         "ceiling: ECDH-ES unwrap + AES-256-GCM + Ed25519 verify per payload, CPU time");
   }
 
@@ -45,7 +54,8 @@ record BenchFigure(String name, double value, String unit, Double ceiling, Doubl
     ObjectNode root = JSON.createObjectNode();
     ArrayNode a = root.putArray("results");
     for (BenchFigure f : figures) {
-      ObjectNode o = a.addObject().put("name", f.name()).put("value", f.value()).put("unit", f.unit());
+      ObjectNode o =
+          a.addObject().put("name", f.name()).put("value", f.value()).put("unit", f.unit());
       if (f.ceiling() == null) {
         o.putNull("ceiling").putNull("ratio");
       } else {
@@ -60,7 +70,9 @@ record BenchFigure(String name, double value, String unit, Double ceiling, Doubl
 
   String human() {
     return ceiling == null
-        ? String.format("%-36s %12.3f %-11s ceiling %12s   ratio %5s   (%s)", name, value, unit, "-", "-", note)
-        : String.format("%-36s %12.3f %-11s ceiling %12.3f   ratio %.3f", name, value, unit, ceiling, ratio);
+        ? String.format(
+            "%-36s %12.3f %-11s ceiling %12s   ratio %5s   (%s)", name, value, unit, "-", "-", note)
+        : String.format(
+            "%-36s %12.3f %-11s ceiling %12.3f   ratio %.3f", name, value, unit, ceiling, ratio);
   }
 }

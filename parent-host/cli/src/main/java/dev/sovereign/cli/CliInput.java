@@ -37,7 +37,8 @@ final class CliInput {
     try {
       return Files.readAllBytes(file);
     } catch (IOException e) {
-      throw new UsageException(option + ": cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
+      throw new UsageException(
+          option + ": cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
     }
   }
 
@@ -45,19 +46,22 @@ final class CliInput {
   static byte[] publicKey(Path file) throws UsageException {
     byte[] raw = readFile("--public-key", file);
     String text = new String(raw, StandardCharsets.US_ASCII);
-    Matcher m = Pattern.compile("-----BEGIN PUBLIC KEY-----([A-Za-z0-9+/=\\s]+)-----END PUBLIC KEY-----").matcher(text);
+    Matcher m =
+        Pattern.compile("-----BEGIN PUBLIC KEY-----([A-Za-z0-9+/=\\s]+)-----END PUBLIC KEY-----")
+            .matcher(text);
     if (m.find()) {
       return Base64.getMimeDecoder().decode(m.group(1));
     }
     if (text.contains("-----BEGIN")) {
-      throw new UsageException("--public-key: only a PEM PUBLIC KEY block or DER bytes are accepted");
+      throw new UsageException(
+          "--public-key: only a PEM PUBLIC KEY block or DER bytes are accepted");
     }
     return raw;
   }
 
   /**
-   * An attestation document file: raw COSE_Sign1 bytes (they start with an array or tag head, never a
-   * base64 character) or base64 of them (standard or URL-safe, line breaks allowed).
+   * An attestation document file: raw COSE_Sign1 bytes (they start with an array or tag head, never
+   * a base64 character) or base64 of them (standard or URL-safe, line breaks allowed).
    */
   static byte[] document(Path file) throws UsageException {
     byte[] raw = readFile("FILE", file);
@@ -81,7 +85,10 @@ final class CliInput {
 
   private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
-  /** An ISO-8601 duration ({@code PT5M}) or a number with a unit: {@code 300s}, {@code 5m}, {@code 2h}, {@code 1d}. */
+  /**
+   * An ISO-8601 duration ({@code PT5M}) or a number with a unit: {@code 300s}, {@code 5m}, {@code
+   * 2h}, {@code 1d}.
+   */
   static Duration duration(String option, String value) throws UsageException {
     Matcher m = SIMPLE_DURATION.matcher(value.toLowerCase(Locale.ROOT));
     try {

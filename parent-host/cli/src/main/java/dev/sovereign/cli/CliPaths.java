@@ -2,7 +2,9 @@ package dev.sovereign.cli;
 
 import java.nio.file.Path;
 
-/** Default locations: the state directory and the enclave jar, relative to {@code $SOVEREIGN_HOME}. */
+/**
+ * Default locations: the state directory and the enclave jar, relative to {@code $SOVEREIGN_HOME}.
+ */
 final class CliPaths {
   private CliPaths() {}
 
@@ -17,7 +19,10 @@ final class CliPaths {
     return home().resolve(".sovereign");
   }
 
-  /** The reproducible enclave jar the build writes ({@code enclave-app/target/sovereign-enclave.jar}). */
+  /**
+   * The reproducible enclave jar the build writes ({@code
+   * enclave-app/target/sovereign-enclave.jar}).
+   */
   static Path defaultEnclaveJar() {
     return home().resolve("enclave-app/target/sovereign-enclave.jar");
   }

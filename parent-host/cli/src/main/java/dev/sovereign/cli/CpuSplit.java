@@ -7,9 +7,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Nitro's CPU topology on one machine, for {@code bench --pin-cores}: a Nitro Enclave runs on vCPUs
  * taken away from the parent instance, so the enclave and the host never compete for a core. Here
- * the enclave side (the enclave-only ceiling, then the enclave process) gets the last core alone and
- * the host (with the benchmark's producers) the others, through Linux {@code taskset} on every thread
- * of a process ({@code -a}; threads started later inherit it).
+ * the enclave side (the enclave-only ceiling, then the enclave process) gets the last core alone
+ * and the host (with the benchmark's producers) the others, through Linux {@code taskset} on every
+ * thread of a process ({@code -a}; threads started later inherit it).
  *
  * @param enclaveCpus the enclave side's CPU list, e.g. {@code 1}
  * @param hostCpus the host side's CPU list, e.g. {@code 0}
@@ -20,7 +20,8 @@ record CpuSplit(String enclaveCpus, String hostCpus, int enclaveCores) {
   /** The last of {@code cores} for the enclave, the rest for the host; needs at least two. */
   static CpuSplit lastCoreForTheEnclave(int cores) {
     if (cores < 2) {
-      throw new IllegalArgumentException("--pin-cores needs at least two cores (found " + cores + ")");
+      throw new IllegalArgumentException(
+          "--pin-cores needs at least two cores (found " + cores + ")");
     }
     return new CpuSplit(Integer.toString(cores - 1), cores == 2 ? "0" : "0-" + (cores - 2), 1);
   }
@@ -36,8 +37,10 @@ record CpuSplit(String enclaveCpus, String hostCpus, int enclaveCores) {
   }
 
   private static void taskset(String cpus, long pid) throws IOException {
-    Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(pid))
-        .redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(pid))
+            .redirectErrorStream(true)
+            .start();
     try {
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
       if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {

@@ -18,10 +18,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code sovereign demo}: the main flow end to end on embedded defaults, as a sequence of named steps
- * ({@link DemoSteps#all()}) against a real host process and its enclave child. Narration goes to
- * stderr, evidence to {@code --out}; exit 0 only if every step behaved (a step this build cannot run
- * is reported as unavailable, never faked).
+ * {@code sovereign demo}: the main flow end to end on embedded defaults, as a sequence of named
+ * steps ({@link DemoSteps#all()}) against a real host process and its enclave child. Narration goes
+ * to stderr, evidence to {@code --out}; exit 0 only if every step behaved (a step this build cannot
+ * run is reported as unavailable, never faked).
  */
 @Command(
     name = "demo",
@@ -43,18 +43,30 @@ final class DemoCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--out", paramLabel = "DIR", description = "evidence directory (default: ./demo-out)")
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      description = "evidence directory (default: ./demo-out)")
   Path out = Path.of("demo-out");
 
-  @Option(names = "--state", paramLabel = "DIR",
-      description = "working directory for the host, its enclave and the producers (default: a fresh temporary directory, deleted afterwards)")
+  @Option(
+      names = "--state",
+      paramLabel = "DIR",
+      description =
+          "working directory for the host, its enclave and the producers (default: a fresh temporary directory, deleted afterwards)")
   Path state;
 
-  @Option(names = "--enclave-jar", paramLabel = "FILE", description = "the enclave jar (default: enclave-app/target/sovereign-enclave.jar)")
+  @Option(
+      names = "--enclave-jar",
+      paramLabel = "FILE",
+      description = "the enclave jar (default: enclave-app/target/sovereign-enclave.jar)")
   Path enclaveJar;
 
-  @Option(names = "--host-app", paramLabel = "FILE",
-      description = "the host's quarkus-run.jar (default: parent-host/host/target/quarkus-app/quarkus-run.jar)")
+  @Option(
+      names = "--host-app",
+      paramLabel = "FILE",
+      description =
+          "the host's quarkus-run.jar (default: parent-host/host/target/quarkus-app/quarkus-run.jar)")
   Path hostApp;
 
   @Option(names = "--json", description = "print the step report as JSON on stdout")
@@ -64,34 +76,54 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
     Path jar = enclaveJar != null ? enclaveJar : CliPaths.defaultEnclaveJar();
-    Path app = hostApp != null ? hostApp : CliPaths.home().resolve("parent-host/host/target/quarkus-app/quarkus-run.jar");
+    Path app =
+        hostApp != null
+            ? hostApp
+            : CliPaths.home().resolve("parent-host/host/target/quarkus-app/quarkus-run.jar");
     if (!Files.isRegularFile(jar)) {
-      err.println("sovereign demo: enclave jar " + jar + " not found: build it (./mvnw -B -q install -DskipTests) or pass --enclave-jar");
+      err.println(
+          "sovereign demo: enclave jar "
+              + jar
+              + " not found: build it (./mvnw -B -q install -DskipTests) or pass --enclave-jar");
       return SovereignCli.USAGE;
     }
     if (!Files.isRegularFile(app)) {
-      err.println("sovereign demo: host application " + app + " not found: build it (./mvnw -B -q install -DskipTests) or pass --host-app");
+      err.println(
+          "sovereign demo: host application "
+              + app
+              + " not found: build it (./mvnw -B -q install -DskipTests) or pass --host-app");
       return SovereignCli.USAGE;
     }
     Path work;
     try {
       Files.createDirectories(out);
-      work = state != null ? Files.createDirectories(state).toAbsolutePath() : Files.createTempDirectory("sovereign-demo");
+      work =
+          state != null
+              ? Files.createDirectories(state).toAbsolutePath()
+              : Files.createTempDirectory("sovereign-demo");
     } catch (IOException e) {
-      err.println("sovereign demo: cannot create " + out + " or the working directory: " + e.getMessage());
+      err.println(
+          "sovereign demo: cannot create " + out + " or the working directory: " + e.getMessage());
       return SovereignCli.USAGE;
     }
     Path measured;
     try {
-      // The run measures, attests and (after the crash) restarts one fixed copy of the enclave jar, so a
+      // The run measures, attests and (after the crash) restarts one fixed copy of the enclave jar,
+      // so a
       // rebuild of the build directory during the run cannot change what the enclave is.
-      measured = Files.copy(jar, Files.createDirectories(work.resolve("enclave")).resolve("sovereign-enclave.jar"),
-          StandardCopyOption.REPLACE_EXISTING);
+      measured =
+          Files.copy(
+              jar,
+              Files.createDirectories(work.resolve("enclave")).resolve("sovereign-enclave.jar"),
+              StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
-      err.println("sovereign demo: cannot copy the enclave jar into " + work + ": " + e.getMessage());
+      err.println(
+          "sovereign demo: cannot copy the enclave jar into " + work + ": " + e.getMessage());
       return SovereignCli.USAGE;
     }
-    DemoContext ctx = new DemoContext(out.toAbsolutePath(), work, measured.toAbsolutePath(), app.toAbsolutePath(), err);
+    DemoContext ctx =
+        new DemoContext(
+            out.toAbsolutePath(), work, measured.toAbsolutePath(), app.toAbsolutePath(), err);
     List<DemoStep> steps = DemoSteps.all();
     ObjectNode report = ctx.mapper.createObjectNode();
     ArrayNode results = report.putArray("steps");
@@ -166,11 +198,28 @@ final class DemoCommand implements Callable<Integer> {
     boolean all = behaved + unavailable == steps.size();
     String time = String.format(" in %.1f s", seconds);
     if (all) {
-      err.println("demo: " + behaved + " of " + steps.size() + " steps behaved"
-          + (unavailable > 0 ? ", " + unavailable + " not available in this build (see above)" : "") + time + "; evidence in " + ctx.out);
+      err.println(
+          "demo: "
+              + behaved
+              + " of "
+              + steps.size()
+              + " steps behaved"
+              + (unavailable > 0
+                  ? ", " + unavailable + " not available in this build (see above)"
+                  : "")
+              + time
+              + "; evidence in "
+              + ctx.out);
     } else {
-      err.println("demo: " + (steps.size() - behaved - unavailable) + " of " + steps.size() + " steps did not behave" + time
-          + "; see " + ctx.out.resolve("report.json"));
+      err.println(
+          "demo: "
+              + (steps.size() - behaved - unavailable)
+              + " of "
+              + steps.size()
+              + " steps did not behave"
+              + time
+              + "; see "
+              + ctx.out.resolve("report.json"));
     }
     err.flush();
     return all ? SovereignCli.OK : SovereignCli.REJECTED;

@@ -17,7 +17,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** What the demo's steps share: settings, the world, the running host, the evidence directory and narration. */
+/**
+ * What the demo's steps share: settings, the world, the running host, the evidence directory and
+ * narration.
+ */
 final class DemoContext {
   final Path out;
   final Path work;
@@ -29,7 +32,11 @@ final class DemoContext {
   final SecureRandom random = new SecureRandom();
   final String adminToken;
   final String round;
-  /** JVM arguments added to the host's command line (the benchmark raises the per-client rate limit). */
+
+  /**
+   * JVM arguments added to the host's command line (the benchmark raises the per-client rate
+   * limit).
+   */
   final List<String> hostJvmArgs = new ArrayList<>();
 
   DemoWorld world;
@@ -45,14 +52,25 @@ final class DemoContext {
   byte[] document;
   byte[] userData;
   AttestedEnclave enclave;
-  /** Every enclave DID an attestation verified during the run (the audit log's heads must be signed by these). */
+
+  /**
+   * Every enclave DID an attestation verified during the run (the audit log's heads must be signed
+   * by these).
+   */
   final java.util.Set<String> enclaveDids = new java.util.LinkedHashSet<>();
+
   /** The honest producers' records, by producer: the plain computation the result must equal. */
   final Map<String, ArrayNode> honestRecords = new TreeMap<>();
-  /** Leaves (hex SHA-256 of the JWE, the payload id) of the payloads that must be accepted, in submission order. */
+
+  /**
+   * Leaves (hex SHA-256 of the JWE, the payload id) of the payloads that must be accepted, in
+   * submission order.
+   */
   final List<String> acceptedLeaves = new ArrayList<>();
+
   /** Expected rejection counts by reason code. */
   final Map<String, Long> expectedRejections = new TreeMap<>();
+
   String firstHonestJwe;
   String firstHonestInnerJws;
   String result;
@@ -66,7 +84,11 @@ final class DemoContext {
     byte[] t = new byte[24];
     random.nextBytes(t);
     this.adminToken = java.util.HexFormat.of().formatHex(t);
-    this.round = "demo-" + java.time.LocalDate.now(java.time.ZoneOffset.UTC) + "-" + java.util.HexFormat.of().formatHex(t, 0, 3);
+    this.round =
+        "demo-"
+            + java.time.LocalDate.now(java.time.ZoneOffset.UTC)
+            + "-"
+            + java.util.HexFormat.of().formatHex(t, 0, 3);
   }
 
   /** One line of narration on stderr, indented under the current step. */

@@ -13,42 +13,67 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The demo's host: {@code java -jar quarkus-run.jar} as a child process on a free loopback port, with
- * its own data directory, policy and admin token; the host's dev launcher starts the enclave jar.
+ * The demo's host: {@code java -jar quarkus-run.jar} as a child process on a free loopback port,
+ * with its own data directory, policy and admin token; the host's dev launcher starts the enclave
+ * jar.
  */
 final class DemoHost implements AutoCloseable {
   private final Process process;
   private final URI base;
   private final Path log;
+
   /** Stops the host and its enclave if the demo's JVM ends early (Ctrl-C): no orphaned children. */
   private final Thread reaper;
+
   /**
-   * Every descendant seen (the enclave): if the host dies, its children are re-parented and no longer
-   * show up among its descendants, yet they must be stopped too.
+   * Every descendant seen (the enclave): if the host dies, its children are re-parented and no
+   * longer show up among its descendants, yet they must be stopped too.
    */
-  private final java.util.Set<ProcessHandle> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final java.util.Set<ProcessHandle> seen =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private DemoHost(Process process, URI base, Path log) {
     this.process = process;
     this.base = base;
     this.log = log;
-    this.reaper = new Thread(() -> {
-      process.descendants().forEach(ProcessHandle::destroy);
-      seen.forEach(ProcessHandle::destroy);
-      process.destroy();
-    }, "sovereign-demo-reaper");
+    this.reaper =
+        new Thread(
+            () -> {
+              process.descendants().forEach(ProcessHandle::destroy);
+              seen.forEach(ProcessHandle::destroy);
+              process.destroy();
+            },
+            "sovereign-demo-reaper");
     Runtime.getRuntime().addShutdownHook(reaper);
   }
 
   /** Starts the host and waits (narrating progress) until {@code /q/health/ready} answers 200. */
-  static DemoHost start(Path hostApp, Path enclaveJar, Path policy, Path dataDir, String adminToken, Duration timeout,
-      PrintWriter progress) throws IOException {
+  static DemoHost start(
+      Path hostApp,
+      Path enclaveJar,
+      Path policy,
+      Path dataDir,
+      String adminToken,
+      Duration timeout,
+      PrintWriter progress)
+      throws IOException {
     return start(hostApp, enclaveJar, policy, dataDir, adminToken, timeout, progress, List.of());
   }
 
-  /** As above, with {@code extraJvmArgs} (e.g. {@code -Dsovereign.host.rate-per-client=...}) after the demo's own. */
-  static DemoHost start(Path hostApp, Path enclaveJar, Path policy, Path dataDir, String adminToken, Duration timeout,
-      PrintWriter progress, List<String> extraJvmArgs) throws IOException {
+  /**
+   * As above, with {@code extraJvmArgs} (e.g. {@code -Dsovereign.host.rate-per-client=...}) after
+   * the demo's own.
+   */
+  static DemoHost start(
+      Path hostApp,
+      Path enclaveJar,
+      Path policy,
+      Path dataDir,
+      String adminToken,
+      Duration timeout,
+      PrintWriter progress,
+      List<String> extraJvmArgs)
+      throws IOException {
     int port;
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
@@ -69,7 +94,8 @@ final class DemoHost implements AutoCloseable {
     cmd.addAll(extraJvmArgs);
     cmd.add("-jar");
     cmd.add(hostApp.toString());
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     DemoHost host = new DemoHost(p, URI.create("http://127.0.0.1:" + port), log);
     long start = System.nanoTime();
     long deadline = start + timeout.toNanos();
@@ -81,7 +107,8 @@ final class DemoHost implements AutoCloseable {
         p.descendants().forEach(host.seen::add);
         if (!p.isAlive()) {
           progress.println();
-          throw new IOException("the host exited with status " + p.exitValue() + " (see " + log + ")");
+          throw new IOException(
+              "the host exited with status " + p.exitValue() + " (see " + log + ")");
         }
         try {
           if (probe.get("/q/health/ready").status() == 200) {
@@ -92,7 +119,8 @@ final class DemoHost implements AutoCloseable {
         }
         if (System.nanoTime() > deadline) {
           progress.println();
-          throw new IOException("the host was not ready within " + timeout.toSeconds() + " s (see " + log + ")");
+          throw new IOException(
+              "the host was not ready within " + timeout.toSeconds() + " s (see " + log + ")");
         }
         progress.print('.');
         progress.flush();
@@ -127,12 +155,22 @@ final class DemoHost implements AutoCloseable {
   java.util.Optional<ProcessHandle> enclave(Path enclaveJar) {
     String jar = enclaveJar.toString();
     process.descendants().forEach(seen::add);
-    return process.descendants().filter(ProcessHandle::isAlive)
-        .filter(p -> p.info().commandLine().map(c -> c.contains(jar) && c.contains("--listen")).orElse(false))
+    return process
+        .descendants()
+        .filter(ProcessHandle::isAlive)
+        .filter(
+            p ->
+                p.info()
+                    .commandLine()
+                    .map(c -> c.contains(jar) && c.contains("--listen"))
+                    .orElse(false))
         .findFirst();
   }
 
-  /** Stops the host (SIGTERM, then SIGKILL after 10 s); the host stops its enclave child on shutdown. */
+  /**
+   * Stops the host (SIGTERM, then SIGKILL after 10 s); the host stops its enclave child on
+   * shutdown.
+   */
   @Override
   public void close() {
     try {

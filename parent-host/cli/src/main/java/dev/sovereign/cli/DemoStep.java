@@ -1,6 +1,9 @@
 package dev.sovereign.cli;
 
-/** One named step of {@code sovereign demo}: it narrates, does one thing, and says whether it behaved. */
+/**
+ * One named step of {@code sovereign demo}: it narrates, does one thing, and says whether it
+ * behaved.
+ */
 interface DemoStep {
   /** A stable, kebab-case name (it appears in the report). */
   String name();
@@ -10,8 +13,8 @@ interface DemoStep {
 
   /**
    * Runs the step. Returns what happened in one line when the step behaved as it must; throws
-   * {@link Misbehaved} when it did not (e.g. a forged payload was accepted), {@link Unavailable} when
-   * this build cannot run it (said plainly, never simulated).
+   * {@link Misbehaved} when it did not (e.g. a forged payload was accepted), {@link Unavailable}
+   * when this build cannot run it (said plainly, never simulated).
    */
   String run(DemoContext ctx) throws Exception;
 

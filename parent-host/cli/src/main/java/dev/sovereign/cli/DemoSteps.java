@@ -40,10 +40,10 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The steps of {@code sovereign demo}, in order: a dev world, a policy, a real host with its enclave
- * child, producers that verify the attestation and submit, four kinds of bad input rejected by the
- * enclave with their reason codes, the close, the regulator's check of the result, and the offline
- * check of the host's audit log.
+ * The steps of {@code sovereign demo}, in order: a dev world, a policy, a real host with its
+ * enclave child, producers that verify the attestation and submit, four kinds of bad input rejected
+ * by the enclave with their reason codes, the close, the regulator's check of the result, and the
+ * offline check of the host's audit log.
  */
 final class DemoSteps {
   private DemoSteps() {}
@@ -53,58 +53,140 @@ final class DemoSteps {
   static final Duration VERDICT_TIMEOUT = Duration.ofSeconds(60);
 
   /** Producer name -> zone; {@code eu-revoked}'s credential is revoked before the round. */
-  static final Map<String, String> PRODUCERS = linked(
-      "eu-bakery", "EU", "eu-grocer", "EU", "us-diner", "US", "apac-market", "APAC", "eu-revoked", "EU");
+  static final Map<String, String> PRODUCERS =
+      linked(
+          "eu-bakery",
+          "EU",
+          "eu-grocer",
+          "EU",
+          "us-diner",
+          "US",
+          "apac-market",
+          "APAC",
+          "eu-revoked",
+          "EU");
+
   static final String REVOKED = "eu-revoked";
+
   /** The honest producers' records (CSV, as a producer would keep them). */
-  static final Map<String, String> HONEST_RECORDS = linked(
-      "eu-bakery", "country,metric,value\nDE,points,4242.4242\nDE,points,80\nFR,points,40\n",
-      "eu-grocer", "country,metric,value\nFR,points,60\nDE,points,30.5\n",
-      "us-diner", "country,metric,value\nUS,points,10\nUS,points,20\n",
-      "apac-market", "country,metric,value\nJP,points,5151.5151\nJP,points,7\nSG,points,3\n");
+  static final Map<String, String> HONEST_RECORDS =
+      linked(
+          "eu-bakery", "country,metric,value\nDE,points,4242.4242\nDE,points,80\nFR,points,40\n",
+          "eu-grocer", "country,metric,value\nFR,points,60\nDE,points,30.5\n",
+          "us-diner", "country,metric,value\nUS,points,10\nUS,points,20\n",
+          "apac-market", "country,metric,value\nJP,points,5151.5151\nJP,points,7\nSG,points,3\n");
+
   /** Record values that exist only in producers' plaintext: the host must never hold them. */
   static final List<String> MARKERS = List.of("4242.4242", "5151.5151", "9191.9191");
 
   /** Steps the rest of the flow builds on: when one does not behave, the demo stops there. */
-  static final Set<String> PREREQUISITES = Set.of("build-world", "write-policy", "start-host", "producer-verifies",
-      "open-round", "backup-restore", "close-round");
+  static final Set<String> PREREQUISITES =
+      Set.of(
+          "build-world",
+          "write-policy",
+          "start-host",
+          "producer-verifies",
+          "open-round",
+          "backup-restore",
+          "close-round");
 
   static List<DemoStep> all() {
     return List.of(
-        step("build-world", "a dev world: a root authority per zone (EU, US, APAC), a regional authority accredited by each,"
-            + " did:fabric producers on an embedded ledger with credentials, one status list per authority; one producer revoked",
+        step(
+            "build-world",
+            "a dev world: a root authority per zone (EU, US, APAC), a regional authority accredited by each,"
+                + " did:fabric producers on an embedded ledger with credentials, one status list per authority; one producer revoked",
             DemoSteps::world),
-        step("write-policy", "the sovereignty policy: zones, trust anchors, the dataset, the enclave image's PCR0, the ledger's"
-            + " pinned org CA and askHost", DemoSteps::policy),
-        step("start-host", "start the host (Quarkus) as a child process; its dev launcher starts the enclave", DemoSteps::startHost),
-        step("producer-verifies", "a producer fetches the attestation for a fresh nonce and verifies root, PCRs, nonce, age,"
-            + " enclave DID, policy hash and key", DemoSteps::verifyAttestation),
-        step("aws-root-rejects-simulation", "a production verifier (AWS root only) rejects the simulated document", DemoSteps::awsRoot),
-        step("tampered-document-rejected", "one flipped bit in the signed user_data is rejected", DemoSteps::tampered),
-        step("wrong-nonce-rejected", "the document replayed to another producer (other nonce) is rejected", DemoSteps::wrongNonce),
-        step("stale-document-rejected", "the same document ten minutes later is past the maximum age", DemoSteps::stale),
-        step("unknown-image-rejected", "a producer whose allow-list holds another image's PCR0 rejects it", DemoSteps::unknownImage),
-        step("other-policy-refused", "a producer expecting another policy hash refuses to encrypt to this enclave", DemoSteps::otherPolicy),
-        step("open-round", "the operator opens a round and relays the authorities' status lists", DemoSteps::openRound),
-        step("honest-producers-submit", "honest producers in EU, US and APAC sign, encrypt and submit; the enclave asks for their"
-            + " did:fabric evidence, the host relays it from its ledger, the enclave accepts each", DemoSteps::honest),
-        step("backup-restore", "mid-round: back up the enclave's sealed state, kill the enclave, restore the backup into a"
-            + " new one: same DID, keys and counts; a tampered blob is refused", DemoSteps::backupRestore),
-        step("revoked-producer-rejected", "a producer whose credential is revoked is rejected", DemoSteps::revoked),
-        step("forged-payload-rejected", "a payload in a producer's name, signed with a key outside its DID, is rejected", DemoSteps::forged),
-        step("replay-rejected", "a resent payload is stored once; the same signed payload re-encrypted is rejected as a replay",
+        step(
+            "write-policy",
+            "the sovereignty policy: zones, trust anchors, the dataset, the enclave image's PCR0, the ledger's"
+                + " pinned org CA and askHost",
+            DemoSteps::policy),
+        step(
+            "start-host",
+            "start the host (Quarkus) as a child process; its dev launcher starts the enclave",
+            DemoSteps::startHost),
+        step(
+            "producer-verifies",
+            "a producer fetches the attestation for a fresh nonce and verifies root, PCRs, nonce, age,"
+                + " enclave DID, policy hash and key",
+            DemoSteps::verifyAttestation),
+        step(
+            "aws-root-rejects-simulation",
+            "a production verifier (AWS root only) rejects the simulated document",
+            DemoSteps::awsRoot),
+        step(
+            "tampered-document-rejected",
+            "one flipped bit in the signed user_data is rejected",
+            DemoSteps::tampered),
+        step(
+            "wrong-nonce-rejected",
+            "the document replayed to another producer (other nonce) is rejected",
+            DemoSteps::wrongNonce),
+        step(
+            "stale-document-rejected",
+            "the same document ten minutes later is past the maximum age",
+            DemoSteps::stale),
+        step(
+            "unknown-image-rejected",
+            "a producer whose allow-list holds another image's PCR0 rejects it",
+            DemoSteps::unknownImage),
+        step(
+            "other-policy-refused",
+            "a producer expecting another policy hash refuses to encrypt to this enclave",
+            DemoSteps::otherPolicy),
+        step(
+            "open-round",
+            "the operator opens a round and relays the authorities' status lists",
+            DemoSteps::openRound),
+        step(
+            "honest-producers-submit",
+            "honest producers in EU, US and APAC sign, encrypt and submit; the enclave asks for their"
+                + " did:fabric evidence, the host relays it from its ledger, the enclave accepts each",
+            DemoSteps::honest),
+        step(
+            "backup-restore",
+            "mid-round: back up the enclave's sealed state, kill the enclave, restore the backup into a"
+                + " new one: same DID, keys and counts; a tampered blob is refused",
+            DemoSteps::backupRestore),
+        step(
+            "revoked-producer-rejected",
+            "a producer whose credential is revoked is rejected",
+            DemoSteps::revoked),
+        step(
+            "forged-payload-rejected",
+            "a payload in a producer's name, signed with a key outside its DID, is rejected",
+            DemoSteps::forged),
+        step(
+            "replay-rejected",
+            "a resent payload is stored once; the same signed payload re-encrypted is rejected as a replay",
             DemoSteps::replay),
-        step("wrong-region-rejected", "an EU-accredited producer submitting as US is rejected; a zone this host does not serve"
-            + " is refused at the edge", DemoSteps::wrongRegion),
-        step("no-plaintext-on-host", "the host's data directory, logs and metrics hold no plaintext record value",
+        step(
+            "wrong-region-rejected",
+            "an EU-accredited producer submitting as US is rejected; a zone this host does not serve"
+                + " is refused at the edge",
+            DemoSteps::wrongRegion),
+        step(
+            "no-plaintext-on-host",
+            "the host's data directory, logs and metrics hold no plaintext record value",
             DemoSteps::noPlaintext),
-        step("close-round", "close the round: the enclave publishes the signed result; it equals a plain computation",
+        step(
+            "close-round",
+            "close the round: the enclave publishes the signed result; it equals a plain computation",
             DemoSteps::close),
-        step("regulator-verifies", "the regulator's full check of the result (sovereign verify)", DemoSteps::regulator),
-        step("tampered-result-rejected", "a result changed after signing, or checked against the AWS root only, is rejected",
+        step(
+            "regulator-verifies",
+            "the regulator's full check of the result (sovereign verify)",
+            DemoSteps::regulator),
+        step(
+            "tampered-result-rejected",
+            "a result changed after signing, or checked against the AWS root only, is rejected",
             DemoSteps::tamperedResult),
-        step("audit-log", "export the host's audit log (GET /v1/audit) and check it offline as sovereign audit verify does:"
-            + " the hash chain, every head signed by the attested enclave DID, and this run's events in it", DemoSteps::auditLog));
+        step(
+            "audit-log",
+            "export the host's audit log (GET /v1/audit) and check it offline as sovereign audit verify does:"
+                + " the hash chain, every head signed by the attested enclave DID, and this run's events in it",
+            DemoSteps::auditLog));
   }
 
   @FunctionalInterface
@@ -136,7 +218,10 @@ final class DemoSteps {
   /** The did:fabric network of the demo's embedded ledger. */
   static final String FABRIC_NETWORK = "sovereign";
 
-  /** The host's DID state directory (sovereign.host.did.data.dir): the ledger is DIR/did-fabric/NETWORK. */
+  /**
+   * The host's DID state directory (sovereign.host.did.data.dir): the ledger is
+   * DIR/did-fabric/NETWORK.
+   */
   static Path didDataDir(DemoContext ctx) {
     return ctx.work.resolve("did");
   }
@@ -144,33 +229,63 @@ final class DemoSteps {
   private static String world(DemoContext ctx) throws Exception {
     Path dir = didDataDir(ctx);
     try (dev.sovereign.did.fabric.ledger.EmbeddedLedger ledger =
-        dev.sovereign.did.fabric.ledger.EmbeddedFabricResolverProvider.openLedger(dir, FABRIC_NETWORK)) {
+        dev.sovereign.did.fabric.ledger.EmbeddedFabricResolverProvider.openLedger(
+            dir, FABRIC_NETWORK)) {
       ctx.world = DemoWorld.create(PRODUCERS, Set.of(REVOKED), Instant.now(), ctx.random, ledger);
     }
-    ctx.say("embedded did:fabric ledger " + dir.resolve("did-fabric").resolve(FABRIC_NETWORK) + " (org " + ctx.world.fabricMspId
-        + "): " + ctx.world.producers.size() + " producer DIDs created through its contract, as sovereign did create does");
+    ctx.say(
+        "embedded did:fabric ledger "
+            + dir.resolve("did-fabric").resolve(FABRIC_NETWORK)
+            + " (org "
+            + ctx.world.fabricMspId
+            + "): "
+            + ctx.world.producers.size()
+            + " producer DIDs created through its contract, as sovereign did create does");
     for (DemoWorld.Zone z : ctx.world.zones.values()) {
-      ctx.say(z.name() + ": root " + shortDid(z.root().did().toString()) + " accredits authority "
-          + shortDid(z.authority().did().toString()) + "; status list " + z.statusList().url());
+      ctx.say(
+          z.name()
+              + ": root "
+              + shortDid(z.root().did().toString())
+              + " accredits authority "
+              + shortDid(z.authority().did().toString())
+              + "; status list "
+              + z.statusList().url());
     }
     for (DemoWorld.Producer p : ctx.world.producers.values()) {
-      ctx.say("producer " + p.name() + " (" + p.zone() + ") " + shortDid(p.identity().did().toString())
-          + (p.name().equals(REVOKED) ? "  [credential REVOKED, status index " + p.statusIndex() + "]" : ""));
+      ctx.say(
+          "producer "
+              + p.name()
+              + " ("
+              + p.zone()
+              + ") "
+              + shortDid(p.identity().did().toString())
+              + (p.name().equals(REVOKED)
+                  ? "  [credential REVOKED, status index " + p.statusIndex() + "]"
+                  : ""));
     }
     ctx.writeJson("credential-chain.json", ctx.world.chains().toJson());
     ObjectNode anchors = ctx.evidence.putObject("trustAnchors");
     ctx.world.trustAnchors().forEach(anchors::put);
-    return ctx.world.zones.size() + " zones, " + ctx.world.producers.size() + " producers (credential-chain.json)";
+    return ctx.world.zones.size()
+        + " zones, "
+        + ctx.world.producers.size()
+        + " producers (credential-chain.json)";
   }
 
   private static String policy(DemoContext ctx) throws Exception {
     ctx.pcr0 = SimulatedMeasurements.pcr0(ctx.enclaveJar);
-    DevPolicy.Builder policy = DevPolicy.builder("sovereign-demo").pcr0(ctx.pcr0).minGroupSize(2)
-        .functions("sum", "count", "mean", "min", "max");
+    DevPolicy.Builder policy =
+        DevPolicy.builder("sovereign-demo")
+            .pcr0(ctx.pcr0)
+            .minGroupSize(2)
+            .functions("sum", "count", "mean", "min", "max");
     ctx.world.trustAnchors().forEach(policy::zone);
-    // did:fabric producers: the enclave verifies their evidence against the ledger organisation's CA pinned
+    // did:fabric producers: the enclave verifies their evidence against the ledger organisation's
+    // CA pinned
     // here, and may ask the host for it (the host then learns which DID a deferred payload names)
-    policy.fabricNetwork(ctx.world.fabricNetwork, ctx.world.fabricMspId, ctx.world.fabricCaPem).askHost(true);
+    policy
+        .fabricNetwork(ctx.world.fabricNetwork, ctx.world.fabricMspId, ctx.world.fabricCaPem)
+        .askHost(true);
     String yaml = policy.yaml();
     ctx.policyFile = ctx.write("policy.yaml", yaml.getBytes(StandardCharsets.UTF_8));
     ctx.policySha256 = PolicyLoader.load(ctx.policyFile).sha256Hex();
@@ -183,8 +298,12 @@ final class DemoSteps {
     ctx.evidence.put("policySha256", ctx.policySha256);
     ctx.say("PCR0 of " + ctx.enclaveJar.getFileName() + " = " + HexFormat.of().formatHex(ctx.pcr0));
     ctx.say("policy sha256 (RFC 8785 canonical form) = " + ctx.policySha256);
-    ctx.say("fabricNetworks." + ctx.world.fabricNetwork + " pins " + ctx.world.fabricMspId
-        + "'s CA; evidence.askHost: true (the enclave may name a missing DID to the host)");
+    ctx.say(
+        "fabricNetworks."
+            + ctx.world.fabricNetwork
+            + " pins "
+            + ctx.world.fabricMspId
+            + "'s CA; evidence.askHost: true (the enclave may name a missing DID to the host)");
     return "policy.yaml, expected-pcrs.json";
   }
 
@@ -193,14 +312,24 @@ final class DemoSteps {
     // The enclave's simulated NSM keeps its PKI in the host's enclave-state directory; its root is
     // public and is what producers and regulators pin in development.
     ctx.simulationRoot = SimulatedNsm.rootCertificate(data.resolve("enclave-state"));
-    ctx.write("simulation-root.pem", SimulatedNsm.pem(ctx.simulationRoot).getBytes(StandardCharsets.US_ASCII));
+    ctx.write(
+        "simulation-root.pem",
+        SimulatedNsm.pem(ctx.simulationRoot).getBytes(StandardCharsets.US_ASCII));
     ctx.evidence.put("simulationRootSha256", AttestationReport.sha256(ctx.simulationRoot));
     // the host reads did:fabric evidence from the embedded ledger the producers' DIDs are on
     List<String> jvmArgs = new ArrayList<>();
     jvmArgs.add("-Dsovereign.host.did.data.dir=" + didDataDir(ctx));
     jvmArgs.addAll(ctx.hostJvmArgs);
-    ctx.host = DemoHost.start(ctx.hostApp, ctx.enclaveJar, ctx.policyFile, data, ctx.adminToken, HOST_START_TIMEOUT,
-        ctx.narration, jvmArgs);
+    ctx.host =
+        DemoHost.start(
+            ctx.hostApp,
+            ctx.enclaveJar,
+            ctx.policyFile,
+            data,
+            ctx.adminToken,
+            HOST_START_TIMEOUT,
+            ctx.narration,
+            jvmArgs);
     ctx.admin = HostClient.admin(ctx.host.base(), ctx.adminToken);
     ctx.producerClient = HostClient.of(ctx.host.base());
     ctx.say("host " + ctx.host.base() + " (pid " + ctx.host.pid() + "), data in " + data);
@@ -210,7 +339,8 @@ final class DemoSteps {
 
   // ---- attestation
 
-  private static EnclaveExpectations expectations(DemoContext ctx, String policySha256) throws Exception {
+  private static EnclaveExpectations expectations(DemoContext ctx, String policySha256)
+      throws Exception {
     Map<Integer, byte[]> pcrs = new TreeMap<>();
     pcrs.put(0, ctx.pcr0);
     pcrs.put(1, SimulatedMeasurements.pcr1());
@@ -228,21 +358,42 @@ final class DemoSteps {
     ctx.attestationAnswer = a.json();
     ctx.document = Base64.getDecoder().decode(a.json().get("document").asText());
     ctx.write("attestation.cose", ctx.document);
-    ctx.write("attestation.b64", (a.json().get("document").asText() + "\n").getBytes(StandardCharsets.US_ASCII));
+    ctx.write(
+        "attestation.b64",
+        (a.json().get("document").asText() + "\n").getBytes(StandardCharsets.US_ASCII));
     ctx.say("nonce " + HexFormat.of().formatHex(ctx.producerNonce));
     EnclaveExpectations exp = expectations(ctx, ctx.policySha256);
     AttestationPolicy policy = exp.policy(ctx.producerNonce);
     try {
       ctx.enclave = exp.verify(a.json(), ctx.producerNonce);
     } catch (RejectedException e) {
-      writeReport(ctx, "verification.json", "attestation.cose", policy, ctx.document, null,
+      writeReport(
+          ctx,
+          "verification.json",
+          "attestation.cose",
+          policy,
+          ctx.document,
+          null,
           e.getCause() instanceof AttestationRejectedException ar ? ar : null);
-      throw new DemoStep.Misbehaved("the genuine document was rejected: " + e.code() + " " + e.detail());
+      throw new DemoStep.Misbehaved(
+          "the genuine document was rejected: " + e.code() + " " + e.detail());
     }
     ctx.userData = ctx.enclave.attestation().userData();
-    writeReport(ctx, "verification.json", "attestation.cose", policy, ctx.document, ctx.enclave.attestation(), null);
+    writeReport(
+        ctx,
+        "verification.json",
+        "attestation.cose",
+        policy,
+        ctx.document,
+        ctx.enclave.attestation(),
+        null);
     ctx.say("user_data " + new String(ctx.userData, StandardCharsets.UTF_8));
-    ctx.say("enclave DID " + ctx.enclave.enclaveDid() + "; encryption key kid " + ctx.enclave.kid() + " = document public_key");
+    ctx.say(
+        "enclave DID "
+            + ctx.enclave.enclaveDid()
+            + "; encryption key kid "
+            + ctx.enclave.kid()
+            + " = document public_key");
     ctx.evidence.put("enclaveDid", ctx.enclave.enclaveDid());
     ctx.enclaveDids.add(ctx.enclave.enclaveDid());
     ctx.evidence.put("producerNonce", HexFormat.of().formatHex(ctx.producerNonce));
@@ -250,18 +401,26 @@ final class DemoSteps {
   }
 
   private static AttestationPolicy.Builder producerPolicy(DemoContext ctx) throws Exception {
-    AttestationPolicy.Builder b = AttestationPolicy.builder()
-        .pinnedRoot(ctx.simulationRoot)
-        .requiredPcrs(Set.of(0, 1, 2))
-        .expectedNonce(ctx.producerNonce)
-        .maxAge(MAX_AGE);
+    AttestationPolicy.Builder b =
+        AttestationPolicy.builder()
+            .pinnedRoot(ctx.simulationRoot)
+            .requiredPcrs(Set.of(0, 1, 2))
+            .expectedNonce(ctx.producerNonce)
+            .maxAge(MAX_AGE);
     b.allowPcr(0, ctx.pcr0);
     return b;
   }
 
   private static String awsRoot(DemoContext ctx) throws Exception {
-    AttestationPolicy policy = AttestationPolicy.builder().pinnedRoot(TrustAnchors.awsNitroRoot()).build();
-    return expectRejected(ctx, policy, "attestation.cose", ctx.document, AttestationRejection.UNTRUSTED_ROOT, "rejected-aws-root.json");
+    AttestationPolicy policy =
+        AttestationPolicy.builder().pinnedRoot(TrustAnchors.awsNitroRoot()).build();
+    return expectRejected(
+        ctx,
+        policy,
+        "attestation.cose",
+        ctx.document,
+        AttestationRejection.UNTRUSTED_ROOT,
+        "rejected-aws-root.json");
   }
 
   private static String tampered(DemoContext ctx) throws Exception {
@@ -274,40 +433,72 @@ final class DemoSteps {
     forged[flip] ^= 0x01;
     ctx.say("flipped one bit of user_data (policy hash) at byte " + flip);
     ctx.write("attestation-tampered.cose", forged);
-    return expectRejected(ctx, producerPolicy(ctx).build(), "attestation-tampered.cose", forged,
-        AttestationRejection.SIGNATURE_INVALID, "rejected-tampered.json");
+    return expectRejected(
+        ctx,
+        producerPolicy(ctx).build(),
+        "attestation-tampered.cose",
+        forged,
+        AttestationRejection.SIGNATURE_INVALID,
+        "rejected-tampered.json");
   }
 
   private static String wrongNonce(DemoContext ctx) throws Exception {
     byte[] other = new byte[32];
     ctx.random.nextBytes(other);
-    return expectRejected(ctx, producerPolicy(ctx).expectedNonce(other).build(), "attestation.cose", ctx.document,
-        AttestationRejection.NONCE_MISMATCH, "rejected-wrong-nonce.json");
+    return expectRejected(
+        ctx,
+        producerPolicy(ctx).expectedNonce(other).build(),
+        "attestation.cose",
+        ctx.document,
+        AttestationRejection.NONCE_MISMATCH,
+        "rejected-wrong-nonce.json");
   }
 
   private static String stale(DemoContext ctx) throws Exception {
-    Instant later = Instant.ofEpochMilli(AttestationDocuments.parse(ctx.document).unverifiedDocument().timestampMillis())
-        .plus(Duration.ofMinutes(10));
-    return expectRejected(ctx, producerPolicy(ctx).verifyAt(later).build(), "attestation.cose", ctx.document,
-        AttestationRejection.TOO_OLD, "rejected-stale.json");
+    Instant later =
+        Instant.ofEpochMilli(
+                AttestationDocuments.parse(ctx.document).unverifiedDocument().timestampMillis())
+            .plus(Duration.ofMinutes(10));
+    return expectRejected(
+        ctx,
+        producerPolicy(ctx).verifyAt(later).build(),
+        "attestation.cose",
+        ctx.document,
+        AttestationRejection.TOO_OLD,
+        "rejected-stale.json");
   }
 
   private static String unknownImage(DemoContext ctx) throws Exception {
-    byte[] otherImage = SimulatedMeasurements.extend(new byte[48], "another build of the enclave".getBytes(StandardCharsets.UTF_8));
-    AttestationPolicy.Builder b = AttestationPolicy.builder().pinnedRoot(ctx.simulationRoot).allowPcr(0, otherImage);
-    return expectRejected(ctx, b.build(), "attestation.cose", ctx.document, AttestationRejection.PCR_MISMATCH,
+    byte[] otherImage =
+        SimulatedMeasurements.extend(
+            new byte[48], "another build of the enclave".getBytes(StandardCharsets.UTF_8));
+    AttestationPolicy.Builder b =
+        AttestationPolicy.builder().pinnedRoot(ctx.simulationRoot).allowPcr(0, otherImage);
+    return expectRejected(
+        ctx,
+        b.build(),
+        "attestation.cose",
+        ctx.document,
+        AttestationRejection.PCR_MISMATCH,
         "rejected-unknown-image.json");
   }
 
   private static String otherPolicy(DemoContext ctx) throws Exception {
-    String other = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(
-        "a laxer policy without minimum group size".getBytes(StandardCharsets.UTF_8)));
+    String other =
+        HexFormat.of()
+            .formatHex(
+                MessageDigest.getInstance("SHA-256")
+                    .digest(
+                        "a laxer policy without minimum group size"
+                            .getBytes(StandardCharsets.UTF_8)));
     try {
       expectations(ctx, other).verify(ctx.attestationAnswer, ctx.producerNonce);
-      throw new DemoStep.Misbehaved("a producer expecting policy " + other + " accepted this enclave");
+      throw new DemoStep.Misbehaved(
+          "a producer expecting policy " + other + " accepted this enclave");
     } catch (RejectedException e) {
       if (!e.code().equals("policy-hash-mismatch")) {
-        throw new DemoStep.Misbehaved("rejected with " + e.code() + ", expected policy-hash-mismatch");
+        throw new DemoStep.Misbehaved(
+            "rejected with " + e.code() + ", expected policy-hash-mismatch");
       }
       ctx.say(e.code() + ": " + e.detail());
       return "REFUSED policy-hash-mismatch (nothing encrypted)";
@@ -321,19 +512,30 @@ final class DemoSteps {
     if (ev.status() != 200) {
       throw new DemoStep.Misbehaved("POST /v1/evidence answered " + ev.status() + " " + ev.code());
     }
-    ctx.say("status lists relayed; the enclave verified " + ev.json().path("statusLists").asInt() + " (signature, issuer, freshness)");
+    ctx.say(
+        "status lists relayed; the enclave verified "
+            + ev.json().path("statusLists").asInt()
+            + " (signature, issuer, freshness)");
     HostClient.Answer a = ctx.admin.openRound(ctx.round, DemoWorld.DATASET);
     if (a.status() != 201) {
       throw new DemoStep.Misbehaved("POST /v1/rounds answered " + a.status() + " " + a.code());
     }
     if (!ctx.policySha256.equals(a.json().path("policySha256").asText())) {
-      throw new DemoStep.Misbehaved("the round runs under policy " + a.json().path("policySha256").asText());
+      throw new DemoStep.Misbehaved(
+          "the round runs under policy " + a.json().path("policySha256").asText());
     }
     ctx.evidence.put("round", ctx.round);
-    return "round " + ctx.round + " open for " + DemoWorld.DATASET + " under policy " + ctx.policySha256.substring(0, 16) + "...";
+    return "round "
+        + ctx.round
+        + " open for "
+        + DemoWorld.DATASET
+        + " under policy "
+        + ctx.policySha256.substring(0, 16)
+        + "...";
   }
 
-  private static Payloads.Contents contents(DemoContext ctx, DemoWorld.Producer p, String region, ArrayNode records) {
+  private static Payloads.Contents contents(
+      DemoContext ctx, DemoWorld.Producer p, String region, ArrayNode records) {
     return Payloads.Contents.of(ctx.round, DemoWorld.DATASET, region, records, p.credentials());
   }
 
@@ -360,25 +562,41 @@ final class DemoSteps {
         ctx.firstHonestJwe = jwe;
         ctx.firstHonestInnerJws = inner;
       }
-      submitAndAwait(ctx, p.name() + " (" + p.zone() + ", " + records.size() + " records)", jwe, "accepted");
+      submitAndAwait(
+          ctx, p.name() + " (" + p.zone() + ", " + records.size() + " records)", jwe, "accepted");
       ctx.acceptedLeaves.add(Payloads.payloadId(jwe));
     }
     long[] relayed = relayed(ctx);
     if (relayed[1] < HONEST_RECORDS.size()) {
-      throw new DemoStep.Misbehaved("the host relayed did:fabric evidence for " + relayed[1] + " DIDs, expected one per"
-          + " honest producer (" + HONEST_RECORDS.size() + "): did the enclave ask? (evidence-relayed in the audit log)");
+      throw new DemoStep.Misbehaved(
+          "the host relayed did:fabric evidence for "
+              + relayed[1]
+              + " DIDs, expected one per"
+              + " honest producer ("
+              + HONEST_RECORDS.size()
+              + "): did the enclave ask? (evidence-relayed in the audit log)");
     }
-    ctx.say("the enclave deferred " + relayed[0] + " payloads naming a did:fabric DID it held no evidence for; because it"
-        + " asked, the host fetched did:fabric evidence (operation log, endorsed read) for " + relayed[1]
-        + " DIDs from its ledger, supplied it and resent them (" + relayed[2] + " evidence-relayed audit entries, counts only)");
+    ctx.say(
+        "the enclave deferred "
+            + relayed[0]
+            + " payloads naming a did:fabric DID it held no evidence for; because it"
+            + " asked, the host fetched did:fabric evidence (operation log, endorsed read) for "
+            + relayed[1]
+            + " DIDs from its ledger, supplied it and resent them ("
+            + relayed[2]
+            + " evidence-relayed audit entries, counts only)");
     ctx.evidence.put("didEvidenceRelayed", relayed[1]);
-    return "4 payloads from 3 zones accepted (" + CLI_PRODUCER + " through sovereign producer submit); did:fabric evidence"
-        + " for " + relayed[1] + " DIDs relayed by the host on the enclave's request";
+    return "4 payloads from 3 zones accepted ("
+        + CLI_PRODUCER
+        + " through sovereign producer submit); did:fabric evidence"
+        + " for "
+        + relayed[1]
+        + " DIDs relayed by the host on the enclave's request";
   }
 
   /**
-   * From the host's audit log: payloads deferred, did:fabric DIDs whose evidence the host supplied and
-   * {@code evidence-relayed} entries, for this round.
+   * From the host's audit log: payloads deferred, did:fabric DIDs whose evidence the host supplied
+   * and {@code evidence-relayed} entries, for this round.
    */
   private static long[] relayed(DemoContext ctx) throws Exception {
     HostClient.Answer a = ctx.admin.audit();
@@ -388,7 +606,8 @@ final class DemoSteps {
     long[] sums = new long[3];
     for (String line : a.text().split("\n")) {
       JsonNode e = line.isBlank() ? null : ctx.mapper.readTree(line);
-      if (e != null && e.path("kind").asText().equals("evidence-relayed")
+      if (e != null
+          && e.path("kind").asText().equals("evidence-relayed")
           && ctx.round.equals(e.path("fields").path("round").asText())) {
         sums[0] += e.path("fields").path("deferred").asLong();
         sums[1] += e.path("fields").path("didLogsSupplied").asLong();
@@ -398,27 +617,66 @@ final class DemoSteps {
     return sums;
   }
 
-  /** The producer that submits through the command line, as a producer would: identity, credential and routes files. */
+  /**
+   * The producer that submits through the command line, as a producer would: identity, credential
+   * and routes files.
+   */
   static final String CLI_PRODUCER = "us-diner";
 
-  private static void submitWithCli(DemoContext ctx, DemoWorld.Producer p, Path dir, Path csv) throws Exception {
+  private static void submitWithCli(DemoContext ctx, DemoWorld.Producer p, Path dir, Path csv)
+      throws Exception {
     Path identity = dir.resolve(p.name() + ".identity.json");
     p.identity().write(identity);
-    Path credential = Files.writeString(dir.resolve(p.name() + ".credential.jwt"), String.join("\n", p.credentials()) + "\n");
-    StringBuilder routes = new StringBuilder("# zone -> host (geo-aware routing); one host serves all zones in the demo\n");
+    Path credential =
+        Files.writeString(
+            dir.resolve(p.name() + ".credential.jwt"), String.join("\n", p.credentials()) + "\n");
+    StringBuilder routes =
+        new StringBuilder(
+            "# zone -> host (geo-aware routing); one host serves all zones in the demo\n");
     for (String z : DemoWorld.ZONES) {
       routes.append(z).append('=').append(ctx.host.base()).append('\n');
     }
     Path routesFile = Files.writeString(dir.resolve("routes.txt"), routes.toString());
     HexFormat hex = HexFormat.of();
-    List<String> args = List.of("producer", "submit", "--routes", routesFile.toString(), "--records", csv.toString(),
-        "--identity", identity.toString(), "--credential", credential.toString(), "--round", ctx.round,
-        "--dataset", DemoWorld.DATASET, "--zone", p.zone(), "--root", ctx.out.resolve("simulation-root.pem").toString(),
-        "--expect-pcr0", hex.formatHex(ctx.pcr0), "--pcr", "1=" + hex.formatHex(SimulatedMeasurements.pcr1()),
-        "--pcr", "2=" + hex.formatHex(SimulatedMeasurements.pcr2(ctx.enclaveJar)),
-        "--policy", ctx.policyFile.toString(), "--json");
-    ctx.say("$ sovereign producer submit --routes routes.txt --records " + csv.getFileName() + " --identity "
-        + identity.getFileName() + " --credential " + credential.getFileName() + " --zone " + p.zone() + " ...");
+    List<String> args =
+        List.of(
+            "producer",
+            "submit",
+            "--routes",
+            routesFile.toString(),
+            "--records",
+            csv.toString(),
+            "--identity",
+            identity.toString(),
+            "--credential",
+            credential.toString(),
+            "--round",
+            ctx.round,
+            "--dataset",
+            DemoWorld.DATASET,
+            "--zone",
+            p.zone(),
+            "--root",
+            ctx.out.resolve("simulation-root.pem").toString(),
+            "--expect-pcr0",
+            hex.formatHex(ctx.pcr0),
+            "--pcr",
+            "1=" + hex.formatHex(SimulatedMeasurements.pcr1()),
+            "--pcr",
+            "2=" + hex.formatHex(SimulatedMeasurements.pcr2(ctx.enclaveJar)),
+            "--policy",
+            ctx.policyFile.toString(),
+            "--json");
+    ctx.say(
+        "$ sovereign producer submit --routes routes.txt --records "
+            + csv.getFileName()
+            + " --identity "
+            + identity.getFileName()
+            + " --credential "
+            + credential.getFileName()
+            + " --zone "
+            + p.zone()
+            + " ...");
     Map<String, Long> before = counts(ctx);
     CliOutcome submitted = runCli(ctx, args);
     if (submitted.exit() != SovereignCli.OK) {
@@ -426,7 +684,14 @@ final class DemoSteps {
     }
     JsonNode o = ctx.mapper.readTree(submitted.out());
     String verdict = verdictAfter(ctx, before);
-    ctx.say(p.name() + " (" + p.zone() + "): payload " + o.path("payloadId").asText().substring(0, 16) + "... -> enclave verdict " + verdict);
+    ctx.say(
+        p.name()
+            + " ("
+            + p.zone()
+            + "): payload "
+            + o.path("payloadId").asText().substring(0, 16)
+            + "... -> enclave verdict "
+            + verdict);
     if (!"accepted".equals(verdict)) {
       throw new DemoStep.Misbehaved(p.name() + ": verdict " + verdict + ", expected accepted");
     }
@@ -435,48 +700,93 @@ final class DemoSteps {
 
   private static String revoked(DemoContext ctx) throws Exception {
     DemoWorld.Producer p = ctx.world.producers.get(REVOKED);
-    String jwe = Payloads.build(p.identity(), ctx.enclave, p.zone(),
-        contents(ctx, p, p.zone(), Records.csv("country,metric,value\nDE,points,9191.9191\nDE,points,9999\n")));
-    return "REJECTED " + submitAndAwait(ctx, p.name() + " (credential revoked by the EU authority)", jwe, "credential-revoked");
+    String jwe =
+        Payloads.build(
+            p.identity(),
+            ctx.enclave,
+            p.zone(),
+            contents(
+                ctx,
+                p,
+                p.zone(),
+                Records.csv("country,metric,value\nDE,points,9191.9191\nDE,points,9999\n")));
+    return "REJECTED "
+        + submitAndAwait(
+            ctx, p.name() + " (credential revoked by the EU authority)", jwe, "credential-revoked");
   }
 
   private static String forged(DemoContext ctx) throws Exception {
     DemoWorld.Producer victim = ctx.world.producers.get("eu-bakery");
-    Payloads.Contents c = contents(ctx, victim, victim.zone(), Records.csv("country,metric,value\nFR,points,50000\nFR,points,50000\n"));
-    String inner = Payloads.sign(victim.identity().did().toString(), ctx.world.stranger.signerClaiming(victim.identity().kid()), c);
+    Payloads.Contents c =
+        contents(
+            ctx,
+            victim,
+            victim.zone(),
+            Records.csv("country,metric,value\nFR,points,50000\nFR,points,50000\n"));
+    String inner =
+        Payloads.sign(
+            victim.identity().did().toString(),
+            ctx.world.stranger.signerClaiming(victim.identity().kid()),
+            c);
     String jwe = Payloads.encrypt(ctx.enclave, victim.zone(), inner);
-    ctx.say("iss and kid name " + shortDid(victim.identity().did().toString()) + "; signed by the key of "
-        + shortDid(ctx.world.stranger.did().toString()));
-    return "REJECTED " + submitAndAwait(ctx, "forged payload in eu-bakery's name", jwe, "signature-invalid");
+    ctx.say(
+        "iss and kid name "
+            + shortDid(victim.identity().did().toString())
+            + "; signed by the key of "
+            + shortDid(ctx.world.stranger.did().toString()));
+    return "REJECTED "
+        + submitAndAwait(ctx, "forged payload in eu-bakery's name", jwe, "signature-invalid");
   }
 
   private static String replay(DemoContext ctx) throws Exception {
     Map<String, Long> before = counts(ctx);
     Submission.Outcome again = Submission.submit(ctx.producer(), ctx.round, ctx.firstHonestJwe);
     if (again.httpStatus() != 202 || !"already-stored".equals(again.status())) {
-      throw new DemoStep.Misbehaved("resending the same bytes answered " + again.httpStatus() + " " + again.status() + again.code());
+      throw new DemoStep.Misbehaved(
+          "resending the same bytes answered "
+              + again.httpStatus()
+              + " "
+              + again.status()
+              + again.code());
     }
     Map<String, Long> after = awaitSettled(ctx, total(before));
     if (!after.equals(before)) {
-      throw new DemoStep.Misbehaved("resending the same bytes changed the counts: " + before + " -> " + after);
+      throw new DemoStep.Misbehaved(
+          "resending the same bytes changed the counts: " + before + " -> " + after);
     }
-    ctx.say("same bytes again: 202 already-stored, payload id " + again.payloadId().substring(0, 16) + "..., counted once");
+    ctx.say(
+        "same bytes again: 202 already-stored, payload id "
+            + again.payloadId().substring(0, 16)
+            + "..., counted once");
     String rewrapped = Payloads.encrypt(ctx.enclave, "EU", ctx.firstHonestInnerJws);
-    ctx.say("the same signed inner JWS in a new JWE (new payload id " + Payloads.payloadId(rewrapped).substring(0, 16) + "...)");
-    return "REJECTED " + submitAndAwait(ctx, "re-encrypted copy of eu-bakery's payload", rewrapped, "replay");
+    ctx.say(
+        "the same signed inner JWS in a new JWE (new payload id "
+            + Payloads.payloadId(rewrapped).substring(0, 16)
+            + "...)");
+    return "REJECTED "
+        + submitAndAwait(ctx, "re-encrypted copy of eu-bakery's payload", rewrapped, "replay");
   }
 
   private static String wrongRegion(DemoContext ctx) throws Exception {
     DemoWorld.Producer p = ctx.world.producers.get("eu-grocer");
-    String jwe = Payloads.build(p.identity(), ctx.enclave, "US", contents(ctx, p, "US", usRecords()));
+    String jwe =
+        Payloads.build(p.identity(), ctx.enclave, "US", contents(ctx, p, "US", usRecords()));
     ctx.say("zone header US, region claim US; the credential grants region EU only");
-    String verdict = submitAndAwait(ctx, "eu-grocer submitting as US", jwe, "credential-wrong-region");
-    String mars = Payloads.build(p.identity(), ctx.enclave, "MARS", contents(ctx, p, "MARS", usRecords()));
+    String verdict =
+        submitAndAwait(ctx, "eu-grocer submitting as US", jwe, "credential-wrong-region");
+    String mars =
+        Payloads.build(p.identity(), ctx.enclave, "MARS", contents(ctx, p, "MARS", usRecords()));
     Submission.Outcome o = Submission.submit(ctx.producer(), ctx.round, mars);
     if (o.httpStatus() != 421 || !"zone-not-served".equals(o.code())) {
-      throw new DemoStep.Misbehaved("a payload for zone MARS got " + o.httpStatus() + " " + o.code() + ", expected 421 zone-not-served");
+      throw new DemoStep.Misbehaved(
+          "a payload for zone MARS got "
+              + o.httpStatus()
+              + " "
+              + o.code()
+              + ", expected 421 zone-not-served");
     }
-    ctx.say("zone header MARS: the host answers 421 zone-not-served without storing it (it reads only the JWE header)");
+    ctx.say(
+        "zone header MARS: the host answers 421 zone-not-served without storing it (it reads only the JWE header)");
     return "REJECTED " + verdict + "; REFUSED 421 zone-not-served";
   }
 
@@ -484,7 +794,10 @@ final class DemoSteps {
     StringBuilder everything = new StringBuilder();
     int files = 0;
     try (java.util.stream.Stream<Path> s = Files.walk(ctx.work.resolve("host"))) {
-      for (Path f : s.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().endsWith(".sock")).toList()) {
+      for (Path f :
+          s.filter(Files::isRegularFile)
+              .filter(f -> !f.getFileName().toString().endsWith(".sock"))
+              .toList()) {
         everything.append(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1));
         files++;
       }
@@ -496,7 +809,8 @@ final class DemoSteps {
         throw new DemoStep.Misbehaved("plaintext value " + marker + " found on the host");
       }
     }
-    ctx.say("searched " + files + " files (inbox, logs, enclave state) and /q/metrics for " + MARKERS);
+    ctx.say(
+        "searched " + files + " files (inbox, logs, enclave state) and /q/metrics for " + MARKERS);
     return "no plaintext marker found";
   }
 
@@ -507,13 +821,15 @@ final class DemoSteps {
       api.json().path("paths").fieldNames().forEachRemaining(paths::add);
     }
     if (!paths.contains("/v1/backup") || !paths.contains("/v1/restore")) {
-      throw new DemoStep.Unavailable("not available in this build: the host serves no /v1/backup and /v1/restore"
-          + " (its OpenAPI document lists none); nothing was sealed or restored");
+      throw new DemoStep.Unavailable(
+          "not available in this build: the host serves no /v1/backup and /v1/restore"
+              + " (its OpenAPI document lists none); nothing was sealed or restored");
     }
     Map<String, Long> before = counts(ctx);
     HostClient.Answer b = ctx.admin.backup();
     if (b.status() == 503 && "sealing-unavailable".equals(b.code())) {
-      throw new DemoStep.Unavailable("the host's enclave runs without a key broker (" + b.code() + "); nothing was sealed");
+      throw new DemoStep.Unavailable(
+          "the host's enclave runs without a key broker (" + b.code() + "); nothing was sealed");
     }
     if (b.status() != 200 || b.json() == null || !b.json().path("sealedState").isTextual()) {
       throw new DemoStep.Misbehaved("POST /v1/backup answered " + b.status() + " " + b.code());
@@ -521,21 +837,35 @@ final class DemoSteps {
     String sealed = b.json().get("sealedState").asText();
     byte[] blob = Base64.getDecoder().decode(sealed);
     ctx.write("sealed-state.b64", (sealed + "\n").getBytes(StandardCharsets.US_ASCII));
-    ctx.say("backup: " + blob.length + "-byte sealed state (ciphertext; sealed-state.b64) covering rounds "
-        + b.json().path("rounds") + "; its key is released only to an enclave with this PCR0 and policy");
+    ctx.say(
+        "backup: "
+            + blob.length
+            + "-byte sealed state (ciphertext; sealed-state.b64) covering rounds "
+            + b.json().path("rounds")
+            + "; its key is released only to an enclave with this PCR0 and policy");
 
-    ProcessHandle enclave = ctx.host.enclave(ctx.enclaveJar).orElseThrow(() ->
-        new IllegalStateException("the enclave process was not found among the host's children"));
+    ProcessHandle enclave =
+        ctx.host
+            .enclave(ctx.enclaveJar)
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "the enclave process was not found among the host's children"));
     long pid = enclave.pid();
     enclave.destroyForcibly();
     enclave.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
-    ctx.say("kill -9 of the enclave (pid " + pid + ") mid-round: its keys and rounds lived only in its memory");
+    ctx.say(
+        "kill -9 of the enclave (pid "
+            + pid
+            + ") mid-round: its keys and rounds lived only in its memory");
 
-    // The backup job restores: the host starts a successor enclave and feeds it the sealed state; the
+    // The backup job restores: the host starts a successor enclave and feeds it the sealed state;
+    // the
     // successor opens it only if the key broker releases the key to its attested measurements.
     HostClient.Answer restored = ctx.admin.restore(sealed);
     if (restored.status() != 200 || restored.json() == null) {
-      throw new DemoStep.Misbehaved("POST /v1/restore answered " + restored.status() + " " + restored.code());
+      throw new DemoStep.Misbehaved(
+          "POST /v1/restore answered " + restored.status() + " " + restored.code());
     }
     long successor = ctx.host.enclave(ctx.enclaveJar).map(ProcessHandle::pid).orElse(-1L);
     if (successor == pid || successor < 0) {
@@ -544,12 +874,15 @@ final class DemoSteps {
     ctx.say("restore into a new enclave (pid " + successor + "): " + restored.json());
     Map<String, Long> kept = counts(ctx);
     if (!kept.equals(before)) {
-      throw new DemoStep.Misbehaved("counts before the crash " + before + ", after the restore " + kept);
+      throw new DemoStep.Misbehaved(
+          "counts before the crash " + before + ", after the restore " + kept);
     }
     DemoWorld.Producer p = ctx.world.producers.get("eu-grocer");
     ArrayNode records = Records.csv("country,metric,value\nFR,points,15\n");
-    String jwe = Payloads.build(p.identity(), ctx.enclave, p.zone(), contents(ctx, p, p.zone(), records));
-    submitAndAwait(ctx, "eu-grocer, encrypted to the key attested before the crash", jwe, "accepted");
+    String jwe =
+        Payloads.build(p.identity(), ctx.enclave, p.zone(), contents(ctx, p, p.zone(), records));
+    submitAndAwait(
+        ctx, "eu-grocer, encrypted to the key attested before the crash", jwe, "accepted");
     ctx.acceptedLeaves.add(Payloads.payloadId(jwe));
     ctx.honestRecords.put("eu-grocer-after-restore", records);
 
@@ -562,18 +895,25 @@ final class DemoSteps {
     } catch (RejectedException e) {
       throw new DemoStep.Misbehaved("the successor's attestation does not verify: " + e.code());
     }
-    if (!after.enclaveDid().equals(ctx.enclave.enclaveDid()) || !after.kid().equals(ctx.enclave.kid())) {
-      throw new DemoStep.Misbehaved("the successor is " + after.enclaveDid() + " with key " + after.kid()
-          + "; the sealed identity was not restored");
+    if (!after.enclaveDid().equals(ctx.enclave.enclaveDid())
+        || !after.kid().equals(ctx.enclave.kid())) {
+      throw new DemoStep.Misbehaved(
+          "the successor is "
+              + after.enclaveDid()
+              + " with key "
+              + after.kid()
+              + "; the sealed identity was not restored");
     }
     ctx.enclaveDids.add(after.enclaveDid());
-    ctx.say("the successor attests the same DID and encryption key, in a fresh document for a fresh nonce");
+    ctx.say(
+        "the successor attests the same DID and encryption key, in a fresh document for a fresh nonce");
 
     byte[] tampered = blob.clone();
     tampered[tampered.length / 2] ^= 0x01;
     HostClient.Answer r = ctx.admin.restore(Base64.getEncoder().encodeToString(tampered));
     if (r.status() < 400 || r.status() >= 500) {
-      throw new DemoStep.Misbehaved("a tampered sealed state was answered " + r.status() + " " + r.code());
+      throw new DemoStep.Misbehaved(
+          "a tampered sealed state was answered " + r.status() + " " + r.code());
     }
     ctx.say("restore of the blob with one flipped bit: " + r.status() + " " + r.code());
     HostClient.Answer still = ctx.producer().round(ctx.round);
@@ -581,13 +921,16 @@ final class DemoSteps {
       throw new DemoStep.Misbehaved("after the refused restore the round is " + still.json());
     }
     ctx.evidence.put("sealedStateBytes", blob.length);
-    return "sealed, killed, restored: same DID and key, counts kept; tampered blob refused (" + r.code() + ")";
+    return "sealed, killed, restored: same DID and key, counts kept; tampered blob refused ("
+        + r.code()
+        + ")";
   }
 
   private static String close(DemoContext ctx) throws Exception {
     HostClient.Answer a = ctx.admin.close(ctx.round);
     if (a.status() != 200 || a.json() == null || !a.json().path("result").isTextual()) {
-      throw new DemoStep.Misbehaved("POST /v1/rounds/" + ctx.round + "/close answered " + a.status() + " " + a.code());
+      throw new DemoStep.Misbehaved(
+          "POST /v1/rounds/" + ctx.round + "/close answered " + a.status() + " " + a.code());
     }
     ctx.result = a.json().get("result").asText();
     ctx.write("result.jwt", (ctx.result + "\n").getBytes(StandardCharsets.US_ASCII));
@@ -596,12 +939,19 @@ final class DemoSteps {
     JsonNode s = vc.get("credentialSubject");
     long accepted = s.at("/inputs/accepted").asLong();
     if (accepted != ctx.acceptedLeaves.size()) {
-      throw new DemoStep.Misbehaved("the result counts " + accepted + " accepted inputs, expected " + ctx.acceptedLeaves.size());
+      throw new DemoStep.Misbehaved(
+          "the result counts "
+              + accepted
+              + " accepted inputs, expected "
+              + ctx.acceptedLeaves.size());
     }
     Map<String, Long> byReason = new TreeMap<>();
-    s.at("/inputs/rejectedByReason").fields().forEachRemaining(e -> byReason.put(e.getKey(), e.getValue().asLong()));
+    s.at("/inputs/rejectedByReason")
+        .fields()
+        .forEachRemaining(e -> byReason.put(e.getKey(), e.getValue().asLong()));
     if (!byReason.equals(ctx.expectedRejections)) {
-      throw new DemoStep.Misbehaved("rejections by reason " + byReason + ", expected " + ctx.expectedRejections);
+      throw new DemoStep.Misbehaved(
+          "rejections by reason " + byReason + ", expected " + ctx.expectedRejections);
     }
     // The plain computation over the accepted records, with the policy's minimum group size of 2.
     Map<String, BigDecimal> sums = new TreeMap<>();
@@ -617,16 +967,33 @@ final class DemoSteps {
     for (JsonNode cell : s.get("aggregates")) {
       String country = cell.at("/group/country").asText();
       BigDecimal expected = sums.get(country);
-      if (expected == null || counts.get(country) < 2 || expected.compareTo(cell.get("sum").decimalValue()) != 0) {
-        throw new DemoStep.Misbehaved("aggregate " + cell + " differs from the plain computation " + sums);
+      if (expected == null
+          || counts.get(country) < 2
+          || expected.compareTo(cell.get("sum").decimalValue()) != 0) {
+        throw new DemoStep.Misbehaved(
+            "aggregate " + cell + " differs from the plain computation " + sums);
       }
-      ctx.say(country + ": sum " + cell.get("sum").decimalValue().toPlainString() + " over " + counts.get(country) + " records");
+      ctx.say(
+          country
+              + ": sum "
+              + cell.get("sum").decimalValue().toPlainString()
+              + " over "
+              + counts.get(country)
+              + " records");
       published++;
     }
     long suppressed = counts.values().stream().filter(n -> n < 2).count();
-    if (published + suppressed != counts.size() || s.path("suppressedGroups").asLong() != suppressed) {
-      throw new DemoStep.Misbehaved("published " + published + " groups, suppressed " + s.path("suppressedGroups")
-          + "; expected " + (counts.size() - suppressed) + " and " + suppressed);
+    if (published + suppressed != counts.size()
+        || s.path("suppressedGroups").asLong() != suppressed) {
+      throw new DemoStep.Misbehaved(
+          "published "
+              + published
+              + " groups, suppressed "
+              + s.path("suppressedGroups")
+              + "; expected "
+              + (counts.size() - suppressed)
+              + " and "
+              + suppressed);
     }
     ctx.say(suppressed + " group(s) below the minimum size of 2 suppressed (SG)");
     List<byte[]> leaves = new ArrayList<>();
@@ -635,15 +1002,30 @@ final class DemoSteps {
     }
     String root = HexFormat.of().formatHex(MerkleTree.root(leaves));
     if (!root.equals(s.at("/merkle/root").asText())) {
-      throw new DemoStep.Misbehaved("Merkle root " + s.at("/merkle/root").asText() + ", recomputed " + root);
+      throw new DemoStep.Misbehaved(
+          "Merkle root " + s.at("/merkle/root").asText() + ", recomputed " + root);
     }
-    ctx.say("inputs: " + accepted + " accepted, rejected " + byReason + "; Merkle root " + root.substring(0, 16) + "... recomputed");
-    return "result.jwt (" + ctx.result.length() + " chars) signed by " + shortDid(vc.path("issuer").asText());
+    ctx.say(
+        "inputs: "
+            + accepted
+            + " accepted, rejected "
+            + byReason
+            + "; Merkle root "
+            + root.substring(0, 16)
+            + "... recomputed");
+    return "result.jwt ("
+        + ctx.result.length()
+        + " chars) signed by "
+        + shortDid(vc.path("issuer").asText());
   }
 
   private static ResultVerifier.Builder regulatorVerifier(DemoContext ctx) throws Exception {
-    ResultVerifier.Builder b = ResultVerifier.builder().root(ctx.simulationRoot).allowPcr(0, ctx.pcr0)
-        .expectPolicySha256(ctx.policySha256).chains(ctx.world.chains());
+    ResultVerifier.Builder b =
+        ResultVerifier.builder()
+            .root(ctx.simulationRoot)
+            .allowPcr(0, ctx.pcr0)
+            .expectPolicySha256(ctx.policySha256)
+            .chains(ctx.world.chains());
     ctx.world.trustAnchors().values().forEach(b::trustAnchor);
     return b;
   }
@@ -652,21 +1034,36 @@ final class DemoSteps {
     ResultReport report = regulatorVerifier(ctx).build().verify(ctx.result);
     ctx.writeJson("regulator-report.json", report.toJson(ctx.mapper));
     for (ResultReport.Step s : report.steps()) {
-      ctx.say(String.format("%-8s %-20s %s", s.outcome(), s.name(), s.code() != null ? s.code() : ""));
+      ctx.say(
+          String.format("%-8s %-20s %s", s.outcome(), s.name(), s.code() != null ? s.code() : ""));
     }
-    String cmd = "./sovereign verify " + ctx.out.resolve("result.jwt") + " --root " + ctx.out.resolve("simulation-root.pem")
-        + " --pcr 0=" + HexFormat.of().formatHex(ctx.pcr0) + " --expect-policy-sha256 " + ctx.policySha256
-        + " --credential-chain " + ctx.out.resolve("credential-chain.json")
-        + ctx.world.trustAnchors().values().stream().map(a -> " --trust-anchor " + a).reduce("", String::concat);
+    String cmd =
+        "./sovereign verify "
+            + ctx.out.resolve("result.jwt")
+            + " --root "
+            + ctx.out.resolve("simulation-root.pem")
+            + " --pcr 0="
+            + HexFormat.of().formatHex(ctx.pcr0)
+            + " --expect-policy-sha256 "
+            + ctx.policySha256
+            + " --credential-chain "
+            + ctx.out.resolve("credential-chain.json")
+            + ctx.world.trustAnchors().values().stream()
+                .map(a -> " --trust-anchor " + a)
+                .reduce("", String::concat);
     ctx.evidence.put("regulatorCommand", cmd);
     if (!report.valid()) {
-      throw new DemoStep.Misbehaved("the regulator rejected the result: " + report.firstFailure().orElseThrow());
+      throw new DemoStep.Misbehaved(
+          "the regulator rejected the result: " + report.firstFailure().orElseThrow());
     }
-    boolean revokedSeen = report.steps().stream().anyMatch(s -> "credential-revoked".equals(s.code()));
+    boolean revokedSeen =
+        report.steps().stream().anyMatch(s -> "credential-revoked".equals(s.code()));
     if (!revokedSeen) {
-      throw new DemoStep.Misbehaved("the regulator's chain check did not find the revoked credential");
+      throw new DemoStep.Misbehaved(
+          "the regulator's chain check did not find the revoked credential");
     }
-    ctx.say("same check from the shell: sovereign verify (command in report.json, evidence.regulatorCommand)");
+    ctx.say(
+        "same check from the shell: sovereign verify (command in report.json, evidence.regulatorCommand)");
     return "VALID (regulator-report.json)";
   }
 
@@ -674,12 +1071,23 @@ final class DemoSteps {
     String[] parts = ctx.result.split("\\.");
     JsonNode vc = ctx.mapper.readTree(Base64.getUrlDecoder().decode(parts[1]));
     ((ObjectNode) vc.get("credentialSubject")).put("dataset", "purchase-orders");
-    String forged = parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(ctx.mapper.writeValueAsBytes(vc))
-        + "." + parts[2];
+    String forged =
+        parts[0]
+            + "."
+            + Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString(ctx.mapper.writeValueAsBytes(vc))
+            + "."
+            + parts[2];
     ResultReport r1 = regulatorVerifier(ctx).build().verify(forged);
     expectCode(r1, "result-signature-invalid", "a result whose dataset was changed");
     ctx.say("dataset changed after signing: " + r1.firstFailure().orElseThrow().code());
-    ResultReport r2 = ResultVerifier.builder().root(TrustAnchors.awsNitroRoot()).allowPcr(0, ctx.pcr0).build().verify(ctx.result);
+    ResultReport r2 =
+        ResultVerifier.builder()
+            .root(TrustAnchors.awsNitroRoot())
+            .allowPcr(0, ctx.pcr0)
+            .build()
+            .verify(ctx.result);
     expectCode(r2, "attestation-untrusted-root", "a production regulator (AWS root only)");
     ctx.say("production regulator, AWS root only: " + r2.firstFailure().orElseThrow().code());
     ctx.writeJson("rejected-result-tampered.json", r1.toJson(ctx.mapper));
@@ -699,25 +1107,40 @@ final class DemoSteps {
     for (String did : ctx.enclaveDids) {
       args.addAll(List.of("--enclave-did", did));
     }
-    ctx.say("$ sovereign audit verify audit.jsonl --json --enclave-did " + String.join(" --enclave-did ",
-        ctx.enclaveDids.stream().map(DemoSteps::shortDid).toList()));
+    ctx.say(
+        "$ sovereign audit verify audit.jsonl --json --enclave-did "
+            + String.join(
+                " --enclave-did ", ctx.enclaveDids.stream().map(DemoSteps::shortDid).toList()));
     CliOutcome verified = runCli(ctx, args);
     ctx.write("audit-verify.json", verified.out().getBytes(StandardCharsets.UTF_8));
     ctx.evidence.put("auditCommand", "./sovereign " + String.join(" ", args));
     if (verified.exit() != SovereignCli.OK) {
-      throw new DemoStep.Misbehaved("the exported audit log does not verify (exit " + verified.exit() + "): "
-          + ctx.mapper.readTree(verified.out()).path("code").asText());
+      throw new DemoStep.Misbehaved(
+          "the exported audit log does not verify (exit "
+              + verified.exit()
+              + "): "
+              + ctx.mapper.readTree(verified.out()).path("code").asText());
     }
 
     List<JsonNode> entries = new ArrayList<>();
     for (String line : a.text().split("\n")) {
       entries.add(ctx.mapper.readTree(line));
     }
-    String resultSha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-        .digest(ctx.result.getBytes(StandardCharsets.US_ASCII)));
+    String resultSha256 =
+        HexFormat.of()
+            .formatHex(
+                MessageDigest.getInstance("SHA-256")
+                    .digest(ctx.result.getBytes(StandardCharsets.US_ASCII)));
     String restoredDid = ctx.evidence.has("sealedStateBytes") ? ctx.enclave.enclaveDid() : null;
-    List<String> missing = new ArrayList<>(missingAuditEvents(entries, ctx.round, resultSha256, ctx.acceptedLeaves,
-        ctx.expectedRejections, restoredDid));
+    List<String> missing =
+        new ArrayList<>(
+            missingAuditEvents(
+                entries,
+                ctx.round,
+                resultSha256,
+                ctx.acceptedLeaves,
+                ctx.expectedRejections,
+                restoredDid));
     List<String> dids = new ArrayList<>();
     ctx.world.producers.values().forEach(p -> dids.add(p.identity().did().toString()));
     missing.addAll(relayProblems(entries, a.text(), ctx.round, dids));
@@ -727,12 +1150,24 @@ final class DemoSteps {
     Map<String, Long> kinds = new TreeMap<>();
     entries.forEach(e -> kinds.merge(e.path("kind").asText(), 1L, Long::sum));
     ctx.evidence.set("auditEntries", ctx.mapper.valueToTree(kinds));
-    ctx.say("events found: round opened and closed (result SHA-256 " + resultSha256.substring(0, 16) + "...), "
-        + ctx.acceptedLeaves.size() + " accepted and " + ctx.expectedRejections + " rejected submissions, the edge"
-        + " refusal (zone-not-served)," + (restoredDid != null ? " the backup, the refused and the granted restore," : "")
-        + " " + kinds.getOrDefault("audit-head-signed", 0L) + " signed heads");
-    ctx.say(kinds.getOrDefault("evidence-relayed", 0L) + " evidence-relayed entries (counts and reason codes); none of the "
-        + dids.size() + " producer DIDs appears anywhere in the log");
+    ctx.say(
+        "events found: round opened and closed (result SHA-256 "
+            + resultSha256.substring(0, 16)
+            + "...), "
+            + ctx.acceptedLeaves.size()
+            + " accepted and "
+            + ctx.expectedRejections
+            + " rejected submissions, the edge"
+            + " refusal (zone-not-served),"
+            + (restoredDid != null ? " the backup, the refused and the granted restore," : "")
+            + " "
+            + kinds.getOrDefault("audit-head-signed", 0L)
+            + " signed heads");
+    ctx.say(
+        kinds.getOrDefault("evidence-relayed", 0L)
+            + " evidence-relayed entries (counts and reason codes); none of the "
+            + dids.size()
+            + " producer DIDs appears anywhere in the log");
 
     // An auditor's copy with one verdict changed no longer chains.
     List<String> lines = new ArrayList<>(List.of(a.text().split("\n")));
@@ -746,40 +1181,65 @@ final class DemoSteps {
       throw new DemoStep.Misbehaved("the audit log holds no rejected submission to edit");
     }
     lines.set(at, lines.get(at).replace("\"outcome\":\"rejected\"", "\"outcome\":\"accepted\""));
-    Path edited = Files.writeString(ctx.work.resolve("audit-edited.jsonl"), String.join("\n", lines) + "\n");
+    Path edited =
+        Files.writeString(ctx.work.resolve("audit-edited.jsonl"), String.join("\n", lines) + "\n");
     CliOutcome refused = runCli(ctx, List.of("audit", "verify", edited.toString(), "--json"));
     String code = ctx.mapper.readTree(refused.out()).path("code").asText();
     if (refused.exit() != SovereignCli.REJECTED || !code.equals("audit-chain-broken")) {
-      throw new DemoStep.Misbehaved("a copy with one rejection turned into an acceptance gave exit " + refused.exit() + " " + code);
+      throw new DemoStep.Misbehaved(
+          "a copy with one rejection turned into an acceptance gave exit "
+              + refused.exit()
+              + " "
+              + code);
     }
-    ctx.say("a copy with line " + (at + 1) + "'s rejection turned into an acceptance: REJECTED " + code);
-    return "VALID: " + entries.size() + " entries, heads signed by the attested enclave DID (audit.jsonl, audit-verify.json);"
-        + " an edited copy is rejected (" + code + ")";
+    ctx.say(
+        "a copy with line "
+            + (at + 1)
+            + "'s rejection turned into an acceptance: REJECTED "
+            + code);
+    return "VALID: "
+        + entries.size()
+        + " entries, heads signed by the attested enclave DID (audit.jsonl, audit-verify.json);"
+        + " an edited copy is rejected ("
+        + code
+        + ")";
   }
 
   /**
-   * What the audit log lacks of this run's events (empty when it holds them all): the round opened and
-   * closed with the result's SHA-256, exactly the accepted payload ids and the rejections by reason
-   * (first verdicts only; an entry marked {@code resent} is a recovered enclave's answer to a re-send),
-   * the edge refusal of the zone-not-served payload and, when {@code restoredDid} is given, the admin
-   * backup, the restore into that DID and the refused restore of the tampered blob.
+   * What the audit log lacks of this run's events (empty when it holds them all): the round opened
+   * and closed with the result's SHA-256, exactly the accepted payload ids and the rejections by
+   * reason (first verdicts only; an entry marked {@code resent} is a recovered enclave's answer to
+   * a re-send), the edge refusal of the zone-not-served payload and, when {@code restoredDid} is
+   * given, the admin backup, the restore into that DID and the refused restore of the tampered
+   * blob.
    */
-  static List<String> missingAuditEvents(List<JsonNode> entries, String round, String resultSha256,
-      List<String> acceptedLeaves, Map<String, Long> expectedRejections, String restoredDid) {
+  static List<String> missingAuditEvents(
+      List<JsonNode> entries,
+      String round,
+      String resultSha256,
+      List<String> acceptedLeaves,
+      Map<String, Long> expectedRejections,
+      String restoredDid) {
     List<String> missing = new ArrayList<>();
     if (!has(entries, "round-opened", e -> round.equals(e.path("round").asText()))) {
       missing.add("round-opened " + round);
     }
-    if (!has(entries, "round-closed", e -> round.equals(e.path("round").asText())
-        && resultSha256.equals(e.path("resultSha256").asText()))) {
+    if (!has(
+        entries,
+        "round-closed",
+        e ->
+            round.equals(e.path("round").asText())
+                && resultSha256.equals(e.path("resultSha256").asText()))) {
       missing.add("round-closed " + round + " with the result's SHA-256");
     }
-    // First verdicts only: an entry marked resent is a recovered enclave's answer to a payload sent again.
+    // First verdicts only: an entry marked resent is a recovered enclave's answer to a payload sent
+    // again.
     List<String> accepted = new ArrayList<>();
     Map<String, Long> rejected = new TreeMap<>();
     for (JsonNode e : entries) {
       JsonNode f = e.path("fields");
-      if (e.path("kind").asText().equals("submission") && round.equals(f.path("round").asText())
+      if (e.path("kind").asText().equals("submission")
+          && round.equals(f.path("round").asText())
           && !f.path("resent").asBoolean()) {
         if (f.path("outcome").asText().equals("accepted")) {
           accepted.add(f.path("payloadId").asText());
@@ -790,8 +1250,11 @@ final class DemoSteps {
     }
     if (!new java.util.HashSet<>(accepted).equals(new java.util.HashSet<>(acceptedLeaves))
         || accepted.size() != acceptedLeaves.size()) {
-      missing.add("one accepted submission per accepted payload (" + acceptedLeaves.size() + "), found "
-          + accepted.size());
+      missing.add(
+          "one accepted submission per accepted payload ("
+              + acceptedLeaves.size()
+              + "), found "
+              + accepted.size());
     }
     if (!rejected.equals(expectedRejections)) {
       missing.add("rejected submissions by reason " + expectedRejections + ", found " + rejected);
@@ -803,8 +1266,12 @@ final class DemoSteps {
       if (!has(entries, "backup-sealed", e -> e.path("trigger").asText().equals("admin"))) {
         missing.add("backup-sealed (admin)");
       }
-      if (!has(entries, "restored", e -> e.path("trigger").asText().equals("admin")
-          && restoredDid.equals(e.path("enclaveDid").asText()))) {
+      if (!has(
+          entries,
+          "restored",
+          e ->
+              e.path("trigger").asText().equals("admin")
+                  && restoredDid.equals(e.path("enclaveDid").asText()))) {
         missing.add("restored (admin) into " + shortDid(restoredDid));
       }
       if (!has(entries, "restore-refused", e -> e.path("code").asText().equals("seal-rejected"))) {
@@ -817,13 +1284,16 @@ final class DemoSteps {
   /**
    * What is wrong with the log's record of the evidence relay (empty when nothing): it must hold an
    * {@code evidence-relayed} entry of {@code round} that supplied did:fabric evidence, and no entry
-   * may name a producer DID ({@code text} is the log as exported; the host keeps counts only, since a
-   * DID next to a payload would tie a producer to it in a log kept for years).
+   * may name a producer DID ({@code text} is the log as exported; the host keeps counts only, since
+   * a DID next to a payload would tie a producer to it in a log kept for years).
    */
-  static List<String> relayProblems(List<JsonNode> entries, String text, String round, List<String> producerDids) {
+  static List<String> relayProblems(
+      List<JsonNode> entries, String text, String round, List<String> producerDids) {
     List<String> problems = new ArrayList<>();
-    if (!has(entries, "evidence-relayed", e -> round.equals(e.path("round").asText())
-        && e.path("didLogsSupplied").asLong() > 0)) {
+    if (!has(
+        entries,
+        "evidence-relayed",
+        e -> round.equals(e.path("round").asText()) && e.path("didLogsSupplied").asLong() > 0)) {
       problems.add("evidence-relayed " + round + " with did:fabric evidence supplied");
     }
     long named = producerDids.stream().filter(text::contains).count();
@@ -833,13 +1303,17 @@ final class DemoSteps {
     return problems;
   }
 
-  private static boolean has(List<JsonNode> entries, String kind, java.util.function.Predicate<JsonNode> fields) {
-    return entries.stream().anyMatch(e -> e.path("kind").asText().equals(kind) && fields.test(e.path("fields")));
+  private static boolean has(
+      List<JsonNode> entries, String kind, java.util.function.Predicate<JsonNode> fields) {
+    return entries.stream()
+        .anyMatch(e -> e.path("kind").asText().equals(kind) && fields.test(e.path("fields")));
   }
 
   private record CliOutcome(int exit, String out) {}
 
-  /** Runs a {@code sovereign} command in process, narrating its stderr; returns its exit and stdout. */
+  /**
+   * Runs a {@code sovereign} command in process, narrating its stderr; returns its exit and stdout.
+   */
   private static CliOutcome runCli(DemoContext ctx, List<String> args) {
     java.io.StringWriter out = new java.io.StringWriter();
     java.io.StringWriter err = new java.io.StringWriter();
@@ -855,7 +1329,8 @@ final class DemoSteps {
     return new CliOutcome(exit, out.toString());
   }
 
-  private static void expectCode(ResultReport r, String code, String what) throws DemoStep.Misbehaved {
+  private static void expectCode(ResultReport r, String code, String what)
+      throws DemoStep.Misbehaved {
     String got = r.firstFailure().map(ResultReport.Step::code).orElse("VALID");
     if (!got.equals(code)) {
       throw new DemoStep.Misbehaved(what + " gave " + got + ", expected " + code);
@@ -864,15 +1339,28 @@ final class DemoSteps {
 
   // ---- submission and verdicts
 
-  /** Submits, expects 202, waits for the enclave's verdict and compares it with {@code expected}. */
-  private static String submitAndAwait(DemoContext ctx, String who, String jwe, String expected) throws Exception {
+  /**
+   * Submits, expects 202, waits for the enclave's verdict and compares it with {@code expected}.
+   */
+  private static String submitAndAwait(DemoContext ctx, String who, String jwe, String expected)
+      throws Exception {
     Map<String, Long> before = counts(ctx);
     Submission.Outcome o = Submission.submit(ctx.producer(), ctx.round, jwe);
     if (!o.stored() || !"stored".equals(o.status())) {
-      throw new DemoStep.Misbehaved(who + ": the host answered " + o.httpStatus() + " " + (o.code() != null ? o.code() : o.status()));
+      throw new DemoStep.Misbehaved(
+          who
+              + ": the host answered "
+              + o.httpStatus()
+              + " "
+              + (o.code() != null ? o.code() : o.status()));
     }
     String verdict = verdictAfter(ctx, before);
-    ctx.say(who + ": 202 stored, payload " + o.payloadId().substring(0, 16) + "... -> enclave verdict " + verdict);
+    ctx.say(
+        who
+            + ": 202 stored, payload "
+            + o.payloadId().substring(0, 16)
+            + "... -> enclave verdict "
+            + verdict);
     if (!expected.equals(verdict)) {
       throw new DemoStep.Misbehaved(who + ": verdict " + verdict + ", expected " + expected);
     }
@@ -882,7 +1370,9 @@ final class DemoSteps {
     return verdict;
   }
 
-  /** The one outcome whose count grew by one since {@code before}, once the enclave has answered. */
+  /**
+   * The one outcome whose count grew by one since {@code before}, once the enclave has answered.
+   */
   private static String verdictAfter(DemoContext ctx, Map<String, Long> before) throws Exception {
     Map<String, Long> after = awaitSettled(ctx, total(before) + 1);
     String verdict = null;
@@ -900,7 +1390,10 @@ final class DemoSteps {
       throw new DemoStep.Misbehaved("GET /v1/rounds/" + ctx.round + " answered " + a.status());
     }
     Map<String, Long> m = new TreeMap<>();
-    a.json().path("counts").fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().asLong()));
+    a.json()
+        .path("counts")
+        .fields()
+        .forEachRemaining(e -> m.put(e.getKey(), e.getValue().asLong()));
     return m;
   }
 
@@ -922,7 +1415,8 @@ final class DemoSteps {
         return c;
       }
       if (System.nanoTime() > deadline) {
-        throw new DemoStep.Misbehaved("no enclave verdict within " + VERDICT_TIMEOUT.toSeconds() + " s: " + c);
+        throw new DemoStep.Misbehaved(
+            "no enclave verdict within " + VERDICT_TIMEOUT.toSeconds() + " s: " + c);
       }
       if (System.nanoTime() - start > 1_000_000_000L) {
         if (!dots) {
@@ -938,8 +1432,14 @@ final class DemoSteps {
 
   // ---- helpers
 
-  private static String expectRejected(DemoContext ctx, AttestationPolicy policy, String docName, byte[] cose,
-      AttestationRejection expected, String reportName) throws Exception {
+  private static String expectRejected(
+      DemoContext ctx,
+      AttestationPolicy policy,
+      String docName,
+      byte[] cose,
+      AttestationRejection expected,
+      String reportName)
+      throws Exception {
     try {
       VerifiedAttestation v = AttestationVerifier.create(policy).verify(cose);
       writeReport(ctx, reportName, docName, policy, cose, v, null);
@@ -947,27 +1447,37 @@ final class DemoSteps {
     } catch (AttestationRejectedException e) {
       writeReport(ctx, reportName, docName, policy, cose, null, e);
       if (e.reason() != expected) {
-        throw new DemoStep.Misbehaved("rejected with " + e.reason() + " (" + e.detail() + "), expected " + expected);
+        throw new DemoStep.Misbehaved(
+            "rejected with " + e.reason() + " (" + e.detail() + "), expected " + expected);
       }
       ctx.say(e.reason() + ": " + e.detail());
       return "REJECTED " + e.reason() + " (" + reportName + ")";
     }
   }
 
-  private static void writeReport(DemoContext ctx, String name, String docName, AttestationPolicy policy, byte[] cose,
-      VerifiedAttestation v, AttestationRejectedException e) throws Exception {
+  private static void writeReport(
+      DemoContext ctx,
+      String name,
+      String docName,
+      AttestationPolicy policy,
+      byte[] cose,
+      VerifiedAttestation v,
+      AttestationRejectedException e)
+      throws Exception {
     dev.sovereign.attestation.AttestationDocument unverified = null;
     try {
       unverified = AttestationDocuments.parse(cose).unverifiedDocument();
     } catch (AttestationRejectedException ignored) {
       // the report then has no unverifiedDocument section
     }
-    String verifyAt = switch (policy.timeSource()) {
-      case CLOCK -> "now";
-      case FIXED_INSTANT -> "fixed-instant";
-      case DOCUMENT_TIMESTAMP -> "document-timestamp";
-    };
-    ObjectNode report = AttestationReport.build(ctx.mapper, docName, policy, verifyAt, v, e, unverified);
+    String verifyAt =
+        switch (policy.timeSource()) {
+          case CLOCK -> "now";
+          case FIXED_INSTANT -> "fixed-instant";
+          case DOCUMENT_TIMESTAMP -> "document-timestamp";
+        };
+    ObjectNode report =
+        AttestationReport.build(ctx.mapper, docName, policy, verifyAt, v, e, unverified);
     ctx.writeJson(name, report);
   }
 

@@ -39,11 +39,23 @@ final class DemoWorld {
   static final String STATUS_BASE = "https://status.sovereign.demo/";
 
   /** One authority pair of a zone. */
-  record Zone(String name, ProducerIdentity root, ProducerIdentity authority, String accreditation,
+  record Zone(
+      String name,
+      ProducerIdentity root,
+      ProducerIdentity authority,
+      String accreditation,
       StatusListIssuer statusList) {}
 
-  /** A producer, its zone, its credential (with the accreditation above it) and its status list index. */
-  record Producer(String name, String zone, ProducerIdentity identity, String credential, String accreditation,
+  /**
+   * A producer, its zone, its credential (with the accreditation above it) and its status list
+   * index.
+   */
+  record Producer(
+      String name,
+      String zone,
+      ProducerIdentity identity,
+      String credential,
+      String accreditation,
       long statusIndex) {
     List<String> credentials() {
       return List.of(credential, accreditation);
@@ -52,11 +64,18 @@ final class DemoWorld {
 
   final Map<String, Zone> zones = new LinkedHashMap<>();
   final Map<String, Producer> producers = new LinkedHashMap<>();
+
   /** A key that belongs to no producer: the forger's. */
   final ProducerIdentity stranger;
+
   final Map<String, String> statusLists = new LinkedHashMap<>();
-  /** The did:fabric network the producers are on, its organisation's MSP id and CA (PEM); null without a ledger. */
+
+  /**
+   * The did:fabric network the producers are on, its organisation's MSP id and CA (PEM); null
+   * without a ledger.
+   */
   String fabricNetwork;
+
   String fabricMspId;
   String fabricCaPem;
 
@@ -68,8 +87,13 @@ final class DemoWorld {
    * Builds the world: authorities, accreditations, producers {@code names} (name -> zone), status
    * lists; producers are did:fabric DIDs created on {@code ledger}, or did:key when it is null.
    */
-  static DemoWorld create(Map<String, String> producerZones, Set<String> revoked, Instant now, SecureRandom random,
-      EmbeddedLedger ledger) throws CredentialSigner.SigningException, RejectedException {
+  static DemoWorld create(
+      Map<String, String> producerZones,
+      Set<String> revoked,
+      Instant now,
+      SecureRandom random,
+      EmbeddedLedger ledger)
+      throws CredentialSigner.SigningException, RejectedException {
     DemoWorld w = new DemoWorld(ProducerIdentity.generate(random));
     if (ledger != null) {
       w.fabricNetwork = ledger.network();
@@ -79,11 +103,20 @@ final class DemoWorld {
     for (String z : ZONES) {
       ProducerIdentity root = ProducerIdentity.generate(random);
       ProducerIdentity authority = ProducerIdentity.generate(random);
-      String accreditation = Accreditations.draft(CredentialIssuer.of(root.signer()), authority.did().toString(),
-          EnumSet.of(Accreditations.Role.ATTEST), Scope.of(Set.of(z), Set.of(z), Set.of(DATASET)),
-          now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(365))).sign();
-      StatusListIssuer list = StatusListIssuer.create(CredentialIssuer.of(authority.signer()),
-          STATUS_BASE + z.toLowerCase(java.util.Locale.ROOT) + "/revocation", StatusPurpose.REVOCATION);
+      String accreditation =
+          Accreditations.draft(
+                  CredentialIssuer.of(root.signer()),
+                  authority.did().toString(),
+                  EnumSet.of(Accreditations.Role.ATTEST),
+                  Scope.of(Set.of(z), Set.of(z), Set.of(DATASET)),
+                  now.minus(Duration.ofHours(1)),
+                  now.plus(Duration.ofDays(365)))
+              .sign();
+      StatusListIssuer list =
+          StatusListIssuer.create(
+              CredentialIssuer.of(authority.signer()),
+              STATUS_BASE + z.toLowerCase(java.util.Locale.ROOT) + "/revocation",
+              StatusPurpose.REVOCATION);
       w.zones.put(z, new Zone(z, root, authority, accreditation, list));
     }
     long index = 7;
@@ -93,7 +126,8 @@ final class DemoWorld {
       random.nextBytes(seed);
       ProducerIdentity id = ProducerIdentity.fromSeed(seed);
       if (ledger != null) {
-        // sovereign did create: the genesis operation, signed by the controller key, through the ledger's contract
+        // sovereign did create: the genesis operation, signed by the controller key, through the
+        // ledger's contract
         SoftwareControllerKey key = SoftwareControllerKey.fromSecret(Multikey.Type.ED25519, seed);
         String did = ledger.submit(FabricDocuments.create(ledger.network(), key)).did();
         id = id.controlling(did, did + "#key-1");
@@ -101,29 +135,35 @@ final class DemoWorld {
       java.util.Arrays.fill(seed, (byte) 0);
       long i = index;
       index += 13;
-      String credential = CredentialIssuer.of(z.authority().signer()).credential("ProducerCredential")
-          .id("urn:sovereign:demo:credential:" + p.getKey())
-          .subject(id.did().toString())
-          .claim("region", z.name())
-          .claim("datasets", List.of(DATASET))
-          .validFrom(now.minus(Duration.ofHours(1)))
-          .validUntil(now.plus(Duration.ofDays(30)))
-          .status(StatusPurpose.REVOCATION, z.statusList().url(), i)
-          .sign();
-      w.producers.put(p.getKey(), new Producer(p.getKey(), z.name(), id, credential, z.accreditation(), i));
+      String credential =
+          CredentialIssuer.of(z.authority().signer())
+              .credential("ProducerCredential")
+              .id("urn:sovereign:demo:credential:" + p.getKey())
+              .subject(id.did().toString())
+              .claim("region", z.name())
+              .claim("datasets", List.of(DATASET))
+              .validFrom(now.minus(Duration.ofHours(1)))
+              .validUntil(now.plus(Duration.ofDays(30)))
+              .status(StatusPurpose.REVOCATION, z.statusList().url(), i)
+              .sign();
+      w.producers.put(
+          p.getKey(), new Producer(p.getKey(), z.name(), id, credential, z.accreditation(), i));
       if (revoked.contains(p.getKey())) {
         z.statusList().set(i, true);
       }
     }
     for (Zone z : w.zones.values()) {
-      w.statusLists.put(z.statusList().url(), z.statusList().publish(now, Duration.ofDays(1), Duration.ofHours(1)));
+      w.statusLists.put(
+          z.statusList().url(),
+          z.statusList().publish(now, Duration.ofDays(1), Duration.ofHours(1)));
     }
     return w;
   }
 
   private static String pem(java.security.cert.X509Certificate c) {
     try {
-      return "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(c.getEncoded())
+      return "-----BEGIN CERTIFICATE-----\n"
+          + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(c.getEncoded())
           + "\n-----END CERTIFICATE-----\n";
     } catch (java.security.cert.CertificateEncodingException e) {
       throw new IllegalStateException("the ledger's CA certificate does not encode", e);
@@ -141,7 +181,9 @@ final class DemoWorld {
   CredentialChains chains() {
     List<CredentialChains.Chain> chains = new ArrayList<>();
     for (Producer p : producers.values()) {
-      chains.add(new CredentialChains.Chain(p.identity().did().toString(), p.credential(), List.of(p.accreditation())));
+      chains.add(
+          new CredentialChains.Chain(
+              p.identity().did().toString(), p.credential(), List.of(p.accreditation())));
     }
     return new CredentialChains(chains, statusLists);
   }

@@ -32,11 +32,12 @@ import java.util.Map;
  * whole path: log export, endorsed read signed by the ledger key, log verification and endorsement
  * verification) and cached ({@link CachingDidResolver} invalidated by ledger events). Ceilings, in
  * the same run and the same thread: for cold, the raw signature work one resolution cannot avoid
- * (one Ed25519 verification of the create operation, with Bouncy Castle as the log verifier does; one
- * ECDSA P-256 signature by the embedded ledger over its answer and one ECDSA P-256 verification of it,
- * with the JDK's SHA256withECDSA as the ledger and the endorsement verifier do) on inputs of the same sizes;
- * for cached, a plain {@code HashMap} lookup of the same DIDs. Rates come from the CPU time of the
- * measuring thread (single-threaded, like a resolution), so other load does not skew the ratios.
+ * (one Ed25519 verification of the create operation, with Bouncy Castle as the log verifier does;
+ * one ECDSA P-256 signature by the embedded ledger over its answer and one ECDSA P-256 verification
+ * of it, with the JDK's SHA256withECDSA as the ledger and the endorsement verifier do) on inputs of
+ * the same sizes; for cached, a plain {@code HashMap} lookup of the same DIDs. Rates come from the
+ * CPU time of the measuring thread (single-threaded, like a resolution), so other load does not
+ * skew the ratios.
  */
 final class DidBench {
   private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
@@ -55,11 +56,18 @@ final class DidBench {
       log.printf("bench: creating %d did:fabric DIDs on the embedded ledger%n", dids);
       List<String> created = new ArrayList<>(dids);
       for (int i = 0; i < dids; i++) {
-        created.add(ledger.submit(FabricDocuments.create("local",
-            SoftwareControllerKey.generate(Multikey.Type.ED25519))).did());
+        created.add(
+            ledger
+                .submit(
+                    FabricDocuments.create(
+                        "local", SoftwareControllerKey.generate(Multikey.Type.ED25519)))
+                .did());
       }
-      DidResolver cold = DidResolvers.builder()
-          .method(new FabricDidResolver(ledger, ledger.endorsementVerifier(), Clock.systemUTC())).build();
+      DidResolver cold =
+          DidResolvers.builder()
+              .method(
+                  new FabricDidResolver(ledger, ledger.endorsementVerifier(), Clock.systemUTC()))
+              .build();
       // warm-up on a slice, then every DID once, cold
       for (String did : created.subList(0, Math.min(created.size(), 200))) {
         check(cold.resolve(did).error().isEmpty(), did);
@@ -72,14 +80,23 @@ final class DidBench {
 
       byte[] logBytes = ledger.exportLog(created.get(0));
       byte[] head = ledger.endorsedHead(created.get(0), "bench");
-      double coldCeiling = signatureCeiling(logBytes.length, head.length, Math.max(200, created.size()));
+      double coldCeiling =
+          signatureCeiling(logBytes.length, head.length, Math.max(200, created.size()));
       List<BenchFigure> out = new ArrayList<>();
-      out.add(BenchFigure.rate("did.fabric.resolve.cold." + dids, coldRate, "resolves/s", coldCeiling,
-          "ceiling: 1 Ed25519 verify (BC) + 1 ECDSA P-256 sign + 1 ECDSA P-256 verify (JDK) per resolution, CPU time, 1 thread"));
+      out.add(
+          BenchFigure.rate(
+              "did.fabric.resolve.cold." + dids,
+              coldRate,
+              "resolves/s",
+              coldCeiling,
+              "ceiling: 1 Ed25519 verify (BC) + 1 ECDSA P-256 sign + 1 ECDSA P-256 verify (JDK) per resolution, CPU time, 1 thread"));
       log.printf("bench: did:fabric cold %.1f resolves/s, ceiling %.1f%n", coldRate, coldCeiling);
 
-      CachingDidResolver cached = CachingDidResolver.builder(cold).maxEntries(created.size())
-          .latestTtl(Duration.ofMinutes(10)).build();
+      CachingDidResolver cached =
+          CachingDidResolver.builder(cold)
+              .maxEntries(created.size())
+              .latestTtl(Duration.ofMinutes(10))
+              .build();
       ledger.addListener(LedgerEvents.invalidating(cached));
       for (String did : created) {
         cached.resolve(did);
@@ -92,11 +109,17 @@ final class DidBench {
           cached.resolve(did);
         }
       }
-      double cachedRate = (double) rounds * created.size() / ((CPU.getCurrentThreadCpuTime() - k0) / 1e9);
+      double cachedRate =
+          (double) rounds * created.size() / ((CPU.getCurrentThreadCpuTime() - k0) / 1e9);
       check(cached.stats().hits() - hits0 == (long) rounds * created.size(), "cache hits");
       double mapRate = mapCeiling(created, rounds);
-      out.add(BenchFigure.rate("did.fabric.resolve.cached." + dids, cachedRate, "resolves/s", mapRate,
-          "ceiling: HashMap lookup of the same DIDs, CPU time, 1 thread"));
+      out.add(
+          BenchFigure.rate(
+              "did.fabric.resolve.cached." + dids,
+              cachedRate,
+              "resolves/s",
+              mapRate,
+              "ceiling: HashMap lookup of the same DIDs, CPU time, 1 thread"));
       log.printf("bench: did:fabric cached %.1f resolves/s, ceiling %.1f%n", cachedRate, mapRate);
       return out;
     } finally {
@@ -123,7 +146,8 @@ final class DidBench {
     byte[] answer = new byte[headSize];
     random.nextBytes(op);
     random.nextBytes(answer);
-    org.bouncycastle.crypto.signers.Ed25519Signer s = new org.bouncycastle.crypto.signers.Ed25519Signer();
+    org.bouncycastle.crypto.signers.Ed25519Signer s =
+        new org.bouncycastle.crypto.signers.Ed25519Signer();
     s.init(true, edKey);
     s.update(op, 0, op.length);
     byte[] opSig = s.generateSignature();
@@ -131,7 +155,8 @@ final class DidBench {
     for (int pass = 0; pass < 2; pass++) { // first pass warms up
       c0 = CPU.getCurrentThreadCpuTime();
       for (int i = 0; i < count; i++) {
-        org.bouncycastle.crypto.signers.Ed25519Signer v = new org.bouncycastle.crypto.signers.Ed25519Signer();
+        org.bouncycastle.crypto.signers.Ed25519Signer v =
+            new org.bouncycastle.crypto.signers.Ed25519Signer();
         v.init(false, edPub);
         v.update(op, 0, op.length);
         check(v.verifySignature(opSig), "ceiling Ed25519");

@@ -36,8 +36,13 @@ import picocli.CommandLine.Spec;
     name = "did",
     mixinStandardHelpOptions = true,
     description = "Create, update and resolve DIDs.",
-    subcommands = {DidCommand.Resolve.class, DidFabricCommands.Create.class, DidFabricCommands.Update.class,
-        DidFabricCommands.Deactivate.class, DidFabricCommands.Log.class})
+    subcommands = {
+      DidCommand.Resolve.class,
+      DidFabricCommands.Create.class,
+      DidFabricCommands.Update.class,
+      DidFabricCommands.Deactivate.class,
+      DidFabricCommands.Log.class
+    })
 final class DidCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -47,23 +52,35 @@ final class DidCommand implements Runnable {
   }
 
   /**
-   * Settings handed to every method resolver provider (e.g. {@code ethr.rpc}, {@code ethr.registry},
-   * {@code data.dir}). Method-specific flags add their own options here and put them into {@link #settings()}.
+   * Settings handed to every method resolver provider (e.g. {@code ethr.rpc}, {@code
+   * ethr.registry}, {@code data.dir}). Method-specific flags add their own options here and put
+   * them into {@link #settings()}.
    */
   static final class ResolverSettings {
-    @Option(names = "--resolver-setting", paramLabel = "KEY=VALUE",
-        description = "a setting for the method resolvers (repeatable), e.g. ethr.rpc=http://127.0.0.1:8545")
+    @Option(
+        names = "--resolver-setting",
+        paramLabel = "KEY=VALUE",
+        description =
+            "a setting for the method resolvers (repeatable), e.g. ethr.rpc=http://127.0.0.1:8545")
     Map<String, String> extra = new LinkedHashMap<>();
 
-    @Option(names = "--data-dir", paramLabel = "DIR",
-        description = "state directory for embedded registries (default: $SOVEREIGN_HOME/.sovereign)")
+    @Option(
+        names = "--data-dir",
+        paramLabel = "DIR",
+        description =
+            "state directory for embedded registries (default: $SOVEREIGN_HOME/.sovereign)")
     Path dataDir;
 
-    @Option(names = "--ethr-rpc", paramLabel = "URL",
-        description = "did:ethr: the Ethereum JSON-RPC node (with --ethr-registry); DIDs use its chain id, e.g. did:ethr:0x539:...")
+    @Option(
+        names = "--ethr-rpc",
+        paramLabel = "URL",
+        description =
+            "did:ethr: the Ethereum JSON-RPC node (with --ethr-registry); DIDs use its chain id, e.g. did:ethr:0x539:...")
     String ethrRpc;
 
-    @Option(names = "--ethr-registry", paramLabel = "ADDRESS",
+    @Option(
+        names = "--ethr-registry",
+        paramLabel = "ADDRESS",
         description = "did:ethr: the ERC-1056 EthereumDIDRegistry contract address on that node")
     String ethrRegistry;
 
@@ -71,8 +88,10 @@ final class DidCommand implements Runnable {
     Map<String, String> settings() {
       Map<String, String> s = new LinkedHashMap<>();
       String home = System.getenv("SOVEREIGN_HOME");
-      Path dir = dataDir != null ? dataDir
-          : Path.of(home == null || home.isBlank() ? "." : home).resolve(".sovereign");
+      Path dir =
+          dataDir != null
+              ? dataDir
+              : Path.of(home == null || home.isBlank() ? "." : home).resolve(".sovereign");
       s.put("data.dir", dir.toAbsolutePath().normalize().toString());
       if (ethrRpc != null) {
         s.put("ethr.rpc", ethrRpc);
@@ -109,7 +128,9 @@ final class DidCommand implements Runnable {
       @Option(names = "--version-id", paramLabel = "ID", description = "resolve this version")
       String versionId;
 
-      @Option(names = "--version-time", paramLabel = "ISO-8601",
+      @Option(
+          names = "--version-time",
+          paramLabel = "ISO-8601",
           description = "resolve the version current at this instant, e.g. 2026-01-01T00:00:00Z")
       String versionTime;
     }
@@ -117,12 +138,17 @@ final class DidCommand implements Runnable {
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     Version version;
 
-    @Option(names = "--accept", paramLabel = "MEDIA-TYPE",
+    @Option(
+        names = "--accept",
+        paramLabel = "MEDIA-TYPE",
         description = "representation: application/did+ld+json (default) or application/did+json")
     String accept;
 
-    @Option(names = "--option", paramLabel = "NAME=VALUE",
-        description = "a method-specific resolution option (repeatable), e.g. publicKeyFormat=JsonWebKey2020")
+    @Option(
+        names = "--option",
+        paramLabel = "NAME=VALUE",
+        description =
+            "a method-specific resolution option (repeatable), e.g. publicKeyFormat=JsonWebKey2020")
     Map<String, String> options = new LinkedHashMap<>();
 
     @Mixin ResolverSettings resolverSettings;
@@ -146,7 +172,8 @@ final class DidCommand implements Runnable {
       try {
         resolver = resolverSettings.resolver();
       } catch (RuntimeException e) {
-        err.println("sovereign did resolve: cannot configure the method resolvers: " + e.getMessage());
+        err.println(
+            "sovereign did resolve: cannot configure the method resolvers: " + e.getMessage());
         err.flush();
         return SovereignCli.USAGE;
       }
@@ -157,10 +184,14 @@ final class DidCommand implements Runnable {
       }
       Optional<ResolutionError> error = result.error();
       if (error.isPresent()) {
-        err.println(error.get().code() + ": "
-            + result.didResolutionMetadata().errorMessage().orElse("resolution failed"));
+        err.println(
+            error.get().code()
+                + ": "
+                + result.didResolutionMetadata().errorMessage().orElse("resolution failed"));
         err.flush();
-        return error.get() == ResolutionError.INTERNAL_ERROR ? SovereignCli.USAGE : SovereignCli.REJECTED;
+        return error.get() == ResolutionError.INTERNAL_ERROR
+            ? SovereignCli.USAGE
+            : SovereignCli.REJECTED;
       }
       if (!json) {
         describe(result, err);
@@ -206,8 +237,14 @@ final class DidCommand implements Runnable {
             rels.add(r.property());
           }
         }
-        err.println("  " + vm.id() + "  " + vm.type()
-            + vm.keyType().map(k -> " (" + k.jwkCrv() + ")").orElse("") + "  " + String.join(", ", rels));
+        err.println(
+            "  "
+                + vm.id()
+                + "  "
+                + vm.type()
+                + vm.keyType().map(k -> " (" + k.jwkCrv() + ")").orElse("")
+                + "  "
+                + String.join(", ", rels));
       }
       err.println("(use --json for the full DID Resolution result)");
     }

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sovereign.did.fabric.FabricDidResolver;
 import dev.sovereign.did.fabric.core.ControllerSigner;
 import dev.sovereign.did.fabric.core.DidFabricLedger;
-import dev.sovereign.did.fabric.core.EndorsementVerifier;
 import dev.sovereign.did.fabric.core.Encoding;
+import dev.sovereign.did.fabric.core.EndorsementVerifier;
 import dev.sovereign.did.fabric.core.FabricDidEvidence;
 import dev.sovereign.did.fabric.core.FabricDocuments;
 import dev.sovereign.did.fabric.core.Jcs;
@@ -39,30 +39,40 @@ import picocli.CommandLine.Spec;
 /**
  * {@code sovereign did create|update|deactivate|log}: did:fabric writes and log export, on the
  * embedded ledger under {@code --data-dir} (default {@code $SOVEREIGN_HOME/.sovereign}), or on a
- * Fabric network given by {@code --ledger-setting fabric.gateway=...} and the other
- * {@code fabric.*} settings of {@link FabricGatewayConnection}. Controller
- * keys are local key files (JSON, mode 0600). Exit codes: 0 done or valid, 1 rejected (the reason
- * code is printed), 2 usage or environment error.
+ * Fabric network given by {@code --ledger-setting fabric.gateway=...} and the other {@code
+ * fabric.*} settings of {@link FabricGatewayConnection}. Controller keys are local key files (JSON,
+ * mode 0600). Exit codes: 0 done or valid, 1 rejected (the reason code is printed), 2 usage or
+ * environment error.
  */
 final class DidFabricCommands {
   private DidFabricCommands() {}
 
   /** Options every did:fabric command shares. */
   static final class LedgerOptions {
-    @Option(names = "--data-dir", paramLabel = "DIR",
-        description = "state directory (default: $SOVEREIGN_HOME/.sovereign); the ledger is DIR/did-fabric/NETWORK")
+    @Option(
+        names = "--data-dir",
+        paramLabel = "DIR",
+        description =
+            "state directory (default: $SOVEREIGN_HOME/.sovereign); the ledger is DIR/did-fabric/NETWORK")
     Path dataDir;
 
-    @Option(names = "--network", paramLabel = "NAME", defaultValue = EmbeddedFabricResolverProvider.DEFAULT_NETWORK,
+    @Option(
+        names = "--network",
+        paramLabel = "NAME",
+        defaultValue = EmbeddedFabricResolverProvider.DEFAULT_NETWORK,
         description = "did:fabric network of the embedded ledger (default: ${DEFAULT-VALUE})")
     String network;
 
     @Option(names = "--json", description = "print the result as JSON on stdout")
     boolean json;
 
-    @Option(names = "--ledger-setting", paramLabel = "KEY=VALUE",
-        description = {"use a Fabric network instead of the embedded ledger (repeatable): fabric.gateway=host:port,",
-            "fabric.tlsCa, fabric.mspId, fabric.cert, fabric.key, fabric.pinnedCa=MSP=ca.pem, fabric.channel, ..."})
+    @Option(
+        names = "--ledger-setting",
+        paramLabel = "KEY=VALUE",
+        description = {
+          "use a Fabric network instead of the embedded ledger (repeatable): fabric.gateway=host:port,",
+          "fabric.tlsCa, fabric.mspId, fabric.cert, fabric.key, fabric.pinnedCa=MSP=ca.pem, fabric.channel, ..."
+        })
     Map<String, String> settings = new java.util.LinkedHashMap<>();
 
     Path dataDir() {
@@ -81,7 +91,8 @@ final class DidFabricCommands {
   }
 
   /** A ledger to write to, and the endorsement check for its answers. */
-  record Session(DidFabricLedger ledger, EndorsementVerifier verifier, Runnable closer) implements AutoCloseable {
+  record Session(DidFabricLedger ledger, EndorsementVerifier verifier, Runnable closer)
+      implements AutoCloseable {
     @Override
     public void close() {
       closer.run();
@@ -100,7 +111,8 @@ final class DidFabricCommands {
   abstract static class Base implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    abstract int run(PrintWriter out, PrintWriter err) throws RejectedException, EnvironmentException, IOException;
+    abstract int run(PrintWriter out, PrintWriter err)
+        throws RejectedException, EnvironmentException, IOException;
 
     @Override
     public final Integer call() {
@@ -112,7 +124,10 @@ final class DidFabricCommands {
       } catch (RejectedException e) {
         err.println(e.getMessage()); // starts with the reason code
         return SovereignCli.REJECTED;
-      } catch (EnvironmentException | IOException | UncheckedIOException | IllegalArgumentException e) {
+      } catch (EnvironmentException
+          | IOException
+          | UncheckedIOException
+          | IllegalArgumentException e) {
         err.println(name + ": " + e.getMessage());
         return SovereignCli.USAGE;
       } catch (RuntimeException e) {
@@ -137,16 +152,28 @@ final class DidFabricCommands {
       n.put("txId", record.txId());
       out.println(n.toPrettyString());
     }
-    err.println(record.did() + "  " + record.operation().type().wire() + "  version " + record.sequence()
-        + "  versionId " + record.versionId() + "  at " + record.versionTime());
+    err.println(
+        record.did()
+            + "  "
+            + record.operation().type().wire()
+            + "  version "
+            + record.sequence()
+            + "  versionId "
+            + record.versionId()
+            + "  at "
+            + record.versionTime());
   }
 
-  /** Key file: {@code {"type": "Ed25519"|"P-256", "publicKeyMultibase", "secretKey": base64url}}. */
+  /**
+   * Key file: {@code {"type": "Ed25519"|"P-256", "publicKeyMultibase", "secretKey": base64url}}.
+   */
   static SoftwareControllerKey readKey(Path file) throws EnvironmentException {
     try {
       ObjectNode n = Jcs.parseObject(Files.readAllBytes(file));
-      Multikey.Type type = "P-256".equals(n.path("type").asText()) ? Multikey.Type.P256 : Multikey.Type.ED25519;
-      SoftwareControllerKey key = SoftwareControllerKey.fromSecret(type, Encoding.fromB64url(n.path("secretKey").asText()));
+      Multikey.Type type =
+          "P-256".equals(n.path("type").asText()) ? Multikey.Type.P256 : Multikey.Type.ED25519;
+      SoftwareControllerKey key =
+          SoftwareControllerKey.fromSecret(type, Encoding.fromB64url(n.path("secretKey").asText()));
       if (!key.publicKey().multibase().equals(n.path("publicKeyMultibase").asText())) {
         throw new EnvironmentException("key file " + file + " is inconsistent");
       }
@@ -187,13 +214,19 @@ final class DidFabricCommands {
 
   /** The current version, verified (log + endorsed read) before anything is signed on top of it. */
   static VerifiedDidLog current(Session session, String did) throws RejectedException {
-    return new FabricDidResolver(session.ledger(), session.verifier(), Clock.systemUTC()).verifiedCurrentLog(did);
+    return new FabricDidResolver(session.ledger(), session.verifier(), Clock.systemUTC())
+        .verifiedCurrentLog(did);
   }
 
-  /** The id of the capabilityInvocation method whose key is {@code signer}'s, in the current version. */
+  /**
+   * The id of the capabilityInvocation method whose key is {@code signer}'s, in the current
+   * version.
+   */
   static String signerMethod(VerifiedDidLog log, ControllerSigner signer) throws RejectedException {
     if (log.deactivated()) {
-      throw new RejectedException(dev.sovereign.did.fabric.core.ReasonCode.DEACTIVATED, log.did(),
+      throw new RejectedException(
+          dev.sovereign.did.fabric.core.ReasonCode.DEACTIVATED,
+          log.did(),
           "deactivated at version " + log.current().sequence());
     }
     for (Map.Entry<String, Multikey> e : log.controllerKeys(log.current()).entrySet()) {
@@ -201,20 +234,34 @@ final class DidFabricCommands {
         return e.getKey();
       }
     }
-    throw new RejectedException(dev.sovereign.did.fabric.core.ReasonCode.SIGNER_NOT_CONTROLLER, log.did(),
-        "the key " + signer.publicKey() + " is not a capabilityInvocation key of the current version");
+    throw new RejectedException(
+        dev.sovereign.did.fabric.core.ReasonCode.SIGNER_NOT_CONTROLLER,
+        log.did(),
+        "the key "
+            + signer.publicKey()
+            + " is not a capabilityInvocation key of the current version");
   }
 
-  @Command(name = "create", mixinStandardHelpOptions = true,
-      description = {"Creates a did:fabric DID on the embedded ledger, controlled by a new (or given) key.",
-          "The new key is written to --key-out (default DATA-DIR/did-fabric/keys/<id>.json, mode 0600)."})
+  @Command(
+      name = "create",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Creates a did:fabric DID on the embedded ledger, controlled by a new (or given) key.",
+        "The new key is written to --key-out (default DATA-DIR/did-fabric/keys/<id>.json, mode 0600)."
+      })
   static final class Create extends Base {
     @picocli.CommandLine.Mixin LedgerOptions ledger;
 
-    @Option(names = "--key", paramLabel = "FILE", description = "use this existing key file instead of a new key")
+    @Option(
+        names = "--key",
+        paramLabel = "FILE",
+        description = "use this existing key file instead of a new key")
     Path keyFile;
 
-    @Option(names = "--key-type", paramLabel = "TYPE", defaultValue = "ed25519",
+    @Option(
+        names = "--key-type",
+        paramLabel = "TYPE",
+        defaultValue = "ed25519",
         description = "type of a new key: ed25519 or p-256 (default: ${DEFAULT-VALUE})")
     String keyType;
 
@@ -222,13 +269,18 @@ final class DidFabricCommands {
     Path keyOut;
 
     @Override
-    int run(PrintWriter out, PrintWriter err) throws RejectedException, EnvironmentException, IOException {
-      SoftwareControllerKey key = keyFile != null ? readKey(keyFile) : SoftwareControllerKey.generate(keyType(keyType));
+    int run(PrintWriter out, PrintWriter err)
+        throws RejectedException, EnvironmentException, IOException {
+      SoftwareControllerKey key =
+          keyFile != null ? readKey(keyFile) : SoftwareControllerKey.generate(keyType(keyType));
       try (Session session = ledger.open()) {
         Operation create = FabricDocuments.create(session.ledger().network(), key);
         if (keyFile == null) {
           String id = create.did().substring(create.did().lastIndexOf(':') + 1);
-          Path target = keyOut != null ? keyOut : ledger.dataDir().resolve("did-fabric").resolve("keys").resolve(id + ".json");
+          Path target =
+              keyOut != null
+                  ? keyOut
+                  : ledger.dataDir().resolve("did-fabric").resolve("keys").resolve(id + ".json");
           writeKey(target, key);
           err.println("controller key written to " + target);
         }
@@ -238,26 +290,39 @@ final class DidFabricCommands {
     }
   }
 
-  @Command(name = "update", mixinStandardHelpOptions = true,
-      description = {"Updates a did:fabric DID: replaces its document (--document) or rotates its controller",
-          "key (--rotate-to). Signed with --key, which must be a capabilityInvocation key of the current version."})
+  @Command(
+      name = "update",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Updates a did:fabric DID: replaces its document (--document) or rotates its controller",
+        "key (--rotate-to). Signed with --key, which must be a capabilityInvocation key of the current version."
+      })
   static final class Update extends Base {
     @picocli.CommandLine.Mixin LedgerOptions ledger;
 
-    @Parameters(index = "0", paramLabel = "DID") String did;
+    @Parameters(index = "0", paramLabel = "DID")
+    String did;
 
-    @Option(names = "--key", paramLabel = "FILE", required = true, description = "controller key file that signs")
+    @Option(
+        names = "--key",
+        paramLabel = "FILE",
+        required = true,
+        description = "controller key file that signs")
     Path keyFile;
 
     @Option(names = "--document", paramLabel = "FILE", description = "the new DID document (JSON)")
     Path document;
 
-    @Option(names = "--rotate-to", paramLabel = "FILE",
-        description = "rotate to this key file (created with a new Ed25519 key if absent): the new document has it as #key-1")
+    @Option(
+        names = "--rotate-to",
+        paramLabel = "FILE",
+        description =
+            "rotate to this key file (created with a new Ed25519 key if absent): the new document has it as #key-1")
     Path rotateTo;
 
     @Override
-    int run(PrintWriter out, PrintWriter err) throws RejectedException, EnvironmentException, IOException {
+    int run(PrintWriter out, PrintWriter err)
+        throws RejectedException, EnvironmentException, IOException {
       if ((document == null) == (rotateTo == null)) {
         throw new EnvironmentException("give exactly one of --document or --rotate-to");
       }
@@ -290,49 +355,74 @@ final class DidFabricCommands {
     }
   }
 
-  @Command(name = "deactivate", mixinStandardHelpOptions = true,
+  @Command(
+      name = "deactivate",
+      mixinStandardHelpOptions = true,
       description = "Deactivates a did:fabric DID for good (terminal). Signed with --key.")
   static final class Deactivate extends Base {
     @picocli.CommandLine.Mixin LedgerOptions ledger;
 
-    @Parameters(index = "0", paramLabel = "DID") String did;
+    @Parameters(index = "0", paramLabel = "DID")
+    String did;
 
-    @Option(names = "--key", paramLabel = "FILE", required = true, description = "controller key file that signs")
+    @Option(
+        names = "--key",
+        paramLabel = "FILE",
+        required = true,
+        description = "controller key file that signs")
     Path keyFile;
 
     @Override
-    int run(PrintWriter out, PrintWriter err) throws RejectedException, EnvironmentException, IOException {
+    int run(PrintWriter out, PrintWriter err)
+        throws RejectedException, EnvironmentException, IOException {
       SoftwareControllerKey signer = readKey(keyFile);
       try (Session l = ledger.open()) {
         VerifiedDidLog log = current(l, did);
-        Operation op = FabricDocuments.deactivate(did, log.current().versionId(), signerMethod(log, signer), signer);
+        Operation op =
+            FabricDocuments.deactivate(
+                did, log.current().versionId(), signerMethod(log, signer), signer);
         printRecord(l.ledger().submit(op), ledger.json, out, err);
       }
       return SovereignCli.OK;
     }
   }
 
-  @Command(name = "log", mixinStandardHelpOptions = true,
-      description = {"Exports the self-verifying operation log of a did:fabric DID (did-fabric-log/1, JCS) to",
-          "stdout or --out, after verifying it; with --verify FILE, checks a log file offline instead",
-          "(exit 1 with the reason code if it does not verify)."})
+  @Command(
+      name = "log",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Exports the self-verifying operation log of a did:fabric DID (did-fabric-log/1, JCS) to",
+        "stdout or --out, after verifying it; with --verify FILE, checks a log file offline instead",
+        "(exit 1 with the reason code if it does not verify)."
+      })
   static final class Log extends Base {
     @picocli.CommandLine.Mixin LedgerOptions ledger;
 
-    @Parameters(index = "0", paramLabel = "DID") String did;
+    @Parameters(index = "0", paramLabel = "DID")
+    String did;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "write the log here instead of stdout")
+    @Option(
+        names = "--out",
+        paramLabel = "FILE",
+        description = "write the log here instead of stdout")
     Path outFile;
 
-    @Option(names = "--verify", paramLabel = "FILE", description = "verify this log file for DID; no ledger needed")
+    @Option(
+        names = "--verify",
+        paramLabel = "FILE",
+        description = "verify this log file for DID; no ledger needed")
     Path verify;
 
-    @Option(names = "--evidence", paramLabel = "NONCE",
-        description = "export instead the evidence object {did, log, endorsedRead} for this verifier nonce (method spec 11.1)")
+    @Option(
+        names = "--evidence",
+        paramLabel = "NONCE",
+        description =
+            "export instead the evidence object {did, log, endorsedRead} for this verifier nonce (method spec 11.1)")
     String evidenceNonce;
 
     @Override
-    int run(PrintWriter out, PrintWriter err) throws RejectedException, EnvironmentException, IOException {
+    int run(PrintWriter out, PrintWriter err)
+        throws RejectedException, EnvironmentException, IOException {
       if (verify != null) {
         VerifiedDidLog log = OperationLogVerifier.verify(did, Files.readAllBytes(verify));
         if (ledger.json) {
@@ -344,15 +434,24 @@ final class DidFabricCommands {
           n.put("deactivated", log.deactivated());
           out.println(n.toPrettyString());
         }
-        err.println("valid: " + log.records().size() + " versions, current " + log.current().versionId()
-            + (log.deactivated() ? " (DEACTIVATED)" : ""));
+        err.println(
+            "valid: "
+                + log.records().size()
+                + " versions, current "
+                + log.current().versionId()
+                + (log.deactivated() ? " (DEACTIVATED)" : ""));
         return SovereignCli.OK;
       }
       try (Session l = ledger.open()) {
-        byte[] bytes = evidenceNonce == null ? l.ledger().exportLog(did)
-            : FabricDidEvidence.bundle(l.ledger(), did, evidenceNonce);
-        VerifiedDidLog log = evidenceNonce == null ? OperationLogVerifier.verify(did, bytes)
-            : FabricDidEvidence.verify(did, evidenceNonce, bytes, l.verifier(), java.time.Instant.now());
+        byte[] bytes =
+            evidenceNonce == null
+                ? l.ledger().exportLog(did)
+                : FabricDidEvidence.bundle(l.ledger(), did, evidenceNonce);
+        VerifiedDidLog log =
+            evidenceNonce == null
+                ? OperationLogVerifier.verify(did, bytes)
+                : FabricDidEvidence.verify(
+                    did, evidenceNonce, bytes, l.verifier(), java.time.Instant.now());
         if (outFile != null) {
           Files.write(outFile, bytes);
           err.println("log of " + log.records().size() + " versions written to " + outFile);

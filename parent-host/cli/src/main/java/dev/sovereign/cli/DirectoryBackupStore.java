@@ -18,10 +18,10 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Backups as files in one directory: {@code sovereign-<zone>-<ms>.sealed} and its sidecar
- * {@code .sealed.json} {@code {zone, createdAt, expiresAt, sha256, bytes}}. Each file is written to a
- * temporary name, fsynced, renamed atomically and the directory fsynced; the sidecar is written last,
- * so a crash leaves at most an orphan blob that no listing reports.
+ * Backups as files in one directory: {@code sovereign-<zone>-<ms>.sealed} and its sidecar {@code
+ * .sealed.json} {@code {zone, createdAt, expiresAt, sha256, bytes}}. Each file is written to a
+ * temporary name, fsynced, renamed atomically and the directory fsynced; the sidecar is written
+ * last, so a crash leaves at most an orphan blob that no listing reports.
  */
 final class DirectoryBackupStore implements BackupStore {
   static final String SUFFIX = ".sealed";
@@ -43,13 +43,20 @@ final class DirectoryBackupStore implements BackupStore {
   public Meta put(Meta meta, byte[] blob) throws IOException {
     Path d = dir.path();
     String name = "sovereign-" + meta.zone() + "-" + meta.createdAt().toEpochMilli() + SUFFIX;
-    ObjectNode side = JSON.createObjectNode().put("zone", meta.zone()).put("createdAt", meta.createdAt().toString())
-        .put("expiresAt", meta.expiresAt().toString()).put("sha256", meta.sha256()).put("bytes", blob.length);
+    ObjectNode side =
+        JSON.createObjectNode()
+            .put("zone", meta.zone())
+            .put("createdAt", meta.createdAt().toString())
+            .put("expiresAt", meta.expiresAt().toString())
+            .put("sha256", meta.sha256())
+            .put("bytes", blob.length);
     try {
       writeAtomically(d.resolve(name), blob);
-      writeAtomically(d.resolve(name + ".json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(side));
+      writeAtomically(
+          d.resolve(name + ".json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(side));
     } catch (IOException e) {
-      throw new Failed("writing " + d.resolve(name) + " failed: " + e.getClass().getSimpleName(), 0, "io-error");
+      throw new Failed(
+          "writing " + d.resolve(name) + " failed: " + e.getClass().getSimpleName(), 0, "io-error");
     }
     return meta.withRef(name);
   }
@@ -65,7 +72,8 @@ final class DirectoryBackupStore implements BackupStore {
     }
     List<Meta> out = new ArrayList<>();
     for (Path p : sidecars) {
-      String blobName = p.getFileName().toString().substring(0, p.getFileName().toString().length() - 5);
+      String blobName =
+          p.getFileName().toString().substring(0, p.getFileName().toString().length() - 5);
       Meta m;
       try {
         m = sidecar(blobName, JSON.readTree(p.toFile()));
@@ -83,7 +91,9 @@ final class DirectoryBackupStore implements BackupStore {
   public Backup read(String ref) throws IOException {
     Path blob = dir.path().resolve(ref).normalize();
     Path side = blob.resolveSibling(blob.getFileName() + ".json");
-    if (!blob.getParent().equals(dir.path()) || !Files.isRegularFile(blob) || !Files.isRegularFile(side)) {
+    if (!blob.getParent().equals(dir.path())
+        || !Files.isRegularFile(blob)
+        || !Files.isRegularFile(side)) {
       throw new Failed(blob + " or its .json metadata is missing", 0, "not-found");
     }
     return new Backup(sidecar(ref, JSON.readTree(side.toFile())), Files.readAllBytes(blob));
@@ -102,7 +112,12 @@ final class DirectoryBackupStore implements BackupStore {
   }
 
   private static Meta sidecar(String ref, JsonNode n) {
-    return new Meta(ref, text(n, "zone"), instant(n, "createdAt"), instant(n, "expiresAt"), text(n, "sha256"),
+    return new Meta(
+        ref,
+        text(n, "zone"),
+        instant(n, "createdAt"),
+        instant(n, "expiresAt"),
+        text(n, "sha256"),
         n.path("bytes").asLong(-1));
   }
 
@@ -123,7 +138,8 @@ final class DirectoryBackupStore implements BackupStore {
     Files.createDirectories(target.getParent());
     Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
     try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+      try (FileChannel ch =
+          FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         ByteBuffer b = ByteBuffer.wrap(bytes);
         while (b.hasRemaining()) {
           ch.write(b);

@@ -28,15 +28,17 @@ import org.web3j.protocol.core.methods.response.EthSendTransaction;
 import org.web3j.protocol.http.HttpService;
 
 /**
- * did:ethr resolution time for a DID with {@code changes} registry changes on a node the user
- * names (ganache: the first unlocked account funds a fresh key, which then writes the changes).
- * Ceiling, measured in the same run against the same node: the raw JSON-RPC round trips that such a
+ * did:ethr resolution time for a DID with {@code changes} registry changes on a node the user names
+ * (ganache: the first unlocked account funds a fresh key, which then writes the changes). Ceiling,
+ * measured in the same run against the same node: the raw JSON-RPC round trips that such a
  * resolution cannot avoid (one {@code eth_call} of {@code changed}, one {@code eth_getLogs} per
  * changed block, one {@code eth_getBlockByNumber} for the {@code updated} time), without decoding
  * or document assembly. Times are wall-clock medians (the node is another process).
  */
 final class EthrBench {
-  /** Long enough that no change has expired against the wall clock, whatever the node's chain time. */
+  /**
+   * Long enough that no change has expired against the wall clock, whatever the node's chain time.
+   */
   private static final Duration VALIDITY = Duration.ofDays(365L * 100);
 
   private final String rpc;
@@ -63,10 +65,14 @@ final class EthrBench {
       log.printf("bench: writing %d did:ethr changes for %s%n", changes, id);
       TreeSet<Long> blocks = new TreeSet<>();
       for (int i = 0; i < changes; i++) {
-        RegistryChange change = i % 2 == 0
-            ? c.setAttribute(id, "did/svc/Bench", ("https://bench.example/" + i).getBytes(StandardCharsets.UTF_8),
-                VALIDITY)
-            : c.addDelegate(id, "veriKey", "0x" + String.format("%040x", i), VALIDITY);
+        RegistryChange change =
+            i % 2 == 0
+                ? c.setAttribute(
+                    id,
+                    "did/svc/Bench",
+                    ("https://bench.example/" + i).getBytes(StandardCharsets.UTF_8),
+                    VALIDITY)
+                : c.addDelegate(id, "veriKey", "0x" + String.format("%040x", i), VALIDITY);
         blocks.add(change.blockNumber());
       }
       EthrNetwork network = EthrDidResolver.discover(rpc, registry);
@@ -88,11 +94,18 @@ final class EthrBench {
       }
       double ms = median(resolution) / 1e6;
       double ceilingMs = median(raw) / 1e6;
-      log.printf("bench: did:ethr %d changes: %.2f ms per resolution (median of %d), raw round trips %.2f ms%n",
+      log.printf(
+          "bench: did:ethr %d changes: %.2f ms per resolution (median of %d), raw round trips %.2f ms%n",
           changes, ms, runs, ceilingMs);
-      return List.of(BenchFigure.time("did.ethr.resolve." + changes + "-changes", ms, ceilingMs,
-          "ceiling: 1 eth_call + " + blocks.size() + " eth_getLogs + 1 eth_getBlockByNumber, raw, wall-clock median of "
-              + runs));
+      return List.of(
+          BenchFigure.time(
+              "did.ethr.resolve." + changes + "-changes",
+              ms,
+              ceilingMs,
+              "ceiling: 1 eth_call + "
+                  + blocks.size()
+                  + " eth_getLogs + 1 eth_getBlockByNumber, raw, wall-clock median of "
+                  + runs));
     } finally {
       web3j.shutdown();
     }
@@ -114,31 +127,56 @@ final class EthrBench {
   private void rawRoundTrips(Web3j web3j, String id, TreeSet<Long> blocks) throws IOException {
     String padded = "000000000000000000000000" + id.substring(2).toLowerCase();
     String data = Hash.sha3String("changed(address)").substring(0, 10) + padded;
-    web3j.ethCall(Transaction.createEthCallTransaction(null, registry, data), DefaultBlockParameterName.LATEST).send();
+    web3j
+        .ethCall(
+            Transaction.createEthCallTransaction(null, registry, data),
+            DefaultBlockParameterName.LATEST)
+        .send();
     for (long b : blocks.descendingSet()) {
-      EthFilter filter = new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(b)),
-          DefaultBlockParameter.valueOf(BigInteger.valueOf(b)), registry);
+      EthFilter filter =
+          new EthFilter(
+              DefaultBlockParameter.valueOf(BigInteger.valueOf(b)),
+              DefaultBlockParameter.valueOf(BigInteger.valueOf(b)),
+              registry);
       filter.addNullTopic();
       filter.addSingleTopic("0x" + padded);
       if (web3j.ethGetLogs(filter).send().getLogs().isEmpty()) {
         throw new IllegalStateException("no registry logs in block " + b);
       }
     }
-    web3j.ethGetBlockByNumber(DefaultBlockParameter.valueOf(BigInteger.valueOf(blocks.last())), false).send();
+    web3j
+        .ethGetBlockByNumber(
+            DefaultBlockParameter.valueOf(BigInteger.valueOf(blocks.last())), false)
+        .send();
   }
 
   private static void fund(Web3j web3j, String address) throws Exception {
     List<String> accounts = new ArrayList<>(web3j.ethAccounts().send().getAccounts());
     if (accounts.isEmpty()) {
-      throw new IllegalStateException("the node has no unlocked account to fund the benchmark key (use ganache)");
+      throw new IllegalStateException(
+          "the node has no unlocked account to fund the benchmark key (use ganache)");
     }
-    EthSendTransaction tx = web3j.ethSendTransaction(Transaction.createEtherTransaction(accounts.get(0), null, null,
-        BigInteger.valueOf(100_000), address, BigInteger.TEN.pow(19))).send();
+    EthSendTransaction tx =
+        web3j
+            .ethSendTransaction(
+                Transaction.createEtherTransaction(
+                    accounts.get(0),
+                    null,
+                    null,
+                    BigInteger.valueOf(100_000),
+                    address,
+                    BigInteger.TEN.pow(19)))
+            .send();
     if (tx.hasError()) {
-      throw new IllegalStateException("funding the benchmark key failed: " + tx.getError().getMessage());
+      throw new IllegalStateException(
+          "funding the benchmark key failed: " + tx.getError().getMessage());
     }
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (web3j.ethGetTransactionReceipt(tx.getTransactionHash()).send().getTransactionReceipt().isEmpty()) {
+    while (web3j
+        .ethGetTransactionReceipt(tx.getTransactionHash())
+        .send()
+        .getTransactionReceipt()
+        .isEmpty()) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("funding transaction not mined");
       }

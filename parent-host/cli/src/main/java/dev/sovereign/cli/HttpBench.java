@@ -24,13 +24,13 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * End to end through HTTP: the packaged host ({@code quarkus-run.jar}) with its dev enclave, started
- * by the demo's own steps (world, policy, host, attestation check, round), then {@code producers}
- * concurrent producers submit pre-built payloads of {@code records} records each, and the run ends
- * when the enclave's verdict on every payload shows in {@code GET /v1/rounds/{id}} counts. Reports
- * payloads per second end to end (wall clock, and per CPU second of the host and enclave processes
- * times the core count, the same normalisation as the enclave-only rate) next to the enclave-only
- * rate of the same run as the ceiling, and the latency percentiles of the 202.
+ * End to end through HTTP: the packaged host ({@code quarkus-run.jar}) with its dev enclave,
+ * started by the demo's own steps (world, policy, host, attestation check, round), then {@code
+ * producers} concurrent producers submit pre-built payloads of {@code records} records each, and
+ * the run ends when the enclave's verdict on every payload shows in {@code GET /v1/rounds/{id}}
+ * counts. Reports payloads per second end to end (wall clock, and per CPU second of the host and
+ * enclave processes times the core count, the same normalisation as the enclave-only rate) next to
+ * the enclave-only rate of the same run as the ceiling, and the latency percentiles of the 202.
  */
 final class HttpBench {
   private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(300);
@@ -42,16 +42,34 @@ final class HttpBench {
   private final int records;
   private final int warmup;
   private final PrintStream log;
+
   /** Null: every process may run on every core. */
   private final CpuSplit split;
 
   /** {@code warmup}: payloads submitted and settled before the clock starts. */
-  HttpBench(Path hostApp, Path enclaveJar, int producers, int payloads, int records, int warmup, PrintStream log) {
+  HttpBench(
+      Path hostApp,
+      Path enclaveJar,
+      int producers,
+      int payloads,
+      int records,
+      int warmup,
+      PrintStream log) {
     this(hostApp, enclaveJar, producers, payloads, records, warmup, log, null);
   }
 
-  /** As above; with {@code split}, the enclave process runs alone on its cores and the host on the others. */
-  HttpBench(Path hostApp, Path enclaveJar, int producers, int payloads, int records, int warmup, PrintStream log,
+  /**
+   * As above; with {@code split}, the enclave process runs alone on its cores and the host on the
+   * others.
+   */
+  HttpBench(
+      Path hostApp,
+      Path enclaveJar,
+      int producers,
+      int payloads,
+      int records,
+      int warmup,
+      PrintStream log,
       CpuSplit split) {
     this.split = split;
     this.hostApp = hostApp;
@@ -63,25 +81,42 @@ final class HttpBench {
     this.log = log;
   }
 
-  /** The default warm-up: as many payloads as are measured (at least 200), so both JITs settle first. */
+  /**
+   * The default warm-up: as many payloads as are measured (at least 200), so both JITs settle
+   * first.
+   */
   static int defaultWarmup(int payloads) {
     return Math.max(200, payloads);
   }
 
-  /** {@code enclaveOnly}: the enclave pipeline's rate for payloads of the same size, measured in this run. */
+  /**
+   * {@code enclaveOnly}: the enclave pipeline's rate for payloads of the same size, measured in
+   * this run.
+   */
   List<BenchFigure> run(double enclaveOnly) throws Exception {
     Path work = Files.createTempDirectory("sovereign-bench-http");
     Path out = Files.createDirectories(work.resolve("evidence"));
-    Path jar = Files.copy(enclaveJar, Files.createDirectories(work.resolve("enclave")).resolve("sovereign-enclave.jar"),
-        StandardCopyOption.REPLACE_EXISTING);
+    Path jar =
+        Files.copy(
+            enclaveJar,
+            Files.createDirectories(work.resolve("enclave")).resolve("sovereign-enclave.jar"),
+            StandardCopyOption.REPLACE_EXISTING);
     PrintWriter narration = new PrintWriter(log, true);
-    DemoContext ctx = new DemoContext(out, work, jar.toAbsolutePath(), hostApp.toAbsolutePath(), narration);
-    // the benchmark's producers all come from 127.0.0.1: lift the per-client limit, use the host's default batch.
-    // The host JVM keeps the demo's C1-only compilation: with C2 the host's JIT compiled Quarkus, Netty and
-    // SQLite paths all through a 3000-payload run (about 0.9 ms CPU per payload, docs/benchmarks.md)
-    ctx.hostJvmArgs.addAll(List.of("-Dsovereign.host.rate-per-client=1000000", "-Dsovereign.host.burst-per-client=1000000",
-        "-Dsovereign.host.enclave.batch=64"));
-    // profiling hooks (docs/benchmarks.md): extra JVM options for the host and for its enclave child
+    DemoContext ctx =
+        new DemoContext(out, work, jar.toAbsolutePath(), hostApp.toAbsolutePath(), narration);
+    // the benchmark's producers all come from 127.0.0.1: lift the per-client limit, use the host's
+    // default batch.
+    // The host JVM keeps the demo's C1-only compilation: with C2 the host's JIT compiled Quarkus,
+    // Netty and
+    // SQLite paths all through a 3000-payload run (about 0.9 ms CPU per payload,
+    // docs/benchmarks.md)
+    ctx.hostJvmArgs.addAll(
+        List.of(
+            "-Dsovereign.host.rate-per-client=1000000",
+            "-Dsovereign.host.burst-per-client=1000000",
+            "-Dsovereign.host.enclave.batch=64"));
+    // profiling hooks (docs/benchmarks.md): extra JVM options for the host and for its enclave
+    // child
     String hostExtra = System.getProperty("sovereign.bench.host-jvm-args", "").trim();
     if (!hostExtra.isEmpty()) {
       ctx.hostJvmArgs.addAll(List.of(hostExtra.split("\\s+")));
@@ -92,17 +127,23 @@ final class HttpBench {
     }
     try {
       for (DemoStep step : DemoSteps.all()) {
-        if (List.of("build-world", "write-policy", "start-host", "producer-verifies", "open-round").contains(step.name())) {
+        if (List.of("build-world", "write-policy", "start-host", "producer-verifies", "open-round")
+            .contains(step.name())) {
           log.println("bench: http: " + step.name());
           step.run(ctx);
         }
       }
       if (split != null) {
-        long enclavePid = ctx.host.enclave(ctx.enclaveJar).orElseThrow(() ->
-            new IllegalStateException("the host's enclave process was not found")).pid();
+        long enclavePid =
+            ctx.host
+                .enclave(ctx.enclaveJar)
+                .orElseThrow(
+                    () -> new IllegalStateException("the host's enclave process was not found"))
+                .pid();
         split.pinToEnclaveSide(enclavePid);
         split.pinToHostSide(ctx.host.pid());
-        log.printf("bench: http: pinned: enclave process on CPU %s, host and producers on CPU %s%n",
+        log.printf(
+            "bench: http: pinned: enclave process on CPU %s, host and producers on CPU %s%n",
             split.enclaveCpus(), split.hostCpus());
       }
       DemoWorld.Producer p = ctx.world.producers.get("eu-grocer");
@@ -137,32 +178,91 @@ final class HttpBench {
       Arrays.sort(latencies);
       String size = records == 1 ? "1-record" : records + "-records";
       List<BenchFigure> figures = new ArrayList<>();
-      String ceilingNote = "ceiling: enclave-only pipeline rate, " + size + ", same run (CPU time x threads)"
-          + (split != null ? "; pinned: enclave side alone on CPU " + split.enclaveCpus() + ", host and producers on CPU "
-              + split.hostCpus() : "");
-      figures.add(BenchFigure.rate("http.payloads." + size + ".wall", wallRate, "payloads/s", enclaveOnly,
-          ceilingNote + "; value: wall clock from first submit to the last verdict, " + producers + " producers, "
-              + payloads + " payloads, producers on the same machine"));
-      String perPayload = String.format(java.util.Locale.ROOT,
-          " (CPU per payload: host %.2f ms, enclave process %.2f ms, benchmark client %.2f ms)", hostMs, enclaveMs, clientMs);
-      figures.add(BenchFigure.rate("http.payloads." + size + ".cpu", cpuRate, "payloads/s", enclaveOnly,
-          ceilingNote + "; value: " + cores + " cores x payloads / CPU seconds of the host and enclave processes"
-              + perPayload));
-      // each process on its own: the rate it would sustain alone on all cores (the other on cores of its own)
-      figures.add(BenchFigure.rate("http.payloads." + size + ".enclave-process", cores * 1e3 / enclaveMs, "payloads/s",
-          enclaveOnly, ceilingNote + "; value: " + cores + " cores / CPU per payload of the enclave process alone"
-              + " (framing, link, replay state, its own JIT and GC; the host and client not counted)" + perPayload));
-      figures.add(BenchFigure.rate("http.payloads." + size + ".host-process", cores * 1e3 / hostMs, "payloads/s",
-          enclaveOnly, ceilingNote + "; value: " + cores + " cores / CPU per payload of the host process alone"
-              + " (HTTP, durable inbox, forwarder, audit; the enclave and client not counted)" + perPayload));
+      String ceilingNote =
+          "ceiling: enclave-only pipeline rate, "
+              + size
+              + ", same run (CPU time x threads)"
+              + (split != null
+                  ? "; pinned: enclave side alone on CPU "
+                      + split.enclaveCpus()
+                      + ", host and producers on CPU "
+                      + split.hostCpus()
+                  : "");
+      figures.add(
+          BenchFigure.rate(
+              "http.payloads." + size + ".wall",
+              wallRate,
+              "payloads/s",
+              enclaveOnly,
+              ceilingNote
+                  + "; value: wall clock from first submit to the last verdict, "
+                  + producers
+                  + " producers, "
+                  + payloads
+                  + " payloads, producers on the same machine"));
+      String perPayload =
+          String.format(
+              java.util.Locale.ROOT,
+              " (CPU per payload: host %.2f ms, enclave process %.2f ms, benchmark client %.2f ms)",
+              hostMs,
+              enclaveMs,
+              clientMs);
+      figures.add(
+          BenchFigure.rate(
+              "http.payloads." + size + ".cpu",
+              cpuRate,
+              "payloads/s",
+              enclaveOnly,
+              ceilingNote
+                  + "; value: "
+                  + cores
+                  + " cores x payloads / CPU seconds of the host and enclave processes"
+                  + perPayload));
+      // each process on its own: the rate it would sustain alone on all cores (the other on cores
+      // of its own)
+      figures.add(
+          BenchFigure.rate(
+              "http.payloads." + size + ".enclave-process",
+              cores * 1e3 / enclaveMs,
+              "payloads/s",
+              enclaveOnly,
+              ceilingNote
+                  + "; value: "
+                  + cores
+                  + " cores / CPU per payload of the enclave process alone"
+                  + " (framing, link, replay state, its own JIT and GC; the host and client not counted)"
+                  + perPayload));
+      figures.add(
+          BenchFigure.rate(
+              "http.payloads." + size + ".host-process",
+              cores * 1e3 / hostMs,
+              "payloads/s",
+              enclaveOnly,
+              ceilingNote
+                  + "; value: "
+                  + cores
+                  + " cores / CPU per payload of the host process alone"
+                  + " (HTTP, durable inbox, forwarder, audit; the enclave and client not counted)"
+                  + perPayload));
       for (int q : new int[] {50, 95, 99}) {
-        double ms = latencies[Math.min(latencies.length - 1, (int) Math.ceil(q / 100.0 * latencies.length) - 1)] / 1e6;
-        figures.add(BenchFigure.without("http.submit.latency.p" + q, ms, "ms",
-            "no ceiling: time to the 202 (ciphertext durably stored), " + producers + " concurrent producers"));
+        double ms =
+            latencies[
+                    Math.min(
+                        latencies.length - 1, (int) Math.ceil(q / 100.0 * latencies.length) - 1)]
+                / 1e6;
+        figures.add(
+            BenchFigure.without(
+                "http.submit.latency.p" + q,
+                ms,
+                "ms",
+                "no ceiling: time to the 202 (ciphertext durably stored), "
+                    + producers
+                    + " concurrent producers"));
       }
-      log.printf("bench: http: %.1f payloads/s wall (%.1f s), %.1f per CPU-normalised second (host %.2f ms, enclave"
-          + " %.2f ms, client %.2f ms CPU per payload); enclave-only %.1f%n", wallRate, seconds, cpuRate, hostMs, enclaveMs,
-          clientMs, enclaveOnly);
+      log.printf(
+          "bench: http: %.1f payloads/s wall (%.1f s), %.1f per CPU-normalised second (host %.2f ms, enclave"
+              + " %.2f ms, client %.2f ms CPU per payload); enclave-only %.1f%n",
+          wallRate, seconds, cpuRate, hostMs, enclaveMs, clientMs, enclaveOnly);
       return figures;
     } finally {
       if (ctx.host != null) {
@@ -173,7 +273,9 @@ final class HttpBench {
   }
 
   private static long cpu(ProcessHandle p) {
-    return p.info().totalCpuDuration().map(Duration::toNanos)
+    return p.info()
+        .totalCpuDuration()
+        .map(Duration::toNanos)
         .orElseThrow(() -> new IllegalStateException("no CPU time for process " + p.pid()));
   }
 
@@ -182,16 +284,25 @@ final class HttpBench {
     try {
       List<Future<String>> jobs = new ArrayList<>();
       for (int i = 0; i < count; i++) {
-        jobs.add(pool.submit(() -> {
-          StringBuilder csv = new StringBuilder("country,metric,value\n");
-          ThreadLocalRandom r = ThreadLocalRandom.current();
-          for (int k = 0; k < records; k++) {
-            csv.append(r.nextBoolean() ? "DE" : "FR").append(",points,").append(r.nextInt(1000)).append('\n');
-          }
-          ArrayNode recs = Records.csv(csv.toString());
-          return Payloads.build(p.identity(), ctx.enclave, p.zone(),
-              Payloads.Contents.of(ctx.round, DemoWorld.DATASET, p.zone(), recs, p.credentials()));
-        }));
+        jobs.add(
+            pool.submit(
+                () -> {
+                  StringBuilder csv = new StringBuilder("country,metric,value\n");
+                  ThreadLocalRandom r = ThreadLocalRandom.current();
+                  for (int k = 0; k < records; k++) {
+                    csv.append(r.nextBoolean() ? "DE" : "FR")
+                        .append(",points,")
+                        .append(r.nextInt(1000))
+                        .append('\n');
+                  }
+                  ArrayNode recs = Records.csv(csv.toString());
+                  return Payloads.build(
+                      p.identity(),
+                      ctx.enclave,
+                      p.zone(),
+                      Payloads.Contents.of(
+                          ctx.round, DemoWorld.DATASET, p.zone(), recs, p.credentials()));
+                }));
       }
       List<String> out = new ArrayList<>(count);
       for (Future<String> f : jobs) {
@@ -203,7 +314,10 @@ final class HttpBench {
     }
   }
 
-  /** Submits {@code jwes} from {@link #producers} threads; returns each 202's latency in nanoseconds. */
+  /**
+   * Submits {@code jwes} from {@link #producers} threads; returns each 202's latency in
+   * nanoseconds.
+   */
   private long[] submit(DemoContext ctx, List<String> jwes) throws Exception {
     long[] latencies = new long[jwes.size()];
     AtomicInteger next = new AtomicInteger();
@@ -211,18 +325,23 @@ final class HttpBench {
     try {
       List<Future<Void>> jobs = new ArrayList<>();
       for (int t = 0; t < producers; t++) {
-        jobs.add(pool.submit(() -> {
-          HostClient client = HostClient.of(ctx.host.base());
-          for (int i = next.getAndIncrement(); i < jwes.size(); i = next.getAndIncrement()) {
-            long s = System.nanoTime();
-            Submission.Outcome o = Submission.submit(client, ctx.round, jwes.get(i));
-            latencies[i] = System.nanoTime() - s;
-            if (!o.stored()) {
-              throw new IllegalStateException("the host answered " + o.httpStatus() + " " + o.code());
-            }
-          }
-          return null;
-        }));
+        jobs.add(
+            pool.submit(
+                () -> {
+                  HostClient client = HostClient.of(ctx.host.base());
+                  for (int i = next.getAndIncrement();
+                      i < jwes.size();
+                      i = next.getAndIncrement()) {
+                    long s = System.nanoTime();
+                    Submission.Outcome o = Submission.submit(client, ctx.round, jwes.get(i));
+                    latencies[i] = System.nanoTime() - s;
+                    if (!o.stored()) {
+                      throw new IllegalStateException(
+                          "the host answered " + o.httpStatus() + " " + o.code());
+                    }
+                  }
+                  return null;
+                }));
       }
       for (Future<Void> f : jobs) {
         f.get();
@@ -254,7 +373,8 @@ final class HttpBench {
         return;
       }
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("no verdict on every payload within " + SETTLE_TIMEOUT.toSeconds() + " s: " + counts);
+        throw new IllegalStateException(
+            "no verdict on every payload within " + SETTLE_TIMEOUT.toSeconds() + " s: " + counts);
       }
       Thread.sleep(20);
     }

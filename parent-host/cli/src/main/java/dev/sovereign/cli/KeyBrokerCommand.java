@@ -31,7 +31,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code sovereign key-broker}: the local key broker (KMS JSON protocol on loopback) and its administration. */
+/**
+ * {@code sovereign key-broker}: the local key broker (KMS JSON protocol on loopback) and its
+ * administration.
+ */
 @Command(
     name = "key-broker",
     mixinStandardHelpOptions = true,
@@ -47,19 +50,37 @@ final class KeyBrokerCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--listen", paramLabel = "127.0.0.1:PORT", description = "loopback address and port (default 127.0.0.1:9440; port 0 picks one)")
+  @Option(
+      names = "--listen",
+      paramLabel = "127.0.0.1:PORT",
+      description = "loopback address and port (default 127.0.0.1:9440; port 0 picks one)")
   String listen = "127.0.0.1:9440";
 
-  @Option(names = "--state", paramLabel = "DIR", description = "broker state: master key, keys, audit log, rollback marks (default: $SOVEREIGN_HOME/.sovereign/key-broker)")
+  @Option(
+      names = "--state",
+      paramLabel = "DIR",
+      description =
+          "broker state: master key, keys, audit log, rollback marks (default: $SOVEREIGN_HOME/.sovereign/key-broker)")
   Path state;
 
-  @Option(names = "--nsm-state", paramLabel = "DIR", description = "state directory of the simulated NSM whose root is trusted when no --root is given (default: $SOVEREIGN_HOME/.sovereign)")
+  @Option(
+      names = "--nsm-state",
+      paramLabel = "DIR",
+      description =
+          "state directory of the simulated NSM whose root is trusted when no --root is given (default: $SOVEREIGN_HOME/.sovereign)")
   Path nsmState;
 
-  @Option(names = "--root", paramLabel = "PEM", description = "pinned attestation root certificate (repeatable); replaces the simulation root")
+  @Option(
+      names = "--root",
+      paramLabel = "PEM",
+      description =
+          "pinned attestation root certificate (repeatable); replaces the simulation root")
   List<Path> roots = new ArrayList<>();
 
-  @Option(names = "--max-age", paramLabel = "DURATION", description = "maximum attestation document age, ISO-8601 (default PT5M)")
+  @Option(
+      names = "--max-age",
+      paramLabel = "DURATION",
+      description = "maximum attestation document age, ISO-8601 (default PT5M)")
   String maxAge = "PT5M";
 
   @Option(names = "--json", description = "print the endpoint as JSON on stdout once listening")
@@ -94,22 +115,35 @@ final class KeyBrokerCommand implements Callable<Integer> {
       if (roots.isEmpty()) {
         Path nsm = nsmState != null ? nsmState : home().resolve(".sovereign");
         policy.pinnedRoot(SimulatedNsm.rootCertificate(nsm));
-        err.println("sovereign key-broker: trusting the simulation root of " + nsm + " (development only)");
+        err.println(
+            "sovereign key-broker: trusting the simulation root of " + nsm + " (development only)");
       } else {
         for (Path p : roots) {
           policy.pinnedRoot(readCertificate(p));
         }
       }
       Path stateDir = state != null ? state : defaultState();
-      LocalKeyBroker broker = LocalKeyBroker.open(stateDir, AttestationVerifier.create(policy.build()), Clock.systemUTC());
+      LocalKeyBroker broker =
+          LocalKeyBroker.open(
+              stateDir, AttestationVerifier.create(policy.build()), Clock.systemUTC());
       KmsHttpServer server = KmsHttpServer.start(broker, address);
       CountDownLatch stopped = new CountDownLatch(1);
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        server.close();
-        stopped.countDown();
-      }, "key-broker-shutdown"));
-      err.println("sovereign key-broker: listening on " + server.endpoint() + " (state " + stateDir + ", audit head "
-          + broker.audit().head() + ")");
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    server.close();
+                    stopped.countDown();
+                  },
+                  "key-broker-shutdown"));
+      err.println(
+          "sovereign key-broker: listening on "
+              + server.endpoint()
+              + " (state "
+              + stateDir
+              + ", audit head "
+              + broker.audit().head()
+              + ")");
       if (json) {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode n = mapper.createObjectNode();
@@ -134,7 +168,8 @@ final class KeyBrokerCommand implements Callable<Integer> {
   static InetSocketAddress loopback(String hostPort) {
     int colon = hostPort.lastIndexOf(':');
     if (colon <= 0) {
-      throw new IllegalArgumentException("--listen must be HOST:PORT on loopback, e.g. 127.0.0.1:9440");
+      throw new IllegalArgumentException(
+          "--listen must be HOST:PORT on loopback, e.g. 127.0.0.1:9440");
     }
     String host = hostPort.substring(0, colon).replace("[", "").replace("]", "");
     int port;
@@ -150,40 +185,68 @@ final class KeyBrokerCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--listen host is not an address: " + host);
     }
     if (!a.isLoopbackAddress() || port < 0 || port > 65535) {
-      throw new IllegalArgumentException("--listen must be a loopback address and a port 0..65535, got " + hostPort);
+      throw new IllegalArgumentException(
+          "--listen must be a loopback address and a port 0..65535, got " + hostPort);
     }
     return new InetSocketAddress(a, port);
   }
 
-  private static X509Certificate readCertificate(Path pem) throws IOException, CertificateException {
+  private static X509Certificate readCertificate(Path pem)
+      throws IOException, CertificateException {
     try (InputStream in = Files.newInputStream(pem)) {
       return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
     }
   }
 
-  /** {@code sovereign key-broker allow-rollback}: the audited administrator override of rollback protection. */
-  @Command(name = "allow-rollback", mixinStandardHelpOptions = true, description = {
-      "Lowers the highest sealed sequence of one enclave identity (key, PCR0, region) so that an older "
-          + "snapshot can be restored. Appends ROLLBACK_OVERRIDE with your reason to the audit log."})
+  /**
+   * {@code sovereign key-broker allow-rollback}: the audited administrator override of rollback
+   * protection.
+   */
+  @Command(
+      name = "allow-rollback",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Lowers the highest sealed sequence of one enclave identity (key, PCR0, region) so that an older "
+            + "snapshot can be restored. Appends ROLLBACK_OVERRIDE with your reason to the audit log."
+      })
   static final class AllowRollback implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--state", paramLabel = "DIR", description = "broker state directory (default: $SOVEREIGN_HOME/.sovereign/key-broker)")
+    @Option(
+        names = "--state",
+        paramLabel = "DIR",
+        description = "broker state directory (default: $SOVEREIGN_HOME/.sovereign/key-broker)")
     Path state;
 
     @Option(names = "--key-id", required = true, paramLabel = "ID|ARN", description = "the KMS key")
     String keyId;
 
-    @Option(names = "--measurement", required = true, paramLabel = "HEX", description = "PCR0 of the enclave identity (96 hex digits)")
+    @Option(
+        names = "--measurement",
+        required = true,
+        paramLabel = "HEX",
+        description = "PCR0 of the enclave identity (96 hex digits)")
     String measurement;
 
-    @Option(names = "--region", required = true, paramLabel = "REGION", description = "region of the enclave identity, e.g. EU")
+    @Option(
+        names = "--region",
+        required = true,
+        paramLabel = "REGION",
+        description = "region of the enclave identity, e.g. EU")
     String region;
 
-    @Option(names = "--to-sequence", required = true, paramLabel = "N", description = "the sequence of the snapshot to allow")
+    @Option(
+        names = "--to-sequence",
+        required = true,
+        paramLabel = "N",
+        description = "the sequence of the snapshot to allow")
     long toSequence;
 
-    @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "why (recorded in the audit log)")
+    @Option(
+        names = "--reason",
+        required = true,
+        paramLabel = "TEXT",
+        description = "why (recorded in the audit log)")
     String reason;
 
     @Override
@@ -193,27 +256,43 @@ final class KeyBrokerCommand implements Callable<Integer> {
         Path stateDir = state != null ? state : defaultState();
         LocalKeyBroker.openForAdministration(stateDir, Clock.systemUTC())
             .overrideRollback(keyId, measurement, region, toSequence, reason);
-        err.println("sovereign key-broker allow-rollback: " + region + " snapshots from sequence " + toSequence
-            + " may be restored; recorded in " + stateDir.resolve("audit.log"));
+        err.println(
+            "sovereign key-broker allow-rollback: "
+                + region
+                + " snapshots from sequence "
+                + toSequence
+                + " may be restored; recorded in "
+                + stateDir.resolve("audit.log"));
         return SovereignCli.OK;
       } catch (KmsError e) {
         err.println("sovereign key-broker allow-rollback: " + e.reason() + " - " + e.wireMessage());
         return SovereignCli.REJECTED;
       } catch (IOException | RuntimeException e) {
-        err.println("sovereign key-broker allow-rollback: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+        err.println(
+            "sovereign key-broker allow-rollback: "
+                + e.getClass().getSimpleName()
+                + ": "
+                + e.getMessage());
         return SovereignCli.USAGE;
       }
     }
   }
 
   /** {@code sovereign key-broker verify-audit}: checks the audit log's hash chain. */
-  @Command(name = "verify-audit", mixinStandardHelpOptions = true, description = {
-      "Checks the hash chain of the broker's audit log. Exit 0 with the entry count and head hash; "
-          + "exit 1 with AUDIT_CHAIN_BROKEN and the first bad line."})
+  @Command(
+      name = "verify-audit",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Checks the hash chain of the broker's audit log. Exit 0 with the entry count and head hash; "
+            + "exit 1 with AUDIT_CHAIN_BROKEN and the first bad line."
+      })
   static final class VerifyAudit implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--state", paramLabel = "DIR", description = "broker state directory (default: $SOVEREIGN_HOME/.sovereign/key-broker)")
+    @Option(
+        names = "--state",
+        paramLabel = "DIR",
+        description = "broker state directory (default: $SOVEREIGN_HOME/.sovereign/key-broker)")
     Path state;
 
     @Option(names = "--json", description = "print the result as JSON on stdout")
@@ -231,7 +310,8 @@ final class KeyBrokerCommand implements Callable<Integer> {
         n.put("valid", true);
         n.put("entries", v.entries());
         n.put("head", v.head());
-        err.println("sovereign key-broker verify-audit: " + v.entries() + " entries, head " + v.head());
+        err.println(
+            "sovereign key-broker verify-audit: " + v.entries() + " entries, head " + v.head());
         exit = SovereignCli.OK;
       } catch (AuditLog.BrokenChainException e) {
         n.put("valid", false);
@@ -240,7 +320,8 @@ final class KeyBrokerCommand implements Callable<Integer> {
         err.println("sovereign key-broker verify-audit: AUDIT_CHAIN_BROKEN at line " + e.line());
         exit = SovereignCli.REJECTED;
       } catch (IOException e) {
-        err.println("sovereign key-broker verify-audit: cannot read " + file + ": " + e.getMessage());
+        err.println(
+            "sovereign key-broker verify-audit: cannot read " + file + ": " + e.getMessage());
         return SovereignCli.USAGE;
       }
       if (json) {

@@ -6,7 +6,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 
-/** The expected sovereignty policy hash: given as hex, or computed from the policy file exactly as the enclave does. */
+/**
+ * The expected sovereignty policy hash: given as hex, or computed from the policy file exactly as
+ * the enclave does.
+ */
 final class PolicyHashes {
   private PolicyHashes() {}
 

@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "producer",
     mixinStandardHelpOptions = true,
-    description = "A data producer: make an identity, verify the enclave's attestation, sign and encrypt records, submit them.",
+    description =
+        "A data producer: make an identity, verify the enclave's attestation, sign and encrypt records, submit them.",
     subcommands = {ProducerCommand.Keygen.class, ProducerCommand.Submit.class})
 final class ProducerCommand implements Runnable {
   @Spec CommandSpec spec;
@@ -47,13 +48,21 @@ final class ProducerCommand implements Runnable {
   }
 
   /** {@code sovereign producer keygen --out FILE}. */
-  @Command(name = "keygen", mixinStandardHelpOptions = true,
-      description = {"Makes a producer identity: an Ed25519 key and its did:key, written to --out (owner-readable only).",
-          "Prints the DID on stdout (as JSON with --json)."})
+  @Command(
+      name = "keygen",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Makes a producer identity: an Ed25519 key and its did:key, written to --out (owner-readable only).",
+        "Prints the DID on stdout (as JSON with --json)."
+      })
   static final class Keygen implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--out", required = true, paramLabel = "FILE", description = "identity file to write")
+    @Option(
+        names = "--out",
+        required = true,
+        paramLabel = "FILE",
+        description = "identity file to write")
     Path out;
 
     @Option(names = "--force", description = "overwrite an existing file")
@@ -73,7 +82,12 @@ final class ProducerCommand implements Runnable {
       try {
         id.write(out);
       } catch (IOException e) {
-        err.println("sovereign producer keygen: cannot write " + out + " (" + e.getClass().getSimpleName() + ")");
+        err.println(
+            "sovereign producer keygen: cannot write "
+                + out
+                + " ("
+                + e.getClass().getSimpleName()
+                + ")");
         return SovereignCli.USAGE;
       }
       err.println("producer identity " + id.did() + " written to " + out);
@@ -91,7 +105,9 @@ final class ProducerCommand implements Runnable {
   }
 
   /** {@code sovereign producer submit ...}. */
-  @Command(name = "submit", mixinStandardHelpOptions = true,
+  @Command(
+      name = "submit",
+      mixinStandardHelpOptions = true,
       description = {
         "Fetches GET /v1/attestation with a fresh nonce and verifies it: chain to the pinned --root, the expected PCRs,"
             + " the nonce, a maximum age of 5 minutes, user_data binding the enclave DID and --expect-policy-sha256, and"
@@ -105,61 +121,107 @@ final class ProducerCommand implements Runnable {
     @Spec CommandSpec spec;
 
     static final class Target {
-      @Option(names = "--host", paramLabel = "URL", description = "the host to send to (e.g. http://127.0.0.1:8080)")
+      @Option(
+          names = "--host",
+          paramLabel = "URL",
+          description = "the host to send to (e.g. http://127.0.0.1:8080)")
       URI host;
 
-      @Option(names = "--routes", paramLabel = "FILE", description = "routing table: ZONE=URL lines; the zone's host is used")
+      @Option(
+          names = "--routes",
+          paramLabel = "FILE",
+          description = "routing table: ZONE=URL lines; the zone's host is used")
       Path routes;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Target target;
 
-    @Option(names = "--records", required = true, paramLabel = "FILE", description = "records: .csv (group columns, metric, value) or JSON")
+    @Option(
+        names = "--records",
+        required = true,
+        paramLabel = "FILE",
+        description = "records: .csv (group columns, metric, value) or JSON")
     Path records;
 
-    @Option(names = "--identity", required = true, paramLabel = "FILE",
-        description = "producer identity (sovereign producer keygen; or one naming a did:fabric DID and its kid, e.g. #key-1,"
-            + " whose document has this key)")
+    @Option(
+        names = "--identity",
+        required = true,
+        paramLabel = "FILE",
+        description =
+            "producer identity (sovereign producer keygen; or one naming a did:fabric DID and its kid, e.g. #key-1,"
+                + " whose document has this key)")
     Path identity;
 
-    @Option(names = "--credential", required = true, paramLabel = "FILE",
-        description = "the producer credential (vc+jwt), optionally followed by the accreditations above it: one JWT per line")
+    @Option(
+        names = "--credential",
+        required = true,
+        paramLabel = "FILE",
+        description =
+            "the producer credential (vc+jwt), optionally followed by the accreditations above it: one JWT per line")
     Path credential;
 
     @Option(names = "--round", required = true, paramLabel = "R", description = "round id")
     String round;
 
-    @Option(names = "--dataset", required = true, paramLabel = "D", description = "dataset, e.g. loyalty-points")
+    @Option(
+        names = "--dataset",
+        required = true,
+        paramLabel = "D",
+        description = "dataset, e.g. loyalty-points")
     String dataset;
 
-    @Option(names = "--zone", required = true, paramLabel = "Z", description = "sovereignty zone (JWE zone header), e.g. EU")
+    @Option(
+        names = "--zone",
+        required = true,
+        paramLabel = "Z",
+        description = "sovereignty zone (JWE zone header), e.g. EU")
     String zone;
 
     @Option(names = "--region", paramLabel = "R", description = "region claim (default: the zone)")
     String region;
 
-    @Option(names = "--root", required = true, paramLabel = "PEM", description = "pinned attestation root(s) (PEM; repeatable)")
+    @Option(
+        names = "--root",
+        required = true,
+        paramLabel = "PEM",
+        description = "pinned attestation root(s) (PEM; repeatable)")
     List<Path> roots = new ArrayList<>();
 
-    @Option(names = "--expect-pcr0", required = true, paramLabel = "HEX", description = "expected PCR0 (enclave image)")
+    @Option(
+        names = "--expect-pcr0",
+        required = true,
+        paramLabel = "HEX",
+        description = "expected PCR0 (enclave image)")
     String pcr0;
 
-    @Option(names = "--pcr", paramLabel = "N=HEX", description = "further expected PCR values (repeatable)")
+    @Option(
+        names = "--pcr",
+        paramLabel = "N=HEX",
+        description = "further expected PCR values (repeatable)")
     List<String> pcrs = new ArrayList<>();
 
     static final class PolicyExpectation {
-      @Option(names = "--expect-policy-sha256", paramLabel = "HEX", description = "expected sovereignty policy hash")
+      @Option(
+          names = "--expect-policy-sha256",
+          paramLabel = "HEX",
+          description = "expected sovereignty policy hash")
       String sha256;
 
-      @Option(names = "--policy", paramLabel = "FILE", description = "the policy you reviewed (YAML): its RFC 8785 hash is expected")
+      @Option(
+          names = "--policy",
+          paramLabel = "FILE",
+          description = "the policy you reviewed (YAML): its RFC 8785 hash is expected")
       Path file;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     PolicyExpectation policy;
 
-    @Option(names = "--max-age", paramLabel = "DURATION", description = "maximum attestation age (default 5m)")
+    @Option(
+        names = "--max-age",
+        paramLabel = "DURATION",
+        description = "maximum attestation age (default 5m)")
     String maxAge;
 
     @Option(names = "--json", description = "print the outcome as JSON on stdout")
@@ -179,15 +241,22 @@ final class ProducerCommand implements Runnable {
         URI url = target.host;
         if (target.routes != null) {
           Routes routes = Routes.read(target.routes);
-          url = routes.hostOf(zone).orElseThrow(() -> new CliInput.UsageException(
-              "--routes " + target.routes + " has no host for zone " + zone));
+          url =
+              routes
+                  .hostOf(zone)
+                  .orElseThrow(
+                      () ->
+                          new CliInput.UsageException(
+                              "--routes " + target.routes + " has no host for zone " + zone));
           err.println("route: zone " + zone + " -> " + url);
         }
         host = HostClient.of(url);
         List<X509Certificate> pinned = new ArrayList<>();
         for (Path r : roots) {
           try {
-            pinned.addAll(TrustAnchors.readPem(new String(CliInput.readFile("--root", r), StandardCharsets.US_ASCII)));
+            pinned.addAll(
+                TrustAnchors.readPem(
+                    new String(CliInput.readFile("--root", r), StandardCharsets.US_ASCII)));
           } catch (IllegalArgumentException e) {
             throw new CliInput.UsageException("--root " + r + ": " + e.getMessage());
           }
@@ -197,14 +266,22 @@ final class ProducerCommand implements Runnable {
         for (String p : pcrs) {
           int eq = p.indexOf('=');
           try {
-            expected.put(Integer.parseInt(p.substring(0, Math.max(eq, 0))), CliInput.hex("--pcr", p.substring(eq + 1)));
+            expected.put(
+                Integer.parseInt(p.substring(0, Math.max(eq, 0))),
+                CliInput.hex("--pcr", p.substring(eq + 1)));
           } catch (NumberFormatException e) {
             throw new CliInput.UsageException("--pcr must be N=HEX, got " + p);
           }
         }
         try {
-          expectations = EnclaveExpectations.of(pinned, expected, PolicyHashes.expected(policy.sha256, policy.file),
-              maxAge == null ? EnclaveExpectations.DEFAULT_MAX_AGE : CliInput.duration("--max-age", maxAge));
+          expectations =
+              EnclaveExpectations.of(
+                  pinned,
+                  expected,
+                  PolicyHashes.expected(policy.sha256, policy.file),
+                  maxAge == null
+                      ? EnclaveExpectations.DEFAULT_MAX_AGE
+                      : CliInput.duration("--max-age", maxAge));
         } catch (IllegalArgumentException e) {
           throw new CliInput.UsageException(e.getMessage());
         }
@@ -219,7 +296,9 @@ final class ProducerCommand implements Runnable {
           throw new CliInput.UsageException("--records: cannot read " + records);
         }
         credentials = new ArrayList<>();
-        for (String line : new String(CliInput.readFile("--credential", credential), StandardCharsets.US_ASCII).split("\\R")) {
+        for (String line :
+            new String(CliInput.readFile("--credential", credential), StandardCharsets.US_ASCII)
+                .split("\\R")) {
           if (!line.isBlank()) {
             credentials.add(line.strip());
           }
@@ -234,7 +313,10 @@ final class ProducerCommand implements Runnable {
         err.println("sovereign producer submit: " + e.code() + ": " + e.detail());
         return SovereignCli.USAGE;
       } catch (IOException e) {
-        err.println("sovereign producer submit: cannot read an input (" + e.getClass().getSimpleName() + ")");
+        err.println(
+            "sovereign producer submit: cannot read an input ("
+                + e.getClass().getSimpleName()
+                + ")");
         return SovereignCli.USAGE;
       }
       report.put("host", host.base().toString());
@@ -242,22 +324,43 @@ final class ProducerCommand implements Runnable {
       int exit;
       try {
         AttestedEnclave enclave = Submission.attest(host, expectations, new SecureRandom());
-        err.println("attestation VALID: enclave " + enclave.enclaveDid() + ", policy " + enclave.policySha256()
-            + ", encryption key " + enclave.kid());
+        err.println(
+            "attestation VALID: enclave "
+                + enclave.enclaveDid()
+                + ", policy "
+                + enclave.policySha256()
+                + ", encryption key "
+                + enclave.kid());
         report.put("enclaveDid", enclave.enclaveDid());
         report.put("kid", enclave.kid());
-        String jwe = Payloads.build(id, enclave, zone,
-            Payloads.Contents.of(round, dataset, region != null ? region : zone, recs, credentials));
+        String jwe =
+            Payloads.build(
+                id,
+                enclave,
+                zone,
+                Payloads.Contents.of(
+                    round, dataset, region != null ? region : zone, recs, credentials));
         Submission.Outcome o = Submission.submit(host, round, jwe);
         report.put("payloadId", o.payloadId());
         report.put("httpStatus", o.httpStatus());
         if (o.stored()) {
           report.put("status", o.status());
-          err.println("submitted " + recs.size() + " record(s): 202 " + o.status() + ", payload id " + o.payloadId());
+          err.println(
+              "submitted "
+                  + recs.size()
+                  + " record(s): 202 "
+                  + o.status()
+                  + ", payload id "
+                  + o.payloadId());
           exit = SovereignCli.OK;
         } else {
           report.put("reasonCode", o.code());
-          err.println("REJECTED by the host: " + o.httpStatus() + " " + o.code() + (o.detail() != null ? " (" + o.detail() + ")" : ""));
+          err.println(
+              "REJECTED by the host: "
+                  + o.httpStatus()
+                  + " "
+                  + o.code()
+                  + (o.detail() != null ? " (" + o.detail() + ")" : ""));
           exit = SovereignCli.REJECTED;
         }
       } catch (RejectedException e) {

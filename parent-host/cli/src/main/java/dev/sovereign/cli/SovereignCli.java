@@ -14,15 +14,29 @@ import picocli.CommandLine.Command;
     description = "Confidential computing with decentralized identity.",
     exitCodeOnInvalidInput = SovereignCli.USAGE,
     exitCodeOnExecutionException = SovereignCli.USAGE,
-    subcommands = {CommandLine.HelpCommand.class, AttestCommand.class, AttestationCommand.class, DemoCommand.class,
-        DidCommand.class, KeyBrokerCommand.class, EnclaveCommand.class, VcCommand.class, BenchCommand.class,
-        ProducerCommand.class, VerifyCommand.class, BackupCommand.class, AuditCommand.class})
+    subcommands = {
+      CommandLine.HelpCommand.class,
+      AttestCommand.class,
+      AttestationCommand.class,
+      DemoCommand.class,
+      DidCommand.class,
+      KeyBrokerCommand.class,
+      EnclaveCommand.class,
+      VcCommand.class,
+      BenchCommand.class,
+      ProducerCommand.class,
+      VerifyCommand.class,
+      BackupCommand.class,
+      AuditCommand.class
+    })
 public final class SovereignCli implements Runnable {
 
   /** Exit code: success, or the input is valid. */
   public static final int OK = 0;
+
   /** Exit code: the input was rejected; the reason code is printed. */
   public static final int REJECTED = 1;
+
   /** Exit code: usage or environment error. */
   public static final int USAGE = 2;
 

@@ -20,7 +20,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code sovereign verify RESULT}: the regulator's offline check of a round's result credential. */
+/**
+ * {@code sovereign verify RESULT}: the regulator's offline check of a round's result credential.
+ */
 @Command(
     name = "verify",
     mixinStandardHelpOptions = true,
@@ -37,25 +39,48 @@ final class VerifyCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "RESULT", description = "file holding the result credential (compact JWS)")
+  @Parameters(
+      index = "0",
+      paramLabel = "RESULT",
+      description = "file holding the result credential (compact JWS)")
   Path result;
 
-  @Option(names = "--root", paramLabel = "PEM", description = "pinned attestation root(s) (repeatable; default: AWS Nitro root)")
+  @Option(
+      names = "--root",
+      paramLabel = "PEM",
+      description = "pinned attestation root(s) (repeatable; default: AWS Nitro root)")
   List<Path> roots = new ArrayList<>();
 
-  @Option(names = "--pcr", paramLabel = "N=HEX", description = "allowed value of PCR N (repeatable); give at least PCR0 to pin the enclave image")
+  @Option(
+      names = "--pcr",
+      paramLabel = "N=HEX",
+      description =
+          "allowed value of PCR N (repeatable); give at least PCR0 to pin the enclave image")
   List<String> pcrs = new ArrayList<>();
 
-  @Option(names = "--expect-policy-sha256", paramLabel = "HEX", description = "the sovereignty policy hash the round must have run under")
+  @Option(
+      names = "--expect-policy-sha256",
+      paramLabel = "HEX",
+      description = "the sovereignty policy hash the round must have run under")
   String policySha256;
 
-  @Option(names = "--policy", paramLabel = "FILE", description = "the policy (YAML) the round must have run under; its RFC 8785 hash is expected")
+  @Option(
+      names = "--policy",
+      paramLabel = "FILE",
+      description =
+          "the policy (YAML) the round must have run under; its RFC 8785 hash is expected")
   Path policyFile;
 
-  @Option(names = "--trust-anchor", paramLabel = "DID", description = "root authority DID for --credential-chain (repeatable)")
+  @Option(
+      names = "--trust-anchor",
+      paramLabel = "DID",
+      description = "root authority DID for --credential-chain (repeatable)")
   List<String> anchors = new ArrayList<>();
 
-  @Option(names = "--credential-chain", paramLabel = "FILE", description = "producer credential chains and status lists (JSON, as the demo writes)")
+  @Option(
+      names = "--credential-chain",
+      paramLabel = "FILE",
+      description = "producer credential chains and status lists (JSON, as the demo writes)")
   Path chains;
 
   @Option(names = "--json", description = "print the full report as JSON on stdout")
@@ -73,7 +98,9 @@ final class VerifyCommand implements Callable<Integer> {
       }
       for (Path r : roots) {
         try {
-          b.roots(TrustAnchors.readPem(new String(CliInput.readFile("--root", r), StandardCharsets.US_ASCII)));
+          b.roots(
+              TrustAnchors.readPem(
+                  new String(CliInput.readFile("--root", r), StandardCharsets.US_ASCII)));
         } catch (IllegalArgumentException e) {
           throw new CliInput.UsageException("--root " + r + ": " + e.getMessage());
         }
@@ -81,7 +108,9 @@ final class VerifyCommand implements Callable<Integer> {
       for (String p : pcrs) {
         int eq = p.indexOf('=');
         try {
-          b.allowPcr(Integer.parseInt(p.substring(0, Math.max(eq, 0))), CliInput.hex("--pcr", p.substring(eq + 1)));
+          b.allowPcr(
+              Integer.parseInt(p.substring(0, Math.max(eq, 0))),
+              CliInput.hex("--pcr", p.substring(eq + 1)));
         } catch (NumberFormatException e) {
           throw new CliInput.UsageException("--pcr must be N=HEX, got " + p);
         }
@@ -102,7 +131,8 @@ final class VerifyCommand implements Callable<Integer> {
           throw new CliInput.UsageException("--credential-chain: " + e.detail());
         }
       } else if (!anchors.isEmpty()) {
-        throw new CliInput.UsageException("--trust-anchor needs --credential-chain: the result itself carries no credentials");
+        throw new CliInput.UsageException(
+            "--trust-anchor needs --credential-chain: the result itself carries no credentials");
       }
       try {
         verifier = b.build();
@@ -119,14 +149,22 @@ final class VerifyCommand implements Callable<Integer> {
     }
     ResultReport report = verifier.verify(jwt);
     for (ResultReport.Step s : report.steps()) {
-      err.printf("  %-8s %-22s %s%s%n", s.outcome(), s.name(), s.code() != null ? s.code() + ": " : "", s.detail());
+      err.printf(
+          "  %-8s %-22s %s%s%n",
+          s.outcome(), s.name(), s.code() != null ? s.code() + ": " : "", s.detail());
     }
-    err.println(report.valid() ? "VALID result credential" : "REJECTED " + report.firstFailure().orElseThrow().code());
+    err.println(
+        report.valid()
+            ? "VALID result credential"
+            : "REJECTED " + report.firstFailure().orElseThrow().code());
     err.flush();
     if (json) {
       ObjectMapper mapper = new ObjectMapper();
       try {
-        spec.commandLine().getOut().println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(report.toJson(mapper)));
+        spec.commandLine()
+            .getOut()
+            .println(
+                mapper.writerWithDefaultPrettyPrinter().writeValueAsString(report.toJson(mapper)));
       } catch (IOException e) {
         err.println("sovereign verify: cannot write the report");
         return SovereignCli.USAGE;

@@ -19,10 +19,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 class AttestCommandsTest {
 
-  static final Path AWS_DOC = dev.sovereign.testing.Fixtures.vector("nitro/aws-nitro-attestation-us-east-1-2023-09-07.b64");
+  static final Path AWS_DOC =
+      dev.sovereign.testing.Fixtures.vector("nitro/aws-nitro-attestation-us-east-1-2023-09-07.b64");
 
   /** One simulated NSM state for the whole class: creating a P-384 PKI per test costs seconds. */
   @TempDir static Path shared;
+
   static Path jar;
   static Path state;
   static Path root;
@@ -32,7 +34,8 @@ class AttestCommandsTest {
   @BeforeAll
   static void setUp() throws Exception {
     jar = shared.resolve("enclave.jar");
-    try (OutputStream o = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(o)) {
+    try (OutputStream o = Files.newOutputStream(jar);
+        JarOutputStream j = new JarOutputStream(o)) {
       j.putNextEntry(new JarEntry("Main.class"));
       j.write("enclave".getBytes(StandardCharsets.UTF_8));
       j.closeEntry();
@@ -46,8 +49,19 @@ class AttestCommandsTest {
 
   private Path attest(String... extra) {
     Path out = tmp.resolve("doc-" + System.nanoTime() + ".cose");
-    String[] base = {"attest", "--state", state.toString(), "--enclave-jar", jar.toString(), "--out", out.toString()};
-    String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(base), java.util.Arrays.stream(extra)).toArray(String[]::new);
+    String[] base = {
+      "attest",
+      "--state",
+      state.toString(),
+      "--enclave-jar",
+      jar.toString(),
+      "--out",
+      out.toString()
+    };
+    String[] args =
+        java.util.stream.Stream.concat(
+                java.util.Arrays.stream(base), java.util.Arrays.stream(extra))
+            .toArray(String[]::new);
     CliRun r = CliRun.of(args);
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.err().contains("simulated NSM"), r.err());
@@ -57,7 +71,17 @@ class AttestCommandsTest {
   @Test
   void aSimulatedDocumentVerifiesWithTheSimulationRootAndItsNonce() {
     Path doc = attest("--nonce", "00ff00ff");
-    CliRun r = CliRun.of("attestation", "verify", doc.toString(), "--root", root.toString(), "--nonce", "00ff00ff", "--max-age", "5m");
+    CliRun r =
+        CliRun.of(
+            "attestation",
+            "verify",
+            doc.toString(),
+            "--root",
+            root.toString(),
+            "--nonce",
+            "00ff00ff",
+            "--max-age",
+            "5m");
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.err().startsWith("VALID "), r.err());
   }
@@ -73,7 +97,9 @@ class AttestCommandsTest {
   @Test
   void aWrongNonceIsRejectedWithItsCode() {
     Path doc = attest("--nonce", "01");
-    CliRun r = CliRun.of("attestation", "verify", doc.toString(), "--root", root.toString(), "--nonce", "02");
+    CliRun r =
+        CliRun.of(
+            "attestation", "verify", doc.toString(), "--root", root.toString(), "--nonce", "02");
     assertEquals(1, r.exit());
     assertTrue(r.err().contains("NONCE_MISMATCH"), r.err());
   }
@@ -84,35 +110,75 @@ class AttestCommandsTest {
     java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
     g.initialize(256);
     byte[] spki = g.generateKeyPair().getPublic().getEncoded();
-    Path pem = Files.writeString(tmp.resolve("pk.pem"),
-        "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder().encodeToString(spki) + "\n-----END PUBLIC KEY-----\n");
+    Path pem =
+        Files.writeString(
+            tmp.resolve("pk.pem"),
+            "-----BEGIN PUBLIC KEY-----\n"
+                + Base64.getMimeEncoder().encodeToString(spki)
+                + "\n-----END PUBLIC KEY-----\n");
     Path doc = attest("--user-data", userData.toString(), "--public-key", pem.toString());
-    CliRun r = CliRun.of("attestation", "verify", doc.toString(), "--root", root.toString(), "--json");
+    CliRun r =
+        CliRun.of("attestation", "verify", doc.toString(), "--root", root.toString(), "--json");
     assertEquals(0, r.exit(), r.err());
     JsonNode report = parse(r.out());
     assertEquals("010203", report.at("/document/userData").asText());
-    assertEquals(java.util.HexFormat.of().formatHex(spki), report.at("/document/publicKey").asText());
+    assertEquals(
+        java.util.HexFormat.of().formatHex(spki), report.at("/document/publicKey").asText());
   }
 
   @Test
   void pinnedPcrsComeFromTheCommandLineAndAMismatchIsRejected() throws Exception {
     Path doc = attest();
-    String pcr0 = java.util.HexFormat.of().formatHex(dev.sovereign.attestation.nsm.SimulatedMeasurements.pcr0(jar));
-    CliRun ok = CliRun.of("attestation", "verify", doc.toString(), "--root", root.toString(), "--pcr", "0=" + pcr0);
+    String pcr0 =
+        java.util.HexFormat.of()
+            .formatHex(dev.sovereign.attestation.nsm.SimulatedMeasurements.pcr0(jar));
+    CliRun ok =
+        CliRun.of(
+            "attestation",
+            "verify",
+            doc.toString(),
+            "--root",
+            root.toString(),
+            "--pcr",
+            "0=" + pcr0);
     assertEquals(0, ok.exit(), ok.err());
-    CliRun bad = CliRun.of("attestation", "verify", doc.toString(), "--root", root.toString(), "--pcr", "0=" + "ab".repeat(48));
+    CliRun bad =
+        CliRun.of(
+            "attestation",
+            "verify",
+            doc.toString(),
+            "--root",
+            root.toString(),
+            "--pcr",
+            "0=" + "ab".repeat(48));
     assertEquals(1, bad.exit());
     assertTrue(bad.err().contains("PCR_MISMATCH"), bad.err());
-    CliRun missing = CliRun.of("attestation", "verify", doc.toString(), "--root", root.toString(), "--pcr", "20=" + "ab".repeat(48));
+    CliRun missing =
+        CliRun.of(
+            "attestation",
+            "verify",
+            doc.toString(),
+            "--root",
+            root.toString(),
+            "--pcr",
+            "20=" + "ab".repeat(48));
     assertEquals(1, missing.exit());
     assertTrue(missing.err().contains("PCR_MISSING"), missing.err());
   }
 
   @Test
   void theRealAwsDocumentVerifiesAtItsOwnTimestampWithDebugAllowed() {
-    CliRun r = CliRun.of("attestation", "verify", AWS_DOC.toString(), "--at", "document", "--allow-debug");
+    CliRun r =
+        CliRun.of("attestation", "verify", AWS_DOC.toString(), "--at", "document", "--allow-debug");
     assertEquals(0, r.exit(), r.err());
-    CliRun at = CliRun.of("attestation", "verify", AWS_DOC.toString(), "--at", "2023-09-07T16:00:00Z", "--allow-debug");
+    CliRun at =
+        CliRun.of(
+            "attestation",
+            "verify",
+            AWS_DOC.toString(),
+            "--at",
+            "2023-09-07T16:00:00Z",
+            "--allow-debug");
     assertEquals(0, at.exit(), at.err());
   }
 
@@ -124,7 +190,16 @@ class AttestCommandsTest {
     CliRun debug = CliRun.of("attestation", "verify", AWS_DOC.toString(), "--at", "document");
     assertEquals(1, debug.exit());
     assertTrue(debug.err().contains("REJECTED DEBUG_MODE"), debug.err());
-    CliRun sim = CliRun.of("attestation", "verify", AWS_DOC.toString(), "--at", "document", "--allow-debug", "--root", root.toString());
+    CliRun sim =
+        CliRun.of(
+            "attestation",
+            "verify",
+            AWS_DOC.toString(),
+            "--at",
+            "document",
+            "--allow-debug",
+            "--root",
+            root.toString());
     assertEquals(1, sim.exit());
     assertTrue(sim.err().contains("REJECTED UNTRUSTED_ROOT"), sim.err());
   }
@@ -133,17 +208,30 @@ class AttestCommandsTest {
   void rawAndBase64FilesAreBothAcceptedAndAFlippedByteIsRejected() throws Exception {
     byte[] raw = Base64.getMimeDecoder().decode(Files.readString(AWS_DOC).trim());
     Path rawFile = Files.write(tmp.resolve("aws.cose"), raw);
-    assertEquals(0, CliRun.of("attestation", "verify", rawFile.toString(), "--at", "document", "--allow-debug").exit());
+    assertEquals(
+        0,
+        CliRun.of("attestation", "verify", rawFile.toString(), "--at", "document", "--allow-debug")
+            .exit());
     raw[raw.length - 10] ^= 0x01; // inside the signature
     Path flipped = Files.write(tmp.resolve("flipped.cose"), raw);
-    CliRun r = CliRun.of("attestation", "verify", flipped.toString(), "--at", "document", "--allow-debug");
+    CliRun r =
+        CliRun.of("attestation", "verify", flipped.toString(), "--at", "document", "--allow-debug");
     assertEquals(1, r.exit());
     assertTrue(r.err().contains("SIGNATURE_INVALID"), r.err());
   }
 
   @Test
   void theJsonReportListsEveryCheckAndWhereVerificationStopped() throws Exception {
-    CliRun r = CliRun.of("attestation", "verify", AWS_DOC.toString(), "--now", "--allow-debug", "--nonce", "00", "--json");
+    CliRun r =
+        CliRun.of(
+            "attestation",
+            "verify",
+            AWS_DOC.toString(),
+            "--now",
+            "--allow-debug",
+            "--nonce",
+            "00",
+            "--json");
     assertEquals(1, r.exit());
     JsonNode report = parse(r.out());
     assertEquals("REJECTED", report.get("result").asText());
@@ -155,26 +243,60 @@ class AttestCommandsTest {
     assertEquals("validity", checks.get(3).get("name").asText());
     assertEquals("failed", checks.get(3).get("status").asText());
     assertEquals("not-run", checks.get(4).get("status").asText());
-    assertEquals("not-requested", checks.get(5).get("status").asText(), "max-age was not asked for");
+    assertEquals(
+        "not-requested", checks.get(5).get("status").asText(), "max-age was not asked for");
     assertEquals("not-run", checks.get(9).get("status").asText());
-    assertEquals("i-0644948d93f19c17b-enc018a705a4fc6e067", report.at("/unverifiedDocument/moduleId").asText());
-    assertTrue(report.get("document") == null, "a rejected document is only reported as unverified");
+    assertEquals(
+        "i-0644948d93f19c17b-enc018a705a4fc6e067",
+        report.at("/unverifiedDocument/moduleId").asText());
+    assertTrue(
+        report.get("document") == null, "a rejected document is only reported as unverified");
   }
 
   @Test
   void usageErrorsExitWithTwoAndNoStackTrace() {
-    CliRun noOut = CliRun.of("attest", "--state", state.toString(), "--enclave-jar", jar.toString());
+    CliRun noOut =
+        CliRun.of("attest", "--state", state.toString(), "--enclave-jar", jar.toString());
     assertEquals(2, noOut.exit());
     assertTrue(noOut.err().contains("--out"), noOut.err());
-    CliRun badHex = CliRun.of("attest", "--state", state.toString(), "--enclave-jar", jar.toString(), "--nonce", "xyz", "--out", tmp.resolve("x").toString());
+    CliRun badHex =
+        CliRun.of(
+            "attest",
+            "--state",
+            state.toString(),
+            "--enclave-jar",
+            jar.toString(),
+            "--nonce",
+            "xyz",
+            "--out",
+            tmp.resolve("x").toString());
     assertEquals(2, badHex.exit());
-    CliRun noJar = CliRun.of("attest", "--state", state.toString(), "--enclave-jar", tmp.resolve("none.jar").toString(), "--out", tmp.resolve("x").toString());
+    CliRun noJar =
+        CliRun.of(
+            "attest",
+            "--state",
+            state.toString(),
+            "--enclave-jar",
+            tmp.resolve("none.jar").toString(),
+            "--out",
+            tmp.resolve("x").toString());
     assertEquals(2, noJar.exit());
     assertTrue(noJar.err().contains("not found"), noJar.err());
-    CliRun bigNonce = CliRun.of("attest", "--state", state.toString(), "--enclave-jar", jar.toString(), "--nonce", "00".repeat(1025), "--out", tmp.resolve("x").toString());
+    CliRun bigNonce =
+        CliRun.of(
+            "attest",
+            "--state",
+            state.toString(),
+            "--enclave-jar",
+            jar.toString(),
+            "--nonce",
+            "00".repeat(1025),
+            "--out",
+            tmp.resolve("x").toString());
     assertEquals(2, bigNonce.exit());
     assertTrue(bigNonce.err().contains("InputTooLarge"), bigNonce.err());
-    CliRun both = CliRun.of("attestation", "verify", AWS_DOC.toString(), "--now", "--at", "document");
+    CliRun both =
+        CliRun.of("attestation", "verify", AWS_DOC.toString(), "--now", "--at", "document");
     assertEquals(2, both.exit());
     CliRun noFile = CliRun.of("attestation", "verify", tmp.resolve("missing").toString());
     assertEquals(2, noFile.exit());

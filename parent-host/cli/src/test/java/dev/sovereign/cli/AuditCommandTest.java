@@ -18,7 +18,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code sovereign audit verify}: exit 0 with a report, 1 with the reason code, 2 for usage errors. */
+/**
+ * {@code sovereign audit verify}: exit 0 with a report, 1 with the reason code, 2 for usage errors.
+ */
 class AuditCommandTest {
   private static final EnclaveIdentity ENCLAVE = EnclaveIdentity.generate(new SecureRandom());
 
@@ -27,18 +29,28 @@ class AuditCommandTest {
   private Path signedLog() throws Exception {
     AuditChain chain = AuditChain.open(dir.resolve("audit.jsonl"), Clock.systemUTC());
     chain.append("round-opened", Map.of("round", "r1"));
-    chain.append("submission", Map.of("round", "r1", "payloadId", "p1", "outcome", "rejected", "reason", "replay"));
+    chain.append(
+        "submission",
+        Map.of("round", "r1", "payloadId", "p1", "outcome", "rejected", "reason", "replay"));
     long seq = chain.seq();
     String head = chain.head();
-    chain.append(AuditChain.HEAD_SIGNED, Map.of("covers", seq, "head", head,
-        "jws", AuditHeadToken.sign(ENCLAVE, "22".repeat(32), seq, head, Clock.systemUTC().instant())));
+    chain.append(
+        AuditChain.HEAD_SIGNED,
+        Map.of(
+            "covers",
+            seq,
+            "head",
+            head,
+            "jws",
+            AuditHeadToken.sign(ENCLAVE, "22".repeat(32), seq, head, Clock.systemUTC().instant())));
     return chain.file();
   }
 
   @Test
   void aSignedLogIsValidAndTheJsonReportNamesItsHeads() throws Exception {
     Path log = signedLog();
-    CliRun r = CliRun.of("audit", "verify", log.toString(), "--json", "--enclave-did", ENCLAVE.did());
+    CliRun r =
+        CliRun.of("audit", "verify", log.toString(), "--json", "--enclave-did", ENCLAVE.did());
     assertEquals(0, r.exit(), r.err());
     JsonNode report = new ObjectMapper().readTree(r.out());
     assertTrue(report.get("valid").asBoolean());

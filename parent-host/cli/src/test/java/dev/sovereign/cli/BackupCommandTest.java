@@ -41,10 +41,13 @@ class BackupCommandTest {
     host = new ScriptedHostApi();
     restored = host.restored;
     policy = dir.resolve("backup-policy.json");
-    Files.writeString(policy, """
+    Files.writeString(
+        policy,
+        """
         {"zones": {"EU": {"retention": "P90D", "locations": ["%s"]},
                    "US": {"retention": "P30D", "locations": ["%s"]}}}
-        """.formatted(dir.resolve("eu-backups"), dir.resolve("us-backups")));
+        """
+            .formatted(dir.resolve("eu-backups"), dir.resolve("us-backups")));
     audit = dir.resolve("audit/backup-audit.log");
   }
 
@@ -58,8 +61,22 @@ class BackupCommandTest {
   }
 
   private CliRun create(String zone, Path to) {
-    return CliRun.of("backup", "create", "--host", url(), "--token", "t0ken", "--policy", policy.toString(),
-        "--audit", audit.toString(), "--zone", zone, "--to", to.toString(), "--json");
+    return CliRun.of(
+        "backup",
+        "create",
+        "--host",
+        url(),
+        "--token",
+        "t0ken",
+        "--policy",
+        policy.toString(),
+        "--audit",
+        audit.toString(),
+        "--zone",
+        zone,
+        "--to",
+        to.toString(),
+        "--json");
   }
 
   @Test
@@ -74,8 +91,13 @@ class BackupCommandTest {
     Files.createDirectories(eu);
     Instant old = Instant.now().minus(Duration.ofDays(91));
     Files.write(eu.resolve("sovereign-EU-1.sealed"), BLOB);
-    Files.writeString(eu.resolve("sovereign-EU-1.sealed.json"), "{\"zone\":\"EU\",\"createdAt\":\"" + old
-        + "\",\"sha256\":\"" + BackupAudit.sha256(BLOB) + "\"}");
+    Files.writeString(
+        eu.resolve("sovereign-EU-1.sealed.json"),
+        "{\"zone\":\"EU\",\"createdAt\":\""
+            + old
+            + "\",\"sha256\":\""
+            + BackupAudit.sha256(BLOB)
+            + "\"}");
     CliRun ok = create("EU", eu);
     assertEquals(0, ok.exit(), ok.err());
     JsonNode out = JSON.readTree(ok.out());
@@ -84,28 +106,60 @@ class BackupCommandTest {
     assertFalse(Files.exists(eu.resolve("sovereign-EU-1.sealed")));
     assertArrayEquals(BLOB, Files.readAllBytes(Path.of(out.get("file").asText())));
 
-    CliRun back = CliRun.of("backup", "restore", "--host", url(), "--token", "t0ken", "--policy", policy.toString(),
-        "--audit", audit.toString(), "--from", out.get("file").asText());
+    CliRun back =
+        CliRun.of(
+            "backup",
+            "restore",
+            "--host",
+            url(),
+            "--token",
+            "t0ken",
+            "--policy",
+            policy.toString(),
+            "--audit",
+            audit.toString(),
+            "--from",
+            out.get("file").asText());
     assertEquals(0, back.exit(), back.err());
 
     AuditLog.Verified chain = AuditLog.verify(audit);
     assertEquals(5, chain.entries());
     String log = Files.readString(audit);
-    for (String event : List.of("BACKUP_REFUSED", "BACKUP_CREATED", "BACKUP_EXPIRED_DELETED", "RESTORED")) {
+    for (String event :
+        List.of("BACKUP_REFUSED", "BACKUP_CREATED", "BACKUP_EXPIRED_DELETED", "RESTORED")) {
       assertTrue(log.contains("\"" + event + "\""), event);
     }
-    assertFalse(log.contains(Base64.getEncoder().encodeToString(BLOB)), "the audit log never holds a blob");
+    assertFalse(
+        log.contains(Base64.getEncoder().encodeToString(BLOB)), "the audit log never holds a blob");
   }
 
   @Test
-  void anExpiredBackupIsRefusedBeforeAnythingIsSentAndATamperedOneWithTheEnclavesReason() throws Exception {
+  void anExpiredBackupIsRefusedBeforeAnythingIsSentAndATamperedOneWithTheEnclavesReason()
+      throws Exception {
     Path us = dir.resolve("us-backups");
     Files.createDirectories(us);
     Files.write(us.resolve("sovereign-US-1.sealed"), BLOB);
-    Files.writeString(us.resolve("sovereign-US-1.sealed.json"), "{\"zone\":\"US\",\"createdAt\":\""
-        + Instant.now().minus(Duration.ofDays(31)) + "\",\"sha256\":\"" + BackupAudit.sha256(BLOB) + "\"}");
-    CliRun expired = CliRun.of("backup", "restore", "--host", url(), "--token", "t0ken", "--policy",
-        policy.toString(), "--audit", audit.toString(), "--from", us.resolve("sovereign-US-1.sealed").toString());
+    Files.writeString(
+        us.resolve("sovereign-US-1.sealed.json"),
+        "{\"zone\":\"US\",\"createdAt\":\""
+            + Instant.now().minus(Duration.ofDays(31))
+            + "\",\"sha256\":\""
+            + BackupAudit.sha256(BLOB)
+            + "\"}");
+    CliRun expired =
+        CliRun.of(
+            "backup",
+            "restore",
+            "--host",
+            url(),
+            "--token",
+            "t0ken",
+            "--policy",
+            policy.toString(),
+            "--audit",
+            audit.toString(),
+            "--from",
+            us.resolve("sovereign-US-1.sealed").toString());
     assertEquals(1, expired.exit());
     assertTrue(expired.err().contains("backup-expired"));
     assertTrue(restored.isEmpty(), "nothing was sent to the host");
@@ -113,10 +167,28 @@ class BackupCommandTest {
     byte[] tampered = BLOB.clone();
     tampered[0] ^= 1;
     Files.write(us.resolve("sovereign-US-2.sealed"), tampered);
-    Files.writeString(us.resolve("sovereign-US-2.sealed.json"), "{\"zone\":\"US\",\"createdAt\":\"" + Instant.now()
-        + "\",\"sha256\":\"" + BackupAudit.sha256(tampered) + "\"}");
-    CliRun refused = CliRun.of("backup", "restore", "--host", url(), "--token", "t0ken", "--policy",
-        policy.toString(), "--audit", audit.toString(), "--from", us.resolve("sovereign-US-2.sealed").toString(), "--json");
+    Files.writeString(
+        us.resolve("sovereign-US-2.sealed.json"),
+        "{\"zone\":\"US\",\"createdAt\":\""
+            + Instant.now()
+            + "\",\"sha256\":\""
+            + BackupAudit.sha256(tampered)
+            + "\"}");
+    CliRun refused =
+        CliRun.of(
+            "backup",
+            "restore",
+            "--host",
+            url(),
+            "--token",
+            "t0ken",
+            "--policy",
+            policy.toString(),
+            "--audit",
+            audit.toString(),
+            "--from",
+            us.resolve("sovereign-US-2.sealed").toString(),
+            "--json");
     assertEquals(1, refused.exit());
     assertEquals("seal-rejected:TAMPERED", JSON.readTree(refused.out()).get("reason").asText());
     assertEquals(2, AuditLog.verify(audit).entries());
@@ -137,10 +209,28 @@ class BackupCommandTest {
     // an EU backup copied outside EU's locations is not restored from there
     Files.createDirectories(evil);
     Files.write(evil.resolve("sovereign-EU-7.sealed"), BLOB);
-    Files.writeString(evil.resolve("sovereign-EU-7.sealed.json"), "{\"zone\":\"EU\",\"createdAt\":\"" + Instant.now()
-        + "\",\"sha256\":\"" + BackupAudit.sha256(BLOB) + "\"}");
-    CliRun outside = CliRun.of("backup", "restore", "--host", url(), "--token", "t0ken", "--policy", policy.toString(),
-        "--audit", audit.toString(), "--from", evil.resolve("sovereign-EU-7.sealed").toString(), "--json");
+    Files.writeString(
+        evil.resolve("sovereign-EU-7.sealed.json"),
+        "{\"zone\":\"EU\",\"createdAt\":\""
+            + Instant.now()
+            + "\",\"sha256\":\""
+            + BackupAudit.sha256(BLOB)
+            + "\"}");
+    CliRun outside =
+        CliRun.of(
+            "backup",
+            "restore",
+            "--host",
+            url(),
+            "--token",
+            "t0ken",
+            "--policy",
+            policy.toString(),
+            "--audit",
+            audit.toString(),
+            "--from",
+            evil.resolve("sovereign-EU-7.sealed").toString(),
+            "--json");
     assertEquals(1, outside.exit(), outside.err());
     assertEquals("location-not-allowed", JSON.readTree(outside.out()).get("reason").asText());
 
@@ -148,11 +238,30 @@ class BackupCommandTest {
     Path eu = dir.resolve("eu-backups");
     Files.createDirectories(eu);
     Files.write(eu.resolve("sovereign-EU-8.sealed"), BLOB);
-    Files.writeString(eu.resolve("sovereign-EU-8.sealed.json"), "{\"zone\":\"EU\",\"createdAt\":\""
-        + Instant.now().minus(Duration.ofDays(2)) + "\",\"expiresAt\":\"" + Instant.now().minus(Duration.ofDays(1))
-        + "\",\"sha256\":\"" + BackupAudit.sha256(BLOB) + "\"}");
-    CliRun early = CliRun.of("backup", "restore", "--host", url(), "--token", "t0ken", "--policy", policy.toString(),
-        "--audit", audit.toString(), "--from", eu.resolve("sovereign-EU-8.sealed").toString(), "--json");
+    Files.writeString(
+        eu.resolve("sovereign-EU-8.sealed.json"),
+        "{\"zone\":\"EU\",\"createdAt\":\""
+            + Instant.now().minus(Duration.ofDays(2))
+            + "\",\"expiresAt\":\""
+            + Instant.now().minus(Duration.ofDays(1))
+            + "\",\"sha256\":\""
+            + BackupAudit.sha256(BLOB)
+            + "\"}");
+    CliRun early =
+        CliRun.of(
+            "backup",
+            "restore",
+            "--host",
+            url(),
+            "--token",
+            "t0ken",
+            "--policy",
+            policy.toString(),
+            "--audit",
+            audit.toString(),
+            "--from",
+            eu.resolve("sovereign-EU-8.sealed").toString(),
+            "--json");
     assertEquals(1, early.exit(), early.err());
     assertEquals("backup-expired", JSON.readTree(early.out()).get("reason").asText());
     assertTrue(restored.isEmpty());
@@ -162,8 +271,11 @@ class BackupCommandTest {
     assertEquals(0, ok.exit(), ok.err());
     try (Stream<Path> files = Files.list(eu)) {
       List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
-      assertEquals(2, names.size(), names.toString()); // sovereign-EU-8 was past its stored expiry: deleted
-      assertTrue(names.stream().allMatch(n -> n.matches("sovereign-EU-\\d+\\.sealed(\\.json)?")), names.toString());
+      assertEquals(
+          2, names.size(), names.toString()); // sovereign-EU-8 was past its stored expiry: deleted
+      assertTrue(
+          names.stream().allMatch(n -> n.matches("sovereign-EU-\\d+\\.sealed(\\.json)?")),
+          names.toString());
     }
     assertEquals(6, AuditLog.verify(audit).entries());
   }

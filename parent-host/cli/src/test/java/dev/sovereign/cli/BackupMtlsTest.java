@@ -69,14 +69,25 @@ class BackupMtlsTest {
     g.initialize(new ECGenParameterSpec("secp256r1"));
     KeyPair k = g.generateKeyPair();
     X500Name name = X500Name.getInstance(new X500Principal(subject).getEncoded());
-    JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, BigInteger.valueOf(System.nanoTime()),
-        Date.from(Instant.now().minusSeconds(300)), Date.from(Instant.now().plusSeconds(86400)), name, k.getPublic());
+    JcaX509v3CertificateBuilder b =
+        new JcaX509v3CertificateBuilder(
+            name,
+            BigInteger.valueOf(System.nanoTime()),
+            Date.from(Instant.now().minusSeconds(300)),
+            Date.from(Instant.now().plusSeconds(86400)),
+            name,
+            k.getPublic());
     if (server) {
-      b.addExtension(Extension.subjectAlternativeName, false,
+      b.addExtension(
+          Extension.subjectAlternativeName,
+          false,
           new GeneralNames(new GeneralName(GeneralName.iPAddress, "127.0.0.1")));
     }
-    return new Issued(k, new JcaX509CertificateConverter().getCertificate(
-        b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(k.getPrivate()))));
+    return new Issued(
+        k,
+        new JcaX509CertificateConverter()
+            .getCertificate(
+                b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(k.getPrivate()))));
   }
 
   private Path pem(String name, Object o) throws Exception {
@@ -97,57 +108,79 @@ class BackupMtlsTest {
     pem("admin.pkcs8.key", new JcaPKCS8Generator(admin.keys().getPrivate(), null));
     // "EC PRIVATE KEY" (SEC1, as openssl ecparam -genkey writes it, with the curve inside)
     org.bouncycastle.asn1.pkcs.PrivateKeyInfo info =
-        org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(admin.keys().getPrivate().getEncoded());
-    org.bouncycastle.asn1.sec.ECPrivateKey inner = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey());
-    pem("admin.ec.key", new org.bouncycastle.util.io.pem.PemObject("EC PRIVATE KEY",
-        new org.bouncycastle.asn1.sec.ECPrivateKey(256, inner.getKey(), info.getPrivateKeyAlgorithm().getParameters())
-            .getEncoded()));
+        org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(
+            admin.keys().getPrivate().getEncoded());
+    org.bouncycastle.asn1.sec.ECPrivateKey inner =
+        org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey());
+    pem(
+        "admin.ec.key",
+        new org.bouncycastle.util.io.pem.PemObject(
+            "EC PRIVATE KEY",
+            new org.bouncycastle.asn1.sec.ECPrivateKey(
+                    256, inner.getKey(), info.getPrivateKeyAlgorithm().getParameters())
+                .getEncoded()));
 
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);
-    ks.setKeyEntry("host", host.keys().getPrivate(), new char[0], new X509Certificate[] {host.cert()});
+    ks.setKeyEntry(
+        "host", host.keys().getPrivate(), new char[0], new X509Certificate[] {host.cert()});
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     kmf.init(ks, new char[0]);
     KeyStore ts = KeyStore.getInstance("PKCS12");
     ts.load(null, null);
     ts.setCertificateEntry("admin", admin.cert());
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(ts);
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
 
     server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.setHttpsConfigurator(new HttpsConfigurator(ctx) {
-      @Override
-      public void configure(HttpsParameters params) {
-        javax.net.ssl.SSLParameters p = ctx.getDefaultSSLParameters();
-        p.setWantClientAuth(true); // like the host: asked for, not required
-        params.setSSLParameters(p);
-      }
-    });
-    server.createContext("/v1/", x -> {
-      String who = "none";
-      try {
-        who = ((X509Certificate) ((HttpsExchange) x).getSSLSession().getPeerCertificates()[0])
-            .getSubjectX500Principal().getName();
-      } catch (SSLPeerUnverifiedException e) {
-        // no client certificate
-      }
-      seen.add(who);
-      authorization.add(String.valueOf(x.getRequestHeaders().getFirst("Authorization")));
-      x.getRequestBody().readAllBytes();
-      boolean admin1 = who.equals(adminCert.getSubjectX500Principal().getName());
-      byte[] body = (!admin1 ? "{\"code\":\"unauthorized\",\"status\":401,\"detail\":\"no admin credential\"}"
-          : x.getRequestURI().getPath().equals("/v1/backup")
-              ? "{\"sealedState\":\"" + Base64.getEncoder().encodeToString(BLOB) + "\",\"rounds\":[\"r1\"]}"
-              : "{\"restored\":true,\"openRounds\":1}").getBytes(StandardCharsets.UTF_8);
-      x.sendResponseHeaders(admin1 ? 200 : 401, body.length);
-      x.getResponseBody().write(body);
-      x.close();
-    });
+    server.setHttpsConfigurator(
+        new HttpsConfigurator(ctx) {
+          @Override
+          public void configure(HttpsParameters params) {
+            javax.net.ssl.SSLParameters p = ctx.getDefaultSSLParameters();
+            p.setWantClientAuth(true); // like the host: asked for, not required
+            params.setSSLParameters(p);
+          }
+        });
+    server.createContext(
+        "/v1/",
+        x -> {
+          String who = "none";
+          try {
+            who =
+                ((X509Certificate) ((HttpsExchange) x).getSSLSession().getPeerCertificates()[0])
+                    .getSubjectX500Principal()
+                    .getName();
+          } catch (SSLPeerUnverifiedException e) {
+            // no client certificate
+          }
+          seen.add(who);
+          authorization.add(String.valueOf(x.getRequestHeaders().getFirst("Authorization")));
+          x.getRequestBody().readAllBytes();
+          boolean admin1 = who.equals(adminCert.getSubjectX500Principal().getName());
+          byte[] body =
+              (!admin1
+                      ? "{\"code\":\"unauthorized\",\"status\":401,\"detail\":\"no admin credential\"}"
+                      : x.getRequestURI().getPath().equals("/v1/backup")
+                          ? "{\"sealedState\":\""
+                              + Base64.getEncoder().encodeToString(BLOB)
+                              + "\",\"rounds\":[\"r1\"]}"
+                          : "{\"restored\":true,\"openRounds\":1}")
+                  .getBytes(StandardCharsets.UTF_8);
+          x.sendResponseHeaders(admin1 ? 200 : 401, body.length);
+          x.getResponseBody().write(body);
+          x.close();
+        });
     server.start();
-    policy = Files.writeString(dir.resolve("backup-policy.json"),
-        "{\"zones\": {\"EU\": {\"retention\": \"P90D\", \"locations\": [\"" + dir.resolve("eu") + "\"]}}}");
+    policy =
+        Files.writeString(
+            dir.resolve("backup-policy.json"),
+            "{\"zones\": {\"EU\": {\"retention\": \"P90D\", \"locations\": [\""
+                + dir.resolve("eu")
+                + "\"]}}}");
   }
 
   @AfterEach
@@ -160,17 +193,36 @@ class BackupMtlsTest {
   }
 
   private CliRun create(String... tls) {
-    List<String> args = new java.util.ArrayList<>(List.of("backup", "create", "--host", url(), "--policy",
-        policy.toString(), "--audit", dir.resolve("audit.log").toString(), "--zone", "EU", "--to",
-        dir.resolve("eu").toString(), "--json"));
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "backup",
+                "create",
+                "--host",
+                url(),
+                "--policy",
+                policy.toString(),
+                "--audit",
+                dir.resolve("audit.log").toString(),
+                "--zone",
+                "EU",
+                "--to",
+                dir.resolve("eu").toString(),
+                "--json"));
     args.addAll(List.of(tls));
     return CliRun.of(args.toArray(new String[0]));
   }
 
   @Test
   void anAdminCertificateFromPemFilesReplacesTheTokenForBackupAndRestore() throws Exception {
-    CliRun ok = create("--client-cert", dir.resolve("admin.crt").toString(),
-        "--client-key", dir.resolve("admin.pkcs8.key").toString(), "--cacert", dir.resolve("host.crt").toString());
+    CliRun ok =
+        create(
+            "--client-cert",
+            dir.resolve("admin.crt").toString(),
+            "--client-key",
+            dir.resolve("admin.pkcs8.key").toString(),
+            "--cacert",
+            dir.resolve("host.crt").toString());
     assertEquals(0, ok.exit(), ok.err());
     JsonNode out = JSON.readTree(ok.out());
     assertEquals("stored", out.get("outcome").asText());
@@ -179,10 +231,24 @@ class BackupMtlsTest {
       assertEquals(List.of("null"), authorization, "no bearer token is sent");
     }
 
-    CliRun back = CliRun.of("backup", "restore", "--host", url(), "--policy", policy.toString(),
-        "--audit", dir.resolve("audit.log").toString(), "--from", out.get("file").asText(),
-        "--client-cert", dir.resolve("admin.crt").toString(), "--client-key", dir.resolve("admin.ec.key").toString(),
-        "--cacert", dir.resolve("host.crt").toString());
+    CliRun back =
+        CliRun.of(
+            "backup",
+            "restore",
+            "--host",
+            url(),
+            "--policy",
+            policy.toString(),
+            "--audit",
+            dir.resolve("audit.log").toString(),
+            "--from",
+            out.get("file").asText(),
+            "--client-cert",
+            dir.resolve("admin.crt").toString(),
+            "--client-key",
+            dir.resolve("admin.ec.key").toString(),
+            "--cacert",
+            dir.resolve("host.crt").toString());
     assertEquals(0, back.exit(), back.err());
     assertEquals(2, seen.size());
   }
@@ -190,8 +256,14 @@ class BackupMtlsTest {
   @Test
   void aHostWhoseCertificateTheCaDoesNotVouchForIsNotTalkedTo() throws Exception {
     Path otherCa = pem("other.crt", selfSigned("CN=host", true).cert());
-    CliRun r = create("--client-cert", dir.resolve("admin.crt").toString(),
-        "--client-key", dir.resolve("admin.pkcs8.key").toString(), "--cacert", otherCa.toString());
+    CliRun r =
+        create(
+            "--client-cert",
+            dir.resolve("admin.crt").toString(),
+            "--client-key",
+            dir.resolve("admin.pkcs8.key").toString(),
+            "--cacert",
+            otherCa.toString());
     assertEquals(SovereignCli.USAGE, r.exit(), r.err());
     assertTrue(r.err().contains("SSLHandshakeException"), r.err());
     assertTrue(seen.isEmpty(), "nothing reached the host");
@@ -199,7 +271,9 @@ class BackupMtlsTest {
 
   @Test
   void withoutTheClientCertificateTheHostRefusesAndTheRefusalIsReported() throws Exception {
-    CliRun r = create("--token", "not-an-admin-credential", "--cacert", dir.resolve("host.crt").toString());
+    CliRun r =
+        create(
+            "--token", "not-an-admin-credential", "--cacert", dir.resolve("host.crt").toString());
     assertEquals(SovereignCli.REJECTED, r.exit(), r.err());
     assertTrue(r.err().contains("unauthorized"), r.err());
     assertEquals(List.of("none"), seen);

@@ -26,10 +26,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code sovereign backup} with {@code s3://} locations: the real AWS SDK v2 S3 client (URL-connection
- * HTTP client, SigV4, credentials from the SDK's default chain) against {@link FakeS3}, an in-process
- * S3-compatible endpoint that recomputes every request's signature; the host admin API is scripted.
- * Never run against real S3.
+ * {@code sovereign backup} with {@code s3://} locations: the real AWS SDK v2 S3 client
+ * (URL-connection HTTP client, SigV4, credentials from the SDK's default chain) against {@link
+ * FakeS3}, an in-process S3-compatible endpoint that recomputes every request's signature; the host
+ * admin API is scripted. Never run against real S3.
  */
 class BackupS3Test {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -49,10 +49,13 @@ class BackupS3Test {
     host = new ScriptedHostApi();
     s3 = new FakeS3(BUCKET, "other-bucket");
     policy = dir.resolve("backup-policy.json");
-    Files.writeString(policy, """
+    Files.writeString(
+        policy,
+        """
         {"zones": {"EU": {"retention": "P90D", "locations": ["s3://sov-backups/eu", "%s"], "s3Region": "eu-central-1"},
                    "US": {"retention": "P30D", "locations": ["s3://sov-backups/us"]}}}
-        """.formatted(dir.resolve("eu-dir")));
+        """
+            .formatted(dir.resolve("eu-dir")));
     audit = dir.resolve("audit/backup-audit.log");
     // the SDK's default chain reads these system properties first (then AWS_ACCESS_KEY_ID, ...)
     savedAccessKey = System.getProperty("aws.accessKeyId");
@@ -78,9 +81,22 @@ class BackupS3Test {
   }
 
   private CliRun backup(String verb, String... more) {
-    List<String> args = new ArrayList<>(List.of("backup", verb, "--host", host.url(), "--token", ScriptedHostApi.TOKEN,
-        "--policy", policy.toString(), "--audit", audit.toString(), "--s3-endpoint", s3.endpoint().toString(),
-        "--json"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "backup",
+                verb,
+                "--host",
+                host.url(),
+                "--token",
+                ScriptedHostApi.TOKEN,
+                "--policy",
+                policy.toString(),
+                "--audit",
+                audit.toString(),
+                "--s3-endpoint",
+                s3.endpoint().toString(),
+                "--json"));
     args.addAll(List.of(more));
     return CliRun.of(args.toArray(String[]::new));
   }
@@ -91,9 +107,17 @@ class BackupS3Test {
     return backup("create", args.toArray(String[]::new));
   }
 
-  private static Map<String, String> meta(String zone, Instant created, Instant expires, byte[] blob) {
-    return Map.of("zone", zone, "created-at", created.toString(), "expires-at", expires.toString(),
-        "sha256", BackupAudit.sha256(blob));
+  private static Map<String, String> meta(
+      String zone, Instant created, Instant expires, byte[] blob) {
+    return Map.of(
+        "zone",
+        zone,
+        "created-at",
+        created.toString(),
+        "expires-at",
+        expires.toString(),
+        "sha256",
+        BackupAudit.sha256(blob));
   }
 
   /** What no output, error or audit line may ever contain. */
@@ -115,29 +139,39 @@ class BackupS3Test {
     JsonNode out = JSON.readTree(ok.out());
     String address = out.get("file").asText();
     String sha = BackupAudit.sha256(BLOB);
-    assertTrue(address.matches("s3://sov-backups/eu/EU/\\d{8}T\\d{9}Z-" + sha + "\\.sealed"), address);
+    assertTrue(
+        address.matches("s3://sov-backups/eu/EU/\\d{8}T\\d{9}Z-" + sha + "\\.sealed"), address);
     String key = address.substring("s3://sov-backups/".length());
 
-    // what the SDK put on the wire: a path-style PUT, SigV4-signed for the zone's region (FakeS3 recomputed
+    // what the SDK put on the wire: a path-style PUT, SigV4-signed for the zone's region (FakeS3
+    // recomputed
     // the signature), the payload hash header, and the job's metadata as x-amz-meta-* headers
     List<FakeS3.Request> puts = s3.requests("PUT");
     assertEquals(1, puts.size());
     FakeS3.Request put = puts.get(0);
     assertEquals("/" + BUCKET + "/" + key, put.rawPath());
-    assertTrue(put.header("authorization").matches("AWS4-HMAC-SHA256 Credential=" + FakeS3.ACCESS_KEY
-        + "/\\d{8}/eu-central-1/s3/aws4_request, ?SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, ?Signature=[0-9a-f]{64}"),
+    assertTrue(
+        put.header("authorization")
+            .matches(
+                "AWS4-HMAC-SHA256 Credential="
+                    + FakeS3.ACCESS_KEY
+                    + "/\\d{8}/eu-central-1/s3/aws4_request, ?SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, ?Signature=[0-9a-f]{64}"),
         put.header("authorization"));
     String payloadHash = put.header("x-amz-content-sha256");
     assertNotNull(payloadHash);
-    assertTrue(payloadHash.equals(HexFormat.of().formatHex(FakeS3.sha256(put.body())))
-        || payloadHash.startsWith("STREAMING-") || payloadHash.equals("UNSIGNED-PAYLOAD"), payloadHash);
+    assertTrue(
+        payloadHash.equals(HexFormat.of().formatHex(FakeS3.sha256(put.body())))
+            || payloadHash.startsWith("STREAMING-")
+            || payloadHash.equals("UNSIGNED-PAYLOAD"),
+        payloadHash);
     assertEquals("EU", put.header("x-amz-meta-zone"));
     assertEquals(sha, put.header("x-amz-meta-sha256"));
     assertArrayEquals(BLOB, s3.objects.get(BUCKET + "/" + key).body());
     // retention listed the zone's prefix only
     FakeS3.Request list = s3.requests("GET").get(0);
     assertNotNull(list.rawQuery());
-    assertTrue(list.rawQuery().contains("list-type=2") && list.rawQuery().contains("prefix=eu%2FEU%2F"),
+    assertTrue(
+        list.rawQuery().contains("list-type=2") && list.rawQuery().contains("prefix=eu%2FEU%2F"),
         list.rawQuery());
 
     CliRun back = backup("restore", "--from", address);
@@ -150,15 +184,24 @@ class BackupS3Test {
     AuditLog.Verified chain = AuditLog.verify(audit);
     assertEquals(2, chain.entries());
     String log = Files.readString(audit);
-    assertTrue(log.contains("\"BACKUP_CREATED\"") && log.contains("\"RESTORED\"") && log.contains(address), log);
-    assertFalse(log.contains(Base64.getEncoder().encodeToString(BLOB)), "the audit log never holds a blob");
+    assertTrue(
+        log.contains("\"BACKUP_CREATED\"") && log.contains("\"RESTORED\"") && log.contains(address),
+        log);
+    assertFalse(
+        log.contains(Base64.getEncoder().encodeToString(BLOB)), "the audit log never holds a blob");
     assertNoCredentials(ok.out(), ok.err(), back.out(), back.err());
   }
 
   @Test
   void anS3TargetOutsideTheZonesLocationsOrRegionIsRefusedBeforeAnyRequest() throws Exception {
-    for (String to : List.of("s3://sov-backups/eu-evil", "s3://sov-backups/us", "s3://other-bucket/eu",
-        "s3://sov-backups/eu/../us", "s3://sov-backups", "s3://sov-backups/EU")) {
+    for (String to :
+        List.of(
+            "s3://sov-backups/eu-evil",
+            "s3://sov-backups/us",
+            "s3://other-bucket/eu",
+            "s3://sov-backups/eu/../us",
+            "s3://sov-backups",
+            "s3://sov-backups/EU")) {
       CliRun r = create("EU", to, "--s3-region", "eu-central-1");
       assertEquals(1, r.exit(), to + ": " + r.err());
       assertEquals("location-not-allowed", JSON.readTree(r.out()).get("reason").asText(), to);
@@ -170,19 +213,30 @@ class BackupS3Test {
     assertEquals(2, climbsOut.exit(), climbsOut.err());
     CliRun encoded = create("EU", "s3://sov-backups/eu/%2e%2e/us", "--s3-region", "eu-central-1");
     assertEquals(2, encoded.exit(), encoded.err());
-    CliRun badRegion = create("US", "s3://sov-backups/us", "--s3-region", "us-east-1.evil.example/x");
+    CliRun badRegion =
+        create("US", "s3://sov-backups/us", "--s3-region", "us-east-1.evil.example/x");
     assertEquals(2, badRegion.exit(), badRegion.err());
 
     assertTrue(s3.requests.isEmpty(), "no request reached S3");
     assertEquals(0, host.seals.get(), "the host was not asked to seal");
     assertEquals(7, AuditLog.verify(audit).entries());
-    assertEquals(7, Files.readAllLines(audit).stream().filter(l -> l.contains("\"BACKUP_REFUSED\"")).count());
+    assertEquals(
+        7,
+        Files.readAllLines(audit).stream().filter(l -> l.contains("\"BACKUP_REFUSED\"")).count());
 
     // the zone's pinned region is the default, and allowed sub-prefixes work
     CliRun pinned = create("EU", "s3://sov-backups/eu/./daily//");
     assertEquals(0, pinned.exit(), pinned.err());
-    assertTrue(JSON.readTree(pinned.out()).get("file").asText().startsWith("s3://sov-backups/eu/daily/EU/"));
-    assertTrue(s3.requests("PUT").get(0).header("authorization").contains("/eu-central-1/s3/aws4_request"));
+    assertTrue(
+        JSON.readTree(pinned.out())
+            .get("file")
+            .asText()
+            .startsWith("s3://sov-backups/eu/daily/EU/"));
+    assertTrue(
+        s3.requests("PUT")
+            .get(0)
+            .header("authorization")
+            .contains("/eu-central-1/s3/aws4_request"));
   }
 
   @Test
@@ -192,7 +246,11 @@ class BackupS3Test {
     String expiredKey = "eu/EU/old-" + BackupAudit.sha256(BLOB) + ".sealed";
     s3.put(BUCKET, expiredKey, BLOB, meta("EU", old, old.plus(Duration.ofDays(90)), BLOB));
     String youngKey = "eu/EU/young.sealed";
-    s3.put(BUCKET, youngKey, BLOB, meta("EU", now.minus(Duration.ofDays(10)), now.plus(Duration.ofDays(80)), BLOB));
+    s3.put(
+        BUCKET,
+        youngKey,
+        BLOB,
+        meta("EU", now.minus(Duration.ofDays(10)), now.plus(Duration.ofDays(80)), BLOB));
     String foreignKey = "eu/EU/not-ours.sealed"; // no job metadata: never deleted
     s3.put(BUCKET, foreignKey, BLOB, Map.of());
     String deeperKey = "eu/EU/archive/old.sealed"; // not directly under the zone's prefix
@@ -204,7 +262,8 @@ class BackupS3Test {
     CliRun ok = create("EU", "s3://sov-backups/eu", "--s3-region", "eu-central-1");
     assertEquals(0, ok.exit(), ok.err());
     JsonNode out = JSON.readTree(ok.out());
-    assertEquals(List.of("s3://sov-backups/" + expiredKey),
+    assertEquals(
+        List.of("s3://sov-backups/" + expiredKey),
         JSON.convertValue(out.get("deletedExpired"), List.class));
     assertNull(s3.objects.get(BUCKET + "/" + expiredKey));
     for (String kept : List.of(youngKey, foreignKey, deeperKey, usKey)) {
@@ -217,18 +276,26 @@ class BackupS3Test {
     String log = Files.readString(audit);
     assertTrue(log.contains("\"BACKUP_EXPIRED_DELETED\"") && log.contains(expiredKey), log);
 
-    // restore: past the zone's retention, and past the expiry stored at create time (shorter than the rule)
-    CliRun expired = backup("restore", "--from", "s3://sov-backups/" + usKey, "--s3-region", "eu-central-1");
+    // restore: past the zone's retention, and past the expiry stored at create time (shorter than
+    // the rule)
+    CliRun expired =
+        backup("restore", "--from", "s3://sov-backups/" + usKey, "--s3-region", "eu-central-1");
     assertEquals(1, expired.exit(), expired.err());
     assertEquals("backup-expired", JSON.readTree(expired.out()).get("reason").asText());
     String earlyKey = "eu/EU/early.sealed";
-    s3.put(BUCKET, earlyKey, BLOB, meta("EU", now.minus(Duration.ofDays(5)), now.minus(Duration.ofDays(1)), BLOB));
+    s3.put(
+        BUCKET,
+        earlyKey,
+        BLOB,
+        meta("EU", now.minus(Duration.ofDays(5)), now.minus(Duration.ofDays(1)), BLOB));
     CliRun early = backup("restore", "--from", "s3://sov-backups/" + earlyKey);
     assertEquals(1, early.exit(), early.err());
     assertEquals("backup-expired", JSON.readTree(early.out()).get("reason").asText());
     assertTrue(host.restored.isEmpty(), "nothing was sent to the host");
     assertEquals(4, AuditLog.verify(audit).entries());
-    assertEquals(2, Files.readAllLines(audit).stream().filter(l -> l.contains("\"RESTORE_REFUSED\"")).count());
+    assertEquals(
+        2,
+        Files.readAllLines(audit).stream().filter(l -> l.contains("\"RESTORE_REFUSED\"")).count());
   }
 
   @Test
@@ -247,7 +314,11 @@ class BackupS3Test {
 
     // an object under the EU prefix whose metadata says US: refused, whatever its digest
     String usInEu = "eu/EU/relabelled.sealed";
-    s3.put(BUCKET, usInEu, BLOB, meta("US", Instant.now(), Instant.now().plus(Duration.ofDays(1)), BLOB));
+    s3.put(
+        BUCKET,
+        usInEu,
+        BLOB,
+        meta("US", Instant.now(), Instant.now().plus(Duration.ofDays(1)), BLOB));
     CliRun mislabelled = backup("restore", "--from", "s3://sov-backups/" + usInEu);
     assertEquals(1, mislabelled.exit(), mislabelled.err());
     assertEquals("backup-zone-mismatch", JSON.readTree(mislabelled.out()).get("reason").asText());
@@ -272,27 +343,51 @@ class BackupS3Test {
     System.setProperty("aws.secretAccessKey", FakeS3.SECRET_KEY);
 
     // a server that echoes the caller's key id and secret in its error message
-    s3.failWith("PUT", 403, "AccessDenied", "Access Denied for " + FakeS3.ACCESS_KEY + " / " + FakeS3.SECRET_KEY);
+    s3.failWith(
+        "PUT",
+        403,
+        "AccessDenied",
+        "Access Denied for " + FakeS3.ACCESS_KEY + " / " + FakeS3.SECRET_KEY);
     CliRun denied = create("EU", "s3://sov-backups/eu", "--s3-region", "eu-central-1");
     assertEquals(2, denied.exit(), denied.err());
-    assertTrue(denied.err().contains("s3 PutObject s3://sov-backups/eu/EU/") && denied.err().contains("HTTP 403 AccessDenied"),
+    assertTrue(
+        denied.err().contains("s3 PutObject s3://sov-backups/eu/EU/")
+            && denied.err().contains("HTTP 403 AccessDenied"),
         denied.err());
     assertTrue(denied.err().contains("[redacted]"), denied.err());
     assertEquals("store-failed", JSON.readTree(denied.out()).get("reason").asText());
 
-    s3.put(BUCKET, "eu/EU/x.sealed", BLOB, meta("EU", Instant.now(), Instant.now().plus(Duration.ofDays(1)), BLOB));
+    s3.put(
+        BUCKET,
+        "eu/EU/x.sealed",
+        BLOB,
+        meta("EU", Instant.now(), Instant.now().plus(Duration.ofDays(1)), BLOB));
     s3.failWith("GET", 500, "InternalError", "We encountered an internal error. Please try again.");
     CliRun broken = backup("restore", "--from", "s3://sov-backups/eu/EU/x.sealed");
     assertEquals(2, broken.exit(), broken.err());
-    assertTrue(broken.err().contains("s3 GetObject s3://sov-backups/eu/EU/x.sealed failed: HTTP 500 InternalError"),
+    assertTrue(
+        broken
+            .err()
+            .contains(
+                "s3 GetObject s3://sov-backups/eu/EU/x.sealed failed: HTTP 500 InternalError"),
         broken.err());
     assertTrue(host.restored.isEmpty());
     assertTrue(s3.requests("GET").size() > 1, "the SDK retried the 500");
 
     String log = Files.readString(audit);
     assertEquals(3, AuditLog.verify(audit).entries());
-    assertTrue(log.contains("\"BACKUP_FAILED\"") && log.contains("\"RESTORE_FAILED\"")
-        && log.contains("\"storeStatus\":403") && log.contains("\"storeStatus\":500"), log);
-    assertNoCredentials(badSignature.out(), badSignature.err(), denied.out(), denied.err(), broken.out(), broken.err());
+    assertTrue(
+        log.contains("\"BACKUP_FAILED\"")
+            && log.contains("\"RESTORE_FAILED\"")
+            && log.contains("\"storeStatus\":403")
+            && log.contains("\"storeStatus\":500"),
+        log);
+    assertNoCredentials(
+        badSignature.out(),
+        badSignature.err(),
+        denied.out(),
+        denied.err(),
+        broken.out(),
+        broken.err());
   }
 }

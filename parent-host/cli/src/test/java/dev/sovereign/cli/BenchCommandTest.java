@@ -30,43 +30,84 @@ class BenchCommandTest {
       assertTrue(f.get("unit").isTextual(), f.toString());
       assertTrue(f.get("ceiling").isNumber() && f.get("ceiling").asDouble() > 0, f.toString());
       assertTrue(f.get("ratio").isNumber() && f.get("ratio").asDouble() > 0, f.toString());
-      assertTrue(names(f).containsAll(List.of("name", "value", "unit", "ceiling", "ratio")), f.toString());
+      assertTrue(
+          names(f).containsAll(List.of("name", "value", "unit", "ceiling", "ratio")), f.toString());
     }
-    assertEquals(List.of("enclave.payloads.1-record", "did.fabric.resolve.cold.10", "did.fabric.resolve.cached.10"),
+    assertEquals(
+        List.of(
+            "enclave.payloads.1-record",
+            "did.fabric.resolve.cold.10",
+            "did.fabric.resolve.cached.10"),
         figures);
   }
 
   /**
-   * A tiny run end to end through the packaged host and its dev enclave: the bench itself fails (exit
-   * 2) unless every payload gets the verdict accepted, so exit 0 says all 40 were accepted. Checks the
-   * shape and that every figure is positive and finite, never a speed.
+   * A tiny run end to end through the packaged host and its dev enclave: the bench itself fails
+   * (exit 2) unless every payload gets the verdict accepted, so exit 0 says all 40 were accepted.
+   * Checks the shape and that every figure is positive and finite, never a speed.
    */
   @Test
   void anHttpBenchOfFortyPayloadsAcceptsEveryOneAndReportsPositiveFiniteFigures() throws Exception {
     Path jar = artifact("sovereign.demo.enclaveJar", "enclave-app/target/sovereign-enclave.jar");
-    Path app = artifact("sovereign.demo.hostApp", "parent-host/host/target/quarkus-app/quarkus-run.jar");
-    Assumptions.assumeTrue(Files.isRegularFile(jar) && Files.isRegularFile(app),
+    Path app =
+        artifact("sovereign.demo.hostApp", "parent-host/host/target/quarkus-app/quarkus-run.jar");
+    Assumptions.assumeTrue(
+        Files.isRegularFile(jar) && Files.isRegularFile(app),
         "the enclave jar and the packaged host are built before this module's tests (reactor order)");
-    CliRun r = CliRun.of("bench", "--json", "--seconds", "1", "--records", "1", "--dids", "2", "--http",
-        "--http-records", "1", "--http-payloads", "40", "--http-warmup", "10", "--producers", "2",
-        "--host-app", app.toString(), "--enclave-jar", jar.toString());
+    CliRun r =
+        CliRun.of(
+            "bench",
+            "--json",
+            "--seconds",
+            "1",
+            "--records",
+            "1",
+            "--dids",
+            "2",
+            "--http",
+            "--http-records",
+            "1",
+            "--http-payloads",
+            "40",
+            "--http-warmup",
+            "10",
+            "--producers",
+            "2",
+            "--host-app",
+            app.toString(),
+            "--enclave-jar",
+            jar.toString());
     assertEquals(0, r.exit(), "the HTTP bench failed (see stderr): " + r.err());
     Map<String, JsonNode> figures = new LinkedHashMap<>();
     for (JsonNode f : new ObjectMapper().readTree(r.out()).get("results")) {
       figures.put(f.get("name").asText(), f);
     }
     double ceiling = figures.get("enclave.payloads.1-record").get("value").asDouble();
-    List<String> rates = List.of("http.payloads.1-record.wall", "http.payloads.1-record.cpu",
-        "http.payloads.1-record.enclave-process", "http.payloads.1-record.host-process");
+    List<String> rates =
+        List.of(
+            "http.payloads.1-record.wall",
+            "http.payloads.1-record.cpu",
+            "http.payloads.1-record.enclave-process",
+            "http.payloads.1-record.host-process");
     for (String name : rates) {
       JsonNode f = figures.get(name);
       assertTrue(f != null, name + " missing from " + figures.keySet());
       assertEquals("payloads/s", f.get("unit").asText(), f.toString());
       assertPositiveFinite(f.get("value"), f);
-      assertEquals(ceiling, f.get("ceiling").asDouble(), 0.0, "the ceiling is this run's enclave-only rate: " + f);
+      assertEquals(
+          ceiling,
+          f.get("ceiling").asDouble(),
+          0.0,
+          "the ceiling is this run's enclave-only rate: " + f);
       assertPositiveFinite(f.get("ratio"), f);
-      assertTrue(f.get("note").asText().startsWith("ceiling: enclave-only pipeline rate, 1-record, same run"), f.toString());
-      assertTrue(name.endsWith(".wall") || f.get("note").asText().contains("CPU per payload: host "), f.toString());
+      assertTrue(
+          f.get("note")
+              .asText()
+              .startsWith("ceiling: enclave-only pipeline rate, 1-record, same run"),
+          f.toString());
+      assertTrue(
+          name.endsWith(".wall") || f.get("note").asText().contains("CPU per payload: host "),
+          f.toString());
     }
     for (String q : List.of("p50", "p95", "p99")) {
       JsonNode f = figures.get("http.submit.latency." + q);
@@ -75,12 +116,16 @@ class BenchCommandTest {
       assertPositiveFinite(f.get("value"), f);
       assertTrue(f.get("ceiling").isNull() && f.get("ratio").isNull(), f.toString());
     }
-    assertTrue(figures.get("http.submit.latency.p50").get("value").asDouble()
-        <= figures.get("http.submit.latency.p99").get("value").asDouble(), "percentiles in order");
+    assertTrue(
+        figures.get("http.submit.latency.p50").get("value").asDouble()
+            <= figures.get("http.submit.latency.p99").get("value").asDouble(),
+        "percentiles in order");
   }
 
   private static void assertPositiveFinite(JsonNode v, JsonNode figure) {
-    assertTrue(v != null && v.isNumber() && Double.isFinite(v.asDouble()) && v.asDouble() > 0, figure.toString());
+    assertTrue(
+        v != null && v.isNumber() && Double.isFinite(v.asDouble()) && v.asDouble() > 0,
+        figure.toString());
   }
 
   private static Path artifact(String property, String relative) {
@@ -101,8 +146,15 @@ class BenchCommandTest {
 
   @Test
   void figuresWithoutACeilingPrintNullCeilingAndRatio() throws Exception {
-    JsonNode f = new ObjectMapper().readTree(BenchFigure.json(List.of(
-        BenchFigure.without("http.submit.latency.p50", 12.3456, "ms", "no ceiling")))).get("results").get(0);
+    JsonNode f =
+        new ObjectMapper()
+            .readTree(
+                BenchFigure.json(
+                    List.of(
+                        BenchFigure.without(
+                            "http.submit.latency.p50", 12.3456, "ms", "no ceiling"))))
+            .get("results")
+            .get(0);
     assertTrue(f.get("ceiling").isNull() && f.get("ratio").isNull(), f.toString());
     assertEquals(12.346, f.get("value").asDouble());
   }

@@ -33,12 +33,24 @@ class DemoCommandTest {
   @Test
   void theDemoRunsEveryStepAgainstARealHostWritesTheEvidenceAndExitsZero() throws Exception {
     Path jar = artifact("sovereign.demo.enclaveJar", "enclave-app/target/sovereign-enclave.jar");
-    Path app = artifact("sovereign.demo.hostApp", "parent-host/host/target/quarkus-app/quarkus-run.jar");
-    Assumptions.assumeTrue(Files.isRegularFile(jar) && Files.isRegularFile(app),
+    Path app =
+        artifact("sovereign.demo.hostApp", "parent-host/host/target/quarkus-app/quarkus-run.jar");
+    Assumptions.assumeTrue(
+        Files.isRegularFile(jar) && Files.isRegularFile(app),
         "the enclave jar and the packaged host are built before this module's tests (reactor order)");
     Path out = tmp.resolve("demo-out");
-    CliRun r = CliRun.of("demo", "--out", out.toString(), "--state", tmp.resolve("work").toString(),
-        "--enclave-jar", jar.toString(), "--host-app", app.toString(), "--json");
+    CliRun r =
+        CliRun.of(
+            "demo",
+            "--out",
+            out.toString(),
+            "--state",
+            tmp.resolve("work").toString(),
+            "--enclave-jar",
+            jar.toString(),
+            "--host-app",
+            app.toString(),
+            "--json");
     assertEquals(0, r.exit(), r.err());
     JsonNode report = new ObjectMapper().readTree(r.out());
     assertEquals(report.get("total").asInt(), report.get("behaved").asInt());
@@ -48,12 +60,26 @@ class DemoCommandTest {
       assertEquals("behaved", step.get("outcome").asText(), step.toString());
       assertTrue(r.err().contains(step.get("name").asText()), "narrated: " + step.get("name"));
     }
-    assertTrue(names.containsAll(Set.of("revoked-producer-rejected", "forged-payload-rejected", "replay-rejected",
-        "wrong-region-rejected", "backup-restore", "close-round", "regulator-verifies", "audit-log")), names.toString());
+    assertTrue(
+        names.containsAll(
+            Set.of(
+                "revoked-producer-rejected",
+                "forged-payload-rejected",
+                "replay-rejected",
+                "wrong-region-rejected",
+                "backup-restore",
+                "close-round",
+                "regulator-verifies",
+                "audit-log")),
+        names.toString());
     assertTrue(r.err().contains("422 seal-rejected"), "a tampered sealed state is refused");
-    // did:fabric producers: the host relayed their evidence because the enclave asked; the log names no DID
-    assertTrue(report.at("/evidence/didEvidenceRelayed").asInt() >= 4, report.at("/evidence").toString());
-    assertTrue(r.err().contains("because it asked, the host fetched did:fabric evidence"), "narrated: the relay");
+    // did:fabric producers: the host relayed their evidence because the enclave asked; the log
+    // names no DID
+    assertTrue(
+        report.at("/evidence/didEvidenceRelayed").asInt() >= 4, report.at("/evidence").toString());
+    assertTrue(
+        r.err().contains("because it asked, the host fetched did:fabric evidence"),
+        "narrated: the relay");
     JsonNode chains = new ObjectMapper().readTree(out.resolve("credential-chain.json").toFile());
     String auditLog = Files.readString(out.resolve("audit.jsonl"));
     assertTrue(auditLog.contains("\"evidence-relayed\""), "the relay is audited");
@@ -66,53 +92,120 @@ class DemoCommandTest {
     }
     assertEquals(5, fabric);
     assertTrue(Files.readString(out.resolve("policy.yaml")).contains("askHost: true"));
-    for (String code : new String[] {"credential-revoked", "signature-invalid", "replay", "credential-wrong-region"}) {
+    for (String code :
+        new String[] {
+          "credential-revoked", "signature-invalid", "replay", "credential-wrong-region"
+        }) {
       assertTrue(r.err().contains("enclave verdict " + code), code);
     }
-    for (String f : new String[] {"result.jwt", "result.json", "attestation.cose", "attestation.b64", "simulation-root.pem",
-        "credential-chain.json", "policy.yaml", "expected-pcrs.json", "verification.json", "regulator-report.json",
-        "rejected-aws-root.json", "rejected-tampered.json", "rejected-wrong-nonce.json", "rejected-stale.json",
-        "rejected-unknown-image.json", "sealed-state.b64", "audit.jsonl", "audit-verify.json", "report.json"}) {
+    for (String f :
+        new String[] {
+          "result.jwt",
+          "result.json",
+          "attestation.cose",
+          "attestation.b64",
+          "simulation-root.pem",
+          "credential-chain.json",
+          "policy.yaml",
+          "expected-pcrs.json",
+          "verification.json",
+          "regulator-report.json",
+          "rejected-aws-root.json",
+          "rejected-tampered.json",
+          "rejected-wrong-nonce.json",
+          "rejected-stale.json",
+          "rejected-unknown-image.json",
+          "sealed-state.b64",
+          "audit.jsonl",
+          "audit-verify.json",
+          "report.json"
+        }) {
       assertTrue(Files.isRegularFile(out.resolve(f)), f);
     }
-    assertTrue(report.at("/seconds").asDouble() < 120, "the demo takes under two minutes: " + report.at("/seconds"));
+    assertTrue(
+        report.at("/seconds").asDouble() < 120,
+        "the demo takes under two minutes: " + report.at("/seconds"));
 
     // The evidence verifies on its own with the regulator's command.
-    List<String> verify = new ArrayList<>(List.of("verify", out.resolve("result.jwt").toString(),
-        "--root", out.resolve("simulation-root.pem").toString(),
-        "--pcr", "0=" + report.at("/evidence/expectedPcrs/0").asText(),
-        "--expect-policy-sha256", report.at("/evidence/policySha256").asText(),
-        "--credential-chain", out.resolve("credential-chain.json").toString(), "--json"));
-    report.at("/evidence/trustAnchors").forEach(a -> {
-      verify.add("--trust-anchor");
-      verify.add(a.asText());
-    });
+    List<String> verify =
+        new ArrayList<>(
+            List.of(
+                "verify",
+                out.resolve("result.jwt").toString(),
+                "--root",
+                out.resolve("simulation-root.pem").toString(),
+                "--pcr",
+                "0=" + report.at("/evidence/expectedPcrs/0").asText(),
+                "--expect-policy-sha256",
+                report.at("/evidence/policySha256").asText(),
+                "--credential-chain",
+                out.resolve("credential-chain.json").toString(),
+                "--json"));
+    report
+        .at("/evidence/trustAnchors")
+        .forEach(
+            a -> {
+              verify.add("--trust-anchor");
+              verify.add(a.asText());
+            });
     CliRun v = CliRun.of(verify.toArray(new String[0]));
     assertEquals(0, v.exit(), v.err());
     assertEquals("VALID", new ObjectMapper().readTree(v.out()).get("verdict").asText());
     // ...and a production regulator (AWS root only) rejects the simulated attestation in it.
-    CliRun aws = CliRun.of("verify", out.resolve("result.jwt").toString(), "--pcr", "0=" + report.at("/evidence/expectedPcrs/0").asText());
+    CliRun aws =
+        CliRun.of(
+            "verify",
+            out.resolve("result.jwt").toString(),
+            "--pcr",
+            "0=" + report.at("/evidence/expectedPcrs/0").asText());
     assertEquals(1, aws.exit(), aws.err());
     assertTrue(aws.err().contains("attestation-untrusted-root"), aws.err());
     // The attestation the producer verified checks out with the attestation command too.
-    CliRun att = CliRun.of("attestation", "verify", out.resolve("attestation.b64").toString(),
-        "--root", out.resolve("simulation-root.pem").toString(), "--nonce", report.at("/evidence/producerNonce").asText(),
-        "--at", "document");
+    CliRun att =
+        CliRun.of(
+            "attestation",
+            "verify",
+            out.resolve("attestation.b64").toString(),
+            "--root",
+            out.resolve("simulation-root.pem").toString(),
+            "--nonce",
+            report.at("/evidence/producerNonce").asText(),
+            "--at",
+            "document");
     assertEquals(0, att.exit(), att.err());
     // The audit log verifies offline under the attested enclave DID, and not under another one.
-    CliRun audit = CliRun.of("audit", "verify", out.resolve("audit.jsonl").toString(), "--json",
-        "--enclave-did", report.at("/evidence/enclaveDid").asText());
+    CliRun audit =
+        CliRun.of(
+            "audit",
+            "verify",
+            out.resolve("audit.jsonl").toString(),
+            "--json",
+            "--enclave-did",
+            report.at("/evidence/enclaveDid").asText());
     assertEquals(0, audit.exit(), audit.err());
-    assertEquals(new ObjectMapper().readTree(audit.out()), new ObjectMapper().readTree(out.resolve("audit-verify.json").toFile()));
-    CliRun otherDid = CliRun.of("audit", "verify", out.resolve("audit.jsonl").toString(),
-        "--enclave-did", "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK");
+    assertEquals(
+        new ObjectMapper().readTree(audit.out()),
+        new ObjectMapper().readTree(out.resolve("audit-verify.json").toFile()));
+    CliRun otherDid =
+        CliRun.of(
+            "audit",
+            "verify",
+            out.resolve("audit.jsonl").toString(),
+            "--enclave-did",
+            "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK");
     assertEquals(1, otherDid.exit(), otherDid.err());
     assertTrue(otherDid.err().contains("audit-head-wrong-enclave"), otherDid.err());
   }
 
   @Test
   void withoutAnEnclaveJarTheDemoIsAnEnvironmentError() {
-    CliRun r = CliRun.of("demo", "--out", tmp.resolve("o").toString(), "--enclave-jar", tmp.resolve("none.jar").toString());
+    CliRun r =
+        CliRun.of(
+            "demo",
+            "--out",
+            tmp.resolve("o").toString(),
+            "--enclave-jar",
+            tmp.resolve("none.jar").toString());
     assertEquals(2, r.exit());
     assertTrue(r.err().contains("not found"), r.err());
   }
@@ -120,8 +213,15 @@ class DemoCommandTest {
   @Test
   void withoutTheHostApplicationTheDemoIsAnEnvironmentError() throws Exception {
     Path jar = Files.write(tmp.resolve("enclave.jar"), new byte[] {1});
-    CliRun r = CliRun.of("demo", "--out", tmp.resolve("o").toString(), "--enclave-jar", jar.toString(),
-        "--host-app", tmp.resolve("none/quarkus-run.jar").toString());
+    CliRun r =
+        CliRun.of(
+            "demo",
+            "--out",
+            tmp.resolve("o").toString(),
+            "--enclave-jar",
+            jar.toString(),
+            "--host-app",
+            tmp.resolve("none/quarkus-run.jar").toString());
     assertEquals(2, r.exit());
     assertTrue(r.err().contains("host application"), r.err());
   }

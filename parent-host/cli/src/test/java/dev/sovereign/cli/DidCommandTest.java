@@ -31,7 +31,8 @@ class DidCommandTest {
     assertEquals(0, r.exit(), r.err());
     JsonNode json = new ObjectMapper().readTree(r.out());
     assertEquals(DID, json.path("didDocument").path("id").asText());
-    assertEquals("application/did+ld+json", json.path("didResolutionMetadata").path("contentType").asText());
+    assertEquals(
+        "application/did+ld+json", json.path("didResolutionMetadata").path("contentType").asText());
   }
 
   @Test
@@ -47,7 +48,9 @@ class DidCommandTest {
     Run r = run("resolve", "did:key:z6Mkabc", "--json");
     assertEquals(1, r.exit());
     assertTrue(r.err().startsWith("invalidDid: "), r.err());
-    assertEquals("invalidDid", new ObjectMapper().readTree(r.out()).path("didResolutionMetadata").path("error").asText());
+    assertEquals(
+        "invalidDid",
+        new ObjectMapper().readTree(r.out()).path("didResolutionMetadata").path("error").asText());
   }
 
   @Test
@@ -65,16 +68,28 @@ class DidCommandTest {
   @Test
   void aMalformedVersionTimeOrBothVersionOptionsAreUsageErrors() {
     assertEquals(2, run("resolve", DID, "--version-time", "yesterday").exit());
-    assertEquals(2, SovereignCli.commandLine().setErr(new PrintWriter(new StringWriter()))
-        .execute("did", "resolve", DID, "--version-id", "1", "--version-time", "2020-01-01T00:00:00Z"));
+    assertEquals(
+        2,
+        SovereignCli.commandLine()
+            .setErr(new PrintWriter(new StringWriter()))
+            .execute(
+                "did",
+                "resolve",
+                DID,
+                "--version-id",
+                "1",
+                "--version-time",
+                "2020-01-01T00:00:00Z"));
   }
 
   @Test
   void theDidKeyPublicKeyFormatCanBeChosen() throws Exception {
     Run r = run("resolve", DID, "--json", "--option", "publicKeyFormat=Ed25519VerificationKey2018");
-    JsonNode vm = new ObjectMapper().readTree(r.out()).path("didDocument").path("verificationMethod").get(0);
+    JsonNode vm =
+        new ObjectMapper().readTree(r.out()).path("didDocument").path("verificationMethod").get(0);
     assertEquals("Ed25519VerificationKey2018", vm.path("type").asText());
-    assertEquals("4zvwRjXUKGfvwnParsHAS3HuSVzV5cA4McphgmoCtajS", vm.path("publicKeyBase58").asText());
+    assertEquals(
+        "4zvwRjXUKGfvwnParsHAS3HuSVzV5cA4McphgmoCtajS", vm.path("publicKeyBase58").asText());
   }
 
   @Test

@@ -13,7 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code sovereign did create|update|deactivate|log} on the embedded ledger, as a user runs them. */
+/**
+ * {@code sovereign did create|update|deactivate|log} on the embedded ledger, as a user runs them.
+ */
 class DidFabricCommandsTest {
   @TempDir Path dir;
   private String stdout;
@@ -36,14 +38,40 @@ class DidFabricCommandsTest {
     String data = dir.resolve("state").toString();
     Path key1 = dir.resolve("k1.json");
     Path key2 = dir.resolve("k2.json");
-    assertEquals(0, run("did", "create", "--data-dir", data, "--key-out", key1.toString(), "--json"), stderr);
+    assertEquals(
+        0,
+        run("did", "create", "--data-dir", data, "--key-out", key1.toString(), "--json"),
+        stderr);
     JsonNode created = new ObjectMapper().readTree(stdout);
     String did = created.get("did").asText();
     assertTrue(did.startsWith("did:fabric:local:"));
 
-    assertEquals(0, run("did", "update", did, "--data-dir", data, "--key", key1.toString(), "--rotate-to", key2.toString()), stderr);
-    assertEquals(1, run("did", "update", did, "--data-dir", data, "--key", key1.toString(),
-        "--rotate-to", dir.resolve("k3.json").toString()), stderr);
+    assertEquals(
+        0,
+        run(
+            "did",
+            "update",
+            did,
+            "--data-dir",
+            data,
+            "--key",
+            key1.toString(),
+            "--rotate-to",
+            key2.toString()),
+        stderr);
+    assertEquals(
+        1,
+        run(
+            "did",
+            "update",
+            did,
+            "--data-dir",
+            data,
+            "--key",
+            key1.toString(),
+            "--rotate-to",
+            dir.resolve("k3.json").toString()),
+        stderr);
     assertTrue(stderr.startsWith("SIGNER_NOT_CONTROLLER"), stderr);
 
     Path log = dir.resolve("log.json");
@@ -54,7 +82,8 @@ class DidFabricCommandsTest {
     assertEquals(1, run("did", "log", did, "--verify", log.toString()));
     assertTrue(stderr.startsWith("LOG_VERSION_ID_MISMATCH"), stderr);
 
-    assertEquals(0, run("did", "log", did, "--data-dir", data, "--evidence", "enclave-nonce-1"), stderr);
+    assertEquals(
+        0, run("did", "log", did, "--data-dir", data, "--evidence", "enclave-nonce-1"), stderr);
     JsonNode evidence = new ObjectMapper().readTree(stdout);
     assertEquals(did, evidence.get("did").asText());
     assertTrue(evidence.get("endorsedRead").has("endorsements"));
@@ -62,7 +91,8 @@ class DidFabricCommandsTest {
     assertEquals(0, run("did", "resolve", did, "--data-dir", data, "--json"), stderr);
     assertTrue(stdout.contains("\"versionId\""), stdout);
 
-    assertEquals(0, run("did", "deactivate", did, "--data-dir", data, "--key", key2.toString()), stderr);
+    assertEquals(
+        0, run("did", "deactivate", did, "--data-dir", data, "--key", key2.toString()), stderr);
     assertEquals(1, run("did", "deactivate", did, "--data-dir", data, "--key", key2.toString()));
     assertTrue(stderr.startsWith("DEACTIVATED"), stderr);
     assertEquals(1, run("did", "log", "did:fabric:local:nope", "--data-dir", data));
@@ -71,8 +101,17 @@ class DidFabricCommandsTest {
 
   @Test
   void fabricNetworkSettingsThatAreIncompleteAreAUsageError() {
-    assertEquals(2, run("did", "create", "--data-dir", dir.toString(), "--key-out", dir.resolve("k.json").toString(),
-        "--ledger-setting", "fabric.gateway=127.0.0.1:7051"));
+    assertEquals(
+        2,
+        run(
+            "did",
+            "create",
+            "--data-dir",
+            dir.toString(),
+            "--key-out",
+            dir.resolve("k.json").toString(),
+            "--ledger-setting",
+            "fabric.gateway=127.0.0.1:7051"));
     assertTrue(stderr.contains("fabric.cert is required"), stderr);
     assertTrue(!stderr.contains("\tat "), "no stack trace");
   }

@@ -33,20 +33,26 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * A small S3-compatible endpoint for tests only (JDK HttpServer on loopback, path-style
- * {@code /bucket/key}): PutObject (plain or {@code aws-chunked} bodies with trailing CRC32),
- * GetObject, HeadObject, DeleteObject and ListObjectsV2 with the XML S3 answers. Every request is
- * checked as S3 checks it: a SigV4 {@code Authorization} header whose signature is recomputed from the
- * request with the one known secret ({@code 403 SignatureDoesNotMatch} otherwise), a signed
- * {@code x-amz-content-sha256} that matches the body when it is a digest; for signed aws-chunked
- * uploads the chain of chunk signatures, the trailer signature, the decoded length and the trailing CRC32. Requests are recorded as received, so tests assert the SDK's bytes.
+ * A small S3-compatible endpoint for tests only (JDK HttpServer on loopback, path-style {@code
+ * /bucket/key}): PutObject (plain or {@code aws-chunked} bodies with trailing CRC32), GetObject,
+ * HeadObject, DeleteObject and ListObjectsV2 with the XML S3 answers. Every request is checked as
+ * S3 checks it: a SigV4 {@code Authorization} header whose signature is recomputed from the request
+ * with the one known secret ({@code 403 SignatureDoesNotMatch} otherwise), a signed {@code
+ * x-amz-content-sha256} that matches the body when it is a digest; for signed aws-chunked uploads
+ * the chain of chunk signatures, the trailer signature, the decoded length and the trailing CRC32.
+ * Requests are recorded as received, so tests assert the SDK's bytes.
  */
 final class FakeS3 implements AutoCloseable {
   static final String ACCESS_KEY = "AKIAFAKES3TESTKEY0001";
   static final String SECRET_KEY = "fakeS3SecretKey/DoNotLeak+0123456789abcdef";
 
   /** One request as the server saw it. Header names lower-case. */
-  record Request(String method, String rawPath, String rawQuery, Map<String, List<String>> headers, byte[] body) {
+  record Request(
+      String method,
+      String rawPath,
+      String rawQuery,
+      Map<String, List<String>> headers,
+      byte[] body) {
     String header(String name) {
       List<String> v = headers.get(name);
       return v == null || v.isEmpty() ? null : v.get(0);
@@ -58,9 +64,11 @@ final class FakeS3 implements AutoCloseable {
 
   private record Failure(String method, int status, String code, String message) {}
 
-  private static final Pattern AUTH = Pattern.compile(
-      "AWS4-HMAC-SHA256 Credential=([^/]+)/(\\d{8})/([^/]+)/s3/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})");
-  private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
+  private static final Pattern AUTH =
+      Pattern.compile(
+          "AWS4-HMAC-SHA256 Credential=([^/]+)/(\\d{8})/([^/]+)/s3/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})");
+  private static final DateTimeFormatter HTTP_DATE =
+      DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
 
   private final HttpServer server;
   final Map<String, StoredObject> objects = new ConcurrentHashMap<>(); // "bucket/key"
@@ -68,7 +76,10 @@ final class FakeS3 implements AutoCloseable {
   private final List<String> buckets;
   private volatile Failure failure;
   volatile int pageSize = 1000;
-  /** The region requests must be signed for (S3 refuses others with AuthorizationHeaderMalformed). */
+
+  /**
+   * The region requests must be signed for (S3 refuses others with AuthorizationHeaderMalformed).
+   */
   volatile String region = "eu-central-1";
 
   FakeS3(String... buckets) throws IOException {
@@ -88,7 +99,9 @@ final class FakeS3 implements AutoCloseable {
   }
 
   void put(String bucket, String key, byte[] body, Map<String, String> userMetadata) {
-    objects.put(bucket + "/" + key, new StoredObject(body.clone(), Map.copyOf(userMetadata), Instant.now()));
+    objects.put(
+        bucket + "/" + key,
+        new StoredObject(body.clone(), Map.copyOf(userMetadata), Instant.now()));
   }
 
   List<Request> requests(String method) {
@@ -105,10 +118,12 @@ final class FakeS3 implements AutoCloseable {
   private void handle(HttpExchange x) throws IOException {
     try (x) {
       Map<String, List<String>> headers = new TreeMap<>();
-      x.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
+      x.getRequestHeaders()
+          .forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
       byte[] raw = x.getRequestBody().readAllBytes();
       URI uri = x.getRequestURI();
-      Request req = new Request(x.getRequestMethod(), uri.getRawPath(), uri.getRawQuery(), headers, raw);
+      Request req =
+          new Request(x.getRequestMethod(), uri.getRawPath(), uri.getRawQuery(), headers, raw);
       requests.add(req);
 
       Failure f = failure;
@@ -118,14 +133,21 @@ final class FakeS3 implements AutoCloseable {
       }
       Signed sig = checkSignature(req);
       if (sig.problem() != null) {
-        error(x, 403, sig.problem(), "The request signature we calculated does not match the signature you provided.");
+        error(
+            x,
+            403,
+            sig.problem(),
+            "The request signature we calculated does not match the signature you provided.");
         return;
       }
       byte[] body;
       try {
         body = payload(req, sig);
       } catch (IllegalArgumentException e) {
-        error(x, e.getMessage().equals("SignatureDoesNotMatch") ? 403 : 400, e.getMessage(),
+        error(
+            x,
+            e.getMessage().equals("SignatureDoesNotMatch") ? 403 : 400,
+            e.getMessage(),
             "The payload did not match its signature, declared digest, length or checksum.");
         return;
       }
@@ -143,11 +165,12 @@ final class FakeS3 implements AutoCloseable {
       switch (req.method()) {
         case "PUT" -> {
           Map<String, String> meta = new LinkedHashMap<>();
-          headers.forEach((k, v) -> {
-            if (k.startsWith("x-amz-meta-")) {
-              meta.put(k.substring("x-amz-meta-".length()), v.get(0));
-            }
-          });
+          headers.forEach(
+              (k, v) -> {
+                if (k.startsWith("x-amz-meta-")) {
+                  meta.put(k.substring("x-amz-meta-".length()), v.get(0));
+                }
+              });
           objects.put(bucket + "/" + key, new StoredObject(body, meta, Instant.now()));
           x.getResponseHeaders().add("ETag", etag(body));
           x.sendResponseHeaders(200, -1);
@@ -177,7 +200,12 @@ final class FakeS3 implements AutoCloseable {
           objects.remove(bucket + "/" + key);
           x.sendResponseHeaders(204, -1);
         }
-        default -> error(x, 405, "MethodNotAllowed", "The specified method is not allowed against this resource.");
+        default ->
+            error(
+                x,
+                405,
+                "MethodNotAllowed",
+                "The specified method is not allowed against this resource.");
       }
     }
   }
@@ -185,15 +213,19 @@ final class FakeS3 implements AutoCloseable {
   private void list(HttpExchange x, String bucket, Map<String, String> q) throws IOException {
     String prefix = q.getOrDefault("prefix", "");
     String delimiter = q.get("delimiter");
-    String after = q.containsKey("continuation-token")
-        ? new String(Base64.getDecoder().decode(q.get("continuation-token")), StandardCharsets.UTF_8) : "";
+    String after =
+        q.containsKey("continuation-token")
+            ? new String(
+                Base64.getDecoder().decode(q.get("continuation-token")), StandardCharsets.UTF_8)
+            : "";
     boolean url = "url".equals(q.get("encoding-type"));
     TreeMap<String, StoredObject> keys = new TreeMap<>();
-    objects.forEach((k, v) -> {
-      if (k.startsWith(bucket + "/")) {
-        keys.put(k.substring(bucket.length() + 1), v);
-      }
-    });
+    objects.forEach(
+        (k, v) -> {
+          if (k.startsWith(bucket + "/")) {
+            keys.put(k.substring(bucket.length() + 1), v);
+          }
+        });
     StringBuilder contents = new StringBuilder();
     List<String> common = new ArrayList<>();
     int n = 0;
@@ -216,17 +248,30 @@ final class FakeS3 implements AutoCloseable {
         }
         continue;
       }
-      contents.append("<Contents><Key>").append(xml(k, url)).append("</Key><LastModified>")
-          .append(e.getValue().lastModified()).append("</LastModified><ETag>").append(xml(etag(e.getValue().body()), false))
-          .append("</ETag><Size>").append(e.getValue().body().length)
+      contents
+          .append("<Contents><Key>")
+          .append(xml(k, url))
+          .append("</Key><LastModified>")
+          .append(e.getValue().lastModified())
+          .append("</LastModified><ETag>")
+          .append(xml(etag(e.getValue().body()), false))
+          .append("</ETag><Size>")
+          .append(e.getValue().body().length)
           .append("</Size><StorageClass>STANDARD</StorageClass></Contents>");
       n++;
       last = k;
     }
-    StringBuilder b = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
-        .append("<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>").append(bucket)
-        .append("</Name><Prefix>").append(xml(prefix, url)).append("</Prefix><KeyCount>").append(n)
-        .append("</KeyCount><MaxKeys>").append(pageSize).append("</MaxKeys>");
+    StringBuilder b =
+        new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+            .append("<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>")
+            .append(bucket)
+            .append("</Name><Prefix>")
+            .append(xml(prefix, url))
+            .append("</Prefix><KeyCount>")
+            .append(n)
+            .append("</KeyCount><MaxKeys>")
+            .append(pageSize)
+            .append("</MaxKeys>");
     if (delimiter != null) {
       b.append("<Delimiter>").append(xml(delimiter, url)).append("</Delimiter>");
     }
@@ -237,7 +282,11 @@ final class FakeS3 implements AutoCloseable {
           .append("</NextContinuationToken>");
     }
     b.append(contents);
-    common.forEach(cp -> b.append("<CommonPrefixes><Prefix>").append(xml(cp, url)).append("</Prefix></CommonPrefixes>"));
+    common.forEach(
+        cp ->
+            b.append("<CommonPrefixes><Prefix>")
+                .append(xml(cp, url))
+                .append("</Prefix></CommonPrefixes>"));
     if (url) {
       b.append("<EncodingType>url</EncodingType>");
     }
@@ -270,7 +319,8 @@ final class FakeS3 implements AutoCloseable {
     if (!m.group(3).equals(region) || !date.startsWith(m.group(2))) {
       return Signed.refused("AuthorizationHeaderMalformed");
     }
-    StringBuilder canonical = new StringBuilder(r.method()).append('\n').append(r.rawPath()).append('\n');
+    StringBuilder canonical =
+        new StringBuilder(r.method()).append('\n').append(r.rawPath()).append('\n');
     List<String> pairs = new ArrayList<>();
     if (r.rawQuery() != null && !r.rawQuery().isEmpty()) {
       for (String p : r.rawQuery().split("&")) {
@@ -283,7 +333,8 @@ final class FakeS3 implements AutoCloseable {
     Collections.sort(pairs);
     canonical.append(String.join("&", pairs)).append('\n');
     String signed = m.group(4);
-    if (!List.of(signed.split(";")).contains("host") || !List.of(signed.split(";")).contains("x-amz-content-sha256")) {
+    if (!List.of(signed.split(";")).contains("host")
+        || !List.of(signed.split(";")).contains("x-amz-content-sha256")) {
       return Signed.refused("AccessDenied");
     }
     for (String h : signed.split(";")) {
@@ -291,38 +342,54 @@ final class FakeS3 implements AutoCloseable {
       if (v == null) {
         return Signed.refused("AccessDenied");
       }
-      canonical.append(h).append(':')
-          .append(String.join(",", v.stream().map(s -> s.strip().replaceAll(" +", " ")).toList())).append('\n');
+      canonical
+          .append(h)
+          .append(':')
+          .append(String.join(",", v.stream().map(s -> s.strip().replaceAll(" +", " ")).toList()))
+          .append('\n');
     }
     canonical.append('\n').append(signed).append('\n').append(payloadHash);
     String scope = m.group(2) + "/" + m.group(3) + "/s3/aws4_request";
-    String toSign = "AWS4-HMAC-SHA256\n" + date + "\n" + scope + "\n"
-        + HexFormat.of().formatHex(sha256(canonical.toString().getBytes(StandardCharsets.UTF_8)));
+    String toSign =
+        "AWS4-HMAC-SHA256\n"
+            + date
+            + "\n"
+            + scope
+            + "\n"
+            + HexFormat.of()
+                .formatHex(sha256(canonical.toString().getBytes(StandardCharsets.UTF_8)));
     byte[] k = hmac(("AWS4" + SECRET_KEY).getBytes(StandardCharsets.UTF_8), m.group(2));
     k = hmac(k, m.group(3));
     k = hmac(k, "s3");
     k = hmac(k, "aws4_request");
     String expected = HexFormat.of().formatHex(hmac(k, toSign));
-    return MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
-        m.group(5).getBytes(StandardCharsets.US_ASCII)) ? new Signed(null, date, scope, k, expected)
+    return MessageDigest.isEqual(
+            expected.getBytes(StandardCharsets.US_ASCII),
+            m.group(5).getBytes(StandardCharsets.US_ASCII))
+        ? new Signed(null, date, scope, k, expected)
         : Signed.refused("SignatureDoesNotMatch");
   }
 
-  /** The object bytes: the body itself (its digest checked if one was signed) or the decoded aws-chunked body. */
+  /**
+   * The object bytes: the body itself (its digest checked if one was signed) or the decoded
+   * aws-chunked body.
+   */
   private static byte[] payload(Request r, Signed sig) {
     String hash = r.header("x-amz-content-sha256");
     if (hash.startsWith("STREAMING-")) {
       return dechunk(r, hash.startsWith("STREAMING-AWS4-HMAC-SHA256-PAYLOAD") ? sig : null);
     }
-    if (!hash.equals("UNSIGNED-PAYLOAD") && !hash.equals(HexFormat.of().formatHex(sha256(r.body())))) {
+    if (!hash.equals("UNSIGNED-PAYLOAD")
+        && !hash.equals(HexFormat.of().formatHex(sha256(r.body())))) {
       throw new IllegalArgumentException("XAmzContentSHA256Mismatch");
     }
     return r.body();
   }
 
   /**
-   * {@code hex-size[;chunk-signature=...]\r\n data \r\n ... 0...\r\n [trailer: value\r\n]* \r\n}; with
-   * {@code sig} each chunk's signature (chained from the header's) and the trailer's are checked.
+   * {@code hex-size[;chunk-signature=...]\r\n data \r\n ... 0...\r\n [trailer: value\r\n]* \r\n};
+   * with {@code sig} each chunk's signature (chained from the header's) and the trailer's are
+   * checked.
    */
   private static byte[] dechunk(Request r, Signed sig) {
     String empty = HexFormat.of().formatHex(sha256(new byte[0]));
@@ -341,9 +408,23 @@ final class FakeS3 implements AutoCloseable {
       int size = Integer.parseInt(parts[0].strip(), 16);
       i = eol + 2;
       if (sig != null) {
-        String chunkHash = HexFormat.of().formatHex(sha256(java.util.Arrays.copyOfRange(b, i, i + size)));
-        String expected = HexFormat.of().formatHex(hmac(sig.key(), "AWS4-HMAC-SHA256-PAYLOAD\n" + sig.date() + "\n"
-            + sig.scope() + "\n" + prev + "\n" + empty + "\n" + chunkHash));
+        String chunkHash =
+            HexFormat.of().formatHex(sha256(java.util.Arrays.copyOfRange(b, i, i + size)));
+        String expected =
+            HexFormat.of()
+                .formatHex(
+                    hmac(
+                        sig.key(),
+                        "AWS4-HMAC-SHA256-PAYLOAD\n"
+                            + sig.date()
+                            + "\n"
+                            + sig.scope()
+                            + "\n"
+                            + prev
+                            + "\n"
+                            + empty
+                            + "\n"
+                            + chunkHash));
         if (parts.length < 2 || !parts[1].equals("chunk-signature=" + expected)) {
           throw new IllegalArgumentException("SignatureDoesNotMatch");
         }
@@ -362,16 +443,30 @@ final class FakeS3 implements AutoCloseable {
       }
       String line = new String(b, i, eol - i, StandardCharsets.US_ASCII);
       int colon = line.indexOf(':');
-      trailers.put(line.substring(0, colon).strip().toLowerCase(Locale.ROOT), line.substring(colon + 1).strip());
+      trailers.put(
+          line.substring(0, colon).strip().toLowerCase(Locale.ROOT),
+          line.substring(colon + 1).strip());
       i = eol + 2;
     }
     if (sig != null && r.header("x-amz-trailer") != null) {
       String trailerSig = trailers.remove("x-amz-trailer-signature");
       StringBuilder canonical = new StringBuilder();
       trailers.forEach((k, v) -> canonical.append(k).append(':').append(v).append('\n'));
-      String expected = HexFormat.of().formatHex(hmac(sig.key(), "AWS4-HMAC-SHA256-TRAILER\n" + sig.date() + "\n"
-          + sig.scope() + "\n" + prev + "\n"
-          + HexFormat.of().formatHex(sha256(canonical.toString().getBytes(StandardCharsets.UTF_8)))));
+      String expected =
+          HexFormat.of()
+              .formatHex(
+                  hmac(
+                      sig.key(),
+                      "AWS4-HMAC-SHA256-TRAILER\n"
+                          + sig.date()
+                          + "\n"
+                          + sig.scope()
+                          + "\n"
+                          + prev
+                          + "\n"
+                          + HexFormat.of()
+                              .formatHex(
+                                  sha256(canonical.toString().getBytes(StandardCharsets.UTF_8)))));
       if (!expected.equals(trailerSig)) {
         throw new IllegalArgumentException("SignatureDoesNotMatch");
       }
@@ -385,7 +480,9 @@ final class FakeS3 implements AutoCloseable {
     if (crc != null) {
       CRC32 c = new CRC32();
       c.update(data);
-      String mine = Base64.getEncoder().encodeToString(ByteBuffer.allocate(4).putInt((int) c.getValue()).array());
+      String mine =
+          Base64.getEncoder()
+              .encodeToString(ByteBuffer.allocate(4).putInt((int) c.getValue()).array());
       if (!mine.equals(crc)) {
         throw new IllegalArgumentException("BadDigest");
       }
@@ -402,9 +499,14 @@ final class FakeS3 implements AutoCloseable {
     return -1;
   }
 
-  private static void error(HttpExchange x, int status, String code, String message) throws IOException {
-    String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + code + "</Code><Message>"
-        + xml(message, false) + "</Message><RequestId>FAKE0000</RequestId><HostId>fake</HostId></Error>";
+  private static void error(HttpExchange x, int status, String code, String message)
+      throws IOException {
+    String body =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>"
+            + code
+            + "</Code><Message>"
+            + xml(message, false)
+            + "</Message><RequestId>FAKE0000</RequestId><HostId>fake</HostId></Error>";
     if (x.getRequestMethod().equals("HEAD")) {
       x.sendResponseHeaders(status, -1);
       return;
@@ -436,12 +538,18 @@ final class FakeS3 implements AutoCloseable {
 
   /** RFC 3986 encoding as SigV4 wants it. */
   private static String enc(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20").replace("*", "%2A").replace("%7E", "~");
+    return URLEncoder.encode(s, StandardCharsets.UTF_8)
+        .replace("+", "%20")
+        .replace("*", "%2A")
+        .replace("%7E", "~");
   }
 
   private static String xml(String s, boolean urlEncode) {
     String v = urlEncode ? enc(s).replace("%2F", "/") : s;
-    return v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    return v.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\"", "&quot;");
   }
 
   private static String etag(byte[] body) {

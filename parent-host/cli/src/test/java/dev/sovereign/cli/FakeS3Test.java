@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * SDK's request verified" means something.
  */
 class FakeS3Test {
-  private static final Set<String> UNSETTABLE = Set.of("host", "content-length", "connection", "expect", "upgrade");
+  private static final Set<String> UNSETTABLE =
+      Set.of("host", "content-length", "connection", "expect", "upgrade");
   private FakeS3 s3;
   private String savedAccessKey;
   private String savedSecretKey;
@@ -50,16 +51,23 @@ class FakeS3Test {
     s3.close();
   }
 
-  private int replay(FakeS3.Request r, byte[] body, String headerName, String headerValue) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(s3.endpoint() + r.rawPath()))
-        .method(r.method(), HttpRequest.BodyPublishers.ofByteArray(body));
-    r.headers().forEach((k, v) -> {
-      if (!UNSETTABLE.contains(k)) {
-        b.header(k, k.equals(headerName) ? headerValue : v.get(0));
-      }
-    });
-    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
-        .send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+  private int replay(FakeS3.Request r, byte[] body, String headerName, String headerValue)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(s3.endpoint() + r.rawPath()))
+            .method(r.method(), HttpRequest.BodyPublishers.ofByteArray(body));
+    r.headers()
+        .forEach(
+            (k, v) -> {
+              if (!UNSETTABLE.contains(k)) {
+                b.header(k, k.equals(headerName) ? headerValue : v.get(0));
+              }
+            });
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .build()
+        .send(b.build(), HttpResponse.BodyHandlers.discarding())
+        .statusCode();
   }
 
   @Test
@@ -68,24 +76,35 @@ class FakeS3Test {
     try (S3BackupStore store = S3BackupStore.open(loc, "eu-central-1", s3.endpoint())) {
       byte[] blob = "sealed-bytes-0123456789".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
       Instant now = Instant.now();
-      BackupStore.Meta m = store.put(new BackupStore.Meta(null, "EU", now, now, BackupAudit.sha256(blob), blob.length),
-          blob);
+      BackupStore.Meta m =
+          store.put(
+              new BackupStore.Meta(null, "EU", now, now, BackupAudit.sha256(blob), blob.length),
+              blob);
       assertArrayEquals(blob, store.read(m.ref()).blob());
       List<BackupStore.Meta> listed = store.list("EU");
       assertEquals(1, listed.size());
-      assertEquals(List.of(m.ref(), "EU", now, m.sha256()),
-          List.of(listed.get(0).ref(), listed.get(0).zone(), listed.get(0).createdAt(), listed.get(0).sha256()));
+      assertEquals(
+          List.of(m.ref(), "EU", now, m.sha256()),
+          List.of(
+              listed.get(0).ref(),
+              listed.get(0).zone(),
+              listed.get(0).createdAt(),
+              listed.get(0).sha256()));
     }
     FakeS3.Request put = s3.requests("PUT").get(0);
-    assertTrue(put.header("x-amz-content-sha256").startsWith("STREAMING-AWS4-HMAC-SHA256-PAYLOAD"),
+    assertTrue(
+        put.header("x-amz-content-sha256").startsWith("STREAMING-AWS4-HMAC-SHA256-PAYLOAD"),
         "over plain HTTP the SDK signs every chunk: " + put.header("x-amz-content-sha256"));
 
     assertEquals(200, replay(put, put.body(), null, null));
     byte[] flipped = put.body().clone();
-    int dataStart = new String(flipped, java.nio.charset.StandardCharsets.US_ASCII).indexOf("\r\n") + 2;
+    int dataStart =
+        new String(flipped, java.nio.charset.StandardCharsets.US_ASCII).indexOf("\r\n") + 2;
     flipped[dataStart] ^= 1;
-    assertEquals(403, replay(put, flipped, null, null), "a changed body byte breaks the chunk signature");
-    assertEquals(403, replay(put, put.body(), "x-amz-meta-zone", "US"), "signed metadata cannot be changed");
+    assertEquals(
+        403, replay(put, flipped, null, null), "a changed body byte breaks the chunk signature");
+    assertEquals(
+        403, replay(put, put.body(), "x-amz-meta-zone", "US"), "signed metadata cannot be changed");
     String auth = put.header("authorization");
     String otherSig = auth.substring(0, auth.length() - 1) + (auth.endsWith("0") ? "1" : "0");
     assertEquals(403, replay(put, put.body(), "authorization", otherSig));

@@ -11,7 +11,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Command-line contract of {@code producer keygen|submit} and {@code verify} (the full flow runs in {@link DemoCommandTest}). */
+/**
+ * Command-line contract of {@code producer keygen|submit} and {@code verify} (the full flow runs in
+ * {@link DemoCommandTest}).
+ */
 class ProducerAndVerifyCommandsTest {
 
   @TempDir Path tmp;
@@ -29,8 +32,28 @@ class ProducerAndVerifyCommandsTest {
 
   @Test
   void submitNeedsExactlyOneOfHostAndRoutes() {
-    CliRun r = CliRun.of("producer", "submit", "--records", "r.csv", "--identity", "i", "--credential", "c", "--round", "r",
-        "--dataset", "d", "--zone", "EU", "--root", "x.pem", "--expect-pcr0", "00", "--expect-policy-sha256", "00");
+    CliRun r =
+        CliRun.of(
+            "producer",
+            "submit",
+            "--records",
+            "r.csv",
+            "--identity",
+            "i",
+            "--credential",
+            "c",
+            "--round",
+            "r",
+            "--dataset",
+            "d",
+            "--zone",
+            "EU",
+            "--root",
+            "x.pem",
+            "--expect-pcr0",
+            "00",
+            "--expect-policy-sha256",
+            "00");
     assertEquals(2, r.exit());
   }
 
@@ -39,9 +62,30 @@ class ProducerAndVerifyCommandsTest {
     Path routes = Files.writeString(tmp.resolve("routes.txt"), "EU=http://127.0.0.1:9\n");
     Path id = tmp.resolve("p.json");
     ProducerIdentity.generate(new java.security.SecureRandom()).write(id);
-    CliRun r = CliRun.of("producer", "submit", "--routes", routes.toString(), "--records", "r.csv", "--identity", id.toString(),
-        "--credential", "c", "--round", "r", "--dataset", "d", "--zone", "APAC", "--root", "x.pem",
-        "--expect-pcr0", "00", "--expect-policy-sha256", "00");
+    CliRun r =
+        CliRun.of(
+            "producer",
+            "submit",
+            "--routes",
+            routes.toString(),
+            "--records",
+            "r.csv",
+            "--identity",
+            id.toString(),
+            "--credential",
+            "c",
+            "--round",
+            "r",
+            "--dataset",
+            "d",
+            "--zone",
+            "APAC",
+            "--root",
+            "x.pem",
+            "--expect-pcr0",
+            "00",
+            "--expect-policy-sha256",
+            "00");
     assertEquals(2, r.exit());
     assertTrue(r.err().contains("no host for zone APAC"), r.err());
   }
@@ -51,13 +95,19 @@ class ProducerAndVerifyCommandsTest {
     Path f = Files.writeString(tmp.resolve("result.jwt"), "not.a-result.at-all");
     CliRun r = CliRun.of("verify", f.toString(), "--json");
     assertEquals(1, r.exit(), r.err());
-    assertEquals("result-malformed", new ObjectMapper().readTree(r.out()).get("reasonCode").asText());
+    assertEquals(
+        "result-malformed", new ObjectMapper().readTree(r.out()).get("reasonCode").asText());
   }
 
   @Test
   void verifyWithTrustAnchorsButNoChainEvidenceIsAUsageError() throws Exception {
     Path f = Files.writeString(tmp.resolve("result.jwt"), "a.b.c");
-    CliRun r = CliRun.of("verify", f.toString(), "--trust-anchor", "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK");
+    CliRun r =
+        CliRun.of(
+            "verify",
+            f.toString(),
+            "--trust-anchor",
+            "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK");
     assertEquals(2, r.exit());
   }
 }

@@ -36,8 +36,9 @@ import org.jboss.logging.Logger;
  *
  * <p>The HTTPS listener only requests a client certificate (public endpoints work without one); the
  * decision is made here: the leaf must be within its validity and either be pinned by its SHA-256
- * fingerprint or chain (PKIX) to a configured admin CA with, if subjects are listed, a listed subject.
- * The TLS handshake has already proven that the client holds the certificate's private key.
+ * fingerprint or chain (PKIX) to a configured admin CA with, if subjects are listed, a listed
+ * subject. The TLS handshake has already proven that the client holds the certificate's private
+ * key.
  */
 @ApplicationScoped
 public class AdminAuth {
@@ -59,19 +60,23 @@ public class AdminAuth {
     this.request = request;
   }
 
-  /** Loads the admin CAs and pins at start, so that a bad file stops the host instead of every admin call. */
+  /**
+   * Loads the admin CAs and pins at start, so that a bad file stops the host instead of every admin
+   * call.
+   */
   void onStart(@Observes StartupEvent ev) {
     if (auth.auth() != AdminAuthConfig.Mode.TOKEN) {
       Trust t = trust();
       if (t.pins().isEmpty() && t.cas().isEmpty()) {
-        LOG.warn("admin mTLS is on but no certificate is pinned and no admin CA is configured: no certificate is an admin");
+        LOG.warn(
+            "admin mTLS is on but no certificate is pinned and no admin CA is configured: no certificate is an admin");
       }
     }
   }
 
   /**
-   * Throws 401 {@code unauthorized} unless the request carries an admin credential the mode accepts,
-   * or 403 {@code admin-cert-not-allowed} if its client certificate is not an admin's.
+   * Throws 401 {@code unauthorized} unless the request carries an admin credential the mode
+   * accepts, or 403 {@code admin-cert-not-allowed} if its client certificate is not an admin's.
    */
   public void require(String authorization) {
     AdminAuthConfig.Mode mode = auth.auth();
@@ -80,18 +85,23 @@ public class AdminAuth {
     }
     if (mode == AdminAuthConfig.Mode.TOKEN) {
       if (config.adminToken().orElse("").isEmpty()) {
-        throw new Problem(401, "unauthorized", "admin endpoints are disabled: no admin token is configured");
+        throw new Problem(
+            401, "unauthorized", "admin endpoints are disabled: no admin token is configured");
       }
       throw new Problem(401, "unauthorized", "admin endpoints need a valid bearer token");
     }
     X509Certificate[] chain = peerChain();
     if (chain.length == 0) {
-      throw new Problem(401, "unauthorized", mode == AdminAuthConfig.Mode.MTLS
-          ? "admin endpoints need an admin client certificate (over https)"
-          : "admin endpoints need a valid bearer token or an admin client certificate (over https)");
+      throw new Problem(
+          401,
+          "unauthorized",
+          mode == AdminAuthConfig.Mode.MTLS
+              ? "admin endpoints need an admin client certificate (over https)"
+              : "admin endpoints need a valid bearer token or an admin client certificate (over https)");
     }
     if (!allowed(chain, trust())) {
-      throw new Problem(403, "admin-cert-not-allowed", "the client certificate is not an admin certificate");
+      throw new Problem(
+          403, "admin-cert-not-allowed", "the client certificate is not an admin certificate");
     }
   }
 
@@ -104,7 +114,10 @@ public class AdminAuth {
     return MessageDigest.isEqual(expected, authorization.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** The client's certificate chain on this request; empty without TLS or without a client certificate. */
+  /**
+   * The client's certificate chain on this request; empty without TLS or without a client
+   * certificate.
+   */
   private X509Certificate[] peerChain() {
     if (!request.isResolvable()) {
       return new X509Certificate[0];
@@ -137,7 +150,8 @@ public class AdminAuth {
       if (t.pins().contains(sha256Hex(leaf.getEncoded()))) {
         return true;
       }
-      if (t.cas().isEmpty() || (!t.subjects().isEmpty() && !t.subjects().contains(leaf.getSubjectX500Principal()))) {
+      if (t.cas().isEmpty()
+          || (!t.subjects().isEmpty() && !t.subjects().contains(leaf.getSubjectX500Principal()))) {
         return false;
       }
       List<X509Certificate> path = new ArrayList<>();
@@ -148,15 +162,20 @@ public class AdminAuth {
         path.add(c);
       }
       CertificateFactory cf = CertificateFactory.getInstance("X.509");
-      Set<TrustAnchor> anchors = t.cas().stream().map(c -> new TrustAnchor(c, null)).collect(Collectors.toSet());
+      Set<TrustAnchor> anchors =
+          t.cas().stream().map(c -> new TrustAnchor(c, null)).collect(Collectors.toSet());
       PKIXParameters params = new PKIXParameters(anchors);
-      params.setRevocationEnabled(false); // revocation: remove the CA's trust or the pin (docs/threat-model.md)
+      params.setRevocationEnabled(
+          false); // revocation: remove the CA's trust or the pin (docs/threat-model.md)
       CertPathValidator.getInstance("PKIX").validate(cf.generateCertPath(path), params);
       return true;
     } catch (GeneralSecurityException | RuntimeException e) {
-      // The subject is the client's own text: control characters out, length bounded (no forged log lines).
+      // The subject is the client's own text: control characters out, length bounded (no forged log
+      // lines).
       String subject = leaf.getSubjectX500Principal().getName().replaceAll("\\p{Cntrl}", "?");
-      LOG.infof("admin certificate refused: %s (%s)", subject.length() > 200 ? subject.substring(0, 200) + "..." : subject,
+      LOG.infof(
+          "admin certificate refused: %s (%s)",
+          subject.length() > 200 ? subject.substring(0, 200) + "..." : subject,
           e.getClass().getSimpleName());
       return false;
     }
@@ -172,13 +191,15 @@ public class AdminAuth {
   }
 
   private static Trust load(AdminAuthConfig.Mtls m) {
-    Set<String> pins = m.pinnedSha256().orElse(List.of()).stream()
-        .map(p -> p.replace(":", "").strip().toLowerCase(Locale.ROOT))
-        .filter(p -> !p.isEmpty())
-        .collect(Collectors.toUnmodifiableSet());
+    Set<String> pins =
+        m.pinnedSha256().orElse(List.of()).stream()
+            .map(p -> p.replace(":", "").strip().toLowerCase(Locale.ROOT))
+            .filter(p -> !p.isEmpty())
+            .collect(Collectors.toUnmodifiableSet());
     for (String p : pins) {
       if (!p.matches("[0-9a-f]{64}")) {
-        throw new IllegalStateException("sovereign.host.admin.mtls.pinned-sha256: not a SHA-256 fingerprint: " + p);
+        throw new IllegalStateException(
+            "sovereign.host.admin.mtls.pinned-sha256: not a SHA-256 fingerprint: " + p);
       }
     }
     List<X509Certificate> cas = new ArrayList<>();
@@ -188,7 +209,8 @@ public class AdminAuth {
           cas.add((X509Certificate) c);
         }
       } catch (IOException | GeneralSecurityException e) {
-        throw new IllegalStateException("sovereign.host.admin.mtls.ca-file: cannot read " + file, e);
+        throw new IllegalStateException(
+            "sovereign.host.admin.mtls.ca-file: cannot read " + file, e);
       }
     }
     List<X500Principal> subjects = new ArrayList<>();
@@ -196,7 +218,8 @@ public class AdminAuth {
       try {
         subjects.add(new X500Principal(s));
       } catch (IllegalArgumentException e) {
-        throw new IllegalStateException("sovereign.host.admin.mtls.allowed-subjects: not a DN: " + s);
+        throw new IllegalStateException(
+            "sovereign.host.admin.mtls.allowed-subjects: not a DN: " + s);
       }
     }
     return new Trust(pins, List.copyOf(cas), List.copyOf(subjects));

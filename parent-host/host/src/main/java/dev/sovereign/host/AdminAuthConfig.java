@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * How admin endpoints (rounds, evidence, backup, restore, audit) authenticate their caller
- * ({@code sovereign.host.admin.*}; the bearer token itself is {@code sovereign.host.admin-token}).
+ * How admin endpoints (rounds, evidence, backup, restore, audit) authenticate their caller ({@code
+ * sovereign.host.admin.*}; the bearer token itself is {@code sovereign.host.admin-token}).
  */
 @ConfigMapping(prefix = "sovereign.host.admin")
 public interface AdminAuthConfig {
@@ -34,16 +34,19 @@ public interface AdminAuthConfig {
    * its chain leads to one of the admin CAs and (when subjects are listed) its subject is listed.
    */
   interface Mtls {
-    /** SHA-256 fingerprints (hex, colons optional) of the DER encoding of allowed admin certificates. */
+    /**
+     * SHA-256 fingerprints (hex, colons optional) of the DER encoding of allowed admin
+     * certificates.
+     */
     Optional<List<String>> pinnedSha256();
 
     /** PEM files with the CA certificates that issue admin client certificates. */
     Optional<List<String>> caFile();
 
     /**
-     * Subject DNs (RFC 2253, e.g. {@code CN=ops-admin,O=Example}) allowed among the certificates the
-     * admin CAs issued; empty allows every certificate they issued. Write a DN with commas as an indexed
-     * property ({@code allowed-subjects[0]=CN=a,O=b}) or escape its commas ({@code \,}).
+     * Subject DNs (RFC 2253, e.g. {@code CN=ops-admin,O=Example}) allowed among the certificates
+     * the admin CAs issued; empty allows every certificate they issued. Write a DN with commas as
+     * an indexed property ({@code allowed-subjects[0]=CN=a,O=b}) or escape its commas ({@code \,}).
      */
     Optional<List<String>> allowedSubjects();
   }

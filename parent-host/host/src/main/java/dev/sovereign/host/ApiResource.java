@@ -23,6 +23,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class ApiResource {
   private static final Pattern ROUND_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   private static final Pattern NONCE = Pattern.compile("(?:[0-9a-fA-F]{2}){1,64}");
+
   /** The JWE media type producers send; plain text is accepted too for curl users. */
   public static final String JOSE = "application/jose";
 
@@ -39,12 +40,15 @@ public class ApiResource {
   @GET
   @Path("/attestation")
   @Tag(name = "producers")
-  @Operation(summary = "The enclave's attestation document for a fresh nonce, with its encryption key and DID")
+  @Operation(
+      summary =
+          "The enclave's attestation document for a fresh nonce, with its encryption key and DID")
   public Map<String, Object> attestation(@QueryParam("nonce") String nonce) {
     if (nonce == null || !NONCE.matcher(nonce).matches()) {
       throw Problem.badRequest("invalid-nonce", "nonce must be 1 to 64 bytes of hex");
     }
-    Message.Attestation a = host.call(new Message.Attest(nonce.toLowerCase()), Message.Attestation.class);
+    Message.Attestation a =
+        host.call(new Message.Attest(nonce.toLowerCase()), Message.Attestation.class);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("document", a.document());
     out.put("enclaveDid", a.enclaveDid());
@@ -70,8 +74,18 @@ public class ApiResource {
       throw Problem.badRequest("invalid-dataset", "dataset is required");
     }
     Message.RoundOpened o = host.openRound(req.round(), req.dataset());
-    return Response.status(201).entity(Map.of("round", o.round(), "dataset", o.dataset(),
-        "policySha256", o.policySha256(), "state", "open")).build();
+    return Response.status(201)
+        .entity(
+            Map.of(
+                "round",
+                o.round(),
+                "dataset",
+                o.dataset(),
+                "policySha256",
+                o.policySha256(),
+                "state",
+                "open"))
+        .build();
   }
 
   /** Body of {@code POST /v1/evidence}: status list credentials by URL. */
@@ -82,10 +96,12 @@ public class ApiResource {
   @Consumes(MediaType.APPLICATION_JSON)
   @Tag(name = "admin")
   @Operation(summary = "Relay status list credentials to the enclave, which verifies them (admin)")
-  public Map<String, Object> evidence(@HeaderParam("Authorization") String auth, EvidenceRequest req) {
+  public Map<String, Object> evidence(
+      @HeaderParam("Authorization") String auth, EvidenceRequest req) {
     admin.require(auth);
     if (req == null || req.statusLists() == null || req.statusLists().isEmpty()) {
-      throw Problem.badRequest("invalid-evidence", "statusLists must map URLs to status list credentials");
+      throw Problem.badRequest(
+          "invalid-evidence", "statusLists must map URLs to status list credentials");
     }
     Message.EvidenceStored s = host.supplyStatusLists(req.statusLists());
     return Map.of("statusLists", s.statusLists());
@@ -95,7 +111,9 @@ public class ApiResource {
   @Path("/rounds/{round}/payloads")
   @Consumes({JOSE, MediaType.TEXT_PLAIN})
   @Tag(name = "producers")
-  @Operation(summary = "Submit a producer payload (compact JWE); 202 once stored durably, idempotent by payload id")
+  @Operation(
+      summary =
+          "Submit a producer payload (compact JWE); 202 once stored durably, idempotent by payload id")
   public Response submit(@PathParam("round") String round, String body) {
     if (!ROUND_ID.matcher(round).matches()) {
       throw Problem.notFound("unknown-round", "no such round");
@@ -104,15 +122,23 @@ public class ApiResource {
       throw Problem.badRequest("malformed-payload", "the body must be a compact JWE");
     }
     if (body.length() > config.maxPayloadBytes()) {
-      throw new Problem(413, "payload-too-large", "the payload exceeds " + config.maxPayloadBytes() + " bytes");
+      throw new Problem(
+          413, "payload-too-large", "the payload exceeds " + config.maxPayloadBytes() + " bytes");
     }
     String jwe = body.strip();
     Inbox.Stored stored = host.submit(round, jwe);
     String id = Inbox.payloadId(jwe);
-    // the JSON written directly, not through Jackson's object mapping of a Map on every submit: every
+    // the JSON written directly, not through Jackson's object mapping of a Map on every submit:
+    // every
     // value is JSON-safe as it stands (a hex id, a round id matching ROUND_ID, a constant)
-    String json = "{\"payloadId\":\"" + id + "\",\"round\":\"" + round + "\",\"status\":\""
-        + (stored == Inbox.Stored.NEW ? "stored" : "already-stored") + "\"}";
+    String json =
+        "{\"payloadId\":\""
+            + id
+            + "\",\"round\":\""
+            + round
+            + "\",\"status\":\""
+            + (stored == Inbox.Stored.NEW ? "stored" : "already-stored")
+            + "\"}";
     return Response.status(202).type(MediaType.APPLICATION_JSON_TYPE).entity(json).build();
   }
 
@@ -134,8 +160,11 @@ public class ApiResource {
   @POST
   @Path("/rounds/{round}/close")
   @Tag(name = "admin")
-  @Operation(summary = "Close a round: drain the inbox into the enclave and publish the signed result (admin)")
-  public Map<String, Object> close(@HeaderParam("Authorization") String auth, @PathParam("round") String round) {
+  @Operation(
+      summary =
+          "Close a round: drain the inbox into the enclave and publish the signed result (admin)")
+  public Map<String, Object> close(
+      @HeaderParam("Authorization") String auth, @PathParam("round") String round) {
     admin.require(auth);
     String credential = host.closeRound(round);
     return Map.of("round", round, "state", "closed", "result", credential);
@@ -144,7 +173,8 @@ public class ApiResource {
   @POST
   @Path("/backup")
   @Tag(name = "admin")
-  @Operation(summary = "Seal the enclave's state now and return the sealed blob (ciphertext; admin)")
+  @Operation(
+      summary = "Seal the enclave's state now and return the sealed blob (ciphertext; admin)")
   public Map<String, Object> backup(@HeaderParam("Authorization") String auth) {
     admin.require(auth);
     SealStore.Seal s = host.sealNow();
@@ -167,12 +197,17 @@ public class ApiResource {
   @Path("/restore")
   @Consumes(MediaType.APPLICATION_JSON)
   @Tag(name = "admin")
-  @Operation(summary = "Feed a sealed blob to the enclave, which opens it only if the key broker releases its key (admin)")
-  public Map<String, Object> restore(@HeaderParam("Authorization") String auth, RestoreRequest req) {
+  @Operation(
+      summary =
+          "Feed a sealed blob to the enclave, which opens it only if the key broker releases its key (admin)")
+  public Map<String, Object> restore(
+      @HeaderParam("Authorization") String auth, RestoreRequest req) {
     admin.require(auth);
     byte[] blob;
     try {
-      blob = java.util.Base64.getDecoder().decode(req == null || req.sealedState() == null ? "" : req.sealedState());
+      blob =
+          java.util.Base64.getDecoder()
+              .decode(req == null || req.sealedState() == null ? "" : req.sealedState());
     } catch (IllegalArgumentException e) {
       throw Problem.badRequest("invalid-sealed-state", "sealedState must be base64");
     }
@@ -187,8 +222,10 @@ public class ApiResource {
   @Path("/audit")
   @Produces("application/x-ndjson")
   @Tag(name = "admin")
-  @Operation(summary = "The host's hash-chained audit log with the enclave-signed heads, as JSON lines (admin);"
-      + " check it offline with ./sovereign audit verify")
+  @Operation(
+      summary =
+          "The host's hash-chained audit log with the enclave-signed heads, as JSON lines (admin);"
+              + " check it offline with ./sovereign audit verify")
   public Response audit(@HeaderParam("Authorization") String auth) {
     admin.require(auth);
     return Response.ok(host.exportAudit(), "application/x-ndjson").build();
@@ -200,7 +237,8 @@ public class ApiResource {
   @Operation(summary = "The round's result credential (vc+jwt signed by the enclave DID)")
   public Response result(@PathParam("round") String round) {
     Inbox.RoundRecord r = host.roundRecord(round);
-    String credential = r.result().orElseThrow(() -> new Problem(409, "round-open", "the round is not closed yet"));
+    String credential =
+        r.result().orElseThrow(() -> new Problem(409, "round-open", "the round is not closed yet"));
     return Response.ok(credential, "application/vc+jwt").build();
   }
 }

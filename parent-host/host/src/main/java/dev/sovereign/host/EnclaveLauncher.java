@@ -24,7 +24,8 @@ public final class EnclaveLauncher implements AutoCloseable {
   }
 
   /** With extra enclave options, e.g. {@code --key-broker URL --key-id ARN}. */
-  public EnclaveLauncher(Path jar, Path socket, Path policy, Path stateDir, Path log, List<String> extraArgs) {
+  public EnclaveLauncher(
+      Path jar, Path socket, Path policy, Path stateDir, Path log, List<String> extraArgs) {
     this.socket = socket;
     this.log = log;
     List<String> cmd = new ArrayList<>();
@@ -63,14 +64,16 @@ public final class EnclaveLauncher implements AutoCloseable {
     }
     Files.createDirectories(socket.getParent());
     Files.deleteIfExists(socket);
-    process = new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .start();
+    process =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
     Instant deadline = Instant.now().plus(timeout);
     while (!Files.exists(socket)) {
       if (!process.isAlive()) {
-        throw new IOException("the enclave exited with status " + process.exitValue() + " (see " + log + ")");
+        throw new IOException(
+            "the enclave exited with status " + process.exitValue() + " (see " + log + ")");
       }
       if (Instant.now().isAfter(deadline)) {
         throw new IOException("the enclave did not open " + socket + " within " + timeout);

@@ -42,7 +42,9 @@ public final class EnclaveLink implements AutoCloseable {
       this.detail = detail;
     }
 
-    /** The enclave's detail (written from enclave-side values; for seal-rejected, the reason code). */
+    /**
+     * The enclave's detail (written from enclave-side values; for seal-rejected, the reason code).
+     */
     public String detail() {
       return detail;
     }
@@ -87,20 +89,24 @@ public final class EnclaveLink implements AutoCloseable {
    * @throws EnclaveErrorException the enclave refused with a protocol error code
    * @throws LinkException the enclave is unreachable, timed out, or answered out of protocol
    */
-  public synchronized <R extends Message.Response> R call(Message.Request request, Class<R> expected)
-      throws LinkException, EnclaveErrorException {
+  public synchronized <R extends Message.Response> R call(
+      Message.Request request, Class<R> expected) throws LinkException, EnclaveErrorException {
     try {
       Connection s = connected();
       OutputStream out = s.out();
       Codec.write(out, request);
       InputStream in = s.in();
-      Message m = codec.read(in).orElseThrow(() -> new IOException("the enclave closed the connection"));
+      Message m =
+          codec.read(in).orElseThrow(() -> new IOException("the enclave closed the connection"));
       if (m instanceof Message.Error e) {
         throw new EnclaveErrorException(e.code(), e.detail());
       }
       if (!expected.isInstance(m)) {
-        throw new IOException("the enclave answered " + m.getClass().getSimpleName() + " to "
-            + request.getClass().getSimpleName());
+        throw new IOException(
+            "the enclave answered "
+                + m.getClass().getSimpleName()
+                + " to "
+                + request.getClass().getSimpleName());
       }
       return expected.cast(m);
     } catch (IOException | FrameException | RuntimeException e) {
@@ -120,9 +126,12 @@ public final class EnclaveLink implements AutoCloseable {
       s.setSoTimeout(millis);
       c = new Connection(s.getInputStream(), s.getOutputStream(), s);
     } else if (address instanceof ListenAddress.Vsock v) {
-      // AF_VSOCK through the JNA sockets (dev.sovereign.attestation.vsock); the connect is bounded by the
+      // AF_VSOCK through the JNA sockets (dev.sovereign.attestation.vsock); the connect is bounded
+      // by the
       // same timeout as each response.
-      VsockSocket s = VsockSocket.connect(v.cid(), v.port(), millis > 0 ? millis : DEFAULT_VSOCK_CONNECT_MILLIS);
+      VsockSocket s =
+          VsockSocket.connect(
+              v.cid(), v.port(), millis > 0 ? millis : DEFAULT_VSOCK_CONNECT_MILLIS);
       s.setSoTimeout(millis);
       c = new Connection(s.getInputStream(), s.getOutputStream(), s);
     } else {

@@ -12,8 +12,8 @@ import org.jboss.logging.Logger;
 /**
  * The policy this host loads into an enclave that booted without one ({@code LoadPolicy},
  * docs/enclave-protocol.md). The host never overwrites: an enclave that already runs another policy
- * is refused. Loading moves no trust to the host: the enclave checks the policy lists its own PCR0 and
- * binds its hash into every attestation, which producers and the key broker check.
+ * is refused. Loading moves no trust to the host: the enclave checks the policy lists its own PCR0
+ * and binds its hash into every attestation, which producers and the key broker check.
  */
 final class EnclavePolicy {
   private static final Logger LOG = Logger.getLogger(EnclavePolicy.class);
@@ -65,8 +65,8 @@ final class EnclavePolicy {
   }
 
   /**
-   * Makes the enclave behind {@code link} run this policy: loads it if the enclave has none, accepts one
-   * that runs it already, refuses one that runs another.
+   * Makes the enclave behind {@code link} run this policy: loads it if the enclave has none,
+   * accepts one that runs it already, refuses one that runs another.
    *
    * @return true if this call loaded the policy (the enclave is new and holds nothing yet)
    */
@@ -84,11 +84,14 @@ final class EnclavePolicy {
         }
       }
       try {
-        Message.PolicyLoaded loaded = link.call(new Message.LoadPolicy(yaml), Message.PolicyLoaded.class);
+        Message.PolicyLoaded loaded =
+            link.call(new Message.LoadPolicy(yaml), Message.PolicyLoaded.class);
         if (!sha256.equals(loaded.policySha256())) {
           throw mismatch(loaded.enclaveDid(), loaded.policySha256());
         }
-        LOG.infof("loaded policy %s (sha256 %s) into enclave %s", file.getFileName(), sha256, loaded.enclaveDid());
+        LOG.infof(
+            "loaded policy %s (sha256 %s) into enclave %s",
+            file.getFileName(), sha256, loaded.enclaveDid());
         return true;
       } catch (EnclaveLink.EnclaveErrorException e) {
         if (e.code().equals("policy-invalid")) {
@@ -97,7 +100,8 @@ final class EnclavePolicy {
           throw new Refused("policy-invalid", "the enclave refused this host's policy");
         }
         if (!e.code().equals("policy-already-loaded")) {
-          throw new EnclaveLink.LinkException("the enclave answered LoadPolicy with " + e.code(), e);
+          throw new EnclaveLink.LinkException(
+              "the enclave answered LoadPolicy with " + e.code(), e);
         }
         // Someone loaded a policy between our Health and LoadPolicy: look again (once).
       }
@@ -106,8 +110,9 @@ final class EnclavePolicy {
   }
 
   private Refused mismatch(String enclaveDid, String theirs) {
-    LOG.errorf("enclave %s runs policy sha256 %s, not %s (%s); refusing to use it", enclaveDid, theirs, sha256,
-        file.getFileName());
+    LOG.errorf(
+        "enclave %s runs policy sha256 %s, not %s (%s); refusing to use it",
+        enclaveDid, theirs, sha256, file.getFileName());
     return new Refused("policy-mismatch", "the enclave runs another policy than this host's");
   }
 }

@@ -32,33 +32,40 @@ import org.jboss.logging.Logger;
 
 /**
  * Fetches the evidence the enclave asks for (docs/enclave-protocol.md, {@code deferEvidence}):
- * payloads are submitted with {@code deferEvidence: true}; for the ones the enclave answers
- * {@code deferred}, the relay gets did:fabric evidence from the host's ledger (the embedded one or a
- * Fabric network through the Fabric Gateway, {@link EmbeddedLedgers}) for a fresh enclave
- * {@link Message.EvidenceNonce} and status list credentials (operator-posted ones first, else an HTTP
- * GET of the URL), supplies them with {@link Message.SupplyEvidence} and sends those payloads again.
- * A payload is sent again with the flag only while the relay supplied something new for it, at most
+ * payloads are submitted with {@code deferEvidence: true}; for the ones the enclave answers {@code
+ * deferred}, the relay gets did:fabric evidence from the host's ledger (the embedded one or a
+ * Fabric network through the Fabric Gateway, {@link EmbeddedLedgers}) for a fresh enclave {@link
+ * Message.EvidenceNonce} and status list credentials (operator-posted ones first, else an HTTP GET
+ * of the URL), supplies them with {@link Message.SupplyEvidence} and sends those payloads again. A
+ * payload is sent again with the flag only while the relay supplied something new for it, at most
  * {@link #MAX_PASSES} times; then without, so every payload ends with a final verdict.
  *
- * <p>The relay never sees plaintext: it handles identifiers the enclave named (public DIDs and URLs)
- * and evidence the enclave verifies itself. Its audit entry holds counts and reason codes only (no
- * DIDs, no URLs, no payload ids). It does not know the inbox: the caller hands it the enclave call,
- * the store of status lists and the ledgers.
+ * <p>The relay never sees plaintext: it handles identifiers the enclave named (public DIDs and
+ * URLs) and evidence the enclave verifies itself. Its audit entry holds counts and reason codes
+ * only (no DIDs, no URLs, no payload ids). It does not know the inbox: the caller hands it the
+ * enclave call, the store of status lists and the ledgers.
  */
 final class EvidenceRelay implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(EvidenceRelay.class);
+
   /** Submissions of a deferred payload with the flag set, counting the first. */
   static final int MAX_PASSES = 3;
+
   /** Largest status list credential fetched (the enclave's own limit for one). */
   static final int MAX_STATUS_LIST_BYTES = 1 << 20;
-  private static final Pattern COMPACT_JWS = Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+");
+
+  private static final Pattern COMPACT_JWS =
+      Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+");
 
   /** The enclave, through the host's error mapping ({@link HostService#call}). */
   interface Enclave {
     <R extends Message.Response> R call(Message.Request request, Class<R> type);
   }
 
-  /** Where status list credentials the host relayed are kept, so a restarted enclave gets them again. */
+  /**
+   * Where status list credentials the host relayed are kept, so a restarted enclave gets them
+   * again.
+   */
   interface StatusListStore {
     Map<String, String> all() throws Exception;
 
@@ -72,15 +79,20 @@ final class EvidenceRelay implements AutoCloseable {
   record Settings(boolean ask, boolean fetch, boolean privateAddresses, Duration timeout) {
     /**
      * From {@code sovereign.evidence.relay} (default true), {@code .fetch-status-lists} (true),
-     * {@code .fetch-private-addresses} (false) and {@code .fetch-timeout} (PT5S). Read directly (not
-     * through {@link HostConfig}, whose hand-written test implementations would all need them).
+     * {@code .fetch-private-addresses} (false) and {@code .fetch-timeout} (PT5S). Read directly
+     * (not through {@link HostConfig}, whose hand-written test implementations would all need
+     * them).
      */
     static Settings fromConfig() {
-      org.eclipse.microprofile.config.Config c = org.eclipse.microprofile.config.ConfigProvider.getConfig();
-      return new Settings(c.getOptionalValue("sovereign.evidence.relay", Boolean.class).orElse(true),
+      org.eclipse.microprofile.config.Config c =
+          org.eclipse.microprofile.config.ConfigProvider.getConfig();
+      return new Settings(
+          c.getOptionalValue("sovereign.evidence.relay", Boolean.class).orElse(true),
           c.getOptionalValue("sovereign.evidence.fetch-status-lists", Boolean.class).orElse(true),
-          c.getOptionalValue("sovereign.evidence.fetch-private-addresses", Boolean.class).orElse(false),
-          c.getOptionalValue("sovereign.evidence.fetch-timeout", Duration.class).orElse(Duration.ofSeconds(5)));
+          c.getOptionalValue("sovereign.evidence.fetch-private-addresses", Boolean.class)
+              .orElse(false),
+          c.getOptionalValue("sovereign.evidence.fetch-timeout", Duration.class)
+              .orElse(Duration.ofSeconds(5)));
     }
   }
 
@@ -96,8 +108,12 @@ final class EvidenceRelay implements AutoCloseable {
    * @param ledgers the ledger serving a did:fabric network, if the host has one
    * @param audit appends an audit entry (kind, fields)
    */
-  EvidenceRelay(Enclave enclave, StatusListStore store, Function<String, Optional<DidFabricLedger>> ledgers,
-      BiConsumer<String, Map<String, ?>> audit, Settings settings) {
+  EvidenceRelay(
+      Enclave enclave,
+      StatusListStore store,
+      Function<String, Optional<DidFabricLedger>> ledgers,
+      BiConsumer<String, Map<String, ?>> audit,
+      Settings settings) {
     this(enclave, store, ledgers, did -> Optional.empty(), audit, settings);
   }
 
@@ -105,29 +121,41 @@ final class EvidenceRelay implements AutoCloseable {
    * @param documents the host's DID Resolution result (JSON) for a did:ethr DID, if it has one; the
    *     enclave takes it on the host's word where its policy accepts did:ethr
    */
-  EvidenceRelay(Enclave enclave, StatusListStore store, Function<String, Optional<DidFabricLedger>> ledgers,
-      Function<String, Optional<String>> documents, BiConsumer<String, Map<String, ?>> audit, Settings settings) {
+  EvidenceRelay(
+      Enclave enclave,
+      StatusListStore store,
+      Function<String, Optional<DidFabricLedger>> ledgers,
+      Function<String, Optional<String>> documents,
+      BiConsumer<String, Map<String, ?>> audit,
+      Settings settings) {
     this.documents = documents;
     this.enclave = enclave;
     this.store = store;
     this.ledgers = ledgers;
     this.audit = audit;
     this.settings = settings;
-    this.http = HttpClient.newBuilder().connectTimeout(settings.timeout())
-        .followRedirects(HttpClient.Redirect.NEVER).build();
+    this.http =
+        HttpClient.newBuilder()
+            .connectTimeout(settings.timeout())
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
   }
 
   /**
    * Submits {@code jwes} to {@code round} and relays evidence for deferred payloads. The answer has
-   * one verdict per payload, in order; a verdict is still {@code deferred} only if the enclave became
-   * unreachable while relaying (the caller leaves that payload pending and sends it again later).
+   * one verdict per payload, in order; a verdict is still {@code deferred} only if the enclave
+   * became unreachable while relaying (the caller leaves that payload pending and sends it again
+   * later).
    *
    * @throws Problem if the first submission fails (nothing was answered)
    */
   Message.PayloadVerdicts submit(String round, List<String> jwes) {
-    Message.PayloadVerdicts first = enclave.call(new Message.SubmitPayloads(round, jwes, settings.ask() ? true : null),
-        Message.PayloadVerdicts.class);
-    if (first.verdicts().size() != jwes.size() || first.verdicts().stream().noneMatch(EvidenceRelay::deferred)) {
+    Message.PayloadVerdicts first =
+        enclave.call(
+            new Message.SubmitPayloads(round, jwes, settings.ask() ? true : null),
+            Message.PayloadVerdicts.class);
+    if (first.verdicts().size() != jwes.size()
+        || first.verdicts().stream().noneMatch(EvidenceRelay::deferred)) {
       return first;
     }
     List<Message.Verdict> verdicts = new ArrayList<>(first.verdicts());
@@ -163,10 +191,13 @@ final class EvidenceRelay implements AutoCloseable {
         int supplied = relay(dids, lists, docs, report);
         boolean again = supplied > 0 && pass < MAX_PASSES;
         List<String> resend = waiting.stream().map(jwes::get).toList();
-        Message.PayloadVerdicts next = enclave.call(new Message.SubmitPayloads(round, resend, again ? true : null),
-            Message.PayloadVerdicts.class);
+        Message.PayloadVerdicts next =
+            enclave.call(
+                new Message.SubmitPayloads(round, resend, again ? true : null),
+                Message.PayloadVerdicts.class);
         if (next.verdicts().size() != resend.size()) {
-          throw Problem.unavailable("enclave-error", "the enclave answered the wrong number of verdicts");
+          throw Problem.unavailable(
+              "enclave-error", "the enclave answered the wrong number of verdicts");
         }
         report.resent += resend.size();
         for (int j = 0; j < waiting.size(); j++) {
@@ -177,7 +208,8 @@ final class EvidenceRelay implements AutoCloseable {
         }
       }
     } catch (Problem p) {
-      // The enclave went away while relaying: what it answered stands, deferred payloads stay pending.
+      // The enclave went away while relaying: what it answered stands, deferred payloads stay
+      // pending.
       report.failure("enclave-" + p.code());
       LOG.warnf("evidence relay interrupted: %s", p.code());
     } catch (RuntimeException e) {
@@ -239,7 +271,8 @@ final class EvidenceRelay implements AutoCloseable {
     }
     List<byte[]> bundles = new ArrayList<>();
     if (!dids.isEmpty()) {
-      String nonce = enclave.call(new Message.EvidenceNonce(), Message.EvidenceNonceIssued.class).nonce();
+      String nonce =
+          enclave.call(new Message.EvidenceNonce(), Message.EvidenceNonceIssued.class).nonce();
       for (String did : dids) {
         bundle(did, nonce, report).ifPresent(bundles::add);
       }
@@ -248,9 +281,11 @@ final class EvidenceRelay implements AutoCloseable {
       return 0;
     }
     try {
-      // as bytes: the protocol parses them (the host must not hand the codec Jackson nodes of its own)
-      Message.EvidenceStored s = enclave.call(Message.SupplyEvidence.of(bundles, lists, resolved),
-          Message.EvidenceStored.class);
+      // as bytes: the protocol parses them (the host must not hand the codec Jackson nodes of its
+      // own)
+      Message.EvidenceStored s =
+          enclave.call(
+              Message.SupplyEvidence.of(bundles, lists, resolved), Message.EvidenceStored.class);
       report.didLogsSupplied += s.didLogs();
       report.statusListsSupplied += s.statusLists();
       report.didDocumentsSupplied += s.didDocumentsStored();
@@ -259,7 +294,8 @@ final class EvidenceRelay implements AutoCloseable {
       if (!p.code().equals("evidence-rejected")) {
         throw p;
       }
-      // Some evidence did not verify; the enclave stored the rest. The resend tells each payload's fate.
+      // Some evidence did not verify; the enclave stored the rest. The resend tells each payload's
+      // fate.
       report.failure("evidence-rejected");
       return bundles.size() + lists.size() + resolved.size();
     }
@@ -299,9 +335,14 @@ final class EvidenceRelay implements AutoCloseable {
       return null;
     }
     try {
-      HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(uri).timeout(settings.timeout())
-          .header("Accept", "application/vc+jwt, application/jwt, text/plain").GET().build(),
-          HttpResponse.BodyHandlers.ofInputStream());
+      HttpResponse<InputStream> r =
+          http.send(
+              HttpRequest.newBuilder(uri)
+                  .timeout(settings.timeout())
+                  .header("Accept", "application/vc+jwt, application/jwt, text/plain")
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.ofInputStream());
       try (InputStream in = r.body()) {
         if (r.statusCode() != 200) {
           report.failure("status-list-http-" + (r.statusCode() / 100) + "xx");
@@ -338,7 +379,8 @@ final class EvidenceRelay implements AutoCloseable {
    */
   private boolean allowed(URI uri) {
     String scheme = uri.getScheme();
-    if (!("https".equalsIgnoreCase(scheme) || "http".equalsIgnoreCase(scheme)) || uri.getHost() == null
+    if (!("https".equalsIgnoreCase(scheme) || "http".equalsIgnoreCase(scheme))
+        || uri.getHost() == null
         || uri.getRawUserInfo() != null) {
       return false;
     }
@@ -347,7 +389,8 @@ final class EvidenceRelay implements AutoCloseable {
         if (a.isLinkLocalAddress() || a.isMulticastAddress() || a.isAnyLocalAddress()) {
           return false;
         }
-        if ((a.isLoopbackAddress() || a.isSiteLocalAddress() || uniqueLocal(a)) && !settings.privateAddresses()) {
+        if ((a.isLoopbackAddress() || a.isSiteLocalAddress() || uniqueLocal(a))
+            && !settings.privateAddresses()) {
           return false;
         }
       }
@@ -388,27 +431,31 @@ final class EvidenceRelay implements AutoCloseable {
           resolver = dev.sovereign.did.DidResolvers.standard(didSettings);
         }
         dev.sovereign.did.DidResolutionResult r = resolver.resolve(did);
-        return r.error().isPresent() || r.didDocument().isEmpty() ? Optional.empty()
+        return r.error().isPresent() || r.didDocument().isEmpty()
+            ? Optional.empty()
             : Optional.of(dev.sovereign.did.DidJson.write(r));
       }
     };
   }
 
   /**
-   * The host's did:fabric ledgers, from the DID settings ({@code sovereign.host.did.*}, the same ones
-   * the resolver endpoint and the CLI's {@code --ledger-setting} use). With {@code fabric.gateway} set,
-   * the Fabric network reached through the Fabric Gateway client ({@link FabricGatewayConnection}:
-   * {@code fabric.tlsCa}, {@code fabric.mspId}, {@code fabric.cert}, {@code fabric.key},
-   * {@code fabric.pinnedCa}, optional {@code fabric.channel}, {@code fabric.chaincode},
-   * {@code fabric.authority}), which serves the network named like its channel; it connects on first
-   * use and again after a failed connect. Otherwise the embedded ledgers under {@code data.dir}
-   * ({@code <data.dir>/did-fabric/<network>}, as {@code EmbeddedFabricResolverProvider} lays them out),
-   * opened on first use and only if they exist. (Named for the embedded case, which came first.)
+   * The host's did:fabric ledgers, from the DID settings ({@code sovereign.host.did.*}, the same
+   * ones the resolver endpoint and the CLI's {@code --ledger-setting} use). With {@code
+   * fabric.gateway} set, the Fabric network reached through the Fabric Gateway client ({@link
+   * FabricGatewayConnection}: {@code fabric.tlsCa}, {@code fabric.mspId}, {@code fabric.cert},
+   * {@code fabric.key}, {@code fabric.pinnedCa}, optional {@code fabric.channel}, {@code
+   * fabric.chaincode}, {@code fabric.authority}), which serves the network named like its channel;
+   * it connects on first use and again after a failed connect. Otherwise the embedded ledgers under
+   * {@code data.dir} ({@code <data.dir>/did-fabric/<network>}, as {@code
+   * EmbeddedFabricResolverProvider} lays them out), opened on first use and only if they exist.
+   * (Named for the embedded case, which came first.)
    */
-  static final class EmbeddedLedgers implements Function<String, Optional<DidFabricLedger>>, AutoCloseable {
+  static final class EmbeddedLedgers
+      implements Function<String, Optional<DidFabricLedger>>, AutoCloseable {
     private final java.nio.file.Path dataDir;
     private final Map<String, String> gatewaySettings;
-    private final Map<String, dev.sovereign.did.fabric.ledger.EmbeddedLedger> open = new TreeMap<>();
+    private final Map<String, dev.sovereign.did.fabric.ledger.EmbeddedLedger> open =
+        new TreeMap<>();
     private FabricGatewayConnection gateway;
 
     EmbeddedLedgers(Map<String, String> didSettings) {
@@ -426,34 +473,47 @@ final class EvidenceRelay implements AutoCloseable {
             gateway = FabricGatewayConnection.connect(gatewaySettings);
           } catch (java.io.IOException | RuntimeException e) {
             // the class only: a message may quote a file path or a raw crypto error
-            LOG.warnf("Fabric Gateway connection not made (fabric.* settings): %s", e.getClass().getSimpleName());
-            throw e instanceof RuntimeException r ? r : new java.io.UncheckedIOException((java.io.IOException) e);
+            LOG.warnf(
+                "Fabric Gateway connection not made (fabric.* settings): %s",
+                e.getClass().getSimpleName());
+            throw e instanceof RuntimeException r
+                ? r
+                : new java.io.UncheckedIOException((java.io.IOException) e);
           }
         }
-        return gateway.ledger().network().equals(network) ? Optional.of(gateway.ledger()) : Optional.empty();
+        return gateway.ledger().network().equals(network)
+            ? Optional.of(gateway.ledger())
+            : Optional.empty();
       }
       if (dataDir == null) {
         return Optional.empty();
       }
       dev.sovereign.did.fabric.ledger.EmbeddedLedger l = open.get(network);
       if (l == null) {
-        if (!java.nio.file.Files.exists(dataDir.resolve("did-fabric").resolve(network).resolve("ledger.sqlite"))) {
+        if (!java.nio.file.Files.exists(
+            dataDir.resolve("did-fabric").resolve(network).resolve("ledger.sqlite"))) {
           return Optional.empty();
         }
         registerSqliteDriver();
-        l = dev.sovereign.did.fabric.ledger.EmbeddedFabricResolverProvider.openLedger(dataDir, network);
+        l =
+            dev.sovereign.did.fabric.ledger.EmbeddedFabricResolverProvider.openLedger(
+                dataDir, network);
         open.put(network, l);
       }
       return Optional.of(l);
     }
 
     /**
-     * The ledger connects through {@link java.sql.DriverManager}, which finds only drivers visible to
-     * the ledger's class loader; under Quarkus that is not the system loader, so the driver is loaded there.
+     * The ledger connects through {@link java.sql.DriverManager}, which finds only drivers visible
+     * to the ledger's class loader; under Quarkus that is not the system loader, so the driver is
+     * loaded there.
      */
     static void registerSqliteDriver() {
       try {
-        Class.forName("org.sqlite.JDBC", true, dev.sovereign.did.fabric.ledger.EmbeddedLedger.class.getClassLoader());
+        Class.forName(
+            "org.sqlite.JDBC",
+            true,
+            dev.sovereign.did.fabric.ledger.EmbeddedLedger.class.getClassLoader());
       } catch (ClassNotFoundException e) {
         throw new IllegalStateException("sqlite-jdbc is not on the class path", e);
       }

@@ -13,7 +13,10 @@ public interface HostConfig {
   @WithDefault(".sovereign/host")
   String dataDir();
 
-  /** The sovereignty zones this host serves; payloads whose {@code zone} header names another are refused. */
+  /**
+   * The sovereignty zones this host serves; payloads whose {@code zone} header names another are
+   * refused.
+   */
   @WithDefault("EU,US,APAC")
   List<String> zones();
 
@@ -59,8 +62,9 @@ public interface HostConfig {
 
     /**
      * Seal after this many newly accepted payloads. Each seal is a key-broker call (a KMS
-     * GenerateDataKey with attestation on AWS) and holds the forwarder; 1000 bounds what a restarted
-     * enclave must be sent again to under two seconds of its work, with {@link #interval()} bounding time.
+     * GenerateDataKey with attestation on AWS) and holds the forwarder; 1000 bounds what a
+     * restarted enclave must be sent again to under two seconds of its work, with {@link
+     * #interval()} bounding time.
      */
     @WithDefault("1000")
     int everyPayloads();
@@ -73,8 +77,8 @@ public interface HostConfig {
   /** The key broker the enclave uses (the enclave makes the KMS calls itself; docs/sealing.md). */
   interface KeyBroker {
     /**
-     * Development: run the local key broker inside the host (loopback, state under
-     * {@code <data-dir>/key-broker}) and create the sealing key for the dev enclave's PCR0 and policy.
+     * Development: run the local key broker inside the host (loopback, state under {@code
+     * <data-dir>/key-broker}) and create the sealing key for the dev enclave's PCR0 and policy.
      * Applies only when the host launches the enclave and no {@link #endpoint()} is set.
      */
     @WithDefault("true")
@@ -89,14 +93,19 @@ public interface HostConfig {
 
   /** How the host reaches, and in development starts, its enclave. */
   interface Enclave {
-    /** {@code unix:PATH} or {@code vsock:CID:PORT}; empty means {@code unix:<dataDir>/enclave.sock}. */
+    /**
+     * {@code unix:PATH} or {@code vsock:CID:PORT}; empty means {@code unix:<dataDir>/enclave.sock}.
+     */
     Optional<String> address();
 
     /** Start the enclave as a child process (development: simulated NSM, unix socket). */
     @WithDefault("true")
     boolean launch();
 
-    /** The enclave jar the dev launcher runs; empty means the build's {@code enclave-app/target/sovereign-enclave.jar}. */
+    /**
+     * The enclave jar the dev launcher runs; empty means the build's {@code
+     * enclave-app/target/sovereign-enclave.jar}.
+     */
     Optional<String> jar();
 
     /**

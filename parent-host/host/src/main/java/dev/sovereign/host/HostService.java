@@ -1,5 +1,7 @@
 package dev.sovereign.host;
 
+import dev.sovereign.enclave.policy.InvalidPolicyException;
+import dev.sovereign.enclave.policy.PolicyLoader;
 import dev.sovereign.enclave.protocol.Message;
 import dev.sovereign.enclave.server.ListenAddress;
 import io.quarkus.runtime.ShutdownEvent;
@@ -14,22 +16,20 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import dev.sovereign.enclave.policy.InvalidPolicyException;
-import dev.sovereign.enclave.policy.PolicyLoader;
-import java.util.Base64;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
-import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
@@ -45,6 +45,7 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class HostService {
   private static final Logger LOG = Logger.getLogger(HostService.class);
+
   /** How long a stopping host waits for the forwarder's current drain or seal. */
   private static final Duration STOP_GRACE = Duration.ofSeconds(20);
 
@@ -59,14 +60,25 @@ public class HostService {
   private DevKeyBroker devBroker;
   private SealStore seals;
   private volatile boolean sealing;
-  /** False while a recovery is incomplete: a seal then would claim payloads the enclave has not seen. */
+
+  /**
+   * False while a recovery is incomplete: a seal then would claim payloads the enclave has not
+   * seen.
+   */
   private volatile boolean consistent = true;
+
   private final AtomicLong changesSinceSeal = new AtomicLong();
   private final AtomicLong acceptedSinceSeal = new AtomicLong();
   private Instant nextStartAttempt = Instant.MIN;
-  /** {@code sovereign.host.enclave.load-policy}: the policy this host loads into an enclave booted without one. */
+
+  /**
+   * {@code sovereign.host.enclave.load-policy}: the policy this host loads into an enclave booted
+   * without one.
+   */
   private Path loadPolicyFile;
+
   private EnclavePolicy enclavePolicy;
+
   /** True once the enclave behind the link was seen running {@link #enclavePolicy}. */
   private volatile boolean policyChecked;
 
@@ -99,44 +111,73 @@ public class HostService {
     Files.createDirectories(data);
     inbox = Inbox.open(data.resolve("inbox"));
     seals = new SealStore(data.resolve("seals"), config.seal().keep());
-    ListenAddress address = ListenAddress.parse(
-        config.enclave().address().orElse("unix:" + data.resolve("enclave.sock")));
+    ListenAddress address =
+        ListenAddress.parse(
+            config.enclave().address().orElse("unix:" + data.resolve("enclave.sock")));
     List<String> brokerArgs = new ArrayList<>();
     if (config.keyBroker().endpoint().isPresent() && config.keyBroker().keyId().isPresent()) {
-      brokerArgs.addAll(List.of("--key-broker", config.keyBroker().endpoint().get(),
-          "--key-id", config.keyBroker().keyId().get()));
+      brokerArgs.addAll(
+          List.of(
+              "--key-broker",
+              config.keyBroker().endpoint().get(),
+              "--key-id",
+              config.keyBroker().keyId().get()));
     }
     if (config.enclave().launch() && address instanceof ListenAddress.Unix u) {
       Path jar = Path.of(config.enclave().jar().orElse(defaultEnclaveJar().toString()));
       // With load-policy the dev enclave boots without --policy and the host loads it, as on Nitro.
-      Path policy = enclavePolicy != null ? enclavePolicy.file() : config.enclave().policy().map(Path::of).orElse(null);
+      Path policy =
+          enclavePolicy != null
+              ? enclavePolicy.file()
+              : config.enclave().policy().map(Path::of).orElse(null);
       if (policy == null) {
-        throw new IllegalArgumentException("sovereign.host.enclave.policy (or load-policy) is required to launch a"
-            + " development enclave (./sovereign demo writes one)");
+        throw new IllegalArgumentException(
+            "sovereign.host.enclave.policy (or load-policy) is required to launch a"
+                + " development enclave (./sovereign demo writes one)");
       }
       Path enclaveState = data.resolve("enclave-state");
-      if (brokerArgs.isEmpty() && config.keyBroker().embedded() && policy != null && Files.isRegularFile(jar)) {
+      if (brokerArgs.isEmpty()
+          && config.keyBroker().embedded()
+          && policy != null
+          && Files.isRegularFile(jar)) {
         devBroker = startDevBroker(data, enclaveState, jar, policy);
         if (devBroker != null) {
-          brokerArgs.addAll(List.of("--key-broker", devBroker.endpoint().toString(), "--key-id", devBroker.keyArn()));
+          brokerArgs.addAll(
+              List.of(
+                  "--key-broker", devBroker.endpoint().toString(), "--key-id", devBroker.keyArn()));
         }
       }
-      launcher = new EnclaveLauncher(jar, u.path(), enclavePolicy != null ? null : policy, enclaveState, data.resolve("enclave.log"), brokerArgs);
+      launcher =
+          new EnclaveLauncher(
+              jar,
+              u.path(),
+              enclavePolicy != null ? null : policy,
+              enclaveState,
+              data.resolve("enclave.log"),
+              brokerArgs);
       launcher.start(Duration.ofSeconds(60));
     }
     sealing = config.seal().enabled() && !brokerArgs.isEmpty();
     link = new EnclaveLink(address, config.enclave().timeout());
-    audit = HostAudit.open(data.resolve("audit").resolve("audit.jsonl"), auditSignEvery,
-        (seq, head) -> call(new Message.SignAuditHead(seq, head), Message.AuditHeadSigned.class).jws(), clock);
-    forwarder = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "sovereign-forwarder");
-      t.setDaemon(true);
-      return t;
-    });
+    audit =
+        HostAudit.open(
+            data.resolve("audit").resolve("audit.jsonl"),
+            auditSignEvery,
+            (seq, head) ->
+                call(new Message.SignAuditHead(seq, head), Message.AuditHeadSigned.class).jws(),
+            clock);
+    forwarder =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "sovereign-forwarder");
+              t.setDaemon(true);
+              return t;
+            });
     try {
       ensurePolicy();
     } catch (IOException | Problem e) {
-      LOG.warnf("the enclave's policy is not checked yet (%s); checked again before every use",
+      LOG.warnf(
+          "the enclave's policy is not checked yet (%s); checked again before every use",
           e instanceof Problem p ? p.code() : "enclave unreachable");
     }
     recoverAfterHostStart();
@@ -152,7 +193,9 @@ public class HostService {
       String hash = PolicyLoader.load(policy).sha256Hex();
       return DevKeyBroker.start(data.resolve("key-broker"), enclaveState, jar, hash);
     } catch (InvalidPolicyException | IOException e) {
-      LOG.warnf("dev key broker not started (%s); the enclave runs without sealing", e.getClass().getSimpleName());
+      LOG.warnf(
+          "dev key broker not started (%s); the enclave runs without sealing",
+          e.getClass().getSimpleName());
       return null;
     }
   }
@@ -183,7 +226,8 @@ public class HostService {
       forwarder.shutdown();
       try {
         if (!forwarder.awaitTermination(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-          LOG.warn("the forwarder did not finish within the shutdown grace period; interrupting it");
+          LOG.warn(
+              "the forwarder did not finish within the shutdown grace period; interrupting it");
           forwarder.shutdownNow();
         }
       } catch (InterruptedException e) {
@@ -248,15 +292,19 @@ public class HostService {
         if (enclavePolicy == null || !e.code().equals("policy-not-loaded")) {
           throw e;
         }
-        // A new enclave booted without a policy behind the host's back: ours goes in first, then recovery.
+        // A new enclave booted without a policy behind the host's back: ours goes in first, then
+        // recovery.
         policyChecked = false;
         ensurePolicy();
         recover();
         return link.call(request, type);
       }
     } catch (EnclaveLink.EnclaveErrorException e) {
-      if (e.code().equals("seal-rejected") && e.detail() != null && e.detail().matches("[A-Z0-9_:]{1,120}")) {
-        throw new Problem(422, "seal-rejected", "the enclave refused the sealed state: " + e.detail());
+      if (e.code().equals("seal-rejected")
+          && e.detail() != null
+          && e.detail().matches("[A-Z0-9_:]{1,120}")) {
+        throw new Problem(
+            422, "seal-rejected", "the enclave refused the sealed state: " + e.detail());
       }
       throw enclaveProblem(e.code());
     } catch (EnclaveLink.LinkException | IOException e) {
@@ -267,15 +315,25 @@ public class HostService {
 
   private static Problem enclaveProblem(String code) {
     return switch (code) {
-      case "unknown-round" -> Problem.notFound("unknown-round", "the enclave has no such open round");
+      case "unknown-round" ->
+          Problem.notFound("unknown-round", "the enclave has no such open round");
       case "round-exists" -> new Problem(409, "round-exists", "the round id is already in use");
-      case "policy-mismatch" -> new Problem(409, "policy-mismatch", "the enclave loaded another policy");
-      case "dataset-not-in-policy" -> Problem.badRequest("dataset-not-in-policy", "the dataset is not in the policy");
-      case "policy-forbids" -> Problem.badRequest("policy-forbids", "the policy forbids this request");
-      case "evidence-rejected" -> Problem.badRequest("evidence-rejected", "the enclave rejected the evidence");
-      case "seal-rejected" -> Problem.badRequest("seal-rejected", "the enclave rejected the sealed state");
-      case "unavailable" -> Problem.unavailable("enclave-component-unavailable", "the enclave lacks a component for this");
-      default -> Problem.unavailable("enclave-error", "the enclave could not serve the request (" + code + ")");
+      case "policy-mismatch" ->
+          new Problem(409, "policy-mismatch", "the enclave loaded another policy");
+      case "dataset-not-in-policy" ->
+          Problem.badRequest("dataset-not-in-policy", "the dataset is not in the policy");
+      case "policy-forbids" ->
+          Problem.badRequest("policy-forbids", "the policy forbids this request");
+      case "evidence-rejected" ->
+          Problem.badRequest("evidence-rejected", "the enclave rejected the evidence");
+      case "seal-rejected" ->
+          Problem.badRequest("seal-rejected", "the enclave rejected the sealed state");
+      case "unavailable" ->
+          Problem.unavailable(
+              "enclave-component-unavailable", "the enclave lacks a component for this");
+      default ->
+          Problem.unavailable(
+              "enclave-error", "the enclave could not serve the request (" + code + ")");
     };
   }
 
@@ -284,14 +342,16 @@ public class HostService {
       synchronized (drainLock) {
         if (!launcher.alive()) {
           if (clock.instant().isBefore(nextStartAttempt)) {
-            throw new IOException("the enclave failed to start; next attempt at " + nextStartAttempt);
+            throw new IOException(
+                "the enclave failed to start; next attempt at " + nextStartAttempt);
           }
           LOG.warn("the enclave process is gone; starting a new one");
           link.reset();
           try {
             launcher.start(Duration.ofSeconds(60));
           } catch (IOException e) {
-            // A child that cannot boot (e.g. a rebuilt jar the policy does not list) is not retried every tick.
+            // A child that cannot boot (e.g. a rebuilt jar the policy does not list) is not retried
+            // every tick.
             nextStartAttempt = clock.instant().plusSeconds(5);
             throw e;
           }
@@ -304,9 +364,9 @@ public class HostService {
   }
 
   /**
-   * With {@code load-policy}: makes sure the enclave runs this host's policy before anything else is
-   * sent to it, loading the policy into an enclave that booted without one; an enclave running another
-   * policy is refused (503 {@code policy-mismatch}), never overwritten.
+   * With {@code load-policy}: makes sure the enclave runs this host's policy before anything else
+   * is sent to it, loading the policy into an enclave that booted without one; an enclave running
+   * another policy is refused (503 {@code policy-mismatch}), never overwritten.
    */
   private void ensurePolicy() throws IOException {
     if (enclavePolicy == null || policyChecked) {
@@ -332,9 +392,11 @@ public class HostService {
     Message.HealthStatus h = call(new Message.Health(), Message.HealthStatus.class);
     if (enclavePolicy != null && !enclavePolicy.runsIn(h)) {
       policyChecked = false; // looked at again (and refused, unless replaced) on the next call
-      LOG.errorf("enclave %s runs policy sha256 %s, not this host's %s; refusing to use it", h.enclaveDid(),
-          h.policySha256(), enclavePolicy.sha256());
-      throw Problem.unavailable("policy-mismatch", "the enclave runs another policy than this host's");
+      LOG.errorf(
+          "enclave %s runs policy sha256 %s, not this host's %s; refusing to use it",
+          h.enclaveDid(), h.policySha256(), enclavePolicy.sha256());
+      throw Problem.unavailable(
+          "policy-mismatch", "the enclave runs another policy than this host's");
     }
     String previous = enclaveDid.getAndSet(h.enclaveDid());
     if (previous != null && !previous.equals(h.enclaveDid())) {
@@ -346,12 +408,14 @@ public class HostService {
   /** Opens a round in the enclave and records it. */
   public Message.RoundOpened openRound(String round, String dataset) {
     Message.HealthStatus h = health();
-    Message.RoundOpened opened = call(new Message.OpenRound(round, dataset, h.policySha256()),
-        Message.RoundOpened.class);
+    Message.RoundOpened opened =
+        call(new Message.OpenRound(round, dataset, h.policySha256()), Message.RoundOpened.class);
     try {
       inbox.openRound(round, dataset, opened.policySha256(), clock.instant());
       changesSinceSeal.incrementAndGet();
-      audit.record("round-opened", Map.of("round", round, "dataset", dataset, "policySha256", opened.policySha256()));
+      audit.record(
+          "round-opened",
+          Map.of("round", round, "dataset", dataset, "policySha256", opened.policySha256()));
     } catch (Inbox.UnavailableException e) {
       throw Problem.unavailable("store-unavailable", "the host could not record the round");
     }
@@ -363,8 +427,8 @@ public class HostService {
    * nothing) and remembers them for a restarted enclave.
    */
   public Message.EvidenceStored supplyStatusLists(Map<String, String> statusLists) {
-    Message.EvidenceStored stored = call(new Message.SupplyEvidence(null, null, statusLists),
-        Message.EvidenceStored.class);
+    Message.EvidenceStored stored =
+        call(new Message.SupplyEvidence(null, null, statusLists), Message.EvidenceStored.class);
     try {
       for (Map.Entry<String, String> e : statusLists.entrySet()) {
         inbox.putStatusList(e.getKey(), e.getValue());
@@ -379,7 +443,9 @@ public class HostService {
   public Inbox.Stored submit(String round, String jwe) {
     JweEnvelope env = JweEnvelope.read(jwe);
     if (!config.zones().contains(env.zone())) {
-      throw new Problem(421, "zone-not-served",
+      throw new Problem(
+          421,
+          "zone-not-served",
           "this host does not serve zone " + env.zone() + "; send it to that zone's host");
     }
     Inbox.RoundRecord r = roundRecord(round);
@@ -392,14 +458,18 @@ public class HostService {
       return stored;
     } catch (Inbox.UnavailableException e) {
       LOG.error("inbox write failed; payload not acknowledged");
-      throw Problem.unavailable("store-unavailable", "the host could not store the payload durably; nothing was accepted");
+      throw Problem.unavailable(
+          "store-unavailable",
+          "the host could not store the payload durably; nothing was accepted");
     }
   }
 
   /** The host's record of a round or a 404 problem. */
   public Inbox.RoundRecord roundRecord(String round) {
     try {
-      return inbox.round(round).orElseThrow(() -> Problem.notFound("unknown-round", "no such round"));
+      return inbox
+          .round(round)
+          .orElseThrow(() -> Problem.notFound("unknown-round", "no such round"));
     } catch (SQLException e) {
       throw Problem.unavailable("store-unavailable", "the host could not read its store");
     }
@@ -429,8 +499,14 @@ public class HostService {
       throw Problem.unavailable("store-unavailable", "the host could not record the result");
     }
     changesSinceSeal.incrementAndGet();
-    audit.record("round-closed", Map.of("round", round,
-        "resultSha256", HostAudit.sha256Hex(result.credential().getBytes(java.nio.charset.StandardCharsets.US_ASCII))));
+    audit.record(
+        "round-closed",
+        Map.of(
+            "round",
+            round,
+            "resultSha256",
+            HostAudit.sha256Hex(
+                result.credential().getBytes(java.nio.charset.StandardCharsets.US_ASCII))));
     sealQuietly();
     audit.signHead();
     return result.credential();
@@ -442,11 +518,12 @@ public class HostService {
    */
   private void requestDrain() {
     if (drainQueued.compareAndSet(false, true)) {
-      forwarder.execute(() -> {
-        // cleared before reading the inbox: a payload stored from now on queues the next drain
-        drainQueued.set(false);
-        drainQuietly();
-      });
+      forwarder.execute(
+          () -> {
+            // cleared before reading the inbox: a payload stored from now on queues the next drain
+            drainQueued.set(false);
+            drainQuietly();
+          });
     }
   }
 
@@ -455,7 +532,8 @@ public class HostService {
 
   private void drainQuietly() {
     try {
-      // a full batch answered means more may be waiting; a partial one took everything stored before it
+      // a full batch answered means more may be waiting; a partial one took everything stored
+      // before it
       for (int i = 0; i < 1_000 && drainOnce() >= config.enclave().batch(); i++) {
         // next batch
       }
@@ -484,8 +562,8 @@ public class HostService {
   }
 
   /**
-   * Sends one batch of pending payloads (grouped by round) and records the verdicts; returns how many
-   * got one (a payload the enclave deferred stays pending and is not counted).
+   * Sends one batch of pending payloads (grouped by round) and records the verdicts; returns how
+   * many got one (a payload the enclave deferred stays pending and is not counted).
    */
   private int drainOnce() throws SQLException {
     synchronized (drainLock) {
@@ -518,14 +596,16 @@ public class HostService {
       throw p;
     }
     if (v.verdicts().size() != entries.size()) {
-      throw Problem.unavailable("enclave-error", "the enclave answered the wrong number of verdicts");
+      throw Problem.unavailable(
+          "enclave-error", "the enclave answered the wrong number of verdicts");
     }
     List<Inbox.VerdictRow> rows = new ArrayList<>(entries.size());
     List<Map<String, String>> outcomes = new ArrayList<>(entries.size());
     for (int i = 0; i < entries.size(); i++) {
       Message.Verdict verdict = v.verdicts().get(i);
       if (EvidenceRelay.deferred(verdict)) {
-        continue; // the enclave went away while evidence was relayed: left pending, sent again later
+        continue; // the enclave went away while evidence was relayed: left pending, sent again
+        // later
       }
       String outcome = verdict.outcome().equals("accepted") ? "accepted" : verdict.reason();
       rows.add(new Inbox.VerdictRow(entries.get(i).payloadId(), outcome, verdict.leaf()));
@@ -539,7 +619,8 @@ public class HostService {
       outcomes.add(f);
     }
     try {
-      // the batch's verdicts in one transaction: all recorded (then audited) or none (sent again later)
+      // the batch's verdicts in one transaction: all recorded (then audited) or none (sent again
+      // later)
       inbox.recordVerdicts(rows);
     } catch (Inbox.UnavailableException e) {
       throw Problem.unavailable("store-unavailable", "the host could not record a verdict");
@@ -549,22 +630,30 @@ public class HostService {
     return rows.size();
   }
 
-  /** Submits payloads and relays the evidence the enclave asks for ({@link EvidenceRelay}); made on first use. */
+  /**
+   * Submits payloads and relays the evidence the enclave asks for ({@link EvidenceRelay}); made on
+   * first use.
+   */
   private synchronized EvidenceRelay evidenceRelay() {
     if (evidenceRelay == null) {
-      evidenceRelay = new EvidenceRelay(this::call, new EvidenceRelay.StatusListStore() {
-        @Override
-        public Map<String, String> all() throws Exception {
-          return inbox.statusLists();
-        }
+      evidenceRelay =
+          new EvidenceRelay(
+              this::call,
+              new EvidenceRelay.StatusListStore() {
+                @Override
+                public Map<String, String> all() throws Exception {
+                  return inbox.statusLists();
+                }
 
-        @Override
-        public void put(String url, String credential) throws Exception {
-          inbox.putStatusList(url, credential);
-        }
-      }, new EvidenceRelay.EmbeddedLedgers(config.did()), EvidenceRelay.resolvedDocuments(config.did()),
-          (kind, fields) -> audit.record(kind, fields),
-          EvidenceRelay.Settings.fromConfig());
+                @Override
+                public void put(String url, String credential) throws Exception {
+                  inbox.putStatusList(url, credential);
+                }
+              },
+              new EvidenceRelay.EmbeddedLedgers(config.did()),
+              EvidenceRelay.resolvedDocuments(config.did()),
+              (kind, fields) -> audit.record(kind, fields),
+              EvidenceRelay.Settings.fromConfig());
     }
     return evidenceRelay;
   }
@@ -579,7 +668,8 @@ public class HostService {
 
   /**
    * Counts a request refused at the edge under its problem code, for the audit log's per-minute
-   * {@code edge-refused} entries (no client address is kept). Codes that are not edge refusals are ignored.
+   * {@code edge-refused} entries (no client address is kept). Codes that are not edge refusals are
+   * ignored.
    */
   public void refusedAtEdge(String code) {
     HostAudit a = audit;
@@ -623,14 +713,16 @@ public class HostService {
   /** {@link #sealNow()} recording who asked: {@code admin} or {@code host} (its own schedule). */
   private SealStore.Seal sealNow(String trigger) {
     if (!sealing) {
-      throw Problem.unavailable("sealing-unavailable", "this host's enclave runs without a key broker");
+      throw Problem.unavailable(
+          "sealing-unavailable", "this host's enclave runs without a key broker");
     }
     synchronized (drainLock) {
       // An enclave restarted behind the host's back (a new DID) must be recovered first: sealing
       // its empty successor would make the latest seal forget every accepted payload.
       health();
       if (!consistent) {
-        throw Problem.unavailable("enclave-recovering", "the enclave is being recovered; retry later");
+        throw Problem.unavailable(
+            "enclave-recovering", "the enclave is being recovered; retry later");
       }
       try {
         Set<String> rounds = new LinkedHashSet<>();
@@ -649,8 +741,19 @@ public class HostService {
         }
         byte[] blob = Base64.getDecoder().decode(sealed.sealedState());
         SealStore.Seal stored = seals.store(blob, clock.instant(), rounds, covered);
-        audit.record("backup-sealed", Map.of("trigger", trigger, "sealedSha256", HostAudit.sha256Hex(blob),
-            "rounds", rounds.size(), "coveredPayloads", covered.size(), "keyRelease", "granted"));
+        audit.record(
+            "backup-sealed",
+            Map.of(
+                "trigger",
+                trigger,
+                "sealedSha256",
+                HostAudit.sha256Hex(blob),
+                "rounds",
+                rounds.size(),
+                "coveredPayloads",
+                covered.size(),
+                "keyRelease",
+                "granted"));
         changesSinceSeal.addAndGet(-changes);
         acceptedSinceSeal.set(0);
         return stored;
@@ -665,16 +768,32 @@ public class HostService {
     synchronized (drainLock) {
       Message.Restored r;
       try {
-        r = call(new Message.Restore(Base64.getEncoder().encodeToString(blob)), Message.Restored.class);
+        r =
+            call(
+                new Message.Restore(Base64.getEncoder().encodeToString(blob)),
+                Message.Restored.class);
       } catch (Problem p) {
-        audit.record("restore-refused", Map.of("trigger", "admin", "sealedSha256", HostAudit.sha256Hex(blob),
-            "code", p.code()));
+        audit.record(
+            "restore-refused",
+            Map.of(
+                "trigger", "admin", "sealedSha256", HostAudit.sha256Hex(blob), "code", p.code()));
         throw p;
       }
       Message.HealthStatus h = call(new Message.Health(), Message.HealthStatus.class);
       enclaveDid.set(h.enclaveDid());
-      audit.record("restored", Map.of("trigger", "admin", "sealedSha256", HostAudit.sha256Hex(blob),
-          "rounds", r.rounds(), "enclaveDid", h.enclaveDid(), "keyRelease", "granted"));
+      audit.record(
+          "restored",
+          Map.of(
+              "trigger",
+              "admin",
+              "sealedSha256",
+              HostAudit.sha256Hex(blob),
+              "rounds",
+              r.rounds(),
+              "enclaveDid",
+              h.enclaveDid(),
+              "keyRelease",
+              "granted"));
       changesSinceSeal.incrementAndGet();
       return r;
     }
@@ -693,8 +812,12 @@ public class HostService {
     }
   }
 
-  /** The audit fields of a payload resent during recovery: as a first verdict's, plus {@code resent: true}. */
-  private static Map<String, Object> resentEntry(String round, String payloadId, Message.Verdict verdict) {
+  /**
+   * The audit fields of a payload resent during recovery: as a first verdict's, plus {@code resent:
+   * true}.
+   */
+  private static Map<String, Object> resentEntry(
+      String round, String payloadId, Message.Verdict verdict) {
     Map<String, Object> f = new LinkedHashMap<>();
     f.put("round", round);
     f.put("payloadId", payloadId);
@@ -707,11 +830,11 @@ public class HostService {
   }
 
   /**
-   * After the enclave restarted: restore the last seal (its keys, rounds and replay sets), then send
-   * each open round's payloads that the seal does not cover; rounds the seal does not hold are opened
-   * again and all their payloads resent. Verdicts already recorded stay (the inbox ignores a second
-   * verdict for a payload), so each payload is counted once. If the enclave refuses the seal, every
-   * payload is resent (those encrypted to the lost key are then rejected inside).
+   * After the enclave restarted: restore the last seal (its keys, rounds and replay sets), then
+   * send each open round's payloads that the seal does not cover; rounds the seal does not hold are
+   * opened again and all their payloads resent. Verdicts already recorded stay (the inbox ignores a
+   * second verdict for a payload), so each payload is counted once. If the enclave refuses the
+   * seal, every payload is resent (those encrypted to the lost key are then rejected inside).
    */
   private void recover() {
     synchronized (drainLock) {
@@ -722,16 +845,30 @@ public class HostService {
         Optional<SealStore.Seal> latest = sealing ? seals.latest() : Optional.empty();
         if (latest.isPresent()) {
           try {
-            Message.Restored restored = link.call(
-                new Message.Restore(Base64.getEncoder().encodeToString(latest.get().blob())), Message.Restored.class);
+            Message.Restored restored =
+                link.call(
+                    new Message.Restore(Base64.getEncoder().encodeToString(latest.get().blob())),
+                    Message.Restored.class);
             restoredRounds = latest.get().rounds();
             covered = latest.get().coveredPayloads();
-            audit.record("restored", Map.of("trigger", "recovery",
-                "sealedSha256", HostAudit.sha256Hex(latest.get().blob()), "rounds", restored.rounds(),
-                "keyRelease", "granted"));
-            LOG.infof("recovery: restored the seal of %s (%d open rounds)", latest.get().createdAt(), restored.rounds());
+            audit.record(
+                "restored",
+                Map.of(
+                    "trigger",
+                    "recovery",
+                    "sealedSha256",
+                    HostAudit.sha256Hex(latest.get().blob()),
+                    "rounds",
+                    restored.rounds(),
+                    "keyRelease",
+                    "granted"));
+            LOG.infof(
+                "recovery: restored the seal of %s (%d open rounds)",
+                latest.get().createdAt(), restored.rounds());
           } catch (EnclaveLink.EnclaveErrorException e) {
-            LOG.warnf("recovery: the enclave refused the last seal (%s); resending every payload", e.getMessage());
+            LOG.warnf(
+                "recovery: the enclave refused the last seal (%s); resending every payload",
+                e.getMessage());
             audit.record("restore-refused", Map.of("trigger", "recovery", "code", e.code()));
           }
         }
@@ -744,7 +881,9 @@ public class HostService {
         for (Inbox.RoundRecord r : inbox.openRounds()) {
           if (!restoredRounds.contains(r.round())) {
             try {
-              link.call(new Message.OpenRound(r.round(), r.dataset(), r.policySha256()), Message.RoundOpened.class);
+              link.call(
+                  new Message.OpenRound(r.round(), r.dataset(), r.policySha256()),
+                  Message.RoundOpened.class);
             } catch (EnclaveLink.EnclaveErrorException e) {
               if (!e.code().equals("round-exists")) {
                 LOG.warnf("recovery: round could not be reopened (%s)", e.code());
@@ -752,15 +891,20 @@ public class HostService {
               }
             }
           }
-          // Answered payloads the seal does not cover; unanswered ones are left to the forwarder, which
+          // Answered payloads the seal does not cover; unanswered ones are left to the forwarder,
+          // which
           // may already hold them in a batch (sending them here too would count a replay inside).
           Set<String> skip = covered;
-          List<Inbox.Entry> tail = inbox.allOf(r.round()).stream()
-              .filter(e -> e.verdict().isPresent() && !skip.contains(e.payloadId())).toList();
+          List<Inbox.Entry> tail =
+              inbox.allOf(r.round()).stream()
+                  .filter(e -> e.verdict().isPresent() && !skip.contains(e.payloadId()))
+                  .toList();
           for (int i = 0; i < tail.size(); i += config.enclave().batch()) {
-            List<Inbox.Entry> part = tail.subList(i, Math.min(tail.size(), i + config.enclave().batch()));
+            List<Inbox.Entry> part =
+                tail.subList(i, Math.min(tail.size(), i + config.enclave().batch()));
             // through the relay: the new enclave holds no did:fabric evidence yet (EvidenceRelay)
-            Message.PayloadVerdicts v = evidenceRelay().submit(r.round(), part.stream().map(Inbox.Entry::jwe).toList());
+            Message.PayloadVerdicts v =
+                evidenceRelay().submit(r.round(), part.stream().map(Inbox.Entry::jwe).toList());
             List<Map<String, Object>> resent = new ArrayList<>(part.size());
             for (int j = 0; j < part.size(); j++) {
               Message.Verdict verdict = v.verdicts().get(j);
@@ -771,7 +915,8 @@ public class HostService {
               inbox.recordVerdict(part.get(j).payloadId(), outcome, verdict.leaf());
               resent.add(resentEntry(r.round(), part.get(j).payloadId(), verdict));
             }
-            // Every payload here already had a verdict recorded: these entries say what the recovered
+            // Every payload here already had a verdict recorded: these entries say what the
+            // recovered
             // enclave answered to the re-send (it counts in that enclave's result), marked resent.
             audit.recordAll("submission", resent);
             changesSinceSeal.addAndGet(part.size());

@@ -23,17 +23,25 @@ import java.util.Optional;
  *
  * <p>SQLite in WAL mode with {@code synchronous=FULL}: a committed insert survives a crash of the
  * host process or the machine. A payload is identified by the SHA-256 of its JWE bytes, so a
- * producer's retry is idempotent. Payloads stay until the round's result covers them, then they
- * are deleted: no ciphertext outlives its round.
+ * producer's retry is idempotent. Payloads stay until the round's result covers them, then they are
+ * deleted: no ciphertext outlives its round.
  */
 public final class Inbox implements AutoCloseable {
 
   /** A stored payload. {@code verdict} is empty until the enclave has answered for it. */
-  public record Entry(String payloadId, String round, String zone, String jwe, Instant receivedAt,
+  public record Entry(
+      String payloadId,
+      String round,
+      String zone,
+      String jwe,
+      Instant receivedAt,
       Optional<String> verdict) {}
 
   /** How a payload was stored: newly, or already present (an idempotent retry). */
-  public enum Stored { NEW, DUPLICATE }
+  public enum Stored {
+    NEW,
+    DUPLICATE
+  }
 
   /** The store refused to write; nothing was acknowledged. */
   public static final class UnavailableException extends Exception {
@@ -45,8 +53,13 @@ public final class Inbox implements AutoCloseable {
   }
 
   private final Connection db;
-  /** The next arrival number; only this connection writes the database (every write holds the monitor). */
+
+  /**
+   * The next arrival number; only this connection writes the database (every write holds the
+   * monitor).
+   */
   private long nextSeq;
+
   /** Submissions waiting for the next group commit (see {@link #put}). */
   private final java.util.concurrent.ConcurrentLinkedQueue<PendingPut> queued =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -90,24 +103,31 @@ public final class Inbox implements AutoCloseable {
       throw new SQLException("cannot create the inbox directory", e);
     }
     // The driver directly, not DriverManager: Quarkus' class loaders hide drivers from it.
-    Connection c = new org.sqlite.JDBC().connect("jdbc:sqlite:" + dir.resolve("inbox.db"), new java.util.Properties());
+    Connection c =
+        new org.sqlite.JDBC()
+            .connect("jdbc:sqlite:" + dir.resolve("inbox.db"), new java.util.Properties());
     try (Statement s = c.createStatement()) {
       s.execute("PRAGMA journal_mode=WAL");
       s.execute("PRAGMA synchronous=FULL");
       s.execute("PRAGMA busy_timeout=5000");
-      s.execute("CREATE TABLE IF NOT EXISTS rounds (round TEXT PRIMARY KEY, dataset TEXT NOT NULL, "
-          + "policy_sha256 TEXT NOT NULL, state TEXT NOT NULL, opened_at INTEGER NOT NULL, "
-          + "result TEXT)");
-      s.execute("CREATE TABLE IF NOT EXISTS payloads (payload_id TEXT PRIMARY KEY, round TEXT NOT NULL, "
-          + "zone TEXT NOT NULL, jwe TEXT NOT NULL, received_at INTEGER NOT NULL, seq INTEGER NOT NULL, "
-          + "verdict TEXT, leaf TEXT)");
+      s.execute(
+          "CREATE TABLE IF NOT EXISTS rounds (round TEXT PRIMARY KEY, dataset TEXT NOT NULL, "
+              + "policy_sha256 TEXT NOT NULL, state TEXT NOT NULL, opened_at INTEGER NOT NULL, "
+              + "result TEXT)");
+      s.execute(
+          "CREATE TABLE IF NOT EXISTS payloads (payload_id TEXT PRIMARY KEY, round TEXT NOT NULL, "
+              + "zone TEXT NOT NULL, jwe TEXT NOT NULL, received_at INTEGER NOT NULL, seq INTEGER NOT NULL, "
+              + "verdict TEXT, leaf TEXT)");
       s.execute("CREATE INDEX IF NOT EXISTS payloads_pending ON payloads(verdict, seq)");
-      s.execute("CREATE TABLE IF NOT EXISTS status_lists (url TEXT PRIMARY KEY, credential TEXT NOT NULL)");
-      s.execute("CREATE TABLE IF NOT EXISTS verdict_counts (round TEXT NOT NULL, verdict TEXT NOT NULL, "
-          + "n INTEGER NOT NULL, PRIMARY KEY (round, verdict))");
+      s.execute(
+          "CREATE TABLE IF NOT EXISTS status_lists (url TEXT PRIMARY KEY, credential TEXT NOT NULL)");
+      s.execute(
+          "CREATE TABLE IF NOT EXISTS verdict_counts (round TEXT NOT NULL, verdict TEXT NOT NULL, "
+              + "n INTEGER NOT NULL, PRIMARY KEY (round, verdict))");
     }
     long next;
-    try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT COALESCE(MAX(seq),0)+1 FROM payloads")) {
+    try (Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("SELECT COALESCE(MAX(seq),0)+1 FROM payloads")) {
       r.next();
       next = r.getLong(1);
     }
@@ -115,51 +135,62 @@ public final class Inbox implements AutoCloseable {
     return new Inbox(c, next);
   }
 
-  /** The payload id: lowercase hex SHA-256 of the compact JWE's bytes (also the enclave's Merkle leaf). */
+  /**
+   * The payload id: lowercase hex SHA-256 of the compact JWE's bytes (also the enclave's Merkle
+   * leaf).
+   */
   public static String payloadId(String jwe) {
     // a submit asks twice for the same String on the same thread (the store, then the 202's body)
     String[] last = LAST_ID.get();
     if (last[0] == jwe) {
       return last[1];
     }
-    String id = HexFormat.of().formatHex(SHA256.get().digest(jwe.getBytes(StandardCharsets.US_ASCII)));
+    String id =
+        HexFormat.of().formatHex(SHA256.get().digest(jwe.getBytes(StandardCharsets.US_ASCII)));
     last[0] = jwe;
     last[1] = id;
     return id;
   }
 
   /** Per thread: a SHA-256 instance (digest() resets it), not a provider lookup per submit. */
-  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  });
+  private static final ThreadLocal<MessageDigest> SHA256 =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+              throw new IllegalStateException(e);
+            }
+          });
 
-  /** Per thread: the last JWE (by identity; strings are immutable) whose id was computed, and that id. */
+  /**
+   * Per thread: the last JWE (by identity; strings are immutable) whose id was computed, and that
+   * id.
+   */
   private static final ThreadLocal<String[]> LAST_ID = ThreadLocal.withInitial(() -> new String[2]);
 
   /** Records an opened round. */
   public synchronized void openRound(String round, String dataset, String policySha256, Instant at)
       throws UnavailableException {
     roundCache.remove(round); // refilled only under this monitor, so after this write's outcome
-    write(() -> {
-      try (PreparedStatement p = db.prepareStatement(
-          "INSERT INTO rounds(round, dataset, policy_sha256, state, opened_at) VALUES (?,?,?,'open',?)")) {
-        p.setString(1, round);
-        p.setString(2, dataset);
-        p.setString(3, policySha256);
-        p.setLong(4, at.toEpochMilli());
-        p.executeUpdate();
-      }
-      return null;
-    });
+    write(
+        () -> {
+          try (PreparedStatement p =
+              db.prepareStatement(
+                  "INSERT INTO rounds(round, dataset, policy_sha256, state, opened_at) VALUES (?,?,?,'open',?)")) {
+            p.setString(1, round);
+            p.setString(2, dataset);
+            p.setString(3, policySha256);
+            p.setLong(4, at.toEpochMilli());
+            p.executeUpdate();
+          }
+          return null;
+        });
   }
 
   /** A round's record, if the host knows it. */
-  public record RoundRecord(String round, String dataset, String policySha256, String state,
-      Optional<String> result) {}
+  public record RoundRecord(
+      String round, String dataset, String policySha256, String state, Optional<String> result) {}
 
   public Optional<RoundRecord> round(String round) throws SQLException {
     // every submit asks; the answer changes only through openRound/closeRound below
@@ -180,23 +211,30 @@ public final class Inbox implements AutoCloseable {
   }
 
   /**
-   * Rounds read from the database, so that a submit does not query (and wait for the store's monitor
-   * behind a group commit's sync) to learn its round's state. Filled under the monitor after a read;
-   * the writers of a round's row drop its entry under the same monitor before they write.
+   * Rounds read from the database, so that a submit does not query (and wait for the store's
+   * monitor behind a group commit's sync) to learn its round's state. Filled under the monitor
+   * after a read; the writers of a round's row drop its entry under the same monitor before they
+   * write.
    */
   private final java.util.concurrent.ConcurrentHashMap<String, RoundRecord> roundCache =
       new java.util.concurrent.ConcurrentHashMap<>();
 
   private Optional<RoundRecord> readRound(String round) throws SQLException {
-    try (PreparedStatement p = db.prepareStatement(
-        "SELECT round, dataset, policy_sha256, state, result FROM rounds WHERE round=?")) {
+    try (PreparedStatement p =
+        db.prepareStatement(
+            "SELECT round, dataset, policy_sha256, state, result FROM rounds WHERE round=?")) {
       p.setString(1, round);
       try (ResultSet r = p.executeQuery()) {
         if (!r.next()) {
           return Optional.empty();
         }
-        return Optional.of(new RoundRecord(r.getString(1), r.getString(2), r.getString(3),
-            r.getString(4), Optional.ofNullable(r.getString(5))));
+        return Optional.of(
+            new RoundRecord(
+                r.getString(1),
+                r.getString(2),
+                r.getString(3),
+                r.getString(4),
+                Optional.ofNullable(r.getString(5))));
       } finally {
         db.commit();
       }
@@ -206,12 +244,18 @@ public final class Inbox implements AutoCloseable {
   /** All rounds still open (replayed to a restarted enclave). */
   public synchronized List<RoundRecord> openRounds() throws SQLException {
     List<RoundRecord> out = new ArrayList<>();
-    try (PreparedStatement p = db.prepareStatement(
-        "SELECT round, dataset, policy_sha256, state, result FROM rounds WHERE state='open' ORDER BY opened_at")) {
+    try (PreparedStatement p =
+        db.prepareStatement(
+            "SELECT round, dataset, policy_sha256, state, result FROM rounds WHERE state='open' ORDER BY opened_at")) {
       try (ResultSet r = p.executeQuery()) {
         while (r.next()) {
-          out.add(new RoundRecord(r.getString(1), r.getString(2), r.getString(3), r.getString(4),
-              Optional.ofNullable(r.getString(5))));
+          out.add(
+              new RoundRecord(
+                  r.getString(1),
+                  r.getString(2),
+                  r.getString(3),
+                  r.getString(4),
+                  Optional.ofNullable(r.getString(5))));
         }
       } finally {
         db.commit();
@@ -221,13 +265,14 @@ public final class Inbox implements AutoCloseable {
   }
 
   /**
-   * Stores a payload durably. Returns only after the transaction holding it is committed and synced,
-   * so the caller may then acknowledge it.
+   * Stores a payload durably. Returns only after the transaction holding it is committed and
+   * synced, so the caller may then acknowledge it.
    *
    * <p>Group commit: concurrent callers queue their payloads; one of them at a time (the leader)
    * writes every queued payload in one transaction and one sync while the others wait, then each
-   * finds its own done or, if it queued too late for that group, leads the next. No caller returns before the commit that holds its payload; if that commit fails, every
-   * payload in it is rolled back and each of their callers gets {@link UnavailableException}.
+   * finds its own done or, if it queued too late for that group, leads the next. No caller returns
+   * before the commit that holds its payload; if that commit fails, every payload in it is rolled
+   * back and each of their callers gets {@link UnavailableException}.
    */
   public Stored put(String round, String zone, String jwe, Instant at) throws UnavailableException {
     PendingPut mine = new PendingPut(round, zone, jwe, at);
@@ -272,6 +317,7 @@ public final class Inbox implements AutoCloseable {
 
   /** Guards {@link #committing}; followers of a group commit wait on it. */
   private final Object turn = new Object();
+
   /** Whether a caller of {@link #put} is writing a group (guarded by {@link #turn}). */
   private boolean committing;
 
@@ -287,28 +333,31 @@ public final class Inbox implements AutoCloseable {
     long firstSeq = nextSeq;
     List<Stored> outcomes;
     try {
-      outcomes = write(() -> {
-        List<Stored> out = new ArrayList<>(group.size());
-        try (PreparedStatement p = db.prepareStatement(
-            "INSERT OR IGNORE INTO payloads(payload_id, round, zone, jwe, received_at, seq) VALUES (?,?,?,?,?,?)")) {
-          long seq = firstSeq;
-          for (PendingPut g : group) {
-            p.setString(1, g.id);
-            p.setString(2, g.round);
-            p.setString(3, g.zone);
-            p.setString(4, g.jwe);
-            p.setLong(5, g.at.toEpochMilli());
-            p.setLong(6, seq);
-            boolean inserted = p.executeUpdate() == 1;
-            if (inserted) {
-              seq++;
-            }
-            out.add(inserted ? Stored.NEW : Stored.DUPLICATE);
-          }
-          nextSeq = seq;
-        }
-        return out;
-      });
+      outcomes =
+          write(
+              () -> {
+                List<Stored> out = new ArrayList<>(group.size());
+                try (PreparedStatement p =
+                    db.prepareStatement(
+                        "INSERT OR IGNORE INTO payloads(payload_id, round, zone, jwe, received_at, seq) VALUES (?,?,?,?,?,?)")) {
+                  long seq = firstSeq;
+                  for (PendingPut g : group) {
+                    p.setString(1, g.id);
+                    p.setString(2, g.round);
+                    p.setString(3, g.zone);
+                    p.setString(4, g.jwe);
+                    p.setLong(5, g.at.toEpochMilli());
+                    p.setLong(6, seq);
+                    boolean inserted = p.executeUpdate() == 1;
+                    if (inserted) {
+                      seq++;
+                    }
+                    out.add(inserted ? Stored.NEW : Stored.DUPLICATE);
+                  }
+                  nextSeq = seq;
+                }
+                return out;
+              });
     } catch (UnavailableException e) {
       nextSeq = firstSeq;
       for (PendingPut g : group) {
@@ -324,14 +373,21 @@ public final class Inbox implements AutoCloseable {
   /** Up to {@code limit} payloads the enclave has not answered for, oldest first. */
   public synchronized List<Entry> pending(int limit) throws SQLException {
     List<Entry> out = new ArrayList<>();
-    try (PreparedStatement p = db.prepareStatement(
-        "SELECT payload_id, round, zone, jwe, received_at FROM payloads WHERE verdict IS NULL "
-            + "ORDER BY seq LIMIT ?")) {
+    try (PreparedStatement p =
+        db.prepareStatement(
+            "SELECT payload_id, round, zone, jwe, received_at FROM payloads WHERE verdict IS NULL "
+                + "ORDER BY seq LIMIT ?")) {
       p.setInt(1, limit);
       try (ResultSet r = p.executeQuery()) {
         while (r.next()) {
-          out.add(new Entry(r.getString(1), r.getString(2), r.getString(3), r.getString(4),
-              Instant.ofEpochMilli(r.getLong(5)), Optional.empty()));
+          out.add(
+              new Entry(
+                  r.getString(1),
+                  r.getString(2),
+                  r.getString(3),
+                  r.getString(4),
+                  Instant.ofEpochMilli(r.getLong(5)),
+                  Optional.empty()));
         }
       } finally {
         db.commit();
@@ -340,23 +396,29 @@ public final class Inbox implements AutoCloseable {
     return out;
   }
 
-  /** Remembers a status list credential relayed to the enclave (resupplied to a restarted enclave). */
-  public synchronized void putStatusList(String url, String credential) throws UnavailableException {
-    write(() -> {
-      try (PreparedStatement p = db.prepareStatement(
-          "INSERT INTO status_lists(url, credential) VALUES (?,?) ON CONFLICT(url) DO UPDATE SET credential=excluded.credential")) {
-        p.setString(1, url);
-        p.setString(2, credential);
-        p.executeUpdate();
-      }
-      return null;
-    });
+  /**
+   * Remembers a status list credential relayed to the enclave (resupplied to a restarted enclave).
+   */
+  public synchronized void putStatusList(String url, String credential)
+      throws UnavailableException {
+    write(
+        () -> {
+          try (PreparedStatement p =
+              db.prepareStatement(
+                  "INSERT INTO status_lists(url, credential) VALUES (?,?) ON CONFLICT(url) DO UPDATE SET credential=excluded.credential")) {
+            p.setString(1, url);
+            p.setString(2, credential);
+            p.executeUpdate();
+          }
+          return null;
+        });
   }
 
   /** Every status list credential relayed so far, by URL. */
   public synchronized Map<String, String> statusLists() throws SQLException {
     Map<String, String> out = new LinkedHashMap<>();
-    try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT url, credential FROM status_lists ORDER BY url")) {
+    try (Statement s = db.createStatement();
+        ResultSet r = s.executeQuery("SELECT url, credential FROM status_lists ORDER BY url")) {
       while (r.next()) {
         out.put(r.getString(1), r.getString(2));
       }
@@ -369,13 +431,20 @@ public final class Inbox implements AutoCloseable {
   /** Every payload of a round, in arrival order (resent to a restarted enclave). */
   public synchronized List<Entry> allOf(String round) throws SQLException {
     List<Entry> out = new ArrayList<>();
-    try (PreparedStatement p = db.prepareStatement(
-        "SELECT payload_id, round, zone, jwe, received_at, verdict FROM payloads WHERE round=? ORDER BY seq")) {
+    try (PreparedStatement p =
+        db.prepareStatement(
+            "SELECT payload_id, round, zone, jwe, received_at, verdict FROM payloads WHERE round=? ORDER BY seq")) {
       p.setString(1, round);
       try (ResultSet r = p.executeQuery()) {
         while (r.next()) {
-          out.add(new Entry(r.getString(1), r.getString(2), r.getString(3), r.getString(4),
-              Instant.ofEpochMilli(r.getLong(5)), Optional.ofNullable(r.getString(6))));
+          out.add(
+              new Entry(
+                  r.getString(1),
+                  r.getString(2),
+                  r.getString(3),
+                  r.getString(4),
+                  Instant.ofEpochMilli(r.getLong(5)),
+                  Optional.ofNullable(r.getString(6))));
         }
       } finally {
         db.commit();
@@ -384,11 +453,15 @@ public final class Inbox implements AutoCloseable {
     return out;
   }
 
-  /** The ids of a round's payloads that have a verdict (what a seal taken now covers); no ciphertext is read. */
+  /**
+   * The ids of a round's payloads that have a verdict (what a seal taken now covers); no ciphertext
+   * is read.
+   */
   public synchronized java.util.Set<String> answeredIds(String round) throws SQLException {
     java.util.Set<String> out = new java.util.HashSet<>();
-    try (PreparedStatement p = db.prepareStatement(
-        "SELECT payload_id FROM payloads WHERE round=? AND verdict IS NOT NULL")) {
+    try (PreparedStatement p =
+        db.prepareStatement(
+            "SELECT payload_id FROM payloads WHERE round=? AND verdict IS NOT NULL")) {
       p.setString(1, round);
       try (ResultSet r = p.executeQuery()) {
         while (r.next()) {
@@ -416,7 +489,8 @@ public final class Inbox implements AutoCloseable {
   public record VerdictRow(String payloadId, String verdict, String leaf) {}
 
   /** Records the enclave's verdict for a payload: {@code accepted} or a rejection reason code. */
-  public synchronized void recordVerdict(String payloadId, String verdict, String leaf) throws UnavailableException {
+  public synchronized void recordVerdict(String payloadId, String verdict, String leaf)
+      throws UnavailableException {
     recordVerdicts(List.of(new VerdictRow(payloadId, verdict, leaf)));
   }
 
@@ -428,18 +502,20 @@ public final class Inbox implements AutoCloseable {
     if (rows.isEmpty()) {
       return;
     }
-    write(() -> {
-      for (VerdictRow row : rows) {
-        recordOne(row.payloadId(), row.verdict(), row.leaf());
-      }
-      return null;
-    });
+    write(
+        () -> {
+          for (VerdictRow row : rows) {
+            recordOne(row.payloadId(), row.verdict(), row.leaf());
+          }
+          return null;
+        });
   }
 
   private void recordOne(String payloadId, String verdict, String leaf) throws SQLException {
     String round = null;
-    try (PreparedStatement p = db.prepareStatement(
-        "UPDATE payloads SET verdict=?, leaf=? WHERE payload_id=? AND verdict IS NULL RETURNING round")) {
+    try (PreparedStatement p =
+        db.prepareStatement(
+            "UPDATE payloads SET verdict=?, leaf=? WHERE payload_id=? AND verdict IS NULL RETURNING round")) {
       p.setString(1, verdict);
       p.setString(2, leaf);
       p.setString(3, payloadId);
@@ -450,9 +526,10 @@ public final class Inbox implements AutoCloseable {
       }
     }
     if (round != null) {
-      try (PreparedStatement p = db.prepareStatement(
-          "INSERT INTO verdict_counts(round, verdict, n) VALUES (?,?,1) "
-              + "ON CONFLICT(round, verdict) DO UPDATE SET n=n+1")) {
+      try (PreparedStatement p =
+          db.prepareStatement(
+              "INSERT INTO verdict_counts(round, verdict, n) VALUES (?,?,1) "
+                  + "ON CONFLICT(round, verdict) DO UPDATE SET n=n+1")) {
         p.setString(1, round);
         p.setString(2, verdict);
         p.executeUpdate();
@@ -463,8 +540,9 @@ public final class Inbox implements AutoCloseable {
   /** The counts of verdicts in a round, by outcome (reason codes only; never payload content). */
   public synchronized Map<String, Long> verdictCounts(String round) throws SQLException {
     Map<String, Long> out = new LinkedHashMap<>();
-    try (PreparedStatement p = db.prepareStatement(
-        "SELECT verdict, n FROM verdict_counts WHERE round=? ORDER BY verdict")) {
+    try (PreparedStatement p =
+        db.prepareStatement(
+            "SELECT verdict, n FROM verdict_counts WHERE round=? ORDER BY verdict")) {
       p.setString(1, round);
       try (ResultSet r = p.executeQuery()) {
         while (r.next()) {
@@ -474,8 +552,8 @@ public final class Inbox implements AutoCloseable {
         db.commit();
       }
     }
-    try (PreparedStatement p = db.prepareStatement(
-        "SELECT COUNT(*) FROM payloads WHERE round=? AND verdict IS NULL")) {
+    try (PreparedStatement p =
+        db.prepareStatement("SELECT COUNT(*) FROM payloads WHERE round=? AND verdict IS NULL")) {
       p.setString(1, round);
       try (ResultSet r = p.executeQuery()) {
         r.next();
@@ -491,20 +569,23 @@ public final class Inbox implements AutoCloseable {
   }
 
   /** Marks a round closed with its result and deletes its ciphertext: the result now covers it. */
-  public synchronized void closeRound(String round, String resultCredential) throws UnavailableException {
+  public synchronized void closeRound(String round, String resultCredential)
+      throws UnavailableException {
     roundCache.remove(round); // refilled only under this monitor, so after this write's outcome
-    write(() -> {
-      try (PreparedStatement p = db.prepareStatement("UPDATE rounds SET state='closed', result=? WHERE round=?")) {
-        p.setString(1, resultCredential);
-        p.setString(2, round);
-        p.executeUpdate();
-      }
-      try (PreparedStatement p = db.prepareStatement("DELETE FROM payloads WHERE round=?")) {
-        p.setString(1, round);
-        p.executeUpdate();
-      }
-      return null;
-    });
+    write(
+        () -> {
+          try (PreparedStatement p =
+              db.prepareStatement("UPDATE rounds SET state='closed', result=? WHERE round=?")) {
+            p.setString(1, resultCredential);
+            p.setString(2, round);
+            p.executeUpdate();
+          }
+          try (PreparedStatement p = db.prepareStatement("DELETE FROM payloads WHERE round=?")) {
+            p.setString(1, round);
+            p.executeUpdate();
+          }
+          return null;
+        });
   }
 
   private interface Tx<T> {

@@ -16,10 +16,14 @@ public record JweEnvelope(String alg, String enc, String kid, String zone) {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern ZONE = Pattern.compile("[A-Z][A-Z0-9-]{0,15}");
 
-  /** Reads the envelope, or throws a {@link Problem} {@code malformed-payload} saying what is wrong. */
+  /**
+   * Reads the envelope, or throws a {@link Problem} {@code malformed-payload} saying what is wrong.
+   */
   public static JweEnvelope read(String compact) {
-    // one pass over the bytes (a Latin-1 string's copy; any other character becomes '?', which is refused)
-    // instead of a split into five copies and a charAt loop per part: payloads are KBs and every submit reads one
+    // one pass over the bytes (a Latin-1 string's copy; any other character becomes '?', which is
+    // refused)
+    // instead of a split into five copies and a charAt loop per part: payloads are KBs and every
+    // submit reads one
     byte[] b = compact.getBytes(StandardCharsets.ISO_8859_1);
     int[] dots = new int[4];
     int n = 0;
@@ -28,7 +32,8 @@ public record JweEnvelope(String alg, String enc, String kid, String zone) {
       byte c = b[i];
       if (c == '.') {
         if (n == dots.length) {
-          throw Problem.badRequest("malformed-payload", "a compact JWE has five dot-separated parts");
+          throw Problem.badRequest(
+              "malformed-payload", "a compact JWE has five dot-separated parts");
         }
         dots[n++] = i;
       } else if (c < 0 || !BASE64URL[c]) {
@@ -41,19 +46,26 @@ public record JweEnvelope(String alg, String enc, String kid, String zone) {
     if (!base64url) {
       throw Problem.badRequest("malformed-payload", "JWE parts must be base64url without padding");
     }
-    // header, IV, ciphertext and tag are parts 0, 2, 3 and 4 (part 1, the encrypted key, is empty for ECDH-ES)
-    if (dots[0] == 0 || dots[2] == dots[1] + 1 || dots[3] == dots[2] + 1 || dots[3] == b.length - 1) {
-      throw Problem.badRequest("malformed-payload", "JWE header, IV, ciphertext and tag must not be empty");
+    // header, IV, ciphertext and tag are parts 0, 2, 3 and 4 (part 1, the encrypted key, is empty
+    // for ECDH-ES)
+    if (dots[0] == 0
+        || dots[2] == dots[1] + 1
+        || dots[3] == dots[2] + 1
+        || dots[3] == b.length - 1) {
+      throw Problem.badRequest(
+          "malformed-payload", "JWE header, IV, ciphertext and tag must not be empty");
     }
     byte[] header = java.util.Arrays.copyOf(b, dots[0]);
     JsonNode h;
     try {
       h = JSON.readTree(Base64.getUrlDecoder().decode(header));
     } catch (Exception e) {
-      throw Problem.badRequest("malformed-payload", "the JWE protected header is not base64url JSON");
+      throw Problem.badRequest(
+          "malformed-payload", "the JWE protected header is not base64url JSON");
     }
     if (h == null || !h.isObject()) {
-      throw Problem.badRequest("malformed-payload", "the JWE protected header is not a JSON object");
+      throw Problem.badRequest(
+          "malformed-payload", "the JWE protected header is not a JSON object");
     }
     String alg = text(h, "alg");
     String enc = text(h, "enc");
@@ -66,7 +78,8 @@ public record JweEnvelope(String alg, String enc, String kid, String zone) {
       throw Problem.badRequest("malformed-payload", "enc must be A256GCM");
     }
     if (!ZONE.matcher(zone).matches()) {
-      throw Problem.badRequest("malformed-payload", "zone must be an upper-case zone name such as EU");
+      throw Problem.badRequest(
+          "malformed-payload", "zone must be an upper-case zone name such as EU");
     }
     return new JweEnvelope(alg, enc, kid, zone);
   }
@@ -89,7 +102,8 @@ public record JweEnvelope(String alg, String enc, String kid, String zone) {
   private static String text(JsonNode h, String field) {
     JsonNode v = h.get(field);
     if (v == null || !v.isTextual() || v.asText().isEmpty()) {
-      throw Problem.badRequest("malformed-payload", "the JWE protected header needs a string '" + field + "'");
+      throw Problem.badRequest(
+          "malformed-payload", "the JWE protected header needs a string '" + field + "'");
     }
     return v.asText();
   }

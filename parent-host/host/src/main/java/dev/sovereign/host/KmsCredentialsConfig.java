@@ -6,12 +6,14 @@ import java.time.Duration;
 
 /**
  * Handing the enclave its KMS credentials ({@code sovereign.host.kms-credentials.*}): on a Nitro
- * parent, the instance role's temporary credentials from IMDSv2, sent with the {@code KmsCredentials}
- * protocol message (the kmstool model; docs/deploy-nitro.md section 6).
+ * parent, the instance role's temporary credentials from IMDSv2, sent with the {@code
+ * KmsCredentials} protocol message (the kmstool model; docs/deploy-nitro.md section 6).
  */
 @ConfigMapping(prefix = "sovereign.host.kms-credentials")
 public interface KmsCredentialsConfig {
-  /** Read the role's credentials from the instance metadata service and send them to the enclave. */
+  /**
+   * Read the role's credentials from the instance metadata service and send them to the enclave.
+   */
   @WithDefault("false")
   boolean imds();
 

@@ -18,8 +18,8 @@ import org.jboss.logging.Logger;
 /**
  * Sends the enclave the instance role's credentials (IMDSv2) with {@code KmsCredentials}, every
  * {@code sovereign.host.kms-credentials.every} (so a restarted enclave gets them within that time)
- * and fetching new ones from IMDS when the held ones expire within 15 minutes. Off unless
- * {@code sovereign.host.kms-credentials.imds=true}. Logs the access key id and error classes only.
+ * and fetching new ones from IMDS when the held ones expire within 15 minutes. Off unless {@code
+ * sovereign.host.kms-credentials.imds=true}. Logs the access key id and error classes only.
  */
 @ApplicationScoped
 public class KmsCredentialsRelay {
@@ -46,13 +46,18 @@ public class KmsCredentialsRelay {
     if (!config.imds()) {
       return;
     }
-    relay = new Relay(new ImdsCredentials(URI.create(config.imdsEndpoint())),
-        c -> host.call(c, Message.KmsCredentialsSet.class), Clock.systemUTC());
-    timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "sovereign-kms-credentials");
-      t.setDaemon(true);
-      return t;
-    });
+    relay =
+        new Relay(
+            new ImdsCredentials(URI.create(config.imdsEndpoint())),
+            c -> host.call(c, Message.KmsCredentialsSet.class),
+            Clock.systemUTC());
+    timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "sovereign-kms-credentials");
+              t.setDaemon(true);
+              return t;
+            });
     long every = Math.max(1000, config.every().toMillis());
     timer.scheduleWithFixedDelay(relay::tickQuietly, 0, every, TimeUnit.MILLISECONDS);
   }
@@ -79,12 +84,16 @@ public class KmsCredentialsRelay {
 
     /** Fetches if needed and sends; returns the access key id the enclave acknowledged. */
     synchronized String tick() throws Exception {
-      if (held == null || held.expiration().minus(REFETCH_BEFORE_EXPIRY).isBefore(clock.instant())) {
+      if (held == null
+          || held.expiration().minus(REFETCH_BEFORE_EXPIRY).isBefore(clock.instant())) {
         held = imds.fetch();
-        LOG.infof("KMS credentials from IMDS: %s, expiring %s", held.accessKeyId(), held.expiration());
+        LOG.infof(
+            "KMS credentials from IMDS: %s, expiring %s", held.accessKeyId(), held.expiration());
       }
-      Message.KmsCredentialsSet set = sender.send(
-          new Message.KmsCredentials(held.accessKeyId(), held.secretAccessKey(), held.sessionToken()));
+      Message.KmsCredentialsSet set =
+          sender.send(
+              new Message.KmsCredentials(
+                  held.accessKeyId(), held.secretAccessKey(), held.sessionToken()));
       lastSent = set.accessKeyId();
       return lastSent;
     }

@@ -6,8 +6,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
- * Per-client token buckets on the public API. The host cannot see producer DIDs (they are inside the
- * ciphertext), so the client is its network address; per-producer quotas are the enclave's.
+ * Per-client token buckets on the public API. The host cannot see producer DIDs (they are inside
+ * the ciphertext), so the client is its network address; per-producer quotas are the enclave's.
  */
 public class RateLimitFilter {
   private static final int MAX_CLIENTS = 100_000;
@@ -45,15 +45,18 @@ public class RateLimitFilter {
     if (!ctx.getUriInfo().getPath().startsWith("/v1/")) {
       return null;
     }
-    String client = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+    String client =
+        request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
     long now = System.nanoTime();
     if (buckets.size() > MAX_CLIENTS) {
       buckets.clear();
     }
     Bucket b = buckets.computeIfAbsent(client, k -> new Bucket(config.burstPerClient(), now));
     if (!b.take(config.ratePerClient(), config.burstPerClient(), now)) {
-      host.refusedAtEdge("rate-limited"); // counted per minute for the audit log, without the address
-      return new Problem(429, "rate-limited", "too many requests from this client; slow down").toResponse();
+      host.refusedAtEdge(
+          "rate-limited"); // counted per minute for the audit log, without the address
+      return new Problem(429, "rate-limited", "too many requests from this client; slow down")
+          .toResponse();
     }
     return null;
   }

@@ -27,7 +27,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "resolver")
 public class ResolverResource {
   /** The DID Resolution result media type. */
-  public static final String RESOLUTION = "application/ld+json;profile=\"https://w3id.org/did-resolution\"";
+  public static final String RESOLUTION =
+      "application/ld+json;profile=\"https://w3id.org/did-resolution\"";
 
   private final DidResolver resolver;
 
@@ -37,16 +38,26 @@ public class ResolverResource {
 
   @GET
   @Path("/{did}")
-  @Operation(summary = "Resolve a DID (did:key, did:fabric, did:ethr as configured); versionId/versionTime for history")
-  public Response resolve(@PathParam("did") String did, @QueryParam("versionId") String versionId,
+  @Operation(
+      summary =
+          "Resolve a DID (did:key, did:fabric, did:ethr as configured); versionId/versionTime for history")
+  public Response resolve(
+      @PathParam("did") String did,
+      @QueryParam("versionId") String versionId,
       @QueryParam("versionTime") String versionTime) {
     ResolutionOptions options;
     try {
-      options = new ResolutionOptions(Optional.ofNullable(versionId),
-          Optional.ofNullable(versionTime).map(Instant::parse), Optional.empty(), java.util.Map.of());
+      options =
+          new ResolutionOptions(
+              Optional.ofNullable(versionId),
+              Optional.ofNullable(versionTime).map(Instant::parse),
+              Optional.empty(),
+              java.util.Map.of());
     } catch (IllegalArgumentException | DateTimeParseException e) {
-      DidResolutionResult bad = DidResolutionResult.error(ResolutionError.INVALID_OPTIONS,
-          "versionId and versionTime are exclusive; versionTime is an ISO-8601 instant");
+      DidResolutionResult bad =
+          DidResolutionResult.error(
+              ResolutionError.INVALID_OPTIONS,
+              "versionId and versionTime are exclusive; versionTime is an ISO-8601 instant");
       return Response.status(400).type(RESOLUTION).entity(DidJson.write(bad)).build();
     }
     DidResolutionResult r = resolver.resolve(did, options);

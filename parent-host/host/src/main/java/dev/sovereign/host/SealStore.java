@@ -30,7 +30,8 @@ public final class SealStore {
   private final int keep;
 
   /** A stored seal and what it covers. */
-  public record Seal(Path file, Instant createdAt, Set<String> rounds, Set<String> coveredPayloads) {
+  public record Seal(
+      Path file, Instant createdAt, Set<String> rounds, Set<String> coveredPayloads) {
     /** The blob's bytes. */
     public byte[] blob() throws IOException {
       return Files.readAllBytes(file);
@@ -44,7 +45,8 @@ public final class SealStore {
   }
 
   /** Stores a new blob as the latest and drops the oldest beyond {@code keep}. */
-  public synchronized Seal store(byte[] blob, Instant at, Set<String> rounds, Set<String> covered) throws IOException {
+  public synchronized Seal store(byte[] blob, Instant at, Set<String> rounds, Set<String> covered)
+      throws IOException {
     long millis = at.toEpochMilli();
     Path file = dir.resolve("seal-" + millis + ".bin");
     for (int i = 1; Files.exists(file); i++) {
@@ -76,14 +78,22 @@ public final class SealStore {
     n.path("rounds").forEach(r -> rounds.add(r.asText()));
     List<String> covered = new ArrayList<>();
     n.path("covered").forEach(c -> covered.add(c.asText()));
-    return Optional.of(new Seal(file, Instant.parse(n.get("createdAt").asText()), Set.copyOf(rounds),
-        Set.copyOf(covered)));
+    return Optional.of(
+        new Seal(
+            file,
+            Instant.parse(n.get("createdAt").asText()),
+            Set.copyOf(rounds),
+            Set.copyOf(covered)));
   }
 
   private void prune() throws IOException {
     List<Path> blobs;
     try (Stream<Path> s = Files.list(dir)) {
-      blobs = new ArrayList<>(s.filter(p -> p.getFileName().toString().matches("seal-[0-9-]+\\.bin")).sorted().toList());
+      blobs =
+          new ArrayList<>(
+              s.filter(p -> p.getFileName().toString().matches("seal-[0-9-]+\\.bin"))
+                  .sorted()
+                  .toList());
     }
     blobs.sort((a, b) -> Long.compare(lastModified(a), lastModified(b)));
     for (int i = 0; i < blobs.size() - keep; i++) {
@@ -101,8 +111,12 @@ public final class SealStore {
 
   static void writeAtomically(Path target, byte[] bytes) throws IOException {
     Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-        StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(
+            tmp,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
       ch.write(java.nio.ByteBuffer.wrap(bytes));
       ch.force(true);
     }

@@ -14,7 +14,9 @@ class AdminAuthTest {
   private static final String ADMIN = "CN=ops-admin,O=Sovereign Test";
 
   private static AdminAuth.Trust caTrust(TestCerts.Issued ca, String... subjects) {
-    return new AdminAuth.Trust(Set.of(), List.of(ca.cert()),
+    return new AdminAuth.Trust(
+        Set.of(),
+        List.of(ca.cert()),
         java.util.Arrays.stream(subjects).map(X500Principal::new).toList());
   }
 
@@ -23,8 +25,11 @@ class AdminAuthTest {
     TestCerts.Issued ca = TestCerts.ca("CN=Admin CA");
     TestCerts.Issued admin = TestCerts.client(ADMIN, ca);
     assertTrue(AdminAuth.allowed(new X509Certificate[] {admin.cert()}, caTrust(ca, ADMIN)));
-    assertTrue(AdminAuth.allowed(new X509Certificate[] {admin.cert(), ca.cert()}, caTrust(ca, ADMIN)));
-    assertTrue(AdminAuth.allowed(new X509Certificate[] {admin.cert()}, caTrust(ca)), "no subject list: any the CA issued");
+    assertTrue(
+        AdminAuth.allowed(new X509Certificate[] {admin.cert(), ca.cert()}, caTrust(ca, ADMIN)));
+    assertTrue(
+        AdminAuth.allowed(new X509Certificate[] {admin.cert()}, caTrust(ca)),
+        "no subject list: any the CA issued");
   }
 
   @Test
@@ -33,7 +38,8 @@ class AdminAuthTest {
     TestCerts.Issued rogue = TestCerts.ca("CN=Admin CA");
     TestCerts.Issued forged = TestCerts.client(ADMIN, rogue);
     assertFalse(AdminAuth.allowed(new X509Certificate[] {forged.cert()}, caTrust(ca, ADMIN)));
-    assertFalse(AdminAuth.allowed(new X509Certificate[] {forged.cert(), rogue.cert()}, caTrust(ca, ADMIN)));
+    assertFalse(
+        AdminAuth.allowed(new X509Certificate[] {forged.cert(), rogue.cert()}, caTrust(ca, ADMIN)));
   }
 
   @Test
@@ -41,9 +47,12 @@ class AdminAuthTest {
     TestCerts.Issued ca = TestCerts.ca("CN=Admin CA");
     TestCerts.Issued twin = TestCerts.selfSignedClient(ADMIN);
     assertFalse(AdminAuth.allowed(new X509Certificate[] {twin.cert()}, caTrust(ca, ADMIN)));
-    AdminAuth.Trust pinned = new AdminAuth.Trust(Set.of(AdminAuth.sha256Hex(twin.cert().getEncoded())), List.of(), List.of());
+    AdminAuth.Trust pinned =
+        new AdminAuth.Trust(
+            Set.of(AdminAuth.sha256Hex(twin.cert().getEncoded())), List.of(), List.of());
     assertTrue(AdminAuth.allowed(new X509Certificate[] {twin.cert()}, pinned));
-    assertFalse(AdminAuth.allowed(new X509Certificate[] {TestCerts.selfSignedClient(ADMIN).cert()}, pinned),
+    assertFalse(
+        AdminAuth.allowed(new X509Certificate[] {TestCerts.selfSignedClient(ADMIN).cert()}, pinned),
         "a pin names one certificate, not a subject");
   }
 
@@ -57,7 +66,11 @@ class AdminAuthTest {
   @Test
   void aServerCertificateIsNotAClientCredential() throws Exception {
     TestCerts.Issued server = TestCerts.server();
-    AdminAuth.Trust pinned = new AdminAuth.Trust(Set.of(AdminAuth.sha256Hex(server.cert().getEncoded())), List.of(), List.of());
-    assertFalse(AdminAuth.allowed(new X509Certificate[] {server.cert()}, pinned), "its extended key usage is serverAuth");
+    AdminAuth.Trust pinned =
+        new AdminAuth.Trust(
+            Set.of(AdminAuth.sha256Hex(server.cert().getEncoded())), List.of(), List.of());
+    assertFalse(
+        AdminAuth.allowed(new X509Certificate[] {server.cert()}, pinned),
+        "its extended key usage is serverAuth");
   }
 }

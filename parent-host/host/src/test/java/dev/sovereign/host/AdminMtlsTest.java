@@ -29,10 +29,10 @@ import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 
 /**
- * Admin endpoints under {@code sovereign.host.admin.auth=mtls} on an HTTPS listener that requests (not
- * requires) client certificates: only a certificate from the admin CA with an allowed subject, or a
- * pinned one, is an admin; a look-alike from another CA or a self-signed twin is refused; public
- * endpoints need no certificate; the bearer token counts for nothing in this mode.
+ * Admin endpoints under {@code sovereign.host.admin.auth=mtls} on an HTTPS listener that requests
+ * (not requires) client certificates: only a certificate from the admin CA with an allowed subject,
+ * or a pinned one, is an admin; a look-alike from another CA or a self-signed twin is refused;
+ * public endpoints need no certificate; the bearer token counts for nothing in this mode.
  */
 @QuarkusTest
 @TestProfile(AdminMtlsTest.Mtls.class)
@@ -41,7 +41,10 @@ class AdminMtlsTest {
   static final String ADMIN = "CN=ops-admin,O=Sovereign Test";
   static final char[] PASSWORD = "test".toCharArray();
 
-  /** The certificates, written once per JVM (profiles and tests may live in different class loaders). */
+  /**
+   * The certificates, written once per JVM (profiles and tests may live in different class
+   * loaders).
+   */
   static Path material() {
     String dir = System.getProperty("sovereign.test.admin-mtls");
     if (dir != null) {
@@ -59,14 +62,16 @@ class AdminMtlsTest {
         TestCerts.pem(d.resolve("server.key"), server.keys().getPrivate());
         TestCerts.Issued adminCa = TestCerts.ca("CN=Sovereign Test Admin CA");
         TestCerts.pem(d.resolve("admin-ca.crt"), adminCa.cert());
-        TestCerts.Issued otherCa = TestCerts.ca("CN=Sovereign Test Admin CA"); // same name, other key
+        TestCerts.Issued otherCa =
+            TestCerts.ca("CN=Sovereign Test Admin CA"); // same name, other key
         TestCerts.Issued pinned = TestCerts.selfSignedClient("CN=break-glass,O=Sovereign Test");
         store(d, "admin", TestCerts.client(ADMIN, adminCa));
         store(d, "intern", TestCerts.client("CN=intern,O=Sovereign Test", adminCa));
         store(d, "foreign", TestCerts.client(ADMIN, otherCa));
         store(d, "self-signed", TestCerts.selfSignedClient(ADMIN));
         store(d, "pinned", pinned);
-        Files.writeString(d.resolve("pinned.sha256"), AdminAuth.sha256Hex(pinned.cert().getEncoded()));
+        Files.writeString(
+            d.resolve("pinned.sha256"), AdminAuth.sha256Hex(pinned.cert().getEncoded()));
         System.setProperty("sovereign.test.admin-mtls", d.toString());
         return d;
       } catch (Exception e) {
@@ -78,7 +83,8 @@ class AdminMtlsTest {
   private static void store(Path dir, String name, TestCerts.Issued issued) throws Exception {
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);
-    ks.setKeyEntry("client", issued.keys().getPrivate(), PASSWORD, new X509Certificate[] {issued.cert()});
+    ks.setKeyEntry(
+        "client", issued.keys().getPrivate(), PASSWORD, new X509Certificate[] {issued.cert()});
     try (var out = Files.newOutputStream(dir.resolve(name + ".p12"))) {
       ks.store(out, PASSWORD);
     }
@@ -87,20 +93,33 @@ class AdminMtlsTest {
   /** TLS on with client certificates requested; the admin check itself is the host's. */
   static Map<String, String> tls(String mode) {
     Path d = material();
-    Map<String, String> m = new HashMap<>(Map.of(
-        "sovereign.host.enclave.launch", "false",
-        "sovereign.host.enclave.address", "unix:/tmp/sovereign-no-enclave-here.sock",
-        "sovereign.host.data-dir", "target/test-host-mtls-" + mode,
-        "quarkus.http.test-ssl-port", "0",
-        "quarkus.tls.admin.key-store.pem.0.cert", d.resolve("server.crt").toString(),
-        "quarkus.tls.admin.key-store.pem.0.key", d.resolve("server.key").toString(),
-        "quarkus.tls.admin.trust-all", "true",
-        "quarkus.http.tls-configuration-name", "admin",
-        "sovereign.host.admin.auth", mode,
-        "sovereign.host.admin.mtls.ca-file", d.resolve("admin-ca.crt").toString()));
+    Map<String, String> m =
+        new HashMap<>(
+            Map.of(
+                "sovereign.host.enclave.launch",
+                "false",
+                "sovereign.host.enclave.address",
+                "unix:/tmp/sovereign-no-enclave-here.sock",
+                "sovereign.host.data-dir",
+                "target/test-host-mtls-" + mode,
+                "quarkus.http.test-ssl-port",
+                "0",
+                "quarkus.tls.admin.key-store.pem.0.cert",
+                d.resolve("server.crt").toString(),
+                "quarkus.tls.admin.key-store.pem.0.key",
+                d.resolve("server.key").toString(),
+                "quarkus.tls.admin.trust-all",
+                "true",
+                "quarkus.http.tls-configuration-name",
+                "admin",
+                "sovereign.host.admin.auth",
+                mode,
+                "sovereign.host.admin.mtls.ca-file",
+                d.resolve("admin-ca.crt").toString()));
     m.put("sovereign.host.admin.mtls.allowed-subjects[0]", ADMIN);
     try {
-      m.put("sovereign.host.admin.mtls.pinned-sha256", Files.readString(d.resolve("pinned.sha256")));
+      m.put(
+          "sovereign.host.admin.mtls.pinned-sha256", Files.readString(d.resolve("pinned.sha256")));
     } catch (java.io.IOException e) {
       throw new IllegalStateException(e);
     }
@@ -133,7 +152,8 @@ class AdminMtlsTest {
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
     trust.setCertificateEntry("server", server);
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
     KeyManagerFactory kmf = null;
     if (client != null) {
@@ -149,15 +169,22 @@ class AdminMtlsTest {
     return ctx;
   }
 
-  /** {@code GET /v1/audit} (admin) over HTTPS as {@code client} (null: no certificate), with an optional token. */
+  /**
+   * {@code GET /v1/audit} (admin) over HTTPS as {@code client} (null: no certificate), with an
+   * optional token.
+   */
   static Answer get(URL base, String path, String client, String token) throws Exception {
-    HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(10));
+    HttpClient.Builder b =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10));
     if (base.getProtocol().equals("https")) {
       b.sslContext(context(client));
     }
-    HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(base.toString().replaceFirst("/$", "") + path))
-        .timeout(Duration.ofSeconds(30)).GET();
+    HttpRequest.Builder r =
+        HttpRequest.newBuilder(URI.create(base.toString().replaceFirst("/$", "") + path))
+            .timeout(Duration.ofSeconds(30))
+            .GET();
     if (token != null) {
       r.header("Authorization", "Bearer " + token);
     }
@@ -166,7 +193,11 @@ class AdminMtlsTest {
     if (res.statusCode() >= 400) {
       JsonNode n = JSON.readTree(res.body());
       code = n.path("code").asText();
-      assertTrue(res.headers().firstValue("Content-Type").orElse("").startsWith("application/problem+json"));
+      assertTrue(
+          res.headers()
+              .firstValue("Content-Type")
+              .orElse("")
+              .startsWith("application/problem+json"));
       assertTrue(!res.body().contains("Exception"), res.body());
     }
     return new Answer(res.statusCode(), code);
@@ -184,31 +215,38 @@ class AdminMtlsTest {
 
   @Test
   void aCertificateWithTheAdminSubjectFromAnotherCaIsRefused() throws Exception {
-    assertEquals(new Answer(403, "admin-cert-not-allowed"), get(https, "/v1/audit", "foreign", null));
+    assertEquals(
+        new Answer(403, "admin-cert-not-allowed"), get(https, "/v1/audit", "foreign", null));
   }
 
   @Test
   void aSelfSignedCertificateWithTheAdminSubjectIsRefused() throws Exception {
-    assertEquals(new Answer(403, "admin-cert-not-allowed"), get(https, "/v1/audit", "self-signed", null));
+    assertEquals(
+        new Answer(403, "admin-cert-not-allowed"), get(https, "/v1/audit", "self-signed", null));
   }
 
   @Test
   void aCertificateFromTheAdminCaWithASubjectNotListedIsRefused() throws Exception {
-    assertEquals(new Answer(403, "admin-cert-not-allowed"), get(https, "/v1/audit", "intern", null));
+    assertEquals(
+        new Answer(403, "admin-cert-not-allowed"), get(https, "/v1/audit", "intern", null));
   }
 
   @Test
   void withoutACertificateAdminCallsAreRefusedEvenWithTheToken() throws Exception {
     assertEquals(new Answer(401, "unauthorized"), get(https, "/v1/audit", null, null));
-    assertEquals(new Answer(401, "unauthorized"), get(https, "/v1/audit", null, "test-admin-token"));
+    assertEquals(
+        new Answer(401, "unauthorized"), get(https, "/v1/audit", null, "test-admin-token"));
     assertEquals(new Answer(401, "unauthorized"), get(http, "/v1/audit", null, "test-admin-token"));
   }
 
   @Test
   void publicEndpointsWorkWithoutACertificate() throws Exception {
     // No enclave behind this host: a problem about the enclave, not about the caller.
-    assertEquals(new Answer(503, "enclave-unavailable"), get(https, "/v1/attestation?nonce=00ff", null, null));
+    assertEquals(
+        new Answer(503, "enclave-unavailable"),
+        get(https, "/v1/attestation?nonce=00ff", null, null));
     assertEquals(new Answer(404, "unknown-round"), get(https, "/v1/rounds/r-none", null, null));
-    assertEquals(new Answer(404, "unknown-round"), get(https, "/v1/rounds/r-none", "self-signed", null));
+    assertEquals(
+        new Answer(404, "unknown-round"), get(https, "/v1/rounds/r-none", "self-signed", null));
   }
 }

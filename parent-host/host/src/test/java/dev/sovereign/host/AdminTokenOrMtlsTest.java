@@ -10,7 +10,10 @@ import java.net.URL;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** {@code sovereign.host.admin.auth=token-or-mtls}: either credential admits, neither or a wrong one does not. */
+/**
+ * {@code sovereign.host.admin.auth=token-or-mtls}: either credential admits, neither or a wrong one
+ * does not.
+ */
 @QuarkusTest
 @TestProfile(AdminTokenOrMtlsTest.TokenOrMtls.class)
 class AdminTokenOrMtlsTest {
@@ -42,13 +45,15 @@ class AdminTokenOrMtlsTest {
 
   @Test
   void aWrongTokenWithoutACertificateIsRefused() throws Exception {
-    assertEquals(new AdminMtlsTest.Answer(401, "unauthorized"),
+    assertEquals(
+        new AdminMtlsTest.Answer(401, "unauthorized"),
         AdminMtlsTest.get(https, "/v1/audit", null, "not-the-token"));
   }
 
   @Test
   void aForeignCertificateWithoutTheTokenIsRefused() throws Exception {
-    assertEquals(new AdminMtlsTest.Answer(403, "admin-cert-not-allowed"),
+    assertEquals(
+        new AdminMtlsTest.Answer(403, "admin-cert-not-allowed"),
         AdminMtlsTest.get(https, "/v1/audit", "foreign", null));
   }
 }

@@ -25,7 +25,8 @@ final class DevEnclaveDir {
       }
     }
     Files.createDirectories(dir);
-    return Files.copy(Fixtures.projectRoot().resolve("enclave-app/target/sovereign-enclave.jar"),
+    return Files.copy(
+        Fixtures.projectRoot().resolve("enclave-app/target/sovereign-enclave.jar"),
         dir.resolve("sovereign-enclave.jar"));
   }
 

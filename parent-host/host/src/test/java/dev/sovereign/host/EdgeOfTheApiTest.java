@@ -1,9 +1,9 @@
 package dev.sovereign.host;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
-import static org.hamcrest.Matchers.containsString;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Bad input at the edge, with no enclave behind the host: every answer is problem+json with a stable code. */
+/**
+ * Bad input at the edge, with no enclave behind the host: every answer is problem+json with a
+ * stable code.
+ */
 @QuarkusTest
 @TestProfile(EdgeOfTheApiTest.NoEnclave.class)
 @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
@@ -40,72 +43,128 @@ class EdgeOfTheApiTest {
     host.inbox().openRound(round, "loyalty-points", "00", java.time.Instant.now());
     String first = jweWithZone("EU") + "B" + System.nanoTime();
     String second = jweWithZone("EU") + "C" + System.nanoTime();
-    given().contentType("application/jose").body(bytes(first)).post("/v1/rounds/" + round + "/payloads")
-        .then().statusCode(202).contentType("application/json").body("status", equalTo("stored"))
-        .body("round", equalTo(round)).body("payloadId", equalTo(Inbox.payloadId(first)));
-    // per-request metrics are tagged with the route template, not the round (bounded label cardinality)
+    given()
+        .contentType("application/jose")
+        .body(bytes(first))
+        .post("/v1/rounds/" + round + "/payloads")
+        .then()
+        .statusCode(202)
+        .contentType("application/json")
+        .body("status", equalTo("stored"))
+        .body("round", equalTo(round))
+        .body("payloadId", equalTo(Inbox.payloadId(first)));
+    // per-request metrics are tagged with the route template, not the round (bounded label
+    // cardinality)
     String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
-    org.junit.jupiter.api.Assertions.assertTrue(metrics.contains("uri=\"/v1/rounds/{round}/payloads\""), "route template");
-    org.junit.jupiter.api.Assertions.assertFalse(metrics.contains(round), "a round id in a metric label");
+    org.junit.jupiter.api.Assertions.assertTrue(
+        metrics.contains("uri=\"/v1/rounds/{round}/payloads\""), "route template");
+    org.junit.jupiter.api.Assertions.assertFalse(
+        metrics.contains(round), "a round id in a metric label");
     host.inbox().failWritesForTesting(true);
     try {
-      given().contentType("application/jose").body(bytes(second)).post("/v1/rounds/" + round + "/payloads")
-          .then().statusCode(503).contentType("application/problem+json")
+      given()
+          .contentType("application/jose")
+          .body(bytes(second))
+          .post("/v1/rounds/" + round + "/payloads")
+          .then()
+          .statusCode(503)
+          .contentType("application/problem+json")
           .body("code", equalTo("store-unavailable"))
           .body("detail", not(containsString("SQL")));
     } finally {
       host.inbox().failWritesForTesting(false);
     }
-    org.junit.jupiter.api.Assertions.assertEquals(1, host.inbox().allOf(round).size(),
+    org.junit.jupiter.api.Assertions.assertEquals(
+        1,
+        host.inbox().allOf(round).size(),
         "the acknowledged payload is still there; the refused one was never stored");
-    given().contentType("application/jose").body(bytes(second)).post("/v1/rounds/" + round + "/payloads")
-        .then().statusCode(202).body("status", equalTo("stored"));
+    given()
+        .contentType("application/jose")
+        .body(bytes(second))
+        .post("/v1/rounds/" + round + "/payloads")
+        .then()
+        .statusCode(202)
+        .body("status", equalTo("stored"));
   }
 
   @Test
   void adminEndpointsRefuseRequestsWithoutTheToken() {
-    given().contentType("application/json").body("{\"round\":\"r1\",\"dataset\":\"d\"}")
+    given()
+        .contentType("application/json")
+        .body("{\"round\":\"r1\",\"dataset\":\"d\"}")
         .post("/v1/rounds")
-        .then().statusCode(401).contentType("application/problem+json").body("code", equalTo("unauthorized"));
+        .then()
+        .statusCode(401)
+        .contentType("application/problem+json")
+        .body("code", equalTo("unauthorized"));
   }
 
   @Test
   void anUnreachableEnclaveIsAClear503() {
-    given().queryParam("nonce", "00ff").get("/v1/attestation")
-        .then().statusCode(503).contentType("application/problem+json")
+    given()
+        .queryParam("nonce", "00ff")
+        .get("/v1/attestation")
+        .then()
+        .statusCode(503)
+        .contentType("application/problem+json")
         .body("code", equalTo("enclave-unavailable"))
         .body("detail", not(containsString("Exception")));
   }
 
   @Test
   void aNonceThatIsNotHexIsRejected() {
-    given().queryParam("nonce", "xyz").get("/v1/attestation")
-        .then().statusCode(400).body("code", equalTo("invalid-nonce"));
+    given()
+        .queryParam("nonce", "xyz")
+        .get("/v1/attestation")
+        .then()
+        .statusCode(400)
+        .body("code", equalTo("invalid-nonce"));
   }
 
   @Test
   void aPayloadForAnUnknownRoundIsA404() {
-    given().contentType("application/jose").body(bytes(jweWithZone("EU"))).post("/v1/rounds/nope/payloads")
-        .then().statusCode(404).body("code", equalTo("unknown-round"));
+    given()
+        .contentType("application/jose")
+        .body(bytes(jweWithZone("EU")))
+        .post("/v1/rounds/nope/payloads")
+        .then()
+        .statusCode(404)
+        .body("code", equalTo("unknown-round"));
   }
 
   @Test
   void garbageInsteadOfAJweIsRejectedWithoutDetailsOfTheParser() {
-    given().contentType("application/jose").body(bytes("this is not a JWE")).post("/v1/rounds/r1/payloads")
-        .then().statusCode(400).body("code", equalTo("malformed-payload"))
+    given()
+        .contentType("application/jose")
+        .body(bytes("this is not a JWE"))
+        .post("/v1/rounds/r1/payloads")
+        .then()
+        .statusCode(400)
+        .body("code", equalTo("malformed-payload"))
         .body("detail", not(containsString("Exception")));
   }
 
   @Test
   void aPayloadForAZoneThisHostDoesNotServeIsRefused() {
-    given().contentType("application/jose").body(bytes(jweWithZone("MARS"))).post("/v1/rounds/r1/payloads")
-        .then().statusCode(421).body("code", equalTo("zone-not-served"));
+    given()
+        .contentType("application/jose")
+        .body(bytes(jweWithZone("MARS")))
+        .post("/v1/rounds/r1/payloads")
+        .then()
+        .statusCode(421)
+        .body("code", equalTo("zone-not-served"));
   }
 
   @Test
   void aWrongContentTypeIsA415() {
-    given().contentType("application/xml").body("<x/>").post("/v1/rounds/r1/payloads")
-        .then().statusCode(415).contentType("application/problem+json").body("code", equalTo("unsupported-media-type"));
+    given()
+        .contentType("application/xml")
+        .body("<x/>")
+        .post("/v1/rounds/r1/payloads")
+        .then()
+        .statusCode(415)
+        .contentType("application/problem+json")
+        .body("code", equalTo("unsupported-media-type"));
   }
 
   @Test
@@ -113,8 +172,14 @@ class EdgeOfTheApiTest {
     // Above the payload limit (256 KiB) and below the HTTP body limit (1 MiB, where the server
     // closes the connection instead of reading on).
     String big = jweWithZone("EU") + "A".repeat(300 * 1024);
-    given().contentType("application/jose").body(bytes(big)).post("/v1/rounds/r1/payloads")
-        .then().statusCode(413).contentType("application/problem+json").body("code", equalTo("payload-too-large"));
+    given()
+        .contentType("application/jose")
+        .body(bytes(big))
+        .post("/v1/rounds/r1/payloads")
+        .then()
+        .statusCode(413)
+        .contentType("application/problem+json")
+        .body("code", equalTo("payload-too-large"));
   }
 
   @Test
@@ -128,11 +193,16 @@ class EdgeOfTheApiTest {
         limited++;
       }
     }
-    org.junit.jupiter.api.Assertions.assertTrue(limited > 0, "60 requests at once from one client must hit the limit");
-    List<com.fasterxml.jackson.databind.JsonNode> added = edgeRefusals(auditLines().subList(before, auditLines().size()));
-    org.junit.jupiter.api.Assertions.assertEquals(1, added.size(), "one entry for the whole flood: " + added);
-    org.junit.jupiter.api.Assertions.assertEquals("rate-limited", added.get(0).at("/fields/code").asText());
-    org.junit.jupiter.api.Assertions.assertEquals(limited, added.get(0).at("/fields/count").asInt());
+    org.junit.jupiter.api.Assertions.assertTrue(
+        limited > 0, "60 requests at once from one client must hit the limit");
+    List<com.fasterxml.jackson.databind.JsonNode> added =
+        edgeRefusals(auditLines().subList(before, auditLines().size()));
+    org.junit.jupiter.api.Assertions.assertEquals(
+        1, added.size(), "one entry for the whole flood: " + added);
+    org.junit.jupiter.api.Assertions.assertEquals(
+        "rate-limited", added.get(0).at("/fields/code").asText());
+    org.junit.jupiter.api.Assertions.assertEquals(
+        limited, added.get(0).at("/fields/count").asInt());
   }
 
   @Test
@@ -141,24 +211,59 @@ class EdgeOfTheApiTest {
     host.exportAudit(); // writes what earlier tests left counted
     int before = auditLines().size();
     for (int i = 0; i < 2; i++) {
-      given().contentType("application/jose").body(bytes(jweWithZone("MARS"))).post("/v1/rounds/r1/payloads")
-          .then().statusCode(421);
+      given()
+          .contentType("application/jose")
+          .body(bytes(jweWithZone("MARS")))
+          .post("/v1/rounds/r1/payloads")
+          .then()
+          .statusCode(421);
     }
-    given().contentType("application/jose").body(bytes("not a JWE")).post("/v1/rounds/r1/payloads")
-        .then().statusCode(400);
-    given().contentType("application/xml").body("<x/>").post("/v1/rounds/r1/payloads").then().statusCode(415);
-    given().contentType("application/jose").body(bytes(jweWithZone("EU") + "A".repeat(300 * 1024)))
-        .post("/v1/rounds/r1/payloads").then().statusCode(413);
-    given().contentType("application/jose").body(bytes(jweWithZone("EU"))).post("/v1/rounds/nope/payloads")
-        .then().statusCode(404); // not an edge refusal: nothing counted
+    given()
+        .contentType("application/jose")
+        .body(bytes("not a JWE"))
+        .post("/v1/rounds/r1/payloads")
+        .then()
+        .statusCode(400);
+    given()
+        .contentType("application/xml")
+        .body("<x/>")
+        .post("/v1/rounds/r1/payloads")
+        .then()
+        .statusCode(415);
+    given()
+        .contentType("application/jose")
+        .body(bytes(jweWithZone("EU") + "A".repeat(300 * 1024)))
+        .post("/v1/rounds/r1/payloads")
+        .then()
+        .statusCode(413);
+    given()
+        .contentType("application/jose")
+        .body(bytes(jweWithZone("EU")))
+        .post("/v1/rounds/nope/payloads")
+        .then()
+        .statusCode(404); // not an edge refusal: nothing counted
     List<String> lines = auditLines();
-    List<com.fasterxml.jackson.databind.JsonNode> added = edgeRefusals(lines.subList(before, lines.size()));
+    List<com.fasterxml.jackson.databind.JsonNode> added =
+        edgeRefusals(lines.subList(before, lines.size()));
     Map<String, Integer> counts = new java.util.TreeMap<>();
-    added.forEach(e -> counts.merge(e.at("/fields/code").asText(), e.at("/fields/count").asInt(), Integer::sum));
-    org.junit.jupiter.api.Assertions.assertEquals(Map.of("zone-not-served", 2, "malformed-payload", 1,
-        "unsupported-media-type", 1, "payload-too-large", 1), counts);
+    added.forEach(
+        e ->
+            counts.merge(
+                e.at("/fields/code").asText(), e.at("/fields/count").asInt(), Integer::sum));
+    org.junit.jupiter.api.Assertions.assertEquals(
+        Map.of(
+            "zone-not-served",
+            2,
+            "malformed-payload",
+            1,
+            "unsupported-media-type",
+            1,
+            "payload-too-large",
+            1),
+        counts);
     String text = String.join("\n", lines.subList(before, lines.size()));
-    org.junit.jupiter.api.Assertions.assertFalse(text.contains("127.0.0.1") || text.contains("MARS"), text);
+    org.junit.jupiter.api.Assertions.assertFalse(
+        text.contains("127.0.0.1") || text.contains("MARS"), text);
   }
 
   private List<String> auditLines() {
@@ -166,10 +271,12 @@ class EdgeOfTheApiTest {
     return all.isEmpty() ? List.of() : List.of(all.split("\n"));
   }
 
-  private static List<com.fasterxml.jackson.databind.JsonNode> edgeRefusals(List<String> lines) throws Exception {
+  private static List<com.fasterxml.jackson.databind.JsonNode> edgeRefusals(List<String> lines)
+      throws Exception {
     List<com.fasterxml.jackson.databind.JsonNode> out = new java.util.ArrayList<>();
     for (String line : lines) {
-      com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+      com.fasterxml.jackson.databind.JsonNode n =
+          new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
       if (n.get("kind").asText().equals("edge-refused")) {
         out.add(n);
       }
@@ -179,27 +286,39 @@ class EdgeOfTheApiTest {
 
   @Test
   void theOpenApiDocumentDescribesThePayloadEndpoint() {
-    given().get("/q/openapi?format=json").then().statusCode(200)
+    given()
+        .get("/q/openapi?format=json")
+        .then()
+        .statusCode(200)
         .body(containsString("/v1/rounds/{round}/payloads"));
   }
 
   @Test
   void theResolverAnswersADidKeyAsAUniversalResolverDriverWould() {
     String did = "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp";
-    given().get("/1.0/identifiers/" + did).then().statusCode(200)
+    given()
+        .get("/1.0/identifiers/" + did)
+        .then()
+        .statusCode(200)
         .body("didDocument.id", equalTo(did))
         .body("didResolutionMetadata.contentType", org.hamcrest.Matchers.notNullValue());
   }
 
   @Test
   void theResolverReportsAMalformedDidAsInvalidDid() {
-    given().get("/1.0/identifiers/did:key:zNotAKey").then().statusCode(400)
+    given()
+        .get("/1.0/identifiers/did:key:zNotAKey")
+        .then()
+        .statusCode(400)
         .body("didResolutionMetadata.error", equalTo("invalidDid"));
   }
 
   @Test
   void theResolverReportsAnUnknownMethodAsNotSupported() {
-    given().get("/1.0/identifiers/did:example:123").then().statusCode(501)
+    given()
+        .get("/1.0/identifiers/did:example:123")
+        .then()
+        .statusCode(501)
         .body("didResolutionMetadata.error", equalTo("methodNotSupported"));
   }
 
@@ -208,9 +327,14 @@ class EdgeOfTheApiTest {
   }
 
   static String jweWithZone(String zone) {
-    String header = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
-        ("{\"alg\":\"ECDH-ES+A256KW\",\"enc\":\"A256GCM\",\"kid\":\"k\",\"cty\":\"JWT\",\"zone\":\"" + zone + "\"}")
-            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    String header =
+        java.util.Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString(
+                ("{\"alg\":\"ECDH-ES+A256KW\",\"enc\":\"A256GCM\",\"kid\":\"k\",\"cty\":\"JWT\",\"zone\":\""
+                        + zone
+                        + "\"}")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     return header + ".AAAA.AAAA.AAAA.AAAA";
   }
 }

@@ -20,10 +20,16 @@ class EnclaveLinkVsockTest {
 
   @Test
   void aVsockEnclaveThatNeverAnswersIsALinkFailureWithinTheTimeoutNotAHang() {
-    try (EnclaveLink link = new EnclaveLink(ListenAddress.parse("vsock:1:5005"), Duration.ofMillis(500))) {
+    try (EnclaveLink link =
+        new EnclaveLink(ListenAddress.parse("vsock:1:5005"), Duration.ofMillis(500))) {
       for (int attempt = 0; attempt < 2; attempt++) {
-        EnclaveLink.LinkException e = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> assertThrows(
-            EnclaveLink.LinkException.class, () -> link.call(new Message.Health(), Message.HealthStatus.class)));
+        EnclaveLink.LinkException e =
+            assertTimeoutPreemptively(
+                Duration.ofSeconds(5),
+                () ->
+                    assertThrows(
+                        EnclaveLink.LinkException.class,
+                        () -> link.call(new Message.Health(), Message.HealthStatus.class)));
         IOException cause = assertInstanceOf(IOException.class, e.getCause());
         assertTrue(cause.getMessage().startsWith("connect vsock:1:5005"), cause.getMessage());
       }

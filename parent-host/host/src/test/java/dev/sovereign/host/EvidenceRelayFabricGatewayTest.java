@@ -45,7 +45,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -58,11 +57,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * did:fabric evidence from a Fabric network: the relay's ledger comes from the host's DID settings
  * ({@code fabric.gateway} and the rest, as {@code sovereign.host.did.*}), so it reaches the Gateway
- * over TLS (gRPC Netty on 127.0.0.1) through the Fabric Gateway client, exports the DID's log and an
- * endorsed read for the enclave's nonce, and an enclave service (in process, the real payload
+ * over TLS (gRPC Netty on 127.0.0.1) through the Fabric Gateway client, exports the DID's log and
+ * an endorsed read for the enclave's nonce, and an enclave service (in process, the real payload
  * pipeline and did:fabric verifier; a stand-in credential stage) verifies it against the org CA its
- * policy pins. No Fabric peer runs: the Gateway service is the in-process one of did-fabric-gateway,
- * running the real chaincode and signing endorsements with its peer key.
+ * policy pins. No Fabric peer runs: the Gateway service is the in-process one of
+ * did-fabric-gateway, running the real chaincode and signing endorsements with its peer key.
  */
 class EvidenceRelayFabricGatewayTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -107,16 +106,24 @@ class EvidenceRelayFabricGatewayTest {
     Message.Verdict v = relay().submit(ROUND, List.of(p.payload())).verdicts().get(0);
 
     assertEquals("accepted", v.outcome(), String.valueOf(v.reason()));
-    assertEquals(endorsementsBefore + 1, gateway.endorseRequests.size(), "one endorsed read, for the enclave's nonce");
-    assertEquals(1, gateway.submitRequests.size(), "the endorsed read was never submitted (only the registration was)");
+    assertEquals(
+        endorsementsBefore + 1,
+        gateway.endorseRequests.size(),
+        "one endorsed read, for the enclave's nonce");
+    assertEquals(
+        1,
+        gateway.submitRequests.size(),
+        "the endorsed read was never submitted (only the registration was)");
     assertEquals(1, audit.get(0).get("didLogsSupplied"));
     assertEquals(Map.of(), audit.get(0).get("failures"));
-    assertTrue(Files.notExists(dir.resolve("did").resolve("did-fabric")), "no embedded ledger was opened");
+    assertTrue(
+        Files.notExists(dir.resolve("did").resolve("did-fabric")), "no embedded ledger was opened");
   }
 
   @Test
   void anEndorsementByAPeerWhoseOrgCaIsNotPinnedEndsAsDidEvidenceInvalid() throws Exception {
-    TestPki impostor = new TestPki(org1.mspId); // same MSP id, another CA: the gateway's peer does not chain to it
+    TestPki impostor =
+        new TestPki(org1.mspId); // same MSP id, another CA: the gateway's peer does not chain to it
     startEnclave(impostor.ca);
     Producer p = register();
 
@@ -129,7 +136,8 @@ class EvidenceRelayFabricGatewayTest {
   }
 
   @Test
-  void theGatewayServesOnlyItsChannelsNetworkAndAnUnreachableGatewayIsLedgerUnavailable() throws Exception {
+  void theGatewayServesOnlyItsChannelsNetworkAndAnUnreachableGatewayIsLedgerUnavailable()
+      throws Exception {
     startEnclave(org1.ca);
     assertTrue(ledgers.apply("othernet").isEmpty());
     Producer p = register();
@@ -145,13 +153,17 @@ class EvidenceRelayFabricGatewayTest {
   void theResolverEndpointResolvesDidFabricThroughTheGatewayFromTheSameSettings() throws Exception {
     Producer p = register();
     int evaluations = gateway.evaluateRequests.size();
-    HostConfig config = (HostConfig) Proxy.newProxyInstance(HostConfig.class.getClassLoader(),
-        new Class<?>[] {HostConfig.class}, (proxy, method, args) -> {
-          if (method.getName().equals("did")) {
-            return settings;
-          }
-          throw new UnsupportedOperationException(method.getName());
-        });
+    HostConfig config =
+        (HostConfig)
+            Proxy.newProxyInstance(
+                HostConfig.class.getClassLoader(),
+                new Class<?>[] {HostConfig.class},
+                (proxy, method, args) -> {
+                  if (method.getName().equals("did")) {
+                    return settings;
+                  }
+                  throw new UnsupportedOperationException(method.getName());
+                });
 
     Response r = new ResolverResource(config).resolve(p.did, null, null);
 
@@ -159,55 +171,84 @@ class EvidenceRelayFabricGatewayTest {
     JsonNode body = JSON.readTree((String) r.getEntity());
     assertEquals(p.did, body.at("/didDocument/id").asText());
     assertTrue(gateway.evaluateRequests.size() > evaluations, "the log came from the gateway");
-    assertFalse(DidResolvers.standard(Map.of("data.dir", dir.resolve("did").toString())).resolve(p.did)
-        .error().isEmpty(), "the embedded ledger does not hold the DID: the endpoint did not resolve from it");
+    assertFalse(
+        DidResolvers.standard(Map.of("data.dir", dir.resolve("did").toString()))
+            .resolve(p.did)
+            .error()
+            .isEmpty(),
+        "the embedded ledger does not hold the DID: the endpoint did not resolve from it");
   }
 
-  /** An enclave service whose policy pins {@code ca} for the gateway's MSP id on the network, with askHost. */
+  /**
+   * An enclave service whose policy pins {@code ca} for the gateway's MSP id on the network, with
+   * askHost.
+   */
   private void startEnclave(X509Certificate ca) throws Exception {
-    SovereigntyPolicy policy = PolicyLoader.parse(policyYaml(org1.mspId, Identities.toPemString(ca)));
+    SovereigntyPolicy policy =
+        PolicyLoader.parse(policyYaml(org1.mspId, Identities.toPemString(ca)));
     identity = EnclaveIdentity.generate(new SecureRandom());
     Clock clock = Clock.systemUTC();
     FabricEvidence fabric = new FabricEvidence(policy, clock, new SecureRandom());
-    var resolver = DidResolvers.builder().withDidKey().method(new EvidenceFabricResolver(fabric)).build();
-    PayloadPipeline pipeline = new PayloadPipeline(policy, identity.encryptionPrivateKey(), identity.encryptionKid(),
-        new FabricProducerKeys(fabric, new DidProducerKeys(resolver, clock)),
-        (producer, jti, credentials, presentation, zone, dataset, anchors, at) ->
-            new ProducerAuthorization(producer, Set.of(zone), Set.of(dataset), List.of(anchors.get(0))),
-        clock);
-    enclave = new EnclaveService(policy, identity, null, pipeline, null, verifiers, new EvidenceStore(), fabric, clock);
-    assertInstanceOf(Message.RoundOpened.class,
+    var resolver =
+        DidResolvers.builder().withDidKey().method(new EvidenceFabricResolver(fabric)).build();
+    PayloadPipeline pipeline =
+        new PayloadPipeline(
+            policy,
+            identity.encryptionPrivateKey(),
+            identity.encryptionKid(),
+            new FabricProducerKeys(fabric, new DidProducerKeys(resolver, clock)),
+            (producer, jti, credentials, presentation, zone, dataset, anchors, at) ->
+                new ProducerAuthorization(
+                    producer, Set.of(zone), Set.of(dataset), List.of(anchors.get(0))),
+            clock);
+    enclave =
+        new EnclaveService(
+            policy, identity, null, pipeline, null, verifiers, new EvidenceStore(), fabric, clock);
+    assertInstanceOf(
+        Message.RoundOpened.class,
         enclave.handle(new Message.OpenRound(ROUND, "loyalty-points", policy.sha256Hex())));
   }
 
-  /** The relay as the host builds it, over the enclave service with the host's error mapping (code kept). */
+  /**
+   * The relay as the host builds it, over the enclave service with the host's error mapping (code
+   * kept).
+   */
   private EvidenceRelay relay() {
-    EvidenceRelay.Enclave e = new EvidenceRelay.Enclave() {
-      @Override
-      public <R extends Message.Response> R call(Message.Request request, Class<R> type) {
-        Message.Response r = enclave.handle(request);
-        if (r instanceof Message.Error err) {
-          throw new Problem(422, err.code(), "the enclave refused");
-        }
-        return type.cast(r);
-      }
-    };
-    EvidenceRelay.StatusListStore none = new EvidenceRelay.StatusListStore() {
-      @Override
-      public Map<String, String> all() {
-        return Map.of();
-      }
+    EvidenceRelay.Enclave e =
+        new EvidenceRelay.Enclave() {
+          @Override
+          public <R extends Message.Response> R call(Message.Request request, Class<R> type) {
+            Message.Response r = enclave.handle(request);
+            if (r instanceof Message.Error err) {
+              throw new Problem(422, err.code(), "the enclave refused");
+            }
+            return type.cast(r);
+          }
+        };
+    EvidenceRelay.StatusListStore none =
+        new EvidenceRelay.StatusListStore() {
+          @Override
+          public Map<String, String> all() {
+            return Map.of();
+          }
 
-      @Override
-      public void put(String url, String credential) {
-        throw new AssertionError("no status list is relayed here");
-      }
-    };
-    return new EvidenceRelay(e, none, ledgers, (kind, fields) -> audit.add(fields),
+          @Override
+          public void put(String url, String credential) {
+            throw new AssertionError("no status list is relayed here");
+          }
+        };
+    return new EvidenceRelay(
+        e,
+        none,
+        ledgers,
+        (kind, fields) -> audit.add(fields),
         new EvidenceRelay.Settings(true, false, false, Duration.ofSeconds(2)));
   }
 
-  /** A did:fabric DID written through the gateway (the host's settings), its genesis key signing payloads. */
+  /**
+   * A did:fabric DID written through the gateway (the host's settings), its genesis key signing
+   * payloads.
+   */
   private Producer register() throws Exception {
     SoftwareControllerKey key = SoftwareControllerKey.generate(Multikey.Type.ED25519);
     return new Producer(tls.register(key), key);
@@ -223,20 +264,42 @@ class EvidenceRelayFabricGatewayTest {
     }
 
     String payload() throws Exception {
-      ObjectNode header = JSON.createObjectNode().put("alg", "EdDSA").put("typ", "sovereign-payload+jwt")
-          .put("kid", did + "#key-1");
-      ObjectNode claims = JSON.createObjectNode().put("iss", did).put("jti", did + "-1")
-          .put("iat", Instant.now().getEpochSecond()).put("round", ROUND).put("dataset", "loyalty-points")
-          .put("region", "EU");
-      claims.putArray("records").addObject().put("metric", "points").put("value", 10)
-          .putObject("group").put("country", "DE");
+      ObjectNode header =
+          JSON.createObjectNode()
+              .put("alg", "EdDSA")
+              .put("typ", "sovereign-payload+jwt")
+              .put("kid", did + "#key-1");
+      ObjectNode claims =
+          JSON.createObjectNode()
+              .put("iss", did)
+              .put("jti", did + "-1")
+              .put("iat", Instant.now().getEpochSecond())
+              .put("round", ROUND)
+              .put("dataset", "loyalty-points")
+              .put("region", "EU");
+      claims
+          .putArray("records")
+          .addObject()
+          .put("metric", "points")
+          .put("value", 10)
+          .putObject("group")
+          .put("country", "DE");
       claims.putArray("credentials").add("stand-in");
       Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-      String input = b64.encodeToString(JSON.writeValueAsBytes(header)) + "."
-          + b64.encodeToString(JSON.writeValueAsBytes(claims));
-      String jws = input + "." + b64.encodeToString(key.sign(input.getBytes(StandardCharsets.US_ASCII)));
-      JWEObject o = new JWEObject(new JWEHeader.Builder(JWEAlgorithm.ECDH_ES_A256KW, EncryptionMethod.A256GCM)
-          .keyID(identity.encryptionKid()).contentType("JWT").customParam("zone", "EU").build(), new Payload(jws));
+      String input =
+          b64.encodeToString(JSON.writeValueAsBytes(header))
+              + "."
+              + b64.encodeToString(JSON.writeValueAsBytes(claims));
+      String jws =
+          input + "." + b64.encodeToString(key.sign(input.getBytes(StandardCharsets.US_ASCII)));
+      JWEObject o =
+          new JWEObject(
+              new JWEHeader.Builder(JWEAlgorithm.ECDH_ES_A256KW, EncryptionMethod.A256GCM)
+                  .keyID(identity.encryptionKid())
+                  .contentType("JWT")
+                  .customParam("zone", "EU")
+                  .build(),
+              new Payload(jws));
       o.encrypt(new ECDHEncrypter(identity.encryptionPublicKey()));
       return o.serialize();
     }
@@ -272,6 +335,7 @@ class EvidenceRelayFabricGatewayTest {
                 bounds: [0, 100000]
         evidence:
           askHost: true
-        """.formatted("00".repeat(48), mspId, caPem.indent(14).stripTrailing());
+        """
+        .formatted("00".repeat(48), mspId, caPem.indent(14).stripTrailing());
   }
 }

@@ -12,9 +12,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link EvidenceRelayGatewayHostTest}'s host and Gateway, but the development enclave's policy pins
- * another CA under the Gateway peer's MSP id: the relay gets the evidence through the Gateway and
- * supplies it, the enclave refuses the peer's endorsement and the payload's final verdict is
+ * {@link EvidenceRelayGatewayHostTest}'s host and Gateway, but the development enclave's policy
+ * pins another CA under the Gateway peer's MSP id: the relay gets the evidence through the Gateway
+ * and supplies it, the enclave refuses the peer's endorsement and the payload's final verdict is
  * {@code did-evidence-invalid}, never accepted.
  */
 @QuarkusTest
@@ -35,9 +35,15 @@ class EvidenceRelayGatewayUnpinnedOrgTest {
 
     EvidenceRelayGatewayHostTest.submitAndDrain(host);
 
-    given().get("/v1/rounds/r-relay-gateway").then().statusCode(200)
-        .body("counts.did-evidence-invalid", equalTo(1)).body("counts.accepted", nullValue());
-    assertEquals(endorsements + 1, EvidenceRelayGatewayHostTest.fabric.service.endorseRequests.size(),
+    given()
+        .get("/v1/rounds/r-relay-gateway")
+        .then()
+        .statusCode(200)
+        .body("counts.did-evidence-invalid", equalTo(1))
+        .body("counts.accepted", nullValue());
+    assertEquals(
+        endorsements + 1,
+        EvidenceRelayGatewayHostTest.fabric.service.endorseRequests.size(),
         "the evidence came through the gateway");
   }
 }

@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Refusals at the edge in the audit log: counted per code, written as one entry per code and window,
- * so a flood cannot grow the log by one line per request; no client address; unknown codes ignored.
+ * Refusals at the edge in the audit log: counted per code, written as one entry per code and
+ * window, so a flood cannot grow the log by one line per request; no client address; unknown codes
+ * ignored.
  */
 class HostAuditRefusalsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -68,7 +69,8 @@ class HostAuditRefusalsTest {
       assertEquals("2026-11-27T12:00:59Z", e.at("/fields/until").asText());
       List<String> names = new ArrayList<>();
       e.get("fields").fieldNames().forEachRemaining(names::add);
-      assertEquals(List.of("code", "count", "from", "until"), names, "code, count and window only: " + e);
+      assertEquals(
+          List.of("code", "count", "from", "until"), names, "code, count and window only: " + e);
     }
     assertEquals(Map.of("rate-limited", 100_000L, "zone-not-served", 3L), counts);
     String text = Files.readString(dir.resolve("audit.jsonl"));
@@ -79,7 +81,9 @@ class HostAuditRefusalsTest {
   void aNewWindowStartsAfterAFlushAndAnEmptyWindowWritesNothing() throws Exception {
     HostAudit audit = open();
     audit.flushRefusals();
-    assertTrue(Files.readAllLines(dir.resolve("audit.jsonl")).isEmpty(), "nothing refused, nothing written");
+    assertTrue(
+        Files.readAllLines(dir.resolve("audit.jsonl")).isEmpty(),
+        "nothing refused, nothing written");
     audit.refused("payload-too-large");
     audit.flushRefusals();
     clock.advance(Duration.ofMinutes(5));
@@ -89,9 +93,13 @@ class HostAuditRefusalsTest {
     audit.flushRefusals();
     List<JsonNode> e = entries(HostAudit.EDGE_REFUSED);
     assertEquals(3, e.size(), e.toString());
-    assertEquals(List.of("payload-too-large", "malformed-payload", "payload-too-large"),
+    assertEquals(
+        List.of("payload-too-large", "malformed-payload", "payload-too-large"),
         e.stream().map(n -> n.at("/fields/code").asText()).toList());
-    assertEquals("2026-11-27T12:05:00Z", e.get(2).at("/fields/from").asText(), "the second window opens at its first refusal");
+    assertEquals(
+        "2026-11-27T12:05:00Z",
+        e.get(2).at("/fields/from").asText(),
+        "the second window opens at its first refusal");
   }
 
   @Test
@@ -102,7 +110,8 @@ class HostAuditRefusalsTest {
     assertTrue(export.contains("\"code\":\"unsupported-media-type\""), export);
     audit.refused("zone-not-served");
     audit.close();
-    assertEquals(List.of("unsupported-media-type", "zone-not-served"),
+    assertEquals(
+        List.of("unsupported-media-type", "zone-not-served"),
         entries(HostAudit.EDGE_REFUSED).stream().map(n -> n.at("/fields/code").asText()).toList());
     audit.refused("zone-not-served"); // after shutdown: counted, not thrown
   }

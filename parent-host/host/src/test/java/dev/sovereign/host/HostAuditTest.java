@@ -47,8 +47,14 @@ class HostAuditTest {
     public Map<String, String> getConfigOverrides() {
       try {
         Path jar = DevEnclaveDir.freshWithEnclaveJar(DIR);
-        Path policy = DevEnclaveDir.writePolicy(DIR, jar,
-            DevPolicy.builder("host-audit").minGroupSize(2).functions("sum", "count").zone("EU", ANCHOR));
+        Path policy =
+            DevEnclaveDir.writePolicy(
+                DIR,
+                jar,
+                DevPolicy.builder("host-audit")
+                    .minGroupSize(2)
+                    .functions("sum", "count")
+                    .zone("EU", ANCHOR));
         return Map.of(
             "sovereign.host.data-dir", DIR.resolve("host").toString(),
             "sovereign.host.enclave.launch", "true",
@@ -68,58 +74,129 @@ class HostAuditTest {
   /** A JWE-shaped payload the host stores and the enclave rejects (its key id is nobody's). */
   private static String fakeJwe(int i) {
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-    String header = "{\"alg\":\"ECDH-ES+A256KW\",\"cty\":\"JWT\",\"enc\":\"A256GCM\",\"kid\":\"nobody-" + i
-        + "\",\"zone\":\"EU\"}";
-    return b64.encodeToString(header.getBytes(StandardCharsets.UTF_8)) + "." + b64.encodeToString(new byte[40]) + "."
-        + b64.encodeToString(new byte[12]) + "." + b64.encodeToString(("marker-ciphertext-" + i).getBytes(
-            StandardCharsets.UTF_8)) + "." + b64.encodeToString(new byte[16]);
+    String header =
+        "{\"alg\":\"ECDH-ES+A256KW\",\"cty\":\"JWT\",\"enc\":\"A256GCM\",\"kid\":\"nobody-"
+            + i
+            + "\",\"zone\":\"EU\"}";
+    return b64.encodeToString(header.getBytes(StandardCharsets.UTF_8))
+        + "."
+        + b64.encodeToString(new byte[40])
+        + "."
+        + b64.encodeToString(new byte[12])
+        + "."
+        + b64.encodeToString(("marker-ciphertext-" + i).getBytes(StandardCharsets.UTF_8))
+        + "."
+        + b64.encodeToString(new byte[16]);
   }
 
   @Test
   @org.junit.jupiter.api.Order(1)
-  void everyRoundSubmissionBackupAndRestoreIsChainedAndTheExportVerifiesUnderTheEnclaveDid() throws Exception {
-    String enclaveDid = JSON.readTree(given().queryParam("nonce", "00112233").get("/v1/attestation")
-        .then().statusCode(200).extract().asString()).get("enclaveDid").asText();
+  void everyRoundSubmissionBackupAndRestoreIsChainedAndTheExportVerifiesUnderTheEnclaveDid()
+      throws Exception {
+    String enclaveDid =
+        JSON.readTree(
+                given()
+                    .queryParam("nonce", "00112233")
+                    .get("/v1/attestation")
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .asString())
+            .get("enclaveDid")
+            .asText();
     given().get("/v1/audit").then().statusCode(401);
-    given().header("Authorization", ADMIN).contentType("application/json")
-        .body(Map.of("round", ROUND, "dataset", "loyalty-points")).post("/v1/rounds").then().statusCode(201);
+    given()
+        .header("Authorization", ADMIN)
+        .contentType("application/json")
+        .body(Map.of("round", ROUND, "dataset", "loyalty-points"))
+        .post("/v1/rounds")
+        .then()
+        .statusCode(201);
     List<String> ids = new ArrayList<>();
     List<String> jwes = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       jwes.add(fakeJwe(i));
-      ids.add(given().contentType("application/jose").body(jwes.get(i).getBytes(StandardCharsets.US_ASCII))
-          .post("/v1/rounds/" + ROUND + "/payloads").then().statusCode(202).extract().path("payloadId"));
+      ids.add(
+          given()
+              .contentType("application/jose")
+              .body(jwes.get(i).getBytes(StandardCharsets.US_ASCII))
+              .post("/v1/rounds/" + ROUND + "/payloads")
+              .then()
+              .statusCode(202)
+              .extract()
+              .path("payloadId"));
     }
     for (int i = 0; i < 300 && host.inbox().pendingCount() > 0; i++) {
       Thread.sleep(100);
     }
-    given().header("Authorization", ADMIN).post("/v1/rounds/" + ROUND + "/close").then().statusCode(200);
-    String blob = given().header("Authorization", ADMIN).post("/v1/backup").then().statusCode(200)
-        .extract().path("sealedState");
+    given()
+        .header("Authorization", ADMIN)
+        .post("/v1/rounds/" + ROUND + "/close")
+        .then()
+        .statusCode(200);
+    String blob =
+        given()
+            .header("Authorization", ADMIN)
+            .post("/v1/backup")
+            .then()
+            .statusCode(200)
+            .extract()
+            .path("sealedState");
     byte[] tampered = Base64.getDecoder().decode(blob);
     tampered[tampered.length - 1] ^= 1;
-    given().header("Authorization", ADMIN).contentType("application/json")
-        .body(Map.of("sealedState", Base64.getEncoder().encodeToString(tampered))).post("/v1/restore")
-        .then().statusCode(422);
-    given().header("Authorization", ADMIN).contentType("application/json")
-        .body(Map.of("sealedState", blob)).post("/v1/restore").then().statusCode(200);
+    given()
+        .header("Authorization", ADMIN)
+        .contentType("application/json")
+        .body(Map.of("sealedState", Base64.getEncoder().encodeToString(tampered)))
+        .post("/v1/restore")
+        .then()
+        .statusCode(422);
+    given()
+        .header("Authorization", ADMIN)
+        .contentType("application/json")
+        .body(Map.of("sealedState", blob))
+        .post("/v1/restore")
+        .then()
+        .statusCode(200);
 
-    byte[] export = given().header("Authorization", ADMIN).get("/v1/audit").then().statusCode(200)
-        .contentType("application/x-ndjson").extract().asByteArray();
+    byte[] export =
+        given()
+            .header("Authorization", ADMIN)
+            .get("/v1/audit")
+            .then()
+            .statusCode(200)
+            .contentType("application/x-ndjson")
+            .extract()
+            .asByteArray();
     AuditVerifier.VerifiedLog log = AuditVerifier.verify(AuditVerifier.lines(export));
     assertEquals(java.util.Set.of(enclaveDid), log.enclaveDids());
-    assertTrue(log.signedHeads().size() >= 2, "signed every 3 entries and at close: " + log.signedHeads());
+    assertTrue(
+        log.signedHeads().size() >= 2, "signed every 3 entries and at close: " + log.signedHeads());
 
     List<JsonNode> entries = new ArrayList<>();
     for (String line : AuditVerifier.lines(export)) {
       entries.add(JSON.readTree(line));
     }
-    List<String> kinds = entries.stream().map(e -> e.get("kind").asText())
-        .filter(k -> !k.equals(AuditChain.HEAD_SIGNED)).toList();
+    List<String> kinds =
+        entries.stream()
+            .map(e -> e.get("kind").asText())
+            .filter(k -> !k.equals(AuditChain.HEAD_SIGNED))
+            .toList();
     // Two seals: the host seals by itself after a close, then the admin backup.
-    assertEquals(List.of("round-opened", "submission", "submission", "submission", "round-closed", "backup-sealed",
-        "backup-sealed", "restore-refused", "restored"), kinds);
-    List<JsonNode> submissions = entries.stream().filter(e -> e.get("kind").asText().equals("submission")).toList();
+    assertEquals(
+        List.of(
+            "round-opened",
+            "submission",
+            "submission",
+            "submission",
+            "round-closed",
+            "backup-sealed",
+            "backup-sealed",
+            "restore-refused",
+            "restored"),
+        kinds);
+    List<JsonNode> submissions =
+        entries.stream().filter(e -> e.get("kind").asText().equals("submission")).toList();
     for (JsonNode s : submissions) {
       assertEquals(ROUND, s.at("/fields/round").asText());
       assertTrue(ids.contains(s.at("/fields/payloadId").asText()), s.toString());
@@ -127,22 +204,37 @@ class HostAuditTest {
       assertFalse(s.at("/fields/reason").asText().isEmpty(), s.toString());
       assertEquals(4, s.get("fields").size(), "round, payloadId, outcome, reason only: " + s);
     }
-    assertEquals(List.of("host", "admin"), entries.stream().filter(e -> e.get("kind").asText().equals("backup-sealed"))
-        .map(e -> e.at("/fields/trigger").asText()).toList());
-    assertEquals("seal-rejected", entries.stream().filter(e -> e.get("kind").asText().equals("restore-refused"))
-        .findFirst().orElseThrow().at("/fields/code").asText());
+    assertEquals(
+        List.of("host", "admin"),
+        entries.stream()
+            .filter(e -> e.get("kind").asText().equals("backup-sealed"))
+            .map(e -> e.at("/fields/trigger").asText())
+            .toList());
+    assertEquals(
+        "seal-rejected",
+        entries.stream()
+            .filter(e -> e.get("kind").asText().equals("restore-refused"))
+            .findFirst()
+            .orElseThrow()
+            .at("/fields/code")
+            .asText());
     String text = new String(export, StandardCharsets.UTF_8);
     for (String jwe : jwes) {
-      assertFalse(text.contains(jwe.substring(jwe.indexOf('.'))), "no payload bytes in the audit log");
+      assertFalse(
+          text.contains(jwe.substring(jwe.indexOf('.'))), "no payload bytes in the audit log");
     }
     assertFalse(text.contains(blob), "no sealed blob in the audit log");
-    assertFalse(text.contains(Base64.getUrlEncoder().withoutPadding().encodeToString(
-        "marker-ciphertext-0".getBytes(StandardCharsets.UTF_8))));
+    assertFalse(
+        text.contains(
+            Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString("marker-ciphertext-0".getBytes(StandardCharsets.UTF_8))));
 
     List<String> edited = new ArrayList<>(AuditVerifier.lines(export));
     edited.set(1, edited.get(1).replace("\"rejected\"", "\"accepted\""));
-    AuditRejectedException e = org.junit.jupiter.api.Assertions.assertThrows(AuditRejectedException.class,
-        () -> AuditVerifier.verify(edited));
+    AuditRejectedException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            AuditRejectedException.class, () -> AuditVerifier.verify(edited));
     assertEquals("audit-chain-broken", e.code());
   }
 
@@ -154,8 +246,14 @@ class HostAuditTest {
   }
 
   private static String submit(String round, String jwe) {
-    return given().contentType("application/jose").body(jwe.getBytes(StandardCharsets.US_ASCII))
-        .post("/v1/rounds/" + round + "/payloads").then().statusCode(202).extract().path("payloadId");
+    return given()
+        .contentType("application/jose")
+        .body(jwe.getBytes(StandardCharsets.US_ASCII))
+        .post("/v1/rounds/" + round + "/payloads")
+        .then()
+        .statusCode(202)
+        .extract()
+        .path("payloadId");
   }
 
   @Test
@@ -163,8 +261,13 @@ class HostAuditTest {
   void aPayloadResentToARecoveredEnclaveIsRecordedAgainAsResentAndOnlyThatOne() throws Exception {
     String round = "r-audit-2";
     String enclaveDid = host.health().enclaveDid();
-    given().header("Authorization", ADMIN).contentType("application/json")
-        .body(Map.of("round", round, "dataset", "loyalty-points")).post("/v1/rounds").then().statusCode(201);
+    given()
+        .header("Authorization", ADMIN)
+        .contentType("application/json")
+        .body(Map.of("round", round, "dataset", "loyalty-points"))
+        .post("/v1/rounds")
+        .then()
+        .statusCode(201);
     String covered = submit(round, fakeJwe(10));
     awaitDrained();
     host.sealNow(); // covers the first payload's verdict
@@ -173,25 +276,42 @@ class HostAuditTest {
     ProcessHandle enclave = ProcessHandle.of(host.launcher().orElseThrow().pid()).orElseThrow();
     assertTrue(enclave.destroyForcibly(), "SIGKILL sent");
     enclave.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
-    String after = submit(round, fakeJwe(12)); // its drain starts the successor, which recovers first
+    String after =
+        submit(round, fakeJwe(12)); // its drain starts the successor, which recovers first
     awaitDrained();
 
-    byte[] export = given().header("Authorization", ADMIN).get("/v1/audit").then().statusCode(200)
-        .extract().asByteArray();
+    byte[] export =
+        given()
+            .header("Authorization", ADMIN)
+            .get("/v1/audit")
+            .then()
+            .statusCode(200)
+            .extract()
+            .asByteArray();
     AuditVerifier.VerifiedLog log = AuditVerifier.verify(AuditVerifier.lines(export));
-    assertEquals(java.util.Set.of(enclaveDid), log.enclaveDids(), "the successor signs with the restored DID");
+    assertEquals(
+        java.util.Set.of(enclaveDid),
+        log.enclaveDids(),
+        "the successor signs with the restored DID");
     Map<String, List<JsonNode>> byPayload = new java.util.HashMap<>();
     List<String> kinds = new ArrayList<>();
     for (String line : AuditVerifier.lines(export)) {
       JsonNode e = JSON.readTree(line);
       kinds.add(e.get("kind").asText());
-      if (e.get("kind").asText().equals("submission") && e.at("/fields/round").asText().equals(round)) {
-        byPayload.computeIfAbsent(e.at("/fields/payloadId").asText(), k -> new ArrayList<>()).add(e.get("fields"));
+      if (e.get("kind").asText().equals("submission")
+          && e.at("/fields/round").asText().equals(round)) {
+        byPayload
+            .computeIfAbsent(e.at("/fields/payloadId").asText(), k -> new ArrayList<>())
+            .add(e.get("fields"));
       }
     }
     assertTrue(kinds.contains("restored"), "the recovery restored the seal: " + kinds);
-    assertEquals(1, byPayload.get(covered).size(), "covered by the seal, not resent: " + byPayload.get(covered));
-    assertEquals(1, byPayload.get(after).size(), "first sent to the successor: " + byPayload.get(after));
+    assertEquals(
+        1,
+        byPayload.get(covered).size(),
+        "covered by the seal, not resent: " + byPayload.get(covered));
+    assertEquals(
+        1, byPayload.get(after).size(), "first sent to the successor: " + byPayload.get(after));
     List<JsonNode> t = byPayload.get(tail);
     assertEquals(2, t.size(), "its verdict, then the re-send to the recovered enclave: " + t);
     assertFalse(t.get(0).has("resent"), t.toString());
@@ -199,6 +319,7 @@ class HostAuditTest {
     assertEquals("rejected", t.get(1).path("outcome").asText());
     assertFalse(t.get(1).path("reason").asText().isEmpty(), t.toString());
     assertEquals(5, t.get(1).size(), "round, payloadId, outcome, reason, resent only: " + t.get(1));
-    assertEquals(1, host.inbox().allOf(round).stream().filter(e -> e.payloadId().equals(tail)).count());
+    assertEquals(
+        1, host.inbox().allOf(round).stream().filter(e -> e.payloadId().equals(tail)).count());
   }
 }

@@ -42,9 +42,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * End to end through HTTP: the Quarkus host in front of a real enclave process (the enclave jar,
  * started by the host's dev launcher), with producer payloads built by the {@code jose} npm
  * package. The result must equal a plain computation over the accepted records, and no plaintext
- * marker may appear anywhere on the host. Mid-round the enclave process is killed with SIGKILL after
- * a seal: its successor restores the seal (keys, round, replay set) and gets the inbox tail, and the
- * result equals the uninterrupted computation.
+ * marker may appear anywhere on the host. Mid-round the enclave process is killed with SIGKILL
+ * after a seal: its successor restores the seal (keys, round, replay set) and gets the inbox tail,
+ * and the result equals the uninterrupted computation.
  */
 @QuarkusTest
 @TestProfile(HostEndToEndTest.WithEnclave.class)
@@ -55,10 +55,14 @@ class HostEndToEndTest {
   private static final String ROUND = "r-e2e-1";
   private static final String DATASET = "loyalty-points";
   private static final String ADMIN = "Bearer test-admin-token";
+
   /** Record values that exist only in the producers' plaintext. */
   private static final List<String> MARKERS = List.of("4242.4242", "5151.5151", "9191.9191");
 
-  /** Generates producer and authority keys with node, writes the policy, starts the enclave via the host. */
+  /**
+   * Generates producer and authority keys with node, writes the policy, starts the enclave via the
+   * host.
+   */
   public static class WithEnclave implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
@@ -69,9 +73,15 @@ class HostEndToEndTest {
         spec.set("producers", JSON.valueToTree(List.of("eu1", "eu2", "us1", "rev")));
         JsonNode keys = node("keys", spec);
         Files.writeString(DIR.resolve("keys.json"), keys.toString());
-        Path policy = DevEnclaveDir.writePolicy(DIR, jar, DevPolicy.builder("host-e2e").minGroupSize(2)
-            .functions("sum", "count", "mean", "min", "max")
-            .zone("EU", keys.at("/zones/EU/root/did").asText()).zone("US", keys.at("/zones/US/root/did").asText()));
+        Path policy =
+            DevEnclaveDir.writePolicy(
+                DIR,
+                jar,
+                DevPolicy.builder("host-e2e")
+                    .minGroupSize(2)
+                    .functions("sum", "count", "mean", "min", "max")
+                    .zone("EU", keys.at("/zones/EU/root/did").asText())
+                    .zone("US", keys.at("/zones/US/root/did").asText()));
         return Map.of(
             "sovereign.host.data-dir", DIR.resolve("host").toString(),
             "sovereign.host.enclave.launch", "true",
@@ -89,8 +99,11 @@ class HostEndToEndTest {
   @Inject HostService host;
 
   static JsonNode node(String cmd, JsonNode input) {
-    String out = NodeTools.node("sovereign-payloads.mjs", List.of(cmd), input.toString(), Duration.ofMinutes(2))
-        .requireSuccess().stdout();
+    String out =
+        NodeTools.node(
+                "sovereign-payloads.mjs", List.of(cmd), input.toString(), Duration.ofMinutes(2))
+            .requireSuccess()
+            .stdout();
     try {
       return JSON.readTree(out);
     } catch (IOException e) {
@@ -104,25 +117,46 @@ class HostEndToEndTest {
   @Test
   @Order(1)
   void producersGetAnAttestationAndTheRoundOpens() throws Exception {
-    JsonNode att = JSON.readTree(given().queryParam("nonce", "0011223344556677").get("/v1/attestation")
-        .then().statusCode(200).extract().asString());
+    JsonNode att =
+        JSON.readTree(
+            given()
+                .queryParam("nonce", "0011223344556677")
+                .get("/v1/attestation")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString());
     assertTrue(att.get("enclaveDid").asText().startsWith("did:key:"));
-    given().header("Authorization", ADMIN).contentType("application/json")
-        .body(Map.of("round", ROUND, "dataset", DATASET)).post("/v1/rounds")
-        .then().statusCode(201).body("state", equalTo("open"));
+    given()
+        .header("Authorization", ADMIN)
+        .contentType("application/json")
+        .body(Map.of("round", ROUND, "dataset", DATASET))
+        .post("/v1/rounds")
+        .then()
+        .statusCode(201)
+        .body("state", equalTo("open"));
 
     long now = Instant.now().getEpochSecond();
     ObjectNode spec = JSON.createObjectNode();
     spec.set("keys", JSON.readTree(Files.readString(DIR.resolve("keys.json"))));
-    spec.set("enclave", JSON.createObjectNode().<ObjectNode>set("jwk", att.get("encryptionKey"))
-        .put("kid", att.get("kid").asText()).put("did", att.get("enclaveDid").asText()));
+    spec.set(
+        "enclave",
+        JSON.createObjectNode()
+            .<ObjectNode>set("jwk", att.get("encryptionKey"))
+            .put("kid", att.get("kid").asText())
+            .put("did", att.get("enclaveDid").asText()));
     spec.put("now", now);
     spec.put("statusBase", "https://authority.example/status");
     spec.set("datasets", JSON.valueToTree(List.of(DATASET)));
     ArrayNode producers = spec.putArray("producers");
     for (String[] p : new String[][] {{"eu1", "EU"}, {"eu2", "EU"}, {"us1", "US"}, {"rev", "EU"}}) {
-      producers.addObject().put("name", p[0]).put("zone", p[1]).put("region", p[1])
-          .put("revoked", p[0].equals("rev")).set("datasets", JSON.valueToTree(List.of(DATASET)));
+      producers
+          .addObject()
+          .put("name", p[0])
+          .put("zone", p[1])
+          .put("region", p[1])
+          .put("revoked", p[0].equals("rev"))
+          .set("datasets", JSON.valueToTree(List.of(DATASET)));
     }
     ArrayNode list = spec.putArray("payloads");
     payload(list, "eu1", "EU", "DE", "100", "4242.4242");
@@ -132,17 +166,30 @@ class HostEndToEndTest {
     payload(list, "eu1", "EU", "FR", "7");
     payload(list, "eu2", "EU", "FR", "8");
     built = node("build", spec);
-    given().header("Authorization", ADMIN).contentType("application/json")
+    given()
+        .header("Authorization", ADMIN)
+        .contentType("application/json")
         .body(Map.of("statusLists", JSON.convertValue(built.get("statusLists"), Map.class)))
-        .post("/v1/evidence").then().statusCode(200);
+        .post("/v1/evidence")
+        .then()
+        .statusCode(200);
   }
 
-  private static void payload(ArrayNode list, String producer, String zone, String country, String... values) {
-    ObjectNode p = list.addObject().put("producer", producer).put("zone", zone).put("region", zone)
-        .put("dataset", DATASET).put("round", ROUND);
+  private static void payload(
+      ArrayNode list, String producer, String zone, String country, String... values) {
+    ObjectNode p =
+        list.addObject()
+            .put("producer", producer)
+            .put("zone", zone)
+            .put("region", zone)
+            .put("dataset", DATASET)
+            .put("round", ROUND);
     ArrayNode records = p.putArray("records");
     for (String v : values) {
-      records.addObject().put("metric", "points").put("value", new BigDecimal(v))
+      records
+          .addObject()
+          .put("metric", "points")
+          .put("value", new BigDecimal(v))
           .set("group", JSON.createObjectNode().put("country", country));
     }
   }
@@ -152,8 +199,12 @@ class HostEndToEndTest {
   }
 
   private static void submit(int i) {
-    given().contentType("application/jose").body(jwe(i).getBytes(StandardCharsets.US_ASCII))
-        .post("/v1/rounds/" + ROUND + "/payloads").then().statusCode(202);
+    given()
+        .contentType("application/jose")
+        .body(jwe(i).getBytes(StandardCharsets.US_ASCII))
+        .post("/v1/rounds/" + ROUND + "/payloads")
+        .then()
+        .statusCode(202);
   }
 
   @Test
@@ -162,17 +213,27 @@ class HostEndToEndTest {
     for (int i = 0; i < 4; i++) {
       submit(i);
     }
-    given().contentType("application/jose").body(jwe(0).getBytes(StandardCharsets.US_ASCII))
-        .post("/v1/rounds/" + ROUND + "/payloads").then().statusCode(202).body("status", equalTo("already-stored"));
+    given()
+        .contentType("application/jose")
+        .body(jwe(0).getBytes(StandardCharsets.US_ASCII))
+        .post("/v1/rounds/" + ROUND + "/payloads")
+        .then()
+        .statusCode(202)
+        .body("status", equalTo("already-stored"));
     waitUntilDrained();
-    given().get("/v1/rounds/" + ROUND).then().statusCode(200)
-        .body("counts.accepted", equalTo(3)).body("counts.credential-revoked", equalTo(1));
+    given()
+        .get("/v1/rounds/" + ROUND)
+        .then()
+        .statusCode(200)
+        .body("counts.accepted", equalTo(3))
+        .body("counts.credential-revoked", equalTo(1));
     accepted.addAll(List.of(jwe(0), jwe(1), jwe(2)));
   }
 
   @Test
   @Order(3)
-  void afterTheEnclaveIsKilledMidRoundItsSuccessorRestoresTheSealAndGetsOnlyTheInboxTail() throws Exception {
+  void afterTheEnclaveIsKilledMidRoundItsSuccessorRestoresTheSealAndGetsOnlyTheInboxTail()
+      throws Exception {
     String did = host.health().enclaveDid();
     SealStore.Seal seal = host.sealNow();
     assertEquals(4, seal.coveredPayloads().size(), "the seal covers the four answered payloads");
@@ -187,43 +248,79 @@ class HostEndToEndTest {
     accepted.addAll(List.of(jwe(4), jwe(5)));
     assertTrue(host.launcher().orElseThrow().pid() != pid, "a new enclave process runs");
     assertEquals(did, host.health().enclaveDid(), "the successor carries the sealed DID and keys");
-    given().get("/v1/rounds/" + ROUND).then().statusCode(200)
-        .body("counts.accepted", equalTo(5)).body("counts.credential-revoked", equalTo(1));
+    given()
+        .get("/v1/rounds/" + ROUND)
+        .then()
+        .statusCode(200)
+        .body("counts.accepted", equalTo(5))
+        .body("counts.credential-revoked", equalTo(1));
     String log = Files.readString(DIR.resolve("host/enclave.log"));
-    assertTrue(log.split("enclave: serving on", -1).length - 1 >= 2, "the enclave was started twice");
+    assertTrue(
+        log.split("enclave: serving on", -1).length - 1 >= 2, "the enclave was started twice");
   }
 
   @Test
   @Order(4)
   void theAdminBackupEndpointsSealRestoreAndRefuseATamperedBlobWithItsReason() throws Exception {
     given().post("/v1/backup").then().statusCode(401);
-    String blob = given().header("Authorization", ADMIN).post("/v1/backup").then().statusCode(200)
-        .body("rounds[0]", equalTo(ROUND)).extract().path("sealedState");
+    String blob =
+        given()
+            .header("Authorization", ADMIN)
+            .post("/v1/backup")
+            .then()
+            .statusCode(200)
+            .body("rounds[0]", equalTo(ROUND))
+            .extract()
+            .path("sealedState");
     byte[] tampered = Base64.getDecoder().decode(blob);
     tampered[tampered.length - 1] ^= 1;
-    given().header("Authorization", ADMIN).contentType("application/json")
-        .body(Map.of("sealedState", Base64.getEncoder().encodeToString(tampered))).post("/v1/restore")
-        .then().statusCode(422).body("code", equalTo("seal-rejected"))
+    given()
+        .header("Authorization", ADMIN)
+        .contentType("application/json")
+        .body(Map.of("sealedState", Base64.getEncoder().encodeToString(tampered)))
+        .post("/v1/restore")
+        .then()
+        .statusCode(422)
+        .body("code", equalTo("seal-rejected"))
         .body("detail", org.hamcrest.Matchers.endsWith(": TAMPERED"));
-    given().header("Authorization", ADMIN).contentType("application/json").body(Map.of("sealedState", blob))
-        .post("/v1/restore").then().statusCode(200).body("openRounds", equalTo(1));
+    given()
+        .header("Authorization", ADMIN)
+        .contentType("application/json")
+        .body(Map.of("sealedState", blob))
+        .post("/v1/restore")
+        .then()
+        .statusCode(200)
+        .body("openRounds", equalTo(1));
   }
 
   @Test
   @Order(5)
   void theResultEqualsAPlainComputationOverTheAcceptedRecords() throws Exception {
-    String credential = given().header("Authorization", ADMIN).post("/v1/rounds/" + ROUND + "/close")
-        .then().statusCode(200).extract().path("result");
+    String credential =
+        given()
+            .header("Authorization", ADMIN)
+            .post("/v1/rounds/" + ROUND + "/close")
+            .then()
+            .statusCode(200)
+            .extract()
+            .path("result");
     JsonNode vc = JSON.readTree(Base64.getUrlDecoder().decode(credential.split("\\.")[1]));
     JsonNode s = vc.get("credentialSubject");
     assertEquals(5, s.at("/inputs/accepted").asLong());
     assertEquals(1, s.at("/inputs/rejectedByReason/credential-revoked").asLong());
-    assertEquals(1, s.at("/inputs/rejectedByReason").size(), "no replay or key mismatch after the restart: "
-        + s.at("/inputs/rejectedByReason"));
-    Map<String, BigDecimal> expected = Map.of(
-        "DE", new BigDecimal("100").add(new BigDecimal("4242.4242")).add(new BigDecimal("50")).add(new BigDecimal("5151.5151")),
-        "FR", new BigDecimal("15"),
-        "US", new BigDecimal("30"));
+    assertEquals(
+        1,
+        s.at("/inputs/rejectedByReason").size(),
+        "no replay or key mismatch after the restart: " + s.at("/inputs/rejectedByReason"));
+    Map<String, BigDecimal> expected =
+        Map.of(
+            "DE",
+                new BigDecimal("100")
+                    .add(new BigDecimal("4242.4242"))
+                    .add(new BigDecimal("50"))
+                    .add(new BigDecimal("5151.5151")),
+            "FR", new BigDecimal("15"),
+            "US", new BigDecimal("30"));
     assertEquals(3, s.get("aggregates").size(), s.toString());
     for (JsonNode cell : s.get("aggregates")) {
       BigDecimal sum = expected.get(cell.at("/group/country").asText());
@@ -231,11 +328,18 @@ class HostEndToEndTest {
     }
     List<byte[]> leaves = new ArrayList<>();
     for (String jwe : accepted) {
-      leaves.add(MessageDigest.getInstance("SHA-256").digest(jwe.getBytes(StandardCharsets.US_ASCII)));
+      leaves.add(
+          MessageDigest.getInstance("SHA-256").digest(jwe.getBytes(StandardCharsets.US_ASCII)));
     }
     assertEquals(HexFormat.of().formatHex(MerkleTree.root(leaves)), s.at("/merkle/root").asText());
-    given().get("/v1/rounds/" + ROUND + "/result").then().statusCode(200).contentType("application/vc+jwt");
-    assertTrue(host.inbox().allOf(ROUND).isEmpty(), "the round's ciphertext is deleted once the result covers it");
+    given()
+        .get("/v1/rounds/" + ROUND + "/result")
+        .then()
+        .statusCode(200)
+        .contentType("application/vc+jwt");
+    assertTrue(
+        host.inbox().allOf(ROUND).isEmpty(),
+        "the round's ciphertext is deleted once the result covers it");
   }
 
   @Test
@@ -253,32 +357,56 @@ class HostEndToEndTest {
       everything.append(Files.readString(log));
     }
     for (String marker : MARKERS) {
-      assertFalse(everything.toString().contains(marker), "plaintext marker " + marker + " found on the host");
+      assertFalse(
+          everything.toString().contains(marker),
+          "plaintext marker " + marker + " found on the host");
     }
-    // The enclave's keys: open the last backup as only the attested dev enclave can (same build, same
+    // The enclave's keys: open the last backup as only the attested dev enclave can (same build,
+    // same
     // simulated parent, same policy), then search the host's files, log and metrics for them.
     Path jar = DIR.resolve("sovereign-enclave.jar");
     DevKeyBroker broker = host.devKeyBroker().orElseThrow();
     byte[] body;
-    try (dev.sovereign.attestation.nsm.SimulatedNsm nsm = dev.sovereign.attestation.nsm.SimulatedNsm.open(
-            dev.sovereign.attestation.nsm.SimulationConfig.of(DIR.resolve("host/enclave-state"), jar));
-        dev.sovereign.kms.aws.AwsKmsKeyBroker kms = dev.sovereign.kms.aws.AwsKmsKeyBroker.builder()
-            .endpoint(broker.endpoint()).region("local-1")
-            .credentials(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-                software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("test", "test"))).build()) {
+    try (dev.sovereign.attestation.nsm.SimulatedNsm nsm =
+            dev.sovereign.attestation.nsm.SimulatedNsm.open(
+                dev.sovereign.attestation.nsm.SimulationConfig.of(
+                    DIR.resolve("host/enclave-state"), jar));
+        dev.sovereign.kms.aws.AwsKmsKeyBroker kms =
+            dev.sovereign.kms.aws.AwsKmsKeyBroker.builder()
+                .endpoint(broker.endpoint())
+                .region("local-1")
+                .credentials(
+                    software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(
+                            "test", "test")))
+                .build()) {
       String policySha256 = host.health().policySha256();
-      var binding = dev.sovereign.attestation.seal.SealBinding.create(broker.keyArn(), SimulatedMeasurements.pcr0(jar),
-          "EU-CENTRAL-1", HexFormat.of().parseHex(policySha256));
-      body = dev.sovereign.attestation.seal.StateSealer.create(nsm, kms, binding, null, new java.security.SecureRandom())
-          .open(host.seals().latest().orElseThrow().blob()).body().toByteArray(dev.sovereign.attestation.kms.SecretAccess.get());
+      var binding =
+          dev.sovereign.attestation.seal.SealBinding.create(
+              broker.keyArn(),
+              SimulatedMeasurements.pcr0(jar),
+              "EU-CENTRAL-1",
+              HexFormat.of().parseHex(policySha256));
+      body =
+          dev.sovereign.attestation.seal.StateSealer.create(
+                  nsm, kms, binding, null, new java.security.SecureRandom())
+              .open(host.seals().latest().orElseThrow().blob())
+              .body()
+              .toByteArray(dev.sovereign.attestation.kms.SecretAccess.get());
     }
     var identity = dev.sovereign.enclave.seal.SealedBody.decode(body).identity();
     assertEquals(host.health().enclaveDid(), identity.did());
-    for (byte[] key : List.of(identity.signingKeyPairForSealing().getPrivate().getEncoded(),
-        identity.encryptionPrivateKey().getEncoded())) {
+    for (byte[] key :
+        List.of(
+            identity.signingKeyPairForSealing().getPrivate().getEncoded(),
+            identity.encryptionPrivateKey().getEncoded())) {
       byte[] raw = java.util.Arrays.copyOfRange(key, key.length - 32, key.length);
-      for (String form : List.of(new String(raw, StandardCharsets.ISO_8859_1), HexFormat.of().formatHex(raw),
-          Base64.getEncoder().encodeToString(key), Base64.getUrlEncoder().withoutPadding().encodeToString(raw))) {
+      for (String form :
+          List.of(
+              new String(raw, StandardCharsets.ISO_8859_1),
+              HexFormat.of().formatHex(raw),
+              Base64.getEncoder().encodeToString(key),
+              Base64.getUrlEncoder().withoutPadding().encodeToString(raw))) {
         assertFalse(everything.toString().contains(form), "enclave key material found on the host");
       }
     }

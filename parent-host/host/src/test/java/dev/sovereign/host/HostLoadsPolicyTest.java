@@ -24,26 +24,34 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code sovereign.host.enclave.load-policy}: an enclave that booted without a policy (as on Nitro,
- * where the policy cannot be inside the image it measures) gets the host's policy by {@code LoadPolicy}
- * before anything else, again after a restart; an enclave that runs another policy is refused and
- * keeps its own; a policy the enclave rejects leaves it waiting for a correct one.
+ * where the policy cannot be inside the image it measures) gets the host's policy by {@code
+ * LoadPolicy} before anything else, again after a restart; an enclave that runs another policy is
+ * refused and keeps its own; a policy the enclave rejects leaves it waiting for a correct one.
  */
 class HostLoadsPolicyTest {
   private static final Path DIR = Path.of("target/host-load-policy").toAbsolutePath();
   private static final String DATASET = "loyalty-points";
 
   @Test
-  void aDevEnclaveBootedWithoutAPolicyGetsTheHostsBeforeRoundsAndAgainAfterARestart() throws Exception {
+  void aDevEnclaveBootedWithoutAPolicyGetsTheHostsBeforeRoundsAndAgainAfterARestart()
+      throws Exception {
     Path dir = DIR.resolve("launched");
     Path jar = DevEnclaveDir.freshWithEnclaveJar(dir);
     Path policy = policy(dir.resolve("policy.yaml"), "load-policy-a", pcr0(jar));
-    HostService host = host(dir.resolve("host"), policy, Map.of(
-        "sovereign.host.enclave.launch", "true",
-        "sovereign.host.enclave.jar", jar.toString()));
+    HostService host =
+        host(
+            dir.resolve("host"),
+            policy,
+            Map.of(
+                "sovereign.host.enclave.launch",
+                "true",
+                "sovereign.host.enclave.jar",
+                jar.toString()));
     host.onStart(null);
     try {
       EnclaveLauncher launcher = host.launcher().orElseThrow();
-      assertFalse(arguments(launcher.pid()).contains("--policy"), "the child boots without a policy");
+      assertFalse(
+          arguments(launcher.pid()).contains("--policy"), "the child boots without a policy");
       assertEquals(hash(policy), host.health().policySha256());
       Message.RoundOpened opened = host.openRound("r-load-1", DATASET);
       assertEquals(hash(policy), opened.policySha256());
@@ -52,7 +60,8 @@ class HostLoadsPolicyTest {
       for (int i = 0; i < 100 && launcher.alive(); i++) {
         Thread.sleep(100);
       }
-      Message.HealthStatus h = host.health(); // relaunches, loads the policy, then recovers the round
+      Message.HealthStatus h =
+          host.health(); // relaunches, loads the policy, then recovers the round
       assertEquals(hash(policy), h.policySha256());
       assertEquals(1, h.openRounds(), "the open round was recovered into the new enclave");
       assertFalse(arguments(launcher.pid()).contains("--policy"));
@@ -70,22 +79,38 @@ class HostLoadsPolicyTest {
     Path theirs = policy(dir.resolve("theirs.yaml"), "load-policy-theirs", pcr0(jar));
     Path ours = policy(dir.resolve("ours.yaml"), "load-policy-ours", pcr0(jar));
     Path socket = dir.resolve("enclave.sock");
-    try (EnclaveLauncher enclave = new EnclaveLauncher(jar, socket, theirs, dir.resolve("state"), dir.resolve("enclave.log"))) {
+    try (EnclaveLauncher enclave =
+        new EnclaveLauncher(
+            jar, socket, theirs, dir.resolve("state"), dir.resolve("enclave.log"))) {
       enclave.start(Duration.ofSeconds(60));
-      HostService host = host(dir.resolve("host"), ours, Map.of(
-          "sovereign.host.enclave.launch", "false",
-          "sovereign.host.enclave.address", "unix:" + socket));
+      HostService host =
+          host(
+              dir.resolve("host"),
+              ours,
+              Map.of(
+                  "sovereign.host.enclave.launch",
+                  "false",
+                  "sovereign.host.enclave.address",
+                  "unix:" + socket));
       host.onStart(null);
       try {
-        assertEquals("policy-mismatch", assertThrows(Problem.class, () -> host.openRound("r-x", DATASET)).code());
-        Problem p = assertThrows(Problem.class, () -> host.call(new Message.Attest("00ff"), Message.Attestation.class));
+        assertEquals(
+            "policy-mismatch",
+            assertThrows(Problem.class, () -> host.openRound("r-x", DATASET)).code());
+        Problem p =
+            assertThrows(
+                Problem.class,
+                () -> host.call(new Message.Attest("00ff"), Message.Attestation.class));
         assertEquals(503, p.status());
         assertEquals("policy-mismatch", p.code());
         assertTrue(host.inbox().openRounds().isEmpty());
       } finally {
         host.onStop(null);
       }
-      assertEquals(hash(theirs), health(socket).policySha256(), "the host did not overwrite the enclave's policy");
+      assertEquals(
+          hash(theirs),
+          health(socket).policySha256(),
+          "the host did not overwrite the enclave's policy");
     }
   }
 
@@ -94,13 +119,19 @@ class HostLoadsPolicyTest {
     Path dir = DIR.resolve("waiting");
     Path jar = DevEnclaveDir.freshWithEnclaveJar(dir);
     Path ours = policy(dir.resolve("ours.yaml"), "load-policy-ours", pcr0(jar));
-    Path otherImage = policy(dir.resolve("other-image.yaml"), "load-policy-other-image", "ab".repeat(48));
+    Path otherImage =
+        policy(dir.resolve("other-image.yaml"), "load-policy-other-image", "ab".repeat(48));
     Path later = policy(dir.resolve("later.yaml"), "load-policy-later", pcr0(jar));
     Path socket = dir.resolve("enclave.sock");
-    try (EnclaveLauncher enclave = new EnclaveLauncher(jar, socket, null, dir.resolve("state"), dir.resolve("enclave.log"))) {
+    try (EnclaveLauncher enclave =
+        new EnclaveLauncher(jar, socket, null, dir.resolve("state"), dir.resolve("enclave.log"))) {
       enclave.start(Duration.ofSeconds(60));
-      Map<String, String> link = Map.of("sovereign.host.enclave.launch", "false",
-          "sovereign.host.enclave.address", "unix:" + socket);
+      Map<String, String> link =
+          Map.of(
+              "sovereign.host.enclave.launch",
+              "false",
+              "sovereign.host.enclave.address",
+              "unix:" + socket);
 
       // A policy that does not list this enclave's PCR0: the enclave refuses it and stays unloaded.
       HostService wrongImage = host(dir.resolve("host-0"), otherImage, link);
@@ -124,7 +155,9 @@ class HostLoadsPolicyTest {
       HostService second = host(dir.resolve("host-2"), later, link);
       second.onStart(null);
       try {
-        assertEquals("policy-mismatch", assertThrows(Problem.class, () -> second.openRound("r-2", DATASET)).code());
+        assertEquals(
+            "policy-mismatch",
+            assertThrows(Problem.class, () -> second.openRound("r-2", DATASET)).code());
       } finally {
         second.onStop(null);
       }
@@ -135,15 +168,24 @@ class HostLoadsPolicyTest {
   }
 
   @Test
-  void aNewPolicylessEnclaveBehindTheHostsBackGetsThePolicyBeforeItsRoundsAreRecovered() throws Exception {
+  void aNewPolicylessEnclaveBehindTheHostsBackGetsThePolicyBeforeItsRoundsAreRecovered()
+      throws Exception {
     Path dir = DIR.resolve("replaced");
     Path jar = DevEnclaveDir.freshWithEnclaveJar(dir);
     Path ours = policy(dir.resolve("ours.yaml"), "load-policy-ours", pcr0(jar));
     Path socket = dir.resolve("enclave.sock");
-    try (EnclaveLauncher enclave = new EnclaveLauncher(jar, socket, null, dir.resolve("state"), dir.resolve("enclave.log"))) {
+    try (EnclaveLauncher enclave =
+        new EnclaveLauncher(jar, socket, null, dir.resolve("state"), dir.resolve("enclave.log"))) {
       enclave.start(Duration.ofSeconds(60));
-      HostService host = host(dir.resolve("host"), ours, Map.of("sovereign.host.enclave.launch", "false",
-          "sovereign.host.enclave.address", "unix:" + socket));
+      HostService host =
+          host(
+              dir.resolve("host"),
+              ours,
+              Map.of(
+                  "sovereign.host.enclave.launch",
+                  "false",
+                  "sovereign.host.enclave.address",
+                  "unix:" + socket));
       host.onStart(null);
       try {
         host.openRound("r-1", DATASET);
@@ -162,7 +204,8 @@ class HostLoadsPolicyTest {
         assertTrue(h != null);
         assertTrue(!firstDid.equals(h.enclaveDid()), "a new enclave");
         assertEquals(hash(ours), h.policySha256());
-        assertEquals(1, h.openRounds(), "the host's open round was reopened after the policy went in");
+        assertEquals(
+            1, h.openRounds(), "the host's open round was reopened after the policy went in");
       } finally {
         host.onStop(null);
       }
@@ -173,15 +216,20 @@ class HostLoadsPolicyTest {
     Map<String, String> props = new HashMap<>(extra);
     props.put("sovereign.host.data-dir", data.toString());
     props.put("sovereign.host.zones", "EU");
-    HostConfig config = new SmallRyeConfigBuilder().withMapping(HostConfig.class)
-        .withSources(new PropertiesConfigSource(props, "test", 500)).build().getConfigMapping(HostConfig.class);
+    HostConfig config =
+        new SmallRyeConfigBuilder()
+            .withMapping(HostConfig.class)
+            .withSources(new PropertiesConfigSource(props, "test", 500))
+            .build()
+            .getConfigMapping(HostConfig.class);
     HostService host = new HostService(config);
     host.loadPolicy(() -> Optional.of(loadPolicy.toString()));
     return host;
   }
 
   private static Message.HealthStatus health(Path socket) throws Exception {
-    try (EnclaveLink link = new EnclaveLink(ListenAddress.parse("unix:" + socket), Duration.ofSeconds(30))) {
+    try (EnclaveLink link =
+        new EnclaveLink(ListenAddress.parse("unix:" + socket), Duration.ofSeconds(30))) {
       return link.call(new Message.Health(), Message.HealthStatus.class);
     }
   }
@@ -200,7 +248,11 @@ class HostLoadsPolicyTest {
 
   private static Path policy(Path file, String policyId, String pcr0) throws Exception {
     Files.createDirectories(file.getParent());
-    return DevPolicy.builder(policyId).pcr0(pcr0).zone("EU", "did:example:eu-root").minGroupSize(1)
-        .functions("sum", "count").write(file);
+    return DevPolicy.builder(policyId)
+        .pcr0(pcr0)
+        .zone("EU", "did:example:eu-root")
+        .minGroupSize(1)
+        .functions("sum", "count")
+        .write(file);
   }
 }

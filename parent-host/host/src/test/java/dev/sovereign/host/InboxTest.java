@@ -101,7 +101,8 @@ class InboxTest {
       inbox.openRound("r1", "d", "ab", Instant.EPOCH);
       inbox.put("r1", "EU", "first.b.c.d.e", Instant.EPOCH);
       inbox.failWritesForTesting(true);
-      assertThrows(Inbox.UnavailableException.class,
+      assertThrows(
+          Inbox.UnavailableException.class,
           () -> inbox.put("r1", "EU", "second.b.c.d.e", Instant.EPOCH));
     }
     try (Inbox inbox = Inbox.open(dir)) {
@@ -123,18 +124,22 @@ class InboxTest {
       List<Future<?>> jobs = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int thread = t;
-        jobs.add(pool.submit(() -> {
-          go.await();
-          for (int i = 0; i < each; i++) {
-            // every payload is also sent by a second thread (a producer's retry racing its first try)
-            for (String jwe : List.of(jwe(thread, i), jwe((thread + 1) % threads, i))) {
-              Inbox.Stored s = inbox.put("r1", "EU", jwe, Instant.EPOCH);
-              (s == Inbox.Stored.NEW ? newAnswers : duplicateAnswers)
-                  .computeIfAbsent(jwe, k -> new AtomicInteger()).incrementAndGet();
-            }
-          }
-          return null;
-        }));
+        jobs.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  for (int i = 0; i < each; i++) {
+                    // every payload is also sent by a second thread (a producer's retry racing its
+                    // first try)
+                    for (String jwe : List.of(jwe(thread, i), jwe((thread + 1) % threads, i))) {
+                      Inbox.Stored s = inbox.put("r1", "EU", jwe, Instant.EPOCH);
+                      (s == Inbox.Stored.NEW ? newAnswers : duplicateAnswers)
+                          .computeIfAbsent(jwe, k -> new AtomicInteger())
+                          .incrementAndGet();
+                    }
+                  }
+                  return null;
+                }));
       }
       go.countDown();
       for (Future<?> f : jobs) {
@@ -143,9 +148,13 @@ class InboxTest {
       pool.shutdown();
     }
     assertEquals(threads * each, newAnswers.size());
-    assertTrue(newAnswers.values().stream().allMatch(n -> n.get() == 1), "each payload stored as new exactly once");
+    assertTrue(
+        newAnswers.values().stream().allMatch(n -> n.get() == 1),
+        "each payload stored as new exactly once");
     assertEquals(threads * each, duplicateAnswers.size());
-    assertTrue(duplicateAnswers.values().stream().allMatch(n -> n.get() == 1), "its second copy answered duplicate");
+    assertTrue(
+        duplicateAnswers.values().stream().allMatch(n -> n.get() == 1),
+        "its second copy answered duplicate");
     try (Inbox inbox = Inbox.open(dir)) {
       List<Inbox.Entry> stored = inbox.pending(10_000);
       assertEquals(threads * each, stored.size());
@@ -165,7 +174,8 @@ class InboxTest {
     }
     try (Inbox inbox = Inbox.open(dir)) {
       inbox.put("r1", "EU", "three.b.c.d.e", Instant.EPOCH);
-      assertEquals(List.of("one.b.c.d.e", "two.b.c.d.e", "three.b.c.d.e"),
+      assertEquals(
+          List.of("one.b.c.d.e", "two.b.c.d.e", "three.b.c.d.e"),
           inbox.pending(10).stream().map(Inbox.Entry::jwe).toList());
     }
   }
@@ -177,13 +187,15 @@ class InboxTest {
       CompletableFuture<Inbox.Stored> answer;
       synchronized (inbox) {
         // the store is busy (this thread holds it): no commit can run, so no answer may come
-        answer = CompletableFuture.supplyAsync(() -> {
-          try {
-            return inbox.put("r1", "EU", "waiting.b.c.d.e", Instant.EPOCH);
-          } catch (Inbox.UnavailableException e) {
-            throw new IllegalStateException(e);
-          }
-        });
+        answer =
+            CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return inbox.put("r1", "EU", "waiting.b.c.d.e", Instant.EPOCH);
+                  } catch (Inbox.UnavailableException e) {
+                    throw new IllegalStateException(e);
+                  }
+                });
         Thread.sleep(300);
         assertFalse(answer.isDone(), "answered before its payload could be committed");
       }
@@ -207,14 +219,17 @@ class InboxTest {
       }
       for (Future<Inbox.Stored> a : answers) {
         ExecutionException e = assertThrows(ExecutionException.class, a::get);
-        assertTrue(e.getCause() instanceof Inbox.UnavailableException, "refused as unavailable: " + e.getCause());
+        assertTrue(
+            e.getCause() instanceof Inbox.UnavailableException,
+            "refused as unavailable: " + e.getCause());
       }
       pool.shutdown();
       inbox.failWritesForTesting(false);
       assertEquals(Inbox.Stored.NEW, inbox.put("r1", "EU", "after.b.c.d.e", Instant.EPOCH));
     }
     try (Inbox inbox = Inbox.open(dir)) {
-      assertEquals(List.of("before.b.c.d.e", "after.b.c.d.e"),
+      assertEquals(
+          List.of("before.b.c.d.e", "after.b.c.d.e"),
           inbox.pending(100).stream().map(Inbox.Entry::jwe).toList());
     }
   }
@@ -227,7 +242,9 @@ class InboxTest {
       for (int i = 0; i < 5; i++) {
         String jwe = "p" + i + ".b.c.d.e";
         inbox.put("r1", "EU", jwe, Instant.EPOCH);
-        rows.add(new Inbox.VerdictRow(Inbox.payloadId(jwe), i == 4 ? "replay" : "accepted", i == 4 ? null : "0" + i));
+        rows.add(
+            new Inbox.VerdictRow(
+                Inbox.payloadId(jwe), i == 4 ? "replay" : "accepted", i == 4 ? null : "0" + i));
       }
       inbox.failWritesForTesting(true);
       assertThrows(Inbox.UnavailableException.class, () -> inbox.recordVerdicts(rows));

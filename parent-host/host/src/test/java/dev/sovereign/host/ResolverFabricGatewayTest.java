@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
  * The running Quarkus host with {@code sovereign.host.did.fabric.*} settings: gRPC and the Fabric
  * Gateway client load in the application's class loader, and {@code GET /1.0/identifiers/{did}}
  * resolves a did:fabric DID over TLS from the Gateway (the in-process service running the real
- * chaincode, no Fabric peer), checking the peer's endorsement against {@code fabric.pinnedCa}; a DID
- * the Gateway does not hold is 404.
+ * chaincode, no Fabric peer), checking the peer's endorsement against {@code fabric.pinnedCa}; a
+ * DID the Gateway does not hold is 404.
  */
 @QuarkusTest
 @TestProfile(ResolverFabricGatewayTest.WithGateway.class)
@@ -31,7 +31,10 @@ class ResolverFabricGatewayTest {
   private static TlsFabricGateway fabric;
   private static String did;
 
-  /** The Gateway over TLS on 127.0.0.1, one DID written through it, the host's DID settings pointing at it. */
+  /**
+   * The Gateway over TLS on 127.0.0.1, one DID written through it, the host's DID settings pointing
+   * at it.
+   */
   public static class WithGateway implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
@@ -60,17 +63,29 @@ class ResolverFabricGatewayTest {
   @Test
   void theResolverEndpointAnswersADidFabricDidFromTheGateway() {
     int evaluations = fabric.service.evaluateRequests.size();
-    given().get("/1.0/identifiers/" + did).then().statusCode(200)
+    given()
+        .get("/1.0/identifiers/" + did)
+        .then()
+        .statusCode(200)
         .body("didDocument.id", equalTo(did))
         .body("didDocumentMetadata.deactivated", equalTo(null));
-    assertTrue(fabric.service.evaluateRequests.size() > evaluations, "the host read the log from the gateway");
-    assertTrue(Files.notExists(DIR.resolve("did").resolve("did-fabric")), "the embedded ledger stepped aside");
+    assertTrue(
+        fabric.service.evaluateRequests.size() > evaluations,
+        "the host read the log from the gateway");
+    assertTrue(
+        Files.notExists(DIR.resolve("did").resolve("did-fabric")),
+        "the embedded ledger stepped aside");
   }
 
   @Test
   void aDidTheGatewayDoesNotHoldIsNotFound() {
-    String unknown = FabricDocuments.create("sovereign", SoftwareControllerKey.generate(Multikey.Type.ED25519)).did();
-    given().get("/1.0/identifiers/" + unknown).then().statusCode(404)
+    String unknown =
+        FabricDocuments.create("sovereign", SoftwareControllerKey.generate(Multikey.Type.ED25519))
+            .did();
+    given()
+        .get("/1.0/identifiers/" + unknown)
+        .then()
+        .statusCode(404)
         .body("didResolutionMetadata.error", equalTo("notFound"));
   }
 }

@@ -20,22 +20,31 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
- * The host's own seal triggers ({@code sovereign.host.seal.every-payloads} and {@code .interval}), on
- * {@link HostService} with a dev enclave process and the embedded key broker: no admin
- * {@code sealNow} is called anywhere here; every seal observed comes from the host's schedule.
+ * The host's own seal triggers ({@code sovereign.host.seal.every-payloads} and {@code .interval}),
+ * on {@link HostService} with a dev enclave process and the embedded key broker: no admin {@code
+ * sealNow} is called anywhere here; every seal observed comes from the host's schedule.
  */
 class SealTriggersTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String ROUND = "r-triggers-1";
   private static final String DATASET = "loyalty-points";
 
-  /** A dev host over {@code dir} that seals after {@code everyPayloads} accepted payloads and every {@code interval}. */
+  /**
+   * A dev host over {@code dir} that seals after {@code everyPayloads} accepted payloads and every
+   * {@code interval}.
+   */
   static HostService host(Path dir, Duration interval, int everyPayloads) throws Exception {
     Path jar = DevEnclaveDir.freshWithEnclaveJar(dir);
     JsonNode keys = keys();
-    Path policy = DevEnclaveDir.writePolicy(dir, jar, DevPolicy.builder("seal-triggers").minGroupSize(1)
-        .functions("sum", "count").zone("EU", keys.at("/zones/EU/root/did").asText())
-        .zone("US", keys.at("/zones/US/root/did").asText()));
+    Path policy =
+        DevEnclaveDir.writePolicy(
+            dir,
+            jar,
+            DevPolicy.builder("seal-triggers")
+                .minGroupSize(1)
+                .functions("sum", "count")
+                .zone("EU", keys.at("/zones/EU/root/did").asText())
+                .zone("US", keys.at("/zones/US/root/did").asText()));
     HostService host = new HostService(config(dir, jar, policy, interval, everyPayloads));
     host.onStart(null);
     KEYS.put(host, keys);
@@ -43,12 +52,15 @@ class SealTriggersTest {
     return host;
   }
 
-  private static final Map<HostService, JsonNode> KEYS = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final Map<HostService, JsonNode> KEYS =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   private static JsonNode keys() {
-    return HostEndToEndTest.node("keys", JSON.createObjectNode()
-        .<ObjectNode>set("zones", JSON.valueToTree(List.of("EU", "US")))
-        .set("producers", JSON.valueToTree(List.of("eu1", "eu2", "us1"))));
+    return HostEndToEndTest.node(
+        "keys",
+        JSON.createObjectNode()
+            .<ObjectNode>set("zones", JSON.valueToTree(List.of("EU", "US")))
+            .set("producers", JSON.valueToTree(List.of("eu1", "eu2", "us1"))));
   }
 
   /** Opens the round, supplies status lists and builds six payloads for this enclave. */
@@ -56,8 +68,10 @@ class SealTriggersTest {
     host.openRound(ROUND, DATASET);
     Message.Attestation att = host.call(new Message.Attest("0a0b0c0d"), Message.Attestation.class);
     JsonNode built = HostRestartTest.build(KEYS.get(host), att, ROUND);
-    host.supplyStatusLists(JSON.convertValue(built.get("statusLists"),
-        JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class)));
+    host.supplyStatusLists(
+        JSON.convertValue(
+            built.get("statusLists"),
+            JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class)));
     return built;
   }
 
@@ -66,7 +80,8 @@ class SealTriggersTest {
   }
 
   private static Set<String> ids(JsonNode built, int... indexes) {
-    return java.util.Arrays.stream(indexes).mapToObj(i -> Inbox.payloadId(jwe(built, i)))
+    return java.util.Arrays.stream(indexes)
+        .mapToObj(i -> Inbox.payloadId(jwe(built, i)))
         .collect(java.util.stream.Collectors.toSet());
   }
 
@@ -106,32 +121,41 @@ class SealTriggersTest {
 
   /** Audit entries of seals the host's own schedule took. */
   private static long hostSeals(HostService host) {
-    return auditText(host).lines().filter(l -> l.contains("\"kind\":\"backup-sealed\"")
-        && l.contains("\"trigger\":\"host\"")).count();
+    return auditText(host)
+        .lines()
+        .filter(l -> l.contains("\"kind\":\"backup-sealed\"") && l.contains("\"trigger\":\"host\""))
+        .count();
   }
 
   @Test
   void afterEveryPayloadsAcceptedPayloadsTheHostSealsAndTheSealCoversThem() throws Exception {
-    HostService host = host(Path.of("target/seal-triggers-count").toAbsolutePath(), Duration.ofHours(1), 3);
+    HostService host =
+        host(Path.of("target/seal-triggers-count").toAbsolutePath(), Duration.ofHours(1), 3);
     try {
       JsonNode built = openAndBuild(host);
       host.submit(ROUND, jwe(built, 0));
       host.submit(ROUND, jwe(built, 1));
       await("two verdicts", () -> accepted(host) == 2);
-      assertEquals(Optional.empty(), latest(host), "two accepted payloads are below the threshold of three");
+      assertEquals(
+          Optional.empty(), latest(host), "two accepted payloads are below the threshold of three");
 
       host.submit(ROUND, jwe(built, 2));
       await("a seal after the third accepted payload", () -> latest(host).isPresent());
       SealStore.Seal first = latest(host).orElseThrow();
       assertEquals(ids(built, 0, 1, 2), first.coveredPayloads());
       assertEquals(Set.of(ROUND), first.rounds());
-      assertTrue(auditText(host).contains("\"trigger\":\"host\""), "the audit says the host's schedule sealed");
+      assertTrue(
+          auditText(host).contains("\"trigger\":\"host\""),
+          "the audit says the host's schedule sealed");
       assertTrue(!auditText(host).contains("\"trigger\":\"admin\""), "no admin seal was asked for");
 
       host.submit(ROUND, jwe(built, 3));
       host.submit(ROUND, jwe(built, 4));
       await("two more verdicts", () -> accepted(host) == 5);
-      assertEquals(first, latest(host).orElseThrow(), "the counter restarted at the seal: two are below three again");
+      assertEquals(
+          first,
+          latest(host).orElseThrow(),
+          "the counter restarted at the seal: two are below three again");
       host.submit(ROUND, jwe(built, 5));
       await("a second seal", () -> !latest(host).orElseThrow().equals(first));
       assertEquals(ids(built, 0, 1, 2, 3, 4, 5), latest(host).orElseThrow().coveredPayloads());
@@ -145,18 +169,26 @@ class SealTriggersTest {
 
   @Test
   void theIntervalSealsChangesWithoutAdminActionAndNothingWhenNothingChanged() throws Exception {
-    HostService host = host(Path.of("target/seal-triggers-interval").toAbsolutePath(), Duration.ofSeconds(1), 1000);
+    HostService host =
+        host(
+            Path.of("target/seal-triggers-interval").toAbsolutePath(), Duration.ofSeconds(1), 1000);
     try {
-      // Nothing has changed since start: several interval ticks pass without a seal. (This waits a fixed
+      // Nothing has changed since start: several interval ticks pass without a seal. (This waits a
+      // fixed
       // time because "no seal" has no event to wait for; it asserts absence, not speed.)
       Thread.sleep(3500);
-      assertEquals(Optional.empty(), latest(host), "no seal of an enclave in which nothing changed");
+      assertEquals(
+          Optional.empty(), latest(host), "no seal of an enclave in which nothing changed");
 
       JsonNode built = openAndBuild(host);
       host.submit(ROUND, jwe(built, 0));
       await("the accepted payload", () -> accepted(host) == 1);
-      await("a seal covering it from the interval", () -> latest(host).map(s -> s.coveredPayloads()
-          .contains(Inbox.payloadId(jwe(built, 0)))).orElse(false));
+      await(
+          "a seal covering it from the interval",
+          () ->
+              latest(host)
+                  .map(s -> s.coveredPayloads().contains(Inbox.payloadId(jwe(built, 0))))
+                  .orElse(false));
       SealStore.Seal sealed = latest(host).orElseThrow();
       assertEquals(Set.of(ROUND), sealed.rounds());
 
@@ -167,14 +199,18 @@ class SealTriggersTest {
       await("a new seal after a new payload", () -> !latest(host).orElseThrow().equals(sealed));
       assertEquals(ids(built, 0, 1), latest(host).orElseThrow().coveredPayloads());
       assertNotEquals(sealed.file(), latest(host).orElseThrow().file());
-      await("the newest seal's audit entry", () -> auditText(host).contains(HostAudit.sha256Hex(
-          readBlob(latest(host).orElseThrow()))));
-      // Over the whole audit log: each host seal follows a change (a round opened or a verdict) since
+      await(
+          "the newest seal's audit entry",
+          () ->
+              auditText(host).contains(HostAudit.sha256Hex(readBlob(latest(host).orElseThrow()))));
+      // Over the whole audit log: each host seal follows a change (a round opened or a verdict)
+      // since
       // the previous seal; the quiet intervals above sealed nothing.
       boolean changed = false;
       int seals = 0;
       for (String line : auditText(host).lines().toList()) {
-        if (line.contains("\"kind\":\"round-opened\"") || line.contains("\"kind\":\"submission\"")) {
+        if (line.contains("\"kind\":\"round-opened\"")
+            || line.contains("\"kind\":\"submission\"")) {
           changed = true;
         } else if (line.contains("\"kind\":\"backup-sealed\"")) {
           assertTrue(changed, "a seal without a change since the previous one: " + line);
@@ -190,10 +226,11 @@ class SealTriggersTest {
   }
 
   /**
-   * The test's settings over the defaults of {@link HostConfig}'s {@code @WithDefault} annotations, as a
-   * proxy: other settings the host grows keep their declared defaults here without edits.
+   * The test's settings over the defaults of {@link HostConfig}'s {@code @WithDefault} annotations,
+   * as a proxy: other settings the host grows keep their declared defaults here without edits.
    */
-  private static HostConfig config(Path dir, Path jar, Path policy, Duration interval, int everyPayloads) {
+  private static HostConfig config(
+      Path dir, Path jar, Path policy, Duration interval, int everyPayloads) {
     Map<String, Object> set = new java.util.HashMap<>();
     set.put("dataDir", dir.resolve("host").toString());
     set.put("zones", List.of("EU", "US"));
@@ -211,60 +248,66 @@ class SealTriggersTest {
 
   @SuppressWarnings("unchecked")
   private static <T> T proxy(Class<T> type, String prefix, Map<String, Object> set) {
-    return (T) java.lang.reflect.Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (self, m, args) -> {
-      String key = prefix + m.getName();
-      switch (m.getName()) {
-        case "toString" -> {
-          return type.getSimpleName() + "(test)";
-        }
-        case "hashCode" -> {
-          return System.identityHashCode(self);
-        }
-        case "equals" -> {
-          return self == args[0];
-        }
-        default -> { }
-      }
-      if (set.containsKey(key)) {
-        return set.get(key);
-      }
-      Class<?> r = m.getReturnType();
-      if (r.isInterface() && r.getName().startsWith("dev.sovereign.")) {
-        return proxy(r, key + ".", set);
-      }
-      io.smallrye.config.WithDefault d = m.getAnnotation(io.smallrye.config.WithDefault.class);
-      if (d == null) {
-        if (r == Optional.class) {
-          return Optional.empty();
-        }
-        if (r == Map.class) {
-          return Map.of();
-        }
-        if (r == List.class) {
-          return List.of();
-        }
-        throw new IllegalStateException("no test value and no default for " + key);
-      }
-      String v = d.value();
-      if (r == boolean.class) {
-        return Boolean.parseBoolean(v);
-      }
-      if (r == int.class) {
-        return Integer.parseInt(v);
-      }
-      if (r == long.class) {
-        return Long.parseLong(v);
-      }
-      if (r == Duration.class) {
-        return Duration.parse(v.startsWith("P") ? v : "PT" + v.toUpperCase(java.util.Locale.ROOT));
-      }
-      if (r == List.class) {
-        return List.of(v.split(","));
-      }
-      if (r == Optional.class) {
-        return Optional.of(v);
-      }
-      return v;
-    });
+    return (T)
+        java.lang.reflect.Proxy.newProxyInstance(
+            type.getClassLoader(),
+            new Class<?>[] {type},
+            (self, m, args) -> {
+              String key = prefix + m.getName();
+              switch (m.getName()) {
+                case "toString" -> {
+                  return type.getSimpleName() + "(test)";
+                }
+                case "hashCode" -> {
+                  return System.identityHashCode(self);
+                }
+                case "equals" -> {
+                  return self == args[0];
+                }
+                default -> {}
+              }
+              if (set.containsKey(key)) {
+                return set.get(key);
+              }
+              Class<?> r = m.getReturnType();
+              if (r.isInterface() && r.getName().startsWith("dev.sovereign.")) {
+                return proxy(r, key + ".", set);
+              }
+              io.smallrye.config.WithDefault d =
+                  m.getAnnotation(io.smallrye.config.WithDefault.class);
+              if (d == null) {
+                if (r == Optional.class) {
+                  return Optional.empty();
+                }
+                if (r == Map.class) {
+                  return Map.of();
+                }
+                if (r == List.class) {
+                  return List.of();
+                }
+                throw new IllegalStateException("no test value and no default for " + key);
+              }
+              String v = d.value();
+              if (r == boolean.class) {
+                return Boolean.parseBoolean(v);
+              }
+              if (r == int.class) {
+                return Integer.parseInt(v);
+              }
+              if (r == long.class) {
+                return Long.parseLong(v);
+              }
+              if (r == Duration.class) {
+                return Duration.parse(
+                    v.startsWith("P") ? v : "PT" + v.toUpperCase(java.util.Locale.ROOT));
+              }
+              if (r == List.class) {
+                return List.of(v.split(","));
+              }
+              if (r == Optional.class) {
+                return Optional.of(v);
+              }
+              return v;
+            });
   }
 }

@@ -57,43 +57,77 @@ final class TestCerts {
   /** A self-signed end-entity certificate (no CA) for TLS clients. */
   static Issued selfSignedClient(String subject) throws GeneralSecurityException {
     KeyPair k = keyPair();
-    return new Issued(k, build(subject, k, subject, k.getPrivate(), false, KeyPurposeId.id_kp_clientAuth));
+    return new Issued(
+        k, build(subject, k, subject, k.getPrivate(), false, KeyPurposeId.id_kp_clientAuth));
   }
 
   /** A client certificate issued by {@code ca}. */
   static Issued client(String subject, Issued ca) throws GeneralSecurityException {
     KeyPair k = keyPair();
-    return new Issued(k, build(subject, k, ca.cert().getSubjectX500Principal().getName(), ca.keys().getPrivate(),
-        false, KeyPurposeId.id_kp_clientAuth));
+    return new Issued(
+        k,
+        build(
+            subject,
+            k,
+            ca.cert().getSubjectX500Principal().getName(),
+            ca.keys().getPrivate(),
+            false,
+            KeyPurposeId.id_kp_clientAuth));
   }
 
   /** A self-signed server certificate for 127.0.0.1 and localhost. */
   static Issued server() throws GeneralSecurityException {
     KeyPair k = keyPair();
-    return new Issued(k, build("CN=localhost", k, "CN=localhost", k.getPrivate(), false, KeyPurposeId.id_kp_serverAuth));
+    return new Issued(
+        k,
+        build(
+            "CN=localhost",
+            k,
+            "CN=localhost",
+            k.getPrivate(),
+            false,
+            KeyPurposeId.id_kp_serverAuth));
   }
 
-  private static X509Certificate build(String subject, KeyPair subjectKeys, String issuer, PrivateKey issuerKey,
-      boolean isCa, KeyPurposeId purpose) throws GeneralSecurityException {
+  private static X509Certificate build(
+      String subject,
+      KeyPair subjectKeys,
+      String issuer,
+      PrivateKey issuerKey,
+      boolean isCa,
+      KeyPurposeId purpose)
+      throws GeneralSecurityException {
     Instant now = Instant.now();
     try {
       // Names as RFC 2253 strings, parsed by the JDK (BC's own string order is the reverse).
-      JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name(issuer),
-          new BigInteger(64, RANDOM).abs().add(BigInteger.ONE), Date.from(now.minus(Duration.ofMinutes(5))),
-          Date.from(now.plus(Duration.ofDays(1))), name(subject), subjectKeys.getPublic());
+      JcaX509v3CertificateBuilder b =
+          new JcaX509v3CertificateBuilder(
+              name(issuer),
+              new BigInteger(64, RANDOM).abs().add(BigInteger.ONE),
+              Date.from(now.minus(Duration.ofMinutes(5))),
+              Date.from(now.plus(Duration.ofDays(1))),
+              name(subject),
+              subjectKeys.getPublic());
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(isCa));
       if (isCa) {
-        b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+        b.addExtension(
+            Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
       } else {
         b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
         b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose));
       }
       if (purpose == KeyPurposeId.id_kp_serverAuth) {
-        b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-            new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")}));
+        b.addExtension(
+            Extension.subjectAlternativeName,
+            false,
+            new GeneralNames(
+                new GeneralName[] {
+                  new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+                  new GeneralName(GeneralName.dNSName, "localhost")
+                }));
       }
-      return new JcaX509CertificateConverter().getCertificate(
-          b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKey)));
+      return new JcaX509CertificateConverter()
+          .getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKey)));
     } catch (OperatorCreationException | IOException e) {
       throw new GeneralSecurityException("test certificate", e);
     }
@@ -109,7 +143,10 @@ final class TestCerts {
     try (JcaPEMWriter w = new JcaPEMWriter(s)) {
       for (Object o : objects) {
         // Private keys as PKCS#8 ("PRIVATE KEY"), which every PEM reader takes.
-        w.writeObject(o instanceof PrivateKey k ? new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(k, null) : o);
+        w.writeObject(
+            o instanceof PrivateKey k
+                ? new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(k, null)
+                : o);
       }
     }
     Files.createDirectories(file.getParent());
@@ -118,17 +155,20 @@ final class TestCerts {
   }
 
   /** A TLS client context trusting {@code server}, presenting {@code client} if not null. */
-  static SSLContext clientContext(X509Certificate server, Issued client) throws GeneralSecurityException, IOException {
+  static SSLContext clientContext(X509Certificate server, Issued client)
+      throws GeneralSecurityException, IOException {
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
     trust.setCertificateEntry("server", server);
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
     KeyManagerFactory kmf = null;
     if (client != null) {
       KeyStore keys = KeyStore.getInstance("PKCS12");
       keys.load(null, null);
-      keys.setKeyEntry("client", client.keys().getPrivate(), new char[0], new X509Certificate[] {client.cert()});
+      keys.setKeyEntry(
+          "client", client.keys().getPrivate(), new char[0], new X509Certificate[] {client.cert()});
       kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(keys, new char[0]);
     }

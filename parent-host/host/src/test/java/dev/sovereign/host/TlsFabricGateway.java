@@ -30,9 +30,9 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.hyperledger.fabric.client.identity.Identities;
 
 /**
- * did-fabric-gateway's in-process Gateway service (the real chaincode, one peer of {@code org}) served
- * over TLS on a free port (gRPC Netty), and the host's {@code fabric.*} DID settings for it, with the
- * PEM files they name written under {@code dir}. Not a Fabric peer.
+ * did-fabric-gateway's in-process Gateway service (the real chaincode, one peer of {@code org})
+ * served over TLS on a free port (gRPC Netty), and the host's {@code fabric.*} DID settings for it,
+ * with the PEM files they name written under {@code dir}. Not a Fabric peer.
  */
 final class TlsFabricGateway implements AutoCloseable {
   static final String PEER = "peer0.org1.example.com";
@@ -40,7 +40,10 @@ final class TlsFabricGateway implements AutoCloseable {
   final TestPki org;
   final InProcessFabricGateway service;
   final Server server;
-  /** {@code fabric.gateway}, {@code fabric.tlsCa}, ... as the DID settings name them (no prefix). */
+
+  /**
+   * {@code fabric.gateway}, {@code fabric.tlsCa}, ... as the DID settings name them (no prefix).
+   */
   final Map<String, String> settings;
 
   TlsFabricGateway(Path dir, TestPki org) throws Exception {
@@ -52,23 +55,50 @@ final class TlsFabricGateway implements AutoCloseable {
     KeyPair tls = kpg.generateKeyPair();
     X500Name subject = new X500Name("CN=" + PEER);
     Instant now = Instant.now();
-    X509Certificate tlsCert = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(subject,
-        BigInteger.valueOf(now.toEpochMilli()), Date.from(now.minus(1, ChronoUnit.HOURS)),
-        Date.from(now.plus(1, ChronoUnit.DAYS)), subject, tls.getPublic())
-        .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName(GeneralName.dNSName, PEER)))
-        .build(new JcaContentSignerBuilder("SHA256withECDSA").build(tls.getPrivate())));
+    X509Certificate tlsCert =
+        new JcaX509CertificateConverter()
+            .getCertificate(
+                new JcaX509v3CertificateBuilder(
+                        subject,
+                        BigInteger.valueOf(now.toEpochMilli()),
+                        Date.from(now.minus(1, ChronoUnit.HOURS)),
+                        Date.from(now.plus(1, ChronoUnit.DAYS)),
+                        subject,
+                        tls.getPublic())
+                    .addExtension(
+                        Extension.subjectAlternativeName,
+                        false,
+                        new GeneralNames(new GeneralName(GeneralName.dNSName, PEER)))
+                    .build(new JcaContentSignerBuilder("SHA256withECDSA").build(tls.getPrivate())));
     Path tlsCa = Files.writeString(dir.resolve("tls.pem"), Identities.toPemString(tlsCert));
-    Path tlsKey = Files.writeString(dir.resolve("tls.key"), Identities.toPemString(tls.getPrivate()));
-    server = Grpc.newServerBuilderForPort(0, TlsServerCredentials.create(tlsCa.toFile(), tlsKey.toFile()))
-        .addService(service).build().start();
-    settings = Map.of(
-        "fabric.gateway", "127.0.0.1:" + server.getPort(),
-        "fabric.authority", PEER,
-        "fabric.tlsCa", tlsCa.toString(),
-        "fabric.mspId", org.mspId,
-        "fabric.cert", Files.writeString(dir.resolve("client.pem"), Identities.toPemString(org.clientCert)).toString(),
-        "fabric.key", Files.writeString(dir.resolve("client.key"), Identities.toPemString(org.clientKey)).toString(),
-        "fabric.pinnedCa", org.mspId + "=" + Files.writeString(dir.resolve("org-ca.pem"), Identities.toPemString(org.ca)));
+    Path tlsKey =
+        Files.writeString(dir.resolve("tls.key"), Identities.toPemString(tls.getPrivate()));
+    server =
+        Grpc.newServerBuilderForPort(
+                0, TlsServerCredentials.create(tlsCa.toFile(), tlsKey.toFile()))
+            .addService(service)
+            .build()
+            .start();
+    settings =
+        Map.of(
+            "fabric.gateway",
+            "127.0.0.1:" + server.getPort(),
+            "fabric.authority",
+            PEER,
+            "fabric.tlsCa",
+            tlsCa.toString(),
+            "fabric.mspId",
+            org.mspId,
+            "fabric.cert",
+            Files.writeString(dir.resolve("client.pem"), Identities.toPemString(org.clientCert))
+                .toString(),
+            "fabric.key",
+            Files.writeString(dir.resolve("client.key"), Identities.toPemString(org.clientKey))
+                .toString(),
+            "fabric.pinnedCa",
+            org.mspId
+                + "="
+                + Files.writeString(dir.resolve("org-ca.pem"), Identities.toPemString(org.ca)));
   }
 
   /** The settings as Quarkus configuration ({@code sovereign.host.did.} prefixed). */
@@ -78,7 +108,9 @@ final class TlsFabricGateway implements AutoCloseable {
     return out;
   }
 
-  /** A did:fabric DID on network {@code sovereign} written through the Gateway with these settings. */
+  /**
+   * A did:fabric DID on network {@code sovereign} written through the Gateway with these settings.
+   */
   String register(SoftwareControllerKey key) throws Exception {
     try (FabricGatewayConnection c = FabricGatewayConnection.connect(settings)) {
       return c.ledger().submit(FabricDocuments.create("sovereign", key)).did();

@@ -7,8 +7,13 @@ import dev.sovereign.attestation.VerifiedAttestation;
  * An enclave whose attestation the producer verified: its DID, the policy hash it bound, and the
  * P-256 encryption key from the document's {@code public_key} with its RFC 7638 thumbprint.
  */
-public record AttestedEnclave(String enclaveDid, String policySha256, ECKey encryptionKey, String kid,
-    VerifiedAttestation attestation, byte[] document) {
+public record AttestedEnclave(
+    String enclaveDid,
+    String policySha256,
+    ECKey encryptionKey,
+    String kid,
+    VerifiedAttestation attestation,
+    byte[] document) {
 
   public AttestedEnclave {
     document = document.clone();

@@ -14,8 +14,9 @@ import java.util.Map;
 
 /**
  * Credential chain evidence for the regulator: per producer, its credential, the accreditations
- * above it, and the status lists they point to. File format (JSON):
- * {@code {"chains":[{"producer":DID,"credential":JWT,"accreditations":[JWT...]}], "statusLists":{URL:JWT}}}.
+ * above it, and the status lists they point to. File format (JSON): {@code
+ * {"chains":[{"producer":DID,"credential":JWT,"accreditations":[JWT...]}],
+ * "statusLists":{URL:JWT}}}.
  */
 public record CredentialChains(List<Chain> chains, Map<String, String> statusLists) {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,19 +37,23 @@ public record CredentialChains(List<Chain> chains, Map<String, String> statusLis
   public static CredentialChains read(Path file) throws IOException, RejectedException {
     JsonNode n = JSON.readTree(Files.readAllBytes(file));
     if (n == null || !n.isObject() || !n.path("chains").isArray()) {
-      throw new RejectedException("chain-file-malformed", file + ": expected {chains: [...], statusLists: {...}}");
+      throw new RejectedException(
+          "chain-file-malformed", file + ": expected {chains: [...], statusLists: {...}}");
     }
     List<Chain> chains = new ArrayList<>();
     for (JsonNode c : n.get("chains")) {
       if (!c.path("credential").isTextual()) {
-        throw new RejectedException("chain-file-malformed", file + ": every chain needs a credential");
+        throw new RejectedException(
+            "chain-file-malformed", file + ": every chain needs a credential");
       }
       List<String> acc = new ArrayList<>();
       c.path("accreditations").forEach(a -> acc.add(a.asText()));
       chains.add(new Chain(c.path("producer").asText(""), c.get("credential").asText(), acc));
     }
     Map<String, String> lists = new LinkedHashMap<>();
-    n.path("statusLists").fields().forEachRemaining(e -> lists.put(e.getKey(), e.getValue().asText()));
+    n.path("statusLists")
+        .fields()
+        .forEachRemaining(e -> lists.put(e.getKey(), e.getValue().asText()));
     return new CredentialChains(chains, lists);
   }
 

@@ -30,11 +30,16 @@ public final class HostClient {
     this.base = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
     this.adminToken = adminToken;
     this.timeout = timeout;
-    // HTTP/1.1 with keep-alive: every call is one request awaiting its answer, so HTTP/2's multiplexing
-    // buys nothing, while its framing, HPACK and flow control cost CPU at both ends (on http:// the JDK's
+    // HTTP/1.1 with keep-alive: every call is one request awaiting its answer, so HTTP/2's
+    // multiplexing
+    // buys nothing, while its framing, HPACK and flow control cost CPU at both ends (on http:// the
+    // JDK's
     // default would upgrade to h2c; measured in docs/benchmarks.md). The host still serves HTTP/2.
-    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(10)).build();
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
   }
 
   /** A client for producers (no admin token). */
@@ -70,9 +75,10 @@ public final class HostClient {
 
   /** {@code POST /v1/rounds/{round}/payloads} with the compact JWE. */
   public Answer submit(String round, String jwe) throws UnreachableException {
-    return send(HttpRequest.newBuilder(uri("/v1/rounds/" + round + "/payloads"))
-        .header("Content-Type", "application/jose")
-        .POST(HttpRequest.BodyPublishers.ofString(jwe, StandardCharsets.US_ASCII)));
+    return send(
+        HttpRequest.newBuilder(uri("/v1/rounds/" + round + "/payloads"))
+            .header("Content-Type", "application/jose")
+            .POST(HttpRequest.BodyPublishers.ofString(jwe, StandardCharsets.US_ASCII)));
   }
 
   /** {@code GET /v1/rounds/{round}}. */
@@ -97,17 +103,26 @@ public final class HostClient {
 
   /** Admin: {@code POST /v1/rounds/{round}/close}. */
   public Answer close(String round) throws UnreachableException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri("/v1/rounds/" + round + "/close"))
-        .POST(HttpRequest.BodyPublishers.noBody());
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(uri("/v1/rounds/" + round + "/close"))
+            .POST(HttpRequest.BodyPublishers.noBody());
     return send(withAdmin(b));
   }
 
-  /** Admin: {@code POST /v1/backup}: the enclave seals its state now; the answer carries the sealed blob. */
+  /**
+   * Admin: {@code POST /v1/backup}: the enclave seals its state now; the answer carries the sealed
+   * blob.
+   */
   public Answer backup() throws UnreachableException {
-    return send(withAdmin(HttpRequest.newBuilder(uri("/v1/backup")).POST(HttpRequest.BodyPublishers.noBody())));
+    return send(
+        withAdmin(
+            HttpRequest.newBuilder(uri("/v1/backup")).POST(HttpRequest.BodyPublishers.noBody())));
   }
 
-  /** Admin: {@code POST /v1/restore {sealedState}}: the enclave opens the blob only if the key broker releases its key. */
+  /**
+   * Admin: {@code POST /v1/restore {sealedState}}: the enclave opens the blob only if the key
+   * broker releases its key.
+   */
   public Answer restore(String sealedStateBase64) throws UnreachableException {
     return sendJson("/v1/restore", Map.of("sealedState", sealedStateBase64));
   }
@@ -129,8 +144,10 @@ public final class HostClient {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(uri(path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
     return send(withAdmin(b));
   }
 
@@ -146,9 +163,13 @@ public final class HostClient {
   private Answer send(HttpRequest.Builder b) throws UnreachableException {
     HttpResponse<String> r;
     try {
-      r = http.send(b.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      r =
+          http.send(
+              b.timeout(timeout).build(),
+              HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (IOException e) {
-      throw new UnreachableException("cannot reach " + base + " (" + e.getClass().getSimpleName() + ")", e);
+      throw new UnreachableException(
+          "cannot reach " + base + " (" + e.getClass().getSimpleName() + ")", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new UnreachableException("interrupted while calling " + base, e);
@@ -165,7 +186,10 @@ public final class HostClient {
     }
     String code = null;
     if (r.statusCode() >= 400) {
-      code = json != null && json.path("code").isTextual() ? json.get("code").asText() : "http-" + r.statusCode();
+      code =
+          json != null && json.path("code").isTextual()
+              ? json.get("code").asText()
+              : "http-" + r.statusCode();
     }
     return new Answer(r.statusCode(), code, json, body);
   }

@@ -21,23 +21,30 @@ import java.util.Objects;
 import java.util.UUID;
 
 /**
- * Builds producer payloads (DESIGN section 4): sign, then encrypt. The inner JWS has header
- * {@code {"alg":"EdDSA","kid":<producer DID URL>,"typ":"sovereign-payload+jwt"}} and claims
- * {@code iss jti iat round dataset region records credentials}; the outer JWE is
- * {@code ECDH-ES+A256KW}/{@code A256GCM} to the attested key, with {@code kid} its thumbprint,
- * {@code cty} {@code JWT} and a {@code zone} header.
+ * Builds producer payloads (DESIGN section 4): sign, then encrypt. The inner JWS has header {@code
+ * {"alg":"EdDSA","kid":<producer DID URL>,"typ":"sovereign-payload+jwt"}} and claims {@code iss jti
+ * iat round dataset region records credentials}; the outer JWE is {@code ECDH-ES+A256KW}/{@code
+ * A256GCM} to the attested key, with {@code kid} its thumbprint, {@code cty} {@code JWT} and a
+ * {@code zone} header.
  */
 public final class Payloads {
   /** The inner JWS {@code typ}. */
   public static final String TYP = "sovereign-payload+jwt";
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Base64.Encoder B64U = Base64.getUrlEncoder().withoutPadding();
 
   private Payloads() {}
 
   /** The contents of one payload, before signing. */
-  public record Contents(String round, String dataset, String region, ArrayNode records, List<String> credentials,
-      String jti, long iat) {
+  public record Contents(
+      String round,
+      String dataset,
+      String region,
+      ArrayNode records,
+      List<String> credentials,
+      String jti,
+      long iat) {
     public Contents {
       Objects.requireNonNull(round, "round");
       Objects.requireNonNull(dataset, "dataset");
@@ -50,8 +57,15 @@ public final class Payloads {
     }
 
     /** Contents with a fresh random {@code jti} and {@code iat} = now. */
-    public static Contents of(String round, String dataset, String region, ArrayNode records, List<String> credentials) {
-      return new Contents(round, dataset, region, records, credentials, UUID.randomUUID().toString(),
+    public static Contents of(
+        String round, String dataset, String region, ArrayNode records, List<String> credentials) {
+      return new Contents(
+          round,
+          dataset,
+          region,
+          records,
+          credentials,
+          UUID.randomUUID().toString(),
           System.currentTimeMillis() / 1000);
     }
   }
@@ -76,7 +90,10 @@ public final class Payloads {
     ArrayNode creds = claims.putArray("credentials");
     c.credentials().forEach(creds::add);
     try {
-      String input = B64U.encodeToString(JSON.writeValueAsBytes(header)) + "." + B64U.encodeToString(JSON.writeValueAsBytes(claims));
+      String input =
+          B64U.encodeToString(JSON.writeValueAsBytes(header))
+              + "."
+              + B64U.encodeToString(JSON.writeValueAsBytes(claims));
       byte[] sig = signer.sign(input.getBytes(StandardCharsets.US_ASCII));
       return input + "." + B64U.encodeToString(sig);
     } catch (IOException e) {
@@ -93,11 +110,12 @@ public final class Payloads {
 
   /** Encrypts a signed inner JWS to the attested enclave key with the {@code zone} header. */
   public static String encrypt(AttestedEnclave enclave, String zone, String innerJws) {
-    JWEHeader header = new JWEHeader.Builder(JWEAlgorithm.ECDH_ES_A256KW, EncryptionMethod.A256GCM)
-        .keyID(enclave.kid())
-        .contentType("JWT")
-        .customParam("zone", zone)
-        .build();
+    JWEHeader header =
+        new JWEHeader.Builder(JWEAlgorithm.ECDH_ES_A256KW, EncryptionMethod.A256GCM)
+            .keyID(enclave.kid())
+            .contentType("JWT")
+            .customParam("zone", zone)
+            .build();
     JWEObject jwe = new JWEObject(header, new Payload(innerJws));
     try {
       jwe.encrypt(new ECDHEncrypter(enclave.encryptionKey()));
@@ -108,7 +126,8 @@ public final class Payloads {
   }
 
   /** Sign, then encrypt: the payload a producer sends. */
-  public static String build(ProducerIdentity producer, AttestedEnclave enclave, String zone, Contents c) {
+  public static String build(
+      ProducerIdentity producer, AttestedEnclave enclave, String zone, Contents c) {
     return encrypt(enclave, zone, sign(producer, c));
   }
 
@@ -118,15 +137,21 @@ public final class Payloads {
     try {
       return JSON.readTree(Base64.getUrlDecoder().decode(compact.substring(0, Math.max(dot, 0))));
     } catch (IOException | IllegalArgumentException e) {
-      throw new RejectedException("malformed-payload", "the protected header is not base64url JSON");
+      throw new RejectedException(
+          "malformed-payload", "the protected header is not base64url JSON");
     }
   }
 
-  /** Lowercase hex SHA-256 of the compact bytes: the host's payload id and the enclave's Merkle leaf. */
+  /**
+   * Lowercase hex SHA-256 of the compact bytes: the host's payload id and the enclave's Merkle
+   * leaf.
+   */
   public static String payloadId(String compact) {
     try {
-      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-          .digest(compact.getBytes(StandardCharsets.US_ASCII)));
+      return java.util.HexFormat.of()
+          .formatHex(
+              java.security.MessageDigest.getInstance("SHA-256")
+                  .digest(compact.getBytes(StandardCharsets.US_ASCII)));
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -22,9 +22,9 @@ import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 /**
  * A producer's signing identity: an Ed25519 key and its {@code did:key}, or the same key as the
  * verification method of a DID registered elsewhere ({@link #controlling}, e.g. a did:fabric DID's
- * {@code #key-1}). The identity file is JSON
- * {@code {"did", "kid", "privateJwk": {"kty":"OKP","crv":"Ed25519","x","d"}}}; it holds a secret and
- * is written owner-readable only. {@link #toString()} never shows the key.
+ * {@code #key-1}). The identity file is JSON {@code {"did", "kid", "privateJwk":
+ * {"kty":"OKP","crv":"Ed25519","x","d"}}}; it holds a secret and is written owner-readable only.
+ * {@link #toString()} never shows the key.
  */
 public final class ProducerIdentity {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -54,9 +54,9 @@ public final class ProducerIdentity {
 
   /**
    * This key as the verification method {@code kid} of {@code did}, a DID of another method whose
-   * document lists the key (a did:fabric DID created with it has it as {@code #key-1}). Nothing here
-   * resolves {@code did}: the enclave checks the key against the DID's verified document, so a wrong
-   * pairing is a {@code signature-invalid} payload, not a forgery.
+   * document lists the key (a did:fabric DID created with it has it as {@code #key-1}). Nothing
+   * here resolves {@code did}: the enclave checks the key against the DID's verified document, so a
+   * wrong pairing is a {@code signature-invalid} payload, not a forgery.
    *
    * @throws IllegalArgumentException if {@code did} is a did:key (its key is its name: use this
    *     identity itself) or {@code kid} is not a fragment of {@code did}
@@ -93,9 +93,12 @@ public final class ProducerIdentity {
   public static ProducerIdentity read(Path file) throws IOException {
     JsonNode n = JSON.readTree(Files.readAllBytes(file));
     JsonNode jwk = n == null ? null : n.get("privateJwk");
-    if (jwk == null || !"OKP".equals(jwk.path("kty").asText()) || !"Ed25519".equals(jwk.path("crv").asText())
+    if (jwk == null
+        || !"OKP".equals(jwk.path("kty").asText())
+        || !"Ed25519".equals(jwk.path("crv").asText())
         || !jwk.path("d").isTextual()) {
-      throw new IOException(file + ": not a producer identity (privateJwk must be an Ed25519 OKP key with d)");
+      throw new IOException(
+          file + ": not a producer identity (privateJwk must be an Ed25519 OKP key with d)");
     }
     ProducerIdentity id;
     try {
@@ -126,18 +129,29 @@ public final class ProducerIdentity {
     n.put("did", did.toString());
     n.put("kid", kid);
     ObjectNode jwk = n.putObject("privateJwk");
-    jwk.put("kty", "OKP").put("crv", "Ed25519").put("x", B64U.encodeToString(publicKey)).put("d", B64U.encodeToString(seed));
+    jwk.put("kty", "OKP")
+        .put("crv", "Ed25519")
+        .put("x", B64U.encodeToString(publicKey))
+        .put("d", B64U.encodeToString(seed));
     byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n);
     try {
-      // Owner-only from the first byte: create the file with its permissions, then restrict an existing one.
+      // Owner-only from the first byte: create the file with its permissions, then restrict an
+      // existing one.
       if (!Files.exists(file)) {
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.createFile(
+            file,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       }
       Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
     } catch (UnsupportedOperationException e) {
       // not a POSIX file system: the caller's umask applies
     }
-    Files.write(file, bytes, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+    Files.write(
+        file,
+        bytes,
+        StandardOpenOption.CREATE,
+        StandardOpenOption.TRUNCATE_EXISTING,
+        StandardOpenOption.WRITE);
   }
 
   /** The producer DID ({@code did:key:z6Mk...}, or the DID given to {@link #controlling}). */

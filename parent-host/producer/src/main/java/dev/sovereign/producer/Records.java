@@ -14,20 +14,23 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads a producer's records: JSON (an array of {@code {"group":{...},"metric":"...","value":n}}, or
- * an object with such a {@code records} array) or CSV with a header line, a {@code metric} and a
+ * Reads a producer's records: JSON (an array of {@code {"group":{...},"metric":"...","value":n}},
+ * or an object with such a {@code records} array) or CSV with a header line, a {@code metric} and a
  * {@code value} column, every other column being a group key (e.g. {@code country,metric,value}).
  * Values are kept as exact decimals. Plaintext records never leave the producer unencrypted.
  */
 public final class Records {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
   private Records() {}
 
   /** Reads {@code file}; the format follows the extension ({@code .csv}, else JSON). */
   public static ArrayNode read(Path file) throws IOException, RejectedException {
     String text = Files.readString(file, StandardCharsets.UTF_8);
-    return file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv") ? csv(text) : json(text);
+    return file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv")
+        ? csv(text)
+        : json(text);
   }
 
   /** Parses JSON records. */
@@ -47,8 +50,13 @@ public final class Records {
     ArrayNode out = JSON.createArrayNode();
     int i = 0;
     for (JsonNode r : n) {
-      if (!r.isObject() || !r.path("group").isObject() || !r.path("metric").isTextual() || !r.path("value").isNumber()) {
-        throw new RejectedException("records-malformed", "record " + i + " must be {group: {...}, metric: string, value: number}");
+      if (!r.isObject()
+          || !r.path("group").isObject()
+          || !r.path("metric").isTextual()
+          || !r.path("value").isNumber()) {
+        throw new RejectedException(
+            "records-malformed",
+            "record " + i + " must be {group: {...}, metric: string, value: number}");
       }
       ObjectNode rec = out.addObject();
       rec.set("group", r.get("group").deepCopy());
@@ -59,7 +67,9 @@ public final class Records {
     return out;
   }
 
-  /** Parses CSV records (comma-separated, no quoting; blank lines and {@code #} comments skipped). */
+  /**
+   * Parses CSV records (comma-separated, no quoting; blank lines and {@code #} comments skipped).
+   */
   public static ArrayNode csv(String text) throws RejectedException {
     List<String> lines = new ArrayList<>();
     for (String l : text.split("\\R")) {
@@ -68,7 +78,8 @@ public final class Records {
       }
     }
     if (lines.size() < 2) {
-      throw new RejectedException("records-malformed", "CSV needs a header line and at least one record");
+      throw new RejectedException(
+          "records-malformed", "CSV needs a header line and at least one record");
     }
     String[] header = split(lines.get(0));
     int metric = -1;
@@ -81,13 +92,16 @@ public final class Records {
       }
     }
     if (metric < 0 || value < 0 || header.length < 3) {
-      throw new RejectedException("records-malformed", "CSV header needs metric, value and at least one group column");
+      throw new RejectedException(
+          "records-malformed", "CSV header needs metric, value and at least one group column");
     }
     ArrayNode out = JSON.createArrayNode();
     for (int line = 1; line < lines.size(); line++) {
       String[] cells = split(lines.get(line));
       if (cells.length != header.length) {
-        throw new RejectedException("records-malformed", "CSV line " + (line + 1) + " has " + cells.length + " cells, header " + header.length);
+        throw new RejectedException(
+            "records-malformed",
+            "CSV line " + (line + 1) + " has " + cells.length + " cells, header " + header.length);
       }
       ObjectNode rec = out.addObject();
       ObjectNode group = rec.putObject("group");
@@ -100,7 +114,8 @@ public final class Records {
       try {
         rec.put("value", new BigDecimal(cells[value]));
       } catch (NumberFormatException e) {
-        throw new RejectedException("records-malformed", "CSV line " + (line + 1) + ": value is not a number");
+        throw new RejectedException(
+            "records-malformed", "CSV line " + (line + 1) + ": value is not a number");
       }
     }
     return out;

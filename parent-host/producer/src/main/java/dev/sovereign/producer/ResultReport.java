@@ -9,13 +9,17 @@ import java.util.Optional;
 
 /**
  * The regulator's report on one result credential: every step with its outcome, reason code and a
- * one-line detail. The verdict is {@code VALID} only when no step failed; skipped steps say what was
- * not checked and why.
+ * one-line detail. The verdict is {@code VALID} only when no step failed; skipped steps say what
+ * was not checked and why.
  */
 public record ResultReport(List<Step> steps, Optional<ObjectNode> verifiedSubject) {
 
   /** How one step ended. */
-  public enum Outcome { PASSED, FAILED, SKIPPED }
+  public enum Outcome {
+    PASSED,
+    FAILED,
+    SKIPPED
+  }
 
   /** One step: a stable name, its outcome, a reason code (failures and skips) and a detail. */
   public record Step(String name, Outcome outcome, String code, String detail) {}
@@ -37,11 +41,14 @@ public record ResultReport(List<Step> steps, Optional<ObjectNode> verifiedSubjec
     return steps.stream().filter(s -> s.outcome() == Outcome.FAILED).findFirst();
   }
 
-  /** The report as JSON: {@code {verdict, reasonCode, steps:[{step, outcome, reasonCode, detail}]}}. */
+  /**
+   * The report as JSON: {@code {verdict, reasonCode, steps:[{step, outcome, reasonCode, detail}]}}.
+   */
   public ObjectNode toJson(ObjectMapper mapper) {
     ObjectNode o = mapper.createObjectNode();
     o.put("verdict", verdict());
-    firstFailure().ifPresentOrElse(f -> o.put("reasonCode", f.code()), () -> o.putNull("reasonCode"));
+    firstFailure()
+        .ifPresentOrElse(f -> o.put("reasonCode", f.code()), () -> o.putNull("reasonCode"));
     ArrayNode a = o.putArray("steps");
     for (Step s : steps) {
       ObjectNode n = a.addObject();
@@ -52,23 +59,25 @@ public record ResultReport(List<Step> steps, Optional<ObjectNode> verifiedSubjec
       }
       n.put("detail", s.detail());
     }
-    verifiedSubject.ifPresent(v -> {
-      ObjectNode summary = o.putObject("result");
-      for (String f : new String[] {"round", "dataset", "policySha256", "enclaveDid", "enclaveRegion"}) {
-        if (v.has(f)) {
-          summary.set(f, v.get(f));
-        }
-      }
-      if (v.has("inputs")) {
-        summary.set("inputs", v.get("inputs"));
-      }
-      if (v.has("merkle")) {
-        summary.set("merkle", v.get("merkle"));
-      }
-      if (v.has("aggregates")) {
-        summary.set("aggregates", v.get("aggregates"));
-      }
-    });
+    verifiedSubject.ifPresent(
+        v -> {
+          ObjectNode summary = o.putObject("result");
+          for (String f :
+              new String[] {"round", "dataset", "policySha256", "enclaveDid", "enclaveRegion"}) {
+            if (v.has(f)) {
+              summary.set(f, v.get(f));
+            }
+          }
+          if (v.has("inputs")) {
+            summary.set("inputs", v.get("inputs"));
+          }
+          if (v.has("merkle")) {
+            summary.set("merkle", v.get("merkle"));
+          }
+          if (v.has("aggregates")) {
+            summary.set("aggregates", v.get("aggregates"));
+          }
+        });
     return o;
   }
 

@@ -44,9 +44,10 @@ import org.bouncycastle.crypto.signers.Ed25519Signer;
 
 /**
  * The regulator's check of a result credential, offline. Steps, in order (each reported):
+ *
  * <ol>
- *   <li>{@code result-format}: compact JWS, header {@code alg} EdDSA (fixed here, never taken from the
- *       token), {@code typ} {@code vc+jwt}, a VCDM 2.0 {@code SovereignAggregateResult};
+ *   <li>{@code result-format}: compact JWS, header {@code alg} EdDSA (fixed here, never taken from
+ *       the token), {@code typ} {@code vc+jwt}, a VCDM 2.0 {@code SovereignAggregateResult};
  *   <li>{@code result-signature}: {@code kid} is the issuer's did:key verification method and the
  *       Ed25519 signature verifies under the key the DID encodes;
  *   <li>{@code attestation}: the embedded document chains to a pinned root, has the expected PCRs,
@@ -54,18 +55,19 @@ import org.bouncycastle.crypto.signers.Ed25519Signer;
  *   <li>{@code enclave-did-binding}: the document's {@code user_data} names the issuer DID;
  *   <li>{@code policy-hash-binding}: {@code user_data} names the result's policy hash (and the
  *       expected one, if given);
- *   <li>{@code input-counts}: accepted + rejected add up, the reasons add up, the Merkle tree has one
- *       leaf per accepted input;
+ *   <li>{@code input-counts}: accepted + rejected add up, the reasons add up, the Merkle tree has
+ *       one leaf per accepted input;
  *   <li>{@code merkle-root}: skipped: the accepted payloads are not published, so the root can be
  *       recomputed only by whoever holds them;
- *   <li>{@code credential-chains}: with chain evidence and trust anchors, every producer credential,
- *       its status and its issuer chain; without, skipped: the result carries counts only, the
- *       producers' credentials were checked inside the attested enclave.
+ *   <li>{@code credential-chains}: with chain evidence and trust anchors, every producer
+ *       credential, its status and its issuer chain; without, skipped: the result carries counts
+ *       only, the producers' credentials were checked inside the attested enclave.
  * </ol>
  */
 public final class ResultVerifier {
   /** The result credential's type. */
   public static final String TYPE = "SovereignAggregateResult";
+
   private static final String V2 = "https://www.w3.org/ns/credentials/v2";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration SKEW = Duration.ofSeconds(60);
@@ -99,7 +101,10 @@ public final class ResultVerifier {
     private final List<String> trustAnchors = new ArrayList<>();
     private Clock clock = Clock.systemUTC();
 
-    /** A pinned attestation root (the AWS Nitro root in production, the simulation root in development). */
+    /**
+     * A pinned attestation root (the AWS Nitro root in production, the simulation root in
+     * development).
+     */
     public Builder root(X509Certificate root) {
       roots.add(root);
       return this;
@@ -141,7 +146,8 @@ public final class ResultVerifier {
         throw new IllegalArgumentException("at least one pinned root is required");
       }
       if (chains.isPresent() && trustAnchors.isEmpty()) {
-        throw new IllegalArgumentException("credential chains are checked against trust anchors: give at least one");
+        throw new IllegalArgumentException(
+            "credential chains are checked against trust anchors: give at least one");
       }
       return new ResultVerifier(this);
     }
@@ -168,39 +174,66 @@ public final class ResultVerifier {
     JsonNode header = b64json(parts[0], r);
     JsonNode vc = b64json(parts[1], r);
     if (!"EdDSA".equals(header.path("alg").asText())) {
-      throw r.fail("result-format", "result-algorithm-not-allowed", "alg " + header.path("alg").asText() + "; results are EdDSA");
+      throw r.fail(
+          "result-format",
+          "result-algorithm-not-allowed",
+          "alg " + header.path("alg").asText() + "; results are EdDSA");
     }
-    if (header.has("crit") || header.has("jwk") || header.has("jku") || header.has("x5c") || header.has("x5u")) {
-      throw r.fail("result-format", "result-malformed", "the header names its own key or critical extensions");
+    if (header.has("crit")
+        || header.has("jwk")
+        || header.has("jku")
+        || header.has("x5c")
+        || header.has("x5u")) {
+      throw r.fail(
+          "result-format",
+          "result-malformed",
+          "the header names its own key or critical extensions");
     }
     if (!"vc+jwt".equals(header.path("typ").asText())) {
       throw r.fail("result-format", "result-malformed", "typ is not vc+jwt");
     }
-    if (!vc.isObject() || !vc.path("@context").isArray() || !V2.equals(vc.path("@context").path(0).asText())
-        || !hasType(vc, "VerifiableCredential") || !hasType(vc, TYPE) || !vc.path("credentialSubject").isObject()
+    if (!vc.isObject()
+        || !vc.path("@context").isArray()
+        || !V2.equals(vc.path("@context").path(0).asText())
+        || !hasType(vc, "VerifiableCredential")
+        || !hasType(vc, TYPE)
+        || !vc.path("credentialSubject").isObject()
         || !vc.path("issuer").isTextual()) {
-      throw r.fail("result-format", "result-profile-invalid", "not a VCDM 2.0 " + TYPE + " credential");
+      throw r.fail(
+          "result-format", "result-profile-invalid", "not a VCDM 2.0 " + TYPE + " credential");
     }
     ObjectNode s = (ObjectNode) vc.get("credentialSubject");
     for (String f : new String[] {"round", "dataset", "policySha256", "enclaveDid"}) {
       if (!s.path(f).isTextual()) {
-        throw r.fail("result-format", "result-profile-invalid", "credentialSubject." + f + " is missing");
+        throw r.fail(
+            "result-format", "result-profile-invalid", "credentialSubject." + f + " is missing");
       }
     }
     String issuer = vc.get("issuer").asText();
     if (!issuer.equals(s.get("enclaveDid").asText())) {
-      throw r.fail("result-format", "result-enclave-did-mismatch", "issuer differs from credentialSubject.enclaveDid");
+      throw r.fail(
+          "result-format",
+          "result-enclave-did-mismatch",
+          "issuer differs from credentialSubject.enclaveDid");
     }
     try {
       Instant from = Instant.parse(vc.path("validFrom").asText());
       if (from.isAfter(clock.instant().plus(SKEW))) {
-        throw r.fail("result-format", "result-not-yet-valid", "validFrom " + from + " is in the future");
+        throw r.fail(
+            "result-format", "result-not-yet-valid", "validFrom " + from + " is in the future");
       }
     } catch (DateTimeParseException e) {
       throw r.fail("result-format", "result-profile-invalid", "validFrom is not an xsd:dateTime");
     }
-    r.pass("result-format", "VCDM 2.0 " + TYPE + " for round " + s.get("round").asText() + " (dataset "
-        + s.get("dataset").asText() + "), header alg EdDSA typ vc+jwt");
+    r.pass(
+        "result-format",
+        "VCDM 2.0 "
+            + TYPE
+            + " for round "
+            + s.get("round").asText()
+            + " (dataset "
+            + s.get("dataset").asText()
+            + "), header alg EdDSA typ vc+jwt");
 
     // 2. signature by the enclave DID
     Did did;
@@ -210,7 +243,10 @@ public final class ResultVerifier {
       throw r.fail("result-signature", "result-issuer-invalid", "issuer is not a DID");
     }
     if (!did.method().equals(DidKey.METHOD)) {
-      throw r.fail("result-signature", "result-issuer-invalid", "the enclave DID must be a did:key, got did:" + did.method());
+      throw r.fail(
+          "result-signature",
+          "result-issuer-invalid",
+          "the enclave DID must be a did:key, got did:" + did.method());
     }
     PublicKeyMaterial key;
     try {
@@ -219,11 +255,17 @@ public final class ResultVerifier {
       throw r.fail("result-signature", "result-issuer-invalid", "the did:key does not decode");
     }
     if (key.type() != KeyType.ED25519) {
-      throw r.fail("result-signature", "result-algorithm-not-allowed", "the enclave DID key is " + key.type() + ", not Ed25519");
+      throw r.fail(
+          "result-signature",
+          "result-algorithm-not-allowed",
+          "the enclave DID key is " + key.type() + ", not Ed25519");
     }
     String expectedKid = issuer + "#" + did.methodSpecificId();
     if (!expectedKid.equals(header.path("kid").asText())) {
-      throw r.fail("result-signature", "result-kid-not-issuer", "kid is not the verification method of " + issuer);
+      throw r.fail(
+          "result-signature",
+          "result-kid-not-issuer",
+          "kid is not the verification method of " + issuer);
     }
     byte[] sig;
     try {
@@ -236,21 +278,29 @@ public final class ResultVerifier {
     byte[] input = (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII);
     verifier.update(input, 0, input.length);
     if (sig.length != 64 || !verifier.verifySignature(sig)) {
-      throw r.fail("result-signature", "result-signature-invalid", "the Ed25519 signature does not verify under " + expectedKid);
+      throw r.fail(
+          "result-signature",
+          "result-signature-invalid",
+          "the Ed25519 signature does not verify under " + expectedKid);
     }
     r.pass("result-signature", "EdDSA signature by " + expectedKid);
 
     // 3. attestation
     if (!s.path("attestationDocument").isTextual()) {
-      throw r.fail("attestation", "result-attestation-missing", "the result carries no attestation document");
+      throw r.fail(
+          "attestation",
+          "result-attestation-missing",
+          "the result carries no attestation document");
     }
     byte[] doc;
     try {
       doc = Base64.getDecoder().decode(s.get("attestationDocument").asText());
     } catch (IllegalArgumentException e) {
-      throw r.fail("attestation", "result-attestation-missing", "attestationDocument is not base64");
+      throw r.fail(
+          "attestation", "result-attestation-missing", "attestationDocument is not base64");
     }
-    AttestationPolicy.Builder pb = AttestationPolicy.builder().pinnedRoots(roots).verifyAtDocumentTimestamp();
+    AttestationPolicy.Builder pb =
+        AttestationPolicy.builder().pinnedRoots(roots).verifyAtDocumentTimestamp();
     Set<Integer> required = new TreeSet<>(AttestationPolicy.DEFAULT_REQUIRED_PCRS);
     required.addAll(pcrs.keySet());
     pb.requiredPcrs(required);
@@ -259,12 +309,21 @@ public final class ResultVerifier {
     try {
       att = AttestationVerifier.create(pb.build()).verify(doc);
     } catch (AttestationRejectedException e) {
-      throw r.fail("attestation", "attestation-" + e.reason().name().toLowerCase(Locale.ROOT).replace('_', '-'), e.detail());
+      throw r.fail(
+          "attestation",
+          "attestation-" + e.reason().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+          e.detail());
     }
-    r.pass("attestation", "chains to a pinned root; " + (pcrs.isEmpty()
-        ? "PCRs present but NOT compared (no --pcr given): any image would pass"
-        : "PCR " + pcrs.keySet() + " as expected") + "; PCR0 " + HexFormat.of().formatHex(att.pcr(0))
-        + "; document made " + att.timestamp());
+    r.pass(
+        "attestation",
+        "chains to a pinned root; "
+            + (pcrs.isEmpty()
+                ? "PCRs present but NOT compared (no --pcr given): any image would pass"
+                : "PCR " + pcrs.keySet() + " as expected")
+            + "; PCR0 "
+            + HexFormat.of().formatHex(att.pcr(0))
+            + "; document made "
+            + att.timestamp());
 
     // 4./5. bindings
     UserData ud;
@@ -274,17 +333,30 @@ public final class ResultVerifier {
       throw r.fail("enclave-did-binding", e.code(), e.detail());
     }
     if (!ud.did().equals(issuer)) {
-      throw r.fail("enclave-did-binding", "enclave-did-not-bound", "user_data binds " + ud.did() + ", the result is signed by " + issuer);
+      throw r.fail(
+          "enclave-did-binding",
+          "enclave-did-not-bound",
+          "user_data binds " + ud.did() + ", the result is signed by " + issuer);
     }
     r.pass("enclave-did-binding", "user_data binds the signing DID " + issuer);
     String policy = s.get("policySha256").asText();
     if (!ud.policySha256().equals(policy)) {
-      throw r.fail("policy-hash-binding", "policy-hash-mismatch", "user_data binds policy " + ud.policySha256() + ", the result names " + policy);
+      throw r.fail(
+          "policy-hash-binding",
+          "policy-hash-mismatch",
+          "user_data binds policy " + ud.policySha256() + ", the result names " + policy);
     }
     if (expectedPolicySha256.isPresent() && !expectedPolicySha256.get().equals(policy)) {
-      throw r.fail("policy-hash-binding", "policy-hash-unexpected", "the result ran under policy " + policy + ", expected " + expectedPolicySha256.get());
+      throw r.fail(
+          "policy-hash-binding",
+          "policy-hash-unexpected",
+          "the result ran under policy " + policy + ", expected " + expectedPolicySha256.get());
     }
-    r.pass("policy-hash-binding", "user_data binds policy " + policy + (expectedPolicySha256.isPresent() ? " (as expected)" : " (no expected hash given)"));
+    r.pass(
+        "policy-hash-binding",
+        "user_data binds policy "
+            + policy
+            + (expectedPolicySha256.isPresent() ? " (as expected)" : " (no expected hash given)"));
 
     // 6. counts
     JsonNode inputs = s.path("inputs");
@@ -296,18 +368,36 @@ public final class ResultVerifier {
     }
     long leaves = s.path("merkle").path("leaves").asLong(-1);
     if (accepted < 0 || rejected < 0 || byReason != rejected || leaves != accepted) {
-      throw r.fail("input-counts", "result-counts-inconsistent", "accepted " + accepted + ", rejected " + rejected
-          + ", by reason " + byReason + ", Merkle leaves " + leaves);
+      throw r.fail(
+          "input-counts",
+          "result-counts-inconsistent",
+          "accepted "
+              + accepted
+              + ", rejected "
+              + rejected
+              + ", by reason "
+              + byReason
+              + ", Merkle leaves "
+              + leaves);
     }
-    r.pass("input-counts", accepted + " accepted, " + rejected + " rejected " + inputs.path("rejectedByReason"));
-    r.skip("merkle-root", "accepted-payloads-not-public", "root " + s.path("merkle").path("root").asText()
-        + " is signed but not recomputed: the accepted payloads are not published (producers can check their own leaf)");
+    r.pass(
+        "input-counts",
+        accepted + " accepted, " + rejected + " rejected " + inputs.path("rejectedByReason"));
+    r.skip(
+        "merkle-root",
+        "accepted-payloads-not-public",
+        "root "
+            + s.path("merkle").path("root").asText()
+            + " is signed but not recomputed: the accepted payloads are not published (producers can check their own leaf)");
 
     // 7. credential chains
     if (chains.isEmpty()) {
-      r.skip("credential-chains", "no-chain-evidence", "the result carries counts only; producer credentials,"
-          + " status and issuer chains were checked inside the attested enclave (code measured by PCR0) and are not"
-          + " re-checked here (give --credential-chain FILE and --trust-anchor DID to check them)");
+      r.skip(
+          "credential-chains",
+          "no-chain-evidence",
+          "the result carries counts only; producer credentials,"
+              + " status and issuer chains were checked inside the attested enclave (code measured by PCR0) and are not"
+              + " re-checked here (give --credential-chain FILE and --trust-anchor DID to check them)");
     } else {
       checkChains(r);
     }
@@ -317,12 +407,17 @@ public final class ResultVerifier {
   private void checkChains(ResultReport.Builder r) throws RejectedException {
     CredentialChains c = chains.orElseThrow();
     DidResolver resolver = DidResolvers.builder().withDidKey().build();
-    CredentialVerifier v = CredentialVerifier.builder(resolver).clock(clock)
-        .statusLists(StatusListSource.of(c.statusLists())).build();
+    CredentialVerifier v =
+        CredentialVerifier.builder(resolver)
+            .clock(clock)
+            .statusLists(StatusListSource.of(c.statusLists()))
+            .build();
     List<TrustAnchor> anchors = new ArrayList<>();
     for (String a : trustAnchors) {
       try {
-        anchors.add(new TrustAnchor(Did.parse(a), Scope.of(Set.of(Scope.ANY), Set.of(Scope.ANY), Set.of(Scope.ANY))));
+        anchors.add(
+            new TrustAnchor(
+                Did.parse(a), Scope.of(Set.of(Scope.ANY), Set.of(Scope.ANY), Set.of(Scope.ANY))));
       } catch (InvalidDidException e) {
         throw r.fail("credential-chains", "trust-anchor-invalid", a + " is not a DID");
       }
@@ -333,16 +428,25 @@ public final class ResultVerifier {
     for (CredentialChains.Chain ch : c.chains()) {
       String name = "credential-chain[" + i++ + "]";
       try {
-        VerifiedChain vc = chainVerifier.verify(ch.credential(), ch.accreditations(), TrustChainVerifier.Requirement.none(), now);
+        VerifiedChain vc =
+            chainVerifier.verify(
+                ch.credential(), ch.accreditations(), TrustChainVerifier.Requirement.none(), now);
         StringBuilder path = new StringBuilder(vc.credential().subjectId().orElse("?"));
         path.append(" <- ").append(vc.credential().issuer());
         vc.links().forEach(l -> path.append(" <- ").append(l.issuer()));
-        r.pass(name, "valid and not revoked; chain " + path + " (anchor " + vc.anchor().did() + ")");
+        r.pass(
+            name, "valid and not revoked; chain " + path + " (anchor " + vc.anchor().did() + ")");
       } catch (CredentialRejectedException e) {
         String code = "credential-" + e.code().name().toLowerCase(Locale.ROOT).replace('_', '-');
-        // A revoked credential is evidence, not a failure of the result: the enclave must have rejected it.
-        r.skip(name, code, (ch.producer().isEmpty() ? "" : ch.producer() + ": ") + "not usable (" + e.getMessage()
-            + "); payloads with it must be among the rejected inputs");
+        // A revoked credential is evidence, not a failure of the result: the enclave must have
+        // rejected it.
+        r.skip(
+            name,
+            code,
+            (ch.producer().isEmpty() ? "" : ch.producer() + ": ")
+                + "not usable ("
+                + e.getMessage()
+                + "); payloads with it must be among the rejected inputs");
       }
     }
   }

@@ -13,8 +13,8 @@ import java.util.Optional;
 
 /**
  * The routing table of geo-aware submission: which host serves which sovereignty zone. File format:
- * one {@code ZONE=URL} per line, {@code #} comments, e.g. {@code EU=https://eu.host.example}.
- * A producer sends each payload to its zone's host and nowhere else.
+ * one {@code ZONE=URL} per line, {@code #} comments, e.g. {@code EU=https://eu.host.example}. A
+ * producer sends each payload to its zone's host and nowhere else.
  */
 public final class Routes {
   private final Map<String, URI> byZone;
@@ -44,8 +44,11 @@ public final class Routes {
       } catch (IllegalArgumentException e) {
         throw new RejectedException("routes-malformed", "line " + n + ": not a URL");
       }
-      if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https")) || uri.getHost() == null) {
-        throw new RejectedException("routes-malformed", "line " + n + ": an http(s) URL is required");
+      if (uri.getScheme() == null
+          || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+          || uri.getHost() == null) {
+        throw new RejectedException(
+            "routes-malformed", "line " + n + ": an http(s) URL is required");
       }
       if (m.putIfAbsent(zone, uri) != null) {
         throw new RejectedException("routes-malformed", "zone " + zone + " is routed twice");

@@ -7,8 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 
 /**
- * The enclave's attestation {@code user_data}: RFC 8785 canonical JSON
- * {@code {"did":"did:key:...","policySha256":"<hex>"}}. Parsing is strict: exactly those two string
+ * The enclave's attestation {@code user_data}: RFC 8785 canonical JSON {@code
+ * {"did":"did:key:...","policySha256":"<hex>"}}. Parsing is strict: exactly those two string
  * members, in canonical form (sorted, no whitespace), so one document binds one reading.
  */
 public record UserData(String did, String policySha256) {
@@ -25,7 +25,11 @@ public record UserData(String did, String policySha256) {
     } catch (IOException e) {
       throw new RejectedException("user-data-malformed", "user_data is not JSON");
     }
-    if (n == null || !n.isObject() || n.size() != 2 || !n.path("did").isTextual() || !n.path("policySha256").isTextual()) {
+    if (n == null
+        || !n.isObject()
+        || n.size() != 2
+        || !n.path("did").isTextual()
+        || !n.path("policySha256").isTextual()) {
       throw new RejectedException("user-data-malformed", "user_data must be {did, policySha256}");
     }
     for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
@@ -37,15 +41,22 @@ public record UserData(String did, String policySha256) {
     UserData ud = new UserData(n.get("did").asText(), n.get("policySha256").asText());
     String canonical;
     try {
-      canonical = "{\"did\":" + JSON.writeValueAsString(ud.did) + ",\"policySha256\":" + JSON.writeValueAsString(ud.policySha256) + "}";
+      canonical =
+          "{\"did\":"
+              + JSON.writeValueAsString(ud.did)
+              + ",\"policySha256\":"
+              + JSON.writeValueAsString(ud.policySha256)
+              + "}";
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
     if (!canonical.equals(new String(userData, StandardCharsets.UTF_8))) {
-      throw new RejectedException("user-data-malformed", "user_data is not in RFC 8785 canonical form");
+      throw new RejectedException(
+          "user-data-malformed", "user_data is not in RFC 8785 canonical form");
     }
     if (!ud.did.startsWith("did:key:") || !ud.policySha256.matches("[0-9a-f]{64}")) {
-      throw new RejectedException("user-data-malformed", "did must be a did:key and policySha256 64 hex digits");
+      throw new RejectedException(
+          "user-data-malformed", "did must be a did:key and policySha256 64 hex digits");
     }
     return ud;
   }

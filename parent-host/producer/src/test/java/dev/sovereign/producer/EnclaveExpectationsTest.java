@@ -34,11 +34,16 @@ class EnclaveExpectationsTest {
   }
 
   private EnclaveExpectations expect(String policy) {
-    return EnclaveExpectations.of(List.of(enclave.root), Map.of(0, enclave.pcr0), policy, EnclaveExpectations.DEFAULT_MAX_AGE);
+    return EnclaveExpectations.of(
+        List.of(enclave.root),
+        Map.of(0, enclave.pcr0),
+        policy,
+        EnclaveExpectations.DEFAULT_MAX_AGE);
   }
 
   private ObjectNode genuine() throws Exception {
-    byte[] doc = enclave.document(SimulatedEnclave.userData(enclave.did(), SimulatedEnclave.POLICY), nonce);
+    byte[] doc =
+        enclave.document(SimulatedEnclave.userData(enclave.did(), SimulatedEnclave.POLICY), nonce);
     return enclave.answer(doc, enclave.did(), enclave.encryption);
   }
 
@@ -52,7 +57,9 @@ class EnclaveExpectationsTest {
     assertEquals(enclave.did(), a.enclaveDid());
     assertEquals(SimulatedEnclave.POLICY, a.policySha256());
     assertEquals(enclave.encryption.computeThumbprint().toString(), a.kid());
-    assertArrayEquals(enclave.encryption.toECPublicKey().getEncoded(), a.encryptionKey().toECPublicKey().getEncoded());
+    assertArrayEquals(
+        enclave.encryption.toECPublicKey().getEncoded(),
+        a.encryptionKey().toECPublicKey().getEncoded());
   }
 
   @Test
@@ -64,21 +71,31 @@ class EnclaveExpectationsTest {
   void aDocumentForAnotherNonceIsRefused() throws Exception {
     byte[] other = nonce.clone();
     other[0] ^= 1;
-    assertEquals("attestation-nonce-mismatch", rejection(expect(SimulatedEnclave.POLICY), genuine(), other));
+    assertEquals(
+        "attestation-nonce-mismatch", rejection(expect(SimulatedEnclave.POLICY), genuine(), other));
   }
 
   @Test
   void aHostReportingAnotherDidThanTheDocumentBindsIsRefused() throws Exception {
-    byte[] doc = enclave.document(SimulatedEnclave.userData(enclave.did(), SimulatedEnclave.POLICY), nonce);
+    byte[] doc =
+        enclave.document(SimulatedEnclave.userData(enclave.did(), SimulatedEnclave.POLICY), nonce);
     String other = ProducerIdentity.generate(new SecureRandom()).did().toString();
-    assertEquals("enclave-did-not-bound", rejection(expect(SimulatedEnclave.POLICY), enclave.answer(doc, other, enclave.encryption), nonce));
+    assertEquals(
+        "enclave-did-not-bound",
+        rejection(
+            expect(SimulatedEnclave.POLICY),
+            enclave.answer(doc, other, enclave.encryption),
+            nonce));
   }
 
   @Test
   void aHostSwappingInItsOwnEncryptionKeyIsRefused() throws Exception {
-    byte[] doc = enclave.document(SimulatedEnclave.userData(enclave.did(), SimulatedEnclave.POLICY), nonce);
-    ObjectNode swapped = enclave.answer(doc, enclave.did(), new ECKeyGenerator(Curve.P_256).generate());
-    assertEquals("encryption-key-not-attested", rejection(expect(SimulatedEnclave.POLICY), swapped, nonce));
+    byte[] doc =
+        enclave.document(SimulatedEnclave.userData(enclave.did(), SimulatedEnclave.POLICY), nonce);
+    ObjectNode swapped =
+        enclave.answer(doc, enclave.did(), new ECKeyGenerator(Curve.P_256).generate());
+    assertEquals(
+        "encryption-key-not-attested", rejection(expect(SimulatedEnclave.POLICY), swapped, nonce));
   }
 
   @Test
@@ -90,16 +107,26 @@ class EnclaveExpectationsTest {
 
   @Test
   void userDataOutsideItsCanonicalFormIsRefused() throws Exception {
-    byte[] loose = ("{ \"did\": \"" + enclave.did() + "\", \"policySha256\": \"" + SimulatedEnclave.POLICY + "\" }")
-        .getBytes(StandardCharsets.UTF_8);
-    ObjectNode a = enclave.answer(enclave.document(loose, nonce), enclave.did(), enclave.encryption);
+    byte[] loose =
+        ("{ \"did\": \""
+                + enclave.did()
+                + "\", \"policySha256\": \""
+                + SimulatedEnclave.POLICY
+                + "\" }")
+            .getBytes(StandardCharsets.UTF_8);
+    ObjectNode a =
+        enclave.answer(enclave.document(loose, nonce), enclave.did(), enclave.encryption);
     assertEquals("user-data-malformed", rejection(expect(SimulatedEnclave.POLICY), a, nonce));
   }
 
   @Test
   void anImageOutsideTheAllowListIsRefused() throws Exception {
-    EnclaveExpectations other = EnclaveExpectations.of(List.of(enclave.root), Map.of(0, new byte[48]), SimulatedEnclave.POLICY,
-        EnclaveExpectations.DEFAULT_MAX_AGE);
+    EnclaveExpectations other =
+        EnclaveExpectations.of(
+            List.of(enclave.root),
+            Map.of(0, new byte[48]),
+            SimulatedEnclave.POLICY,
+            EnclaveExpectations.DEFAULT_MAX_AGE);
     assertEquals("attestation-pcr-mismatch", rejection(other, genuine(), nonce));
   }
 }

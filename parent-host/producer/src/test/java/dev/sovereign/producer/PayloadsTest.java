@@ -19,7 +19,9 @@ import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
 import org.junit.jupiter.api.Test;
 
-/** The payload on the wire: decrypted with the enclave's key and decoded, as the enclave sees it. */
+/**
+ * The payload on the wire: decrypted with the enclave's key and decoded, as the enclave sees it.
+ */
 class PayloadsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final ProducerIdentity producer = ProducerIdentity.generate(new SecureRandom());
@@ -28,13 +30,25 @@ class PayloadsTest {
 
   PayloadsTest() throws Exception {
     enclaveKey = new ECKeyGenerator(Curve.P_256).generate();
-    enclave = new AttestedEnclave("did:key:z6MkEnclave", "a".repeat(64), enclaveKey.toPublicJWK(),
-        enclaveKey.computeThumbprint().toString(), null, new byte[0]);
+    enclave =
+        new AttestedEnclave(
+            "did:key:z6MkEnclave",
+            "a".repeat(64),
+            enclaveKey.toPublicJWK(),
+            enclaveKey.computeThumbprint().toString(),
+            null,
+            new byte[0]);
   }
 
   private Payloads.Contents contents() throws Exception {
-    return new Payloads.Contents("r1", "loyalty-points", "EU", Records.csv("country,metric,value\nDE,points,12.5\n"),
-        List.of("cred.jwt.x", "accreditation.jwt.y"), "jti-1", 1_700_000_000L);
+    return new Payloads.Contents(
+        "r1",
+        "loyalty-points",
+        "EU",
+        Records.csv("country,metric,value\nDE,points,12.5\n"),
+        List.of("cred.jwt.x", "accreditation.jwt.y"),
+        "jti-1",
+        1_700_000_000L);
   }
 
   private static boolean verifies(byte[] publicKey, String jws) {
@@ -78,7 +92,8 @@ class PayloadsTest {
   @Test
   void aForgerSigningInTheProducersNameDoesNotProduceTheProducersSignature() throws Exception {
     ProducerIdentity forger = ProducerIdentity.generate(new SecureRandom());
-    String jws = Payloads.sign(producer.did().toString(), forger.signerClaiming(producer.kid()), contents());
+    String jws =
+        Payloads.sign(producer.did().toString(), forger.signerClaiming(producer.kid()), contents());
     JsonNode h = JSON.readTree(Base64.getUrlDecoder().decode(jws.split("\\.")[0]));
     assertEquals(producer.kid(), h.get("kid").asText());
     assertFalse(verifies(producer.publicKey(), jws));
@@ -92,7 +107,8 @@ class PayloadsTest {
       ProducerIdentity back = ProducerIdentity.read(f);
       assertTrue(back.equalsKey(producer));
       assertEquals(producer.did(), back.did());
-      assertFalse(producer.toString().contains(JSON.readTree(f.toFile()).at("/privateJwk/d").asText()));
+      assertFalse(
+          producer.toString().contains(JSON.readTree(f.toFile()).at("/privateJwk/d").asText()));
     } finally {
       java.nio.file.Files.deleteIfExists(f);
     }

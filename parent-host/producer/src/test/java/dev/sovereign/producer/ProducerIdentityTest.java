@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A producer key as the verification method of a DID of another method (did:fabric's #key-1). */
 class ProducerIdentityTest {
-  private static final String FABRIC = "did:fabric:sovereign:z6MkqRYqQiSgvZQdnBytw86Qbs2ZWUkGv22od935YF4s8M7V";
+  private static final String FABRIC =
+      "did:fabric:sovereign:z6MkqRYqQiSgvZQdnBytw86Qbs2ZWUkGv22od935YF4s8M7V";
 
   @TempDir Path dir;
 
@@ -39,9 +40,13 @@ class ProducerIdentityTest {
     ProducerIdentity key = ProducerIdentity.generate(new SecureRandom());
     String other = ProducerIdentity.generate(new SecureRandom()).did().toString();
     assertThrows(IllegalArgumentException.class, () -> key.controlling(other, other + "#key-1"));
-    assertThrows(IllegalArgumentException.class, () -> key.controlling(FABRIC, "did:fabric:sovereign:other#key-1"));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> key.controlling(FABRIC, "did:fabric:sovereign:other#key-1"));
     assertThrows(IllegalArgumentException.class, () -> key.controlling(FABRIC, FABRIC + "#"));
-    assertThrows(IllegalArgumentException.class, () -> key.controlling("fabric:sovereign:x", "fabric:sovereign:x#key-1"));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> key.controlling("fabric:sovereign:x", "fabric:sovereign:x#key-1"));
   }
 
   @Test

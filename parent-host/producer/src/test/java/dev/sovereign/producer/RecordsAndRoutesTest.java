@@ -12,7 +12,9 @@ class RecordsAndRoutesTest {
 
   @Test
   void csvColumnsOtherThanMetricAndValueBecomeGroupKeysAndValuesStayExact() throws Exception {
-    ArrayNode r = Records.csv("# loyalty\ncountry,store,metric,value\nDE,berlin-1,points,0.1\n\nFR,paris-2,points,20\n");
+    ArrayNode r =
+        Records.csv(
+            "# loyalty\ncountry,store,metric,value\nDE,berlin-1,points,0.1\n\nFR,paris-2,points,20\n");
     assertEquals(2, r.size());
     assertEquals("berlin-1", r.at("/0/group/store").asText());
     assertEquals("0.1", r.at("/0/value").decimalValue().toPlainString());
@@ -29,9 +31,18 @@ class RecordsAndRoutesTest {
 
   @Test
   void malformedRecordsAreRejectedWithACode() {
-    assertEquals("records-malformed", assertThrows(RejectedException.class, () -> Records.csv("country,value\nDE,1\n")).code());
-    assertEquals("records-malformed", assertThrows(RejectedException.class, () -> Records.csv("country,metric,value\nDE,p,x\n")).code());
-    assertEquals("records-malformed", assertThrows(RejectedException.class, () -> Records.json("[{\"metric\":\"p\",\"value\":1}]")).code());
+    assertEquals(
+        "records-malformed",
+        assertThrows(RejectedException.class, () -> Records.csv("country,value\nDE,1\n")).code());
+    assertEquals(
+        "records-malformed",
+        assertThrows(RejectedException.class, () -> Records.csv("country,metric,value\nDE,p,x\n"))
+            .code());
+    assertEquals(
+        "records-malformed",
+        assertThrows(
+                RejectedException.class, () -> Records.json("[{\"metric\":\"p\",\"value\":1}]"))
+            .code());
   }
 
   @Test
@@ -40,8 +51,12 @@ class RecordsAndRoutesTest {
     assertEquals(URI.create("https://eu.example:8443"), r.hostOf("eu").orElseThrow());
     assertEquals(URI.create("http://us.example"), r.hostOf("US").orElseThrow());
     assertTrue(r.hostOf("APAC").isEmpty());
-    assertEquals("routes-malformed", assertThrows(RejectedException.class, () -> Routes.parse("EU=a\n")).code());
-    assertEquals("routes-malformed", assertThrows(RejectedException.class,
-        () -> Routes.parse("EU=http://a\nEU=http://b\n")).code());
+    assertEquals(
+        "routes-malformed",
+        assertThrows(RejectedException.class, () -> Routes.parse("EU=a\n")).code());
+    assertEquals(
+        "routes-malformed",
+        assertThrows(RejectedException.class, () -> Routes.parse("EU=http://a\nEU=http://b\n"))
+            .code());
   }
 }

@@ -17,7 +17,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The regulator's check, step by step, on results built the way the enclave's ResultIssuer builds them. */
+/**
+ * The regulator's check, step by step, on results built the way the enclave's ResultIssuer builds
+ * them.
+ */
 class ResultVerifierTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Base64.Encoder B64U = Base64.getUrlEncoder().withoutPadding();
@@ -36,27 +39,43 @@ class ResultVerifierTest {
 
   private ObjectNode credential(byte[] userData) throws Exception {
     ObjectNode vc = JSON.createObjectNode();
-    vc.putArray("@context").add("https://www.w3.org/ns/credentials/v2").add("https://sovereign.dev/ns/aggregate/v1");
+    vc.putArray("@context")
+        .add("https://www.w3.org/ns/credentials/v2")
+        .add("https://sovereign.dev/ns/aggregate/v1");
     vc.putArray("type").add("VerifiableCredential").add("SovereignAggregateResult");
     vc.put("issuer", enclave.did());
     vc.put("validFrom", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
     ObjectNode s = vc.putObject("credentialSubject");
-    s.put("round", "r1").put("dataset", "loyalty-points").put("policySha256", SimulatedEnclave.POLICY).put("enclaveDid", enclave.did());
+    s.put("round", "r1")
+        .put("dataset", "loyalty-points")
+        .put("policySha256", SimulatedEnclave.POLICY)
+        .put("enclaveDid", enclave.did());
     ObjectNode in = s.putObject("inputs");
     in.put("accepted", 3).put("rejected", 2);
     in.putObject("rejectedByReason").put("replay", 1).put("credential-revoked", 1);
     s.putObject("merkle").put("leaves", 3).put("root", "00".repeat(32));
-    s.put("attestationDocument", Base64.getEncoder().encodeToString(enclave.document(userData, null)));
+    s.put(
+        "attestationDocument",
+        Base64.getEncoder().encodeToString(enclave.document(userData, null)));
     return vc;
   }
 
   private String sign(ObjectNode header, ObjectNode vc) throws Exception {
-    String input = B64U.encodeToString(JSON.writeValueAsBytes(header)) + "." + B64U.encodeToString(JSON.writeValueAsBytes(vc));
-    return input + "." + B64U.encodeToString(enclave.signing.signer().sign(input.getBytes(StandardCharsets.US_ASCII)));
+    String input =
+        B64U.encodeToString(JSON.writeValueAsBytes(header))
+            + "."
+            + B64U.encodeToString(JSON.writeValueAsBytes(vc));
+    return input
+        + "."
+        + B64U.encodeToString(
+            enclave.signing.signer().sign(input.getBytes(StandardCharsets.US_ASCII)));
   }
 
   private ObjectNode header() {
-    return JSON.createObjectNode().put("alg", "EdDSA").put("kid", enclave.signing.kid()).put("typ", "vc+jwt");
+    return JSON.createObjectNode()
+        .put("alg", "EdDSA")
+        .put("kid", enclave.signing.kid())
+        .put("typ", "vc+jwt");
   }
 
   private String result(Consumer<ObjectNode> change) throws Exception {
@@ -75,10 +94,19 @@ class ResultVerifierTest {
 
   @Test
   void aGenuineResultIsValidAndTheReportSaysWhatWasNotChecked() throws Exception {
-    ResultReport r = regulator().expectPolicySha256(SimulatedEnclave.POLICY).build().verify(result(vc -> { }));
+    ResultReport r =
+        regulator().expectPolicySha256(SimulatedEnclave.POLICY).build().verify(result(vc -> {}));
     assertEquals("VALID", r.verdict(), r.toString());
-    assertEquals(java.util.List.of("result-format", "result-signature", "attestation", "enclave-did-binding",
-        "policy-hash-binding", "input-counts", "merkle-root", "credential-chains"),
+    assertEquals(
+        java.util.List.of(
+            "result-format",
+            "result-signature",
+            "attestation",
+            "enclave-did-binding",
+            "policy-hash-binding",
+            "input-counts",
+            "merkle-root",
+            "credential-chains"),
         r.steps().stream().map(ResultReport.Step::name).toList());
     assertEquals("no-chain-evidence", r.steps().get(7).code());
     assertEquals(ResultReport.Outcome.SKIPPED, r.steps().get(7).outcome());
@@ -87,10 +115,14 @@ class ResultVerifierTest {
 
   @Test
   void aResultChangedAfterSigningFailsTheSignature() throws Exception {
-    String[] p = result(vc -> { }).split("\\.");
+    String[] p = result(vc -> {}).split("\\.");
     ObjectNode vc = (ObjectNode) JSON.readTree(Base64.getUrlDecoder().decode(p[1]));
-    ((ObjectNode) vc.get("credentialSubject")).putObject("inputs").put("accepted", 4).put("rejected", 1)
-        .putObject("rejectedByReason").put("replay", 1);
+    ((ObjectNode) vc.get("credentialSubject"))
+        .putObject("inputs")
+        .put("accepted", 4)
+        .put("rejected", 1)
+        .putObject("rejectedByReason")
+        .put("replay", 1);
     String forged = p[0] + "." + B64U.encodeToString(JSON.writeValueAsBytes(vc)) + "." + p[2];
     assertEquals("result-signature-invalid", code(regulator().build().verify(forged)));
   }
@@ -98,8 +130,12 @@ class ResultVerifierTest {
   @Test
   void aTokenNamingAnotherAlgorithmOrKeyIsRefusedBeforeAnyKeyIsUsed() throws Exception {
     ObjectNode vc = credential(SimulatedEnclave.userData(enclave.did(), SimulatedEnclave.POLICY));
-    assertEquals("result-algorithm-not-allowed", code(regulator().build().verify(sign(header().put("alg", "none"), vc))));
-    assertEquals("result-kid-not-issuer", code(regulator().build().verify(sign(header().put("kid", enclave.did() + "#other"), vc))));
+    assertEquals(
+        "result-algorithm-not-allowed",
+        code(regulator().build().verify(sign(header().put("alg", "none"), vc))));
+    assertEquals(
+        "result-kid-not-issuer",
+        code(regulator().build().verify(sign(header().put("kid", enclave.did() + "#other"), vc))));
   }
 
   @Test
@@ -111,27 +147,63 @@ class ResultVerifierTest {
 
   @Test
   void theResultsPolicyHashMustBeTheOneTheAttestationBindsAndTheExpectedOne() throws Exception {
-    assertEquals("policy-hash-mismatch", code(regulator().build().verify(result(vc ->
-        ((ObjectNode) vc.get("credentialSubject")).put("policySha256", "b".repeat(64))))));
-    assertEquals("policy-hash-unexpected", code(regulator().expectPolicySha256("c".repeat(64)).build().verify(result(vc -> { }))));
+    assertEquals(
+        "policy-hash-mismatch",
+        code(
+            regulator()
+                .build()
+                .verify(
+                    result(
+                        vc ->
+                            ((ObjectNode) vc.get("credentialSubject"))
+                                .put("policySha256", "b".repeat(64))))));
+    assertEquals(
+        "policy-hash-unexpected",
+        code(regulator().expectPolicySha256("c".repeat(64)).build().verify(result(vc -> {}))));
   }
 
   @Test
   void countsThatDoNotAddUpAreRejected() throws Exception {
-    assertEquals("result-counts-inconsistent", code(regulator().build().verify(result(vc ->
-        ((ObjectNode) vc.at("/credentialSubject/inputs")).put("rejected", 5)))));
+    assertEquals(
+        "result-counts-inconsistent",
+        code(
+            regulator()
+                .build()
+                .verify(
+                    result(
+                        vc ->
+                            ((ObjectNode) vc.at("/credentialSubject/inputs"))
+                                .put("rejected", 5)))));
   }
 
   @Test
-  void aProductionRegulatorRejectsTheSimulatedAttestationAndAnotherImageIsRejectedToo() throws Exception {
-    String r = result(vc -> { });
-    assertEquals("attestation-untrusted-root", code(ResultVerifier.builder().root(TrustAnchors.awsNitroRoot()).build().verify(r)));
-    assertEquals("attestation-pcr-mismatch", code(ResultVerifier.builder().root(enclave.root).allowPcr(0, new byte[48]).build().verify(r)));
+  void aProductionRegulatorRejectsTheSimulatedAttestationAndAnotherImageIsRejectedToo()
+      throws Exception {
+    String r = result(vc -> {});
+    assertEquals(
+        "attestation-untrusted-root",
+        code(ResultVerifier.builder().root(TrustAnchors.awsNitroRoot()).build().verify(r)));
+    assertEquals(
+        "attestation-pcr-mismatch",
+        code(
+            ResultVerifier.builder()
+                .root(enclave.root)
+                .allowPcr(0, new byte[48])
+                .build()
+                .verify(r)));
   }
 
   @Test
   void aResultWithoutAttestationIsRejected() throws Exception {
-    assertEquals("result-attestation-missing", code(regulator().build().verify(result(vc ->
-        ((ObjectNode) vc.get("credentialSubject")).remove("attestationDocument")))));
+    assertEquals(
+        "result-attestation-missing",
+        code(
+            regulator()
+                .build()
+                .verify(
+                    result(
+                        vc ->
+                            ((ObjectNode) vc.get("credentialSubject"))
+                                .remove("attestationDocument")))));
   }
 }

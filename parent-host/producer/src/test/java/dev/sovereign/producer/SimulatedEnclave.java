@@ -20,7 +20,8 @@ import java.util.jar.JarOutputStream;
 
 /**
  * Test double of the enclave's attestation side built on the real simulated NSM: an Ed25519 DID, a
- * P-256 encryption key, and documents whose user_data binds {did, policySha256} as the enclave's do.
+ * P-256 encryption key, and documents whose user_data binds {did, policySha256} as the enclave's
+ * do.
  */
 final class SimulatedEnclave implements AutoCloseable {
   static final String POLICY = "a".repeat(64);
@@ -34,7 +35,8 @@ final class SimulatedEnclave implements AutoCloseable {
 
   SimulatedEnclave(Path dir) throws Exception {
     Path jar = dir.resolve("enclave.jar");
-    try (OutputStream o = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(o)) {
+    try (OutputStream o = Files.newOutputStream(jar);
+        JarOutputStream j = new JarOutputStream(o)) {
       j.putNextEntry(new JarEntry("Main.class"));
       j.write(new byte[] {1, 2, 3});
       j.closeEntry();
@@ -50,7 +52,8 @@ final class SimulatedEnclave implements AutoCloseable {
   }
 
   static byte[] userData(String did, String policy) {
-    return ("{\"did\":\"" + did + "\",\"policySha256\":\"" + policy + "\"}").getBytes(StandardCharsets.UTF_8);
+    return ("{\"did\":\"" + did + "\",\"policySha256\":\"" + policy + "\"}")
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   byte[] document(byte[] userData, byte[] nonce) throws Exception {

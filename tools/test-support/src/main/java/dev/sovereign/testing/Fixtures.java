@@ -7,7 +7,10 @@ import java.nio.file.Path;
 public final class Fixtures {
   private Fixtures() {}
 
-  /** The project root: the {@code sovereign.root} system property (set by Surefire), else searched upwards. */
+  /**
+   * The project root: the {@code sovereign.root} system property (set by Surefire), else searched
+   * upwards.
+   */
   public static Path projectRoot() {
     String prop = System.getProperty("sovereign.root");
     if (prop != null && Files.isDirectory(Path.of(prop, "tools", "js"))) {
@@ -20,7 +23,8 @@ public final class Fixtures {
       }
       dir = dir.getParent();
     }
-    throw new IllegalStateException("cannot find the project root (no mvnw with tools/js above the working directory)");
+    throw new IllegalStateException(
+        "cannot find the project root (no mvnw with tools/js above the working directory)");
   }
 
   /**

@@ -22,22 +22,27 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A ganache (npm) Ethereum node on 127.0.0.1 for tests, one per JVM.
  *
- * <p>{@link #shared()} reuses a node already answering {@code eth_chainId} at
- * {@code -Dsovereign.ganache.url} or, failing that, at {@code http://127.0.0.1:8545} (where
- * {@code .ci/run} or a developer may have started one). Otherwise it starts
- * {@code tools/js/node_modules/.bin/ganache} on a free port with a deterministic wallet, chain id
- * 1337 and a chain clock starting at {@link #CHAIN_START}, and stops it when the JVM exits. A node
- * we did not start is never stopped.
+ * <p>{@link #shared()} reuses a node already answering {@code eth_chainId} at {@code
+ * -Dsovereign.ganache.url} or, failing that, at {@code http://127.0.0.1:8545} (where {@code
+ * .ci/run} or a developer may have started one). Otherwise it starts {@code
+ * tools/js/node_modules/.bin/ganache} on a free port with a deterministic wallet, chain id 1337 and
+ * a chain clock starting at {@link #CHAIN_START}, and stops it when the JVM exits. A node we did
+ * not start is never stopped.
  *
  * <p>{@link #registry()} deploys the ERC-1056 {@code EthereumDIDRegistry} once per JVM from the
  * compiled artifact of the {@code ethr-did-registry} npm package (the bytecode is read at test time
  * and never committed), sent from the node's first unlocked account.
  */
 public final class Ganache {
-  /** Where the chain clock of a ganache started here begins: far behind the wall clock, so expiry is deterministic. */
+  /**
+   * Where the chain clock of a ganache started here begins: far behind the wall clock, so expiry is
+   * deterministic.
+   */
   public static final String CHAIN_START = "2021-01-01T00:00:00Z";
+
   /** The port a shared ganache is looked for on. */
   public static final int WELL_KNOWN_PORT = 8545;
+
   private static final String ARTIFACT =
       "node_modules/ethr-did-registry/artifacts/contracts/EthereumDIDRegistry.sol/EthereumDIDRegistry.json";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -45,7 +50,8 @@ public final class Ganache {
 
   private final String url;
   private final boolean startedHere;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final AtomicLong ids = new AtomicLong();
   private String registry;
 
@@ -54,7 +60,9 @@ public final class Ganache {
     this.startedHere = startedHere;
   }
 
-  /** The node for this JVM: reused when one is listening, else started (once) and stopped at exit. */
+  /**
+   * The node for this JVM: reused when one is listening, else started (once) and stopped at exit.
+   */
   public static synchronized Ganache shared() {
     if (shared == null) {
       shared = locateOrStart();
@@ -92,12 +100,15 @@ public final class Ganache {
     return out;
   }
 
-  /** Sends {@code wei} from the first unlocked account to {@code address} and waits for the receipt. */
+  /**
+   * Sends {@code wei} from the first unlocked account to {@code address} and waits for the receipt.
+   */
   public JsonNode fund(String address, BigInteger wei) {
-    ObjectNode tx = JSON.createObjectNode()
-        .put("from", accounts().get(0))
-        .put("to", address)
-        .put("value", "0x" + wei.toString(16));
+    ObjectNode tx =
+        JSON.createObjectNode()
+            .put("from", accounts().get(0))
+            .put("to", address)
+            .put("value", "0x" + wei.toString(16));
     return receipt(call("eth_sendTransaction", tx).asText());
   }
 
@@ -125,18 +136,24 @@ public final class Ganache {
 
   /** Calls a JSON-RPC method; returns {@code result} or throws with the node's error. */
   public JsonNode call(String method, Object... params) {
-    ObjectNode req = JSON.createObjectNode().put("jsonrpc", "2.0").put("id", ids.incrementAndGet())
-        .put("method", method);
+    ObjectNode req =
+        JSON.createObjectNode()
+            .put("jsonrpc", "2.0")
+            .put("id", ids.incrementAndGet())
+            .put("method", method);
     ArrayNode arr = req.putArray("params");
     for (Object p : params) {
       arr.add(JSON.valueToTree(p));
     }
     try {
-      HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create(url))
-              .timeout(Duration.ofSeconds(30))
-              .header("Content-Type", "application/json")
-              .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(req))).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> resp =
+          http.send(
+              HttpRequest.newBuilder(URI.create(url))
+                  .timeout(Duration.ofSeconds(30))
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(req)))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       JsonNode body = JSON.readTree(resp.body());
       if (body.has("error")) {
         throw new IllegalStateException(method + " failed: " + body.get("error"));
@@ -158,10 +175,11 @@ public final class Ganache {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + artifact, e);
     }
-    ObjectNode tx = JSON.createObjectNode()
-        .put("from", accounts().get(0))
-        .put("data", bytecode)
-        .put("gas", "0x" + Long.toHexString(3_000_000));
+    ObjectNode tx =
+        JSON.createObjectNode()
+            .put("from", accounts().get(0))
+            .put("data", bytecode)
+            .put("gas", "0x" + Long.toHexString(3_000_000));
     JsonNode receipt = receipt(call("eth_sendTransaction", tx).asText());
     return receipt.get("contractAddress").asText();
   }
@@ -171,7 +189,8 @@ public final class Ganache {
     if (configured != null && !configured.isBlank()) {
       Ganache g = new Ganache(configured, false);
       if (!g.answers()) {
-        throw new IllegalStateException("no Ethereum node answers at -Dsovereign.ganache.url=" + configured);
+        throw new IllegalStateException(
+            "no Ethereum node answers at -Dsovereign.ganache.url=" + configured);
       }
       return g;
     }
@@ -185,34 +204,53 @@ public final class Ganache {
   private static Ganache start() {
     Path js = NodeTools.ensureInstalled();
     int port = freePort();
-    List<String> cmd = List.of("node_modules/.bin/ganache",
-        "--wallet.deterministic", "--chain.chainId", "1337", "--chain.time", CHAIN_START,
-        "--server.host", "127.0.0.1", "--server.port", Integer.toString(port), "--logging.quiet");
+    List<String> cmd =
+        List.of(
+            "node_modules/.bin/ganache",
+            "--wallet.deterministic",
+            "--chain.chainId",
+            "1337",
+            "--chain.time",
+            CHAIN_START,
+            "--server.host",
+            "127.0.0.1",
+            "--server.port",
+            Integer.toString(port),
+            "--logging.quiet");
     Process process;
     Path log;
     try {
       log = Files.createTempFile("sovereign-ganache", ".log");
-      process = new ProcessBuilder(cmd).directory(js.toFile()).redirectErrorStream(true)
-          .redirectOutput(log.toFile()).start();
+      process =
+          new ProcessBuilder(cmd)
+              .directory(js.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start ganache in " + js, e);
     }
     Process started = process;
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      started.destroy();
-      try {
-        if (!started.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
-          started.destroyForcibly();
-        }
-      } catch (InterruptedException e) {
-        started.destroyForcibly();
-      }
-    }, "ganache-stop"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  started.destroy();
+                  try {
+                    if (!started.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                      started.destroyForcibly();
+                    }
+                  } catch (InterruptedException e) {
+                    started.destroyForcibly();
+                  }
+                },
+                "ganache-stop"));
     Ganache g = new Ganache("http://127.0.0.1:" + port, true);
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("ganache exited " + process.exitValue() + ": " + readQuietly(log));
+        throw new IllegalStateException(
+            "ganache exited " + process.exitValue() + ": " + readQuietly(log));
       }
       if (g.answers()) {
         return g;
@@ -220,7 +258,8 @@ public final class Ganache {
       sleep(100);
     }
     process.destroyForcibly();
-    throw new IllegalStateException("ganache did not answer eth_chainId within 60 s: " + readQuietly(log));
+    throw new IllegalStateException(
+        "ganache did not answer eth_chainId within 60 s: " + readQuietly(log));
   }
 
   private boolean answers() {

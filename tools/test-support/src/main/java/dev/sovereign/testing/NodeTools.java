@@ -25,7 +25,8 @@ public final class NodeTools {
     /** Throws with everything the process printed unless it exited 0. */
     public Result requireSuccess() {
       if (exitCode != 0) {
-        throw new IllegalStateException("node exited " + exitCode + "\nstdout:\n" + stdout + "\nstderr:\n" + stderr);
+        throw new IllegalStateException(
+            "node exited " + exitCode + "\nstdout:\n" + stdout + "\nstderr:\n" + stderr);
       }
       return this;
     }
@@ -43,12 +44,17 @@ public final class NodeTools {
     if (Files.isRegularFile(marker)) {
       return dir;
     }
-    try (FileChannel ch = FileChannel.open(dir.resolve(".install.lock"),
-            StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    try (FileChannel ch =
+            FileChannel.open(
+                dir.resolve(".install.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock ignored = ch.lock()) {
       if (!Files.isRegularFile(marker)) {
-        Result r = run(dir, List.of("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"), null,
-            Duration.ofMinutes(5));
+        Result r =
+            run(
+                dir,
+                List.of("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"),
+                null,
+                Duration.ofMinutes(5));
         r.requireSuccess();
       }
     } catch (IOException e) {
@@ -73,8 +79,11 @@ public final class NodeTools {
       Path out = Files.createTempFile("sovereign-proc", ".out");
       Path err = Files.createTempFile("sovereign-proc", ".err");
       try {
-        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile())
-            .redirectOutput(out.toFile()).redirectError(err.toFile());
+        ProcessBuilder pb =
+            new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile());
         Process p = pb.start();
         if (stdin != null) {
           p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));

@@ -21,9 +21,9 @@ import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 /**
  * Public key encodings with Bouncy Castle: validation (on-curve, not infinity, Ed25519 full
- * validation), SEC1 compression, JWK coordinates, {@link PublicKey} construction and the
- * birational map from Ed25519 to X25519 (RFC 7748 section 4.1). The BC provider is used as an
- * object, never installed globally.
+ * validation), SEC1 compression, JWK coordinates, {@link PublicKey} construction and the birational
+ * map from Ed25519 to X25519 (RFC 7748 section 4.1). The BC provider is used as an object, never
+ * installed globally.
  */
 public final class KeyCodec {
   private KeyCodec() {}
@@ -35,27 +35,32 @@ public final class KeyCodec {
   private static final ASN1ObjectIdentifier ID_X25519 = new ASN1ObjectIdentifier("1.3.101.110");
 
   // 2^255 - 19
-  private static final BigInteger P25519 = BigInteger.ONE.shiftLeft(255).subtract(BigInteger.valueOf(19));
+  private static final BigInteger P25519 =
+      BigInteger.ONE.shiftLeft(255).subtract(BigInteger.valueOf(19));
 
   /**
    * Validates a public key and returns its canonical encoding: raw 32 bytes for OKP types, SEC1
    * compressed for EC types (uncompressed input is accepted and compressed).
    *
-   * @throws IllegalArgumentException naming what is wrong (length, off-curve, infinity, small order)
+   * @throws IllegalArgumentException naming what is wrong (length, off-curve, infinity, small
+   *     order)
    */
   public static byte[] canonicalize(KeyType type, byte[] encoded) {
     switch (type) {
       case ED25519:
         if (encoded.length != 32) {
-          throw new IllegalArgumentException("invalidPublicKeyLength: Ed25519 keys are 32 bytes, got " + encoded.length);
+          throw new IllegalArgumentException(
+              "invalidPublicKeyLength: Ed25519 keys are 32 bytes, got " + encoded.length);
         }
         if (!Ed25519.validatePublicKeyFull(encoded, 0)) {
-          throw new IllegalArgumentException("invalidPublicKey: not a valid Ed25519 point of prime order");
+          throw new IllegalArgumentException(
+              "invalidPublicKey: not a valid Ed25519 point of prime order");
         }
         return encoded.clone();
       case X25519:
         if (encoded.length != 32) {
-          throw new IllegalArgumentException("invalidPublicKeyLength: X25519 keys are 32 bytes, got " + encoded.length);
+          throw new IllegalArgumentException(
+              "invalidPublicKeyLength: X25519 keys are 32 bytes, got " + encoded.length);
         }
         return encoded.clone();
       default:
@@ -63,15 +68,21 @@ public final class KeyCodec {
     }
   }
 
-  /** Decodes and validates a SEC1 point (compressed or uncompressed) on the curve of {@code type}. */
+  /**
+   * Decodes and validates a SEC1 point (compressed or uncompressed) on the curve of {@code type}.
+   */
   public static ECPoint ecPoint(KeyType type, byte[] encoded) {
     X9ECParameters params = curve(type);
     int fieldBytes = (params.getCurve().getFieldSize() + 7) / 8;
     boolean compressed = encoded.length == fieldBytes + 1 && (encoded[0] == 2 || encoded[0] == 3);
     boolean uncompressed = encoded.length == 2 * fieldBytes + 1 && encoded[0] == 4;
     if (!compressed && !uncompressed) {
-      throw new IllegalArgumentException("invalidPublicKeyLength: not a SEC1 " + type.jwkCrv()
-          + " point (length " + encoded.length + ")");
+      throw new IllegalArgumentException(
+          "invalidPublicKeyLength: not a SEC1 "
+              + type.jwkCrv()
+              + " point (length "
+              + encoded.length
+              + ")");
     }
     ECPoint p;
     try {
@@ -80,7 +91,8 @@ public final class KeyCodec {
       throw new IllegalArgumentException("invalidPublicKey: point is not on " + type.jwkCrv());
     }
     if (p.isInfinity() || !p.isValid()) {
-      throw new IllegalArgumentException("invalidPublicKey: point is not a valid " + type.jwkCrv() + " point");
+      throw new IllegalArgumentException(
+          "invalidPublicKey: point is not a valid " + type.jwkCrv() + " point");
     }
     return p.normalize();
   }
@@ -90,8 +102,12 @@ public final class KeyCodec {
     X9ECParameters params = curve(type);
     int fieldBytes = (params.getCurve().getFieldSize() + 7) / 8;
     if (x.length != fieldBytes || y.length != fieldBytes) {
-      throw new IllegalArgumentException("invalidPublicKeyLength: JWK coordinates of " + type.jwkCrv()
-          + " must be " + fieldBytes + " bytes");
+      throw new IllegalArgumentException(
+          "invalidPublicKeyLength: JWK coordinates of "
+              + type.jwkCrv()
+              + " must be "
+              + fieldBytes
+              + " bytes");
     }
     byte[] sec1 = new byte[1 + 2 * fieldBytes];
     sec1[0] = 4;
@@ -118,23 +134,33 @@ public final class KeyCodec {
     try {
       switch (type) {
         case ED25519:
-          return KeyFactory.getInstance("Ed25519", BC).generatePublic(new X509EncodedKeySpec(
-              spki(ID_ED25519, canonical)));
+          return KeyFactory.getInstance("Ed25519", BC)
+              .generatePublic(new X509EncodedKeySpec(spki(ID_ED25519, canonical)));
         case X25519:
-          return KeyFactory.getInstance("X25519", BC).generatePublic(new X509EncodedKeySpec(
-              spki(ID_X25519, canonical)));
+          return KeyFactory.getInstance("X25519", BC)
+              .generatePublic(new X509EncodedKeySpec(spki(ID_X25519, canonical)));
         default:
           X9ECParameters params = curve(type);
-          ECNamedCurveParameterSpec spec = new ECNamedCurveParameterSpec(
-              curveName(type), params.getCurve(), params.getG(), params.getN(), params.getH(), params.getSeed());
-          return KeyFactory.getInstance("EC", BC).generatePublic(new ECPublicKeySpec(ecPoint(type, canonical), spec));
+          ECNamedCurveParameterSpec spec =
+              new ECNamedCurveParameterSpec(
+                  curveName(type),
+                  params.getCurve(),
+                  params.getG(),
+                  params.getN(),
+                  params.getH(),
+                  params.getSeed());
+          return KeyFactory.getInstance("EC", BC)
+              .generatePublic(new ECPublicKeySpec(ecPoint(type, canonical), spec));
       }
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("Bouncy Castle cannot build a " + type + " key", e);
     }
   }
 
-  /** The key type and canonical bytes of a {@link PublicKey} (Ed25519, X25519 or one of our EC curves). */
+  /**
+   * The key type and canonical bytes of a {@link PublicKey} (Ed25519, X25519 or one of our EC
+   * curves).
+   */
   public static Object[] fromPublicKey(PublicKey key) {
     SubjectPublicKeyInfo info = SubjectPublicKeyInfo.getInstance(key.getEncoded());
     ASN1ObjectIdentifier alg = info.getAlgorithm().getAlgorithm();
@@ -150,7 +176,10 @@ public final class KeyCodec {
         if (t.isEc()) {
           X9ECParameters p = curve(t);
           java.security.spec.ECParameterSpec s = ((ECPublicKey) key).getParams();
-          if (s.getOrder().equals(p.getN()) && s.getGenerator().getAffineX().equals(p.getG().normalize().getAffineXCoord().toBigInteger())) {
+          if (s.getOrder().equals(p.getN())
+              && s.getGenerator()
+                  .getAffineX()
+                  .equals(p.getG().normalize().getAffineXCoord().toBigInteger())) {
             return new Object[] {t, canonicalize(t, bits)};
           }
         }
@@ -160,9 +189,9 @@ public final class KeyCodec {
   }
 
   /**
-   * The X25519 public key birationally equivalent to an Ed25519 public key:
-   * {@code u = (1 + y) / (1 - y) mod p} (RFC 7748 section 4.1), little-endian. The input must
-   * already be a validated Ed25519 key ({@link #canonicalize}).
+   * The X25519 public key birationally equivalent to an Ed25519 public key: {@code u = (1 + y) / (1
+   * - y) mod p} (RFC 7748 section 4.1), little-endian. The input must already be a validated
+   * Ed25519 key ({@link #canonicalize}).
    */
   public static byte[] ed25519ToX25519(byte[] ed25519) {
     if (ed25519.length != 32) {
@@ -173,7 +202,8 @@ public final class KeyCodec {
     BigInteger y = new BigInteger(1, reverse(le));
     BigInteger oneMinusY = BigInteger.ONE.subtract(y).mod(P25519);
     if (oneMinusY.signum() == 0) {
-      throw new IllegalArgumentException("invalidPublicKey: Ed25519 point has no X25519 equivalent");
+      throw new IllegalArgumentException(
+          "invalidPublicKey: Ed25519 point has no X25519 equivalent");
     }
     BigInteger u = BigInteger.ONE.add(y).multiply(oneMinusY.modInverse(P25519)).mod(P25519);
     byte[] be = u.toByteArray();

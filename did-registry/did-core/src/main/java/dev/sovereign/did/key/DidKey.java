@@ -15,10 +15,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The did:key method (W3C CCG did:key v0.7): {@code did:key:z<base58btc(varint(multicodec) || key)>}.
- * Keys: Ed25519 ({@code 0xed01}, 32 bytes), X25519 ({@code 0xec01}), P-256 ({@code 0x8024}),
- * P-384 ({@code 0x8124}), P-521 ({@code 0x8224}) and secp256k1 ({@code 0xe701}), EC keys as SEC1
- * compressed points. Decoding validates the point, so a did:key that decodes is a usable key.
+ * The did:key method (W3C CCG did:key v0.7): {@code did:key:z<base58btc(varint(multicodec) ||
+ * key)>}. Keys: Ed25519 ({@code 0xed01}, 32 bytes), X25519 ({@code 0xec01}), P-256 ({@code
+ * 0x8024}), P-384 ({@code 0x8124}), P-521 ({@code 0x8224}) and secp256k1 ({@code 0xe701}), EC keys
+ * as SEC1 compressed points. Decoding validates the point, so a did:key that decodes is a usable
+ * key.
  */
 public final class DidKey {
   /** The method name. */
@@ -45,8 +46,9 @@ public final class DidKey {
    * The key a did:key encodes.
    *
    * @throws InvalidDidException ({@code invalidDid}) when the method is not {@code key}, the
-   *     multibase prefix is not {@code z}, the base58 is malformed, the multicodec is not a supported
-   *     public key type, the length is wrong (EC keys must be compressed), or the point is invalid
+   *     multibase prefix is not {@code z}, the base58 is malformed, the multicodec is not a
+   *     supported public key type, the length is wrong (EC keys must be compressed), or the point
+   *     is invalid
    */
   public static PublicKeyMaterial decode(Did did) {
     if (!METHOD.equals(did.method())) {
@@ -71,13 +73,25 @@ public final class DidKey {
     } catch (IllegalArgumentException e) {
       throw invalid(did, e.getMessage());
     }
-    KeyType type = KeyType.fromMulticodec(prefixed.code()).orElseThrow(() ->
-        invalid(did, "invalidPublicKeyType: multicodec 0x" + Integer.toHexString(prefixed.code())
-            + " is not a supported public key"));
+    KeyType type =
+        KeyType.fromMulticodec(prefixed.code())
+            .orElseThrow(
+                () ->
+                    invalid(
+                        did,
+                        "invalidPublicKeyType: multicodec 0x"
+                            + Integer.toHexString(prefixed.code())
+                            + " is not a supported public key"));
     byte[] payload = prefixed.payload();
     if (payload.length != type.compressedLength()) {
-      throw invalid(did, "invalidPublicKeyLength: " + type.jwkCrv() + " did:key needs "
-          + type.compressedLength() + " bytes, got " + payload.length);
+      throw invalid(
+          did,
+          "invalidPublicKeyLength: "
+              + type.jwkCrv()
+              + " did:key needs "
+              + type.compressedLength()
+              + " bytes, got "
+              + payload.length);
     }
     try {
       return PublicKeyMaterial.of(type, payload);
@@ -87,17 +101,23 @@ public final class DidKey {
   }
 
   /**
-   * The did:key document of {@code key} in {@code format}. For Ed25519 with
-   * {@code deriveX25519}, a second method holds the X25519 key derived per RFC 7748 and is the
-   * only {@code keyAgreement} entry; otherwise an EC or X25519 key is also listed under
-   * {@code keyAgreement} (as in the did:key test vectors) and an Ed25519 key is not.
+   * The did:key document of {@code key} in {@code format}. For Ed25519 with {@code deriveX25519}, a
+   * second method holds the X25519 key derived per RFC 7748 and is the only {@code keyAgreement}
+   * entry; otherwise an EC or X25519 key is also listed under {@code keyAgreement} (as in the
+   * did:key test vectors) and an Ed25519 key is not.
    *
-   * @throws IllegalArgumentException {@code unsupportedPublicKeyType} if the format cannot express the key
+   * @throws IllegalArgumentException {@code unsupportedPublicKeyType} if the format cannot express
+   *     the key
    */
-  public static DidDocument document(PublicKeyMaterial key, DidKeyFormat format, boolean deriveX25519) {
+  public static DidDocument document(
+      PublicKeyMaterial key, DidKeyFormat format, boolean deriveX25519) {
     if (!format.supports(key.type())) {
-      throw new IllegalArgumentException("unsupportedPublicKeyType: " + format.typeName()
-          + " cannot express a " + key.type().jwkCrv() + " key");
+      throw new IllegalArgumentException(
+          "unsupportedPublicKeyType: "
+              + format.typeName()
+              + " cannot express a "
+              + key.type().jwkCrv()
+              + " key");
     }
     Did did = fromKey(key);
     String vmId = did + "#" + did.methodSpecificId();
@@ -133,24 +153,39 @@ public final class DidKey {
   }
 
   private static VerificationMethod method(
-      String id, Did controller, PublicKeyMaterial key, DidKeyFormat format, boolean derivedX25519) {
+      String id,
+      Did controller,
+      PublicKeyMaterial key,
+      DidKeyFormat format,
+      boolean derivedX25519) {
     switch (format) {
       case MULTIKEY:
-        return VerificationMethod.builder(id, "Multikey", controller.toString()).publicKeyMultibase(key).build();
+        return VerificationMethod.builder(id, "Multikey", controller.toString())
+            .publicKeyMultibase(key)
+            .build();
       case JSON_WEB_KEY_2020:
-        return VerificationMethod.builder(id, "JsonWebKey2020", controller.toString()).publicKeyJwk(key).build();
+        return VerificationMethod.builder(id, "JsonWebKey2020", controller.toString())
+            .publicKeyJwk(key)
+            .build();
       case ED25519_VERIFICATION_KEY_2018:
-        return VerificationMethod.builder(id,
-                derivedX25519 ? "X25519KeyAgreementKey2019" : "Ed25519VerificationKey2018", controller.toString())
-            .publicKeyBase58(key).build();
+        return VerificationMethod.builder(
+                id,
+                derivedX25519 ? "X25519KeyAgreementKey2019" : "Ed25519VerificationKey2018",
+                controller.toString())
+            .publicKeyBase58(key)
+            .build();
       case ED25519_VERIFICATION_KEY_2020:
-        return VerificationMethod.builder(id,
-                derivedX25519 ? "X25519KeyAgreementKey2020" : "Ed25519VerificationKey2020", controller.toString())
-            .publicKeyMultibase(key).build();
+        return VerificationMethod.builder(
+                id,
+                derivedX25519 ? "X25519KeyAgreementKey2020" : "Ed25519VerificationKey2020",
+                controller.toString())
+            .publicKeyMultibase(key)
+            .build();
       case ECDSA_SECP256K1_VERIFICATION_KEY_2019:
       case P256_KEY_2021:
         return VerificationMethod.builder(id, format.typeName(), controller.toString())
-            .publicKeyBase58(key).build();
+            .publicKeyBase58(key)
+            .build();
       default:
         throw new IllegalStateException("unhandled format " + format);
     }

@@ -12,24 +12,58 @@ import java.util.Set;
  */
 public enum DidKeyFormat {
   /** {@code Multikey} with {@code publicKeyMultibase}; the default of the current did:key spec. */
-  MULTIKEY("Multikey", List.of("https://w3id.org/security/multikey/v1"), List.of(),
-      Set.of(KeyType.ED25519, KeyType.X25519, KeyType.P256, KeyType.P384, KeyType.P521, KeyType.SECP256K1)),
+  MULTIKEY(
+      "Multikey",
+      List.of("https://w3id.org/security/multikey/v1"),
+      List.of(),
+      Set.of(
+          KeyType.ED25519,
+          KeyType.X25519,
+          KeyType.P256,
+          KeyType.P384,
+          KeyType.P521,
+          KeyType.SECP256K1)),
   /** {@code JsonWebKey2020} with {@code publicKeyJwk}. */
-  JSON_WEB_KEY_2020("JsonWebKey2020", List.of("https://w3id.org/security/suites/jws-2020/v1"), List.of(),
-      Set.of(KeyType.ED25519, KeyType.X25519, KeyType.P256, KeyType.P384, KeyType.P521, KeyType.SECP256K1)),
-  /** {@code Ed25519VerificationKey2018} / {@code X25519KeyAgreementKey2019} with {@code publicKeyBase58}. */
-  ED25519_VERIFICATION_KEY_2018("Ed25519VerificationKey2018",
+  JSON_WEB_KEY_2020(
+      "JsonWebKey2020",
+      List.of("https://w3id.org/security/suites/jws-2020/v1"),
+      List.of(),
+      Set.of(
+          KeyType.ED25519,
+          KeyType.X25519,
+          KeyType.P256,
+          KeyType.P384,
+          KeyType.P521,
+          KeyType.SECP256K1)),
+  /**
+   * {@code Ed25519VerificationKey2018} / {@code X25519KeyAgreementKey2019} with {@code
+   * publicKeyBase58}.
+   */
+  ED25519_VERIFICATION_KEY_2018(
+      "Ed25519VerificationKey2018",
       List.of("https://w3id.org/security/suites/ed25519-2018/v1"),
-      List.of("https://w3id.org/security/suites/x25519-2019/v1"), Set.of(KeyType.ED25519)),
-  /** {@code Ed25519VerificationKey2020} / {@code X25519KeyAgreementKey2020} with {@code publicKeyMultibase}. */
-  ED25519_VERIFICATION_KEY_2020("Ed25519VerificationKey2020",
+      List.of("https://w3id.org/security/suites/x25519-2019/v1"),
+      Set.of(KeyType.ED25519)),
+  /**
+   * {@code Ed25519VerificationKey2020} / {@code X25519KeyAgreementKey2020} with {@code
+   * publicKeyMultibase}.
+   */
+  ED25519_VERIFICATION_KEY_2020(
+      "Ed25519VerificationKey2020",
       List.of("https://w3id.org/security/suites/ed25519-2020/v1"),
-      List.of("https://w3id.org/security/suites/x25519-2020/v1"), Set.of(KeyType.ED25519)),
+      List.of("https://w3id.org/security/suites/x25519-2020/v1"),
+      Set.of(KeyType.ED25519)),
   /** {@code EcdsaSecp256k1VerificationKey2019} with {@code publicKeyBase58} (compressed point). */
-  ECDSA_SECP256K1_VERIFICATION_KEY_2019("EcdsaSecp256k1VerificationKey2019",
-      List.of("https://w3id.org/security/suites/secp256k1-2019/v1"), List.of(), Set.of(KeyType.SECP256K1)),
+  ECDSA_SECP256K1_VERIFICATION_KEY_2019(
+      "EcdsaSecp256k1VerificationKey2019",
+      List.of("https://w3id.org/security/suites/secp256k1-2019/v1"),
+      List.of(),
+      Set.of(KeyType.SECP256K1)),
   /** {@code P256Key2021} with {@code publicKeyBase58} (compressed point). */
-  P256_KEY_2021("P256Key2021", List.of("https://w3id.org/security/suites/multikey-2021/v1"), List.of(),
+  P256_KEY_2021(
+      "P256Key2021",
+      List.of("https://w3id.org/security/suites/multikey-2021/v1"),
+      List.of(),
       Set.of(KeyType.P256));
 
   private final String typeName;
@@ -37,7 +71,11 @@ public enum DidKeyFormat {
   private final List<String> keyAgreementContexts;
   private final Set<KeyType> keyTypes;
 
-  DidKeyFormat(String typeName, List<String> contexts, List<String> keyAgreementContexts, Set<KeyType> keyTypes) {
+  DidKeyFormat(
+      String typeName,
+      List<String> contexts,
+      List<String> keyAgreementContexts,
+      Set<KeyType> keyTypes) {
     this.typeName = typeName;
     this.contexts = contexts;
     this.keyAgreementContexts = keyAgreementContexts;

@@ -12,11 +12,11 @@ import dev.sovereign.did.ResolutionOptions;
 import java.util.Optional;
 
 /**
- * Resolves did:key by expanding the key (no registry). Options: {@code publicKeyFormat} (a
- * {@link DidKeyFormat} type name; default {@link #defaultFormat()}) and
- * {@code enableEncryptionKeyDerivation} ({@code true} by default). A did:key never changes, so
- * {@code versionTime} returns the same document; there are no version ids, so {@code versionId}
- * is {@code notFound}.
+ * Resolves did:key by expanding the key (no registry). Options: {@code publicKeyFormat} (a {@link
+ * DidKeyFormat} type name; default {@link #defaultFormat()}) and {@code
+ * enableEncryptionKeyDerivation} ({@code true} by default). A did:key never changes, so {@code
+ * versionTime} returns the same document; there are no version ids, so {@code versionId} is {@code
+ * notFound}.
  */
 public final class DidKeyResolver implements DidMethodResolver {
   private final DidKeyFormat defaultFormat;
@@ -58,18 +58,25 @@ public final class DidKeyResolver implements DidMethodResolver {
       Optional<DidKeyFormat> f = DidKeyFormat.fromTypeName(formatName.get());
       if (f.isEmpty()) {
         return DidResolutionResult.error(
-            ResolutionError.INVALID_OPTIONS, "unsupportedPublicKeyType: publicKeyFormat " + formatName.get());
+            ResolutionError.INVALID_OPTIONS,
+            "unsupportedPublicKeyType: publicKeyFormat " + formatName.get());
       }
       format = f.get();
     }
-    String derive = options.parameter(ResolutionOptions.ENABLE_ENCRYPTION_KEY_DERIVATION).orElse("true");
+    String derive =
+        options.parameter(ResolutionOptions.ENABLE_ENCRYPTION_KEY_DERIVATION).orElse("true");
     if (!derive.equals("true") && !derive.equals("false")) {
       return DidResolutionResult.error(
           ResolutionError.INVALID_OPTIONS, "enableEncryptionKeyDerivation must be true or false");
     }
     if (!format.supports(key.type())) {
-      return DidResolutionResult.error(ResolutionError.INVALID_OPTIONS,
-          "unsupportedPublicKeyType: " + format.typeName() + " cannot express a " + key.type().jwkCrv() + " key");
+      return DidResolutionResult.error(
+          ResolutionError.INVALID_OPTIONS,
+          "unsupportedPublicKeyType: "
+              + format.typeName()
+              + " cannot express a "
+              + key.type().jwkCrv()
+              + " key");
     }
     DidDocument doc = DidKey.document(key, format, Boolean.parseBoolean(derive));
     return DidResolutionResult.of(doc, DidDocumentMetadata.empty());

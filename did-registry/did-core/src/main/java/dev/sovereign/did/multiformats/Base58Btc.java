@@ -3,9 +3,10 @@ package dev.sovereign.did.multiformats;
 import java.util.Arrays;
 
 /**
- * Base58 with the Bitcoin alphabet (draft-msporny-base58-03), as used by multibase prefix {@code z}.
- * Leading zero bytes map one-to-one to leading {@code 1} characters. Written here because no small,
- * maintained base58 library is published to Maven Central (io.ipfs / multiformats ship on JitPack).
+ * Base58 with the Bitcoin alphabet (draft-msporny-base58-03), as used by multibase prefix {@code
+ * z}. Leading zero bytes map one-to-one to leading {@code 1} characters. Written here because no
+ * small, maintained base58 library is published to Maven Central (io.ipfs / multiformats ship on
+ * JitPack).
  */
 public final class Base58Btc {
   private static final char[] ALPHABET =
@@ -19,7 +20,10 @@ public final class Base58Btc {
     }
   }
 
-  /** Longest input accepted by {@link #decode}: keys and DIDs are far shorter; this bounds the quadratic work. */
+  /**
+   * Longest input accepted by {@link #decode}: keys and DIDs are far shorter; this bounds the
+   * quadratic work.
+   */
   public static final int MAX_ENCODED_LENGTH = 4096;
 
   private Base58Btc() {}
@@ -56,7 +60,9 @@ public final class Base58Btc {
     return new String(encoded, out, encoded.length - out);
   }
 
-  /** Decodes base58btc; throws {@link IllegalArgumentException} on a character outside the alphabet. */
+  /**
+   * Decodes base58btc; throws {@link IllegalArgumentException} on a character outside the alphabet.
+   */
   public static byte[] decode(String input) {
     if (input.isEmpty()) {
       return new byte[0];

@@ -12,7 +12,10 @@ public final class Multibase {
     return "z" + Base58Btc.encode(bytes);
   }
 
-  /** Decodes a {@code z}-prefixed multibase string; throws {@link IllegalArgumentException} otherwise. */
+  /**
+   * Decodes a {@code z}-prefixed multibase string; throws {@link IllegalArgumentException}
+   * otherwise.
+   */
   public static byte[] decodeBase58Btc(String multibase) {
     if (multibase == null || multibase.length() < 2) {
       throw new IllegalArgumentException("multibase string too short");

@@ -45,7 +45,8 @@ public final class Multicodec {
         throw new IllegalArgumentException("truncated multicodec varint");
       }
       if (i >= 4) {
-        throw new IllegalArgumentException("multicodec varint longer than this implementation accepts");
+        throw new IllegalArgumentException(
+            "multicodec varint longer than this implementation accepts");
       }
       int b = bytes[i] & 0xff;
       value |= (long) (b & 0x7f) << (7 * i);

@@ -23,13 +23,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Every representation for every key type: either a consistent document or invalidOptions. */
 class DidKeyFormatsTest {
   private static final DidResolver RESOLVER = DidResolvers.builder().withDidKey().build();
-  private static final List<String> DIDS = List.of(
-      "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp",
-      "did:key:z6LShs9GGnqk85isEBzzshkuVWrVKsRp24GnDuHk8QWkARMW",
-      "did:key:zDnaerx9CtbPJ1q36T5Ln5wYt3MQYeGRG5ehnPAmxcf5mDZpv",
-      "did:key:z82Lm1MpAkeJcix9K8TMiLd5NMAhnwkjjCBeWHXyu3U4oT2MVJJKXkcVBgjGhnLBn2Kaau9",
-      "did:key:z2J9gaYxrKVpdoG9A4gRnmpnRCcxU6agDtFVVBVdn1JedouoZN7SzcyREXXzWgt3gGiwpoHq7K68X4m32D8HgzG8wv3sY5j7",
-      "did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme");
+  private static final List<String> DIDS =
+      List.of(
+          "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp",
+          "did:key:z6LShs9GGnqk85isEBzzshkuVWrVKsRp24GnDuHk8QWkARMW",
+          "did:key:zDnaerx9CtbPJ1q36T5Ln5wYt3MQYeGRG5ehnPAmxcf5mDZpv",
+          "did:key:z82Lm1MpAkeJcix9K8TMiLd5NMAhnwkjjCBeWHXyu3U4oT2MVJJKXkcVBgjGhnLBn2Kaau9",
+          "did:key:z2J9gaYxrKVpdoG9A4gRnmpnRCcxU6agDtFVVBVdn1JedouoZN7SzcyREXXzWgt3gGiwpoHq7K68X4m32D8HgzG8wv3sY5j7",
+          "did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme");
 
   static Stream<Arguments> cases() {
     List<Arguments> out = new ArrayList<>();
@@ -45,10 +46,14 @@ class DidKeyFormatsTest {
 
   @ParameterizedTest(name = "{0} as {1}, derivation {2}")
   @MethodSource("cases")
-  void eachFormatEitherExpressesTheKeyExactlyOrIsRefusedAsInvalidOptions(String did, DidKeyFormat format, String derive) {
-    DidResolutionResult r = RESOLVER.resolve(did, ResolutionOptions.latest()
-        .withParameter(ResolutionOptions.PUBLIC_KEY_FORMAT, format.typeName())
-        .withParameter(ResolutionOptions.ENABLE_ENCRYPTION_KEY_DERIVATION, derive));
+  void eachFormatEitherExpressesTheKeyExactlyOrIsRefusedAsInvalidOptions(
+      String did, DidKeyFormat format, String derive) {
+    DidResolutionResult r =
+        RESOLVER.resolve(
+            did,
+            ResolutionOptions.latest()
+                .withParameter(ResolutionOptions.PUBLIC_KEY_FORMAT, format.typeName())
+                .withParameter(ResolutionOptions.ENABLE_ENCRYPTION_KEY_DERIVATION, derive));
     PublicKeyMaterial key = DidKey.decode(did);
     if (!format.supports(key.type())) {
       assertEquals(ResolutionError.INVALID_OPTIONS, r.error().orElseThrow());
@@ -71,7 +76,8 @@ class DidKeyFormatsTest {
     boolean signing = key.type() != dev.sovereign.did.KeyType.X25519;
     assertEquals(signing, doc.isAuthorized(first.id(), Relationship.ASSERTION_METHOD));
     assertEquals(signing, doc.isAuthorized(first.id(), Relationship.AUTHENTICATION));
-    assertEquals(key.type().isEc() || key.type() == dev.sovereign.did.KeyType.X25519,
+    assertEquals(
+        key.type().isEc() || key.type() == dev.sovereign.did.KeyType.X25519,
         doc.isAuthorized(first.id(), Relationship.KEY_AGREEMENT));
   }
 }

@@ -35,6 +35,7 @@ import org.bouncycastle.asn1.ASN1EncodableVector;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.x9.X9ECParameters;
+import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.bouncycastle.crypto.params.ECDomainParameters;
 import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
@@ -43,7 +44,6 @@ import org.bouncycastle.crypto.params.X25519PrivateKeyParameters;
 import org.bouncycastle.crypto.signers.ECDSASigner;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
 import org.bouncycastle.crypto.signers.HMacDSAKCalculator;
-import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -61,7 +61,9 @@ class DidKeyVectorsTest {
   static Stream<Arguments> vectors() throws IOException {
     List<Arguments> out = new ArrayList<>();
     for (String file : List.of("ed25519-x25519.json", "nist-curves.json", "secp256k1.json")) {
-      JsonNode root = JSON.readTree(Files.readString(Fixtures.vector("did-key/" + file), StandardCharsets.UTF_8));
+      JsonNode root =
+          JSON.readTree(
+              Files.readString(Fixtures.vector("did-key/" + file), StandardCharsets.UTF_8));
       for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
         out.add(Arguments.of(file, e.getKey(), e.getValue()));
@@ -77,14 +79,20 @@ class DidKeyVectorsTest {
 
   @ParameterizedTest(name = "{1} ({0}) resolves to exactly the vector document")
   @MethodSource("vectors")
-  void resolvingEachVectorDidYieldsExactlyTheVectorDocument(String file, String did, JsonNode vector) {
-    String format = vector.path("didDocument").path("verificationMethod").get(0).path("type").asText();
-    DidResolutionResult result = RESOLVER.resolve(did,
-        ResolutionOptions.latest().withParameter(ResolutionOptions.PUBLIC_KEY_FORMAT, format));
-    assertTrue(result.error().isEmpty(), () -> "resolution failed: " + result.didResolutionMetadata());
+  void resolvingEachVectorDidYieldsExactlyTheVectorDocument(
+      String file, String did, JsonNode vector) {
+    String format =
+        vector.path("didDocument").path("verificationMethod").get(0).path("type").asText();
+    DidResolutionResult result =
+        RESOLVER.resolve(
+            did,
+            ResolutionOptions.latest().withParameter(ResolutionOptions.PUBLIC_KEY_FORMAT, format));
+    assertTrue(
+        result.error().isEmpty(), () -> "resolution failed: " + result.didResolutionMetadata());
     // Byte-exact: same members, same order, same values.
     assertEquals(vector.path("didDocument").toString(), DidJson.write(result.didDocument().get()));
-    assertEquals(DidResolutionMetadata.DID_LD_JSON, result.didResolutionMetadata().contentType().get());
+    assertEquals(
+        DidResolutionMetadata.DID_LD_JSON, result.didResolutionMetadata().contentType().get());
   }
 
   @ParameterizedTest(name = "{1} ({0}) is the DID of its key")
@@ -100,9 +108,21 @@ class DidKeyVectorsTest {
   @MethodSource("vectors")
   void thePrivateKeyOfEachVectorSignsWhatThePublicKeyFromTheDocumentVerifies(
       String file, String did, JsonNode vector) throws Exception {
-    DidDocument doc = RESOLVER.resolve(did, ResolutionOptions.latest().withParameter(
-        ResolutionOptions.PUBLIC_KEY_FORMAT,
-        vector.path("didDocument").path("verificationMethod").get(0).path("type").asText())).didDocument().get();
+    DidDocument doc =
+        RESOLVER
+            .resolve(
+                did,
+                ResolutionOptions.latest()
+                    .withParameter(
+                        ResolutionOptions.PUBLIC_KEY_FORMAT,
+                        vector
+                            .path("didDocument")
+                            .path("verificationMethod")
+                            .get(0)
+                            .path("type")
+                            .asText()))
+            .didDocument()
+            .get();
     VerificationMethod vm = doc.verificationMethods().get(0);
     byte[] message = "sovereign did:key vector".getBytes(StandardCharsets.UTF_8);
     byte[] privateKey = privateKeyOf(vector);
@@ -116,16 +136,21 @@ class DidKeyVectorsTest {
       verify.update(message);
       assertTrue(verify.verify(signer.generateSignature()));
     } else {
-      String curve = switch (type) {
-        case P256 -> "secp256r1";
-        case P384 -> "secp384r1";
-        case P521 -> "secp521r1";
-        default -> "secp256k1";
-      };
+      String curve =
+          switch (type) {
+            case P256 -> "secp256r1";
+            case P384 -> "secp384r1";
+            case P521 -> "secp521r1";
+            default -> "secp256k1";
+          };
       X9ECParameters params = CustomNamedCurves.getByName(curve);
       ECDSASigner signer = new ECDSASigner(new HMacDSAKCalculator(new SHA256Digest()));
-      signer.init(true, new ECPrivateKeyParameters(new BigInteger(1, privateKey),
-          new ECDomainParameters(params.getCurve(), params.getG(), params.getN(), params.getH())));
+      signer.init(
+          true,
+          new ECPrivateKeyParameters(
+              new BigInteger(1, privateKey),
+              new ECDomainParameters(
+                  params.getCurve(), params.getG(), params.getN(), params.getH())));
       byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(message);
       BigInteger[] rs = signer.generateSignature(digest);
       ASN1EncodableVector v = new ASN1EncodableVector();
@@ -140,23 +165,32 @@ class DidKeyVectorsTest {
 
   @ParameterizedTest(name = "{1}: derived X25519 key matches the vector key agreement key pair")
   @MethodSource("ed25519Vectors")
-  void theX25519KeyDerivedFromEachEd25519KeyMatchesTheVectorKeyAgreementPrivateKey(String did, JsonNode vector) {
+  void theX25519KeyDerivedFromEachEd25519KeyMatchesTheVectorKeyAgreementPrivateKey(
+      String did, JsonNode vector) {
     JsonNode ka = vector.path("keyAgreementKeyPair");
-    byte[] xPriv = ka.has("privateKeyBase58")
-        ? Base58Btc.decode(ka.path("privateKeyBase58").asText())
-        : b64(ka.path("privateKeyJwk").path("d").asText());
+    byte[] xPriv =
+        ka.has("privateKeyBase58")
+            ? Base58Btc.decode(ka.path("privateKeyBase58").asText())
+            : b64(ka.path("privateKeyJwk").path("d").asText());
     byte[] expectedPublic = new X25519PrivateKeyParameters(xPriv).generatePublicKey().getEncoded();
     PublicKeyMaterial derived = DidKey.decode(did).toX25519();
-    assertEquals(HexFormat.of().formatHex(expectedPublic), HexFormat.of().formatHex(derived.canonicalBytes()));
+    assertEquals(
+        HexFormat.of().formatHex(expectedPublic),
+        HexFormat.of().formatHex(derived.canonicalBytes()));
   }
 
   static Stream<Arguments> ed25519Vectors() throws IOException {
-    return vectors().filter(a -> a.get()[0].equals("ed25519-x25519.json")).map(a -> Arguments.of(a.get()[1], a.get()[2]));
+    return vectors()
+        .filter(a -> a.get()[0].equals("ed25519-x25519.json"))
+        .map(a -> Arguments.of(a.get()[1], a.get()[2]));
   }
 
   /** The public key as the vector states it (not from the DID). */
   private static PublicKeyMaterial publicKeyOf(JsonNode vector) {
-    JsonNode kp = vector.has("verificationKeyPair") ? vector.path("verificationKeyPair") : vector.path("verificationMethod");
+    JsonNode kp =
+        vector.has("verificationKeyPair")
+            ? vector.path("verificationKeyPair")
+            : vector.path("verificationMethod");
     Map<String, Object> vm = JSON.convertValue(kp, Map.class);
     vm.remove("privateKeyJwk");
     vm.remove("privateKeyBase58");
@@ -168,7 +202,10 @@ class DidKeyVectorsTest {
 
   /** The private key the vector states: seed (Ed25519 / secp256k1), JWK d, or privateKeyBase58. */
   private static byte[] privateKeyOf(JsonNode vector) {
-    JsonNode kp = vector.has("verificationKeyPair") ? vector.path("verificationKeyPair") : vector.path("verificationMethod");
+    JsonNode kp =
+        vector.has("verificationKeyPair")
+            ? vector.path("verificationKeyPair")
+            : vector.path("verificationMethod");
     if (kp.has("privateKeyJwk")) {
       return b64(kp.path("privateKeyJwk").path("d").asText());
     }
@@ -186,10 +223,15 @@ class DidKeyVectorsTest {
   void anEd25519DidKeyResolvesToMultikeyByDefault() {
     String did = "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp";
     DidDocument doc = RESOLVER.resolve(did).didDocument().orElseThrow();
-    assertEquals(List.of("https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"), doc.context());
+    assertEquals(
+        List.of("https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"),
+        doc.context());
     assertEquals("Multikey", doc.verificationMethods().get(0).type());
-    assertEquals(Did.parse(did).methodSpecificId(), doc.verificationMethods().get(0).publicKeyMultibase().orElseThrow());
-    assertEquals("did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp#z6LShs9GGnqk85isEBzzshkuVWrVKsRp24GnDuHk8QWkARMW",
+    assertEquals(
+        Did.parse(did).methodSpecificId(),
+        doc.verificationMethods().get(0).publicKeyMultibase().orElseThrow());
+    assertEquals(
+        "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp#z6LShs9GGnqk85isEBzzshkuVWrVKsRp24GnDuHk8QWkARMW",
         doc.verificationMethods().get(1).id());
   }
 }

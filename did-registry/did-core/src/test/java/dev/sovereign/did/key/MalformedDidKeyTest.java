@@ -29,10 +29,13 @@ class MalformedDidKeyTest {
 
   private static void assertInvalidDid(String did, String messagePart) {
     DidResolutionResult r = RESOLVER.resolve(did);
-    assertEquals(ResolutionError.INVALID_DID, r.error().orElseThrow(), () -> did + " was not rejected");
+    assertEquals(
+        ResolutionError.INVALID_DID, r.error().orElseThrow(), () -> did + " was not rejected");
     assertTrue(r.didDocument().isEmpty());
     String message = r.didResolutionMetadata().errorMessage().orElse("");
-    assertTrue(message.contains(messagePart), () -> "message '" + message + "' lacks '" + messagePart + "'");
+    assertTrue(
+        message.contains(messagePart),
+        () -> "message '" + message + "' lacks '" + messagePart + "'");
   }
 
   private static String didKey(int codec, byte[] payload) {
@@ -41,7 +44,8 @@ class MalformedDidKeyTest {
 
   @Test
   void aDidKeyWithAMultibasePrefixOtherThanZIsInvalid() {
-    assertInvalidDid("did:key:f" + HexFormat.of().formatHex(Multicodec.prefix(0xed, new byte[32])), "'z'");
+    assertInvalidDid(
+        "did:key:f" + HexFormat.of().formatHex(Multicodec.prefix(0xed, new byte[32])), "'z'");
     assertInvalidDid("did:key:" + GOOD.substring(9), "'z'");
   }
 
@@ -70,7 +74,8 @@ class MalformedDidKeyTest {
 
   @Test
   void aP256DidKeyWithAnUncompressedPointIsInvalid() {
-    PublicKeyMaterial p256 = DidKey.decode("did:key:zDnaerx9CtbPJ1q36T5Ln5wYt3MQYeGRG5ehnPAmxcf5mDZpv");
+    PublicKeyMaterial p256 =
+        DidKey.decode("did:key:zDnaerx9CtbPJ1q36T5Ln5wYt3MQYeGRG5ehnPAmxcf5mDZpv");
     assertInvalidDid(didKey(0x1200, p256.uncompressedBytes()), "invalidPublicKeyLength");
   }
 
@@ -82,7 +87,8 @@ class MalformedDidKeyTest {
 
   @Test
   void aCompressedPointWithABadPrefixByteIsInvalid() {
-    byte[] k = DidKey.decode("did:key:zDnaerx9CtbPJ1q36T5Ln5wYt3MQYeGRG5ehnPAmxcf5mDZpv").canonicalBytes();
+    byte[] k =
+        DidKey.decode("did:key:zDnaerx9CtbPJ1q36T5Ln5wYt3MQYeGRG5ehnPAmxcf5mDZpv").canonicalBytes();
     k[0] = 0x05;
     assertInvalidDid(didKey(0x1200, k), "invalidPublicKey");
   }
@@ -103,28 +109,50 @@ class MalformedDidKeyTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"did:key:z", "did:key:1:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp", "did:key:"})
+  @ValueSource(
+      strings = {
+        "did:key:z",
+        "did:key:1:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp",
+        "did:key:"
+      })
   void emptyOrVersionedDidKeysAreInvalid(String did) {
     assertEquals(ResolutionError.INVALID_DID, RESOLVER.resolve(did).error().orElseThrow());
   }
 
   @Test
   void decodingAMalformedDidKeyThrowsInvalidDidWithTheReason() {
-    InvalidDidException e = assertThrows(InvalidDidException.class, () -> DidKey.decode(didKey(0xed, new byte[5])));
+    InvalidDidException e =
+        assertThrows(InvalidDidException.class, () -> DidKey.decode(didKey(0xed, new byte[5])));
     assertEquals(ResolutionError.INVALID_DID, e.reason());
   }
 
   @Test
   void aDidKeyAskedForAVersionIdIsNotFoundBecauseDidKeyHasNoVersions() {
-    assertEquals(ResolutionError.NOT_FOUND, RESOLVER.resolve(GOOD, ResolutionOptions.atVersion("1")).error().orElseThrow());
+    assertEquals(
+        ResolutionError.NOT_FOUND,
+        RESOLVER.resolve(GOOD, ResolutionOptions.atVersion("1")).error().orElseThrow());
   }
 
   @Test
   void aDidKeyAskedForAFormatThatCannotExpressItsKeyIsInvalidOptions() {
-    assertEquals(ResolutionError.INVALID_OPTIONS, RESOLVER.resolve(GOOD, ResolutionOptions.latest()
-        .withParameter(ResolutionOptions.PUBLIC_KEY_FORMAT, "P256Key2021")).error().orElseThrow());
-    assertEquals(ResolutionError.INVALID_OPTIONS, RESOLVER.resolve(GOOD, ResolutionOptions.latest()
-        .withParameter(ResolutionOptions.PUBLIC_KEY_FORMAT, "RsaVerificationKey2018")).error().orElseThrow());
+    assertEquals(
+        ResolutionError.INVALID_OPTIONS,
+        RESOLVER
+            .resolve(
+                GOOD,
+                ResolutionOptions.latest()
+                    .withParameter(ResolutionOptions.PUBLIC_KEY_FORMAT, "P256Key2021"))
+            .error()
+            .orElseThrow());
+    assertEquals(
+        ResolutionError.INVALID_OPTIONS,
+        RESOLVER
+            .resolve(
+                GOOD,
+                ResolutionOptions.latest()
+                    .withParameter(ResolutionOptions.PUBLIC_KEY_FORMAT, "RsaVerificationKey2018"))
+            .error()
+            .orElseThrow());
   }
 
   @Test

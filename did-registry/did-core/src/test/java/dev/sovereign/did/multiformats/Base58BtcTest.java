@@ -14,13 +14,16 @@ class Base58BtcTest {
   // Vectors from draft-msporny-base58-03, section 5 ("Test Vectors").
   @Test
   void helloWorldEncodesAsInTheBase58Draft() {
-    assertEquals("2NEpo7TZRRrLZSi2U", Base58Btc.encode("Hello World!".getBytes(StandardCharsets.US_ASCII)));
+    assertEquals(
+        "2NEpo7TZRRrLZSi2U", Base58Btc.encode("Hello World!".getBytes(StandardCharsets.US_ASCII)));
   }
 
   @Test
   void theQuickBrownFoxEncodesAsInTheBase58Draft() {
-    assertEquals("USm3fpXnKG5EUBx2ndxBDMPVciP5hGey2Jh4NDv6gmeo1LkMeiKrLJUUBk6Z",
-        Base58Btc.encode("The quick brown fox jumps over the lazy dog.".getBytes(StandardCharsets.US_ASCII)));
+    assertEquals(
+        "USm3fpXnKG5EUBx2ndxBDMPVciP5hGey2Jh4NDv6gmeo1LkMeiKrLJUUBk6Z",
+        Base58Btc.encode(
+            "The quick brown fox jumps over the lazy dog.".getBytes(StandardCharsets.US_ASCII)));
   }
 
   @Test
@@ -59,7 +62,9 @@ class Base58BtcTest {
 
   @Test
   void overlongInputIsRejectedBeforeDecoding() {
-    assertThrows(IllegalArgumentException.class, () -> Base58Btc.decode("2".repeat(Base58Btc.MAX_ENCODED_LENGTH + 1)));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Base58Btc.decode("2".repeat(Base58Btc.MAX_ENCODED_LENGTH + 1)));
   }
 
   @Test
@@ -68,19 +73,22 @@ class Base58BtcTest {
     assertArrayEquals(new byte[] {(byte) 0x80, 0x24}, Multicodec.prefix(0x1200, new byte[0]));
     assertArrayEquals(new byte[] {(byte) 0xe7, 0x01}, Multicodec.prefix(0xe7, new byte[0]));
     assertEquals(0x1200, Multicodec.split(new byte[] {(byte) 0x80, 0x24, 1}).code());
-    assertArrayEquals(new byte[] {1}, Multicodec.split(new byte[] {(byte) 0x80, 0x24, 1}).payload());
+    assertArrayEquals(
+        new byte[] {1}, Multicodec.split(new byte[] {(byte) 0x80, 0x24, 1}).payload());
   }
 
   @Test
   void nonMinimalOrTruncatedVarintsAreRejected() {
-    assertThrows(IllegalArgumentException.class, () -> Multicodec.split(new byte[] {(byte) 0xed, 0x00}));
+    assertThrows(
+        IllegalArgumentException.class, () -> Multicodec.split(new byte[] {(byte) 0xed, 0x00}));
     assertThrows(IllegalArgumentException.class, () -> Multicodec.split(new byte[] {(byte) 0x80}));
     assertThrows(IllegalArgumentException.class, () -> Multicodec.split(new byte[0]));
   }
 
   @Test
   void multibaseAcceptsOnlyTheBase58BtcPrefix() {
-    assertArrayEquals(new byte[] {0, 1}, Multibase.decodeBase58Btc(Multibase.encodeBase58Btc(new byte[] {0, 1})));
+    assertArrayEquals(
+        new byte[] {0, 1}, Multibase.decodeBase58Btc(Multibase.encodeBase58Btc(new byte[] {0, 1})));
     assertThrows(IllegalArgumentException.class, () -> Multibase.decodeBase58Btc("f0001"));
     assertThrows(IllegalArgumentException.class, () -> Multibase.decodeBase58Btc("z"));
   }

@@ -2,9 +2,12 @@ package dev.sovereign.did.ethr;
 
 import java.math.BigInteger;
 
-/** Bitcoin-alphabet base58, as ethers' {@code encodeBase58} (one leading '1' per leading zero byte). */
+/**
+ * Bitcoin-alphabet base58, as ethers' {@code encodeBase58} (one leading '1' per leading zero byte).
+ */
 final class Base58 {
-  private static final String ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+  private static final String ALPHABET =
+      "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
   private static final BigInteger BASE = BigInteger.valueOf(58);
 
   private Base58() {}

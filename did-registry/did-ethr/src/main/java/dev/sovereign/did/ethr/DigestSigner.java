@@ -4,8 +4,8 @@ import org.web3j.crypto.ECKeyPair;
 import org.web3j.crypto.Sign;
 
 /**
- * Signs a 32-byte digest as it is (no prefix, no further hashing) with a secp256k1 key. One method, so
- * an HSM, a KMS or the enclave can hold the key; tests pass a lambda or {@link #of(ECKeyPair)}.
+ * Signs a 32-byte digest as it is (no prefix, no further hashing) with a secp256k1 key. One method,
+ * so an HSM, a KMS or the enclave can hold the key; tests pass a lambda or {@link #of(ECKeyPair)}.
  */
 @FunctionalInterface
 public interface DigestSigner {

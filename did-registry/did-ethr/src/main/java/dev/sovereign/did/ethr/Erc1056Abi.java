@@ -26,25 +26,46 @@ import org.web3j.crypto.Keys;
 import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.utils.Numeric;
 
-/** The ERC-1056 {@code EthereumDIDRegistry} ABI: calls, writes, event decoding and meta-transaction digests. */
+/**
+ * The ERC-1056 {@code EthereumDIDRegistry} ABI: calls, writes, event decoding and meta-transaction
+ * digests.
+ */
 final class Erc1056Abi {
   private Erc1056Abi() {}
 
-  static final Event OWNER_CHANGED = new Event("DIDOwnerChanged", List.of(
-      new TypeReference<Address>(true) {}, new TypeReference<Address>() {}, new TypeReference<Uint256>() {}));
-  static final Event DELEGATE_CHANGED = new Event("DIDDelegateChanged", List.of(
-      new TypeReference<Address>(true) {}, new TypeReference<Bytes32>() {}, new TypeReference<Address>() {},
-      new TypeReference<Uint256>() {}, new TypeReference<Uint256>() {}));
-  static final Event ATTRIBUTE_CHANGED = new Event("DIDAttributeChanged", List.of(
-      new TypeReference<Address>(true) {}, new TypeReference<Bytes32>() {}, new TypeReference<DynamicBytes>() {},
-      new TypeReference<Uint256>() {}, new TypeReference<Uint256>() {}));
+  static final Event OWNER_CHANGED =
+      new Event(
+          "DIDOwnerChanged",
+          List.of(
+              new TypeReference<Address>(true) {},
+              new TypeReference<Address>() {},
+              new TypeReference<Uint256>() {}));
+  static final Event DELEGATE_CHANGED =
+      new Event(
+          "DIDDelegateChanged",
+          List.of(
+              new TypeReference<Address>(true) {},
+              new TypeReference<Bytes32>() {},
+              new TypeReference<Address>() {},
+              new TypeReference<Uint256>() {},
+              new TypeReference<Uint256>() {}));
+  static final Event ATTRIBUTE_CHANGED =
+      new Event(
+          "DIDAttributeChanged",
+          List.of(
+              new TypeReference<Address>(true) {},
+              new TypeReference<Bytes32>() {},
+              new TypeReference<DynamicBytes>() {},
+              new TypeReference<Uint256>() {},
+              new TypeReference<Uint256>() {}));
   static final String OWNER_CHANGED_TOPIC = EventEncoder.encode(OWNER_CHANGED);
   static final String DELEGATE_CHANGED_TOPIC = EventEncoder.encode(DELEGATE_CHANGED);
   static final String ATTRIBUTE_CHANGED_TOPIC = EventEncoder.encode(ATTRIBUTE_CHANGED);
 
   /** The indexed-address topic for an identity: 12 zero bytes then the address. */
   static String identityTopic(String address) {
-    return "0x000000000000000000000000" + Numeric.cleanHexPrefix(address).toLowerCase(java.util.Locale.ROOT);
+    return "0x000000000000000000000000"
+        + Numeric.cleanHexPrefix(address).toLowerCase(java.util.Locale.ROOT);
   }
 
   static String call(String name, String address) {
@@ -69,17 +90,27 @@ final class Erc1056Abi {
     return encode("changeOwner", new Address(identity), new Address(newOwner));
   }
 
-  static String addDelegate(String identity, String delegateType, String delegate, BigInteger validity) {
-    return encode("addDelegate", new Address(identity), bytes32(delegateType), new Address(delegate),
+  static String addDelegate(
+      String identity, String delegateType, String delegate, BigInteger validity) {
+    return encode(
+        "addDelegate",
+        new Address(identity),
+        bytes32(delegateType),
+        new Address(delegate),
         new Uint256(validity));
   }
 
   static String revokeDelegate(String identity, String delegateType, String delegate) {
-    return encode("revokeDelegate", new Address(identity), bytes32(delegateType), new Address(delegate));
+    return encode(
+        "revokeDelegate", new Address(identity), bytes32(delegateType), new Address(delegate));
   }
 
   static String setAttribute(String identity, String name, byte[] value, BigInteger validity) {
-    return encode("setAttribute", new Address(identity), bytes32(name), new DynamicBytes(value),
+    return encode(
+        "setAttribute",
+        new Address(identity),
+        bytes32(name),
+        new DynamicBytes(value),
         new Uint256(validity));
   }
 
@@ -88,31 +119,67 @@ final class Erc1056Abi {
   }
 
   static String changeOwnerSigned(String identity, RecoverableSignature sig, String newOwner) {
-    return encode("changeOwnerSigned", new Address(identity), new Uint8(sig.v()), new Bytes32(sig.r()),
-        new Bytes32(sig.s()), new Address(newOwner));
+    return encode(
+        "changeOwnerSigned",
+        new Address(identity),
+        new Uint8(sig.v()),
+        new Bytes32(sig.r()),
+        new Bytes32(sig.s()),
+        new Address(newOwner));
   }
 
-  static String addDelegateSigned(String identity, RecoverableSignature sig, String delegateType, String delegate,
+  static String addDelegateSigned(
+      String identity,
+      RecoverableSignature sig,
+      String delegateType,
+      String delegate,
       BigInteger validity) {
-    return encode("addDelegateSigned", new Address(identity), new Uint8(sig.v()), new Bytes32(sig.r()),
-        new Bytes32(sig.s()), bytes32(delegateType), new Address(delegate), new Uint256(validity));
+    return encode(
+        "addDelegateSigned",
+        new Address(identity),
+        new Uint8(sig.v()),
+        new Bytes32(sig.r()),
+        new Bytes32(sig.s()),
+        bytes32(delegateType),
+        new Address(delegate),
+        new Uint256(validity));
   }
 
-  static String revokeDelegateSigned(String identity, RecoverableSignature sig, String delegateType,
-      String delegate) {
-    return encode("revokeDelegateSigned", new Address(identity), new Uint8(sig.v()), new Bytes32(sig.r()),
-        new Bytes32(sig.s()), bytes32(delegateType), new Address(delegate));
+  static String revokeDelegateSigned(
+      String identity, RecoverableSignature sig, String delegateType, String delegate) {
+    return encode(
+        "revokeDelegateSigned",
+        new Address(identity),
+        new Uint8(sig.v()),
+        new Bytes32(sig.r()),
+        new Bytes32(sig.s()),
+        bytes32(delegateType),
+        new Address(delegate));
   }
 
-  static String setAttributeSigned(String identity, RecoverableSignature sig, String name, byte[] value,
-      BigInteger validity) {
-    return encode("setAttributeSigned", new Address(identity), new Uint8(sig.v()), new Bytes32(sig.r()),
-        new Bytes32(sig.s()), bytes32(name), new DynamicBytes(value), new Uint256(validity));
+  static String setAttributeSigned(
+      String identity, RecoverableSignature sig, String name, byte[] value, BigInteger validity) {
+    return encode(
+        "setAttributeSigned",
+        new Address(identity),
+        new Uint8(sig.v()),
+        new Bytes32(sig.r()),
+        new Bytes32(sig.s()),
+        bytes32(name),
+        new DynamicBytes(value),
+        new Uint256(validity));
   }
 
-  static String revokeAttributeSigned(String identity, RecoverableSignature sig, String name, byte[] value) {
-    return encode("revokeAttributeSigned", new Address(identity), new Uint8(sig.v()), new Bytes32(sig.r()),
-        new Bytes32(sig.s()), bytes32(name), new DynamicBytes(value));
+  static String revokeAttributeSigned(
+      String identity, RecoverableSignature sig, String name, byte[] value) {
+    return encode(
+        "revokeAttributeSigned",
+        new Address(identity),
+        new Uint8(sig.v()),
+        new Bytes32(sig.r()),
+        new Bytes32(sig.s()),
+        bytes32(name),
+        new DynamicBytes(value));
   }
 
   @SuppressWarnings("rawtypes")
@@ -120,7 +187,9 @@ final class Erc1056Abi {
     return FunctionEncoder.encode(new Function(name, List.of(args), List.of()));
   }
 
-  /** ethr-did-resolver's {@code stringToBytes32}: UTF-8, cut to 32 bytes, right-padded with zeros. */
+  /**
+   * ethr-did-resolver's {@code stringToBytes32}: UTF-8, cut to 32 bytes, right-padded with zeros.
+   */
   static Bytes32 bytes32(String s) {
     return new Bytes32(bytes32Raw(s));
   }
@@ -133,11 +202,13 @@ final class Erc1056Abi {
   // ---- meta-transaction digests (what the contract's *Signed functions recompute) -------------
 
   /**
-   * {@code keccak256(0x19 || 0x00 || registry || nonce || identity || op || fields...)}: the EIP-191
-   * version-0 ("intended validator") digest the registry checks with {@code ecrecover}, packed as
-   * Solidity's {@code abi.encodePacked} (addresses 20 bytes, uint256 and bytes32 32 bytes, bytes raw).
+   * {@code keccak256(0x19 || 0x00 || registry || nonce || identity || op || fields...)}: the
+   * EIP-191 version-0 ("intended validator") digest the registry checks with {@code ecrecover},
+   * packed as Solidity's {@code abi.encodePacked} (addresses 20 bytes, uint256 and bytes32 32
+   * bytes, bytes raw).
    */
-  static byte[] metaDigest(String registry, BigInteger nonce, String identity, String op, byte[]... fields) {
+  static byte[] metaDigest(
+      String registry, BigInteger nonce, String identity, String op, byte[]... fields) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.write(0x19);
     out.write(0x00);
@@ -177,7 +248,8 @@ final class Erc1056Abi {
 
   /**
    * Decodes a registry log like ethr-did-resolver's {@code populateEventMetaClass}: empty when the
-   * log is not one of the three events, or when a bytes32 field is not valid UTF-8 (not a DID event).
+   * log is not one of the three events, or when a bytes32 field is not valid UTF-8 (not a DID
+   * event).
    */
   @SuppressWarnings("rawtypes")
   static Optional<Erc1056Event> decode(Log log) {
@@ -186,23 +258,37 @@ final class Erc1056Abi {
       return Optional.empty();
     }
     String topic0 = log.getTopics().get(0);
-    String identity = Keys.toChecksumAddress(Numeric.toHexStringWithPrefixZeroPadded(
-        Numeric.toBigInt(log.getTopics().get(1)), 40));
+    String identity =
+        Keys.toChecksumAddress(
+            Numeric.toHexStringWithPrefixZeroPadded(Numeric.toBigInt(log.getTopics().get(1)), 40));
     long block = log.getBlockNumber().longValueExact();
     if (OWNER_CHANGED_TOPIC.equalsIgnoreCase(topic0)) {
-      return Optional.of(new Erc1056Event.OwnerChanged(identity, checksum(v.get(0)),
-          (BigInteger) v.get(1).getValue(), block));
+      return Optional.of(
+          new Erc1056Event.OwnerChanged(
+              identity, checksum(v.get(0)), (BigInteger) v.get(1).getValue(), block));
     }
     Optional<String> name = bytes32ToString((byte[]) v.get(0).getValue());
     if (name.isEmpty()) {
       return Optional.empty();
     }
     if (DELEGATE_CHANGED_TOPIC.equalsIgnoreCase(topic0)) {
-      return Optional.of(new Erc1056Event.DelegateChanged(identity, name.get(), checksum(v.get(1)),
-          (BigInteger) v.get(2).getValue(), (BigInteger) v.get(3).getValue(), block));
+      return Optional.of(
+          new Erc1056Event.DelegateChanged(
+              identity,
+              name.get(),
+              checksum(v.get(1)),
+              (BigInteger) v.get(2).getValue(),
+              (BigInteger) v.get(3).getValue(),
+              block));
     }
-    return Optional.of(new Erc1056Event.AttributeChanged(identity, name.get(), (byte[]) v.get(1).getValue(),
-        (BigInteger) v.get(2).getValue(), (BigInteger) v.get(3).getValue(), block));
+    return Optional.of(
+        new Erc1056Event.AttributeChanged(
+            identity,
+            name.get(),
+            (byte[]) v.get(1).getValue(),
+            (BigInteger) v.get(2).getValue(),
+            (BigInteger) v.get(3).getValue(),
+            block));
   }
 
   @SuppressWarnings("rawtypes")
@@ -221,7 +307,8 @@ final class Erc1056Abi {
     } else {
       return null;
     }
-    List<Type> values = FunctionReturnDecoder.decode(log.getData(), event.getNonIndexedParameters());
+    List<Type> values =
+        FunctionReturnDecoder.decode(log.getData(), event.getNonIndexedParameters());
     if (values.size() != event.getNonIndexedParameters().size()) {
       throw new IllegalStateException("malformed event input. wrong number of arguments");
     }
@@ -234,7 +321,8 @@ final class Erc1056Abi {
 
   /**
    * ethr-did-resolver's {@code bytes32toString}: strict UTF-8 (ethers rejects overlong forms,
-   * surrogates and code points above U+10FFFF, as Java's strict decoder does), then trailing NULs removed.
+   * surrogates and code points above U+10FFFF, as Java's strict decoder does), then trailing NULs
+   * removed.
    */
   static Optional<String> bytes32ToString(byte[] b) {
     Optional<String> s = strictUtf8(b);
@@ -244,10 +332,13 @@ final class Erc1056Abi {
   /** Strict UTF-8 decoding: empty when the bytes are not valid UTF-8. */
   static Optional<String> strictUtf8(byte[] b) {
     try {
-      return Optional.of(StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(b)).toString());
+      return Optional.of(
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(b))
+              .toString());
     } catch (CharacterCodingException e) {
       return Optional.empty();
     }

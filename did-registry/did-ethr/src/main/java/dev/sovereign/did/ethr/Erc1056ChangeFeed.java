@@ -21,8 +21,8 @@ import org.web3j.utils.Numeric;
 /**
  * Turns new ERC-1056 registry events into cache invalidations: each {@link #poll()} reads the
  * registry's logs from the block after the last one seen up to the chain head and tells the
- * listener (e.g. did-core's {@code CachingDidResolver}) which DIDs changed, with the block number as
- * the new {@code versionId}.
+ * listener (e.g. did-core's {@code CachingDidResolver}) which DIDs changed, with the block number
+ * as the new {@code versionId}.
  *
  * <p>A DID is a string, and one identity has several spellings; the feed notifies the address
  * spellings (EIP-55 and lower case, under each id of the network, and without a network part on
@@ -40,7 +40,8 @@ public final class Erc1056ChangeFeed {
   private long lastBlock;
   private String lastHash;
 
-  private Erc1056ChangeFeed(Web3j web3j, EthrNetwork network, DidChangeListener listener, Runnable onReorg) {
+  private Erc1056ChangeFeed(
+      Web3j web3j, EthrNetwork network, DidChangeListener listener, Runnable onReorg) {
     this.web3j = web3j;
     this.network = network;
     this.listener = listener;
@@ -48,10 +49,13 @@ public final class Erc1056ChangeFeed {
   }
 
   /** A feed that reports changes made after the current chain head. */
-  public static Erc1056ChangeFeed startingAtHead(EthrNetwork network, DidChangeListener listener, Runnable onReorg) {
-    Erc1056ChangeFeed feed = new Erc1056ChangeFeed(Web3j.build(new HttpService(network.rpcUrl())), network,
-        listener, onReorg);
-    feed.lastBlock = Erc1056Reader.send(feed.web3j.ethBlockNumber()).getBlockNumber().longValueExact();
+  public static Erc1056ChangeFeed startingAtHead(
+      EthrNetwork network, DidChangeListener listener, Runnable onReorg) {
+    Erc1056ChangeFeed feed =
+        new Erc1056ChangeFeed(
+            Web3j.build(new HttpService(network.rpcUrl())), network, listener, onReorg);
+    feed.lastBlock =
+        Erc1056Reader.send(feed.web3j.ethBlockNumber()).getBlockNumber().longValueExact();
     feed.lastHash = feed.hashOf(feed.lastBlock);
     return feed;
   }
@@ -66,9 +70,14 @@ public final class Erc1056ChangeFeed {
     while (lastBlock < head) {
       long from = lastBlock + 1;
       long to = Math.min(head, lastBlock + MAX_RANGE);
-      EthFilter filter = new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(from)),
-          DefaultBlockParameter.valueOf(BigInteger.valueOf(to)), network.registry());
-      filter.addOptionalTopics(Erc1056Abi.OWNER_CHANGED_TOPIC, Erc1056Abi.DELEGATE_CHANGED_TOPIC,
+      EthFilter filter =
+          new EthFilter(
+              DefaultBlockParameter.valueOf(BigInteger.valueOf(from)),
+              DefaultBlockParameter.valueOf(BigInteger.valueOf(to)),
+              network.registry());
+      filter.addOptionalTopics(
+          Erc1056Abi.OWNER_CHANGED_TOPIC,
+          Erc1056Abi.DELEGATE_CHANGED_TOPIC,
           Erc1056Abi.ATTRIBUTE_CHANGED_TOPIC);
       @SuppressWarnings("rawtypes")
       List<EthLog.LogResult> logs = Erc1056Reader.send(web3j.ethGetLogs(filter)).getLogs();
@@ -77,8 +86,10 @@ public final class Erc1056ChangeFeed {
         if (log.getTopics().size() < 2) {
           continue;
         }
-        String identity = Keys.toChecksumAddress(
-            Numeric.toHexStringWithPrefixZeroPadded(Numeric.toBigInt(log.getTopics().get(1)), 40));
+        String identity =
+            Keys.toChecksumAddress(
+                Numeric.toHexStringWithPrefixZeroPadded(
+                    Numeric.toBigInt(log.getTopics().get(1)), 40));
         Optional<String> version = Optional.of(log.getBlockNumber().toString());
         for (String did : spellings(identity)) {
           listener.didChanged(Did.parse(did), version);
@@ -107,8 +118,11 @@ public final class Erc1056ChangeFeed {
   }
 
   private String hashOf(long block) {
-    EthBlock.Block b = Erc1056Reader.send(web3j.ethGetBlockByNumber(
-        DefaultBlockParameter.valueOf(BigInteger.valueOf(block)), false)).getBlock();
+    EthBlock.Block b =
+        Erc1056Reader.send(
+                web3j.ethGetBlockByNumber(
+                    DefaultBlockParameter.valueOf(BigInteger.valueOf(block)), false))
+            .getBlock();
     return b == null ? "" : b.getHash();
   }
 }

@@ -3,8 +3,8 @@ package dev.sovereign.did.ethr;
 import java.math.BigInteger;
 
 /**
- * One decoded ERC-1056 registry event, as ethr-did-resolver's {@code logParser} produces it: bytes32
- * fields are UTF-8 strings with trailing NULs removed, addresses are EIP-55 checksummed.
+ * One decoded ERC-1056 registry event, as ethr-did-resolver's {@code logParser} produces it:
+ * bytes32 fields are UTF-8 strings with trailing NULs removed, addresses are EIP-55 checksummed.
  */
 public sealed interface Erc1056Event {
   /** The identity address the event is about (the indexed topic). */
@@ -21,12 +21,27 @@ public sealed interface Erc1056Event {
       implements Erc1056Event {}
 
   /** {@code DIDDelegateChanged(identity, delegateType, delegate, validTo, previousChange)}. */
-  record DelegateChanged(String identity, String delegateType, String delegate, BigInteger validTo,
-      BigInteger previousChange, long blockNumber) implements Erc1056Event {}
+  record DelegateChanged(
+      String identity,
+      String delegateType,
+      String delegate,
+      BigInteger validTo,
+      BigInteger previousChange,
+      long blockNumber)
+      implements Erc1056Event {}
 
-  /** {@code DIDAttributeChanged(identity, name, value, validTo, previousChange)}; {@code value} is raw bytes. */
-  record AttributeChanged(String identity, String name, byte[] value, BigInteger validTo,
-      BigInteger previousChange, long blockNumber) implements Erc1056Event {
+  /**
+   * {@code DIDAttributeChanged(identity, name, value, validTo, previousChange)}; {@code value} is
+   * raw bytes.
+   */
+  record AttributeChanged(
+      String identity,
+      String name,
+      byte[] value,
+      BigInteger validTo,
+      BigInteger previousChange,
+      long blockNumber)
+      implements Erc1056Event {
     /** Copies the value. */
     public AttributeChanged {
       value = value.clone();

@@ -17,9 +17,10 @@ import org.web3j.protocol.core.methods.response.EthLog;
 import org.web3j.protocol.core.methods.response.Log;
 
 /**
- * Reads an ERC-1056 registry over JSON-RPC: {@code changed}, {@code nonce}, {@code identityOwner} and
- * the change history, walked backwards through the {@code previousChange} links exactly as
- * ethr-did-resolver's {@code changeLog} does (one {@code eth_getLogs} per block that changed the identity).
+ * Reads an ERC-1056 registry over JSON-RPC: {@code changed}, {@code nonce}, {@code identityOwner}
+ * and the change history, walked backwards through the {@code previousChange} links exactly as
+ * ethr-did-resolver's {@code changeLog} does (one {@code eth_getLogs} per block that changed the
+ * identity).
  */
 final class Erc1056Reader {
   private final Web3j web3j;
@@ -56,8 +57,10 @@ final class Erc1056Reader {
 
   /** The block's timestamp in seconds, or empty when the node has no such block. */
   Optional<Long> blockTimestamp(long blockNumber) {
-    EthBlock.Block block = send(web3j.ethGetBlockByNumber(
-        DefaultBlockParameter.valueOf(BigInteger.valueOf(blockNumber)), false)).getBlock();
+    EthBlock.Block block =
+        send(web3j.ethGetBlockByNumber(
+                DefaultBlockParameter.valueOf(BigInteger.valueOf(blockNumber)), false))
+            .getBlock();
     return block == null ? Optional.empty() : Optional.of(block.getTimestamp().longValueExact());
   }
 
@@ -67,16 +70,21 @@ final class Erc1056Reader {
     BigInteger previousChange = changed(identity);
     while (previousChange.signum() > 0) {
       BigInteger blockNumber = previousChange;
-      EthFilter filter = new EthFilter(DefaultBlockParameter.valueOf(blockNumber),
-          DefaultBlockParameter.valueOf(blockNumber), registry);
+      EthFilter filter =
+          new EthFilter(
+              DefaultBlockParameter.valueOf(blockNumber),
+              DefaultBlockParameter.valueOf(blockNumber),
+              registry);
       filter.addNullTopic();
       filter.addSingleTopic(Erc1056Abi.identityTopic(identity));
       @SuppressWarnings("rawtypes")
       List<EthLog.LogResult> logs = send(web3j.ethGetLogs(filter)).getLogs();
       if (logs.isEmpty()) {
-        throw new IllegalStateException("No logs found for block " + blockNumber
-            + " but previousChange points here. The RPC node may not have historical log data."
-            + " Use an archive node for complete DID resolution.");
+        throw new IllegalStateException(
+            "No logs found for block "
+                + blockNumber
+                + " but previousChange points here. The RPC node may not have historical log data."
+                + " Use an archive node for complete DID resolution.");
       }
       BigInteger next = BigInteger.ZERO;
       List<Erc1056Event> events = new ArrayList<>();
@@ -88,7 +96,9 @@ final class Erc1056Reader {
         }
         BigInteger p = pc.get();
         // The earliest link below this block, over all logs (also those not decoded as DID events).
-        if (p.signum() > 0 && p.compareTo(blockNumber) < 0 && (next.signum() == 0 || p.compareTo(next) < 0)) {
+        if (p.signum() > 0
+            && p.compareTo(blockNumber) < 0
+            && (next.signum() == 0 || p.compareTo(next) < 0)) {
           next = p;
         }
         Erc1056Abi.decode(log).ifPresent(events::add);
@@ -100,8 +110,10 @@ final class Erc1056Reader {
   }
 
   private String ethCall(String data) {
-    return send(web3j.ethCall(Transaction.createEthCallTransaction(null, registry, data),
-        DefaultBlockParameterName.LATEST)).getValue();
+    return send(web3j.ethCall(
+            Transaction.createEthCallTransaction(null, registry, data),
+            DefaultBlockParameterName.LATEST))
+        .getValue();
   }
 
   static <T extends Response<?>> T send(org.web3j.protocol.core.Request<?, T> request) {

@@ -31,22 +31,24 @@ import org.web3j.protocol.http.HttpService;
  * <p>Options: {@code versionId} is a block number, and the document is the state after that block
  * with expiry judged at that block's timestamp, as ethr-did-resolver does. {@code versionTime} is a
  * Sovereign extension (ethr-did-resolver has none): the state after the last change whose block
- * timestamp is at or before that time, with expiry judged at that time. {@code accept}
- * {@code application/did+json} drops {@code @context}.
+ * timestamp is at or before that time, with expiry judged at that time. {@code accept} {@code
+ * application/did+json} drops {@code @context}.
  *
  * <p>Where we differ from ethr-did-resolver on purpose (errors only, see docs/did-ethr.md): a
  * malformed versionId is {@code invalidOptions} (ethr-did-resolver silently answers "latest"), an
  * unconfigured network is {@code methodNotSupported} ({@code unknownNetwork} there), a public-key
- * DID that is not a secp256k1 point is {@code invalidDid}, an unreachable node is
- * {@code internalError} (never cached), and key material that does not decode as the key type the
+ * DID that is not a secp256k1 point is {@code invalidDid}, an unreachable node is {@code
+ * internalError} (never cached), and key material that does not decode as the key type the
  * attribute names makes the answer {@code invalidDidDocument}.
  */
 public final class EthrDidResolver implements DidMethodResolver {
   /** The JSON-LD contexts ethr-did-resolver puts on a {@code application/did+ld+json} document. */
-  public static final List<String> CONTEXT = List.of(
-      "https://www.w3.org/ns/did/v1",
-      "https://w3id.org/security/suites/secp256k1recovery-2020/v2",
-      "https://w3id.org/security/v3-unstable");
+  public static final List<String> CONTEXT =
+      List.of(
+          "https://www.w3.org/ns/did/v1",
+          "https://w3id.org/security/suites/secp256k1recovery-2020/v2",
+          "https://w3id.org/security/v3-unstable");
+
   private static final Pattern BLOCK_NUMBER = Pattern.compile("0|[1-9][0-9]{0,18}");
 
   private final Map<String, Connected> networks;
@@ -71,7 +73,9 @@ public final class EthrDidResolver implements DidMethodResolver {
     }
     Map<String, Connected> byId = new LinkedHashMap<>();
     for (EthrNetwork n : networks) {
-      Connected c = new Connected(n, new Erc1056Reader(Web3j.build(new HttpService(n.rpcUrl())), n.registry()));
+      Connected c =
+          new Connected(
+              n, new Erc1056Reader(Web3j.build(new HttpService(n.rpcUrl())), n.registry()));
       for (String id : n.ids()) {
         byId.put(id, c);
       }
@@ -107,7 +111,8 @@ public final class EthrDidResolver implements DidMethodResolver {
     } else if (accept.equals(DidResolutionMetadata.DID_LD_JSON)) {
       ld = true;
     } else {
-      return DidResolutionResult.error(ResolutionError.REPRESENTATION_NOT_SUPPORTED,
+      return DidResolutionResult.error(
+          ResolutionError.REPRESENTATION_NOT_SUPPORTED,
           "The DID resolver does not support the requested 'accept' format: " + accept);
     }
     EthrDid ethr;
@@ -120,15 +125,18 @@ public final class EthrDidResolver implements DidMethodResolver {
     if (options.versionId().isPresent()) {
       String v = options.versionId().get();
       if (!BLOCK_NUMBER.matcher(v).matches()) {
-        return DidResolutionResult.error(ResolutionError.INVALID_OPTIONS,
+        return DidResolutionResult.error(
+            ResolutionError.INVALID_OPTIONS,
             "did:ethr versionId is a block number, got '" + v + "'");
       }
       versionBlock = OptionalLong.of(Long.parseLong(v));
     }
     Connected net = networks.get(ethr.network());
     if (net == null) {
-      return DidResolutionResult.error(ResolutionError.METHOD_NOT_SUPPORTED,
-          "unknownNetwork: The DID resolver does not have a configuration for network: " + ethr.network());
+      return DidResolutionResult.error(
+          ResolutionError.METHOD_NOT_SUPPORTED,
+          "unknownNetwork: The DID resolver does not have a configuration for network: "
+              + ethr.network());
     }
     try {
       return resolve(ethr, net, versionBlock, options.versionTime(), ld);
@@ -137,20 +145,29 @@ public final class EthrDidResolver implements DidMethodResolver {
     } catch (InvalidDidDocumentException e) {
       return DidResolutionResult.error(ResolutionError.INVALID_DID_DOCUMENT, e.getMessage());
     } catch (RuntimeException e) {
-      return DidResolutionResult.error(ResolutionError.INTERNAL_ERROR,
+      return DidResolutionResult.error(
+          ResolutionError.INTERNAL_ERROR,
           "Ethereum node " + net.network().rpcUrl() + ": " + e.getMessage());
     }
   }
 
-  private DidResolutionResult resolve(EthrDid ethr, Connected net, OptionalLong versionBlock,
-      Optional<Instant> versionTime, boolean ld) {
+  private DidResolutionResult resolve(
+      EthrDid ethr,
+      Connected net,
+      OptionalLong versionBlock,
+      Optional<Instant> versionTime,
+      boolean ld) {
     Erc1056Reader reader = net.reader();
     BigInteger now = BigInteger.valueOf(clock.instant().getEpochSecond());
     OptionalLong height = versionBlock;
     if (versionBlock.isPresent()) {
       long block = versionBlock.getAsLong();
-      now = BigInteger.valueOf(reader.blockTimestamp(block)
-          .orElseThrow(() -> new VersionNotFound("Block at height " + block + " not found")));
+      now =
+          BigInteger.valueOf(
+              reader
+                  .blockTimestamp(block)
+                  .orElseThrow(
+                      () -> new VersionNotFound("Block at height " + block + " not found")));
     }
     List<Erc1056Event> history = reader.history(ethr.address());
     if (versionTime.isPresent()) {
@@ -159,8 +176,13 @@ public final class EthrDidResolver implements DidMethodResolver {
       long last = 0;
       Map<Long, Long> timestamps = new LinkedHashMap<>();
       for (Erc1056Event e : history) {
-        long ts = timestamps.computeIfAbsent(e.blockNumber(), b -> reader.blockTimestamp(b)
-            .orElseThrow(() -> new IllegalStateException("block " + b + " vanished")));
+        long ts =
+            timestamps.computeIfAbsent(
+                e.blockNumber(),
+                b ->
+                    reader
+                        .blockTimestamp(b)
+                        .orElseThrow(() -> new IllegalStateException("block " + b + " vanished")));
         if (ts <= t) {
           last = Math.max(last, e.blockNumber());
         }
@@ -190,7 +212,8 @@ public final class EthrDidResolver implements DidMethodResolver {
   }
 
   private static long timestamp(Erc1056Reader reader, long block) {
-    return reader.blockTimestamp(block)
+    return reader
+        .blockTimestamp(block)
         .orElseThrow(() -> new IllegalStateException("Block at height " + block + " not found"));
   }
 

@@ -16,10 +16,13 @@ import java.util.Optional;
 public final class EthrDidResolverProvider implements DidMethodResolverProvider {
   /** Setting: the JSON-RPC URL. */
   public static final String RPC = "ethr.rpc";
+
   /** Setting: the registry contract address. */
   public static final String REGISTRY = "ethr.registry";
+
   /** Setting: the chain id (decimal); asked from the node when absent. */
   public static final String CHAIN_ID = "ethr.chainId";
+
   /** Setting: a network name (e.g. {@code mainnet}); the known name of the chain id when absent. */
   public static final String NETWORK = "ethr.network";
 

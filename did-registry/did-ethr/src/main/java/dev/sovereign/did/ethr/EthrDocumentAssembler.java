@@ -17,42 +17,54 @@ import org.web3j.utils.Numeric;
 
 /**
  * Folds an ERC-1056 history into a DID document, a line-for-line port of ethr-did-resolver 11.1.3's
- * {@code wrapDidDocument}: the same ids ({@code #controller}, {@code #controllerKey},
- * {@code #delegate-N}, {@code #service-N}, where N counts every delegate and {@code did/pub/} event
- * seen, valid or not), the same key types, the same ordering (first insertion of an event key keeps
- * its place, as in a JavaScript object) and the same expiry rule ({@code validTo >= now}).
+ * {@code wrapDidDocument}: the same ids ({@code #controller}, {@code #controllerKey}, {@code
+ * #delegate-N}, {@code #service-N}, where N counts every delegate and {@code did/pub/} event seen,
+ * valid or not), the same key types, the same ordering (first insertion of an event key keeps its
+ * place, as in a JavaScript object) and the same expiry rule ({@code validTo >= now}).
  */
 final class EthrDocumentAssembler {
   static final String RECOVERY_2020 = "EcdsaSecp256k1RecoveryMethod2020";
   static final String SECP256K1_2019 = "EcdsaSecp256k1VerificationKey2019";
   static final String NULL_ADDRESS = "0x0000000000000000000000000000000000000000";
-  private static final Pattern ATTRIBUTE = Pattern.compile("^did/(pub|svc)/(\\w+)(/(\\w+))?(/(\\w+))?$");
-  private static final Map<String, String> LEGACY_ATTR_TYPES = Map.of(
-      "sigAuth", "SignatureAuthentication2018",
-      "veriKey", "VerificationKey2018",
-      "enc", "KeyAgreementKey2019");
-  private static final Map<String, String> LEGACY_ALGO_MAP = Map.of(
-      "Secp256k1VerificationKey2018", SECP256K1_2019,
-      "Ed25519SignatureAuthentication2018", "Ed25519VerificationKey2018",
-      "Secp256k1SignatureAuthentication2018", SECP256K1_2019,
-      "RSAVerificationKey2018", "RSAVerificationKey2018",
-      "Ed25519VerificationKey2018", "Ed25519VerificationKey2018",
-      "X25519KeyAgreementKey2019", "X25519KeyAgreementKey2019");
-  private static final ObjectMapper STRICT_JSON = new ObjectMapper()
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  private static final Pattern ATTRIBUTE =
+      Pattern.compile("^did/(pub|svc)/(\\w+)(/(\\w+))?(/(\\w+))?$");
+  private static final Map<String, String> LEGACY_ATTR_TYPES =
+      Map.of(
+          "sigAuth", "SignatureAuthentication2018",
+          "veriKey", "VerificationKey2018",
+          "enc", "KeyAgreementKey2019");
+  private static final Map<String, String> LEGACY_ALGO_MAP =
+      Map.of(
+          "Secp256k1VerificationKey2018", SECP256K1_2019,
+          "Ed25519SignatureAuthentication2018", "Ed25519VerificationKey2018",
+          "Secp256k1SignatureAuthentication2018", SECP256K1_2019,
+          "RSAVerificationKey2018", "RSAVerificationKey2018",
+          "Ed25519VerificationKey2018", "Ed25519VerificationKey2018",
+          "X25519KeyAgreementKey2019", "X25519KeyAgreementKey2019");
+  private static final ObjectMapper STRICT_JSON =
+      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private EthrDocumentAssembler() {}
 
   /**
-   * The document at {@code blockHeight} (empty = latest), with expiry judged at {@code now} (seconds).
+   * The document at {@code blockHeight} (empty = latest), with expiry judged at {@code now}
+   * (seconds).
    *
    * @param document members in ethr-did-resolver's order, without {@code @context}
    * @param versionId the newest change at or below the height, 0 when there is none
    * @param nextVersionId the oldest change above the height
    */
-  record Version(Map<String, Object> document, boolean deactivated, long versionId, OptionalLong nextVersionId) {}
+  record Version(
+      Map<String, Object> document,
+      boolean deactivated,
+      long versionId,
+      OptionalLong nextVersionId) {}
 
-  static Version assemble(EthrDid did, List<Erc1056Event> history, long chainId, OptionalLong blockHeight,
+  static Version assemble(
+      EthrDid did,
+      List<Erc1056Event> history,
+      long chainId,
+      OptionalLong blockHeight,
       BigInteger now) {
     String id = did.did();
     String controller = did.address();
@@ -104,7 +116,8 @@ final class EthrDocumentAssembler {
             String encoding = m.group(6);
             if (section.equals("pub")) {
               delegateCount++;
-              String type = purpose == null ? "undefined" : LEGACY_ATTR_TYPES.getOrDefault(purpose, purpose);
+              String type =
+                  purpose == null ? "undefined" : LEGACY_ATTR_TYPES.getOrDefault(purpose, purpose);
               Map<String, Object> pk = new LinkedHashMap<>();
               pk.put("id", id + "#delegate-" + delegateCount);
               pk.put("type", LEGACY_ALGO_MAP.getOrDefault(algorithm + type, algorithm));
@@ -160,9 +173,11 @@ final class EthrDocumentAssembler {
         }
       } else {
         if (event instanceof Erc1056Event.DelegateChanged
-            || (event instanceof Erc1056Event.AttributeChanged a && a.name().startsWith("did/pub/"))) {
+            || (event instanceof Erc1056Event.AttributeChanged a
+                && a.name().startsWith("did/pub/"))) {
           delegateCount++;
-        } else if (event instanceof Erc1056Event.AttributeChanged a && a.name().startsWith("did/svc/")) {
+        } else if (event instanceof Erc1056Event.AttributeChanged a
+            && a.name().startsWith("did/svc/")) {
           serviceCount++;
         }
         auth.remove(eventIndex);
@@ -192,7 +207,8 @@ final class EthrDocumentAssembler {
 
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("id", id);
-    OptionalLong next = nextVersionId == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(nextVersionId);
+    OptionalLong next =
+        nextVersionId == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(nextVersionId);
     if (deactivated) {
       doc.put("verificationMethod", List.of());
       doc.put("authentication", List.of());
@@ -224,20 +240,29 @@ final class EthrDocumentAssembler {
     return BigInteger.ZERO;
   }
 
-  /** {@code `${eventName}-${delegateType || name}-${delegate || value}`}, JavaScript falsiness included. */
+  /**
+   * {@code `${eventName}-${delegateType || name}-${delegate || value}`}, JavaScript falsiness
+   * included.
+   */
   private static String eventIndex(Erc1056Event e) {
     if (e instanceof Erc1056Event.DelegateChanged d) {
-      return "DIDDelegateChanged-" + (d.delegateType().isEmpty() ? "undefined" : d.delegateType()) + "-"
+      return "DIDDelegateChanged-"
+          + (d.delegateType().isEmpty() ? "undefined" : d.delegateType())
+          + "-"
           + d.delegate();
     }
     if (e instanceof Erc1056Event.AttributeChanged a) {
-      return "DIDAttributeChanged-" + (a.name().isEmpty() ? "undefined" : a.name()) + "-"
+      return "DIDAttributeChanged-"
+          + (a.name().isEmpty() ? "undefined" : a.name())
+          + "-"
           + Numeric.toHexString(a.value());
     }
     return "DIDOwnerChanged-undefined-undefined";
   }
 
-  /** A service endpoint: the JSON value when the text is JSON ({@code JSON.parse}), else the text. */
+  /**
+   * A service endpoint: the JSON value when the text is JSON ({@code JSON.parse}), else the text.
+   */
   private static Object endpoint(String text) {
     try {
       return STRICT_JSON.readValue(text, Object.class);

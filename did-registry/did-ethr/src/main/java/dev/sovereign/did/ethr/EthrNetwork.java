@@ -9,8 +9,8 @@ import java.util.TreeSet;
  * One Ethereum network a did:ethr resolver reads: a JSON-RPC node and the ERC-1056 registry on it.
  *
  * <p>As in ethr-did-resolver's {@code configureNetwork}, a network answers to its hex chain id
- * ({@code 0x539} for 1337) and, when given, to its name ({@code mainnet}, {@code sepolia}, ...); a DID
- * without a network part ({@code did:ethr:0x...}) is on {@code mainnet}.
+ * ({@code 0x539} for 1337) and, when given, to its name ({@code mainnet}, {@code sepolia}, ...); a
+ * DID without a network part ({@code did:ethr:0x...}) is on {@code mainnet}.
  *
  * @param chainId the chain id
  * @param name an optional name the DIDs of this network may use, or null

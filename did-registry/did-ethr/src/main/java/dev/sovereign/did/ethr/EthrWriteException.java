@@ -2,7 +2,10 @@ package dev.sovereign.did.ethr;
 
 import java.util.Optional;
 
-/** A registry write that did not happen: rejected by the contract or the node, or the node unreachable. */
+/**
+ * A registry write that did not happen: rejected by the contract or the node, or the node
+ * unreachable.
+ */
 public final class EthrWriteException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
@@ -10,7 +13,9 @@ public final class EthrWriteException extends RuntimeException {
   public enum Reason {
     /** The sender is not the identity's current owner ({@code bad_actor}). */
     BAD_ACTOR("ethr.bad_actor"),
-    /** The meta-transaction signature does not recover to the current owner ({@code bad_signature}). */
+    /**
+     * The meta-transaction signature does not recover to the current owner ({@code bad_signature}).
+     */
     BAD_SIGNATURE("ethr.bad_signature"),
     /** The transaction reverted for another reason or was mined with status 0. */
     REVERTED("ethr.reverted"),

@@ -50,7 +50,8 @@ final class TestChain {
    * ganache get new identities) and from the registry address (unique per JVM).
    */
   synchronized Credentials newKey(String label) {
-    byte[] seed = Hash.sha3((label + "/" + registry + "/" + (nextKey++)).getBytes(StandardCharsets.UTF_8));
+    byte[] seed =
+        Hash.sha3((label + "/" + registry + "/" + (nextKey++)).getBytes(StandardCharsets.UTF_8));
     Credentials c = Credentials.create(ECKeyPair.create(new BigInteger(1, seed)));
     ganache.fund(c.getAddress(), BigInteger.TEN.pow(19));
     return c;
@@ -64,7 +65,10 @@ final class TestChain {
     return new EthrNetwork(chainId, null, ganache.url(), registry);
   }
 
-  /** Waits until the wall clock is past {@code epochSecond} (expiry is judged against the wall clock). */
+  /**
+   * Waits until the wall clock is past {@code epochSecond} (expiry is judged against the wall
+   * clock).
+   */
   static void awaitWallClockPast(long epochSecond) throws InterruptedException {
     while (System.currentTimeMillis() / 1000 <= epochSecond) {
       Thread.sleep(100);
@@ -85,18 +89,24 @@ final class TestChain {
    * paused while they are submitted, then one block is mined. Returns that block's number.
    */
   long sendInOneBlock(Credentials sender, List<String> data) throws Exception {
-    BigInteger nonce = web3j.ethGetTransactionCount(sender.getAddress(),
-        org.web3j.protocol.core.DefaultBlockParameterName.LATEST).send().getTransactionCount();
+    BigInteger nonce =
+        web3j
+            .ethGetTransactionCount(
+                sender.getAddress(), org.web3j.protocol.core.DefaultBlockParameterName.LATEST)
+            .send()
+            .getTransactionCount();
     BigInteger gasPrice = web3j.ethGasPrice().send().getGasPrice();
     List<String> hashes = new ArrayList<>();
     ganache.call("miner_stop");
     try {
       for (String d : data) {
-        org.web3j.crypto.RawTransaction tx = org.web3j.crypto.RawTransaction.createTransaction(
-            nonce, gasPrice, BigInteger.valueOf(300_000), registry, BigInteger.ZERO, d);
+        org.web3j.crypto.RawTransaction tx =
+            org.web3j.crypto.RawTransaction.createTransaction(
+                nonce, gasPrice, BigInteger.valueOf(300_000), registry, BigInteger.ZERO, d);
         nonce = nonce.add(BigInteger.ONE);
-        String signed = org.web3j.utils.Numeric.toHexString(
-            org.web3j.crypto.TransactionEncoder.signMessage(tx, chainId, sender));
+        String signed =
+            org.web3j.utils.Numeric.toHexString(
+                org.web3j.crypto.TransactionEncoder.signMessage(tx, chainId, sender));
         hashes.add(ganache.call("eth_sendRawTransaction", signed).asText());
       }
     } finally {
@@ -124,7 +134,9 @@ final class TestChain {
     return JSON.readTree(oracleRun(didUrls).stdout());
   }
 
-  /** Runs tools/js/ethr-resolve.mjs; stderr holds one {@code timing <ms> <url>} line per resolution. */
+  /**
+   * Runs tools/js/ethr-resolve.mjs; stderr holds one {@code timing <ms> <url>} line per resolution.
+   */
   NodeTools.Result oracleRun(List<String> didUrls) {
     List<String> args = new ArrayList<>(List.of(ganache.url(), registry, Long.toString(chainId)));
     args.addAll(didUrls);

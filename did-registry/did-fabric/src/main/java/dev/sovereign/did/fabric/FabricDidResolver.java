@@ -26,9 +26,9 @@ import java.util.Optional;
  * nonce, verifies both ({@link OperationLogVerifier}, {@link EndorsementVerifier} with pinned CAs)
  * and answers {@code versionId} / {@code versionTime} from the verified history only.
  *
- * <p>Errors: a malformed DID is {@code invalidDid}; an unknown DID, version or network is
- * {@code notFound}; evidence that does not verify is {@code invalidDidDocument} with the did:fabric
- * reason code in {@code didResolutionMetadata.reasonCode}; an unreachable ledger is {@code internalError}.
+ * <p>Errors: a malformed DID is {@code invalidDid}; an unknown DID, version or network is {@code
+ * notFound}; evidence that does not verify is {@code invalidDidDocument} with the did:fabric reason
+ * code in {@code didResolutionMetadata.reasonCode}; an unreachable ledger is {@code internalError}.
  */
 public final class FabricDidResolver implements DidMethodResolver {
   private static final int FRESHNESS_ATTEMPTS = 3;
@@ -55,8 +55,12 @@ public final class FabricDidResolver implements DidMethodResolver {
     try {
       FabricDid parsed = FabricDid.parse(id);
       if (!parsed.network().equals(ledger.network())) {
-        return DidResolutionResult.error(ResolutionError.NOT_FOUND,
-            "this resolver serves did:fabric:" + ledger.network() + ", not network " + parsed.network());
+        return DidResolutionResult.error(
+            ResolutionError.NOT_FOUND,
+            "this resolver serves did:fabric:"
+                + ledger.network()
+                + ", not network "
+                + parsed.network());
       }
       VerifiedDidLog log = verifiedCurrentLog(id);
       Optional<VersionRecord> record;
@@ -68,7 +72,8 @@ public final class FabricDidResolver implements DidMethodResolver {
         record = Optional.of(log.current());
       }
       if (record.isEmpty()) {
-        return DidResolutionResult.error(ResolutionError.NOT_FOUND, ReasonCode.VERSION_NOT_FOUND.code());
+        return DidResolutionResult.error(
+            ResolutionError.NOT_FOUND, ReasonCode.VERSION_NOT_FOUND.code());
       }
       return VerifiedLogResolution.of(log, record.get());
     } catch (RejectedException e) {
@@ -76,7 +81,8 @@ public final class FabricDidResolver implements DidMethodResolver {
     } catch (InvalidDidDocumentException e) {
       return DidResolutionResult.error(ResolutionError.INVALID_DID_DOCUMENT, e.getMessage());
     } catch (RuntimeException e) {
-      return DidResolutionResult.error(ResolutionError.INTERNAL_ERROR, "did:fabric ledger unavailable");
+      return DidResolutionResult.error(
+          ResolutionError.INTERNAL_ERROR, "did:fabric ledger unavailable");
     }
   }
 
@@ -88,7 +94,8 @@ public final class FabricDidResolver implements DidMethodResolver {
       byte[] nonceBytes = new byte[16];
       random.nextBytes(nonceBytes);
       String nonce = Encoding.b64url(nonceBytes);
-      EndorsedHead head = endorsements.verify(did, nonce, ledger.endorsedHead(did, nonce), clock.instant());
+      EndorsedHead head =
+          endorsements.verify(did, nonce, ledger.endorsedHead(did, nonce), clock.instant());
       try {
         return head.requireCurrent(log);
       } catch (RejectedException e) {
@@ -114,7 +121,9 @@ public final class FabricDidResolver implements DidMethodResolver {
         error = ResolutionError.INVALID_DID_DOCUMENT;
     }
     DidResolutionResult r = DidResolutionResult.error(error, e.getMessage());
-    return new DidResolutionResult(r.didDocument(),
-        r.didResolutionMetadata().with("reasonCode", e.reason().code()), r.didDocumentMetadata());
+    return new DidResolutionResult(
+        r.didDocument(),
+        r.didResolutionMetadata().with("reasonCode", e.reason().code()),
+        r.didDocumentMetadata());
   }
 }

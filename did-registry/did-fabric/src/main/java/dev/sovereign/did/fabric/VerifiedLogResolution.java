@@ -19,21 +19,23 @@ public final class VerifiedLogResolution {
 
   /**
    * The document of {@code record} with its metadata: {@code created} (the first version's time),
-   * {@code updated} (from the second version on), {@code versionId}, {@code nextVersionId},
-   * {@code deactivated}.
+   * {@code updated} (from the second version on), {@code versionId}, {@code nextVersionId}, {@code
+   * deactivated}.
    *
-   * @throws dev.sovereign.did.InvalidDidDocumentException the stored document is not a valid DID document
+   * @throws dev.sovereign.did.InvalidDidDocumentException the stored document is not a valid DID
+   *     document
    */
   public static DidResolutionResult of(VerifiedDidLog log, VersionRecord record) {
     ObjectNode json = log.document(record);
     @SuppressWarnings("unchecked")
     Map<String, Object> map = Jcs.mapper().convertValue(json, Map.class);
     DidDocument document = DidDocument.fromJson(map);
-    DidDocumentMetadata.Builder meta = DidDocumentMetadata.builder()
-        .created(log.records().get(0).versionTime())
-        .deactivated(record.deactivates())
-        .versionId(record.versionId())
-        .extra("versionSequence", record.sequence());
+    DidDocumentMetadata.Builder meta =
+        DidDocumentMetadata.builder()
+            .created(log.records().get(0).versionTime())
+            .deactivated(record.deactivates())
+            .versionId(record.versionId())
+            .extra("versionSequence", record.sequence());
     if (record.sequence() > 1) {
       meta.updated(record.versionTime());
     }

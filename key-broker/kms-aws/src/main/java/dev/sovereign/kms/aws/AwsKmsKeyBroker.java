@@ -30,11 +30,12 @@ import software.amazon.awssdk.services.kms.model.RecipientInfo;
  * {@link KeyBroker} over the AWS SDK v2 KMS client: {@code GenerateDataKey} (AES_256) and {@code
  * Decrypt}, always with a {@code Recipient}, so answers carry only {@code CiphertextForRecipient}.
  * An answer that carries a plaintext key is refused as a broker failure (it means the key policy
- * allowed a release without attestation). Errors map to {@link KeyReleaseRefusal}: the local broker's
- * code when its message starts with one, else the KMS exception name.
+ * allowed a release without attestation). Errors map to {@link KeyReleaseRefusal}: the local
+ * broker's code when its message starts with one, else the KMS exception name.
  */
 public final class AwsKmsKeyBroker implements KeyBroker, AutoCloseable {
-  private static final Pattern CODE = Pattern.compile("^([A-Z][A-Z_]+)(?::([A-Z0-9_]+))? - (.*)$", Pattern.DOTALL);
+  private static final Pattern CODE =
+      Pattern.compile("^([A-Z][A-Z_]+)(?::([A-Z0-9_]+))? - (.*)$", Pattern.DOTALL);
 
   private final KmsClient kms;
   private final boolean ownsClient;
@@ -55,40 +56,55 @@ public final class AwsKmsKeyBroker implements KeyBroker, AutoCloseable {
   }
 
   @Override
-  public GeneratedDataKey generateDataKey(String keyId, Map<String, String> encryptionContext, Recipient recipient)
+  public GeneratedDataKey generateDataKey(
+      String keyId, Map<String, String> encryptionContext, Recipient recipient)
       throws KeyBrokerRefusedException, KeyBrokerException {
     GenerateDataKeyResponse r;
     try {
-      r = kms.generateDataKey(b -> b.keyId(keyId).keySpec(DataKeySpec.AES_256)
-          .encryptionContext(encryptionContext).recipient(recipientInfo(recipient)));
+      r =
+          kms.generateDataKey(
+              b ->
+                  b.keyId(keyId)
+                      .keySpec(DataKeySpec.AES_256)
+                      .encryptionContext(encryptionContext)
+                      .recipient(recipientInfo(recipient)));
     } catch (KmsException e) {
       throw refusal(e);
     } catch (SdkException e) {
-      throw new KeyBrokerException("KMS GenerateDataKey failed: " + e.getClass().getSimpleName(), e);
+      throw new KeyBrokerException(
+          "KMS GenerateDataKey failed: " + e.getClass().getSimpleName(), e);
     }
     if (r.plaintext() != null && r.plaintext().asByteArrayUnsafe().length > 0) {
-      throw new KeyBrokerException("KMS returned a plaintext data key: the key policy allows release without a recipient");
+      throw new KeyBrokerException(
+          "KMS returned a plaintext data key: the key policy allows release without a recipient");
     }
     if (r.ciphertextForRecipient() == null || r.ciphertextBlob() == null) {
       throw new KeyBrokerException("KMS answer lacks CiphertextForRecipient or CiphertextBlob");
     }
-    return new GeneratedDataKey(r.keyId(), r.ciphertextBlob().asByteArray(), r.ciphertextForRecipient().asByteArray());
+    return new GeneratedDataKey(
+        r.keyId(), r.ciphertextBlob().asByteArray(), r.ciphertextForRecipient().asByteArray());
   }
 
   @Override
-  public DecryptedDataKey decrypt(byte[] ciphertextBlob, Map<String, String> encryptionContext, Recipient recipient)
+  public DecryptedDataKey decrypt(
+      byte[] ciphertextBlob, Map<String, String> encryptionContext, Recipient recipient)
       throws KeyBrokerRefusedException, KeyBrokerException {
     DecryptResponse r;
     try {
-      r = kms.decrypt(b -> b.ciphertextBlob(SdkBytes.fromByteArray(ciphertextBlob))
-          .encryptionContext(encryptionContext).recipient(recipientInfo(recipient)));
+      r =
+          kms.decrypt(
+              b ->
+                  b.ciphertextBlob(SdkBytes.fromByteArray(ciphertextBlob))
+                      .encryptionContext(encryptionContext)
+                      .recipient(recipientInfo(recipient)));
     } catch (KmsException e) {
       throw refusal(e);
     } catch (SdkException e) {
       throw new KeyBrokerException("KMS Decrypt failed: " + e.getClass().getSimpleName(), e);
     }
     if (r.plaintext() != null && r.plaintext().asByteArrayUnsafe().length > 0) {
-      throw new KeyBrokerException("KMS returned a plaintext key: the key policy allows Decrypt without a recipient");
+      throw new KeyBrokerException(
+          "KMS returned a plaintext key: the key policy allows Decrypt without a recipient");
     }
     if (r.ciphertextForRecipient() == null) {
       throw new KeyBrokerException("KMS answer lacks CiphertextForRecipient");
@@ -105,23 +121,31 @@ public final class AwsKmsKeyBroker implements KeyBroker, AutoCloseable {
 
   static KeyBrokerRefusedException refusal(KmsException e) {
     String type = e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode();
-    String message = e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorMessage());
+    String message =
+        e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorMessage());
     Matcher m = CODE.matcher(message);
     if (m.matches()) {
       try {
-        return new KeyBrokerRefusedException(KeyReleaseRefusal.valueOf(m.group(1)), m.group(2), m.group(3));
+        return new KeyBrokerRefusedException(
+            KeyReleaseRefusal.valueOf(m.group(1)), m.group(2), m.group(3));
       } catch (IllegalArgumentException unknown) {
         // not one of our codes: fall through to the KMS exception name
       }
     }
-    KeyReleaseRefusal reason = switch (type) {
-      case "InvalidCiphertextException", "IncorrectKeyException" -> KeyReleaseRefusal.INVALID_CIPHERTEXT;
-      case "NotFoundException" -> KeyReleaseRefusal.KEY_NOT_FOUND;
-      case "ValidationException", "InvalidKeyUsageException", "KMSInvalidStateException", "DisabledException" ->
-          KeyReleaseRefusal.INVALID_REQUEST;
-      default -> KeyReleaseRefusal.ACCESS_DENIED;
-    };
-    return new KeyBrokerRefusedException(reason, type.isEmpty() ? null : type.replaceAll("[^A-Za-z0-9_]", ""), message);
+    KeyReleaseRefusal reason =
+        switch (type) {
+          case "InvalidCiphertextException", "IncorrectKeyException" ->
+              KeyReleaseRefusal.INVALID_CIPHERTEXT;
+          case "NotFoundException" -> KeyReleaseRefusal.KEY_NOT_FOUND;
+          case "ValidationException",
+              "InvalidKeyUsageException",
+              "KMSInvalidStateException",
+              "DisabledException" ->
+              KeyReleaseRefusal.INVALID_REQUEST;
+          default -> KeyReleaseRefusal.ACCESS_DENIED;
+        };
+    return new KeyBrokerRefusedException(
+        reason, type.isEmpty() ? null : type.replaceAll("[^A-Za-z0-9_]", ""), message);
   }
 
   @Override
@@ -151,13 +175,18 @@ public final class AwsKmsKeyBroker implements KeyBroker, AutoCloseable {
       return this;
     }
 
-    /** Credentials passed from the host (required), e.g. {@code StaticCredentialsProvider} of session credentials. */
+    /**
+     * Credentials passed from the host (required), e.g. {@code StaticCredentialsProvider} of
+     * session credentials.
+     */
     public Builder credentials(AwsCredentialsProvider credentials) {
       this.credentials = credentials;
       return this;
     }
 
-    /** Endpoint override: the local broker's URL, or the KMS hostname behind the vsock forwarder. */
+    /**
+     * Endpoint override: the local broker's URL, or the KMS hostname behind the vsock forwarder.
+     */
     public Builder endpoint(URI endpoint) {
       this.endpoint = endpoint;
       return this;
@@ -173,8 +202,11 @@ public final class AwsKmsKeyBroker implements KeyBroker, AutoCloseable {
     public AwsKmsKeyBroker build() {
       Objects.requireNonNull(region, "region");
       Objects.requireNonNull(credentials, "credentials");
-      var b = KmsClient.builder().region(region).credentialsProvider(credentials)
-          .httpClient(httpClient != null ? httpClient : UrlConnectionHttpClient.create());
+      var b =
+          KmsClient.builder()
+              .region(region)
+              .credentialsProvider(credentials)
+              .httpClient(httpClient != null ? httpClient : UrlConnectionHttpClient.create());
       if (endpoint != null) {
         b.endpointOverride(endpoint);
       }

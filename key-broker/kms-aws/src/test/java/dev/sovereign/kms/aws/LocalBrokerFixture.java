@@ -61,23 +61,30 @@ final class LocalBrokerFixture implements AutoCloseable {
     this.brokerState = dir.resolve("broker-state");
     this.buildA = jar(dir.resolve("enclave-a.jar"), "enclave build A");
     this.buildB = jar(dir.resolve("enclave-b.jar"), "enclave build B");
-    AttestationPolicy policy = AttestationPolicy.builder()
-        .pinnedRoot(SimulatedNsm.rootCertificate(nsmState))
-        .maxAge(MAX_AGE)
-        .build();
-    this.broker = LocalKeyBroker.open(brokerState, AttestationVerifier.create(policy), Clock.systemUTC());
-    this.server = KmsHttpServer.start(broker, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-    this.sdk = KmsClient.builder()
-        .endpointOverride(server.endpoint())
-        .region(Region.of("local-1"))
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDLOCALTEST", "local-test-secret")))
-        .httpClient(UrlConnectionHttpClient.create())
-        .build();
+    AttestationPolicy policy =
+        AttestationPolicy.builder()
+            .pinnedRoot(SimulatedNsm.rootCertificate(nsmState))
+            .maxAge(MAX_AGE)
+            .build();
+    this.broker =
+        LocalKeyBroker.open(brokerState, AttestationVerifier.create(policy), Clock.systemUTC());
+    this.server =
+        KmsHttpServer.start(broker, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    this.sdk =
+        KmsClient.builder()
+            .endpointOverride(server.endpoint())
+            .region(Region.of("local-1"))
+            .credentialsProvider(
+                StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create("AKIDLOCALTEST", "local-test-secret")))
+            .httpClient(UrlConnectionHttpClient.create())
+            .build();
     this.keyBroker = AwsKmsKeyBroker.using(sdk);
   }
 
   /** An enclave: its per-boot recipient key and the attestation document that carries it. */
-  record Enclave(RecipientKeyPair keys, KeyPair rawKeys, byte[] document, byte[] pcr0, byte[] policyHash) {
+  record Enclave(
+      RecipientKeyPair keys, KeyPair rawKeys, byte[] document, byte[] pcr0, byte[] policyHash) {
     Recipient recipient() {
       return Recipient.of(document);
     }
@@ -87,7 +94,8 @@ final class LocalBrokerFixture implements AutoCloseable {
     return boot(build, role, instance, policyText, Clock.systemUTC());
   }
 
-  Enclave boot(Path build, String role, String instance, String policyText, Clock clock) throws IOException {
+  Enclave boot(Path build, String role, String instance, String policyText, Clock clock)
+      throws IOException {
     KeyPair raw;
     try {
       KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
@@ -98,10 +106,15 @@ final class LocalBrokerFixture implements AutoCloseable {
     }
     RecipientKeyPair keys = RecipientKeyPair.of(raw);
     byte[] policyHash = sha256(policyText);
-    SimulationConfig config = SimulationConfig.of(nsmState, build).withParentRoleArn(role).withParentInstanceId(instance)
-        .withClock(clock);
+    SimulationConfig config =
+        SimulationConfig.of(nsmState, build)
+            .withParentRoleArn(role)
+            .withParentInstanceId(instance)
+            .withClock(clock);
     try (SimulatedNsm nsm = SimulatedNsm.open(config)) {
-      byte[] doc = nsm.attestation(KeyReleaseUserData.encode(policyHash, "did:key:z6MkTest"), null, keys.publicKeyDer());
+      byte[] doc =
+          nsm.attestation(
+              KeyReleaseUserData.encode(policyHash, "did:key:z6MkTest"), null, keys.publicKeyDer());
       return new Enclave(keys, raw, doc, SimulatedMeasurements.pcr0(build), policyHash);
     }
   }
@@ -131,8 +144,13 @@ final class LocalBrokerFixture implements AutoCloseable {
             }
           ]
         }
-        """.formatted(HEX.formatHex(pcr0), HEX.formatHex(SimulatedMeasurements.pcr3(EU_ROLE)),
-            HEX.formatHex(SimulatedMeasurements.pcr4(EU_INSTANCE)), HEX.formatHex(SimulatedMeasurements.pcr4("i-0e0e0e0e0e0e0e0e2")), h);
+        """
+        .formatted(
+            HEX.formatHex(pcr0),
+            HEX.formatHex(SimulatedMeasurements.pcr3(EU_ROLE)),
+            HEX.formatHex(SimulatedMeasurements.pcr4(EU_INSTANCE)),
+            HEX.formatHex(SimulatedMeasurements.pcr4("i-0e0e0e0e0e0e0e0e2")),
+            h);
   }
 
   private static Path jar(Path file, String content) throws IOException {

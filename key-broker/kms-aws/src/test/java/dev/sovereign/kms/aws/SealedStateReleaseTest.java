@@ -30,12 +30,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Sealed state through the production {@code AwsKmsKeyBroker} (AWS SDK v2) against the local broker:
- * the round trip into a new enclave process and every refusal the issue lists, each with its code.
+ * Sealed state through the production {@code AwsKmsKeyBroker} (AWS SDK v2) against the local
+ * broker: the round trip into a new enclave process and every refusal the issue lists, each with
+ * its code.
  */
 class SealedStateReleaseTest {
   private static final String EU_POLICY = "EU sovereignty policy v1";
-  private static final byte[] MARKER = "MARKER-did-signing-key-0f1e2d3c4b5a".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] MARKER =
+      "MARKER-did-signing-key-0f1e2d3c4b5a".getBytes(StandardCharsets.UTF_8);
 
   @TempDir static Path dir;
   static LocalBrokerFixture f;
@@ -47,9 +49,14 @@ class SealedStateReleaseTest {
   @BeforeAll
   static void start() throws Exception {
     f = new LocalBrokerFixture(dir);
-    sealer = f.boot(f.buildA, LocalBrokerFixture.EU_ROLE, LocalBrokerFixture.EU_INSTANCE, EU_POLICY);
-    keyArn = f.sdk.createKey(b -> b.policy(LocalBrokerFixture.euKeyPolicy(sealer.pcr0(), sealer.policyHash())))
-        .keyMetadata().arn();
+    sealer =
+        f.boot(f.buildA, LocalBrokerFixture.EU_ROLE, LocalBrokerFixture.EU_INSTANCE, EU_POLICY);
+    keyArn =
+        f.sdk
+            .createKey(
+                b -> b.policy(LocalBrokerFixture.euKeyPolicy(sealer.pcr0(), sealer.policyHash())))
+            .keyMetadata()
+            .arn();
     eu = SealBinding.create(keyArn, sealer.pcr0(), "EU", sealer.policyHash());
   }
 
@@ -60,20 +67,37 @@ class SealedStateReleaseTest {
 
   private static synchronized byte[] seal(byte[] body) throws Exception {
     sequence++;
-    return SealedState.seal(f.keyBroker, sealer.recipient(), sealer.keys(), eu, sequence, body, LocalBrokerFixture.RANDOM);
+    return SealedState.seal(
+        f.keyBroker,
+        sealer.recipient(),
+        sealer.keys(),
+        eu,
+        sequence,
+        body,
+        LocalBrokerFixture.RANDOM);
   }
 
-  private static SealRejectedException refusedOpen(byte[] blob, LocalBrokerFixture.Enclave enclave, SealBinding claimed) {
-    return assertThrows(SealRejectedException.class,
-        () -> SealedState.parse(blob).open(f.keyBroker, enclave.recipient(), enclave.keys(), claimed));
+  private static SealRejectedException refusedOpen(
+      byte[] blob, LocalBrokerFixture.Enclave enclave, SealBinding claimed) {
+    return assertThrows(
+        SealRejectedException.class,
+        () ->
+            SealedState.parse(blob)
+                .open(f.keyBroker, enclave.recipient(), enclave.keys(), claimed));
   }
 
   @Test
-  void stateSealedByOneEnclaveOpensInANewEnclaveProcessWithTheSameMeasurementAndHosts() throws Exception {
+  void stateSealedByOneEnclaveOpensInANewEnclaveProcessWithTheSameMeasurementAndHosts()
+      throws Exception {
     byte[] blob = seal(MARKER);
     LocalBrokerFixture.Enclave restarted =
-        f.boot(f.buildA, LocalBrokerFixture.EU_ROLE, "i-0e0e0e0e0e0e0e0e2", EU_POLICY); // another EU host, new boot key
-    var opened = SealedState.parse(blob).open(f.keyBroker, restarted.recipient(), restarted.keys(), eu);
+        f.boot(
+            f.buildA,
+            LocalBrokerFixture.EU_ROLE,
+            "i-0e0e0e0e0e0e0e0e2",
+            EU_POLICY); // another EU host, new boot key
+    var opened =
+        SealedState.parse(blob).open(f.keyBroker, restarted.recipient(), restarted.keys(), eu);
     assertArrayEquals(MARKER, opened.body().toByteArray(SecretAccess.get()));
     assertEquals(sequence, opened.header().sequence());
   }
@@ -81,7 +105,8 @@ class SealedStateReleaseTest {
   @Test
   void anEnclaveWithADifferentPcr0IsRefusedEvenWhenItClaimsTheSealersBinding() throws Exception {
     byte[] blob = seal(MARKER);
-    LocalBrokerFixture.Enclave other = f.boot(f.buildB, LocalBrokerFixture.EU_ROLE, LocalBrokerFixture.EU_INSTANCE, EU_POLICY);
+    LocalBrokerFixture.Enclave other =
+        f.boot(f.buildB, LocalBrokerFixture.EU_ROLE, LocalBrokerFixture.EU_INSTANCE, EU_POLICY);
     SealBinding honest = SealBinding.create(keyArn, other.pcr0(), "EU", other.policyHash());
     assertEquals(SealRejection.BINDING_MISMATCH, refusedOpen(blob, other, honest).reason());
     SealRejectedException e = refusedOpen(blob, other, eu);
@@ -92,7 +117,8 @@ class SealedStateReleaseTest {
   @Test
   void euStateIsRefusedToTheSameBuildOnUsHosts() throws Exception {
     byte[] blob = seal(MARKER);
-    LocalBrokerFixture.Enclave us = f.boot(f.buildA, LocalBrokerFixture.US_ROLE, LocalBrokerFixture.US_INSTANCE, EU_POLICY);
+    LocalBrokerFixture.Enclave us =
+        f.boot(f.buildA, LocalBrokerFixture.US_ROLE, LocalBrokerFixture.US_INSTANCE, EU_POLICY);
     SealRejectedException e = refusedOpen(blob, us, eu);
     assertEquals(SealRejection.KEY_RELEASE_REFUSED, e.reason());
     assertEquals(KeyReleaseRefusal.HOST_NOT_ALLOWED, e.keyReleaseRefusal().orElseThrow());
@@ -106,31 +132,51 @@ class SealedStateReleaseTest {
     int wrappedKeyAt = 6 + 1 + 2 + keyArn.length() + 4 + 10;
     int sequenceAt = headerLength - 12 - 33 - 8 + 7;
     int nonceAt = headerLength - 3;
-    for (int at : new int[] {wrappedKeyAt, sequenceAt, nonceAt, headerLength + 2, blob.length - 1}) {
+    for (int at :
+        new int[] {wrappedKeyAt, sequenceAt, nonceAt, headerLength + 2, blob.length - 1}) {
       byte[] t = blob.clone();
       t[at] ^= 0x01;
       SealRejectedException e = refusedOpen(t, sealer, eu);
       assertEquals(SealRejection.TAMPERED, e.reason(), "flip at " + at + ": " + e.getMessage());
     }
     byte[] truncated = java.util.Arrays.copyOf(blob, headerLength + 5);
-    assertEquals(SealRejection.MALFORMED, assertThrows(SealRejectedException.class, () -> SealedState.parse(truncated)).reason());
+    assertEquals(
+        SealRejection.MALFORMED,
+        assertThrows(SealRejectedException.class, () -> SealedState.parse(truncated)).reason());
   }
 
   @Test
-  void anOlderSnapshotIsRefusedUntilAnAdministratorOverridesItAndTheOverrideIsAudited() throws Exception {
+  void anOlderSnapshotIsRefusedUntilAnAdministratorOverridesItAndTheOverrideIsAudited()
+      throws Exception {
     byte[] older = seal("older".getBytes(StandardCharsets.UTF_8));
     long olderSequence = sequence;
     byte[] newer = seal("newer".getBytes(StandardCharsets.UTF_8));
     SealRejectedException e = refusedOpen(older, sealer, eu);
     assertEquals(SealRejection.KEY_RELEASE_REFUSED, e.reason());
     assertEquals(KeyReleaseRefusal.ROLLBACK_REFUSED, e.keyReleaseRefusal().orElseThrow());
-    assertEquals("newer", new String(SealedState.parse(newer).open(f.keyBroker, sealer.recipient(), sealer.keys(), eu)
-        .body().toByteArray(SecretAccess.get()), StandardCharsets.UTF_8));
+    assertEquals(
+        "newer",
+        new String(
+            SealedState.parse(newer)
+                .open(f.keyBroker, sealer.recipient(), sealer.keys(), eu)
+                .body()
+                .toByteArray(SecretAccess.get()),
+            StandardCharsets.UTF_8));
 
-    f.broker.overrideRollback(keyArn, HexFormat.of().formatHex(sealer.pcr0()), "EU", olderSequence,
+    f.broker.overrideRollback(
+        keyArn,
+        HexFormat.of().formatHex(sealer.pcr0()),
+        "EU",
+        olderSequence,
         "restore drill ticket OPS-42");
-    assertEquals("older", new String(SealedState.parse(older).open(f.keyBroker, sealer.recipient(), sealer.keys(), eu)
-        .body().toByteArray(SecretAccess.get()), StandardCharsets.UTF_8));
+    assertEquals(
+        "older",
+        new String(
+            SealedState.parse(older)
+                .open(f.keyBroker, sealer.recipient(), sealer.keys(), eu)
+                .body()
+                .toByteArray(SecretAccess.get()),
+            StandardCharsets.UTF_8));
     synchronized (SealedStateReleaseTest.class) {
       sequence = Math.max(sequence, olderSequence);
       seal("after override".getBytes(StandardCharsets.UTF_8)); // sealing moves forward again
@@ -143,8 +189,16 @@ class SealedStateReleaseTest {
   @Test
   void anAttestationDocumentPastTheMaximumAgeIsRefused() throws Exception {
     byte[] blob = seal(MARKER);
-    Clock tenMinutesAgo = Clock.fixed(Instant.now().minus(LocalBrokerFixture.MAX_AGE.multipliedBy(2)), ZoneOffset.UTC);
-    LocalBrokerFixture.Enclave stale = f.boot(f.buildA, LocalBrokerFixture.EU_ROLE, LocalBrokerFixture.EU_INSTANCE, EU_POLICY, tenMinutesAgo);
+    Clock tenMinutesAgo =
+        Clock.fixed(
+            Instant.now().minus(LocalBrokerFixture.MAX_AGE.multipliedBy(2)), ZoneOffset.UTC);
+    LocalBrokerFixture.Enclave stale =
+        f.boot(
+            f.buildA,
+            LocalBrokerFixture.EU_ROLE,
+            LocalBrokerFixture.EU_INSTANCE,
+            EU_POLICY,
+            tenMinutesAgo);
     SealRejectedException e = refusedOpen(blob, stale, eu);
     assertEquals(KeyReleaseRefusal.ATTESTATION_REJECTED, e.keyReleaseRefusal().orElseThrow());
     var cause = (dev.sovereign.attestation.kms.KeyBrokerRefusedException) e.getCause();
@@ -154,7 +208,12 @@ class SealedStateReleaseTest {
   @Test
   void anEnclaveThatLoadedAnotherSovereigntyPolicyIsRefusedAsPolicyHashMismatch() throws Exception {
     byte[] blob = seal(MARKER);
-    LocalBrokerFixture.Enclave lax = f.boot(f.buildA, LocalBrokerFixture.EU_ROLE, LocalBrokerFixture.EU_INSTANCE, "EU policy, lax edition");
+    LocalBrokerFixture.Enclave lax =
+        f.boot(
+            f.buildA,
+            LocalBrokerFixture.EU_ROLE,
+            LocalBrokerFixture.EU_INSTANCE,
+            "EU policy, lax edition");
     SealRejectedException e = refusedOpen(blob, lax, eu);
     assertEquals(SealRejection.KEY_RELEASE_REFUSED, e.reason());
     assertEquals(KeyReleaseRefusal.POLICY_HASH_MISMATCH, e.keyReleaseRefusal().orElseThrow());
@@ -165,11 +224,21 @@ class SealedStateReleaseTest {
     byte[] blob = seal(MARKER);
     var opened = SealedState.parse(blob).open(f.keyBroker, sealer.recipient(), sealer.keys(), eu);
     // The data key of this blob, as the enclave sees it, in every encoding a leak could take.
-    var released = f.keyBroker.decrypt(opened.header().wrappedDataKey(), opened.header().encryptionContext(), sealer.recipient());
-    byte[] dataKey = sealer.keys().open(released.ciphertextForRecipient()).toByteArray(SecretAccess.get());
-    List<String> needles = List.of(HexFormat.of().formatHex(dataKey), Base64.getEncoder().encodeToString(dataKey),
-        new String(MARKER, StandardCharsets.ISO_8859_1));
-    assertFalse(contains(blob, dataKey) || contains(blob, MARKER), "the sealed blob holds neither key nor body in clear");
+    var released =
+        f.keyBroker.decrypt(
+            opened.header().wrappedDataKey(),
+            opened.header().encryptionContext(),
+            sealer.recipient());
+    byte[] dataKey =
+        sealer.keys().open(released.ciphertextForRecipient()).toByteArray(SecretAccess.get());
+    List<String> needles =
+        List.of(
+            HexFormat.of().formatHex(dataKey),
+            Base64.getEncoder().encodeToString(dataKey),
+            new String(MARKER, StandardCharsets.ISO_8859_1));
+    assertFalse(
+        contains(blob, dataKey) || contains(blob, MARKER),
+        "the sealed blob holds neither key nor body in clear");
     try (Stream<Path> files = Files.walk(f.brokerState)) {
       for (Path p : files.filter(Files::isRegularFile).toList()) {
         if (p.getFileName().toString().equals("master.key")) {
@@ -181,16 +250,26 @@ class SealedStateReleaseTest {
         for (String n : needles) {
           assertFalse(text.contains(n), p + " holds key material or state plaintext");
         }
-        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p)), p.toString());
+        assertEquals(
+            "rw-------",
+            java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p)),
+            p.toString());
       }
     }
-    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
-        Files.getPosixFilePermissions(f.brokerState.resolve("master.key"))));
-    SealRejectedException e = refusedOpen(blob, f.boot(f.buildB, LocalBrokerFixture.EU_ROLE, LocalBrokerFixture.EU_INSTANCE, EU_POLICY), eu);
+    assertEquals(
+        "rw-------",
+        java.nio.file.attribute.PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(f.brokerState.resolve("master.key"))));
+    SealRejectedException e =
+        refusedOpen(
+            blob,
+            f.boot(f.buildB, LocalBrokerFixture.EU_ROLE, LocalBrokerFixture.EU_INSTANCE, EU_POLICY),
+            eu);
     for (String n : needles) {
       assertFalse(e.getMessage().contains(n) || String.valueOf(e.getCause()).contains(n));
     }
-    assertEquals(AuditLog.verify(f.brokerState.resolve("audit.log")).head(), f.broker.audit().head());
+    assertEquals(
+        AuditLog.verify(f.brokerState.resolve("audit.log")).head(), f.broker.audit().head());
   }
 
   private static boolean contains(byte[] hay, byte[] needle) {

@@ -21,29 +21,50 @@ import org.junit.jupiter.api.io.TempDir;
 class StateSealerTest {
   @TempDir Path dir;
 
-  private static SimulatedNsm nsm(LocalBrokerFixture f, Path build, String role, String instance) throws Exception {
-    return SimulatedNsm.open(SimulationConfig.of(f.nsmState, build).withParentRoleArn(role).withParentInstanceId(instance));
+  private static SimulatedNsm nsm(LocalBrokerFixture f, Path build, String role, String instance)
+      throws Exception {
+    return SimulatedNsm.open(
+        SimulationConfig.of(f.nsmState, build)
+            .withParentRoleArn(role)
+            .withParentInstanceId(instance));
   }
 
   @Test
-  void aSealerSealsAndTheNextBootsSealerRestoresWhileAnotherBuildsSealerIsRefused() throws Exception {
+  void aSealerSealsAndTheNextBootsSealerRestoresWhileAnotherBuildsSealerIsRefused()
+      throws Exception {
     try (LocalBrokerFixture f = new LocalBrokerFixture(dir)) {
       byte[] pcr0 = SimulatedMeasurements.pcr0(f.buildA);
       byte[] policyHash = LocalBrokerFixture.sha256("EU policy v1");
-      String arn = f.sdk.createKey(b -> b.policy(LocalBrokerFixture.euKeyPolicy(pcr0, policyHash))).keyMetadata().arn();
+      String arn =
+          f.sdk
+              .createKey(b -> b.policy(LocalBrokerFixture.euKeyPolicy(pcr0, policyHash)))
+              .keyMetadata()
+              .arn();
       SealBinding eu = SealBinding.create(arn, pcr0, "EU", policyHash);
       byte[] blob;
-      try (SimulatedNsm first = nsm(f, f.buildA, LocalBrokerFixture.EU_ROLE, LocalBrokerFixture.EU_INSTANCE)) {
-        blob = StateSealer.create(first, f.keyBroker, eu, "did:key:z6MkFirstBoot", LocalBrokerFixture.RANDOM)
-            .seal(1, "round 7 partial aggregates".getBytes(StandardCharsets.UTF_8));
+      try (SimulatedNsm first =
+          nsm(f, f.buildA, LocalBrokerFixture.EU_ROLE, LocalBrokerFixture.EU_INSTANCE)) {
+        blob =
+            StateSealer.create(
+                    first, f.keyBroker, eu, "did:key:z6MkFirstBoot", LocalBrokerFixture.RANDOM)
+                .seal(1, "round 7 partial aggregates".getBytes(StandardCharsets.UTF_8));
       }
-      try (SimulatedNsm second = nsm(f, f.buildA, LocalBrokerFixture.EU_ROLE, LocalBrokerFixture.EU_INSTANCE)) {
-        var opened = StateSealer.create(second, f.keyBroker, eu, null, LocalBrokerFixture.RANDOM).open(blob);
-        assertArrayEquals("round 7 partial aggregates".getBytes(StandardCharsets.UTF_8), opened.body().toByteArray(SecretAccess.get()));
+      try (SimulatedNsm second =
+          nsm(f, f.buildA, LocalBrokerFixture.EU_ROLE, LocalBrokerFixture.EU_INSTANCE)) {
+        var opened =
+            StateSealer.create(second, f.keyBroker, eu, null, LocalBrokerFixture.RANDOM).open(blob);
+        assertArrayEquals(
+            "round 7 partial aggregates".getBytes(StandardCharsets.UTF_8),
+            opened.body().toByteArray(SecretAccess.get()));
       }
-      try (SimulatedNsm other = nsm(f, f.buildB, LocalBrokerFixture.EU_ROLE, LocalBrokerFixture.EU_INSTANCE)) {
-        SealRejectedException e = assertThrows(SealRejectedException.class,
-            () -> StateSealer.create(other, f.keyBroker, eu, null, LocalBrokerFixture.RANDOM).open(blob));
+      try (SimulatedNsm other =
+          nsm(f, f.buildB, LocalBrokerFixture.EU_ROLE, LocalBrokerFixture.EU_INSTANCE)) {
+        SealRejectedException e =
+            assertThrows(
+                SealRejectedException.class,
+                () ->
+                    StateSealer.create(other, f.keyBroker, eu, null, LocalBrokerFixture.RANDOM)
+                        .open(blob));
         assertEquals(KeyReleaseRefusal.PCR_NOT_ALLOWED, e.keyReleaseRefusal().orElseThrow());
       }
     }

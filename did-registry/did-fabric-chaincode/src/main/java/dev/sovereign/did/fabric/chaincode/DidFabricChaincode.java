@@ -16,9 +16,9 @@ import org.hyperledger.fabric.shim.ChaincodeStub;
 
 /**
  * The did:fabric chaincode (method spec section 8). The DID network is the channel name. Every
- * transaction delegates to {@link DidFabricContract}; a rejection fails the proposal with a
- * {@link ChaincodeException} whose message starts with the reason code and whose payload is the
- * reason code, so clients map it back without parsing prose.
+ * transaction delegates to {@link DidFabricContract}; a rejection fails the proposal with a {@link
+ * ChaincodeException} whose message starts with the reason code and whose payload is the reason
+ * code, so clients map it back without parsing prose.
  */
 @Contract(name = "didfabric", info = @Info(title = "did:fabric registry", version = "1"))
 @Default
@@ -29,13 +29,19 @@ public final class DidFabricChaincode implements ContractInterface {
   }
 
   private static ChaincodeException rejected(RejectedException e) {
-    return new ChaincodeException(e.getMessage(), e.reason().code().getBytes(StandardCharsets.UTF_8));
+    return new ChaincodeException(
+        e.getMessage(), e.reason().code().getBytes(StandardCharsets.UTF_8));
   }
 
-  private static String write(ChaincodeStub stub, Operation.Type type, String operation, List<String> orgs) {
+  private static String write(
+      ChaincodeStub stub, Operation.Type type, String operation, List<String> orgs) {
     try {
-      return new String(contract(stub).submit(new StubLedgerState(stub), type,
-          operation.getBytes(StandardCharsets.UTF_8), orgs).toBytes(), StandardCharsets.UTF_8);
+      return new String(
+          contract(stub)
+              .submit(
+                  new StubLedgerState(stub), type, operation.getBytes(StandardCharsets.UTF_8), orgs)
+              .toBytes(),
+          StandardCharsets.UTF_8);
     } catch (RejectedException e) {
       throw rejected(e);
     }
@@ -48,15 +54,16 @@ public final class DidFabricChaincode implements ContractInterface {
   }
 
   /**
-   * Creates a DID whose one state key requires endorsement by every organisation in
-   * {@code endorsingOrgs} (comma-separated MSP ids): state-based endorsement per DID.
+   * Creates a DID whose one state key requires endorsement by every organisation in {@code
+   * endorsingOrgs} (comma-separated MSP ids): state-based endorsement per DID.
    */
   @Transaction(intent = Transaction.TYPE.SUBMIT)
   public String createWithEndorsement(Context ctx, String operation, String endorsingOrgs) {
     List<String> orgs = new java.util.ArrayList<>();
     for (String org : endorsingOrgs.split(",")) {
       if (!org.trim().matches("[A-Za-z0-9._-]{1,128}")) {
-        throw new ChaincodeException("MALFORMED_OPERATION: endorsingOrgs must be comma-separated MSP ids",
+        throw new ChaincodeException(
+            "MALFORMED_OPERATION: endorsingOrgs must be comma-separated MSP ids",
             "MALFORMED_OPERATION".getBytes(StandardCharsets.UTF_8));
       }
       orgs.add(org.trim());
@@ -83,7 +90,10 @@ public final class DidFabricChaincode implements ContractInterface {
   @Transaction(intent = Transaction.TYPE.EVALUATE)
   public String readVersion(Context ctx, String did, String versionId) {
     try {
-      return text(contract(ctx.getStub()).readVersion(new StubLedgerState(ctx.getStub()), did, versionId).toBytes());
+      return text(
+          contract(ctx.getStub())
+              .readVersion(new StubLedgerState(ctx.getStub()), did, versionId)
+              .toBytes());
     } catch (RejectedException e) {
       throw rejected(e);
     }
@@ -125,7 +135,9 @@ public final class DidFabricChaincode implements ContractInterface {
     }
   }
 
-  /** Entry for tests and for the in-process gateway: one write on a stub without a client identity. */
+  /**
+   * Entry for tests and for the in-process gateway: one write on a stub without a client identity.
+   */
   static String submit(ChaincodeStub stub, Operation.Type type, String operation) {
     return write(stub, type, operation, List.of());
   }

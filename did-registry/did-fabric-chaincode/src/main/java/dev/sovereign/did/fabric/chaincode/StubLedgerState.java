@@ -10,7 +10,9 @@ import org.hyperledger.fabric.shim.ext.sbe.impl.StateBasedEndorsementFactory;
 import org.hyperledger.fabric.shim.ledger.KeyValue;
 import org.hyperledger.fabric.shim.ledger.QueryResultsIterator;
 
-/** {@link LedgerState} over Fabric's {@link ChaincodeStub}: the peer's world state for one proposal. */
+/**
+ * {@link LedgerState} over Fabric's {@link ChaincodeStub}: the peer's world state for one proposal.
+ */
 final class StubLedgerState implements LedgerState {
   private final ChaincodeStub stub;
 
@@ -32,7 +34,8 @@ final class StubLedgerState implements LedgerState {
   @Override
   public List<byte[]> getByPartialCompositeKey(String objectType, String... attributes) {
     List<byte[]> out = new ArrayList<>();
-    try (QueryResultsIterator<KeyValue> results = stub.getStateByPartialCompositeKey(objectType, attributes)) {
+    try (QueryResultsIterator<KeyValue> results =
+        stub.getStateByPartialCompositeKey(objectType, attributes)) {
       for (KeyValue kv : results) {
         out.add(kv.getValue());
       }
@@ -59,7 +62,8 @@ final class StubLedgerState implements LedgerState {
 
   @Override
   public void setKeyEndorsementOrgs(String key, List<String> mspIds) {
-    StateBasedEndorsement sbe = StateBasedEndorsementFactory.getInstance().newStateBasedEndorsement(null);
+    StateBasedEndorsement sbe =
+        StateBasedEndorsementFactory.getInstance().newStateBasedEndorsement(null);
     sbe.addOrgs(StateBasedEndorsement.RoleType.RoleTypeMember, mspIds.toArray(new String[0]));
     stub.setStateValidationParameter(key, sbe.policy());
   }

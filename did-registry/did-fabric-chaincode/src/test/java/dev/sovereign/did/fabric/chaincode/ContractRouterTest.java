@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The chaincode through fabric-contract-api's own router (contract scan, metadata, argument and
- * result serialisation, error mapping), as the Fabric peer would drive it, on the in-memory world state.
+ * result serialisation, error mapping), as the Fabric peer would drive it, on the in-memory world
+ * state.
  */
 class ContractRouterTest {
   private final InMemoryChaincodeStub ledger = new InMemoryChaincodeStub("sovereign");
@@ -44,12 +45,27 @@ class ContractRouterTest {
     kpg.initialize(new ECGenParameterSpec("secp256r1"));
     var keys = kpg.generateKeyPair();
     X500Name name = new X500Name("CN=User1,OU=client,O=Org1MSP");
-    byte[] der = new JcaX509v3CertificateBuilder(name, BigInteger.ONE, new Date(), new Date(System.currentTimeMillis() + 86_400_000L),
-        name, keys.getPublic()).build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())).getEncoded();
-    String pem = "-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-        .encodeToString(der) + "\n-----END CERTIFICATE-----\n";
-    creator = SerializedIdentity.newBuilder().setMspid("Org1MSP")
-        .setIdBytes(com.google.protobuf.ByteString.copyFromUtf8(pem)).build().toByteArray();
+    byte[] der =
+        new JcaX509v3CertificateBuilder(
+                name,
+                BigInteger.ONE,
+                new Date(),
+                new Date(System.currentTimeMillis() + 86_400_000L),
+                name,
+                keys.getPublic())
+            .build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate()))
+            .getEncoded();
+    String pem =
+        "-----BEGIN CERTIFICATE-----\n"
+            + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(der)
+            + "\n-----END CERTIFICATE-----\n";
+    creator =
+        SerializedIdentity.newBuilder()
+            .setMspid("Org1MSP")
+            .setIdBytes(com.google.protobuf.ByteString.copyFromUtf8(pem))
+            .build()
+            .toByteArray();
   }
 
   private Chaincode.Response invoke(boolean commit, String... args) {
@@ -59,25 +75,29 @@ class ContractRouterTest {
     for (String a : args) {
       raw.add(a.getBytes(StandardCharsets.UTF_8));
     }
-    ChaincodeStub stub = (ChaincodeStub) Proxy.newProxyInstance(ChaincodeStub.class.getClassLoader(),
-        new Class<?>[] {ChaincodeStub.class}, (proxy, method, a) -> {
-          switch (method.getName()) {
-            case "getArgs":
-              return raw;
-            case "getStringArgs":
-              return List.of(args);
-            case "getFunction":
-              return args[0];
-            case "getParameters":
-              return List.of(args).subList(1, args.length);
-            case "getCreator":
-              return creator;
-            case "getTransient":
-              return java.util.Map.of();
-            default:
-              return method.invoke(base, a);
-          }
-        });
+    ChaincodeStub stub =
+        (ChaincodeStub)
+            Proxy.newProxyInstance(
+                ChaincodeStub.class.getClassLoader(),
+                new Class<?>[] {ChaincodeStub.class},
+                (proxy, method, a) -> {
+                  switch (method.getName()) {
+                    case "getArgs":
+                      return raw;
+                    case "getStringArgs":
+                      return List.of(args);
+                    case "getFunction":
+                      return args[0];
+                    case "getParameters":
+                      return List.of(args).subList(1, args.length);
+                    case "getCreator":
+                      return creator;
+                    case "getTransient":
+                      return java.util.Map.of();
+                    default:
+                      return method.invoke(base, a);
+                  }
+                });
     Chaincode.Response response = router.invoke(stub);
     if (commit && response.getStatus() == Chaincode.Response.Status.SUCCESS) {
       tx.commit();
@@ -89,11 +109,13 @@ class ContractRouterTest {
   void contractApiRouterFindsTheContractAndRunsItsTransactions() throws Exception {
     SoftwareControllerKey key = SoftwareControllerKey.generate(Multikey.Type.ED25519);
     Operation create = FabricDocuments.create("sovereign", key);
-    Chaincode.Response created = invoke(true, "create", new String(create.toBytes(), StandardCharsets.UTF_8));
+    Chaincode.Response created =
+        invoke(true, "create", new String(create.toBytes(), StandardCharsets.UTF_8));
     assertEquals(Chaincode.Response.Status.SUCCESS, created.getStatus(), created.getMessage());
     VersionRecord v1 = VersionRecord.parse(created.getPayload());
 
-    Chaincode.Response replay = invoke(true, "didfabric:create", new String(create.toBytes(), StandardCharsets.UTF_8));
+    Chaincode.Response replay =
+        invoke(true, "didfabric:create", new String(create.toBytes(), StandardCharsets.UTF_8));
     assertEquals(Chaincode.Response.Status.INTERNAL_SERVER_ERROR, replay.getStatus());
     assertTrue(replay.getMessage().startsWith("REPLAYED_OPERATION"), replay.getMessage());
 
@@ -105,8 +127,10 @@ class ContractRouterTest {
 
   @Test
   void chaincodeAndContractLogicAreJava11Bytecode() throws IOException {
-    // The Java 11 bytecode level Fabric 2.5's Java chaincode runtime needs: class file major version 55.
-    for (Class<?> c : List.of(DidFabricChaincode.class, dev.sovereign.did.fabric.core.DidFabricContract.class)) {
+    // The Java 11 bytecode level Fabric 2.5's Java chaincode runtime needs: class file major
+    // version 55.
+    for (Class<?> c :
+        List.of(DidFabricChaincode.class, dev.sovereign.did.fabric.core.DidFabricContract.class)) {
       try (InputStream in = c.getResourceAsStream(c.getSimpleName() + ".class")) {
         byte[] head = in.readNBytes(8);
         assertEquals(55, ((head[6] & 0xff) << 8) | (head[7] & 0xff), c.getName());

@@ -17,7 +17,8 @@ import org.hyperledger.fabric.shim.ledger.QueryResultsIterator;
 /**
  * An in-memory world state that hands out one {@link ChaincodeStub} per transaction, with Fabric's
  * semantics for what the contract uses: reads see committed state only, writes apply on commit,
- * composite keys in the shim's own format, one event per transaction, key-level validation parameters.
+ * composite keys in the shim's own format, one event per transaction, key-level validation
+ * parameters.
  */
 public final class InMemoryChaincodeStub {
   public final TreeMap<String, byte[]> state = new TreeMap<>();
@@ -45,46 +46,55 @@ public final class InMemoryChaincodeStub {
     public final ChaincodeStub stub;
 
     Tx(String txId, Instant time) {
-      stub = (ChaincodeStub) Proxy.newProxyInstance(ChaincodeStub.class.getClassLoader(),
-          new Class<?>[] {ChaincodeStub.class}, (proxy, method, args) -> {
-            switch (method.getName()) {
-              case "getChannelId":
-                return channel;
-              case "getTxId":
-                return txId;
-              case "getTxTimestamp":
-                return time;
-              case "getState":
-                return state.get((String) args[0]);
-              case "putState":
-                writes.put((String) args[0], ((byte[]) args[1]).clone());
-                return null;
-              case "setEvent":
-                if (event != null) {
-                  throw new IllegalStateException("second event in one transaction");
-                }
-                event = new String[] {(String) args[0], new String((byte[]) args[1], StandardCharsets.UTF_8)};
-                return null;
-              case "setStateValidationParameter":
-                parameters.put((String) args[0], (byte[]) args[1]);
-                return null;
-              case "createCompositeKey":
-                return new CompositeKey((String) args[0], (String[]) args[1]);
-              case "getStateByPartialCompositeKey":
-                if (args.length == 2 && args[1] instanceof String[]) {
-                  return range(new CompositeKey((String) args[0], (String[]) args[1]).toString());
-                }
-                throw new UnsupportedOperationException("getStateByPartialCompositeKey" + List.of(args));
-              case "hashCode":
-                return System.identityHashCode(proxy);
-              case "equals":
-                return proxy == args[0];
-              case "toString":
-                return "InMemoryChaincodeStub.Tx(" + txId + ")";
-              default:
-                throw new UnsupportedOperationException(method.getName());
-            }
-          });
+      stub =
+          (ChaincodeStub)
+              Proxy.newProxyInstance(
+                  ChaincodeStub.class.getClassLoader(),
+                  new Class<?>[] {ChaincodeStub.class},
+                  (proxy, method, args) -> {
+                    switch (method.getName()) {
+                      case "getChannelId":
+                        return channel;
+                      case "getTxId":
+                        return txId;
+                      case "getTxTimestamp":
+                        return time;
+                      case "getState":
+                        return state.get((String) args[0]);
+                      case "putState":
+                        writes.put((String) args[0], ((byte[]) args[1]).clone());
+                        return null;
+                      case "setEvent":
+                        if (event != null) {
+                          throw new IllegalStateException("second event in one transaction");
+                        }
+                        event =
+                            new String[] {
+                              (String) args[0], new String((byte[]) args[1], StandardCharsets.UTF_8)
+                            };
+                        return null;
+                      case "setStateValidationParameter":
+                        parameters.put((String) args[0], (byte[]) args[1]);
+                        return null;
+                      case "createCompositeKey":
+                        return new CompositeKey((String) args[0], (String[]) args[1]);
+                      case "getStateByPartialCompositeKey":
+                        if (args.length == 2 && args[1] instanceof String[]) {
+                          return range(
+                              new CompositeKey((String) args[0], (String[]) args[1]).toString());
+                        }
+                        throw new UnsupportedOperationException(
+                            "getStateByPartialCompositeKey" + List.of(args));
+                      case "hashCode":
+                        return System.identityHashCode(proxy);
+                      case "equals":
+                        return proxy == args[0];
+                      case "toString":
+                        return "InMemoryChaincodeStub.Tx(" + txId + ")";
+                      default:
+                        throw new UnsupportedOperationException(method.getName());
+                    }
+                  });
     }
 
     private QueryResultsIterator<KeyValue> range(String prefix) {
@@ -93,22 +103,23 @@ public final class InMemoryChaincodeStub {
         if (!e.getKey().startsWith(prefix)) {
           break;
         }
-        found.add(new KeyValue() {
-          @Override
-          public String getKey() {
-            return e.getKey();
-          }
+        found.add(
+            new KeyValue() {
+              @Override
+              public String getKey() {
+                return e.getKey();
+              }
 
-          @Override
-          public byte[] getValue() {
-            return e.getValue().clone();
-          }
+              @Override
+              public byte[] getValue() {
+                return e.getValue().clone();
+              }
 
-          @Override
-          public String getStringValue() {
-            return new String(e.getValue(), StandardCharsets.UTF_8);
-          }
-        });
+              @Override
+              public String getStringValue() {
+                return new String(e.getValue(), StandardCharsets.UTF_8);
+              }
+            });
       }
       return new QueryResultsIterator<KeyValue>() {
         @Override

@@ -12,12 +12,13 @@ import java.util.List;
  * chaincode and the embedded ledger both call this class; neither adds rules of its own.
  *
  * <p>State per DID: the head key {@code \0did\0<did>\0} (read and written by every write on that
- * DID, so unrelated DIDs never conflict), one immutable record per version under
- * {@code \0didver\0<did>\0<sequence, 10 digits>\0} and an index {@code \0didvid\0<did>\0<versionId>\0}.
+ * DID, so unrelated DIDs never conflict), one immutable record per version under {@code
+ * \0didver\0<did>\0<sequence, 10 digits>\0} and an index {@code \0didvid\0<did>\0<versionId>\0}.
  */
 public final class DidFabricContract {
   /** Name of the one chaincode event each write emits. */
   public static final String EVENT_NAME = "did.fabric.version";
+
   /** The {@code format} member of an exported operation log. */
   public static final String LOG_FORMAT = "did-fabric-log/1";
 
@@ -36,11 +37,14 @@ public final class DidFabricContract {
   }
 
   /** Applies a create, update or deactivate of the given type; returns the new version record. */
-  public VersionRecord submit(LedgerState state, Operation.Type expected, byte[] operationJson,
-      List<String> endorsingOrgs) throws RejectedException {
+  public VersionRecord submit(
+      LedgerState state, Operation.Type expected, byte[] operationJson, List<String> endorsingOrgs)
+      throws RejectedException {
     Operation op = Operation.parse(operationJson);
     if (op.type() != expected) {
-      throw new RejectedException(ReasonCode.OPERATION_TYPE_MISMATCH, op.did(),
+      throw new RejectedException(
+          ReasonCode.OPERATION_TYPE_MISMATCH,
+          op.did(),
           "transaction " + expected.wire() + " carries a " + op.type().wire() + " operation");
     }
     String did = checkNetwork(op.did());
@@ -55,11 +59,16 @@ public final class DidFabricContract {
       VersionRecord current = version(state, did, head.sequence);
       if (op.type() == Operation.Type.CREATE) {
         VersionRecord first = version(state, did, 1);
-        throw new RejectedException(first.operation().sameSignedContent(op)
-            ? ReasonCode.REPLAYED_OPERATION : ReasonCode.DID_ALREADY_EXISTS, did, "create on an existing DID");
+        throw new RejectedException(
+            first.operation().sameSignedContent(op)
+                ? ReasonCode.REPLAYED_OPERATION
+                : ReasonCode.DID_ALREADY_EXISTS,
+            did,
+            "create on an existing DID");
       }
       if (head.deactivated) {
-        throw new RejectedException(ReasonCode.DEACTIVATED, did, "deactivated at version " + head.sequence);
+        throw new RejectedException(
+            ReasonCode.DEACTIVATED, did, "deactivated at version " + head.sequence);
       }
       if (!head.versionId.equals(op.prevVersionId())) {
         throw staleOrReplay(state, did, op);
@@ -68,10 +77,18 @@ public final class DidFabricContract {
       record = VersionRecord.seal(op, head.sequence + 1, time, state.txId());
     }
     state.put(versionKey(did, record.sequence()), record.toBytes());
-    state.put(LedgerState.compositeKey("didvid", did, record.versionId()),
+    state.put(
+        LedgerState.compositeKey("didvid", did, record.versionId()),
         Encoding.utf8(Long.toString(record.sequence())));
-    state.put(headKey, new Head(did, record.sequence(), record.versionId(), record.versionTime(),
-        record.deactivates()).toBytes());
+    state.put(
+        headKey,
+        new Head(
+                did,
+                record.sequence(),
+                record.versionId(),
+                record.versionTime(),
+                record.deactivates())
+            .toBytes());
     if (head == null && endorsingOrgs != null && !endorsingOrgs.isEmpty()) {
       state.setKeyEndorsementOrgs(headKey, endorsingOrgs);
     }
@@ -91,14 +108,16 @@ public final class DidFabricContract {
       long applied = Long.parseLong(new String(seq, java.nio.charset.StandardCharsets.UTF_8)) + 1;
       try {
         if (version(state, did, applied).operation().sameSignedContent(op)) {
-          return new RejectedException(ReasonCode.REPLAYED_OPERATION, did,
-              "already applied as version " + applied);
+          return new RejectedException(
+              ReasonCode.REPLAYED_OPERATION, did, "already applied as version " + applied);
         }
       } catch (RejectedException e) {
         return e;
       }
     }
-    return new RejectedException(ReasonCode.STALE_PREV_VERSION, did,
+    return new RejectedException(
+        ReasonCode.STALE_PREV_VERSION,
+        did,
         "prevVersionId " + op.prevVersionId() + " is not the current version");
   }
 
@@ -109,13 +128,15 @@ public final class DidFabricContract {
   }
 
   /** The version record with {@code versionId}. */
-  public VersionRecord readVersion(LedgerState state, String did, String versionId) throws RejectedException {
+  public VersionRecord readVersion(LedgerState state, String did, String versionId)
+      throws RejectedException {
     requireHead(state, did);
     byte[] seq = state.get(LedgerState.compositeKey("didvid", did, versionId));
     if (seq == null) {
       throw new RejectedException(ReasonCode.VERSION_NOT_FOUND, did, "no version " + versionId);
     }
-    return version(state, did, Long.parseLong(new String(seq, java.nio.charset.StandardCharsets.UTF_8)));
+    return version(
+        state, did, Long.parseLong(new String(seq, java.nio.charset.StandardCharsets.UTF_8)));
   }
 
   /** Every version record in order. */
@@ -161,12 +182,14 @@ public final class DidFabricContract {
   private String checkNetwork(String did) throws RejectedException {
     FabricDid parsed = FabricDid.parse(did);
     if (!parsed.network().equals(network)) {
-      throw new RejectedException(ReasonCode.WRONG_NETWORK, did, "this ledger serves did:fabric:" + network);
+      throw new RejectedException(
+          ReasonCode.WRONG_NETWORK, did, "this ledger serves did:fabric:" + network);
     }
     return did;
   }
 
-  private static VersionRecord version(LedgerState state, String did, long sequence) throws RejectedException {
+  private static VersionRecord version(LedgerState state, String did, long sequence)
+      throws RejectedException {
     byte[] bytes = state.get(versionKey(did, sequence));
     if (bytes == null) {
       throw new IllegalStateException("ledger state is missing version " + sequence + " of " + did);
@@ -203,8 +226,12 @@ public final class DidFabricContract {
         return null;
       }
       ObjectNode n = Jcs.parseObject(bytes);
-      return new Head(n.get("did").textValue(), n.get("sequence").longValue(), n.get("versionId").textValue(),
-          Instant.parse(n.get("versionTime").textValue()), n.get("deactivated").booleanValue());
+      return new Head(
+          n.get("did").textValue(),
+          n.get("sequence").longValue(),
+          n.get("versionId").textValue(),
+          Instant.parse(n.get("versionTime").textValue()),
+          n.get("deactivated").booleanValue());
     }
 
     ObjectNode json() {

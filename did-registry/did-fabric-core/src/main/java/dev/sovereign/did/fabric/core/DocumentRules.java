@@ -6,7 +6,10 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The rules a did:fabric DID document must satisfy (method spec section 5), and its controller keys. */
+/**
+ * The rules a did:fabric DID document must satisfy (method spec section 5), and its controller
+ * keys.
+ */
 public final class DocumentRules {
   /** Largest canonical (JCS) document accepted, in bytes. */
   public static final int MAX_DOCUMENT_BYTES = 32 * 1024;
@@ -17,7 +20,8 @@ public final class DocumentRules {
    * Checks {@code document} for {@code did} and returns its capabilityInvocation keys by absolute
    * DID URL, in document order. Rejects with INVALID_DOCUMENT.
    */
-  public static Map<String, Multikey> controllerKeys(String did, JsonNode document) throws RejectedException {
+  public static Map<String, Multikey> controllerKeys(String did, JsonNode document)
+      throws RejectedException {
     if (document == null || !document.isObject()) {
       throw invalid(did, "document must be a JSON object");
     }
@@ -79,8 +83,10 @@ public final class DocumentRules {
       throw invalid(did, "verification method must be an object with an id");
     }
     String id = absolute(did, vm.path("id").textValue());
-    if (!"Multikey".equals(vm.path("type").asText(null)) || !vm.path("publicKeyMultibase").isTextual()) {
-      throw invalid(did, "verification method " + id + " must be a Multikey with publicKeyMultibase");
+    if (!"Multikey".equals(vm.path("type").asText(null))
+        || !vm.path("publicKeyMultibase").isTextual()) {
+      throw invalid(
+          did, "verification method " + id + " must be a Multikey with publicKeyMultibase");
     }
     if (!vm.path("controller").isTextual()) {
       throw invalid(did, "verification method " + id + " needs a controller");

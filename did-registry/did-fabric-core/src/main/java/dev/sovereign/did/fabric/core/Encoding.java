@@ -7,7 +7,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 
-/** Byte encodings used by did:fabric: base64url (no padding), base32 lower (no padding), base58btc. */
+/**
+ * Byte encodings used by did:fabric: base64url (no padding), base32 lower (no padding), base58btc.
+ */
 public final class Encoding {
   private static final String B32 = "abcdefghijklmnopqrstuvwxyz234567";
   private static final String B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";

@@ -17,7 +17,13 @@ public final class EndorsedHead {
   private final String nonce;
   private final List<String> endorsingOrgs;
 
-  EndorsedHead(String did, long sequence, String versionId, Instant versionTime, boolean deactivated, String nonce,
+  EndorsedHead(
+      String did,
+      long sequence,
+      String versionId,
+      Instant versionTime,
+      boolean deactivated,
+      String nonce,
       List<String> endorsingOrgs) {
     this.did = did;
     this.sequence = sequence;
@@ -63,10 +69,17 @@ public final class EndorsedHead {
    */
   public VerifiedDidLog requireCurrent(VerifiedDidLog log) throws RejectedException {
     VersionRecord last = log.current();
-    if (!log.did().equals(did) || last.sequence() != sequence || !last.versionId().equals(versionId)
+    if (!log.did().equals(did)
+        || last.sequence() != sequence
+        || !last.versionId().equals(versionId)
         || last.deactivates() != deactivated) {
-      throw new RejectedException(ReasonCode.LOG_NOT_FRESH, did,
-          "log ends at version " + last.sequence() + " but the endorsed current version is " + sequence);
+      throw new RejectedException(
+          ReasonCode.LOG_NOT_FRESH,
+          did,
+          "log ends at version "
+              + last.sequence()
+              + " but the endorsed current version is "
+              + sequence);
     }
     return log;
   }

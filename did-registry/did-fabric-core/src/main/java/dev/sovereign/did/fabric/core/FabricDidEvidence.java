@@ -16,7 +16,8 @@ public final class FabricDidEvidence {
   private FabricDidEvidence() {}
 
   /** Bundles a ledger's answers for {@code did} and {@code nonce} (host side). */
-  public static byte[] bundle(DidFabricLedger ledger, String did, String nonce) throws RejectedException {
+  public static byte[] bundle(DidFabricLedger ledger, String did, String nonce)
+      throws RejectedException {
     ObjectNode n = Jcs.mapper().createObjectNode();
     n.put("did", did);
     n.set("log", Jcs.parseObject(ledger.exportLog(did)));
@@ -27,12 +28,15 @@ public final class FabricDidEvidence {
   /**
    * Verifies evidence for the DID and nonce the caller chose: the log (section 10), the endorsed
    * read against the pinned CAs in {@code endorsements} (section 11), and that the log ends at the
-   * endorsed current version. Returns the verified history, from which versionId/versionTime resolve.
+   * endorsed current version. Returns the verified history, from which versionId/versionTime
+   * resolve.
    */
-  public static VerifiedDidLog verify(String did, String nonce, byte[] evidence, EndorsementVerifier endorsements,
-      Instant now) throws RejectedException {
+  public static VerifiedDidLog verify(
+      String did, String nonce, byte[] evidence, EndorsementVerifier endorsements, Instant now)
+      throws RejectedException {
     if (evidence.length > MAX_BYTES) {
-      throw new RejectedException(ReasonCode.LOG_MALFORMED, did, "evidence larger than " + MAX_BYTES + " bytes");
+      throw new RejectedException(
+          ReasonCode.LOG_MALFORMED, did, "evidence larger than " + MAX_BYTES + " bytes");
     }
     ObjectNode n;
     try {
@@ -40,12 +44,16 @@ public final class FabricDidEvidence {
     } catch (IllegalArgumentException e) {
       throw new RejectedException(ReasonCode.LOG_MALFORMED, did, "evidence is not strict JSON");
     }
-    if (!did.equals(n.path("did").asText(null)) || !n.path("log").isObject() || !n.path("endorsedRead").isObject()
+    if (!did.equals(n.path("did").asText(null))
+        || !n.path("log").isObject()
+        || !n.path("endorsedRead").isObject()
         || n.size() != 3) {
-      throw new RejectedException(ReasonCode.LOG_MALFORMED, did, "expected {did, log, endorsedRead} for " + did);
+      throw new RejectedException(
+          ReasonCode.LOG_MALFORMED, did, "expected {did, log, endorsedRead} for " + did);
     }
     VerifiedDidLog log = OperationLogVerifier.verify(did, Jcs.canonicalize(n.get("log")));
-    EndorsedHead head = endorsements.verify(did, nonce, Jcs.canonicalize(n.get("endorsedRead")), now);
+    EndorsedHead head =
+        endorsements.verify(did, nonce, Jcs.canonicalize(n.get("endorsedRead")), now);
     return head.requireCurrent(log);
   }
 }

@@ -39,7 +39,10 @@ public final class FabricDocuments {
     return doc;
   }
 
-  /** A signed create for a new DID on {@code network} controlled by {@code genesis} as {@code #key-1}. */
+  /**
+   * A signed create for a new DID on {@code network} controlled by {@code genesis} as {@code
+   * #key-1}.
+   */
   public static Operation create(String network, ControllerSigner genesis) {
     String did;
     try {
@@ -47,18 +50,30 @@ public final class FabricDocuments {
     } catch (RejectedException e) {
       throw new IllegalArgumentException("network name " + network + " is not valid", e);
     }
-    return Operation.sign(Operation.Type.CREATE, did, document(did, List.of(genesis.publicKey()), 1), null,
-        did + "#key-1", genesis);
+    return Operation.sign(
+        Operation.Type.CREATE,
+        did,
+        document(did, List.of(genesis.publicKey()), 1),
+        null,
+        did + "#key-1",
+        genesis);
   }
 
   /** A signed update to {@code document} by controller method {@code signerMethod}. */
-  public static Operation update(String did, String prevVersionId, ObjectNode document, String signerMethod,
+  public static Operation update(
+      String did,
+      String prevVersionId,
+      ObjectNode document,
+      String signerMethod,
       ControllerSigner signer) {
-    return Operation.sign(Operation.Type.UPDATE, did, document, prevVersionId, signerMethod, signer);
+    return Operation.sign(
+        Operation.Type.UPDATE, did, document, prevVersionId, signerMethod, signer);
   }
 
   /** A signed deactivation by controller method {@code signerMethod}. */
-  public static Operation deactivate(String did, String prevVersionId, String signerMethod, ControllerSigner signer) {
-    return Operation.sign(Operation.Type.DEACTIVATE, did, null, prevVersionId, signerMethod, signer);
+  public static Operation deactivate(
+      String did, String prevVersionId, String signerMethod, ControllerSigner signer) {
+    return Operation.sign(
+        Operation.Type.DEACTIVATE, did, null, prevVersionId, signerMethod, signer);
   }
 }

@@ -16,8 +16,9 @@ import java.util.List;
 
 /**
  * JSON Canonicalization Scheme (RFC 8785) for the I-JSON subset did:fabric allows: numbers must be
- * integers of magnitude at most 2^53 - 1 (their JCS form is then the plain decimal), strings must be
- * well-formed UTF-16 (no lone surrogates). Parsing rejects duplicate member names and trailing data.
+ * integers of magnitude at most 2^53 - 1 (their JCS form is then the plain decimal), strings must
+ * be well-formed UTF-16 (no lone surrogates). Parsing rejects duplicate member names and trailing
+ * data.
  */
 public final class Jcs {
   private static final long MAX_SAFE = (1L << 53) - 1;

@@ -14,7 +14,10 @@ public interface LedgerState {
 
   void put(String key, byte[] value);
 
-  /** Values of all keys built by {@link #compositeKey} with this type and attribute prefix, in key order. */
+  /**
+   * Values of all keys built by {@link #compositeKey} with this type and attribute prefix, in key
+   * order.
+   */
   List<byte[]> getByPartialCompositeKey(String objectType, String... attributes);
 
   /** The transaction id. */
@@ -26,7 +29,9 @@ public interface LedgerState {
   /** Sets the transaction's one chaincode event. */
   void setEvent(String name, byte[] payload);
 
-  /** Requires endorsement of writes to {@code key} by these organisations (state-based endorsement). */
+  /**
+   * Requires endorsement of writes to {@code key} by these organisations (state-based endorsement).
+   */
   void setKeyEndorsementOrgs(String key, List<String> mspIds);
 
   /** Fabric's composite key format: U+0000 type U+0000 (attribute U+0000)*. */

@@ -55,12 +55,14 @@ public final class Multikey {
       }
       return new Multikey(Type.P256, point, multibase);
     }
-    throw new IllegalArgumentException("unsupported multikey (Ed25519 0xed01 or P-256 0x8024 only)");
+    throw new IllegalArgumentException(
+        "unsupported multikey (Ed25519 0xed01 or P-256 0x8024 only)");
   }
 
   /** Encodes a raw public key (32-byte Ed25519, or 33-byte compressed P-256) as multibase. */
   public static Multikey of(Type type, byte[] raw) {
-    byte[] prefix = type == Type.ED25519 ? new byte[] {(byte) 0xed, 0x01} : new byte[] {(byte) 0x80, 0x24};
+    byte[] prefix =
+        type == Type.ED25519 ? new byte[] {(byte) 0xed, 0x01} : new byte[] {(byte) 0x80, 0x24};
     byte[] all = new byte[prefix.length + raw.length];
     System.arraycopy(prefix, 0, all, 0, prefix.length);
     System.arraycopy(raw, 0, all, prefix.length, raw.length);

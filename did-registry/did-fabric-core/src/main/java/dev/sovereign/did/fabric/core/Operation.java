@@ -9,12 +9,12 @@ import java.util.Iterator;
 import java.util.Set;
 
 /**
- * A signed did:fabric operation (method spec section 6). Wire form, a JSON object:
- * {@code {"did", "op", "document", "docHash", "prevVersionId", "proof": {"verificationMethod",
- * "signatureValue"}}}. The controller signs the JCS bytes of
- * {@code {"did", "docHash", "op", "prevVersionId"}} (null where the operation has none).
- * Parsing checks shape only; signatures are checked by {@link DidFabricContract} and
- * {@link OperationLogVerifier} against the right version's keys.
+ * A signed did:fabric operation (method spec section 6). Wire form, a JSON object: {@code {"did",
+ * "op", "document", "docHash", "prevVersionId", "proof": {"verificationMethod",
+ * "signatureValue"}}}. The controller signs the JCS bytes of {@code {"did", "docHash", "op",
+ * "prevVersionId"}} (null where the operation has none). Parsing checks shape only; signatures are
+ * checked by {@link DidFabricContract} and {@link OperationLogVerifier} against the right version's
+ * keys.
  */
 public final class Operation {
   /** The three writes. */
@@ -54,8 +54,14 @@ public final class Operation {
   private final String verificationMethod;
   private final byte[] signature;
 
-  private Operation(String did, Type type, ObjectNode document, String docHash, String prevVersionId,
-      String verificationMethod, byte[] signature) {
+  private Operation(
+      String did,
+      Type type,
+      ObjectNode document,
+      String docHash,
+      String prevVersionId,
+      String verificationMethod,
+      byte[] signature) {
     this.did = did;
     this.type = type;
     this.document = document == null ? null : document.deepCopy();
@@ -65,15 +71,26 @@ public final class Operation {
     this.signature = signature.clone();
   }
 
-  /** Builds and signs an operation with {@code signer}, whose key is method {@code verificationMethod}. */
-  public static Operation sign(Type type, String did, ObjectNode document, String prevVersionId,
-      String verificationMethod, ControllerSigner signer) {
+  /**
+   * Builds and signs an operation with {@code signer}, whose key is method {@code
+   * verificationMethod}.
+   */
+  public static Operation sign(
+      Type type,
+      String did,
+      ObjectNode document,
+      String prevVersionId,
+      String verificationMethod,
+      ControllerSigner signer) {
     String docHash = document == null ? null : Jcs.hash(document);
     byte[] input = signingInput(did, type, docHash, prevVersionId);
-    return new Operation(did, type, document, docHash, prevVersionId, verificationMethod, signer.sign(input));
+    return new Operation(
+        did, type, document, docHash, prevVersionId, verificationMethod, signer.sign(input));
   }
 
-  /** Parses the wire JSON; checks shape per type, not signatures. Rejects with MALFORMED_OPERATION. */
+  /**
+   * Parses the wire JSON; checks shape per type, not signatures. Rejects with MALFORMED_OPERATION.
+   */
   public static Operation parse(byte[] json) throws RejectedException {
     ObjectNode node;
     try {
@@ -109,14 +126,18 @@ public final class Operation {
     }
     String docHash = optionalText(node, "docHash", did);
     String prev = optionalText(node, "prevVersionId", did);
-    if ((type == Type.DEACTIVATE) != (document == null) || (document == null) != (docHash == null)) {
-      throw malformed(did, "create and update carry document and docHash; deactivate carries neither");
+    if ((type == Type.DEACTIVATE) != (document == null)
+        || (document == null) != (docHash == null)) {
+      throw malformed(
+          did, "create and update carry document and docHash; deactivate carries neither");
     }
     if ((type == Type.CREATE) != (prev == null)) {
       throw malformed(did, "prevVersionId is null exactly for create");
     }
     JsonNode proof = node.path("proof");
-    if (!proof.isObject() || proof.size() != 2 || !proof.path("verificationMethod").isTextual()
+    if (!proof.isObject()
+        || proof.size() != 2
+        || !proof.path("verificationMethod").isTextual()
         || !proof.path("signatureValue").isTextual()) {
       throw malformed(did, "proof must be {verificationMethod, signatureValue}");
     }
@@ -126,10 +147,12 @@ public final class Operation {
     } catch (IllegalArgumentException e) {
       throw malformed(did, "signatureValue must be base64url");
     }
-    return new Operation(did, type, document, docHash, prev, proof.get("verificationMethod").textValue(), signature);
+    return new Operation(
+        did, type, document, docHash, prev, proof.get("verificationMethod").textValue(), signature);
   }
 
-  private static String optionalText(JsonNode node, String name, String did) throws RejectedException {
+  private static String optionalText(JsonNode node, String name, String did)
+      throws RejectedException {
     JsonNode v = node.path(name);
     if (v.isMissingNode() || v.isNull()) {
       return null;
@@ -162,14 +185,18 @@ public final class Operation {
    * Checks this operation's signature with a key taken from {@code controllerKeys} (the previous
    * version's capabilityInvocation keys, or for create the new document's). Returns the key used.
    */
-  public Multikey verifySignature(java.util.Map<String, Multikey> controllerKeys) throws RejectedException {
+  public Multikey verifySignature(java.util.Map<String, Multikey> controllerKeys)
+      throws RejectedException {
     Multikey key = controllerKeys.get(verificationMethod);
     if (key == null) {
-      throw new RejectedException(ReasonCode.SIGNER_NOT_CONTROLLER, did,
+      throw new RejectedException(
+          ReasonCode.SIGNER_NOT_CONTROLLER,
+          did,
           verificationMethod + " is not a capabilityInvocation key of the controlling version");
     }
     if (!key.verifies(signingInput(), signature)) {
-      throw new RejectedException(ReasonCode.BAD_SIGNATURE, did, "signature by " + verificationMethod);
+      throw new RejectedException(
+          ReasonCode.BAD_SIGNATURE, did, "signature by " + verificationMethod);
     }
     return key;
   }

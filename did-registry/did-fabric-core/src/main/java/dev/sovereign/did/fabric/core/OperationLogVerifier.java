@@ -19,7 +19,8 @@ public final class OperationLogVerifier {
   public static VerifiedDidLog verify(String did, byte[] log) throws RejectedException {
     FabricDid.parse(did);
     if (log.length > MAX_LOG_BYTES) {
-      throw new RejectedException(ReasonCode.LOG_MALFORMED, did, "log larger than " + MAX_LOG_BYTES + " bytes");
+      throw new RejectedException(
+          ReasonCode.LOG_MALFORMED, did, "log larger than " + MAX_LOG_BYTES + " bytes");
     }
     ObjectNode root;
     try {
@@ -27,12 +28,16 @@ public final class OperationLogVerifier {
     } catch (IllegalArgumentException e) {
       throw new RejectedException(ReasonCode.LOG_MALFORMED, did, e.getMessage());
     }
-    if (!DidFabricContract.LOG_FORMAT.equals(root.path("format").asText(null)) || root.size() != 3
-        || !root.path("versions").isArray() || root.path("versions").size() == 0) {
-      throw new RejectedException(ReasonCode.LOG_MALFORMED, did, "expected {format, did, versions[1..]}");
+    if (!DidFabricContract.LOG_FORMAT.equals(root.path("format").asText(null))
+        || root.size() != 3
+        || !root.path("versions").isArray()
+        || root.path("versions").size() == 0) {
+      throw new RejectedException(
+          ReasonCode.LOG_MALFORMED, did, "expected {format, did, versions[1..]}");
     }
     if (!did.equals(root.path("did").asText(null))) {
-      throw new RejectedException(ReasonCode.LOG_DID_MISMATCH, did, "log is for " + root.path("did").asText());
+      throw new RejectedException(
+          ReasonCode.LOG_DID_MISMATCH, did, "log is for " + root.path("did").asText());
     }
     List<VersionRecord> records = new ArrayList<>();
     List<Map<String, Multikey>> keys = new ArrayList<>();
@@ -43,7 +48,9 @@ public final class OperationLogVerifier {
         throw new RejectedException(ReasonCode.LOG_DID_MISMATCH, did, "record for " + record.did());
       }
       if (previous != null && previous.deactivates()) {
-        throw new RejectedException(ReasonCode.LOG_AFTER_DEACTIVATION, did,
+        throw new RejectedException(
+            ReasonCode.LOG_AFTER_DEACTIVATION,
+            did,
             "record " + record.sequence() + " follows the deactivation");
       }
       long expectedSequence = previous == null ? 1 : previous.sequence() + 1;
@@ -51,11 +58,20 @@ public final class OperationLogVerifier {
       String prev = record.operation().prevVersionId();
       if (record.sequence() != expectedSequence
           || (expectedPrev == null ? prev != null : !expectedPrev.equals(prev))) {
-        throw new RejectedException(ReasonCode.LOG_BROKEN_CHAIN, did,
-            "record " + record.sequence() + " does not follow " + (previous == null ? "the start" : previous.versionId()));
+        throw new RejectedException(
+            ReasonCode.LOG_BROKEN_CHAIN,
+            did,
+            "record "
+                + record.sequence()
+                + " does not follow "
+                + (previous == null ? "the start" : previous.versionId()));
       }
-      Map<String, Multikey> next = Transition.check(previous, previous == null ? null : keys.get(keys.size() - 1),
-          record.operation(), record.versionTime());
+      Map<String, Multikey> next =
+          Transition.check(
+              previous,
+              previous == null ? null : keys.get(keys.size() - 1),
+              record.operation(),
+              record.versionTime());
       records.add(record);
       keys.add(record.deactivates() ? Map.of() : next);
       previous = record;

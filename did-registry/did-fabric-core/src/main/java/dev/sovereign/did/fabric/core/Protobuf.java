@@ -5,7 +5,8 @@ import java.util.Arrays;
 /**
  * The few protobuf reads that verifying a Fabric peer endorsement needs (wire format only, no
  * generated classes, so the enclave needs no protobuf runtime). Fields are read by number; as in
- * protobuf, the last occurrence of a non-repeated field wins. Malformed input throws IllegalArgumentException.
+ * protobuf, the last occurrence of a non-repeated field wins. Malformed input throws
+ * IllegalArgumentException.
  */
 final class Protobuf {
   private Protobuf() {}

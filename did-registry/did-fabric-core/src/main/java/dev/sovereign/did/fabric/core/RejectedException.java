@@ -1,6 +1,9 @@
 package dev.sovereign.did.fabric.core;
 
-/** Input rejected by did:fabric rules: carries a stable {@link ReasonCode} and the subject DID if known. */
+/**
+ * Input rejected by did:fabric rules: carries a stable {@link ReasonCode} and the subject DID if
+ * known.
+ */
 public final class RejectedException extends Exception {
   private static final long serialVersionUID = 1L;
   private final ReasonCode reason;

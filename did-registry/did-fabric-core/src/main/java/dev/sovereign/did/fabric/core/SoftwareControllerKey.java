@@ -20,10 +20,17 @@ public final class SoftwareControllerKey implements ControllerSigner {
     this.secret = secret.clone();
     if (type == Multikey.Type.ED25519) {
       this.publicKey =
-          Multikey.of(type, new Ed25519PrivateKeyParameters(secret, 0).generatePublicKey().getEncoded());
+          Multikey.of(
+              type, new Ed25519PrivateKeyParameters(secret, 0).generatePublicKey().getEncoded());
     } else {
       this.publicKey =
-          Multikey.of(type, Multikey.P256.getG().multiply(new BigInteger(1, secret)).normalize().getEncoded(true));
+          Multikey.of(
+              type,
+              Multikey.P256
+                  .getG()
+                  .multiply(new BigInteger(1, secret))
+                  .normalize()
+                  .getEncoded(true));
     }
   }
 
@@ -81,7 +88,8 @@ public final class SoftwareControllerKey implements ControllerSigner {
     ECDSASigner signer = new ECDSASigner(new HMacDSAKCalculator(new SHA256Digest()));
     signer.init(true, new ECPrivateKeyParameters(new BigInteger(1, secret), Multikey.P256_DOMAIN));
     BigInteger[] rs = signer.generateSignature(Encoding.sha256(message));
-    BigInteger s = rs[1].compareTo(Multikey.HALF_N) > 0 ? Multikey.P256.getN().subtract(rs[1]) : rs[1];
+    BigInteger s =
+        rs[1].compareTo(Multikey.HALF_N) > 0 ? Multikey.P256.getN().subtract(rs[1]) : rs[1];
     byte[] out = new byte[64];
     put(rs[0], out, 0);
     put(s, out, 32);

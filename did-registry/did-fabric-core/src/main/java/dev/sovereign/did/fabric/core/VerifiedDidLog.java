@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A did:fabric operation log whose every record was checked by {@link OperationLogVerifier}:
- * hash chain, sequence, signature by the previous version's capabilityInvocation keys, terminal
+ * A did:fabric operation log whose every record was checked by {@link OperationLogVerifier}: hash
+ * chain, sequence, signature by the previous version's capabilityInvocation keys, terminal
  * deactivation. Lookups by versionId or versionTime answer from verified records only.
  */
 public final class VerifiedDidLog {

@@ -16,8 +16,19 @@ import java.util.Set;
  * record's prevVersionId is its predecessor's versionId, so the records form a hash chain.
  */
 public final class VersionRecord {
-  private static final Set<String> MEMBERS = new HashSet<>(Arrays.asList("did", "op", "document",
-      "docHash", "prevVersionId", "proof", "sequence", "versionTime", "txId", "versionId"));
+  private static final Set<String> MEMBERS =
+      new HashSet<>(
+          Arrays.asList(
+              "did",
+              "op",
+              "document",
+              "docHash",
+              "prevVersionId",
+              "proof",
+              "sequence",
+              "versionTime",
+              "txId",
+              "versionId"));
 
   private final Operation operation;
   private final long sequence;
@@ -25,7 +36,8 @@ public final class VersionRecord {
   private final String txId;
   private final String versionId;
 
-  private VersionRecord(Operation operation, long sequence, Instant versionTime, String txId, String versionId) {
+  private VersionRecord(
+      Operation operation, long sequence, Instant versionTime, String txId, String versionId) {
     this.operation = operation;
     this.sequence = sequence;
     this.versionTime = versionTime;
@@ -39,7 +51,8 @@ public final class VersionRecord {
     return new VersionRecord(operation, sequence, versionTime, txId, Jcs.hash(body));
   }
 
-  private static ObjectNode body(Operation operation, long sequence, Instant versionTime, String txId) {
+  private static ObjectNode body(
+      Operation operation, long sequence, Instant versionTime, String txId) {
     ObjectNode n = operation.toJson();
     n.put("sequence", sequence);
     n.put("versionTime", versionTime.toString());
@@ -69,12 +82,17 @@ public final class VersionRecord {
     try {
       operation = Operation.fromJson(op);
     } catch (RejectedException e) {
-      throw new RejectedException(ReasonCode.LOG_MALFORMED, did, "record operation: " + e.getMessage());
+      throw new RejectedException(
+          ReasonCode.LOG_MALFORMED, did, "record operation: " + e.getMessage());
     }
-    if (!node.path("sequence").canConvertToLong() || !node.path("sequence").isIntegralNumber()
-        || node.path("sequence").longValue() < 1 || !node.path("versionTime").isTextual()
-        || !node.path("txId").isTextual() || !node.path("versionId").isTextual()) {
-      throw new RejectedException(ReasonCode.LOG_MALFORMED, did, "sequence, versionTime, txId, versionId");
+    if (!node.path("sequence").canConvertToLong()
+        || !node.path("sequence").isIntegralNumber()
+        || node.path("sequence").longValue() < 1
+        || !node.path("versionTime").isTextual()
+        || !node.path("txId").isTextual()
+        || !node.path("versionId").isTextual()) {
+      throw new RejectedException(
+          ReasonCode.LOG_MALFORMED, did, "sequence, versionTime, txId, versionId");
     }
     Instant time;
     try {
@@ -83,11 +101,15 @@ public final class VersionRecord {
       throw new RejectedException(ReasonCode.LOG_MALFORMED, did, "versionTime is not RFC 3339 UTC");
     }
     if (!time.toString().equals(node.get("versionTime").textValue())) {
-      throw new RejectedException(ReasonCode.LOG_MALFORMED, did, "versionTime is not in canonical form");
+      throw new RejectedException(
+          ReasonCode.LOG_MALFORMED, did, "versionTime is not in canonical form");
     }
-    VersionRecord record = seal(operation, node.get("sequence").longValue(), time, node.get("txId").textValue());
+    VersionRecord record =
+        seal(operation, node.get("sequence").longValue(), time, node.get("txId").textValue());
     if (!record.versionId.equals(node.get("versionId").textValue())) {
-      throw new RejectedException(ReasonCode.LOG_VERSION_ID_MISMATCH, did,
+      throw new RejectedException(
+          ReasonCode.LOG_VERSION_ID_MISMATCH,
+          did,
           "record " + record.sequence + " does not hash to its versionId");
     }
     return record;

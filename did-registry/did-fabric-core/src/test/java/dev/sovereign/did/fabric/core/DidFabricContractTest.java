@@ -8,13 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The contract logic on the in-memory stub: the rules the chaincode and the embedded ledger share. */
+/**
+ * The contract logic on the in-memory stub: the rules the chaincode and the embedded ledger share.
+ */
 class DidFabricContractTest {
   private final MemoryLedgerState ledger = new MemoryLedgerState();
   private final DidFabricContract contract = new DidFabricContract("testnet");
@@ -28,7 +29,8 @@ class DidFabricContractTest {
 
   private ReasonCode rejection(Operation.Type type, byte[] op) {
     MemoryLedgerState.Tx tx = ledger.begin();
-    RejectedException e = assertThrows(RejectedException.class, () -> contract.submit(tx, type, op, List.of()));
+    RejectedException e =
+        assertThrows(RejectedException.class, () -> contract.submit(tx, type, op, List.of()));
     assertTrue(tx.writes().isEmpty(), "a rejected write leaves no state behind");
     return e.reason();
   }
@@ -66,7 +68,8 @@ class DidFabricContractTest {
     SoftwareControllerKey other = SoftwareControllerKey.generate(Multikey.Type.ED25519);
     String squatted = FabricDocuments.create("testnet", other).did();
     ObjectNode doc = FabricDocuments.document(squatted, List.of(genesis.publicKey()), 1);
-    Operation op = Operation.sign(Operation.Type.CREATE, squatted, doc, null, squatted + "#key-1", genesis);
+    Operation op =
+        Operation.sign(Operation.Type.CREATE, squatted, doc, null, squatted + "#key-1", genesis);
     assertEquals(ReasonCode.ID_NOT_DERIVED_FROM_KEY, rejection(Operation.Type.CREATE, op));
   }
 
@@ -84,10 +87,14 @@ class DidFabricContractTest {
 
     // Signed by a key of the document that is not in capabilityInvocation.
     SoftwareControllerKey authOnly = SoftwareControllerKey.generate(Multikey.Type.ED25519);
-    ObjectNode twoKeys = FabricDocuments.document(did, List.of(controller.publicKey(), authOnly.publicKey()), 1);
-    VersionRecord v2 = submit(Operation.Type.UPDATE,
-        FabricDocuments.update(did, v1.versionId(), twoKeys, did + "#key-1", controller));
-    Operation byAuthKey = FabricDocuments.update(did, v2.versionId(), doc, did + "#key-2", authOnly);
+    ObjectNode twoKeys =
+        FabricDocuments.document(did, List.of(controller.publicKey(), authOnly.publicKey()), 1);
+    VersionRecord v2 =
+        submit(
+            Operation.Type.UPDATE,
+            FabricDocuments.update(did, v1.versionId(), twoKeys, did + "#key-1", controller));
+    Operation byAuthKey =
+        FabricDocuments.update(did, v2.versionId(), doc, did + "#key-2", authOnly);
     assertEquals(ReasonCode.SIGNER_NOT_CONTROLLER, rejection(Operation.Type.UPDATE, byAuthKey));
   }
 
@@ -96,8 +103,13 @@ class DidFabricContractTest {
     SoftwareControllerKey controller = SoftwareControllerKey.generate(Multikey.Type.ED25519);
     Operation create = FabricDocuments.create("testnet", controller);
     VersionRecord v1 = submit(Operation.Type.CREATE, create);
-    Operation update = FabricDocuments.update(v1.did(), v1.versionId(),
-        FabricDocuments.document(v1.did(), List.of(controller.publicKey()), 1), v1.did() + "#key-1", controller);
+    Operation update =
+        FabricDocuments.update(
+            v1.did(),
+            v1.versionId(),
+            FabricDocuments.document(v1.did(), List.of(controller.publicKey()), 1),
+            v1.did() + "#key-1",
+            controller);
     submit(Operation.Type.UPDATE, update);
 
     assertEquals(ReasonCode.REPLAYED_OPERATION, rejection(Operation.Type.UPDATE, update));
@@ -110,14 +122,30 @@ class DidFabricContractTest {
     SoftwareControllerKey added = SoftwareControllerKey.generate(Multikey.Type.ED25519);
     VersionRecord v1 = submit(Operation.Type.CREATE, FabricDocuments.create("testnet", controller));
     String did = v1.did();
-    submit(Operation.Type.UPDATE, FabricDocuments.update(did, v1.versionId(),
-        FabricDocuments.document(did, List.of(controller.publicKey(), added.publicKey()), 2), did + "#key-1", controller));
+    submit(
+        Operation.Type.UPDATE,
+        FabricDocuments.update(
+            did,
+            v1.versionId(),
+            FabricDocuments.document(did, List.of(controller.publicKey(), added.publicKey()), 2),
+            did + "#key-1",
+            controller));
 
-    Operation stale = FabricDocuments.update(did, v1.versionId(),
-        FabricDocuments.document(did, List.of(controller.publicKey()), 1), did + "#key-1", controller);
+    Operation stale =
+        FabricDocuments.update(
+            did,
+            v1.versionId(),
+            FabricDocuments.document(did, List.of(controller.publicKey()), 1),
+            did + "#key-1",
+            controller);
     assertEquals(ReasonCode.STALE_PREV_VERSION, rejection(Operation.Type.UPDATE, stale));
-    Operation unknown = FabricDocuments.update(did, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-        FabricDocuments.document(did, List.of(controller.publicKey()), 1), did + "#key-1", controller);
+    Operation unknown =
+        FabricDocuments.update(
+            did,
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            FabricDocuments.document(did, List.of(controller.publicKey()), 1),
+            did + "#key-1",
+            controller);
     assertEquals(ReasonCode.STALE_PREV_VERSION, rejection(Operation.Type.UPDATE, unknown));
   }
 
@@ -127,15 +155,23 @@ class DidFabricContractTest {
     Operation create = FabricDocuments.create("testnet", controller);
     VersionRecord v1 = submit(Operation.Type.CREATE, create);
     String did = v1.did();
-    VersionRecord v2 = submit(Operation.Type.DEACTIVATE,
-        FabricDocuments.deactivate(did, v1.versionId(), did + "#key-1", controller));
+    VersionRecord v2 =
+        submit(
+            Operation.Type.DEACTIVATE,
+            FabricDocuments.deactivate(did, v1.versionId(), did + "#key-1", controller));
     assertTrue(v2.deactivates());
 
     ObjectNode doc = FabricDocuments.document(did, List.of(controller.publicKey()), 1);
-    assertEquals(ReasonCode.DEACTIVATED, rejection(Operation.Type.UPDATE,
-        FabricDocuments.update(did, v2.versionId(), doc, did + "#key-1", controller)));
-    assertEquals(ReasonCode.DEACTIVATED, rejection(Operation.Type.DEACTIVATE,
-        FabricDocuments.deactivate(did, v2.versionId(), did + "#key-1", controller)));
+    assertEquals(
+        ReasonCode.DEACTIVATED,
+        rejection(
+            Operation.Type.UPDATE,
+            FabricDocuments.update(did, v2.versionId(), doc, did + "#key-1", controller)));
+    assertEquals(
+        ReasonCode.DEACTIVATED,
+        rejection(
+            Operation.Type.DEACTIVATE,
+            FabricDocuments.deactivate(did, v2.versionId(), did + "#key-1", controller)));
     assertEquals(ReasonCode.REPLAYED_OPERATION, rejection(Operation.Type.CREATE, create));
   }
 
@@ -144,20 +180,36 @@ class DidFabricContractTest {
     SoftwareControllerKey controller = SoftwareControllerKey.generate(Multikey.Type.ED25519);
     String good = FabricDocuments.create("testnet", controller).did();
     String[] malformed = {
-      "", "did:fabric", "did:fabric:testnet", good.toUpperCase(), good + "#key-1", good + "?versionId=x",
-      good.substring(0, good.length() - 1), good + "a", "did:fabric:Testnet:" + good.substring(20),
-      "did:fabric::" + good.substring(20), "did:fabbric:testnet:" + good.substring(20), good.replace('a', '1'),
-      "did:fabric:1net:" + good.substring(20), "did:fabric:net_1:" + good.substring(20)
+      "",
+      "did:fabric",
+      "did:fabric:testnet",
+      good.toUpperCase(),
+      good + "#key-1",
+      good + "?versionId=x",
+      good.substring(0, good.length() - 1),
+      good + "a",
+      "did:fabric:Testnet:" + good.substring(20),
+      "did:fabric::" + good.substring(20),
+      "did:fabbric:testnet:" + good.substring(20),
+      good.replace('a', '1'),
+      "did:fabric:1net:" + good.substring(20),
+      "did:fabric:net_1:" + good.substring(20)
     };
     for (String did : malformed) {
-      RejectedException e = assertThrows(RejectedException.class, () -> contract.read(ledger.begin(), did), did);
+      RejectedException e =
+          assertThrows(RejectedException.class, () -> contract.read(ledger.begin(), did), did);
       assertEquals(ReasonCode.MALFORMED_DID, e.reason(), did);
       ObjectNode op = FabricDocuments.create("testnet", controller).toJson();
       op.put("did", did);
-      assertEquals(ReasonCode.MALFORMED_DID, rejection(Operation.Type.CREATE, Jcs.canonicalize(op)), did);
+      assertEquals(
+          ReasonCode.MALFORMED_DID, rejection(Operation.Type.CREATE, Jcs.canonicalize(op)), did);
     }
-    RejectedException wrongNet = assertThrows(RejectedException.class,
-        () -> contract.read(ledger.begin(), FabricDocuments.create("othernet", controller).did()));
+    RejectedException wrongNet =
+        assertThrows(
+            RejectedException.class,
+            () ->
+                contract.read(
+                    ledger.begin(), FabricDocuments.create("othernet", controller).did()));
     assertEquals(ReasonCode.WRONG_NETWORK, wrongNet.reason());
   }
 
@@ -165,37 +217,56 @@ class DidFabricContractTest {
   void malformedOperationsAndDocumentsAreRejectedWithTheirOwnCodes() throws Exception {
     SoftwareControllerKey controller = SoftwareControllerKey.generate(Multikey.Type.ED25519);
     Operation create = FabricDocuments.create("testnet", controller);
-    assertEquals(ReasonCode.MALFORMED_OPERATION, rejection(Operation.Type.CREATE, Encoding.utf8("{\"did\":1}")));
-    assertEquals(ReasonCode.MALFORMED_OPERATION,
+    assertEquals(
+        ReasonCode.MALFORMED_OPERATION,
+        rejection(Operation.Type.CREATE, Encoding.utf8("{\"did\":1}")));
+    assertEquals(
+        ReasonCode.MALFORMED_OPERATION,
         rejection(Operation.Type.CREATE, Encoding.utf8("{\"did\":\"a\",\"did\":\"b\"}")));
     assertEquals(ReasonCode.OPERATION_TYPE_MISMATCH, rejection(Operation.Type.UPDATE, create));
 
     ObjectNode wrongHash = create.toJson();
     ((ObjectNode) wrongHash.get("document")).put("extra", "member");
-    assertEquals(ReasonCode.DOC_HASH_MISMATCH, rejection(Operation.Type.CREATE, Jcs.canonicalize(wrongHash)));
+    assertEquals(
+        ReasonCode.DOC_HASH_MISMATCH,
+        rejection(Operation.Type.CREATE, Jcs.canonicalize(wrongHash)));
 
     String did = create.did();
     ObjectNode noController = FabricDocuments.document(did, List.of(controller.publicKey()), 0);
-    assertEquals(ReasonCode.INVALID_DOCUMENT, rejection(Operation.Type.CREATE,
-        Operation.sign(Operation.Type.CREATE, did, noController, null, did + "#key-1", controller)));
+    assertEquals(
+        ReasonCode.INVALID_DOCUMENT,
+        rejection(
+            Operation.Type.CREATE,
+            Operation.sign(
+                Operation.Type.CREATE, did, noController, null, did + "#key-1", controller)));
   }
 
   @Test
   void writeWithATimestampBeforeTheCurrentVersionIsRejected() throws Exception {
     SoftwareControllerKey controller = SoftwareControllerKey.generate(Multikey.Type.ED25519);
     VersionRecord v1 = submit(Operation.Type.CREATE, FabricDocuments.create("testnet", controller));
-    Operation update = FabricDocuments.update(v1.did(), v1.versionId(),
-        FabricDocuments.document(v1.did(), List.of(controller.publicKey()), 1), v1.did() + "#key-1", controller);
+    Operation update =
+        FabricDocuments.update(
+            v1.did(),
+            v1.versionId(),
+            FabricDocuments.document(v1.did(), List.of(controller.publicKey()), 1),
+            v1.did() + "#key-1",
+            controller);
     MemoryLedgerState.Tx tx = ledger.begin(v1.versionTime().minusSeconds(5));
-    RejectedException e = assertThrows(RejectedException.class,
-        () -> contract.submit(tx, Operation.Type.UPDATE, update.toBytes(), List.of()));
+    RejectedException e =
+        assertThrows(
+            RejectedException.class,
+            () -> contract.submit(tx, Operation.Type.UPDATE, update.toBytes(), List.of()));
     assertEquals(ReasonCode.VERSION_TIME_REGRESSION, e.reason());
   }
 
   @Test
   void writesToUnrelatedDidsTouchDisjointKeysSoTheyNeverConflict() throws Exception {
-    VersionRecord a = submit(Operation.Type.CREATE,
-        FabricDocuments.create("testnet", SoftwareControllerKey.generate(Multikey.Type.ED25519)));
+    VersionRecord a =
+        submit(
+            Operation.Type.CREATE,
+            FabricDocuments.create(
+                "testnet", SoftwareControllerKey.generate(Multikey.Type.ED25519)));
     SoftwareControllerKey kb = SoftwareControllerKey.generate(Multikey.Type.ED25519);
     Operation createB = FabricDocuments.create("testnet", kb);
     MemoryLedgerState.Tx tx = ledger.begin();
@@ -207,7 +278,8 @@ class DidFabricContractTest {
       }
     }
     for (String written : tx.writes().keySet()) {
-      assertTrue(written.contains(createB.did()), "every key a write touches names its DID: " + written);
+      assertTrue(
+          written.contains(createB.did()), "every key a write touches names its DID: " + written);
       assertFalse(keysOfA.contains(written));
     }
     assertEquals(3, tx.writes().size(), "head, version record, versionId index");
@@ -215,26 +287,38 @@ class DidFabricContractTest {
 
   @Test
   void stateBasedEndorsementIsSetOnTheDidsOneKeyWhenAsked() throws Exception {
-    Operation create = FabricDocuments.create("testnet", SoftwareControllerKey.generate(Multikey.Type.ED25519));
+    Operation create =
+        FabricDocuments.create("testnet", SoftwareControllerKey.generate(Multikey.Type.ED25519));
     MemoryLedgerState.Tx tx = ledger.begin();
     contract.submit(tx, Operation.Type.CREATE, create.toBytes(), List.of("Org1MSP", "Org2MSP"));
     tx.commit();
-    assertEquals(List.of("Org1MSP", "Org2MSP"), ledger.endorsement().get(DidFabricContract.headKey(create.did())));
+    assertEquals(
+        List.of("Org1MSP", "Org2MSP"),
+        ledger.endorsement().get(DidFabricContract.headKey(create.did())));
   }
 
   @Test
   void historyAndReadVersionReturnEveryImmutableSnapshot() throws Exception {
     SoftwareControllerKey controller = SoftwareControllerKey.generate(Multikey.Type.ED25519);
     VersionRecord v1 = submit(Operation.Type.CREATE, FabricDocuments.create("testnet", controller));
-    VersionRecord v2 = submit(Operation.Type.UPDATE, FabricDocuments.update(v1.did(), v1.versionId(),
-        FabricDocuments.document(v1.did(), List.of(controller.publicKey()), 1), v1.did() + "#key-1", controller));
+    VersionRecord v2 =
+        submit(
+            Operation.Type.UPDATE,
+            FabricDocuments.update(
+                v1.did(),
+                v1.versionId(),
+                FabricDocuments.document(v1.did(), List.of(controller.publicKey()), 1),
+                v1.did() + "#key-1",
+                controller));
     List<VersionRecord> history = contract.history(ledger.begin(), v1.did());
     assertEquals(2, history.size());
     assertArrayEquals(v1.toBytes(), history.get(0).toBytes());
     assertEquals(v1.versionId(), v2.operation().prevVersionId());
-    assertArrayEquals(v1.toBytes(), contract.readVersion(ledger.begin(), v1.did(), v1.versionId()).toBytes());
-    RejectedException e = assertThrows(RejectedException.class,
-        () -> contract.readVersion(ledger.begin(), v1.did(), "nope"));
+    assertArrayEquals(
+        v1.toBytes(), contract.readVersion(ledger.begin(), v1.did(), v1.versionId()).toBytes());
+    RejectedException e =
+        assertThrows(
+            RejectedException.class, () -> contract.readVersion(ledger.begin(), v1.did(), "nope"));
     assertEquals(ReasonCode.VERSION_NOT_FOUND, e.reason());
   }
 }

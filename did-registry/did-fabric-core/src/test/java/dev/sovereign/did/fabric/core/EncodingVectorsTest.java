@@ -12,10 +12,13 @@ import org.junit.jupiter.api.Test;
 class EncodingVectorsTest {
   @Test
   void ed25519MultikeyFromTheZeroSeedMatchesTheDidKeyVector() {
-    // Source: fixtures/did-key/ed25519-x25519.json (w3c-ccg did-method-key test vectors), seed 00..00.
-    SoftwareControllerKey key = SoftwareControllerKey.fromSecret(Multikey.Type.ED25519, /* seed= */ new byte[32]);
+    // Source: fixtures/did-key/ed25519-x25519.json (w3c-ccg did-method-key test vectors), seed
+    // 00..00.
+    SoftwareControllerKey key =
+        SoftwareControllerKey.fromSecret(Multikey.Type.ED25519, /* seed= */ new byte[32]);
     assertEquals("z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp", key.publicKey().multibase());
-    assertEquals("4zvwRjXUKGfvwnParsHAS3HuSVzV5cA4McphgmoCtajS", Encoding.base58btc(key.publicKey().raw()));
+    assertEquals(
+        "4zvwRjXUKGfvwnParsHAS3HuSVzV5cA4McphgmoCtajS", Encoding.base58btc(key.publicKey().raw()));
   }
 
   @Test
@@ -31,23 +34,39 @@ class EncodingVectorsTest {
 
   @Test
   void jcsSortsMembersByUtf16CodeUnitsAndEscapesAsRfc8785() {
-    // Source: RFC 8785 section 3.2.3 (sorting example, subset without numbers) and 3.2.2.2 (strings).
-    String input = "{\"\\u20ac\":\"Euro Sign\",\"\\r\":\"Carriage Return\",\"\\ufb33\":\"Hebrew Letter Dalet With Dagesh\","
-        + "\"1\":\"One\",\"\\ud83d\\ude00\":\"Emoji: Grinning Face\",\"\\u0080\":\"Control\",\"\\u00f6\":\"Latin Small Letter O With Diaeresis\"}";
-    String expected = "{\"\\r\":\"Carriage Return\",\"1\":\"One\",\"\u0080\":\"Control\",\"\u00f6\":\"Latin Small Letter O With Diaeresis\","
-        + "\"\u20ac\":\"Euro Sign\",\"\ud83d\ude00\":\"Emoji: Grinning Face\",\"\ufb33\":\"Hebrew Letter Dalet With Dagesh\"}";
-    assertEquals(expected, new String(Jcs.canonicalize(Jcs.parseObject(Encoding.utf8(input))), java.nio.charset.StandardCharsets.UTF_8));
-    assertEquals("{\"a\":\"\\u000f\\n\\\"\",\"b\":[true,null,-9007199254740991]}", new String(Jcs.canonicalize(
-        Jcs.parseObject(Encoding.utf8("{ \"b\": [true, null, -9007199254740991], \"a\": \"\\u000F\\n\\\"\" }"))),
-        java.nio.charset.StandardCharsets.UTF_8));
+    // Source: RFC 8785 section 3.2.3 (sorting example, subset without numbers) and 3.2.2.2
+    // (strings).
+    String input =
+        "{\"\\u20ac\":\"Euro Sign\",\"\\r\":\"Carriage Return\",\"\\ufb33\":\"Hebrew Letter Dalet With Dagesh\","
+            + "\"1\":\"One\",\"\\ud83d\\ude00\":\"Emoji: Grinning Face\",\"\\u0080\":\"Control\",\"\\u00f6\":\"Latin Small Letter O With Diaeresis\"}";
+    String expected =
+        "{\"\\r\":\"Carriage Return\",\"1\":\"One\",\"\u0080\":\"Control\",\"\u00f6\":\"Latin Small Letter O With Diaeresis\","
+            + "\"\u20ac\":\"Euro Sign\",\"\ud83d\ude00\":\"Emoji: Grinning Face\",\"\ufb33\":\"Hebrew Letter Dalet With Dagesh\"}";
+    assertEquals(
+        expected,
+        new String(
+            Jcs.canonicalize(Jcs.parseObject(Encoding.utf8(input))),
+            java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals(
+        "{\"a\":\"\\u000f\\n\\\"\",\"b\":[true,null,-9007199254740991]}",
+        new String(
+            Jcs.canonicalize(
+                Jcs.parseObject(
+                    Encoding.utf8(
+                        "{ \"b\": [true, null, -9007199254740991], \"a\": \"\\u000F\\n\\\"\" }"))),
+            java.nio.charset.StandardCharsets.UTF_8));
   }
 
   @Test
   void jcsRefusesNumbersOutsideTheIntegerSubsetAndDuplicateMembers() {
-    assertThrows(IllegalArgumentException.class, () -> Jcs.canonicalize(Jcs.parseObject(Encoding.utf8("{\"a\":1.5}"))));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Jcs.canonicalize(Jcs.parseObject(Encoding.utf8("{\"a\":1.5}"))));
+    assertThrows(
+        IllegalArgumentException.class,
         () -> Jcs.canonicalize(Jcs.parseObject(Encoding.utf8("{\"a\":9007199254740992}"))));
-    assertThrows(IllegalArgumentException.class, () -> Jcs.parseObject(Encoding.utf8("{\"a\":1,\"a\":2}")));
+    assertThrows(
+        IllegalArgumentException.class, () -> Jcs.parseObject(Encoding.utf8("{\"a\":1,\"a\":2}")));
   }
 
   @Test

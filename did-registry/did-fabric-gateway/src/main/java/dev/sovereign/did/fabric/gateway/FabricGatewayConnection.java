@@ -24,12 +24,12 @@ import org.hyperledger.fabric.client.identity.X509Identity;
 
 /**
  * A did:fabric ledger on a Fabric network built from string settings (the CLI's and the resolver
- * provider's): {@code fabric.gateway} ({@code host:port}, TLS), {@code fabric.tlsCa},
- * {@code fabric.mspId}, {@code fabric.cert}, {@code fabric.key}, {@code fabric.pinnedCa}
- * ({@code MSP=ca.pem[,...]}); optional {@code fabric.channel} (default {@code sovereign}),
- * {@code fabric.chaincode} (default {@code didfabric}), {@code fabric.authority},
- * {@code fabric.minEndorsingOrgs} (default 1). The client key signs in process
- * ({@link Signers#newPrivateKeySigner}); HSM or enclave signing builds its own {@link Gateway}.
+ * provider's): {@code fabric.gateway} ({@code host:port}, TLS), {@code fabric.tlsCa}, {@code
+ * fabric.mspId}, {@code fabric.cert}, {@code fabric.key}, {@code fabric.pinnedCa} ({@code
+ * MSP=ca.pem[,...]}); optional {@code fabric.channel} (default {@code sovereign}), {@code
+ * fabric.chaincode} (default {@code didfabric}), {@code fabric.authority}, {@code
+ * fabric.minEndorsingOrgs} (default 1). The client key signs in process ({@link
+ * Signers#newPrivateKeySigner}); HSM or enclave signing builds its own {@link Gateway}.
  */
 public final class FabricGatewayConnection implements AutoCloseable {
   /** Setting that selects a Fabric network. */
@@ -40,7 +40,10 @@ public final class FabricGatewayConnection implements AutoCloseable {
   private final FabricGatewayLedger ledger;
   private final EndorsementVerifier verifier;
 
-  private FabricGatewayConnection(ManagedChannel channel, Gateway gateway, FabricGatewayLedger ledger,
+  private FabricGatewayConnection(
+      ManagedChannel channel,
+      Gateway gateway,
+      FabricGatewayLedger ledger,
       EndorsementVerifier verifier) {
     this.channel = channel;
     this.gateway = gateway;
@@ -61,22 +64,36 @@ public final class FabricGatewayConnection implements AutoCloseable {
       try (Reader r = Files.newBufferedReader(Path.of(required(settings, "fabric.key")))) {
         key = Identities.readPrivateKey(r);
       }
-      String chaincode = settings.getOrDefault("fabric.chaincode", EndorsementVerifier.DEFAULT_CHAINCODE);
-      EndorsementVerifier verifier = EndorsementVerifier.create(pinned(required(settings, "fabric.pinnedCa")),
-          Integer.parseInt(settings.getOrDefault("fabric.minEndorsingOrgs", "1")), chaincode);
-      ManagedChannelBuilder<?> builder = Grpc.newChannelBuilder(target,
-          TlsChannelCredentials.newBuilder().trustManager(Path.of(required(settings, "fabric.tlsCa")).toFile()).build());
+      String chaincode =
+          settings.getOrDefault("fabric.chaincode", EndorsementVerifier.DEFAULT_CHAINCODE);
+      EndorsementVerifier verifier =
+          EndorsementVerifier.create(
+              pinned(required(settings, "fabric.pinnedCa")),
+              Integer.parseInt(settings.getOrDefault("fabric.minEndorsingOrgs", "1")),
+              chaincode);
+      ManagedChannelBuilder<?> builder =
+          Grpc.newChannelBuilder(
+              target,
+              TlsChannelCredentials.newBuilder()
+                  .trustManager(Path.of(required(settings, "fabric.tlsCa")).toFile())
+                  .build());
       if (settings.containsKey("fabric.authority")) {
         builder.overrideAuthority(settings.get("fabric.authority"));
       }
       channel = builder.build();
-      Gateway gateway = Gateway.newInstance().identity(new X509Identity(required(settings, "fabric.mspId"), cert))
-          .signer(Signers.newPrivateKeySigner(key)).connection(channel).connect();
+      Gateway gateway =
+          Gateway.newInstance()
+              .identity(new X509Identity(required(settings, "fabric.mspId"), cert))
+              .signer(Signers.newPrivateKeySigner(key))
+              .connection(channel)
+              .connect();
       FabricGatewayLedger ledger =
-          new FabricGatewayLedger(gateway, settings.getOrDefault("fabric.channel", "sovereign"), chaincode);
+          new FabricGatewayLedger(
+              gateway, settings.getOrDefault("fabric.channel", "sovereign"), chaincode);
       return new FabricGatewayConnection(channel, gateway, ledger, verifier);
     } catch (GeneralSecurityException e) {
-      throw new IllegalArgumentException("fabric.*: unreadable certificate or key: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "fabric.*: unreadable certificate or key: " + e.getMessage(), e);
     } catch (RuntimeException | IOException e) {
       if (channel != null) {
         channel.shutdownNow();
@@ -113,7 +130,8 @@ public final class FabricGatewayConnection implements AutoCloseable {
     return value;
   }
 
-  private static Map<String, List<X509Certificate>> pinned(String spec) throws IOException, GeneralSecurityException {
+  private static Map<String, List<X509Certificate>> pinned(String spec)
+      throws IOException, GeneralSecurityException {
     Map<String, List<X509Certificate>> out = new LinkedHashMap<>();
     for (String entry : spec.split(",")) {
       int eq = entry.indexOf('=');
@@ -121,7 +139,8 @@ public final class FabricGatewayConnection implements AutoCloseable {
         throw new IllegalArgumentException("fabric.pinnedCa entries are MSP=path: " + entry);
       }
       try (Reader r = Files.newBufferedReader(Path.of(entry.substring(eq + 1).trim()))) {
-        out.computeIfAbsent(entry.substring(0, eq).trim(), k -> new ArrayList<>()).add(Identities.readX509Certificate(r));
+        out.computeIfAbsent(entry.substring(0, eq).trim(), k -> new ArrayList<>())
+            .add(Identities.readX509Certificate(r));
       }
     }
     return out;

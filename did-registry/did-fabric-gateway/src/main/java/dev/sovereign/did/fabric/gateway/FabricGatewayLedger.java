@@ -34,8 +34,9 @@ import org.hyperledger.fabric.protos.peer.TxValidationCode;
  * did:fabric on a Fabric channel through the Fabric Gateway. Writes are endorsed, submitted and
  * awaited (commit status); reads are evaluated; endorsed reads are a {@code head} proposal that is
  * endorsed but never submitted, whose peer endorsements are returned as {@code fabric-peer}
- * evidence (method spec section 11). Signing is whatever {@link org.hyperledger.fabric.client.identity.Signer}
- * the {@link Gateway} was built with (an HSM, a KMS or the enclave plug in there).
+ * evidence (method spec section 11). Signing is whatever {@link
+ * org.hyperledger.fabric.client.identity.Signer} the {@link Gateway} was built with (an HSM, a KMS
+ * or the enclave plug in there).
  */
 public final class FabricGatewayLedger implements DidFabricLedger {
   private final Gateway gateway;
@@ -67,16 +68,25 @@ public final class FabricGatewayLedger implements DidFabricLedger {
       SubmittedTransaction submitted = endorsed.submitAsync();
       Status status = submitted.getStatus();
       if (status.getCode() == TxValidationCode.MVCC_READ_CONFLICT) {
-        throw new RejectedException(ReasonCode.STALE_PREV_VERSION, operation.did(),
-            "a concurrent write on this DID committed first (MVCC_READ_CONFLICT in block " + status.getBlockNumber() + ")");
+        throw new RejectedException(
+            ReasonCode.STALE_PREV_VERSION,
+            operation.did(),
+            "a concurrent write on this DID committed first (MVCC_READ_CONFLICT in block "
+                + status.getBlockNumber()
+                + ")");
       }
       if (!status.isSuccessful()) {
-        throw new FabricLedgerUnavailableException("transaction " + status.getTransactionId()
-            + " invalidated by the committing peers: " + status.getCode(), null);
+        throw new FabricLedgerUnavailableException(
+            "transaction "
+                + status.getTransactionId()
+                + " invalidated by the committing peers: "
+                + status.getCode(),
+            null);
       }
       return VersionRecord.parse(submitted.getResult());
     } catch (SubmitException | CommitStatusException e) {
-      throw new FabricLedgerUnavailableException("submit of " + endorsed.getTransactionId() + " failed", e);
+      throw new FabricLedgerUnavailableException(
+          "submit of " + endorsed.getTransactionId() + " failed", e);
     }
   }
 
@@ -89,7 +99,9 @@ public final class FabricGatewayLedger implements DidFabricLedger {
     }
   }
 
-  /** The current version record, as evaluated by one peer (not evidence: see {@link #endorsedHead}). */
+  /**
+   * The current version record, as evaluated by one peer (not evidence: see {@link #endorsedHead}).
+   */
   public VersionRecord read(String did) throws RejectedException {
     try {
       return VersionRecord.parse(contract.evaluateTransaction("read", did));
@@ -113,7 +125,8 @@ public final class FabricGatewayLedger implements DidFabricLedger {
       Payload payload = Payload.parseFrom(envelope.getPayload());
       org.hyperledger.fabric.protos.peer.Transaction tx =
           org.hyperledger.fabric.protos.peer.Transaction.parseFrom(payload.getData());
-      ChaincodeActionPayload action = ChaincodeActionPayload.parseFrom(tx.getActions(0).getPayload());
+      ChaincodeActionPayload action =
+          ChaincodeActionPayload.parseFrom(tx.getActions(0).getPayload());
       ObjectNode answer = JsonNodeFactory.instance.objectNode();
       answer.put("format", EndorsementVerifier.FORMAT);
       answer.put("payload", Encoding.b64url(endorsed.getResult()));
@@ -123,12 +136,15 @@ public final class FabricGatewayLedger implements DidFabricLedger {
         n.put("kind", "fabric-peer");
         n.put("mspId", SerializedIdentity.parseFrom(e.getEndorser()).getMspid());
         n.put("endorser", Encoding.b64url(e.getEndorser().toByteArray()));
-        n.put("proposalResponsePayload", Encoding.b64url(action.getAction().getProposalResponsePayload().toByteArray()));
+        n.put(
+            "proposalResponsePayload",
+            Encoding.b64url(action.getAction().getProposalResponsePayload().toByteArray()));
         n.put("signature", Encoding.b64url(e.getSignature().toByteArray()));
       }
       return Jcs.canonicalize(answer);
     } catch (InvalidProtocolBufferException | IndexOutOfBoundsException e) {
-      throw new FabricLedgerUnavailableException("malformed prepared transaction from the gateway", e);
+      throw new FabricLedgerUnavailableException(
+          "malformed prepared transaction from the gateway", e);
     }
   }
 
@@ -136,5 +152,4 @@ public final class FabricGatewayLedger implements DidFabricLedger {
   public Gateway gateway() {
     return gateway;
   }
-
 }

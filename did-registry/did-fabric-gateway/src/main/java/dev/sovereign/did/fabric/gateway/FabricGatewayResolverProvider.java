@@ -11,8 +11,8 @@ import java.util.Optional;
 
 /**
  * did:fabric over a Fabric network for {@link dev.sovereign.did.DidResolvers#discover}: enabled by
- * {@value FabricGatewayConnection#GATEWAY}; the other settings are those of
- * {@link FabricGatewayConnection}. When enabled, the embedded ledger steps aside.
+ * {@value FabricGatewayConnection#GATEWAY}; the other settings are those of {@link
+ * FabricGatewayConnection}. When enabled, the embedded ledger steps aside.
  */
 public final class FabricGatewayResolverProvider implements DidMethodResolverProvider {
   /** Setting that selects the Fabric Gateway instead of the embedded ledger. */
@@ -30,7 +30,8 @@ public final class FabricGatewayResolverProvider implements DidMethodResolverPro
     }
     try {
       FabricGatewayConnection connection = FabricGatewayConnection.connect(settings);
-      return Optional.of(new FabricDidResolver(connection.ledger(), connection.verifier(), Clock.systemUTC()));
+      return Optional.of(
+          new FabricDidResolver(connection.ledger(), connection.verifier(), Clock.systemUTC()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -10,11 +10,12 @@ import org.hyperledger.fabric.protos.gateway.ErrorDetail;
 
 /**
  * Maps a Fabric Gateway error back to the did:fabric reason code. The chaincode fails a proposal
- * with a message that starts with the code (method spec section 8.8); peers relay it in
- * {@link ErrorDetail#getMessage()} as {@code "chaincode response 500, CODE: detail"}.
+ * with a message that starts with the code (method spec section 8.8); peers relay it in {@link
+ * ErrorDetail#getMessage()} as {@code "chaincode response 500, CODE: detail"}.
  */
 final class GatewayRejections {
-  private static final Pattern CODE = Pattern.compile("(?:^|chaincode response \\d+, |: )([A-Z][A-Z_]+)(?=: |$)");
+  private static final Pattern CODE =
+      Pattern.compile("(?:^|chaincode response \\d+, |: )([A-Z][A-Z_]+)(?=: |$)");
 
   private GatewayRejections() {}
 
@@ -35,13 +36,15 @@ final class GatewayRejections {
     for (ErrorDetail detail : e.getDetails()) {
       Optional<ReasonCode> code = reason(detail.getMessage());
       if (code.isPresent()) {
-        return new RejectedException(code.get(), did, detail.getMspId() + "@" + detail.getAddress());
+        return new RejectedException(
+            code.get(), did, detail.getMspId() + "@" + detail.getAddress());
       }
     }
     Optional<ReasonCode> code = reason(String.valueOf(e.getStatus().getDescription()));
     if (code.isPresent()) {
       return new RejectedException(code.get(), did, e.getStatus().getCode().name());
     }
-    throw new FabricLedgerUnavailableException("Fabric Gateway call failed: " + e.getStatus().getCode(), e);
+    throw new FabricLedgerUnavailableException(
+        "Fabric Gateway call failed: " + e.getStatus().getCode(), e);
   }
 }

@@ -81,10 +81,10 @@ import org.hyperledger.fabric.shim.ledger.QueryResultsIterator;
  * The Fabric Gateway gRPC service ({@code gateway.Gateway}), in process, with one peer of one
  * organisation that runs the REAL did:fabric chaincode ({@link DidFabricChaincode}, invoked through
  * its {@code @Transaction} methods with a real {@link Context}). It checks what a peer checks
- * (proposal and envelope signatures by the creator, transaction id = hex(SHA-256(nonce || creator)),
- * MVCC read versions at commit), builds proposal responses and prepared transactions in Fabric's
- * message formats, signs endorsements with the peer key, and records every request for assertions.
- * Not a Fabric peer: no ordering service, no gossip, no policies beyond one endorser.
+ * (proposal and envelope signatures by the creator, transaction id = hex(SHA-256(nonce ||
+ * creator)), MVCC read versions at commit), builds proposal responses and prepared transactions in
+ * Fabric's message formats, signs endorsements with the peer key, and records every request for
+ * assertions. Not a Fabric peer: no ordering service, no gossip, no policies beyond one endorser.
  */
 public final class InProcessFabricGateway extends GatewayGrpc.GatewayImplBase {
   static final String PEER_ADDRESS = "peer0.org1.example.com:7051";
@@ -114,17 +114,29 @@ public final class InProcessFabricGateway extends GatewayGrpc.GatewayImplBase {
     this.chaincode = chaincode;
   }
 
-  private record Pending(Map<String, Long> reads, Map<String, byte[]> writes, ChaincodeEvent event, ByteString payload) {}
+  private record Pending(
+      Map<String, Long> reads,
+      Map<String, byte[]> writes,
+      ChaincodeEvent event,
+      ByteString payload) {}
 
   private record Subscriber(String chaincode, StreamObserver<ChaincodeEventsResponse> observer) {}
 
   /** A decoded, signature-checked proposal. */
-  record Invocation(Proposal proposal, Header header, ChannelHeader channelHeader, SignatureHeader signatureHeader,
-      SerializedIdentity creator, ChaincodeProposalPayload payload, String chaincodeName, List<String> args) {}
+  record Invocation(
+      Proposal proposal,
+      Header header,
+      ChannelHeader channelHeader,
+      SignatureHeader signatureHeader,
+      SerializedIdentity creator,
+      ChaincodeProposalPayload payload,
+      String chaincodeName,
+      List<String> args) {}
 
   static PublicKey publicKey(SerializedIdentity identity) throws Exception {
     return CertificateFactory.getInstance("X.509")
-        .generateCertificate(new ByteArrayInputStream(identity.getIdBytes().toByteArray())).getPublicKey();
+        .generateCertificate(new ByteArrayInputStream(identity.getIdBytes().toByteArray()))
+        .getPublicKey();
   }
 
   static boolean verifies(PublicKey key, byte[] message, byte[] signature) throws Exception {
@@ -153,16 +165,21 @@ public final class InProcessFabricGateway extends GatewayGrpc.GatewayImplBase {
   private Invocation checked(SignedProposal signed, String requestTxId, String requestChannel) {
     try {
       Invocation inv = decode(signed);
-      if (!verifies(publicKey(inv.creator()), signed.getProposalBytes().toByteArray(), signed.getSignature().toByteArray())) {
+      if (!verifies(
+          publicKey(inv.creator()),
+          signed.getProposalBytes().toByteArray(),
+          signed.getSignature().toByteArray())) {
         throw error(Code.PERMISSION_DENIED, "proposal signature does not verify", null);
       }
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       sha.update(inv.signatureHeader().getNonce().toByteArray());
       sha.update(inv.signatureHeader().getCreator().toByteArray());
       String expectedTxId = HexFormat.of().formatHex(sha.digest());
-      if (!expectedTxId.equals(inv.channelHeader().getTxId()) || !expectedTxId.equals(requestTxId)
+      if (!expectedTxId.equals(inv.channelHeader().getTxId())
+          || !expectedTxId.equals(requestTxId)
           || inv.channelHeader().getType() != HeaderType.ENDORSER_TRANSACTION_VALUE
-          || !channel.equals(inv.channelHeader().getChannelId()) || !channel.equals(requestChannel)
+          || !channel.equals(inv.channelHeader().getChannelId())
+          || !channel.equals(requestChannel)
           || !chaincode.equals(inv.chaincodeName())) {
         throw error(Code.INVALID_ARGUMENT, "malformed proposal header", null);
       }
@@ -175,17 +192,28 @@ public final class InProcessFabricGateway extends GatewayGrpc.GatewayImplBase {
   }
 
   private StatusRuntimeException error(Code code, String message, String detail) {
-    com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder().setCode(code.getNumber()).setMessage(message);
+    com.google.rpc.Status.Builder status =
+        com.google.rpc.Status.newBuilder().setCode(code.getNumber()).setMessage(message);
     if (detail != null) {
-      status.addDetails(Any.pack(ErrorDetail.newBuilder().setAddress(PEER_ADDRESS).setMspId(pki.mspId)
-          .setMessage(detail).build()));
+      status.addDetails(
+          Any.pack(
+              ErrorDetail.newBuilder()
+                  .setAddress(PEER_ADDRESS)
+                  .setMspId(pki.mspId)
+                  .setMessage(detail)
+                  .build()));
     }
     return StatusProto.toStatusRuntimeException(status.build());
   }
 
   /** The result of running the chaincode for one proposal, before commit. */
-  private record Simulation(int status, String message, ByteString payload, Map<String, Long> reads,
-      Map<String, byte[]> writes, ChaincodeEvent event) {}
+  private record Simulation(
+      int status,
+      String message,
+      ByteString payload,
+      Map<String, Long> reads,
+      Map<String, byte[]> writes,
+      ChaincodeEvent event) {}
 
   private synchronized Simulation simulate(Invocation inv) {
     Map<String, Long> reads = new LinkedHashMap<>();
@@ -194,52 +222,63 @@ public final class InProcessFabricGateway extends GatewayGrpc.GatewayImplBase {
     String txId = inv.channelHeader().getTxId();
     com.google.protobuf.Timestamp ts = inv.channelHeader().getTimestamp();
     Instant time = Instant.ofEpochSecond(ts.getSeconds(), ts.getNanos());
-    ChaincodeStub stub = (ChaincodeStub) Proxy.newProxyInstance(ChaincodeStub.class.getClassLoader(),
-        new Class<?>[] {ChaincodeStub.class}, (proxy, method, a) -> {
-          switch (method.getName()) {
-            case "getChannelId":
-              return channel;
-            case "getTxId":
-              return txId;
-            case "getTxTimestamp":
-              return time;
-            case "getCreator":
-              return inv.signatureHeader().getCreator().toByteArray();
-            case "getState": {
-              String key = (String) a[0];
-              reads.put(key, versions.getOrDefault(key, 0L));
-              return state.get(key);
-            }
-            case "putState":
-              writes.put((String) a[0], ((byte[]) a[1]).clone());
-              return null;
-            case "setEvent":
-              if (event[0] != null) {
-                throw new IllegalStateException("second event");
-              }
-              event[0] = ChaincodeEvent.newBuilder().setChaincodeId(chaincode).setTxId(txId)
-                  .setEventName((String) a[0]).setPayload(ByteString.copyFrom((byte[]) a[1])).build();
-              return null;
-            case "setStateValidationParameter":
-              return null;
-            case "createCompositeKey":
-              return new CompositeKey((String) a[0], (String[]) a[1]);
-            case "getStateByPartialCompositeKey":
-              return range(new CompositeKey((String) a[0], (String[]) a[1]).toString());
-            case "hashCode":
-              return System.identityHashCode(proxy);
-            case "equals":
-              return proxy == a[0];
-            case "toString":
-              return "stub(" + txId + ")";
-            default:
-              throw new UnsupportedOperationException(method.getName());
-          }
-        });
+    ChaincodeStub stub =
+        (ChaincodeStub)
+            Proxy.newProxyInstance(
+                ChaincodeStub.class.getClassLoader(),
+                new Class<?>[] {ChaincodeStub.class},
+                (proxy, method, a) -> {
+                  switch (method.getName()) {
+                    case "getChannelId":
+                      return channel;
+                    case "getTxId":
+                      return txId;
+                    case "getTxTimestamp":
+                      return time;
+                    case "getCreator":
+                      return inv.signatureHeader().getCreator().toByteArray();
+                    case "getState":
+                      {
+                        String key = (String) a[0];
+                        reads.put(key, versions.getOrDefault(key, 0L));
+                        return state.get(key);
+                      }
+                    case "putState":
+                      writes.put((String) a[0], ((byte[]) a[1]).clone());
+                      return null;
+                    case "setEvent":
+                      if (event[0] != null) {
+                        throw new IllegalStateException("second event");
+                      }
+                      event[0] =
+                          ChaincodeEvent.newBuilder()
+                              .setChaincodeId(chaincode)
+                              .setTxId(txId)
+                              .setEventName((String) a[0])
+                              .setPayload(ByteString.copyFrom((byte[]) a[1]))
+                              .build();
+                      return null;
+                    case "setStateValidationParameter":
+                      return null;
+                    case "createCompositeKey":
+                      return new CompositeKey((String) a[0], (String[]) a[1]);
+                    case "getStateByPartialCompositeKey":
+                      return range(new CompositeKey((String) a[0], (String[]) a[1]).toString());
+                    case "hashCode":
+                      return System.identityHashCode(proxy);
+                    case "equals":
+                      return proxy == a[0];
+                    case "toString":
+                      return "stub(" + txId + ")";
+                    default:
+                      throw new UnsupportedOperationException(method.getName());
+                  }
+                });
     String function = inv.args().get(0);
     List<String> params = inv.args().subList(1, inv.args().size());
     for (Method m : DidFabricChaincode.class.getMethods()) {
-      if (m.getName().equals(function) && m.isAnnotationPresent(Transaction.class)
+      if (m.getName().equals(function)
+          && m.isAnnotationPresent(Transaction.class)
           && m.getParameterCount() == params.size() + 1) {
         Object[] callArgs = new Object[params.size() + 1];
         callArgs[0] = new Context(stub);
@@ -253,13 +292,15 @@ public final class InProcessFabricGateway extends GatewayGrpc.GatewayImplBase {
           if (e.getCause() instanceof ChaincodeException ce) {
             return new Simulation(500, ce.getMessage(), ByteString.EMPTY, reads, Map.of(), null);
           }
-          return new Simulation(500, "chaincode failed: " + e.getCause(), ByteString.EMPTY, reads, Map.of(), null);
+          return new Simulation(
+              500, "chaincode failed: " + e.getCause(), ByteString.EMPTY, reads, Map.of(), null);
         } catch (IllegalAccessException e) {
           throw new IllegalStateException(e);
         }
       }
     }
-    return new Simulation(500, "Undefined contract method called", ByteString.EMPTY, reads, Map.of(), null);
+    return new Simulation(
+        500, "Undefined contract method called", ByteString.EMPTY, reads, Map.of(), null);
   }
 
   private QueryResultsIterator<KeyValue> range(String prefix) {
@@ -270,22 +311,23 @@ public final class InProcessFabricGateway extends GatewayGrpc.GatewayImplBase {
       }
       byte[] value = e.getValue();
       String key = e.getKey();
-      found.add(new KeyValue() {
-        @Override
-        public String getKey() {
-          return key;
-        }
+      found.add(
+          new KeyValue() {
+            @Override
+            public String getKey() {
+              return key;
+            }
 
-        @Override
-        public byte[] getValue() {
-          return value.clone();
-        }
+            @Override
+            public byte[] getValue() {
+              return value.clone();
+            }
 
-        @Override
-        public String getStringValue() {
-          return new String(value, StandardCharsets.UTF_8);
-        }
-      });
+            @Override
+            public String getStringValue() {
+              return new String(value, StandardCharsets.UTF_8);
+            }
+          });
     }
     return new QueryResultsIterator<>() {
       @Override
@@ -309,14 +351,20 @@ public final class InProcessFabricGateway extends GatewayGrpc.GatewayImplBase {
   public void evaluate(EvaluateRequest request, StreamObserver<EvaluateResponse> observer) {
     evaluateRequests.add(request);
     try {
-      Invocation inv = checked(request.getProposedTransaction(), request.getTransactionId(), request.getChannelId());
+      Invocation inv =
+          checked(
+              request.getProposedTransaction(), request.getTransactionId(), request.getChannelId());
       Simulation sim = simulate(inv);
       if (sim.status() != 200) {
-        throw error(Code.ABORTED, "evaluate call to endorser returned error: " + sim.message(),
+        throw error(
+            Code.ABORTED,
+            "evaluate call to endorser returned error: " + sim.message(),
             "chaincode response " + sim.status() + ", " + sim.message());
       }
-      observer.onNext(EvaluateResponse.newBuilder()
-          .setResult(Response.newBuilder().setStatus(200).setPayload(sim.payload())).build());
+      observer.onNext(
+          EvaluateResponse.newBuilder()
+              .setResult(Response.newBuilder().setStatus(200).setPayload(sim.payload()))
+              .build());
       observer.onCompleted();
     } catch (StatusRuntimeException e) {
       observer.onError(e);
@@ -327,50 +375,92 @@ public final class InProcessFabricGateway extends GatewayGrpc.GatewayImplBase {
   public void endorse(EndorseRequest request, StreamObserver<EndorseResponse> observer) {
     endorseRequests.add(request);
     try {
-      Invocation inv = checked(request.getProposedTransaction(), request.getTransactionId(), request.getChannelId());
+      Invocation inv =
+          checked(
+              request.getProposedTransaction(), request.getTransactionId(), request.getChannelId());
       Simulation sim = simulate(inv);
       if (sim.status() != 200) {
-        throw error(Code.ABORTED, "failed to endorse transaction, see attached details for more info",
+        throw error(
+            Code.ABORTED,
+            "failed to endorse transaction, see attached details for more info",
             "chaincode response " + sim.status() + ", " + sim.message());
       }
       KVRWSet.Builder kv = KVRWSet.newBuilder();
-      sim.reads().forEach((k, v) -> kv.addReads(KVRead.newBuilder().setKey(k)
-          .setVersion(Version.newBuilder().setBlockNum(v)).build()));
-      sim.writes().forEach((k, v) -> kv.addWrites(KVWrite.newBuilder().setKey(k).setValue(ByteString.copyFrom(v))));
-      TxReadWriteSet rwset = TxReadWriteSet.newBuilder().setDataModel(TxReadWriteSet.DataModel.KV)
-          .addNsRwset(NsReadWriteSet.newBuilder().setNamespace(chaincode).setRwset(kv.build().toByteString())).build();
-      ChaincodeAction.Builder action = ChaincodeAction.newBuilder().setResults(rwset.toByteString())
-          .setResponse(Response.newBuilder().setStatus(200).setPayload(sim.payload()))
-          .setChaincodeId(ChaincodeID.newBuilder().setName(chaincode));
+      sim.reads()
+          .forEach(
+              (k, v) ->
+                  kv.addReads(
+                      KVRead.newBuilder()
+                          .setKey(k)
+                          .setVersion(Version.newBuilder().setBlockNum(v))
+                          .build()));
+      sim.writes()
+          .forEach(
+              (k, v) ->
+                  kv.addWrites(KVWrite.newBuilder().setKey(k).setValue(ByteString.copyFrom(v))));
+      TxReadWriteSet rwset =
+          TxReadWriteSet.newBuilder()
+              .setDataModel(TxReadWriteSet.DataModel.KV)
+              .addNsRwset(
+                  NsReadWriteSet.newBuilder()
+                      .setNamespace(chaincode)
+                      .setRwset(kv.build().toByteString()))
+              .build();
+      ChaincodeAction.Builder action =
+          ChaincodeAction.newBuilder()
+              .setResults(rwset.toByteString())
+              .setResponse(Response.newBuilder().setStatus(200).setPayload(sim.payload()))
+              .setChaincodeId(ChaincodeID.newBuilder().setName(chaincode));
       if (sim.event() != null) {
         action.setEvents(sim.event().toByteString());
       }
       // Fabric hashes the proposal header with the proposal payload stripped of its transient map.
-      ByteString cppNoTransient = inv.payload().toBuilder().clearTransientMap().build().toByteString();
+      ByteString cppNoTransient =
+          inv.payload().toBuilder().clearTransientMap().build().toByteString();
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       sha.update(inv.proposal().getHeader().toByteArray());
       sha.update(cppNoTransient.toByteArray());
-      ProposalResponsePayload prp = ProposalResponsePayload.newBuilder()
-          .setProposalHash(ByteString.copyFrom(sha.digest())).setExtension(action.build().toByteString()).build();
+      ProposalResponsePayload prp =
+          ProposalResponsePayload.newBuilder()
+              .setProposalHash(ByteString.copyFrom(sha.digest()))
+              .setExtension(action.build().toByteString())
+              .build();
       byte[] endorser = TestPki.serialized(pki.mspId, pki.peerCert);
       byte[] prpBytes = prp.toByteArray();
       byte[] toSign = new byte[prpBytes.length + endorser.length];
       System.arraycopy(prpBytes, 0, toSign, 0, prpBytes.length);
       System.arraycopy(endorser, 0, toSign, prpBytes.length, endorser.length);
-      Endorsement endorsement = Endorsement.newBuilder().setEndorser(ByteString.copyFrom(endorser))
-          .setSignature(ByteString.copyFrom(peerSign(toSign))).build();
-      ChaincodeActionPayload cap = ChaincodeActionPayload.newBuilder().setChaincodeProposalPayload(cppNoTransient)
-          .setAction(ChaincodeEndorsedAction.newBuilder().setProposalResponsePayload(prp.toByteString())
-              .addEndorsements(endorsement)).build();
-      org.hyperledger.fabric.protos.peer.Transaction tx = org.hyperledger.fabric.protos.peer.Transaction.newBuilder()
-          .addActions(TransactionAction.newBuilder().setHeader(inv.header().getSignatureHeader())
-              .setPayload(cap.toByteString())).build();
-      Payload payload = Payload.newBuilder().setHeader(inv.header()).setData(tx.toByteString()).build();
+      Endorsement endorsement =
+          Endorsement.newBuilder()
+              .setEndorser(ByteString.copyFrom(endorser))
+              .setSignature(ByteString.copyFrom(peerSign(toSign)))
+              .build();
+      ChaincodeActionPayload cap =
+          ChaincodeActionPayload.newBuilder()
+              .setChaincodeProposalPayload(cppNoTransient)
+              .setAction(
+                  ChaincodeEndorsedAction.newBuilder()
+                      .setProposalResponsePayload(prp.toByteString())
+                      .addEndorsements(endorsement))
+              .build();
+      org.hyperledger.fabric.protos.peer.Transaction tx =
+          org.hyperledger.fabric.protos.peer.Transaction.newBuilder()
+              .addActions(
+                  TransactionAction.newBuilder()
+                      .setHeader(inv.header().getSignatureHeader())
+                      .setPayload(cap.toByteString()))
+              .build();
+      Payload payload =
+          Payload.newBuilder().setHeader(inv.header()).setData(tx.toByteString()).build();
       synchronized (this) {
-        pending.put(inv.channelHeader().getTxId(), new Pending(sim.reads(), sim.writes(), sim.event(), payload.toByteString()));
+        pending.put(
+            inv.channelHeader().getTxId(),
+            new Pending(sim.reads(), sim.writes(), sim.event(), payload.toByteString()));
       }
-      EndorseResponse response = EndorseResponse.newBuilder()
-          .setPreparedTransaction(Envelope.newBuilder().setPayload(payload.toByteString())).build();
+      EndorseResponse response =
+          EndorseResponse.newBuilder()
+              .setPreparedTransaction(Envelope.newBuilder().setPayload(payload.toByteString()))
+              .build();
       endorseResponses.add(response);
       observer.onNext(response);
       observer.onCompleted();
@@ -387,32 +477,44 @@ public final class InProcessFabricGateway extends GatewayGrpc.GatewayImplBase {
     try {
       Envelope envelope = request.getPreparedTransaction();
       Payload payload = Payload.parseFrom(envelope.getPayload());
-      SerializedIdentity creator = SerializedIdentity.parseFrom(
-          SignatureHeader.parseFrom(payload.getHeader().getSignatureHeader()).getCreator());
-      if (!verifies(publicKey(creator), envelope.getPayload().toByteArray(), envelope.getSignature().toByteArray())) {
+      SerializedIdentity creator =
+          SerializedIdentity.parseFrom(
+              SignatureHeader.parseFrom(payload.getHeader().getSignatureHeader()).getCreator());
+      if (!verifies(
+          publicKey(creator),
+          envelope.getPayload().toByteArray(),
+          envelope.getSignature().toByteArray())) {
         throw error(Code.PERMISSION_DENIED, "transaction signature does not verify", null);
       }
       String txId = ChannelHeader.parseFrom(payload.getHeader().getChannelHeader()).getTxId();
       synchronized (this) {
         Pending p = pending.remove(txId);
-        if (p == null || !p.payload().equals(envelope.getPayload()) || !txId.equals(request.getTransactionId())) {
+        if (p == null
+            || !p.payload().equals(envelope.getPayload())
+            || !txId.equals(request.getTransactionId())) {
           throw error(Code.FAILED_PRECONDITION, "not the transaction that was endorsed", null);
         }
         long block = ++height;
-        boolean valid = p.reads().entrySet().stream()
-            .allMatch(r -> versions.getOrDefault(r.getKey(), 0L).equals(r.getValue()));
+        boolean valid =
+            p.reads().entrySet().stream()
+                .allMatch(r -> versions.getOrDefault(r.getKey(), 0L).equals(r.getValue()));
         blocks.put(txId, block);
         if (!valid) {
           statuses.put(txId, TxValidationCode.MVCC_READ_CONFLICT);
         } else {
           statuses.put(txId, TxValidationCode.VALID);
-          p.writes().forEach((k, v) -> {
-            state.put(k, v);
-            versions.put(k, block);
-          });
+          p.writes()
+              .forEach(
+                  (k, v) -> {
+                    state.put(k, v);
+                    versions.put(k, block);
+                  });
           if (p.event() != null) {
-            ChaincodeEventsResponse events = ChaincodeEventsResponse.newBuilder().setBlockNumber(block)
-                .addEvents(p.event()).build();
+            ChaincodeEventsResponse events =
+                ChaincodeEventsResponse.newBuilder()
+                    .setBlockNumber(block)
+                    .addEvents(p.event())
+                    .build();
             committedEvents.add(events);
             for (Subscriber s : subscribers) {
               if (s.chaincode().equals(chaincode)) {
@@ -432,21 +534,28 @@ public final class InProcessFabricGateway extends GatewayGrpc.GatewayImplBase {
   }
 
   @Override
-  public void commitStatus(SignedCommitStatusRequest request, StreamObserver<CommitStatusResponse> observer) {
+  public void commitStatus(
+      SignedCommitStatusRequest request, StreamObserver<CommitStatusResponse> observer) {
     commitStatusRequests.add(request);
     try {
       CommitStatusRequest r = CommitStatusRequest.parseFrom(request.getRequest());
-      if (!verifies(publicKey(SerializedIdentity.parseFrom(r.getIdentity())), request.getRequest().toByteArray(),
+      if (!verifies(
+          publicKey(SerializedIdentity.parseFrom(r.getIdentity())),
+          request.getRequest().toByteArray(),
           request.getSignature().toByteArray())) {
-        throw error(Code.PERMISSION_DENIED, "commit status request signature does not verify", null);
+        throw error(
+            Code.PERMISSION_DENIED, "commit status request signature does not verify", null);
       }
       synchronized (this) {
         TxValidationCode code = statuses.get(r.getTransactionId());
         if (code == null) {
           throw error(Code.NOT_FOUND, "unknown transaction " + r.getTransactionId(), null);
         }
-        observer.onNext(CommitStatusResponse.newBuilder().setResult(code)
-            .setBlockNumber(blocks.get(r.getTransactionId())).build());
+        observer.onNext(
+            CommitStatusResponse.newBuilder()
+                .setResult(code)
+                .setBlockNumber(blocks.get(r.getTransactionId()))
+                .build());
       }
       observer.onCompleted();
     } catch (StatusRuntimeException e) {
@@ -457,12 +566,16 @@ public final class InProcessFabricGateway extends GatewayGrpc.GatewayImplBase {
   }
 
   @Override
-  public void chaincodeEvents(SignedChaincodeEventsRequest request, StreamObserver<ChaincodeEventsResponse> observer) {
+  public void chaincodeEvents(
+      SignedChaincodeEventsRequest request, StreamObserver<ChaincodeEventsResponse> observer) {
     try {
       ChaincodeEventsRequest r = ChaincodeEventsRequest.parseFrom(request.getRequest());
-      if (!verifies(publicKey(SerializedIdentity.parseFrom(r.getIdentity())), request.getRequest().toByteArray(),
+      if (!verifies(
+          publicKey(SerializedIdentity.parseFrom(r.getIdentity())),
+          request.getRequest().toByteArray(),
           request.getSignature().toByteArray())) {
-        throw error(Code.PERMISSION_DENIED, "chaincode events request signature does not verify", null);
+        throw error(
+            Code.PERMISSION_DENIED, "chaincode events request signature does not verify", null);
       }
       synchronized (this) {
         if (r.getStartPosition().hasSpecified()) {

@@ -2,14 +2,14 @@ package dev.sovereign.did.fabric.ledger;
 
 import dev.sovereign.did.Did;
 import dev.sovereign.did.DidMethodResolver;
+import dev.sovereign.did.DidMethodResolverProvider;
 import dev.sovereign.did.DidResolutionResult;
 import dev.sovereign.did.ResolutionError;
 import dev.sovereign.did.ResolutionOptions;
-import java.nio.file.Files;
-import dev.sovereign.did.DidMethodResolverProvider;
 import dev.sovereign.did.fabric.FabricDidResolver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
@@ -24,6 +24,7 @@ import java.util.Optional;
 public final class EmbeddedFabricResolverProvider implements DidMethodResolverProvider {
   /** Setting: the DID network the embedded ledger serves. */
   public static final String NETWORK = "fabric.network";
+
   /** The embedded ledger's network when none is configured. */
   public static final String DEFAULT_NETWORK = "local";
 
@@ -44,7 +45,10 @@ public final class EmbeddedFabricResolverProvider implements DidMethodResolverPr
     return Optional.of(new Lazy(Path.of(dataDir), network));
   }
 
-  /** Opens the ledger on the first did:fabric resolution, and only if it exists (resolving never creates one). */
+  /**
+   * Opens the ledger on the first did:fabric resolution, and only if it exists (resolving never
+   * creates one).
+   */
   private static final class Lazy implements DidMethodResolver {
     private final Path dataDir;
     private final String network;
@@ -65,8 +69,10 @@ public final class EmbeddedFabricResolverProvider implements DidMethodResolverPr
       FabricDidResolver r;
       synchronized (this) {
         if (resolver == null) {
-          if (!Files.exists(dataDir.resolve("did-fabric").resolve(network).resolve("ledger.sqlite"))) {
-            return DidResolutionResult.error(ResolutionError.NOT_FOUND,
+          if (!Files.exists(
+              dataDir.resolve("did-fabric").resolve(network).resolve("ledger.sqlite"))) {
+            return DidResolutionResult.error(
+                ResolutionError.NOT_FOUND,
                 "no embedded did:fabric ledger for network " + network + " under " + dataDir);
           }
           EmbeddedLedger ledger = openLedger(dataDir, network);

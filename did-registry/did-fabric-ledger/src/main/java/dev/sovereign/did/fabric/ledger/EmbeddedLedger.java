@@ -36,10 +36,11 @@ import java.util.function.Consumer;
 
 /**
  * The embedded did:fabric ledger: a SQLite file ({@code ledger.sqlite}, WAL, synchronous=FULL)
- * under a data directory, running {@link DidFabricContract} through {@link SqliteLedgerState}.
- * Each write is one {@code BEGIN IMMEDIATE} SQLite transaction, so writers (threads here, or other
- * processes on the same file) are serialized and a crash leaves either all of a write or none of it.
- * Reads are answered as endorsed reads signed by the ledger's own key (see {@link LedgerIdentity}).
+ * under a data directory, running {@link DidFabricContract} through {@link SqliteLedgerState}. Each
+ * write is one {@code BEGIN IMMEDIATE} SQLite transaction, so writers (threads here, or other
+ * processes on the same file) are serialized and a crash leaves either all of a write or none of
+ * it. Reads are answered as endorsed reads signed by the ledger's own key (see {@link
+ * LedgerIdentity}).
  */
 public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
   /** Test hook between the statements of a write; production code passes {@link #NO_FAULT}. */
@@ -56,7 +57,11 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
   private final SecureRandom random = new SecureRandom();
   private final List<Consumer<LedgerEvent>> listeners = new CopyOnWriteArrayList<>();
 
-  private EmbeddedLedger(DidFabricContract contract, Connection connection, LedgerIdentity identity, WriteFault fault) {
+  private EmbeddedLedger(
+      DidFabricContract contract,
+      Connection connection,
+      LedgerIdentity identity,
+      WriteFault fault) {
     this.contract = contract;
     this.connection = connection;
     this.identity = identity;
@@ -79,12 +84,16 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
         s.execute("PRAGMA journal_mode = WAL");
         s.execute("PRAGMA synchronous = FULL");
         s.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)");
-        s.execute("CREATE TABLE IF NOT EXISTS state (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID");
-        s.execute("CREATE TABLE IF NOT EXISTS txlog (block INTEGER PRIMARY KEY, tx_id TEXT NOT NULL UNIQUE,"
-            + " time TEXT NOT NULL, event_name TEXT NOT NULL, event_payload BLOB NOT NULL)");
-        s.execute("CREATE TABLE IF NOT EXISTS endorsement_policy (key BLOB PRIMARY KEY, orgs TEXT NOT NULL)");
+        s.execute(
+            "CREATE TABLE IF NOT EXISTS state (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID");
+        s.execute(
+            "CREATE TABLE IF NOT EXISTS txlog (block INTEGER PRIMARY KEY, tx_id TEXT NOT NULL UNIQUE,"
+                + " time TEXT NOT NULL, event_name TEXT NOT NULL, event_payload BLOB NOT NULL)");
+        s.execute(
+            "CREATE TABLE IF NOT EXISTS endorsement_policy (key BLOB PRIMARY KEY, orgs TEXT NOT NULL)");
       }
-      try (PreparedStatement s = c.prepareStatement("INSERT OR IGNORE INTO meta (name, value) VALUES ('network', ?)")) {
+      try (PreparedStatement s =
+          c.prepareStatement("INSERT OR IGNORE INTO meta (name, value) VALUES ('network', ?)")) {
         s.setString(1, network);
         s.executeUpdate();
       }
@@ -92,7 +101,8 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
       String stored = meta(c, "network");
       if (!network.equals(stored)) {
         c.close();
-        throw new IOException("ledger in " + dataDir + " serves network " + stored + ", not " + network);
+        throw new IOException(
+            "ledger in " + dataDir + " serves network " + stored + ", not " + network);
       }
       return new EmbeddedLedger(contract, c, identity, fault);
     } catch (SQLException | GeneralSecurityException e) {
@@ -140,7 +150,8 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
   }
 
   /** Submits a write; {@code endorsingOrgs} is recorded as the DID's key-level policy on create. */
-  public VersionRecord submit(Operation operation, List<String> endorsingOrgs) throws RejectedException {
+  public VersionRecord submit(Operation operation, List<String> endorsingOrgs)
+      throws RejectedException {
     LedgerEvent event;
     VersionRecord record;
     synchronized (connection) {
@@ -174,8 +185,10 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
     return record;
   }
 
-  private void apply(SqliteLedgerState state, long block, String txId, Instant time) throws SQLException {
-    try (PreparedStatement put = connection.prepareStatement("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)")) {
+  private void apply(SqliteLedgerState state, long block, String txId, Instant time)
+      throws SQLException {
+    try (PreparedStatement put =
+        connection.prepareStatement("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)")) {
       for (Map.Entry<String, byte[]> w : state.writes.entrySet()) {
         put.setBytes(1, SqliteLedgerState.key(w.getKey()));
         put.setBytes(2, w.getValue());
@@ -184,15 +197,17 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
       }
     }
     for (Map.Entry<String, List<String>> p : state.endorsement.entrySet()) {
-      try (PreparedStatement put = connection.prepareStatement(
-          "INSERT OR REPLACE INTO endorsement_policy (key, orgs) VALUES (?, ?)")) {
+      try (PreparedStatement put =
+          connection.prepareStatement(
+              "INSERT OR REPLACE INTO endorsement_policy (key, orgs) VALUES (?, ?)")) {
         put.setBytes(1, SqliteLedgerState.key(p.getKey()));
         put.setString(2, String.join(",", p.getValue()));
         put.executeUpdate();
       }
     }
-    try (PreparedStatement log = connection.prepareStatement(
-        "INSERT INTO txlog (block, tx_id, time, event_name, event_payload) VALUES (?, ?, ?, ?, ?)")) {
+    try (PreparedStatement log =
+        connection.prepareStatement(
+            "INSERT INTO txlog (block, tx_id, time, event_name, event_payload) VALUES (?, ?, ?, ?, ?)")) {
       log.setLong(1, block);
       log.setString(2, txId);
       log.setString(3, time.toString());
@@ -204,7 +219,8 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
   }
 
   private long lastBlock() throws SQLException {
-    try (Statement s = connection.createStatement(); ResultSet r = s.executeQuery("SELECT max(block) FROM txlog")) {
+    try (Statement s = connection.createStatement();
+        ResultSet r = s.executeQuery("SELECT max(block) FROM txlog")) {
       return r.next() ? r.getLong(1) : 0;
     }
   }
@@ -283,14 +299,16 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
     synchronized (connection) {
       for (String did : dids()) {
         try {
-          VerifiedDidLog log = OperationLogVerifier.verify(did, contract.exportLog(readView(), did));
+          VerifiedDidLog log =
+              OperationLogVerifier.verify(did, contract.exportLog(readView(), did));
           VersionRecord head = contract.read(readView(), did);
           if (!head.versionId().equals(log.current().versionId())) {
             throw new LedgerCorruptedException("head of " + did + " is not its last version", null);
           }
           versions += log.records().size();
         } catch (RejectedException e) {
-          throw new LedgerCorruptedException("log of " + did + " does not verify: " + e.getMessage(), e);
+          throw new LedgerCorruptedException(
+              "log of " + did + " does not verify: " + e.getMessage(), e);
         }
       }
       try (Statement s = connection.createStatement();
@@ -305,17 +323,21 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
       }
     }
     if (transactions != versions) {
-      throw new LedgerCorruptedException(transactions + " transactions but " + versions + " versions", null);
+      throw new LedgerCorruptedException(
+          transactions + " transactions but " + versions + " versions", null);
     }
     return new IntegrityReport(dids().size(), versions, transactions);
   }
 
-  /** Events committed after {@code afterBlock}, oldest first (replay for listeners that were away). */
+  /**
+   * Events committed after {@code afterBlock}, oldest first (replay for listeners that were away).
+   */
   public List<LedgerEvent> eventsAfter(long afterBlock) {
     List<LedgerEvent> out = new java.util.ArrayList<>();
     synchronized (connection) {
-      try (PreparedStatement s = connection.prepareStatement(
-          "SELECT block, tx_id, event_name, event_payload FROM txlog WHERE block > ? ORDER BY block")) {
+      try (PreparedStatement s =
+          connection.prepareStatement(
+              "SELECT block, tx_id, event_name, event_payload FROM txlog WHERE block > ? ORDER BY block")) {
         s.setLong(1, afterBlock);
         try (ResultSet r = s.executeQuery()) {
           while (r.next()) {

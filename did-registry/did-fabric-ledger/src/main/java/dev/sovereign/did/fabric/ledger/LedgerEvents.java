@@ -12,14 +12,18 @@ import java.util.function.Consumer;
 public final class LedgerEvents {
   private LedgerEvents() {}
 
-  /** A listener for {@link EmbeddedLedger#addListener} that tells {@code target} which DID changed. */
+  /**
+   * A listener for {@link EmbeddedLedger#addListener} that tells {@code target} which DID changed.
+   */
   public static Consumer<LedgerEvent> invalidating(DidChangeListener target) {
     return event -> {
       if (!DidFabricContract.EVENT_NAME.equals(event.name())) {
         return;
       }
       ObjectNode payload = Jcs.parseObject(event.payload());
-      target.didChanged(Did.parse(payload.get("did").textValue()), Optional.of(payload.get("versionId").textValue()));
+      target.didChanged(
+          Did.parse(payload.get("did").textValue()),
+          Optional.of(payload.get("versionId").textValue()));
     };
   }
 }

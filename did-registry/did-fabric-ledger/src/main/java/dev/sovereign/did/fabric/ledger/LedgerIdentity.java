@@ -31,8 +31,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * The embedded ledger's endorsing identity: a P-256 key with a certificate issued by a self-signed
- * organisation CA, both made on first open. The CA's private key is discarded after issuing, so
- * the CA certificate (the value verifiers pin) can certify nothing else.
+ * organisation CA, both made on first open. The CA's private key is discarded after issuing, so the
+ * CA certificate (the value verifiers pin) can certify nothing else.
  */
 final class LedgerIdentity {
   static final String MSP_ID = "SovereignLedgerMSP";
@@ -41,7 +41,8 @@ final class LedgerIdentity {
   private final X509Certificate certificate;
   private final PrivateKey key;
 
-  private LedgerIdentity(X509Certificate caCertificate, X509Certificate certificate, PrivateKey key) {
+  private LedgerIdentity(
+      X509Certificate caCertificate, X509Certificate certificate, PrivateKey key) {
     this.caCertificate = caCertificate;
     this.certificate = certificate;
     this.key = key;
@@ -58,10 +59,12 @@ final class LedgerIdentity {
     return new LedgerIdentity(
         (X509Certificate) cf.generateCertificate(Files.newInputStream(ca)),
         (X509Certificate) cf.generateCertificate(Files.newInputStream(cert)),
-        KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Files.readAllBytes(key))));
+        KeyFactory.getInstance("EC")
+            .generatePrivate(new PKCS8EncodedKeySpec(Files.readAllBytes(key))));
   }
 
-  private static void create(Path dir, Path ca, Path cert, Path key) throws IOException, GeneralSecurityException {
+  private static void create(Path dir, Path ca, Path cert, Path key)
+      throws IOException, GeneralSecurityException {
     Files.createDirectories(dir);
     KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
     kpg.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
@@ -71,17 +74,29 @@ final class LedgerIdentity {
     X500Name caName = new X500Name("CN=ca." + MSP_ID + ",O=" + MSP_ID);
     X500Name endorserName = new X500Name("CN=ledger." + MSP_ID + ",OU=peer,O=" + MSP_ID);
     try {
-      X509CertificateHolder caCert = new JcaX509v3CertificateBuilder(caName, serial(), Date.from(now.minus(1, ChronoUnit.DAYS)),
-          Date.from(now.plus(3650, ChronoUnit.DAYS)), caName, caKeys.getPublic())
-          .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
-          .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
-          .build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate()));
-      X509CertificateHolder endorserCert = new JcaX509v3CertificateBuilder(caName, serial(),
-          Date.from(now.minus(1, ChronoUnit.DAYS)), Date.from(now.plus(3650, ChronoUnit.DAYS)), endorserName,
-          endorserKeys.getPublic())
-          .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
-          .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
-          .build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate()));
+      X509CertificateHolder caCert =
+          new JcaX509v3CertificateBuilder(
+                  caName,
+                  serial(),
+                  Date.from(now.minus(1, ChronoUnit.DAYS)),
+                  Date.from(now.plus(3650, ChronoUnit.DAYS)),
+                  caName,
+                  caKeys.getPublic())
+              .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
+              .addExtension(
+                  Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
+              .build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate()));
+      X509CertificateHolder endorserCert =
+          new JcaX509v3CertificateBuilder(
+                  caName,
+                  serial(),
+                  Date.from(now.minus(1, ChronoUnit.DAYS)),
+                  Date.from(now.plus(3650, ChronoUnit.DAYS)),
+                  endorserName,
+                  endorserKeys.getPublic())
+              .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+              .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
+              .build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate()));
       writeAtomically(ca, caCert.getEncoded(), false);
       writeAtomically(cert, endorserCert.getEncoded(), false);
       writeAtomically(key, endorserKeys.getPrivate().getEncoded(), true);
@@ -90,13 +105,16 @@ final class LedgerIdentity {
     }
   }
 
-  private static void writeAtomically(Path target, byte[] bytes, boolean secret) throws IOException {
+  private static void writeAtomically(Path target, byte[] bytes, boolean secret)
+      throws IOException {
     Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
     Files.deleteIfExists(tmp);
     if (secret) {
       try {
         // owner-only from the first byte: the key is never in a file others could read
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.createFile(
+            tmp,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       } catch (UnsupportedOperationException e) {
         // non-POSIX file system: rely on the data directory's permissions
       }

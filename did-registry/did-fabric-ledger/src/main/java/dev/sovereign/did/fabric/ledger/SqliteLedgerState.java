@@ -38,7 +38,8 @@ final class SqliteLedgerState implements LedgerState {
 
   @Override
   public byte[] get(String key) {
-    try (PreparedStatement s = connection.prepareStatement("SELECT value FROM state WHERE key = ?")) {
+    try (PreparedStatement s =
+        connection.prepareStatement("SELECT value FROM state WHERE key = ?")) {
       s.setBytes(1, key(key));
       try (ResultSet r = s.executeQuery()) {
         return r.next() ? r.getBytes(1) : null;
@@ -59,12 +60,14 @@ final class SqliteLedgerState implements LedgerState {
   @Override
   public List<byte[]> getByPartialCompositeKey(String objectType, String... attributes) {
     byte[] low = key(LedgerState.compositeKey(objectType, attributes));
-    // Every key with this prefix ends the prefix's trailing U+0000 with more bytes: [low, low with last byte + 1).
+    // Every key with this prefix ends the prefix's trailing U+0000 with more bytes: [low, low with
+    // last byte + 1).
     byte[] high = Arrays.copyOf(low, low.length);
     high[high.length - 1] = 1;
     List<byte[]> out = new ArrayList<>();
     try (PreparedStatement s =
-        connection.prepareStatement("SELECT value FROM state WHERE key >= ? AND key < ? ORDER BY key")) {
+        connection.prepareStatement(
+            "SELECT value FROM state WHERE key >= ? AND key < ? ORDER BY key")) {
       s.setBytes(1, low);
       s.setBytes(2, high);
       try (ResultSet r = s.executeQuery()) {

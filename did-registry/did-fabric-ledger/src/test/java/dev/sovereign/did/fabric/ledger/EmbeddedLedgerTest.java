@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sovereign.did.fabric.core.EndorsedHead;
 import dev.sovereign.did.fabric.core.FabricDocuments;
 import dev.sovereign.did.fabric.core.Jcs;
@@ -15,7 +16,6 @@ import dev.sovereign.did.fabric.core.RejectedException;
 import dev.sovereign.did.fabric.core.SoftwareControllerKey;
 import dev.sovereign.did.fabric.core.VerifiedDidLog;
 import dev.sovereign.did.fabric.core.VersionRecord;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -33,9 +33,14 @@ import org.junit.jupiter.api.io.TempDir;
 class EmbeddedLedgerTest {
   @TempDir Path dir;
 
-  private static Operation rotate(VersionRecord current, SoftwareControllerKey signer, SoftwareControllerKey next) {
-    return FabricDocuments.update(current.did(), current.versionId(),
-        FabricDocuments.document(current.did(), List.of(next.publicKey()), 1), current.did() + "#key-1", signer);
+  private static Operation rotate(
+      VersionRecord current, SoftwareControllerKey signer, SoftwareControllerKey next) {
+    return FabricDocuments.update(
+        current.did(),
+        current.versionId(),
+        FabricDocuments.document(current.did(), List.of(next.publicKey()), 1),
+        current.did() + "#key-1",
+        signer);
   }
 
   @Test
@@ -49,13 +54,17 @@ class EmbeddedLedgerTest {
       VersionRecord v1 = ledger.submit(FabricDocuments.create("local", a));
       did = v1.did();
       ledger.submit(rotate(v1, a, b));
-      RejectedException replay = assertThrows(RejectedException.class, () -> ledger.submit(rotate(v1, a, b)));
+      RejectedException replay =
+          assertThrows(RejectedException.class, () -> ledger.submit(rotate(v1, a, b)));
       assertEquals(ReasonCode.REPLAYED_OPERATION, replay.reason());
     }
     assertEquals(2, events.size());
     try (EmbeddedLedger ledger = EmbeddedLedger.open(dir, "local")) {
       VerifiedDidLog log = OperationLogVerifier.verify(did, ledger.exportLog(did));
-      EndorsedHead head = ledger.endorsementVerifier().verify(did, "nonce-1", ledger.endorsedHead(did, "nonce-1"), Instant.now());
+      EndorsedHead head =
+          ledger
+              .endorsementVerifier()
+              .verify(did, "nonce-1", ledger.endorsedHead(did, "nonce-1"), Instant.now());
       assertEquals(log, head.requireCurrent(log));
       assertEquals(List.of("SovereignLedgerMSP"), head.endorsingOrgs());
       assertEquals(2, ledger.verifyIntegrity().versions());
@@ -72,7 +81,10 @@ class EmbeddedLedgerTest {
       byte[] oldLog = ledger.exportLog(v1.did());
       ledger.submit(rotate(v1, a, b));
       VerifiedDidLog stale = OperationLogVerifier.verify(v1.did(), oldLog);
-      EndorsedHead head = ledger.endorsementVerifier().verify(v1.did(), "n", ledger.endorsedHead(v1.did(), "n"), Instant.now());
+      EndorsedHead head =
+          ledger
+              .endorsementVerifier()
+              .verify(v1.did(), "n", ledger.endorsedHead(v1.did(), "n"), Instant.now());
       RejectedException e = assertThrows(RejectedException.class, () -> head.requireCurrent(stale));
       assertEquals(ReasonCode.LOG_NOT_FRESH, e.reason());
     }
@@ -86,17 +98,33 @@ class EmbeddedLedgerTest {
       String did = ledger.submit(FabricDocuments.create("local", a)).did();
       impostor.submit(FabricDocuments.create("local", a));
       Instant now = Instant.now();
-      RejectedException foreign = assertThrows(RejectedException.class,
-          () -> ledger.endorsementVerifier().verify(did, "n", impostor.endorsedHead(did, "n"), now));
+      RejectedException foreign =
+          assertThrows(
+              RejectedException.class,
+              () ->
+                  ledger
+                      .endorsementVerifier()
+                      .verify(did, "n", impostor.endorsedHead(did, "n"), now));
       assertEquals(ReasonCode.ENDORSEMENT_INVALID, foreign.reason());
-      RejectedException replayed = assertThrows(RejectedException.class,
-          () -> ledger.endorsementVerifier().verify(did, "fresh", ledger.endorsedHead(did, "old"), now));
+      RejectedException replayed =
+          assertThrows(
+              RejectedException.class,
+              () ->
+                  ledger
+                      .endorsementVerifier()
+                      .verify(did, "fresh", ledger.endorsedHead(did, "old"), now));
       assertEquals(ReasonCode.ENDORSEMENT_MISMATCH, replayed.reason());
       ObjectNode answer = Jcs.parseObject(ledger.endorsedHead(did, "n"));
       String payload = answer.get("payload").textValue();
-      answer.put("payload", payload.substring(0, 10) + (payload.charAt(10) == 'A' ? 'B' : 'A') + payload.substring(11));
-      RejectedException tampered = assertThrows(RejectedException.class,
-          () -> ledger.endorsementVerifier().verify(did, "n", Jcs.canonicalize(answer), now));
+      answer.put(
+          "payload",
+          payload.substring(0, 10)
+              + (payload.charAt(10) == 'A' ? 'B' : 'A')
+              + payload.substring(11));
+      RejectedException tampered =
+          assertThrows(
+              RejectedException.class,
+              () -> ledger.endorsementVerifier().verify(did, "n", Jcs.canonicalize(answer), now));
       assertEquals(ReasonCode.ENDORSEMENT_INVALID, tampered.reason());
     }
   }
@@ -104,11 +132,12 @@ class EmbeddedLedgerTest {
   @Test
   void failureBetweenStatementsOfAWriteLeavesNoTraceOfIt() throws Exception {
     int[] writes = {0};
-    EmbeddedLedger.WriteFault fault = step -> {
-      if (writes[0] == 2 && step.equals("put")) {
-        throw new SQLException("injected failure after the first row of the write");
-      }
-    };
+    EmbeddedLedger.WriteFault fault =
+        step -> {
+          if (writes[0] == 2 && step.equals("put")) {
+            throw new SQLException("injected failure after the first row of the write");
+          }
+        };
     SoftwareControllerKey a = SoftwareControllerKey.generate(Multikey.Type.ED25519);
     SoftwareControllerKey b = SoftwareControllerKey.generate(Multikey.Type.ED25519);
     VersionRecord v1;
@@ -130,7 +159,8 @@ class EmbeddedLedgerTest {
   void childJvmHaltedInTheMiddleOfAWriteLeavesALedgerThatReopensAndVerifies() throws Exception {
     List<String> out = runChild(List.of("halt-after-put", "7"), -1);
     assertTrue(out.contains("halting mid-write"), out.toString());
-    List<String> committed = out.stream().filter(l -> l.startsWith("committed ")).map(l -> l.substring(10)).toList();
+    List<String> committed =
+        out.stream().filter(l -> l.startsWith("committed ")).map(l -> l.substring(10)).toList();
     assertEquals(3, committed.size(), "writes 1-6 are three DIDs; write 7 died mid-transaction");
     try (EmbeddedLedger ledger = EmbeddedLedger.open(dir, "local")) {
       assertEquals(new IntegrityReport(3, 6, 6), ledger.verifyIntegrity());
@@ -144,12 +174,16 @@ class EmbeddedLedgerTest {
   @Test
   void childJvmKilledWhileWritingLeavesALedgerThatReopensAndVerifies() throws Exception {
     List<String> out = runChild(List.of("loop"), 15);
-    List<String> committed = out.stream().filter(l -> l.startsWith("committed ")).map(l -> l.substring(10)).toList();
+    List<String> committed =
+        out.stream().filter(l -> l.startsWith("committed ")).map(l -> l.substring(10)).toList();
     assertTrue(committed.size() >= 15);
     try (EmbeddedLedger ledger = EmbeddedLedger.open(dir, "local")) {
       IntegrityReport report = ledger.verifyIntegrity();
-      assertTrue(ledger.dids().containsAll(committed), "every write the child saw committed survived");
-      assertTrue(report.dids() >= committed.size(), "a write past the last line read may also have committed");
+      assertTrue(
+          ledger.dids().containsAll(committed), "every write the child saw committed survived");
+      assertTrue(
+          report.dids() >= committed.size(),
+          "a write past the last line read may also have committed");
     }
   }
 
@@ -158,13 +192,21 @@ class EmbeddedLedgerTest {
   }
 
   /** Runs CrashWriter; with killAfter >= 0, SIGKILLs it once that many DIDs were committed. */
-  private List<String> runChild(List<String> args, int killAfter) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), CrashWriter.class.getName(), dir.toString()));
+  private List<String> runChild(List<String> args, int killAfter)
+      throws IOException, InterruptedException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                CrashWriter.class.getName(),
+                dir.toString()));
     command.addAll(args);
     Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
     List<String> lines = new ArrayList<>();
-    try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()))) {
+    try (var reader =
+        new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()))) {
       String line;
       long committed = 0;
       while ((line = reader.readLine()) != null) {
@@ -180,24 +222,29 @@ class EmbeddedLedgerTest {
   }
 
   @Test
-  void concurrentWritersAreSerializedAndContendingUpdatesOfOneDidConflictCleanly() throws Exception {
+  void concurrentWritersAreSerializedAndContendingUpdatesOfOneDidConflictCleanly()
+      throws Exception {
     try (EmbeddedLedger ledger = EmbeddedLedger.open(dir, "local")) {
       SoftwareControllerKey shared = SoftwareControllerKey.generate(Multikey.Type.ED25519);
       VersionRecord base = ledger.submit(FabricDocuments.create("local", shared));
       ExecutorService pool = Executors.newFixedThreadPool(4);
       List<Future<String>> results = new ArrayList<>();
       for (int t = 0; t < 8; t++) {
-        results.add(pool.submit(() -> {
-          SoftwareControllerKey own = SoftwareControllerKey.generate(Multikey.Type.ED25519);
-          VersionRecord v = ledger.submit(FabricDocuments.create("local", own));
-          ledger.submit(rotate(v, own, own));
-          try {
-            ledger.submit(rotate(base, shared, SoftwareControllerKey.generate(Multikey.Type.ED25519)));
-            return "won";
-          } catch (RejectedException e) {
-            return e.reason().code();
-          }
-        }));
+        results.add(
+            pool.submit(
+                () -> {
+                  SoftwareControllerKey own = SoftwareControllerKey.generate(Multikey.Type.ED25519);
+                  VersionRecord v = ledger.submit(FabricDocuments.create("local", own));
+                  ledger.submit(rotate(v, own, own));
+                  try {
+                    ledger.submit(
+                        rotate(
+                            base, shared, SoftwareControllerKey.generate(Multikey.Type.ED25519)));
+                    return "won";
+                  } catch (RejectedException e) {
+                    return e.reason().code();
+                  }
+                }));
       }
       List<String> outcomes = new ArrayList<>();
       for (Future<String> f : results) {
@@ -205,7 +252,8 @@ class EmbeddedLedgerTest {
       }
       pool.shutdown();
       assertEquals(1, outcomes.stream().filter("won"::equals).count(), outcomes.toString());
-      assertEquals(7, outcomes.stream().filter("STALE_PREV_VERSION"::equals).count(), outcomes.toString());
+      assertEquals(
+          7, outcomes.stream().filter("STALE_PREV_VERSION"::equals).count(), outcomes.toString());
       assertEquals(new IntegrityReport(9, 1 + 16 + 1, 18), ledger.verifyIntegrity());
     }
   }

@@ -30,19 +30,40 @@ class FabricDidEvidenceTest {
       VersionRecord v1 = ledger.submit(FabricDocuments.create("local", a));
       String did = v1.did();
       byte[] before = FabricDidEvidence.bundle(ledger, did, "nonce-1");
-      assertEquals(1, FabricDidEvidence.verify(did, "nonce-1", before, ledger.endorsementVerifier(), Instant.now())
-          .records().size());
+      assertEquals(
+          1,
+          FabricDidEvidence.verify(
+                  did, "nonce-1", before, ledger.endorsementVerifier(), Instant.now())
+              .records()
+              .size());
 
-      ledger.submit(FabricDocuments.update(did, v1.versionId(),
-          FabricDocuments.document(did, List.of(b.publicKey()), 1), did + "#key-1", a));
-      RejectedException replayed = assertThrows(RejectedException.class,
-          () -> FabricDidEvidence.verify(did, "nonce-2", before, ledger.endorsementVerifier(), Instant.now()));
+      ledger.submit(
+          FabricDocuments.update(
+              did,
+              v1.versionId(),
+              FabricDocuments.document(did, List.of(b.publicKey()), 1),
+              did + "#key-1",
+              a));
+      RejectedException replayed =
+          assertThrows(
+              RejectedException.class,
+              () ->
+                  FabricDidEvidence.verify(
+                      did, "nonce-2", before, ledger.endorsementVerifier(), Instant.now()));
       assertEquals(ReasonCode.ENDORSEMENT_MISMATCH, replayed.reason());
 
       ObjectNode spliced = Jcs.parseObject(FabricDidEvidence.bundle(ledger, did, "nonce-3"));
       spliced.set("log", Jcs.parseObject(before).get("log"));
-      RejectedException stale = assertThrows(RejectedException.class, () -> FabricDidEvidence.verify(did, "nonce-3",
-          Jcs.canonicalize(spliced), ledger.endorsementVerifier(), Instant.now()));
+      RejectedException stale =
+          assertThrows(
+              RejectedException.class,
+              () ->
+                  FabricDidEvidence.verify(
+                      did,
+                      "nonce-3",
+                      Jcs.canonicalize(spliced),
+                      ledger.endorsementVerifier(),
+                      Instant.now()));
       assertEquals(ReasonCode.LOG_NOT_FRESH, stale.reason());
     }
   }

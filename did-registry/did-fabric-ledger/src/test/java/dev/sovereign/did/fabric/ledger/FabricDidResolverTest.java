@@ -56,18 +56,30 @@ class FabricDidResolverTest {
   }
 
   private static String multibase(DidResolutionResult r, String fragment) {
-    return r.didDocument().orElseThrow().verificationMethod(fragment).orElseThrow().publicKeyMultibase().orElseThrow();
+    return r.didDocument()
+        .orElseThrow()
+        .verificationMethod(fragment)
+        .orElseThrow()
+        .publicKeyMultibase()
+        .orElseThrow();
   }
 
   @Test
-  void signatureMadeBeforeRotationVerifiesAsOfItsTimeAndFailsWithTheCurrentDocument() throws Exception {
+  void signatureMadeBeforeRotationVerifiesAsOfItsTimeAndFailsWithTheCurrentDocument()
+      throws Exception {
     VersionRecord v1 = ledger.submit(FabricDocuments.create("local", keyA));
     byte[] credential = Encoding.utf8("credential issued before the rotation");
     byte[] signature = keyA.sign(credential);
     Instant signedAt = Instant.now();
     Thread.sleep(5);
-    VersionRecord v2 = ledger.submit(FabricDocuments.update(v1.did(), v1.versionId(),
-        FabricDocuments.document(v1.did(), List.of(keyB.publicKey()), 1), v1.did() + "#key-1", keyA));
+    VersionRecord v2 =
+        ledger.submit(
+            FabricDocuments.update(
+                v1.did(),
+                v1.versionId(),
+                FabricDocuments.document(v1.did(), List.of(keyB.publicKey()), 1),
+                v1.did() + "#key-1",
+                keyA));
     DidResolver resolver = DidResolvers.builder().method(resolver(ledger)).build();
 
     DidResolutionResult asOf = resolver.resolve(v1.did(), ResolutionOptions.atTime(signedAt));
@@ -81,7 +93,8 @@ class FabricDidResolverTest {
     assertEquals(v1.versionTime(), current.didDocumentMetadata().created().orElseThrow());
     assertFalse(Multikey.parse(multibase(current, "#key-1")).verifies(credential, signature));
 
-    DidResolutionResult byId = resolver.resolve(v1.did(), ResolutionOptions.atVersion(v1.versionId()));
+    DidResolutionResult byId =
+        resolver.resolve(v1.did(), ResolutionOptions.atVersion(v1.versionId()));
     assertEquals(keyA.publicKey().multibase(), multibase(byId, "#key-1"));
   }
 
@@ -91,16 +104,28 @@ class FabricDidResolverTest {
     ledger.submit(FabricDocuments.deactivate(v1.did(), v1.versionId(), v1.did() + "#key-1", keyA));
     DidResolver resolver = DidResolvers.builder().method(resolver(ledger)).build();
     assertTrue(resolver.resolve(v1.did()).isDeactivated());
-    assertFalse(resolver.resolve(v1.did(), ResolutionOptions.atVersion(v1.versionId())).isDeactivated());
+    assertFalse(
+        resolver.resolve(v1.did(), ResolutionOptions.atVersion(v1.versionId())).isDeactivated());
 
     String unknown = FabricDocuments.create("local", keyB).did();
     assertEquals(ResolutionError.NOT_FOUND, resolver.resolve(unknown).error().orElseThrow());
-    assertEquals(ResolutionError.NOT_FOUND,
-        resolver.resolve(v1.did(), ResolutionOptions.atVersion("no-such-version")).error().orElseThrow());
-    assertEquals(ResolutionError.NOT_FOUND,
-        resolver.resolve(v1.did(), ResolutionOptions.atTime(Instant.parse("2000-01-01T00:00:00Z"))).error().orElseThrow());
-    assertEquals(ResolutionError.INVALID_DID, resolver.resolve("did:fabric:local:UPPER").error().orElseThrow());
-    assertEquals(ResolutionError.NOT_FOUND,
+    assertEquals(
+        ResolutionError.NOT_FOUND,
+        resolver
+            .resolve(v1.did(), ResolutionOptions.atVersion("no-such-version"))
+            .error()
+            .orElseThrow());
+    assertEquals(
+        ResolutionError.NOT_FOUND,
+        resolver
+            .resolve(v1.did(), ResolutionOptions.atTime(Instant.parse("2000-01-01T00:00:00Z")))
+            .error()
+            .orElseThrow());
+    assertEquals(
+        ResolutionError.INVALID_DID,
+        resolver.resolve("did:fabric:local:UPPER").error().orElseThrow());
+    assertEquals(
+        ResolutionError.NOT_FOUND,
         resolver.resolve(FabricDocuments.create("othernet", keyA).did()).error().orElseThrow());
   }
 
@@ -133,34 +158,58 @@ class FabricDidResolverTest {
   void hostThatTampersWithTheLogOrHidesARotationIsRejectedWithTheReasonCode() throws Exception {
     VersionRecord v1 = ledger.submit(FabricDocuments.create("local", keyA));
     byte[] beforeRotation = ledger.exportLog(v1.did());
-    ledger.submit(FabricDocuments.update(v1.did(), v1.versionId(),
-        FabricDocuments.document(v1.did(), List.of(keyB.publicKey()), 1), v1.did() + "#key-1", keyA));
+    ledger.submit(
+        FabricDocuments.update(
+            v1.did(),
+            v1.versionId(),
+            FabricDocuments.document(v1.did(), List.of(keyB.publicKey()), 1),
+            v1.did() + "#key-1",
+            keyA));
 
-    DidResolutionResult hidden = resolver(lying(log -> beforeRotation)).resolve(Did.parse(v1.did()), ResolutionOptions.latest());
+    DidResolutionResult hidden =
+        resolver(lying(log -> beforeRotation))
+            .resolve(Did.parse(v1.did()), ResolutionOptions.latest());
     assertEquals(ResolutionError.INVALID_DID_DOCUMENT, hidden.error().orElseThrow());
     assertEquals("LOG_NOT_FRESH", hidden.didResolutionMetadata().extra().get("reasonCode"));
 
-    DidResolutionResult tampered = resolver(lying(log -> {
-      ObjectNode root = Jcs.parseObject(log);
-      ObjectNode doc = (ObjectNode) root.get("versions").get(1).get("document");
-      doc.withArray("verificationMethod").add(doc.get("verificationMethod").get(0).deepCopy());
-      return Jcs.canonicalize(root);
-    })).resolve(Did.parse(v1.did()), ResolutionOptions.latest());
-    assertEquals("LOG_VERSION_ID_MISMATCH", tampered.didResolutionMetadata().extra().get("reasonCode"));
+    DidResolutionResult tampered =
+        resolver(
+                lying(
+                    log -> {
+                      ObjectNode root = Jcs.parseObject(log);
+                      ObjectNode doc = (ObjectNode) root.get("versions").get(1).get("document");
+                      doc.withArray("verificationMethod")
+                          .add(doc.get("verificationMethod").get(0).deepCopy());
+                      return Jcs.canonicalize(root);
+                    }))
+            .resolve(Did.parse(v1.did()), ResolutionOptions.latest());
+    assertEquals(
+        "LOG_VERSION_ID_MISMATCH", tampered.didResolutionMetadata().extra().get("reasonCode"));
   }
 
   @Test
   void cachedAnswersAreInvalidatedByTheLedgersEvents() throws Exception {
     VersionRecord v1 = ledger.submit(FabricDocuments.create("local", keyA));
-    CachingDidResolver cache = CachingDidResolver.builder(DidResolvers.builder().method(resolver(ledger)).build())
-        .latestTtl(Duration.ofHours(1)).build();
+    CachingDidResolver cache =
+        CachingDidResolver.builder(DidResolvers.builder().method(resolver(ledger)).build())
+            .latestTtl(Duration.ofHours(1))
+            .build();
     ledger.addListener(LedgerEvents.invalidating(cache));
-    assertEquals(v1.versionId(), cache.resolve(v1.did()).didDocumentMetadata().versionId().orElseThrow());
-    assertEquals(v1.versionId(), cache.resolve(v1.did()).didDocumentMetadata().versionId().orElseThrow());
+    assertEquals(
+        v1.versionId(), cache.resolve(v1.did()).didDocumentMetadata().versionId().orElseThrow());
+    assertEquals(
+        v1.versionId(), cache.resolve(v1.did()).didDocumentMetadata().versionId().orElseThrow());
     assertEquals(1, cache.stats().hits());
-    VersionRecord v2 = ledger.submit(FabricDocuments.update(v1.did(), v1.versionId(),
-        FabricDocuments.document(v1.did(), List.of(keyB.publicKey()), 1), v1.did() + "#key-1", keyA));
-    assertEquals(v2.versionId(), cache.resolve(v1.did()).didDocumentMetadata().versionId().orElseThrow());
+    VersionRecord v2 =
+        ledger.submit(
+            FabricDocuments.update(
+                v1.did(),
+                v1.versionId(),
+                FabricDocuments.document(v1.did(), List.of(keyB.publicKey()), 1),
+                v1.did() + "#key-1",
+                keyA));
+    assertEquals(
+        v2.versionId(), cache.resolve(v1.did()).didDocumentMetadata().versionId().orElseThrow());
   }
 
   @Test

@@ -12,9 +12,12 @@ import org.junit.jupiter.api.io.TempDir;
 class LedgerIdentityTest {
 
   @Test
-  void theEndorserKeyIsWrittenOwnerOnlyAndNoTemporaryFileIsLeft(@TempDir Path dir) throws Exception {
+  void theEndorserKeyIsWrittenOwnerOnlyAndNoTemporaryFileIsLeft(@TempDir Path dir)
+      throws Exception {
     LedgerIdentity.loadOrCreate(dir);
-    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("endorser.p8"))));
+    assertEquals(
+        "rw-------",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("endorser.p8"))));
     assertFalse(Files.exists(dir.resolve("endorser.p8.tmp")));
   }
 
@@ -23,7 +26,8 @@ class LedgerIdentityTest {
     LedgerIdentity.loadOrCreate(dir);
     byte[] key = Files.readAllBytes(dir.resolve("endorser.p8"));
     LedgerIdentity.loadOrCreate(dir);
-    assertEquals(java.util.HexFormat.of().formatHex(key),
+    assertEquals(
+        java.util.HexFormat.of().formatHex(key),
         java.util.HexFormat.of().formatHex(Files.readAllBytes(dir.resolve("endorser.p8"))));
   }
 }

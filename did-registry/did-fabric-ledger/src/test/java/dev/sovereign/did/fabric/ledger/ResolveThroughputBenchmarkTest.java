@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Benchmark (opt-in: {@code -Dsovereign.long=true}): 10,000 DIDs on the embedded ledger, then
  * resolves per second cold (every resolution verifies the log and a freshly signed endorsed read)
- * and cached ({@link CachingDidResolver}, invalidated by ledger events). Prints the numbers.
- * {@code -Dsovereign.bench.dids=N} changes the count.
+ * and cached ({@link CachingDidResolver}, invalidated by ledger events). Prints the numbers. {@code
+ * -Dsovereign.bench.dids=N} changes the count.
  */
 @EnabledIfSystemProperty(named = "sovereign.long", matches = "true")
 class ResolveThroughputBenchmarkTest {
@@ -36,7 +36,12 @@ class ResolveThroughputBenchmarkTest {
       List<String> dids = new ArrayList<>(n);
       long t0 = System.nanoTime();
       for (int i = 0; i < n; i++) {
-        dids.add(ledger.submit(FabricDocuments.create("local", SoftwareControllerKey.generate(Multikey.Type.ED25519))).did());
+        dids.add(
+            ledger
+                .submit(
+                    FabricDocuments.create(
+                        "local", SoftwareControllerKey.generate(Multikey.Type.ED25519)))
+                .did());
       }
       double writeSeconds = (System.nanoTime() - t0) / 1e9;
 
@@ -59,19 +64,28 @@ class ResolveThroughputBenchmarkTest {
         phase[3] += e - d;
       }
       int sample = Math.min(500, n);
-      System.out.printf("per cold resolution (mean of %d): exportLog %.2f ms, endorsedHead %.2f ms, log verify %.2f ms,"
-          + " endorsement verify %.2f ms%n", sample, phase[0] / 1e6 / sample, phase[1] / 1e6 / sample,
-          phase[2] / 1e6 / sample, phase[3] / 1e6 / sample);
+      System.out.printf(
+          "per cold resolution (mean of %d): exportLog %.2f ms, endorsedHead %.2f ms, log verify %.2f ms,"
+              + " endorsement verify %.2f ms%n",
+          sample,
+          phase[0] / 1e6 / sample,
+          phase[1] / 1e6 / sample,
+          phase[2] / 1e6 / sample,
+          phase[3] / 1e6 / sample);
 
-      DidResolver cold = DidResolvers.builder()
-          .method(new FabricDidResolver(ledger, ledger.endorsementVerifier(), Clock.systemUTC())).build();
+      DidResolver cold =
+          DidResolvers.builder()
+              .method(
+                  new FabricDidResolver(ledger, ledger.endorsementVerifier(), Clock.systemUTC()))
+              .build();
       long t1 = System.nanoTime();
       for (String did : dids) {
         assertTrue(cold.resolve(did).error().isEmpty());
       }
       double coldSeconds = (System.nanoTime() - t1) / 1e9;
 
-      CachingDidResolver cached = CachingDidResolver.builder(cold).maxEntries(n).latestTtl(Duration.ofMinutes(10)).build();
+      CachingDidResolver cached =
+          CachingDidResolver.builder(cold).maxEntries(n).latestTtl(Duration.ofMinutes(10)).build();
       ledger.addListener(LedgerEvents.invalidating(cached));
       for (String did : dids) {
         cached.resolve(did);
@@ -86,9 +100,17 @@ class ResolveThroughputBenchmarkTest {
       double cachedSeconds = (System.nanoTime() - t2) / 1e9;
       assertEquals((long) rounds * n, cached.stats().hits());
 
-      System.out.printf("did:fabric embedded ledger, %d DIDs: writes %.0f/s (%.1f s); cold resolves %.0f/s (%.1f s);"
-          + " cached resolves %.0f/s (%d lookups in %.2f s)%n", n, n / writeSeconds, writeSeconds, n / coldSeconds,
-          coldSeconds, rounds * n / cachedSeconds, rounds * n, cachedSeconds);
+      System.out.printf(
+          "did:fabric embedded ledger, %d DIDs: writes %.0f/s (%.1f s); cold resolves %.0f/s (%.1f s);"
+              + " cached resolves %.0f/s (%d lookups in %.2f s)%n",
+          n,
+          n / writeSeconds,
+          writeSeconds,
+          n / coldSeconds,
+          coldSeconds,
+          rounds * n / cachedSeconds,
+          rounds * n,
+          cachedSeconds);
     }
   }
 }
