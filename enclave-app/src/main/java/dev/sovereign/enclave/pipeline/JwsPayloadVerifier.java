@@ -81,10 +81,7 @@ final class JwsPayloadVerifier {
     // iat has whole seconds, so the last instant of that second (a DID created in it counts)
     JsonNode iat = c.get("iat");
     PublicKey key =
-        iat != null
-                && iat.canConvertToExactIntegral()
-                && iat.canConvertToLong()
-                && Math.abs(iat.longValue()) < 100_000_000_000L
+        PayloadClaims.iatInRange(iat)
             ? keys.authorizedKey(
                 iss, kid, java.time.Instant.ofEpochSecond(iat.longValue() + 1).minusNanos(1))
             : keys.authorizedKey(iss, kid);
@@ -148,7 +145,9 @@ final class JwsPayloadVerifier {
       throws PayloadRejectedException {
     String jti = text(c, "jti");
     JsonNode iat = c.get("iat");
-    if (iat == null || !iat.canConvertToExactIntegral() || !iat.canConvertToLong()) {
+    // a JSON integer of seconds inside what every Instant operation can hold: 2^63-1, -(2^63-1)
+    // and 1e17 are claims, not instants
+    if (!PayloadClaims.iatInRange(iat)) {
       throw invalid("iat");
     }
     String round = text(c, "round");

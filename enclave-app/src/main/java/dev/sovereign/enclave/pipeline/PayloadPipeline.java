@@ -41,6 +41,11 @@ public final class PayloadPipeline {
    * Verifies {@code compactJwe} for round {@code round} of dataset {@code dataset}. A rejection
    * that missing evidence explains carries what was missing ({@link
    * PayloadRejectedException#missingEvidence()}).
+   *
+   * <p>Nothing but a {@link PayloadRejectedException} leaves this method for any input: a stage (or
+   * a library under it) that throws a {@link RuntimeException} on a payload rejects that payload as
+   * {@link RejectionReason#PAYLOAD_UNPROCESSABLE}, so one payload cannot fail the batch it arrived
+   * in.
    */
   public AcceptedPayload verify(String round, String dataset, String compactJwe)
       throws PayloadRejectedException {
@@ -50,6 +55,11 @@ public final class PayloadPipeline {
     } catch (PayloadRejectedException e) {
       java.util.Optional<MissingEvidence.Needs> needs = missing.explaining(e.reason());
       throw needs.isPresent() ? e.withMissing(needs.get()) : e;
+    } catch (RuntimeException e) {
+      throw new PayloadRejectedException(
+          RejectionReason.PAYLOAD_UNPROCESSABLE,
+          "a stage failed on this payload: " + e.getClass().getSimpleName(),
+          e);
     } finally {
       MissingEvidence.stop();
     }
@@ -64,6 +74,7 @@ public final class PayloadPipeline {
           RejectionReason.ZONE_MISMATCH, "zone header differs from region claim");
     }
     Instant now = clock.instant();
+    // claims.iat() is range-checked by the JWS stage (PayloadClaims.MIN_IAT..MAX_IAT)
     Instant iat = Instant.ofEpochSecond(claims.iat());
     if (iat.isAfter(now.plus(SKEW)) || iat.isBefore(now.minus(policy.retention().roundTtl()))) {
       throw new PayloadRejectedException(

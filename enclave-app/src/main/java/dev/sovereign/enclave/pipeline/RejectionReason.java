@@ -65,7 +65,13 @@ public enum RejectionReason {
    */
   GROUP_LIMIT_REACHED,
   // replay
-  REPLAY;
+  REPLAY,
+  // any stage
+  /**
+   * The payload made a verification stage fail in a way no other code names (a library threw on
+   * input it should have refused). Counted like any rejection; never fails the payload's batch.
+   */
+  PAYLOAD_UNPROCESSABLE;
 
   /** The wire code, e.g. {@code jwe-kid-mismatch}. */
   public String code() {

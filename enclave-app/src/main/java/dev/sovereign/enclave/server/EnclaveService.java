@@ -224,13 +224,13 @@ public final class EnclaveService implements RequestHandler {
         Thread.currentThread().interrupt();
         throw new Rejected(ErrorCode.INTERNAL, "interrupted");
       } catch (ExecutionException e) {
-        throw new Rejected(
-            e.getCause() instanceof IllegalStateException
-                ? ErrorCode.UNKNOWN_ROUND
-                : ErrorCode.INTERNAL,
-            e.getCause() instanceof IllegalStateException
-                ? "round closed while verifying"
-                : "verification failed");
+        if (e.getCause() instanceof IllegalStateException && r.isClosed()) {
+          throw new Rejected(ErrorCode.UNKNOWN_ROUND, "round closed while verifying");
+        }
+        // the pipeline turns every failure into a typed rejection; should anything after it still
+        // throw, that payload alone is rejected and the batch is answered
+        r.reject(RejectionReason.PAYLOAD_UNPROCESSABLE);
+        verdicts.add(rejected(RejectionReason.PAYLOAD_UNPROCESSABLE));
       }
     }
     return new Message.PayloadVerdicts(r.id(), verdicts);
