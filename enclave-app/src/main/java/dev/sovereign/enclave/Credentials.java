@@ -11,7 +11,7 @@ import java.time.Clock;
 import java.util.function.Supplier;
 
 /** Builds the credential stage of the pipeline. */
-final class Credentials {
+public final class Credentials {
   /** Credential JWTs whose verified signatures are remembered. */
   static final int SIGNATURE_CACHE = 4096;
 
@@ -21,7 +21,7 @@ final class Credentials {
    * The credential verifier: DIDs through {@code resolver}, status lists only from the evidence the
    * host supplied (verified by the credentials module: signature, issuer, freshness; fail closed).
    */
-  static ProducerCredentials verifier(
+  public static ProducerCredentials verifier(
       DidResolver resolver, Clock clock, EvidenceStore evidence, Supplier<String> enclaveDid) {
     StatusListSource source =
         url -> {

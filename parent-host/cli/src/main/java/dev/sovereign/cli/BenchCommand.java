@@ -1,6 +1,10 @@
 package dev.sovereign.cli;
 
-import dev.sovereign.enclave.EnclaveBench;
+import dev.sovereign.bench.BenchFigure;
+import dev.sovereign.bench.CpuSplit;
+import dev.sovereign.bench.DidBench;
+import dev.sovereign.bench.EnclaveBench;
+import dev.sovereign.bench.EthrBench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

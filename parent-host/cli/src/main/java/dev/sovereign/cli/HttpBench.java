@@ -2,6 +2,9 @@ package dev.sovereign.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.sovereign.bench.BenchFigure;
+import dev.sovereign.bench.CpuSplit;
+import dev.sovereign.bench.DidBench;
 import dev.sovereign.producer.HostClient;
 import dev.sovereign.producer.Payloads;
 import dev.sovereign.producer.Records;

@@ -144,24 +144,15 @@ class BenchCommandTest {
     assertEquals(2, r.exit());
   }
 
-  @Test
-  void figuresWithoutACeilingPrintNullCeilingAndRatio() throws Exception {
-    JsonNode f =
-        new ObjectMapper()
-            .readTree(
-                BenchFigure.json(
-                    List.of(
-                        BenchFigure.without(
-                            "http.submit.latency.p50", 12.3456, "ms", "no ceiling"))))
-            .get("results")
-            .get(0);
-    assertTrue(f.get("ceiling").isNull() && f.get("ratio").isNull(), f.toString());
-    assertEquals(12.346, f.get("value").asDouble());
-  }
-
   private static List<String> names(JsonNode n) {
     List<String> out = new ArrayList<>();
     n.fieldNames().forEachRemaining(out::add);
     return out;
+  }
+
+  @Test
+  void pinCoresWithoutHttpIsAUsageError() {
+    // without the check this would run the one-DID bench and exit 0
+    assertEquals(2, CliRun.of("bench", "--pin-cores", "--skip-enclave", "--dids", "1").exit());
   }
 }

@@ -1,4 +1,4 @@
-package dev.sovereign.cli;
+package dev.sovereign.bench;
 
 import dev.sovereign.did.CachingDidResolver;
 import dev.sovereign.did.DidResolver;
@@ -39,18 +39,18 @@ import java.util.Map;
  * CPU time of the measuring thread (single-threaded, like a resolution), so other load does not
  * skew the ratios.
  */
-final class DidBench {
+public final class DidBench {
   private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
   private final int dids;
   private final PrintStream log;
 
-  DidBench(int dids, PrintStream log) {
+  public DidBench(int dids, PrintStream log) {
     this.dids = dids;
     this.log = log;
   }
 
-  List<BenchFigure> run() throws Exception {
+  public List<BenchFigure> run() throws Exception {
     Path dir = Files.createTempDirectory("sovereign-bench-dids");
     try (EmbeddedLedger ledger = EmbeddedLedger.open(dir, "local")) {
       log.printf("bench: creating %d did:fabric DIDs on the embedded ledger%n", dids);
@@ -192,7 +192,7 @@ final class DidBench {
     return sink == Long.MIN_VALUE ? 0 : rate;
   }
 
-  static void deleteTree(Path dir) {
+  public static void deleteTree(Path dir) {
     try (var walk = Files.walk(dir)) {
       walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {

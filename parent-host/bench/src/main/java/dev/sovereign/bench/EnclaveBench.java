@@ -1,4 +1,4 @@
-package dev.sovereign.enclave;
+package dev.sovereign.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -18,6 +18,7 @@ import dev.sovereign.did.DidResolvers;
 import dev.sovereign.did.KeyType;
 import dev.sovereign.did.PublicKeyMaterial;
 import dev.sovereign.did.key.DidKey;
+import dev.sovereign.enclave.Credentials;
 import dev.sovereign.enclave.identity.EnclaveIdentity;
 import dev.sovereign.enclave.pipeline.DidProducerKeys;
 import dev.sovereign.enclave.pipeline.PayloadPipeline;
@@ -540,33 +541,5 @@ public final class EnclaveBench {
     System.arraycopy(a, 0, out, 0, a.length);
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
-  }
-
-  /**
-   * {@code java -cp sovereign-enclave.jar dev.sovereign.enclave.EnclaveBench [SECONDS]}: prints the
-   * JSON.
-   */
-  public static void main(String[] args) throws Exception {
-    int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
-    List<Result> results =
-        new EnclaveBench(
-                Runtime.getRuntime().availableProcessors(), Duration.ofSeconds(seconds), System.err)
-            .run();
-    System.out.println(json(results));
-  }
-
-  /** {@code {"results":[...]}} as DESIGN section 8 fixes it. */
-  public static String json(List<Result> results) {
-    ObjectNode root = JSON.createObjectNode();
-    ArrayNode a = root.putArray("results");
-    for (Result r : results) {
-      a.addObject()
-          .put("name", r.name())
-          .put("value", r.value())
-          .put("unit", r.unit())
-          .put("ceiling", r.ceiling())
-          .put("ratio", r.ratio());
-    }
-    return root.toString();
   }
 }

@@ -1,4 +1,4 @@
-package dev.sovereign.cli;
+package dev.sovereign.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -20,11 +20,5 @@ class CpuSplitTest {
   @Test
   void oneCoreCannotBeSplit() {
     assertThrows(IllegalArgumentException.class, () -> CpuSplit.lastCoreForTheEnclave(1));
-  }
-
-  @Test
-  void pinCoresWithoutHttpIsAUsageError() {
-    // without the check this would run the one-DID bench and exit 0
-    assertEquals(2, CliRun.of("bench", "--pin-cores", "--skip-enclave", "--dids", "1").exit());
   }
 }

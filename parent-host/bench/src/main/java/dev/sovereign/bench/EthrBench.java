@@ -1,4 +1,4 @@
-package dev.sovereign.cli;
+package dev.sovereign.bench;
 
 import dev.sovereign.did.Did;
 import dev.sovereign.did.DidResolutionResult;
@@ -35,7 +35,7 @@ import org.web3j.protocol.http.HttpService;
  * changed block, one {@code eth_getBlockByNumber} for the {@code updated} time), without decoding
  * or document assembly. Times are wall-clock medians (the node is another process).
  */
-final class EthrBench {
+public final class EthrBench {
   /**
    * Long enough that no change has expired against the wall clock, whatever the node's chain time.
    */
@@ -47,7 +47,7 @@ final class EthrBench {
   private final int runs;
   private final PrintStream log;
 
-  EthrBench(String rpc, String registry, int changes, int runs, PrintStream log) {
+  public EthrBench(String rpc, String registry, int changes, int runs, PrintStream log) {
     this.rpc = rpc;
     this.registry = registry;
     this.changes = changes;
@@ -55,7 +55,7 @@ final class EthrBench {
     this.log = log;
   }
 
-  List<BenchFigure> run() throws Exception {
+  public List<BenchFigure> run() throws Exception {
     Web3j web3j = Web3j.build(new HttpService(rpc));
     try {
       Credentials owner = Credentials.create(Keys.createEcKeyPair());

@@ -1,4 +1,4 @@
-package dev.sovereign.cli;
+package dev.sovereign.bench;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,10 +15,10 @@ import java.util.concurrent.TimeUnit;
  * @param hostCpus the host side's CPU list, e.g. {@code 0}
  * @param enclaveCores how many cores the enclave side has
  */
-record CpuSplit(String enclaveCpus, String hostCpus, int enclaveCores) {
+public record CpuSplit(String enclaveCpus, String hostCpus, int enclaveCores) {
 
   /** The last of {@code cores} for the enclave, the rest for the host; needs at least two. */
-  static CpuSplit lastCoreForTheEnclave(int cores) {
+  public static CpuSplit lastCoreForTheEnclave(int cores) {
     if (cores < 2) {
       throw new IllegalArgumentException(
           "--pin-cores needs at least two cores (found " + cores + ")");
@@ -27,12 +27,12 @@ record CpuSplit(String enclaveCpus, String hostCpus, int enclaveCores) {
   }
 
   /** Pins every thread of process {@code pid} to the enclave side's cores. */
-  void pinToEnclaveSide(long pid) throws IOException {
+  public void pinToEnclaveSide(long pid) throws IOException {
     taskset(enclaveCpus, pid);
   }
 
   /** Pins every thread of process {@code pid} to the host side's cores. */
-  void pinToHostSide(long pid) throws IOException {
+  public void pinToHostSide(long pid) throws IOException {
     taskset(hostCpus, pid);
   }
 

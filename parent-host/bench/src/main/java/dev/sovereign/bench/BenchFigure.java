@@ -1,9 +1,8 @@
-package dev.sovereign.cli;
+package dev.sovereign.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sovereign.enclave.EnclaveBench;
 import java.util.List;
 
 /**
@@ -13,26 +12,27 @@ import java.util.List;
  * For rates the ratio is value / ceiling; for times (unit {@code ms}) it is ceiling / value, so a
  * ratio is always the fraction of the ceiling reached (1 = as fast as the ceiling).
  */
-record BenchFigure(
+public record BenchFigure(
     String name, double value, String unit, Double ceiling, Double ratio, String note) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  static BenchFigure rate(String name, double value, String unit, double ceiling, String note) {
+  public static BenchFigure rate(
+      String name, double value, String unit, double ceiling, String note) {
     return new BenchFigure(
         name, round1(value), unit, round1(ceiling), round3(value / ceiling), note);
   }
 
-  static BenchFigure time(String name, double valueMs, double ceilingMs, String note) {
+  public static BenchFigure time(String name, double valueMs, double ceilingMs, String note) {
     return new BenchFigure(
         name, round3(valueMs), "ms", round3(ceilingMs), round3(ceilingMs / valueMs), note);
   }
 
-  static BenchFigure without(String name, double value, String unit, String note) {
+  public static BenchFigure without(String name, double value, String unit, String note) {
     return new BenchFigure(
         name, unit.equals("ms") ? round3(value) : round1(value), unit, null, null, note);
   }
 
-  static BenchFigure of(EnclaveBench.Result r) {
+  public static BenchFigure of(EnclaveBench.Result r) {
     return new BenchFigure(
         r.name(),
         r.value(),
@@ -42,15 +42,15 @@ record BenchFigure(
         "ceiling: ECDH-ES unwrap + AES-256-GCM + Ed25519 verify per payload, CPU time");
   }
 
-  static double round1(double v) {
+  public static double round1(double v) {
     return Math.round(v * 10) / 10.0;
   }
 
-  static double round3(double v) {
+  public static double round3(double v) {
     return Math.round(v * 1000) / 1000.0;
   }
 
-  static String json(List<BenchFigure> figures) {
+  public static String json(List<BenchFigure> figures) {
     ObjectNode root = JSON.createObjectNode();
     ArrayNode a = root.putArray("results");
     for (BenchFigure f : figures) {
@@ -68,7 +68,7 @@ record BenchFigure(
     return root.toString();
   }
 
-  String human() {
+  public String human() {
     return ceiling == null
         ? String.format(
             "%-36s %12.3f %-11s ceiling %12s   ratio %5s   (%s)", name, value, unit, "-", "-", note)
