@@ -3,11 +3,18 @@ package dev.sovereign.enclave.policy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * The development sovereignty policy as YAML text, for the demo, the benchmarks and the tests that
@@ -16,8 +23,9 @@ import java.util.Map;
  * {@value #DATASET} over every zone (group by country, metric {@code points} bounded to [0,
  * 100000]), plus any further datasets; optionally pinned did:fabric networks ({@code
  * enclave.fabricNetworks}) and {@code evidence.askHost}, written only when given (so a policy
- * without them keeps its hash). It only writes text; the enclave checks it like any other policy
- * ({@link PolicyLoader}).
+ * without them keeps its hash). It builds the policy records and writes them with {@link
+ * SovereigntyPolicy#toYaml()}; the enclave checks the YAML like any other policy ({@link
+ * PolicyLoader}).
  */
 public final class DevPolicy {
   private DevPolicy() {}
@@ -30,7 +38,12 @@ public final class DevPolicy {
 
   /** A zone: countries, the regions its data may be processed in, its trust anchor DID. */
   public record Zone(
-      String name, List<String> countries, List<String> processingRegions, String trustAnchor) {}
+      String name, List<String> countries, List<String> processingRegions, String trustAnchor) {
+    SovereigntyPolicy.Zone toPolicy() {
+      return new SovereigntyPolicy.Zone(
+          name, countries, processingRegions, List.of(String.valueOf(trustAnchor)));
+    }
+  }
 
   /** A dataset grouped by country with one metric bounded to [0, {@code upperBound}]. */
   public record Dataset(
@@ -40,7 +53,20 @@ public final class DevPolicy {
       String metric,
       List<String> functions,
       long upperBound,
-      List<Long> histogram) {}
+      List<Long> histogram) {
+    /** The policy record: grouped by country, one metric bounded to [0, upperBound]. */
+    public SovereigntyPolicy.Dataset toPolicy() {
+      EnumSet<AggregateFunction> fns = EnumSet.noneOf(AggregateFunction.class);
+      functions.forEach(f -> fns.add(AggregateFunction.valueOf(f.toUpperCase(Locale.ROOT))));
+      SortedMap<String, SovereigntyPolicy.Metric> metrics = new TreeMap<>();
+      metrics.put(
+          metric,
+          new SovereigntyPolicy.Metric(
+              metric, fns, 0, upperBound, histogram.stream().map(Long::doubleValue).toList()));
+      return new SovereigntyPolicy.Dataset(
+          name, zones, List.of("country"), metrics, minGroupSize, Optional.empty());
+    }
+  }
 
   private static final Map<String, Zone> USUAL =
       Map.of(
@@ -58,14 +84,15 @@ public final class DevPolicy {
     private final String policyId;
     private final List<String> pcr0 = new ArrayList<>();
     private final Map<String, Zone> zones = new LinkedHashMap<>();
-    private final List<Dataset> more = new ArrayList<>();
+    private final List<SovereigntyPolicy.Dataset> more = new ArrayList<>();
     private int minGroupSize = 2;
     private List<String> functions = List.of("sum", "count", "mean", "min", "max");
     private List<Long> histogram = List.of();
     private Integer maxRecordsPerPayload;
 
-    /** network -> MSP id -> pinned organisation CA certificates (PEM). */
-    private final Map<String, Map<String, List<String>>> fabricNetworks = new LinkedHashMap<>();
+    /** network -> MSP id -> pinned organisation CA certificates. */
+    private final Map<String, Map<String, List<X509Certificate>>> fabricNetworks =
+        new LinkedHashMap<>();
 
     private boolean askHost;
 
@@ -136,10 +163,16 @@ public final class DevPolicy {
      * and evidence age stay the loader's defaults).
      */
     public Builder fabricNetwork(String network, String mspId, String caPem) {
+      X509Certificate ca;
+      try {
+        ca = SovereigntyPolicy.FabricNetwork.certificate(caPem);
+      } catch (CertificateException e) {
+        throw new IllegalArgumentException("not a PEM X.509 certificate", e);
+      }
       fabricNetworks
           .computeIfAbsent(network, n -> new LinkedHashMap<>())
           .computeIfAbsent(mspId, m -> new ArrayList<>())
-          .add(caPem);
+          .add(ca);
       return this;
     }
 
@@ -149,89 +182,78 @@ public final class DevPolicy {
       return this;
     }
 
-    /** A further dataset. */
+    /** A further dataset in the shorthand shape. */
     public Builder dataset(Dataset d) {
+      return dataset(d.toPolicy());
+    }
+
+    /** A further dataset, any shape. */
+    public Builder dataset(SovereigntyPolicy.Dataset d) {
       more.add(d);
       return this;
     }
 
-    /** The policy as YAML. */
-    public String yaml() {
-      StringBuilder y = new StringBuilder();
-      y.append("version: 1\n");
-      y.append("policyId: ").append(policyId).append('\n');
-      y.append("enclave:\n");
-      y.append("  region: ").append(REGION).append('\n');
-      y.append("  acceptedMeasurements:\n");
-      for (String p : pcr0) {
-        y.append("    - pcr0: \"").append(p).append("\"\n");
-      }
-      if (!fabricNetworks.isEmpty()) {
-        y.append("  fabricNetworks:\n");
-        fabricNetworks.forEach(
-            (network, orgs) -> {
-              y.append("    ").append(network).append(":\n");
-              y.append("      organisations:\n");
-              orgs.forEach(
-                  (msp, pems) -> {
-                    y.append("        ").append(msp).append(":\n");
-                    for (String pem : pems) {
-                      y.append("          - |\n").append(pem.strip().indent(12));
-                    }
-                  });
-            });
-      }
-      y.append("zones:\n");
-      for (Zone z : zones.values()) {
-        y.append("  ").append(z.name()).append(":\n");
-        y.append("    countries: ").append(flow(z.countries())).append('\n');
-        y.append("    processingRegions: ").append(flow(z.processingRegions())).append('\n');
-        y.append("    trustAnchors: [\"").append(z.trustAnchor()).append("\"]\n");
-      }
-      y.append("datasets:\n");
-      dataset(
-          y,
+    /** The policy as records (not validated: {@link PolicyLoader} validates its YAML). */
+    SovereigntyPolicy policy() {
+      SortedMap<String, SovereigntyPolicy.Zone> zs = new TreeMap<>();
+      zones.values().forEach(z -> zs.put(z.name(), z.toPolicy()));
+      SortedMap<String, SovereigntyPolicy.Dataset> ds = new TreeMap<>();
+      SovereigntyPolicy.Dataset main =
           new Dataset(
-              DATASET,
-              List.copyOf(zones.keySet()),
-              minGroupSize,
-              "points",
-              functions,
-              100_000,
-              histogram));
-      more.forEach(d -> dataset(y, d));
-      if (maxRecordsPerPayload != null) {
-        y.append("limits:\n  maxRecordsPerPayload: ").append(maxRecordsPerPayload).append('\n');
-      }
-      if (askHost) {
-        y.append("evidence:\n  askHost: true\n");
-      }
-      return y.toString();
+                  DATASET,
+                  List.copyOf(zones.keySet()),
+                  minGroupSize,
+                  "points",
+                  functions,
+                  100_000,
+                  histogram)
+              .toPolicy();
+      ds.put(main.name(), main);
+      more.forEach(d -> ds.put(d.name(), d));
+      SortedMap<String, SovereigntyPolicy.FabricNetwork> networks = new TreeMap<>();
+      fabricNetworks.forEach(
+          (network, orgs) -> {
+            SortedMap<String, List<X509Certificate>> cas = new TreeMap<>();
+            orgs.forEach((msp, certs) -> cas.put(msp, List.copyOf(certs)));
+            networks.put(
+                network,
+                new SovereigntyPolicy.FabricNetwork(
+                    network,
+                    SovereigntyPolicy.FabricNetwork.DEFAULT_CHAINCODE,
+                    SovereigntyPolicy.FabricNetwork.DEFAULT_MIN_ENDORSING_ORGS,
+                    SovereigntyPolicy.FabricNetwork.DEFAULT_EVIDENCE_MAX_AGE,
+                    cas));
+          });
+      SovereigntyPolicy.Limits limits =
+          maxRecordsPerPayload == null
+              ? SovereigntyPolicy.Limits.DEFAULT
+              : new SovereigntyPolicy.Limits(
+                  SovereigntyPolicy.Limits.DEFAULT.maxPayloadBytes(),
+                  maxRecordsPerPayload,
+                  SovereigntyPolicy.Limits.DEFAULT.maxCredentialsPerPayload());
+      return SovereigntyPolicy.of(
+          SovereigntyPolicy.VERSION,
+          policyId,
+          REGION,
+          pcr0,
+          SovereigntyPolicy.DEFAULT_DID_METHODS,
+          networks,
+          zs,
+          ds,
+          SovereigntyPolicy.Output.DEFAULT,
+          SovereigntyPolicy.Retention.DEFAULT,
+          limits,
+          new SovereigntyPolicy.Evidence(askHost));
+    }
+
+    /** The policy as YAML (the effective policy written from its records). */
+    public String yaml() {
+      return policy().toYaml();
     }
 
     /** Writes {@link #yaml()} to {@code file}; returns it. */
     public Path write(Path file) throws IOException {
       return Files.writeString(file, yaml());
-    }
-
-    private static void dataset(StringBuilder y, Dataset d) {
-      y.append("  ").append(d.name()).append(":\n");
-      y.append("    zones: ").append(flow(d.zones())).append('\n');
-      y.append("    groupBy: [country]\n");
-      y.append("    minGroupSize: ").append(d.minGroupSize()).append('\n');
-      y.append("    metrics:\n");
-      y.append("      ").append(d.metric()).append(":\n");
-      y.append("        functions: ").append(flow(d.functions())).append('\n');
-      y.append("        bounds: [0, ").append(d.upperBound()).append("]\n");
-      if (!d.histogram().isEmpty()) {
-        y.append("        histogram: ").append(flow(d.histogram())).append('\n');
-      }
-    }
-
-    private static String flow(List<?> items) {
-      return items.stream()
-          .map(String::valueOf)
-          .collect(java.util.stream.Collectors.joining(", ", "[", "]"));
     }
   }
 }
