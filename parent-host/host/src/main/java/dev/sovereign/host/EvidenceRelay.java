@@ -77,22 +77,10 @@ final class EvidenceRelay implements AutoCloseable {
    * {@code privateAddresses}: also from loopback and private ranges; {@code timeout} of one fetch.
    */
   record Settings(boolean ask, boolean fetch, boolean privateAddresses, Duration timeout) {
-    /**
-     * From {@code sovereign.evidence.relay} (default true), {@code .fetch-status-lists} (true),
-     * {@code .fetch-private-addresses} (false) and {@code .fetch-timeout} (PT5S). Read directly
-     * (not through {@link HostConfig}, whose hand-written test implementations would all need
-     * them).
-     */
-    static Settings fromConfig() {
-      org.eclipse.microprofile.config.Config c =
-          org.eclipse.microprofile.config.ConfigProvider.getConfig();
+    /** From {@code sovereign.evidence.*} ({@link EvidenceConfig}). */
+    static Settings of(EvidenceConfig c) {
       return new Settings(
-          c.getOptionalValue("sovereign.evidence.relay", Boolean.class).orElse(true),
-          c.getOptionalValue("sovereign.evidence.fetch-status-lists", Boolean.class).orElse(true),
-          c.getOptionalValue("sovereign.evidence.fetch-private-addresses", Boolean.class)
-              .orElse(false),
-          c.getOptionalValue("sovereign.evidence.fetch-timeout", Duration.class)
-              .orElse(Duration.ofSeconds(5)));
+          c.relay(), c.fetchStatusLists(), c.fetchPrivateAddresses(), c.fetchTimeout());
     }
   }
 

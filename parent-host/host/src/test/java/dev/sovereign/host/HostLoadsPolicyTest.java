@@ -10,8 +10,6 @@ import dev.sovereign.enclave.policy.DevPolicy;
 import dev.sovereign.enclave.policy.PolicyLoader;
 import dev.sovereign.enclave.protocol.Message;
 import dev.sovereign.enclave.server.ListenAddress;
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +17,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -216,15 +213,8 @@ class HostLoadsPolicyTest {
     Map<String, String> props = new HashMap<>(extra);
     props.put("sovereign.host.data-dir", data.toString());
     props.put("sovereign.host.zones", "EU");
-    HostConfig config =
-        new SmallRyeConfigBuilder()
-            .withMapping(HostConfig.class)
-            .withSources(new PropertiesConfigSource(props, "test", 500))
-            .build()
-            .getConfigMapping(HostConfig.class);
-    HostService host = new HostService(config);
-    host.loadPolicy(() -> Optional.of(loadPolicy.toString()));
-    return host;
+    props.put("sovereign.host.enclave.load-policy", loadPolicy.toString());
+    return TestHosts.host(props);
   }
 
   private static Message.HealthStatus health(Path socket) throws Exception {

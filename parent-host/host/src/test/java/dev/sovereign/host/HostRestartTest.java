@@ -14,14 +14,12 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -54,9 +52,9 @@ class HostRestartTest {
                 .functions("sum", "count")
                 .zone("EU", keys.at("/zones/EU/root/did").asText())
                 .zone("US", keys.at("/zones/US/root/did").asText()));
-    HostConfig config = config(jar, policy);
+    Map<String, String> config = config(jar, policy);
 
-    HostService first = new HostService(config);
+    HostService first = TestHosts.host(config);
     first.onStart(null);
     JsonNode built;
     String did;
@@ -88,7 +86,7 @@ class HostRestartTest {
       inbox.put(ROUND, "EU", jwe(built, 0), Instant.now()); // a producer's retry: idempotent
     }
 
-    HostService second = new HostService(config);
+    HostService second = TestHosts.host(config);
     second.onStart(null);
     try {
       waitUntilDrained(second);
@@ -189,100 +187,19 @@ class HostRestartTest {
     throw new AssertionError("the inbox did not drain within 60 s");
   }
 
-  private static HostConfig config(Path jar, Path policy) {
-    Path data = DIR.resolve("host");
-    return new HostConfig() {
-      public String dataDir() {
-        return data.toString();
-      }
-
-      public List<String> zones() {
-        return List.of("EU", "US");
-      }
-
-      public Optional<String> adminToken() {
-        return Optional.empty();
-      }
-
-      public int maxPayloadBytes() {
-        return 262144;
-      }
-
-      public int ratePerClient() {
-        return 200;
-      }
-
-      public int burstPerClient() {
-        return 400;
-      }
-
-      public Map<String, String> did() {
-        return Map.of();
-      }
-
-      public HostConfig.Enclave enclave() {
-        return new HostConfig.Enclave() {
-          public Optional<String> address() {
-            return Optional.empty();
-          }
-
-          public boolean launch() {
-            return true;
-          }
-
-          public Optional<String> jar() {
-            return Optional.of(jar.toString());
-          }
-
-          public Optional<String> policy() {
-            return Optional.of(policy.toString());
-          }
-
-          public int batch() {
-            return 4;
-          }
-
-          public Duration timeout() {
-            return Duration.ofSeconds(30);
-          }
-        };
-      }
-
-      public HostConfig.Seal seal() {
-        return new HostConfig.Seal() {
-          public boolean enabled() {
-            return true;
-          }
-
-          public Duration interval() {
-            return Duration.ofHours(1);
-          }
-
-          public int everyPayloads() {
-            return 1000;
-          }
-
-          public int keep() {
-            return 3;
-          }
-        };
-      }
-
-      public HostConfig.KeyBroker keyBroker() {
-        return new HostConfig.KeyBroker() {
-          public boolean embedded() {
-            return true;
-          }
-
-          public Optional<String> endpoint() {
-            return Optional.empty();
-          }
-
-          public Optional<String> keyId() {
-            return Optional.empty();
-          }
-        };
-      }
-    };
+  private static Map<String, String> config(Path jar, Path policy) {
+    return Map.of(
+        "sovereign.host.data-dir",
+        DIR.resolve("host").toString(),
+        "sovereign.host.zones",
+        "EU,US",
+        "sovereign.host.enclave.jar",
+        jar.toString(),
+        "sovereign.host.enclave.policy",
+        policy.toString(),
+        "sovereign.host.enclave.batch",
+        "4",
+        "sovereign.host.seal.interval",
+        "PT1H");
   }
 }

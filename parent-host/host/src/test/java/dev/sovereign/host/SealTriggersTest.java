@@ -45,7 +45,7 @@ class SealTriggersTest {
                 .functions("sum", "count")
                 .zone("EU", keys.at("/zones/EU/root/did").asText())
                 .zone("US", keys.at("/zones/US/root/did").asText()));
-    HostService host = new HostService(config(dir, jar, policy, interval, everyPayloads));
+    HostService host = TestHosts.host(config(dir, jar, policy, interval, everyPayloads));
     host.onStart(null);
     KEYS.put(host, keys);
     assertTrue(host.sealing(), "the dev host seals through its embedded key broker");
@@ -225,89 +225,15 @@ class SealTriggersTest {
     }
   }
 
-  /**
-   * The test's settings over the defaults of {@link HostConfig}'s {@code @WithDefault} annotations,
-   * as a proxy: other settings the host grows keep their declared defaults here without edits.
-   */
-  private static HostConfig config(
+  private static Map<String, String> config(
       Path dir, Path jar, Path policy, Duration interval, int everyPayloads) {
-    Map<String, Object> set = new java.util.HashMap<>();
-    set.put("dataDir", dir.resolve("host").toString());
-    set.put("zones", List.of("EU", "US"));
-    set.put("enclave.launch", true);
-    set.put("enclave.jar", Optional.of(jar.toString()));
-    set.put("enclave.policy", Optional.of(policy.toString()));
-    set.put("enclave.batch", 4);
-    set.put("enclave.timeout", Duration.ofSeconds(30));
-    set.put("seal.enabled", true);
-    set.put("seal.interval", interval);
-    set.put("seal.everyPayloads", everyPayloads);
-    set.put("keyBroker.embedded", true);
-    return proxy(HostConfig.class, "", set);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <T> T proxy(Class<T> type, String prefix, Map<String, Object> set) {
-    return (T)
-        java.lang.reflect.Proxy.newProxyInstance(
-            type.getClassLoader(),
-            new Class<?>[] {type},
-            (self, m, args) -> {
-              String key = prefix + m.getName();
-              switch (m.getName()) {
-                case "toString" -> {
-                  return type.getSimpleName() + "(test)";
-                }
-                case "hashCode" -> {
-                  return System.identityHashCode(self);
-                }
-                case "equals" -> {
-                  return self == args[0];
-                }
-                default -> {}
-              }
-              if (set.containsKey(key)) {
-                return set.get(key);
-              }
-              Class<?> r = m.getReturnType();
-              if (r.isInterface() && r.getName().startsWith("dev.sovereign.")) {
-                return proxy(r, key + ".", set);
-              }
-              io.smallrye.config.WithDefault d =
-                  m.getAnnotation(io.smallrye.config.WithDefault.class);
-              if (d == null) {
-                if (r == Optional.class) {
-                  return Optional.empty();
-                }
-                if (r == Map.class) {
-                  return Map.of();
-                }
-                if (r == List.class) {
-                  return List.of();
-                }
-                throw new IllegalStateException("no test value and no default for " + key);
-              }
-              String v = d.value();
-              if (r == boolean.class) {
-                return Boolean.parseBoolean(v);
-              }
-              if (r == int.class) {
-                return Integer.parseInt(v);
-              }
-              if (r == long.class) {
-                return Long.parseLong(v);
-              }
-              if (r == Duration.class) {
-                return Duration.parse(
-                    v.startsWith("P") ? v : "PT" + v.toUpperCase(java.util.Locale.ROOT));
-              }
-              if (r == List.class) {
-                return List.of(v.split(","));
-              }
-              if (r == Optional.class) {
-                return Optional.of(v);
-              }
-              return v;
-            });
+    return Map.of(
+        "sovereign.host.data-dir", dir.resolve("host").toString(),
+        "sovereign.host.zones", "EU,US",
+        "sovereign.host.enclave.jar", jar.toString(),
+        "sovereign.host.enclave.policy", policy.toString(),
+        "sovereign.host.enclave.batch", "4",
+        "sovereign.host.seal.interval", interval.toString(),
+        "sovereign.host.seal.every-payloads", Integer.toString(everyPayloads));
   }
 }

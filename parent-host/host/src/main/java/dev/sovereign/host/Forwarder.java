@@ -1,0 +1,200 @@
+package dev.sovereign.host;
+
+import dev.sovereign.enclave.protocol.Message;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.jboss.logging.Logger;
+
+/**
+ * Drains the inbox into the enclave on one thread: pending payloads go in batches (grouped by
+ * round, oldest first) and each batch's verdicts are recorded in one transaction, then audited.
+ * Delivery is at-least-once; the enclave's replay protection makes duplicates harmless.
+ */
+final class Forwarder implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(Forwarder.class);
+
+  /** How long a stopping host waits for the forwarder's current drain or seal. */
+  private static final Duration STOP_GRACE = Duration.ofSeconds(20);
+
+  private final Inbox inbox;
+  private final Supplier<EvidenceRelay> relay;
+  private final HostAudit audit;
+  private final Sealer sealer;
+  private final Recovery recovery;
+  private final EnclaveTurn turn;
+  private final int batch;
+  private final ScheduledExecutorService executor;
+
+  /** Set while a drain requested by a submit waits on the forwarder. */
+  private final AtomicBoolean drainQueued = new AtomicBoolean();
+
+  Forwarder(
+      Inbox inbox,
+      Supplier<EvidenceRelay> relay,
+      HostAudit audit,
+      Sealer sealer,
+      Recovery recovery,
+      EnclaveTurn turn,
+      int batch) {
+    this.inbox = inbox;
+    this.relay = relay;
+    this.audit = audit;
+    this.sealer = sealer;
+    this.recovery = recovery;
+    this.turn = turn;
+    this.batch = batch;
+    this.executor =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "sovereign-forwarder");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** Drains every 200 ms and, when sealing, seals on {@code sealInterval} if anything changed. */
+  void start(Duration sealInterval) {
+    executor.scheduleWithFixedDelay(this::drainQuietly, 0, 200, TimeUnit.MILLISECONDS);
+    if (sealer.enabled()) {
+      long every = Math.max(1000, sealInterval.toMillis());
+      executor.scheduleWithFixedDelay(sealer::sealQuietly, every, every, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /**
+   * Queues a drain unless one is already queued: one queued drain serves every submit stored before
+   * it starts, so concurrent submits make larger batches, not more drains.
+   */
+  void requestDrain() {
+    if (drainQueued.compareAndSet(false, true)) {
+      executor.execute(
+          () -> {
+            // cleared before reading the inbox: a payload stored from now on queues the next drain
+            drainQueued.set(false);
+            drainQuietly();
+          });
+    }
+  }
+
+  private void drainQuietly() {
+    try {
+      // a full batch answered means more may be waiting; a partial one took everything stored
+      // before it
+      for (int i = 0; i < 1_000 && drainOnce() >= batch; i++) {
+        // next batch
+      }
+    } catch (Problem p) {
+      // the enclave is away; payloads stay in the inbox and are sent when it is back
+    } catch (Exception e) {
+      LOG.warnf("forwarder: %s", e.getClass().getSimpleName());
+    }
+  }
+
+  /** Drains on the caller's thread until nothing is pending (before a round closes). */
+  void drainFully() {
+    for (int i = 0; i < 100_000; i++) {
+      try {
+        if (inbox.pendingCount() == 0) {
+          return;
+        }
+        drainOnce();
+      } catch (SQLException e) {
+        throw Problem.unavailable("store-unavailable", "the host could not read its store");
+      }
+    }
+  }
+
+  /**
+   * Sends one batch of pending payloads (grouped by round) and records the verdicts; returns how
+   * many got one (a payload the enclave deferred stays pending and is not counted).
+   */
+  private int drainOnce() throws SQLException {
+    try (EnclaveTurn.Held held = turn.take()) {
+      List<Inbox.Entry> pending = inbox.pending(batch);
+      if (pending.isEmpty()) {
+        return 0;
+      }
+      Map<String, List<Inbox.Entry>> byRound = new LinkedHashMap<>();
+      for (Inbox.Entry e : pending) {
+        byRound.computeIfAbsent(e.round(), k -> new ArrayList<>()).add(e);
+      }
+      int recorded = 0;
+      for (Map.Entry<String, List<Inbox.Entry>> g : byRound.entrySet()) {
+        recorded += sendAndRecord(g.getKey(), g.getValue());
+      }
+      return recorded;
+    }
+  }
+
+  private int sendAndRecord(String round, List<Inbox.Entry> entries) {
+    List<String> jwes = entries.stream().map(Inbox.Entry::jwe).toList();
+    Message.PayloadVerdicts v;
+    try {
+      v = relay.get().submit(round, jwes);
+    } catch (Problem p) {
+      if (p.code().equals("unknown-round")) {
+        // The enclave lost the round (restarted without restore): recover and resend.
+        recovery.recover();
+      }
+      throw p;
+    }
+    if (v.verdicts().size() != entries.size()) {
+      throw Problem.unavailable(
+          "enclave-error", "the enclave answered the wrong number of verdicts");
+    }
+    List<Inbox.VerdictRow> rows = new ArrayList<>(entries.size());
+    List<Map<String, String>> outcomes = new ArrayList<>(entries.size());
+    for (int i = 0; i < entries.size(); i++) {
+      Message.Verdict verdict = v.verdicts().get(i);
+      if (EvidenceRelay.deferred(verdict)) {
+        continue; // the enclave went away while evidence was relayed: left pending, sent later
+      }
+      String outcome = verdict.outcome().equals("accepted") ? "accepted" : verdict.reason();
+      rows.add(new Inbox.VerdictRow(entries.get(i).payloadId(), outcome, verdict.leaf()));
+      Map<String, String> f = new LinkedHashMap<>();
+      f.put("round", round);
+      f.put("payloadId", entries.get(i).payloadId());
+      f.put("outcome", verdict.outcome().equals("accepted") ? "accepted" : "rejected");
+      if (!verdict.outcome().equals("accepted")) {
+        f.put("reason", verdict.reason());
+      }
+      outcomes.add(f);
+    }
+    try {
+      // the batch's verdicts in one transaction: all recorded (then audited) or none (sent again)
+      inbox.recordVerdicts(rows);
+    } catch (Inbox.UnavailableException e) {
+      throw Problem.unavailable("store-unavailable", "the host could not record a verdict");
+    }
+    audit.recordAll("submission", outcomes);
+    sealer.processed(v);
+    return rows.size();
+  }
+
+  /**
+   * Lets a drain or seal in progress finish: interrupting it mid-append would close the audit file
+   * under it and lose the entry of a seal already stored. Periodic runs stop here.
+   */
+  @Override
+  public void close() {
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+        LOG.warn("the forwarder did not finish within the shutdown grace period; interrupting it");
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}
