@@ -80,22 +80,7 @@ final class DemoHost implements AutoCloseable {
     }
     Files.createDirectories(dataDir);
     Path log = dataDir.resolve("host.log");
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-XX:TieredStopAtLevel=1");
-    cmd.add("-Dquarkus.http.host=127.0.0.1");
-    cmd.add("-Dquarkus.http.port=" + port);
-    cmd.add("-Dsovereign.host.data-dir=" + dataDir);
-    cmd.add("-Dsovereign.host.admin-token=" + adminToken);
-    cmd.add("-Dsovereign.host.enclave.launch=true");
-    cmd.add("-Dsovereign.host.enclave.jar=" + enclaveJar);
-    cmd.add("-Dsovereign.host.enclave.policy=" + policy);
-    cmd.add("-Dsovereign.host.enclave.batch=8");
-    cmd.addAll(extraJvmArgs);
-    cmd.add("-jar");
-    cmd.add(hostApp.toString());
-    Process p =
-        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p = launch(hostApp, enclaveJar, policy, dataDir, adminToken, port, log, extraJvmArgs);
     DemoHost host = new DemoHost(p, URI.create("http://127.0.0.1:" + port), log);
     long start = System.nanoTime();
     long deadline = start + timeout.toNanos();
@@ -138,6 +123,44 @@ final class DemoHost implements AutoCloseable {
     progress.flush();
     return host;
   }
+
+  /**
+   * Starts the host process. The admin token reaches it through its environment ({@value
+   * #ADMIN_TOKEN_ENV}, which Quarkus maps to {@code sovereign.host.admin-token}), never its command
+   * line: {@code /proc/PID/cmdline} is readable by every local user, {@code /proc/PID/environ} only
+   * by the process's owner.
+   */
+  static Process launch(
+      Path hostApp,
+      Path enclaveJar,
+      Path policy,
+      Path dataDir,
+      String adminToken,
+      int port,
+      Path log,
+      List<String> extraJvmArgs)
+      throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-XX:TieredStopAtLevel=1");
+    cmd.add("-Dquarkus.http.host=127.0.0.1");
+    cmd.add("-Dquarkus.http.port=" + port);
+    cmd.add("-Dsovereign.host.data-dir=" + dataDir);
+    cmd.add("-Dsovereign.host.enclave.launch=true");
+    cmd.add("-Dsovereign.host.enclave.jar=" + enclaveJar);
+    cmd.add("-Dsovereign.host.enclave.policy=" + policy);
+    cmd.add("-Dsovereign.host.enclave.batch=8");
+    cmd.addAll(extraJvmArgs);
+    cmd.add("-jar");
+    cmd.add(hostApp.toString());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put(ADMIN_TOKEN_ENV, adminToken);
+    return pb.start();
+  }
+
+  /** The environment variable that carries the admin token to the host. */
+  static final String ADMIN_TOKEN_ENV = "SOVEREIGN_HOST_ADMIN_TOKEN";
 
   URI base() {
     return base;

@@ -64,11 +64,12 @@ public final class EnclaveLauncher implements AutoCloseable {
     }
     Files.createDirectories(socket.getParent());
     Files.deleteIfExists(socket);
-    process =
+    ProcessBuilder pb =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-            .start();
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    pb.environment().keySet().removeIf(EnclaveLauncher::hostOnly);
+    process = pb.start();
     Instant deadline = Instant.now().plus(timeout);
     while (!Files.exists(socket)) {
       if (!process.isAlive()) {
@@ -85,6 +86,16 @@ public final class EnclaveLauncher implements AutoCloseable {
         throw new IOException("interrupted while starting the enclave", e);
       }
     }
+  }
+
+  /**
+   * A variable of the host's environment the enclave child does not get: the host's own secrets
+   * ({@code SOVEREIGN_HOST_*}, e.g. the admin token, and the CLI's {@code SOVEREIGN_ADMIN_TOKEN}).
+   * The enclave's own settings ({@code AWS_*} for a development key broker, {@code SOVEREIGN_HOME})
+   * pass. Secrets never go on the child's command line.
+   */
+  static boolean hostOnly(String name) {
+    return name.startsWith("SOVEREIGN_HOST_") || name.equals("SOVEREIGN_ADMIN_TOKEN");
   }
 
   /** Whether the child process is running. */
