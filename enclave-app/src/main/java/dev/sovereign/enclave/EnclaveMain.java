@@ -3,7 +3,7 @@ package dev.sovereign.enclave;
 import dev.sovereign.attestation.forward.ForwardAddress;
 import dev.sovereign.attestation.forward.StreamForwarder;
 import dev.sovereign.enclave.protocol.Frames;
-import dev.sovereign.enclave.server.ListenAddress;
+import dev.sovereign.enclave.protocol.ListenAddress;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;

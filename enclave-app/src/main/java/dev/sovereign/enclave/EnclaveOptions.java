@@ -1,7 +1,7 @@
 package dev.sovereign.enclave;
 
 import dev.sovereign.enclave.protocol.Frames;
-import dev.sovereign.enclave.server.ListenAddress;
+import dev.sovereign.enclave.protocol.ListenAddress;
 import java.nio.file.Path;
 import java.util.Optional;
 

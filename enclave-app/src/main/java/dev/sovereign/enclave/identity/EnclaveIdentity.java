@@ -6,6 +6,7 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import dev.sovereign.enclave.audit.AuditHeadToken;
 import dev.sovereign.enclave.policy.Jcs;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -21,7 +22,7 @@ import java.util.Map;
  * Keys made at boot and never exported: a P-256 key for ECDH-ES (producers encrypt to it) and an
  * Ed25519 key that signs results; the enclave DID is the did:key of the Ed25519 key.
  */
-public final class EnclaveIdentity {
+public final class EnclaveIdentity implements AuditHeadToken.Signer {
   /** Multicodec code of an Ed25519 public key. */
   private static final int ED25519_PUB = 0xed;
 
@@ -84,11 +85,13 @@ public final class EnclaveIdentity {
   }
 
   /** The enclave's DID ({@code did:key:z6Mk...}). */
+  @Override
   public String did() {
     return did;
   }
 
   /** The DID URL of the signing key, used as JWS {@code kid}. */
+  @Override
   public String verificationMethod() {
     return verificationMethod;
   }
@@ -141,6 +144,7 @@ public final class EnclaveIdentity {
   }
 
   /** Ed25519 signature over {@code input}. */
+  @Override
   public byte[] sign(byte[] input) {
     try {
       Signature s = Signature.getInstance("Ed25519");

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sovereign.enclave.identity.EnclaveIdentity;
 import dev.sovereign.enclave.policy.SovereigntyPolicy;
+import dev.sovereign.enclave.protocol.MerkleTree;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;

@@ -5,6 +5,7 @@ import dev.sovereign.attestation.vsock.VsockSocket;
 import dev.sovereign.enclave.protocol.Codec;
 import dev.sovereign.enclave.protocol.ErrorCode;
 import dev.sovereign.enclave.protocol.FrameException;
+import dev.sovereign.enclave.protocol.ListenAddress;
 import dev.sovereign.enclave.protocol.Message;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;

@@ -9,6 +9,7 @@ import dev.sovereign.attestation.vsock.Errno;
 import dev.sovereign.attestation.vsock.VsockServerSocket;
 import dev.sovereign.enclave.protocol.ErrorCode;
 import dev.sovereign.enclave.protocol.Frames;
+import dev.sovereign.enclave.protocol.ListenAddress;
 import dev.sovereign.enclave.protocol.Message;
 import java.net.BindException;
 import java.util.concurrent.CompletableFuture;

@@ -14,7 +14,7 @@ import dev.sovereign.attestation.nsm.SimulatedMeasurements;
 import dev.sovereign.attestation.nsm.SimulatedNsm;
 import dev.sovereign.enclave.policy.DevPolicy;
 import dev.sovereign.enclave.policy.PolicyLoader;
-import dev.sovereign.enclave.round.MerkleTree;
+import dev.sovereign.enclave.protocol.MerkleTree;
 import dev.sovereign.producer.EnclaveExpectations;
 import dev.sovereign.producer.HostClient;
 import dev.sovereign.producer.Payloads;

@@ -1,11 +1,17 @@
 package dev.sovereign.cli;
 
-import dev.sovereign.enclave.EnclaveMain;
-import dev.sovereign.enclave.EnclaveOptions;
 import dev.sovereign.enclave.protocol.Frames;
-import dev.sovereign.enclave.server.ListenAddress;
+import dev.sovereign.enclave.protocol.ListenAddress;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -14,17 +20,18 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code sovereign enclave}: runs the enclave application (the same code as the enclave jar's
- * main).
+ * {@code sovereign enclave}: runs the enclave jar (the measured artifact itself) as a child process
+ * with these options, and ends with its exit code. The command line compiles against the
+ * host<->enclave contract only ({@code enclave-protocol}), never against the enclave's code.
  */
 @Command(
     name = "enclave",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs the enclave: loads the sovereignty policy, makes its keys and did:key, gets its attestation",
+      "Runs the enclave jar as a child process: it loads the sovereignty policy, makes its keys and did:key, gets its attestation",
       "document (real /dev/nsm when present, else the simulated NSM measuring --measure), checks its own",
       "PCR0 against the policy, and serves the framed protocol (docs/enclave-protocol.md) until killed.",
-      "The enclave jar runs the same code alone: java -jar enclave-app/target/sovereign-enclave.jar --listen ..."
+      "It is the same as: java -jar enclave-app/target/sovereign-enclave.jar --listen ... (exit code: the enclave's)"
     })
 final class EnclaveCommand implements Callable<Integer> {
 
@@ -58,6 +65,12 @@ final class EnclaveCommand implements Callable<Integer> {
       description =
           "artifact the simulated NSM measures (default enclave-app/target/sovereign-enclave.jar)")
   Path measure;
+
+  @Option(
+      names = "--enclave-jar",
+      paramLabel = "JAR",
+      description = "the enclave jar to run (default enclave-app/target/sovereign-enclave.jar)")
+  Path enclaveJar;
 
   @Option(
       names = "--max-frame",
@@ -106,12 +119,11 @@ final class EnclaveCommand implements Callable<Integer> {
   String region;
 
   @Override
-  public Integer call() {
-    ListenAddress address;
+  public Integer call() throws IOException, InterruptedException {
+    String address =
+        listen != null ? listen : "unix:" + CliPaths.defaultState().resolve("enclave.sock");
     try {
-      address =
-          ListenAddress.parse(
-              listen != null ? listen : "unix:" + CliPaths.defaultState().resolve("enclave.sock"));
+      ListenAddress.parse(address);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "--listen: " + e.getMessage());
     }
@@ -119,31 +131,82 @@ final class EnclaveCommand implements Callable<Integer> {
       throw new ParameterException(
           spec.commandLine(), "--max-frame must be >= 64 and --threads >= 1");
     }
-    Optional<dev.sovereign.enclave.KeyBrokerOptions> broker;
-    try {
-      broker =
-          dev.sovereign.enclave.KeyBrokerOptions.fromFlags(
-              Optional.ofNullable(keyBroker),
-              Optional.ofNullable(keyId),
-              Optional.ofNullable(region),
-              Optional.ofNullable(kmsRegion),
-              Optional.ofNullable(kmsProxy)
-                  .map(dev.sovereign.attestation.forward.ForwardAddress::parse),
-              System.getenv());
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
+    Path jar = enclaveJar != null ? enclaveJar : CliPaths.defaultEnclaveJar();
+    if (!Files.isRegularFile(jar)) {
+      spec.commandLine()
+          .getErr()
+          .println("enclave: no enclave jar at " + jar + " (./mvnw -B -q install -DskipTests)");
+      return SovereignCli.USAGE;
     }
-    EnclaveOptions options =
-        new EnclaveOptions(
-            address,
-            policy,
-            state != null ? state : CliPaths.defaultState(),
-            Optional.of(measure != null ? measure : CliPaths.defaultEnclaveJar()),
-            maxFrame,
-            threads,
-            broker,
-            Optional.empty(),
-            Optional.empty());
-    return EnclaveMain.run(options);
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(List.of("-jar", jar.toString(), "--listen", address));
+    if (policy != null) {
+      command.addAll(List.of("--policy", policy.toString()));
+    }
+    command.addAll(
+        List.of(
+            "--state",
+            (state != null ? state : CliPaths.defaultState()).toString(),
+            "--measure",
+            (measure != null ? measure : jar).toString(),
+            "--max-frame",
+            Integer.toString(maxFrame),
+            "--threads",
+            Integer.toString(threads)));
+    if (keyBroker != null) {
+      command.addAll(List.of("--key-broker", keyBroker.toString()));
+    }
+    addIfSet(command, "--key-id", keyId);
+    addIfSet(command, "--kms-region", kmsRegion);
+    addIfSet(command, "--kms-proxy", kmsProxy);
+    addIfSet(command, "--region", region);
+    // key broker credentials reach the child through the inherited AWS_* environment, never argv
+    Process child =
+        new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.INHERIT).start();
+    Thread stop = new Thread(child::destroy, "enclave-child-stop");
+    Runtime.getRuntime().addShutdownHook(stop);
+    Thread out = copy(child.getInputStream(), spec.commandLine().getOut(), "enclave-stdout");
+    Thread err = copy(child.getErrorStream(), spec.commandLine().getErr(), "enclave-stderr");
+    try {
+      int exit = child.waitFor();
+      out.join();
+      err.join();
+      return exit;
+    } finally {
+      child.destroy();
+      try {
+        Runtime.getRuntime().removeShutdownHook(stop);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running or has run: the child is being stopped
+      }
+    }
+  }
+
+  private static void addIfSet(List<String> command, String flag, String value) {
+    if (value != null) {
+      command.addAll(List.of(flag, value));
+    }
+  }
+
+  /** Copies the child's output, line by line as it comes, to this command's writer. */
+  private static Thread copy(InputStream from, PrintWriter to, String name) {
+    Thread t =
+        new Thread(
+            () -> {
+              try (Reader r = new InputStreamReader(from, StandardCharsets.UTF_8)) {
+                char[] buf = new char[4096];
+                for (int n; (n = r.read(buf)) >= 0; ) {
+                  to.write(buf, 0, n);
+                  to.flush();
+                }
+              } catch (IOException e) {
+                // the child ended; nothing more to copy
+              }
+            },
+            name);
+    t.setDaemon(true);
+    t.start();
+    return t;
   }
 }

@@ -3,17 +3,51 @@ package dev.sovereign.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sovereign.testing.Fixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code sovereign enclave} refuses the key-broker flags the enclave jar refuses, before it boots.
+ * {@code sovereign enclave} runs the enclave jar as a child process: the key-broker flags the
+ * enclave jar refuses are refused before it boots, with the enclave's message and exit code.
  */
 class EnclaveCommandTest {
+  private static final Path JAR =
+      Fixtures.projectRoot().resolve("enclave-app/target/sovereign-enclave.jar");
+
+  @BeforeAll
+  static void theEnclaveJarIsBuilt() {
+    Assumptions.assumeTrue(
+        Files.isRegularFile(JAR), "the enclave jar is packaged before this module's tests");
+  }
+
+  @Test
+  void aMissingEnclaveJarIsAUsageErrorNamingThePath() {
+    CliRun r =
+        CliRun.of(
+            "enclave",
+            "--enclave-jar",
+            "/nonexistent/sovereign-enclave.jar",
+            "--listen",
+            "unix:/nonexistent/e.sock");
+    assertEquals(2, r.exit());
+    assertTrue(r.err().contains("no enclave jar at /nonexistent/sovereign-enclave.jar"), r.err());
+  }
 
   @Test
   void aKmsProxyWithoutAnEndpointIsAUsageError() {
     CliRun r =
-        CliRun.of("enclave", "--listen", "unix:/nonexistent/e.sock", "--kms-proxy", "vsock:3:8000");
+        CliRun.of(
+            "enclave",
+            "--enclave-jar",
+            JAR.toString(),
+            "--listen",
+            "unix:/nonexistent/e.sock",
+            "--kms-proxy",
+            "vsock:3:8000");
     assertEquals(2, r.exit());
     assertTrue(r.err().contains("--kms-proxy need --key-broker or --kms-region"), r.err());
   }
@@ -22,7 +56,13 @@ class EnclaveCommandTest {
   void aKmsRegionNeedsAKeyId() {
     CliRun r =
         CliRun.of(
-            "enclave", "--listen", "unix:/nonexistent/e.sock", "--kms-region", "eu-central-1");
+            "enclave",
+            "--enclave-jar",
+            JAR.toString(),
+            "--listen",
+            "unix:/nonexistent/e.sock",
+            "--kms-region",
+            "eu-central-1");
     assertEquals(2, r.exit());
     assertTrue(r.err().contains("--key-id goes with --key-broker or --kms-region"), r.err());
   }
@@ -33,6 +73,8 @@ class EnclaveCommandTest {
     CliRun r =
         CliRun.of(
             "enclave",
+            "--enclave-jar",
+            JAR.toString(),
             "--listen",
             "unix:/nonexistent/e.sock",
             "--kms-region",
@@ -50,6 +92,8 @@ class EnclaveCommandTest {
     CliRun r =
         CliRun.of(
             "enclave",
+            "--enclave-jar",
+            JAR.toString(),
             "--listen",
             "unix:/nonexistent/e.sock",
             "--kms-region",

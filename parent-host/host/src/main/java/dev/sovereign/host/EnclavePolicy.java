@@ -2,6 +2,7 @@ package dev.sovereign.host;
 
 import dev.sovereign.enclave.policy.InvalidPolicyException;
 import dev.sovereign.enclave.policy.PolicyLoader;
+import dev.sovereign.enclave.protocol.ErrorCode;
 import dev.sovereign.enclave.protocol.Message;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -79,7 +80,7 @@ final class EnclavePolicy {
         }
         return false;
       } catch (EnclaveLink.EnclaveErrorException e) {
-        if (!e.code().equals("policy-not-loaded")) {
+        if (!EnclaveGateway.is(e, ErrorCode.POLICY_NOT_LOADED)) {
           throw new EnclaveLink.LinkException("the enclave answered Health with " + e.code(), e);
         }
       }
@@ -94,12 +95,12 @@ final class EnclavePolicy {
             file.getFileName(), sha256, loaded.enclaveDid());
         return true;
       } catch (EnclaveLink.EnclaveErrorException e) {
-        if (e.code().equals("policy-invalid")) {
+        if (EnclaveGateway.is(e, ErrorCode.POLICY_INVALID)) {
           // The enclave's own words about the policy (names, its PCR0): no secrets.
           LOG.errorf("the enclave refused policy %s: %s", file.getFileName(), e.detail());
           throw new Refused("policy-invalid", "the enclave refused this host's policy");
         }
-        if (!e.code().equals("policy-already-loaded")) {
+        if (!EnclaveGateway.is(e, ErrorCode.POLICY_ALREADY_LOADED)) {
           throw new EnclaveLink.LinkException(
               "the enclave answered LoadPolicy with " + e.code(), e);
         }

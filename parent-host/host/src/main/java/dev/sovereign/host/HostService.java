@@ -2,8 +2,8 @@ package dev.sovereign.host;
 
 import dev.sovereign.enclave.policy.InvalidPolicyException;
 import dev.sovereign.enclave.policy.PolicyLoader;
+import dev.sovereign.enclave.protocol.ListenAddress;
 import dev.sovereign.enclave.protocol.Message;
-import dev.sovereign.enclave.server.ListenAddress;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sovereign.enclave.protocol.ListenAddress;
 import dev.sovereign.enclave.protocol.Message;
-import dev.sovereign.enclave.server.ListenAddress;
 import java.io.IOException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

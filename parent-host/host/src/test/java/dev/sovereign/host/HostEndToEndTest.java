@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sovereign.attestation.nsm.SimulatedMeasurements;
 import dev.sovereign.enclave.policy.DevPolicy;
-import dev.sovereign.enclave.round.MerkleTree;
+import dev.sovereign.enclave.protocol.MerkleTree;
 import dev.sovereign.testing.NodeTools;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;

@@ -1,4 +1,4 @@
-package dev.sovereign.enclave.server;
+package dev.sovereign.enclave.protocol;
 
 import dev.sovereign.attestation.forward.ForwardAddress;
 import java.nio.file.Path;

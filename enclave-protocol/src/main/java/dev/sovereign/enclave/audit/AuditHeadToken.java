@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sovereign.did.KeyType;
 import dev.sovereign.did.PublicKeyMaterial;
 import dev.sovereign.did.key.DidKey;
-import dev.sovereign.enclave.identity.EnclaveIdentity;
 import dev.sovereign.enclave.policy.Jcs;
 import dev.sovereign.enclave.protocol.Codec;
 import java.nio.charset.StandardCharsets;
@@ -51,11 +50,26 @@ public final class AuditHeadToken {
   }
 
   /**
+   * The key that signs heads: the enclave's did:key identity (inside the enclave, {@code
+   * EnclaveIdentity}).
+   */
+  public interface Signer {
+    /** The enclave DID, e.g. {@code did:key:z6Mk...}. */
+    String did();
+
+    /** The DID URL of the Ed25519 key, the header's {@code kid}. */
+    String verificationMethod();
+
+    /** An Ed25519 signature over {@code input}. */
+    byte[] sign(byte[] input);
+  }
+
+  /**
    * Signs a head (called inside the enclave; the caller has validated {@code seq} and {@code
    * head}).
    */
   public static String sign(
-      EnclaveIdentity identity, String policySha256, long seq, String head, Instant time) {
+      Signer identity, String policySha256, long seq, String head, Instant time) {
     ObjectNode h = JsonNodeFactory.instance.objectNode();
     h.put("alg", "EdDSA");
     h.put("kid", identity.verificationMethod());

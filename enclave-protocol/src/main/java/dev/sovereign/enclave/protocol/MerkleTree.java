@@ -1,4 +1,4 @@
-package dev.sovereign.enclave.round;
+package dev.sovereign.enclave.protocol;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -1,4 +1,4 @@
-package dev.sovereign.enclave.server;
+package dev.sovereign.enclave.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
