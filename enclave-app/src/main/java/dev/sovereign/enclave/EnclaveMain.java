@@ -1,9 +1,9 @@
 package dev.sovereign.enclave;
 
-import dev.sovereign.attestation.forward.ForwardAddress;
-import dev.sovereign.attestation.forward.StreamForwarder;
 import dev.sovereign.enclave.protocol.Frames;
 import dev.sovereign.enclave.protocol.ListenAddress;
+import dev.sovereign.transport.forward.ForwardAddress;
+import dev.sovereign.transport.forward.StreamForwarder;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;

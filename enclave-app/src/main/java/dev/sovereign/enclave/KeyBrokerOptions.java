@@ -1,6 +1,6 @@
 package dev.sovereign.enclave;
 
-import dev.sovereign.attestation.forward.ForwardAddress;
+import dev.sovereign.transport.forward.ForwardAddress;
 import java.net.URI;
 import java.util.Map;
 import java.util.Optional;

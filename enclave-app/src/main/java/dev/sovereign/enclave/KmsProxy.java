@@ -1,8 +1,8 @@
 package dev.sovereign.enclave;
 
-import dev.sovereign.attestation.forward.ForwardAddress;
-import dev.sovereign.attestation.forward.Loopback;
-import dev.sovereign.attestation.forward.StreamForwarder;
+import dev.sovereign.transport.forward.ForwardAddress;
+import dev.sovereign.transport.forward.Loopback;
+import dev.sovereign.transport.forward.StreamForwarder;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;

@@ -104,13 +104,13 @@ class EnclaveBootIT {
   @Test
   void theEnclaveJarListensOnAVsockPortForRealAndRefusesAPortInUse() throws Exception {
     long port;
-    try (dev.sovereign.attestation.vsock.VsockServerSocket probe =
-        dev.sovereign.attestation.vsock.VsockServerSocket.bind(
-            dev.sovereign.attestation.vsock.VsockServerSocket.CID_ANY,
-            dev.sovereign.attestation.vsock.VsockServerSocket.PORT_ANY,
+    try (dev.sovereign.transport.vsock.VsockServerSocket probe =
+        dev.sovereign.transport.vsock.VsockServerSocket.bind(
+            dev.sovereign.transport.vsock.VsockServerSocket.CID_ANY,
+            dev.sovereign.transport.vsock.VsockServerSocket.PORT_ANY,
             1)) {
       port = probe.port();
-    } catch (dev.sovereign.attestation.vsock.Errno.VsockUnsupportedException e) {
+    } catch (dev.sovereign.transport.vsock.Errno.VsockUnsupportedException e) {
       org.junit.jupiter.api.Assumptions.assumeTrue(
           false, "no AF_VSOCK in this kernel: " + e.getMessage());
       return;

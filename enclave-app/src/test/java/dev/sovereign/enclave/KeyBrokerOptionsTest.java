@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.sovereign.attestation.forward.ForwardAddress;
+import dev.sovereign.transport.forward.ForwardAddress;
 import java.net.URI;
 import java.util.Map;
 import java.util.Optional;

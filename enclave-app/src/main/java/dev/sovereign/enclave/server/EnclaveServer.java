@@ -1,12 +1,12 @@
 package dev.sovereign.enclave.server;
 
-import dev.sovereign.attestation.vsock.VsockServerSocket;
-import dev.sovereign.attestation.vsock.VsockSocket;
 import dev.sovereign.enclave.protocol.Codec;
 import dev.sovereign.enclave.protocol.ErrorCode;
 import dev.sovereign.enclave.protocol.FrameException;
 import dev.sovereign.enclave.protocol.ListenAddress;
 import dev.sovereign.enclave.protocol.Message;
+import dev.sovereign.transport.vsock.VsockServerSocket;
+import dev.sovereign.transport.vsock.VsockSocket;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
@@ -144,8 +144,8 @@ public final class EnclaveServer implements Closeable {
 
   /**
    * Binds {@code address}. A stale unix socket file at the path is replaced. AF_VSOCK goes through
-   * the JNA sockets of {@code dev.sovereign.attestation.vsock} (junixsocket's vsock implementation
-   * is not available here).
+   * the JNA sockets of {@code dev.sovereign.transport.vsock} (junixsocket's vsock implementation is
+   * not available here).
    */
   public static EnclaveServer bind(ListenAddress address, RequestHandler service, int maxFrame)
       throws IOException {

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.sovereign.attestation.vsock.Errno;
-import dev.sovereign.attestation.vsock.VsockServerSocket;
 import dev.sovereign.enclave.protocol.ErrorCode;
 import dev.sovereign.enclave.protocol.Frames;
 import dev.sovereign.enclave.protocol.ListenAddress;
 import dev.sovereign.enclave.protocol.Message;
+import dev.sovereign.transport.vsock.Errno;
+import dev.sovereign.transport.vsock.VsockServerSocket;
 import java.net.BindException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;

@@ -1,6 +1,6 @@
 package dev.sovereign.enclave.protocol;
 
-import dev.sovereign.attestation.forward.ForwardAddress;
+import dev.sovereign.transport.forward.ForwardAddress;
 import java.nio.file.Path;
 
 /**

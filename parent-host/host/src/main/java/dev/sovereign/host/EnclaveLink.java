@@ -1,11 +1,11 @@
 package dev.sovereign.host;
 
-import dev.sovereign.attestation.vsock.VsockSocket;
 import dev.sovereign.enclave.protocol.Codec;
 import dev.sovereign.enclave.protocol.FrameException;
 import dev.sovereign.enclave.protocol.Frames;
 import dev.sovereign.enclave.protocol.ListenAddress;
 import dev.sovereign.enclave.protocol.Message;
+import dev.sovereign.transport.vsock.VsockSocket;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -126,7 +126,7 @@ public final class EnclaveLink implements AutoCloseable {
       s.setSoTimeout(millis);
       c = new Connection(s.getInputStream(), s.getOutputStream(), s);
     } else if (address instanceof ListenAddress.Vsock v) {
-      // AF_VSOCK through the JNA sockets (dev.sovereign.attestation.vsock); the connect is bounded
+      // AF_VSOCK through the JNA sockets (dev.sovereign.transport.vsock); the connect is bounded
       // by the
       // same timeout as each response.
       VsockSocket s =

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sovereign.attestation.forward.ForwardAddress;
-import dev.sovereign.attestation.forward.StreamForwarder;
 import dev.sovereign.attestation.kms.SecretBytes;
+import dev.sovereign.transport.forward.ForwardAddress;
+import dev.sovereign.transport.forward.StreamForwarder;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
