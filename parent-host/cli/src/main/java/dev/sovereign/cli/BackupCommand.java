@@ -3,6 +3,12 @@ package dev.sovereign.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sovereign.backup.BackupAudit;
+import dev.sovereign.backup.BackupLocation;
+import dev.sovereign.backup.BackupPolicy;
+import dev.sovereign.backup.BackupPolicy.ZoneRule;
+import dev.sovereign.backup.BackupStore;
+import dev.sovereign.backup.DirectoryBackupStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -12,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -48,10 +53,7 @@ final class BackupCommand implements Runnable {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String SUFFIX = DirectoryBackupStore.SUFFIX;
 
-  /** Zone names go into file names and object keys. */
-  static final Pattern ZONE = Pattern.compile("[A-Za-z0-9_-]{1,64}");
-
-  static final Pattern REGION = Pattern.compile("[a-z0-9]+(-[a-z0-9]+){1,5}");
+  static final Pattern ZONE = BackupPolicy.ZONE;
 
   @Spec CommandSpec spec;
 
@@ -132,41 +134,8 @@ final class BackupCommand implements Runnable {
       return t;
     }
 
-    /** The zone's rule from the policy; {@code s3Region} null when the zone does not pin one. */
-    record ZoneRule(
-        String zone, Duration retention, List<BackupLocation> locations, String s3Region) {
-      boolean allows(BackupLocation l) {
-        return locations.stream().anyMatch(l::isUnder);
-      }
-    }
-
     ZoneRule rule(String zone) throws IOException {
-      JsonNode z = JSON.readTree(policy.toFile()).path("zones").path(zone);
-      if (z.isMissingNode()) {
-        return null;
-      }
-      Duration retention;
-      try {
-        retention = Duration.parse(z.path("retention").asText(""));
-      } catch (DateTimeParseException e) {
-        throw new IllegalArgumentException(
-            policy + ": zones." + zone + ".retention must be an ISO-8601 duration, e.g. P90D");
-      }
-      List<BackupLocation> locations = new ArrayList<>();
-      for (JsonNode l : z.path("locations")) {
-        try {
-          locations.add(BackupLocation.parse(l.asText()));
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException(
-              policy + ": zones." + zone + ".locations: " + e.getMessage());
-        }
-      }
-      if (retention.isNegative() || retention.isZero() || locations.isEmpty()) {
-        throw new IllegalArgumentException(
-            policy + ": zones." + zone + " needs a positive retention and a location");
-      }
-      String region = z.path("s3Region").isTextual() ? z.path("s3Region").asText() : null;
-      return new ZoneRule(zone, retention, locations, region);
+      return BackupPolicy.rule(policy, zone);
     }
 
     /**
@@ -184,26 +153,11 @@ final class BackupCommand implements Runnable {
     }
 
     BackupStore open(BackupLocation location, ZoneRule rule) throws IOException {
-      if (location instanceof BackupLocation.S3 s3) {
-        if (region(rule) != null && !REGION.matcher(region(rule)).matches()) {
-          throw new IllegalArgumentException(
-              "S3 region " + region(rule) + " is not a region name, e.g. eu-central-1");
-        }
-        return S3BackupStore.open(s3, region(rule), s3Endpoint);
-      }
-      return new DirectoryBackupStore((BackupLocation.Dir) location);
+      return BackupPolicy.open(location, region(rule), s3Endpoint);
     }
 
-    /**
-     * When a backup expires: the earlier of the expiry the job stored at create time and its
-     * creation plus the zone's current retention (a shortened retention applies to older backups
-     * too).
-     */
     static Instant expiry(BackupStore.Meta meta, ZoneRule rule) {
-      Instant byRule = meta.createdAt().plus(rule.retention());
-      return meta.expiresAt() != null && meta.expiresAt().isBefore(byRule)
-          ? meta.expiresAt()
-          : byRule;
+      return BackupPolicy.expiry(meta, rule);
     }
 
     JsonNode post(String path, String body) throws IOException, InterruptedException, HostRefused {

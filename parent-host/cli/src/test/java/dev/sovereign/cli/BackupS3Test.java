@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sovereign.backup.BackupAudit;
 import dev.sovereign.keybroker.AuditLog;
+import dev.sovereign.testing.FakeS3;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.sovereign.cli;
+package dev.sovereign.backup;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,14 +23,14 @@ import java.util.stream.Stream;
  * temporary name, fsynced, renamed atomically and the directory fsynced; the sidecar is written
  * last, so a crash leaves at most an orphan blob that no listing reports.
  */
-final class DirectoryBackupStore implements BackupStore {
-  static final String SUFFIX = ".sealed";
-  static final String SIDECAR = SUFFIX + ".json";
+public final class DirectoryBackupStore implements BackupStore {
+  public static final String SUFFIX = ".sealed";
+  public static final String SIDECAR = SUFFIX + ".json";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final BackupLocation.Dir dir;
 
-  DirectoryBackupStore(BackupLocation.Dir dir) {
+  public DirectoryBackupStore(BackupLocation.Dir dir) {
     this.dir = dir;
   }
 

@@ -1,4 +1,4 @@
-package dev.sovereign.cli;
+package dev.sovereign.backup;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * any policy check ({@code ..} resolved, empty segments dropped), and "under" is decided segment by
  * segment, so {@code s3://b/eu-evil} is not under {@code s3://b/eu}.
  */
-sealed interface BackupLocation permits BackupLocation.Dir, BackupLocation.S3 {
+public sealed interface BackupLocation permits BackupLocation.Dir, BackupLocation.S3 {
 
   /**
    * {@code s3://...} or a directory path; throws IllegalArgumentException (a usage error) if
@@ -57,7 +57,7 @@ sealed interface BackupLocation permits BackupLocation.Dir, BackupLocation.S3 {
       segments = List.copyOf(segments);
     }
 
-    static S3 parse(String s) {
+    public static S3 parse(String s) {
       String rest = s.substring(5);
       int slash = rest.indexOf('/');
       String bucket = slash < 0 ? rest : rest.substring(0, slash);
@@ -89,12 +89,12 @@ sealed interface BackupLocation permits BackupLocation.Dir, BackupLocation.S3 {
     }
 
     /** The key prefix without a trailing slash ("" for the whole bucket). */
-    String prefix() {
+    public String prefix() {
       return String.join("/", segments);
     }
 
     /** The key for {@code name} under this prefix. */
-    String key(String... names) {
+    public String key(String... names) {
       List<String> all = new ArrayList<>(segments);
       all.addAll(List.of(names));
       return String.join("/", all);
@@ -104,12 +104,12 @@ sealed interface BackupLocation permits BackupLocation.Dir, BackupLocation.S3 {
      * The location of the "directory" a key lies in, e.g. {@code s3://b/eu/EU} for key {@code
      * eu/EU/x.sealed}.
      */
-    S3 parentOf() {
+    public S3 parentOf() {
       return segments.isEmpty() ? this : new S3(bucket, segments.subList(0, segments.size() - 1));
     }
 
     /** The last segment (a key's object name), or "" for a bare bucket. */
-    String name() {
+    public String name() {
       return segments.isEmpty() ? "" : segments.get(segments.size() - 1);
     }
 

@@ -1,4 +1,4 @@
-package dev.sovereign.cli;
+package dev.sovereign.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -42,25 +42,25 @@ import javax.crypto.spec.SecretKeySpec;
  * the chain of chunk signatures, the trailer signature, the decoded length and the trailing CRC32.
  * Requests are recorded as received, so tests assert the SDK's bytes.
  */
-final class FakeS3 implements AutoCloseable {
-  static final String ACCESS_KEY = "AKIAFAKES3TESTKEY0001";
-  static final String SECRET_KEY = "fakeS3SecretKey/DoNotLeak+0123456789abcdef";
+public final class FakeS3 implements AutoCloseable {
+  public static final String ACCESS_KEY = "AKIAFAKES3TESTKEY0001";
+  public static final String SECRET_KEY = "fakeS3SecretKey/DoNotLeak+0123456789abcdef";
 
   /** One request as the server saw it. Header names lower-case. */
-  record Request(
+  public record Request(
       String method,
       String rawPath,
       String rawQuery,
       Map<String, List<String>> headers,
       byte[] body) {
-    String header(String name) {
+    public String header(String name) {
       List<String> v = headers.get(name);
       return v == null || v.isEmpty() ? null : v.get(0);
     }
   }
 
   /** A stored object. */
-  record StoredObject(byte[] body, Map<String, String> userMetadata, Instant lastModified) {}
+  public record StoredObject(byte[] body, Map<String, String> userMetadata, Instant lastModified) {}
 
   private record Failure(String method, int status, String code, String message) {}
 
@@ -71,40 +71,40 @@ final class FakeS3 implements AutoCloseable {
       DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
 
   private final HttpServer server;
-  final Map<String, StoredObject> objects = new ConcurrentHashMap<>(); // "bucket/key"
-  final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
+  public final Map<String, StoredObject> objects = new ConcurrentHashMap<>(); // "bucket/key"
+  public final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
   private final List<String> buckets;
   private volatile Failure failure;
-  volatile int pageSize = 1000;
+  public volatile int pageSize = 1000;
 
   /**
    * The region requests must be signed for (S3 refuses others with AuthorizationHeaderMalformed).
    */
-  volatile String region = "eu-central-1";
+  public volatile String region = "eu-central-1";
 
-  FakeS3(String... buckets) throws IOException {
+  public FakeS3(String... buckets) throws IOException {
     this.buckets = List.of(buckets);
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", this::handle);
     server.start();
   }
 
-  URI endpoint() {
+  public URI endpoint() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
   }
 
   /** From now on every request with {@code method} ("*" for all) gets this S3 error answer. */
-  void failWith(String method, int status, String code, String message) {
+  public void failWith(String method, int status, String code, String message) {
     failure = new Failure(method, status, code, message);
   }
 
-  void put(String bucket, String key, byte[] body, Map<String, String> userMetadata) {
+  public void put(String bucket, String key, byte[] body, Map<String, String> userMetadata) {
     objects.put(
         bucket + "/" + key,
         new StoredObject(body.clone(), Map.copyOf(userMetadata), Instant.now()));
   }
 
-  List<Request> requests(String method) {
+  public List<Request> requests(String method) {
     synchronized (requests) {
       return requests.stream().filter(r -> r.method().equals(method)).toList();
     }
@@ -560,7 +560,7 @@ final class FakeS3 implements AutoCloseable {
     }
   }
 
-  static byte[] sha256(byte[] b) {
+  public static byte[] sha256(byte[] b) {
     try {
       return MessageDigest.getInstance("SHA-256").digest(b);
     } catch (GeneralSecurityException e) {

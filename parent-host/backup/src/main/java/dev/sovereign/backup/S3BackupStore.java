@@ -1,4 +1,4 @@
-package dev.sovereign.cli;
+package dev.sovereign.backup;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,9 +38,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * Error messages carry the operation, the object address, the HTTP status and S3 error code, with
  * any credential value the chain resolved cut out.
  */
-final class S3BackupStore implements BackupStore {
+public final class S3BackupStore implements BackupStore {
   /** A sealed blob is a few kB per round; anything far larger is refused rather than buffered. */
-  static final int MAX_BLOB_BYTES = 256 * 1024 * 1024;
+  public static final int MAX_BLOB_BYTES = 256 * 1024 * 1024;
 
   private static final DateTimeFormatter STAMP =
       DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC);
@@ -75,7 +75,8 @@ final class S3BackupStore implements BackupStore {
    * A client for {@code location}. {@code region} null: the SDK's default region chain (AWS_REGION,
    * profile); {@code endpoint} null: AWS S3 itself, else that S3-compatible endpoint, path-style.
    */
-  static S3BackupStore open(BackupLocation.S3 location, String region, URI endpoint) throws Failed {
+  public static S3BackupStore open(BackupLocation.S3 location, String region, URI endpoint)
+      throws Failed {
     if (endpoint != null
         && (endpoint.getScheme() == null
             || !endpoint.getScheme().matches("https?")

@@ -1,4 +1,4 @@
-package dev.sovereign.cli;
+package dev.sovereign.backup;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -11,7 +11,7 @@ import java.util.List;
  * metadata). A store only moves bytes; the jobs decide location policy, retention and digests, and
  * audit. Failures are {@link Failed}: a message safe to print (never credentials, never a blob).
  */
-interface BackupStore extends Closeable {
+public interface BackupStore extends Closeable {
 
   /**
    * The location this store writes to and lists, e.g. {@code /srv/backups/eu} or {@code s3://b/eu}.
@@ -48,7 +48,7 @@ interface BackupStore extends Closeable {
    */
   record Meta(
       String ref, String zone, Instant createdAt, Instant expiresAt, String sha256, long bytes) {
-    Meta withRef(String r) {
+    public Meta withRef(String r) {
       return new Meta(r, zone, createdAt, expiresAt, sha256, bytes);
     }
   }
@@ -61,12 +61,12 @@ interface BackupStore extends Closeable {
     private static final long serialVersionUID = 1L;
 
     /** The HTTP status of an S3 error answer, 0 otherwise. */
-    final int status;
+    public final int status;
 
     /** The S3 error code (e.g. AccessDenied) or a short local code, e.g. io-error. */
-    final String code;
+    public final String code;
 
-    Failed(String message, int status, String code) {
+    public Failed(String message, int status, String code) {
       super(message, null);
       this.status = status;
       this.code = code;

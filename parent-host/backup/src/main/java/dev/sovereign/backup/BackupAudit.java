@@ -1,4 +1,4 @@
-package dev.sovereign.cli;
+package dev.sovereign.backup;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -22,21 +22,21 @@ import java.util.Map;
  * is the SHA-256 of the previous line (64 zeros first): the key broker's audit format, so {@code
  * sovereign key-broker verify-audit} style checks apply. Appends lock the file and fsync.
  */
-final class BackupAudit {
+public final class BackupAudit {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String GENESIS = "0".repeat(64);
 
   private final Path file;
   private final Clock clock;
 
-  BackupAudit(Path file, Clock clock) {
+  public BackupAudit(Path file, Clock clock) {
     this.file = file;
     this.clock = clock;
   }
 
   /** Appends one event; fields hold names, hashes, times and reason codes only (never a blob). */
   @SuppressWarnings("try")
-  void append(String event, Map<String, ?> fields) throws IOException {
+  public void append(String event, Map<String, ?> fields) throws IOException {
     Files.createDirectories(file.toAbsolutePath().getParent());
     try (FileChannel ch =
             FileChannel.open(
@@ -63,7 +63,7 @@ final class BackupAudit {
     }
   }
 
-  static String sha256(byte[] b) {
+  public static String sha256(byte[] b) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
     } catch (NoSuchAlgorithmException e) {
