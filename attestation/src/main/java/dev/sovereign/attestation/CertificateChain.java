@@ -89,7 +89,7 @@ final class CertificateChain {
   /** A parsed certificate with the facts the chain rules need. */
   static final class Cert {
     final Certificate cert;
-    final ECPublicKeyParameters key;
+    final java.security.PublicKey key;
     final X500Name subject;
     final X500Name issuer;
     final Instant notBefore;
@@ -98,7 +98,7 @@ final class CertificateChain {
     final KeyUsage keyUsage;
     final Extensions extensions;
 
-    private Cert(Certificate cert, ECPublicKeyParameters key) {
+    private Cert(Certificate cert, java.security.PublicKey key) {
       this.cert = cert;
       this.key = key;
       this.subject = cert.getSubject();
@@ -258,8 +258,12 @@ final class CertificateChain {
       if (cert.getVersionNumber() != 3) {
         throw new AttestationRejectedException(MALFORMED, role + " is not an X.509 v3 certificate");
       }
-      ECPublicKeyParameters key = p384Key(cert.getSubjectPublicKeyInfo(), role);
-      return new Cert(cert, key);
+      p384Key(cert.getSubjectPublicKeyInfo(), role);
+      return new Cert(
+          cert,
+          Es384.jcaPublicKey(
+              dev.sovereign.crypto.Crypto.system(),
+              cert.getSubjectPublicKeyInfo().getEncoded(ASN1Encoding.DER)));
     } catch (AttestationRejectedException e) {
       throw e;
     } catch (Exception e) {

@@ -6,13 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sovereign.attestation.internal.Es384;
+import dev.sovereign.crypto.Crypto;
 import dev.sovereign.testing.Fixtures;
+import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import org.bouncycastle.crypto.params.ECPublicKeyParameters;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Project Wycheproof {@code ecdsa_secp384r1_sha384_p1363_test.json} (C2SP/wycheproof,
@@ -22,10 +24,13 @@ import org.junit.jupiter.api.Test;
  * which is the strict choice; this file has none, and the test asserts that.
  */
 class WycheproofEs384Test {
-  @Test
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("dev.sovereign.crypto.Crypto#backends")
   @DisplayName(
-      "every valid Wycheproof ES384 P1363 vector is accepted and every invalid one rejected")
-  void every_valid_vector_is_accepted_and_every_invalid_one_rejected() throws Exception {
+      "every valid Wycheproof ES384 P1363 vector is accepted and every invalid one rejected, on"
+          + " every crypto backend")
+  void every_valid_vector_is_accepted_and_every_invalid_one_rejected(Crypto crypto)
+      throws Exception {
     JsonNode root =
         new ObjectMapper()
             .readTree(
@@ -39,17 +44,12 @@ class WycheproofEs384Test {
     for (JsonNode group : root.get("testGroups")) {
       assertEquals("secp384r1", group.get("publicKey").get("curve").asText());
       assertEquals("SHA-384", group.get("sha").asText());
-      ECPublicKeyParameters key =
-          new ECPublicKeyParameters(
-              Es384.P384
-                  .getCurve()
-                  .decodePoint(hex.parseHex(group.get("publicKey").get("uncompressed").asText())),
-              Es384.P384);
+      PublicKey key = Es384.jcaPublicKey(crypto, hex.parseHex(group.get("publicKeyDer").asText()));
       for (JsonNode t : group.get("tests")) {
         byte[] msg = hex.parseHex(t.get("msg").asText());
         byte[] sig = hex.parseHex(t.get("sig").asText());
         String result = t.get("result").asText();
-        boolean accepted = Es384.verifyP1363(key, msg, sig);
+        boolean accepted = Es384.verifyP1363(crypto, key, msg, sig);
         switch (result) {
           case "valid":
             valid++;

@@ -9,12 +9,13 @@ import dev.sovereign.attestation.ParsedAttestation;
 import dev.sovereign.attestation.TestNitroPki;
 import dev.sovereign.attestation.VerifiedAttestation;
 import dev.sovereign.attestation.internal.Es384;
+import dev.sovereign.crypto.Crypto;
+import java.security.PublicKey;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.bouncycastle.crypto.params.ECPublicKeyParameters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -69,7 +70,7 @@ public class AttestationVerifyBenchmark {
   private byte[] toBeSigned;
   private byte[] signature;
   private byte[] leafPoint;
-  private ECPublicKeyParameters leafKey;
+  private PublicKey leafKey;
   private java.security.PublicKey leafJcaKey;
   private byte[][] newLeafDocuments;
   private int nextNewLeaf;
@@ -86,8 +87,8 @@ public class AttestationVerifyBenchmark {
     ParsedAttestation parsed = AttestationDocuments.parse(cose);
     toBeSigned = parsed.toBeSigned();
     signature = parsed.signature();
-    leafKey = Es384.publicKey(pki.leaf().keys().getPublic());
-    leafPoint = leafKey.getQ().getEncoded(false);
+    leafPoint = pki.leaf().keys().getPublic().getEncoded(); // SubjectPublicKeyInfo
+    leafKey = Es384.jcaPublicKey(Crypto.system(), leafPoint);
     leafJcaKey = pki.leaf().keys().getPublic();
     if (!es384Jdk()) {
       throw new IllegalStateException("JDK verification disagrees");
@@ -136,9 +137,12 @@ public class AttestationVerifyBenchmark {
 
   @Benchmark
   public boolean es384FreshKey() {
-    ECPublicKeyParameters key =
-        new ECPublicKeyParameters(Es384.P384.getCurve().decodePoint(leafPoint), Es384.P384);
-    return Es384.verifyP1363(key, toBeSigned, signature);
+    try {
+      return Es384.verifyP1363(
+          Es384.jcaPublicKey(Crypto.system(), leafPoint), toBeSigned, signature);
+    } catch (java.security.InvalidKeyException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /**

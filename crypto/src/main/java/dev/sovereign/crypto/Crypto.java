@@ -76,9 +76,11 @@ public final class Crypto {
   private final Backend backend;
   private final RoutedProvider provider;
   private final Map<Primitive, Provider> servedBy;
+  private final boolean fips;
 
-  private Crypto(Backend backend, Map<Primitive, Provider> servedBy) {
+  private Crypto(Backend backend, Map<Primitive, Provider> servedBy, boolean fips) {
     this.backend = backend;
+    this.fips = fips;
     this.servedBy = Collections.unmodifiableMap(new EnumMap<>(servedBy));
     this.provider =
         new RoutedProvider(
@@ -222,7 +224,7 @@ public final class Crypto {
       m.put(Primitive.DIGEST, sun); // measured: SHA-NI intrinsics beat the JNI call below 4 KiB
       m.put(Primitive.HMAC, jce); // measured likewise
       m.put(Primitive.ED25519_KEYS, jdk("SunEC")); // ACCP has no Ed25519 KeyFactory
-      return new Load(new Crypto(Backend.AWS_LC, m), "");
+      return new Load(new Crypto(Backend.AWS_LC, m, accp.isFips()), "");
     } catch (LinkageError | RuntimeException e) {
       return new Load(null, e.getClass().getSimpleName() + ": " + e.getMessage());
     }
@@ -243,7 +245,7 @@ public final class Crypto {
     m.put(Primitive.DIGEST, jdk("SUN"));
     m.put(Primitive.HMAC, jce);
     m.put(Primitive.ED25519_KEYS, jdk("SunEC"));
-    return new Crypto(Backend.JAVA, m);
+    return new Crypto(Backend.JAVA, m, false);
   }
 
   private static Provider jdk(String name) {
@@ -255,6 +257,11 @@ public final class Crypto {
   }
 
   // ------------------------------------------------------------------ what was chosen
+
+  /** True when AWS-LC runs in its FIPS mode (the ACCP FIPS build). */
+  public boolean fips() {
+    return fips;
+  }
 
   /** Which backend this is. */
   public Backend backend() {
@@ -278,7 +285,7 @@ public final class Crypto {
   public String implementation(Primitive p) {
     Provider s = servedBy(p);
     String name = s.getName() + " " + s.getVersionStr();
-    return s instanceof AmazonCorrettoCryptoProvider a && a.isFips() ? name + " FIPS" : name;
+    return fips && s.getName().equals("AmazonCorrettoCryptoProvider") ? name + " FIPS" : name;
   }
 
   /** Every primitive and what serves it, in declaration order. */
@@ -366,10 +373,32 @@ public final class Crypto {
     return verify("Ed25519", key, message, signature);
   }
 
+  /**
+   * {@code key} as a key of this backend's own type, so its provider takes it without a translation
+   * it may refuse (AWS-LC's Ed25519 refuses Bouncy Castle's key objects). Free when the key already
+   * is one; callers that verify many times with one key keep the result.
+   */
+  public PublicKey own(PublicKey key) throws InvalidKeyException {
+    if (backend == Backend.JAVA) {
+      return key; // Bouncy Castle reads any provider's keys
+    }
+    String cls = key.getClass().getName();
+    boolean ec = key instanceof java.security.interfaces.ECPublicKey;
+    if (ec && cls.startsWith("com.amazon.corretto.") || !ec && cls.startsWith("sun.security.ec.")) {
+      return key;
+    }
+    try {
+      return keyFactory(ec ? "EC" : "Ed25519")
+          .generatePublic(new X509EncodedKeySpec(key.getEncoded()));
+    } catch (GeneralSecurityException | RuntimeException e) {
+      throw new InvalidKeyException("not a key this backend reads", e);
+    }
+  }
+
   private boolean verify(String algorithm, PublicKey key, byte[] message, byte[] signature) {
     try {
       Signature s = signature(algorithm);
-      s.initVerify(key);
+      s.initVerify(own(key));
       s.update(message);
       return s.verify(signature);
     } catch (GeneralSecurityException | RuntimeException e) {

@@ -52,6 +52,16 @@ class BackendsAgreeTest {
     assertThrows(IllegalStateException.class, () -> Crypto.choose("sunec"));
   }
 
+  @Test
+  void theSystemChoiceIsTheBackendThePropertyAsksFor() {
+    // the build's crypto-fallback run sets sovereign.crypto=java; the default run leaves it unset
+    Crypto.Backend expected =
+        "java".equals(System.getProperty(Crypto.PROPERTY))
+            ? Crypto.Backend.JAVA
+            : Crypto.awsLc().map(Crypto::backend).orElse(Crypto.Backend.JAVA);
+    assertEquals(expected, Crypto.system().backend());
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("dev.sovereign.crypto.Crypto#backends")
   void theStartupLineNamesWhatServesEveryPrimitive(Crypto crypto) {

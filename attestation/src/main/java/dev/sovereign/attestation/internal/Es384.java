@@ -1,9 +1,12 @@
 package dev.sovereign.attestation.internal;
 
+import dev.sovereign.crypto.Crypto;
 import java.math.BigInteger;
 import java.security.InvalidKeyException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.spec.X509EncodedKeySpec;
 import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
 import org.bouncycastle.asn1.x9.ECNamedCurveTable;
 import org.bouncycastle.asn1.x9.X9ECParameters;
@@ -19,9 +22,11 @@ import org.bouncycastle.jcajce.provider.asymmetric.util.ECUtil;
 import org.bouncycastle.util.BigIntegers;
 
 /**
- * ECDSA on P-384 with SHA-384 (COSE {@code ES384}, X.509 {@code ecdsa-with-SHA384}), through Bouncy
- * Castle's lightweight API (about ten times faster than JDK 17's SunEC for verification). Internal:
- * not part of the public API; the attestation codec and verifier use it, and so do benchmarks.
+ * ECDSA on P-384 with SHA-384 (COSE {@code ES384}, X.509 {@code ecdsa-with-SHA384}). Verification
+ * goes through {@link Crypto#system()} (AWS-LC where it loads, the pure-Java fallback elsewhere);
+ * signing (the simulated NSM, tests) stays on Bouncy Castle's deterministic RFC 6979 signer, so a
+ * simulated document has the same bytes on every backend. Internal: not part of the public API; the
+ * attestation codec and verifier use it, and so do benchmarks.
  */
 public final class Es384 {
   /** Length of an IEEE P1363 signature: r || s, 48 bytes each. */
@@ -37,30 +42,61 @@ public final class Es384 {
   private Es384() {}
 
   /**
-   * Verifies an IEEE P1363 (r || s) signature over {@code message}. Returns false for a signature
-   * of the wrong length, r or s outside [1, n-1], or a signature that does not verify. Never throws
-   * for bad input.
+   * Verifies an IEEE P1363 (r || s) signature over {@code message} with {@code crypto}. Returns
+   * false for a signature of the wrong length, r or s outside [1, n-1], or a signature that does
+   * not verify. Never throws for bad input. {@code key} must be a P-384 key (see {@link
+   * #jcaPublicKey}).
    */
-  public static boolean verifyP1363(ECPublicKeyParameters key, byte[] message, byte[] signature) {
+  public static boolean verifyP1363(
+      Crypto crypto, PublicKey key, byte[] message, byte[] signature) {
     if (signature == null || signature.length != SIGNATURE_BYTES) {
       return false;
     }
     BigInteger r = BigIntegers.fromUnsignedByteArray(signature, 0, 48);
     BigInteger s = BigIntegers.fromUnsignedByteArray(signature, 48, 48);
-    return verify(key, message, r, s);
+    return inRange(r, s) && crypto.verifyEcdsaP1363("SHA384", key, message, signature);
   }
 
-  /** Verifies a signature given as integers (as decoded from an X.509 ECDSA-Sig-Value). */
-  public static boolean verify(
-      ECPublicKeyParameters key, byte[] message, BigInteger r, BigInteger s) {
-    checkCurve(key);
-    BigInteger n = P384.getN();
-    if (r.signum() <= 0 || s.signum() <= 0 || r.compareTo(n) >= 0 || s.compareTo(n) >= 0) {
+  /** {@link #verifyP1363(Crypto, PublicKey, byte[], byte[])} with the system's choice. */
+  public static boolean verifyP1363(PublicKey key, byte[] message, byte[] signature) {
+    return verifyP1363(Crypto.system(), key, message, signature);
+  }
+
+  /**
+   * Verifies a signature given as integers (as decoded from an X.509 ECDSA-Sig-Value) with the
+   * system's choice.
+   */
+  public static boolean verify(PublicKey key, byte[] message, BigInteger r, BigInteger s) {
+    if (!inRange(r, s)) {
       return false;
     }
-    ECDSASigner signer = new ECDSASigner();
-    signer.init(false, key);
-    return signer.verifySignature(sha384(message), r, s);
+    byte[] p1363 = new byte[SIGNATURE_BYTES];
+    BigIntegers.asUnsignedByteArray(r, p1363, 0, 48);
+    BigIntegers.asUnsignedByteArray(s, p1363, 48, 48);
+    return Crypto.system().verifyEcdsaP1363("SHA384", key, message, p1363);
+  }
+
+  private static boolean inRange(BigInteger r, BigInteger s) {
+    BigInteger n = P384.getN();
+    return r.signum() > 0 && s.signum() > 0 && r.compareTo(n) < 0 && s.compareTo(n) < 0;
+  }
+
+  /**
+   * A P-384 public key as a key of {@code crypto}'s provider, from a SubjectPublicKeyInfo that has
+   * already been checked to name P-384; built once per certificate, not per signature.
+   */
+  public static PublicKey jcaPublicKey(Crypto crypto, byte[] subjectPublicKeyInfo)
+      throws InvalidKeyException {
+    try {
+      PublicKey k =
+          crypto.keyFactory("EC").generatePublic(new X509EncodedKeySpec(subjectPublicKeyInfo));
+      if (!(k instanceof ECPublicKey ec) || ec.getParams().getOrder().bitLength() != 384) {
+        throw new InvalidKeyException("key is not on P-384");
+      }
+      return k;
+    } catch (java.security.GeneralSecurityException e) {
+      throw new InvalidKeyException("not an EC P-384 public key", e);
+    }
   }
 
   /** Signs {@code message}; deterministic (RFC 6979 nonces), IEEE P1363 output of 96 bytes. */

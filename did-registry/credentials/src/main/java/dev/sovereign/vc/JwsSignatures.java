@@ -1,22 +1,23 @@
 package dev.sovereign.vc;
 
+import dev.sovereign.crypto.Crypto;
 import java.math.BigInteger;
 import java.util.Arrays;
 import org.bouncycastle.crypto.digests.KeccakDigest;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.params.ECDomainParameters;
 import org.bouncycastle.crypto.params.ECPublicKeyParameters;
-import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.crypto.signers.ECDSASigner;
-import org.bouncycastle.crypto.signers.Ed25519Signer;
 import org.bouncycastle.math.ec.ECAlgorithms;
 import org.bouncycastle.math.ec.ECPoint;
 import org.bouncycastle.util.BigIntegers;
 
 /**
- * Raw JWS signature checks on Bouncy Castle's lightweight API (no JCA provider lookups, no Tink).
- * Each method answers only whether the bytes verify; callers turn a {@code false} into a typed
- * rejection.
+ * Raw JWS signature checks. EdDSA and ES256 go through {@link Crypto#system()} (AWS-LC where it
+ * loads, the pure-Java fallback elsewhere) with a key built once per {@link VerificationKey};
+ * secp256k1 ({@code ES256K}, {@code ES256K-R}, did:ethr) stays on Bouncy Castle's lightweight API,
+ * which also recovers keys. Each method answers only whether the bytes verify; callers turn a
+ * {@code false} into a typed rejection.
  */
 final class JwsSignatures {
   private JwsSignatures() {}
@@ -29,20 +30,12 @@ final class JwsSignatures {
       return false;
     }
     return switch (alg) {
-      case EdDSA -> ed25519((Ed25519PublicKeyParameters) key.params(), input, sig);
-      case ES256, ES256K -> ecdsa((ECPublicKeyParameters) key.params(), sha256(input), sig);
+      case EdDSA -> Crypto.system().verifyEd25519(key.jcaKey(), input, sig);
+      case ES256 ->
+          sig.length == 64 && Crypto.system().verifyEcdsaP1363("SHA256", key.jcaKey(), input, sig);
+      case ES256K -> ecdsa((ECPublicKeyParameters) key.params(), sha256(input), sig);
       case ES256K_R -> recoverable(key, input, sig);
     };
-  }
-
-  static boolean ed25519(Ed25519PublicKeyParameters pub, byte[] input, byte[] sig) {
-    if (sig.length != 64) {
-      return false;
-    }
-    Ed25519Signer v = new Ed25519Signer();
-    v.init(false, pub);
-    v.update(input, 0, input.length);
-    return v.verifySignature(sig);
   }
 
   static boolean ecdsa(ECPublicKeyParameters pub, byte[] hash, byte[] sig) {

@@ -4,6 +4,7 @@ import dev.sovereign.did.KeyType;
 import java.io.IOException;
 import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
+import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 import org.bouncycastle.crypto.params.ECPublicKeyParameters;
@@ -19,6 +20,11 @@ public final class VerificationKey {
   private final KeyType type;
   private final AsymmetricKeyParameter params;
   private final byte[] encoded;
+  private volatile PublicKey jca;
+  private static final String P256_SPKI_PREFIX =
+      "3059301306072a8648ce3d020106082a8648ce3d030107034200"; // built on first use with the
+
+  // system's crypto provider
 
   private VerificationKey(KeyType type, AsymmetricKeyParameter params, byte[] encoded) {
     this.type = type;
@@ -93,6 +99,35 @@ public final class VerificationKey {
   @Override
   public String toString() {
     return "VerificationKey[" + type + "]";
+  }
+
+  /**
+   * The key for {@link dev.sovereign.crypto.Crypto#system()}'s provider (Ed25519 and P-256), built
+   * once: a verification then costs no key parsing.
+   */
+  PublicKey jcaKey() {
+    PublicKey k = jca;
+    if (k == null) {
+      var crypto = dev.sovereign.crypto.Crypto.system();
+      try {
+        if (type == KeyType.ED25519) {
+          k = crypto.ed25519PublicKey(rawPublicKey());
+        } else if (type == KeyType.P256) {
+          // named-curve SubjectPublicKeyInfo (AWS-LC refuses explicit curve parameters)
+          byte[] prefix = java.util.HexFormat.of().parseHex(P256_SPKI_PREFIX);
+          byte[] point = rawPublicKey();
+          byte[] spki = Arrays.copyOf(prefix, prefix.length + point.length);
+          System.arraycopy(point, 0, spki, prefix.length, point.length);
+          k = crypto.keyFactory("EC").generatePublic(new X509EncodedKeySpec(spki));
+        } else {
+          throw new IllegalStateException(type + " keys are verified on Bouncy Castle directly");
+        }
+      } catch (java.security.GeneralSecurityException e) {
+        throw new IllegalStateException("a parsed " + type + " key did not re-encode", e);
+      }
+      jca = k;
+    }
+    return k;
   }
 
   byte[] encodedForCache() {

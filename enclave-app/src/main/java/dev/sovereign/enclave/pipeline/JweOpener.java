@@ -4,9 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWEObject;
 import com.nimbusds.jose.crypto.ECDHDecrypter;
+import dev.sovereign.crypto.Crypto;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.interfaces.ECPrivateKey;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.text.ParseException;
 import java.util.Base64;
 import java.util.Iterator;
@@ -16,17 +19,30 @@ import java.util.Set;
  * Opens the outer JWE. The protected header is read and checked by us before Nimbus sees it: {@code
  * alg} is {@code ECDH-ES+A256KW} or {@code ECDH-ES}, {@code enc} is {@code A256GCM}, {@code kid} is
  * this enclave's key thumbprint, {@code cty} is {@code JWT}, {@code zone} is present, no {@code
- * zip}, no {@code crit}, and {@code epk} is a P-256 point on the curve.
+ * zip}, no {@code crit}, and {@code epk} is a P-256 point on the curve. Nimbus then decrypts with
+ * the provider {@link Crypto} chose (ECDH on AWS-LC where it loads), handed to it through its JCA
+ * context; the private key is re-read once into that provider's own key type.
  */
 final class JweOpener {
   private static final Set<String> ALGS = Set.of("ECDH-ES+A256KW", "ECDH-ES");
 
   private final ECPrivateKey key;
   private final String kid;
+  private final Crypto crypto;
 
-  JweOpener(ECPrivateKey key, String kid) {
-    this.key = key;
+  JweOpener(ECPrivateKey key, String kid, Crypto crypto) {
+    this.key = nativeKey(key, crypto);
     this.kid = kid;
+    this.crypto = crypto;
+  }
+
+  private static ECPrivateKey nativeKey(ECPrivateKey key, Crypto crypto) {
+    try {
+      return (ECPrivateKey)
+          crypto.keyFactory("EC").generatePrivate(new PKCS8EncodedKeySpec(key.getEncoded()));
+    } catch (GeneralSecurityException | ClassCastException e) {
+      throw new IllegalArgumentException("the enclave's encryption key is not a P-256 key", e);
+    }
   }
 
   OpenedPayload open(String compact, int maxBytes) throws PayloadRejectedException {
@@ -72,7 +88,9 @@ final class JweOpener {
     checkEphemeralKey(h.get("epk"));
     try {
       JWEObject jwe = JWEObject.parse(compact);
-      jwe.decrypt(new ECDHDecrypter(key));
+      ECDHDecrypter decrypter = new ECDHDecrypter(key);
+      decrypter.getJCAContext().setProvider(crypto.provider());
+      jwe.decrypt(decrypter);
       byte[] plain = jwe.getPayload().toBytes();
       if (plain.length > maxBytes) {
         throw new PayloadRejectedException(
@@ -82,7 +100,10 @@ final class JweOpener {
     } catch (ParseException e) {
       throw new PayloadRejectedException(
           RejectionReason.MALFORMED_JWE, "Nimbus could not parse it", e);
-    } catch (JOSEException | IllegalStateException e) {
+    } catch (JOSEException | RuntimeException e) {
+      // RuntimeException too: a provider may refuse a key with an unchecked exception (AWS-LC's
+      // RuntimeCryptoException, Bouncy Castle's IllegalArgumentException); it is this payload's
+      // failure, never the batch's
       throw new PayloadRejectedException(
           RejectionReason.DECRYPTION_FAILED, "key unwrap or AES-GCM failed", e);
     }

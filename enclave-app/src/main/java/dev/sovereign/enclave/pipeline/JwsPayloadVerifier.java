@@ -1,15 +1,12 @@
 package dev.sovereign.enclave.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.sovereign.crypto.Crypto;
 import dev.sovereign.enclave.policy.SovereigntyPolicy;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.PublicKey;
-import java.security.Signature;
 import java.security.interfaces.ECPublicKey;
-import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
@@ -28,9 +25,11 @@ final class JwsPayloadVerifier {
   private static final int MAX_SCALE = 20;
 
   private final ProducerKeys keys;
+  private final Crypto crypto;
 
-  JwsPayloadVerifier(ProducerKeys keys) {
+  JwsPayloadVerifier(ProducerKeys keys, Crypto crypto) {
     this.keys = keys;
+    this.crypto = crypto;
   }
 
   PayloadClaims verify(String compact, SovereigntyPolicy policy) throws PayloadRejectedException {
@@ -93,43 +92,32 @@ final class JwsPayloadVerifier {
       throw new PayloadRejectedException(
           RejectionReason.MALFORMED_JWS, "signature is not base64url");
     }
-    verifySignature(key, alg, input, sig);
+    verifySignature(crypto, key, alg, input, sig);
     return claims(c, iss, policy);
   }
 
-  private static void verifySignature(PublicKey key, String alg, byte[] input, byte[] sig)
+  private static void verifySignature(
+      Crypto crypto, PublicKey key, String alg, byte[] input, byte[] sig)
       throws PayloadRejectedException {
-    try {
-      Signature s;
-      PublicKey k;
-      if (key instanceof ECPublicKey ec && P256.isCurve(ec.getParams())) {
-        expect(alg, "ES256");
-        if (sig.length != 64) {
-          throw new PayloadRejectedException(
-              RejectionReason.SIGNATURE_INVALID, "ES256 signature is not 64 bytes");
-        }
-        s = Signature.getInstance("SHA256withECDSAinP1363Format");
-        k = key;
-      } else if ("Ed25519".equals(key.getAlgorithm()) || "EdDSA".equals(key.getAlgorithm())) {
-        expect(alg, "EdDSA");
-        s = Signature.getInstance("Ed25519");
-        k =
-            KeyFactory.getInstance("Ed25519")
-                .generatePublic(new X509EncodedKeySpec(key.getEncoded()));
-      } else {
+    boolean ok;
+    if (key instanceof ECPublicKey ec && P256.isCurve(ec.getParams())) {
+      expect(alg, "ES256");
+      if (sig.length != 64) {
         throw new PayloadRejectedException(
-            RejectionReason.JWS_ALGORITHM_NOT_ALLOWED,
-            "key type " + key.getAlgorithm() + " is not accepted for payloads");
+            RejectionReason.SIGNATURE_INVALID, "ES256 signature is not 64 bytes");
       }
-      s.initVerify(k);
-      s.update(input);
-      if (!s.verify(sig)) {
-        throw new PayloadRejectedException(
-            RejectionReason.SIGNATURE_INVALID, "signature does not verify");
-      }
-    } catch (GeneralSecurityException e) {
+      ok = crypto.verifyEcdsaP1363("SHA256", key, input, sig);
+    } else if ("Ed25519".equals(key.getAlgorithm()) || "EdDSA".equals(key.getAlgorithm())) {
+      expect(alg, "EdDSA");
+      ok = crypto.verifyEd25519(key, input, sig);
+    } else {
       throw new PayloadRejectedException(
-          RejectionReason.SIGNATURE_INVALID, "signature does not verify", e);
+          RejectionReason.JWS_ALGORITHM_NOT_ALLOWED,
+          "key type " + key.getAlgorithm() + " is not accepted for payloads");
+    }
+    if (!ok) {
+      throw new PayloadRejectedException(
+          RejectionReason.SIGNATURE_INVALID, "signature does not verify");
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.sovereign.enclave.pipeline;
 
+import dev.sovereign.crypto.Crypto;
 import dev.sovereign.enclave.policy.SovereigntyPolicy;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -30,9 +31,21 @@ public final class PayloadPipeline {
       ProducerKeys keys,
       ProducerCredentials credentials,
       Clock clock) {
+    this(policy, encryptionKey, encryptionKid, keys, credentials, clock, Crypto.system());
+  }
+
+  /** As above, with the crypto backend given (tests run every backend available). */
+  public PayloadPipeline(
+      SovereigntyPolicy policy,
+      ECPrivateKey encryptionKey,
+      String encryptionKid,
+      ProducerKeys keys,
+      ProducerCredentials credentials,
+      Clock clock,
+      Crypto crypto) {
     this.policy = policy;
-    this.jwe = new JweOpener(encryptionKey, encryptionKid);
-    this.jws = new JwsPayloadVerifier(keys);
+    this.jwe = new JweOpener(encryptionKey, encryptionKid, crypto);
+    this.jws = new JwsPayloadVerifier(keys, crypto);
     this.credentials = credentials;
     this.clock = clock;
   }

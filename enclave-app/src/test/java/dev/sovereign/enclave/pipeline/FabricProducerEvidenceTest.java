@@ -58,7 +58,8 @@ class FabricProducerEvidenceTest {
         DidResolvers.builder().withDidKey().method(new EvidenceFabricResolver(evidence)).build();
     verifier =
         new JwsPayloadVerifier(
-            new FabricProducerKeys(evidence, new DidProducerKeys(resolver, clock)));
+            new FabricProducerKeys(evidence, new DidProducerKeys(resolver, clock)),
+            dev.sovereign.crypto.Crypto.system());
   }
 
   @AfterEach

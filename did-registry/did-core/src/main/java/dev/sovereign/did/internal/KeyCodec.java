@@ -1,5 +1,6 @@
 package dev.sovereign.did.internal;
 
+import dev.sovereign.crypto.Crypto;
 import dev.sovereign.did.KeyType;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
@@ -129,13 +130,16 @@ public final class KeyCodec {
     return ecPoint(type, compressed).getEncoded(false);
   }
 
-  /** A {@link PublicKey} from the BC provider for a canonical key of {@code type}. */
+  /**
+   * A {@link PublicKey} for a canonical key of {@code type}: Ed25519 and NIST curves as keys of the
+   * system's crypto provider ({@link Crypto#system()}, which verifies with them), X25519 and
+   * secp256k1 from the BC provider.
+   */
   public static PublicKey toPublicKey(KeyType type, byte[] canonical) {
     try {
       switch (type) {
         case ED25519:
-          return KeyFactory.getInstance("Ed25519", BC)
-              .generatePublic(new X509EncodedKeySpec(spki(ID_ED25519, canonical)));
+          return Crypto.system().ed25519PublicKey(canonical);
         case X25519:
           return KeyFactory.getInstance("X25519", BC)
               .generatePublic(new X509EncodedKeySpec(spki(ID_X25519, canonical)));
@@ -149,8 +153,10 @@ public final class KeyCodec {
                   params.getN(),
                   params.getH(),
                   params.getSeed());
-          return KeyFactory.getInstance("EC", BC)
-              .generatePublic(new ECPublicKeySpec(ecPoint(type, canonical), spec));
+          PublicKey bc =
+              KeyFactory.getInstance("EC", BC)
+                  .generatePublic(new ECPublicKeySpec(ecPoint(type, canonical), spec));
+          return type == KeyType.SECP256K1 ? bc : Crypto.system().own(bc);
       }
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("Bouncy Castle cannot build a " + type + " key", e);
