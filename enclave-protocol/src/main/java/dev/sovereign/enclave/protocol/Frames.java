@@ -14,6 +14,12 @@ public final class Frames {
   /** Protocol version carried in every frame. */
   public static final int VERSION = 1;
 
+  /**
+   * The message revision this code speaks (docs/enclave-protocol.md): 1.1 added {@code
+   * deferEvidence} and deferred answers under the same frame version byte.
+   */
+  public static final String REVISION = "1.1";
+
   /** Default maximum of {@code N}: 8 MiB. */
   public static final int DEFAULT_MAX_FRAME = 8 * 1024 * 1024;
 

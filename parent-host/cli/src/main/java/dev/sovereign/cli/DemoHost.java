@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The demo's host: {@code java -jar quarkus-run.jar} as a child process on a free loopback port,
- * with its own data directory, policy and admin token; the host's dev launcher starts the enclave
- * jar.
+ * with its own data directory, policy and admin token (handed over in the child's environment, not
+ * on its command line); the host's dev launcher starts the enclave jar. {@code ./sovereign host
+ * --dev} runs the same.
  */
 final class DemoHost implements AutoCloseable {
   private final Process process;
@@ -74,9 +75,27 @@ final class DemoHost implements AutoCloseable {
       PrintWriter progress,
       List<String> extraJvmArgs)
       throws IOException {
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
+    return start(
+        hostApp, enclaveJar, policy, dataDir, adminToken, timeout, progress, extraJvmArgs, 0);
+  }
+
+  /** As above on {@code port} (0: a free one). */
+  static DemoHost start(
+      Path hostApp,
+      Path enclaveJar,
+      Path policy,
+      Path dataDir,
+      String adminToken,
+      Duration timeout,
+      PrintWriter progress,
+      List<String> extraJvmArgs,
+      int fixedPort)
+      throws IOException {
+    int port = fixedPort;
+    if (port == 0) {
+      try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        port = s.getLocalPort();
+      }
     }
     Files.createDirectories(dataDir);
     Path log = dataDir.resolve("host.log");
@@ -168,6 +187,11 @@ final class DemoHost implements AutoCloseable {
 
   Path log() {
     return log;
+  }
+
+  /** Waits until the host process ends; answers its exit status. */
+  int waitFor() throws InterruptedException {
+    return process.waitFor();
   }
 
   long pid() {

@@ -21,6 +21,7 @@ import dev.sovereign.producer.Payloads;
 import dev.sovereign.producer.Records;
 import dev.sovereign.producer.RejectedException;
 import dev.sovereign.producer.ResultReport;
+import dev.sovereign.producer.ResultReportHtml;
 import dev.sovereign.producer.ResultVerifier;
 import dev.sovereign.producer.Submission;
 import java.math.BigDecimal;
@@ -274,12 +275,7 @@ final class DemoSteps {
 
   private static String policy(DemoContext ctx) throws Exception {
     ctx.pcr0 = SimulatedMeasurements.pcr0(ctx.enclaveJar);
-    DevPolicy.Builder policy =
-        DevPolicy.builder("sovereign-demo")
-            .pcr0(ctx.pcr0)
-            .minGroupSize(2)
-            .functions("sum", "count", "mean", "min", "max");
-    ctx.world.trustAnchors().forEach(policy::zone);
+    DevPolicy.Builder policy = ctx.world.policy("sovereign-demo", ctx.pcr0);
     // did:fabric producers: the enclave verifies their evidence against the ledger organisation's
     // CA pinned
     // here, and may ask the host for it (the host then learns which DID a deferred payload names)
@@ -1052,6 +1048,18 @@ final class DemoSteps {
                 .map(a -> " --trust-anchor " + a)
                 .reduce("", String::concat);
     ctx.evidence.put("regulatorCommand", cmd);
+    ctx.write(
+        "regulator-report.html",
+        ResultReportHtml.render(
+                new ResultReportHtml.Input(
+                    report,
+                    ctx.result,
+                    java.util.Optional.of(ctx.world.chains()),
+                    List.copyOf(ctx.world.trustAnchors().values()),
+                    List.of(ctx.simulationRoot),
+                    cmd,
+                    Instant.now()))
+            .getBytes(StandardCharsets.UTF_8));
     if (!report.valid()) {
       throw new DemoStep.Misbehaved(
           "the regulator rejected the result: " + report.firstFailure().orElseThrow());
@@ -1064,7 +1072,7 @@ final class DemoSteps {
     }
     ctx.say(
         "same check from the shell: sovereign verify (command in report.json, evidence.regulatorCommand)");
-    return "VALID (regulator-report.json)";
+    return "VALID (regulator-report.json, regulator-report.html)";
   }
 
   private static String tamperedResult(DemoContext ctx) throws Exception {

@@ -170,6 +170,21 @@ final class DemoWorld {
     }
   }
 
+  /**
+   * The world's sovereignty policy for the enclave image with {@code pcr0}: a zone per root
+   * authority, the dataset grouped by country with minimum group size 2. Callers add what their
+   * world needs (the demo pins its ledger's CA).
+   */
+  dev.sovereign.enclave.policy.DevPolicy.Builder policy(String name, byte[] pcr0) {
+    dev.sovereign.enclave.policy.DevPolicy.Builder policy =
+        dev.sovereign.enclave.policy.DevPolicy.builder(name)
+            .pcr0(pcr0)
+            .minGroupSize(2)
+            .functions("sum", "count", "mean", "min", "max");
+    trustAnchors().forEach(policy::zone);
+    return policy;
+  }
+
   /** The policy's trust anchors: the root authority DID of each zone. */
   Map<String, String> trustAnchors() {
     Map<String, String> m = new LinkedHashMap<>();

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       AttestCommand.class,
       AttestationCommand.class,
       DemoCommand.class,
+      HostDevCommand.class,
       DidCommand.class,
       KeyBrokerCommand.class,
       EnclaveCommand.class,

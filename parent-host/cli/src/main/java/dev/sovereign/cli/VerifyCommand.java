@@ -86,6 +86,14 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--json", description = "print the full report as JSON on stdout")
   boolean json;
 
+  @Option(
+      names = "--html",
+      paramLabel = "FILE",
+      description =
+          "also write the report as one self-contained HTML page (verdict, steps, attestation, credential"
+              + " chains as trees, privacy parameters, the command that reproduces the check)")
+  Path html;
+
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
@@ -158,6 +166,22 @@ final class VerifyCommand implements Callable<Integer> {
             ? "VALID result credential"
             : "REJECTED " + report.firstFailure().orElseThrow().code());
     err.flush();
+    if (html != null) {
+      try {
+        VerifyHtml.write(
+            html,
+            report,
+            jwt,
+            roots,
+            chains,
+            anchors,
+            spec.commandLine().getParseResult().originalArgs());
+        err.println("report written to " + html);
+      } catch (IOException | CliInput.UsageException e) {
+        err.println("sovereign verify: cannot write " + html);
+        return SovereignCli.USAGE;
+      }
+    }
     if (json) {
       ObjectMapper mapper = new ObjectMapper();
       try {

@@ -110,6 +110,7 @@ class DemoCommandTest {
           "expected-pcrs.json",
           "verification.json",
           "regulator-report.json",
+          "regulator-report.html",
           "rejected-aws-root.json",
           "rejected-tampered.json",
           "rejected-wrong-nonce.json",
@@ -122,6 +123,8 @@ class DemoCommandTest {
         }) {
       assertTrue(Files.isRegularFile(out.resolve(f)), f);
     }
+    String html = Files.readString(out.resolve("regulator-report.html"));
+    assertTrue(html.contains(">VALID<") && html.contains("credential-revoked"), "the HTML report");
     assertTrue(
         report.at("/seconds").asDouble() < 120,
         "the demo takes under two minutes: " + report.at("/seconds"));

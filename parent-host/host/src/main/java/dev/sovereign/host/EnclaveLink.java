@@ -91,6 +91,22 @@ public final class EnclaveLink implements AutoCloseable {
    */
   public synchronized <R extends Message.Response> R call(
       Message.Request request, Class<R> expected) throws LinkException, EnclaveErrorException {
+    long start = System.nanoTime();
+    String outcome = "link-failed";
+    try {
+      R answer = exchange(request, expected);
+      outcome = "ok";
+      return answer;
+    } catch (EnclaveErrorException e) {
+      outcome = "error";
+      throw e;
+    } finally {
+      EnclaveLinkMetrics.record(request, outcome, System.nanoTime() - start);
+    }
+  }
+
+  private <R extends Message.Response> R exchange(Message.Request request, Class<R> expected)
+      throws LinkException, EnclaveErrorException {
     try {
       Connection s = connected();
       OutputStream out = s.out();

@@ -66,11 +66,19 @@ final class HostAudit {
    */
   private volatile long lastHeadEntry;
 
+  private final HostActivity activity;
+
   private HostAudit(AuditChain chain, int signEvery, HeadSigner signer, Clock clock) {
     this.chain = chain;
     this.clock = clock;
     this.signEvery = Math.max(1, signEvery);
     this.signer = signer;
+    this.activity = new HostActivity(clock.instant());
+  }
+
+  /** What the host has done since it started, counted from the entries written here. */
+  HostActivity activity() {
+    return activity;
   }
 
   /**
@@ -100,6 +108,7 @@ final class HostAudit {
    * records has already happened and its caller must not report it as failed.
    */
   void record(String kind, Map<String, ?> fields) {
+    activity.observe(kind, fields);
     long seq;
     try {
       seq = chain.append(kind, fields);
@@ -114,6 +123,7 @@ final class HostAudit {
 
   /** Appends one entry per element (one fsync), e.g. the verdicts of one enclave batch. */
   void recordAll(String kind, java.util.List<? extends Map<String, ?>> fields) {
+    fields.forEach(f -> activity.observe(kind, f));
     long seq;
     try {
       seq = chain.appendAll(kind, fields);
@@ -140,6 +150,7 @@ final class HostAudit {
     if (!EDGE_CODES.contains(code)) {
       return;
     }
+    activity.refusedAtEdge(code);
     long opened = 0;
     synchronized (refusals) {
       if (windowStart == null) {

@@ -63,8 +63,7 @@ public class HostService {
 
   void onStart(@Observes StartupEvent ev) throws Exception {
     Path data = Path.of(config.dataDir()).toAbsolutePath();
-    EnclavePolicy enclavePolicy =
-        loadPolicy.isEmpty() ? null : EnclavePolicy.read(Path.of(loadPolicy.get()));
+    EnclavePolicy enclavePolicy = HostSettings.loadPolicy(loadPolicy.map(Path::of).orElse(null));
     Files.createDirectories(data);
     inbox = Inbox.open(data.resolve("inbox"));
     ListenAddress address =
@@ -87,11 +86,7 @@ public class HostService {
           enclavePolicy != null
               ? enclavePolicy.file()
               : config.enclave().policy().map(Path::of).orElse(null);
-      if (policy == null) {
-        throw new IllegalArgumentException(
-            "sovereign.host.enclave.policy (or load-policy) is required to launch a"
-                + " development enclave (./sovereign demo writes one)");
-      }
+      HostSettings.checkLaunch(jar, policy);
       Path enclaveState = data.resolve("enclave-state");
       if (brokerArgs.isEmpty() && config.keyBroker().embedded() && Files.isRegularFile(jar)) {
         devBroker = startDevBroker(data, enclaveState, jar, policy);
@@ -362,6 +357,17 @@ public class HostService {
     if (a != null) {
       a.refused(code);
     }
+  }
+
+  /** What this host has done since it started (counts; null before start). */
+  HostActivity activity() {
+    HostAudit a = audit;
+    return a == null ? null : a.activity();
+  }
+
+  /** Where the audit log is kept (read by the status endpoint without asking for a signature). */
+  Path auditFile() {
+    return Path.of(config.dataDir()).toAbsolutePath().resolve("audit").resolve("audit.jsonl");
   }
 
   /** The audit log's bytes (JSON lines), after an attempt to have the enclave sign its head. */

@@ -241,6 +241,31 @@ public final class Inbox implements AutoCloseable {
     }
   }
 
+  /** The {@code limit} most recently opened rounds, newest first (the operator console). */
+  public synchronized List<RoundRecord> recentRounds(int limit) throws SQLException {
+    List<RoundRecord> out = new ArrayList<>();
+    try (PreparedStatement p =
+        db.prepareStatement(
+            "SELECT round, dataset, policy_sha256, state, result FROM rounds"
+                + " ORDER BY opened_at DESC, round LIMIT ?")) {
+      p.setInt(1, limit);
+      try (ResultSet r = p.executeQuery()) {
+        while (r.next()) {
+          out.add(
+              new RoundRecord(
+                  r.getString(1),
+                  r.getString(2),
+                  r.getString(3),
+                  r.getString(4),
+                  Optional.ofNullable(r.getString(5))));
+        }
+      } finally {
+        db.commit();
+      }
+    }
+    return out;
+  }
+
   /** All rounds still open (replayed to a restarted enclave). */
   public synchronized List<RoundRecord> openRounds() throws SQLException {
     List<RoundRecord> out = new ArrayList<>();
