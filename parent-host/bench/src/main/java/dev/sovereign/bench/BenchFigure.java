@@ -13,8 +13,22 @@ import java.util.List;
  * ratio is always the fraction of the ceiling reached (1 = as fast as the ceiling).
  */
 public record BenchFigure(
-    String name, double value, String unit, Double ceiling, Double ratio, String note) {
+    String name,
+    double value,
+    String unit,
+    Double ceiling,
+    Double ratio,
+    String note,
+    String provider,
+    Double nativeCeiling,
+    Double nativeRatio) {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** A figure without the crypto-provider fields (they are only for pipeline figures). */
+  public BenchFigure(
+      String name, double value, String unit, Double ceiling, Double ratio, String note) {
+    this(name, value, unit, ceiling, ratio, note, null, null, null);
+  }
 
   public static BenchFigure rate(
       String name, double value, String unit, double ceiling, String note) {
@@ -39,7 +53,11 @@ public record BenchFigure(
         r.unit(),
         r.ceiling(),
         r.ratio(),
-        "ceiling: ECDH-ES unwrap + AES-256-GCM + Ed25519 verify per payload, CPU time");
+        "ceiling: ECDH-ES unwrap + AES-256-GCM + Ed25519 verify per payload, CPU time, with the"
+            + " provider used; nativeCeiling: the same with AWS-LC",
+        r.provider(),
+        r.nativeCeiling(),
+        r.nativeRatio());
   }
 
   public static double round1(double v) {
@@ -61,6 +79,14 @@ public record BenchFigure(
       } else {
         o.put("ceiling", f.ceiling()).put("ratio", f.ratio());
       }
+      if (f.provider() != null) {
+        o.put("provider", f.provider());
+        if (f.nativeCeiling() == null) {
+          o.putNull("nativeCeiling").putNull("nativeRatio");
+        } else {
+          o.put("nativeCeiling", f.nativeCeiling()).put("nativeRatio", f.nativeRatio());
+        }
+      }
       if (f.note() != null) {
         o.put("note", f.note());
       }
@@ -69,6 +95,19 @@ public record BenchFigure(
   }
 
   public String human() {
+    if (provider != null && ceiling != null) {
+      return String.format(
+          "%-36s %12.3f %-11s ceiling %12.3f   ratio %.3f   native ceiling %s   native ratio %s"
+              + "   (provider %s)",
+          name,
+          value,
+          unit,
+          ceiling,
+          ratio,
+          nativeCeiling == null ? "-" : String.format("%.1f", nativeCeiling),
+          nativeRatio == null ? "-" : String.format("%.3f", nativeRatio),
+          provider);
+    }
     return ceiling == null
         ? String.format(
             "%-36s %12.3f %-11s ceiling %12s   ratio %5s   (%s)", name, value, unit, "-", "-", note)

@@ -13,6 +13,7 @@ import com.nimbusds.jose.crypto.ECDHEncrypter;
 import com.nimbusds.jose.jwk.ECKey;
 import dev.sovereign.attestation.nsm.Nsm;
 import dev.sovereign.attestation.nsm.Nsms;
+import dev.sovereign.crypto.Crypto;
 import dev.sovereign.did.DidResolver;
 import dev.sovereign.did.DidResolvers;
 import dev.sovereign.did.KeyType;
@@ -46,7 +47,6 @@ import java.security.KeyFactory;
 import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.security.SecureRandom;
-import java.security.Signature;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.time.Clock;
@@ -79,7 +79,15 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class EnclaveBench {
   /** One figure of {@code sovereign bench --json}. */
-  public record Result(String name, double value, String unit, double ceiling, double ratio) {}
+  public record Result(
+      String name,
+      double value,
+      String unit,
+      double ceiling,
+      double ratio,
+      String provider,
+      Double nativeCeiling,
+      Double nativeRatio) {}
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String DATASET = DevPolicy.DATASET;
@@ -231,6 +239,7 @@ public final class EnclaveBench {
                 pool, service, policy, identity, all.subList(0, needed), opened, SLICES, measure);
         double pipelineRate = rates[0];
         double ceilingRate = rates[1];
+        Double nativeRate = Double.isNaN(rates[2]) ? null : rates[2];
         String name = "enclave.payloads." + records + (records == 1 ? "-record" : "-records");
         Result r =
             new Result(
@@ -238,10 +247,20 @@ public final class EnclaveBench {
                 round1(pipelineRate),
                 "payloads/s",
                 round1(ceilingRate),
-                Math.round(pipelineRate / ceilingRate * 1000) / 1000.0);
+                Math.round(pipelineRate / ceilingRate * 1000) / 1000.0,
+                Crypto.system().backend().id(),
+                nativeRate == null ? null : round1(nativeRate),
+                nativeRate == null ? null : Math.round(pipelineRate / nativeRate * 1000) / 1000.0);
         log.printf(
-            "bench: %s %.1f payloads/s, ceiling %.1f, ratio %.3f%n",
-            name, r.value(), r.ceiling(), r.ratio());
+            "bench: %s %.1f payloads/s, ceiling %.1f, ratio %.3f, native ceiling %s, native ratio"
+                + " %s (provider %s)%n",
+            name,
+            r.value(),
+            r.ceiling(),
+            r.ratio(),
+            r.nativeCeiling(),
+            r.nativeRatio(),
+            r.provider());
         results.add(r);
       }
       return results;
@@ -334,7 +353,9 @@ public final class EnclaveBench {
                 .customParam("zone", "EU")
                 .build(),
             new Payload(jws));
-    jwe.encrypt(new ECDHEncrypter(template.to()));
+    ECDHEncrypter encrypter = new ECDHEncrypter(template.to());
+    encrypter.getJCAContext().setProvider(Crypto.system().provider());
+    jwe.encrypt(encrypter);
     return jwe.serialize();
   }
 
@@ -403,6 +424,10 @@ public final class EnclaveBench {
     long pipelineNanos = 0;
     double ceilingOps = 0;
     double ceilingSeconds = 0;
+    double nativeOps = 0;
+    double nativeSeconds = 0;
+    Crypto used = Crypto.system();
+    Crypto nativeCrypto = Crypto.awsLc().orElse(null);
     int next = 0;
     for (int s = 0; s < slices; s++) {
       long t0 = System.nanoTime();
@@ -423,14 +448,22 @@ public final class EnclaveBench {
       }
       pipelineNanos += cpuNanos() - cpu0;
       long cpu1 = cpuNanos();
-      long ops = ceilingOps(pool, identity, opened, slice);
+      long ops = ceilingOps(used, pool, identity, opened, slice);
       ceilingOps += ops;
       ceilingSeconds += (cpuNanos() - cpu1) / 1e9;
+      if (nativeCrypto != null && nativeCrypto != used) {
+        long cpu2 = cpuNanos();
+        nativeOps += ceilingOps(nativeCrypto, pool, identity, opened, slice);
+        nativeSeconds += (cpuNanos() - cpu2) / 1e9;
+      }
     }
     service.handle(new Message.CloseRound(round));
-    return new double[] {
-      threads * accepted / (pipelineNanos / 1e9), threads * ceilingOps / ceilingSeconds
-    };
+    double ceiling = threads * ceilingOps / ceilingSeconds;
+    double nativeCeiling =
+        nativeCrypto == null
+            ? Double.NaN
+            : nativeCrypto == used ? ceiling : threads * nativeOps / nativeSeconds;
+    return new double[] {threads * accepted / (pipelineNanos / 1e9), ceiling, nativeCeiling};
   }
 
   /** The cryptographic parts of one payload, parsed ahead so the ceiling measures crypto only. */
@@ -483,8 +516,18 @@ public final class EnclaveBench {
   }
 
   private long ceilingOps(
-      ExecutorService pool, EnclaveIdentity enclave, List<Opened> opened, Duration duration)
+      Crypto crypto,
+      ExecutorService pool,
+      EnclaveIdentity enclave,
+      List<Opened> opened,
+      Duration duration)
       throws Exception {
+    java.security.PrivateKey key =
+        crypto
+            .keyFactory("EC")
+            .generatePrivate(
+                new java.security.spec.PKCS8EncodedKeySpec(
+                    enclave.encryptionPrivateKey().getEncoded()));
     long deadline = System.nanoTime() + duration.toNanos();
     AtomicLong done = new AtomicLong();
     List<Callable<Void>> jobs = new ArrayList<>();
@@ -493,7 +536,7 @@ public final class EnclaveBench {
       jobs.add(
           () -> {
             for (int i = offset; System.nanoTime() < deadline; i += threads) {
-              ceilingOnce(enclave, opened.get(i % opened.size()));
+              ceilingOnce(crypto, key, opened.get(i % opened.size()));
               done.incrementAndGet();
             }
             return null;
@@ -505,14 +548,22 @@ public final class EnclaveBench {
     return done.get();
   }
 
-  /** ECDH + Concat KDF (RFC 7518 4.6.2) + AES key unwrap + AES-256-GCM + Ed25519, nothing else. */
-  private static void ceilingOnce(EnclaveIdentity enclave, Opened o)
+  /**
+   * ECDH (from the epk's coordinates, as a payload brings them) + Concat KDF (RFC 7518 4.6.2) + AES
+   * key unwrap + AES-256-GCM + Ed25519, nothing else, each from {@code crypto}'s provider.
+   */
+  private static void ceilingOnce(Crypto crypto, java.security.PrivateKey key, Opened o)
       throws GeneralSecurityException {
-    KeyAgreement ka = KeyAgreement.getInstance("ECDH");
-    ka.init(enclave.encryptionPrivateKey());
-    ka.doPhase(o.epk(), true);
+    java.security.interfaces.ECPublicKey epk = (java.security.interfaces.ECPublicKey) o.epk();
+    PublicKey peer =
+        crypto
+            .keyFactory("EC")
+            .generatePublic(new java.security.spec.ECPublicKeySpec(epk.getW(), epk.getParams()));
+    KeyAgreement ka = crypto.keyAgreement("ECDH");
+    ka.init(key);
+    ka.doPhase(peer, true);
     byte[] z = ka.generateSecret();
-    MessageDigest sha = MessageDigest.getInstance("SHA-256");
+    MessageDigest sha = crypto.digest("SHA-256");
     sha.update(new byte[] {0, 0, 0, 1});
     sha.update(z);
     byte[] alg = "ECDH-ES+A256KW".getBytes(StandardCharsets.US_ASCII);
@@ -521,17 +572,14 @@ public final class EnclaveBench {
     sha.update(new byte[8]); // empty apu and apv
     sha.update(new byte[] {0, 0, 1, 0}); // keydatalen 256
     SecretKey kek = new SecretKeySpec(sha.digest(), "AES");
-    Cipher kw = Cipher.getInstance("AESWrap");
+    Cipher kw = crypto.cipher("AESWrap");
     kw.init(Cipher.UNWRAP_MODE, kek);
     SecretKey cek = (SecretKey) kw.unwrap(o.encryptedKey(), "AES", Cipher.SECRET_KEY);
-    Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
+    Cipher gcm = crypto.cipher("AES/GCM/NoPadding");
     gcm.init(Cipher.DECRYPT_MODE, cek, new GCMParameterSpec(128, o.iv()));
     gcm.updateAAD(o.aad());
     gcm.doFinal(o.ciphertextAndTag());
-    Signature ed = Signature.getInstance("Ed25519");
-    ed.initVerify(o.signer());
-    ed.update(o.signingInput());
-    if (!ed.verify(o.signature())) {
+    if (!crypto.verifyEd25519(o.signer(), o.signingInput(), o.signature())) {
       throw new IllegalStateException("ceiling payload signature did not verify");
     }
   }

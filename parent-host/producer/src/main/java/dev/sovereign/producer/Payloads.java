@@ -11,6 +11,7 @@ import com.nimbusds.jose.JWEHeader;
 import com.nimbusds.jose.JWEObject;
 import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.ECDHEncrypter;
+import dev.sovereign.crypto.Crypto;
 import dev.sovereign.vc.CredentialSigner;
 import dev.sovereign.vc.JwsAlgorithm;
 import java.io.IOException;
@@ -118,7 +119,10 @@ public final class Payloads {
             .build();
     JWEObject jwe = new JWEObject(header, new Payload(innerJws));
     try {
-      jwe.encrypt(new ECDHEncrypter(enclave.encryptionKey()));
+      ECDHEncrypter encrypter = new ECDHEncrypter(enclave.encryptionKey());
+      // the provider is handed to Nimbus, not left to the global order (docs/crypto-provider.md)
+      encrypter.getJCAContext().setProvider(Crypto.system().provider());
+      jwe.encrypt(encrypter);
     } catch (JOSEException e) {
       throw new IllegalStateException("ECDH-ES encryption failed", e);
     }
