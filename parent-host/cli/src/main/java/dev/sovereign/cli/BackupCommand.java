@@ -116,7 +116,21 @@ final class BackupCommand implements Runnable {
 
     Clock clock = Clock.systemUTC();
 
+    private Progress progress;
+
+    /** The job's progress line (terminal only, never with --json). */
+    Progress progress() {
+      if (progress == null) {
+        progress = Progress.on(spec.commandLine().getErr(), json);
+      }
+      return progress;
+    }
+
+    /** stderr, after clearing the progress line so a message never lands inside it. */
     PrintWriter err() {
+      if (progress != null) {
+        progress.close();
+      }
       return spec.commandLine().getErr();
     }
 
@@ -161,6 +175,7 @@ final class BackupCommand implements Runnable {
     }
 
     JsonNode post(String path, String body) throws IOException, InterruptedException, HostRefused {
+      progress().phase("waiting for the host: POST " + path, null);
       HttpRequest.Builder b =
           HttpRequest.newBuilder(host.resolve(path)).timeout(Duration.ofMinutes(2));
       String t = token != null ? token : System.getenv("SOVEREIGN_ADMIN_TOKEN");
@@ -340,6 +355,7 @@ final class BackupCommand implements Runnable {
                   created.plus(rule.retention()),
                   BackupAudit.sha256(blob),
                   blob.length);
+          progress().phase("storing " + blob.length + " bytes at " + location, null);
           try {
             meta = store.put(meta, blob);
           } catch (BackupStore.Failed e) {
@@ -454,6 +470,7 @@ final class BackupCommand implements Runnable {
         if (location instanceof BackupLocation.Dir d) {
           fields.put("file", d.path().getFileName().toString());
           store = new DirectoryBackupStore(new BackupLocation.Dir(d.path().getParent()));
+          progress().phase("reading the backup from " + location, null);
           backup = store.read(d.path().getFileName().toString());
           zone = backup.meta().zone();
           fields.put("zone", zone);

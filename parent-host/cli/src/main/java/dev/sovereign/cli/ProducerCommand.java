@@ -229,6 +229,12 @@ final class ProducerCommand implements Runnable {
 
     @Override
     public Integer call() {
+      try (Progress progress = Progress.on(spec.commandLine().getErr(), json)) {
+        return run(progress);
+      }
+    }
+
+    private Integer run(Progress progress) {
       PrintWriter err = spec.commandLine().getErr();
       ObjectMapper mapper = new ObjectMapper();
       ObjectNode report = mapper.createObjectNode();
@@ -291,7 +297,9 @@ final class ProducerCommand implements Runnable {
           throw new CliInput.UsageException("--identity: " + e.getMessage());
         }
         try {
+          progress.phase("reading " + Files.size(records) + " bytes of records", null);
           recs = Records.read(records);
+          progress.close();
         } catch (IOException e) {
           throw new CliInput.UsageException("--records: cannot read " + records);
         }
@@ -307,12 +315,15 @@ final class ProducerCommand implements Runnable {
           throw new CliInput.UsageException("--credential " + credential + " holds no JWT");
         }
       } catch (CliInput.UsageException e) {
+        progress.close();
         err.println("sovereign producer submit: " + e.getMessage());
         return SovereignCli.USAGE;
       } catch (RejectedException e) {
+        progress.close();
         err.println("sovereign producer submit: " + e.code() + ": " + e.detail());
         return SovereignCli.USAGE;
       } catch (IOException e) {
+        progress.close();
         err.println(
             "sovereign producer submit: cannot read an input ("
                 + e.getClass().getSimpleName()
@@ -323,7 +334,9 @@ final class ProducerCommand implements Runnable {
       report.put("producer", id.did().toString());
       int exit;
       try {
+        progress.phase("attestation: fetching and verifying the enclave's document", null);
         AttestedEnclave enclave = Submission.attest(host, expectations, new SecureRandom());
+        progress.close();
         err.println(
             "attestation VALID: enclave "
                 + enclave.enclaveDid()
@@ -333,6 +346,7 @@ final class ProducerCommand implements Runnable {
                 + enclave.kid());
         report.put("enclaveDid", enclave.enclaveDid());
         report.put("kid", enclave.kid());
+        progress.phase("signing and encrypting " + recs.size() + " record(s)", null);
         String jwe =
             Payloads.build(
                 id,
@@ -340,7 +354,9 @@ final class ProducerCommand implements Runnable {
                 zone,
                 Payloads.Contents.of(
                     round, dataset, region != null ? region : zone, recs, credentials));
+        progress.phase("uploading " + jwe.length() + " bytes to " + host.base(), null);
         Submission.Outcome o = Submission.submit(host, round, jwe);
+        progress.close();
         report.put("payloadId", o.payloadId());
         report.put("httpStatus", o.httpStatus());
         if (o.stored()) {
@@ -364,11 +380,13 @@ final class ProducerCommand implements Runnable {
           exit = SovereignCli.REJECTED;
         }
       } catch (RejectedException e) {
+        progress.close();
         report.put("reasonCode", e.code());
         report.put("detail", e.detail());
         err.println("REJECTED " + e.code() + ": " + e.detail() + " (nothing was sent)");
         exit = SovereignCli.REJECTED;
       } catch (HostClient.UnreachableException e) {
+        progress.close();
         err.println("sovereign producer submit: " + e.getMessage());
         return SovereignCli.USAGE;
       }
