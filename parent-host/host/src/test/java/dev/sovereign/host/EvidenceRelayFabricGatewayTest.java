@@ -66,7 +66,7 @@ import org.junit.jupiter.api.io.TempDir;
 class EvidenceRelayFabricGatewayTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String NETWORK = "sovereign";
-  private static final String ROUND = "r-gateway";
+  static final String ROUND = "r-gateway";
 
   @TempDir Path dir;
   private final TestPki org1 = new TestPki("Org1MSP");
@@ -184,9 +184,18 @@ class EvidenceRelayFabricGatewayTest {
    * askHost.
    */
   private void startEnclave(X509Certificate ca) throws Exception {
-    SovereigntyPolicy policy =
-        PolicyLoader.parse(policyYaml(org1.mspId, Identities.toPemString(ca)));
     identity = EnclaveIdentity.generate(new SecureRandom());
+    enclave =
+        enclaveService(policyYaml(org1.mspId, Identities.toPemString(ca)), identity, verifiers);
+  }
+
+  /**
+   * An enclave service (the real payload pipeline and did:fabric verifier, a stand-in credential
+   * stage) for {@code policyYaml}, with round {@value #ROUND} open.
+   */
+  static EnclaveService enclaveService(
+      String policyYaml, EnclaveIdentity identity, ExecutorService verifiers) throws Exception {
+    SovereigntyPolicy policy = PolicyLoader.parse(policyYaml);
     Clock clock = Clock.systemUTC();
     FabricEvidence fabric = new FabricEvidence(policy, clock, new SecureRandom());
     var resolver =
@@ -201,19 +210,25 @@ class EvidenceRelayFabricGatewayTest {
                 new ProducerAuthorization(
                     producer, Set.of(zone), Set.of(dataset), List.of(anchors.get(0))),
             clock);
-    enclave =
+    EnclaveService enclave =
         new EnclaveService(
             policy, identity, null, pipeline, null, verifiers, new EvidenceStore(), fabric, clock);
     assertInstanceOf(
         Message.RoundOpened.class,
         enclave.handle(new Message.OpenRound(ROUND, "loyalty-points", policy.sha256Hex())));
+    return enclave;
+  }
+
+  private EvidenceRelay relay() {
+    return relay(enclave, ledgers, audit);
   }
 
   /**
    * The relay as the host builds it, over the enclave service with the host's error mapping (code
    * kept).
    */
-  private EvidenceRelay relay() {
+  static EvidenceRelay relay(
+      EnclaveService enclave, EvidenceRelay.EmbeddedLedgers ledgers, List<Map<String, ?>> audit) {
     EvidenceRelay.Enclave e =
         new EvidenceRelay.Enclave() {
           @Override
@@ -264,48 +279,69 @@ class EvidenceRelayFabricGatewayTest {
     }
 
     String payload() throws Exception {
-      ObjectNode header =
-          JSON.createObjectNode()
-              .put("alg", "EdDSA")
-              .put("typ", "sovereign-payload+jwt")
-              .put("kid", did + "#key-1");
-      ObjectNode claims =
-          JSON.createObjectNode()
-              .put("iss", did)
-              .put("jti", did + "-1")
-              .put("iat", Instant.now().getEpochSecond())
-              .put("round", ROUND)
-              .put("dataset", "loyalty-points")
-              .put("region", "EU");
-      claims
-          .putArray("records")
-          .addObject()
-          .put("metric", "points")
-          .put("value", 10)
-          .putObject("group")
-          .put("country", "DE");
-      claims.putArray("credentials").add("stand-in");
-      Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-      String input =
-          b64.encodeToString(JSON.writeValueAsBytes(header))
-              + "."
-              + b64.encodeToString(JSON.writeValueAsBytes(claims));
-      String jws =
-          input + "." + b64.encodeToString(key.sign(input.getBytes(StandardCharsets.US_ASCII)));
-      JWEObject o =
-          new JWEObject(
-              new JWEHeader.Builder(JWEAlgorithm.ECDH_ES_A256KW, EncryptionMethod.A256GCM)
-                  .keyID(identity.encryptionKid())
-                  .contentType("JWT")
-                  .customParam("zone", "EU")
-                  .build(),
-              new Payload(jws));
-      o.encrypt(new ECDHEncrypter(identity.encryptionPublicKey()));
-      return o.serialize();
+      return EvidenceRelayFabricGatewayTest.payload(did, key, identity);
     }
   }
 
+  /**
+   * A payload of {@code did} signed with {@code key}, encrypted to the enclave {@code identity}.
+   */
+  static String payload(String did, SoftwareControllerKey key, EnclaveIdentity identity)
+      throws Exception {
+    ObjectNode header =
+        JSON.createObjectNode()
+            .put("alg", "EdDSA")
+            .put("typ", "sovereign-payload+jwt")
+            .put("kid", did + "#key-1");
+    ObjectNode claims =
+        JSON.createObjectNode()
+            .put("iss", did)
+            .put("jti", did + "-1")
+            .put("iat", Instant.now().getEpochSecond())
+            .put("round", ROUND)
+            .put("dataset", "loyalty-points")
+            .put("region", "EU");
+    claims
+        .putArray("records")
+        .addObject()
+        .put("metric", "points")
+        .put("value", 10)
+        .putObject("group")
+        .put("country", "DE");
+    claims.putArray("credentials").add("stand-in");
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    String input =
+        b64.encodeToString(JSON.writeValueAsBytes(header))
+            + "."
+            + b64.encodeToString(JSON.writeValueAsBytes(claims));
+    String jws =
+        input + "." + b64.encodeToString(key.sign(input.getBytes(StandardCharsets.US_ASCII)));
+    JWEObject o =
+        new JWEObject(
+            new JWEHeader.Builder(JWEAlgorithm.ECDH_ES_A256KW, EncryptionMethod.A256GCM)
+                .keyID(identity.encryptionKid())
+                .contentType("JWT")
+                .customParam("zone", "EU")
+                .build(),
+            new Payload(jws));
+    o.encrypt(new ECDHEncrypter(identity.encryptionPublicKey()));
+    return o.serialize();
+  }
+
   private static String policyYaml(String mspId, String caPem) {
+    return policyYaml(Map.of(mspId, caPem), 1);
+  }
+
+  /** The test policy pinning {@code cas} (MSP id to CA PEM) on network sovereign. */
+  static String policyYaml(Map<String, String> cas, int minEndorsingOrgs) {
+    StringBuilder orgs = new StringBuilder();
+    new java.util.TreeMap<>(cas)
+        .forEach(
+            (msp, pem) ->
+                orgs.append("        ")
+                    .append(msp)
+                    .append(":\n          - |\n")
+                    .append(pem.indent(12)));
     return """
         version: 1
         policyId: host-relay-gateway
@@ -315,9 +351,8 @@ class EvidenceRelayFabricGatewayTest {
             - pcr0: "%s"
           fabricNetworks:
             sovereign:
+              minEndorsingOrgs: %d
               organisations:
-                %s:
-                  - |
         %s
         zones:
           EU:
@@ -336,6 +371,6 @@ class EvidenceRelayFabricGatewayTest {
         evidence:
           askHost: true
         """
-        .formatted("00".repeat(48), mspId, caPem.indent(14).stripTrailing());
+        .formatted("00".repeat(48), minEndorsingOrgs, orgs.toString().stripTrailing());
   }
 }

@@ -34,6 +34,16 @@ public enum ReasonCode {
   DEACTIVATED,
   /** The transaction timestamp is earlier than the current version's versionTime. */
   VERSION_TIME_REGRESSION,
+  /**
+   * A per-DID endorsement policy names an organisation that is not a member of the channel: no peer
+   * could ever endorse a later write, so the create is refused.
+   */
+  UNKNOWN_ENDORSING_ORG,
+  /**
+   * The committing peers invalidated the write because its endorsements do not satisfy the DID's
+   * endorsement policy (a per-DID policy needs an organisation that did not endorse).
+   */
+  ENDORSEMENT_POLICY_FAILURE,
   /** An exported log is not well-formed. */
   LOG_MALFORMED,
   /** A log record's versionId is not the hash of the record. */

@@ -66,11 +66,9 @@ public final class FabricGatewayConnection implements AutoCloseable {
       }
       String chaincode =
           settings.getOrDefault("fabric.chaincode", EndorsementVerifier.DEFAULT_CHAINCODE);
-      EndorsementVerifier verifier =
-          EndorsementVerifier.create(
-              pinned(required(settings, "fabric.pinnedCa")),
-              Integer.parseInt(settings.getOrDefault("fabric.minEndorsingOrgs", "1")),
-              chaincode);
+      Map<String, List<X509Certificate>> pinned = pinned(required(settings, "fabric.pinnedCa"));
+      int minOrgs = Integer.parseInt(settings.getOrDefault("fabric.minEndorsingOrgs", "1"));
+      EndorsementVerifier verifier = EndorsementVerifier.create(pinned, minOrgs, chaincode);
       ManagedChannelBuilder<?> builder =
           Grpc.newChannelBuilder(
               target,
@@ -89,7 +87,12 @@ public final class FabricGatewayConnection implements AutoCloseable {
               .connect();
       FabricGatewayLedger ledger =
           new FabricGatewayLedger(
-              gateway, settings.getOrDefault("fabric.channel", "sovereign"), chaincode);
+              gateway,
+              settings.getOrDefault("fabric.channel", "sovereign"),
+              chaincode,
+              // one organisation's endorsement is what the chaincode policy asks; a verifier
+              // needing several gets a peer of every pinned organisation
+              minOrgs > 1 ? List.copyOf(pinned.keySet()) : List.of());
       return new FabricGatewayConnection(channel, gateway, ledger, verifier);
     } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException(

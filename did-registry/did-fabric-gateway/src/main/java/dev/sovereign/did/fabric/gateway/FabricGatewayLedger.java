@@ -13,18 +13,28 @@ import dev.sovereign.did.fabric.core.ReasonCode;
 import dev.sovereign.did.fabric.core.RejectedException;
 import dev.sovereign.did.fabric.core.VersionRecord;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
 import org.hyperledger.fabric.client.CommitStatusException;
 import org.hyperledger.fabric.client.Contract;
 import org.hyperledger.fabric.client.EndorseException;
 import org.hyperledger.fabric.client.Gateway;
 import org.hyperledger.fabric.client.GatewayException;
+import org.hyperledger.fabric.client.Proposal;
 import org.hyperledger.fabric.client.Status;
 import org.hyperledger.fabric.client.SubmitException;
 import org.hyperledger.fabric.client.SubmittedTransaction;
 import org.hyperledger.fabric.client.Transaction;
+import org.hyperledger.fabric.protos.common.Config;
+import org.hyperledger.fabric.protos.common.ConfigGroup;
+import org.hyperledger.fabric.protos.common.ConfigValue;
 import org.hyperledger.fabric.protos.common.Envelope;
 import org.hyperledger.fabric.protos.common.Payload;
 import org.hyperledger.fabric.protos.gateway.PreparedTransaction;
+import org.hyperledger.fabric.protos.msp.FabricMSPConfig;
+import org.hyperledger.fabric.protos.msp.MSPConfig;
 import org.hyperledger.fabric.protos.msp.SerializedIdentity;
 import org.hyperledger.fabric.protos.peer.ChaincodeActionPayload;
 import org.hyperledger.fabric.protos.peer.Endorsement;
@@ -39,15 +49,31 @@ import org.hyperledger.fabric.protos.peer.TxValidationCode;
  * or the enclave plug in there).
  */
 public final class FabricGatewayLedger implements DidFabricLedger {
+  private static final Pattern MSP_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+
   private final Gateway gateway;
   private final String channel;
   private final Contract contract;
+  private final String chaincode;
+  private final List<String> readEndorsingOrgs;
 
   /** did:fabric on {@code channel} (the DID network name), chaincode {@code chaincode}. */
   public FabricGatewayLedger(Gateway gateway, String channel, String chaincode) {
+    this(gateway, channel, chaincode, List.of());
+  }
+
+  /**
+   * As {@link #FabricGatewayLedger(Gateway, String, String)}; endorsed reads are endorsed by a peer
+   * of every organisation in {@code readEndorsingOrgs} (MSP ids; empty: as the chaincode's
+   * endorsement policy needs), so that a verifier requiring several organisations gets them.
+   */
+  public FabricGatewayLedger(
+      Gateway gateway, String channel, String chaincode, List<String> readEndorsingOrgs) {
     this.gateway = gateway;
     this.channel = channel;
     this.contract = gateway.getNetwork(channel).getContract(chaincode);
+    this.chaincode = chaincode;
+    this.readEndorsingOrgs = List.copyOf(readEndorsingOrgs);
   }
 
   @Override
@@ -62,8 +88,112 @@ public final class FabricGatewayLedger implements DidFabricLedger {
     try {
       endorsed = contract.newProposal(operation.type().wire()).addArguments(json).build().endorse();
     } catch (EndorseException e) {
+      if (e.getStatus().getCode() != io.grpc.Status.Code.ABORTED || !e.getDetails().isEmpty()) {
+        throw GatewayRejections.rejected(e, operation.did());
+      }
+      // ABORTED without a peer's answer: the Gateway found no plan for the endorsements the DID's
+      // own (state-based) policy asks for. Every organisation of the channel endorsing satisfies
+      // any such policy, which names only channel members (createWithEndorsement checks).
+      try {
+        endorsed =
+            contract
+                .newProposal(operation.type().wire())
+                .addArguments(json)
+                .setEndorsingOrganizations(channelOrganisations().toArray(new String[0]))
+                .build()
+                .endorse();
+      } catch (EndorseException again) {
+        throw GatewayRejections.rejected(again, operation.did());
+      }
+    }
+    return commit(endorsed, operation);
+  }
+
+  /**
+   * Creates a DID whose state requires endorsement by a peer of every organisation in {@code
+   * endorsingOrgs} (state-based endorsement, method spec section 8.6) for every later write. The
+   * organisations are checked against the channel's configuration first: one that is not a member
+   * of the channel could never endorse, and the DID could never be updated again, so it is refused
+   * with {@link ReasonCode#UNKNOWN_ENDORSING_ORG} and nothing is written. The create itself is
+   * endorsed by a peer of each named organisation.
+   */
+  public VersionRecord createWithEndorsement(Operation operation, List<String> endorsingOrgs)
+      throws RejectedException {
+    if (operation.type() != Operation.Type.CREATE) {
+      throw new RejectedException(
+          ReasonCode.OPERATION_TYPE_MISMATCH,
+          operation.did(),
+          "createWithEndorsement carries a " + operation.type().wire() + " operation");
+    }
+    if (endorsingOrgs.isEmpty()) {
+      throw new RejectedException(
+          ReasonCode.MALFORMED_OPERATION, operation.did(), "no endorsing organisation named");
+    }
+    Set<String> members = channelOrganisations();
+    for (String org : endorsingOrgs) {
+      if (!MSP_ID.matcher(org).matches()) {
+        throw new RejectedException(
+            ReasonCode.MALFORMED_OPERATION, operation.did(), "endorsing organisations are MSP ids");
+      }
+      if (!members.contains(org)) {
+        throw new RejectedException(
+            ReasonCode.UNKNOWN_ENDORSING_ORG,
+            operation.did(),
+            org + " is not an application organisation of channel " + channel);
+      }
+    }
+    String json = new String(operation.toBytes(), StandardCharsets.UTF_8);
+    Transaction endorsed;
+    try {
+      endorsed =
+          contract
+              .newProposal("createWithEndorsement")
+              .addArguments(json, String.join(",", endorsingOrgs))
+              .setEndorsingOrganizations(endorsingOrgs.toArray(new String[0]))
+              .build()
+              .endorse();
+    } catch (EndorseException e) {
       throw GatewayRejections.rejected(e, operation.did());
     }
+    return commit(endorsed, operation);
+  }
+
+  /**
+   * The MSP ids of the channel's application organisations, from the channel configuration the peer
+   * holds ({@code cscc GetChannelConfig}).
+   */
+  public Set<String> channelOrganisations() {
+    byte[] bytes;
+    try {
+      bytes =
+          gateway
+              .getNetwork(channel)
+              .getContract("cscc")
+              .evaluateTransaction("GetChannelConfig", channel);
+    } catch (GatewayException e) {
+      throw new FabricLedgerUnavailableException(
+          "channel configuration of " + channel + " not readable: " + e.getStatus().getCode(), e);
+    }
+    try {
+      Config config = Config.parseFrom(bytes);
+      ConfigGroup application = config.getChannelGroup().getGroupsMap().get("Application");
+      Set<String> out = new TreeSet<>();
+      if (application != null) {
+        for (ConfigGroup org : application.getGroupsMap().values()) {
+          ConfigValue msp = org.getValuesMap().get("MSP");
+          if (msp != null) {
+            MSPConfig mspConfig = MSPConfig.parseFrom(msp.getValue());
+            out.add(FabricMSPConfig.parseFrom(mspConfig.getConfig()).getName());
+          }
+        }
+      }
+      return out;
+    } catch (InvalidProtocolBufferException e) {
+      throw new FabricLedgerUnavailableException("malformed channel configuration", e);
+    }
+  }
+
+  private VersionRecord commit(Transaction endorsed, Operation operation) throws RejectedException {
     try {
       SubmittedTransaction submitted = endorsed.submitAsync();
       Status status = submitted.getStatus();
@@ -72,6 +202,14 @@ public final class FabricGatewayLedger implements DidFabricLedger {
             ReasonCode.STALE_PREV_VERSION,
             operation.did(),
             "a concurrent write on this DID committed first (MVCC_READ_CONFLICT in block "
+                + status.getBlockNumber()
+                + ")");
+      }
+      if (status.getCode() == TxValidationCode.ENDORSEMENT_POLICY_FAILURE) {
+        throw new RejectedException(
+            ReasonCode.ENDORSEMENT_POLICY_FAILURE,
+            operation.did(),
+            "the endorsements do not satisfy the DID's endorsement policy (block "
                 + status.getBlockNumber()
                 + ")");
       }
@@ -114,7 +252,11 @@ public final class FabricGatewayLedger implements DidFabricLedger {
   public byte[] endorsedHead(String did, String nonce) throws RejectedException {
     Transaction endorsed;
     try {
-      endorsed = contract.newProposal("head").addArguments(did, nonce).build().endorse();
+      Proposal.Builder head = contract.newProposal("head").addArguments(did, nonce);
+      if (!readEndorsingOrgs.isEmpty()) {
+        head.setEndorsingOrganizations(readEndorsingOrgs.toArray(new String[0]));
+      }
+      endorsed = head.build().endorse();
     } catch (EndorseException e) {
       throw GatewayRejections.rejected(e, did);
     }
@@ -146,6 +288,11 @@ public final class FabricGatewayLedger implements DidFabricLedger {
       throw new FabricLedgerUnavailableException(
           "malformed prepared transaction from the gateway", e);
     }
+  }
+
+  /** The chaincode name. */
+  public String chaincode() {
+    return chaincode;
   }
 
   /** The gateway this ledger talks through. */

@@ -44,7 +44,22 @@ final class GatewayRejections {
     if (code.isPresent()) {
       return new RejectedException(code.get(), did, e.getStatus().getCode().name());
     }
+    StringBuilder peers = new StringBuilder();
+    for (ErrorDetail detail : e.getDetails()) {
+      peers
+          .append("; ")
+          .append(detail.getMspId())
+          .append('@')
+          .append(detail.getAddress())
+          .append(": ")
+          .append(detail.getMessage());
+    }
     throw new FabricLedgerUnavailableException(
-        "Fabric Gateway call failed: " + e.getStatus().getCode(), e);
+        "Fabric Gateway call failed: "
+            + e.getStatus().getCode()
+            + " "
+            + e.getStatus().getDescription()
+            + peers,
+        e);
   }
 }
