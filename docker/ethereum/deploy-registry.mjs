@@ -1,6 +1,6 @@
 // Deploys the ERC-1056 EthereumDIDRegistry on a development chain over plain JSON-RPC, from the
 // compiled artifact of the ethr-did-registry npm package (tools/js/node_modules), and prints its
-// address on stdout. The sender is the node's first unlocked account (ganache, geth --dev); on a
+// address on stdout. The sender is the node's first unlocked account (anvil, geth --dev); on a
 // chain that needs signed transactions deploy with your own tooling and give the host the address.
 //
 //   node docker/ethereum/deploy-registry.mjs --rpc http://127.0.0.1:8545 [--wait SECONDS] [--out FILE]

@@ -8,7 +8,7 @@ import dev.sovereign.did.DidResolver;
 import dev.sovereign.did.DidResolvers;
 import dev.sovereign.did.ethr.EthrDidResolver;
 import dev.sovereign.did.ethr.EthrNetwork;
-import dev.sovereign.testing.Ganache;
+import dev.sovereign.testing.Anvil;
 import dev.sovereign.testing.NodeTools;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,10 +17,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * did-jwt-vc credentials issued by a did:ethr (ERC-1056 on ganache, resolved by Sovereign's
- * did:ethr resolver) verify in Sovereign: ES256K-R and ES256K both verified by recovering the
- * signer's address and matching the {@code #controller} method's {@code blockchainAccountId}, as
- * did-jwt does.
+ * did-jwt-vc credentials issued by a did:ethr (ERC-1056 on anvil, resolved by Sovereign's did:ethr
+ * resolver) verify in Sovereign: ES256K-R and ES256K both verified by recovering the signer's
+ * address and matching the {@code #controller} method's {@code blockchainAccountId}, as did-jwt
+ * does.
  */
 class DidEthrInteropTest {
   static final Instant NOW = Instant.now();
@@ -29,7 +29,7 @@ class DidEthrInteropTest {
 
   @BeforeAll
   static void startChainAndIssue() throws Exception {
-    Ganache g = Ganache.shared();
+    Anvil g = Anvil.shared();
     resolver =
         DidResolvers.builder()
             .withDidKey()

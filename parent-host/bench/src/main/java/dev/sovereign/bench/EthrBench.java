@@ -29,7 +29,7 @@ import org.web3j.protocol.http.HttpService;
 
 /**
  * did:ethr resolution time for a DID with {@code changes} registry changes on a node the user names
- * (ganache: the first unlocked account funds a fresh key, which then writes the changes). Ceiling,
+ * (anvil: the first unlocked account funds a fresh key, which then writes the changes). Ceiling,
  * measured in the same run against the same node: the raw JSON-RPC round trips that such a
  * resolution cannot avoid (one {@code eth_call} of {@code changed}, one {@code eth_getLogs} per
  * changed block, one {@code eth_getBlockByNumber} for the {@code updated} time), without decoding
@@ -154,7 +154,7 @@ public final class EthrBench {
     List<String> accounts = new ArrayList<>(web3j.ethAccounts().send().getAccounts());
     if (accounts.isEmpty()) {
       throw new IllegalStateException(
-          "the node has no unlocked account to fund the benchmark key (use ganache)");
+          "the node has no unlocked account to fund the benchmark key (use anvil)");
     }
     EthSendTransaction tx =
         web3j

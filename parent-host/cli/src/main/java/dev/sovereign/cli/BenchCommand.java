@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
       "   records (--records); ceiling: one ECDH-ES unwrap + one AES-256-GCM decryption + one Ed25519 verification per payload.",
       " - did.fabric.resolve.cold/cached.N: did:fabric resolves per second on the embedded ledger for N DIDs;",
       "   ceilings: the signature operations of one resolution, and a HashMap lookup.",
-      " - did.ethr.resolve.50-changes (with --ethr-rpc and --ethr-registry, e.g. ganache): ms per resolution;",
+      " - did.ethr.resolve.50-changes (with --ethr-rpc and --ethr-registry, e.g. anvil): ms per resolution;",
       "   ceiling: the raw JSON-RPC round trips of that resolution.",
       " - http.* (with --http): end to end through the packaged host and its dev enclave; ceiling: the",
       "   enclave-only rate of this run for the same payload size; latency percentiles of the 202.",
@@ -74,7 +74,7 @@ final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--ethr-rpc",
       paramLabel = "URL",
-      description = "did:ethr: a JSON-RPC node with an unlocked funded account (ganache)")
+      description = "did:ethr: a JSON-RPC node with an unlocked funded account (anvil)")
   String ethrRpc;
 
   @Option(

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sovereign.did.ethr.EthrDidController;
 import dev.sovereign.did.ethr.RegistryChange;
-import dev.sovereign.testing.Ganache;
+import dev.sovereign.testing.Anvil;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.math.BigInteger;
@@ -20,8 +20,7 @@ import org.web3j.protocol.http.HttpService;
 import picocli.CommandLine;
 
 /**
- * {@code sovereign did resolve did:ethr:... --ethr-rpc URL --ethr-registry ADDRESS} against
- * ganache.
+ * {@code sovereign did resolve did:ethr:... --ethr-rpc URL --ethr-registry ADDRESS} against node.
  */
 class DidEthrResolveCommandTest {
   record Run(int code, String out, String err) {}
@@ -39,7 +38,7 @@ class DidEthrResolveCommandTest {
   @Test
   void aDidEthrOnTheGivenNodeAndRegistryResolvesWithItsLatestVersionAndItsHistory()
       throws Exception {
-    Ganache g = Ganache.shared();
+    Anvil g = Anvil.shared();
     Credentials owner = Credentials.create(Keys.createEcKeyPair());
     g.fund(owner.getAddress(), BigInteger.TEN.pow(18));
     EthrDidController c =
@@ -94,7 +93,7 @@ class DidEthrResolveCommandTest {
 
   @Test
   void aMalformedVersionIdIsRejectedWithItsReasonCodeAndHalfAConfigurationIsAUsageError() {
-    Ganache g = Ganache.shared();
+    Anvil g = Anvil.shared();
     String did = "did:ethr:0x539:0x90F8bf6A479f320ead074411a4B0e7944Ea8c9C1";
     Run bad =
         run(

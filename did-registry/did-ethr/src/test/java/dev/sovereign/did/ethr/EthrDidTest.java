@@ -12,7 +12,8 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class EthrDidTest {
-  // ganache's first deterministic account and its public key (ganache 7, --wallet.deterministic).
+  // A fixed secp256k1 key's address and compressed public key (ganache 7's first deterministic
+  // account; pure parsing, no node involved).
   static final String ADDRESS = "0x90F8bf6A479f320ead074411a4B0e7944Ea8c9C1";
   static final String COMPRESSED =
       "0x03e68acfc0253a10620dff706b0a1b1f1f5833ea3beb3bde2250d5f271f3563606";

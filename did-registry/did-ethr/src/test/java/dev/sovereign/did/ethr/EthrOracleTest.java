@@ -23,7 +23,7 @@ import org.web3j.crypto.Sign;
 import org.web3j.utils.Numeric;
 
 /**
- * The oracle test: a scripted series of registry changes to several DIDs on ganache, then every DID
+ * The oracle test: a scripted series of registry changes to several DIDs on anvil, then every DID
  * resolved by us and by ethr-did-resolver 11.1.3 (tools/js/ethr-resolve.mjs) against the same node,
  * at the latest version and at every versionId in its history (and the block before each), compared
  * as canonical JSON.
@@ -216,9 +216,8 @@ class EthrOracleTest {
 
     // The short-lived entries must have expired by the wall clock (a no-op on a chain started in
     // 2021).
-    assertTrue(
-        chain.blockTimestamp(shortLived.blockNumber()) <= chain.ganache.latestBlockTimestamp());
-    TestChain.awaitWallClockPast(chain.ganache.latestBlockTimestamp() + 1);
+    assertTrue(chain.blockTimestamp(shortLived.blockNumber()) <= chain.node.latestBlockTimestamp());
+    TestChain.awaitWallClockPast(chain.node.latestBlockTimestamp() + 1);
   }
 
   @Test

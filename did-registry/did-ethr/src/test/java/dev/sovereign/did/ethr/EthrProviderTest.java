@@ -19,7 +19,7 @@ class EthrProviderTest {
         DidResolvers.standard(
             Map.of(
                 EthrDidResolverProvider.RPC,
-                chain.ganache.url(),
+                chain.node.url(),
                 EthrDidResolverProvider.REGISTRY,
                 chain.registry));
     var result = r.resolve("did:ethr:0x539:" + EthrDidTest.ADDRESS);

@@ -17,7 +17,7 @@ import org.web3j.crypto.Credentials;
 
 /**
  * The did:ethr benchmark figure the issue asks for: resolution time of a DID with 50 registry
- * changes on ganache (50 blocks to walk: one eth_getLogs each, plus eth_call and block headers).
+ * changes on anvil (50 blocks to walk: one eth_getLogs each, plus eth_call and block headers).
  * Short on purpose (a few seconds); the figure, with ethr-did-resolver's time for the same DID on
  * the same node as a reference, is printed and written to {@code
  * target/benchmarks/ethr-resolution.json}.
@@ -95,10 +95,10 @@ class EthrResolutionBenchmarkTest {
     String json =
         String.format(
             java.util.Locale.ROOT,
-            "{\"name\":\"did:ethr resolution, %d changes, ganache %s\",\"median_ms\":%.2f,\"min_ms\":%.2f,"
+            "{\"name\":\"did:ethr resolution, %d changes, anvil %s\",\"median_ms\":%.2f,\"min_ms\":%.2f,"
                 + "\"max_ms\":%.2f,\"runs\":%d,\"ethr_did_resolver_median_ms\":%.2f,\"ethr_did_resolver_runs\":%d}",
             CHANGES,
-            chain.ganache.startedHere() ? "started by the test" : "reused",
+            chain.node.startedHere() ? "started by the test" : "reused",
             medianMs,
             minMs,
             maxMs,

@@ -2,7 +2,7 @@ package dev.sovereign.did.ethr;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sovereign.testing.Ganache;
+import dev.sovereign.testing.Anvil;
 import dev.sovereign.testing.NodeTools;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -15,22 +15,24 @@ import org.web3j.crypto.Hash;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.http.HttpService;
 
-/** The test chain: one ganache and one freshly deployed registry per JVM, and funded test keys. */
+/**
+ * The test chain: one anvil node and one freshly deployed registry per JVM, and funded test keys.
+ */
 final class TestChain {
   private static TestChain instance;
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  final Ganache ganache;
+  final Anvil node;
   final String registry;
   final long chainId;
   final Web3j web3j;
   private int nextKey;
 
   private TestChain() {
-    ganache = Ganache.shared();
-    registry = ganache.registry();
-    chainId = ganache.chainId();
-    web3j = Web3j.build(new HttpService(ganache.url()));
+    node = Anvil.shared();
+    registry = node.registry();
+    chainId = node.chainId();
+    web3j = Web3j.build(new HttpService(node.url()));
   }
 
   static synchronized TestChain get() {
@@ -47,13 +49,13 @@ final class TestChain {
 
   /**
    * A fresh funded key, derived from a label and a per-JVM counter (so reruns against a reused
-   * ganache get new identities) and from the registry address (unique per JVM).
+   * anvil get new identities) and from the registry address (unique per JVM).
    */
   synchronized Credentials newKey(String label) {
     byte[] seed =
         Hash.sha3((label + "/" + registry + "/" + (nextKey++)).getBytes(StandardCharsets.UTF_8));
     Credentials c = Credentials.create(ECKeyPair.create(new BigInteger(1, seed)));
-    ganache.fund(c.getAddress(), BigInteger.TEN.pow(19));
+    node.fund(c.getAddress(), BigInteger.TEN.pow(19));
     return c;
   }
 
@@ -62,7 +64,7 @@ final class TestChain {
   }
 
   EthrNetwork networkConfig() {
-    return new EthrNetwork(chainId, null, ganache.url(), registry);
+    return new EthrNetwork(chainId, null, node.url(), registry);
   }
 
   /**
@@ -76,11 +78,11 @@ final class TestChain {
   }
 
   /**
-   * A validity that lasts {@code d} past the wall clock: the chain clock of a ganache started here
+   * A validity that lasts {@code d} past the wall clock: the chain clock of an anvil started here
    * runs years behind it, and the resolver judges expiry of the latest version by the wall clock.
    */
   Duration validFor(Duration d) {
-    long behind = System.currentTimeMillis() / 1000 - ganache.latestBlockTimestamp();
+    long behind = System.currentTimeMillis() / 1000 - node.latestBlockTimestamp();
     return d.plusSeconds(Math.max(0, behind));
   }
 
@@ -97,7 +99,7 @@ final class TestChain {
             .getTransactionCount();
     BigInteger gasPrice = web3j.ethGasPrice().send().getGasPrice();
     List<String> hashes = new ArrayList<>();
-    ganache.call("miner_stop");
+    node.automine(false);
     try {
       for (String d : data) {
         org.web3j.crypto.RawTransaction tx =
@@ -107,14 +109,14 @@ final class TestChain {
         String signed =
             org.web3j.utils.Numeric.toHexString(
                 org.web3j.crypto.TransactionEncoder.signMessage(tx, chainId, sender));
-        hashes.add(ganache.call("eth_sendRawTransaction", signed).asText());
+        hashes.add(node.call("eth_sendRawTransaction", signed).asText());
       }
     } finally {
-      ganache.call("miner_start");
+      node.automine(true);
     }
     long block = -1;
     for (String h : hashes) {
-      long b = Long.decode(ganache.receipt(h).get("blockNumber").asText());
+      long b = Long.decode(node.receipt(h).get("blockNumber").asText());
       if (block >= 0 && b != block) {
         throw new IllegalStateException("transactions landed in blocks " + block + " and " + b);
       }
@@ -125,7 +127,7 @@ final class TestChain {
 
   /** The timestamp (seconds) of a block. */
   long blockTimestamp(long block) {
-    JsonNode b = ganache.call("eth_getBlockByNumber", "0x" + Long.toHexString(block), false);
+    JsonNode b = node.call("eth_getBlockByNumber", "0x" + Long.toHexString(block), false);
     return Long.decode(b.get("timestamp").asText());
   }
 
@@ -138,7 +140,7 @@ final class TestChain {
    * Runs tools/js/ethr-resolve.mjs; stderr holds one {@code timing <ms> <url>} line per resolution.
    */
   NodeTools.Result oracleRun(List<String> didUrls) {
-    List<String> args = new ArrayList<>(List.of(ganache.url(), registry, Long.toString(chainId)));
+    List<String> args = new ArrayList<>(List.of(node.url(), registry, Long.toString(chainId)));
     args.addAll(didUrls);
     return NodeTools.node("ethr-resolve.mjs", args, null, Duration.ofMinutes(2)).requireSuccess();
   }

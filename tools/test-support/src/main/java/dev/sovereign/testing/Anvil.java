@@ -20,33 +20,37 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A ganache (npm) Ethereum node on 127.0.0.1 for tests, one per JVM.
+ * Foundry's anvil (npm {@code @foundry-rs/anvil}, its native binary) as the Ethereum node on
+ * 127.0.0.1 for tests, one per JVM. (ganache, used before, is archived by its maintainers.)
  *
  * <p>{@link #shared()} reuses a node already answering {@code eth_chainId} at {@code
- * -Dsovereign.ganache.url} or, failing that, at {@code http://127.0.0.1:8545} (where {@code
- * .ci/run} or a developer may have started one). Otherwise it starts {@code
- * tools/js/node_modules/.bin/ganache} on a free port with a deterministic wallet, chain id 1337 and
- * a chain clock starting at {@link #CHAIN_START}, and stops it when the JVM exits. A node we did
- * not start is never stopped.
+ * -Dsovereign.anvil.url} or, failing that, at {@code http://127.0.0.1:8545} (where {@code .ci/run}
+ * or a developer may have started one). Otherwise it starts anvil from {@code
+ * tools/js/node_modules} on a free port with its deterministic development accounts (unlocked),
+ * chain id 1337 and a genesis block at {@link #CHAIN_START} (later blocks follow the wall clock
+ * from there), and stops it when the JVM exits. A node we did not start is never stopped.
  *
  * <p>{@link #registry()} deploys the ERC-1056 {@code EthereumDIDRegistry} once per JVM from the
  * compiled artifact of the {@code ethr-did-registry} npm package (the bytecode is read at test time
  * and never committed), sent from the node's first unlocked account.
  */
-public final class Ganache {
+public final class Anvil {
   /**
-   * Where the chain clock of a ganache started here begins: far behind the wall clock, so expiry is
+   * Where the chain clock of an anvil started here begins: far behind the wall clock, so expiry is
    * deterministic.
    */
   public static final String CHAIN_START = "2021-01-01T00:00:00Z";
 
-  /** The port a shared ganache is looked for on. */
+  /** Anvil's native binary inside the npm package for this platform. */
+  private static final String BINARY = "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil";
+
+  /** The port a shared node is looked for on. */
   public static final int WELL_KNOWN_PORT = 8545;
 
   private static final String ARTIFACT =
       "node_modules/ethr-did-registry/artifacts/contracts/EthereumDIDRegistry.sol/EthereumDIDRegistry.json";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static Ganache shared;
+  private static Anvil shared;
 
   private final String url;
   private final boolean startedHere;
@@ -55,7 +59,7 @@ public final class Ganache {
   private final AtomicLong ids = new AtomicLong();
   private String registry;
 
-  private Ganache(String url, boolean startedHere) {
+  private Anvil(String url, boolean startedHere) {
     this.url = url;
     this.startedHere = startedHere;
   }
@@ -63,7 +67,7 @@ public final class Ganache {
   /**
    * The node for this JVM: reused when one is listening, else started (once) and stopped at exit.
    */
-  public static synchronized Ganache shared() {
+  public static synchronized Anvil shared() {
     if (shared == null) {
       shared = locateOrStart();
     }
@@ -184,43 +188,43 @@ public final class Ganache {
     return receipt.get("contractAddress").asText();
   }
 
-  private static Ganache locateOrStart() {
-    String configured = System.getProperty("sovereign.ganache.url");
+  private static Anvil locateOrStart() {
+    String configured = System.getProperty("sovereign.anvil.url");
     if (configured != null && !configured.isBlank()) {
-      Ganache g = new Ganache(configured, false);
+      Anvil g = new Anvil(configured, false);
       if (!g.answers()) {
         throw new IllegalStateException(
-            "no Ethereum node answers at -Dsovereign.ganache.url=" + configured);
+            "no Ethereum node answers at -Dsovereign.anvil.url=" + configured);
       }
       return g;
     }
-    Ganache wellKnown = new Ganache("http://127.0.0.1:" + WELL_KNOWN_PORT, false);
+    Anvil wellKnown = new Anvil("http://127.0.0.1:" + WELL_KNOWN_PORT, false);
     if (wellKnown.answers()) {
       return wellKnown;
     }
     return start();
   }
 
-  private static Ganache start() {
+  private static Anvil start() {
     Path js = NodeTools.ensureInstalled();
     int port = freePort();
+    String binary = Files.isExecutable(js.resolve(BINARY)) ? BINARY : "node_modules/.bin/anvil";
     List<String> cmd =
         List.of(
-            "node_modules/.bin/ganache",
-            "--wallet.deterministic",
-            "--chain.chainId",
+            js.resolve(binary).toString(),
+            "--chain-id",
             "1337",
-            "--chain.time",
-            CHAIN_START,
-            "--server.host",
+            "--timestamp",
+            Long.toString(java.time.Instant.parse(CHAIN_START).getEpochSecond()),
+            "--host",
             "127.0.0.1",
-            "--server.port",
+            "--port",
             Integer.toString(port),
-            "--logging.quiet");
+            "--silent");
     Process process;
     Path log;
     try {
-      log = Files.createTempFile("sovereign-ganache", ".log");
+      log = Files.createTempFile("sovereign-anvil", ".log");
       process =
           new ProcessBuilder(cmd)
               .directory(js.toFile())
@@ -228,13 +232,14 @@ public final class Ganache {
               .redirectOutput(log.toFile())
               .start();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot start ganache in " + js, e);
+      throw new UncheckedIOException("cannot start anvil in " + js, e);
     }
     Process started = process;
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  started.descendants().forEach(ProcessHandle::destroy);
                   started.destroy();
                   try {
                     if (!started.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
@@ -244,13 +249,13 @@ public final class Ganache {
                     started.destroyForcibly();
                   }
                 },
-                "ganache-stop"));
-    Ganache g = new Ganache("http://127.0.0.1:" + port, true);
+                "anvil-stop"));
+    Anvil g = new Anvil("http://127.0.0.1:" + port, true);
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
         throw new IllegalStateException(
-            "ganache exited " + process.exitValue() + ": " + readQuietly(log));
+            "anvil exited " + process.exitValue() + ": " + readQuietly(log));
       }
       if (g.answers()) {
         return g;
@@ -259,7 +264,18 @@ public final class Ganache {
     }
     process.destroyForcibly();
     throw new IllegalStateException(
-        "ganache did not answer eth_chainId within 60 s: " + readQuietly(log));
+        "anvil did not answer eth_chainId within 60 s: " + readQuietly(log));
+  }
+
+  /**
+   * Stops mining ({@code false}: transactions wait in the pool) or resumes it with every pending
+   * transaction mined into one block ({@code true}).
+   */
+  public void automine(boolean on) {
+    if (on) {
+      call("evm_mine");
+    }
+    call("evm_setAutomine", on);
   }
 
   private boolean answers() {
