@@ -58,7 +58,12 @@ public final class SealingService implements RequestHandler {
   private volatile EnclaveService current;
   private volatile EnclaveIdentity identity;
   private StateSealer sealer;
+
+  /** The sequence of the last seal made or restored here; written under the write lock. */
   private long lastSequence;
+
+  /** The blob of the last seal made here (ciphertext), for {@link Message.LatestSeal}. */
+  private byte[] lastBlob;
 
   public SealingService(
       SovereigntyPolicy policy,
@@ -106,7 +111,23 @@ public final class SealingService implements RequestHandler {
     }
     lock.readLock().lock();
     try {
-      return current.handle(request);
+      // Under the read lock a seal cannot run: the sequence reported with a batch's verdicts is
+      // that of the last seal before the batch was counted, exactly.
+      if (request instanceof Message.SealStatus) {
+        return new Message.SealStatusReport(lastSequence);
+      }
+      if (request instanceof Message.LatestSeal) {
+        return lastBlob == null
+            ? Message.Error.of(ErrorCode.UNAVAILABLE, "this enclave has not sealed yet")
+            : new Message.Sealed(Base64.getEncoder().encodeToString(lastBlob));
+      }
+      Message.Response r = current.handle(request);
+      if (request instanceof Message.SubmitPayloads s
+          && Boolean.TRUE.equals(s.reportSeal())
+          && r instanceof Message.PayloadVerdicts v) {
+        return new Message.PayloadVerdicts(v.round(), v.verdicts(), lastSequence);
+      }
+      return r;
     } finally {
       lock.readLock().unlock();
     }
@@ -128,6 +149,7 @@ public final class SealingService implements RequestHandler {
     try {
       byte[] blob = sealer().seal(sequence, body);
       lastSequence = sequence;
+      lastBlob = blob;
       return new Message.Sealed(Base64.getEncoder().encodeToString(blob));
     } catch (SealRejectedException e) {
       return rejected(code(e));
@@ -198,6 +220,7 @@ public final class SealingService implements RequestHandler {
     identity = contents.identity();
     current = next;
     lastSequence = opened.header().sequence();
+    lastBlob = blob;
     if (!previous.did().equals(identity.did())) {
       sealer = null; // the next key-release document names the restored DID
     }

@@ -14,9 +14,11 @@ import dev.sovereign.enclave.pipeline.RejectionReason;
 import dev.sovereign.enclave.policy.SovereigntyPolicy;
 import dev.sovereign.enclave.protocol.ErrorCode;
 import dev.sovereign.enclave.protocol.Message;
+import dev.sovereign.enclave.protocol.RoundState;
 import dev.sovereign.enclave.round.ResultIssuer;
 import dev.sovereign.enclave.round.Round;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -55,6 +57,12 @@ public final class EnclaveService implements RequestHandler {
   private final HostWordDidDocuments ethr;
   private final Clock clock;
   private final Map<String, Round> rounds = new ConcurrentHashMap<>();
+
+  /**
+   * Result credentials of the rounds closed in this enclave life, for {@link
+   * Message.DescribeRound}.
+   */
+  private final Map<String, String> results = new ConcurrentHashMap<>();
 
   public EnclaveService(
       SovereigntyPolicy policy,
@@ -129,9 +137,14 @@ public final class EnclaveService implements RequestHandler {
             nonce, fabric.nonceExpiry(nonce).orElseThrow().toString());
       } else if (request instanceof Message.CloseRound c) {
         return close(c);
+      } else if (request instanceof Message.DescribeRound d) {
+        return describe(d);
       } else if (request instanceof Message.SignAuditHead h) {
         return signAuditHead(h);
-      } else if (request instanceof Message.Seal || request instanceof Message.Restore) {
+      } else if (request instanceof Message.Seal
+          || request instanceof Message.Restore
+          || request instanceof Message.SealStatus
+          || request instanceof Message.LatestSeal) {
         return Message.Error.of(
             ErrorCode.UNAVAILABLE, "this enclave was started without a key broker");
       }
@@ -192,13 +205,41 @@ public final class EnclaveService implements RequestHandler {
 
   private Round openRound(String id) throws Rejected {
     Round r = rounds.get(required(id, "round"));
-    if (r == null || r.isClosed()) {
-      throw new Rejected(ErrorCode.UNKNOWN_ROUND, r == null ? "no such round" : "round is closed");
+    if (r == null) {
+      throw new Rejected(ErrorCode.UNKNOWN_ROUND, "no such round");
     }
-    if (clock.instant().isAfter(r.opened().plus(policy.retention().roundTtl()))) {
-      throw new Rejected(ErrorCode.UNKNOWN_ROUND, "round is past its time to live");
+    switch (state(r)) {
+      case CLOSED -> throw new Rejected(ErrorCode.ROUND_CLOSED, "round is closed");
+      case EXPIRED -> throw new Rejected(ErrorCode.ROUND_EXPIRED, "round is past its time to live");
+      default -> {
+        return r;
+      }
     }
-    return r;
+  }
+
+  /** Where a round stands: closed, past its time to live, or open. */
+  private RoundState state(Round r) {
+    if (r.isClosed()) {
+      return RoundState.CLOSED;
+    }
+    return clock.instant().isAfter(expiresAt(r)) ? RoundState.EXPIRED : RoundState.OPEN;
+  }
+
+  private Instant expiresAt(Round r) {
+    return r.opened().plus(policy.retention().roundTtl());
+  }
+
+  private Message.Response describe(Message.DescribeRound d) throws Rejected {
+    Round r = rounds.get(required(d.round(), "round"));
+    if (r == null) {
+      throw new Rejected(ErrorCode.UNKNOWN_ROUND, "no such round");
+    }
+    RoundState s = state(r);
+    return new Message.RoundDescription(
+        r.id(),
+        s.wire(),
+        expiresAt(r).toString(),
+        s == RoundState.CLOSED ? results.get(r.id()) : null);
   }
 
   private Message.Response submit(Message.SubmitPayloads s) throws Rejected {
@@ -225,7 +266,7 @@ public final class EnclaveService implements RequestHandler {
         throw new Rejected(ErrorCode.INTERNAL, "interrupted");
       } catch (ExecutionException e) {
         if (e.getCause() instanceof IllegalStateException && r.isClosed()) {
-          throw new Rejected(ErrorCode.UNKNOWN_ROUND, "round closed while verifying");
+          throw new Rejected(ErrorCode.ROUND_CLOSED, "round closed while verifying");
         }
         // the pipeline turns every failure into a typed rejection; should anything after it still
         // throw, that payload alone is rejected and the batch is answered
@@ -339,9 +380,11 @@ public final class EnclaveService implements RequestHandler {
     try {
       s = r.close();
     } catch (IllegalStateException e) {
-      throw new Rejected(ErrorCode.UNKNOWN_ROUND, "round is closed");
+      throw new Rejected(ErrorCode.ROUND_CLOSED, "round is closed");
     }
-    return new Message.RoundResult(r.id(), issuer.issue(s, clock.instant()));
+    String credential = issuer.issue(s, clock.instant());
+    results.put(r.id(), credential);
+    return new Message.RoundResult(r.id(), credential);
   }
 
   private Message.Response signAuditHead(Message.SignAuditHead h) throws Rejected {

@@ -95,6 +95,7 @@ public final class DevPolicy {
         new LinkedHashMap<>();
 
     private boolean askHost;
+    private java.time.Duration roundTtl;
 
     private Builder(String policyId) {
       this.policyId = policyId;
@@ -182,6 +183,12 @@ public final class DevPolicy {
       return this;
     }
 
+    /** {@code retention.roundTtl}: how long a round takes payloads (default PT24H). */
+    public Builder roundTtl(java.time.Duration ttl) {
+      roundTtl = ttl;
+      return this;
+    }
+
     /** A further dataset in the shorthand shape. */
     public Builder dataset(Dataset d) {
       return dataset(d.toPolicy());
@@ -241,7 +248,10 @@ public final class DevPolicy {
           zs,
           ds,
           SovereigntyPolicy.Output.DEFAULT,
-          SovereigntyPolicy.Retention.DEFAULT,
+          roundTtl == null
+              ? SovereigntyPolicy.Retention.DEFAULT
+              : new SovereigntyPolicy.Retention(
+                  roundTtl, SovereigntyPolicy.Retention.DEFAULT.sealedStateMaxAge()),
           limits,
           new SovereigntyPolicy.Evidence(askHost));
     }

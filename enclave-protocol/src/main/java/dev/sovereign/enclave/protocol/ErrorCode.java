@@ -17,8 +17,18 @@ public enum ErrorCode {
   UNKNOWN_MESSAGE_TYPE,
   /** The body is not the JSON object this message type requires. */
   MALFORMED_MESSAGE,
-  /** The request names a round that is not open. */
+  /**
+   * The request names a round this enclave life has never seen (a successor enclave before the host
+   * restored or reopened it: recoverable).
+   */
   UNKNOWN_ROUND,
+  /** The round was closed (its result issued): final, the host must not resend (protocol 1.2). */
+  ROUND_CLOSED,
+  /**
+   * The round is past the policy's {@code retention.roundTtl}: final, it will never issue a result
+   * (protocol 1.2).
+   */
+  ROUND_EXPIRED,
   /** The round id is already in use (open or closed) in this enclave's life. */
   ROUND_EXISTS,
   /** The policy hash in the request is not the hash of the policy this enclave loaded. */

@@ -54,19 +54,41 @@ public sealed interface Message {
   record SubmitPayloads(
       String round,
       List<String> payloads,
-      @JsonInclude(JsonInclude.Include.NON_NULL) Boolean deferEvidence)
+      @JsonInclude(JsonInclude.Include.NON_NULL) Boolean deferEvidence,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Boolean reportSeal)
       implements Request {
     @JsonCreator
     public SubmitPayloads {}
 
     /** Without deferral: every payload gets a final verdict. */
     public SubmitPayloads(String round, List<String> payloads) {
-      this(round, payloads, null);
+      this(round, payloads, null, null);
+    }
+
+    /** With {@code deferEvidence} (protocol 1.1); no seal report. */
+    public SubmitPayloads(String round, List<String> payloads, Boolean deferEvidence) {
+      this(round, payloads, deferEvidence, null);
     }
   }
 
-  /** Answer to {@link SubmitPayloads}: one verdict per payload, in request order. */
-  record PayloadVerdicts(String round, List<Verdict> verdicts) implements Response {}
+  /**
+   * Answer to {@link SubmitPayloads}: one verdict per payload, in request order. With {@code
+   * reportSeal} (protocol 1.2) also {@code sealSequence}: the sequence of the last seal this
+   * enclave made or restored before it counted these payloads (0 if none), so that the host knows
+   * which seal covers them, including a seal it did not ask for.
+   */
+  record PayloadVerdicts(
+      String round,
+      List<Verdict> verdicts,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Long sealSequence)
+      implements Response {
+    @JsonCreator
+    public PayloadVerdicts {}
+
+    public PayloadVerdicts(String round, List<Verdict> verdicts) {
+      this(round, verdicts, null);
+    }
+  }
 
   /**
    * One payload's fate: {@code accepted} with its Merkle leaf (hex SHA-256 of the JWE bytes), or
@@ -206,6 +228,25 @@ public sealed interface Message {
    */
   record PolicyLoaded(String policySha256, String enclaveDid) implements Response {}
 
+  /** Where a round stands in this enclave (protocol 1.2). */
+  record DescribeRound(String round) implements Request {}
+
+  /**
+   * Answer to {@link DescribeRound}: {@code state} is a {@link RoundState} wire name ({@code open},
+   * {@code closed} or {@code expired}), {@code expiresAt} when the round stops taking payloads
+   * (opened + {@code retention.roundTtl}, ISO-8601), and for a round closed in this enclave life
+   * its result {@code credential} (absent otherwise).
+   */
+  record RoundDescription(
+      String round,
+      String state,
+      String expiresAt,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String credential)
+      implements Response {
+    @JsonCreator
+    public RoundDescription {}
+  }
+
   /** Close a round and publish its result credential. */
   record CloseRound(String round) implements Request {}
 
@@ -238,6 +279,25 @@ public sealed interface Message {
 
   /** Answer to {@link Seal}: the sealed state (base64). */
   record Sealed(String sealedState) implements Response {}
+
+  /**
+   * The sequence of the last seal this enclave made or restored (protocol 1.2): the host compares
+   * it with its own last seal to notice a seal it did not ask for.
+   */
+  record SealStatus() implements Request {}
+
+  /**
+   * Answer to {@link SealStatus}: {@code sequence} 0 if this enclave has neither sealed nor
+   * restored.
+   */
+  record SealStatusReport(long sequence) implements Response {}
+
+  /**
+   * The blob of the last seal this enclave made (protocol 1.2), answered as {@link Sealed}; the
+   * host keeps it when the seal was not its own, so that recovery can restore the newest seal the
+   * key broker accepts.
+   */
+  record LatestSeal() implements Request {}
 
   /** Restore sealed state produced by an enclave with the same measurements. */
   record Restore(String sealedState) implements Request {}

@@ -17,6 +17,9 @@ public enum MessageType {
   LOAD_POLICY(0x0a, Message.LoadPolicy.class),
   SIGN_AUDIT_HEAD(0x0b, Message.SignAuditHead.class),
   KMS_CREDENTIALS(0x0c, Message.KmsCredentials.class),
+  DESCRIBE_ROUND(0x0d, Message.DescribeRound.class),
+  SEAL_STATUS(0x0e, Message.SealStatus.class),
+  LATEST_SEAL(0x0f, Message.LatestSeal.class),
   HEALTH_STATUS(0x81, Message.HealthStatus.class),
   ATTESTATION(0x82, Message.Attestation.class),
   ROUND_OPENED(0x83, Message.RoundOpened.class),
@@ -29,6 +32,8 @@ public enum MessageType {
   POLICY_LOADED(0x8a, Message.PolicyLoaded.class),
   AUDIT_HEAD_SIGNED(0x8b, Message.AuditHeadSigned.class),
   KMS_CREDENTIALS_SET(0x8c, Message.KmsCredentialsSet.class),
+  ROUND_DESCRIPTION(0x8d, Message.RoundDescription.class),
+  SEAL_STATUS_REPORT(0x8e, Message.SealStatusReport.class),
   ERROR(0xff, Message.Error.class);
 
   private final int code;

@@ -153,6 +153,7 @@ public class ApiResource {
     out.put("dataset", r.dataset());
     out.put("policySha256", r.policySha256());
     out.put("state", r.state());
+    r.expiresAt().ifPresent(t -> out.put("expiresAt", t.toString()));
     out.put("counts", host.counts(round));
     return out;
   }
@@ -238,7 +239,15 @@ public class ApiResource {
   public Response result(@PathParam("round") String round) {
     Inbox.RoundRecord r = host.roundRecord(round);
     String credential =
-        r.result().orElseThrow(() -> new Problem(409, "round-open", "the round is not closed yet"));
+        r.result()
+            .orElseThrow(
+                () ->
+                    r.state().equals("open") || r.state().equals("closing")
+                        ? new Problem(409, "round-open", "the round is not closed yet")
+                        : new Problem(
+                            409,
+                            "no-result",
+                            "the round ended (" + r.state() + ") without a result"));
     return Response.ok(credential, "application/vc+jwt").build();
   }
 }

@@ -89,7 +89,9 @@ final class EnclaveGateway implements AutoCloseable {
       }
       throw problem(e.code());
     } catch (EnclaveLink.LinkException | IOException e) {
-      LOG.warnf("enclave unavailable: %s", e.getMessage());
+      LOG.warnf(
+          "enclave unavailable: %s (%s)",
+          e.getMessage(), e.getCause() == null ? "-" : e.getCause().toString());
       throw Problem.unavailable("enclave-unavailable", "the enclave is not reachable; retry later");
     }
   }
@@ -206,6 +208,8 @@ final class EnclaveGateway implements AutoCloseable {
     return switch (ErrorCode.fromWire(code).orElse(ErrorCode.INTERNAL)) {
       case UNKNOWN_ROUND -> Problem.notFound("unknown-round", "the enclave has no such open round");
       case ROUND_EXISTS -> new Problem(409, "round-exists", "the round id is already in use");
+      case ROUND_CLOSED -> new Problem(409, "round-closed", "the round is closed");
+      case ROUND_EXPIRED -> new Problem(409, "round-expired", "the round is past its time to live");
       case POLICY_MISMATCH ->
           new Problem(409, "policy-mismatch", "the enclave loaded another policy");
       case DATASET_NOT_IN_POLICY ->

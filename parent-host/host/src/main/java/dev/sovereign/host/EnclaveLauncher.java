@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.newsclub.net.unix.AFUNIXSocket;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
 
 /**
  * Development only: starts the enclave jar as a child process on a unix socket, with the simulated
@@ -71,7 +73,8 @@ public final class EnclaveLauncher implements AutoCloseable {
     pb.environment().keySet().removeIf(EnclaveLauncher::hostOnly);
     process = pb.start();
     Instant deadline = Instant.now().plus(timeout);
-    while (!Files.exists(socket)) {
+    // the socket file appears at bind, before the enclave listens: wait until a connection is taken
+    while (!accepts(socket)) {
       if (!process.isAlive()) {
         throw new IOException(
             "the enclave exited with status " + process.exitValue() + " (see " + log + ")");
@@ -96,6 +99,17 @@ public final class EnclaveLauncher implements AutoCloseable {
    */
   static boolean hostOnly(String name) {
     return name.startsWith("SOVEREIGN_HOST_") || name.equals("SOVEREIGN_ADMIN_TOKEN");
+  }
+
+  private static boolean accepts(Path socket) {
+    if (!Files.exists(socket)) {
+      return false;
+    }
+    try (AFUNIXSocket s = AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(socket))) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** Whether the child process is running. */

@@ -138,14 +138,25 @@ final class EvidenceRelay implements AutoCloseable {
    * @throws Problem if the first submission fails (nothing was answered)
    */
   Message.PayloadVerdicts submit(String round, List<String> jwes) {
+    return submit(round, jwes, false);
+  }
+
+  /**
+   * As {@link #submit(String, List)}; with {@code reportSeal} (protocol 1.2) the answer carries the
+   * enclave's seal sequence before it counted these payloads: the largest reported over the
+   * submissions of a relay (a seal between two of them counts every payload as after it).
+   */
+  Message.PayloadVerdicts submit(String round, List<String> jwes, boolean reportSeal) {
+    Boolean askSeal = reportSeal ? true : null;
     Message.PayloadVerdicts first =
         enclave.call(
-            new Message.SubmitPayloads(round, jwes, settings.ask() ? true : null),
+            new Message.SubmitPayloads(round, jwes, settings.ask() ? true : null, askSeal),
             Message.PayloadVerdicts.class);
     if (first.verdicts().size() != jwes.size()
         || first.verdicts().stream().noneMatch(EvidenceRelay::deferred)) {
       return first;
     }
+    Long sealSequence = first.sealSequence();
     List<Message.Verdict> verdicts = new ArrayList<>(first.verdicts());
     Set<String> tried = new TreeSet<>();
     Report report = new Report();
@@ -181,8 +192,14 @@ final class EvidenceRelay implements AutoCloseable {
         List<String> resend = waiting.stream().map(jwes::get).toList();
         Message.PayloadVerdicts next =
             enclave.call(
-                new Message.SubmitPayloads(round, resend, again ? true : null),
+                new Message.SubmitPayloads(round, resend, again ? true : null, askSeal),
                 Message.PayloadVerdicts.class);
+        if (next.sealSequence() != null) {
+          sealSequence =
+              sealSequence == null
+                  ? next.sealSequence()
+                  : Math.max(sealSequence, next.sealSequence());
+        }
         if (next.verdicts().size() != resend.size()) {
           throw Problem.unavailable(
               "enclave-error", "the enclave answered the wrong number of verdicts");
@@ -206,7 +223,7 @@ final class EvidenceRelay implements AutoCloseable {
     }
     report.stillDeferred = (int) verdicts.stream().filter(EvidenceRelay::deferred).count();
     audit.accept("evidence-relayed", report.fields(round));
-    return new Message.PayloadVerdicts(first.round(), verdicts);
+    return new Message.PayloadVerdicts(first.round(), verdicts, sealSequence);
   }
 
   static boolean deferred(Message.Verdict v) {

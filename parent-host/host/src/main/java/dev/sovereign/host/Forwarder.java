@@ -30,6 +30,7 @@ final class Forwarder implements AutoCloseable {
   private final HostAudit audit;
   private final Sealer sealer;
   private final Recovery recovery;
+  private final RoundEnds ends;
   private final EnclaveTurn turn;
   private final int batch;
   private final ScheduledExecutorService executor;
@@ -43,6 +44,7 @@ final class Forwarder implements AutoCloseable {
       HostAudit audit,
       Sealer sealer,
       Recovery recovery,
+      RoundEnds ends,
       EnclaveTurn turn,
       int batch) {
     this.inbox = inbox;
@@ -50,6 +52,7 @@ final class Forwarder implements AutoCloseable {
     this.audit = audit;
     this.sealer = sealer;
     this.recovery = recovery;
+    this.ends = ends;
     this.turn = turn;
     this.batch = batch;
     this.executor =
@@ -65,6 +68,9 @@ final class Forwarder implements AutoCloseable {
   void start(Duration sealInterval) {
     executor.scheduleWithFixedDelay(this::drainQuietly, 0, 200, TimeUnit.MILLISECONDS);
     if (sealer.enabled()) {
+      // a seal the host did not ask for is noticed within half a second without traffic, and at
+      // once with the next batch's verdicts
+      executor.scheduleWithFixedDelay(sealer::checkUnrequested, 500, 500, TimeUnit.MILLISECONDS);
       long every = Math.max(1000, sealInterval.toMillis());
       executor.scheduleWithFixedDelay(sealer::sealQuietly, every, every, TimeUnit.MILLISECONDS);
     }
@@ -139,19 +145,27 @@ final class Forwarder implements AutoCloseable {
     List<String> jwes = entries.stream().map(Inbox.Entry::jwe).toList();
     Message.PayloadVerdicts v;
     try {
-      v = relay.get().submit(round, jwes);
+      v = relay.get().submit(round, jwes, sealer.enabled());
     } catch (Problem p) {
+      if (RoundEnds.isFinal(p.code())) {
+        // Closed or expired in the enclave: a final rejection for each of these, never a resend.
+        ends.endedInEnclave(round, p.code());
+        return entries.size();
+      }
       if (p.code().equals("unknown-round")) {
-        // The enclave lost the round (restarted without restore): recover and resend.
-        recovery.recover();
+        // The enclave lost the round (restarted without restore): recover and resend, a bounded
+        // number of times for this round (Recovery.roundUnknown).
+        recovery.roundUnknown(round);
       }
       throw p;
     }
+    recovery.roundKnown(round);
     if (v.verdicts().size() != entries.size()) {
       throw Problem.unavailable(
           "enclave-error", "the enclave answered the wrong number of verdicts");
     }
     List<Inbox.VerdictRow> rows = new ArrayList<>(entries.size());
+    List<String> answered = new ArrayList<>(entries.size());
     List<Map<String, String>> outcomes = new ArrayList<>(entries.size());
     for (int i = 0; i < entries.size(); i++) {
       Message.Verdict verdict = v.verdicts().get(i);
@@ -160,6 +174,7 @@ final class Forwarder implements AutoCloseable {
       }
       String outcome = verdict.outcome().equals("accepted") ? "accepted" : verdict.reason();
       rows.add(new Inbox.VerdictRow(entries.get(i).payloadId(), outcome, verdict.leaf()));
+      answered.add(entries.get(i).payloadId());
       Map<String, String> f = new LinkedHashMap<>();
       f.put("round", round);
       f.put("payloadId", entries.get(i).payloadId());
@@ -176,8 +191,17 @@ final class Forwarder implements AutoCloseable {
       throw Problem.unavailable("store-unavailable", "the host could not record a verdict");
     }
     audit.recordAll("submission", outcomes);
-    sealer.processed(v);
+    sealer.processed(v, answered);
     return rows.size();
+  }
+
+  /**
+   * Stops at once, as a crash would (tests): whatever drain or seal runs is interrupted mid-way;
+   * returns when the thread is gone.
+   */
+  void halt() throws InterruptedException {
+    executor.shutdownNow();
+    executor.awaitTermination(30, TimeUnit.SECONDS);
   }
 
   /**

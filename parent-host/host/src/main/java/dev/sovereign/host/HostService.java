@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +47,7 @@ public class HostService {
   private EnclaveGateway enclave;
   private Sealer sealer;
   private Recovery recovery;
+  private RoundEnds ends;
   private Forwarder forwarder;
   private EvidenceRelay evidenceRelay;
 
@@ -131,14 +133,30 @@ public class HostService {
             audit,
             turn,
             clock);
+    ends = new RoundEnds(enclave, inbox, audit, sealer);
     recovery =
         new Recovery(
-            enclave, inbox, sealer, audit, this::evidenceRelay, turn, config.enclave().batch());
+            enclave,
+            inbox,
+            sealer,
+            audit,
+            this::evidenceRelay,
+            ends,
+            turn,
+            config.enclave().batch(),
+            clock);
     sealer.consistentWhen(recovery::consistent);
     enclave.onNewEnclave(recovery::recover);
     forwarder =
         new Forwarder(
-            inbox, this::evidenceRelay, audit, sealer, recovery, turn, config.enclave().batch());
+            inbox,
+            this::evidenceRelay,
+            audit,
+            sealer,
+            recovery,
+            ends,
+            turn,
+            config.enclave().batch());
     enclave.checkPolicyQuietly();
     recovery.afterHostStart();
     forwarder.start(config.seal().interval());
@@ -181,6 +199,28 @@ public class HostService {
     }
   }
 
+  /**
+   * A crash, for tests: the forwarder stops mid-way (no grace, no last seal), the dev enclave child
+   * is killed (SIGKILL), and the stores are let go without any orderly shutdown step. Another host
+   * may then start on the same data directory.
+   */
+  void haltForTesting() throws InterruptedException {
+    forwarder.halt();
+    enclave
+        .launcher()
+        .ifPresent(l -> ProcessHandle.of(l.pid()).ifPresent(ProcessHandle::destroyForcibly));
+    enclave.close();
+    if (devBroker != null) {
+      devBroker.close();
+    }
+    audit.close();
+    try {
+      inbox.close();
+    } catch (SQLException e) {
+      // a crash does not close it either
+    }
+  }
+
   private static Path defaultEnclaveJar() {
     String home = System.getenv("SOVEREIGN_HOME");
     Path root = home != null ? Path.of(home) : Path.of("").toAbsolutePath();
@@ -218,8 +258,9 @@ public class HostService {
     Message.HealthStatus h = health();
     Message.RoundOpened opened =
         call(new Message.OpenRound(round, dataset, h.policySha256()), Message.RoundOpened.class);
+    Instant expiresAt = expiresAt(round);
     try {
-      inbox.openRound(round, dataset, opened.policySha256(), clock.instant());
+      inbox.openRound(round, dataset, opened.policySha256(), clock.instant(), expiresAt);
       sealer.changed(1);
       audit.record(
           "round-opened",
@@ -228,6 +269,20 @@ public class HostService {
       throw Problem.unavailable("store-unavailable", "the host could not record the round");
     }
     return opened;
+  }
+
+  /**
+   * When the enclave stops taking the round's payloads, or null from an enclave before protocol 1.2
+   * (which cannot describe a round).
+   */
+  private Instant expiresAt(String round) {
+    try {
+      return Instant.parse(
+          call(new Message.DescribeRound(round), Message.RoundDescription.class).expiresAt());
+    } catch (Problem | java.time.format.DateTimeParseException e) {
+      LOG.warnf("the enclave did not say when round %s expires", round);
+      return null;
+    }
   }
 
   /**
@@ -257,8 +312,12 @@ public class HostService {
           "this host does not serve zone " + env.zone() + "; send it to that zone's host");
     }
     Inbox.RoundRecord r = roundRecord(round);
-    if (!r.state().equals("open")) {
-      throw new Problem(409, "round-closed", "the round is closed");
+    if (!r.takesPayloadsAt(clock.instant())) {
+      // Acknowledged only while the enclave can still count it: past the round's expiry a 202
+      // would promise what no result can hold.
+      throw r.state().equals("open") || r.state().equals("expired")
+          ? new Problem(409, "round-expired", "the round is past its time to live")
+          : new Problem(409, "round-closed", "the round is closed");
     }
     try {
       Inbox.Stored stored = inbox.put(round, env.zone(), jwe, clock.instant());
@@ -292,15 +351,37 @@ public class HostService {
     }
   }
 
-  /** Drains the round's pending payloads into the enclave, then closes the round there. */
+  /**
+   * Stops taking payloads for the round ({@code closing}), drains its pending payloads into the
+   * enclave, then closes the round there. A round the enclave already closed (a close this host did
+   * not make) or let expire ends with a final rejection for each payload not delivered.
+   */
   public String closeRound(String round) {
     Inbox.RoundRecord r = roundRecord(round);
     if (r.state().equals("closed")) {
-      return r.result().orElseThrow();
+      return r.result()
+          .orElseThrow(
+              () -> new Problem(409, "round-closed", "the round was closed without a result here"));
+    }
+    if (r.state().equals("expired")) {
+      throw new Problem(409, "round-expired", "the round is past its time to live");
     }
     health();
+    try {
+      inbox.markClosing(round);
+    } catch (Inbox.UnavailableException e) {
+      throw Problem.unavailable("store-unavailable", "the host could not record the round");
+    }
     forwarder.drainFully();
-    Message.RoundResult result = call(new Message.CloseRound(round), Message.RoundResult.class);
+    Message.RoundResult result;
+    try {
+      result = call(new Message.CloseRound(round), Message.RoundResult.class);
+    } catch (Problem p) {
+      if (!RoundEnds.isFinal(p.code())) {
+        throw p;
+      }
+      return ends.endedInEnclave(round, p.code()).orElseThrow(() -> p);
+    }
     try {
       inbox.closeRound(round, result.credential());
     } catch (Inbox.UnavailableException e) {
@@ -405,5 +486,10 @@ public class HostService {
   /** Feeds a sealed blob to the enclave (admin restore); the enclave decides whether it opens. */
   public Message.Restored restore(byte[] blob) {
     return recovery.restore(blob);
+  }
+
+  /** How many recoveries completed in this host's life (each restores a seal: a key release). */
+  long recoveries() {
+    return recovery.completed();
   }
 }

@@ -121,6 +121,10 @@ public final class Inbox implements AutoCloseable {
       s.execute("CREATE INDEX IF NOT EXISTS payloads_pending ON payloads(verdict, seq)");
       s.execute(
           "CREATE TABLE IF NOT EXISTS status_lists (url TEXT PRIMARY KEY, credential TEXT NOT NULL)");
+      if (!hasColumn(c, "rounds", "expires_at")) {
+        // protocol 1.2: when the enclave stops taking the round's payloads (null: not known)
+        s.execute("ALTER TABLE rounds ADD COLUMN expires_at INTEGER");
+      }
       s.execute(
           "CREATE TABLE IF NOT EXISTS verdict_counts (round TEXT NOT NULL, verdict TEXT NOT NULL, "
               + "n INTEGER NOT NULL, PRIMARY KEY (round, verdict))");
@@ -133,6 +137,18 @@ public final class Inbox implements AutoCloseable {
     }
     c.setAutoCommit(false);
     return new Inbox(c, next);
+  }
+
+  private static boolean hasColumn(Connection c, String table, String column) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("PRAGMA table_info(" + table + ")")) {
+      while (r.next()) {
+        if (column.equals(r.getString("name"))) {
+          return true;
+        }
+      }
+      return false;
+    }
   }
 
   /**
@@ -169,28 +185,75 @@ public final class Inbox implements AutoCloseable {
    */
   private static final ThreadLocal<String[]> LAST_ID = ThreadLocal.withInitial(() -> new String[2]);
 
-  /** Records an opened round. */
-  public synchronized void openRound(String round, String dataset, String policySha256, Instant at)
+  /** Records an opened round whose expiry is not known. */
+  public void openRound(String round, String dataset, String policySha256, Instant at)
+      throws UnavailableException {
+    openRound(round, dataset, policySha256, at, null);
+  }
+
+  /**
+   * Records an opened round.
+   *
+   * @param expiresAt when the enclave stops taking its payloads, or null if it did not say
+   */
+  public synchronized void openRound(
+      String round, String dataset, String policySha256, Instant at, Instant expiresAt)
       throws UnavailableException {
     roundCache.remove(round); // refilled only under this monitor, so after this write's outcome
     write(
         () -> {
           try (PreparedStatement p =
               db.prepareStatement(
-                  "INSERT INTO rounds(round, dataset, policy_sha256, state, opened_at) VALUES (?,?,?,'open',?)")) {
+                  "INSERT INTO rounds(round, dataset, policy_sha256, state, opened_at, expires_at)"
+                      + " VALUES (?,?,?,'open',?,?)")) {
             p.setString(1, round);
             p.setString(2, dataset);
             p.setString(3, policySha256);
             p.setLong(4, at.toEpochMilli());
+            if (expiresAt == null) {
+              p.setNull(5, java.sql.Types.INTEGER);
+            } else {
+              p.setLong(5, expiresAt.toEpochMilli());
+            }
             p.executeUpdate();
           }
           return null;
         });
   }
 
-  /** A round's record, if the host knows it. */
+  /**
+   * A round's record, if the host knows it: {@code state} is a {@link
+   * dev.sovereign.enclave.protocol.RoundState} wire name; {@code expiresAt} when the enclave stops
+   * taking its payloads (empty if the enclave did not say, protocol 1.1 and older).
+   */
   public record RoundRecord(
-      String round, String dataset, String policySha256, String state, Optional<String> result) {}
+      String round,
+      String dataset,
+      String policySha256,
+      String state,
+      Optional<String> result,
+      Optional<Instant> expiresAt) {
+    /** Whether a payload may still be acknowledged for this round at {@code now}. */
+    public boolean takesPayloadsAt(Instant now) {
+      return state.equals("open") && expiresAt.map(now::isBefore).orElse(true);
+    }
+  }
+
+  private static final String ROUND_COLUMNS =
+      "round, dataset, policy_sha256, state, result, expires_at";
+
+  private static RoundRecord roundRecord(ResultSet r) throws SQLException {
+    long expires = r.getLong(6);
+    Optional<Instant> expiresAt =
+        r.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(expires));
+    return new RoundRecord(
+        r.getString(1),
+        r.getString(2),
+        r.getString(3),
+        r.getString(4),
+        Optional.ofNullable(r.getString(5)),
+        expiresAt);
+  }
 
   public Optional<RoundRecord> round(String round) throws SQLException {
     // every submit asks; the answer changes only through openRound/closeRound below
@@ -221,20 +284,13 @@ public final class Inbox implements AutoCloseable {
 
   private Optional<RoundRecord> readRound(String round) throws SQLException {
     try (PreparedStatement p =
-        db.prepareStatement(
-            "SELECT round, dataset, policy_sha256, state, result FROM rounds WHERE round=?")) {
+        db.prepareStatement("SELECT " + ROUND_COLUMNS + " FROM rounds WHERE round=?")) {
       p.setString(1, round);
       try (ResultSet r = p.executeQuery()) {
         if (!r.next()) {
           return Optional.empty();
         }
-        return Optional.of(
-            new RoundRecord(
-                r.getString(1),
-                r.getString(2),
-                r.getString(3),
-                r.getString(4),
-                Optional.ofNullable(r.getString(5))));
+        return Optional.of(roundRecord(r));
       } finally {
         db.commit();
       }
@@ -246,18 +302,11 @@ public final class Inbox implements AutoCloseable {
     List<RoundRecord> out = new ArrayList<>();
     try (PreparedStatement p =
         db.prepareStatement(
-            "SELECT round, dataset, policy_sha256, state, result FROM rounds"
-                + " ORDER BY opened_at DESC, round LIMIT ?")) {
+            "SELECT " + ROUND_COLUMNS + " FROM rounds ORDER BY opened_at DESC, round LIMIT ?")) {
       p.setInt(1, limit);
       try (ResultSet r = p.executeQuery()) {
         while (r.next()) {
-          out.add(
-              new RoundRecord(
-                  r.getString(1),
-                  r.getString(2),
-                  r.getString(3),
-                  r.getString(4),
-                  Optional.ofNullable(r.getString(5))));
+          out.add(roundRecord(r));
         }
       } finally {
         db.commit();
@@ -266,21 +315,17 @@ public final class Inbox implements AutoCloseable {
     return out;
   }
 
-  /** All rounds still open (replayed to a restarted enclave). */
+  /** All rounds still open or closing (replayed to a restarted enclave). */
   public synchronized List<RoundRecord> openRounds() throws SQLException {
     List<RoundRecord> out = new ArrayList<>();
     try (PreparedStatement p =
         db.prepareStatement(
-            "SELECT round, dataset, policy_sha256, state, result FROM rounds WHERE state='open' ORDER BY opened_at")) {
+            "SELECT "
+                + ROUND_COLUMNS
+                + " FROM rounds WHERE state IN ('open','closing') ORDER BY opened_at")) {
       try (ResultSet r = p.executeQuery()) {
         while (r.next()) {
-          out.add(
-              new RoundRecord(
-                  r.getString(1),
-                  r.getString(2),
-                  r.getString(3),
-                  r.getString(4),
-                  Optional.ofNullable(r.getString(5))));
+          out.add(roundRecord(r));
         }
       } finally {
         db.commit();
@@ -591,6 +636,58 @@ public final class Inbox implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /** Marks an open round {@code closing}: the host takes no more payloads for it. */
+  public synchronized void markClosing(String round) throws UnavailableException {
+    roundCache.remove(round);
+    write(
+        () -> {
+          try (PreparedStatement p =
+              db.prepareStatement(
+                  "UPDATE rounds SET state='closing' WHERE round=? AND state='open'")) {
+            p.setString(1, round);
+            p.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  /**
+   * Ends a round that will issue no result through this host ({@code state} {@code expired}, or
+   * {@code closed} by a close the host did not make): in one transaction the round takes that state
+   * and every payload of it still without a verdict gets the final rejection {@code reason}.
+   *
+   * @return the ids of the payloads that got {@code reason} now
+   */
+  public synchronized List<String> endRound(String round, String state, String reason)
+      throws UnavailableException {
+    roundCache.remove(round);
+    return write(
+        () -> {
+          List<String> ids = new ArrayList<>();
+          try (PreparedStatement p =
+              db.prepareStatement(
+                  "SELECT payload_id FROM payloads WHERE round=? AND verdict IS NULL ORDER BY seq")) {
+            p.setString(1, round);
+            try (ResultSet r = p.executeQuery()) {
+              while (r.next()) {
+                ids.add(r.getString(1));
+              }
+            }
+          }
+          for (String id : ids) {
+            recordOne(id, reason, null);
+          }
+          try (PreparedStatement p =
+              db.prepareStatement(
+                  "UPDATE rounds SET state=? WHERE round=? AND state IN ('open','closing')")) {
+            p.setString(1, state);
+            p.setString(2, round);
+            p.executeUpdate();
+          }
+          return ids;
+        });
   }
 
   /** Marks a round closed with its result and deletes its ciphertext: the result now covers it. */

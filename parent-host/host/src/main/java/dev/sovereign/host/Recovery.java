@@ -2,13 +2,17 @@ package dev.sovereign.host;
 
 import dev.sovereign.enclave.protocol.ErrorCode;
 import dev.sovereign.enclave.protocol.Message;
+import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -31,6 +35,21 @@ final class Recovery {
   private final Supplier<EvidenceRelay> relay;
   private final EnclaveTurn turn;
   private final int batch;
+  private final RoundEnds ends;
+  private final Clock clock;
+
+  /**
+   * Recoveries that completed and still left a round unknown to the enclave, by round; at {@link
+   * #MAX_RECOVERIES_PER_ROUND} the round is lost ({@link RoundEnds#lost}) instead of recovered
+   * again.
+   */
+  private final Map<String, Integer> unknownAfterRecovery = new ConcurrentHashMap<>();
+
+  /** Completed recoveries a round may trigger by being unknown to the enclave. */
+  static final int MAX_RECOVERIES_PER_ROUND = 3;
+
+  /** Every recovery completed in this host's life (tests count key releases by it). */
+  private final AtomicLong completed = new AtomicLong();
 
   /**
    * False while a recovery is incomplete: a seal then would claim payloads the enclave has not
@@ -44,8 +63,10 @@ final class Recovery {
       Sealer sealer,
       HostAudit audit,
       Supplier<EvidenceRelay> relay,
+      RoundEnds ends,
       EnclaveTurn turn,
-      int batch) {
+      int batch,
+      Clock clock) {
     this.enclave = enclave;
     this.inbox = inbox;
     this.sealer = sealer;
@@ -53,6 +74,42 @@ final class Recovery {
     this.relay = relay;
     this.turn = turn;
     this.batch = batch;
+    this.ends = ends;
+    this.clock = clock;
+  }
+
+  /** How many recoveries completed in this host's life. */
+  long completed() {
+    return completed.get();
+  }
+
+  /**
+   * The enclave answered {@code unknown-round} for {@code round}: recovers, unless completed
+   * recoveries already failed to give this round back {@link #MAX_RECOVERIES_PER_ROUND} times; then
+   * the round is lost and its undelivered payloads get a final {@code round-lost}. A recovery that
+   * did not complete (the enclave away, the store failing) does not count: it is no verdict.
+   */
+  void roundUnknown(String round) {
+    try (EnclaveTurn.Held held = turn.take()) {
+      int tries = unknownAfterRecovery.getOrDefault(round, 0);
+      if (tries >= MAX_RECOVERIES_PER_ROUND) {
+        unknownAfterRecovery.remove(round);
+        ends.lost(round);
+        return;
+      }
+      long before = completed.get();
+      recover();
+      if (completed.get() > before) {
+        unknownAfterRecovery.put(round, tries + 1);
+      }
+    }
+  }
+
+  /** The enclave took payloads for {@code round}: it knows the round again. */
+  void roundKnown(String round) {
+    if (!unknownAfterRecovery.isEmpty()) {
+      unknownAfterRecovery.remove(round);
+    }
   }
 
   boolean consistent() {
@@ -110,6 +167,28 @@ final class Recovery {
               "keyRelease",
               "granted"));
       sealer.changed(1);
+      // The enclave now holds the blob's rounds and payloads: what the host answered since goes in
+      // again. Coverage is known for the host's own latest seal; for any other blob every answered
+      // payload is resent (those the blob holds come back as replay rejections, none is lost).
+      Optional<SealStore.Seal> known = Optional.empty();
+      try {
+        Optional<SealStore.Seal> latest = sealer.store().latest();
+        if (latest.isPresent() && Arrays.equals(latest.get().blob(), blob)) {
+          known = latest;
+        }
+        sealer.restored(known, blob);
+        consistent = false;
+        catchUp(
+            known.map(SealStore.Seal::rounds).orElse(Set.of()),
+            known.map(SealStore.Seal::coveredPayloads).orElse(Set.of()));
+        consistent = true;
+      } catch (Problem p) {
+        throw p;
+      } catch (Exception e) {
+        LOG.warnf(
+            "after the restore the enclave is not caught up yet: %s", e.getClass().getSimpleName());
+        enclave.forget(); // the next call recovers
+      }
       return r;
     }
   }
@@ -131,6 +210,7 @@ final class Recovery {
                     Message.Restored.class);
             restoredRounds = latest.get().rounds();
             covered = latest.get().coveredPayloads();
+            sealer.restored(latest, latest.get().blob());
             audit.record(
                 "restored",
                 Map.of(
@@ -150,34 +230,57 @@ final class Recovery {
                 "recovery: the enclave refused the last seal (%s); resending every payload",
                 e.getMessage());
             audit.record("restore-refused", Map.of("trigger", "recovery", "code", e.code()));
+            sealer.restored(Optional.empty(), null);
           }
+        } else {
+          sealer.restored(Optional.empty(), null);
         }
-        Message.HealthStatus h = enclave.direct(new Message.Health(), Message.HealthStatus.class);
-        enclave.workingWith(h.enclaveDid());
-        Map<String, String> lists = inbox.statusLists();
-        if (!lists.isEmpty()) {
-          enclave.direct(
-              new Message.SupplyEvidence(null, null, lists), Message.EvidenceStored.class);
-        }
-        for (Inbox.RoundRecord r : inbox.openRounds()) {
-          if (!restoredRounds.contains(r.round())) {
-            try {
-              enclave.direct(
-                  new Message.OpenRound(r.round(), r.dataset(), r.policySha256()),
-                  Message.RoundOpened.class);
-            } catch (EnclaveLink.EnclaveErrorException e) {
-              if (!EnclaveGateway.is(e, ErrorCode.ROUND_EXISTS)) {
-                LOG.warnf("recovery: round could not be reopened (%s)", e.code());
-                continue;
-              }
-            }
-          }
-          resend(r.round(), covered);
-        }
+        catchUp(restoredRounds, covered);
         consistent = true;
+        completed.incrementAndGet();
       } catch (Exception e) {
         LOG.warnf("recovery incomplete, will retry: %s", e.getClass().getSimpleName());
         enclave.forget();
+      }
+    }
+  }
+
+  /**
+   * Brings an enclave that holds {@code restoredRounds} and {@code covered} up to the host's
+   * record: status lists, rounds reopened, answered payloads it lacks resent.
+   */
+  private void catchUp(Set<String> restoredRounds, Set<String> covered) throws Exception {
+    Message.HealthStatus h = enclave.direct(new Message.Health(), Message.HealthStatus.class);
+    enclave.workingWith(h.enclaveDid());
+    Map<String, String> lists = inbox.statusLists();
+    if (!lists.isEmpty()) {
+      enclave.direct(new Message.SupplyEvidence(null, null, lists), Message.EvidenceStored.class);
+    }
+    for (Inbox.RoundRecord r : inbox.openRounds()) {
+      if (r.expiresAt().isPresent() && !clock.instant().isBefore(r.expiresAt().get())) {
+        // Reopening it in a new enclave would give it a new time to live: it ends here.
+        ends.expired(r.round());
+        continue;
+      }
+      if (!restoredRounds.contains(r.round())) {
+        try {
+          enclave.direct(
+              new Message.OpenRound(r.round(), r.dataset(), r.policySha256()),
+              Message.RoundOpened.class);
+        } catch (EnclaveLink.EnclaveErrorException e) {
+          if (!EnclaveGateway.is(e, ErrorCode.ROUND_EXISTS)) {
+            LOG.warnf("recovery: round could not be reopened (%s)", e.code());
+            continue;
+          }
+        }
+      }
+      try {
+        resend(r.round(), covered);
+      } catch (Problem p) {
+        if (!RoundEnds.isFinal(p.code())) {
+          throw p;
+        }
+        ends.endedInEnclave(r.round(), p.code()); // e.g. the restored round is past its TTL
       }
     }
   }
@@ -196,8 +299,9 @@ final class Recovery {
       List<Inbox.Entry> part = tail.subList(i, Math.min(tail.size(), i + batch));
       // through the relay: the new enclave holds no did:fabric evidence yet (EvidenceRelay)
       Message.PayloadVerdicts v =
-          relay.get().submit(round, part.stream().map(Inbox.Entry::jwe).toList());
+          relay.get().submit(round, part.stream().map(Inbox.Entry::jwe).toList(), sealer.enabled());
       List<Map<String, Object>> resent = new ArrayList<>(part.size());
+      List<String> answered = new ArrayList<>(part.size());
       for (int j = 0; j < part.size(); j++) {
         Message.Verdict verdict = v.verdicts().get(j);
         if (EvidenceRelay.deferred(verdict)) {
@@ -206,11 +310,12 @@ final class Recovery {
         String outcome = verdict.outcome().equals("accepted") ? "accepted" : verdict.reason();
         inbox.recordVerdict(part.get(j).payloadId(), outcome, verdict.leaf());
         resent.add(resentEntry(round, part.get(j).payloadId(), verdict));
+        answered.add(part.get(j).payloadId());
       }
       // Every payload here already had a verdict recorded: these entries say what the recovered
       // enclave answered to the re-send (it counts in that enclave's result), marked resent.
       audit.recordAll("submission", resent);
-      sealer.changed(part.size());
+      sealer.processed(v, answered);
     }
   }
 

@@ -1,13 +1,19 @@
 package dev.sovereign.host;
 
+import dev.sovereign.attestation.seal.SealRejectedException;
+import dev.sovereign.attestation.seal.SealedState;
 import dev.sovereign.enclave.protocol.Message;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -17,6 +23,14 @@ import org.jboss.logging.Logger;
  * Seals the enclave's state and keeps the blobs ({@link SealStore}) with what each covers: the open
  * rounds and every payload of theirs that has a verdict. Decides when to seal (every {@code
  * everyPayloads} accepted payloads, and on the forwarder's interval while something changed).
+ *
+ * <p>Also notices a seal it did not ask for (anyone who reaches the enclave socket can send {@code
+ * Seal}): such a seal moves the key broker's rollback counter past the host's last seal, so that a
+ * recovery from the host's own seal would be refused. The enclave reports the sequence of its last
+ * seal with every batch of verdicts and on {@code SealStatus} (protocol 1.2); when it is newer than
+ * the newest seal the host holds, the host audits {@code seal-unrequested}, fetches that blob
+ * ({@code LatestSeal}) and keeps it as its latest, covering exactly the payloads the enclave
+ * counted before it (known from the sequence each batch reported), then seals again itself.
  */
 final class Sealer {
   private static final Logger LOG = Logger.getLogger(Sealer.class);
@@ -34,6 +48,19 @@ final class Sealer {
   private final AtomicLong acceptedSinceSeal = new AtomicLong();
 
   /**
+   * The sequence of the newest seal this host holds (its own or one it fetched); under the turn.
+   */
+  private long heldSequence;
+
+  /** What the held seal covers. */
+  private Set<String> heldCoverage = Set.of();
+
+  /** Payloads the enclave counted since the held seal, with the seal sequence it reported. */
+  private final List<Answered> answeredSince = new ArrayList<>();
+
+  private record Answered(long sealSequence, List<String> payloadIds) {}
+
+  /**
    * @param enabled whether the enclave can seal at all (it was started with a key broker)
    */
   Sealer(
@@ -44,7 +71,8 @@ final class Sealer {
       Inbox inbox,
       HostAudit audit,
       EnclaveTurn turn,
-      Clock clock) {
+      Clock clock)
+      throws IOException {
     this.seals = seals;
     this.enabled = enabled;
     this.everyPayloads = everyPayloads;
@@ -53,6 +81,11 @@ final class Sealer {
     this.audit = audit;
     this.turn = turn;
     this.clock = clock;
+    Optional<SealStore.Seal> latest = seals.latest();
+    if (latest.isPresent()) {
+      heldSequence = sequenceOf(latest.get().blob()).orElse(0L);
+      heldCoverage = latest.get().coveredPayloads();
+    }
   }
 
   /**
@@ -76,12 +109,108 @@ final class Sealer {
     changesSinceSeal.addAndGet(n);
   }
 
-  /** A batch of verdicts was recorded; seals when enough payloads were accepted since the last. */
-  void processed(Message.PayloadVerdicts v) {
+  /**
+   * A batch of verdicts was recorded ({@code answered}: the payloads the enclave counted); seals
+   * when enough payloads were accepted since the last seal.
+   */
+  void processed(Message.PayloadVerdicts v, List<String> answered) {
     long accepted = v.verdicts().stream().filter(x -> x.outcome().equals("accepted")).count();
     changesSinceSeal.addAndGet(v.verdicts().size());
+    if (v.sealSequence() != null) {
+      try (EnclaveTurn.Held held = turn.take()) {
+        answeredSince.add(new Answered(v.sealSequence(), List.copyOf(answered)));
+        if (v.sealSequence() > heldSequence) {
+          unrequested(v.sealSequence());
+        }
+      }
+    }
     if (enabled && acceptedSinceSeal.addAndGet(accepted) >= everyPayloads) {
       sealQuietly();
+    }
+  }
+
+  /** Recovery restored {@code seal} (or, if empty, found none the enclave would open). */
+  void restored(Optional<SealStore.Seal> seal, byte[] blob) {
+    try (EnclaveTurn.Held held = turn.take()) {
+      answeredSince.clear();
+      if (seal.isPresent()) {
+        heldSequence = Math.max(heldSequence, sequenceOf(blob).orElse(0L));
+        heldCoverage = seal.get().coveredPayloads();
+      } else {
+        heldCoverage = Set.of(); // a fresh enclave: every answered payload is sent to it again
+      }
+    }
+  }
+
+  /** Asks the enclave for its last seal's sequence; a newer one than the host holds is foreign. */
+  void checkUnrequested() {
+    if (!enabled) {
+      return;
+    }
+    try (EnclaveTurn.Held held = turn.take()) {
+      Message.SealStatusReport r =
+          enclave.call(new Message.SealStatus(), Message.SealStatusReport.class);
+      if (r.sequence() > heldSequence) {
+        unrequested(r.sequence());
+      }
+    } catch (Problem p) {
+      // an enclave away or before protocol 1.2: checked again later
+    } catch (RuntimeException e) {
+      LOG.warnf("seal check failed: %s", e.getClass().getSimpleName());
+    }
+  }
+
+  /** A seal with {@code sequence} exists that this host did not make or fetch. Under the turn. */
+  private void unrequested(long sequence) {
+    LOG.errorf(
+        "the enclave sealed (sequence %d) without this host asking; keeping that seal", sequence);
+    Map<String, Object> f = new LinkedHashMap<>();
+    f.put("sequence", sequence);
+    f.put("heldSequence", heldSequence);
+    try {
+      byte[] blob =
+          Base64.getDecoder()
+              .decode(enclave.call(new Message.LatestSeal(), Message.Sealed.class).sealedState());
+      long fetched = sequenceOf(blob).orElse(0L);
+      if (fetched > heldSequence) {
+        Set<String> covered = new HashSet<>(heldCoverage);
+        for (Answered a : answeredSince) {
+          if (a.sealSequence() < fetched) {
+            covered.addAll(a.payloadIds()); // counted before that seal: it holds them
+          }
+        }
+        // No rounds claimed: recovery reopens each (round-exists for those the blob holds).
+        seals.store(blob, clock.instant(), Set.of(), covered);
+        held(fetched, covered);
+        f.put("fetchedSequence", fetched);
+        f.put("sealedSha256", HostAudit.sha256Hex(blob));
+        f.put("coveredPayloads", covered.size());
+      }
+    } catch (Problem | IOException e) {
+      f.put("fetched", false);
+      LOG.errorf("the unrequested seal could not be fetched; sealing again now");
+    }
+    audit.record("seal-unrequested", f);
+    changesSinceSeal.incrementAndGet();
+    try {
+      seal("unrequested");
+    } catch (Problem p) {
+      LOG.warnf("seal after an unrequested one skipped: %s", p.code());
+    }
+  }
+
+  private void held(long sequence, Set<String> covered) {
+    heldSequence = sequence;
+    heldCoverage = Set.copyOf(covered);
+    answeredSince.removeIf(a -> a.sealSequence() < sequence);
+  }
+
+  /** The sequence in a blob's header (not verified: the blob is this host's own bookkeeping). */
+  private static Optional<Long> sequenceOf(byte[] blob) {
+    try {
+      return Optional.of(SealedState.parse(blob).unverifiedHeader().sequence());
+    } catch (SealRejectedException e) {
+      return Optional.empty();
     }
   }
 
@@ -103,7 +232,8 @@ final class Sealer {
    * Asks the enclave to seal now and stores the blob with what it covers. Drains are paused
    * meanwhile.
    *
-   * @param trigger who asked: {@code admin} or {@code host} (its own schedule)
+   * @param trigger who asked: {@code admin}, {@code host} (its own schedule) or {@code unrequested}
+   *     (right after it found a seal it did not ask for)
    */
   SealStore.Seal seal(String trigger) {
     if (!enabled) {
@@ -135,6 +265,8 @@ final class Sealer {
         }
         byte[] blob = Base64.getDecoder().decode(sealed.sealedState());
         SealStore.Seal stored = seals.store(blob, clock.instant(), rounds, covered);
+        held(sequenceOf(blob).orElse(heldSequence), covered);
+        answeredSince.clear();
         audit.record(
             "backup-sealed",
             Map.of(
