@@ -1,5 +1,8 @@
 package dev.sovereign.backup;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,11 +33,39 @@ public sealed interface BackupLocation permits BackupLocation.Dir, BackupLocatio
   /** True if this location is {@code allowed} or lies inside it. */
   boolean isUnder(BackupLocation allowed);
 
-  /** A directory on the host. */
+  /**
+   * A directory on the host. "Under" is decided on real paths: every symbolic link in either path
+   * is resolved first ({@link #real}), so a link inside an allowed directory that points elsewhere
+   * (an EU location whose link leads into the US directory) is not under it.
+   */
   record Dir(Path path) implements BackupLocation {
     @Override
     public boolean isUnder(BackupLocation allowed) {
-      return allowed instanceof Dir d && path.startsWith(d.path());
+      if (!(allowed instanceof Dir d)) {
+        return false;
+      }
+      try {
+        return real(path).startsWith(real(d.path()));
+      } catch (IOException e) {
+        return false; // a path whose links cannot be resolved is under nothing
+      }
+    }
+
+    /**
+     * The path with every symbolic link resolved: {@code toRealPath} of its longest existing
+     * ancestor, then the segments that do not exist yet (which cannot be links).
+     */
+    static Path real(Path p) throws IOException {
+      Path abs = p.toAbsolutePath().normalize();
+      Path existing = abs;
+      while (existing != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
+        existing = existing.getParent();
+      }
+      if (existing == null) {
+        return abs;
+      }
+      Path resolved = existing.toRealPath();
+      return resolved.resolve(existing.relativize(abs)).normalize();
     }
 
     @Override

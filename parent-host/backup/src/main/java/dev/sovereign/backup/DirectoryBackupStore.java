@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -91,9 +92,10 @@ public final class DirectoryBackupStore implements BackupStore {
   public Backup read(String ref) throws IOException {
     Path blob = dir.path().resolve(ref).normalize();
     Path side = blob.resolveSibling(blob.getFileName() + ".json");
+    // a link named like a backup could point anywhere: only regular files in the directory itself
     if (!blob.getParent().equals(dir.path())
-        || !Files.isRegularFile(blob)
-        || !Files.isRegularFile(side)) {
+        || !Files.isRegularFile(blob, LinkOption.NOFOLLOW_LINKS)
+        || !Files.isRegularFile(side, LinkOption.NOFOLLOW_LINKS)) {
       throw new Failed(blob + " or its .json metadata is missing", 0, "not-found");
     }
     return new Backup(sidecar(ref, JSON.readTree(side.toFile())), Files.readAllBytes(blob));

@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Normalisation and the segment-wise "under" test of backup locations. */
 class BackupLocationTest {
@@ -68,5 +71,39 @@ class BackupLocationTest {
         BackupLocation.parse("/srv/b/eu/../eu/x").isUnder(BackupLocation.parse("/srv/b/eu")));
     assertFalse(BackupLocation.parse("/srv/b/eu-evil").isUnder(BackupLocation.parse("/srv/b/eu")));
     assertFalse(BackupLocation.parse("/srv/b/eu/../us").isUnder(BackupLocation.parse("/srv/b/eu")));
+  }
+
+  @Test
+  void aDirectoryReachedThroughALinkThatLeavesTheAllowedLocationIsNotUnderIt(@TempDir Path tmp)
+      throws Exception {
+    Path eu = Files.createDirectories(tmp.resolve("backups/eu"));
+    Path us = Files.createDirectories(tmp.resolve("backups/us"));
+    Files.createSymbolicLink(eu.resolve("daily"), us); // an EU path that lands in the US directory
+    BackupLocation allowed = BackupLocation.parse(eu.toString());
+    assertFalse(BackupLocation.parse(eu.resolve("daily").toString()).isUnder(allowed));
+    assertFalse(
+        BackupLocation.parse(eu.resolve("daily/2026").toString()).isUnder(allowed),
+        "nor anything below the link, existing or not");
+    assertTrue(BackupLocation.parse(eu.resolve("weekly/2026").toString()).isUnder(allowed));
+  }
+
+  @Test
+  void anAllowedLocationThatIsItselfALinkIsComparedByWhereItLeads(@TempDir Path tmp)
+      throws Exception {
+    Path eu = Files.createDirectories(tmp.resolve("mnt/eu"));
+    Path link = Files.createSymbolicLink(tmp.resolve("eu-backups"), eu);
+    BackupLocation allowed = BackupLocation.parse(link.toString());
+    assertTrue(BackupLocation.parse(eu.resolve("daily").toString()).isUnder(allowed));
+    assertTrue(BackupLocation.parse(link.resolve("daily").toString()).isUnder(allowed));
+    assertFalse(BackupLocation.parse(tmp.resolve("mnt").toString()).isUnder(allowed));
+  }
+
+  @Test
+  void aDanglingLinkIsUnderNothing(@TempDir Path tmp) throws Exception {
+    Path eu = Files.createDirectories(tmp.resolve("eu"));
+    Files.createSymbolicLink(eu.resolve("gone"), tmp.resolve("nowhere"));
+    assertFalse(
+        BackupLocation.parse(eu.resolve("gone/x").toString())
+            .isUnder(BackupLocation.parse(eu.toString())));
   }
 }
