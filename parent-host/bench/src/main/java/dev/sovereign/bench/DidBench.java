@@ -121,9 +121,101 @@ public final class DidBench {
               mapRate,
               "ceiling: HashMap lookup of the same DIDs, CPU time, 1 thread"));
       log.printf("bench: did:fabric cached %.1f resolves/s, ceiling %.1f%n", cachedRate, mapRate);
+      out.addAll(writes(1, 500));
+      out.addAll(writes(WRITE_CLIENTS, 20_000));
       return out;
     } finally {
       deleteTree(dir);
+    }
+  }
+
+  /** Concurrent clients of the group-commit write figure. */
+  static final int WRITE_CLIENTS = 64;
+
+  /**
+   * Creates per second on a fresh embedded ledger with {@code clients} threads submitting {@code
+   * count} pre-signed creates (wall clock; each write runs the contract with its Ed25519 signature
+   * check and is durable, WAL synchronous=FULL, before its submit returns; concurrent writes are
+   * group-committed). Ceiling: Ed25519 verifies per second of the same operations' signed bytes
+   * with the same threads, the one check every write must make.
+   */
+  private List<BenchFigure> writes(int clients, int count) throws Exception {
+    log.printf("bench: signing %d did:fabric creates for %d client(s)%n", count, clients);
+    List<dev.sovereign.did.fabric.core.Operation> ops = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      ops.add(
+          FabricDocuments.create("local", SoftwareControllerKey.generate(Multikey.Type.ED25519)));
+    }
+    Path dir = Files.createTempDirectory("sovereign-bench-writes");
+    double rate;
+    try (EmbeddedLedger ledger = EmbeddedLedger.open(dir, "local")) {
+      java.util.concurrent.atomic.AtomicInteger next =
+          new java.util.concurrent.atomic.AtomicInteger();
+      long t0 = System.nanoTime();
+      runThreads(
+          clients,
+          () -> {
+            for (int i; (i = next.getAndIncrement()) < count; ) {
+              ledger.submit(ops.get(i));
+            }
+            return null;
+          });
+      rate = count / ((System.nanoTime() - t0) / 1e9);
+      check(ledger.verifyIntegrity().versions() == count, "every write committed");
+    } finally {
+      deleteTree(dir);
+    }
+    byte[] message = new byte[160];
+    new SecureRandom().nextBytes(message);
+    org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters edKey =
+        new org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters(new SecureRandom());
+    org.bouncycastle.crypto.params.Ed25519PublicKeyParameters edPub = edKey.generatePublicKey();
+    org.bouncycastle.crypto.signers.Ed25519Signer signer =
+        new org.bouncycastle.crypto.signers.Ed25519Signer();
+    signer.init(true, edKey);
+    signer.update(message, 0, message.length);
+    byte[] sig = signer.generateSignature();
+    java.util.concurrent.atomic.AtomicInteger verified =
+        new java.util.concurrent.atomic.AtomicInteger();
+    long v0 = System.nanoTime();
+    runThreads(
+        clients,
+        () -> {
+          while (verified.getAndIncrement() < count) {
+            org.bouncycastle.crypto.signers.Ed25519Signer v =
+                new org.bouncycastle.crypto.signers.Ed25519Signer();
+            v.init(false, edPub);
+            v.update(message, 0, message.length);
+            check(v.verifySignature(sig), "ceiling Ed25519");
+          }
+          return null;
+        });
+    double ceiling = count / ((System.nanoTime() - v0) / 1e9);
+    log.printf(
+        "bench: embedded ledger %d client(s): %.1f writes/s, Ed25519 verify ceiling %.1f/s%n",
+        clients, rate, ceiling);
+    return List.of(
+        BenchFigure.rate(
+            "did.fabric.embedded.write." + clients + (clients == 1 ? "-client" : "-clients"),
+            rate,
+            "writes/s",
+            ceiling,
+            "ceiling: Ed25519 verifies/s (BC) with the same threads, wall clock"));
+  }
+
+  private static void runThreads(int n, java.util.concurrent.Callable<Void> body) throws Exception {
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(n);
+    try {
+      List<java.util.concurrent.Future<Void>> fs = new ArrayList<>();
+      for (int t = 0; t < n; t++) {
+        fs.add(pool.submit(body));
+      }
+      for (java.util.concurrent.Future<Void> f : fs) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
     }
   }
 

@@ -147,6 +147,22 @@ final class BenchCommand implements Callable<Integer> {
   Path enclaveJar;
 
   @Option(
+      names = "--fabric-network",
+      paramLabel = "FILE",
+      description =
+          "did:fabric through a real Fabric network: the network.properties of"
+              + " scripts/fabric-network.sh; creates/s and verified resolves/s with 1 and"
+              + " --fabric-clients clients")
+  Path fabricNetwork;
+
+  @Option(
+      names = "--fabric-clients",
+      paramLabel = "N",
+      defaultValue = "32",
+      description = "with --fabric-network: concurrent clients (default: ${DEFAULT-VALUE})")
+  int fabricClients;
+
+  @Option(
       names = "--skip-enclave",
       hidden = true,
       description = "tests: leave out the enclave figures (not with --http)")
@@ -229,6 +245,10 @@ final class BenchCommand implements Callable<Integer> {
       }
     }
     results.addAll(new DidBench(dids, System.err).run());
+    if (fabricNetwork != null) {
+      results.addAll(
+          new dev.sovereign.bench.FabricBench(fabricNetwork, fabricClients, 10, System.err).run());
+    }
     if (ethrRpc != null) {
       try {
         results.addAll(

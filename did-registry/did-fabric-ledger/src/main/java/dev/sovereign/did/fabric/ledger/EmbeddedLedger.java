@@ -36,11 +36,11 @@ import java.util.function.Consumer;
 
 /**
  * The embedded did:fabric ledger: a SQLite file ({@code ledger.sqlite}, WAL, synchronous=FULL)
- * under a data directory, running {@link DidFabricContract} through {@link SqliteLedgerState}. Each
- * write is one {@code BEGIN IMMEDIATE} SQLite transaction, so writers (threads here, or other
- * processes on the same file) are serialized and a crash leaves either all of a write or none of
- * it. Reads are answered as endorsed reads signed by the ledger's own key (see {@link
- * LedgerIdentity}).
+ * under a data directory, running {@link DidFabricContract} through {@link SqliteLedgerState}.
+ * Concurrent writes are group-committed: each group is one {@code BEGIN IMMEDIATE} SQLite
+ * transaction with a savepoint per write, so writers (threads here, or other processes on the same
+ * file) are serialized and a crash leaves either all of a group or none of it. Reads are answered
+ * as endorsed reads signed by the ledger's own key (see {@link LedgerIdentity}).
  */
 public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
   /** Test hook between the statements of a write; production code passes {@link #NO_FAULT}. */
@@ -149,40 +149,127 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
     return submit(operation, List.of());
   }
 
-  /** Submits a write; {@code endorsingOrgs} is recorded as the DID's key-level policy on create. */
+  /**
+   * Submits a write; {@code endorsingOrgs} is recorded as the DID's key-level policy on create.
+   *
+   * <p>Writes are committed in groups, the way an orderer cuts blocks: concurrent submitters queue
+   * their operations and one of them (the leader) applies every queued operation in order inside
+   * one SQLite transaction, each under its own savepoint (a rejected operation leaves no trace and
+   * does not affect the others; a later operation sees the earlier ones), then commits once (one
+   * WAL sync for the group). No submitter returns before the commit that holds its write; if the
+   * commit fails, every write of the group fails and none is on the ledger. A lone submitter is a
+   * group of one.
+   */
   public VersionRecord submit(Operation operation, List<String> endorsingOrgs)
       throws RejectedException {
-    LedgerEvent event;
-    VersionRecord record;
+    Pending mine = new Pending(operation, endorsingOrgs);
+    queue.add(mine);
+    List<LedgerEvent> events = new java.util.ArrayList<>();
     synchronized (connection) {
-      try (Statement s = connection.createStatement()) {
-        s.execute("BEGIN IMMEDIATE");
-        boolean committed = false;
-        try {
-          long block = lastBlock() + 1;
-          Instant time = nextTimestamp();
+      while (!mine.done) { // more than MAX_GROUP queued ahead: several groups
+        events.addAll(commitGroup());
+      }
+    }
+    for (LedgerEvent event : events) {
+      for (Consumer<LedgerEvent> listener : listeners) {
+        listener.accept(event);
+      }
+    }
+    if (mine.failure instanceof RejectedException r) {
+      throw r;
+    }
+    if (mine.failure instanceof RuntimeException e) {
+      throw e;
+    }
+    if (mine.failure != null) {
+      throw new LedgerCorruptedException("write failed and was rolled back", mine.failure);
+    }
+    return mine.record;
+  }
+
+  /** The most writes one group commit holds. */
+  static final int MAX_GROUP = 1024;
+
+  private final java.util.concurrent.ConcurrentLinkedQueue<Pending> queue =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  /** A queued write and, once its group is committed or failed, its outcome. */
+  private static final class Pending {
+    final Operation operation;
+    final List<String> endorsingOrgs;
+    VersionRecord record;
+    Exception failure;
+    LedgerEvent event;
+    boolean done;
+
+    Pending(Operation operation, List<String> endorsingOrgs) {
+      this.operation = operation;
+      this.endorsingOrgs = endorsingOrgs;
+    }
+  }
+
+  /**
+   * Applies and commits the queued writes (called holding the connection's lock); returns the
+   * events of the committed ones, in order.
+   */
+  private List<LedgerEvent> commitGroup() {
+    List<Pending> group = new java.util.ArrayList<>();
+    for (Pending p; group.size() < MAX_GROUP && (p = queue.poll()) != null; ) {
+      group.add(p);
+    }
+    List<LedgerEvent> events = new java.util.ArrayList<>();
+    try (Statement s = connection.createStatement()) {
+      s.execute("BEGIN IMMEDIATE");
+      boolean committed = false;
+      try {
+        long block = lastBlock();
+        Instant last = lastTime();
+        for (Pending p : group) {
+          Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+          Instant time = last != null && now.isBefore(last) ? last : now;
           byte[] nonce = new byte[24];
           random.nextBytes(nonce);
           String txId = HexFormat.of().formatHex(Encoding.sha256(nonce));
           SqliteLedgerState state = new SqliteLedgerState(connection, txId, time);
-          record = contract.submit(state, operation.type(), operation.toBytes(), endorsingOrgs);
-          apply(state, block, txId, time);
-          s.execute("COMMIT");
-          committed = true;
-          event = new LedgerEvent(block, txId, state.eventName, state.eventPayload);
-        } finally {
-          if (!committed) {
-            s.execute("ROLLBACK");
+          s.execute("SAVEPOINT write");
+          try {
+            p.record =
+                contract.submit(state, p.operation.type(), p.operation.toBytes(), p.endorsingOrgs);
+            apply(state, block + 1, txId, time);
+            s.execute("RELEASE write");
+            block++;
+            last = time;
+            p.event = new LedgerEvent(block, txId, state.eventName, state.eventPayload);
+          } catch (RejectedException | RuntimeException e) {
+            // this write only: the others of the group go on (storage errors end the group)
+            s.execute("ROLLBACK TO write");
+            s.execute("RELEASE write");
+            p.record = null;
+            p.failure = e;
           }
         }
-      } catch (SQLException e) {
-        throw new LedgerCorruptedException("write failed and was rolled back", e);
+        s.execute("COMMIT");
+        committed = true;
+      } finally {
+        if (!committed) {
+          s.execute("ROLLBACK");
+        }
+      }
+    } catch (SQLException | RuntimeException e) {
+      // nothing of the group is on the ledger
+      for (Pending p : group) {
+        p.record = null;
+        p.event = null;
+        p.failure = e;
       }
     }
-    for (Consumer<LedgerEvent> listener : listeners) {
-      listener.accept(event);
+    for (Pending p : group) {
+      if (p.event != null) {
+        events.add(p.event);
+      }
+      p.done = true;
     }
-    return record;
+    return events;
   }
 
   private void apply(SqliteLedgerState state, long block, String txId, Instant time)
@@ -225,17 +312,12 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
     }
   }
 
-  /** Ledger time: now (microseconds), never before the last committed transaction. */
-  private Instant nextTimestamp() throws SQLException {
-    Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+  /** The time of the last committed transaction, if any (ledger time never goes back). */
+  private Instant lastTime() throws SQLException {
     try (Statement s = connection.createStatement();
         ResultSet r = s.executeQuery("SELECT time FROM txlog ORDER BY block DESC LIMIT 1")) {
-      if (r.next()) {
-        Instant last = Instant.parse(r.getString(1));
-        return now.isBefore(last) ? last : now;
-      }
+      return r.next() ? Instant.parse(r.getString(1)) : null;
     }
-    return now;
   }
 
   private SqliteLedgerState readView() {

@@ -259,6 +259,91 @@ class EmbeddedLedgerTest {
   }
 
   @Test
+  void aGroupCommitCarriesManyWritersAndARejectedWriteInItHarmsNoOther() throws Exception {
+    try (EmbeddedLedger ledger = EmbeddedLedger.open(dir, "local")) {
+      int writers = 32;
+      ExecutorService pool = Executors.newFixedThreadPool(writers);
+      java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+      List<Future<Object>> results = new ArrayList<>();
+      for (int t = 0; t < writers; t++) {
+        boolean forged = t % 4 == 0;
+        results.add(
+            pool.submit(
+                () -> {
+                  SoftwareControllerKey own = SoftwareControllerKey.generate(Multikey.Type.ED25519);
+                  Operation create = FabricDocuments.create("local", own);
+                  Operation sent = forged ? withOtherSignature(create) : create;
+                  start.await();
+                  try {
+                    return ledger.submit(sent);
+                  } catch (RejectedException e) {
+                    return e.reason();
+                  }
+                }));
+      }
+      start.countDown();
+      List<VersionRecord> committed = new ArrayList<>();
+      int rejected = 0;
+      for (Future<Object> f : results) {
+        Object o = f.get(60, TimeUnit.SECONDS);
+        if (o instanceof VersionRecord r) {
+          committed.add(r);
+        } else {
+          assertEquals(ReasonCode.BAD_SIGNATURE, o);
+          rejected++;
+        }
+      }
+      pool.shutdown();
+      assertEquals(writers / 4, rejected);
+      assertEquals(writers - writers / 4, committed.size());
+      for (VersionRecord r : committed) {
+        assertEquals(r.versionId(), ledger.read(r.did()).versionId());
+      }
+      IntegrityReport report = ledger.verifyIntegrity();
+      assertEquals(committed.size(), report.dids());
+      assertEquals(committed.size(), report.versions());
+    }
+  }
+
+  @Test
+  void aStorageFailureInAGroupFailsEveryWriteOfItAndLeavesNone() throws Exception {
+    boolean[] fail = {false};
+    EmbeddedLedger.WriteFault fault =
+        step -> {
+          if (fail[0] && step.equals("txlog")) {
+            throw new SQLException("injected storage failure");
+          }
+        };
+    try (EmbeddedLedger ledger = EmbeddedLedger.open(dir, "local", fault)) {
+      VersionRecord before =
+          ledger.submit(
+              FabricDocuments.create(
+                  "local", SoftwareControllerKey.generate(Multikey.Type.ED25519)));
+      fail[0] = true;
+      Operation create =
+          FabricDocuments.create("local", SoftwareControllerKey.generate(Multikey.Type.ED25519));
+      assertThrows(LedgerCorruptedException.class, () -> ledger.submit(create));
+      fail[0] = false;
+      assertEquals(
+          ReasonCode.DID_NOT_FOUND,
+          assertThrows(RejectedException.class, () -> ledger.read(create.did())).reason());
+      assertEquals(1, ledger.verifyIntegrity().versions());
+      assertEquals(before.versionId(), ledger.read(before.did()).versionId());
+      assertEquals(1, ledger.submit(create).sequence());
+    }
+  }
+
+  /** The same operation with its signature replaced by one over other bytes. */
+  private static Operation withOtherSignature(Operation op) throws Exception {
+    ObjectNode json = Jcs.parseObject(op.toBytes());
+    String sig = json.get("proof").get("signatureValue").asText();
+    char c = sig.charAt(5) == 'A' ? 'B' : 'A';
+    ((ObjectNode) json.get("proof"))
+        .put("signatureValue", sig.substring(0, 5) + c + sig.substring(6));
+    return Operation.parse(Jcs.canonicalize(json));
+  }
+
+  @Test
   void aLedgerFileServesOnlyTheNetworkItWasCreatedFor() throws Exception {
     EmbeddedLedger.open(dir, "local").close();
     assertThrows(IOException.class, () -> EmbeddedLedger.open(dir, "othernet"));
