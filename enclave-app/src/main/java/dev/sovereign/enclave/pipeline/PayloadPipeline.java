@@ -174,8 +174,10 @@ public final class PayloadPipeline {
       throw new PayloadRejectedException(
           RejectionReason.COUNTRY_OUTSIDE_ZONE, "country not in the zone");
     }
-    if (r.value().compareTo(new java.math.BigDecimal(Double.toString(m.lower()))) < 0
-        || r.value().compareTo(new java.math.BigDecimal(Double.toString(m.upper()))) > 0) {
+    // a dataset that declares onExcess: clamp has the round clamp the value to the bounds instead
+    if (!(ds.privacy().declared() && ds.privacy().clamp())
+        && (r.value().compareTo(new java.math.BigDecimal(Double.toString(m.lower()))) < 0
+            || r.value().compareTo(new java.math.BigDecimal(Double.toString(m.upper()))) > 0)) {
       throw new PayloadRejectedException(
           RejectionReason.VALUE_OUT_OF_BOUNDS, "value outside the bounds");
     }

@@ -64,6 +64,13 @@ public enum RejectionReason {
    * The records would open more (metric, group) cells than the policy's {@code output.maxGroups}.
    */
   GROUP_LIMIT_REACHED,
+  /** The producer already had its {@code privacy.payloadsPerRound} payloads accepted this round. */
+  PRODUCER_PAYLOAD_LIMIT,
+  /**
+   * The records go beyond the producer's {@code privacy.groupsPerProducer} or {@code
+   * recordsPerGroup} and the dataset's {@code privacy.onExcess} is {@code reject}.
+   */
+  CONTRIBUTION_LIMIT_EXCEEDED,
   // replay
   REPLAY,
   // any stage

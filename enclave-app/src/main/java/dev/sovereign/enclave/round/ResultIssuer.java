@@ -53,8 +53,16 @@ public final class ResultIssuer {
     this.random = random;
   }
 
-  /** The signed result credential (compact JWS) of a closed round. */
+  /** The signed result credential (compact JWS) of a closed round without noise. */
   public String issue(Round.Snapshot s, Instant now) {
+    return issue(s, now, null);
+  }
+
+  /**
+   * The signed result credential (compact JWS) of a closed round; {@code spend}: the privacy budget
+   * after this round's spend (null when the dataset has no epsilon).
+   */
+  public String issue(Round.Snapshot s, Instant now, PrivacyBudget.Spend spend) {
     byte[] root = MerkleTree.root(s.leaves());
     Aggregator.Disclosure d = s.aggregator().disclose(random);
     JsonNodeFactory f = JsonNodeFactory.instance;
@@ -82,9 +90,19 @@ public final class ResultIssuer {
     if (d.differentialPrivacy() != null) {
       subject.set("differentialPrivacy", d.differentialPrivacy());
     }
+    ObjectNode privacy = s.dataset().privacyStatement();
+    if (spend != null) {
+      ObjectNode b = privacy.putObject("budget");
+      b.put("epsilonSpentThisRound", Aggregator.plain(spend.epsilon()));
+      b.put("epsilonSpent", Aggregator.plain(spend.spent()));
+      b.put("epsilonRemaining", Aggregator.plain(spend.remaining()));
+    }
+    subject.set("privacy", privacy);
     ObjectNode inputs = subject.putObject("inputs");
     inputs.put("accepted", s.accepted());
     inputs.put("rejected", s.rejected());
+    inputs.put("recordsLeftOut", s.aggregator().leftOut());
+    inputs.put("valuesClamped", s.aggregator().clamped());
     ObjectNode byReason = inputs.putObject("rejectedByReason");
     s.rejectedByReason().forEach(byReason::put);
     ObjectNode merkle = subject.putObject("merkle");

@@ -68,11 +68,18 @@ public final class Round {
         reject(RejectionReason.REPLAY);
         return java.util.Optional.of(RejectionReason.REPLAY);
       }
-      if (!aggregator.tryAdd(p.records())) {
+      Aggregator.Admission admission = aggregator.tryAdd(p.producer(), p.records());
+      if (!admission.accepted()) {
         jtis.remove(
             p.jti()); // not accepted: the producer may send the jti again in a round with room
-        reject(RejectionReason.GROUP_LIMIT_REACHED);
-        return java.util.Optional.of(RejectionReason.GROUP_LIMIT_REACHED);
+        RejectionReason reason =
+            switch (admission.refusal()) {
+              case GROUP_LIMIT -> RejectionReason.GROUP_LIMIT_REACHED;
+              case PAYLOAD_LIMIT -> RejectionReason.PRODUCER_PAYLOAD_LIMIT;
+              case CONTRIBUTION_LIMIT -> RejectionReason.CONTRIBUTION_LIMIT_EXCEEDED;
+            };
+        reject(reason);
+        return java.util.Optional.of(reason);
       }
       synchronized (leaves) {
         leaves.add(p.leaf());
@@ -120,7 +127,10 @@ public final class Round {
       List<String> jtis,
       List<byte[]> leaves,
       SortedMap<String, Long> rejectedByReason,
-      List<Aggregator.CellState> cells) {}
+      List<Aggregator.CellState> cells,
+      SortedMap<String, Long> payloadsByProducer,
+      long recordsLeftOut,
+      long valuesClamped) {}
 
   /** A consistent copy of this round's state. */
   public State state() {
@@ -141,7 +151,10 @@ public final class Round {
           List.copyOf(jtis),
           l,
           byReason,
-          closed ? List.of() : aggregator.cellStates());
+          closed ? List.of() : aggregator.cellStates(),
+          closed ? new TreeMap<>() : aggregator.payloadsByProducer(),
+          aggregator.leftOut(),
+          aggregator.clamped());
     } finally {
       lock.writeLock().unlock();
     }
@@ -173,6 +186,8 @@ public final class Round {
               r.rejected.computeIfAbsent(reason, x -> new LongAdder()).add(n);
             });
     s.cells().forEach(r.aggregator::restoreCell);
+    r.aggregator.restoreContributions(
+        s.payloadsByProducer(), s.recordsLeftOut(), s.valuesClamped());
     return r;
   }
 

@@ -26,9 +26,12 @@ import java.util.TreeMap;
 
 /**
  * The sealed body, version 1: a CBOR map holding everything a successor enclave needs to continue
- * (its keys, and every round with its replay set, leaves in order, counters and partial
- * aggregates). It exists in the clear only inside the enclave; outside it is the AES-256-GCM body
- * of a {@code SealedState} blob. Byte layout: docs/sealing.md.
+ * (its keys, and every round with its replay set, leaves in order, counters and partial aggregates,
+ * with each cell's producers and each producer's payload count, so contribution bounds and producer
+ * thresholds hold across a restore), and the epsilon each dataset has spent ({@code
+ * privacyBudget}). Keys added after version 1 was first written are optional on reading: a body
+ * without them is read as having none. It exists in the clear only inside the enclave; outside it
+ * is the AES-256-GCM body of a {@code SealedState} blob. Byte layout: docs/sealing.md.
  */
 public final class SealedBody {
   /** Body format version written by this code. */
@@ -38,7 +41,11 @@ public final class SealedBody {
 
   /** A decoded body. */
   public record Contents(
-      Instant sealedAt, String policySha256, EnclaveIdentity identity, List<Round.State> rounds) {}
+      Instant sealedAt,
+      String policySha256,
+      EnclaveIdentity identity,
+      List<Round.State> rounds,
+      SortedMap<String, BigDecimal> privacySpent) {}
 
   /** The body is not a version-1 body or does not hold what it must. */
   public static final class MalformedBodyException extends Exception {
@@ -54,6 +61,19 @@ public final class SealedBody {
    */
   public static byte[] encode(
       EnclaveIdentity identity, String policySha256, Collection<Round> rounds, Instant sealedAt) {
+    return encode(identity, policySha256, rounds, new TreeMap<>(), sealedAt);
+  }
+
+  /**
+   * As above, with the epsilon each dataset has spent ({@code privacyBudget}: dataset -> decimal
+   * string), written when any was spent.
+   */
+  public static byte[] encode(
+      EnclaveIdentity identity,
+      String policySha256,
+      Collection<Round> rounds,
+      SortedMap<String, BigDecimal> privacySpent,
+      Instant sealedAt) {
     CBORObject m = CBORObject.NewOrderedMap();
     m.Add("v", VERSION);
     m.Add("sealedAt", sealedAt.toEpochMilli());
@@ -106,12 +126,25 @@ public final class SealedBody {
           }
           co.Add("histogram", h);
         }
+        CBORObject producers = CBORObject.NewOrderedMap();
+        c.producers().forEach(producers::Add);
+        co.Add("producers", producers);
         cells.Add(co);
       }
       o.Add("cells", cells);
+      CBORObject payloads = CBORObject.NewOrderedMap();
+      s.payloadsByProducer().forEach(payloads::Add);
+      o.Add("payloadsByProducer", payloads);
+      o.Add("recordsLeftOut", s.recordsLeftOut());
+      o.Add("valuesClamped", s.valuesClamped());
       list.Add(o);
     }
     m.Add("rounds", list);
+    if (!privacySpent.isEmpty()) {
+      CBORObject budget = CBORObject.NewOrderedMap();
+      privacySpent.forEach((d, v) -> budget.Add(d, v.toPlainString()));
+      m.Add("privacyBudget", budget);
+    }
     try {
       return m.EncodeToBytes();
     } finally {
@@ -148,7 +181,21 @@ public final class SealedBody {
       for (CBORObject o : list.getValues()) {
         rounds.add(round(o));
       }
-      return new Contents(sealedAt, policy, identity, rounds);
+      SortedMap<String, BigDecimal> spent = new TreeMap<>();
+      CBORObject budget = m.get("privacyBudget");
+      if (budget != null) {
+        if (budget.getType() != CBORType.Map) {
+          throw new MalformedBodyException("privacyBudget is not a map");
+        }
+        for (CBORObject k : budget.getKeys()) {
+          BigDecimal v = new BigDecimal(budget.get(k).AsString());
+          if (v.signum() < 0) {
+            throw new MalformedBodyException("negative privacy spend");
+          }
+          spent.put(k.AsString(), v);
+        }
+      }
+      return new Contents(sealedAt, policy, identity, rounds, spent);
     } catch (CBORException
         | IllegalArgumentException
         | IllegalStateException
@@ -219,7 +266,8 @@ public final class SealedBody {
               new BigDecimal(text(c, "sum")),
               decimalOrNull(c, "min"),
               decimalOrNull(c, "max"),
-              hist));
+              hist,
+              counts(c, "producers")));
     }
     return new Round.State(
         text(o, "id"),
@@ -230,7 +278,38 @@ public final class SealedBody {
         jtis,
         leaves,
         rejected,
-        cells);
+        cells,
+        counts(o, "payloadsByProducer"),
+        optionalInteger(o, "recordsLeftOut"),
+        optionalInteger(o, "valuesClamped"));
+  }
+
+  /**
+   * A map of text to count, empty when absent: bodies sealed before producers were counted have
+   * none, and their cells then count no producer (they stay below any threshold).
+   */
+  private static SortedMap<String, Long> counts(CBORObject o, String name)
+      throws MalformedBodyException {
+    SortedMap<String, Long> out = new TreeMap<>();
+    CBORObject v = o.get(name);
+    if (v == null) {
+      return out;
+    }
+    if (v.getType() != CBORType.Map) {
+      throw new MalformedBodyException(name + " is not a map");
+    }
+    for (CBORObject k : v.getKeys()) {
+      long n = v.get(k).AsInt64Value();
+      if (n < 0) {
+        throw new MalformedBodyException(name + " holds a negative count");
+      }
+      out.put(k.AsString(), n);
+    }
+    return out;
+  }
+
+  private static long optionalInteger(CBORObject o, String name) throws MalformedBodyException {
+    return o.get(name) == null ? 0 : integer(o, name);
   }
 
   private static BigDecimal decimalOrNull(CBORObject o, String name) throws MalformedBodyException {

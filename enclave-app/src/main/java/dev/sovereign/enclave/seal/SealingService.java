@@ -145,7 +145,12 @@ public final class SealingService implements RequestHandler {
     // still seals above anything sealed before (milliseconds), a restored one above its snapshot.
     long sequence = Math.max(lastSequence + 1, clock.millis());
     byte[] body =
-        SealedBody.encode(identity, policy.sha256Hex(), current.rounds(), clock.instant());
+        SealedBody.encode(
+            identity,
+            policy.sha256Hex(),
+            current.rounds(),
+            current.privacyBudget().snapshot(),
+            clock.instant());
     try {
       byte[] blob = sealer().seal(sequence, body);
       lastSequence = sequence;
@@ -215,6 +220,11 @@ public final class SealingService implements RequestHandler {
     EnclaveService next = factory.create(contents.identity());
     for (Round round : rounds) {
       next.adopt(round);
+    }
+    try {
+      next.privacyBudget().restore(contents.privacySpent());
+    } catch (IllegalArgumentException e) {
+      return rejected("STATE_MISMATCH");
     }
     EnclaveIdentity previous = identity;
     identity = contents.identity();

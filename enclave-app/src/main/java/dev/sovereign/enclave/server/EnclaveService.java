@@ -15,8 +15,10 @@ import dev.sovereign.enclave.policy.SovereigntyPolicy;
 import dev.sovereign.enclave.protocol.ErrorCode;
 import dev.sovereign.enclave.protocol.Message;
 import dev.sovereign.enclave.protocol.RoundState;
+import dev.sovereign.enclave.round.PrivacyBudget;
 import dev.sovereign.enclave.round.ResultIssuer;
 import dev.sovereign.enclave.round.Round;
+import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -57,6 +59,7 @@ public final class EnclaveService implements RequestHandler {
   private final HostWordDidDocuments ethr;
   private final Clock clock;
   private final Map<String, Round> rounds = new ConcurrentHashMap<>();
+  private final PrivacyBudget budget = new PrivacyBudget();
 
   /**
    * Result credentials of the rounds closed in this enclave life, for {@link
@@ -106,6 +109,11 @@ public final class EnclaveService implements RequestHandler {
   /** Every round this enclave life knows (open and closed), for sealing. */
   public java.util.Collection<Round> rounds() {
     return List.copyOf(rounds.values());
+  }
+
+  /** The epsilon each dataset has spent (sealed with the rounds). */
+  public PrivacyBudget privacyBudget() {
+    return budget;
   }
 
   /** Takes over a round restored from sealed state; false if its id is already used here. */
@@ -376,13 +384,38 @@ public final class EnclaveService implements RequestHandler {
 
   private Message.Response close(Message.CloseRound c) throws Rejected {
     Round r = openRound(c.round());
+    SovereigntyPolicy.Dataset ds = r.dataset();
+    PrivacyBudget.Spend spend = null;
+    if (ds.epsilon().isPresent()) {
+      BigDecimal epsilon = new BigDecimal(Double.toString(ds.epsilon().get()));
+      BigDecimal total =
+          new BigDecimal(Double.toString(ds.privacy().budgetEpsilon().orElseThrow()));
+      spend =
+          budget
+              .trySpend(ds.name(), epsilon, total)
+              .orElseThrow(
+                  () ->
+                      new Rejected(
+                          ErrorCode.PRIVACY_BUDGET_EXHAUSTED,
+                          "closing spends epsilon "
+                              + epsilon.stripTrailingZeros().toPlainString()
+                              + "; dataset "
+                              + ds.name()
+                              + " has spent "
+                              + budget.spent(ds.name()).stripTrailingZeros().toPlainString()
+                              + " of "
+                              + total.stripTrailingZeros().toPlainString()));
+    }
     Round.Snapshot s;
     try {
       s = r.close();
     } catch (IllegalStateException e) {
+      if (spend != null) {
+        budget.refund(spend);
+      }
       throw new Rejected(ErrorCode.ROUND_CLOSED, "round is closed");
     }
-    String credential = issuer.issue(s, clock.instant());
+    String credential = issuer.issue(s, clock.instant(), spend);
     results.put(r.id(), credential);
     return new Message.RoundResult(r.id(), credential);
   }

@@ -34,7 +34,8 @@ class SealedBodyTest {
       zones: {EU: {countries: [DE, FR], processingRegions: [r1], trustAnchors: ["did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"]}}
       datasets:
         plain: {zones: [EU], groupBy: [country], minGroupSize: 1,
-                metrics: {v: {functions: [sum, count, mean, min, max, histogram], bounds: [0, 1000], histogram: [10, 100]}}}
+                privacy: {payloadsPerRound: 3, groupsPerProducer: 10, recordsPerGroup: 10, onExcess: reject},
+                metrics: {v: {functions: [sum, count, mean, histogram], bounds: [0, 1000], histogram: [10, 100]}}}
       """
           .formatted("00".repeat(48));
 
@@ -110,5 +111,55 @@ class SealedBodyTest {
         SealedBody.MalformedBodyException.class,
         () -> SealedBody.decode(new byte[] {(byte) 0xa1, 0x01}));
     assertThrows(SealedBody.MalformedBodyException.class, () -> SealedBody.decode(new byte[0]));
+  }
+
+  @Test
+  void producersPayloadCountsAndTheSpentBudgetSurviveARoundTripSoARestoreCannotResetThem()
+      throws Exception {
+    SovereigntyPolicy policy = PolicyLoader.parse(POLICY);
+    SovereigntyPolicy.Dataset ds = policy.dataset("plain").orElseThrow();
+    EnclaveIdentity identity = EnclaveIdentity.generate(new SecureRandom());
+    Round open = new Round("r1", ds, Instant.parse("2026-11-27T10:00:00Z"));
+    open.accept(payload("a", (byte) 1, "DE", "1"));
+    open.accept(payload("b", (byte) 2, "DE", "2"));
+    open.accept(payload("c", (byte) 3, "DE", "3"));
+    java.util.SortedMap<String, BigDecimal> spent = new TreeMap<>();
+    spent.put("plain", new BigDecimal("2.5"));
+    byte[] body =
+        SealedBody.encode(identity, policy.sha256Hex(), List.of(open), spent, Instant.now());
+    SealedBody.Contents c = SealedBody.decode(body);
+    assertEquals(0, new BigDecimal("2.5").compareTo(c.privacySpent().get("plain")));
+    Round back = Round.restore(c.rounds().get(0), ds);
+    assertEquals(
+        java.util.Optional.of(RejectionReason.PRODUCER_PAYLOAD_LIMIT),
+        back.accept(payload("d", (byte) 4, "DE", "4")),
+        "the producer's 3 payloads were sealed: a fourth is still over payloadsPerRound");
+    assertEquals(3L, back.state().cells().get(0).producers().get("did:key:p"));
+  }
+
+  @Test
+  void aBodySealedBeforeProducersWereCountedStillReadsAndItsCellsCountNoProducer()
+      throws Exception {
+    SovereigntyPolicy policy = PolicyLoader.parse(POLICY);
+    SovereigntyPolicy.Dataset ds = policy.dataset("plain").orElseThrow();
+    EnclaveIdentity identity = EnclaveIdentity.generate(new SecureRandom());
+    Round open = new Round("r1", ds, Instant.parse("2026-11-27T10:00:00Z"));
+    open.accept(payload("a", (byte) 1, "DE", "1"));
+    CBORObject m =
+        CBORObject.DecodeFromBytes(
+            SealedBody.encode(identity, policy.sha256Hex(), List.of(open), Instant.now()));
+    CBORObject round = m.get("rounds").get(0);
+    round.Remove(CBORObject.FromObject("payloadsByProducer"));
+    round.Remove(CBORObject.FromObject("recordsLeftOut"));
+    round.Remove(CBORObject.FromObject("valuesClamped"));
+    round.get("cells").get(0).Remove(CBORObject.FromObject("producers"));
+    SealedBody.Contents c = SealedBody.decode(m.EncodeToBytes());
+    assertTrue(c.privacySpent().isEmpty());
+    Round back = Round.restore(c.rounds().get(0), ds);
+    assertTrue(back.state().cells().get(0).producers().isEmpty());
+    assertEquals(
+        0,
+        back.close().aggregator().disclose(new SecureRandom()).cells().size(),
+        "a cell without producers stays below k = 1");
   }
 }

@@ -64,7 +64,13 @@ public final class DevPolicy {
           new SovereigntyPolicy.Metric(
               metric, fns, 0, upperBound, histogram.stream().map(Long::doubleValue).toList()));
       return new SovereigntyPolicy.Dataset(
-          name, zones, List.of("country"), metrics, minGroupSize, Optional.empty());
+          name,
+          zones,
+          List.of("country"),
+          metrics,
+          minGroupSize,
+          Optional.empty(),
+          SovereigntyPolicy.Privacy.defaults(Optional.empty()));
     }
   }
 
@@ -89,6 +95,8 @@ public final class DevPolicy {
     private List<String> functions = List.of("sum", "count", "mean", "min", "max");
     private List<Long> histogram = List.of();
     private Integer maxRecordsPerPayload;
+    private Optional<Double> epsilon = Optional.empty();
+    private SovereigntyPolicy.Privacy privacy;
 
     /** network -> MSP id -> pinned organisation CA certificates. */
     private final Map<String, Map<String, List<X509Certificate>>> fabricNetworks =
@@ -149,6 +157,34 @@ public final class DevPolicy {
      */
     public Builder histogram(long... edges) {
       histogram = java.util.Arrays.stream(edges).boxed().toList();
+      return this;
+    }
+
+    /** The per-round {@code epsilon} of {@value #DATASET} (default: none, exact release). */
+    public Builder epsilon(double e) {
+      epsilon = Optional.of(e);
+      return this;
+    }
+
+    /**
+     * {@value #DATASET}'s {@code privacy} section: contribution bounds per producer, clamp or
+     * reject, and the total budget (needs {@link #epsilon}); default: not written (the loader's
+     * defaults apply).
+     */
+    public Builder privacy(
+        int payloadsPerRound,
+        int groupsPerProducer,
+        int recordsPerGroup,
+        boolean clamp,
+        Double budgetEpsilon) {
+      privacy =
+          new SovereigntyPolicy.Privacy(
+              true,
+              payloadsPerRound,
+              groupsPerProducer,
+              recordsPerGroup,
+              clamp,
+              Optional.ofNullable(budgetEpsilon));
       return this;
     }
 
@@ -215,6 +251,15 @@ public final class DevPolicy {
                   100_000,
                   histogram)
               .toPolicy();
+      main =
+          new SovereigntyPolicy.Dataset(
+              main.name(),
+              main.zones(),
+              main.groupBy(),
+              main.metrics(),
+              main.minGroupSize(),
+              epsilon,
+              privacy == null ? SovereigntyPolicy.Privacy.defaults(epsilon) : privacy);
       ds.put(main.name(), main);
       more.forEach(d -> ds.put(d.name(), d));
       SortedMap<String, SovereigntyPolicy.FabricNetwork> networks = new TreeMap<>();

@@ -385,7 +385,74 @@ public record SovereigntyPolicy(
       List<String> groupBy,
       SortedMap<String, Metric> metrics,
       int minGroupSize,
-      Optional<Double> epsilon) {
+      Optional<Double> epsilon,
+      Privacy privacy) {
+
+    /**
+     * The functions of {@code metric} the result publishes: all the policy lists except {@code min}
+     * and {@code max}, which are never published exactly (an exact order statistic is one
+     * producer's value). A policy that declares {@code privacy} and lists them is refused at load;
+     * an older policy loads and they are withheld (the result says so).
+     */
+    public Set<AggregateFunction> published(Metric metric) {
+      EnumSet<AggregateFunction> out = EnumSet.noneOf(AggregateFunction.class);
+      out.addAll(metric.functions());
+      out.remove(AggregateFunction.MIN);
+      out.remove(AggregateFunction.MAX);
+      return out;
+    }
+
+    /**
+     * What a result under this dataset states about privacy, from the policy alone: the unit, the
+     * threshold and what it counts, the contribution bounds, the clamp range per metric, the
+     * functions withheld, and with noise the epsilon per round, delta and the total budget. The
+     * enclave writes it into every result; a regulator holding the policy recomputes it and
+     * compares ({@code sovereign verify --policy}).
+     */
+    public ObjectNode privacyStatement() {
+      ObjectNode o = JSON.objectNode();
+      o.put("unit", Privacy.UNIT);
+      o.put("minGroupSize", minGroupSize);
+      o.put("thresholdCounts", "distinct-producers");
+      ObjectNode b = o.putObject("contributionBounds");
+      b.put("declared", privacy.declared());
+      b.put("payloadsPerRound", privacy.payloadsPerRound());
+      b.put("groupsPerProducer", privacy.groupsPerProducer());
+      b.put("recordsPerGroup", privacy.recordsPerGroup());
+      b.put("onExcess", privacy.clamp() ? "clamp" : "reject");
+      b.put("valuesOutsideBounds", privacy.declared() && privacy.clamp() ? "clamp" : "reject");
+      ObjectNode ranges = o.putObject("clampRanges");
+      ObjectNode withheld = JSON.objectNode();
+      metrics.forEach(
+          (name, m) -> {
+            ranges.putArray(name).add(plain(m.lower())).add(plain(m.upper()));
+            ArrayNode w = JSON.arrayNode();
+            for (AggregateFunction f : m.functions()) {
+              if (!published(m).contains(f)) {
+                w.add(f.wire());
+              }
+            }
+            if (!w.isEmpty()) {
+              withheld.set(name, w);
+            }
+          });
+      if (!withheld.isEmpty()) {
+        o.set("withheld", withheld);
+      }
+      epsilon.ifPresent(
+          e -> {
+            o.put("mechanism", "discrete-laplace");
+            o.put("epsilonPerRound", plain(e));
+            o.put("delta", 0);
+            o.put("budgetEpsilon", plain(privacy.budgetEpsilon().orElseThrow()));
+          });
+      return o;
+    }
+
+    private static java.math.BigDecimal plain(double d) {
+      java.math.BigDecimal v = new java.math.BigDecimal(Double.toString(d)).stripTrailingZeros();
+      return v.scale() < 0 ? v.setScale(0) : v;
+    }
 
     static SortedMap<String, Dataset> readAll(
         PolicyReader r, Object value, Map<String, Zone> zones) {
@@ -410,7 +477,7 @@ public record SovereigntyPolicy(
       if (d == null) {
         return null;
       }
-      r.known(p, d, "zones", "groupBy", "minGroupSize", "epsilon", "metrics");
+      r.known(p, d, "zones", "groupBy", "minGroupSize", "epsilon", "metrics", "privacy");
       List<String> dz =
           r.strings(
               p + ".zones",
@@ -438,13 +505,19 @@ public record SovereigntyPolicy(
           epsilon = Optional.of(eps);
         }
       }
+      Privacy privacy =
+          d.containsKey("privacy")
+              ? Privacy.read(r, p + ".privacy", d.get("privacy"), epsilon)
+              : Privacy.defaults(epsilon);
       SortedMap<String, Metric> metrics = new TreeMap<>();
       Map<String, Object> mm = r.map(p + ".metrics", d.get("metrics"), true);
       if (mm != null && mm.isEmpty()) {
         r.problem(p + ".metrics", "at least one metric is required");
       }
       for (Map.Entry<String, Object> e : entries(mm)) {
-        Metric m = Metric.read(r, p + ".metrics." + e.getKey(), e.getKey(), e.getValue(), epsilon);
+        Metric m =
+            Metric.read(
+                r, p + ".metrics." + e.getKey(), e.getKey(), e.getValue(), epsilon, privacy);
         if (m != null) {
           metrics.put(e.getKey(), m);
         }
@@ -455,7 +528,8 @@ public record SovereigntyPolicy(
           groupBy,
           Collections.unmodifiableSortedMap(metrics),
           k == null ? 0 : k,
-          epsilon);
+          epsilon,
+          privacy);
     }
 
     ObjectNode json() {
@@ -466,6 +540,126 @@ public record SovereigntyPolicy(
       epsilon.ifPresent(e -> o.put("epsilon", e));
       ObjectNode mn = o.putObject("metrics");
       metrics.forEach((name, m) -> mn.set(name, m.json()));
+      if (privacy.declared()) {
+        // Only when declared, so policies written before it existed keep their hash.
+        o.set("privacy", privacy.json());
+      }
+      return o;
+    }
+  }
+
+  /**
+   * The privacy settings of a dataset. The privacy unit is the producer (the verified DID behind a
+   * payload): the minimum group size counts distinct producers, and each producer's contribution to
+   * a round is bounded before anything is aggregated: at most {@code payloadsPerRound} accepted
+   * payloads, records in at most {@code groupsPerProducer} (metric, group) cells, at most {@code
+   * recordsPerGroup} records in each, values within the metric's {@code bounds}. {@code onExcess}
+   * says what happens to a payload that goes beyond: {@code reject} it whole (reason {@code
+   * contribution-limit-exceeded} or {@code value-out-of-bounds}), or {@code clamp}: clamp values to
+   * the bounds and leave out the surplus records (a payload beyond {@code payloadsPerRound} is
+   * always rejected, {@code producer-payload-limit}). {@code budgetEpsilon}: the total epsilon the
+   * dataset may spend over all rounds (each round with noise spends the dataset's {@code epsilon});
+   * the noise is pure epsilon-DP (discrete Laplace), so delta is 0.
+   *
+   * <p>A dataset without a {@code privacy} section gets {@link #defaults}: conservative bounds, and
+   * its hash does not change (docs/sovereignty-policy.md).
+   */
+  public record Privacy(
+      boolean declared,
+      int payloadsPerRound,
+      int groupsPerProducer,
+      int recordsPerGroup,
+      boolean clamp,
+      Optional<Double> budgetEpsilon) {
+    /** The privacy unit, stated in policy and result. */
+    public static final String UNIT = "producer";
+
+    static final int DEFAULT_PAYLOADS_PER_ROUND = 10;
+    static final int DEFAULT_GROUPS_PER_PRODUCER = 10;
+    static final int DEFAULT_RECORDS_PER_GROUP = 1;
+    static final int DEFAULT_BUDGET_ROUNDS = 10;
+
+    /**
+     * The settings of a dataset that declares none: 10 payloads per round, 10 cells, 1 record per
+     * cell, surplus records left out (values outside the bounds are still rejected, as before), and
+     * a budget of 10 rounds' epsilon when the dataset has one.
+     */
+    public static Privacy defaults(Optional<Double> epsilon) {
+      return new Privacy(
+          false,
+          DEFAULT_PAYLOADS_PER_ROUND,
+          DEFAULT_GROUPS_PER_PRODUCER,
+          DEFAULT_RECORDS_PER_GROUP,
+          true,
+          epsilon.map(e -> e * DEFAULT_BUDGET_ROUNDS));
+    }
+
+    static Privacy read(PolicyReader r, String p, Object value, Optional<Double> epsilon) {
+      Map<String, Object> m = r.map(p, value, true);
+      if (m == null) {
+        return defaults(epsilon);
+      }
+      r.known(
+          p,
+          m,
+          "unit",
+          "payloadsPerRound",
+          "groupsPerProducer",
+          "recordsPerGroup",
+          "onExcess",
+          "budget");
+      String unit = r.string(p + ".unit", m.getOrDefault("unit", UNIT), true);
+      if (unit != null && !unit.equals(UNIT)) {
+        r.problem(p + ".unit", "the privacy unit is the producer ('" + UNIT + "')");
+      }
+      Integer payloads =
+          r.integer(p + ".payloadsPerRound", m.get("payloadsPerRound"), 1, 1_000_000, true);
+      Integer groups =
+          r.integer(p + ".groupsPerProducer", m.get("groupsPerProducer"), 1, 1_000_000, true);
+      Integer records =
+          r.integer(p + ".recordsPerGroup", m.get("recordsPerGroup"), 1, 1_000_000, true);
+      String onExcess = r.string(p + ".onExcess", m.get("onExcess"), true);
+      if (onExcess != null && !onExcess.equals("clamp") && !onExcess.equals("reject")) {
+        r.problem(p + ".onExcess", "must be clamp or reject");
+      }
+      Optional<Double> budget = Optional.empty();
+      if (m.containsKey("budget")) {
+        Map<String, Object> b = r.map(p + ".budget", m.get("budget"), true);
+        if (b != null) {
+          r.known(p + ".budget", b, "epsilon");
+          Double e = r.number(p + ".budget.epsilon", b.get("epsilon"));
+          if (e != null && !(e > 0 && e <= 1000)) {
+            r.problem(p + ".budget.epsilon", "must be in (0, 1000]");
+          } else if (e != null) {
+            budget = Optional.of(e);
+            if (epsilon.isPresent() && e < epsilon.get()) {
+              r.problem(p + ".budget.epsilon", "is below the epsilon of one round");
+            }
+          }
+        }
+        if (epsilon.isEmpty()) {
+          r.problem(p + ".budget", "a budget needs the dataset's epsilon (the spend per round)");
+        }
+      } else if (epsilon.isPresent()) {
+        r.problem(p + ".budget", "required when the dataset has an epsilon");
+      }
+      return new Privacy(
+          true,
+          payloads == null ? 1 : payloads,
+          groups == null ? 1 : groups,
+          records == null ? 1 : records,
+          "clamp".equals(onExcess),
+          budget);
+    }
+
+    ObjectNode json() {
+      ObjectNode o = JSON.objectNode();
+      o.put("unit", UNIT);
+      o.put("payloadsPerRound", payloadsPerRound);
+      o.put("groupsPerProducer", groupsPerProducer);
+      o.put("recordsPerGroup", recordsPerGroup);
+      o.put("onExcess", clamp ? "clamp" : "reject");
+      budgetEpsilon.ifPresent(e -> o.putObject("budget").put("epsilon", e));
       return o;
     }
   }
@@ -479,7 +673,12 @@ public record SovereigntyPolicy(
       List<Double> histogramEdges) {
 
     static Metric read(
-        PolicyReader r, String mp, String name, Object value, Optional<Double> epsilon) {
+        PolicyReader r,
+        String mp,
+        String name,
+        Object value,
+        Optional<Double> epsilon,
+        Privacy privacy) {
       r.checkName(mp, name);
       Map<String, Object> m = r.map(mp, value, true);
       if (m == null) {
@@ -545,6 +744,11 @@ public record SovereigntyPolicy(
         r.problem(
             mp + ".functions",
             "min and max cannot be released with differential privacy (epsilon is set)");
+      } else if (privacy.declared()
+          && (fns.contains(AggregateFunction.MIN) || fns.contains(AggregateFunction.MAX))) {
+        r.problem(
+            mp + ".functions",
+            "min and max are never published: an exact order statistic is one producer's value");
       }
       return new Metric(name, Collections.unmodifiableSet(fns), lo, hi, List.copyOf(edges));
     }

@@ -63,7 +63,12 @@ public enum ErrorCode {
    * The policy sent with {@link Message.LoadPolicy} is invalid or does not list this enclave's
    * PCR0.
    */
-  POLICY_INVALID;
+  POLICY_INVALID,
+  /**
+   * Closing the round would spend more epsilon than its dataset's privacy budget has left; the
+   * round stays open and no result is issued.
+   */
+  PRIVACY_BUDGET_EXHAUSTED;
 
   /** The wire name, e.g. {@code frame-too-large}. */
   public String wire() {

@@ -949,14 +949,18 @@ final class DemoSteps {
       throw new DemoStep.Misbehaved(
           "rejections by reason " + byReason + ", expected " + ctx.expectedRejections);
     }
-    // The plain computation over the accepted records, with the policy's minimum group size of 2.
+    // The plain computation over the accepted records, with the policy's minimum group size of 2
+    // distinct producers.
     Map<String, BigDecimal> sums = new TreeMap<>();
     Map<String, Integer> counts = new TreeMap<>();
-    for (ArrayNode recs : ctx.honestRecords.values()) {
-      for (JsonNode r : recs) {
+    Map<String, java.util.Set<String>> producers = new TreeMap<>();
+    for (Map.Entry<String, ArrayNode> e : ctx.honestRecords.entrySet()) {
+      String producer = e.getKey().replace("-after-restore", "");
+      for (JsonNode r : e.getValue()) {
         String c = r.at("/group/country").asText();
         sums.merge(c, r.get("value").decimalValue(), BigDecimal::add);
         counts.merge(c, 1, Integer::sum);
+        producers.computeIfAbsent(c, x -> new java.util.TreeSet<>()).add(producer);
       }
     }
     int published = 0;
@@ -964,7 +968,7 @@ final class DemoSteps {
       String country = cell.at("/group/country").asText();
       BigDecimal expected = sums.get(country);
       if (expected == null
-          || counts.get(country) < 2
+          || producers.get(country).size() < 2
           || expected.compareTo(cell.get("sum").decimalValue()) != 0) {
         throw new DemoStep.Misbehaved(
             "aggregate " + cell + " differs from the plain computation " + sums);
@@ -975,10 +979,12 @@ final class DemoSteps {
               + cell.get("sum").decimalValue().toPlainString()
               + " over "
               + counts.get(country)
-              + " records");
+              + " records from "
+              + producers.get(country).size()
+              + " producers");
       published++;
     }
-    long suppressed = counts.values().stream().filter(n -> n < 2).count();
+    long suppressed = producers.values().stream().filter(n -> n.size() < 2).count();
     if (published + suppressed != counts.size()
         || s.path("suppressedGroups").asLong() != suppressed) {
       throw new DemoStep.Misbehaved(
@@ -991,7 +997,7 @@ final class DemoSteps {
               + " and "
               + suppressed);
     }
-    ctx.say(suppressed + " group(s) below the minimum size of 2 suppressed (SG)");
+    ctx.say(suppressed + " group(s) below the minimum of 2 distinct producers suppressed");
     List<byte[]> leaves = new ArrayList<>();
     for (String leaf : ctx.acceptedLeaves) {
       leaves.add(HexFormat.of().parseHex(leaf));

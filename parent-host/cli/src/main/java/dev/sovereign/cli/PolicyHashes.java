@@ -28,4 +28,19 @@ final class PolicyHashes {
     }
     return hex.toLowerCase(Locale.ROOT);
   }
+
+  /**
+   * The policy itself when a file was given (already validated by {@link #expected}), for checks
+   * beyond the hash.
+   */
+  static java.util.Optional<dev.sovereign.enclave.policy.SovereigntyPolicy> policy(Path file) {
+    if (file == null) {
+      return java.util.Optional.empty();
+    }
+    try {
+      return java.util.Optional.of(PolicyLoader.load(file));
+    } catch (InvalidPolicyException | IOException e) {
+      return java.util.Optional.empty();
+    }
+  }
 }

@@ -155,7 +155,8 @@ final class VerifyCommand implements Callable<Integer> {
       err.println("sovereign verify: " + e.getMessage());
       return SovereignCli.USAGE;
     }
-    ResultReport report = verifier.verify(jwt);
+    ResultReport report =
+        PrivacyCheck.append(verifier.verify(jwt), PolicyHashes.policy(policyFile));
     for (ResultReport.Step s : report.steps()) {
       err.printf(
           "  %-8s %-22s %s%s%n",

@@ -50,6 +50,7 @@ class HostRestartTest {
             DevPolicy.builder("host-restart")
                 .minGroupSize(1)
                 .functions("sum", "count")
+                .privacy(10, 10, 10, false, null)
                 .zone("EU", keys.at("/zones/EU/root/did").asText())
                 .zone("US", keys.at("/zones/US/root/did").asText()));
     Map<String, String> config = config(jar, policy);
