@@ -105,6 +105,11 @@ class DevHostConsoleTest {
       command.stop();
       running.join(30_000);
     }
+    if (tmp != null) {
+      try (java.util.stream.Stream<Path> s = Files.walk(tmp)) {
+        s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
   }
 
   private List<String> submitArgs(String producer, String zone) {

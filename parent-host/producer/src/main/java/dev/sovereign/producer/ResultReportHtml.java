@@ -153,6 +153,9 @@ public final class ResultReportHtml {
       return;
     }
     AttestationDocument d = doc.get();
+    // green only where the verifier passed this step; otherwise the comparisons are facts, not a
+    // verdict
+    String ok = outcome.orElse(null) == ResultReport.Outcome.PASSED ? "pass" : "skip";
     h.append("<dl>");
     List<byte[]> bundle = d.cabundle();
     if (!bundle.isEmpty()) {
@@ -171,7 +174,7 @@ public final class ResultReportHtml {
           .append("<br><code>SHA-256 ")
           .append(fp)
           .append("</code> ")
-          .append(pinned ? badge("pinned", "pass") : badge("not among the pinned roots", "fail"))
+          .append(pinned ? badge("pinned", ok) : badge("not among the pinned roots", "fail"))
           .append("</dd>");
     }
     h.append("<dt>Document time</dt><dd id=\"att-time\">")
@@ -194,14 +197,14 @@ public final class ResultReportHtml {
             .append("</code> ")
             .append(
                 did.equals(issuer)
-                    ? badge("= result signer", "pass")
+                    ? badge("= result signer", ok)
                     : badge("differs from the signer", "fail"))
             .append("<br>policy <code>")
             .append(esc(pol))
             .append("</code> ")
             .append(
                 pol.equals(policy)
-                    ? badge("= result policy", "pass")
+                    ? badge("= result policy", ok)
                     : badge("differs from the result", "fail"))
             .append("</dd>");
       } catch (IOException e) {
@@ -586,6 +589,7 @@ public final class ResultReportHtml {
       h2{font-size:1.1em}h3{font-size:1em;margin:.8em 0 .3em}
       table{border-collapse:collapse;width:100%}th,td{text-align:left;border-bottom:1px solid #e3e7ec;padding:.25em .5em;vertical-align:top}
       #steps td:nth-child(1),#steps td:nth-child(2),#steps td:nth-child(3){white-space:nowrap}
+      #steps td:nth-child(4){word-break:break-all}
       th{color:#5b6470}code,pre{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:12px;overflow-wrap:anywhere}
       pre{white-space:pre-wrap;background:#f0f3f6;padding:.8em;border-radius:4px}
       dl{display:grid;grid-template-columns:11em 1fr;gap:.3em 1em}dt{color:#5b6470}dd{margin:0;overflow-wrap:anywhere}
