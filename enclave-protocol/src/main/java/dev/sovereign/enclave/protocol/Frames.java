@@ -16,9 +16,10 @@ public final class Frames {
 
   /**
    * The message revision this code speaks (docs/enclave-protocol.md): 1.1 added {@code
-   * deferEvidence} and deferred answers under the same frame version byte.
+   * deferEvidence} and deferred answers, 1.2 the round lifecycle both sides agree on, under the
+   * same frame version byte.
    */
-  public static final String REVISION = "1.1";
+  public static final String REVISION = "1.2";
 
   /** Default maximum of {@code N}: 8 MiB. */
   public static final int DEFAULT_MAX_FRAME = 8 * 1024 * 1024;

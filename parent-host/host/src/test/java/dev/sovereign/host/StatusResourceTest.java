@@ -72,7 +72,7 @@ class StatusResourceTest {
         .body("enclave.reachable", equalTo(false))
         .body("enclave.code", equalTo("enclave-unavailable"))
         .body("host.zones[0]", equalTo("EU"))
-        .body("host.protocol.revision", equalTo("1.1"))
+        .body("host.protocol.revision", equalTo(dev.sovereign.enclave.protocol.Frames.REVISION))
         .body("$", not(hasKey("rounds")))
         .body("$", not(hasKey("edgeRefusals")))
         .body("$", not(hasKey("seals")));
