@@ -125,8 +125,7 @@ class DemoCommandTest {
     }
     String html = Files.readString(out.resolve("regulator-report.html"));
     assertTrue(html.contains(">VALID<") && html.contains("credential-revoked"), "the HTML report");
-    assertTrue(
-        report.at("/seconds").asDouble() > 0, "the report records how long the demo took");
+    assertTrue(report.at("/seconds").asDouble() > 0, "the report records how long the demo took");
 
     // The evidence verifies on its own with the regulator's command.
     List<String> verify =
