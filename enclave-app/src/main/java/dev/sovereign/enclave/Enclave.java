@@ -15,7 +15,6 @@ import dev.sovereign.enclave.pipeline.FabricEvidence;
 import dev.sovereign.enclave.pipeline.FabricProducerKeys;
 import dev.sovereign.enclave.pipeline.HostWordDidDocuments;
 import dev.sovereign.enclave.pipeline.PayloadPipeline;
-import dev.sovereign.enclave.pipeline.ProducerCredentials;
 import dev.sovereign.enclave.policy.InvalidPolicyException;
 import dev.sovereign.enclave.policy.PolicyLoader;
 import dev.sovereign.enclave.policy.SovereigntyPolicy;
@@ -163,7 +162,7 @@ public final class Enclave implements Closeable {
           source + "enclave.acceptedMeasurements: this enclave's PCR0 " + pcr0 + " is not listed");
     }
     Clock clock = Clock.systemUTC();
-    EvidenceStore evidence = new EvidenceStore();
+    EvidenceStore evidence = new EvidenceStore(EvidenceStore.DEFAULT_MAX_AGE);
     AtomicInteger n = new AtomicInteger();
     ExecutorService verifiers =
         Executors.newFixedThreadPool(
@@ -318,15 +317,16 @@ public final class Enclave implements Closeable {
       resolvers.method(ethr);
     }
     DidResolver resolver = resolvers.build();
-    ProducerCredentials credentials =
-        Credentials.verifier(resolver, clock, evidence, identity::did);
+    Credentials.Stage credentials =
+        Credentials.verifier(
+            resolver, clock, evidence, identity::did, EvidenceStore.DEFAULT_MAX_AGE);
     PayloadPipeline pipeline =
         new PayloadPipeline(
             policy,
             identity.encryptionPrivateKey(),
             identity.encryptionKid(),
             new FabricProducerKeys(fabric, new DidProducerKeys(resolver, clock)),
-            credentials,
+            credentials.producers(),
             clock);
     return new EnclaveService(
         policy,
@@ -338,6 +338,7 @@ public final class Enclave implements Closeable {
         evidence,
         fabric,
         ethr,
+        credentials.statusLists(),
         clock);
   }
 

@@ -69,6 +69,21 @@ public final class CredentialVerifier {
     return verify(jwt, at, report, true);
   }
 
+  /**
+   * Verifies a status list credential offered for {@code url} before anything points at it (the
+   * enclave checks evidence when the host supplies it): signature by the list's issuer, type {@code
+   * BitstringStatusListCredential}, {@code id} equal to {@code url} when present, at least {@link
+   * BitstringStatusList#MIN_ENTRIES} entries, a {@code validFrom}, not expired and issued no longer
+   * than the configured {@code statusListMaxAge} before {@code at}. Whether it is the list of a
+   * given credential's issuer and purpose is checked when a credential uses it.
+   *
+   * @throws CredentialRejectedException with a {@code STATUS_LIST_*} code
+   */
+  public VerifiedStatusList verifyStatusList(String url, String jwt, Instant at)
+      throws CredentialRejectedException {
+    return statusLists.verifyOffered(url, jwt, at);
+  }
+
   /** The clock skew this verifier tolerates. */
   public Duration clockSkew() {
     return skew;

@@ -12,6 +12,16 @@ public interface StatusListSource {
   /** The compact JWS of the status list credential at {@code url}; throws when it cannot be had. */
   String fetch(String url) throws UnreachableException;
 
+  /**
+   * True when this source answers from memory that its owner replaces as evidence arrives (the
+   * enclave's supplied lists): the verifier then asks it on every use and reuses a verified list
+   * only while the answer is the same token, so a newer list takes effect at once. False (the
+   * default): a verified list is reused for its {@code ttl}.
+   */
+  default boolean isLocal() {
+    return false;
+  }
+
   /** A source answering from a fixed map (evidence handed over by the host). */
   static StatusListSource of(Map<String, String> lists) {
     Map<String, String> copy = Map.copyOf(lists);

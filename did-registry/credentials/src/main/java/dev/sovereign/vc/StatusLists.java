@@ -55,6 +55,7 @@ final class StatusLists {
    * A verified list: who signed it, for what purpose, its window, and until when we may reuse it.
    */
   private record Cached(
+      String jwt,
       Did issuer,
       List<String> purposes,
       BitstringStatusList list,
@@ -125,28 +126,7 @@ final class StatusLists {
                         "statusListCredential missing"));
 
     Cached list = obtain(url, issuer, purpose, at, report, subject, step);
-    if (list.validUntil().isPresent()
-        && list.validUntil().get().isBefore(at.minus(verifier.clockSkew()))) {
-      throw report.fail(
-          subject,
-          step,
-          ReasonCode.STATUS_LIST_STALE,
-          url + " expired at " + list.validUntil().get());
-    }
-    if (list.validFrom().isPresent() && list.validFrom().get().plus(maxAge).isBefore(at)) {
-      throw report.fail(
-          subject,
-          step,
-          ReasonCode.STATUS_LIST_STALE,
-          url + " issued " + list.validFrom().get() + ", older than the accepted " + maxAge);
-    }
-    if (list.validFrom().isEmpty()) {
-      throw report.fail(
-          subject,
-          step,
-          ReasonCode.STATUS_LIST_STALE,
-          url + " has no validFrom: its age is unknown");
-    }
+    checkFresh(url, list.validFrom(), list.validUntil(), at, report, subject, step);
     if (index >= list.list().size()) {
       throw report.fail(
           subject,
@@ -172,6 +152,53 @@ final class StatusLists {
                 + ")");
   }
 
+  /** Not expired, issued (validFrom) no longer than maxAge before {@code at}, validFrom known. */
+  private void checkFresh(
+      String url,
+      Optional<Instant> validFrom,
+      Optional<Instant> validUntil,
+      Instant at,
+      VerificationReport.Builder report,
+      String subject,
+      String step)
+      throws CredentialRejectedException {
+    if (validUntil.isPresent() && validUntil.get().isBefore(at.minus(verifier.clockSkew()))) {
+      throw report.fail(
+          subject, step, ReasonCode.STATUS_LIST_STALE, url + " expired at " + validUntil.get());
+    }
+    if (validFrom.isPresent() && validFrom.get().plus(maxAge).isBefore(at)) {
+      throw report.fail(
+          subject,
+          step,
+          ReasonCode.STATUS_LIST_STALE,
+          url + " issued " + validFrom.get() + ", older than the accepted " + maxAge);
+    }
+    if (validFrom.isEmpty()) {
+      throw report.fail(
+          subject,
+          step,
+          ReasonCode.STATUS_LIST_STALE,
+          url + " has no validFrom: its age is unknown");
+    }
+  }
+
+  /**
+   * Verifies the status list credential {@code jwt} offered for {@code url} as a use would, without
+   * a credential pointing at it: signed (by whoever its issuer is), a {@code
+   * BitstringStatusListCredential} whose {@code id}, if any, is {@code url}, long enough, and fresh
+   * at {@code at}.
+   */
+  VerifiedStatusList verifyOffered(String url, String jwt, Instant at)
+      throws CredentialRejectedException {
+    VerificationReport.Builder report = new VerificationReport.Builder();
+    String subject = "status list";
+    String step = "status list";
+    Cached c = verify(url, jwt, at, verifier.clock().instant(), report, subject, step);
+    checkFresh(url, c.validFrom(), c.validUntil(), at, report, subject, step);
+    return new VerifiedStatusList(
+        url, c.issuer(), c.purposes(), c.list().size(), c.validFrom().get(), c.validUntil());
+  }
+
   private Cached obtain(
       String url,
       Did issuer,
@@ -183,8 +210,16 @@ final class StatusLists {
       throws CredentialRejectedException {
     Instant now = verifier.clock().instant();
     Cached c = cache.get(url);
-    if (c == null || !now.isBefore(c.cachedUntil())) {
-      c = fetch(url, at, now, report, subject, step);
+    if (source.isLocal()) {
+      // supplied evidence may be replaced at any time (a newer list): asked on every use, and a
+      // verified list reused only while the source answers with the same token
+      String jwt = fetchJwt(url, report, subject, step);
+      if (c == null || !c.jwt().equals(jwt)) {
+        c = verify(url, jwt, at, now, report, subject, step);
+        cache.put(url, c);
+      }
+    } else if (c == null || !now.isBefore(c.cachedUntil())) {
+      c = verify(url, fetchJwt(url, report, subject, step), at, now, report, subject, step);
       if (c.cachedUntil().isAfter(now)) {
         cache.put(url, c);
       }
@@ -206,17 +241,11 @@ final class StatusLists {
     return c;
   }
 
-  private Cached fetch(
-      String url,
-      Instant at,
-      Instant now,
-      VerificationReport.Builder report,
-      String subject,
-      String step)
+  private String fetchJwt(
+      String url, VerificationReport.Builder report, String subject, String step)
       throws CredentialRejectedException {
-    String jwt;
     try {
-      jwt = source.fetch(url);
+      return source.fetch(url);
     } catch (StatusListSource.UnreachableException e) {
       throw report.fail(subject, step, ReasonCode.STATUS_LIST_UNREACHABLE, e.getMessage());
     } catch (RuntimeException e) {
@@ -226,6 +255,17 @@ final class StatusLists {
           ReasonCode.STATUS_LIST_UNREACHABLE,
           url + ": " + e.getClass().getSimpleName());
     }
+  }
+
+  private Cached verify(
+      String url,
+      String jwt,
+      Instant at,
+      Instant now,
+      VerificationReport.Builder report,
+      String subject,
+      String step)
+      throws CredentialRejectedException {
     VerifiedCredential v;
     try {
       // The list credential is checked like any credential (signature, key, window) but its own
@@ -306,6 +346,6 @@ final class StatusLists {
             + list.size()
             + " entries, cached for "
             + ttl);
-    return new Cached(v.issuer(), purposes, list, v.validFrom(), v.validUntil(), until);
+    return new Cached(jwt, v.issuer(), purposes, list, v.validFrom(), v.validUntil(), until);
   }
 }

@@ -6,6 +6,7 @@ import com.upokecenter.cbor.CBORType;
 import dev.sovereign.enclave.identity.EnclaveIdentity;
 import dev.sovereign.enclave.round.Aggregator;
 import dev.sovereign.enclave.round.Round;
+import dev.sovereign.enclave.server.EvidenceStore;
 import java.math.BigDecimal;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -28,10 +29,11 @@ import java.util.TreeMap;
  * The sealed body, version 1: a CBOR map holding everything a successor enclave needs to continue
  * (its keys, and every round with its replay set, leaves in order, counters and partial aggregates,
  * with each cell's producers and each producer's payload count, so contribution bounds and producer
- * thresholds hold across a restore), and the epsilon each dataset has spent ({@code
- * privacyBudget}). Keys added after version 1 was first written are optional on reading: a body
- * without them is read as having none. It exists in the clear only inside the enclave; outside it
- * is the AES-256-GCM body of a {@code SealedState} blob. Byte layout: docs/sealing.md.
+ * thresholds hold across a restore), the epsilon each dataset has spent ({@code privacyBudget})
+ * and, in their own versioned section, the status lists it held. Keys added after version 1 was
+ * first written are optional on reading: a body without them is read as having none. It exists in
+ * the clear only inside the enclave; outside it is the AES-256-GCM body of a {@code SealedState}
+ * blob. Byte layout: docs/sealing.md.
  */
 public final class SealedBody {
   /** Body format version written by this code. */
@@ -39,13 +41,29 @@ public final class SealedBody {
 
   private static final int MAX_ROUNDS = 10_000;
 
+  /**
+   * Version of the optional {@code statusLists} section: the status list credentials the enclave
+   * held, so a restore cannot bring an older list back (absent in bodies sealed before it).
+   */
+  public static final int STATUS_LISTS_VERSION = 1;
+
   /** A decoded body. */
   public record Contents(
       Instant sealedAt,
       String policySha256,
       EnclaveIdentity identity,
       List<Round.State> rounds,
-      SortedMap<String, BigDecimal> privacySpent) {}
+      SortedMap<String, BigDecimal> privacySpent,
+      List<EvidenceStore.Held> statusLists) {
+    public Contents(
+        Instant sealedAt,
+        String policySha256,
+        EnclaveIdentity identity,
+        List<Round.State> rounds,
+        SortedMap<String, BigDecimal> privacySpent) {
+      this(sealedAt, policySha256, identity, rounds, privacySpent, List.of());
+    }
+  }
 
   /** The body is not a version-1 body or does not hold what it must. */
   public static final class MalformedBodyException extends Exception {
@@ -74,6 +92,17 @@ public final class SealedBody {
       Collection<Round> rounds,
       SortedMap<String, BigDecimal> privacySpent,
       Instant sealedAt) {
+    return encode(identity, policySha256, rounds, privacySpent, sealedAt, List.of());
+  }
+
+  /** As above, with the status lists the enclave holds in their own versioned section. */
+  public static byte[] encode(
+      EnclaveIdentity identity,
+      String policySha256,
+      Collection<Round> rounds,
+      SortedMap<String, BigDecimal> privacySpent,
+      Instant sealedAt,
+      List<EvidenceStore.Held> statusLists) {
     CBORObject m = CBORObject.NewOrderedMap();
     m.Add("v", VERSION);
     m.Add("sealedAt", sealedAt.toEpochMilli());
@@ -145,6 +174,20 @@ public final class SealedBody {
       privacySpent.forEach((d, v) -> budget.Add(d, v.toPlainString()));
       m.Add("privacyBudget", budget);
     }
+    if (!statusLists.isEmpty()) {
+      CBORObject section = CBORObject.NewOrderedMap();
+      section.Add("v", STATUS_LISTS_VERSION);
+      CBORObject lists = CBORObject.NewArray();
+      for (EvidenceStore.Held h : statusLists) {
+        CBORObject o = CBORObject.NewOrderedMap();
+        o.Add("url", h.url());
+        o.Add("jwt", h.jwt());
+        o.Add("validFrom", h.validFrom().toString());
+        lists.Add(o);
+      }
+      section.Add("lists", lists);
+      m.Add("statusLists", section);
+    }
     try {
       return m.EncodeToBytes();
     } finally {
@@ -195,7 +238,7 @@ public final class SealedBody {
           spent.put(k.AsString(), v);
         }
       }
-      return new Contents(sealedAt, policy, identity, rounds, spent);
+      return new Contents(sealedAt, policy, identity, rounds, spent, statusLists(m));
     } catch (CBORException
         | IllegalArgumentException
         | IllegalStateException
@@ -203,6 +246,27 @@ public final class SealedBody {
         | java.time.DateTimeException e) {
       throw new MalformedBodyException("the body does not decode");
     }
+  }
+
+  private static List<EvidenceStore.Held> statusLists(CBORObject m) throws MalformedBodyException {
+    if (m.get("statusLists") == null) {
+      return List.of();
+    }
+    CBORObject section = field(m, "statusLists", CBORType.Map);
+    if (integer(section, "v") != STATUS_LISTS_VERSION) {
+      throw new MalformedBodyException("statusLists section of an unknown version");
+    }
+    CBORObject lists = array(section, "lists");
+    if (lists.size() > EvidenceStore.MAX_STATUS_LISTS) {
+      throw new MalformedBodyException("too many status lists");
+    }
+    List<EvidenceStore.Held> out = new ArrayList<>();
+    for (CBORObject o : lists.getValues()) {
+      out.add(
+          new EvidenceStore.Held(
+              text(o, "url"), text(o, "jwt"), Instant.parse(text(o, "validFrom"))));
+    }
+    return out;
   }
 
   private static EnclaveIdentity identity(CBORObject m) throws MalformedBodyException {

@@ -150,7 +150,8 @@ public final class SealingService implements RequestHandler {
             policy.sha256Hex(),
             current.rounds(),
             current.privacyBudget().snapshot(),
-            clock.instant());
+            clock.instant(),
+            current.evidence().sealable());
     try {
       byte[] blob = sealer().seal(sequence, body);
       lastSequence = sequence;
@@ -226,6 +227,9 @@ public final class SealingService implements RequestHandler {
     } catch (IllegalArgumentException e) {
       return rejected("STATE_MISMATCH");
     }
+    // status lists move only forward per URL, across the restore too: a sealed list older than one
+    // supplied since is ignored, a newer one replaces it
+    next.evidence().restore(contents.statusLists(), now);
     EnclaveIdentity previous = identity;
     identity = contents.identity();
     current = next;

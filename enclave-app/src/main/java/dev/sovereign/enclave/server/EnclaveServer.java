@@ -13,14 +13,24 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PushbackInputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.newsclub.net.unix.AFUNIXServerSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
@@ -29,10 +39,24 @@ import org.newsclub.net.unix.AFUNIXSocketAddress;
  * Accepts host connections and serves requests in order on each. A connection that sent a frame the
  * enclave cannot delimit (too large, truncated) gets an error response and is closed; everything
  * else is answered on the same connection. The server keeps accepting either way.
+ *
+ * <p>Local and slow peers are bounded: a unix socket is created owner-only (0600) inside an
+ * owner-only directory (0700), so no other local user can connect; once a frame's first byte
+ * arrives the whole frame must arrive within the frame deadline or the connection is closed (a peer
+ * that announces a large frame and stalls cannot hold a connection slot), and a frame's buffer
+ * grows only with the bytes received ({@link Frames}).
  */
 public final class EnclaveServer implements Closeable {
   /** Concurrent host connections served; more wait in the accept backlog. */
   public static final int MAX_CONNECTIONS = 16;
+
+  /** How long one frame may take to arrive once its first byte has (8 MiB takes milliseconds). */
+  public static final Duration FRAME_DEADLINE = Duration.ofSeconds(10);
+
+  private static final Set<PosixFilePermission> OWNER_ONLY_FILE =
+      PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> OWNER_ONLY_DIR =
+      PosixFilePermissions.fromString("rwx------");
 
   private final Listener server;
   private final RequestHandler service;
@@ -41,6 +65,8 @@ public final class EnclaveServer implements Closeable {
   private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
   private final AtomicInteger served = new AtomicInteger();
   private final ListenAddress address;
+  private final Duration frameDeadline;
+  private final ScheduledExecutorService watchdog;
 
   /** A bound socket that hands out connections: AF_UNIX (junixsocket) or AF_VSOCK (JNA). */
   private interface Listener extends Closeable {
@@ -127,7 +153,19 @@ public final class EnclaveServer implements Closeable {
   }
 
   private EnclaveServer(
-      Listener server, ListenAddress address, RequestHandler service, int maxFrame) {
+      Listener server,
+      ListenAddress address,
+      RequestHandler service,
+      int maxFrame,
+      Duration frameDeadline) {
+    this.frameDeadline = frameDeadline;
+    this.watchdog =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "enclave-frame-deadline");
+              t.setDaemon(true);
+              return t;
+            });
     this.server = server;
     this.address = address;
     this.service = service;
@@ -149,15 +187,55 @@ public final class EnclaveServer implements Closeable {
    */
   public static EnclaveServer bind(ListenAddress address, RequestHandler service, int maxFrame)
       throws IOException {
+    return bind(address, service, maxFrame, FRAME_DEADLINE);
+  }
+
+  /**
+   * As above with another frame deadline. A unix socket's directory is created owner-only, or made
+   * owner-only if this user owns it; one owned by another user is refused (it could swap the
+   * socket), and the socket file is owner-only.
+   */
+  public static EnclaveServer bind(
+      ListenAddress address, RequestHandler service, int maxFrame, Duration frameDeadline)
+      throws IOException {
     Listener s;
     if (address instanceof ListenAddress.Unix u) {
-      Files.deleteIfExists(u.path());
-      s = listener(AFUNIXServerSocket.bindOn(AFUNIXSocketAddress.of(u.path())));
+      Path socket = u.path().toAbsolutePath();
+      ownerOnlyDirectory(socket.getParent());
+      Files.deleteIfExists(socket);
+      AFUNIXServerSocket bound = AFUNIXServerSocket.bindOn(AFUNIXSocketAddress.of(socket));
+      try {
+        Files.setPosixFilePermissions(socket, OWNER_ONLY_FILE);
+      } catch (IOException | UnsupportedOperationException e) {
+        bound.close();
+        throw new IOException("cannot make the enclave socket owner-only: " + socket, e);
+      }
+      s = listener(bound);
     } else {
       ListenAddress.Vsock v = (ListenAddress.Vsock) address;
       s = listener(VsockServerSocket.bind(v.cid(), v.port(), 50));
     }
-    return new EnclaveServer(s, address, service, maxFrame);
+    return new EnclaveServer(s, address, service, maxFrame, frameDeadline);
+  }
+
+  private static void ownerOnlyDirectory(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(
+          dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR)); // umask may narrow it only
+    }
+    UserPrincipal me =
+        dir.getFileSystem()
+            .getUserPrincipalLookupService()
+            .lookupPrincipalByName(System.getProperty("user.name"));
+    if (!Files.getOwner(dir).equals(me)) {
+      throw new IOException(
+          "the enclave socket's directory "
+              + dir
+              + " belongs to another user; use a directory of your own");
+    }
+    if (!Files.getPosixFilePermissions(dir).equals(OWNER_ONLY_DIR)) {
+      Files.setPosixFilePermissions(dir, OWNER_ONLY_DIR);
+    }
   }
 
   public ListenAddress address() {
@@ -181,7 +259,7 @@ public final class EnclaveServer implements Closeable {
       connections.execute(
           () -> {
             try (Connection s = socket) {
-              serve(s.in(), s.out());
+              serve(s.in(), s.out(), s);
             } catch (IOException e) {
               // the host went away; nothing to answer
             } finally {
@@ -191,11 +269,30 @@ public final class EnclaveServer implements Closeable {
     }
   }
 
-  /** Serves one connection until the peer closes it or sends an undelimitable frame. */
-  void serve(InputStream rawIn, OutputStream rawOut) throws IOException {
-    InputStream in = new BufferedInputStream(rawIn, 64 * 1024);
+  /**
+   * Serves one connection until the peer closes it, sends an undelimitable frame, or does not
+   * finish a frame within the deadline ({@code connection} is then closed under the blocked read).
+   */
+  void serve(InputStream rawIn, OutputStream rawOut, Closeable connection) throws IOException {
+    PushbackInputStream in = new PushbackInputStream(new BufferedInputStream(rawIn, 64 * 1024), 1);
     OutputStream out = new BufferedOutputStream(rawOut, 64 * 1024);
     while (true) {
+      int first = in.read(); // idle between frames: no deadline (the host keeps connections)
+      if (first < 0) {
+        return;
+      }
+      in.unread(first);
+      ScheduledFuture<?> cut =
+          watchdog.schedule(
+              () -> {
+                try {
+                  connection.close();
+                } catch (IOException e) {
+                  // closing is all we wanted
+                }
+              },
+              frameDeadline.toNanos(),
+              TimeUnit.NANOSECONDS);
       Optional<Message> m;
       try {
         m = codec.read(in);
@@ -205,6 +302,8 @@ public final class EnclaveServer implements Closeable {
           return;
         }
         continue;
+      } finally {
+        cut.cancel(false);
       }
       if (m.isEmpty()) {
         return;
@@ -232,5 +331,6 @@ public final class EnclaveServer implements Closeable {
   public void close() throws IOException {
     server.close();
     connections.shutdownNow();
+    watchdog.shutdownNow();
   }
 }

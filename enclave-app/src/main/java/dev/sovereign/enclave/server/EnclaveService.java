@@ -57,6 +57,7 @@ public final class EnclaveService implements RequestHandler {
   private final EvidenceStore evidence;
   private final FabricEvidence fabric;
   private final HostWordDidDocuments ethr;
+  private final EvidenceStore.StatusListVerifier statusListVerifier;
   private final Clock clock;
   private final Map<String, Round> rounds = new ConcurrentHashMap<>();
   private final PrivacyBudget budget = new PrivacyBudget();
@@ -94,6 +95,37 @@ public final class EnclaveService implements RequestHandler {
       FabricEvidence fabric,
       HostWordDidDocuments ethr,
       Clock clock) {
+    this(
+        policy,
+        identity,
+        nsm,
+        pipeline,
+        issuer,
+        verifiers,
+        evidence,
+        fabric,
+        ethr,
+        EvidenceStore.REFUSE_ALL,
+        clock);
+  }
+
+  /**
+   * @param ethr did:ethr documents on the host's word; null unless the policy accepts did:ethr
+   * @param statusLists verifies a status list the host supplies before it is stored
+   */
+  public EnclaveService(
+      SovereigntyPolicy policy,
+      EnclaveIdentity identity,
+      Nsm nsm,
+      PayloadPipeline pipeline,
+      ResultIssuer issuer,
+      ExecutorService verifiers,
+      EvidenceStore evidence,
+      FabricEvidence fabric,
+      HostWordDidDocuments ethr,
+      EvidenceStore.StatusListVerifier statusLists,
+      Clock clock) {
+    this.statusListVerifier = statusLists;
     this.ethr = ethr;
     this.policy = policy;
     this.identity = identity;
@@ -114,6 +146,11 @@ public final class EnclaveService implements RequestHandler {
   /** The epsilon each dataset has spent (sealed with the rounds). */
   public PrivacyBudget privacyBudget() {
     return budget;
+  }
+
+  /** The evidence this service holds (status lists travel in the sealed state). */
+  public EvidenceStore evidence() {
+    return evidence;
   }
 
   /** Takes over a round restored from sealed state; false if its id is already used here. */
@@ -318,19 +355,10 @@ public final class EnclaveService implements RequestHandler {
   }
 
   private Message.Response supply(Message.SupplyEvidence e) throws Rejected {
-    int statusLists = 0;
-    if (e.statusLists() != null) {
-      for (Map.Entry<String, String> s : e.statusLists().entrySet()) {
-        if (s.getKey() == null || s.getValue() == null || s.getValue().length() > 1 << 20) {
-          throw new Rejected(
-              ErrorCode.EVIDENCE_REJECTED,
-              "status list entries must be url -> compact JWT (<= 1 MiB)");
-        }
-        if (!evidence.putStatusList(s.getKey(), s.getValue())) {
-          throw new Rejected(ErrorCode.EVIDENCE_REJECTED, "status list store is full");
-        }
-        statusLists++;
-      }
+    if (e.statusLists() != null && e.statusLists().size() > EvidenceStore.MAX_STATUS_LISTS) {
+      throw new Rejected(
+          ErrorCode.EVIDENCE_REJECTED,
+          "at most " + EvidenceStore.MAX_STATUS_LISTS + " statusLists per request");
     }
     if (e.endorsedReads() != null && !e.endorsedReads().isEmpty()) {
       throw new Rejected(
@@ -373,13 +401,33 @@ public final class EnclaveService implements RequestHandler {
         }
       }
     }
+    // after the DID evidence of the same request: a list's issuer may be a did:fabric DID whose
+    // log arrives with it. Each list is verified before it is stored and only moves its URL
+    // forward; a refused list is named with its reason and changes nothing
+    int statusLists = 0;
+    Map<String, String> refused = new java.util.TreeMap<>();
+    if (e.statusLists() != null) {
+      java.time.Instant now = clock.instant();
+      for (Map.Entry<String, String> s : e.statusLists().entrySet()) {
+        Optional<EvidenceStore.Refusal> r =
+            evidence.offer(s.getKey(), s.getValue(), now, statusListVerifier);
+        if (r.isPresent()) {
+          if (s.getKey() != null && s.getKey().length() <= EvidenceStore.MAX_URL_CHARS) {
+            refused.put(s.getKey(), r.get().code());
+          }
+        } else {
+          statusLists++;
+        }
+      }
+    }
     if (!failures.isEmpty()) {
+      refused.forEach((url, code) -> failures.add("statusLists: " + code));
       throw new Rejected(
           ErrorCode.EVIDENCE_REJECTED,
           didLogs + " didLogs verified; rejected: " + String.join(", ", failures));
     }
     return new Message.EvidenceStored(
-        didLogs, didLogs, statusLists, didDocuments == 0 ? null : didDocuments);
+        didLogs, didLogs, statusLists, didDocuments == 0 ? null : didDocuments, refused);
   }
 
   private Message.Response close(Message.CloseRound c) throws Rejected {

@@ -68,7 +68,12 @@ final class InProcessEnclave implements AutoCloseable {
 
   /** Boots with the development policy as {@code edit} changes its builder. */
   static InProcessEnclave boot(Path dir, Consumer<DevPolicy.Builder> edit) throws Exception {
-    return bootYaml(dir, pcr0 -> policy(pcr0, edit).yaml());
+    return bootYaml(dir, pcr0 -> policy(pcr0, ANCHOR, edit).yaml());
+  }
+
+  /** Boots with the development policy whose EU zone is anchored at {@code authority}'s root. */
+  static InProcessEnclave boot(Path dir, Authority authority) throws Exception {
+    return bootYaml(dir, pcr0 -> policy(pcr0, authority.rootDid, b -> {}).yaml());
   }
 
   /** Boots with the YAML {@code yaml} makes from this image's PCR0 (hex). */
@@ -108,11 +113,14 @@ final class InProcessEnclave implements AutoCloseable {
     return new InProcessEnclave(dir, socket, e, t);
   }
 
-  static DevPolicy.Builder policy(String pcr0, Consumer<DevPolicy.Builder> edit) {
+  /** A trust anchor nobody here holds the key of. */
+  static final String ANCHOR = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK";
+
+  static DevPolicy.Builder policy(String pcr0, String anchor, Consumer<DevPolicy.Builder> edit) {
     DevPolicy.Builder b =
         DevPolicy.builder("hostile")
             .pcr0(pcr0)
-            .zone("EU", "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK")
+            .zone("EU", anchor)
             .minGroupSize(1)
             .functions("sum", "count");
     edit.accept(b);
@@ -133,20 +141,36 @@ final class InProcessEnclave implements AutoCloseable {
     }
   }
 
-  /** A producer nobody accredited: a fresh Ed25519 did:key. */
-  Stranger stranger() throws Exception {
-    return new Stranger(KeyPairGenerator.getInstance("Ed25519").generateKeyPair());
+  /** A fresh Ed25519 did:key producer (a stranger until some authority issues it a credential). */
+  Producer stranger() throws Exception {
+    return new Producer(KeyPairGenerator.getInstance("Ed25519").generateKeyPair(), this::jwe);
+  }
+
+  /** A fresh did:key producer encrypting to {@code enclave}'s key (no socket). */
+  static Producer producerFor(dev.sovereign.enclave.identity.EnclaveIdentity enclave)
+      throws Exception {
+    return new Producer(
+        KeyPairGenerator.getInstance("Ed25519").generateKeyPair(),
+        jws -> jwe(jws, enclave.encryptionKid(), enclave.encryptionPublicKey()));
+  }
+
+  /** Encrypts a compact JWS to an enclave. */
+  @FunctionalInterface
+  interface Encrypter {
+    String jwe(String jws) throws Exception;
   }
 
   /** Signs what it likes with its own did:key and encrypts it to the attested key. */
-  final class Stranger {
+  static final class Producer {
     final KeyPair keys;
     final Did did;
+    private final Encrypter encrypter;
     private int n;
 
-    Stranger(KeyPair keys) {
+    Producer(KeyPair keys, Encrypter encrypter) {
       this.keys = keys;
       this.did = DidKey.fromKey(keys.getPublic());
+      this.encrypter = encrypter;
     }
 
     /** Well-formed claims for {@code round} (one record, a junk credential). */
@@ -169,14 +193,24 @@ final class InProcessEnclave implements AutoCloseable {
       return c;
     }
 
+    /** Well-formed claims for {@code round} carrying {@code credentials}. */
+    ObjectNode claims(String round, String... credentials) {
+      ObjectNode c = claims(round);
+      com.fasterxml.jackson.databind.node.ArrayNode a = c.putArray("credentials");
+      for (String s : credentials) {
+        a.add(s);
+      }
+      return c;
+    }
+
     /** The compact JWE of {@code claims}, signed by this stranger. */
     String payload(ObjectNode claims) throws Exception {
-      return jwe(jws(JSON.writeValueAsBytes(claims)));
+      return encrypter.jwe(jws(JSON.writeValueAsBytes(claims)));
     }
 
     /** As above, with the claims given as raw JSON text (numbers the tree cannot hold). */
     String payloadOfText(String claimsJson) throws Exception {
-      return jwe(jws(claimsJson.getBytes(StandardCharsets.UTF_8)));
+      return encrypter.jwe(jws(claimsJson.getBytes(StandardCharsets.UTF_8)));
     }
 
     String jws(byte[] claims) throws Exception {
@@ -197,14 +231,19 @@ final class InProcessEnclave implements AutoCloseable {
 
   /** {@code jws} encrypted to the attested key, zone EU. */
   String jwe(String jws) throws Exception {
+    return jwe(jws, attestation.kid(), ECKey.parse(attestation.encryptionKey()).toECPublicKey());
+  }
+
+  static String jwe(String jws, String kid, java.security.interfaces.ECPublicKey to)
+      throws Exception {
     JWEHeader h =
         new JWEHeader.Builder(JWEAlgorithm.ECDH_ES_A256KW, EncryptionMethod.A256GCM)
-            .keyID(attestation.kid())
+            .keyID(kid)
             .contentType("JWT")
             .customParam("zone", "EU")
             .build();
     JWEObject o = new JWEObject(h, new Payload(jws));
-    o.encrypt(new ECDHEncrypter(ECKey.parse(attestation.encryptionKey()).toECPublicKey()));
+    o.encrypt(new ECDHEncrypter(to));
     return o.serialize();
   }
 

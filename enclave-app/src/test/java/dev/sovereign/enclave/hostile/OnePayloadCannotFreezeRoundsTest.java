@@ -46,7 +46,7 @@ class OnePayloadCannotFreezeRoundsTest {
   @Test
   void aStrangersPayloadWithAnIatNoInstantCanHoldIsRejectedAloneAndTheRoundStillCloses()
       throws Exception {
-    InProcessEnclave.Stranger mallory = enclave.stranger();
+    InProcessEnclave.Producer mallory = enclave.stranger();
     List<String> batch = new ArrayList<>();
     for (String iat :
         List.of("9223372036854775807", "-9223372036854775807", "1e17", "1E+17", "253402300800")) {
@@ -80,7 +80,7 @@ class OnePayloadCannotFreezeRoundsTest {
 
   @Test
   void aStrangersIatOfTheLastSecondTheEnclaveCanRepresentIsJustNotCurrent() throws Exception {
-    InProcessEnclave.Stranger mallory = enclave.stranger();
+    InProcessEnclave.Producer mallory = enclave.stranger();
     String claims =
         InProcessEnclave.JSON
             .writeValueAsString(mallory.claims(ROUND))

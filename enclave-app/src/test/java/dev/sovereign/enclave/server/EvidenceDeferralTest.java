@@ -107,8 +107,20 @@ class EvidenceDeferralTest {
             new FabricProducerKeys(fabric, new DidProducerKeys(resolver, clock)),
             statusListCredentials(store),
             clock);
+    // a stand-in for the credentials module's list check (this test is about deferral)
+    EvidenceStore.StatusListVerifier anyList =
+        (url, jwt, at) ->
+            new dev.sovereign.vc.VerifiedStatusList(
+                url,
+                dev.sovereign.did.Did.parse(
+                    "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"),
+                List.of("revocation"),
+                131_072,
+                at,
+                java.util.Optional.empty());
     service =
-        new EnclaveService(policy, identity, null, pipeline, null, verifiers, store, fabric, clock);
+        new EnclaveService(
+            policy, identity, null, pipeline, null, verifiers, store, fabric, null, anyList, clock);
     assertInstanceOf(
         Message.RoundOpened.class,
         service.handle(new Message.OpenRound(ROUND, "loyalty-points", policy.sha256Hex())));
@@ -125,7 +137,7 @@ class EvidenceDeferralTest {
         MissingEvidence.statusList(STATUS_URL); // missing on the way, but not the reason
         throw new PayloadRejectedException(RejectionReason.CREDENTIAL_REVOKED, "stand-in");
       }
-      if (store.unverifiedStatusList(STATUS_URL).isEmpty()) {
+      if (store.statusList(STATUS_URL).isEmpty()) {
         MissingEvidence.statusList(STATUS_URL);
         throw new PayloadRejectedException(
             RejectionReason.CREDENTIAL_STATUS_UNVERIFIED, "stand-in");

@@ -8,7 +8,8 @@ import java.util.Optional;
 /**
  * Frame layer. A frame is a 4-byte big-endian unsigned length {@code N} followed by {@code N}
  * bytes: one version byte ({@link #VERSION}), one type byte, then the UTF-8 JSON body. The length
- * is checked against the maximum before any buffer is allocated.
+ * is checked against the maximum before any buffer is allocated, and the body's buffer grows only
+ * as its bytes arrive.
  */
 public final class Frames {
   /** Protocol version carried in every frame. */
@@ -19,10 +20,13 @@ public final class Frames {
    * deferEvidence} and deferred answers, 1.2 the round lifecycle both sides agree on, under the
    * same frame version byte.
    */
-  public static final String REVISION = "1.2";
+  public static final String REVISION = "1.3";
 
   /** Default maximum of {@code N}: 8 MiB. */
   public static final int DEFAULT_MAX_FRAME = 8 * 1024 * 1024;
+
+  /** First buffer for a frame body; it grows as bytes arrive, up to the announced length. */
+  static final int INITIAL_BUFFER = 64 * 1024;
 
   private Frames() {}
 
@@ -58,21 +62,49 @@ public final class Frames {
           "frame of " + n + " bytes exceeds the maximum of " + maxFrame,
           true);
     }
-    byte[] content = new byte[(int) n];
-    int got = in.readNBytes(content, 0, content.length);
-    if (got != content.length) {
-      throw new FrameException(
-          ErrorCode.TRUNCATED_FRAME,
-          "stream ended after " + got + " of " + n + " frame bytes",
-          true);
-    }
     if (n < 2) {
+      if (in.readNBytes((int) n).length != n) {
+        throw new FrameException(
+            ErrorCode.TRUNCATED_FRAME, "stream ended inside a frame of " + n + " bytes", true);
+      }
+      // delimited: the connection stays usable
       throw new FrameException(
           ErrorCode.MALFORMED_FRAME, "frame of " + n + " bytes has no header", false);
     }
-    byte[] body = new byte[content.length - 2];
-    System.arraycopy(content, 2, body, 0, body.length);
-    return Optional.of(new Frame(content[0] & 0xff, content[1] & 0xff, body));
+    int version = in.read();
+    int type = in.read();
+    if (type < 0) {
+      throw new FrameException(
+          ErrorCode.TRUNCATED_FRAME,
+          "stream ended after " + (version < 0 ? 0 : 1) + " of " + n + " frame bytes",
+          true);
+    }
+    byte[] body = readBody(in, (int) n - 2);
+    return Optional.of(new Frame(version, type, body));
+  }
+
+  /**
+   * Reads exactly {@code n} bytes, growing the buffer only as bytes arrive (at most doubling,
+   * starting at {@link #INITIAL_BUFFER}): a peer that announces a large frame and stalls holds
+   * about what it sent, not the announced length.
+   */
+  private static byte[] readBody(InputStream in, int n) throws IOException, FrameException {
+    byte[] buf = new byte[Math.min(n, INITIAL_BUFFER)];
+    int got = 0;
+    while (got < n) {
+      if (got == buf.length) {
+        buf = java.util.Arrays.copyOf(buf, (int) Math.min(n, 2L * buf.length));
+      }
+      int r = in.read(buf, got, buf.length - got);
+      if (r < 0) {
+        throw new FrameException(
+            ErrorCode.TRUNCATED_FRAME,
+            "stream ended after " + (got + 2) + " of " + (n + 2) + " frame bytes",
+            true);
+      }
+      got += r;
+    }
+    return buf;
   }
 
   /** Writes one frame and flushes. */

@@ -183,19 +183,37 @@ public sealed interface Message {
   /**
    * Answer to {@link SupplyEvidence}: how many items of each kind were verified and stored ({@code
    * didDocuments}, stored unverified: absent unless some were stored, so 1.0 answers keep their
-   * bytes; boxed because the strict reader refuses a missing primitive).
+   * bytes; boxed because the strict reader refuses a missing primitive). {@code statusListsRefused}
+   * (revision 1.2) maps each status list URL the enclave did not store to its reason code; absent
+   * when every list was stored.
    */
   record EvidenceStored(
       int didLogs,
       int endorsedReads,
       int statusLists,
-      @JsonInclude(JsonInclude.Include.NON_NULL) Integer didDocuments)
+      @JsonInclude(JsonInclude.Include.NON_NULL) Integer didDocuments,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, String> statusListsRefused)
       implements Response {
     @JsonCreator
-    public EvidenceStored {}
+    public EvidenceStored {
+      statusListsRefused =
+          statusListsRefused == null || statusListsRefused.isEmpty()
+              ? null
+              : java.util.Collections.unmodifiableSortedMap(
+                  new java.util.TreeMap<>(statusListsRefused));
+    }
 
     public EvidenceStored(int didLogs, int endorsedReads, int statusLists) {
-      this(didLogs, endorsedReads, statusLists, null);
+      this(didLogs, endorsedReads, statusLists, null, null);
+    }
+
+    public EvidenceStored(int didLogs, int endorsedReads, int statusLists, Integer didDocuments) {
+      this(didLogs, endorsedReads, statusLists, didDocuments, null);
+    }
+
+    /** Refused status lists by URL with their reason codes (empty when none was refused). */
+    public Map<String, String> refusedStatusLists() {
+      return statusListsRefused == null ? Map.of() : statusListsRefused;
     }
 
     /** How many did:ethr documents were stored (0 when absent). */

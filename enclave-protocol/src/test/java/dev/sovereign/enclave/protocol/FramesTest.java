@@ -63,6 +63,33 @@ class FramesTest {
   }
 
   @Test
+  void aPeerThatAnnouncesTheMaximumFrameAndStallsHoldsAboutWhatItSentNotTheAnnouncedLength() {
+    // issue 11, attack 4: 8 MiB announced, 1 KiB sent, then the stream ends (as the deadline ends
+    // a stalled one); the reader's allocation follows the bytes that arrived
+    byte[] half = new byte[4 + 2 + 1024];
+    int n = Frames.DEFAULT_MAX_FRAME;
+    half[0] = (byte) (n >>> 24);
+    half[1] = (byte) (n >>> 16);
+    half[2] = (byte) (n >>> 8);
+    half[3] = (byte) n;
+    half[4] = 1;
+    half[5] = 1;
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long tid = Thread.currentThread().getId();
+    long before = threads.getThreadAllocatedBytes(tid);
+    FrameException e =
+        assertThrows(
+            FrameException.class,
+            () -> Frames.read(new ByteArrayInputStream(half), Frames.DEFAULT_MAX_FRAME));
+    long allocated = threads.getThreadAllocatedBytes(tid) - before;
+    assertEquals(ErrorCode.TRUNCATED_FRAME, e.code());
+    assertTrue(
+        allocated < Frames.DEFAULT_MAX_FRAME / 8,
+        "allocated " + allocated + " bytes for 1 KiB received of an announced 8 MiB");
+  }
+
+  @Test
   void aLengthAboveTwoGibibytesIsTooLargeNotNegative() {
     InputStream in =
         new ByteArrayInputStream(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff});

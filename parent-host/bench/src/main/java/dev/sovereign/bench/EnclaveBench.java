@@ -180,7 +180,14 @@ public final class EnclaveBench {
     Clock clock = Clock.systemUTC();
     DidResolver resolver = DidResolvers.builder().withDidKey().build();
     EvidenceStore evidence = new EvidenceStore();
-    evidence.putStatusList(statusUrl, statusList);
+    Credentials.Stage credentials =
+        Credentials.verifier(
+            resolver, clock, evidence, identity::did, EvidenceStore.DEFAULT_MAX_AGE);
+    if (evidence
+        .offer(statusUrl, statusList, clock.instant(), credentials.statusLists())
+        .isPresent()) {
+      throw new IllegalStateException("the bench's own status list did not verify");
+    }
     ExecutorService pool =
         Executors.newFixedThreadPool(
             threads,
@@ -200,7 +207,7 @@ public final class EnclaveBench {
               identity.encryptionPrivateKey(),
               identity.encryptionKid(),
               new DidProducerKeys(resolver, clock),
-              Credentials.verifier(resolver, clock, evidence, identity::did),
+              credentials.producers(),
               clock);
       EnclaveService service =
           new EnclaveService(

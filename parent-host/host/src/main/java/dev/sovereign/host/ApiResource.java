@@ -104,6 +104,22 @@ public class ApiResource {
           "invalid-evidence", "statusLists must map URLs to status list credentials");
     }
     Message.EvidenceStored s = host.supplyStatusLists(req.statusLists());
+    if (!s.refusedStatusLists().isEmpty()) {
+      // the enclave's verdict, not the host's: a list it could not verify, or one older than the
+      // list it holds for the URL, is refused with its reason code and replaces nothing
+      throw new Problem(
+          422,
+          "status-list-refused",
+          s.refusedStatusLists().size()
+              + " of "
+              + req.statusLists().size()
+              + " status lists refused by the enclave ("
+              + s.statusLists()
+              + " stored): "
+              + s.refusedStatusLists().entrySet().stream()
+                  .map(e -> e.getKey() + " " + e.getValue())
+                  .collect(java.util.stream.Collectors.joining(", ")));
+    }
     return Map.of("statusLists", s.statusLists());
   }
 

@@ -250,6 +250,7 @@ final class EvidenceRelay implements AutoCloseable {
     }
     report.statusListsNeeded += urls.size();
     Map<String, String> lists = new TreeMap<>();
+    Map<String, String> fetched = new TreeMap<>();
     Map<String, String> stored = Map.of();
     if (!urls.isEmpty()) {
       try {
@@ -263,11 +264,7 @@ final class EvidenceRelay implements AutoCloseable {
       if (jwt == null) {
         jwt = fetch(url, report);
         if (jwt != null) {
-          try {
-            store.put(url, jwt);
-          } catch (Exception e) {
-            report.failure("store-unavailable");
-          }
+          fetched.put(url, jwt); // remembered once the enclave has verified and stored it
         }
       }
       if (jwt != null) {
@@ -293,6 +290,8 @@ final class EvidenceRelay implements AutoCloseable {
               Message.SupplyEvidence.of(bundles, lists, resolved), Message.EvidenceStored.class);
       report.didLogsSupplied += s.didLogs();
       report.statusListsSupplied += s.statusLists();
+      s.refusedStatusLists().values().forEach(code -> report.failure(code));
+      rememberVerified(fetched, s.refusedStatusLists().keySet(), report);
       report.didDocumentsSupplied += s.didDocumentsStored();
       return s.didLogs() + s.statusLists() + s.didDocumentsStored();
     } catch (Problem p) {
@@ -302,7 +301,22 @@ final class EvidenceRelay implements AutoCloseable {
       // Some evidence did not verify; the enclave stored the rest. The resend tells each payload's
       // fate.
       report.failure("evidence-rejected");
+      // the answer that would name refused lists was not sent: only lists are stored that the
+      // enclave verifies again when they are supplied from the store (a refused one is named then)
       return bundles.size() + lists.size() + resolved.size();
+    }
+  }
+
+  /** Keeps the fetched lists the enclave did not refuse, for a restarted enclave. */
+  private void rememberVerified(Map<String, String> fetched, Set<String> refused, Report report) {
+    for (Map.Entry<String, String> e : fetched.entrySet()) {
+      if (!refused.contains(e.getKey())) {
+        try {
+          store.put(e.getKey(), e.getValue());
+        } catch (Exception x) {
+          report.failure("store-unavailable");
+        }
+      }
     }
   }
 

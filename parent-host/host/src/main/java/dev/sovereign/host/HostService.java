@@ -294,7 +294,9 @@ public class HostService {
         call(new Message.SupplyEvidence(null, null, statusLists), Message.EvidenceStored.class);
     try {
       for (Map.Entry<String, String> e : statusLists.entrySet()) {
-        inbox.putStatusList(e.getKey(), e.getValue());
+        if (!stored.refusedStatusLists().containsKey(e.getKey())) {
+          inbox.putStatusList(e.getKey(), e.getValue()); // only what the enclave verified
+        }
       }
     } catch (Inbox.UnavailableException e) {
       throw Problem.unavailable("store-unavailable", "the host could not record the evidence");

@@ -174,6 +174,29 @@ class HostEndToEndTest {
         .post("/v1/evidence")
         .then()
         .statusCode(200);
+    // issue 11, attack 5: a list the enclave cannot verify is the enclave's refusal, with its
+    // reason code, and replaces nothing (the revoked producer stays revoked in the result below);
+    // re-posting the valid list is no change
+    for (java.util.Iterator<String> urls = built.get("statusLists").fieldNames();
+        urls.hasNext(); ) {
+      String url = urls.next();
+      given()
+          .header("Authorization", ADMIN)
+          .contentType("application/json")
+          .body(Map.of("statusLists", Map.of(url, "garbage")))
+          .post("/v1/evidence")
+          .then()
+          .statusCode(422)
+          .body("code", org.hamcrest.Matchers.equalTo("status-list-refused"))
+          .body("detail", org.hamcrest.Matchers.containsString(url + " status-list-invalid"));
+    }
+    given()
+        .header("Authorization", ADMIN)
+        .contentType("application/json")
+        .body(Map.of("statusLists", JSON.convertValue(built.get("statusLists"), Map.class)))
+        .post("/v1/evidence")
+        .then()
+        .statusCode(200);
   }
 
   private static void payload(
