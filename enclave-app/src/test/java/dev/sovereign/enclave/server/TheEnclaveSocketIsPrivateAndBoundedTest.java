@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.sovereign.enclave.protocol.EnclaveClient;
 import dev.sovereign.enclave.protocol.Frames;
+import dev.sovereign.enclave.protocol.ListenAddress;
 import dev.sovereign.enclave.protocol.Message;
 import java.io.InputStream;
 import java.io.OutputStream;
