@@ -173,7 +173,7 @@ public final class EnclaveBench {
                 // bounds that every bench payload (one producer, many payloads) stays within, so
                 // the bounding is exercised on every record without refusing any; noise at close
                 .epsilon(1.0)
-                .privacy(1_000_000, 10, 1_000_000, true, 1_000_000.0)
+                .privacy(1_000_000, 10, 1_000_000, true, 1000.0)
                 .maxRecordsPerPayload(1000)
                 .yaml());
     EnclaveIdentity identity = EnclaveIdentity.generate(random);
