@@ -11,6 +11,7 @@ import dev.sovereign.did.fabric.core.Multikey;
 import dev.sovereign.did.fabric.core.SoftwareControllerKey;
 import dev.sovereign.did.fabric.core.VersionRecord;
 import dev.sovereign.did.fabric.gateway.FabricGatewayConnection;
+import dev.sovereign.did.fabric.gateway.FabricLedgerUnavailableException;
 import dev.sovereign.enclave.identity.EnclaveIdentity;
 import dev.sovereign.enclave.protocol.Message;
 import dev.sovereign.enclave.server.EnclaveService;
@@ -51,6 +52,36 @@ class FabricNetworkHostIT {
     settings = new HashMap<>(net.settings("org1", "org1", "org2"));
     settings.put("fabric.minEndorsingOrgs", "2");
     writer = FabricGatewayConnection.connect(settings);
+    awaitBothOrganisations();
+  }
+
+  /**
+   * Waits (at most 90 s) until both organisations' peers endorse a read. A network that has just
+   * started answers before gossip has told Org1's peer about Org2's ("failed to find any endorsing
+   * peers for org(s): Org2MSP"); on an idle machine the tests otherwise ran inside that window.
+   */
+  private static void awaitBothOrganisations() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    VersionRecord probe = null;
+    while (true) {
+      try {
+        if (probe == null) {
+          probe =
+              writer
+                  .ledger()
+                  .submit(
+                      FabricDocuments.create(
+                          net.channel(), SoftwareControllerKey.generate(Multikey.Type.ED25519)));
+        }
+        writer.ledger().endorsedHead(probe.did(), "00112233445566778899aabbccddeeff");
+        return;
+      } catch (FabricLedgerUnavailableException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(500);
+      }
+    }
   }
 
   @AfterAll
