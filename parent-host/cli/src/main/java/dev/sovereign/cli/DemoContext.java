@@ -39,6 +39,14 @@ final class DemoContext {
    */
   final List<String> hostJvmArgs = new ArrayList<>();
 
+  /**
+   * Payloads one producer may send in a round, and records per group, under the written policy: the
+   * demo's bounds unless a caller (the HTTP bench, whose producers send thousands) sets its own.
+   */
+  int payloadsPerProducer = 4;
+
+  int recordsPerGroup = 10;
+
   DemoWorld world;
   Path policyFile;
   String policySha256;

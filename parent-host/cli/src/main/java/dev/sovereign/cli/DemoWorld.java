@@ -176,13 +176,23 @@ final class DemoWorld {
    * world needs (the demo pins its ledger's CA).
    */
   dev.sovereign.enclave.policy.DevPolicy.Builder policy(String name, byte[] pcr0) {
+    // the privacy unit is the producer: at most 4 payloads a round, 10 records per group, refused
+    // beyond
+    return policy(name, pcr0, 4, 10, false);
+  }
+
+  /**
+   * The same policy with other per-producer bounds: {@code payloadsPerRound} payloads a round and
+   * {@code recordsPerGroup} records per group, surplus records left out ({@code clamp}) or refused.
+   */
+  dev.sovereign.enclave.policy.DevPolicy.Builder policy(
+      String name, byte[] pcr0, int payloadsPerRound, int recordsPerGroup, boolean clamp) {
     dev.sovereign.enclave.policy.DevPolicy.Builder policy =
         dev.sovereign.enclave.policy.DevPolicy.builder(name)
             .pcr0(pcr0)
             .minGroupSize(2)
             .functions("sum", "count", "mean")
-            // the privacy unit is the producer: at most 4 payloads a round, 10 records per group
-            .privacy(4, 10, 10, false, null);
+            .privacy(payloadsPerRound, 10, recordsPerGroup, clamp, null);
     trustAnchors().forEach(policy::zone);
     return policy;
   }

@@ -128,6 +128,10 @@ final class HttpBench {
     if (!enclaveExtra.isEmpty()) {
       ctx.hostJvmArgs.add("-Dsovereign.launcher.enclave-jvm-args=" + enclaveExtra);
     }
+    // every bench payload must be accepted: the policy lets a producer send all of them in one
+    // round (surplus records beyond the group bound are left out, not refused)
+    ctx.payloadsPerProducer = Math.min(1_000_000, warmup + payloads);
+    ctx.recordsPerGroup = (int) Math.min(1_000_000L, (long) (warmup + payloads) * records);
     try {
       for (DemoStep step : DemoSteps.all()) {
         if (List.of("build-world", "write-policy", "start-host", "producer-verifies", "open-round")

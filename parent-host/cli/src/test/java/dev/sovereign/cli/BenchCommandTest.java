@@ -37,7 +37,9 @@ class BenchCommandTest {
         List.of(
             "enclave.payloads.1-record",
             "did.fabric.resolve.cold.10",
-            "did.fabric.resolve.cached.10"),
+            "did.fabric.resolve.cached.10",
+            "did.fabric.embedded.write.1-client",
+            "did.fabric.embedded.write.64-clients"),
         figures);
   }
 
