@@ -47,6 +47,9 @@ final class DemoContext {
 
   int recordsPerGroup = 10;
 
+  /** Whether records beyond those bounds are left out (true) or refuse the payload (the demo's). */
+  boolean clampExcess = false;
+
   DemoWorld world;
   Path policyFile;
   String policySha256;

@@ -275,12 +275,13 @@ final class DemoSteps {
 
   private static String policy(DemoContext ctx) throws Exception {
     ctx.pcr0 = SimulatedMeasurements.pcr0(ctx.enclaveJar);
-    boolean demoBounds = ctx.payloadsPerProducer == 4 && ctx.recordsPerGroup == 10;
     DevPolicy.Builder policy =
-        demoBounds
-            ? ctx.world.policy("sovereign-demo", ctx.pcr0)
-            : ctx.world.policy(
-                "sovereign-demo", ctx.pcr0, ctx.payloadsPerProducer, ctx.recordsPerGroup, true);
+        ctx.world.policy(
+            "sovereign-demo",
+            ctx.pcr0,
+            ctx.payloadsPerProducer,
+            ctx.recordsPerGroup,
+            ctx.clampExcess);
     // did:fabric producers: the enclave verifies their evidence against the ledger organisation's
     // CA pinned
     // here, and may ask the host for it (the host then learns which DID a deferred payload names)

@@ -132,6 +132,7 @@ final class HttpBench {
     // round (surplus records beyond the group bound are left out, not refused)
     ctx.payloadsPerProducer = Math.min(1_000_000, warmup + payloads);
     ctx.recordsPerGroup = (int) Math.min(1_000_000L, (long) (warmup + payloads) * records);
+    ctx.clampExcess = true;
     try {
       for (DemoStep step : DemoSteps.all()) {
         if (List.of("build-world", "write-policy", "start-host", "producer-verifies", "open-round")
