@@ -169,6 +169,22 @@ wait_port() {
   die "$name did not listen on 127.0.0.1:$port within 30 s (see $STATE/logs/$name.log)"
 }
 
+# wait_channel_peers ORG N: waits (at most 120 s) until ORG's peer reports, in its Prometheus
+# metrics, at least N other peers in the channel's gossip membership.
+wait_channel_peers() {
+  local org=$1 want=$2 op=PEER_${1}_OPS_PORT known
+  for _ in $(seq 1 240); do
+    known=$(curl -fsS "http://127.0.0.1:${!op}/metrics" 2>/dev/null \
+      | awk -v ch="$CHANNEL" '$1 == "gossip_membership_total_peers_known{channel=\"" ch "\"}" {print $2}')
+    if [[ -n "$known" ]] && (( ${known%.*} >= want )); then
+      echo "fabric-network: peer of $org sees $known other peer(s) on $CHANNEL" >> "$STATE/logs/setup.log"
+      return 0
+    fi
+    sleep 0.5
+  done
+  die "the peer of $org did not see the other organisations' peers on $CHANNEL within 120 s (see $STATE/logs/peer-$org.log)"
+}
+
 retry() {
   local n=$1
   shift
@@ -367,7 +383,12 @@ start_peer() {
     export CORE_LEDGER_SNAPSHOTS_ROOTDIR=$STATE/$org-peer/snapshots
     export CORE_LEDGER_STATE_STATEDATABASE=goleveldb
     export CORE_OPERATIONS_LISTENADDRESS=127.0.0.1:${!op}
-    export CORE_METRICS_PROVIDER=disabled
+    # Prometheus metrics on the loopback operations port: `up` reads the peer's gossip membership
+    # from them to know when each organisation's peer sees the other's (what the Gateway's
+    # discovery needs to endorse with both).
+    export CORE_METRICS_PROVIDER=prometheus
+    # Local network: retry an unreachable anchor peer every 2 s instead of 25 s.
+    export CORE_PEER_GOSSIP_RECONNECTINTERVAL=2s
     export CORE_CHAINCODE_EXTERNALBUILDERS="[{name: ccaas, path: $STATE/builder, propagateEnvironment: [HOME]}]"
     start "peer-$org" "$FABRIC_HOME/bin/peer" node start
   )
@@ -580,6 +601,13 @@ cmd_up() {
       || die "chaincode of $org does not answer (see $STATE/logs/chaincode-$org.log)"
   done
 
+  # Ready when each peer's gossip knows the other organisation's peer on the channel: before
+  # that, the Gateway's discovery finds no endorser of the other organisation and every write
+  # that needs both fails with "failed to find any endorsing peers".
+  for org in "${ORGS[@]}"; do
+    wait_channel_peers "$org" $((${#ORGS[@]} - 1))
+  done
+
   local o1=$STATE/organizations/peerOrganizations/org1.example.com
   local o2=$STATE/organizations/peerOrganizations/org2.example.com
   {
@@ -645,7 +673,8 @@ cmd_restart() {
       local org=${name#peer-} p
       start_peer "$org" "Org${org#org}MSP"
       p=PEER_${org}_PORT
-      wait_port "${!p}" "$name" ;;
+      wait_port "${!p}" "$name"
+      wait_channel_peers "$org" $((${#ORGS[@]} - 1)) ;;
     chaincode-org1|chaincode-org2)
       local org=${name#chaincode-} p
       start_chaincode "$org" "$(cat "$STATE/ccaas/$org/package-id")"

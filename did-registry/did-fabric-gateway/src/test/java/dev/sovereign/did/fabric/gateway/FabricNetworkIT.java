@@ -74,6 +74,9 @@ class FabricNetworkIT {
     net = FabricNetwork.shared();
     org1 = FabricGatewayConnection.connect(bothOrgs("org1"));
     org2 = FabricGatewayConnection.connect(bothOrgs("org2"));
+    // The script waits for gossip membership; discovery may still need a moment to hear of the
+    // other organisation's chaincode before an endorsement that needs both can be planned.
+    awaitBothOrganisations();
   }
 
   @AfterAll
@@ -399,7 +402,10 @@ class FabricNetworkIT {
     }
   }
 
-  /** Waits until a peer of each organisation endorses again (gossip finds a restarted peer). */
+  /**
+   * Waits until a peer of each organisation endorses (at start, and after a restart until gossip
+   * finds the restarted peer).
+   */
   private static void awaitBothOrganisations() throws Exception {
     VersionRecord probe = retry(FabricDocuments.create(net.channel(), key()));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
