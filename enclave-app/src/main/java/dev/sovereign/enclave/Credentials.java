@@ -31,7 +31,8 @@ public final class Credentials {
       Clock clock,
       EvidenceStore evidence,
       Supplier<String> enclaveDid,
-      java.time.Duration statusListMaxAge) {
+      java.time.Duration statusListMaxAge,
+      boolean requireCredentialStatus) {
     StatusListSource source =
         new StatusListSource() {
           @Override
@@ -62,6 +63,8 @@ public final class Credentials {
             .statusListMaxAge(statusListMaxAge)
             .signatureCache(SIGNATURE_CACHE)
             .build();
-    return new Stage(new VcProducerCredentials(verifier, enclaveDid), verifier::verifyStatusList);
+    return new Stage(
+        new VcProducerCredentials(verifier, enclaveDid, requireCredentialStatus),
+        verifier::verifyStatusList);
   }
 }

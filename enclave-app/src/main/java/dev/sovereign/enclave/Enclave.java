@@ -162,7 +162,7 @@ public final class Enclave implements Closeable {
           source + "enclave.acceptedMeasurements: this enclave's PCR0 " + pcr0 + " is not listed");
     }
     Clock clock = Clock.systemUTC();
-    EvidenceStore evidence = new EvidenceStore(EvidenceStore.DEFAULT_MAX_AGE);
+    EvidenceStore evidence = new EvidenceStore(policy.evidence().statusListMaxAge());
     AtomicInteger n = new AtomicInteger();
     ExecutorService verifiers =
         Executors.newFixedThreadPool(
@@ -319,7 +319,12 @@ public final class Enclave implements Closeable {
     DidResolver resolver = resolvers.build();
     Credentials.Stage credentials =
         Credentials.verifier(
-            resolver, clock, evidence, identity::did, EvidenceStore.DEFAULT_MAX_AGE);
+            resolver,
+            clock,
+            evidence,
+            identity::did,
+            policy.evidence().statusListMaxAge(),
+            policy.evidence().requireCredentialStatus());
     PayloadPipeline pipeline =
         new PayloadPipeline(
             policy,

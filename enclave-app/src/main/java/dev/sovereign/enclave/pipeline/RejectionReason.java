@@ -51,6 +51,11 @@ public enum RejectionReason {
   CREDENTIAL_WRONG_REGION,
   CREDENTIAL_DATASET_NOT_GRANTED,
   CREDENTIAL_VERIFIER_UNAVAILABLE,
+  /**
+   * The policy requires a {@code credentialStatus} (evidence.requireCredentialStatus) and the
+   * producer's credential has none: it could never be revoked.
+   */
+  CREDENTIAL_STATUS_MISSING,
   // policy
   ZONE_NOT_PROCESSABLE_HERE,
   ZONE_NOT_ALLOWED_FOR_DATASET,

@@ -29,13 +29,24 @@ import java.util.function.Supplier;
 public final class VcProducerCredentials implements ProducerCredentials {
   private final CredentialVerifier verifier;
   private final Supplier<String> audience;
+  private final boolean requireStatus;
 
   /**
    * @param audience the DID a presentation must be addressed to (the enclave's)
    */
   public VcProducerCredentials(CredentialVerifier verifier, Supplier<String> audience) {
+    this(verifier, audience, false);
+  }
+
+  /**
+   * @param requireStatus refuse a producer credential without {@code credentialStatus} ({@code
+   *     credential-status-missing}): the policy's {@code evidence.requireCredentialStatus}
+   */
+  public VcProducerCredentials(
+      CredentialVerifier verifier, Supplier<String> audience, boolean requireStatus) {
     this.verifier = verifier;
     this.audience = audience;
+    this.requireStatus = requireStatus;
   }
 
   @Override
@@ -79,6 +90,10 @@ public final class VcProducerCredentials implements ProducerCredentials {
         throw new PayloadRejectedException(
             RejectionReason.CREDENTIAL_SUBJECT_MISMATCH, "subject is not iss");
       }
+      if (requireStatus && !hasStatus(leaf)) {
+        throw new PayloadRejectedException(
+            RejectionReason.CREDENTIAL_STATUS_MISSING, "no credentialStatus: never revocable");
+      }
       Set<String> regions = strings(leaf.credentialSubject(), "region", "regions");
       Set<String> datasets = strings(leaf.credentialSubject(), "dataset", "datasets");
       if (!regions.contains(zone)) {
@@ -109,6 +124,11 @@ public final class VcProducerCredentials implements ProducerCredentials {
       throw new PayloadRejectedException(
           RejectionReason.CREDENTIAL_ISSUER_UNTRUSTED, "a trust anchor is not a DID");
     }
+  }
+
+  private static boolean hasStatus(VerifiedCredential c) {
+    JsonNode s = c.credential().get("credentialStatus");
+    return s != null && (s.isObject() || (s.isArray() && !s.isEmpty()));
   }
 
   private static Set<String> strings(JsonNode subject, String one, String many) {

@@ -104,6 +104,9 @@ public final class DevPolicy {
 
     private boolean askHost;
     private java.time.Duration roundTtl;
+    private boolean requireCredentialStatus;
+    private java.time.Duration statusListMaxAge =
+        SovereigntyPolicy.Evidence.DEFAULT_STATUS_LIST_MAX_AGE;
 
     private Builder(String policyId) {
       this.policyId = policyId;
@@ -213,6 +216,18 @@ public final class DevPolicy {
       return this;
     }
 
+    /** {@code evidence.requireCredentialStatus} (default false, then not written). */
+    public Builder requireCredentialStatus(boolean require) {
+      requireCredentialStatus = require;
+      return this;
+    }
+
+    /** {@code evidence.statusListMaxAge} (default P1D, then not written). */
+    public Builder statusListMaxAge(java.time.Duration maxAge) {
+      statusListMaxAge = maxAge;
+      return this;
+    }
+
     /** {@code evidence.askHost} (default false, then not written). */
     public Builder askHost(boolean ask) {
       askHost = ask;
@@ -298,7 +313,7 @@ public final class DevPolicy {
               : new SovereigntyPolicy.Retention(
                   roundTtl, SovereigntyPolicy.Retention.DEFAULT.sealedStateMaxAge()),
           limits,
-          new SovereigntyPolicy.Evidence(askHost));
+          new SovereigntyPolicy.Evidence(askHost, requireCredentialStatus, statusListMaxAge));
     }
 
     /** The policy as YAML (the effective policy written from its records). */

@@ -952,29 +952,50 @@ public record SovereigntyPolicy(
    * resends the payload. Naming a producer's DID tells the host who sent that payload, so it is off
    * unless the policy opts in (docs/sovereignty-policy.md).
    */
-  public record Evidence(boolean askHost) {
+  public record Evidence(
+      boolean askHost, boolean requireCredentialStatus, Duration statusListMaxAge) {
+    /** A status list issued longer ago than this is refused unless the policy says otherwise. */
+    public static final Duration DEFAULT_STATUS_LIST_MAX_AGE = Duration.ofDays(1);
+
     public static final Evidence DEFAULT = new Evidence(false);
+
+    /** Only {@code askHost}; the status settings at their defaults. */
+    public Evidence(boolean askHost) {
+      this(askHost, false, DEFAULT_STATUS_LIST_MAX_AGE);
+    }
 
     static Evidence read(PolicyReader r, Object value) {
       Map<String, Object> em = r.map("evidence", value, false);
       if (em == null) {
         return DEFAULT;
       }
-      r.known("evidence", em, "askHost");
-      return new Evidence(r.bool("evidence.askHost", em.getOrDefault("askHost", false)));
+      r.known("evidence", em, "askHost", "requireCredentialStatus", "statusListMaxAge");
+      return new Evidence(
+          r.bool("evidence.askHost", em.getOrDefault("askHost", false)),
+          r.bool(
+              "evidence.requireCredentialStatus",
+              em.getOrDefault("requireCredentialStatus", false)),
+          r.duration(
+              "evidence.statusListMaxAge",
+              em.getOrDefault("statusListMaxAge", DEFAULT_STATUS_LIST_MAX_AGE.toString())));
     }
 
     /**
-     * Only when it differs from the default, so existing policies (and an explicit askHost: false)
-     * keep their hash.
+     * Only the members that differ from their defaults, so existing policies (and explicit
+     * defaults) keep their hash.
      */
     Optional<ObjectNode> json() {
-      if (!askHost) {
-        return Optional.empty();
-      }
       ObjectNode o = JSON.objectNode();
-      o.put("askHost", true);
-      return Optional.of(o);
+      if (askHost) {
+        o.put("askHost", true);
+      }
+      if (requireCredentialStatus) {
+        o.put("requireCredentialStatus", true);
+      }
+      if (!DEFAULT_STATUS_LIST_MAX_AGE.equals(statusListMaxAge)) {
+        o.put("statusListMaxAge", statusListMaxAge.toString());
+      }
+      return o.isEmpty() ? Optional.empty() : Optional.of(o);
     }
   }
 

@@ -62,4 +62,40 @@ class EvidencePolicyTest {
     assertTrue(e.getMessage().contains("evidence.askHost: must be true or false"), e.getMessage());
     assertTrue(e.getMessage().contains("evidence.fetch: unknown key"), e.getMessage());
   }
+
+  @Test
+  void theStatusSettingsAreReadAndChangeTheHashOnlyWhenTheyDifferFromTheirDefaults()
+      throws Exception {
+    SovereigntyPolicy absent = PolicyLoader.parse(PolicyLoaderTest.VALID);
+    assertFalse(absent.evidence().requireCredentialStatus());
+    assertEquals(java.time.Duration.ofDays(1), absent.evidence().statusListMaxAge());
+    SovereigntyPolicy defaults =
+        PolicyLoader.parse(
+            PolicyLoaderTest.VALID
+                + "evidence:\n  requireCredentialStatus: false\n  statusListMaxAge: P1D\n");
+    assertEquals(VALID_SHA256, defaults.sha256Hex());
+    SovereigntyPolicy strict =
+        PolicyLoader.parse(
+            PolicyLoaderTest.VALID
+                + "evidence:\n  requireCredentialStatus: true\n  statusListMaxAge: PT6H\n");
+    assertTrue(strict.evidence().requireCredentialStatus());
+    assertEquals(java.time.Duration.ofHours(6), strict.evidence().statusListMaxAge());
+    assertTrue(
+        new String(strict.canonicalJson(), StandardCharsets.UTF_8)
+            .contains(
+                "\"evidence\":{\"requireCredentialStatus\":true,\"statusListMaxAge\":\"PT6H\"}"));
+  }
+
+  @Test
+  void aMaximumAgeThatIsNotAPositiveDurationIsAProblem() {
+    for (String bad : new String[] {"PT0S", "-P1D", "yesterday"}) {
+      InvalidPolicyException e =
+          assertThrows(
+              InvalidPolicyException.class,
+              () ->
+                  PolicyLoader.parse(
+                      PolicyLoaderTest.VALID + "evidence:\n  statusListMaxAge: " + bad + "\n"));
+      assertTrue(e.getMessage().contains("evidence.statusListMaxAge"), e.getMessage());
+    }
+  }
 }

@@ -182,7 +182,7 @@ public final class EnclaveBench {
     EvidenceStore evidence = new EvidenceStore();
     Credentials.Stage credentials =
         Credentials.verifier(
-            resolver, clock, evidence, identity::did, EvidenceStore.DEFAULT_MAX_AGE);
+            resolver, clock, evidence, identity::did, EvidenceStore.DEFAULT_MAX_AGE, false);
     if (evidence
         .offer(statusUrl, statusList, clock.instant(), credentials.statusLists())
         .isPresent()) {
