@@ -9,6 +9,7 @@ import dev.sovereign.attestation.AttestationRejectedException;
 import dev.sovereign.attestation.AttestationVerifier;
 import dev.sovereign.attestation.TrustAnchors;
 import dev.sovereign.attestation.VerifiedAttestation;
+import dev.sovereign.producer.AttestationReport;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -5,6 +5,7 @@ import dev.sovereign.bench.CpuSplit;
 import dev.sovereign.bench.DidBench;
 import dev.sovereign.bench.EnclaveBench;
 import dev.sovereign.bench.EthrBench;
+import dev.sovereign.bench.HttpBench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

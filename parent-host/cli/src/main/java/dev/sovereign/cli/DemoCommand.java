@@ -1,17 +1,13 @@
 package dev.sovereign.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sovereign.demo.Demo;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
-import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -121,132 +117,30 @@ final class DemoCommand implements Callable<Integer> {
           "sovereign demo: cannot copy the enclave jar into " + work + ": " + e.getMessage());
       return SovereignCli.USAGE;
     }
-    DemoContext ctx =
-        new DemoContext(
-            out.toAbsolutePath(), work, measured.toAbsolutePath(), app.toAbsolutePath(), err);
-    List<DemoStep> steps = DemoSteps.all();
-    ObjectNode report = ctx.mapper.createObjectNode();
-    ArrayNode results = report.putArray("steps");
-    int behaved = 0;
-    int unavailable = 0;
-    long start = System.nanoTime();
+    Demo.Outcome outcome;
     try {
-      for (int i = 0; i < steps.size(); i++) {
-        DemoStep step = steps.get(i);
-        err.printf("[%d/%d] %s: %s%n", i + 1, steps.size(), step.name(), step.title());
-        err.flush();
-        ObjectNode r = results.addObject();
-        r.put("name", step.name());
-        r.put("title", step.title());
-        long t0 = System.nanoTime();
-        try {
-          String outcome = step.run(ctx);
-          err.println("      ok: " + outcome);
-          r.put("outcome", "behaved");
-          r.put("detail", outcome);
-          behaved++;
-        } catch (DemoStep.Misbehaved e) {
-          err.println("      MISBEHAVED: " + e.getMessage());
-          r.put("outcome", "misbehaved");
-          r.put("detail", e.getMessage());
-          if (DemoSteps.PREREQUISITES.contains(step.name())) {
-            err.println("      (the remaining steps build on this one: stopping)");
-            break;
-          }
-        } catch (DemoStep.Unavailable e) {
-          err.println("      NOT AVAILABLE: " + e.getMessage());
-          r.put("outcome", "unavailable");
-          r.put("detail", e.getMessage());
-          unavailable++;
-        } catch (Exception e) {
-          err.println("      ERROR: " + e.getClass().getSimpleName() + ": " + e.getMessage());
-          r.put("outcome", "error");
-          r.put("detail", e.getClass().getSimpleName() + ": " + e.getMessage());
-          break;
-        } finally {
-          r.put("millis", (System.nanoTime() - t0) / 1_000_000);
-        }
-        err.flush();
-      }
-    } finally {
-      if (ctx.host != null) {
-        ctx.host.close();
-        err.println("host and enclave stopped");
-      }
-      copyLogs(ctx);
-      if (state == null) {
-        deleteTree(work);
-      }
-    }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    report.put("behaved", behaved);
-    report.put("unavailable", unavailable);
-    report.put("total", steps.size());
-    report.put("seconds", Math.round(seconds * 10) / 10.0);
-    report.set("evidence", ctx.evidence);
-    try {
-      byte[] bytes = ctx.mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(report);
-      ctx.write("report.json", bytes);
-      if (json) {
-        spec.commandLine().getOut().println(new String(bytes, StandardCharsets.UTF_8));
-        spec.commandLine().getOut().flush();
-      }
+      outcome =
+          Demo.run(
+              out,
+              work,
+              measured,
+              app,
+              state == null,
+              err,
+              (args, o, e) -> {
+                picocli.CommandLine cli = SovereignCli.commandLine();
+                cli.setOut(o);
+                cli.setErr(e);
+                return cli.execute(args.toArray(new String[0]));
+              });
     } catch (IOException e) {
       err.println("sovereign demo: cannot write the report: " + e.getMessage());
       return SovereignCli.USAGE;
     }
-    boolean all = behaved + unavailable == steps.size();
-    String time = String.format(" in %.1f s", seconds);
-    if (all) {
-      err.println(
-          "demo: "
-              + behaved
-              + " of "
-              + steps.size()
-              + " steps behaved"
-              + (unavailable > 0
-                  ? ", " + unavailable + " not available in this build (see above)"
-                  : "")
-              + time
-              + "; evidence in "
-              + ctx.out);
-    } else {
-      err.println(
-          "demo: "
-              + (steps.size() - behaved - unavailable)
-              + " of "
-              + steps.size()
-              + " steps did not behave"
-              + time
-              + "; see "
-              + ctx.out.resolve("report.json"));
+    if (json) {
+      spec.commandLine().getOut().println(new String(outcome.report(), StandardCharsets.UTF_8));
+      spec.commandLine().getOut().flush();
     }
-    err.flush();
-    return all ? SovereignCli.OK : SovereignCli.REJECTED;
-  }
-
-  private static void copyLogs(DemoContext ctx) {
-    if (!Files.isDirectory(ctx.work.resolve("host"))) {
-      return;
-    }
-    try {
-      Path logs = Files.createDirectories(ctx.out.resolve("logs"));
-      for (String name : new String[] {"host.log", "enclave.log"}) {
-        Path f = ctx.work.resolve("host").resolve(name);
-        if (Files.isRegularFile(f)) {
-          Files.copy(f, logs.resolve(name), StandardCopyOption.REPLACE_EXISTING);
-        }
-      }
-    } catch (IOException e) {
-      ctx.narration.println("sovereign demo: could not copy the host logs: " + e.getMessage());
-    }
-  }
-
-  private static void deleteTree(Path dir) {
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // a temporary directory left behind is harmless
-    }
+    return outcome.allBehaved() ? SovereignCli.OK : SovereignCli.REJECTED;
   }
 }

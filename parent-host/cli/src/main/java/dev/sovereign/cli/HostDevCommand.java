@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sovereign.attestation.nsm.SimulatedMeasurements;
 import dev.sovereign.attestation.nsm.SimulatedNsm;
+import dev.sovereign.demo.DemoHost;
+import dev.sovereign.demo.DemoWorld;
 import dev.sovereign.enclave.policy.PolicyLoader;
 import dev.sovereign.producer.HostClient;
 import java.io.IOException;
@@ -254,7 +256,7 @@ final class HostDevCommand implements Callable<Integer> {
         SimulatedNsm.pem(SimulatedNsm.rootCertificate(state)),
         StandardCharsets.US_ASCII);
     Path producers = Files.createDirectories(d.resolve("producers"));
-    for (DemoWorld.Producer p : world.producers.values()) {
+    for (DemoWorld.Producer p : world.producers()) {
       p.identity().write(producers.resolve(p.name() + ".identity.json"));
       Files.writeString(
           producers.resolve(p.name() + ".credential.jwt"),
@@ -278,7 +280,7 @@ final class HostDevCommand implements Callable<Integer> {
         tokenFile,
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.writeString(tokenFile, token + "\n");
-    Map<String, String> lists = new LinkedHashMap<>(world.statusLists);
+    Map<String, String> lists = new LinkedHashMap<>(world.statusLists());
     return new DevWorld(
         policy,
         policySha256,

@@ -1,4 +1,4 @@
-package dev.sovereign.cli;
+package dev.sovereign.producer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -22,10 +22,10 @@ import java.util.HexFormat;
  * {@code failed} for the failing one, {@code not-run} after it and {@code not-requested} when the
  * policy does not ask for it.
  */
-final class AttestationReport {
+public final class AttestationReport {
   private AttestationReport() {}
 
-  static ObjectNode build(
+  public static ObjectNode build(
       ObjectMapper mapper,
       String source,
       AttestationPolicy policy,
@@ -125,7 +125,7 @@ final class AttestationReport {
     }
   }
 
-  static String sha256(X509Certificate c) {
+  public static String sha256(X509Certificate c) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(c.getEncoded()));
     } catch (NoSuchAlgorithmException | CertificateEncodingException e) {

@@ -1,4 +1,4 @@
-package dev.sovereign.cli;
+package dev.sovereign.demo;
 
 import dev.sovereign.producer.HostClient;
 import java.io.IOException;
@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * on its command line); the host's dev launcher starts the enclave jar. {@code ./sovereign host
  * --dev} runs the same.
  */
-final class DemoHost implements AutoCloseable {
+public final class DemoHost implements AutoCloseable {
   private final Process process;
   private final URI base;
   private final Path log;
@@ -80,7 +80,7 @@ final class DemoHost implements AutoCloseable {
   }
 
   /** As above on {@code port} (0: a free one). */
-  static DemoHost start(
+  public static DemoHost start(
       Path hostApp,
       Path enclaveJar,
       Path policy,
@@ -181,25 +181,26 @@ final class DemoHost implements AutoCloseable {
   /** The environment variable that carries the admin token to the host. */
   static final String ADMIN_TOKEN_ENV = "SOVEREIGN_HOST_ADMIN_TOKEN";
 
-  URI base() {
+  public URI base() {
     return base;
   }
 
-  Path log() {
+  /** The host's log file. */
+  public Path log() {
     return log;
   }
 
   /** Waits until the host process ends; answers its exit status. */
-  int waitFor() throws InterruptedException {
+  public int waitFor() throws InterruptedException {
     return process.waitFor();
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
   /** The enclave process the host's dev launcher started (a child running the enclave jar). */
-  java.util.Optional<ProcessHandle> enclave(Path enclaveJar) {
+  public java.util.Optional<ProcessHandle> enclave(Path enclaveJar) {
     String jar = enclaveJar.toString();
     process.descendants().forEach(seen::add);
     return process

@@ -1,10 +1,11 @@
-package dev.sovereign.cli;
+package dev.sovereign.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import dev.sovereign.bench.BenchFigure;
-import dev.sovereign.bench.CpuSplit;
-import dev.sovereign.bench.DidBench;
+import dev.sovereign.demo.DemoContext;
+import dev.sovereign.demo.DemoStep;
+import dev.sovereign.demo.DemoSteps;
+import dev.sovereign.demo.DemoWorld;
 import dev.sovereign.producer.HostClient;
 import dev.sovereign.producer.Payloads;
 import dev.sovereign.producer.Records;
@@ -35,7 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * enclave processes times the core count, the same normalisation as the enclave-only rate) next to
  * the enclave-only rate of the same run as the ceiling, and the latency percentiles of the 202.
  */
-final class HttpBench {
+public final class HttpBench {
   private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(300);
 
   private final Path hostApp;
@@ -50,7 +51,7 @@ final class HttpBench {
   private final CpuSplit split;
 
   /** {@code warmup}: payloads submitted and settled before the clock starts. */
-  HttpBench(
+  public HttpBench(
       Path hostApp,
       Path enclaveJar,
       int producers,
@@ -65,7 +66,7 @@ final class HttpBench {
    * As above; with {@code split}, the enclave process runs alone on its cores and the host on the
    * others.
    */
-  HttpBench(
+  public HttpBench(
       Path hostApp,
       Path enclaveJar,
       int producers,
@@ -88,7 +89,7 @@ final class HttpBench {
    * The default warm-up: as many payloads as are measured (at least 200), so both JITs settle
    * first.
    */
-  static int defaultWarmup(int payloads) {
+  public static int defaultWarmup(int payloads) {
     return Math.max(200, payloads);
   }
 
@@ -96,7 +97,7 @@ final class HttpBench {
    * {@code enclaveOnly}: the enclave pipeline's rate for payloads of the same size, measured in
    * this run.
    */
-  List<BenchFigure> run(double enclaveOnly) throws Exception {
+  public List<BenchFigure> run(double enclaveOnly) throws Exception {
     Path work = Files.createTempDirectory("sovereign-bench-http");
     Path out = Files.createDirectories(work.resolve("evidence"));
     Path jar =
@@ -113,26 +114,29 @@ final class HttpBench {
     // Netty and
     // SQLite paths all through a 3000-payload run (about 0.9 ms CPU per payload,
     // docs/benchmarks.md)
-    ctx.hostJvmArgs.addAll(
-        List.of(
-            "-Dsovereign.host.rate-per-client=1000000",
-            "-Dsovereign.host.burst-per-client=1000000",
-            "-Dsovereign.host.enclave.batch=64"));
+    ctx.hostJvmArgs()
+        .addAll(
+            List.of(
+                "-Dsovereign.host.rate-per-client=1000000",
+                "-Dsovereign.host.burst-per-client=1000000",
+                "-Dsovereign.host.enclave.batch=64"));
     // profiling hooks (docs/benchmarks.md): extra JVM options for the host and for its enclave
     // child
     String hostExtra = System.getProperty("sovereign.bench.host-jvm-args", "").trim();
     if (!hostExtra.isEmpty()) {
-      ctx.hostJvmArgs.addAll(List.of(hostExtra.split("\\s+")));
+      ctx.hostJvmArgs().addAll(List.of(hostExtra.split("\\s+")));
     }
     String enclaveExtra = System.getProperty("sovereign.bench.enclave-jvm-args", "").trim();
     if (!enclaveExtra.isEmpty()) {
-      ctx.hostJvmArgs.add("-Dsovereign.launcher.enclave-jvm-args=" + enclaveExtra);
+      ctx.hostJvmArgs().add("-Dsovereign.launcher.enclave-jvm-args=" + enclaveExtra);
     }
     // every bench payload must be accepted: the policy lets a producer send all of them in one
     // round (surplus records beyond the group bound are left out, not refused)
-    ctx.payloadsPerProducer = Math.min(1_000_000, warmup + payloads);
-    ctx.recordsPerGroup = (int) Math.min(1_000_000L, (long) (warmup + payloads) * records);
-    ctx.clampExcess = true;
+    ctx.producerBounds(
+        new DemoContext.ProducerBounds(
+            Math.min(1_000_000, warmup + payloads),
+            (int) Math.min(1_000_000L, (long) (warmup + payloads) * records),
+            true));
     try {
       for (DemoStep step : DemoSteps.all()) {
         if (List.of("build-world", "write-policy", "start-host", "producer-verifies", "open-round")
@@ -143,26 +147,26 @@ final class HttpBench {
       }
       if (split != null) {
         long enclavePid =
-            ctx.host
-                .enclave(ctx.enclaveJar)
+            ctx.host()
+                .enclave(ctx.enclaveJar())
                 .orElseThrow(
                     () -> new IllegalStateException("the host's enclave process was not found"))
                 .pid();
         split.pinToEnclaveSide(enclavePid);
-        split.pinToHostSide(ctx.host.pid());
+        split.pinToHostSide(ctx.host().pid());
         log.printf(
             "bench: http: pinned: enclave process on CPU %s, host and producers on CPU %s%n",
             split.enclaveCpus(), split.hostCpus());
       }
-      DemoWorld.Producer p = ctx.world.producers.get("eu-grocer");
+      DemoWorld.Producer p = ctx.world().producer("eu-grocer");
       log.printf("bench: http: building %d payloads of %d records%n", warmup + payloads, records);
       List<String> built = build(ctx, p, warmup + payloads);
-      HostClient poll = HostClient.of(ctx.host.base());
+      HostClient poll = HostClient.of(ctx.host().base());
       submit(ctx, built.subList(0, warmup));
-      settle(poll, ctx.round, warmup);
+      settle(poll, ctx.round(), warmup);
 
-      ProcessHandle host = ProcessHandle.of(ctx.host.pid()).orElseThrow();
-      Optional<ProcessHandle> enclave = ctx.host.enclave(ctx.enclaveJar);
+      ProcessHandle host = ProcessHandle.of(ctx.host().pid()).orElseThrow();
+      Optional<ProcessHandle> enclave = ctx.host().enclave(ctx.enclaveJar());
       if (enclave.isEmpty()) {
         throw new IllegalStateException("the host's enclave process was not found");
       }
@@ -173,7 +177,7 @@ final class HttpBench {
       long client0 = cpu(self);
       long t0 = System.nanoTime();
       long[] latencies = submit(ctx, built.subList(warmup, built.size()));
-      settle(poll, ctx.round, warmup + payloads);
+      settle(poll, ctx.round(), warmup + payloads);
       double seconds = (System.nanoTime() - t0) / 1e9;
       double hostMs = (cpu(host) - host0) / 1e6 / payloads;
       double enclaveMs = (cpu(enclave.get()) - enclave0) / 1e6 / payloads;
@@ -273,8 +277,8 @@ final class HttpBench {
           wallRate, seconds, cpuRate, hostMs, enclaveMs, clientMs, enclaveOnly);
       return figures;
     } finally {
-      if (ctx.host != null) {
-        ctx.host.close();
+      if (ctx.host() != null) {
+        ctx.host().close();
       }
       DidBench.deleteTree(work);
     }
@@ -306,10 +310,10 @@ final class HttpBench {
                   ArrayNode recs = Records.csv(csv.toString());
                   return Payloads.build(
                       p.identity(),
-                      ctx.enclave,
+                      ctx.enclave(),
                       p.zone(),
                       Payloads.Contents.of(
-                          ctx.round, DemoWorld.DATASET, p.zone(), recs, p.credentials()));
+                          ctx.round(), DemoWorld.DATASET, p.zone(), recs, p.credentials()));
                 }));
       }
       List<String> out = new ArrayList<>(count);
@@ -336,12 +340,12 @@ final class HttpBench {
         jobs.add(
             pool.submit(
                 () -> {
-                  HostClient client = HostClient.of(ctx.host.base());
+                  HostClient client = HostClient.of(ctx.host().base());
                   for (int i = next.getAndIncrement();
                       i < jwes.size();
                       i = next.getAndIncrement()) {
                     long s = System.nanoTime();
-                    Submission.Outcome o = Submission.submit(client, ctx.round, jwes.get(i));
+                    Submission.Outcome o = Submission.submit(client, ctx.round(), jwes.get(i));
                     latencies[i] = System.nanoTime() - s;
                     if (!o.stored()) {
                       throw new IllegalStateException(

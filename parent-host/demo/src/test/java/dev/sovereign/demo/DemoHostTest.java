@@ -1,4 +1,4 @@
-package dev.sovereign.cli;
+package dev.sovereign.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package dev.sovereign.cli;
+package dev.sovereign.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -15,6 +15,8 @@ import dev.sovereign.attestation.nsm.SimulatedNsm;
 import dev.sovereign.enclave.policy.DevPolicy;
 import dev.sovereign.enclave.policy.PolicyLoader;
 import dev.sovereign.enclave.protocol.MerkleTree;
+import dev.sovereign.producer.AttestationReport;
+import dev.sovereign.producer.AttestedEnclave;
 import dev.sovereign.producer.EnclaveExpectations;
 import dev.sovereign.producer.HostClient;
 import dev.sovereign.producer.Payloads;
@@ -29,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -46,7 +49,12 @@ import java.util.TreeMap;
  * by the enclave with their reason codes, the close, the regulator's check of the result, and the
  * offline check of the host's audit log.
  */
-final class DemoSteps {
+public final class DemoSteps {
+  /** The documented exit codes of a {@code sovereign} command: done, and refused or rejected. */
+  private static final int EXIT_OK = 0;
+
+  private static final int EXIT_REJECTED = 1;
+
   private DemoSteps() {}
 
   static final Duration MAX_AGE = EnclaveExpectations.DEFAULT_MAX_AGE;
@@ -81,7 +89,7 @@ final class DemoSteps {
   static final List<String> MARKERS = List.of("4242.4242", "5151.5151", "9191.9191");
 
   /** Steps the rest of the flow builds on: when one does not behave, the demo stops there. */
-  static final Set<String> PREREQUISITES =
+  public static final Set<String> PREREQUISITES =
       Set.of(
           "build-world",
           "write-policy",
@@ -91,7 +99,7 @@ final class DemoSteps {
           "backup-restore",
           "close-round");
 
-  static List<DemoStep> all() {
+  public static List<DemoStep> all() {
     return List.of(
         step(
             "build-world",
@@ -232,17 +240,17 @@ final class DemoSteps {
     try (dev.sovereign.did.fabric.ledger.EmbeddedLedger ledger =
         dev.sovereign.did.fabric.ledger.EmbeddedFabricResolverProvider.openLedger(
             dir, FABRIC_NETWORK)) {
-      ctx.world = DemoWorld.create(PRODUCERS, Set.of(REVOKED), Instant.now(), ctx.random, ledger);
+      ctx.world(DemoWorld.create(PRODUCERS, Set.of(REVOKED), Instant.now(), ctx.random, ledger));
     }
     ctx.say(
         "embedded did:fabric ledger "
             + dir.resolve("did-fabric").resolve(FABRIC_NETWORK)
             + " (org "
-            + ctx.world.fabricMspId
+            + ctx.world().fabricMspId
             + "): "
-            + ctx.world.producers.size()
+            + ctx.world().producers.size()
             + " producer DIDs created through its contract, as sovereign did create does");
-    for (DemoWorld.Zone z : ctx.world.zones.values()) {
+    for (DemoWorld.Zone z : ctx.world().zones.values()) {
       ctx.say(
           z.name()
               + ": root "
@@ -252,7 +260,7 @@ final class DemoSteps {
               + "; status list "
               + z.statusList().url());
     }
-    for (DemoWorld.Producer p : ctx.world.producers.values()) {
+    for (DemoWorld.Producer p : ctx.world().producers.values()) {
       ctx.say(
           "producer "
               + p.name()
@@ -264,47 +272,54 @@ final class DemoSteps {
                   ? "  [credential REVOKED, status index " + p.statusIndex() + "]"
                   : ""));
     }
-    ctx.writeJson("credential-chain.json", ctx.world.chains().toJson());
+    ctx.writeJson("credential-chain.json", ctx.world().chains().toJson());
     ObjectNode anchors = ctx.evidence.putObject("trustAnchors");
-    ctx.world.trustAnchors().forEach(anchors::put);
-    return ctx.world.zones.size()
+    ctx.world().trustAnchors().forEach(anchors::put);
+    return ctx.world().zones.size()
         + " zones, "
-        + ctx.world.producers.size()
+        + ctx.world().producers.size()
         + " producers (credential-chain.json)";
   }
 
   private static String policy(DemoContext ctx) throws Exception {
-    ctx.pcr0 = SimulatedMeasurements.pcr0(ctx.enclaveJar);
+    byte[] pcr0 = SimulatedMeasurements.pcr0(ctx.enclaveJar);
+    DemoContext.ProducerBounds bounds = ctx.producerBounds();
     DevPolicy.Builder policy =
-        ctx.world.policy(
-            "sovereign-demo",
-            ctx.pcr0,
-            ctx.payloadsPerProducer,
-            ctx.recordsPerGroup,
-            ctx.clampExcess);
+        ctx.world()
+            .policy(
+                "sovereign-demo",
+                pcr0,
+                bounds.payloadsPerRound(),
+                bounds.recordsPerGroup(),
+                bounds.clampExcess());
     // did:fabric producers: the enclave verifies their evidence against the ledger organisation's
     // CA pinned
     // here, and may ask the host for it (the host then learns which DID a deferred payload names)
     policy
-        .fabricNetwork(ctx.world.fabricNetwork, ctx.world.fabricMspId, ctx.world.fabricCaPem)
+        .fabricNetwork(ctx.world().fabricNetwork, ctx.world().fabricMspId, ctx.world().fabricCaPem)
         .askHost(true);
     String yaml = policy.yaml();
-    ctx.policyFile = ctx.write("policy.yaml", yaml.getBytes(StandardCharsets.UTF_8));
-    ctx.policySha256 = PolicyLoader.load(ctx.policyFile).sha256Hex();
+    Path policyFile = ctx.write("policy.yaml", yaml.getBytes(StandardCharsets.UTF_8));
+    ctx.policy(
+        new DemoContext.WrittenPolicy(policyFile, PolicyLoader.load(policyFile).sha256Hex(), pcr0));
     ObjectNode pcrs = ctx.mapper.createObjectNode();
-    pcrs.put("0", HexFormat.of().formatHex(ctx.pcr0));
+    pcrs.put("0", HexFormat.of().formatHex(ctx.policy().pcr0()));
     pcrs.put("1", HexFormat.of().formatHex(SimulatedMeasurements.pcr1()));
     pcrs.put("2", HexFormat.of().formatHex(SimulatedMeasurements.pcr2(ctx.enclaveJar)));
     ctx.writeJson("expected-pcrs.json", pcrs);
     ctx.evidence.set("expectedPcrs", pcrs);
-    ctx.evidence.put("policySha256", ctx.policySha256);
-    ctx.say("PCR0 of " + ctx.enclaveJar.getFileName() + " = " + HexFormat.of().formatHex(ctx.pcr0));
-    ctx.say("policy sha256 (RFC 8785 canonical form) = " + ctx.policySha256);
+    ctx.evidence.put("policySha256", ctx.policy().sha256());
+    ctx.say(
+        "PCR0 of "
+            + ctx.enclaveJar.getFileName()
+            + " = "
+            + HexFormat.of().formatHex(ctx.policy().pcr0()));
+    ctx.say("policy sha256 (RFC 8785 canonical form) = " + ctx.policy().sha256());
     ctx.say(
         "fabricNetworks."
-            + ctx.world.fabricNetwork
+            + ctx.world().fabricNetwork
             + " pins "
-            + ctx.world.fabricMspId
+            + ctx.world().fabricMspId
             + "'s CA; evidence.askHost: true (the enclave may name a missing DID to the host)");
     return "policy.yaml, expected-pcrs.json";
   }
@@ -313,30 +328,34 @@ final class DemoSteps {
     Path data = ctx.work.resolve("host");
     // The enclave's simulated NSM keeps its PKI in the host's enclave-state directory; its root is
     // public and is what producers and regulators pin in development.
-    ctx.simulationRoot = SimulatedNsm.rootCertificate(data.resolve("enclave-state"));
+    X509Certificate simulationRoot = SimulatedNsm.rootCertificate(data.resolve("enclave-state"));
     ctx.write(
         "simulation-root.pem",
-        SimulatedNsm.pem(ctx.simulationRoot).getBytes(StandardCharsets.US_ASCII));
-    ctx.evidence.put("simulationRootSha256", AttestationReport.sha256(ctx.simulationRoot));
+        SimulatedNsm.pem(simulationRoot).getBytes(StandardCharsets.US_ASCII));
+    ctx.evidence.put("simulationRootSha256", AttestationReport.sha256(simulationRoot));
     // the host reads did:fabric evidence from the embedded ledger the producers' DIDs are on
     List<String> jvmArgs = new ArrayList<>();
     jvmArgs.add("-Dsovereign.host.did.data.dir=" + didDataDir(ctx));
     jvmArgs.addAll(ctx.hostJvmArgs);
-    ctx.host =
+    DemoHost host =
         DemoHost.start(
             ctx.hostApp,
             ctx.enclaveJar,
-            ctx.policyFile,
+            ctx.policy().file(),
             data,
             ctx.adminToken,
             HOST_START_TIMEOUT,
             ctx.narration,
             jvmArgs);
-    ctx.admin = HostClient.admin(ctx.host.base(), ctx.adminToken);
-    ctx.producerClient = HostClient.of(ctx.host.base());
-    ctx.say("host " + ctx.host.base() + " (pid " + ctx.host.pid() + "), data in " + data);
-    ctx.evidence.put("host", ctx.host.base().toString());
-    return "host and enclave serving on " + ctx.host.base();
+    ctx.running(
+        new DemoContext.RunningHost(
+            host,
+            HostClient.admin(host.base(), ctx.adminToken),
+            HostClient.of(host.base()),
+            simulationRoot));
+    ctx.say("host " + ctx.host().base() + " (pid " + ctx.host().pid() + "), data in " + data);
+    ctx.evidence.put("host", ctx.host().base().toString());
+    return "host and enclave serving on " + ctx.host().base();
   }
 
   // ---- attestation
@@ -344,72 +363,73 @@ final class DemoSteps {
   private static EnclaveExpectations expectations(DemoContext ctx, String policySha256)
       throws Exception {
     Map<Integer, byte[]> pcrs = new TreeMap<>();
-    pcrs.put(0, ctx.pcr0);
+    pcrs.put(0, ctx.policy().pcr0());
     pcrs.put(1, SimulatedMeasurements.pcr1());
     pcrs.put(2, SimulatedMeasurements.pcr2(ctx.enclaveJar));
-    return EnclaveExpectations.of(List.of(ctx.simulationRoot), pcrs, policySha256, MAX_AGE);
+    return EnclaveExpectations.of(
+        List.of(ctx.running().simulationRoot()), pcrs, policySha256, MAX_AGE);
   }
 
   private static String verifyAttestation(DemoContext ctx) throws Exception {
-    ctx.producerNonce = new byte[32];
-    ctx.random.nextBytes(ctx.producerNonce);
-    HostClient.Answer a = ctx.producer().attestation(HexFormat.of().formatHex(ctx.producerNonce));
+    byte[] nonce = new byte[32];
+    ctx.random.nextBytes(nonce);
+    HostClient.Answer a = ctx.producer().attestation(HexFormat.of().formatHex(nonce));
     if (a.status() != 200 || a.json() == null) {
       throw new DemoStep.Misbehaved("GET /v1/attestation answered " + a.status() + " " + a.code());
     }
-    ctx.attestationAnswer = a.json();
-    ctx.document = Base64.getDecoder().decode(a.json().get("document").asText());
-    ctx.write("attestation.cose", ctx.document);
+    byte[] document = Base64.getDecoder().decode(a.json().get("document").asText());
+    ctx.write("attestation.cose", document);
     ctx.write(
         "attestation.b64",
         (a.json().get("document").asText() + "\n").getBytes(StandardCharsets.US_ASCII));
-    ctx.say("nonce " + HexFormat.of().formatHex(ctx.producerNonce));
-    EnclaveExpectations exp = expectations(ctx, ctx.policySha256);
-    AttestationPolicy policy = exp.policy(ctx.producerNonce);
+    ctx.say("nonce " + HexFormat.of().formatHex(nonce));
+    EnclaveExpectations exp = expectations(ctx, ctx.policy().sha256());
+    AttestationPolicy policy = exp.policy(nonce);
+    AttestedEnclave enclave;
     try {
-      ctx.enclave = exp.verify(a.json(), ctx.producerNonce);
+      enclave = exp.verify(a.json(), nonce);
     } catch (RejectedException e) {
       writeReport(
           ctx,
           "verification.json",
           "attestation.cose",
           policy,
-          ctx.document,
+          document,
           null,
           e.getCause() instanceof AttestationRejectedException ar ? ar : null);
       throw new DemoStep.Misbehaved(
           "the genuine document was rejected: " + e.code() + " " + e.detail());
     }
-    ctx.userData = ctx.enclave.attestation().userData();
+    ctx.attested(new DemoContext.Attestation(nonce, a.json(), document, enclave));
     writeReport(
         ctx,
         "verification.json",
         "attestation.cose",
         policy,
-        ctx.document,
-        ctx.enclave.attestation(),
+        document,
+        enclave.attestation(),
         null);
-    ctx.say("user_data " + new String(ctx.userData, StandardCharsets.UTF_8));
+    ctx.say("user_data " + new String(ctx.attested().userData(), StandardCharsets.UTF_8));
     ctx.say(
         "enclave DID "
-            + ctx.enclave.enclaveDid()
+            + ctx.enclave().enclaveDid()
             + "; encryption key kid "
-            + ctx.enclave.kid()
+            + ctx.enclave().kid()
             + " = document public_key");
-    ctx.evidence.put("enclaveDid", ctx.enclave.enclaveDid());
-    ctx.enclaveDids.add(ctx.enclave.enclaveDid());
-    ctx.evidence.put("producerNonce", HexFormat.of().formatHex(ctx.producerNonce));
+    ctx.evidence.put("enclaveDid", ctx.enclave().enclaveDid());
+    ctx.enclaveDids.add(ctx.enclave().enclaveDid());
+    ctx.evidence.put("producerNonce", HexFormat.of().formatHex(ctx.attested().nonce()));
     return "VALID (attestation.cose, verification.json)";
   }
 
   private static AttestationPolicy.Builder producerPolicy(DemoContext ctx) throws Exception {
     AttestationPolicy.Builder b =
         AttestationPolicy.builder()
-            .pinnedRoot(ctx.simulationRoot)
+            .pinnedRoot(ctx.running().simulationRoot())
             .requiredPcrs(Set.of(0, 1, 2))
-            .expectedNonce(ctx.producerNonce)
+            .expectedNonce(ctx.attested().nonce())
             .maxAge(MAX_AGE);
-    b.allowPcr(0, ctx.pcr0);
+    b.allowPcr(0, ctx.policy().pcr0());
     return b;
   }
 
@@ -420,18 +440,18 @@ final class DemoSteps {
         ctx,
         policy,
         "attestation.cose",
-        ctx.document,
+        ctx.attested().document(),
         AttestationRejection.UNTRUSTED_ROOT,
         "rejected-aws-root.json");
   }
 
   private static String tampered(DemoContext ctx) throws Exception {
-    byte[] forged = ctx.document.clone();
-    int at = indexOf(forged, ctx.userData);
+    byte[] forged = ctx.attested().document().clone();
+    int at = indexOf(forged, ctx.attested().userData());
     if (at < 0) {
       throw new IllegalStateException("user_data not found in the document bytes");
     }
-    int flip = at + ctx.userData.length - 3;
+    int flip = at + ctx.attested().userData().length - 3;
     forged[flip] ^= 0x01;
     ctx.say("flipped one bit of user_data (policy hash) at byte " + flip);
     ctx.write("attestation-tampered.cose", forged);
@@ -451,7 +471,7 @@ final class DemoSteps {
         ctx,
         producerPolicy(ctx).expectedNonce(other).build(),
         "attestation.cose",
-        ctx.document,
+        ctx.attested().document(),
         AttestationRejection.NONCE_MISMATCH,
         "rejected-wrong-nonce.json");
   }
@@ -459,13 +479,15 @@ final class DemoSteps {
   private static String stale(DemoContext ctx) throws Exception {
     Instant later =
         Instant.ofEpochMilli(
-                AttestationDocuments.parse(ctx.document).unverifiedDocument().timestampMillis())
+                AttestationDocuments.parse(ctx.attested().document())
+                    .unverifiedDocument()
+                    .timestampMillis())
             .plus(Duration.ofMinutes(10));
     return expectRejected(
         ctx,
         producerPolicy(ctx).verifyAt(later).build(),
         "attestation.cose",
-        ctx.document,
+        ctx.attested().document(),
         AttestationRejection.TOO_OLD,
         "rejected-stale.json");
   }
@@ -475,12 +497,14 @@ final class DemoSteps {
         SimulatedMeasurements.extend(
             new byte[48], "another build of the enclave".getBytes(StandardCharsets.UTF_8));
     AttestationPolicy.Builder b =
-        AttestationPolicy.builder().pinnedRoot(ctx.simulationRoot).allowPcr(0, otherImage);
+        AttestationPolicy.builder()
+            .pinnedRoot(ctx.running().simulationRoot())
+            .allowPcr(0, otherImage);
     return expectRejected(
         ctx,
         b.build(),
         "attestation.cose",
-        ctx.document,
+        ctx.attested().document(),
         AttestationRejection.PCR_MISMATCH,
         "rejected-unknown-image.json");
   }
@@ -494,7 +518,7 @@ final class DemoSteps {
                         "a laxer policy without minimum group size"
                             .getBytes(StandardCharsets.UTF_8)));
     try {
-      expectations(ctx, other).verify(ctx.attestationAnswer, ctx.producerNonce);
+      expectations(ctx, other).verify(ctx.attested().answer(), ctx.attested().nonce());
       throw new DemoStep.Misbehaved(
           "a producer expecting policy " + other + " accepted this enclave");
     } catch (RejectedException e) {
@@ -510,7 +534,7 @@ final class DemoSteps {
   // ---- the round
 
   private static String openRound(DemoContext ctx) throws Exception {
-    HostClient.Answer ev = ctx.admin.supplyStatusLists(ctx.world.statusLists);
+    HostClient.Answer ev = ctx.running().admin().supplyStatusLists(ctx.world().statusLists);
     if (ev.status() != 200) {
       throw new DemoStep.Misbehaved("POST /v1/evidence answered " + ev.status() + " " + ev.code());
     }
@@ -518,11 +542,11 @@ final class DemoSteps {
         "status lists relayed; the enclave verified "
             + ev.json().path("statusLists").asInt()
             + " (signature, issuer, freshness)");
-    HostClient.Answer a = ctx.admin.openRound(ctx.round, DemoWorld.DATASET);
+    HostClient.Answer a = ctx.running().admin().openRound(ctx.round, DemoWorld.DATASET);
     if (a.status() != 201) {
       throw new DemoStep.Misbehaved("POST /v1/rounds answered " + a.status() + " " + a.code());
     }
-    if (!ctx.policySha256.equals(a.json().path("policySha256").asText())) {
+    if (!ctx.policy().sha256().equals(a.json().path("policySha256").asText())) {
       throw new DemoStep.Misbehaved(
           "the round runs under policy " + a.json().path("policySha256").asText());
     }
@@ -532,7 +556,7 @@ final class DemoSteps {
         + " open for "
         + DemoWorld.DATASET
         + " under policy "
-        + ctx.policySha256.substring(0, 16)
+        + ctx.policy().sha256().substring(0, 16)
         + "...";
   }
 
@@ -549,7 +573,7 @@ final class DemoSteps {
     Path dir = ctx.work.resolve("producers");
     Files.createDirectories(dir);
     for (Map.Entry<String, String> e : HONEST_RECORDS.entrySet()) {
-      DemoWorld.Producer p = ctx.world.producers.get(e.getKey());
+      DemoWorld.Producer p = ctx.world().producers.get(e.getKey());
       Path csv = Files.writeString(dir.resolve(p.name() + ".csv"), e.getValue());
       ArrayNode records = Records.read(csv);
       ctx.honestRecords.put(p.name(), records);
@@ -559,20 +583,19 @@ final class DemoSteps {
       }
       Payloads.Contents c = contents(ctx, p, p.zone(), records);
       String inner = Payloads.sign(p.identity(), c);
-      String jwe = Payloads.encrypt(ctx.enclave, p.zone(), inner);
-      if (ctx.firstHonestJwe == null) {
-        ctx.firstHonestJwe = jwe;
-        ctx.firstHonestInnerJws = inner;
+      String jwe = Payloads.encrypt(ctx.enclave(), p.zone(), inner);
+      if (!ctx.hasFirstHonest()) {
+        ctx.firstHonest(new DemoContext.FirstPayload(jwe, inner));
       }
       submitAndAwait(
           ctx, p.name() + " (" + p.zone() + ", " + records.size() + " records)", jwe, "accepted");
       ctx.acceptedLeaves.add(Payloads.payloadId(jwe));
     }
-    long[] relayed = relayed(ctx);
-    if (relayed[1] < HONEST_RECORDS.size()) {
+    Relayed relayed = relayed(ctx);
+    if (relayed.didLogsSupplied() < HONEST_RECORDS.size()) {
       throw new DemoStep.Misbehaved(
           "the host relayed did:fabric evidence for "
-              + relayed[1]
+              + relayed.didLogsSupplied()
               + " DIDs, expected one per"
               + " honest producer ("
               + HONEST_RECORDS.size()
@@ -580,19 +603,19 @@ final class DemoSteps {
     }
     ctx.say(
         "the enclave deferred "
-            + relayed[0]
+            + relayed.deferred()
             + " payloads naming a did:fabric DID it held no evidence for; because it"
             + " asked, the host fetched did:fabric evidence (operation log, endorsed read) for "
-            + relayed[1]
+            + relayed.didLogsSupplied()
             + " DIDs from its ledger, supplied it and resent them ("
-            + relayed[2]
+            + relayed.entries()
             + " evidence-relayed audit entries, counts only)");
-    ctx.evidence.put("didEvidenceRelayed", relayed[1]);
+    ctx.evidence.put("didEvidenceRelayed", relayed.didLogsSupplied());
     return "4 payloads from 3 zones accepted ("
         + CLI_PRODUCER
         + " through sovereign producer submit); did:fabric evidence"
         + " for "
-        + relayed[1]
+        + relayed.didLogsSupplied()
         + " DIDs relayed by the host on the enclave's request";
   }
 
@@ -600,23 +623,27 @@ final class DemoSteps {
    * From the host's audit log: payloads deferred, did:fabric DIDs whose evidence the host supplied
    * and {@code evidence-relayed} entries, for this round.
    */
-  private static long[] relayed(DemoContext ctx) throws Exception {
-    HostClient.Answer a = ctx.admin.audit();
+  private record Relayed(long deferred, long didLogsSupplied, long entries) {}
+
+  private static Relayed relayed(DemoContext ctx) throws Exception {
+    HostClient.Answer a = ctx.running().admin().audit();
     if (a.status() != 200) {
       throw new DemoStep.Misbehaved("GET /v1/audit answered " + a.status() + " " + a.code());
     }
-    long[] sums = new long[3];
+    long deferred = 0;
+    long didLogsSupplied = 0;
+    long entries = 0;
     for (String line : a.text().split("\n")) {
       JsonNode e = line.isBlank() ? null : ctx.mapper.readTree(line);
       if (e != null
           && e.path("kind").asText().equals("evidence-relayed")
           && ctx.round.equals(e.path("fields").path("round").asText())) {
-        sums[0] += e.path("fields").path("deferred").asLong();
-        sums[1] += e.path("fields").path("didLogsSupplied").asLong();
-        sums[2]++;
+        deferred += e.path("fields").path("deferred").asLong();
+        didLogsSupplied += e.path("fields").path("didLogsSupplied").asLong();
+        entries++;
       }
     }
-    return sums;
+    return new Relayed(deferred, didLogsSupplied, entries);
   }
 
   /**
@@ -636,7 +663,7 @@ final class DemoSteps {
         new StringBuilder(
             "# zone -> host (geo-aware routing); one host serves all zones in the demo\n");
     for (String z : DemoWorld.ZONES) {
-      routes.append(z).append('=').append(ctx.host.base()).append('\n');
+      routes.append(z).append('=').append(ctx.host().base()).append('\n');
     }
     Path routesFile = Files.writeString(dir.resolve("routes.txt"), routes.toString());
     HexFormat hex = HexFormat.of();
@@ -661,13 +688,13 @@ final class DemoSteps {
             "--root",
             ctx.out.resolve("simulation-root.pem").toString(),
             "--expect-pcr0",
-            hex.formatHex(ctx.pcr0),
+            hex.formatHex(ctx.policy().pcr0()),
             "--pcr",
             "1=" + hex.formatHex(SimulatedMeasurements.pcr1()),
             "--pcr",
             "2=" + hex.formatHex(SimulatedMeasurements.pcr2(ctx.enclaveJar)),
             "--policy",
-            ctx.policyFile.toString(),
+            ctx.policy().file().toString(),
             "--json");
     ctx.say(
         "$ sovereign producer submit --routes routes.txt --records "
@@ -681,7 +708,7 @@ final class DemoSteps {
             + " ...");
     Map<String, Long> before = counts(ctx);
     CliOutcome submitted = runCli(ctx, args);
-    if (submitted.exit() != SovereignCli.OK) {
+    if (submitted.exit() != EXIT_OK) {
       throw new DemoStep.Misbehaved("sovereign producer submit exited " + submitted.exit());
     }
     JsonNode o = ctx.mapper.readTree(submitted.out());
@@ -701,11 +728,11 @@ final class DemoSteps {
   }
 
   private static String revoked(DemoContext ctx) throws Exception {
-    DemoWorld.Producer p = ctx.world.producers.get(REVOKED);
+    DemoWorld.Producer p = ctx.world().producers.get(REVOKED);
     String jwe =
         Payloads.build(
             p.identity(),
-            ctx.enclave,
+            ctx.enclave(),
             p.zone(),
             contents(
                 ctx,
@@ -718,7 +745,7 @@ final class DemoSteps {
   }
 
   private static String forged(DemoContext ctx) throws Exception {
-    DemoWorld.Producer victim = ctx.world.producers.get("eu-bakery");
+    DemoWorld.Producer victim = ctx.world().producers.get("eu-bakery");
     Payloads.Contents c =
         contents(
             ctx,
@@ -728,21 +755,22 @@ final class DemoSteps {
     String inner =
         Payloads.sign(
             victim.identity().did().toString(),
-            ctx.world.stranger.signerClaiming(victim.identity().kid()),
+            ctx.world().stranger.signerClaiming(victim.identity().kid()),
             c);
-    String jwe = Payloads.encrypt(ctx.enclave, victim.zone(), inner);
+    String jwe = Payloads.encrypt(ctx.enclave(), victim.zone(), inner);
     ctx.say(
         "iss and kid name "
             + shortDid(victim.identity().did().toString())
             + "; signed by the key of "
-            + shortDid(ctx.world.stranger.did().toString()));
+            + shortDid(ctx.world().stranger.did().toString()));
     return "REJECTED "
         + submitAndAwait(ctx, "forged payload in eu-bakery's name", jwe, "signature-invalid");
   }
 
   private static String replay(DemoContext ctx) throws Exception {
     Map<String, Long> before = counts(ctx);
-    Submission.Outcome again = Submission.submit(ctx.producer(), ctx.round, ctx.firstHonestJwe);
+    Submission.Outcome again =
+        Submission.submit(ctx.producer(), ctx.round, ctx.firstHonest().jwe());
     if (again.httpStatus() != 202 || !"already-stored".equals(again.status())) {
       throw new DemoStep.Misbehaved(
           "resending the same bytes answered "
@@ -760,7 +788,7 @@ final class DemoSteps {
         "same bytes again: 202 already-stored, payload id "
             + again.payloadId().substring(0, 16)
             + "..., counted once");
-    String rewrapped = Payloads.encrypt(ctx.enclave, "EU", ctx.firstHonestInnerJws);
+    String rewrapped = Payloads.encrypt(ctx.enclave(), "EU", ctx.firstHonest().innerJws());
     ctx.say(
         "the same signed inner JWS in a new JWE (new payload id "
             + Payloads.payloadId(rewrapped).substring(0, 16)
@@ -770,14 +798,14 @@ final class DemoSteps {
   }
 
   private static String wrongRegion(DemoContext ctx) throws Exception {
-    DemoWorld.Producer p = ctx.world.producers.get("eu-grocer");
+    DemoWorld.Producer p = ctx.world().producers.get("eu-grocer");
     String jwe =
-        Payloads.build(p.identity(), ctx.enclave, "US", contents(ctx, p, "US", usRecords()));
+        Payloads.build(p.identity(), ctx.enclave(), "US", contents(ctx, p, "US", usRecords()));
     ctx.say("zone header US, region claim US; the credential grants region EU only");
     String verdict =
         submitAndAwait(ctx, "eu-grocer submitting as US", jwe, "credential-wrong-region");
     String mars =
-        Payloads.build(p.identity(), ctx.enclave, "MARS", contents(ctx, p, "MARS", usRecords()));
+        Payloads.build(p.identity(), ctx.enclave(), "MARS", contents(ctx, p, "MARS", usRecords()));
     Submission.Outcome o = Submission.submit(ctx.producer(), ctx.round, mars);
     if (o.httpStatus() != 421 || !"zone-not-served".equals(o.code())) {
       throw new DemoStep.Misbehaved(
@@ -828,7 +856,7 @@ final class DemoSteps {
               + " (its OpenAPI document lists none); nothing was sealed or restored");
     }
     Map<String, Long> before = counts(ctx);
-    HostClient.Answer b = ctx.admin.backup();
+    HostClient.Answer b = ctx.running().admin().backup();
     if (b.status() == 503 && "sealing-unavailable".equals(b.code())) {
       throw new DemoStep.Unavailable(
           "the host's enclave runs without a key broker (" + b.code() + "); nothing was sealed");
@@ -847,7 +875,7 @@ final class DemoSteps {
             + "; its key is released only to an enclave with this PCR0 and policy");
 
     ProcessHandle enclave =
-        ctx.host
+        ctx.host()
             .enclave(ctx.enclaveJar)
             .orElseThrow(
                 () ->
@@ -864,12 +892,12 @@ final class DemoSteps {
     // The backup job restores: the host starts a successor enclave and feeds it the sealed state;
     // the
     // successor opens it only if the key broker releases the key to its attested measurements.
-    HostClient.Answer restored = ctx.admin.restore(sealed);
+    HostClient.Answer restored = ctx.running().admin().restore(sealed);
     if (restored.status() != 200 || restored.json() == null) {
       throw new DemoStep.Misbehaved(
           "POST /v1/restore answered " + restored.status() + " " + restored.code());
     }
-    long successor = ctx.host.enclave(ctx.enclaveJar).map(ProcessHandle::pid).orElse(-1L);
+    long successor = ctx.host().enclave(ctx.enclaveJar).map(ProcessHandle::pid).orElse(-1L);
     if (successor == pid || successor < 0) {
       throw new DemoStep.Misbehaved("no successor enclave process runs");
     }
@@ -879,10 +907,10 @@ final class DemoSteps {
       throw new DemoStep.Misbehaved(
           "counts before the crash " + before + ", after the restore " + kept);
     }
-    DemoWorld.Producer p = ctx.world.producers.get("eu-grocer");
+    DemoWorld.Producer p = ctx.world().producers.get("eu-grocer");
     ArrayNode records = Records.csv("country,metric,value\nFR,points,15\n");
     String jwe =
-        Payloads.build(p.identity(), ctx.enclave, p.zone(), contents(ctx, p, p.zone(), records));
+        Payloads.build(p.identity(), ctx.enclave(), p.zone(), contents(ctx, p, p.zone(), records));
     submitAndAwait(
         ctx, "eu-grocer, encrypted to the key attested before the crash", jwe, "accepted");
     ctx.acceptedLeaves.add(Payloads.payloadId(jwe));
@@ -893,12 +921,12 @@ final class DemoSteps {
     HostClient.Answer att = ctx.producer().attestation(HexFormat.of().formatHex(nonce));
     dev.sovereign.producer.AttestedEnclave after;
     try {
-      after = expectations(ctx, ctx.policySha256).verify(att.json(), nonce);
+      after = expectations(ctx, ctx.policy().sha256()).verify(att.json(), nonce);
     } catch (RejectedException e) {
       throw new DemoStep.Misbehaved("the successor's attestation does not verify: " + e.code());
     }
-    if (!after.enclaveDid().equals(ctx.enclave.enclaveDid())
-        || !after.kid().equals(ctx.enclave.kid())) {
+    if (!after.enclaveDid().equals(ctx.enclave().enclaveDid())
+        || !after.kid().equals(ctx.enclave().kid())) {
       throw new DemoStep.Misbehaved(
           "the successor is "
               + after.enclaveDid()
@@ -912,7 +940,8 @@ final class DemoSteps {
 
     byte[] tampered = blob.clone();
     tampered[tampered.length / 2] ^= 0x01;
-    HostClient.Answer r = ctx.admin.restore(Base64.getEncoder().encodeToString(tampered));
+    HostClient.Answer r =
+        ctx.running().admin().restore(Base64.getEncoder().encodeToString(tampered));
     if (r.status() < 400 || r.status() >= 500) {
       throw new DemoStep.Misbehaved(
           "a tampered sealed state was answered " + r.status() + " " + r.code());
@@ -929,14 +958,14 @@ final class DemoSteps {
   }
 
   private static String close(DemoContext ctx) throws Exception {
-    HostClient.Answer a = ctx.admin.close(ctx.round);
+    HostClient.Answer a = ctx.running().admin().close(ctx.round);
     if (a.status() != 200 || a.json() == null || !a.json().path("result").isTextual()) {
       throw new DemoStep.Misbehaved(
           "POST /v1/rounds/" + ctx.round + "/close answered " + a.status() + " " + a.code());
     }
-    ctx.result = a.json().get("result").asText();
-    ctx.write("result.jwt", (ctx.result + "\n").getBytes(StandardCharsets.US_ASCII));
-    JsonNode vc = ctx.mapper.readTree(Base64.getUrlDecoder().decode(ctx.result.split("\\.")[1]));
+    ctx.result(a.json().get("result").asText());
+    ctx.write("result.jwt", (ctx.result() + "\n").getBytes(StandardCharsets.US_ASCII));
+    JsonNode vc = ctx.mapper.readTree(Base64.getUrlDecoder().decode(ctx.result().split("\\.")[1]));
     ctx.writeJson("result.json", vc);
     JsonNode s = vc.get("credentialSubject");
     long accepted = s.at("/inputs/accepted").asLong();
@@ -1022,7 +1051,7 @@ final class DemoSteps {
             + root.substring(0, 16)
             + "... recomputed");
     return "result.jwt ("
-        + ctx.result.length()
+        + ctx.result().length()
         + " chars) signed by "
         + shortDid(vc.path("issuer").asText());
   }
@@ -1030,16 +1059,16 @@ final class DemoSteps {
   private static ResultVerifier.Builder regulatorVerifier(DemoContext ctx) throws Exception {
     ResultVerifier.Builder b =
         ResultVerifier.builder()
-            .root(ctx.simulationRoot)
-            .allowPcr(0, ctx.pcr0)
-            .expectPolicySha256(ctx.policySha256)
-            .chains(ctx.world.chains());
-    ctx.world.trustAnchors().values().forEach(b::trustAnchor);
+            .root(ctx.running().simulationRoot())
+            .allowPcr(0, ctx.policy().pcr0())
+            .expectPolicySha256(ctx.policy().sha256())
+            .chains(ctx.world().chains());
+    ctx.world().trustAnchors().values().forEach(b::trustAnchor);
     return b;
   }
 
   private static String regulator(DemoContext ctx) throws Exception {
-    ResultReport report = regulatorVerifier(ctx).build().verify(ctx.result);
+    ResultReport report = regulatorVerifier(ctx).build().verify(ctx.result());
     ctx.writeJson("regulator-report.json", report.toJson(ctx.mapper));
     for (ResultReport.Step s : report.steps()) {
       ctx.say(
@@ -1051,12 +1080,12 @@ final class DemoSteps {
             + " --root "
             + ctx.out.resolve("simulation-root.pem")
             + " --pcr 0="
-            + HexFormat.of().formatHex(ctx.pcr0)
+            + HexFormat.of().formatHex(ctx.policy().pcr0())
             + " --expect-policy-sha256 "
-            + ctx.policySha256
+            + ctx.policy().sha256()
             + " --credential-chain "
             + ctx.out.resolve("credential-chain.json")
-            + ctx.world.trustAnchors().values().stream()
+            + ctx.world().trustAnchors().values().stream()
                 .map(a -> " --trust-anchor " + a)
                 .reduce("", String::concat);
     ctx.evidence.put("regulatorCommand", cmd);
@@ -1065,10 +1094,10 @@ final class DemoSteps {
         ResultReportHtml.render(
                 new ResultReportHtml.Input(
                     report,
-                    ctx.result,
-                    java.util.Optional.of(ctx.world.chains()),
-                    List.copyOf(ctx.world.trustAnchors().values()),
-                    List.of(ctx.simulationRoot),
+                    ctx.result(),
+                    java.util.Optional.of(ctx.world().chains()),
+                    List.copyOf(ctx.world().trustAnchors().values()),
+                    List.of(ctx.running().simulationRoot()),
                     cmd,
                     Instant.now()))
             .getBytes(StandardCharsets.UTF_8));
@@ -1088,7 +1117,7 @@ final class DemoSteps {
   }
 
   private static String tamperedResult(DemoContext ctx) throws Exception {
-    String[] parts = ctx.result.split("\\.");
+    String[] parts = ctx.result().split("\\.");
     JsonNode vc = ctx.mapper.readTree(Base64.getUrlDecoder().decode(parts[1]));
     ((ObjectNode) vc.get("credentialSubject")).put("dataset", "purchase-orders");
     String forged =
@@ -1105,9 +1134,9 @@ final class DemoSteps {
     ResultReport r2 =
         ResultVerifier.builder()
             .root(TrustAnchors.awsNitroRoot())
-            .allowPcr(0, ctx.pcr0)
+            .allowPcr(0, ctx.policy().pcr0())
             .build()
-            .verify(ctx.result);
+            .verify(ctx.result());
     expectCode(r2, "attestation-untrusted-root", "a production regulator (AWS root only)");
     ctx.say("production regulator, AWS root only: " + r2.firstFailure().orElseThrow().code());
     ctx.writeJson("rejected-result-tampered.json", r1.toJson(ctx.mapper));
@@ -1118,7 +1147,7 @@ final class DemoSteps {
   // ---- the audit log
 
   private static String auditLog(DemoContext ctx) throws Exception {
-    HostClient.Answer a = ctx.admin.audit();
+    HostClient.Answer a = ctx.running().admin().audit();
     if (a.status() != 200) {
       throw new DemoStep.Misbehaved("GET /v1/audit answered " + a.status() + " " + a.code());
     }
@@ -1134,7 +1163,7 @@ final class DemoSteps {
     CliOutcome verified = runCli(ctx, args);
     ctx.write("audit-verify.json", verified.out().getBytes(StandardCharsets.UTF_8));
     ctx.evidence.put("auditCommand", "./sovereign " + String.join(" ", args));
-    if (verified.exit() != SovereignCli.OK) {
+    if (verified.exit() != EXIT_OK) {
       throw new DemoStep.Misbehaved(
           "the exported audit log does not verify (exit "
               + verified.exit()
@@ -1150,8 +1179,8 @@ final class DemoSteps {
         HexFormat.of()
             .formatHex(
                 MessageDigest.getInstance("SHA-256")
-                    .digest(ctx.result.getBytes(StandardCharsets.US_ASCII)));
-    String restoredDid = ctx.evidence.has("sealedStateBytes") ? ctx.enclave.enclaveDid() : null;
+                    .digest(ctx.result().getBytes(StandardCharsets.US_ASCII)));
+    String restoredDid = ctx.evidence.has("sealedStateBytes") ? ctx.enclave().enclaveDid() : null;
     List<String> missing =
         new ArrayList<>(
             missingAuditEvents(
@@ -1162,7 +1191,7 @@ final class DemoSteps {
                 ctx.expectedRejections,
                 restoredDid));
     List<String> dids = new ArrayList<>();
-    ctx.world.producers.values().forEach(p -> dids.add(p.identity().did().toString()));
+    ctx.world().producers.values().forEach(p -> dids.add(p.identity().did().toString()));
     missing.addAll(relayProblems(entries, a.text(), ctx.round, dids));
     if (!missing.isEmpty()) {
       throw new DemoStep.Misbehaved("the audit log lacks: " + String.join("; ", missing));
@@ -1205,7 +1234,7 @@ final class DemoSteps {
         Files.writeString(ctx.work.resolve("audit-edited.jsonl"), String.join("\n", lines) + "\n");
     CliOutcome refused = runCli(ctx, List.of("audit", "verify", edited.toString(), "--json"));
     String code = ctx.mapper.readTree(refused.out()).path("code").asText();
-    if (refused.exit() != SovereignCli.REJECTED || !code.equals("audit-chain-broken")) {
+    if (refused.exit() != EXIT_REJECTED || !code.equals("audit-chain-broken")) {
       throw new DemoStep.Misbehaved(
           "a copy with one rejection turned into an acceptance gave exit "
               + refused.exit()
@@ -1337,10 +1366,8 @@ final class DemoSteps {
   private static CliOutcome runCli(DemoContext ctx, List<String> args) {
     java.io.StringWriter out = new java.io.StringWriter();
     java.io.StringWriter err = new java.io.StringWriter();
-    picocli.CommandLine cli = SovereignCli.commandLine();
-    cli.setOut(new java.io.PrintWriter(out, true));
-    cli.setErr(new java.io.PrintWriter(err, true));
-    int exit = cli.execute(args.toArray(new String[0]));
+    int exit =
+        ctx.cli.run(args, new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true));
     for (String line : err.toString().split("\\R")) {
       if (!line.isBlank()) {
         ctx.say("  " + line);

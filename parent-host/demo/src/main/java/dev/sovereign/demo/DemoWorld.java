@@ -1,4 +1,4 @@
-package dev.sovereign.cli;
+package dev.sovereign.demo;
 
 import dev.sovereign.did.fabric.core.FabricDocuments;
 import dev.sovereign.did.fabric.core.Multikey;
@@ -33,9 +33,9 @@ import java.util.Set;
  * the host relays from that ledger, verified against the ledger's organisation CA the policy pins.
  * Without a ledger producers are did:key. Keys are Ed25519, in memory only.
  */
-final class DemoWorld {
+public final class DemoWorld {
   static final List<String> ZONES = List.of("EU", "US", "APAC");
-  static final String DATASET = dev.sovereign.enclave.policy.DevPolicy.DATASET;
+  public static final String DATASET = dev.sovereign.enclave.policy.DevPolicy.DATASET;
   static final String STATUS_BASE = "https://status.sovereign.demo/";
 
   /** One authority pair of a zone. */
@@ -50,14 +50,14 @@ final class DemoWorld {
    * A producer, its zone, its credential (with the accreditation above it) and its status list
    * index.
    */
-  record Producer(
+  public record Producer(
       String name,
       String zone,
       ProducerIdentity identity,
       String credential,
       String accreditation,
       long statusIndex) {
-    List<String> credentials() {
+    public List<String> credentials() {
       return List.of(credential, accreditation);
     }
   }
@@ -87,7 +87,7 @@ final class DemoWorld {
    * Builds the world: authorities, accreditations, producers {@code names} (name -> zone), status
    * lists; producers are did:fabric DIDs created on {@code ledger}, or did:key when it is null.
    */
-  static DemoWorld create(
+  public static DemoWorld create(
       Map<String, String> producerZones,
       Set<String> revoked,
       Instant now,
@@ -175,7 +175,7 @@ final class DemoWorld {
    * authority, the dataset grouped by country with minimum group size 2. Callers add what their
    * world needs (the demo pins its ledger's CA).
    */
-  dev.sovereign.enclave.policy.DevPolicy.Builder policy(String name, byte[] pcr0) {
+  public dev.sovereign.enclave.policy.DevPolicy.Builder policy(String name, byte[] pcr0) {
     // the privacy unit is the producer: at most 4 payloads a round, 10 records per group, refused
     // beyond
     return policy(name, pcr0, 4, 10, false);
@@ -197,15 +197,30 @@ final class DemoWorld {
     return policy;
   }
 
+  /** The producer named {@code name} (e.g. {@code eu-grocer}), or null. */
+  public Producer producer(String name) {
+    return producers.get(name);
+  }
+
+  /** Every producer, in the order they were made. */
+  public java.util.Collection<Producer> producers() {
+    return java.util.Collections.unmodifiableCollection(producers.values());
+  }
+
+  /** The zones' status lists (URL -> signed status list credential), as the host relays them. */
+  public Map<String, String> statusLists() {
+    return java.util.Collections.unmodifiableMap(statusLists);
+  }
+
   /** The policy's trust anchors: the root authority DID of each zone. */
-  Map<String, String> trustAnchors() {
+  public Map<String, String> trustAnchors() {
     Map<String, String> m = new LinkedHashMap<>();
     zones.forEach((k, v) -> m.put(k, v.root().did().toString()));
     return m;
   }
 
   /** Every producer's chain plus the status lists, as the regulator reads them. */
-  CredentialChains chains() {
+  public CredentialChains chains() {
     List<CredentialChains.Chain> chains = new ArrayList<>();
     for (Producer p : producers.values()) {
       chains.add(

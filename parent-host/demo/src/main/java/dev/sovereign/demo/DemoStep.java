@@ -1,10 +1,10 @@
-package dev.sovereign.cli;
+package dev.sovereign.demo;
 
 /**
  * One named step of {@code sovereign demo}: it narrates, does one thing, and says whether it
  * behaved.
  */
-interface DemoStep {
+public interface DemoStep {
   /** A stable, kebab-case name (it appears in the report). */
   String name();
 
