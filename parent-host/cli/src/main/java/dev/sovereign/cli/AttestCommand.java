@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -91,8 +92,7 @@ final class AttestCommand implements Callable<Integer> {
       description = "print the simulation root certificate (PEM) and exit")
   boolean printRoot;
 
-  @Option(names = "--json", description = "print a JSON summary on stdout")
-  boolean json;
+  @Mixin JsonOption json = new JsonOption();
 
   @Override
   public Integer call() {
@@ -143,7 +143,7 @@ final class AttestCommand implements Callable<Integer> {
           err.println("  PCR" + i + " " + HexFormat.of().formatHex(v));
         }
       }
-      if (json) {
+      if (json.on()) {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode node = mapper.createObjectNode();
         node.put("nsm", kind);

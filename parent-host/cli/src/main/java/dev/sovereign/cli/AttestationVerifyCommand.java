@@ -25,6 +25,7 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -74,8 +75,9 @@ final class AttestationVerifyCommand implements Callable<Integer> {
   @Option(
       names = "--pcr",
       paramLabel = "N=HEX",
+      converter = PcrOption.Converter.class,
       description = "allowed value of PCR N (repeatable; several values per index allowed)")
-  List<String> pcrs = new ArrayList<>();
+  List<PcrOption> pcrs = new ArrayList<>();
 
   @Option(names = "--allow-debug", description = "accept debug-mode documents (PCR0-2 all zeros)")
   boolean allowDebug;
@@ -86,91 +88,76 @@ final class AttestationVerifyCommand implements Callable<Integer> {
       description = "maximum document age: PT5M, 300s, 5m, 2h, 1d")
   String maxAge;
 
-  @Option(names = "--json", description = "print the full report as JSON on stdout")
-  boolean json;
+  @Mixin JsonOption json = new JsonOption();
 
   @Override
-  public Integer call() {
+  public Integer call() throws CliInput.UsageException {
     PrintWriter err = spec.commandLine().getErr();
     AttestationPolicy policy;
     String verifyAt;
     byte[] cose;
-    try {
-      AttestationPolicy.Builder b = AttestationPolicy.builder();
-      if (roots.isEmpty()) {
-        b.pinnedRoot(TrustAnchors.awsNitroRoot());
-      }
-      for (Path r : roots) {
-        try {
-          b.pinnedRoots(
-              TrustAnchors.readPem(
-                  new String(CliInput.readFile("--root", r), StandardCharsets.US_ASCII)));
-        } catch (IllegalArgumentException e) {
-          throw new CliInput.UsageException("--root " + r + ": " + e.getMessage());
-        }
-      }
-      if (when != null && when.at != null) {
-        if (when.at.equals("document")) {
-          b.verifyAtDocumentTimestamp();
-          verifyAt = "document-timestamp";
-        } else {
-          try {
-            Instant at = Instant.parse(when.at);
-            b.verifyAt(at);
-            verifyAt = at.toString();
-          } catch (DateTimeParseException e) {
-            throw new CliInput.UsageException(
-                "--at must be an ISO-8601 instant such as 2023-09-07T15:56:02Z, or 'document'");
-          }
-        }
-      } else {
-        verifyAt = "now";
-      }
-      TreeSet<Integer> required = new TreeSet<>(AttestationPolicy.DEFAULT_REQUIRED_PCRS);
-      Map<Integer, List<byte[]>> allowed = new LinkedHashMap<>();
-      for (String p : pcrs) {
-        int eq = p.indexOf('=');
-        int index;
-        try {
-          index = Integer.parseInt(p.substring(0, Math.max(eq, 0)));
-        } catch (NumberFormatException e) {
-          throw new CliInput.UsageException("--pcr must be N=HEX, got " + p);
-        }
-        if (index < 0 || index > 31) {
-          throw new CliInput.UsageException("--pcr index must be 0 to 31, got " + index);
-        }
-        byte[] v = CliInput.hex("--pcr " + index, p.substring(eq + 1));
-        if (v.length != 32 && v.length != 48 && v.length != 64) {
-          throw new CliInput.UsageException(
-              "--pcr " + index + " must be 32, 48 or 64 bytes (96 hex digits for SHA-384)");
-        }
-        allowed.computeIfAbsent(index, k -> new ArrayList<>()).add(v);
-        required.add(index);
-      }
-      b.requiredPcrs(required);
-      allowed.forEach((k, vs) -> b.allowPcr(k, vs.toArray(new byte[0][])));
-      b.allowDebug(allowDebug);
-      if (nonce != null) {
-        b.expectedNonce(CliInput.hex("--nonce", nonce));
-      }
-      if (maxAge != null) {
-        Duration d = CliInput.duration("--max-age", maxAge);
-        if ("document-timestamp".equals(verifyAt)) {
-          throw new CliInput.UsageException(
-              "--max-age needs a verification instant: use --now or --at ISO-8601, not --at document");
-        }
-        b.maxAge(d);
-      }
-      try {
-        policy = b.build();
-      } catch (IllegalArgumentException | IllegalStateException e) {
-        throw new CliInput.UsageException(e.getMessage());
-      }
-      cose = CliInput.document(file);
-    } catch (CliInput.UsageException e) {
-      err.println("sovereign attestation verify: " + e.getMessage());
-      return SovereignCli.USAGE;
+    AttestationPolicy.Builder b = AttestationPolicy.builder();
+    if (roots.isEmpty()) {
+      b.pinnedRoot(TrustAnchors.awsNitroRoot());
     }
+    for (Path r : roots) {
+      try {
+        b.pinnedRoots(
+            TrustAnchors.readPem(
+                new String(CliInput.readFile("--root", r), StandardCharsets.US_ASCII)));
+      } catch (IllegalArgumentException e) {
+        throw new CliInput.UsageException("--root " + r + ": " + e.getMessage());
+      }
+    }
+    if (when != null && when.at != null) {
+      if (when.at.equals("document")) {
+        b.verifyAtDocumentTimestamp();
+        verifyAt = "document-timestamp";
+      } else {
+        try {
+          Instant at = Instant.parse(when.at);
+          b.verifyAt(at);
+          verifyAt = at.toString();
+        } catch (DateTimeParseException e) {
+          throw new CliInput.UsageException(
+              "--at must be an ISO-8601 instant such as 2023-09-07T15:56:02Z, or 'document'");
+        }
+      }
+    } else {
+      verifyAt = "now";
+    }
+    TreeSet<Integer> required = new TreeSet<>(AttestationPolicy.DEFAULT_REQUIRED_PCRS);
+    Map<Integer, List<byte[]>> allowed = new LinkedHashMap<>();
+    for (PcrOption p : pcrs) {
+      int index = p.index();
+      byte[] v = p.value();
+      if (v.length != 32 && v.length != 48 && v.length != 64) {
+        throw new CliInput.UsageException(
+            "--pcr " + index + " must be 32, 48 or 64 bytes (96 hex digits for SHA-384)");
+      }
+      allowed.computeIfAbsent(index, k -> new ArrayList<>()).add(v);
+      required.add(index);
+    }
+    b.requiredPcrs(required);
+    allowed.forEach((k, vs) -> b.allowPcr(k, vs.toArray(new byte[0][])));
+    b.allowDebug(allowDebug);
+    if (nonce != null) {
+      b.expectedNonce(CliInput.hex("--nonce", nonce));
+    }
+    if (maxAge != null) {
+      Duration d = CliInput.duration("--max-age", maxAge);
+      if ("document-timestamp".equals(verifyAt)) {
+        throw new CliInput.UsageException(
+            "--max-age needs a verification instant: use --now or --at ISO-8601, not --at document");
+      }
+      b.maxAge(d);
+    }
+    try {
+      policy = b.build();
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw new CliInput.UsageException(e.getMessage());
+    }
+    cose = CliInput.document(file);
 
     VerifiedAttestation verified = null;
     AttestationRejectedException rejected = null;
@@ -200,7 +187,7 @@ final class AttestationVerifyCommand implements Callable<Integer> {
     } else {
       err.println("REJECTED " + rejected.reason().name() + ": " + rejected.detail());
     }
-    if (json) {
+    if (json.on()) {
       ObjectMapper mapper = new ObjectMapper();
       ObjectNode report =
           AttestationReport.build(

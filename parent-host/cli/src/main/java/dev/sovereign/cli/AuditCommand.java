@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -61,22 +62,16 @@ final class AuditCommand implements Runnable {
             "accept heads signed by this enclave DID only (repeatable; e.g. the DID of a verified result credential)")
     List<String> enclaveDids = new ArrayList<>();
 
-    @Option(names = "--json", description = "print the report as JSON on stdout")
-    boolean json;
+    @Mixin JsonOption json = new JsonOption();
 
     @Override
-    public Integer call() {
+    public Integer call() throws CliInput.UsageException {
       PrintWriter err = spec.commandLine().getErr();
       byte[] bytes;
-      try {
-        if (!Files.isRegularFile(file)) {
-          throw new CliInput.UsageException(file + " is not a file");
-        }
-        bytes = CliInput.readFile("FILE", file);
-      } catch (CliInput.UsageException e) {
-        err.println("sovereign audit verify: " + e.getMessage());
-        return SovereignCli.USAGE;
+      if (!Files.isRegularFile(file)) {
+        throw new CliInput.UsageException(file + " is not a file");
       }
+      bytes = CliInput.readFile("FILE", file);
       ObjectMapper mapper = new ObjectMapper();
       ObjectNode report = mapper.createObjectNode();
       int exit;
@@ -130,7 +125,7 @@ final class AuditCommand implements Runnable {
         exit = SovereignCli.REJECTED;
       }
       err.flush();
-      if (json) {
+      if (json.on()) {
         try {
           spec.commandLine()
               .getOut()

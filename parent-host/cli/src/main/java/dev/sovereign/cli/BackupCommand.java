@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -109,8 +110,7 @@ final class BackupCommand implements Runnable {
                 + "($AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY, profile, ...) and are never printed or audited")
     String s3Region;
 
-    @Option(names = "--json", description = "machine-readable outcome on stdout")
-    boolean json;
+    @Mixin JsonOption json = new JsonOption();
 
     @picocli.CommandLine.Mixin AdminHttp.TlsOptions tls = new AdminHttp.TlsOptions();
 
@@ -121,7 +121,7 @@ final class BackupCommand implements Runnable {
     /** The job's progress line (terminal only, never with --json). */
     Progress progress() {
       if (progress == null) {
-        progress = Progress.on(spec.commandLine().getErr(), json);
+        progress = Progress.on(spec.commandLine().getErr(), json.on());
       }
       return progress;
     }
@@ -204,7 +204,7 @@ final class BackupCommand implements Runnable {
       fields.put("reason", reason);
       auditLog().append(event, fields);
       err().println("sovereign backup: rejected: " + reason + " (" + message + ")");
-      if (json) {
+      if (json.on()) {
         ObjectNode o = JSON.createObjectNode().put("outcome", "rejected").put("reason", reason);
         spec.commandLine().getOut().println(o);
       }
@@ -248,7 +248,7 @@ final class BackupCommand implements Runnable {
       }
       auditLog().append(event, fields);
       err().println("sovereign backup: " + e.getMessage());
-      if (json) {
+      if (json.on()) {
         spec.commandLine()
             .getOut()
             .println(
@@ -386,7 +386,7 @@ final class BackupCommand implements Runnable {
                       + "); deleted "
                       + deleted.size()
                       + " expired");
-          if (json && pruneFailure == null) {
+          if (json.on() && pruneFailure == null) {
             ObjectNode o =
                 JSON.createObjectNode()
                     .put("outcome", "stored")
@@ -598,7 +598,7 @@ final class BackupCommand implements Runnable {
                   + " ("
                   + answer.path("openRounds").asInt()
                   + " open rounds)");
-      if (json) {
+      if (json.on()) {
         spec.commandLine()
             .getOut()
             .println(

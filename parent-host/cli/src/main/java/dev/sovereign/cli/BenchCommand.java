@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -41,8 +42,7 @@ final class BenchCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--json", description = "machine output on stdout")
-  boolean json;
+  @Mixin JsonOption json = new JsonOption();
 
   @Option(
       names = "--seconds",
@@ -280,7 +280,7 @@ final class BenchCommand implements Callable<Integer> {
         return SovereignCli.USAGE;
       }
     }
-    if (json) {
+    if (json.on()) {
       spec.commandLine().getOut().println(BenchFigure.json(results));
       spec.commandLine().getOut().flush();
     } else {

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -65,8 +66,7 @@ final class DemoCommand implements Callable<Integer> {
           "the host's quarkus-run.jar (default: parent-host/host/target/quarkus-app/quarkus-run.jar)")
   Path hostApp;
 
-  @Option(names = "--json", description = "print the step report as JSON on stdout")
-  boolean json;
+  @Mixin JsonOption json = new JsonOption();
 
   @Override
   public Integer call() {
@@ -137,7 +137,7 @@ final class DemoCommand implements Callable<Integer> {
       err.println("sovereign demo: cannot write the report: " + e.getMessage());
       return SovereignCli.USAGE;
     }
-    if (json) {
+    if (json.on()) {
       spec.commandLine().getOut().println(new String(outcome.report(), StandardCharsets.UTF_8));
       spec.commandLine().getOut().flush();
     }

@@ -153,8 +153,7 @@ final class DidCommand implements Runnable {
 
     @Mixin ResolverSettings resolverSettings;
 
-    @Option(names = "--json", description = "print the resolution result as JSON on stdout")
-    boolean json;
+    @Mixin JsonOption json = new JsonOption();
 
     @Override
     public Integer call() {
@@ -178,7 +177,7 @@ final class DidCommand implements Runnable {
         return SovereignCli.USAGE;
       }
       DidResolutionResult result = resolver.resolve(did, opts);
-      if (json) {
+      if (json.on()) {
         out.println(DidJson.writePretty(result));
         out.flush();
       }
@@ -193,7 +192,7 @@ final class DidCommand implements Runnable {
             ? SovereignCli.USAGE
             : SovereignCli.REJECTED;
       }
-      if (!json) {
+      if (!json.on()) {
         describe(result, err);
       }
       err.flush();

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -63,8 +64,7 @@ final class DidFabricCommands {
         description = "did:fabric network of the embedded ledger (default: ${DEFAULT-VALUE})")
     String network;
 
-    @Option(names = "--json", description = "print the result as JSON on stdout")
-    boolean json;
+    @Mixin JsonOption json = new JsonOption();
 
     @Option(
         names = "--ledger-setting",
@@ -284,7 +284,7 @@ final class DidFabricCommands {
           writeKey(target, key);
           err.println("controller key written to " + target);
         }
-        printRecord(session.ledger().submit(create), ledger.json, out, err);
+        printRecord(session.ledger().submit(create), ledger.json.on(), out, err);
       }
       return SovereignCli.OK;
     }
@@ -349,7 +349,7 @@ final class DidFabricCommands {
           doc = FabricDocuments.document(did, List.of(next.publicKey()), 1);
         }
         Operation op = FabricDocuments.update(did, log.current().versionId(), doc, method, signer);
-        printRecord(l.ledger().submit(op), ledger.json, out, err);
+        printRecord(l.ledger().submit(op), ledger.json.on(), out, err);
       }
       return SovereignCli.OK;
     }
@@ -381,7 +381,7 @@ final class DidFabricCommands {
         Operation op =
             FabricDocuments.deactivate(
                 did, log.current().versionId(), signerMethod(log, signer), signer);
-        printRecord(l.ledger().submit(op), ledger.json, out, err);
+        printRecord(l.ledger().submit(op), ledger.json.on(), out, err);
       }
       return SovereignCli.OK;
     }
@@ -425,7 +425,7 @@ final class DidFabricCommands {
         throws RejectedException, EnvironmentException, IOException {
       if (verify != null) {
         VerifiedDidLog log = OperationLogVerifier.verify(did, Files.readAllBytes(verify));
-        if (ledger.json) {
+        if (ledger.json.on()) {
           ObjectNode n = Jcs.mapper().createObjectNode();
           n.put("did", did);
           n.put("verified", true);

@@ -97,10 +97,8 @@ final class HostDevCommand implements Callable<Integer> {
       description = "the host's quarkus-run.jar (default: the build's)")
   Path hostApp;
 
-  @Option(
-      names = "--json",
-      description = "print {url, console, dir, adminTokenFile, round, submit} as JSON on stdout")
-  boolean json;
+  /** With {@code --json}: {url, console, dir, adminTokenFile, round, dataset, submit} on stdout. */
+  @picocli.CommandLine.Mixin JsonOption json = new JsonOption();
 
   /** The running host, once started (tests stop it). */
   volatile DemoHost host;
@@ -315,7 +313,7 @@ final class HostDevCommand implements Callable<Integer> {
   private void print(PrintWriter out, PrintWriter err, Path d, DevWorld w, List<String> submit)
       throws IOException {
     String url = host.base().toString();
-    if (json) {
+    if (json.on()) {
       ObjectNode n = new ObjectMapper().createObjectNode();
       n.put("url", url);
       n.put("console", url + "/console/");

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -83,8 +84,7 @@ final class KeyBrokerCommand implements Callable<Integer> {
       description = "maximum attestation document age, ISO-8601 (default PT5M)")
   String maxAge = "PT5M";
 
-  @Option(names = "--json", description = "print the endpoint as JSON on stdout once listening")
-  boolean json;
+  @Mixin JsonOption json = new JsonOption();
 
   static Path home() {
     String home = System.getenv("SOVEREIGN_HOME");
@@ -144,7 +144,7 @@ final class KeyBrokerCommand implements Callable<Integer> {
               + ", audit head "
               + broker.audit().head()
               + ")");
-      if (json) {
+      if (json.on()) {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode n = mapper.createObjectNode();
         n.put("endpoint", server.endpoint().toString());
@@ -295,8 +295,7 @@ final class KeyBrokerCommand implements Callable<Integer> {
         description = "broker state directory (default: $SOVEREIGN_HOME/.sovereign/key-broker)")
     Path state;
 
-    @Option(names = "--json", description = "print the result as JSON on stdout")
-    boolean json;
+    @Mixin JsonOption json = new JsonOption();
 
     @Override
     public Integer call() {
@@ -324,7 +323,7 @@ final class KeyBrokerCommand implements Callable<Integer> {
             "sovereign key-broker verify-audit: cannot read " + file + ": " + e.getMessage());
         return SovereignCli.USAGE;
       }
-      if (json) {
+      if (json.on()) {
         try {
           spec.commandLine().getOut().println(mapper.writeValueAsString(n));
           spec.commandLine().getOut().flush();

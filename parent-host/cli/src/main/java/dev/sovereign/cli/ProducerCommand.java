@@ -28,6 +28,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -68,8 +69,7 @@ final class ProducerCommand implements Runnable {
     @Option(names = "--force", description = "overwrite an existing file")
     boolean force;
 
-    @Option(names = "--json", description = "print {did, kid, file} as JSON on stdout")
-    boolean json;
+    @Mixin JsonOption json = new JsonOption();
 
     @Override
     public Integer call() {
@@ -92,7 +92,7 @@ final class ProducerCommand implements Runnable {
       }
       err.println("producer identity " + id.did() + " written to " + out);
       PrintWriter o = spec.commandLine().getOut();
-      if (json) {
+      if (json.on()) {
         ObjectNode n = new ObjectMapper().createObjectNode();
         n.put("did", id.did().toString()).put("kid", id.kid()).put("file", out.toString());
         o.println(n.toString());
@@ -198,8 +198,9 @@ final class ProducerCommand implements Runnable {
     @Option(
         names = "--pcr",
         paramLabel = "N=HEX",
+        converter = PcrOption.Converter.class,
         description = "further expected PCR values (repeatable)")
-    List<String> pcrs = new ArrayList<>();
+    List<PcrOption> pcrs = new ArrayList<>();
 
     static final class PolicyExpectation {
       @Option(
@@ -224,12 +225,11 @@ final class ProducerCommand implements Runnable {
         description = "maximum attestation age (default 5m)")
     String maxAge;
 
-    @Option(names = "--json", description = "print the outcome as JSON on stdout")
-    boolean json;
+    @Mixin JsonOption json = new JsonOption();
 
     @Override
     public Integer call() {
-      try (Progress progress = Progress.on(spec.commandLine().getErr(), json)) {
+      try (Progress progress = Progress.on(spec.commandLine().getErr(), json.on())) {
         return run(progress);
       }
     }
@@ -269,15 +269,8 @@ final class ProducerCommand implements Runnable {
         }
         Map<Integer, byte[]> expected = new TreeMap<>();
         expected.put(0, CliInput.hex("--expect-pcr0", pcr0));
-        for (String p : pcrs) {
-          int eq = p.indexOf('=');
-          try {
-            expected.put(
-                Integer.parseInt(p.substring(0, Math.max(eq, 0))),
-                CliInput.hex("--pcr", p.substring(eq + 1)));
-          } catch (NumberFormatException e) {
-            throw new CliInput.UsageException("--pcr must be N=HEX, got " + p);
-          }
+        for (PcrOption p : pcrs) {
+          expected.put(p.index(), p.value());
         }
         try {
           expectations =
@@ -390,7 +383,7 @@ final class ProducerCommand implements Runnable {
         err.println("sovereign producer submit: " + e.getMessage());
         return SovereignCli.USAGE;
       }
-      if (json) {
+      if (json.on()) {
         spec.commandLine().getOut().println(report.toString());
         spec.commandLine().getOut().flush();
       }

@@ -51,7 +51,26 @@ public final class SovereignCli implements Runnable {
   /** Builds the command line with every sub-command registered. */
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new SovereignCli());
+    cli.setExecutionExceptionHandler(SovereignCli::exitCodeOf);
     return cli;
+  }
+
+  /**
+   * The one mapping from an exception a command did not handle to its exit code: a usage or
+   * environment error ({@link CliInput.UsageException}) prints its message, anything else its type
+   * and message, each on one line prefixed with the command's name; never a stack trace. Exit 2
+   * either way (exit 1 is only ever a command's own verdict).
+   */
+  static int exitCodeOf(Exception e, CommandLine command, CommandLine.ParseResult parsed) {
+    String name = command.getCommandSpec().qualifiedName();
+    command
+        .getErr()
+        .println(
+            e instanceof CliInput.UsageException
+                ? name + ": " + e.getMessage()
+                : name + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
+    command.getErr().flush();
+    return USAGE;
   }
 
   public static void main(String[] args) {

@@ -468,8 +468,7 @@ final class VcCommand implements Runnable {
         description = "tolerated clock skew (ISO-8601 duration)")
     Duration skew;
 
-    @Option(names = "--json", description = "print the report as JSON on stdout")
-    boolean json;
+    @Mixin JsonOption json = new JsonOption();
 
     @Mixin DidCommand.ResolverSettings resolverSettings;
 
@@ -530,7 +529,7 @@ final class VcCommand implements Runnable {
             "REJECTED " + e.code() + ": " + e.getMessage().substring(e.code().name().length() + 2);
         code = SovereignCli.REJECTED;
       }
-      if (json) {
+      if (json.on()) {
         out.println(report.toJson());
         out.flush();
       } else {

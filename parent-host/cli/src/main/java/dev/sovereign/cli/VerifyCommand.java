@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -55,8 +56,9 @@ final class VerifyCommand implements Callable<Integer> {
       names = "--pcr",
       paramLabel = "N=HEX",
       description =
-          "allowed value of PCR N (repeatable); give at least PCR0 to pin the enclave image")
-  List<String> pcrs = new ArrayList<>();
+          "allowed value of PCR N (repeatable); give at least PCR0 to pin the enclave image",
+      converter = PcrOption.Converter.class)
+  List<PcrOption> pcrs = new ArrayList<>();
 
   @Option(
       names = "--expect-policy-sha256",
@@ -83,8 +85,7 @@ final class VerifyCommand implements Callable<Integer> {
       description = "producer credential chains and status lists (JSON, as the demo writes)")
   Path chains;
 
-  @Option(names = "--json", description = "print the full report as JSON on stdout")
-  boolean json;
+  @Mixin JsonOption json = new JsonOption();
 
   @Option(
       names = "--html",
@@ -95,66 +96,54 @@ final class VerifyCommand implements Callable<Integer> {
   Path html;
 
   @Override
-  public Integer call() {
+  public Integer call() throws CliInput.UsageException {
     PrintWriter err = spec.commandLine().getErr();
     ResultVerifier verifier;
     String jwt;
-    try {
-      ResultVerifier.Builder b = ResultVerifier.builder();
-      if (roots.isEmpty()) {
-        b.root(TrustAnchors.awsNitroRoot());
-      }
-      for (Path r : roots) {
-        try {
-          b.roots(
-              TrustAnchors.readPem(
-                  new String(CliInput.readFile("--root", r), StandardCharsets.US_ASCII)));
-        } catch (IllegalArgumentException e) {
-          throw new CliInput.UsageException("--root " + r + ": " + e.getMessage());
-        }
-      }
-      for (String p : pcrs) {
-        int eq = p.indexOf('=');
-        try {
-          b.allowPcr(
-              Integer.parseInt(p.substring(0, Math.max(eq, 0))),
-              CliInput.hex("--pcr", p.substring(eq + 1)));
-        } catch (NumberFormatException e) {
-          throw new CliInput.UsageException("--pcr must be N=HEX, got " + p);
-        }
-      }
-      if (policySha256 != null && policyFile != null) {
-        throw new CliInput.UsageException("give --expect-policy-sha256 or --policy, not both");
-      }
-      if (policySha256 != null || policyFile != null) {
-        b.expectPolicySha256(PolicyHashes.expected(policySha256, policyFile));
-      }
-      anchors.forEach(b::trustAnchor);
-      if (chains != null) {
-        try {
-          b.chains(CredentialChains.read(chains));
-        } catch (IOException e) {
-          throw new CliInput.UsageException("--credential-chain: cannot read " + chains);
-        } catch (RejectedException e) {
-          throw new CliInput.UsageException("--credential-chain: " + e.detail());
-        }
-      } else if (!anchors.isEmpty()) {
-        throw new CliInput.UsageException(
-            "--trust-anchor needs --credential-chain: the result itself carries no credentials");
-      }
-      try {
-        verifier = b.build();
-      } catch (IllegalArgumentException e) {
-        throw new CliInput.UsageException(e.getMessage());
-      }
-      if (!Files.isRegularFile(result)) {
-        throw new CliInput.UsageException(result + " is not a file");
-      }
-      jwt = new String(CliInput.readFile("RESULT", result), StandardCharsets.US_ASCII).strip();
-    } catch (CliInput.UsageException e) {
-      err.println("sovereign verify: " + e.getMessage());
-      return SovereignCli.USAGE;
+    ResultVerifier.Builder b = ResultVerifier.builder();
+    if (roots.isEmpty()) {
+      b.root(TrustAnchors.awsNitroRoot());
     }
+    for (Path r : roots) {
+      try {
+        b.roots(
+            TrustAnchors.readPem(
+                new String(CliInput.readFile("--root", r), StandardCharsets.US_ASCII)));
+      } catch (IllegalArgumentException e) {
+        throw new CliInput.UsageException("--root " + r + ": " + e.getMessage());
+      }
+    }
+    for (PcrOption p : pcrs) {
+      b.allowPcr(p.index(), p.value());
+    }
+    if (policySha256 != null && policyFile != null) {
+      throw new CliInput.UsageException("give --expect-policy-sha256 or --policy, not both");
+    }
+    if (policySha256 != null || policyFile != null) {
+      b.expectPolicySha256(PolicyHashes.expected(policySha256, policyFile));
+    }
+    anchors.forEach(b::trustAnchor);
+    if (chains != null) {
+      try {
+        b.chains(CredentialChains.read(chains));
+      } catch (IOException e) {
+        throw new CliInput.UsageException("--credential-chain: cannot read " + chains);
+      } catch (RejectedException e) {
+        throw new CliInput.UsageException("--credential-chain: " + e.detail());
+      }
+    } else if (!anchors.isEmpty()) {
+      throw new CliInput.UsageException(
+          "--trust-anchor needs --credential-chain: the result itself carries no credentials");
+    }
+    try {
+      verifier = b.build();
+    } catch (IllegalArgumentException e) {
+      throw new CliInput.UsageException(e.getMessage());
+    }
+    if (!Files.isRegularFile(result)) {
+      throw new CliInput.UsageException(result + " is not a file");
+    }
+    jwt = new String(CliInput.readFile("RESULT", result), StandardCharsets.US_ASCII).strip();
     ResultReport report =
         PrivacyCheck.append(verifier.verify(jwt), PolicyHashes.policy(policyFile));
     for (ResultReport.Step s : report.steps()) {
@@ -183,7 +172,7 @@ final class VerifyCommand implements Callable<Integer> {
         return SovereignCli.USAGE;
       }
     }
-    if (json) {
+    if (json.on()) {
       ObjectMapper mapper = new ObjectMapper();
       try {
         spec.commandLine()
