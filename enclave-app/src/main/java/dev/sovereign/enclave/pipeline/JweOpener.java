@@ -5,6 +5,7 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWEObject;
 import com.nimbusds.jose.crypto.ECDHDecrypter;
 import dev.sovereign.crypto.Crypto;
+import dev.sovereign.crypto.jose.JoseHeader;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -13,7 +14,6 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.text.ParseException;
 import java.util.Base64;
 import java.util.Iterator;
-import java.util.Set;
 
 /**
  * Opens the outer JWE. The protected header is read and checked by us before Nimbus sees it: {@code
@@ -24,7 +24,18 @@ import java.util.Set;
  * context; the private key is re-read once into that provider's own key type.
  */
 final class JweOpener {
-  private static final Set<String> ALGS = Set.of("ECDH-ES+A256KW", "ECDH-ES");
+  /**
+   * The JWE protected header's allow-list: exactly these members (the producer library's); {@code
+   * epk} is then checked to be a P-256 point.
+   */
+  static final JoseHeader.Rules HEADER =
+      JoseHeader.Rules.of(
+          JoseHeader.Member.required("alg", "ECDH-ES+A256KW", "ECDH-ES"),
+          JoseHeader.Member.required("enc", "A256GCM"),
+          JoseHeader.Member.required("kid"),
+          JoseHeader.Member.required("zone"),
+          JoseHeader.Member.required("cty", "JWT"),
+          JoseHeader.Member.optionalObject("epk"));
 
   private final ECPrivateKey key;
   private final String kid;
@@ -45,6 +56,35 @@ final class JweOpener {
     }
   }
 
+  /**
+   * The protected header, checked by {@link JoseHeader} against {@link #HEADER}: malformed, a
+   * duplicate member or a {@code cty} other than JWT is {@code malformed-jwe}; a missing or other
+   * {@code kid} is {@code jwe-kid-mismatch}; a missing or non-text {@code zone} is {@code
+   * jwe-zone-missing}; {@code crit}, a key of its own, {@code alg: none}, another {@code alg} or
+   * {@code enc}, {@code zip} or any other member is {@code jwe-algorithm-not-allowed}.
+   */
+  private static JsonNode header(String part) throws PayloadRejectedException {
+    try {
+      return JoseHeader.check(part, HEADER);
+    } catch (JoseHeader.Rejected e) {
+      RejectionReason reason =
+          switch (e.fault()) {
+            case MALFORMED, DUPLICATE_MEMBER -> RejectionReason.MALFORMED_JWE;
+            case MISSING_MEMBER, VALUE_NOT_ALLOWED ->
+                switch (e.member()) {
+                  case "kid" -> RejectionReason.JWE_KID_MISMATCH;
+                  case "zone" -> RejectionReason.JWE_ZONE_MISSING;
+                  case "cty" -> RejectionReason.MALFORMED_JWE;
+                  case "epk" -> RejectionReason.INVALID_EPHEMERAL_KEY;
+                  default -> RejectionReason.JWE_ALGORITHM_NOT_ALLOWED;
+                };
+            case CRITICAL, EMBEDDED_KEY, UNSECURED, UNKNOWN_MEMBER ->
+                RejectionReason.JWE_ALGORITHM_NOT_ALLOWED;
+          };
+      throw new PayloadRejectedException(reason, e.getMessage());
+    }
+  }
+
   OpenedPayload open(String compact, int maxBytes) throws PayloadRejectedException {
     if (compact.length() > maxBytes) {
       throw new PayloadRejectedException(
@@ -54,33 +94,13 @@ final class JweOpener {
     if (parts.length != 5) {
       throw new PayloadRejectedException(RejectionReason.MALFORMED_JWE, "not 5 compact parts");
     }
-    JsonNode h =
-        StrictJson.base64urlObject(parts[0])
-            .orElseThrow(
-                () ->
-                    new PayloadRejectedException(
-                        RejectionReason.MALFORMED_JWE, "protected header is not a JSON object"));
-    String alg = StrictJson.text(h, "alg").orElse("");
-    if (!ALGS.contains(alg)
-        || !"A256GCM".equals(StrictJson.text(h, "enc").orElse(""))
-        || h.has("zip")
-        || h.has("crit")) {
-      throw new PayloadRejectedException(
-          RejectionReason.JWE_ALGORITHM_NOT_ALLOWED, "alg/enc/zip/crit");
-    }
-    if (!kid.equals(StrictJson.text(h, "kid").orElse(null))) {
+    JsonNode h = header(parts[0]);
+    String alg = h.get("alg").textValue();
+    if (!kid.equals(h.get("kid").textValue())) {
       throw new PayloadRejectedException(
           RejectionReason.JWE_KID_MISMATCH, "kid is not this enclave's key");
     }
-    String zone =
-        StrictJson.text(h, "zone")
-            .orElseThrow(
-                () ->
-                    new PayloadRejectedException(
-                        RejectionReason.JWE_ZONE_MISSING, "no zone header"));
-    if (!"JWT".equals(StrictJson.text(h, "cty").orElse(""))) {
-      throw new PayloadRejectedException(RejectionReason.MALFORMED_JWE, "cty is not JWT");
-    }
+    String zone = h.get("zone").textValue();
     if ("ECDH-ES".equals(alg) && !parts[1].isEmpty()) {
       throw new PayloadRejectedException(
           RejectionReason.MALFORMED_JWE, "ECDH-ES with an encrypted key");

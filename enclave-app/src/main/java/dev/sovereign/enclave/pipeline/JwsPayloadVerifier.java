@@ -2,6 +2,7 @@ package dev.sovereign.enclave.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sovereign.crypto.Crypto;
+import dev.sovereign.crypto.jose.JoseHeader;
 import dev.sovereign.enclave.policy.SovereigntyPolicy;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +22,14 @@ import java.util.TreeMap;
  */
 final class JwsPayloadVerifier {
   static final String TYP = "sovereign-payload+jwt";
+
+  /** The inner JWS header's allow-list: exactly these members (the producer library's). */
+  static final JoseHeader.Rules HEADER =
+      JoseHeader.Rules.of(
+          JoseHeader.Member.required("typ", TYP),
+          JoseHeader.Member.required("alg", "ES256", "EdDSA"),
+          JoseHeader.Member.required("kid"));
+
   private static final int MAX_TEXT = 256;
   private static final int MAX_SCALE = 20;
 
@@ -37,29 +46,9 @@ final class JwsPayloadVerifier {
     if (parts.length != 3) {
       throw new PayloadRejectedException(RejectionReason.MALFORMED_JWS, "not 3 compact parts");
     }
-    JsonNode h =
-        StrictJson.base64urlObject(parts[0])
-            .orElseThrow(
-                () ->
-                    new PayloadRejectedException(
-                        RejectionReason.MALFORMED_JWS, "header is not a JSON object"));
-    if (!TYP.equals(StrictJson.text(h, "typ").orElse(""))) {
-      throw new PayloadRejectedException(RejectionReason.JWS_TYPE_INVALID, "typ");
-    }
-    if (h.has("crit")
-        || h.has("b64")
-        || h.has("jwk")
-        || h.has("jku")
-        || h.has("x5u")
-        || h.has("x5c")) {
-      throw new PayloadRejectedException(
-          RejectionReason.JWS_ALGORITHM_NOT_ALLOWED, "header names its own key or crit");
-    }
-    String alg = StrictJson.text(h, "alg").orElse("");
-    String kid =
-        StrictJson.text(h, "kid")
-            .orElseThrow(
-                () -> new PayloadRejectedException(RejectionReason.MALFORMED_JWS, "kid missing"));
+    JsonNode h = header(parts[0]);
+    String alg = h.get("alg").textValue();
+    String kid = h.get("kid").textValue();
     JsonNode c =
         StrictJson.base64urlObject(parts[1])
             .orElseThrow(
@@ -94,6 +83,33 @@ final class JwsPayloadVerifier {
     }
     verifySignature(crypto, key, alg, input, sig);
     return claims(c, iss, policy);
+  }
+
+  /**
+   * The inner JWS's protected header, checked by {@link JoseHeader} against {@link #HEADER}: a
+   * malformed header, a duplicate member or a missing {@code kid} is {@code malformed-jws}; a
+   * {@code typ} other than {@value #TYP} is {@code jws-type-invalid}; {@code crit}, a key of its
+   * own, {@code alg: none}, an algorithm outside ES256/EdDSA or any other member is {@code
+   * jws-algorithm-not-allowed}.
+   */
+  private static JsonNode header(String part) throws PayloadRejectedException {
+    try {
+      return JoseHeader.check(part, HEADER);
+    } catch (JoseHeader.Rejected e) {
+      RejectionReason reason =
+          switch (e.fault()) {
+            case MALFORMED, DUPLICATE_MEMBER -> RejectionReason.MALFORMED_JWS;
+            case MISSING_MEMBER, VALUE_NOT_ALLOWED ->
+                switch (e.member()) {
+                  case "typ" -> RejectionReason.JWS_TYPE_INVALID;
+                  case "kid" -> RejectionReason.MALFORMED_JWS;
+                  default -> RejectionReason.JWS_ALGORITHM_NOT_ALLOWED;
+                };
+            case CRITICAL, EMBEDDED_KEY, UNSECURED, UNKNOWN_MEMBER ->
+                RejectionReason.JWS_ALGORITHM_NOT_ALLOWED;
+          };
+      throw new PayloadRejectedException(reason, e.getMessage());
+    }
   }
 
   private static void verifySignature(

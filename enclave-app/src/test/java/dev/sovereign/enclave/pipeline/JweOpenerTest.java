@@ -127,6 +127,38 @@ class JweOpenerTest {
     assertTrue(wrong.isEmpty(), () -> String.join("\n", wrong));
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("dev.sovereign.crypto.Crypto#backends")
+  void aHostileProtectedHeaderIsRefusedBeforeDecryptionWithTheJweReasonCode(Crypto crypto)
+      throws Exception {
+    ECKey k = key();
+    JweOpener opener = new JweOpener(k.toECPrivateKey(), k.computeThumbprint().toString(), crypto);
+    String[] base = encrypt(k, crypto, JWEAlgorithm.ECDH_ES_A256KW).split("\\.");
+    String genuine = new String(Base64.getUrlDecoder().decode(base[0]), StandardCharsets.UTF_8);
+    java.util.Map<String, RejectionReason> expected =
+        java.util.Map.of(
+            "crit", RejectionReason.JWE_ALGORITHM_NOT_ALLOWED,
+            "unknown-member", RejectionReason.JWE_ALGORITHM_NOT_ALLOWED,
+            "alg-none", RejectionReason.JWE_ALGORITHM_NOT_ALLOWED,
+            "jwk", RejectionReason.JWE_ALGORITHM_NOT_ALLOWED,
+            "jku", RejectionReason.JWE_ALGORITHM_NOT_ALLOWED,
+            "x5u", RejectionReason.JWE_ALGORITHM_NOT_ALLOWED,
+            "duplicate-kid", RejectionReason.MALFORMED_JWE);
+    java.util.Map<String, String> hostile = dev.sovereign.testing.HostileHeaders.encoded(genuine);
+    assertEquals(expected.keySet(), hostile.keySet());
+    hostile.forEach(
+        (attack, header) -> {
+          String[] parts = base.clone();
+          parts[0] = header;
+          PayloadRejectedException e =
+              assertThrows(
+                  PayloadRejectedException.class,
+                  () -> opener.open(String.join(".", parts), 1 << 20),
+                  attack);
+          assertEquals(expected.get(attack), e.reason(), attack);
+        });
+  }
+
   static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }

@@ -3,6 +3,7 @@ package dev.sovereign.enclave.audit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sovereign.crypto.jose.JoseHeader;
 import dev.sovereign.did.KeyType;
 import dev.sovereign.did.PublicKeyMaterial;
 import dev.sovereign.did.key.DidKey;
@@ -87,6 +88,13 @@ public final class AuditHeadToken {
         + B64.encodeToString(identity.sign(input.getBytes(StandardCharsets.US_ASCII)));
   }
 
+  /** The head token's header allow-list: exactly {alg: EdDSA, kid, typ}. */
+  static final JoseHeader.Rules HEADER =
+      JoseHeader.Rules.of(
+          JoseHeader.Member.required("alg", "EdDSA"),
+          JoseHeader.Member.required("kid"),
+          JoseHeader.Member.required("typ", TYP));
+
   /** Parses and verifies a head token; offline (did:key only). */
   public static VerifiedHead verify(String jws) throws InvalidHeadException {
     String[] parts = jws == null ? new String[0] : jws.split("\\.", -1);
@@ -94,23 +102,22 @@ public final class AuditHeadToken {
       throw new InvalidHeadException("not a compact JWS");
     }
     JsonNode header;
+    try {
+      header = JoseHeader.check(parts[0], HEADER);
+    } catch (JoseHeader.Rejected e) {
+      throw new InvalidHeadException(
+          "header must be exactly {alg: EdDSA, kid, typ: " + TYP + "}: " + e.getMessage());
+    }
     JsonNode payload;
     byte[] sig;
     try {
-      header = Codec.json().readTree(Base64.getUrlDecoder().decode(parts[0]));
       payload = Codec.json().readTree(Base64.getUrlDecoder().decode(parts[1]));
       sig = Base64.getUrlDecoder().decode(parts[2]);
     } catch (java.io.IOException | IllegalArgumentException e) {
       throw new InvalidHeadException("JWS parts are not base64url JSON");
     }
-    if (header == null
-        || payload == null
-        || !header.isObject()
-        || !payload.isObject()
-        || !"EdDSA".equals(header.path("alg").asText())
-        || !TYP.equals(header.path("typ").asText())
-        || header.size() != 3) {
-      throw new InvalidHeadException("header must be exactly {alg: EdDSA, kid, typ: " + TYP + "}");
+    if (payload == null || !payload.isObject()) {
+      throw new InvalidHeadException("JWS parts are not base64url JSON");
     }
     String did = payload.path("enclaveDid").asText("");
     if (!did.startsWith("did:key:") || !header.path("kid").asText("").startsWith(did + "#")) {

@@ -7,6 +7,7 @@ import dev.sovereign.attestation.AttestationPolicy;
 import dev.sovereign.attestation.AttestationRejectedException;
 import dev.sovereign.attestation.AttestationVerifier;
 import dev.sovereign.attestation.VerifiedAttestation;
+import dev.sovereign.crypto.jose.JoseHeader;
 import dev.sovereign.did.Did;
 import dev.sovereign.did.DidResolver;
 import dev.sovereign.did.DidResolvers;
@@ -165,33 +166,21 @@ public final class ResultVerifier {
     return r.build(Optional.ofNullable(subject));
   }
 
+  /** The result header's allow-list: what the enclave's ResultIssuer writes, nothing else. */
+  static final JoseHeader.Rules HEADER =
+      JoseHeader.Rules.of(
+          JoseHeader.Member.required("alg", "EdDSA"),
+          JoseHeader.Member.required("kid"),
+          JoseHeader.Member.required("typ", "vc+jwt"));
+
   private ObjectNode run(String compact, ResultReport.Builder r) throws RejectedException {
     // 1. format
     String[] parts = compact.split("\\.", -1);
     if (parts.length != 3) {
       throw r.fail("result-format", "result-malformed", "not a compact JWS (3 parts)");
     }
-    JsonNode header = b64json(parts[0], r);
+    JsonNode header = header(parts[0], r);
     JsonNode vc = b64json(parts[1], r);
-    if (!"EdDSA".equals(header.path("alg").asText())) {
-      throw r.fail(
-          "result-format",
-          "result-algorithm-not-allowed",
-          "alg " + header.path("alg").asText() + "; results are EdDSA");
-    }
-    if (header.has("crit")
-        || header.has("jwk")
-        || header.has("jku")
-        || header.has("x5c")
-        || header.has("x5u")) {
-      throw r.fail(
-          "result-format",
-          "result-malformed",
-          "the header names its own key or critical extensions");
-    }
-    if (!"vc+jwt".equals(header.path("typ").asText())) {
-      throw r.fail("result-format", "result-malformed", "typ is not vc+jwt");
-    }
     if (!vc.isObject()
         || !vc.path("@context").isArray()
         || !V2.equals(vc.path("@context").path(0).asText())
@@ -458,6 +447,33 @@ public final class ResultVerifier {
       }
     }
     return false;
+  }
+
+  /**
+   * The result's protected header, checked by {@link JoseHeader} against {@link #HEADER}: {@code
+   * alg} other than EdDSA (or none) is {@code result-algorithm-not-allowed}; no text {@code kid} is
+   * {@code result-kid-not-issuer}; anything else wrong (malformed, a duplicate member, {@code
+   * crit}, a key of its own, another member, {@code typ} other than vc+jwt) is {@code
+   * result-malformed}.
+   */
+  private static JsonNode header(String part, ResultReport.Builder r) throws RejectedException {
+    try {
+      return JoseHeader.check(part, HEADER);
+    } catch (JoseHeader.Rejected e) {
+      String code =
+          switch (e.fault()) {
+            case UNSECURED -> "result-algorithm-not-allowed";
+            case MISSING_MEMBER, VALUE_NOT_ALLOWED ->
+                switch (e.member()) {
+                  case "alg" -> "result-algorithm-not-allowed";
+                  case "kid" -> "result-kid-not-issuer";
+                  default -> "result-malformed";
+                };
+            case MALFORMED, DUPLICATE_MEMBER, CRITICAL, EMBEDDED_KEY, UNKNOWN_MEMBER ->
+                "result-malformed";
+          };
+      throw r.fail("result-format", code, e.getMessage());
+    }
   }
 
   private static JsonNode b64json(String part, ResultReport.Builder r) throws RejectedException {

@@ -139,6 +139,36 @@ class ResultVerifierTest {
   }
 
   @Test
+  void aSignedResultWithAHostileHeaderIsRefusedWithTheResultReasonCode() throws Exception {
+    ObjectNode vc = credential(SimulatedEnclave.userData(enclave.did(), SimulatedEnclave.POLICY));
+    java.util.Map<String, String> expected =
+        java.util.Map.of(
+            "crit", "result-malformed",
+            "unknown-member", "result-malformed",
+            "alg-none", "result-algorithm-not-allowed",
+            "jwk", "result-malformed",
+            "jku", "result-malformed",
+            "x5u", "result-malformed",
+            "duplicate-kid", "result-malformed");
+    java.util.Map<String, String> hostile =
+        dev.sovereign.testing.HostileHeaders.of(JSON.writeValueAsString(header()));
+    assertEquals(expected.keySet(), hostile.keySet());
+    for (var e : hostile.entrySet()) {
+      // signed by the enclave's own key: only the header check can refuse it
+      String input =
+          B64U.encodeToString(e.getValue().getBytes(StandardCharsets.UTF_8))
+              + "."
+              + B64U.encodeToString(JSON.writeValueAsBytes(vc));
+      String token =
+          input
+              + "."
+              + B64U.encodeToString(
+                  enclave.signing.signer().sign(input.getBytes(StandardCharsets.US_ASCII)));
+      assertEquals(expected.get(e.getKey()), code(regulator().build().verify(token)), e.getKey());
+    }
+  }
+
+  @Test
   void anAttestationBindingAnotherDidDoesNotVouchForTheSigner() throws Exception {
     String other = ProducerIdentity.generate(new java.security.SecureRandom()).did().toString();
     ObjectNode vc = credential(SimulatedEnclave.userData(other, SimulatedEnclave.POLICY));
