@@ -302,12 +302,12 @@ datasets: {loyalty-points: {zones: [EU], groupBy: [country], minGroupSize: 5, me
 EOF
   }
   write_policy "$(printf '00%.0s' $(seq 48))"
-  pcr0="$(chroot "$root" /opt/java/bin/java -Djava.io.tmpdir=/tmp -jar /app/sovereign-enclave.jar \
+  pcr0="$(chroot "$root" /opt/java/bin/java -Djava.io.tmpdir=/tmp -jar /app/sovereign-enclave.jar --simulate-nsm \
     --listen unix:/run/enclave.sock --policy /etc/sovereign/smoke-policy.yaml --state /var/lib/sovereign 2>&1 \
     | sed -n "s/.*this enclave's PCR0 \([0-9a-f]\{96\}\) is not listed.*/\1/p" || true)"
   [ -n "$pcr0" ] || { log "smoke: the enclave did not report its PCR0"; return 1; }
   write_policy "$pcr0"
-  chroot "$root" /opt/java/bin/java -Djava.io.tmpdir=/tmp -jar /app/sovereign-enclave.jar \
+  chroot "$root" /opt/java/bin/java -Djava.io.tmpdir=/tmp -jar /app/sovereign-enclave.jar --simulate-nsm \
     --listen unix:/run/enclave.sock --policy /etc/sovereign/smoke-policy.yaml --state /var/lib/sovereign \
     > "$out/work/smoke.log" 2>&1 &
   pid=$!
@@ -332,7 +332,7 @@ smoke_kms() { # the KMS forwarder in a new network namespace (loopback down, as 
   local out="$1" root="$2" pid i line
   command -v unshare >/dev/null || { log "smoke: no unshare, KMS forwarder not checked"; return 0; }
   rm -f "$root/run/enclave.sock"
-  unshare -n chroot "$root" /opt/java/bin/java -Djava.io.tmpdir=/tmp -jar /app/sovereign-enclave.jar \
+  unshare -n chroot "$root" /opt/java/bin/java -Djava.io.tmpdir=/tmp -jar /app/sovereign-enclave.jar --simulate-nsm \
     --listen unix:/run/enclave.sock --policy /etc/sovereign/smoke-policy.yaml --state /var/lib/sovereign \
     --kms-region "$KMS_REGION" --key-id "$KMS_KEY_ARN" --kms-proxy unix:/run/kms-proxy.sock \
     > "$out/work/smoke-kms.log" 2>&1 &

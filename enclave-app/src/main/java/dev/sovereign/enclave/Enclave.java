@@ -106,7 +106,16 @@ public final class Enclave implements Closeable {
         throw new BootException("--sim-parent-instance: " + e.getMessage());
       }
     }
-    Nsm nsm = Nsms.open(simulation);
+    Nsm nsm;
+    try {
+      nsm = options.simulatedNsm() ? Nsms.simulated(simulation) : Nsms.device();
+    } catch (Nsms.UnavailableException e) {
+      throw new BootException(
+          e.getMessage()
+              + (options.simulatedNsm()
+                  ? ""
+                  : "; for development give --simulate-nsm (a simulated NSM whose root is public)"));
+    }
     Gate gate = new Gate(options, nsm, identity, random);
     if (preloaded != null) {
       try {

@@ -81,7 +81,7 @@ public final class EnclaveMain {
       "usage: sovereign-enclave --listen unix:PATH|vsock:CID:PORT [--policy FILE]"
           + " [--state DIR] [--measure JAR] [--max-frame BYTES] [--threads N]"
           + " [--key-broker URL|--kms-region REGION --key-id ID [--region ZONE] [--kms-proxy vsock:3:8000|unix:PATH]]"
-          + " [--sim-parent-role ARN] [--sim-parent-instance ID]"
+          + " [--simulate-nsm [--sim-parent-role ARN] [--sim-parent-instance ID]]"
           + " (key broker credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION)";
 
   static EnclaveOptions parse(String[] args) {
@@ -98,10 +98,15 @@ public final class EnclaveMain {
     Optional<ForwardAddress> kmsProxy = Optional.empty();
     Optional<String> parentRole = Optional.empty();
     Optional<String> parentInstance = Optional.empty();
+    boolean simulateNsm = false;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (a.equals("--help") || a.equals("-h")) {
         return null;
+      }
+      if (a.equals("--simulate-nsm")) {
+        simulateNsm = true;
+        continue;
       }
       if (i + 1 >= args.length) {
         throw new IllegalArgumentException(a + " needs a value");
@@ -127,6 +132,10 @@ public final class EnclaveMain {
     if (listen == null) {
       throw new IllegalArgumentException("--listen is required");
     }
+    if (!simulateNsm && (parentRole.isPresent() || parentInstance.isPresent())) {
+      throw new IllegalArgumentException(
+          "--sim-parent-role and --sim-parent-instance need --simulate-nsm");
+    }
     Optional<KeyBrokerOptions> broker =
         KeyBrokerOptions.fromFlags(
             Optional.ofNullable(keyBroker),
@@ -136,7 +145,16 @@ public final class EnclaveMain {
             kmsProxy,
             System.getenv());
     return new EnclaveOptions(
-        listen, policy, state, measure, maxFrame, threads, broker, parentRole, parentInstance);
+        listen,
+        policy,
+        state,
+        measure,
+        maxFrame,
+        threads,
+        broker,
+        parentRole,
+        parentInstance,
+        simulateNsm);
   }
 
   private static java.net.URI uri(String v) {

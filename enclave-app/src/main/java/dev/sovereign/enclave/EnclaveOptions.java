@@ -1,6 +1,5 @@
 package dev.sovereign.enclave;
 
-import dev.sovereign.enclave.protocol.Frames;
 import dev.sovereign.enclave.protocol.ListenAddress;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -11,7 +10,7 @@ import java.util.Optional;
  * @param listen where to accept the host
  * @param policy the sovereignty policy YAML; null = the host sends it with {@code LoadPolicy} (once
  *     per boot)
- * @param stateDir the simulated NSM's state (its PKI); ignored when {@code /dev/nsm} exists
+ * @param stateDir the simulated NSM's state (its PKI); unused with the NSM device
  * @param measuredArtifact the jar the simulated NSM measures into PCR0/PCR2; empty = the running
  *     jar
  * @param maxFrame the largest frame accepted, in bytes
@@ -20,6 +19,9 @@ import java.util.Optional;
  *     unavailable}
  * @param simParentRole simulated NSM only: the parent's IAM role ARN measured into PCR3
  * @param simParentInstance simulated NSM only: the parent's instance id measured into PCR4
+ * @param simulatedNsm the simulated NSM, chosen explicitly ({@code --simulate-nsm}: development and
+ *     tests, its root is public); false = the NSM device {@code /dev/nsm}, and without it the
+ *     enclave refuses to start
  */
 public record EnclaveOptions(
     ListenAddress listen,
@@ -30,16 +32,18 @@ public record EnclaveOptions(
     int threads,
     Optional<KeyBrokerOptions> keyBroker,
     Optional<String> simParentRole,
-    Optional<String> simParentInstance) {
+    Optional<String> simParentInstance,
+    boolean simulatedNsm) {
 
-  /** Without a key broker and with the simulation's default parent. */
+  /** Without a key broker, with the simulation's default parent and the NSM chosen explicitly. */
   public EnclaveOptions(
       ListenAddress listen,
       Path policy,
       Path stateDir,
       Optional<Path> measuredArtifact,
       int maxFrame,
-      int threads) {
+      int threads,
+      boolean simulatedNsm) {
     this(
         listen,
         policy,
@@ -49,18 +53,8 @@ public record EnclaveOptions(
         threads,
         Optional.empty(),
         Optional.empty(),
-        Optional.empty());
-  }
-
-  /** Defaults for everything but the address and the policy. */
-  public static EnclaveOptions of(ListenAddress listen, Path policy) {
-    return new EnclaveOptions(
-        listen,
-        policy,
-        defaultStateDir(),
         Optional.empty(),
-        Frames.DEFAULT_MAX_FRAME,
-        Runtime.getRuntime().availableProcessors());
+        simulatedNsm);
   }
 
   /**

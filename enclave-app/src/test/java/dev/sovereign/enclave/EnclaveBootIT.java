@@ -28,6 +28,7 @@ class EnclaveBootIT {
     EnclaveProcess.Finished f =
         EnclaveProcess.run(
             List.of(
+                "--simulate-nsm",
                 "--listen",
                 "unix:" + dir.resolve("s.sock"),
                 "--policy",
@@ -53,6 +54,7 @@ class EnclaveBootIT {
     EnclaveProcess.Finished f =
         EnclaveProcess.run(
             List.of(
+                "--simulate-nsm",
                 "--listen",
                 "unix:" + dir.resolve("s.sock"),
                 "--policy",
@@ -93,10 +95,46 @@ class EnclaveBootIT {
   }
 
   @Test
+  void withoutDevNsmAndWithoutSimulateNsmTheEnclaveRefusesInOneLineInsteadOfSimulating()
+      throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeFalse(
+        Files.exists(Path.of("/dev/nsm")), "this machine has /dev/nsm (a Nitro Enclave)");
+    Path dir = Files.createTempDirectory("enclave-boot");
+    EnclaveProcess.Finished f =
+        EnclaveProcess.run(
+            List.of(
+                "--listen",
+                "unix:" + dir.resolve("s.sock"),
+                "--state",
+                dir.resolve("state").toString()),
+            Duration.ofSeconds(60));
+    assertEquals(2, f.exitCode(), f.stderr());
+    List<String> lines = f.stderr().lines().filter(l -> !l.isBlank()).toList();
+    assertEquals(1, lines.size(), f.stderr());
+    assertTrue(
+        lines.get(0).startsWith("enclave: refusing to start: no NSM device at /dev/nsm")
+            && lines.get(0).contains("--simulate-nsm"),
+        f.stderr());
+    assertTrue(!Files.exists(dir.resolve("state").resolve("nsm")), "no simulated PKI was made");
+    assertTrue(!Files.exists(dir.resolve("s.sock")), "nothing was bound");
+  }
+
+  @Test
+  void aSimulationSettingWithoutSimulateNsmIsAUsageError() throws Exception {
+    EnclaveProcess.Finished f =
+        EnclaveProcess.run(
+            List.of("--listen", "unix:/tmp/x.sock", "--sim-parent-role", "arn:aws:iam::1:role/r"),
+            Duration.ofSeconds(60));
+    assertEquals(2, f.exitCode());
+    assertTrue(f.stderr().contains("need --simulate-nsm"), f.stderr());
+  }
+
+  @Test
   void aBadListenAddressIsAUsageError() throws Exception {
     EnclaveProcess.Finished f =
         EnclaveProcess.run(
-            List.of("--listen", "vsock:16", "--policy", "p.yaml"), Duration.ofSeconds(60));
+            List.of("--simulate-nsm", "--listen", "vsock:16", "--policy", "p.yaml"),
+            Duration.ofSeconds(60));
     assertEquals(2, f.exitCode());
     assertTrue(f.stderr().contains("expected vsock:CID:PORT"), f.stderr());
   }
@@ -119,7 +157,14 @@ class EnclaveBootIT {
     // without --policy the enclave binds and waits for LoadPolicy, so no policy file is needed
     try (EnclaveProcess enclave =
         EnclaveProcess.start(
-            List.of("--listen", "vsock:any:" + port, "--state", state.toString(), "--threads", "1"),
+            List.of(
+                "--simulate-nsm",
+                "--listen",
+                "vsock:any:" + port,
+                "--state",
+                state.toString(),
+                "--threads",
+                "1"),
             Duration.ofSeconds(60))) {
       assertTrue(
           enclave.stderr().contains("enclave: serving on vsock:any:" + port + " "),
@@ -127,7 +172,13 @@ class EnclaveBootIT {
       EnclaveProcess.Finished second =
           EnclaveProcess.run(
               List.of(
-                  "--listen", "vsock:any:" + port, "--state", state.toString(), "--threads", "1"),
+                  "--simulate-nsm",
+                  "--listen",
+                  "vsock:any:" + port,
+                  "--state",
+                  state.toString(),
+                  "--threads",
+                  "1"),
               Duration.ofSeconds(60));
       assertEquals(2, second.exitCode());
       assertTrue(

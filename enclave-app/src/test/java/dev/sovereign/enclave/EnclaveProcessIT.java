@@ -109,6 +109,7 @@ class EnclaveProcessIT {
     enclave =
         EnclaveProcess.start(
             List.of(
+                "--simulate-nsm",
                 "--listen",
                 "unix:" + socket,
                 "--policy",

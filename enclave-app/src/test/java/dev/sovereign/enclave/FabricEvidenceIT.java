@@ -92,6 +92,7 @@ class FabricEvidenceIT {
     enclave =
         EnclaveProcess.start(
             List.of(
+                "--simulate-nsm",
                 "--listen",
                 "unix:" + socket,
                 "--policy",

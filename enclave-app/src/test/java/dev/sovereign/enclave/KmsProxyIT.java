@@ -112,6 +112,7 @@ class KmsProxyIT {
     EnclaveProcess p =
         EnclaveProcess.start(
             List.of(
+                "--simulate-nsm",
                 "--listen",
                 "unix:" + socket,
                 "--policy",

@@ -42,6 +42,7 @@ class PolicyLoadIT {
     try (EnclaveProcess enclave =
             EnclaveProcess.start(
                 List.of(
+                    "--simulate-nsm",
                     "--listen",
                     "unix:" + socket,
                     "--state",
@@ -105,6 +106,7 @@ class PolicyLoadIT {
     try (EnclaveProcess enclave =
             EnclaveProcess.start(
                 List.of(
+                    "--simulate-nsm",
                     "--listen",
                     "unix:" + socket,
                     "--policy",

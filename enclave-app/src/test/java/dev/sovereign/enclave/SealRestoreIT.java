@@ -176,6 +176,7 @@ class SealRestoreIT {
     List<String> args =
         new ArrayList<>(
             List.of(
+                "--simulate-nsm",
                 "--listen",
                 "unix:" + socket,
                 "--policy",

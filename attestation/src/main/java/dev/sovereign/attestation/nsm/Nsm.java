@@ -7,7 +7,7 @@ package dev.sovereign.attestation.nsm;
  * expected variant or throw {@link NsmException} with the NSM's {@link ErrorCode}.
  *
  * <p>Implementations: {@link DevNsm} ({@code /dev/nsm} in a Nitro Enclave) and {@link SimulatedNsm}
- * (the embedded default). {@link Nsms#open} picks one.
+ * (development and tests). {@link Nsms} opens the one a caller chose; there is no fallback.
  */
 public interface Nsm extends AutoCloseable {
 

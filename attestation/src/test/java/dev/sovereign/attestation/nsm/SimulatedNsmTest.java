@@ -322,9 +322,14 @@ class SimulatedNsmTest {
   }
 
   @Test
-  void withoutDevNsmTheFactoryOpensTheSimulation() throws Exception {
-    try (Nsm nsm = Nsms.open(config)) {
+  void theSimulationOpensOnlyWhenChosenAndTheDeviceIsNeverReplacedByIt() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeFalse(
+        DevNsm.available(), "this machine has /dev/nsm (a Nitro Enclave)");
+    try (Nsm nsm = Nsms.simulated(config)) {
       assertEquals("simulated", nsm.kind());
     }
+    Nsms.UnavailableException e = assertThrows(Nsms.UnavailableException.class, Nsms::device);
+    assertTrue(e.getMessage().startsWith("no NSM device at /dev/nsm"), e.getMessage());
+    assertFalse(e.getMessage().contains("\n"), "one line");
   }
 }

@@ -97,7 +97,8 @@ final class InProcessEnclave implements AutoCloseable {
                 dir.resolve("state"),
                 Optional.of(image),
                 Frames.DEFAULT_MAX_FRAME,
-                2));
+                2,
+                true));
     Thread t =
         new Thread(
             () -> {

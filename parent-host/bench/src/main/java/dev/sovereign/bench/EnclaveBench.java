@@ -13,6 +13,7 @@ import com.nimbusds.jose.crypto.ECDHEncrypter;
 import com.nimbusds.jose.jwk.ECKey;
 import dev.sovereign.attestation.nsm.Nsm;
 import dev.sovereign.attestation.nsm.Nsms;
+import dev.sovereign.attestation.nsm.SimulationConfig;
 import dev.sovereign.crypto.Crypto;
 import dev.sovereign.did.DidResolver;
 import dev.sovereign.did.DidResolvers;
@@ -197,7 +198,7 @@ public final class EnclaveBench {
               workers.add(t);
               return t;
             });
-    try (Nsm nsm = Nsms.open(tmp.resolve("state"), artifact)) {
+    try (Nsm nsm = Nsms.simulated(SimulationConfig.of(tmp.resolve("state"), artifact))) {
       byte[] document =
           nsm.attestation(
               identity.userData(policy.sha256Hex()), null, identity.encryptionKeySpki());

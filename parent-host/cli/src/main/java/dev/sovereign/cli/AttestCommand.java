@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sovereign.attestation.AttestationDocument;
 import dev.sovereign.attestation.AttestationDocuments;
 import dev.sovereign.attestation.AttestationRejectedException;
-import dev.sovereign.attestation.nsm.DevNsm;
 import dev.sovereign.attestation.nsm.Nsm;
 import dev.sovereign.attestation.nsm.NsmException;
 import dev.sovereign.attestation.nsm.Nsms;
@@ -26,15 +25,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code sovereign attest}: ask the NSM (real {@code /dev/nsm}, else simulated) for an attestation
- * document.
+ * {@code sovereign attest}: ask the NSM ({@code /dev/nsm}, or the simulated NSM with {@code
+ * --simulate-nsm}) for an attestation document.
  */
 @Command(
     name = "attest",
     mixinStandardHelpOptions = true,
     description = {
       "Asks the NSM for an attestation document and writes its COSE_Sign1 bytes (untagged, as the NSM writes them) to --out.",
-      "Uses /dev/nsm inside a Nitro Enclave, otherwise the simulated NSM: its PKI lives in --state, its PCR0 and PCR2 measure --enclave-jar (docs/nsm.md).",
+      "Uses the NSM device /dev/nsm (inside a Nitro Enclave); with --simulate-nsm the simulated NSM instead: its PKI lives in --state, its PCR0 and PCR2 measure --enclave-jar (docs/nsm.md).",
       "With --print-root: prints the simulation root certificate (PEM) to stdout."
     })
 final class AttestCommand implements Callable<Integer> {
@@ -83,6 +82,12 @@ final class AttestCommand implements Callable<Integer> {
       paramLabel = "ID",
       description = "simulated parent instance id (i-...), measured into PCR4")
   String parentInstance;
+
+  @Option(
+      names = "--simulate-nsm",
+      description =
+          "development: the simulated NSM (its root is public); without it /dev/nsm is required")
+  boolean simulateNsm;
 
   @Option(names = "--out", paramLabel = "FILE", description = "where to write the document")
   Path out;
@@ -163,6 +168,12 @@ final class AttestCommand implements Callable<Integer> {
     } catch (CliInput.UsageException e) {
       err.println("sovereign attest: " + e.getMessage());
       return SovereignCli.USAGE;
+    } catch (Nsms.UnavailableException e) {
+      err.println(
+          "sovereign attest: "
+              + e.getMessage()
+              + (simulateNsm ? "" : "; for development give --simulate-nsm"));
+      return SovereignCli.USAGE;
     } catch (NsmException e) {
       err.println("sovereign attest: the NSM refused the request: " + e.code().wireName());
       return SovereignCli.USAGE;
@@ -176,8 +187,12 @@ final class AttestCommand implements Callable<Integer> {
   }
 
   private Nsm open(Path stateDir) throws IOException, CliInput.UsageException {
-    if (DevNsm.available()) {
-      return DevNsm.open();
+    if (!simulateNsm) {
+      if (parentRole != null || parentInstance != null) {
+        throw new CliInput.UsageException(
+            "--parent-role and --parent-instance are simulation settings: give --simulate-nsm");
+      }
+      return Nsms.device();
     }
     Path jar = enclaveJar != null ? enclaveJar : CliPaths.defaultEnclaveJar();
     if (!Files.isRegularFile(jar)) {
@@ -196,6 +211,6 @@ final class AttestCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CliInput.UsageException(e.getMessage());
     }
-    return Nsms.open(config);
+    return Nsms.simulated(config);
   }
 }

@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Runs the enclave jar as a child process: it loads the sovereignty policy, makes its keys and did:key, gets its attestation",
-      "document (real /dev/nsm when present, else the simulated NSM measuring --measure), checks its own",
+      "document (the NSM device /dev/nsm, or with --simulate-nsm the simulated NSM measuring --measure), checks its own",
       "PCR0 against the policy, and serves the framed protocol (docs/enclave-protocol.md) until killed.",
       "It is the same as: java -jar enclave-app/target/sovereign-enclave.jar --listen ... (exit code: the enclave's)"
     })
@@ -58,6 +58,13 @@ final class EnclaveCommand implements Callable<Integer> {
       paramLabel = "DIR",
       description = "simulated NSM state (default $SOVEREIGN_HOME/.sovereign)")
   Path state;
+
+  @Option(
+      names = "--simulate-nsm",
+      description =
+          "development: the simulated NSM (its root is public); without it the enclave needs the"
+              + " NSM device /dev/nsm and refuses to start where there is none")
+  boolean simulateNsm;
 
   @Option(
       names = "--measure",
@@ -140,7 +147,11 @@ final class EnclaveCommand implements Callable<Integer> {
     }
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(List.of("-jar", jar.toString(), "--listen", address));
+    command.addAll(List.of("-jar", jar.toString()));
+    if (simulateNsm) {
+      command.add("--simulate-nsm");
+    }
+    command.addAll(List.of("--listen", address));
     if (policy != null) {
       command.addAll(List.of("--policy", policy.toString()));
     }

@@ -51,6 +51,7 @@ class AttestCommandsTest {
     Path out = tmp.resolve("doc-" + System.nanoTime() + ".cose");
     String[] base = {
       "attest",
+      "--simulate-nsm",
       "--state",
       state.toString(),
       "--enclave-jar",
@@ -254,6 +255,34 @@ class AttestCommandsTest {
   }
 
   @Test
+  void withoutSimulateNsmAttestNeedsTheNsmDeviceAndNeverSimulatesSilently() {
+    org.junit.jupiter.api.Assumptions.assumeFalse(
+        Files.exists(Path.of("/dev/nsm")), "this machine has /dev/nsm (a Nitro Enclave)");
+    Path out = tmp.resolve("none.cose");
+    CliRun r =
+        CliRun.of(
+            "attest",
+            "--state",
+            state.toString(),
+            "--enclave-jar",
+            jar.toString(),
+            "--out",
+            out.toString());
+    assertEquals(2, r.exit(), r.err());
+    assertEquals(1, r.err().lines().count(), r.err());
+    assertTrue(
+        r.err().startsWith("sovereign attest: no NSM device at /dev/nsm")
+            && r.err().contains("--simulate-nsm"),
+        r.err());
+    assertTrue(!Files.exists(out), "no document written");
+    CliRun role =
+        CliRun.of(
+            "attest", "--parent-role", "arn:aws:iam::123456789012:role/r", "--out", out.toString());
+    assertEquals(2, role.exit());
+    assertTrue(role.err().contains("give --simulate-nsm"), role.err());
+  }
+
+  @Test
   void usageErrorsExitWithTwoAndNoStackTrace() {
     CliRun noOut =
         CliRun.of("attest", "--state", state.toString(), "--enclave-jar", jar.toString());
@@ -274,6 +303,7 @@ class AttestCommandsTest {
     CliRun noJar =
         CliRun.of(
             "attest",
+            "--simulate-nsm",
             "--state",
             state.toString(),
             "--enclave-jar",
@@ -285,6 +315,7 @@ class AttestCommandsTest {
     CliRun bigNonce =
         CliRun.of(
             "attest",
+            "--simulate-nsm",
             "--state",
             state.toString(),
             "--enclave-jar",

@@ -35,6 +35,9 @@ public final class EnclaveLauncher implements AutoCloseable {
     cmd.addAll(jvmArgs());
     cmd.add("-jar");
     cmd.add(jar.toString());
+    // development only: the simulated NSM is this launcher's explicit choice (a Nitro host starts
+    // the enclave image with nitro-cli, and the enclave there reads /dev/nsm)
+    cmd.add("--simulate-nsm");
     cmd.add("--listen");
     cmd.add("unix:" + socket);
     if (policy != null) { // null: the enclave boots without one and waits for the host's LoadPolicy
