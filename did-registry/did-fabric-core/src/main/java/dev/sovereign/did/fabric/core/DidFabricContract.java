@@ -23,24 +23,51 @@ public final class DidFabricContract {
   public static final String LOG_FORMAT = "did-fabric-log/1";
 
   private final String network;
+  private final SignatureVerifier verifier;
 
   /** A contract for the DIDs of {@code network} (for Fabric, the channel's network name). */
   public DidFabricContract(String network) {
+    this(network, SignatureVerifier.BOUNCY_CASTLE);
+  }
+
+  /** As {@link #DidFabricContract(String)}, controller signatures checked by {@code verifier}. */
+  public DidFabricContract(String network, SignatureVerifier verifier) {
     if (!network.matches("[a-z][a-z0-9-]{0,31}")) {
       throw new IllegalArgumentException("network name must match [a-z][a-z0-9-]{0,31}");
     }
     this.network = network;
+    this.verifier = java.util.Objects.requireNonNull(verifier);
   }
 
   public String network() {
     return network;
   }
 
+  /** The signature verifier this contract's byte-level {@code submit} uses. */
+  public SignatureVerifier verifier() {
+    return verifier;
+  }
+
   /** Applies a create, update or deactivate of the given type; returns the new version record. */
   public VersionRecord submit(
       LedgerState state, Operation.Type expected, byte[] operationJson, List<String> endorsingOrgs)
       throws RejectedException {
-    Operation op = Operation.parse(operationJson);
+    return submit(state, expected, Operation.parse(operationJson), endorsingOrgs, verifier);
+  }
+
+  /**
+   * As {@link #submit(LedgerState, Operation.Type, byte[], List)} for an operation already parsed
+   * from its wire bytes, its signature checked by {@code signatures} (which must give this
+   * contract's verifier's verdicts; the embedded ledger passes one that knows which exact
+   * signatures its submitters' threads have already checked with it).
+   */
+  public VersionRecord submit(
+      LedgerState state,
+      Operation.Type expected,
+      Operation op,
+      List<String> endorsingOrgs,
+      SignatureVerifier signatures)
+      throws RejectedException {
     if (op.type() != expected) {
       throw new RejectedException(
           ReasonCode.OPERATION_TYPE_MISMATCH,
@@ -53,8 +80,8 @@ public final class DidFabricContract {
     Instant time = state.txTimestamp();
     VersionRecord record;
     if (head == null) {
-      Transition.check(null, null, op, time);
-      record = VersionRecord.seal(op, 1, time, state.txId());
+      Transition.check(null, null, op, time, signatures);
+      record = VersionRecord.sealNew(op, 1, time, state.txId());
     } else {
       VersionRecord current = version(state, did, head.sequence);
       if (op.type() == Operation.Type.CREATE) {
@@ -73,8 +100,8 @@ public final class DidFabricContract {
       if (!head.versionId.equals(op.prevVersionId())) {
         throw staleOrReplay(state, did, op);
       }
-      Transition.check(current, Transition.keysOf(current), op, time);
-      record = VersionRecord.seal(op, head.sequence + 1, time, state.txId());
+      Transition.check(current, Transition.keysOf(current), op, time, signatures);
+      record = VersionRecord.sealNew(op, head.sequence + 1, time, state.txId());
     }
     state.put(versionKey(did, record.sequence()), record.toBytes());
     state.put(
@@ -202,7 +229,11 @@ public final class DidFabricContract {
   }
 
   static String versionKey(String did, long sequence) {
-    return LedgerState.compositeKey("didver", did, String.format("%010d", sequence));
+    String digits = Long.toString(sequence);
+    return LedgerState.compositeKey(
+        "didver",
+        did,
+        digits.length() >= 10 ? digits : "0000000000".substring(digits.length()) + digits);
   }
 
   /** The head pointer stored under a DID's one key. */

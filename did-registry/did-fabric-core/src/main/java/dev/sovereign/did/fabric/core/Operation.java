@@ -4,8 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -178,7 +181,37 @@ public final class Operation {
   }
 
   public byte[] signingInput() {
-    return signingInput(did, type, docHash, prevVersionId);
+    byte[] input = signingInput;
+    if (input == null) {
+      input = signingInput(did, type, docHash, prevVersionId);
+      signingInput = input;
+    }
+    return input.clone();
+  }
+
+  // Computed once: pure functions of this immutable operation (racy single-check: any thread
+  // computes the same value; the maps are unmodifiable).
+  private volatile byte[] signingInput;
+  private volatile Map<String, Multikey> documentKeys;
+
+  /**
+   * The capabilityInvocation keys of this operation's document, after checking the document's rules
+   * and that docHash is SHA-256 of its JCS (create and update; method spec section 8). Computed
+   * once per operation: a refusal is recomputed (and so re-thrown) on every call.
+   */
+  public Map<String, Multikey> documentKeys() throws RejectedException {
+    Map<String, Multikey> keys = documentKeys;
+    if (keys == null) {
+      keys =
+          Collections.unmodifiableMap(
+              new LinkedHashMap<>(DocumentRules.controllerKeys(did, document)));
+      if (!Jcs.hash(document).equals(docHash)) {
+        throw new RejectedException(
+            ReasonCode.DOC_HASH_MISMATCH, did, "docHash is not SHA-256 of JCS(document)");
+      }
+      documentKeys = keys;
+    }
+    return keys;
   }
 
   /**
@@ -187,6 +220,13 @@ public final class Operation {
    */
   public Multikey verifySignature(java.util.Map<String, Multikey> controllerKeys)
       throws RejectedException {
+    return verifySignature(controllerKeys, SignatureVerifier.BOUNCY_CASTLE);
+  }
+
+  /** As {@link #verifySignature(java.util.Map)}, the signature checked by {@code verifier}. */
+  public Multikey verifySignature(
+      java.util.Map<String, Multikey> controllerKeys, SignatureVerifier verifier)
+      throws RejectedException {
     Multikey key = controllerKeys.get(verificationMethod);
     if (key == null) {
       throw new RejectedException(
@@ -194,7 +234,7 @@ public final class Operation {
           did,
           verificationMethod + " is not a capabilityInvocation key of the controlling version");
     }
-    if (!key.verifies(signingInput(), signature)) {
+    if (!verifier.verifies(key, signingInput(), signature)) {
       throw new RejectedException(
           ReasonCode.BAD_SIGNATURE, did, "signature by " + verificationMethod);
     }
@@ -221,8 +261,15 @@ public final class Operation {
 
   /** The wire bytes (JCS). */
   public byte[] toBytes() {
-    return Jcs.canonicalize(toJson());
+    byte[] bytes = canonical;
+    if (bytes == null) {
+      bytes = Jcs.canonicalize(toJson());
+      canonical = bytes;
+    }
+    return bytes.clone();
   }
+
+  private volatile byte[] canonical;
 
   public String did() {
     return did;

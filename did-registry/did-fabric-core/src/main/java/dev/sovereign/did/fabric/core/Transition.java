@@ -18,6 +18,17 @@ public final class Transition {
   public static Map<String, Multikey> check(
       VersionRecord previous, Map<String, Multikey> previousKeys, Operation op, Instant time)
       throws RejectedException {
+    return check(previous, previousKeys, op, time, SignatureVerifier.BOUNCY_CASTLE);
+  }
+
+  /** As {@link #check(VersionRecord, Map, Operation, Instant)}, signatures checked by {@code v}. */
+  public static Map<String, Multikey> check(
+      VersionRecord previous,
+      Map<String, Multikey> previousKeys,
+      Operation op,
+      Instant time,
+      SignatureVerifier v)
+      throws RejectedException {
     String did = op.did();
     if (previous == null) {
       if (op.type() != Operation.Type.CREATE) {
@@ -25,7 +36,7 @@ public final class Transition {
             ReasonCode.DID_NOT_FOUND, did, "first operation must be create");
       }
       Map<String, Multikey> keys = documentKeys(op);
-      Multikey key = op.verifySignature(keys);
+      Multikey key = op.verifySignature(keys, v);
       FabricDid parsed = FabricDid.parse(did);
       if (!FabricDid.derive(parsed.network(), key.multibase()).equals(parsed)) {
         throw new RejectedException(
@@ -50,7 +61,7 @@ public final class Transition {
     }
     Map<String, Multikey> next =
         op.type() == Operation.Type.UPDATE ? documentKeys(op) : previousKeys;
-    op.verifySignature(previousKeys);
+    op.verifySignature(previousKeys, v);
     return next;
   }
 
@@ -62,11 +73,6 @@ public final class Transition {
   }
 
   private static Map<String, Multikey> documentKeys(Operation op) throws RejectedException {
-    Map<String, Multikey> keys = DocumentRules.controllerKeys(op.did(), op.document());
-    if (!Jcs.hash(op.document()).equals(op.docHash())) {
-      throw new RejectedException(
-          ReasonCode.DOC_HASH_MISMATCH, op.did(), "docHash is not SHA-256 of JCS(document)");
-    }
-    return keys;
+    return op.documentKeys();
   }
 }

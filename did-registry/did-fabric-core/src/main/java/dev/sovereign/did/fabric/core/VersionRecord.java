@@ -1,6 +1,7 @@
 package dev.sovereign.did.fabric.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -50,6 +51,38 @@ public final class VersionRecord {
     ObjectNode body = body(operation, sequence, versionTime, txId);
     return new VersionRecord(operation, sequence, versionTime, txId, Jcs.hash(body));
   }
+
+  /**
+   * As {@link #seal}, for the contract writing a new version: the record's JCS bytes are the
+   * operation's JCS bytes (kept by the operation) with {@code sequence}, {@code txId}, {@code
+   * versionId} and {@code versionTime} appended, because RFC 8785 orders every operation member
+   * ({@code did} ... {@code proof}) before them. {@link #parse} recomputes versionId from the whole
+   * record, so a log written this way is checked against the plain canonicalization.
+   */
+  static VersionRecord sealNew(
+      Operation operation, long sequence, Instant versionTime, String txId) {
+    byte[] op = operation.toBytes();
+    ObjectNode tail = JsonNodeFactory.instance.objectNode();
+    tail.put("sequence", sequence);
+    tail.put("txId", txId);
+    tail.put("versionTime", versionTime.toString());
+    String versionId = Encoding.b64url(Encoding.sha256(append(op, Jcs.canonicalize(tail))));
+    tail.put("versionId", versionId);
+    VersionRecord record = new VersionRecord(operation, sequence, versionTime, txId, versionId);
+    record.canonical = append(op, Jcs.canonicalize(tail));
+    return record;
+  }
+
+  /** JCS object {@code a} with the members of JCS object {@code b} (all ordered after a's). */
+  private static byte[] append(byte[] a, byte[] b) {
+    byte[] out = new byte[a.length + b.length - 1];
+    System.arraycopy(a, 0, out, 0, a.length - 1);
+    out[a.length - 1] = ',';
+    System.arraycopy(b, 1, out, a.length, b.length - 1);
+    return out;
+  }
+
+  private volatile byte[] canonical;
 
   private static ObjectNode body(
       Operation operation, long sequence, Instant versionTime, String txId) {
@@ -130,7 +163,12 @@ public final class VersionRecord {
   }
 
   public byte[] toBytes() {
-    return Jcs.canonicalize(toJson());
+    byte[] bytes = canonical;
+    if (bytes == null) {
+      bytes = Jcs.canonicalize(toJson());
+      canonical = bytes;
+    }
+    return bytes.clone();
   }
 
   public Operation operation() {

@@ -55,6 +55,36 @@ class DidFabricContractTest {
   }
 
   @Test
+  void aWrittenRecordsBytesAreThePlainCanonicalFormAndItsVersionIdIsRecomputedOnParse()
+      throws Exception {
+    SoftwareControllerKey a = SoftwareControllerKey.generate(Multikey.Type.ED25519);
+    SoftwareControllerKey b = SoftwareControllerKey.generate(Multikey.Type.P256);
+    VersionRecord v1 = submit(Operation.Type.CREATE, FabricDocuments.create("testnet", a));
+    ObjectNode document = FabricDocuments.document(v1.did(), List.of(b.publicKey()), 1);
+    document.put("note", "escaped \"quote\" \\ tab\t control\u0001 \u20ac \ud83d\ude00");
+    VersionRecord v2 =
+        submit(
+            Operation.Type.UPDATE,
+            FabricDocuments.update(v1.did(), v1.versionId(), document, v1.did() + "#key-1", a));
+    VersionRecord v3 =
+        submit(
+            Operation.Type.DEACTIVATE,
+            FabricDocuments.deactivate(v2.did(), v2.versionId(), v2.did() + "#key-1", b));
+    for (VersionRecord r : List.of(v1, v2, v3)) {
+      assertArrayEquals(Jcs.canonicalize(r.toJson()), r.toBytes(), "record " + r.sequence());
+      VersionRecord parsed = VersionRecord.parse(r.toBytes());
+      assertEquals(r.versionId(), parsed.versionId());
+      assertArrayEquals(r.toBytes(), parsed.toBytes());
+    }
+    // the same record with one byte of its document changed no longer hashes to its versionId
+    ObjectNode tampered = v2.toJson();
+    ((ObjectNode) tampered.get("document")).put("note", "changed");
+    assertEquals(
+        ReasonCode.LOG_VERSION_ID_MISMATCH,
+        assertThrows(RejectedException.class, () -> VersionRecord.parse(tampered)).reason());
+  }
+
+  @Test
   void createIsAcceptedForP256ControllerKeysToo() throws Exception {
     SoftwareControllerKey genesis = SoftwareControllerKey.generate(Multikey.Type.P256);
     VersionRecord v1 = submit(Operation.Type.CREATE, FabricDocuments.create("testnet", genesis));

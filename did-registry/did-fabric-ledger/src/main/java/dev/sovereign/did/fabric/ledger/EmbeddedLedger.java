@@ -3,14 +3,18 @@ package dev.sovereign.did.fabric.ledger;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sovereign.crypto.Crypto;
 import dev.sovereign.did.fabric.core.DidFabricContract;
 import dev.sovereign.did.fabric.core.DidFabricLedger;
 import dev.sovereign.did.fabric.core.Encoding;
 import dev.sovereign.did.fabric.core.EndorsementVerifier;
 import dev.sovereign.did.fabric.core.Jcs;
+import dev.sovereign.did.fabric.core.Multikey;
 import dev.sovereign.did.fabric.core.Operation;
 import dev.sovereign.did.fabric.core.OperationLogVerifier;
 import dev.sovereign.did.fabric.core.RejectedException;
+import dev.sovereign.did.fabric.core.SignatureVerifier;
+import dev.sovereign.did.fabric.core.Transition;
 import dev.sovereign.did.fabric.core.VerifiedDidLog;
 import dev.sovereign.did.fabric.core.VersionRecord;
 import java.io.IOException;
@@ -28,10 +32,16 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
@@ -51,6 +61,7 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
   static final WriteFault NO_FAULT = step -> {};
 
   private final DidFabricContract contract;
+  private final ProviderSignatureVerifier signatures;
   private final Connection connection;
   private final LedgerIdentity identity;
   private final WriteFault fault;
@@ -63,6 +74,7 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
       LedgerIdentity identity,
       WriteFault fault) {
     this.contract = contract;
+    this.signatures = (ProviderSignatureVerifier) contract.verifier();
     this.connection = connection;
     this.identity = identity;
     this.fault = fault;
@@ -75,10 +87,17 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
 
   static EmbeddedLedger open(Path dataDir, String network, WriteFault fault) throws IOException {
     Files.createDirectories(dataDir);
-    DidFabricContract contract = new DidFabricContract(network);
+    DidFabricContract contract =
+        new DidFabricContract(network, new ProviderSignatureVerifier(Crypto.system()));
     try {
       LedgerIdentity identity = LedgerIdentity.loadOrCreate(dataDir.resolve("ledger-identity"));
-      Connection c = DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve("ledger.sqlite"));
+      java.util.Properties properties = new java.util.Properties();
+      // the driver otherwise runs "SELECT last_insert_rowid()" after every INSERT; nothing here
+      // reads generated keys
+      properties.setProperty("jdbc.get_generated_keys", "false");
+      Connection c =
+          DriverManager.getConnection(
+              "jdbc:sqlite:" + dataDir.resolve("ledger.sqlite"), properties);
       try (Statement s = c.createStatement()) {
         s.execute("PRAGMA busy_timeout = 30000");
         s.execute("PRAGMA journal_mode = WAL");
@@ -159,15 +178,40 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
    * WAL sync for the group). No submitter returns before the commit that holds its write; if the
    * commit fails, every write of the group fails and none is on the ledger. A lone submitter is a
    * group of one.
+   *
+   * <p>Before queueing, each submitter parses its operation from the wire bytes and checks its
+   * signature in its own thread (on {@link Crypto#system()}), against the key the write will need
+   * if the ledger does not move first: the new document's for a create, the last committed
+   * version's (as this ledger last wrote it) for an update or deactivate. The leader's contract run
+   * then skips only a check of exactly that key, message and signature, already found valid; any
+   * other (the DID moved, another process wrote it, the pre-check failed or was not possible) is
+   * made there, as before. So signature checks run on every core while the leader does the rest.
    */
   public VersionRecord submit(Operation operation, List<String> endorsingOrgs)
       throws RejectedException {
-    Pending mine = new Pending(operation, endorsingOrgs);
+    Pending mine = new Pending(Operation.parse(operation.toBytes()), endorsingOrgs);
+    precheck(mine);
     queue.add(mine);
-    List<LedgerEvent> events = new java.util.ArrayList<>();
-    synchronized (connection) {
-      while (!mine.done) { // more than MAX_GROUP queued ahead: several groups
-        events.addAll(commitGroup());
+    List<LedgerEvent> events = new ArrayList<>();
+    while (!mine.done) {
+      if (leader.tryLock()) {
+        try {
+          synchronized (connection) {
+            while (!mine.done) { // more than MAX_GROUP queued ahead: several groups
+              events.addAll(commitGroup());
+            }
+          }
+        } finally {
+          leader.unlock();
+        }
+        Pending next = queue.peek(); // queued while this group ran: its submitter leads the next
+        if (next != null) {
+          LockSupport.unpark(next.thread);
+        }
+      } else {
+        // the leader unparks this thread when its write is done, or when it is next to lead; the
+        // bound only guards against a wake-up lost to a race the protocol does not have
+        LockSupport.parkNanos(this, 10_000_000L);
       }
     }
     for (LedgerEvent event : events) {
@@ -187,24 +231,89 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
     return mine.record;
   }
 
+  // committed groups so far (written by the leader holding the connection's lock)
+  private long groups;
+  private long groupedWrites;
+  private long applyNanos;
+  private long commitNanos;
+
+  /**
+   * Committed groups since opening: how many, the writes they held (accepted or refused), and the
+   * leader's wall time applying them (contract and statements) and committing them (the WAL sync).
+   */
+  public record GroupStats(long groups, long writes, long applyNanos, long commitNanos) {}
+
+  /** See {@link GroupStats}. */
+  public GroupStats groupStats() {
+    synchronized (connection) {
+      return new GroupStats(groups, groupedWrites, applyNanos, commitNanos);
+    }
+  }
+
   /** The most writes one group commit holds. */
   static final int MAX_GROUP = 1024;
 
-  private final java.util.concurrent.ConcurrentLinkedQueue<Pending> queue =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /** The most recently written heads kept for pre-checks (dropped all at once beyond this). */
+  static final int MAX_RECENT_HEADS = 1 << 16;
+
+  private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+  private final ReentrantLock leader = new ReentrantLock();
+
+  /** The last version this ledger committed per DID: which key an update's pre-check uses. */
+  private final ConcurrentHashMap<String, VersionRecord> recentHeads = new ConcurrentHashMap<>();
 
   /** A queued write and, once its group is committed or failed, its outcome. */
   private static final class Pending {
     final Operation operation;
     final List<String> endorsingOrgs;
+    final Thread thread = Thread.currentThread();
+    Multikey checkedKey; // set by the submitter's own pre-check, before it queues
+    byte[] checkedMessage;
+    byte[] checkedSignature;
     VersionRecord record;
     Exception failure;
     LedgerEvent event;
-    boolean done;
+    volatile boolean done;
 
     Pending(Operation operation, List<String> endorsingOrgs) {
       this.operation = operation;
       this.endorsingOrgs = endorsingOrgs;
+    }
+
+    /** Whether the submitter already found exactly this signature valid with this key. */
+    boolean checked(Multikey key, byte[] message, byte[] signature) {
+      return checkedKey != null
+          && checkedKey.equals(key)
+          && Arrays.equals(checkedMessage, message)
+          && Arrays.equals(checkedSignature, signature);
+    }
+  }
+
+  /** The submitter's own signature check (see {@link #submit(Operation, List)}). */
+  private void precheck(Pending p) {
+    Operation op = p.operation;
+    op.toBytes(); // kept by the operation: the leader's version record starts from these bytes
+    try {
+      Map<String, Multikey> keys;
+      if (op.type() == Operation.Type.CREATE) {
+        keys = op.documentKeys(); // kept by the operation: the contract does not redo it
+      } else {
+        VersionRecord head = recentHeads.get(op.did());
+        if (head == null || !head.versionId().equals(op.prevVersionId())) {
+          return;
+        }
+        keys = Transition.keysOf(head);
+      }
+      Multikey key = keys.get(op.verificationMethod());
+      byte[] message = op.signingInput();
+      byte[] signature = op.signature();
+      if (key != null && signatures.verifies(key, message, signature)) {
+        p.checkedKey = key;
+        p.checkedMessage = message;
+        p.checkedSignature = signature;
+      }
+    } catch (RejectedException | RuntimeException e) {
+      // not checkable ahead: the contract checks it in the group and says why it is refused
     }
   }
 
@@ -213,12 +322,14 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
    * events of the committed ones, in order.
    */
   private List<LedgerEvent> commitGroup() {
-    List<Pending> group = new java.util.ArrayList<>();
+    List<Pending> group = new ArrayList<>();
     for (Pending p; group.size() < MAX_GROUP && (p = queue.poll()) != null; ) {
       group.add(p);
     }
-    List<LedgerEvent> events = new java.util.ArrayList<>();
-    try (Statement s = connection.createStatement()) {
+    List<LedgerEvent> events = new ArrayList<>();
+    long t0 = System.nanoTime();
+    try (Statement s = connection.createStatement();
+        Statements statements = new Statements(connection)) {
       s.execute("BEGIN IMMEDIATE");
       boolean committed = false;
       try {
@@ -230,26 +341,35 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
           byte[] nonce = new byte[24];
           random.nextBytes(nonce);
           String txId = HexFormat.of().formatHex(Encoding.sha256(nonce));
-          SqliteLedgerState state = new SqliteLedgerState(connection, txId, time);
-          s.execute("SAVEPOINT write");
+          SqliteLedgerState state = new SqliteLedgerState(connection, txId, time, statements.get);
+          statements.savepoint.execute();
           try {
+            SignatureVerifier checks =
+                (key, message, signature) ->
+                    p.checked(key, message, signature)
+                        || signatures.verifies(key, message, signature);
             p.record =
-                contract.submit(state, p.operation.type(), p.operation.toBytes(), p.endorsingOrgs);
-            apply(state, block + 1, txId, time);
-            s.execute("RELEASE write");
+                contract.submit(state, p.operation.type(), p.operation, p.endorsingOrgs, checks);
+            apply(statements, state, block + 1, txId, time);
+            statements.release.execute();
             block++;
             last = time;
             p.event = new LedgerEvent(block, txId, state.eventName, state.eventPayload);
           } catch (RejectedException | RuntimeException e) {
             // this write only: the others of the group go on (storage errors end the group)
-            s.execute("ROLLBACK TO write");
-            s.execute("RELEASE write");
+            statements.rollbackTo.execute();
+            statements.release.execute();
             p.record = null;
             p.failure = e;
           }
         }
+        long t1 = System.nanoTime();
         s.execute("COMMIT");
         committed = true;
+        groups++;
+        groupedWrites += group.size();
+        applyNanos += t1 - t0;
+        commitNanos += System.nanoTime() - t1;
       } finally {
         if (!committed) {
           s.execute("ROLLBACK");
@@ -263,45 +383,78 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
         p.failure = e;
       }
     }
+    if (recentHeads.size() > MAX_RECENT_HEADS) {
+      recentHeads.clear();
+    }
     for (Pending p : group) {
       if (p.event != null) {
         events.add(p.event);
+        recentHeads.put(p.record.did(), p.record);
       }
       p.done = true;
+      LockSupport.unpark(p.thread);
     }
     return events;
   }
 
-  private void apply(SqliteLedgerState state, long block, String txId, Instant time)
+  /** The statements of one group commit, prepared once for all its writes. */
+  private static final class Statements implements AutoCloseable {
+    final PreparedStatement get;
+    final PreparedStatement put;
+    final PreparedStatement policy;
+    final PreparedStatement log;
+    final PreparedStatement savepoint;
+    final PreparedStatement release;
+    final PreparedStatement rollbackTo;
+
+    Statements(Connection c) throws SQLException {
+      savepoint = c.prepareStatement("SAVEPOINT write");
+      release = c.prepareStatement("RELEASE write");
+      rollbackTo = c.prepareStatement("ROLLBACK TO write");
+      get = c.prepareStatement(SqliteLedgerState.GET);
+      put = c.prepareStatement("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)");
+      policy =
+          c.prepareStatement("INSERT OR REPLACE INTO endorsement_policy (key, orgs) VALUES (?, ?)");
+      log =
+          c.prepareStatement(
+              "INSERT INTO txlog (block, tx_id, time, event_name, event_payload)"
+                  + " VALUES (?, ?, ?, ?, ?)");
+    }
+
+    @Override
+    public void close() throws SQLException {
+      get.close();
+      put.close();
+      policy.close();
+      log.close();
+      savepoint.close();
+      release.close();
+      rollbackTo.close();
+    }
+  }
+
+  private void apply(
+      Statements statements, SqliteLedgerState state, long block, String txId, Instant time)
       throws SQLException {
-    try (PreparedStatement put =
-        connection.prepareStatement("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)")) {
-      for (Map.Entry<String, byte[]> w : state.writes.entrySet()) {
-        put.setBytes(1, SqliteLedgerState.key(w.getKey()));
-        put.setBytes(2, w.getValue());
-        put.executeUpdate();
-        fault.after("put");
-      }
+    PreparedStatement put = statements.put;
+    for (Map.Entry<String, byte[]> w : state.writes.entrySet()) {
+      put.setBytes(1, SqliteLedgerState.key(w.getKey()));
+      put.setBytes(2, w.getValue());
+      put.executeUpdate();
+      fault.after("put");
     }
     for (Map.Entry<String, List<String>> p : state.endorsement.entrySet()) {
-      try (PreparedStatement put =
-          connection.prepareStatement(
-              "INSERT OR REPLACE INTO endorsement_policy (key, orgs) VALUES (?, ?)")) {
-        put.setBytes(1, SqliteLedgerState.key(p.getKey()));
-        put.setString(2, String.join(",", p.getValue()));
-        put.executeUpdate();
-      }
+      statements.policy.setBytes(1, SqliteLedgerState.key(p.getKey()));
+      statements.policy.setString(2, String.join(",", p.getValue()));
+      statements.policy.executeUpdate();
     }
-    try (PreparedStatement log =
-        connection.prepareStatement(
-            "INSERT INTO txlog (block, tx_id, time, event_name, event_payload) VALUES (?, ?, ?, ?, ?)")) {
-      log.setLong(1, block);
-      log.setString(2, txId);
-      log.setString(3, time.toString());
-      log.setString(4, state.eventName);
-      log.setBytes(5, state.eventPayload);
-      log.executeUpdate();
-    }
+    PreparedStatement log = statements.log;
+    log.setLong(1, block);
+    log.setString(2, txId);
+    log.setString(3, time.toString());
+    log.setString(4, state.eventName);
+    log.setBytes(5, state.eventPayload);
+    log.executeUpdate();
     fault.after("txlog");
   }
 
@@ -321,7 +474,7 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
   }
 
   private SqliteLedgerState readView() {
-    return new SqliteLedgerState(connection, null, null);
+    return new SqliteLedgerState(connection, null, null, null);
   }
 
   /** The current version record of {@code did}. */

@@ -26,10 +26,16 @@ final class SqliteLedgerState implements LedgerState {
   String eventName;
   byte[] eventPayload;
 
-  SqliteLedgerState(Connection connection, String txId, Instant time) {
+  static final String GET = "SELECT value FROM state WHERE key = ?";
+
+  private final PreparedStatement prepared;
+
+  /** {@code get}: a prepared {@link #GET} to reuse (a group commit's), or null to prepare each. */
+  SqliteLedgerState(Connection connection, String txId, Instant time, PreparedStatement get) {
     this.connection = connection;
     this.txId = txId;
     this.time = time;
+    this.prepared = get;
   }
 
   static byte[] key(String key) {
@@ -38,14 +44,22 @@ final class SqliteLedgerState implements LedgerState {
 
   @Override
   public byte[] get(String key) {
-    try (PreparedStatement s =
-        connection.prepareStatement("SELECT value FROM state WHERE key = ?")) {
-      s.setBytes(1, key(key));
-      try (ResultSet r = s.executeQuery()) {
-        return r.next() ? r.getBytes(1) : null;
+    try {
+      if (prepared != null) {
+        return read(prepared, key);
+      }
+      try (PreparedStatement s = connection.prepareStatement(GET)) {
+        return read(s, key);
       }
     } catch (SQLException e) {
       throw new LedgerCorruptedException("state read failed", e);
+    }
+  }
+
+  private static byte[] read(PreparedStatement s, String key) throws SQLException {
+    s.setBytes(1, key(key));
+    try (ResultSet r = s.executeQuery()) {
+      return r.next() ? r.getBytes(1) : null;
     }
   }
 

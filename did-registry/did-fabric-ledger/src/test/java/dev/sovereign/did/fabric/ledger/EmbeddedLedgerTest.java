@@ -333,6 +333,37 @@ class EmbeddedLedgerTest {
     }
   }
 
+  @Test
+  void aSignatureCheckedAheadAgainstAHeadSinceMovedByAnotherWriterDoesNotLetARotatedKeyWrite()
+      throws Exception {
+    SoftwareControllerKey a = SoftwareControllerKey.generate(Multikey.Type.ED25519);
+    SoftwareControllerKey b = SoftwareControllerKey.generate(Multikey.Type.ED25519);
+    SoftwareControllerKey c = SoftwareControllerKey.generate(Multikey.Type.ED25519);
+    try (EmbeddedLedger mine = EmbeddedLedger.open(dir, "local");
+        EmbeddedLedger other = EmbeddedLedger.open(dir, "local")) {
+      VersionRecord v1 = mine.submit(FabricDocuments.create("local", a));
+      // another writer on the same file rotates A to B: this handle still remembers v1 (key A)
+      VersionRecord v2 = other.submit(rotate(v1, a, b));
+      // signed by A on v1: A's signature checks out against the remembered head, but v1 is stale
+      assertEquals(
+          ReasonCode.STALE_PREV_VERSION,
+          assertThrows(RejectedException.class, () -> mine.submit(rotate(v1, a, c))).reason());
+      // signed by the rotated-away A on v2, with the same method id #key-1 (now B's)
+      assertEquals(
+          ReasonCode.BAD_SIGNATURE,
+          assertThrows(RejectedException.class, () -> mine.submit(rotate(v2, a, c))).reason());
+      VersionRecord v3 = mine.submit(rotate(v2, b, c));
+      // on this handle's own head (v3, key C): the old keys are refused too
+      for (SoftwareControllerKey old : List.of(a, b)) {
+        assertEquals(
+            ReasonCode.BAD_SIGNATURE,
+            assertThrows(RejectedException.class, () -> mine.submit(rotate(v3, old, a))).reason());
+      }
+      assertEquals(v3.versionId(), other.read(v1.did()).versionId());
+      assertEquals(new IntegrityReport(1, 3, 3), mine.verifyIntegrity());
+    }
+  }
+
   /** The same operation with its signature replaced by one over other bytes. */
   private static Operation withOtherSignature(Operation op) throws Exception {
     ObjectNode json = Jcs.parseObject(op.toBytes());
