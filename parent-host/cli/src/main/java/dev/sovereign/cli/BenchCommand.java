@@ -169,6 +169,10 @@ final class BenchCommand implements Callable<Integer> {
       description = "tests: leave out the enclave figures (not with --http)")
   boolean skipEnclave;
 
+  private static String phaseName(int phase, int phases, String what) {
+    return "bench " + phase + "/" + phases + ": " + what;
+  }
+
   @Override
   public Integer call() throws Exception {
     if (seconds < 1
@@ -232,52 +236,72 @@ final class BenchCommand implements Callable<Integer> {
     }
     List<BenchFigure> results = new ArrayList<>();
     Double ceilingForHttp = null;
-    if (!skipEnclave) {
-      List<Integer> sizes = new ArrayList<>(records);
-      if (http && !sizes.contains(httpRecords)) {
-        sizes.add(httpRecords); // the ceiling of the HTTP figures
-      }
-      for (EnclaveBench.Result r :
-          new EnclaveBench(threads, Duration.ofSeconds(seconds), System.err).run(sizes)) {
-        results.add(BenchFigure.of(r));
-        if (r.name().startsWith("enclave.payloads." + httpRecords + "-")) {
-          ceilingForHttp = r.value();
+    int phases =
+        (skipEnclave ? 0 : 1)
+            + 1
+            + (fabricNetwork != null ? 1 : 0)
+            + (ethrRpc != null ? 1 : 0)
+            + (http ? 1 : 0);
+    int phase = 0;
+    // on a terminal (and without --json) the running phase is drawn under the engines' narration
+    try (Progress progress = Progress.on(spec.commandLine().getErr(), json.on())) {
+      java.io.PrintStream log = progress.stream();
+      if (!skipEnclave) {
+        progress.phase(phaseName(++phase, phases, "enclave pipeline, per record size"), null);
+        progress.amount(phase - 1, phases);
+        List<Integer> sizes = new ArrayList<>(records);
+        if (http && !sizes.contains(httpRecords)) {
+          sizes.add(httpRecords); // the ceiling of the HTTP figures
+        }
+        for (EnclaveBench.Result r :
+            new EnclaveBench(threads, Duration.ofSeconds(seconds), log).run(sizes)) {
+          results.add(BenchFigure.of(r));
+          if (r.name().startsWith("enclave.payloads." + httpRecords + "-")) {
+            ceilingForHttp = r.value();
+          }
         }
       }
-    }
-    results.addAll(new DidBench(dids, System.err).run());
-    if (fabricNetwork != null) {
-      results.addAll(
-          new dev.sovereign.bench.FabricBench(fabricNetwork, fabricClients, 10, System.err).run());
-    }
-    if (ethrRpc != null) {
-      try {
+      progress.phase(phaseName(++phase, phases, "DID resolution and the embedded ledger"), null);
+      progress.amount(phase - 1, phases);
+      results.addAll(new DidBench(dids, log).run());
+      if (fabricNetwork != null) {
+        progress.phase(phaseName(++phase, phases, "did:fabric through the Fabric network"), null);
+        progress.amount(phase - 1, phases);
         results.addAll(
-            new EthrBench(ethrRpc, ethrRegistry, ethrChanges, ethrRuns, System.err).run());
-      } catch (Exception e) {
-        System.err.println("bench: did:ethr on " + ethrRpc + " failed: " + e);
-        return SovereignCli.USAGE;
+            new dev.sovereign.bench.FabricBench(fabricNetwork, fabricClients, 10, log).run());
       }
-    }
-    if (http) {
-      try {
-        if (split != null) {
-          split.pinToHostSide(self); // the producers share the host's cores
+      if (ethrRpc != null) {
+        progress.phase(phaseName(++phase, phases, "did:ethr"), null);
+        progress.amount(phase - 1, phases);
+        try {
+          results.addAll(new EthrBench(ethrRpc, ethrRegistry, ethrChanges, ethrRuns, log).run());
+        } catch (Exception e) {
+          log.println("bench: did:ethr on " + ethrRpc + " failed: " + e);
+          return SovereignCli.USAGE;
         }
-        results.addAll(
-            new HttpBench(
-                    app,
-                    jar,
-                    producers,
-                    httpPayloads,
-                    httpRecords,
-                    httpWarmup != null ? httpWarmup : HttpBench.defaultWarmup(httpPayloads),
-                    System.err,
-                    split)
-                .run(ceilingForHttp));
-      } catch (Exception e) {
-        System.err.println("bench: end to end through HTTP failed: " + e);
-        return SovereignCli.USAGE;
+      }
+      if (http) {
+        progress.phase(phaseName(++phase, phases, "end to end through HTTP"), null);
+        progress.amount(phase - 1, phases);
+        try {
+          if (split != null) {
+            split.pinToHostSide(self); // the producers share the host's cores
+          }
+          results.addAll(
+              new HttpBench(
+                      app,
+                      jar,
+                      producers,
+                      httpPayloads,
+                      httpRecords,
+                      httpWarmup != null ? httpWarmup : HttpBench.defaultWarmup(httpPayloads),
+                      log,
+                      split)
+                  .run(ceilingForHttp));
+        } catch (Exception e) {
+          log.println("bench: end to end through HTTP failed: " + e);
+          return SovereignCli.USAGE;
+        }
       }
     }
     if (json.on()) {

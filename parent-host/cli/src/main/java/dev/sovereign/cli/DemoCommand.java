@@ -118,7 +118,8 @@ final class DemoCommand implements Callable<Integer> {
       return SovereignCli.USAGE;
     }
     Demo.Outcome outcome;
-    try {
+    // on a terminal (and without --json) the current step is drawn under the narration
+    try (Progress progress = Progress.on(err, json.on())) {
       outcome =
           Demo.run(
               out,
@@ -126,12 +127,17 @@ final class DemoCommand implements Callable<Integer> {
               measured,
               app,
               state == null,
-              err,
+              progress.writer(),
               (args, o, e) -> {
                 picocli.CommandLine cli = SovereignCli.commandLine();
                 cli.setOut(o);
                 cli.setErr(e);
-                return cli.execute(args.toArray(new String[0]));
+                // the commands a step shows draw no progress of their own inside the demo's
+                return Progress.nested(() -> cli.execute(args.toArray(new String[0])));
+              },
+              (i, n, name) -> {
+                progress.phase("demo step " + i + "/" + n + ": " + name, null);
+                progress.amount(i - 1, n);
               });
     } catch (IOException e) {
       err.println("sovereign demo: cannot write the report: " + e.getMessage());

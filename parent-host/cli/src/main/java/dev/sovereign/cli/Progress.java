@@ -1,11 +1,16 @@
 package dev.sovereign.cli;
 
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Progress of long command-line work on a terminal: one line on stderr, redrawn in place (the
@@ -28,14 +33,98 @@ final class Progress implements AutoCloseable {
   private long total = -1;
   private int tick;
 
-  private Progress(PrintWriter err, boolean enabled) {
+  /** Set while a command runs inside another that draws progress (the demo's in-process CLI). */
+  private static final ThreadLocal<Boolean> NESTED = ThreadLocal.withInitial(() -> false);
+
+  Progress(PrintWriter err, boolean enabled) {
     this.err = err;
     this.enabled = enabled;
   }
 
-  /** Progress for a command; {@code json} silences it, and so does a non-terminal. */
+  /**
+   * Progress for a command; {@code json} silences it, and so does a non-terminal or a command run
+   * inside another's progress ({@link #nested}).
+   */
   static Progress on(PrintWriter err, boolean json) {
-    return new Progress(err, !json && terminal());
+    return new Progress(err, !json && !NESTED.get() && terminal());
+  }
+
+  /** Runs {@code command} (another CLI command, in process) without progress of its own. */
+  static <T> T nested(Supplier<T> command) {
+    boolean before = NESTED.get();
+    NESTED.set(true);
+    try {
+      return command.get();
+    } finally {
+      NESTED.set(before);
+    }
+  }
+
+  /**
+   * A stream for narration while progress is drawn: each complete line is printed above the
+   * progress line (the line is cleared, the text printed, the progress redrawn under it), so
+   * narration and progress never share a line. Without progress it writes straight through.
+   */
+  PrintStream stream() {
+    return new PrintStream(new Lines(), true, StandardCharsets.UTF_8);
+  }
+
+  /** {@link #stream()} as a writer. */
+  PrintWriter writer() {
+    return new PrintWriter(stream(), true, StandardCharsets.UTF_8);
+  }
+
+  /** Splits what is written into lines and prints each above the progress line. */
+  private final class Lines extends OutputStream {
+    private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+
+    @Override
+    public void write(int b) {
+      synchronized (Progress.this) {
+        if (b == '\n') {
+          printAbove(line.toString(StandardCharsets.UTF_8));
+          line.reset();
+        } else {
+          line.write(b);
+        }
+      }
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      synchronized (Progress.this) {
+        for (int i = off; i < off + len; i++) {
+          write(b[i]);
+        }
+      }
+    }
+
+    /**
+     * Without progress a partial line is written at once (e.g. dots while a host starts); with
+     * progress it waits for its end, so it is never drawn over.
+     */
+    @Override
+    public void flush() {
+      synchronized (Progress.this) {
+        if (!enabled && line.size() > 0) {
+          err.print(line.toString(StandardCharsets.UTF_8));
+          line.reset();
+        }
+        err.flush();
+      }
+    }
+  }
+
+  private synchronized void printAbove(String text) {
+    if (phase != null) {
+      err.print(CLEAR);
+    }
+    err.println(text);
+    if (phase != null) {
+      draw();
+    } else {
+      err.flush();
+    }
   }
 
   /** Whether stdout and stdin are a terminal and progress is not turned off. */

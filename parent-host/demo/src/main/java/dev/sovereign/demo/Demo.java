@@ -28,6 +28,13 @@ public final class Demo {
    */
   public record Outcome(boolean allBehaved, byte[] report) {}
 
+  /** Told when each step starts (the CLI draws it as progress on a terminal). */
+  @FunctionalInterface
+  public interface StepStarted {
+    /** Step {@code index} (1-based) of {@code total}, named {@code name}, starts. */
+    void starting(int index, int total, String name);
+  }
+
   /**
    * Runs every step.
    *
@@ -48,6 +55,20 @@ public final class Demo {
       PrintWriter err,
       DemoContext.CommandLine cli)
       throws IOException {
+    return run(out, work, measured, hostApp, deleteWork, err, cli, (i, n, name) -> {});
+  }
+
+  /** As above, telling {@code started} when each step starts. */
+  public static Outcome run(
+      Path out,
+      Path work,
+      Path measured,
+      Path hostApp,
+      boolean deleteWork,
+      PrintWriter err,
+      DemoContext.CommandLine cli,
+      StepStarted started)
+      throws IOException {
     DemoContext ctx =
         new DemoContext(
             out.toAbsolutePath(),
@@ -65,6 +86,7 @@ public final class Demo {
     try {
       for (int i = 0; i < steps.size(); i++) {
         DemoStep step = steps.get(i);
+        started.starting(i + 1, steps.size(), step.name());
         err.printf("[%d/%d] %s: %s%n", i + 1, steps.size(), step.name(), step.title());
         err.flush();
         ObjectNode r = results.addObject();
