@@ -90,6 +90,7 @@ class SealRestoreIT {
   private String policySha256;
   private byte[] blob1;
   private byte[] blob2;
+  private byte[] latest;
   private final List<EnclaveProcess> processes = new ArrayList<>();
   private final ByteArrayOutputStream wire = new ByteArrayOutputStream();
 
@@ -145,6 +146,11 @@ class SealRestoreIT {
   }
 
   private void createKey() throws Exception {
+    keyArn = createKey(policy);
+  }
+
+  /** A key that releases only to the EU build on EU hosts with the policy in {@code pol}. */
+  private String createKey(Path pol) throws Exception {
     String keyPolicy =
         """
         {"Version": "2012-10-17", "Statement": [{
@@ -163,14 +169,26 @@ class SealRestoreIT {
                 HEX.formatHex(SimulatedMeasurements.pcr0(EnclaveProcess.jar())),
                 HEX.formatHex(SimulatedMeasurements.pcr3(EU_ROLE)),
                 HEX.formatHex(SimulatedMeasurements.pcr4(EU_INSTANCE)),
-                policySha256Of(policy));
+                policySha256Of(pol));
     JsonNode created = broker.handle("CreateKey", JSON.createObjectNode().put("Policy", keyPolicy));
-    keyArn = created.at("/KeyMetadata/Arn").asText();
+    return created.at("/KeyMetadata/Arn").asText();
   }
 
   /** An enclave process with sealing, on the given hosts, measured build, policy and broker. */
   private EnclaveClient enclave(
       String name, String role, String instance, Path measure, Path pol, KmsHttpServer kms)
+      throws Exception {
+    return enclave(name, role, instance, measure, pol, kms, keyArn);
+  }
+
+  private EnclaveClient enclave(
+      String name,
+      String role,
+      String instance,
+      Path measure,
+      Path pol,
+      KmsHttpServer kms,
+      String key)
       throws Exception {
     Path socket = dir.resolve(name + ".sock");
     List<String> args =
@@ -188,7 +206,7 @@ class SealRestoreIT {
                 "--key-broker",
                 kms.endpoint().toString(),
                 "--key-id",
-                keyArn,
+                key,
                 "--region",
                 "EU",
                 "--sim-parent-role",
@@ -302,6 +320,10 @@ class SealRestoreIT {
       String credential =
           c.call(new Message.CloseRound(ROUND), Message.RoundResult.class).credential();
       assertResultEqualsTheUninterruptedComputation(credential);
+      // the close sealed above blob2 (the result names that seal): only a later seal opens now
+      latest =
+          Base64.getDecoder()
+              .decode(c.call(new Message.Seal(), Message.Sealed.class).sealedState());
     }
   }
 
@@ -407,7 +429,7 @@ class SealRestoreIT {
               HEX.parseHex(policySha256));
       body =
           StateSealer.create(nsm, kms, binding, null, new SecureRandom())
-              .open(blob2)
+              .open(latest)
               .body()
               .toByteArray(SecretAccess.get());
     }
@@ -416,8 +438,7 @@ class SealRestoreIT {
     List<byte[]> secrets =
         List.of(
             contents.identity().signingKeyPairForSealing().getPrivate().getEncoded(),
-            contents.identity().encryptionPrivateKey().getEncoded(),
-            body);
+            contents.identity().encryptionPrivateKey().getEncoded());
     StringBuilder outside = new StringBuilder(wire.toString(StandardCharsets.ISO_8859_1));
     processes.forEach(p -> outside.append(p.stdout()).append(p.stderr()));
     try (Stream<Path> files = Files.walk(dir)) {
@@ -427,7 +448,8 @@ class SealRestoreIT {
     }
     outside
         .append(new String(blob1, StandardCharsets.ISO_8859_1))
-        .append(new String(blob2, StandardCharsets.ISO_8859_1));
+        .append(new String(blob2, StandardCharsets.ISO_8859_1))
+        .append(new String(latest, StandardCharsets.ISO_8859_1));
     String all = outside.toString();
     for (byte[] secret : secrets) {
       byte[] tail =
@@ -442,9 +464,81 @@ class SealRestoreIT {
         assertFalse(all.contains(form), "key material found outside the enclave");
       }
     }
+    // The body as a whole (its tail may be public: the results it holds were answered on the wire)
+    for (String form :
+        List.of(
+            new String(body, StandardCharsets.ISO_8859_1),
+            HEX.formatHex(body),
+            Base64.getEncoder().encodeToString(body))) {
+      assertFalse(all.contains(form), "the sealed body found outside the enclave");
+    }
+  }
+
+  /**
+   * Issue 17 (1), through the socket as the host would: after a seal S and one more accepted
+   * payload, the round is closed (result R1), S is fed back and the round closed again. The live
+   * enclave refuses S (its state moved past it), the second close gives R1's bytes again, R1 names
+   * round, dataset, DID and the sequence of the seal that holds it, and a new enclave process is
+   * refused S by the key broker: no second result for the round exists anywhere.
+   */
+  @Test
+  @Order(8)
+  void aLiveEnclaveNeverGoesBackAndSignsOneResultPerRound() throws Exception {
+    String round = "r-live-1";
+    byte[] s;
+    String r1;
+    try (EnclaveClient c = euEnclave("live")) {
+      Message.HealthStatus h = c.call(new Message.Health(), Message.HealthStatus.class);
+      Message.Attestation att = c.call(new Message.Attest("0a0b0c0d"), Message.Attestation.class);
+      c.call(new Message.OpenRound(round, DATASET, h.policySha256()), Message.RoundOpened.class);
+      JsonNode b = build(att, round);
+      c.call(
+          new Message.SupplyEvidence(
+              null,
+              null,
+              JSON.convertValue(
+                  b.get("statusLists"),
+                  JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class))),
+          Message.EvidenceStored.class);
+      List<String> p = new ArrayList<>();
+      b.get("payloads").forEach(x -> p.add(x.asText()));
+      c.call(new Message.SubmitPayloads(round, p.subList(0, 2)), Message.PayloadVerdicts.class)
+          .verdicts()
+          .forEach(v -> assertEquals("accepted", v.outcome(), v.reason()));
+      s =
+          Base64.getDecoder()
+              .decode(c.call(new Message.Seal(), Message.Sealed.class).sealedState());
+      c.call(new Message.SubmitPayloads(round, p.subList(2, 3)), Message.PayloadVerdicts.class)
+          .verdicts()
+          .forEach(v -> assertEquals("accepted", v.outcome(), v.reason()));
+      r1 = c.call(new Message.CloseRound(round), Message.RoundResult.class).credential();
+      JsonNode subject =
+          JSON.readTree(Base64.getUrlDecoder().decode(r1.split("\\.")[1])).get("credentialSubject");
+      assertEquals(round, subject.get("round").asText());
+      assertEquals(DATASET, subject.get("dataset").asText());
+      assertEquals(h.enclaveDid(), subject.get("enclaveDid").asText());
+      assertEquals(3, subject.at("/inputs/accepted").asLong());
+      assertTrue(
+          subject.get("sealSequence").asLong() > SealedState.parse(s).unverifiedHeader().sequence(),
+          "the result names the seal that holds the closed round: " + subject);
+
+      assertEquals("ROLLBACK", refusal(c, s), "the close sealed above S");
+      assertEquals(
+          r1,
+          c.call(new Message.CloseRound(round), Message.RoundResult.class).credential(),
+          "a second close gives the same result, never a second one");
+    }
+    processes.get(processes.size() - 1).close();
+    try (EnclaveClient c = euEnclave("after-live")) {
+      assertEquals("KEY_RELEASE_REFUSED:ROLLBACK_REFUSED:OLDER_SNAPSHOT", refusal(c, s));
+    }
   }
 
   private void build(Message.Attestation att) throws Exception {
+    built = build(att, ROUND);
+  }
+
+  private JsonNode build(Message.Attestation att, String round) throws Exception {
     ObjectNode spec = JSON.createObjectNode();
     spec.set("keys", keys);
     spec.set(
@@ -467,24 +561,24 @@ class SealRestoreIT {
           .set("datasets", JSON.valueToTree(List.of(DATASET)));
     }
     ArrayNode list = spec.putArray("payloads");
-    payload(list, "eu1", "EU", "DE", "100");
-    payload(list, "eu2", "EU", "DE", "50");
-    payload(list, "us1", "US", "US", "10");
-    payload(list, "eu1", "EU", "FR", "7");
-    payload(list, "eu2", "EU", "FR", "8");
-    payload(list, "us1", "US", "US", "20");
-    built = node("build", spec);
+    payload(list, round, "eu1", "EU", "DE", "100");
+    payload(list, round, "eu2", "EU", "DE", "50");
+    payload(list, round, "us1", "US", "US", "10");
+    payload(list, round, "eu1", "EU", "FR", "7");
+    payload(list, round, "eu2", "EU", "FR", "8");
+    payload(list, round, "us1", "US", "US", "20");
+    return node("build", spec);
   }
 
   private static void payload(
-      ArrayNode list, String producer, String zone, String country, String value) {
+      ArrayNode list, String round, String producer, String zone, String country, String value) {
     ObjectNode p =
         list.addObject()
             .put("producer", producer)
             .put("zone", zone)
             .put("region", zone)
             .put("dataset", DATASET)
-            .put("round", ROUND);
+            .put("round", round);
     p.putArray("records")
         .addObject()
         .put("metric", "points")

@@ -65,14 +65,10 @@ final class JwsPayloadVerifier {
     if (!policy.didMethods().contains(method)) {
       throw new PayloadRejectedException(RejectionReason.PRODUCER_DID_METHOD_NOT_ALLOWED, method);
     }
-    // the key in force at the payload's iat (checked for currency after the signature, step 7);
-    // iat has whole seconds, so the last instant of that second (a DID created in it counts)
-    JsonNode iat = c.get("iat");
-    PublicKey key =
-        PayloadClaims.iatInRange(iat)
-            ? keys.authorizedKey(
-                iss, kid, java.time.Instant.ofEpochSecond(iat.longValue() + 1).minusNanos(1))
-            : keys.authorizedKey(iss, kid);
+    // the key must be in the producer DID's current verified document, whatever the payload's
+    // iat: iat is chosen by the signer (as a kid's versionTime would be), so a backdated iat must
+    // not revive a rotated-away key or a deactivated DID
+    PublicKey key = keys.authorizedKey(iss, kid);
     byte[] input = (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII);
     byte[] sig;
     try {

@@ -16,9 +16,9 @@ public interface ProducerKeys {
   PublicKey authorizedKey(String producerDid, String kid) throws PayloadRejectedException;
 
   /**
-   * As {@link #authorizedKey(String, String)}, against the DID document in force at {@code at} (the
-   * payload's {@code iat}; a time in the future counts as now): a key rotated away after {@code at}
-   * still verifies, a key added after it does not. Methods without versions ignore it.
+   * As {@link #authorizedKey(String, String)}, against the DID document in force at {@code at} (a
+   * time in the future counts as now). Only for a time the verifier itself vouches for: a payload's
+   * {@code iat} is the signer's word and is never passed here (docs/enclave.md, step 6).
    */
   default PublicKey authorizedKey(String producerDid, String kid, java.time.Instant at)
       throws PayloadRejectedException {

@@ -53,16 +53,17 @@ public final class ResultIssuer {
     this.random = random;
   }
 
-  /** The signed result credential (compact JWS) of a closed round without noise. */
+  /** The signed result credential (compact JWS) of a closed round without noise or sealing. */
   public String issue(Round.Snapshot s, Instant now) {
-    return issue(s, now, null);
+    return issue(s, now, null, null);
   }
 
   /**
    * The signed result credential (compact JWS) of a closed round; {@code spend}: the privacy budget
-   * after this round's spend (null when the dataset has no epsilon).
+   * after this round's spend (null when the dataset has no epsilon); {@code sealSequence}, when not
+   * null, is the sequence of the seal that records this round as closed with this result.
    */
-  public String issue(Round.Snapshot s, Instant now, PrivacyBudget.Spend spend) {
+  public String issue(Round.Snapshot s, Instant now, PrivacyBudget.Spend spend, Long sealSequence) {
     byte[] root = MerkleTree.root(s.leaves());
     Aggregator.Disclosure d = s.aggregator().disclose(random);
     JsonNodeFactory f = JsonNodeFactory.instance;
@@ -79,6 +80,9 @@ public final class ResultIssuer {
     subject.put("policySha256", policy.sha256Hex());
     subject.put("enclaveDid", identity.did());
     subject.put("enclaveRegion", policy.enclaveRegion());
+    if (sealSequence != null) {
+      subject.put("sealSequence", sealSequence.longValue());
+    }
     if (policy.didMethods().contains("ethr")) {
       // did:ethr documents come from the host unverified (HostWordDidDocuments): say so in every
       // result

@@ -6,6 +6,7 @@ import com.upokecenter.cbor.CBORType;
 import dev.sovereign.enclave.identity.EnclaveIdentity;
 import dev.sovereign.enclave.round.Aggregator;
 import dev.sovereign.enclave.round.Round;
+import dev.sovereign.enclave.server.EnclaveService;
 import dev.sovereign.enclave.server.EvidenceStore;
 import java.math.BigDecimal;
 import java.security.GeneralSecurityException;
@@ -22,6 +23,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -30,10 +33,11 @@ import java.util.TreeMap;
  * (its keys, and every round with its replay set, leaves in order, counters and partial aggregates,
  * with each cell's producers and each producer's payload count, so contribution bounds and producer
  * thresholds hold across a restore), the epsilon each dataset has spent ({@code privacyBudget})
- * and, in their own versioned section, the status lists it held. Keys added after version 1 was
- * first written are optional on reading: a body without them is read as having none. It exists in
- * the clear only inside the enclave; outside it is the AES-256-GCM body of a {@code SealedState}
- * blob. Byte layout: docs/sealing.md.
+ * and, in their own versioned sections, the status lists it held and what its identity signed (the
+ * result of every round it closed and the last audit head). Keys added after version 1 was first
+ * written are optional on reading: a body without them is read as having none. It exists in the
+ * clear only inside the enclave; outside it is the AES-256-GCM body of a {@code SealedState} blob.
+ * Byte layout: docs/sealing.md.
  */
 public final class SealedBody {
   /** Body format version written by this code. */
@@ -47,6 +51,13 @@ public final class SealedBody {
    */
   public static final int STATUS_LISTS_VERSION = 1;
 
+  /**
+   * Version of the optional {@code signed} section: the result each closed round was given and the
+   * last audit head the identity signed, so no restore lets it sign a second result for a round or
+   * a head that does not extend its last one (absent in bodies sealed before it: nothing signed).
+   */
+  public static final int SIGNED_VERSION = 1;
+
   /** A decoded body. */
   public record Contents(
       Instant sealedAt,
@@ -54,14 +65,23 @@ public final class SealedBody {
       EnclaveIdentity identity,
       List<Round.State> rounds,
       SortedMap<String, BigDecimal> privacySpent,
-      List<EvidenceStore.Held> statusLists) {
+      List<EvidenceStore.Held> statusLists,
+      Signed signed) {
     public Contents(
         Instant sealedAt,
         String policySha256,
         EnclaveIdentity identity,
         List<Round.State> rounds,
         SortedMap<String, BigDecimal> privacySpent) {
-      this(sealedAt, policySha256, identity, rounds, privacySpent, List.of());
+      this(sealedAt, policySha256, identity, rounds, privacySpent, List.of(), Signed.none());
+    }
+  }
+
+  /** What the sealed identity signed: results by round id, and the last audit head. */
+  public record Signed(Optional<EnclaveService.AuditHead> auditHead, Map<String, String> results) {
+    /** Nothing signed yet. */
+    public static Signed none() {
+      return new Signed(Optional.empty(), Map.of());
     }
   }
 
@@ -103,6 +123,19 @@ public final class SealedBody {
       SortedMap<String, BigDecimal> privacySpent,
       Instant sealedAt,
       List<EvidenceStore.Held> statusLists) {
+    return encode(
+        identity, policySha256, rounds, privacySpent, sealedAt, statusLists, Signed.none());
+  }
+
+  /** As above, with what the identity signed in its own versioned section. */
+  public static byte[] encode(
+      EnclaveIdentity identity,
+      String policySha256,
+      Collection<Round> rounds,
+      SortedMap<String, BigDecimal> privacySpent,
+      Instant sealedAt,
+      List<EvidenceStore.Held> statusLists,
+      Signed signed) {
     CBORObject m = CBORObject.NewOrderedMap();
     m.Add("v", VERSION);
     m.Add("sealedAt", sealedAt.toEpochMilli());
@@ -188,6 +221,23 @@ public final class SealedBody {
       section.Add("lists", lists);
       m.Add("statusLists", section);
     }
+    if (!signed.results().isEmpty() || signed.auditHead().isPresent()) {
+      CBORObject section = CBORObject.NewOrderedMap();
+      section.Add("v", SIGNED_VERSION);
+      CBORObject results = CBORObject.NewOrderedMap();
+      new TreeMap<>(signed.results()).forEach(results::Add);
+      section.Add("results", results);
+      signed
+          .auditHead()
+          .ifPresent(
+              h -> {
+                CBORObject a = CBORObject.NewOrderedMap();
+                a.Add("seq", h.seq());
+                a.Add("head", h.head());
+                section.Add("audit", a);
+              });
+      m.Add("signed", section);
+    }
     try {
       return m.EncodeToBytes();
     } finally {
@@ -238,7 +288,7 @@ public final class SealedBody {
           spent.put(k.AsString(), v);
         }
       }
-      return new Contents(sealedAt, policy, identity, rounds, spent, statusLists(m));
+      return new Contents(sealedAt, policy, identity, rounds, spent, statusLists(m), signed(m));
     } catch (CBORException
         | IllegalArgumentException
         | IllegalStateException
@@ -246,6 +296,30 @@ public final class SealedBody {
         | java.time.DateTimeException e) {
       throw new MalformedBodyException("the body does not decode");
     }
+  }
+
+  private static Signed signed(CBORObject m) throws MalformedBodyException {
+    if (m.get("signed") == null) {
+      return Signed.none();
+    }
+    CBORObject section = field(m, "signed", CBORType.Map);
+    if (integer(section, "v") != SIGNED_VERSION) {
+      throw new MalformedBodyException("signed section of an unknown version");
+    }
+    CBORObject r = field(section, "results", CBORType.Map);
+    if (r.size() > MAX_ROUNDS) {
+      throw new MalformedBodyException("too many results");
+    }
+    Map<String, String> results = new TreeMap<>();
+    for (CBORObject k : r.getKeys()) {
+      results.put(k.AsString(), r.get(k).AsString());
+    }
+    Optional<EnclaveService.AuditHead> audit = Optional.empty();
+    if (section.get("audit") != null) {
+      CBORObject a = field(section, "audit", CBORType.Map);
+      audit = Optional.of(new EnclaveService.AuditHead(integer(a, "seq"), text(a, "head")));
+    }
+    return new Signed(audit, Map.copyOf(results));
   }
 
   private static List<EvidenceStore.Held> statusLists(CBORObject m) throws MalformedBodyException {

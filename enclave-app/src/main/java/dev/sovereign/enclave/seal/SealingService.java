@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -33,9 +34,16 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * sealed rounds. Seal and restore exclude every other request while they run, so a snapshot never
  * holds a half-counted payload.
  *
+ * <p>A live enclave never goes back past a close: a restore below its last seal is refused ({@code
+ * ROLLBACK}), a close seals, and while a closed round's seal is pending a restore of the same
+ * identity is refused ({@code STATE_ADVANCED}); the last audit head it signed survives a restore of
+ * its own seal. A round's result leaves the enclave only after a seal holding the closed round and
+ * that result succeeded, so the key broker's rollback mark is past every seal in which the round is
+ * still open: no restore can bring it back to sign a second result.
+ *
  * <p>Refusals are {@code seal-rejected} errors whose detail is one reason code (docs/sealing.md): a
  * {@code SealRejection} name, {@code KEY_RELEASE_REFUSED:<KeyReleaseRefusal>[:<sub-code>]}, {@code
- * EXPIRED}, {@code ROLLBACK} or {@code STATE_MISMATCH}.
+ * EXPIRED}, {@code ROLLBACK}, {@code STATE_ADVANCED} or {@code STATE_MISMATCH}.
  */
 public final class SealingService implements RequestHandler {
   /** Builds the request handler of an enclave life with the given identity. */
@@ -64,6 +72,18 @@ public final class SealingService implements RequestHandler {
 
   /** The blob of the last seal made here (ciphertext), for {@link Message.LatestSeal}. */
   private byte[] lastBlob;
+
+  /** The highest sequence named in a result, sealed or not: later seals go above it. */
+  private long reservedSequence;
+
+  /** Whether this identity's state changed since its last seal or restore (or its start). */
+  private volatile boolean moved;
+
+  /**
+   * Rounds whose result is signed but whose close's seal failed: their result stays inside (also
+   * from {@link Message.DescribeRound}) until a seal holds it. Written under the write lock.
+   */
+  private final java.util.Set<String> withheld = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public SealingService(
       SovereigntyPolicy policy,
@@ -109,6 +129,14 @@ public final class SealingService implements RequestHandler {
         lock.writeLock().unlock();
       }
     }
+    if (request instanceof Message.CloseRound c) {
+      lock.writeLock().lock();
+      try {
+        return closeAndSeal(c);
+      } finally {
+        lock.writeLock().unlock();
+      }
+    }
     lock.readLock().lock();
     try {
       // Under the read lock a seal cannot run: the sequence reported with a batch's verdicts is
@@ -122,6 +150,14 @@ public final class SealingService implements RequestHandler {
             : new Message.Sealed(Base64.getEncoder().encodeToString(lastBlob));
       }
       Message.Response r = current.handle(request);
+      if (r instanceof Message.RoundDescription d
+          && d.credential() != null
+          && withheld.contains(d.round())) {
+        return new Message.RoundDescription(d.round(), d.state(), d.expiresAt(), null);
+      }
+      if (moves(request, r)) {
+        moved = true; // under the read lock: no seal or restore runs between the change and this
+      }
       if (request instanceof Message.SubmitPayloads s
           && Boolean.TRUE.equals(s.reportSeal())
           && r instanceof Message.PayloadVerdicts v) {
@@ -133,6 +169,51 @@ public final class SealingService implements RequestHandler {
     }
   }
 
+  /**
+   * Whether answering {@code request} with {@code response} changed state that a restore must not
+   * drop. Counted payloads do not count: a restore of the latest seal forgets them together with
+   * their replay entries, and the host resends what the seal does not cover, so each is counted
+   * once; a close does (it seals, and until that seal succeeds its result is held inside).
+   */
+  private static boolean moves(Message.Request request, Message.Response response) {
+    return !(response instanceof Message.Error) && request instanceof Message.CloseRound;
+  }
+
+  /**
+   * Closes the round and seals before the result leaves: the result names the seal's sequence. If
+   * the seal fails the result stays inside (signed once, held in memory) and the same bytes are
+   * released by a later CloseRound whose seal succeeds.
+   */
+  private Message.Response closeAndSeal(Message.CloseRound c) {
+    boolean signed = current.result(c.round()).isPresent();
+    long sequence = nextSequence();
+    Message.Response result = current.close(c, signed ? null : sequence);
+    if (result instanceof Message.Error) {
+      return result;
+    }
+    if (!signed) {
+      moved = true;
+      reservedSequence = Math.max(reservedSequence, sequence);
+    }
+    if (moved) {
+      Message.Response sealed = seal(sequence);
+      if (sealed instanceof Message.Error e) {
+        withheld.add(c.round());
+        return new Message.Error(
+            e.code(),
+            e.detail()
+                + " (the result is signed but withheld until a seal holds it: retry CloseRound)");
+      }
+    }
+    return result;
+  }
+
+  private long nextSequence() {
+    // Monotonic across enclave lives without a local counter: a fresh enclave that restored nothing
+    // still seals above anything sealed before (milliseconds), a restored one above its snapshot.
+    return Math.max(Math.max(lastSequence, reservedSequence) + 1, clock.millis());
+  }
+
   private StateSealer sealer() {
     if (sealer == null) {
       sealer = StateSealer.create(nsm, broker, binding, identity.did(), random);
@@ -141,9 +222,10 @@ public final class SealingService implements RequestHandler {
   }
 
   private Message.Response seal() {
-    // Monotonic across enclave lives without a local counter: a fresh enclave that restored nothing
-    // still seals above anything sealed before (milliseconds), a restored one above its snapshot.
-    long sequence = Math.max(lastSequence + 1, clock.millis());
+    return seal(nextSequence());
+  }
+
+  private Message.Response seal(long sequence) {
     byte[] body =
         SealedBody.encode(
             identity,
@@ -151,11 +233,14 @@ public final class SealingService implements RequestHandler {
             current.rounds(),
             current.privacyBudget().snapshot(),
             clock.instant(),
-            current.evidence().sealable());
+            current.evidence().sealable(),
+            new SealedBody.Signed(current.auditHead(), current.results()));
     try {
       byte[] blob = sealer().seal(sequence, body);
       lastSequence = sequence;
       lastBlob = blob;
+      moved = false;
+      withheld.clear(); // this seal holds every result signed so far
       return new Message.Sealed(Base64.getEncoder().encodeToString(blob));
     } catch (SealRejectedException e) {
       return rejected(code(e));
@@ -202,6 +287,10 @@ public final class SealingService implements RequestHandler {
     if (!contents.policySha256().equals(policy.sha256Hex())) {
       return rejected("BINDING_MISMATCH");
     }
+    if (moved && contents.identity().did().equals(identity.did())) {
+      // this identity counted, closed or signed something since its last seal or restore
+      return rejected("STATE_ADVANCED");
+    }
     Instant now = clock.instant();
     if (contents.sealedAt().plus(policy.retention().sealedStateMaxAge()).isBefore(now)) {
       return rejected("EXPIRED");
@@ -230,11 +319,24 @@ public final class SealingService implements RequestHandler {
     // status lists move only forward per URL, across the restore too: a sealed list older than one
     // supplied since is ignored, a newer one replaces it
     next.evidence().restore(contents.statusLists(), now);
+    contents.signed().results().forEach(next::adoptResult);
+    contents.signed().auditHead().ifPresent(next::adoptAuditHead);
+    if (contents.identity().did().equals(identity.did())) {
+      // the same identity never goes back on its audit chain: a head it signed after the seal
+      // stays the one the next head must extend
+      Optional<EnclaveService.AuditHead> sealedHead = contents.signed().auditHead();
+      current
+          .auditHead()
+          .filter(live -> sealedHead.isEmpty() || live.seq() > sealedHead.get().seq())
+          .ifPresent(next::adoptAuditHead);
+    }
     EnclaveIdentity previous = identity;
     identity = contents.identity();
     current = next;
     lastSequence = opened.header().sequence();
     lastBlob = blob;
+    moved = false;
+    withheld.clear(); // results not in the restored state are gone with the state they were in
     if (!previous.did().equals(identity.did())) {
       sealer = null; // the next key-release document names the restored DID
     }

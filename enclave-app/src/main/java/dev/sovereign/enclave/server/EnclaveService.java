@@ -3,6 +3,8 @@ package dev.sovereign.enclave.server;
 import dev.sovereign.attestation.nsm.Nsm;
 import dev.sovereign.attestation.nsm.NsmException;
 import dev.sovereign.enclave.audit.AuditHeadToken;
+import dev.sovereign.enclave.audit.AuditRejectedException;
+import dev.sovereign.enclave.audit.AuditVerifier;
 import dev.sovereign.enclave.identity.EnclaveIdentity;
 import dev.sovereign.enclave.pipeline.AcceptedPayload;
 import dev.sovereign.enclave.pipeline.FabricEvidence;
@@ -46,6 +48,12 @@ public final class EnclaveService implements RequestHandler {
   /** Most did:fabric evidence objects in one {@link Message.SupplyEvidence}. */
   public static final int MAX_EVIDENCE_PER_REQUEST = 256;
 
+  /** Most audit entries in one {@link Message.SignAuditHead}. */
+  public static final int MAX_AUDIT_ENTRIES = 1024;
+
+  /** Longest audit entry line accepted, in characters. */
+  public static final int MAX_AUDIT_LINE = 16 * 1024;
+
   private static final Pattern ROUND_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
 
   private final SovereigntyPolicy policy;
@@ -63,10 +71,16 @@ public final class EnclaveService implements RequestHandler {
   private final PrivacyBudget budget = new PrivacyBudget();
 
   /**
-   * Result credentials of the rounds closed in this enclave life, for {@link
-   * Message.DescribeRound}.
+   * The result credential this identity signed for each closed round, by round id: sealed, so it
+   * survives a restore, and answered by {@link Message.DescribeRound} and a repeated close.
    */
   private final Map<String, String> results = new ConcurrentHashMap<>();
+
+  /** The last audit head this identity signed: seq 0 and no head when none (guarded by itself). */
+  private final Object auditLock = new Object();
+
+  private long auditSeq;
+  private String auditHead;
 
   public EnclaveService(
       SovereigntyPolicy policy,
@@ -138,6 +152,21 @@ public final class EnclaveService implements RequestHandler {
     this.clock = clock;
   }
 
+  /** The results this identity signed (round id to credential), for sealing. */
+  public Map<String, String> results() {
+    return Map.copyOf(results);
+  }
+
+  /** The result already signed for {@code round}, if any. */
+  public Optional<String> result(String round) {
+    return round == null ? Optional.empty() : Optional.ofNullable(results.get(round));
+  }
+
+  /** Takes over a result signed before a seal (before any request is served). */
+  public void adoptResult(String round, String credential) {
+    results.put(round, credential);
+  }
+
   /** Every round this enclave life knows (open and closed), for sealing. */
   public java.util.Collection<Round> rounds() {
     return List.copyOf(rounds.values());
@@ -151,6 +180,30 @@ public final class EnclaveService implements RequestHandler {
   /** The evidence this service holds (status lists travel in the sealed state). */
   public EvidenceStore evidence() {
     return evidence;
+  }
+
+  /** The last audit head this identity signed, for sealing; empty when it signed none. */
+  public Optional<AuditHead> auditHead() {
+    synchronized (auditLock) {
+      return auditSeq == 0 ? Optional.empty() : Optional.of(new AuditHead(auditSeq, auditHead));
+    }
+  }
+
+  /** Takes over the last signed audit head from sealed state (before any request is served). */
+  public void adoptAuditHead(AuditHead h) {
+    synchronized (auditLock) {
+      auditSeq = h.seq();
+      auditHead = h.head();
+    }
+  }
+
+  /** An audit chain head: the seq of the entry it covers and that entry's SHA-256 (hex). */
+  public record AuditHead(long seq, String head) {
+    public AuditHead {
+      if (seq < 1 || head == null || !AuditHeadToken.HEAD.matcher(head).matches()) {
+        throw new IllegalArgumentException("seq >= 1 and a lowercase hex SHA-256 head");
+      }
+    }
   }
 
   /** Takes over a round restored from sealed state; false if its id is already used here. */
@@ -167,7 +220,8 @@ public final class EnclaveService implements RequestHandler {
             "serving",
             identity.did(),
             policy.sha256Hex(),
-            (int) rounds.values().stream().filter(r -> !r.isClosed()).count());
+            (int) rounds.values().stream().filter(r -> !r.isClosed()).count(),
+            auditHead().map(AuditHead::seq).orElse(null));
       } else if (request instanceof Message.Attest a) {
         return attest(a);
       } else if (request instanceof Message.OpenRound o) {
@@ -181,7 +235,7 @@ public final class EnclaveService implements RequestHandler {
         return new Message.EvidenceNonceIssued(
             nonce, fabric.nonceExpiry(nonce).orElseThrow().toString());
       } else if (request instanceof Message.CloseRound c) {
-        return close(c);
+        return close(c, null);
       } else if (request instanceof Message.DescribeRound d) {
         return describe(d);
       } else if (request instanceof Message.SignAuditHead h) {
@@ -430,52 +484,112 @@ public final class EnclaveService implements RequestHandler {
         didLogs, didLogs, statusLists, didDocuments == 0 ? null : didDocuments, refused);
   }
 
-  private Message.Response close(Message.CloseRound c) throws Rejected {
-    Round r = openRound(c.round());
-    SovereigntyPolicy.Dataset ds = r.dataset();
-    PrivacyBudget.Spend spend = null;
-    if (ds.epsilon().isPresent()) {
-      BigDecimal epsilon = new BigDecimal(Double.toString(ds.epsilon().get()));
-      BigDecimal total =
-          new BigDecimal(Double.toString(ds.privacy().budgetEpsilon().orElseThrow()));
-      spend =
-          budget
-              .trySpend(ds.name(), epsilon, total)
-              .orElseThrow(
-                  () ->
-                      new Rejected(
-                          ErrorCode.PRIVACY_BUDGET_EXHAUSTED,
-                          "closing spends epsilon "
-                              + epsilon.stripTrailingZeros().toPlainString()
-                              + "; dataset "
-                              + ds.name()
-                              + " has spent "
-                              + budget.spent(ds.name()).stripTrailingZeros().toPlainString()
-                              + " of "
-                              + total.stripTrailingZeros().toPlainString()));
-    }
-    Round.Snapshot s;
+  /**
+   * Closes a round, spends its dataset's epsilon and signs its result once: a round whose result
+   * this identity already signed gets those same bytes again, never a second result (nor a second
+   * spend). {@code sealSequence} (null without a key broker) is named in the result: the sequence
+   * reserved for the seal that records the closed round.
+   */
+  public Message.Response close(Message.CloseRound c, Long sealSequence) {
     try {
-      s = r.close();
-    } catch (IllegalStateException e) {
-      if (spend != null) {
-        budget.refund(spend);
+      Optional<String> signed = result(c.round());
+      if (signed.isPresent()) {
+        return new Message.RoundResult(c.round(), signed.get());
       }
-      throw new Rejected(ErrorCode.ROUND_CLOSED, "round is closed");
+      Round r = openRound(c.round());
+      SovereigntyPolicy.Dataset ds = r.dataset();
+      PrivacyBudget.Spend spend = null;
+      if (ds.epsilon().isPresent()) {
+        BigDecimal epsilon = new BigDecimal(Double.toString(ds.epsilon().get()));
+        BigDecimal total =
+            new BigDecimal(Double.toString(ds.privacy().budgetEpsilon().orElseThrow()));
+        spend =
+            budget
+                .trySpend(ds.name(), epsilon, total)
+                .orElseThrow(
+                    () ->
+                        new Rejected(
+                            ErrorCode.PRIVACY_BUDGET_EXHAUSTED,
+                            "closing spends epsilon "
+                                + epsilon.stripTrailingZeros().toPlainString()
+                                + "; dataset "
+                                + ds.name()
+                                + " has spent "
+                                + budget.spent(ds.name()).stripTrailingZeros().toPlainString()
+                                + " of "
+                                + total.stripTrailingZeros().toPlainString()));
+      }
+      Round.Snapshot s;
+      try {
+        s = r.close();
+      } catch (IllegalStateException e) {
+        if (spend != null) {
+          budget.refund(spend);
+        }
+        throw new Rejected(ErrorCode.ROUND_CLOSED, "round is closed");
+      }
+      String credential = issuer.issue(s, clock.instant(), spend, sealSequence);
+      results.put(r.id(), credential);
+      return new Message.RoundResult(r.id(), credential);
+    } catch (Rejected e) {
+      return e.error;
     }
-    String credential = issuer.issue(s, clock.instant(), spend);
-    results.put(r.id(), credential);
-    return new Message.RoundResult(r.id(), credential);
   }
 
+  /**
+   * Signs a head only if it extends the last one this identity signed: the entries start right
+   * after it, chain from its hash and end at the requested head. So a rewritten log, a deleted
+   * entry or a lower seq can never be signed again under this DID.
+   */
   private Message.Response signAuditHead(Message.SignAuditHead h) throws Rejected {
     String head = required(h.headSha256(), "headSha256");
+    List<String> entries = h.entries();
     if (h.seq() < 1 || !AuditHeadToken.HEAD.matcher(head).matches()) {
       throw new Rejected(
           ErrorCode.MALFORMED_MESSAGE, "seq must be >= 1 and headSha256 64 lowercase hex digits");
     }
-    return new Message.AuditHeadSigned(
-        AuditHeadToken.sign(identity, policy.sha256Hex(), h.seq(), head, clock.instant()));
+    if (entries == null
+        || entries.isEmpty()
+        || entries.size() > MAX_AUDIT_ENTRIES
+        || entries.size() > h.seq()) {
+      throw new Rejected(
+          ErrorCode.MALFORMED_MESSAGE,
+          "entries must hold 1.." + MAX_AUDIT_ENTRIES + " lines ending at seq (protocol 1.2)");
+    }
+    for (String line : entries) {
+      if (line == null || line.length() > MAX_AUDIT_LINE) {
+        throw new Rejected(
+            ErrorCode.MALFORMED_MESSAGE, "an entry is missing or longer than " + MAX_AUDIT_LINE);
+      }
+    }
+    long after = h.seq() - entries.size();
+    synchronized (auditLock) {
+      if (auditSeq > 0 && after != auditSeq) {
+        throw new Rejected(
+            ErrorCode.AUDIT_HEAD_REFUSED,
+            "the entries must start right after seq "
+                + auditSeq
+                + ", the last head this enclave signed");
+      }
+      String computed;
+      try {
+        computed = AuditVerifier.extend(after, auditSeq > 0 ? auditHead : null, entries);
+      } catch (AuditRejectedException e) {
+        throw new Rejected(
+            ErrorCode.AUDIT_HEAD_REFUSED,
+            e.code() + " at seq " + e.line() + ": the entries do not extend the last signed head");
+      }
+      if (!computed.equals(head)) {
+        throw new Rejected(
+            ErrorCode.AUDIT_HEAD_REFUSED,
+            "the entries do not hash to headSha256 at seq " + h.seq());
+      }
+      String jws =
+          AuditHeadToken.sign(identity, policy.sha256Hex(), h.seq(), head, clock.instant());
+      auditSeq = h.seq();
+      auditHead = head;
+      return new Message.AuditHeadSigned(jws);
+    }
   }
 
   private static String required(String v, String name) throws Rejected {

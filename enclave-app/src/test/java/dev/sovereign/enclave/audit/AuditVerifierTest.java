@@ -34,6 +34,8 @@ class AuditVerifierTest {
   private static final Clock CLOCK =
       Clock.fixed(Instant.parse("2026-11-27T12:00:00Z"), ZoneOffset.UTC);
 
+  private static final java.util.Set<String> PINNED = java.util.Set.of(ENCLAVE.did());
+
   @TempDir Path dir;
   private List<String> log;
 
@@ -67,7 +69,7 @@ class AuditVerifierTest {
 
   @Test
   void aSignedLogVerifiesAndReopensAtItsHead() throws Exception {
-    AuditVerifier.VerifiedLog v = AuditVerifier.verify(log);
+    AuditVerifier.VerifiedLog v = AuditVerifier.verify(log, PINNED);
     assertEquals(6, v.entries());
     assertEquals(2, v.signedHeads().size());
     assertEquals(java.util.Set.of(ENCLAVE.did()), v.enclaveDids());
@@ -181,6 +183,51 @@ class AuditVerifierTest {
   }
 
   @Test
+  void anEmptyLogIsRejectedNotValid() throws Exception {
+    assertRejected("audit-log-empty", 0, AuditVerifier.lines(new byte[0]));
+  }
+
+  @Test
+  void aLogCutInsideItsSignedPartEndsInAnUnsignedTail() {
+    // lines 1..4: the first head (line 3) covers 1..2; the entry at 4 is covered by nothing
+    assertRejected("audit-unsigned-tail", 4, new ArrayList<>(log.subList(0, 4)));
+  }
+
+  @Test
+  void headsSignedByAnUnpinnedDidAreRejectedAndAPinIsRequired() {
+    AuditRejectedException e =
+        assertThrows(
+            AuditRejectedException.class,
+            () ->
+                AuditVerifier.verify(
+                    log, java.util.Set.of(EnclaveIdentity.generate(new SecureRandom()).did())));
+    assertEquals("audit-head-wrong-enclave", e.code());
+    assertEquals(3, e.line());
+    assertThrows(
+        IllegalArgumentException.class, () -> AuditVerifier.verify(log, java.util.Set.of()));
+  }
+
+  @Test
+  void aFragmentExtendsOnlyFromTheHeadItFollows() throws Exception {
+    String third = AuditChain.sha256Hex(log.get(2).getBytes(StandardCharsets.UTF_8));
+    String sixth = AuditChain.sha256Hex(log.get(5).getBytes(StandardCharsets.UTF_8));
+    assertEquals(sixth, AuditVerifier.extend(3, third, log.subList(3, 6)));
+    assertEquals(sixth, AuditVerifier.extend(3, null, log.subList(3, 6)));
+    assertEquals(
+        "audit-chain-broken",
+        assertThrows(
+                AuditRejectedException.class,
+                () -> AuditVerifier.extend(3, "00".repeat(32), log.subList(3, 6)))
+            .code());
+    assertEquals(
+        "audit-chain-broken",
+        assertThrows(
+                AuditRejectedException.class,
+                () -> AuditVerifier.extend(2, third, log.subList(3, 6)))
+            .code());
+  }
+
+  @Test
   void anIncompleteLastLineIsAChainBreak() {
     AuditRejectedException e =
         assertThrows(
@@ -191,7 +238,7 @@ class AuditVerifierTest {
 
   private static void assertRejected(String code, long line, List<String> lines) {
     AuditRejectedException e =
-        assertThrows(AuditRejectedException.class, () -> AuditVerifier.verify(lines));
+        assertThrows(AuditRejectedException.class, () -> AuditVerifier.verify(lines, PINNED));
     assertEquals(code, e.code(), e.getMessage());
     assertEquals(line, e.line(), e.getMessage());
   }

@@ -182,8 +182,13 @@ class FabricProducerEvidenceTest {
     assertEquals(RejectionReason.SIGNATURE_INVALID, e.reason());
   }
 
+  /**
+   * Issue 17 (5): a payload signed with the rotated-away key and an iat before the rotation, and
+   * one of a deactivated DID dated before the deactivation, are rejected (the signer chooses iat);
+   * the new key verifies whatever the iat.
+   */
   @Test
-  void aKeyIsAuthorizedAgainstTheVersionInForceAtThePayloadsIat() throws Exception {
+  void aRotatedAwayKeyOrADeactivatedDidIsRejectedWhateverThePayloadsIat() throws Exception {
     SoftwareControllerKey a = SoftwareControllerKey.generate(Multikey.Type.ED25519);
     SoftwareControllerKey b = SoftwareControllerKey.generate(Multikey.Type.ED25519);
     var v1 = ledger.submit(FabricDocuments.create(NETWORK, a));
@@ -201,21 +206,27 @@ class FabricProducerEvidenceTest {
     long after = v2.versionTime().getEpochSecond() + 1;
     evidence.supply(JSON.readTree(FabricDidEvidence.bundle(ledger, did, evidence.issueNonce())));
 
-    // signed with the key in force at iat: the rotated-away key for an earlier iat, the new one
-    // after
-    assertEquals(did, verifier.verify(payload(did, a, before), policy).iss());
     assertEquals(did, verifier.verify(payload(did, b, after), policy).iss());
+    assertEquals(did, verifier.verify(payload(did, b, before), policy).iss());
+    for (long iat : new long[] {before, before - 2, after}) {
+      assertEquals(
+          RejectionReason.SIGNATURE_INVALID,
+          assertThrows(
+                  PayloadRejectedException.class,
+                  () -> verifier.verify(payload(did, a, iat), policy),
+                  "the rotated-away key with iat " + iat)
+              .reason());
+    }
+
+    Thread.sleep(1100);
+    var v3 = ledger.submit(FabricDocuments.deactivate(did, v2.versionId(), did + "#key-1", b));
+    long beforeDeactivation = v3.versionTime().getEpochSecond() - 1;
+    evidence.supply(JSON.readTree(FabricDidEvidence.bundle(ledger, did, evidence.issueNonce())));
     assertEquals(
-        RejectionReason.SIGNATURE_INVALID,
+        RejectionReason.PRODUCER_DID_UNRESOLVABLE,
         assertThrows(
                 PayloadRejectedException.class,
-                () -> verifier.verify(payload(did, a, after), policy))
-            .reason());
-    assertEquals(
-        RejectionReason.SIGNATURE_INVALID,
-        assertThrows(
-                PayloadRejectedException.class,
-                () -> verifier.verify(payload(did, b, before), policy))
+                () -> verifier.verify(payload(did, b, beforeDeactivation), policy))
             .reason());
   }
 

@@ -95,12 +95,12 @@ class SealedBodyTest {
   }
 
   @Test
-  void aBodyThatIsNotVersionOneOrWhoseKeysDoNotGiveTheDidIsMalformed() throws Exception {
+  void aBodyOfAnUnknownVersionOrWhoseKeysDoNotGiveTheDidIsMalformed() throws Exception {
     SovereigntyPolicy policy = PolicyLoader.parse(POLICY);
     EnclaveIdentity identity = EnclaveIdentity.generate(new SecureRandom());
     byte[] body = SealedBody.encode(identity, policy.sha256Hex(), List.of(), Instant.now());
     CBORObject m = CBORObject.DecodeFromBytes(body);
-    m.set("v", CBORObject.FromObject(2));
+    m.set("v", CBORObject.FromObject(3));
     assertThrows(
         SealedBody.MalformedBodyException.class, () -> SealedBody.decode(m.EncodeToBytes()));
     CBORObject other = CBORObject.DecodeFromBytes(body);
@@ -161,5 +161,41 @@ class SealedBodyTest {
         0,
         back.close().aggregator().disclose(new SecureRandom()).cells().size(),
         "a cell without producers stays below k = 1");
+  }
+
+  @Test
+  void theSignedSectionKeepsResultsAndTheLastAuditHeadAndABodyWithoutItStillDecodes()
+      throws Exception {
+    SovereigntyPolicy policy = PolicyLoader.parse(POLICY);
+    EnclaveIdentity identity = EnclaveIdentity.generate(new SecureRandom());
+    byte[] body =
+        SealedBody.encode(
+            identity,
+            policy.sha256Hex(),
+            List.of(),
+            new TreeMap<>(),
+            Instant.now(),
+            List.of(),
+            new SealedBody.Signed(
+                java.util.Optional.of(
+                    new dev.sovereign.enclave.server.EnclaveService.AuditHead(9, "ab".repeat(32))),
+                java.util.Map.of("r1", "header.payload.signature")));
+    SealedBody.Contents c = SealedBody.decode(body);
+    assertEquals(9, c.signed().auditHead().orElseThrow().seq());
+    assertEquals("ab".repeat(32), c.signed().auditHead().orElseThrow().head());
+    assertEquals(java.util.Map.of("r1", "header.payload.signature"), c.signed().results());
+
+    CBORObject before = CBORObject.DecodeFromBytes(body);
+    before.Remove(CBORObject.FromObject("signed"));
+    SealedBody.Contents old = SealedBody.decode(before.EncodeToBytes());
+    assertTrue(old.signed().auditHead().isEmpty());
+    assertTrue(old.signed().results().isEmpty());
+
+    CBORObject future = CBORObject.DecodeFromBytes(body);
+    future.get("signed").set("v", CBORObject.FromObject(2));
+    assertThrows(
+        SealedBody.MalformedBodyException.class,
+        () -> SealedBody.decode(future.EncodeToBytes()),
+        "a signed section of an unknown version is refused, not read as nothing signed");
   }
 }

@@ -37,12 +37,41 @@ public final class AuditChain {
   private long seq;
   private String head;
 
-  private AuditChain(Path file, Clock clock, long seq, String head, long droppedTailBytes) {
+  /** {@code ends[i]}: the file offset just after line {@code i + 1}'s newline. */
+  private long[] ends;
+
+  /** The seq of the last entry that is not a head entry. */
+  private long lastPlain;
+
+  /** The highest seq a head entry claims to cover (its {@code covers} field, unverified). */
+  private long lastCovered;
+
+  /** The last head entry whose {@code covers} reaches every non-head entry before it. */
+  private long lastCompleteHead;
+
+  private AuditChain(
+      Path file, Clock clock, long droppedTailBytes, AuditVerifier.Chain c, long[] ends) {
     this.file = file;
     this.clock = clock;
-    this.seq = seq;
-    this.head = head;
+    this.seq = c.entries();
+    this.head = c.head();
     this.droppedTailBytes = droppedTailBytes;
+    this.ends = ends;
+    for (int i = 0; i < c.nodes().size(); i++) {
+      JsonNode n = c.nodes().get(i);
+      track(i + 1, n.path("kind").asText(), n.path("fields").path("covers").asLong(0));
+    }
+  }
+
+  private void track(long entry, String kind, long covers) {
+    if (!HEAD_SIGNED.equals(kind)) {
+      lastPlain = entry;
+      return;
+    }
+    lastCovered = Math.max(lastCovered, covers);
+    if (lastPlain <= covers) {
+      lastCompleteHead = entry;
+    }
   }
 
   /**
@@ -71,7 +100,14 @@ public final class AuditChain {
     }
     AuditVerifier.Chain c =
         AuditVerifier.chain(AuditVerifier.lines(java.util.Arrays.copyOf(bytes, end)));
-    return new AuditChain(file, clock, c.entries(), c.head(), dropped);
+    long[] ends = new long[Math.max(16, (int) c.entries() * 2)];
+    int n = 0;
+    for (int i = 0; i < end; i++) {
+      if (bytes[i] == '\n') {
+        ends[n++] = i + 1;
+      }
+    }
+    return new AuditChain(file, clock, dropped, c, ends);
   }
 
   /** Bytes of an incomplete last line that {@link #open} cut off (0 normally). */
@@ -107,13 +143,16 @@ public final class AuditChain {
     long s = seq;
     String h = head;
     String time = clock.instant().toString();
+    long[] lineEnds = new long[fieldsList.size()];
     for (Map<String, ?> fields : fieldsList) {
       JsonNode f = Codec.json().valueToTree(fields);
       byte[] line = line(++s, time, kind, f, h);
       out.write(line);
       out.write('\n');
+      lineEnds[(int) (s - seq - 1)] = out.size();
       h = sha256Hex(line);
     }
+    long base = seq == 0 ? 0 : ends[(int) seq - 1];
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
       long size = ch.size();
       try {
@@ -133,9 +172,74 @@ public final class AuditChain {
         throw e;
       }
     }
+    if (ends.length < s) {
+      ends = java.util.Arrays.copyOf(ends, (int) Math.max(s, ends.length * 2L));
+    }
+    for (int i = 0; i < lineEnds.length; i++) {
+      ends[(int) seq + i] = base + lineEnds[i];
+    }
+    for (int i = 0; i < fieldsList.size(); i++) {
+      Object covers = fieldsList.get(i).get("covers");
+      track(seq + i + 1, kind, covers instanceof Number n ? n.longValue() : 0);
+    }
     seq = s;
     head = h;
     return seq;
+  }
+
+  /** The seq of the last entry that is not a {@value #HEAD_SIGNED} entry (0 when none). */
+  public synchronized long lastPlain() {
+    return lastPlain;
+  }
+
+  /** The highest seq a {@value #HEAD_SIGNED} entry covers (0 when none). */
+  public synchronized long lastCovered() {
+    return lastCovered;
+  }
+
+  /**
+   * The last {@value #HEAD_SIGNED} entry that covers every other entry before it (0 when none): a
+   * prefix of the file ending there is a complete signed export.
+   */
+  public synchronized long lastCompleteHead() {
+    return lastCompleteHead;
+  }
+
+  /**
+   * The lines (without newline) of entries {@code from..to} (1-based, inclusive), read under the
+   * append lock.
+   */
+  public synchronized java.util.List<String> lines(long from, long to) throws IOException {
+    if (from < 1 || to > seq || from > to) {
+      throw new IllegalArgumentException("entries " + from + ".." + to + " of " + seq);
+    }
+    long start = from == 1 ? 0 : ends[(int) from - 2];
+    long stop = ends[(int) to - 1];
+    byte[] b = read(start, stop);
+    String text = new String(b, 0, b.length - 1, java.nio.charset.StandardCharsets.UTF_8);
+    return java.util.Arrays.asList(text.split("\n", -1));
+  }
+
+  /**
+   * The file's bytes up to and including entry {@code to}'s newline, read under the append lock.
+   */
+  public synchronized byte[] export(long to) throws IOException {
+    if (to < 0 || to > seq) {
+      throw new IllegalArgumentException("entry " + to + " of " + seq);
+    }
+    return to == 0 ? new byte[0] : read(0, ends[(int) to - 1]);
+  }
+
+  private byte[] read(long start, long stop) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(stop - start));
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      while (buf.hasRemaining()) {
+        if (ch.read(buf, start + buf.position()) < 0) {
+          throw new IOException("the audit file is shorter than its index");
+        }
+      }
+    }
+    return buf.array();
   }
 
   /** The last entry's seq (0 when empty). */
@@ -158,7 +262,8 @@ public final class AuditChain {
     return Files.readAllBytes(file);
   }
 
-  static String sha256Hex(byte[] b) {
+  /** Lowercase hex SHA-256 (the hash of a line, as {@code prev} and heads name it). */
+  public static String sha256Hex(byte[] b) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
     } catch (NoSuchAlgorithmException e) {

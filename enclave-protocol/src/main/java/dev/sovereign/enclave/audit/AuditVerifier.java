@@ -11,10 +11,13 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The offline check of an audit file ({@link AuditChain} format): every line canonical and chained,
- * every {@value AuditChain#HEAD_SIGNED} entry's token signed by its enclave did:key and naming the
- * chain's head at the seq it covers, and no entry after the last signed head. Checks run in that
- * order; the first failure is the answer.
+ * The offline check of an audit file ({@link AuditChain} format): the log is not empty, every line
+ * canonical and chained, every {@value AuditChain#HEAD_SIGNED} entry's token signed by a pinned
+ * enclave did:key and naming the chain's head at the seq it covers, and no entry after the last
+ * signed head (only head entries may follow it). Checks run in that order; the first failure is the
+ * answer. A log cut after one of its signed heads is a genuine older export: only the reader's
+ * expectations (how fresh the final head must be, which results the log must hold) tell it from the
+ * whole log.
  */
 public final class AuditVerifier {
   private AuditVerifier() {}
@@ -29,11 +32,28 @@ public final class AuditVerifier {
       long entries,
       String head,
       List<AuditHeadToken.VerifiedHead> signedHeads,
-      Set<String> enclaveDids) {}
+      Set<String> enclaveDids) {
+    /** The last signed head (every entry but trailing head entries is at or before its seq). */
+    public AuditHeadToken.VerifiedHead finalHead() {
+      return signedHeads.get(signedHeads.size() - 1);
+    }
+  }
 
-  /** Verifies {@code lines} (the file split at {@code \n}, no trailing empty line). */
-  public static VerifiedLog verify(List<String> lines) throws AuditRejectedException {
-    Chain c = chain(lines);
+  /**
+   * Verifies {@code lines} (the file split at {@code \n}, no trailing empty line): every head must
+   * be signed by one of {@code enclaveDids}, which must not be empty (a head signed by a key the
+   * reader does not pin proves nothing: anybody can make a did:key).
+   */
+  public static VerifiedLog verify(List<String> lines, Set<String> enclaveDids)
+      throws AuditRejectedException {
+    if (enclaveDids.isEmpty()) {
+      throw new IllegalArgumentException("pin at least one enclave DID");
+    }
+    if (lines.isEmpty()) {
+      throw new AuditRejectedException(
+          "audit-log-empty", 0, "the log holds no entry and no signed head");
+    }
+    Chain c = chain(lines, 0, AuditChain.GENESIS);
     List<AuditHeadToken.VerifiedHead> heads = new ArrayList<>();
     Set<String> dids = new LinkedHashSet<>();
     long covered = 0;
@@ -61,6 +81,12 @@ public final class AuditVerifier {
             seq,
             "the signed head for seq " + h.seq() + " is not the chain's head at that seq");
       }
+      if (!enclaveDids.contains(h.enclaveDid())) {
+        throw new AuditRejectedException(
+            "audit-head-wrong-enclave",
+            seq,
+            "the head for seq " + h.seq() + " is signed by " + h.enclaveDid() + ", not pinned");
+      }
       heads.add(h);
       dids.add(h.enclaveDid());
       covered = Math.max(covered, h.seq());
@@ -73,7 +99,11 @@ public final class AuditVerifier {
       throw new AuditRejectedException(
           "audit-unsigned-tail",
           first,
-          "entries " + first + ".." + lastPlain + " are not covered by a signed head");
+          "entries "
+              + first
+              + ".."
+              + lastPlain
+              + " are not covered by a signed head (a cut or a rewritten tail)");
     }
     return new VerifiedLog(c.entries(), c.head(), List.copyOf(heads), Set.copyOf(dids));
   }
@@ -94,13 +124,31 @@ public final class AuditVerifier {
     return Arrays.asList(s.substring(0, s.length() - 1).split("\n", -1));
   }
 
+  /**
+   * The head after {@code lines}, which must be entries {@code after + 1 ..} of a chain whose entry
+   * {@code after} has hash {@code prev}; with {@code prev == null} the first line's {@code prev} is
+   * not checked (a fragment whose predecessor the caller does not know).
+   */
+  public static String extend(long after, String prev, List<String> lines)
+      throws AuditRejectedException {
+    return chain(lines, after, prev).head();
+  }
+
   static Chain chain(List<String> lines) throws AuditRejectedException {
-    String prev = AuditChain.GENESIS;
+    return chain(lines, 0, AuditChain.GENESIS);
+  }
+
+  private static Chain chain(List<String> lines, long after, String first)
+      throws AuditRejectedException {
+    String prev = first;
     List<String> hashes = new ArrayList<>(lines.size());
     List<JsonNode> nodes = new ArrayList<>(lines.size());
-    long seq = 0;
+    long seq = after;
     for (String line : lines) {
       seq++;
+      if (line == null) {
+        throw new AuditRejectedException("audit-chain-broken", seq, "no entry");
+      }
       byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
       JsonNode n;
       try {
@@ -114,13 +162,14 @@ public final class AuditVerifier {
           || !n.path("fields").isObject()
           || !n.path("kind").isTextual()
           || !n.path("time").isTextual()
+          || !n.path("prev").isTextual()
           || !Arrays.equals(Jcs.canonicalize(n), bytes)) {
         throw new AuditRejectedException("audit-chain-broken", seq, "not a canonical entry");
       }
       if (!n.path("seq").isIntegralNumber() || n.path("seq").asLong() != seq) {
         throw new AuditRejectedException("audit-chain-broken", seq, "seq is not " + seq);
       }
-      if (!prev.equals(n.path("prev").asText())) {
+      if (prev != null && !prev.equals(n.path("prev").asText())) {
         throw new AuditRejectedException(
             "audit-chain-broken", seq, "prev is not the previous line's hash");
       }
@@ -128,6 +177,6 @@ public final class AuditVerifier {
       hashes.add(prev);
       nodes.add(n);
     }
-    return new Chain(seq, prev, hashes, nodes);
+    return new Chain(seq - after, prev, hashes, nodes);
   }
 }

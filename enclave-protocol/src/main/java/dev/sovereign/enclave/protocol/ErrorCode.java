@@ -68,7 +68,12 @@ public enum ErrorCode {
    * Closing the round would spend more epsilon than its dataset's privacy budget has left; the
    * round stays open and no result is issued.
    */
-  PRIVACY_BUDGET_EXHAUSTED;
+  PRIVACY_BUDGET_EXHAUSTED,
+  /**
+   * The entries sent with {@link Message.SignAuditHead} do not extend the last head this enclave
+   * signed (another chain, a lower or equal seq, a gap, or lines that do not hash to the head).
+   */
+  AUDIT_HEAD_REFUSED;
 
   /** The wire name, e.g. {@code frame-too-large}. */
   public String wire() {

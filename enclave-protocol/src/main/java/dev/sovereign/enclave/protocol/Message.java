@@ -21,9 +21,26 @@ public sealed interface Message {
   /** Is the enclave serving, and with which identity and policy? */
   record Health() implements Request {}
 
-  /** Answer to {@link Health}. */
-  record HealthStatus(String status, String enclaveDid, String policySha256, int openRounds)
-      implements Response {}
+  /**
+   * Answer to {@link Health}. {@code auditSeq} (protocol 1.2): the seq of the last audit head this
+   * enclave's identity signed in its sealed history, absent when it signed none: the next {@link
+   * SignAuditHead} must extend it.
+   */
+  record HealthStatus(
+      String status,
+      String enclaveDid,
+      String policySha256,
+      int openRounds,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Long auditSeq)
+      implements Response {
+    @JsonCreator
+    public HealthStatus {}
+
+    /** A status without an audit head (protocol 1.1 form). */
+    public HealthStatus(String status, String enclaveDid, String policySha256, int openRounds) {
+      this(status, enclaveDid, policySha256, openRounds, null);
+    }
+  }
 
   /**
    * Ask for an attestation document over the producer-facing key; {@code nonce} is hex (max 64
@@ -325,10 +342,14 @@ public sealed interface Message {
 
   /**
    * Sign the host's audit chain head: {@code seq} (1-based) is the last entry covered and {@code
-   * headSha256} the lowercase hex SHA-256 of that entry's line bytes. The enclave cannot check the
-   * host's log; it attests only that this host showed it this head at this time.
+   * headSha256} the lowercase hex SHA-256 of that entry's line bytes. {@code entries} (protocol
+   * 1.2) are the lines of entries {@code seq - entries.size() + 1 .. seq}: they must start right
+   * after the last head this enclave signed ({@link HealthStatus#auditSeq()}), chain from it and
+   * end at {@code headSha256}, so every head it signs extends the one before (one entry suffices
+   * when it signed none). The enclave cannot check what the entries say, only that the log was not
+   * rewritten under a head it signed.
    */
-  record SignAuditHead(long seq, String headSha256) implements Request {}
+  record SignAuditHead(long seq, String headSha256, List<String> entries) implements Request {}
 
   /**
    * Answer to {@link SignAuditHead}: a compact JWS ({@code alg} EdDSA, {@code kid} the enclave DID

@@ -1,5 +1,6 @@
 package dev.sovereign.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -8,10 +9,17 @@ import dev.sovereign.enclave.audit.AuditRejectedException;
 import dev.sovereign.enclave.audit.AuditVerifier;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,11 +50,13 @@ final class AuditCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description = {
         "Checks an audit log (JSON lines, as GET /v1/audit exports it or as the host keeps it under its data dir),"
-            + " offline: every line canonical and chained to the previous one, every signed head an EdDSA JWS by the"
-            + " enclave's did:key (resolved offline) naming the chain's head at the seq it covers, and no entry after"
-            + " the last signed head.",
-        "Reason codes: audit-chain-broken, audit-head-signature-invalid, audit-head-mismatch, audit-unsigned-tail,"
-            + " audit-head-wrong-enclave (with --enclave-did).",
+            + " offline: not empty, every line canonical and chained to the previous one, every signed head an EdDSA"
+            + " JWS by a pinned enclave did:key (--enclave-did, required) naming the chain's head at the seq it covers,"
+            + " and no entry after the last signed head. A log cut right after one of its heads is an older genuine"
+            + " log: --max-head-age and --result tell it from the whole one.",
+        "Reason codes: audit-log-empty, audit-chain-broken, audit-head-signature-invalid, audit-head-mismatch,"
+            + " audit-head-wrong-enclave, audit-unsigned-tail, audit-head-stale (--max-head-age),"
+            + " audit-result-missing (--result).",
         "Exit codes: 0 valid, 1 rejected (the reason code is printed), 2 usage or environment error."
       })
   static final class Verify implements Callable<Integer> {
@@ -58,9 +68,27 @@ final class AuditCommand implements Runnable {
     @Option(
         names = "--enclave-did",
         paramLabel = "DID",
+        required = true,
         description =
-            "accept heads signed by this enclave DID only (repeatable; e.g. the DID of a verified result credential)")
+            "accept heads signed by this enclave DID only (repeatable; at least one: e.g. the DID of a verified"
+                + " result credential, and every DID an attestation showed)")
     List<String> enclaveDids = new ArrayList<>();
+
+    @Option(
+        names = "--max-head-age",
+        paramLabel = "DURATION",
+        description =
+            "the final signed head must have been signed at most this long ago (ISO-8601, e.g. PT10M): an export"
+                + " ends with a head signed for it, so an older copy or a cut one fails")
+    Duration maxHeadAge;
+
+    @Option(
+        names = "--result",
+        paramLabel = "FILE",
+        description =
+            "a result credential (compact JWS) whose round-closed entry (its SHA-256) the signed log must hold"
+                + " (repeatable)")
+    List<Path> results = new ArrayList<>();
 
     @Mixin JsonOption json = new JsonOption();
 
@@ -68,23 +96,66 @@ final class AuditCommand implements Runnable {
     public Integer call() throws CliInput.UsageException {
       PrintWriter err = spec.commandLine().getErr();
       byte[] bytes;
+      Set<String> resultHashes = new LinkedHashSet<>();
       if (!Files.isRegularFile(file)) {
         throw new CliInput.UsageException(file + " is not a file");
+      }
+      for (Path r : results) {
+        String jws =
+            new String(CliInput.readFile("--result", r), StandardCharsets.US_ASCII).strip();
+        try {
+          resultHashes.add(
+              HexFormat.of()
+                  .formatHex(
+                      MessageDigest.getInstance("SHA-256")
+                          .digest(jws.getBytes(StandardCharsets.US_ASCII))));
+        } catch (java.security.NoSuchAlgorithmException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+      if (maxHeadAge != null && maxHeadAge.isNegative()) {
+        throw new CliInput.UsageException("--max-head-age must not be negative");
       }
       bytes = CliInput.readFile("FILE", file);
       ObjectMapper mapper = new ObjectMapper();
       ObjectNode report = mapper.createObjectNode();
       int exit;
       try {
-        AuditVerifier.VerifiedLog v = AuditVerifier.verify(AuditVerifier.lines(bytes));
-        for (AuditHeadToken.VerifiedHead h : v.signedHeads()) {
-          if (!enclaveDids.isEmpty() && !enclaveDids.contains(h.enclaveDid())) {
-            throw new WrongEnclave(h);
+        List<String> lines = AuditVerifier.lines(bytes);
+        AuditVerifier.VerifiedLog v = AuditVerifier.verify(lines, Set.copyOf(enclaveDids));
+        AuditHeadToken.VerifiedHead last = v.finalHead();
+        if (maxHeadAge != null && last.time().plus(maxHeadAge).isBefore(Instant.now())) {
+          throw new Expectation(
+              "audit-head-stale",
+              "the final head (seq "
+                  + last.seq()
+                  + ") was signed at "
+                  + last.time()
+                  + ", more than "
+                  + maxHeadAge
+                  + " ago");
+        }
+        Set<String> missing = new LinkedHashSet<>(resultHashes);
+        for (int i = 0; i < last.seq(); i++) {
+          JsonNode n = mapper.readTree(lines.get(i));
+          if ("round-closed".equals(n.path("kind").asText())) {
+            missing.remove(n.path("fields").path("resultSha256").asText());
           }
+        }
+        if (!missing.isEmpty()) {
+          throw new Expectation(
+              "audit-result-missing",
+              "no signed round-closed entry for result SHA-256 " + String.join(", ", missing));
         }
         report.put("valid", true);
         report.put("entries", v.entries());
         report.put("head", v.head());
+        report.set("pinnedEnclaveDids", mapper.valueToTree(enclaveDids));
+        report.put("finalHeadTime", last.time().toString());
+        if (maxHeadAge != null) {
+          report.put("maxHeadAge", maxHeadAge.toString());
+        }
+        report.set("resultsFound", mapper.valueToTree(resultHashes));
         ArrayNode heads = report.putArray("signedHeads");
         for (AuditHeadToken.VerifiedHead h : v.signedHeads()) {
           heads
@@ -96,11 +167,16 @@ final class AuditCommand implements Runnable {
               .put("time", h.time().toString());
         }
         err.printf(
-            "VALID audit log: %d entries, %d signed heads, head %s, signed by %s%n",
+            "VALID audit log: %d entries, %d signed heads (the last signed %s), head %s, signed by %s%s%n",
             v.entries(),
             v.signedHeads().size(),
+            last.time(),
             v.head(),
-            v.enclaveDids().isEmpty() ? "(nobody: empty log)" : v.enclaveDids());
+            v.enclaveDids(),
+            maxHeadAge == null && resultHashes.isEmpty()
+                ? "; freshness not checked (a copy cut after an earlier head would also pass:"
+                    + " give --max-head-age or --result)"
+                : "");
         exit = SovereignCli.OK;
       } catch (AuditRejectedException e) {
         report
@@ -110,19 +186,17 @@ final class AuditCommand implements Runnable {
             .put("detail", e.getMessage());
         err.println("REJECTED " + e.code() + " (line " + e.line() + "): " + e.getMessage());
         exit = SovereignCli.REJECTED;
-      } catch (WrongEnclave e) {
+      } catch (Expectation e) {
         report
             .put("valid", false)
-            .put("code", "audit-head-wrong-enclave")
+            .put("code", e.code)
             .put("line", (Integer) null)
-            .put("detail", "head for seq " + e.head.seq() + " is signed by " + e.head.enclaveDid());
-        err.println(
-            "REJECTED audit-head-wrong-enclave: head for seq "
-                + e.head.seq()
-                + " is signed by "
-                + e.head.enclaveDid()
-                + ", not by --enclave-did");
+            .put("detail", e.getMessage());
+        err.println("REJECTED " + e.code + ": " + e.getMessage());
         exit = SovereignCli.REJECTED;
+      } catch (IOException e) {
+        err.println("sovereign audit verify: cannot read an entry");
+        return SovereignCli.USAGE;
       }
       err.flush();
       if (json.on()) {
@@ -140,13 +214,14 @@ final class AuditCommand implements Runnable {
     }
   }
 
-  private static final class WrongEnclave extends Exception {
+  /** A verified log that does not meet the reader's expectations. */
+  private static final class Expectation extends Exception {
     private static final long serialVersionUID = 1L;
-    final transient AuditHeadToken.VerifiedHead head;
+    final String code;
 
-    WrongEnclave(AuditHeadToken.VerifiedHead head) {
-      super(null, null, false, false);
-      this.head = head;
+    Expectation(String code, String detail) {
+      super(detail, null, false, false);
+      this.code = code;
     }
   }
 }

@@ -2,6 +2,9 @@ package dev.sovereign.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sovereign.attestation.TrustAnchors;
+import dev.sovereign.enclave.policy.InvalidPolicyException;
+import dev.sovereign.enclave.policy.PolicyLoader;
+import dev.sovereign.enclave.policy.SovereigntyPolicy;
 import dev.sovereign.producer.CredentialChains;
 import dev.sovereign.producer.RejectedException;
 import dev.sovereign.producer.ResultReport;
@@ -31,8 +34,12 @@ import picocli.CommandLine.Spec;
       "The regulator's check of a result credential (vc+jwt), offline: format, the Ed25519 signature by the enclave's"
           + " did:key, the embedded attestation document (pinned --root, expected --pcr values, valid at its own"
           + " timestamp), user_data binding that same DID and the result's policy hash, and consistent input counts.",
-      "Producer credential chains are checked when --credential-chain and --trust-anchor are given; otherwise the"
-          + " report says they were not re-checked (the result carries counts only).",
+      "--round, --dataset and --enclave-did pin what the result must be for and who must have signed it; the"
+          + " report says what was pinned.",
+      "Producer credential chains are checked when --credential-chain and --policy are given: each chain must reach"
+          + " a trust anchor of a zone of the policy, scoped to that zone; every chain rejection fails the result except"
+          + " a revoked or suspended credential (its payloads must be among the rejected inputs). Without them the"
+          + " report says the chains were not re-checked (the result carries counts only).",
       "Without --root the AWS Nitro root is the only trust anchor. Every step is reported with its reason code.",
       "Exit codes: 0 valid, 1 rejected (the reason code is printed), 2 usage or environment error."
     })
@@ -76,8 +83,25 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(
       names = "--trust-anchor",
       paramLabel = "DID",
-      description = "root authority DID for --credential-chain (repeatable)")
+      description =
+          "use only this trust anchor of the policy for --credential-chain (repeatable; each must be one of the"
+              + " policy's zone anchors)")
   List<String> anchors = new ArrayList<>();
+
+  @Option(names = "--round", paramLabel = "ID", description = "the round the result must be for")
+  String round;
+
+  @Option(
+      names = "--dataset",
+      paramLabel = "NAME",
+      description = "the dataset the result must be for")
+  String dataset;
+
+  @Option(
+      names = "--enclave-did",
+      paramLabel = "DID",
+      description = "the enclave DID that must have signed the result")
+  String enclaveDid;
 
   @Option(
       names = "--credential-chain",
@@ -123,7 +147,28 @@ final class VerifyCommand implements Callable<Integer> {
       b.expectPolicySha256(PolicyHashes.expected(policySha256, policyFile));
     }
     anchors.forEach(b::trustAnchor);
+    if (round != null) {
+      b.expectRound(round);
+    }
+    if (dataset != null) {
+      b.expectDataset(dataset);
+    }
+    if (enclaveDid != null) {
+      b.expectEnclaveDid(enclaveDid);
+    }
     if (chains != null) {
+      if (policyFile == null) {
+        throw new CliInput.UsageException(
+            "--credential-chain needs --policy: chains are checked against its zones' trust"
+                + " anchors, each scoped to its zone");
+      }
+      try {
+        for (SovereigntyPolicy.Zone z : PolicyLoader.load(policyFile).zones().values()) {
+          b.zone(z.name(), z.trustAnchors());
+        }
+      } catch (IOException | InvalidPolicyException e) {
+        throw new CliInput.UsageException("--policy " + policyFile + " does not load");
+      }
       try {
         b.chains(CredentialChains.read(chains));
       } catch (IOException e) {

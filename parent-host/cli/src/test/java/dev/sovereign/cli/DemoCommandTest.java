@@ -137,8 +137,10 @@ class DemoCommandTest {
                 out.resolve("simulation-root.pem").toString(),
                 "--pcr",
                 "0=" + report.at("/evidence/expectedPcrs/0").asText(),
-                "--expect-policy-sha256",
-                report.at("/evidence/policySha256").asText(),
+                "--policy",
+                out.resolve("policy.yaml").toString(),
+                "--enclave-did",
+                report.at("/evidence/enclaveDid").asText(),
                 "--credential-chain",
                 out.resolve("credential-chain.json").toString(),
                 "--json"));
@@ -181,6 +183,10 @@ class DemoCommandTest {
             "verify",
             out.resolve("audit.jsonl").toString(),
             "--json",
+            "--max-head-age",
+            "PT10M",
+            "--result",
+            out.resolve("result.jwt").toString(),
             "--enclave-did",
             report.at("/evidence/enclaveDid").asText());
     assertEquals(0, audit.exit(), audit.err());

@@ -1062,8 +1062,12 @@ public final class DemoSteps {
             .root(ctx.running().simulationRoot())
             .allowPcr(0, ctx.policy().pcr0())
             .expectPolicySha256(ctx.policy().sha256())
+            .expectRound(ctx.round())
+            .expectDataset(DemoWorld.DATASET)
+            .expectEnclaveDid(ctx.enclave().enclaveDid())
             .chains(ctx.world().chains());
-    ctx.world().trustAnchors().values().forEach(b::trustAnchor);
+    // each root anchors its own zone only, as the policy (and the enclave) scope it
+    ctx.world().trustAnchors().forEach((zone, did) -> b.zone(zone, List.of(did)));
     return b;
   }
 
@@ -1081,13 +1085,16 @@ public final class DemoSteps {
             + ctx.out.resolve("simulation-root.pem")
             + " --pcr 0="
             + HexFormat.of().formatHex(ctx.policy().pcr0())
-            + " --expect-policy-sha256 "
-            + ctx.policy().sha256()
+            + " --policy "
+            + ctx.policy().file()
+            + " --round "
+            + ctx.round()
+            + " --dataset "
+            + DemoWorld.DATASET
+            + " --enclave-did "
+            + ctx.enclave().enclaveDid()
             + " --credential-chain "
-            + ctx.out.resolve("credential-chain.json")
-            + ctx.world().trustAnchors().values().stream()
-                .map(a -> " --trust-anchor " + a)
-                .reduce("", String::concat);
+            + ctx.out.resolve("credential-chain.json");
     ctx.evidence.put("regulatorCommand", cmd);
     ctx.write(
         "regulator-report.html",
@@ -1152,12 +1159,27 @@ public final class DemoSteps {
       throw new DemoStep.Misbehaved("GET /v1/audit answered " + a.status() + " " + a.code());
     }
     Path file = ctx.write("audit.jsonl", a.text().getBytes(StandardCharsets.UTF_8));
-    List<String> args = new ArrayList<>(List.of("audit", "verify", file.toString(), "--json"));
+    List<String> pins = new ArrayList<>();
     for (String did : ctx.enclaveDids) {
-      args.addAll(List.of("--enclave-did", did));
+      pins.addAll(List.of("--enclave-did", did));
     }
+    // the export ends with a head signed for it, and it must hold the round's result: a copy cut
+    // after an earlier head fails both
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "audit",
+                "verify",
+                file.toString(),
+                "--json",
+                "--max-head-age",
+                "PT10M",
+                "--result",
+                ctx.out.resolve("result.jwt").toString()));
+    args.addAll(pins);
     ctx.say(
-        "$ sovereign audit verify audit.jsonl --json --enclave-did "
+        "$ sovereign audit verify audit.jsonl --json --max-head-age PT10M --result result.jwt"
+            + " --enclave-did "
             + String.join(
                 " --enclave-did ", ctx.enclaveDids.stream().map(DemoSteps::shortDid).toList()));
     CliOutcome verified = runCli(ctx, args);
@@ -1232,7 +1254,10 @@ public final class DemoSteps {
     lines.set(at, lines.get(at).replace("\"outcome\":\"rejected\"", "\"outcome\":\"accepted\""));
     Path edited =
         Files.writeString(ctx.work.resolve("audit-edited.jsonl"), String.join("\n", lines) + "\n");
-    CliOutcome refused = runCli(ctx, List.of("audit", "verify", edited.toString(), "--json"));
+    List<String> editedArgs =
+        new ArrayList<>(List.of("audit", "verify", edited.toString(), "--json"));
+    editedArgs.addAll(pins);
+    CliOutcome refused = runCli(ctx, editedArgs);
     String code = ctx.mapper.readTree(refused.out()).path("code").asText();
     if (refused.exit() != EXIT_REJECTED || !code.equals("audit-chain-broken")) {
       throw new DemoStep.Misbehaved(

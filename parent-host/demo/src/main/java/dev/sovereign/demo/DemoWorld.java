@@ -39,7 +39,7 @@ public final class DemoWorld {
   static final String STATUS_BASE = "https://status.sovereign.demo/";
 
   /** One authority pair of a zone. */
-  record Zone(
+  public record Zone(
       String name,
       ProducerIdentity root,
       ProducerIdentity authority,
@@ -200,6 +200,18 @@ public final class DemoWorld {
   /** The producer named {@code name} (e.g. {@code eu-grocer}), or null. */
   public Producer producer(String name) {
     return producers.get(name);
+  }
+
+  /**
+   * The zone named {@code name} (e.g. {@code EU}: its root, authority and status list), or null.
+   */
+  public Zone zone(String name) {
+    return zones.get(name);
+  }
+
+  /** A key that belongs to no producer and no authority: the forger's. */
+  public ProducerIdentity stranger() {
+    return stranger;
   }
 
   /** Every producer, in the order they were made. */

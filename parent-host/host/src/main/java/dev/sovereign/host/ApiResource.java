@@ -241,11 +241,17 @@ public class ApiResource {
   @Tag(name = "admin")
   @Operation(
       summary =
-          "The host's hash-chained audit log with the enclave-signed heads, as JSON lines (admin);"
-              + " check it offline with ./sovereign audit verify")
+          "The host's hash-chained audit log as JSON lines (admin), ending with an enclave-signed"
+              + " head that covers every entry in it; Sovereign-Audit-Entries and"
+              + " Sovereign-Audit-Log-Entries say where it stopped; check it offline with"
+              + " ./sovereign audit verify")
   public Response audit(@HeaderParam("Authorization") String auth) {
     admin.require(auth);
-    return Response.ok(host.exportAudit(), "application/x-ndjson").build();
+    HostAudit.Export export = host.exportAudit();
+    return Response.ok(export.bytes(), "application/x-ndjson")
+        .header("Sovereign-Audit-Entries", export.entries())
+        .header("Sovereign-Audit-Log-Entries", export.logEntries())
+        .build();
   }
 
   @GET

@@ -2,29 +2,43 @@ package dev.sovereign.host;
 
 import dev.sovereign.enclave.audit.AuditChain;
 import dev.sovereign.enclave.audit.AuditRejectedException;
+import dev.sovereign.enclave.protocol.Message;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jboss.logging.Logger;
 
 /**
  * The host's audit trail: rounds, submission outcomes (payload id and reason code only), seals,
  * restores and the key releases behind them, appended to an {@link AuditChain}. The enclave signs
- * the chain head at every round close, every {@code signEvery} entries and before an export; a head
- * it signed makes a later rewrite of the covered entries detectable offline.
+ * the chain head at every round close, every {@code signEvery} entries and for every export; it
+ * signs only heads that extend the last one it signed (the host sends the entries in between), so a
+ * head it signed makes a later rewrite of the covered entries detectable offline.
+ *
+ * <p>An export is a snapshot that ends with a signed head covering every entry in it: while the
+ * export has its head signed, new entries wait in memory and are written right after (no lock is
+ * held across the enclave call); if the enclave cannot sign, the export stops at the last complete
+ * signed head and says so ({@link Export#entries()} against {@link Export#logEntries()}).
  */
 final class HostAudit {
   private static final Logger LOG = Logger.getLogger(HostAudit.class);
 
-  /**
-   * Asks the enclave to sign {@code head} at {@code seq}; throws (e.g. a {@link Problem}) if it
-   * cannot.
-   */
-  interface HeadSigner {
-    String sign(long seq, String head);
+  /** Most entries sent with one {@code SignAuditHead} (the enclave's bound). */
+  static final int MAX_ENTRIES_PER_HEAD = 1024;
+
+  /** The enclave calls behind head signing; throws (e.g. a {@link Problem}) if it cannot answer. */
+  @FunctionalInterface
+  interface Enclave {
+    <R extends Message.Response> R call(Message.Request request, Class<R> type);
   }
+
+  /** An export: the bytes of entries 1..{@code entries}, and how many the log holds. */
+  record Export(byte[] bytes, long entries, long logEntries) {}
+
+  /** Entries recorded while an export's head was being signed, written right after. */
+  private record Pending(String kind, java.util.List<? extends Map<String, ?>> fields) {}
 
   /**
    * The kind of the entry that counts requests refused at the edge, per problem code and window.
@@ -56,19 +70,20 @@ final class HostAudit {
 
   private java.util.concurrent.ScheduledExecutorService flusher;
   private final int signEvery;
-  private final HeadSigner signer;
-  private final AtomicBoolean signing = new AtomicBoolean();
-  private volatile long lastCovered;
+  private final Enclave signer;
 
-  /**
-   * The seq of the last head-signed entry: signing a head that only adds that entry would never
-   * end.
-   */
-  private volatile long lastHeadEntry;
+  /** Held by whoever has heads signed: an export waits for it, a routine signing skips. */
+  private final ReentrantLock signLock = new ReentrantLock();
 
   private final HostActivity activity;
 
-  private HostAudit(AuditChain chain, int signEvery, HeadSigner signer, Clock clock) {
+  /** Guards appends, {@link #holding} and {@link #pending}. */
+  private final Object appendLock = new Object();
+
+  private boolean holding;
+  private final java.util.List<Pending> pending = new java.util.ArrayList<>();
+
+  private HostAudit(AuditChain chain, int signEvery, Enclave signer, Clock clock) {
     this.chain = chain;
     this.clock = clock;
     this.signEvery = Math.max(1, signEvery);
@@ -85,8 +100,7 @@ final class HostAudit {
    * Opens the log; a log whose chain is broken stops the host (it must not append to a forged
    * history).
    */
-  static HostAudit open(Path file, int signEvery, HeadSigner signer, Clock clock)
-      throws IOException {
+  static HostAudit open(Path file, int signEvery, Enclave signer, Clock clock) throws IOException {
     try {
       HostAudit audit = new HostAudit(AuditChain.open(file, clock), signEvery, signer, clock);
       if (audit.chain.droppedTailBytes() > 0) {
@@ -108,33 +122,37 @@ final class HostAudit {
    * records has already happened and its caller must not report it as failed.
    */
   void record(String kind, Map<String, ?> fields) {
-    activity.observe(kind, fields);
-    long seq;
-    try {
-      seq = chain.append(kind, fields);
-    } catch (IOException e) {
-      LOG.errorf("audit append failed for a %s entry: %s", kind, e.getClass().getSimpleName());
-      return;
-    }
-    if (seq - lastCovered >= signEvery) {
-      signHead();
-    }
+    recordAll(kind, java.util.List.of(fields));
   }
 
   /** Appends one entry per element (one fsync), e.g. the verdicts of one enclave batch. */
   void recordAll(String kind, java.util.List<? extends Map<String, ?>> fields) {
     fields.forEach(f -> activity.observe(kind, f));
+    if (fields.isEmpty()) {
+      return;
+    }
     long seq;
+    synchronized (appendLock) {
+      if (holding) {
+        pending.add(new Pending(kind, java.util.List.copyOf(fields)));
+        return;
+      }
+      seq = write(kind, fields);
+    }
+    if (seq - chain.lastCovered() >= signEvery) {
+      signHead();
+    }
+  }
+
+  /** Appends under {@link #appendLock}; a write failure is logged, never thrown. */
+  private long write(String kind, java.util.List<? extends Map<String, ?>> fields) {
     try {
-      seq = chain.appendAll(kind, fields);
+      return chain.appendAll(kind, fields);
     } catch (IOException e) {
       LOG.errorf(
           "audit append failed for %d %s entries: %s",
           fields.size(), kind, e.getClass().getSimpleName());
-      return;
-    }
-    if (seq - lastCovered >= signEvery) {
-      signHead();
+      return chain.seq();
     }
   }
 
@@ -239,43 +257,102 @@ final class HostAudit {
   }
 
   /**
-   * Asks the enclave to sign the current head (unless it is already covered) and appends the signed
-   * head as an {@value AuditChain#HEAD_SIGNED} entry. Quiet: an absent enclave leaves the tail
-   * unsigned until the next attempt.
+   * Has the enclave sign the current head (unless every entry is already covered) and appends the
+   * signed head as an {@value AuditChain#HEAD_SIGNED} entry. Quiet: an absent enclave leaves the
+   * tail unsigned until the next attempt; skipped while another signing or an export runs.
    */
   void signHead() {
-    if (!signing.compareAndSet(false, true)) {
+    if (!signLock.tryLock()) {
       return;
     }
     try {
-      long seq;
-      String head;
-      synchronized (chain) {
-        seq = chain.seq();
-        head = chain.head();
-      }
-      if (seq == 0 || seq <= lastCovered || seq == lastHeadEntry) {
-        return;
-      }
-      String jws = signer.sign(seq, head);
-      lastHeadEntry =
-          chain.append(AuditChain.HEAD_SIGNED, Map.of("covers", seq, "head", head, "jws", jws));
-      lastCovered = seq;
-    } catch (Problem p) {
-      LOG.warnf("audit head not signed: %s", p.code());
-    } catch (IOException | RuntimeException e) {
-      LOG.warnf("audit head not signed: %s", e.getClass().getSimpleName());
+      signTail();
     } finally {
-      signing.set(false);
+      signLock.unlock();
     }
   }
 
   /**
-   * The log's bytes, after the pending refusal counts are written and an attempt to sign the head.
+   * Signs heads until every entry is covered: the enclave gets the entries after the last head it
+   * signed ({@code HealthStatus.auditSeq}), at most {@value #MAX_ENTRIES_PER_HEAD} at a time (one
+   * entry when it signed none). Bounded: each step covers up to that many entries and adds one.
    */
-  byte[] export() throws IOException {
+  private void signTail() {
+    try {
+      for (int step = 0; step < 10_000; step++) {
+        long target;
+        synchronized (appendLock) {
+          if (chain.seq() == 0 || chain.lastPlain() <= chain.lastCovered()) {
+            return;
+          }
+          target = chain.seq();
+        }
+        Long signed = signer.call(new Message.Health(), Message.HealthStatus.class).auditSeq();
+        long from = signed == null ? 0 : signed;
+        if (from >= target) {
+          LOG.warnf(
+              "audit head not signed: the enclave signed up to seq %d, the log ends at %d",
+              from, target);
+          return;
+        }
+        long start = from == 0 ? target : from + 1;
+        long end = Math.min(target, start + MAX_ENTRIES_PER_HEAD - 1);
+        java.util.List<String> lines = chain.lines(start, end);
+        String head =
+            sha256Hex(
+                lines.get(lines.size() - 1).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String jws =
+            signer
+                .call(new Message.SignAuditHead(end, head, lines), Message.AuditHeadSigned.class)
+                .jws();
+        synchronized (appendLock) {
+          chain.append(AuditChain.HEAD_SIGNED, Map.of("covers", end, "head", head, "jws", jws));
+        }
+      }
+    } catch (Problem p) {
+      LOG.warnf("audit head not signed: %s", p.code());
+    } catch (IOException | RuntimeException e) {
+      LOG.warnf("audit head not signed: %s", e.getClass().getSimpleName());
+    }
+  }
+
+  /**
+   * A snapshot of the log that ends with an enclave-signed head covering every entry in it: the
+   * pending refusal counts are written, then new entries are held back while the enclave signs the
+   * head, the bytes are taken up to that head's entry, and the held entries are written. If the
+   * enclave cannot sign, the snapshot ends at the last complete signed head.
+   *
+   * @throws Problem {@code audit-head-unavailable} when the log has no complete signed head
+   */
+  Export export() throws IOException {
     flushRefusals();
-    signHead();
-    return chain.export();
+    signLock.lock();
+    try {
+      synchronized (appendLock) {
+        holding = true;
+      }
+      try {
+        signTail();
+        synchronized (appendLock) {
+          long through = chain.lastCompleteHead();
+          if (through == 0) {
+            throw Problem.unavailable(
+                "audit-head-unavailable",
+                "the enclave has not signed a head covering the log yet; retry later");
+          }
+          return new Export(chain.export(through), through, chain.seq());
+        }
+      } finally {
+        synchronized (appendLock) {
+          holding = false;
+          for (Pending p : pending) {
+            write(p.kind(), p.fields());
+          }
+          pending.clear();
+        }
+      }
+    } finally {
+      signLock.unlock();
+    }
   }
 }

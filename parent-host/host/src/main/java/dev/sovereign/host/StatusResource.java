@@ -299,7 +299,28 @@ public class StatusResource {
       return out;
     }
     try {
-      AuditVerifier.VerifiedLog v = AuditVerifier.verify(lines.subList(0, lastSigned + 1));
+      // the console shows who signed (every DID whose head token verifies); an auditor pins DIDs
+      java.util.Set<String> signers = new java.util.HashSet<>();
+      for (String line : lines.subList(0, lastSigned + 1)) {
+        if (line.contains("\"kind\":\"audit-head-signed\"")) {
+          try {
+            signers.add(
+                AuditHeadToken.verify(
+                        com.fasterxml.jackson.databind.json.JsonMapper.builder()
+                            .build()
+                            .readTree(line)
+                            .path("fields")
+                            .path("jws")
+                            .asText(null))
+                    .enclaveDid());
+          } catch (AuditHeadToken.InvalidHeadException | java.io.IOException e) {
+            // left out: the verification below names the line
+          }
+        }
+      }
+      AuditVerifier.VerifiedLog v =
+          AuditVerifier.verify(
+              lines.subList(0, lastSigned + 1), signers.isEmpty() ? java.util.Set.of("") : signers);
       AuditHeadToken.VerifiedHead h = v.signedHeads().get(v.signedHeads().size() - 1);
       out.put("valid", true);
       Map<String, Object> head = new LinkedHashMap<>();

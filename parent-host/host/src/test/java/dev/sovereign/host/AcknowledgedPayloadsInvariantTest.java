@@ -221,7 +221,7 @@ class AcknowledgedPayloadsInvariantTest {
   }
 
   private static long count(HostService host, String needle) {
-    String text = new String(host.exportAudit(), StandardCharsets.UTF_8);
+    String text = new String(host.exportAudit().bytes(), StandardCharsets.UTF_8);
     return text.lines().filter(l -> l.contains(needle)).count();
   }
 

@@ -208,7 +208,7 @@ class EdgeOfTheApiTest {
   @Test
   @org.junit.jupiter.api.Order(Integer.MAX_VALUE - 1)
   void refusalsAtTheEdgeAreCountedInTheAuditLogByCodeWithoutTheClientAddress() throws Exception {
-    host.exportAudit(); // writes what earlier tests left counted
+    auditLines(); // writes what earlier tests left counted
     int before = auditLines().size();
     for (int i = 0; i < 2; i++) {
       given()
@@ -267,8 +267,20 @@ class EdgeOfTheApiTest {
   }
 
   private List<String> auditLines() {
-    String all = new String(host.exportAudit(), java.nio.charset.StandardCharsets.UTF_8);
-    return all.isEmpty() ? List.of() : List.of(all.split("\n"));
+    try {
+      host.exportAudit();
+    } catch (Problem p) {
+      // no enclave here, so no signed head and no export (503); the refusal counts are written
+      // before the export asks for a head, so the host's own file holds them
+      org.junit.jupiter.api.Assertions.assertEquals("audit-head-unavailable", p.code());
+    }
+    try {
+      return java.nio.file.Files.readAllLines(
+          java.nio.file.Path.of("target/test-host-edge/audit/audit.jsonl"),
+          java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static List<com.fasterxml.jackson.databind.JsonNode> edgeRefusals(List<String> lines)

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sovereign.enclave.protocol.Message;
 import dev.sovereign.testing.MutableClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,7 +34,18 @@ class HostAuditRefusalsTest {
 
   private HostAudit open() throws Exception {
     // signing every 1000 entries: the flood test must show the refusal entries themselves stay few
-    return HostAudit.open(dir.resolve("audit.jsonl"), 1000, (seq, head) -> "not-a-jws", clock);
+    return HostAudit.open(dir.resolve("audit.jsonl"), 1000, new UncheckedSigner(), clock);
+  }
+
+  /** Signs every head with a placeholder token (the host does not check what the enclave signs). */
+  static final class UncheckedSigner implements HostAudit.Enclave {
+    @Override
+    public <R extends Message.Response> R call(Message.Request request, Class<R> type) {
+      if (request instanceof Message.Health) {
+        return type.cast(new Message.HealthStatus("serving", "did:key:z6Mk", "00", 0, null));
+      }
+      return type.cast(new Message.AuditHeadSigned("not-a-jws"));
+    }
   }
 
   private List<JsonNode> entries(String kind) throws Exception {
@@ -106,7 +118,7 @@ class HostAuditRefusalsTest {
   void refusalsNotYetWrittenAreInTheExportAndAreWrittenAtShutdown() throws Exception {
     HostAudit audit = open();
     audit.refused("unsupported-media-type");
-    String export = new String(audit.export(), StandardCharsets.UTF_8);
+    String export = new String(audit.export().bytes(), StandardCharsets.UTF_8);
     assertTrue(export.contains("\"code\":\"unsupported-media-type\""), export);
     audit.refused("zone-not-served");
     audit.close();

@@ -71,6 +71,10 @@ class HostAuditTest {
 
   @Inject HostService host;
 
+  /** Every enclave DID an attestation or health check showed in this class's run. */
+  private static final java.util.Set<String> SEEN =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   /** A JWE-shaped payload the host stores and the enclave rejects (its key id is nobody's). */
   private static String fakeJwe(int i) {
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
@@ -104,6 +108,7 @@ class HostAuditTest {
                     .asString())
             .get("enclaveDid")
             .asText();
+    SEEN.add(enclaveDid);
     given().get("/v1/audit").then().statusCode(401);
     given()
         .header("Authorization", ADMIN)
@@ -168,7 +173,8 @@ class HostAuditTest {
             .contentType("application/x-ndjson")
             .extract()
             .asByteArray();
-    AuditVerifier.VerifiedLog log = AuditVerifier.verify(AuditVerifier.lines(export));
+    AuditVerifier.VerifiedLog log =
+        AuditVerifier.verify(AuditVerifier.lines(export), java.util.Set.of(enclaveDid));
     assertEquals(java.util.Set.of(enclaveDid), log.enclaveDids());
     assertTrue(
         log.signedHeads().size() >= 2, "signed every 3 entries and at close: " + log.signedHeads());
@@ -234,7 +240,8 @@ class HostAuditTest {
     edited.set(1, edited.get(1).replace("\"rejected\"", "\"accepted\""));
     AuditRejectedException e =
         org.junit.jupiter.api.Assertions.assertThrows(
-            AuditRejectedException.class, () -> AuditVerifier.verify(edited));
+            AuditRejectedException.class,
+            () -> AuditVerifier.verify(edited, java.util.Set.of(enclaveDid)));
     assertEquals("audit-chain-broken", e.code());
   }
 
@@ -261,6 +268,7 @@ class HostAuditTest {
   void aPayloadResentToARecoveredEnclaveIsRecordedAgainAsResentAndOnlyThatOne() throws Exception {
     String round = "r-audit-2";
     String enclaveDid = host.health().enclaveDid();
+    SEEN.add(enclaveDid);
     given()
         .header("Authorization", ADMIN)
         .contentType("application/json")
@@ -288,7 +296,8 @@ class HostAuditTest {
             .statusCode(200)
             .extract()
             .asByteArray();
-    AuditVerifier.VerifiedLog log = AuditVerifier.verify(AuditVerifier.lines(export));
+    AuditVerifier.VerifiedLog log =
+        AuditVerifier.verify(AuditVerifier.lines(export), java.util.Set.of(enclaveDid));
     assertEquals(
         java.util.Set.of(enclaveDid),
         log.enclaveDids(),
@@ -321,5 +330,113 @@ class HostAuditTest {
     assertEquals(5, t.get(1).size(), "round, payloadId, outcome, reason, resent only: " + t.get(1));
     assertEquals(
         1, host.inbox().allOf(round).stream().filter(e -> e.payloadId().equals(tail)).count());
+  }
+
+  /**
+   * Issue 18: exports taken while four seeded submitters post payloads (and a seal runs) each end
+   * in an enclave-signed head that covers every entry in them and verify offline; the headers say
+   * where the export stopped; a copy cut before its final head or edited is still rejected.
+   */
+  @Test
+  @org.junit.jupiter.api.Order(3)
+  void everyExportTakenUnderConcurrentSubmitsAndSealsVerifiesAndACutOrEditedOneDoesNot()
+      throws Exception {
+    String round = "r-audit-3";
+    SEEN.add(host.health().enclaveDid());
+    given()
+        .header("Authorization", ADMIN)
+        .contentType("application/json")
+        .body(Map.of("round", round, "dataset", "loyalty-points"))
+        .post("/v1/rounds")
+        .then()
+        .statusCode(201);
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(4);
+    List<java.util.concurrent.Future<Integer>> submitters = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      int thread = t;
+      submitters.add(
+          pool.submit(
+              () -> {
+                java.util.Random random = new java.util.Random(1800 + thread);
+                for (int i = 0; i < 20; i++) {
+                  submit(round, fakeJwe(1000 + thread * 100 + i));
+                  Thread.sleep(random.nextInt(15));
+                }
+                return 20;
+              }));
+    }
+    java.util.Random random = new java.util.Random(18);
+    List<byte[]> exports = new ArrayList<>();
+    try {
+      for (int e = 0; e < 10; e++) {
+        if (e == 4) {
+          host.sealNow();
+        }
+        io.restassured.response.Response r =
+            given().header("Authorization", ADMIN).get("/v1/audit");
+        assertEquals(200, r.statusCode(), r.asString());
+        byte[] export = r.asByteArray();
+        List<String> lines = AuditVerifier.lines(export);
+        assertEquals(
+            String.valueOf(lines.size()),
+            r.header("Sovereign-Audit-Entries"),
+            "the header says where the export stopped");
+        assertTrue(
+            Long.parseLong(r.header("Sovereign-Audit-Log-Entries")) >= lines.size(),
+            r.headers().toString());
+        AuditVerifier.VerifiedLog v = AuditVerifier.verify(lines, java.util.Set.copyOf(SEEN));
+        assertEquals(
+            AuditChain.HEAD_SIGNED,
+            JSON.readTree(lines.get(lines.size() - 1)).get("kind").asText(),
+            "an export ends with its signed head");
+        assertEquals(lines.size() - 1, v.finalHead().seq(), "the final head covers the rest");
+        exports.add(export);
+        Thread.sleep(random.nextInt(40));
+      }
+      for (java.util.concurrent.Future<Integer> f : submitters) {
+        assertEquals(20, f.get(2, java.util.concurrent.TimeUnit.MINUTES));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    awaitDrained();
+    List<String> last =
+        AuditVerifier.lines(
+            given()
+                .header("Authorization", ADMIN)
+                .get("/v1/audit")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asByteArray());
+    AuditVerifier.verify(last, java.util.Set.copyOf(SEEN));
+    long submissions =
+        last.stream()
+            .filter(l -> l.contains("\"kind\":\"submission\"") && l.contains(round))
+            .count();
+    assertEquals(80, submissions, "every submission of the round is in the final export");
+
+    List<String> cut = new ArrayList<>(AuditVerifier.lines(exports.get(exports.size() - 1)));
+    cut.remove(cut.size() - 1);
+    AuditRejectedException c =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            AuditRejectedException.class,
+            () -> AuditVerifier.verify(cut, java.util.Set.copyOf(SEEN)));
+    assertEquals("audit-unsigned-tail", c.code());
+    List<String> edited = new ArrayList<>(last);
+    int at = -1;
+    for (int i = 0; i < edited.size() && at < 0; i++) {
+      if (edited.get(i).contains("\"outcome\":\"rejected\"")) {
+        at = i;
+      }
+    }
+    edited.set(at, edited.get(at).replace("\"outcome\":\"rejected\"", "\"outcome\":\"accepted\""));
+    assertEquals(
+        "audit-chain-broken",
+        org.junit.jupiter.api.Assertions.assertThrows(
+                AuditRejectedException.class,
+                () -> AuditVerifier.verify(edited, java.util.Set.copyOf(SEEN)))
+            .code());
   }
 }

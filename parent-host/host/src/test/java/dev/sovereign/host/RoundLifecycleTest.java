@@ -59,7 +59,7 @@ class RoundLifecycleTest {
       assertEquals(1L, counts.get("round-expired"), counts.toString());
       Thread.sleep(2000); // the old host recovered about four times a second here
       assertEquals(0, host.recoveries(), "no recovery, so no key release");
-      String audit = new String(host.exportAudit(), StandardCharsets.UTF_8);
+      String audit = new String(host.exportAudit().bytes(), StandardCharsets.UTF_8);
       assertFalse(audit.contains("\"restored\""), audit);
       assertTrue(audit.contains("\"round-ended\""), audit);
       assertTrue(audit.contains("\"reason\":\"round-expired\""), audit);
@@ -107,7 +107,7 @@ class RoundLifecycleTest {
       assertEquals(2, s.at("/inputs/accepted").asLong(), s.toString());
       Thread.sleep(2000);
       assertEquals(0, host.recoveries(), "no recovery, so no key release");
-      String audit = new String(host.exportAudit(), StandardCharsets.UTF_8);
+      String audit = new String(host.exportAudit().bytes(), StandardCharsets.UTF_8);
       assertTrue(audit.contains("\"reason\":\"round-closed\""), audit);
     } finally {
       host.onStop(null);

@@ -108,7 +108,7 @@ class SealTriggersTest {
   }
 
   private static String auditText(HostService host) {
-    return new String(host.exportAudit(), StandardCharsets.UTF_8);
+    return new String(host.exportAudit().bytes(), StandardCharsets.UTF_8);
   }
 
   private static byte[] readBlob(SealStore.Seal seal) {

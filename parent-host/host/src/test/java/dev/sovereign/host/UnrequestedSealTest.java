@@ -109,7 +109,7 @@ class UnrequestedSealTest {
               .get("credentialSubject");
       assertEquals(6, s.at("/inputs/accepted").asLong(), s.at("/inputs").toString());
       assertEquals(0, s.at("/inputs/rejected").asLong(), s.at("/inputs").toString());
-      String after = new String(host.exportAudit(), StandardCharsets.UTF_8);
+      String after = new String(host.exportAudit().bytes(), StandardCharsets.UTF_8);
       assertFalse(after.contains("\"restore-refused\""), "recovery restored a seal: " + after);
     } finally {
       host.onStop(null);
@@ -123,7 +123,7 @@ class UnrequestedSealTest {
   private static String waitForAudit(HostService host, String needle) throws Exception {
     String text = "";
     for (int i = 0; i < 100; i++) {
-      text = new String(host.exportAudit(), StandardCharsets.UTF_8);
+      text = new String(host.exportAudit().bytes(), StandardCharsets.UTF_8);
       if (text.contains(needle)) {
         return text;
       }

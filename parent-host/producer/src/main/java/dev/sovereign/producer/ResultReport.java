@@ -63,7 +63,9 @@ public record ResultReport(List<Step> steps, Optional<ObjectNode> verifiedSubjec
         v -> {
           ObjectNode summary = o.putObject("result");
           for (String f :
-              new String[] {"round", "dataset", "policySha256", "enclaveDid", "enclaveRegion"}) {
+              new String[] {
+                "round", "dataset", "policySha256", "enclaveDid", "enclaveRegion", "sealSequence"
+              }) {
             if (v.has(f)) {
               summary.set(f, v.get(f));
             }

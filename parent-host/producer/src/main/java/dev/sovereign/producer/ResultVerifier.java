@@ -60,9 +60,12 @@ import org.bouncycastle.crypto.signers.Ed25519Signer;
  *       one leaf per accepted input;
  *   <li>{@code merkle-root}: skipped: the accepted payloads are not published, so the root can be
  *       recomputed only by whoever holds them;
- *   <li>{@code credential-chains}: with chain evidence and trust anchors, every producer
- *       credential, its status and its issuer chain; without, skipped: the result carries counts
- *       only, the producers' credentials were checked inside the attested enclave.
+ *   <li>{@code credential-chains}: with chain evidence and the policy's zones, every producer
+ *       credential, its status and its issuer chain up to a trust anchor of a zone the credential
+ *       claims, scoped to that zone as the enclave scopes it; every rejection fails the result
+ *       except a revoked or suspended credential (its payloads must be among the rejected inputs);
+ *       without evidence, skipped: the result carries counts only, the producers' credentials were
+ *       checked inside the attested enclave.
  * </ol>
  */
 public final class ResultVerifier {
@@ -78,9 +81,17 @@ public final class ResultVerifier {
   private final Optional<String> expectedPolicySha256;
   private final Optional<CredentialChains> chains;
   private final List<String> trustAnchors;
+  private final Map<String, List<String>> zoneAnchors;
+  private final Optional<String> expectedRound;
+  private final Optional<String> expectedDataset;
+  private final Optional<String> expectedEnclaveDid;
   private final Clock clock;
 
   private ResultVerifier(Builder b) {
+    this.zoneAnchors = new java.util.LinkedHashMap<>(b.zoneAnchors);
+    this.expectedRound = b.expectedRound;
+    this.expectedDataset = b.expectedDataset;
+    this.expectedEnclaveDid = b.expectedEnclaveDid;
     this.roots = List.copyOf(b.roots);
     this.pcrs = new TreeMap<>(b.pcrs);
     this.expectedPolicySha256 = b.expectedPolicySha256;
@@ -100,7 +111,39 @@ public final class ResultVerifier {
     private Optional<String> expectedPolicySha256 = Optional.empty();
     private Optional<CredentialChains> chains = Optional.empty();
     private final List<String> trustAnchors = new ArrayList<>();
+    private final Map<String, List<String>> zoneAnchors = new java.util.LinkedHashMap<>();
+    private Optional<String> expectedRound = Optional.empty();
+    private Optional<String> expectedDataset = Optional.empty();
+    private Optional<String> expectedEnclaveDid = Optional.empty();
     private Clock clock = Clock.systemUTC();
+
+    /**
+     * A sovereignty zone of the pinned policy and its trust anchors (repeatable): a credential
+     * chain counts only if it reaches an anchor of a zone the credential claims, scoped to that
+     * zone.
+     */
+    public Builder zone(String name, List<String> anchorDids) {
+      zoneAnchors.put(name, List.copyOf(anchorDids));
+      return this;
+    }
+
+    /** The round the result must be for. */
+    public Builder expectRound(String round) {
+      expectedRound = Optional.of(round);
+      return this;
+    }
+
+    /** The dataset the result must be for. */
+    public Builder expectDataset(String dataset) {
+      expectedDataset = Optional.of(dataset);
+      return this;
+    }
+
+    /** The enclave DID that must have signed the result. */
+    public Builder expectEnclaveDid(String did) {
+      expectedEnclaveDid = Optional.of(did);
+      return this;
+    }
 
     /**
      * A pinned attestation root (the AWS Nitro root in production, the simulation root in
@@ -146,9 +189,16 @@ public final class ResultVerifier {
       if (roots.isEmpty()) {
         throw new IllegalArgumentException("at least one pinned root is required");
       }
-      if (chains.isPresent() && trustAnchors.isEmpty()) {
+      if (chains.isPresent() && zoneAnchors.isEmpty()) {
         throw new IllegalArgumentException(
-            "credential chains are checked against trust anchors: give at least one");
+            "credential chains are checked against the policy's zones and trust anchors: give the"
+                + " policy");
+      }
+      for (String a : trustAnchors) {
+        if (zoneAnchors.values().stream().noneMatch(l -> l.contains(a))) {
+          throw new IllegalArgumentException(
+              "trust anchor " + a + " is not a trust anchor of any zone in the policy");
+        }
       }
       return new ResultVerifier(this);
     }
@@ -274,6 +324,64 @@ public final class ResultVerifier {
     }
     r.pass("result-signature", "EdDSA signature by " + expectedKid);
 
+    // 2b. what the regulator pinned: round, dataset, enclave DID
+    String named =
+        "round "
+            + s.get("round").asText()
+            + ", dataset "
+            + s.get("dataset").asText()
+            + ", enclave "
+            + issuer
+            + (s.path("sealSequence").isIntegralNumber()
+                ? ", recorded in the enclave's seal " + s.get("sealSequence").asLong()
+                : ", no seal sequence (an enclave without sealing)");
+    if (expectedRound.isPresent() && !expectedRound.get().equals(s.get("round").asText())) {
+      throw r.fail(
+          "result-pins",
+          "result-round-unexpected",
+          "the result is for round "
+              + s.get("round").asText()
+              + ", expected "
+              + expectedRound.get());
+    }
+    if (expectedDataset.isPresent() && !expectedDataset.get().equals(s.get("dataset").asText())) {
+      throw r.fail(
+          "result-pins",
+          "result-dataset-unexpected",
+          "the result is for dataset "
+              + s.get("dataset").asText()
+              + ", expected "
+              + expectedDataset.get());
+    }
+    if (expectedEnclaveDid.isPresent() && !expectedEnclaveDid.get().equals(issuer)) {
+      throw r.fail(
+          "result-pins",
+          "result-enclave-did-unexpected",
+          "the result is signed by " + issuer + ", expected " + expectedEnclaveDid.get());
+    }
+    if (expectedRound.isEmpty() && expectedDataset.isEmpty() && expectedEnclaveDid.isEmpty()) {
+      r.skip(
+          "result-pins",
+          "not-pinned",
+          named
+              + "; nothing pinned (--round, --dataset, --enclave-did): a valid result for another"
+              + " round or enclave would pass too");
+    } else {
+      r.pass(
+          "result-pins",
+          named
+              + " (pinned: "
+              + String.join(
+                  ", ",
+                  java.util.stream.Stream.of(
+                          expectedRound.map(x -> "round"),
+                          expectedDataset.map(x -> "dataset"),
+                          expectedEnclaveDid.map(x -> "enclave DID"))
+                      .flatMap(Optional::stream)
+                      .toList())
+              + ")");
+    }
+
     // 3. attestation
     if (!s.path("attestationDocument").isTextual()) {
       throw r.fail(
@@ -388,56 +496,130 @@ public final class ResultVerifier {
               + " status and issuer chains were checked inside the attested enclave (code measured by PCR0) and are not"
               + " re-checked here (give --credential-chain FILE and --trust-anchor DID to check them)");
     } else {
-      checkChains(r);
+      checkChains(r, s.get("dataset").asText());
     }
     return s;
   }
 
-  private void checkChains(ResultReport.Builder r) throws RejectedException {
+  private void checkChains(ResultReport.Builder r, String dataset) throws RejectedException {
     CredentialChains c = chains.orElseThrow();
+    if (c.chains().isEmpty()) {
+      throw r.fail(
+          "credential-chains",
+          "credential-chains-empty",
+          "the chain evidence holds no chain: nothing about the producers was checked");
+    }
     DidResolver resolver = DidResolvers.builder().withDidKey().build();
     CredentialVerifier v =
         CredentialVerifier.builder(resolver)
             .clock(clock)
             .statusLists(StatusListSource.of(c.statusLists()))
             .build();
-    List<TrustAnchor> anchors = new ArrayList<>();
-    for (String a : trustAnchors) {
-      try {
-        anchors.add(
-            new TrustAnchor(
-                Did.parse(a), Scope.of(Set.of(Scope.ANY), Set.of(Scope.ANY), Set.of(Scope.ANY))));
-      } catch (InvalidDidException e) {
-        throw r.fail("credential-chains", "trust-anchor-invalid", a + " is not a DID");
+    // per zone, its anchors scoped to that zone alone, as the enclave scopes them for a payload
+    Map<String, TrustChainVerifier> byZone = new java.util.LinkedHashMap<>();
+    for (Map.Entry<String, List<String>> z : zoneAnchors.entrySet()) {
+      List<TrustAnchor> anchors = new ArrayList<>();
+      for (String a : z.getValue()) {
+        if (!trustAnchors.isEmpty() && !trustAnchors.contains(a)) {
+          continue;
+        }
+        try {
+          anchors.add(
+              new TrustAnchor(
+                  Did.parse(a),
+                  Scope.of(Set.of(z.getKey()), Set.of(Scope.ANY), Set.of(Scope.ANY))));
+        } catch (InvalidDidException e) {
+          throw r.fail("credential-chains", "trust-anchor-invalid", a + " is not a DID");
+        }
       }
+      byZone.put(z.getKey(), TrustChainVerifier.of(v, anchors));
     }
-    TrustChainVerifier chainVerifier = TrustChainVerifier.of(v, anchors);
     Instant now = clock.instant();
     int i = 0;
+    RejectedException failed = null;
     for (CredentialChains.Chain ch : c.chains()) {
       String name = "credential-chain[" + i++ + "]";
-      try {
-        VerifiedChain vc =
-            chainVerifier.verify(
-                ch.credential(), ch.accreditations(), TrustChainVerifier.Requirement.none(), now);
-        StringBuilder path = new StringBuilder(vc.credential().subjectId().orElse("?"));
-        path.append(" <- ").append(vc.credential().issuer());
-        vc.links().forEach(l -> path.append(" <- ").append(l.issuer()));
+      String who = ch.producer().isEmpty() ? "" : ch.producer() + ": ";
+      Map<String, CredentialRejectedException> errors = new java.util.LinkedHashMap<>();
+      VerifiedChain ok = null;
+      String okZone = null;
+      for (Map.Entry<String, TrustChainVerifier> z : byZone.entrySet()) {
+        try {
+          ok =
+              z.getValue()
+                  .verify(
+                      ch.credential(),
+                      ch.accreditations(),
+                      TrustChainVerifier.Requirement.of(null, z.getKey(), dataset),
+                      now);
+          okZone = z.getKey();
+          break;
+        } catch (CredentialRejectedException e) {
+          errors.put(z.getKey(), e);
+        }
+      }
+      if (ok != null) {
+        StringBuilder path = new StringBuilder(ok.credential().subjectId().orElse("?"));
+        path.append(" <- ").append(ok.credential().issuer());
+        ok.links().forEach(l -> path.append(" <- ").append(l.issuer()));
         r.pass(
-            name, "valid and not revoked; chain " + path + " (anchor " + vc.anchor().did() + ")");
-      } catch (CredentialRejectedException e) {
-        String code = "credential-" + e.code().name().toLowerCase(Locale.ROOT).replace('_', '-');
-        // A revoked credential is evidence, not a failure of the result: the enclave must have
-        // rejected it.
+            name,
+            who
+                + "valid and not revoked for zone "
+                + okZone
+                + " and dataset "
+                + dataset
+                + "; chain "
+                + path
+                + " (anchor "
+                + ok.anchor().did()
+                + ")");
+        continue;
+      }
+      CredentialRejectedException first =
+          errors.values().stream()
+              .filter(e -> !isUntrustedHere(e))
+              .findFirst()
+              .orElse(errors.values().iterator().next());
+      String code = "credential-" + first.code().name().toLowerCase(Locale.ROOT).replace('_', '-');
+      StringBuilder detail = new StringBuilder();
+      errors.forEach(
+          (zone, e) ->
+              detail
+                  .append(detail.length() == 0 ? "" : "; ")
+                  .append(zone)
+                  .append(": ")
+                  .append(e.code().name().toLowerCase(Locale.ROOT).replace('_', '-')));
+      if (errors.values().stream().allMatch(ResultVerifier::revokedOrSuspended)) {
+        // A revoked or suspended credential is evidence, not a failure of the result: the enclave
+        // must have rejected every payload that used it.
         r.skip(
             name,
             code,
-            (ch.producer().isEmpty() ? "" : ch.producer() + ": ")
+            who
                 + "not usable ("
-                + e.getMessage()
+                + detail
                 + "); payloads with it must be among the rejected inputs");
+      } else {
+        RejectedException e =
+            r.fail(name, code, who + "the chain does not verify for any zone (" + detail + ")");
+        failed = failed == null ? e : failed;
       }
     }
+    if (failed != null) {
+      throw failed;
+    }
+  }
+
+  private static boolean revokedOrSuspended(CredentialRejectedException e) {
+    return e.code() == dev.sovereign.vc.ReasonCode.REVOKED
+        || e.code() == dev.sovereign.vc.ReasonCode.SUSPENDED;
+  }
+
+  /** A rejection that only says "not this zone's anchor": the least telling when others exist. */
+  private static boolean isUntrustedHere(CredentialRejectedException e) {
+    return e.code() == dev.sovereign.vc.ReasonCode.ISSUER_NOT_TRUSTED
+        || e.code() == dev.sovereign.vc.ReasonCode.CHAIN_BROKEN;
   }
 
   private static boolean hasType(JsonNode vc, String type) {

@@ -101,6 +101,7 @@ class ResultVerifierTest {
         java.util.List.of(
             "result-format",
             "result-signature",
+            "result-pins",
             "attestation",
             "enclave-did-binding",
             "policy-hash-binding",
@@ -108,8 +109,9 @@ class ResultVerifierTest {
             "merkle-root",
             "credential-chains"),
         r.steps().stream().map(ResultReport.Step::name).toList());
-    assertEquals("no-chain-evidence", r.steps().get(7).code());
-    assertEquals(ResultReport.Outcome.SKIPPED, r.steps().get(7).outcome());
+    assertEquals("not-pinned", r.steps().get(2).code());
+    assertEquals("no-chain-evidence", r.steps().get(8).code());
+    assertEquals(ResultReport.Outcome.SKIPPED, r.steps().get(8).outcome());
     assertTrue(r.toJson(JSON).path("reasonCode").isNull());
   }
 
