@@ -105,6 +105,7 @@ class AuditHeadIT {
     try (EnclaveProcess enclave =
             EnclaveProcess.start(
                 List.of(
+                    "--simulate-nsm",
                     "--listen",
                     "unix:" + socket,
                     "--policy",
