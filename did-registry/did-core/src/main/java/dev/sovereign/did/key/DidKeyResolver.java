@@ -10,6 +10,7 @@ import dev.sovereign.did.PublicKeyMaterial;
 import dev.sovereign.did.ResolutionError;
 import dev.sovereign.did.ResolutionOptions;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Resolves did:key by expanding the key (no registry). Options: {@code publicKeyFormat} (a {@link
@@ -19,7 +20,17 @@ import java.util.Optional;
  * notFound}.
  */
 public final class DidKeyResolver implements DidMethodResolver {
+  /**
+   * Documents kept per (DID, format, derivation): a did:key's document is a pure function of those,
+   * and building it validates the key in full (for Ed25519 a point-order check, about the cost of a
+   * signature verification), which a verifier resolving the same producers' DIDs for every payload
+   * would otherwise repeat. Bounded: beyond this many, all are dropped at once and rebuilt on use.
+   * Only successes are kept; a malformed DID is refused afresh every time.
+   */
+  static final int MAX_KEPT = 4096;
+
   private final DidKeyFormat defaultFormat;
+  private final ConcurrentHashMap<String, DidResolutionResult> kept = new ConcurrentHashMap<>();
 
   /** Produces {@link DidKeyFormat#MULTIKEY} unless the options ask otherwise. */
   public DidKeyResolver() {
@@ -41,8 +52,7 @@ public final class DidKeyResolver implements DidMethodResolver {
     return DidKey.METHOD;
   }
 
-  @Override
-  public DidResolutionResult resolve(Did did, ResolutionOptions options) {
+  private DidResolutionResult build(Did did, ResolutionOptions options) {
     PublicKeyMaterial key;
     try {
       key = DidKey.decode(did);
@@ -80,5 +90,30 @@ public final class DidKeyResolver implements DidMethodResolver {
     }
     DidDocument doc = DidKey.document(key, format, Boolean.parseBoolean(derive));
     return DidResolutionResult.of(doc, DidDocumentMetadata.empty());
+  }
+
+  @Override
+  public DidResolutionResult resolve(Did did, ResolutionOptions options) {
+    if (options.versionId().isPresent()) {
+      return build(did, options); // notFound: nothing to keep
+    }
+    // the document reads only these options (versionTime and accept do not change it)
+    String k =
+        did
+            + "\n"
+            + options.parameter(ResolutionOptions.PUBLIC_KEY_FORMAT).orElse("")
+            + "\n"
+            + options.parameter(ResolutionOptions.ENABLE_ENCRYPTION_KEY_DERIVATION).orElse("");
+    DidResolutionResult r = kept.get(k);
+    if (r == null) {
+      r = build(did, options);
+      if (r.error().isEmpty()) {
+        if (kept.size() >= MAX_KEPT) {
+          kept.clear();
+        }
+        kept.put(k, r);
+      }
+    }
+    return r;
   }
 }
