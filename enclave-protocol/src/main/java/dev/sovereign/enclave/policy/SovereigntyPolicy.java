@@ -1067,6 +1067,16 @@ public record SovereigntyPolicy(
     return Optional.ofNullable(datasets.get(name));
   }
 
+  /**
+   * The privacy statement each dataset declares ({@link Dataset#privacyStatement()}), by dataset
+   * name: what a regulator compares a result's stated privacy parameters with.
+   */
+  public Map<String, ObjectNode> privacyStatements() {
+    Map<String, ObjectNode> m = new TreeMap<>();
+    datasets.forEach((name, d) -> m.put(name, d.privacyStatement()));
+    return Collections.unmodifiableMap(m);
+  }
+
   public Optional<Zone> zone(String name) {
     return Optional.ofNullable(zones.get(name));
   }

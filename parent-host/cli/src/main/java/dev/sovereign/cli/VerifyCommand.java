@@ -6,6 +6,7 @@ import dev.sovereign.enclave.policy.InvalidPolicyException;
 import dev.sovereign.enclave.policy.PolicyLoader;
 import dev.sovereign.enclave.policy.SovereigntyPolicy;
 import dev.sovereign.producer.CredentialChains;
+import dev.sovereign.producer.PrivacyCheck;
 import dev.sovereign.producer.RejectedException;
 import dev.sovereign.producer.ResultReport;
 import dev.sovereign.producer.ResultVerifier;
@@ -190,7 +191,9 @@ final class VerifyCommand implements Callable<Integer> {
     }
     jwt = new String(CliInput.readFile("RESULT", result), StandardCharsets.US_ASCII).strip();
     ResultReport report =
-        PrivacyCheck.append(verifier.verify(jwt), PolicyHashes.policy(policyFile));
+        PrivacyCheck.append(
+            verifier.verify(jwt),
+            PolicyHashes.policy(policyFile).map(SovereigntyPolicy::privacyStatements));
     for (ResultReport.Step s : report.steps()) {
       err.printf(
           "  %-8s %-22s %s%s%n",

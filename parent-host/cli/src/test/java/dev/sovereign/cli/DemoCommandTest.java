@@ -125,6 +125,9 @@ class DemoCommandTest {
     }
     String html = Files.readString(out.resolve("regulator-report.html"));
     assertTrue(html.contains(">VALID<") && html.contains("credential-revoked"), "the HTML report");
+    // the demo's regulator runs the privacy step against the policy it pinned, as verify does
+    assertTrue(html.contains("privacy-parameters"), "the privacy step in the HTML report");
+    assertTrue(html.contains("as the pinned policy declares"), "the privacy step passed");
     assertTrue(report.at("/seconds").asDouble() > 0, "the report records how long the demo took");
 
     // The evidence verifies on its own with the regulator's command.

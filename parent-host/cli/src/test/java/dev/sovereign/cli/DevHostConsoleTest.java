@@ -383,10 +383,13 @@ class DevHostConsoleTest {
           }) {
         assertTrue(chains.contains(node), node + " in " + chains);
       }
-      assertTrue(
-          c.eval("document.getElementById('privacy').innerText")
-              .asText()
-              .contains("Privacy parameters"));
+      String privacy = c.eval("document.getElementById('privacy').innerText").asText();
+      // the regulator's privacy step against the pinned policy, and the parameters in words
+      assertTrue(privacy.contains("PASSED") && privacy.contains("as the pinned policy"), privacy);
+      for (String shown :
+          new String[] {"privacy unit", "producer", "distinct producers", "contribution bounds"}) {
+        assertTrue(privacy.contains(shown), shown + " in " + privacy);
+      }
       String reproduce = c.eval("document.getElementById('command').textContent").asText();
       assertTrue(reproduce.startsWith("./sovereign verify"), reproduce);
       assertFalse(reproduce.contains("--html"), reproduce);

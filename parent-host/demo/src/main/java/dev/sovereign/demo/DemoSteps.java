@@ -20,6 +20,7 @@ import dev.sovereign.producer.AttestedEnclave;
 import dev.sovereign.producer.EnclaveExpectations;
 import dev.sovereign.producer.HostClient;
 import dev.sovereign.producer.Payloads;
+import dev.sovereign.producer.PrivacyCheck;
 import dev.sovereign.producer.Records;
 import dev.sovereign.producer.RejectedException;
 import dev.sovereign.producer.ResultReport;
@@ -40,6 +41,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -1072,7 +1074,12 @@ public final class DemoSteps {
   }
 
   private static String regulator(DemoContext ctx) throws Exception {
-    ResultReport report = regulatorVerifier(ctx).build().verify(ctx.result());
+    // the same steps as `sovereign verify --policy`: the result, then its privacy parameters
+    // against the ones the pinned policy declares
+    ResultReport report =
+        PrivacyCheck.append(
+            regulatorVerifier(ctx).build().verify(ctx.result()),
+            Optional.of(PolicyLoader.load(ctx.policy().file()).privacyStatements()));
     ctx.writeJson("regulator-report.json", report.toJson(ctx.mapper));
     for (ResultReport.Step s : report.steps()) {
       ctx.say(

@@ -128,7 +128,7 @@ public final class ResultReportHtml {
 
     attestation(h, in, subject, stepOutcome(r, "attestation"));
     result(h, subject, verifiedSubject);
-    privacy(h, subject);
+    privacy(h, subject, in.report());
     chains(h, in);
 
     h.append("<section id=\"reproduce\"><h2>Reproduce this check</h2>")
@@ -277,16 +277,102 @@ public final class ResultReportHtml {
     h.append("</section>\n");
   }
 
-  private static void privacy(StringBuilder h, JsonNode s) {
+  private static void privacy(StringBuilder h, JsonNode s, ResultReport report) {
     h.append("<section id=\"privacy\"><h2>Privacy parameters</h2>");
     JsonNode p = s.path("privacy");
     if (p.isMissingNode() || p.isNull()) {
       h.append(
           "<p>The result states no privacy parameters (no <code>credentialSubject.privacy</code>).</p>");
-    } else {
-      h.append("<p>As the enclave signed them in the result:</p>").append(table(p));
+      h.append("</section>\n");
+      return;
     }
-    h.append("</section>\n");
+    report.steps().stream()
+        .filter(st -> st.name().equals(PrivacyCheck.STEP))
+        .findFirst()
+        .ifPresentOrElse(
+            st ->
+                h.append("<p>Regulator's check: ")
+                    .append(badge(st.outcome().name(), outcomeClass(st.outcome())))
+                    .append(st.code() == null ? "" : " <code>" + esc(st.code()) + "</code>")
+                    .append(' ')
+                    .append(esc(st.detail()))
+                    .append("</p>"),
+            () ->
+                h.append(
+                    "<p>Regulator's check: not run (give <code>--policy</code> to compare these"
+                        + " parameters with the pinned policy).</p>"));
+    h.append("<p>As the enclave signed them in the result:</p><table class=\"kv\">");
+    row(h, "privacy unit", p.path("unit").asText() + " (the verified DID behind a payload)");
+    row(
+        h,
+        "group threshold",
+        "a group is published only with at least "
+            + p.path("minGroupSize").asText()
+            + " "
+            + p.path("thresholdCounts").asText().replace('-', ' '));
+    JsonNode b = p.path("contributionBounds");
+    row(
+        h,
+        "contribution bounds",
+        (b.path("declared").asBoolean() ? "declared by the policy" : "the documented defaults")
+            + ": at most "
+            + b.path("payloadsPerRound").asText()
+            + " payload(s) per producer per round, "
+            + b.path("groupsPerProducer").asText()
+            + " group(s) per producer, "
+            + b.path("recordsPerGroup").asText()
+            + " record(s) per producer per group; excess: "
+            + b.path("onExcess").asText()
+            + "; values outside their range: "
+            + b.path("valuesOutsideBounds").asText());
+    p.path("clampRanges")
+        .fields()
+        .forEachRemaining(
+            e ->
+                row(
+                    h,
+                    "value range of " + e.getKey(),
+                    "["
+                        + e.getValue().path(0).asText()
+                        + ", "
+                        + e.getValue().path(1).asText()
+                        + "]"));
+    if (p.has("epsilonPerRound")) {
+      row(
+          h,
+          "noise",
+          "discrete Laplace, epsilon "
+              + p.path("epsilonPerRound").asText()
+              + " per round, delta "
+              + p.path("delta").asText());
+      JsonNode budget = p.path("budget");
+      row(
+          h,
+          "privacy budget",
+          "epsilon spent "
+              + budget.path("epsilonSpent").asText()
+              + " of "
+              + p.path("budgetEpsilon").asText()
+              + " (this round "
+              + budget.path("epsilonSpentThisRound").asText()
+              + ", "
+              + budget.path("epsilonRemaining").asText()
+              + " left)");
+    } else {
+      row(h, "noise", "none: exact sums and counts of groups above the threshold");
+    }
+    if (p.has("withheld")) {
+      row(h, "withheld", p.get("withheld").toString());
+    }
+    h.append("</table></section>\n");
+  }
+
+  private static void row(StringBuilder h, String name, String value) {
+    h.append("<tr><th>")
+        .append(esc(name))
+        .append("</th><td>")
+        .append(esc(value))
+        .append("</td></tr>");
   }
 
   private static void chains(StringBuilder h, Input in) {

@@ -1,4 +1,4 @@
-package dev.sovereign.cli;
+package dev.sovereign.producer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sovereign.enclave.policy.DevPolicy;
 import dev.sovereign.enclave.policy.PolicyLoader;
 import dev.sovereign.enclave.policy.SovereigntyPolicy;
-import dev.sovereign.producer.ResultReport;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -48,7 +47,7 @@ class PrivacyCheckTest {
   @Test
   void theStatedParametersOfTheEnclaveMatchThePinnedPolicy() throws Exception {
     SovereigntyPolicy p = policy(5);
-    ResultReport.Step step = PrivacyCheck.check(subject(p, 3), Optional.of(p));
+    ResultReport.Step step = PrivacyCheck.check(subject(p, 3), Optional.of(p.privacyStatements()));
     assertEquals(ResultReport.Outcome.PASSED, step.outcome(), step.detail());
     assertEquals(
         "unit producer, k 5 distinct producers, bounds 1 payloads/round, 3 groups, 1 records/group"
@@ -59,7 +58,8 @@ class PrivacyCheckTest {
 
   @Test
   void parametersOtherThanThePolicysFail() throws Exception {
-    ResultReport.Step step = PrivacyCheck.check(subject(policy(2), 3), Optional.of(policy(5)));
+    ResultReport.Step step =
+        PrivacyCheck.check(subject(policy(2), 3), Optional.of(policy(5).privacyStatements()));
     assertEquals(ResultReport.Outcome.FAILED, step.outcome());
     assertEquals("privacy-parameters-mismatch", step.code());
   }
@@ -69,7 +69,9 @@ class PrivacyCheckTest {
     SovereigntyPolicy p = policy(5);
     ObjectNode s = subject(p, 3);
     ((ObjectNode) s.at("/privacy/budget")).put("epsilonRemaining", 9);
-    assertEquals("privacy-budget-inconsistent", PrivacyCheck.check(s, Optional.of(p)).code());
+    assertEquals(
+        "privacy-budget-inconsistent",
+        PrivacyCheck.check(s, Optional.of(p.privacyStatements())).code());
     ObjectNode over = subject(p, 11);
     assertEquals("privacy-budget-inconsistent", PrivacyCheck.check(over, Optional.empty()).code());
   }
@@ -79,7 +81,9 @@ class PrivacyCheckTest {
     SovereigntyPolicy p = policy(5);
     ObjectNode s = subject(p, 3);
     ((ObjectNode) s.get("aggregates").get(0)).put("max", 4242);
-    assertEquals("order-statistic-published", PrivacyCheck.check(s, Optional.of(p)).code());
+    assertEquals(
+        "order-statistic-published",
+        PrivacyCheck.check(s, Optional.of(p.privacyStatements())).code());
   }
 
   @Test
