@@ -34,26 +34,28 @@ class AdminTokenOrMtlsTest {
 
   @Test
   void theTokenStillAdmitsWithoutACertificate() throws Exception {
-    assertEquals(200, AdminMtlsTest.get(http, "/v1/audit", null, "test-admin-token").status());
-    assertEquals(200, AdminMtlsTest.get(https, "/v1/audit", null, "test-admin-token").status());
+    assertEquals(
+        200, AdminMtlsTest.get(http, AdminMtlsTest.ADMIN_PATH, null, "test-admin-token").status());
+    assertEquals(
+        200, AdminMtlsTest.get(https, AdminMtlsTest.ADMIN_PATH, null, "test-admin-token").status());
   }
 
   @Test
   void anAdminCertificateAdmitsWithoutTheToken() throws Exception {
-    assertEquals(200, AdminMtlsTest.get(https, "/v1/audit", "admin", null).status());
+    assertEquals(200, AdminMtlsTest.get(https, AdminMtlsTest.ADMIN_PATH, "admin", null).status());
   }
 
   @Test
   void aWrongTokenWithoutACertificateIsRefused() throws Exception {
     assertEquals(
         new AdminMtlsTest.Answer(401, "unauthorized"),
-        AdminMtlsTest.get(https, "/v1/audit", null, "not-the-token"));
+        AdminMtlsTest.get(https, AdminMtlsTest.ADMIN_PATH, null, "not-the-token"));
   }
 
   @Test
   void aForeignCertificateWithoutTheTokenIsRefused() throws Exception {
     assertEquals(
         new AdminMtlsTest.Answer(403, "admin-cert-not-allowed"),
-        AdminMtlsTest.get(https, "/v1/audit", "foreign", null));
+        AdminMtlsTest.get(https, AdminMtlsTest.ADMIN_PATH, "foreign", null));
   }
 }
