@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWEObject;
 import com.nimbusds.jose.crypto.ECDHDecrypter;
+import com.nimbusds.jose.util.Base64URL;
 import dev.sovereign.crypto.Crypto;
 import dev.sovereign.crypto.jose.JoseHeader;
 import java.math.BigInteger;
@@ -106,8 +107,12 @@ final class JweOpener {
           RejectionReason.MALFORMED_JWE, "ECDH-ES with an encrypted key");
     }
     checkEphemeralKey(h.get("epk"));
+    Base64URL[] decoded = new Base64URL[5];
+    for (int i = 0; i < 5; i++) {
+      decoded[i] = DecodedPart.of(parts[i]);
+    }
     try {
-      JWEObject jwe = JWEObject.parse(compact);
+      JWEObject jwe = new JWEObject(decoded[0], decoded[1], decoded[2], decoded[3], decoded[4]);
       ECDHDecrypter decrypter = new ECDHDecrypter(key);
       decrypter.getJCAContext().setProvider(crypto.provider());
       jwe.decrypt(decrypter);
@@ -126,6 +131,41 @@ final class JweOpener {
       // failure, never the batch's
       throw new PayloadRejectedException(
           RejectionReason.DECRYPTION_FAILED, "key unwrap or AES-GCM failed", e);
+    }
+  }
+
+  /**
+   * One compact part, decoded once and strictly (RFC 7515's base64url without padding: {@link
+   * java.util.Base64}'s URL decoder, which refuses any other character, where Nimbus's own decoder
+   * skips characters outside the alphabet and so opened a payload with characters inserted into its
+   * parts). Nimbus reads the bytes from here; the text is kept as sent, so the AAD is the header
+   * exactly as sent.
+   */
+  private static final class DecodedPart extends Base64URL {
+    private static final long serialVersionUID = 1L;
+    private final byte[] bytes;
+
+    private DecodedPart(String text, byte[] bytes) {
+      super(text);
+      this.bytes = bytes;
+    }
+
+    static DecodedPart of(String text) throws PayloadRejectedException {
+      if (text.indexOf('=') >= 0) {
+        throw new PayloadRejectedException(
+            RejectionReason.MALFORMED_JWE, "a compact part carries base64 padding");
+      }
+      try {
+        return new DecodedPart(text, Base64.getUrlDecoder().decode(text));
+      } catch (IllegalArgumentException e) {
+        throw new PayloadRejectedException(
+            RejectionReason.MALFORMED_JWE, "a compact part is not base64url");
+      }
+    }
+
+    @Override
+    public byte[] decode() {
+      return bytes.clone();
     }
   }
 

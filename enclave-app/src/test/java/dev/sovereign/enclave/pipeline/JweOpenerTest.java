@@ -86,6 +86,36 @@ class JweOpenerTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("dev.sovereign.crypto.Crypto#backends")
+  void aCharacterOutsideBase64urlInAnyPartIsAMalformedJweEveryTime(Crypto crypto) throws Exception {
+    ECKey k = key();
+    JweOpener opener = new JweOpener(k.toECPrivateKey(), k.computeThumbprint().toString(), crypto);
+    String genuine = encrypt(k, crypto, JWEAlgorithm.ECDH_ES_A256KW);
+    String[] base = genuine.split("\\.");
+    List<String> wrong = new ArrayList<>();
+    // the header's own check reads part 0; parts 1 to 4 (key, iv, ciphertext, tag) are decoded
+    // here: a lenient decoder skips the inserted character and opens the same plaintext
+    for (int part = 1; part < 5; part++) {
+      for (String inserted : List.of("!", " ", "\n", "+", "/", "=", "==", "*")) {
+        String[] parts = base.clone();
+        parts[part] = parts[part].substring(0, 4) + inserted + parts[part].substring(4);
+        for (int attempt = 0; attempt < 2; attempt++) {
+          try {
+            opener.open(String.join(".", parts), 1 << 20);
+            wrong.add("part " + part + " with '" + inserted + "' opened");
+          } catch (PayloadRejectedException e) {
+            if (e.reason() != RejectionReason.MALFORMED_JWE) {
+              wrong.add("part " + part + " with '" + inserted + "': " + e.reason());
+            }
+          }
+        }
+      }
+    }
+    assertTrue(wrong.isEmpty(), () -> String.join("\n", wrong));
+    assertEquals(INNER, opener.open(genuine, 1 << 20).innerJws(), "the genuine one still opens");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("dev.sovereign.crypto.Crypto#backends")
   void everyWycheproofInvalidCurvePointAsEpkIsAnInvalidEphemeralKey(Crypto crypto)
       throws Exception {
     ECKey k = key();
