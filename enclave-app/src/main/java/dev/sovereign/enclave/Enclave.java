@@ -4,7 +4,8 @@ import dev.sovereign.attestation.AttestationDocuments;
 import dev.sovereign.attestation.AttestationRejectedException;
 import dev.sovereign.attestation.nsm.Nsm;
 import dev.sovereign.attestation.nsm.Nsms;
-import dev.sovereign.attestation.nsm.SimulationConfig;
+import dev.sovereign.attestation.nsm.simulated.SimulatedNsm;
+import dev.sovereign.attestation.nsm.simulated.SimulationConfig;
 import dev.sovereign.attestation.seal.SealBinding;
 import dev.sovereign.did.DidResolver;
 import dev.sovereign.did.DidResolvers;
@@ -108,7 +109,7 @@ public final class Enclave implements Closeable {
     }
     Nsm nsm;
     try {
-      nsm = options.simulatedNsm() ? Nsms.simulated(simulation) : Nsms.device();
+      nsm = options.simulatedNsm() ? SimulatedNsm.open(simulation) : Nsms.device();
     } catch (Nsms.UnavailableException e) {
       throw new BootException(
           e.getMessage()

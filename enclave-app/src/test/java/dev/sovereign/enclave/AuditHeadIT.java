@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.sovereign.attestation.nsm.SimulatedMeasurements;
+import dev.sovereign.attestation.nsm.simulated.SimulatedMeasurements;
 import dev.sovereign.enclave.audit.AuditChain;
 import dev.sovereign.enclave.audit.AuditHeadToken;
 import dev.sovereign.enclave.policy.PolicyLoader;

@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sovereign.attestation.AttestationDocument;
-import dev.sovereign.attestation.nsm.SimulatedMeasurements;
+import dev.sovereign.attestation.nsm.simulated.SimulatedMeasurements;
 import dev.sovereign.did.key.DidKey;
 import dev.sovereign.enclave.policy.DevPolicy;
 import dev.sovereign.enclave.protocol.EnclaveClient;
@@ -163,7 +163,7 @@ class EnclaveProcessIT {
             new Message.Attest("00112233445566778899aabbccddeeff"), Message.Attestation.class);
     // what a producer does: verify against the pinned (simulation) root, its nonce, the jar's PCR0
     java.security.cert.X509Certificate root =
-        dev.sovereign.attestation.nsm.SimulatedNsm.rootCertificate(dir.resolve("state"));
+        dev.sovereign.attestation.nsm.simulated.SimulatedNsm.rootCertificate(dir.resolve("state"));
     dev.sovereign.attestation.VerifiedAttestation verified =
         dev.sovereign.attestation.AttestationVerifier.create(
                 dev.sovereign.attestation.AttestationPolicy.builder()

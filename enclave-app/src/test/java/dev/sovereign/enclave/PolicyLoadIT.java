@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sovereign.attestation.AttestationDocument;
 import dev.sovereign.attestation.AttestationDocuments;
-import dev.sovereign.attestation.nsm.SimulatedMeasurements;
+import dev.sovereign.attestation.nsm.simulated.SimulatedMeasurements;
 import dev.sovereign.enclave.policy.PolicyLoader;
 import dev.sovereign.enclave.protocol.EnclaveClient;
 import dev.sovereign.enclave.protocol.Message;

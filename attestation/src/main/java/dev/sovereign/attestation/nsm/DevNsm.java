@@ -111,7 +111,7 @@ public final class DevNsm implements Nsm {
     if (closed) {
       throw new IllegalStateException("the NSM device is closed");
     }
-    return NsmTransport.decodeOrInternalError(exchange(NsmCodec.encode(request)));
+    return NsmCodec.decodeResponseOrInternalError(exchange(NsmCodec.encode(request)));
   }
 
   /** One device round trip with raw CBOR: the request's bytes in, the response's bytes out. */

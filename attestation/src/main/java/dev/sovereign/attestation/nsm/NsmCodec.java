@@ -151,6 +151,18 @@ public final class NsmCodec {
     }
   }
 
+  /**
+   * Parses the response bytes an NSM returned, as the Rust driver does: bytes it cannot decode
+   * become {@code Error(InternalError)}.
+   */
+  public static Response decodeResponseOrInternalError(byte[] bytes) {
+    try {
+      return decodeResponse(bytes);
+    } catch (MalformedNsmMessageException e) {
+      return new Response.Error(ErrorCode.INTERNAL_ERROR);
+    }
+  }
+
   /** Parses a response. */
   public static Response decodeResponse(byte[] bytes) {
     Variant v = variant(bytes);

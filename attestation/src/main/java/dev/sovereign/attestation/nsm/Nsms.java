@@ -3,10 +3,11 @@ package dev.sovereign.attestation.nsm;
 import java.io.IOException;
 
 /**
- * Opens the NSM a caller chose. There is no fallback: the NSM device of a Nitro Enclave ({@link
- * #device()}) and the simulated NSM ({@link #simulated(SimulationConfig)}, development and tests
- * only: its root is public) are separate, explicit choices, so a production enclave whose {@code
- * /dev/nsm} is missing refuses to start instead of attesting with a simulation.
+ * Opens the NSM device. There is no fallback: the simulated NSM (development and tests only: its
+ * root is public) is a separate, explicit choice made by naming {@code
+ * dev.sovereign.attestation.nsm.simulated.SimulatedNsm}, which this package never refers to, so a
+ * production enclave whose {@code /dev/nsm} is missing refuses to start instead of attesting with a
+ * simulation.
  */
 public final class Nsms {
   private Nsms() {}
@@ -17,7 +18,7 @@ public final class Nsms {
   public static final class UnavailableException extends IOException {
     private static final long serialVersionUID = 1L;
 
-    UnavailableException(String message) {
+    public UnavailableException(String message) {
       super(message);
     }
   }
@@ -36,21 +37,5 @@ public final class Nsms {
               + " chosen explicitly)");
     }
     return DevNsm.open();
-  }
-
-  /**
-   * The simulated NSM booted with {@code simulation} (development and tests).
-   *
-   * @throws UnavailableException inside a Nitro Enclave ({@code /dev/nsm} exists): there the
-   *     hypervisor measures the enclave and a simulation would only hide that
-   */
-  public static Nsm simulated(SimulationConfig simulation) throws IOException {
-    if (DevNsm.available()) {
-      throw new UnavailableException(
-          "the simulated NSM was chosen on a machine with "
-              + DevNsm.DEVICE
-              + " (a Nitro Enclave): use the NSM device");
-    }
-    return SimulatedNsm.open(simulation);
   }
 }

@@ -1,8 +1,9 @@
 /**
  * The Nitro Security Module: its request/response protocol ({@link
  * dev.sovereign.attestation.nsm.Request}, {@link dev.sovereign.attestation.nsm.Response}, {@link
- * dev.sovereign.attestation.nsm.NsmCodec}), the real device ({@link
- * dev.sovereign.attestation.nsm.DevNsm}) and the embedded-default simulation ({@link
- * dev.sovereign.attestation.nsm.SimulatedNsm}). See {@code docs/nsm.md}.
+ * dev.sovereign.attestation.nsm.NsmCodec}) and the real device ({@link
+ * dev.sovereign.attestation.nsm.DevNsm}, opened by {@link dev.sovereign.attestation.nsm.Nsms}).
+ * Nothing in this package refers to the simulation, which lives apart in {@code
+ * dev.sovereign.attestation.nsm.simulated} and is chosen by name. See {@code docs/nsm.md}.
  */
 package dev.sovereign.attestation.nsm;

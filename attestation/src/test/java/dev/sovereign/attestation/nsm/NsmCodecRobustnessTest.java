@@ -3,6 +3,9 @@ package dev.sovereign.attestation.nsm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
+import dev.sovereign.attestation.nsm.simulated.SimulatedNsm;
+import dev.sovereign.attestation.nsm.simulated.SimulationConfig;
+import dev.sovereign.attestation.nsm.simulated.TestJars;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -11,7 +11,7 @@ import com.nimbusds.jose.JWEObject;
 import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.ECDHEncrypter;
 import com.nimbusds.jose.jwk.ECKey;
-import dev.sovereign.attestation.nsm.SimulatedMeasurements;
+import dev.sovereign.attestation.nsm.simulated.SimulatedMeasurements;
 import dev.sovereign.did.Did;
 import dev.sovereign.did.key.DidKey;
 import dev.sovereign.enclave.Enclave;

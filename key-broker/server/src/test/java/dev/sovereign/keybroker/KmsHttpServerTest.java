@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sovereign.attestation.AttestationPolicy;
 import dev.sovereign.attestation.AttestationVerifier;
-import dev.sovereign.attestation.nsm.SimulatedNsm;
+import dev.sovereign.attestation.nsm.simulated.SimulatedNsm;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sovereign.attestation.AttestationPolicy;
 import dev.sovereign.attestation.AttestationVerifier;
 import dev.sovereign.attestation.kms.KeyReleaseRefusal;
-import dev.sovereign.attestation.nsm.SimulatedNsm;
+import dev.sovereign.attestation.nsm.simulated.SimulatedNsm;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

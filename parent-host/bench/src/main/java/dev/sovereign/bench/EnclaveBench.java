@@ -12,8 +12,8 @@ import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.ECDHEncrypter;
 import com.nimbusds.jose.jwk.ECKey;
 import dev.sovereign.attestation.nsm.Nsm;
-import dev.sovereign.attestation.nsm.Nsms;
-import dev.sovereign.attestation.nsm.SimulationConfig;
+import dev.sovereign.attestation.nsm.simulated.SimulatedNsm;
+import dev.sovereign.attestation.nsm.simulated.SimulationConfig;
 import dev.sovereign.crypto.Crypto;
 import dev.sovereign.did.DidResolver;
 import dev.sovereign.did.DidResolvers;
@@ -198,7 +198,7 @@ public final class EnclaveBench {
               workers.add(t);
               return t;
             });
-    try (Nsm nsm = Nsms.simulated(SimulationConfig.of(tmp.resolve("state"), artifact))) {
+    try (Nsm nsm = SimulatedNsm.open(SimulationConfig.of(tmp.resolve("state"), artifact))) {
       byte[] document =
           nsm.attestation(
               identity.userData(policy.sha256Hex()), null, identity.encryptionKeySpki());

@@ -8,8 +8,8 @@ import dev.sovereign.attestation.AttestationRejectedException;
 import dev.sovereign.attestation.nsm.Nsm;
 import dev.sovereign.attestation.nsm.NsmException;
 import dev.sovereign.attestation.nsm.Nsms;
-import dev.sovereign.attestation.nsm.SimulatedNsm;
-import dev.sovereign.attestation.nsm.SimulationConfig;
+import dev.sovereign.attestation.nsm.simulated.SimulatedNsm;
+import dev.sovereign.attestation.nsm.simulated.SimulationConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -211,6 +211,6 @@ final class AttestCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CliInput.UsageException(e.getMessage());
     }
-    return Nsms.simulated(config);
+    return SimulatedNsm.open(config);
   }
 }

@@ -2,8 +2,8 @@ package dev.sovereign.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sovereign.attestation.nsm.SimulatedMeasurements;
-import dev.sovereign.attestation.nsm.SimulatedNsm;
+import dev.sovereign.attestation.nsm.simulated.SimulatedMeasurements;
+import dev.sovereign.attestation.nsm.simulated.SimulatedNsm;
 import dev.sovereign.demo.DemoHost;
 import dev.sovereign.demo.DemoWorld;
 import dev.sovereign.enclave.policy.PolicyLoader;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sovereign.attestation.AttestationPolicy;
 import dev.sovereign.attestation.AttestationVerifier;
-import dev.sovereign.attestation.nsm.SimulatedNsm;
+import dev.sovereign.attestation.nsm.simulated.SimulatedNsm;
 import dev.sovereign.keybroker.AuditLog;
 import dev.sovereign.keybroker.KmsError;
 import dev.sovereign.keybroker.KmsHttpServer;

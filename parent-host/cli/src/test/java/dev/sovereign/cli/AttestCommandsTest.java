@@ -132,7 +132,7 @@ class AttestCommandsTest {
     Path doc = attest();
     String pcr0 =
         java.util.HexFormat.of()
-            .formatHex(dev.sovereign.attestation.nsm.SimulatedMeasurements.pcr0(jar));
+            .formatHex(dev.sovereign.attestation.nsm.simulated.SimulatedMeasurements.pcr0(jar));
     CliRun ok =
         CliRun.of(
             "attestation",

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sovereign.attestation.nsm.SimulatedMeasurements;
-import dev.sovereign.attestation.nsm.SimulatedNsm;
-import dev.sovereign.attestation.nsm.SimulationConfig;
+import dev.sovereign.attestation.nsm.simulated.SimulatedMeasurements;
+import dev.sovereign.attestation.nsm.simulated.SimulatedNsm;
+import dev.sovereign.attestation.nsm.simulated.SimulationConfig;
 import dev.sovereign.demo.DemoWorld;
 import dev.sovereign.enclave.identity.EnclaveIdentity;
 import dev.sovereign.enclave.policy.DevPolicy;

@@ -1,6 +1,6 @@
 package dev.sovereign.host;
 
-import dev.sovereign.attestation.nsm.SimulatedMeasurements;
+import dev.sovereign.attestation.nsm.simulated.SimulatedMeasurements;
 import dev.sovereign.enclave.policy.DevPolicy;
 import dev.sovereign.testing.Fixtures;
 import java.io.IOException;

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sovereign.attestation.nsm.SimulatedMeasurements;
+import dev.sovereign.attestation.nsm.simulated.SimulatedMeasurements;
 import dev.sovereign.enclave.policy.DevPolicy;
 import dev.sovereign.enclave.protocol.MerkleTree;
 import dev.sovereign.testing.NodeTools;
@@ -393,9 +393,9 @@ class HostEndToEndTest {
     Path jar = DIR.resolve("sovereign-enclave.jar");
     DevKeyBroker broker = host.devKeyBroker().orElseThrow();
     byte[] body;
-    try (dev.sovereign.attestation.nsm.SimulatedNsm nsm =
-            dev.sovereign.attestation.nsm.SimulatedNsm.open(
-                dev.sovereign.attestation.nsm.SimulationConfig.of(
+    try (dev.sovereign.attestation.nsm.simulated.SimulatedNsm nsm =
+            dev.sovereign.attestation.nsm.simulated.SimulatedNsm.open(
+                dev.sovereign.attestation.nsm.simulated.SimulationConfig.of(
                     DIR.resolve("host/enclave-state"), jar));
         dev.sovereign.kms.aws.AwsKmsKeyBroker kms =
             dev.sovereign.kms.aws.AwsKmsKeyBroker.builder()

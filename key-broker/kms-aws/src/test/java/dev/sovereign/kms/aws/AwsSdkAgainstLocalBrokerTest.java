@@ -209,10 +209,10 @@ class AwsSdkAgainstLocalBrokerTest {
         .formatted(
             hex.formatHex(e.pcr0()),
             hex.formatHex(
-                dev.sovereign.attestation.nsm.SimulatedMeasurements.pcr3(
+                dev.sovereign.attestation.nsm.simulated.SimulatedMeasurements.pcr3(
                     LocalBrokerFixture.EU_ROLE)),
             hex.formatHex(
-                dev.sovereign.attestation.nsm.SimulatedMeasurements.pcr4(
+                dev.sovereign.attestation.nsm.simulated.SimulatedMeasurements.pcr4(
                     LocalBrokerFixture.EU_INSTANCE)),
             hex.formatHex(e.policyHash()));
   }

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.sovereign.attestation.kms.KeyReleaseRefusal;
 import dev.sovereign.attestation.kms.SecretAccess;
-import dev.sovereign.attestation.nsm.SimulatedMeasurements;
-import dev.sovereign.attestation.nsm.SimulatedNsm;
-import dev.sovereign.attestation.nsm.SimulationConfig;
+import dev.sovereign.attestation.nsm.simulated.SimulatedMeasurements;
+import dev.sovereign.attestation.nsm.simulated.SimulatedNsm;
+import dev.sovereign.attestation.nsm.simulated.SimulationConfig;
 import dev.sovereign.attestation.seal.SealBinding;
 import dev.sovereign.attestation.seal.SealRejectedException;
 import dev.sovereign.attestation.seal.StateSealer;

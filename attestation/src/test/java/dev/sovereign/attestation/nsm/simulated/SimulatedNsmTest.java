@@ -1,4 +1,4 @@
-package dev.sovereign.attestation.nsm;
+package dev.sovereign.attestation.nsm.simulated;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,6 +15,15 @@ import dev.sovereign.attestation.AttestationRejection;
 import dev.sovereign.attestation.AttestationVerifier;
 import dev.sovereign.attestation.TrustAnchors;
 import dev.sovereign.attestation.VerifiedAttestation;
+import dev.sovereign.attestation.nsm.DevNsm;
+import dev.sovereign.attestation.nsm.Digest;
+import dev.sovereign.attestation.nsm.ErrorCode;
+import dev.sovereign.attestation.nsm.Nsm;
+import dev.sovereign.attestation.nsm.NsmCodec;
+import dev.sovereign.attestation.nsm.NsmException;
+import dev.sovereign.attestation.nsm.Nsms;
+import dev.sovereign.attestation.nsm.Request;
+import dev.sovereign.attestation.nsm.Response;
 import dev.sovereign.testing.MutableClock;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
@@ -325,7 +334,7 @@ class SimulatedNsmTest {
   void theSimulationOpensOnlyWhenChosenAndTheDeviceIsNeverReplacedByIt() throws Exception {
     org.junit.jupiter.api.Assumptions.assumeFalse(
         DevNsm.available(), "this machine has /dev/nsm (a Nitro Enclave)");
-    try (Nsm nsm = Nsms.simulated(config)) {
+    try (Nsm nsm = SimulatedNsm.open(config)) {
       assertEquals("simulated", nsm.kind());
     }
     Nsms.UnavailableException e = assertThrows(Nsms.UnavailableException.class, Nsms::device);

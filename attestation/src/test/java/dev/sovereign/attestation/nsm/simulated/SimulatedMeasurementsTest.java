@@ -1,4 +1,4 @@
-package dev.sovereign.attestation.nsm;
+package dev.sovereign.attestation.nsm.simulated;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

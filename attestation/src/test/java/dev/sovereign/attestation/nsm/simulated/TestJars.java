@@ -1,4 +1,4 @@
-package dev.sovereign.attestation.nsm;
+package dev.sovereign.attestation.nsm.simulated;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -9,14 +9,14 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 
 /** Small enclave jars for measurement tests. */
-final class TestJars {
+public final class TestJars {
   private TestJars() {}
 
   /**
    * A jar with two entries whose contents are {@code content}, written with entry time {@code
    * time}.
    */
-  static Path write(Path file, String content, long time) throws IOException {
+  public static Path write(Path file, String content, long time) throws IOException {
     try (OutputStream out = Files.newOutputStream(file);
         JarOutputStream jar = new JarOutputStream(out)) {
       for (String name : new String[] {"dev/sovereign/enclave/Main.class", "policy.yaml"}) {

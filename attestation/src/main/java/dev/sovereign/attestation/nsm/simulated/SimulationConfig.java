@@ -1,4 +1,4 @@
-package dev.sovereign.attestation.nsm;
+package dev.sovereign.attestation.nsm.simulated;
 
 import java.nio.file.Path;
 import java.time.Clock;

@@ -1,7 +1,16 @@
-package dev.sovereign.attestation.nsm;
+package dev.sovereign.attestation.nsm.simulated;
 
 import dev.sovereign.attestation.AttestationDocument;
 import dev.sovereign.attestation.AttestationDocuments;
+import dev.sovereign.attestation.nsm.DevNsm;
+import dev.sovereign.attestation.nsm.Digest;
+import dev.sovereign.attestation.nsm.ErrorCode;
+import dev.sovereign.attestation.nsm.MalformedNsmMessageException;
+import dev.sovereign.attestation.nsm.Nsm;
+import dev.sovereign.attestation.nsm.NsmCodec;
+import dev.sovereign.attestation.nsm.Nsms;
+import dev.sovereign.attestation.nsm.Request;
+import dev.sovereign.attestation.nsm.Response;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -66,8 +75,19 @@ public final class SimulatedNsm implements Nsm {
     }
   }
 
-  /** Boots a simulated enclave: loads or creates the PKI and measures the enclave artifact. */
+  /**
+   * Boots a simulated enclave: loads or creates the PKI and measures the enclave artifact.
+   *
+   * @throws Nsms.UnavailableException inside a Nitro Enclave ({@code /dev/nsm} exists): there the
+   *     hypervisor measures the enclave and a simulation would only hide that
+   */
   public static SimulatedNsm open(SimulationConfig config) throws IOException {
+    if (DevNsm.available()) {
+      throw new Nsms.UnavailableException(
+          "the simulated NSM was chosen on a machine with "
+              + DevNsm.DEVICE
+              + " (a Nitro Enclave): use the NSM device");
+    }
     SimulatedPki pki =
         SimulatedPki.open(
             config.stateDir(), config.region(), config.parentInstanceId(), config.clock());
@@ -118,7 +138,7 @@ public final class SimulatedNsm implements Nsm {
 
   @Override
   public Response process(Request request) {
-    return NsmTransport.decodeOrInternalError(exchange(NsmCodec.encode(request)));
+    return NsmCodec.decodeResponseOrInternalError(exchange(NsmCodec.encode(request)));
   }
 
   /**
