@@ -13,6 +13,7 @@ import dev.sovereign.did.fabric.core.FabricDidEvidence;
 import dev.sovereign.did.fabric.core.FabricDocuments;
 import dev.sovereign.did.fabric.core.Multikey;
 import dev.sovereign.did.fabric.core.SoftwareControllerKey;
+import dev.sovereign.did.fabric.core.VersionRecord;
 import dev.sovereign.did.fabric.ledger.EmbeddedLedger;
 import dev.sovereign.enclave.protocol.EnclaveClient;
 import dev.sovereign.enclave.protocol.Message;
@@ -45,7 +46,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * and supplied with {@code SupplyEvidence}. Accepted with evidence; without it {@code
  * did-evidence-missing}; a tampered log and an endorsement by a CA the policy does not pin are
  * refused with their did:fabric reason code and the producer's payloads are {@code
- * did-evidence-invalid}.
+ * did-evidence-invalid}; a backdated {@code iat} revives neither a rotated-away key nor a
+ * deactivated DID.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -61,6 +63,8 @@ class FabricEvidenceIT {
   private EnclaveProcess enclave;
   private EnclaveClient client;
   private final Map<String, String> dids = new java.util.HashMap<>();
+  private final Map<String, SoftwareControllerKey> controllerKeys = new java.util.HashMap<>();
+  private final Map<String, VersionRecord> versions = new java.util.HashMap<>();
   private JsonNode built;
 
   @BeforeAll
@@ -80,6 +84,8 @@ class FabricEvidenceIT {
     producers.set("fab", fabricProducer("fab", ledger));
     producers.set("tampered", fabricProducer("tampered", ledger));
     producers.set("rogue", fabricProducer("rogue", rogue));
+    producers.set("rotated", fabricProducer("rotated", ledger));
+    producers.set("deactivated", fabricProducer("deactivated", ledger));
     Path policy = dir.resolve("policy.yaml");
     Files.writeString(
         policy,
@@ -122,14 +128,16 @@ class FabricEvidenceIT {
     spec.set("datasets", JSON.valueToTree(List.of(DATASET)));
     ArrayNode ps = spec.putArray("producers");
     ArrayNode payloads = spec.putArray("payloads");
-    for (String p : List.of("fab", "tampered", "rogue")) {
+    for (String p : List.of("fab", "tampered", "rogue", "rotated", "deactivated")) {
       ps.addObject()
           .put("name", p)
           .put("zone", "EU")
           .put("region", "EU")
           .set("datasets", JSON.valueToTree(List.of(DATASET)));
     }
-    for (String p : List.of("fab", "fab", "tampered", "rogue")) {
+    // payloads 4 and 5 are signed with each DID's first key and dated now, before the rotation
+    // and the deactivation the last test makes
+    for (String p : List.of("fab", "fab", "tampered", "rogue", "rotated", "deactivated")) {
       ObjectNode pl =
           payloads
               .addObject()
@@ -179,8 +187,11 @@ class FabricEvidenceIT {
     byte[] seed = new byte[32];
     new SecureRandom().nextBytes(seed);
     SoftwareControllerKey key = SoftwareControllerKey.fromSecret(Multikey.Type.ED25519, seed);
-    String did = on.submit(FabricDocuments.create(NETWORK, key)).did();
+    VersionRecord created = on.submit(FabricDocuments.create(NETWORK, key));
+    String did = created.did();
     dids.put(name, did);
+    controllerKeys.put(name, key);
+    versions.put(name, created);
     byte[] x = new Ed25519PrivateKeyParameters(seed, 0).generatePublicKey().getEncoded();
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
     ObjectNode jwk =
@@ -286,6 +297,53 @@ class FabricEvidenceIT {
     assertTrue(e.detail().contains("ENDORSEMENT_MISMATCH"), e.detail());
     // bad evidence never replaces verified evidence: the producer still resolves
     assertInstanceOf(Message.HealthStatus.class, client.call(new Message.Health()));
+  }
+
+  /**
+   * Issue 17 (5) through the socket, with fresh and honest evidence: after the producer rotated its
+   * key, a payload signed with the old key and dated before the rotation (the signer chooses {@code
+   * iat}) is {@code signature-invalid}; after a DID's deactivation, one dated before it is {@code
+   * producer-did-unresolvable}. The key must be in the DID's current verified document.
+   */
+  @Test
+  @Order(5)
+  void aBackdatedIatRevivesNeitherARotatedAwayKeyNorADeactivatedDid() throws Exception {
+    String rotated = dids.get("rotated");
+    SoftwareControllerKey next = SoftwareControllerKey.generate(Multikey.Type.ED25519);
+    Thread.sleep(1100); // the rotation's versionTime is after the payloads' iat
+    ledger.submit(
+        FabricDocuments.update(
+            rotated,
+            versions.get("rotated").versionId(),
+            FabricDocuments.document(rotated, List.of(next.publicKey()), 1),
+            rotated + "#key-1",
+            controllerKeys.get("rotated")));
+    String deactivated = dids.get("deactivated");
+    ledger.submit(
+        FabricDocuments.deactivate(
+            deactivated,
+            versions.get("deactivated").versionId(),
+            deactivated + "#key-1",
+            controllerKeys.get("deactivated")));
+    String nonce =
+        client.call(new Message.EvidenceNonce(), Message.EvidenceNonceIssued.class).nonce();
+    Message.EvidenceStored stored =
+        client.call(
+            new Message.SupplyEvidence(
+                List.of(
+                    JSON.readTree(FabricDidEvidence.bundle(ledger, rotated, nonce)),
+                    JSON.readTree(FabricDidEvidence.bundle(ledger, deactivated, nonce))),
+                null,
+                null),
+            Message.EvidenceStored.class);
+    assertEquals(2, stored.didLogs());
+
+    Message.Verdict old = verdict(4);
+    assertEquals("rejected", old.outcome());
+    assertEquals("signature-invalid", old.reason());
+    Message.Verdict gone = verdict(5);
+    assertEquals("rejected", gone.outcome());
+    assertEquals("producer-did-unresolvable", gone.reason());
   }
 
   private Message.Verdict verdict(int payload) throws IOException {

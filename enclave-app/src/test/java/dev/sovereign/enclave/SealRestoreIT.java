@@ -534,6 +534,129 @@ class SealRestoreIT {
     }
   }
 
+  /**
+   * Issue 17 (1), the live rule through the socket: once a payload was counted after seal S, the
+   * enclave refuses S ({@code STATE_ADVANCED}): its state moved past the seal, and a live enclave
+   * never goes back. A seal taken after that payload restores (nothing moved since), and the round
+   * still counts both payloads once.
+   */
+  @Test
+  @Order(9)
+  void aLiveEnclaveRefusesTheRestoreOfASealItsStateHasMovedPast() throws Exception {
+    String round = "r-moved-1";
+    try (EnclaveClient c = euEnclave("moved")) {
+      Message.HealthStatus h = c.call(new Message.Health(), Message.HealthStatus.class);
+      Message.Attestation att = c.call(new Message.Attest("0a0b0c0e"), Message.Attestation.class);
+      c.call(new Message.OpenRound(round, DATASET, h.policySha256()), Message.RoundOpened.class);
+      JsonNode b = build(att, round);
+      c.call(
+          new Message.SupplyEvidence(
+              null,
+              null,
+              JSON.convertValue(
+                  b.get("statusLists"),
+                  JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class))),
+          Message.EvidenceStored.class);
+      List<String> p = new ArrayList<>();
+      b.get("payloads").forEach(x -> p.add(x.asText()));
+      c.call(new Message.SubmitPayloads(round, p.subList(0, 1)), Message.PayloadVerdicts.class)
+          .verdicts()
+          .forEach(v -> assertEquals("accepted", v.outcome(), v.reason()));
+      byte[] s =
+          Base64.getDecoder()
+              .decode(c.call(new Message.Seal(), Message.Sealed.class).sealedState());
+      c.call(new Message.SubmitPayloads(round, p.subList(1, 2)), Message.PayloadVerdicts.class)
+          .verdicts()
+          .forEach(v -> assertEquals("accepted", v.outcome(), v.reason()));
+
+      assertEquals("STATE_ADVANCED", refusal(c, s), "a payload was counted after S");
+
+      byte[] s2 =
+          Base64.getDecoder()
+              .decode(c.call(new Message.Seal(), Message.Sealed.class).sealedState());
+      assertEquals(
+          1,
+          c.call(
+                  new Message.Restore(Base64.getEncoder().encodeToString(s2)),
+                  Message.Restored.class)
+              .rounds(),
+          "nothing moved since the latest seal: its restore is allowed");
+      String r = c.call(new Message.CloseRound(round), Message.RoundResult.class).credential();
+      JsonNode subject =
+          JSON.readTree(Base64.getUrlDecoder().decode(r.split("\\.")[1])).get("credentialSubject");
+      assertEquals(2, subject.at("/inputs/accepted").asLong(), subject.toString());
+      assertEquals(0, subject.at("/inputs/rejected").asLong(), subject.toString());
+    }
+  }
+
+  /**
+   * Issue 12 with "close seals first": the close's seal holds the dataset's spent epsilon, so a
+   * crash right after the result left cannot give the budget back. The seal from before the close
+   * is refused by the key broker in the successor, the close's own seal restores with the budget
+   * spent (the next round's close is {@code privacy-budget-exhausted}) and the closed round's one
+   * result. Before, the close did not seal: the host's last seal was S and restoring it gave the
+   * epsilon back for a second result.
+   */
+  @Test
+  @Order(10)
+  void aCrashAfterACloseCannotGiveTheRoundsPrivacyBudgetBack() throws Exception {
+    String pcr0 = HEX.formatHex(SimulatedMeasurements.pcr0(EnclaveProcess.jar()));
+    String otherPcr0 = HEX.formatHex(SimulatedMeasurements.pcr0(otherBuild));
+    Path budgetPolicy = dir.resolve("budget-policy.yaml");
+    Files.writeString(
+        budgetPolicy,
+        DevPolicy.builder("seal-it-budget")
+            .pcr0(pcr0)
+            .pcr0(otherPcr0)
+            .zone("EU", keys.at("/zones/EU/root/did").asText())
+            .zone("US", keys.at("/zones/US/root/did").asText())
+            .minGroupSize(2)
+            .functions("sum", "count", "mean")
+            .epsilon(1.0)
+            .privacy(10, 10, 10, false, 1.0)
+            .yaml());
+    String budgetKey = createKey(budgetPolicy);
+    byte[] s;
+    byte[] closed;
+    String r1;
+    try (EnclaveClient c =
+        enclave("budget", EU_ROLE, EU_INSTANCE, null, budgetPolicy, server, budgetKey)) {
+      Message.HealthStatus h = c.call(new Message.Health(), Message.HealthStatus.class);
+      c.call(new Message.OpenRound("r-b1", DATASET, h.policySha256()), Message.RoundOpened.class);
+      s =
+          Base64.getDecoder()
+              .decode(c.call(new Message.Seal(), Message.Sealed.class).sealedState());
+      r1 = c.call(new Message.CloseRound("r-b1"), Message.RoundResult.class).credential();
+      JsonNode budget =
+          JSON.readTree(Base64.getUrlDecoder().decode(r1.split("\\.")[1]))
+              .at("/credentialSubject/privacy/budget");
+      assertEquals(0, budget.get("epsilonRemaining").asInt(), budget.toString());
+      closed =
+          Base64.getDecoder()
+              .decode(c.call(new Message.LatestSeal(), Message.Sealed.class).sealedState());
+    }
+    processes.get(processes.size() - 1).close(); // the crash: nothing after the result
+    try (EnclaveClient c =
+        enclave("budget-after", EU_ROLE, EU_INSTANCE, null, budgetPolicy, server, budgetKey)) {
+      assertEquals(
+          "KEY_RELEASE_REFUSED:ROLLBACK_REFUSED:OLDER_SNAPSHOT",
+          refusal(c, s),
+          "the close sealed past S: the round open and the budget unspent are gone for good");
+      c.call(
+          new Message.Restore(Base64.getEncoder().encodeToString(closed)), Message.Restored.class);
+      assertEquals(
+          r1,
+          c.call(new Message.CloseRound("r-b1"), Message.RoundResult.class).credential(),
+          "the restored enclave answers the round's one result");
+      Message.HealthStatus h = c.call(new Message.Health(), Message.HealthStatus.class);
+      c.call(new Message.OpenRound("r-b2", DATASET, h.policySha256()), Message.RoundOpened.class);
+      Message.Response next = c.call(new Message.CloseRound("r-b2"));
+      assertEquals(
+          "privacy-budget-exhausted",
+          assertInstanceOf(Message.Error.class, next, "the spent budget stays spent").code());
+    }
+  }
+
   private void build(Message.Attestation att) throws Exception {
     built = build(att, ROUND);
   }

@@ -34,12 +34,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * sealed rounds. Seal and restore exclude every other request while they run, so a snapshot never
  * holds a half-counted payload.
  *
- * <p>A live enclave never goes back past a close: a restore below its last seal is refused ({@code
- * ROLLBACK}), a close seals, and while a closed round's seal is pending a restore of the same
- * identity is refused ({@code STATE_ADVANCED}); the last audit head it signed survives a restore of
- * its own seal. A round's result leaves the enclave only after a seal holding the closed round and
- * that result succeeded, so the key broker's rollback mark is past every seal in which the round is
- * still open: no restore can bring it back to sign a second result.
+ * <p>A live enclave never goes back: a restore below its last seal is refused ({@code ROLLBACK}), a
+ * close seals, and once a payload was counted or a round closed since its last seal or restore a
+ * restore of the same identity is refused ({@code STATE_ADVANCED}); the last audit head it signed
+ * survives a restore of its own seal. A round's result leaves the enclave only after a seal holding
+ * the closed round and that result succeeded, so the key broker's rollback mark is past every seal
+ * in which the round is still open: no restore can bring it back to sign a second result.
  *
  * <p>Refusals are {@code seal-rejected} errors whose detail is one reason code (docs/sealing.md): a
  * {@code SealRejection} name, {@code KEY_RELEASE_REFUSED:<KeyReleaseRefusal>[:<sub-code>]}, {@code
@@ -170,13 +170,20 @@ public final class SealingService implements RequestHandler {
   }
 
   /**
-   * Whether answering {@code request} with {@code response} changed state that a restore must not
-   * drop. Counted payloads do not count: a restore of the latest seal forgets them together with
-   * their replay entries, and the host resends what the seal does not cover, so each is counted
-   * once; a close does (it seals, and until that seal succeeds its result is held inside).
+   * Whether answering {@code request} with {@code response} moved the state past the last seal or
+   * restore: a payload counted (any verdict but {@code deferred}, which leaves nothing in the
+   * round) or a round closed. A live enclave never goes back: a restore of its own identity is then
+   * refused until a new seal holds the state (issue 17).
    */
   private static boolean moves(Message.Request request, Message.Response response) {
-    return !(response instanceof Message.Error) && request instanceof Message.CloseRound;
+    if (response instanceof Message.Error) {
+      return false;
+    }
+    if (request instanceof Message.CloseRound) {
+      return true;
+    }
+    return response instanceof Message.PayloadVerdicts v
+        && v.verdicts().stream().anyMatch(x -> !"deferred".equals(x.outcome()));
   }
 
   /**
