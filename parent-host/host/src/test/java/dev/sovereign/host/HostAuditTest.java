@@ -333,13 +333,14 @@ class HostAuditTest {
   }
 
   /**
-   * Issue 18: exports taken while four seeded submitters post payloads (and a seal runs) each end
-   * in an enclave-signed head that covers every entry in them and verify offline; the headers say
-   * where the export stopped; a copy cut before its final head or edited is still rejected.
+   * Issue 18: exports taken while four seeded submitters post payloads (and a seal, a backup and
+   * its restore run) each end in an enclave-signed head that covers every entry in them and verify
+   * offline; the headers say where the export stopped; a copy cut before its final head or edited
+   * is still rejected.
    */
   @Test
   @org.junit.jupiter.api.Order(3)
-  void everyExportTakenUnderConcurrentSubmitsAndSealsVerifiesAndACutOrEditedOneDoesNot()
+  void everyExportTakenUnderConcurrentSubmitsSealsAndRestoresVerifiesAndACutOrEditedOneDoesNot()
       throws Exception {
     String round = "r-audit-3";
     SEEN.add(host.health().enclaveDid());
@@ -350,6 +351,20 @@ class HostAuditTest {
         .post("/v1/rounds")
         .then()
         .statusCode(201);
+    java.util.function.Predicate<String> restoreEntry =
+        l -> l.contains("\"kind\":\"restored\"") || l.contains("\"kind\":\"restore-refused\"");
+    long restoresBefore =
+        AuditVerifier.lines(
+                given()
+                    .header("Authorization", ADMIN)
+                    .get("/v1/audit")
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .asByteArray())
+            .stream()
+            .filter(restoreEntry)
+            .count();
     java.util.concurrent.ExecutorService pool =
         java.util.concurrent.Executors.newFixedThreadPool(4);
     List<java.util.concurrent.Future<Integer>> submitters = new ArrayList<>();
@@ -367,11 +382,42 @@ class HostAuditTest {
               }));
     }
     java.util.Random random = new java.util.Random(18);
+    java.util.concurrent.atomic.AtomicInteger restores =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger refusals =
+        new java.util.concurrent.atomic.AtomicInteger();
     List<byte[]> exports = new ArrayList<>();
     try {
       for (int e = 0; e < 10; e++) {
         if (e == 4) {
           host.sealNow();
+        }
+        if (e == 7) {
+          // a backup and its restore while the submitters run: restored if nothing was counted
+          // between them, else refused because the live enclave moved past that seal
+          String sealed =
+              given()
+                  .header("Authorization", ADMIN)
+                  .post("/v1/backup")
+                  .then()
+                  .statusCode(200)
+                  .extract()
+                  .path("sealedState");
+          io.restassured.response.Response restore =
+              given()
+                  .header("Authorization", ADMIN)
+                  .contentType("application/json")
+                  .body(Map.of("sealedState", sealed))
+                  .post("/v1/restore");
+          if (restore.statusCode() == 200) {
+            restores.incrementAndGet();
+          } else {
+            assertEquals(422, restore.statusCode(), restore.asString());
+            assertTrue(
+                restore.jsonPath().getString("detail").endsWith(": STATE_ADVANCED"),
+                restore.asString());
+            refusals.incrementAndGet();
+          }
         }
         io.restassured.response.Response r =
             given().header("Authorization", ADMIN).get("/v1/audit");
@@ -413,9 +459,17 @@ class HostAuditTest {
     AuditVerifier.verify(last, java.util.Set.copyOf(SEEN));
     long submissions =
         last.stream()
-            .filter(l -> l.contains("\"kind\":\"submission\"") && l.contains(round))
+            .filter(
+                l ->
+                    l.contains("\"kind\":\"submission\"")
+                        && l.contains(round)
+                        && !l.contains("\"resent\":true"))
             .count();
     assertEquals(80, submissions, "every submission of the round is in the final export");
+    assertEquals(
+        1,
+        last.stream().filter(restoreEntry).count() - restoresBefore,
+        "the restore (" + restores + " restored, " + refusals + " refused) is in the log");
 
     List<String> cut = new ArrayList<>(AuditVerifier.lines(exports.get(exports.size() - 1)));
     cut.remove(cut.size() - 1);
