@@ -102,6 +102,7 @@ public final class DevPolicy {
     private final Map<String, Map<String, List<X509Certificate>>> fabricNetworks =
         new LinkedHashMap<>();
 
+    private final Map<String, Integer> fabricMinOrgs = new LinkedHashMap<>();
     private boolean askHost;
     private java.time.Duration roundTtl;
     private boolean requireCredentialStatus;
@@ -216,6 +217,15 @@ public final class DevPolicy {
       return this;
     }
 
+    /**
+     * {@code enclave.fabricNetworks.NETWORK.minEndorsingOrgs}: how many of the pinned organisations
+     * must endorse a read of {@code network} (default 1).
+     */
+    public Builder fabricMinEndorsingOrgs(String network, int orgs) {
+      fabricMinOrgs.put(network, orgs);
+      return this;
+    }
+
     /** {@code evidence.requireCredentialStatus} (default false, then not written). */
     public Builder requireCredentialStatus(boolean require) {
       requireCredentialStatus = require;
@@ -287,7 +297,8 @@ public final class DevPolicy {
                 new SovereigntyPolicy.FabricNetwork(
                     network,
                     SovereigntyPolicy.FabricNetwork.DEFAULT_CHAINCODE,
-                    SovereigntyPolicy.FabricNetwork.DEFAULT_MIN_ENDORSING_ORGS,
+                    fabricMinOrgs.getOrDefault(
+                        network, SovereigntyPolicy.FabricNetwork.DEFAULT_MIN_ENDORSING_ORGS),
                     SovereigntyPolicy.FabricNetwork.DEFAULT_EVIDENCE_MAX_AGE,
                     cas));
           });

@@ -105,6 +105,21 @@ class DevPolicyTest {
                         .yaml())
                 .sha256Hex()),
         "a pinned network is in the hash");
+    // the demo on a real network asks for both organisations' endorsements; the default stays 1
+    assertEquals(1, n.minEndorsingOrgs());
+    SovereigntyPolicy two =
+        PolicyLoader.parse(
+            DevPolicy.builder("p")
+                .pcr0(PCR0)
+                .zone("EU", ANCHOR)
+                .fabricNetwork("sovereign", msp, ca)
+                .fabricNetwork("sovereign", "Org2MSP", ca)
+                .fabricMinEndorsingOrgs("sovereign", 2)
+                .yaml());
+    assertEquals(2, two.fabricNetworks().get("sovereign").minEndorsingOrgs());
+    assertEquals(
+        List.of("Org2MSP", msp).stream().sorted().toList(),
+        List.copyOf(two.fabricNetworks().get("sovereign").organisations().keySet()));
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.sovereign.cli;
 
 import dev.sovereign.demo.Demo;
+import dev.sovereign.demo.DemoFabricNetwork;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +35,11 @@ import picocli.CommandLine.Spec;
       "The host's audit log is exported and verified offline (as sovereign audit verify does) against the enclave DIDs"
           + " the attestation showed; it must hold the run's events.",
       "Writes the evidence (result credential, attestation, credential chains, policy, audit log, reports) to --out.",
-      "Exit 0 only if every step behaved as it must; 1 if one did not; 2 if the build is missing."
+      "With --ledger fabric the producers are registered on a local two-organisation Hyperledger Fabric network"
+          + " (scripts/fabric-network.sh) the demo starts from --fabric-home (or FABRIC_HOME) and stops at the end;"
+          + " the policy pins both organisations' CAs and the host relays evidence from the network's peers.",
+      "Exit 0 only if every step behaved as it must; 1 if one did not; 2 if the build or the Fabric release"
+          + " directory is missing."
     })
 final class DemoCommand implements Callable<Integer> {
 
@@ -66,11 +71,85 @@ final class DemoCommand implements Callable<Integer> {
           "the host's quarkus-run.jar (default: parent-host/host/target/quarkus-app/quarkus-run.jar)")
   Path hostApp;
 
+  /** The did:fabric ledger the producers are registered on. */
+  enum Ledger {
+    embedded,
+    fabric
+  }
+
+  @Option(
+      names = "--ledger",
+      paramLabel = "KIND",
+      description =
+          "where the producers' did:fabric DIDs live: embedded (default: an embedded ledger in the"
+              + " working directory) or fabric (a local Fabric network started from --fabric-home)")
+  Ledger ledger = Ledger.embedded;
+
+  @Option(
+      names = "--fabric-home",
+      paramLabel = "DIR",
+      description =
+          "with --ledger fabric: a Fabric 2.5 release directory with bin/ (peer, orderer,"
+              + " configtxgen, osnadmin, cryptogen) and config/ (default: $FABRIC_HOME)")
+  Path fabricHome;
+
   @Mixin JsonOption json = new JsonOption();
+
+  /**
+   * The Fabric set-up of {@code --ledger fabric}, or null on the embedded ledger; a problem is one
+   * line on {@code err} naming the setting and how to fix it.
+   */
+  private DemoFabricNetwork.Setup fabricSetup(PrintWriter err) {
+    if (ledger != Ledger.fabric) {
+      if (fabricHome != null) {
+        err.println(
+            "sovereign demo: --fabric-home is for --ledger fabric: add --ledger fabric, or drop"
+                + " --fabric-home to run on the embedded ledger");
+        return INVALID;
+      }
+      return null;
+    }
+    Path home = fabricHome;
+    if (home == null) {
+      String env = System.getenv("FABRIC_HOME");
+      if (env == null || env.isBlank()) {
+        err.println(
+            "sovereign demo: --ledger fabric needs a Fabric release directory: pass --fabric-home"
+                + " DIR or set FABRIC_HOME=DIR (DIR holds bin/ and config/ of Fabric 2.5, e.g. an"
+                + " extracted fabric-2.5.6-linux-amd64.tar.xz)");
+        return INVALID;
+      }
+      home = Path.of(env);
+    }
+    Path root = CliPaths.home();
+    DemoFabricNetwork.Setup setup =
+        new DemoFabricNetwork.Setup(
+            home.toAbsolutePath().normalize(),
+            root.resolve("scripts/fabric-network.sh"),
+            root.resolve("did-registry/did-fabric-chaincode/target/chaincode.jar"));
+    java.util.Optional<String> problem = setup.problem();
+    if (problem.isPresent()) {
+      err.println(
+          "sovereign demo: "
+              + (fabricHome == null
+                  ? problem.get().replaceFirst("^--fabric-home ", "FABRIC_HOME=")
+                  : problem.get()));
+      return INVALID;
+    }
+    return setup;
+  }
+
+  /** Marks a refused Fabric set-up (exit 2). */
+  private static final DemoFabricNetwork.Setup INVALID =
+      new DemoFabricNetwork.Setup(Path.of(""), Path.of(""), Path.of(""));
 
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
+    DemoFabricNetwork.Setup fabric = fabricSetup(err);
+    if (fabric == INVALID) {
+      return SovereignCli.USAGE;
+    }
     Path jar = enclaveJar != null ? enclaveJar : CliPaths.defaultEnclaveJar();
     Path app =
         hostApp != null
@@ -138,7 +217,8 @@ final class DemoCommand implements Callable<Integer> {
               (i, n, name) -> {
                 progress.phase("demo step " + i + "/" + n + ": " + name, null);
                 progress.amount(i - 1, n);
-              });
+              },
+              fabric);
     } catch (IOException e) {
       err.println("sovereign demo: cannot write the report: " + e.getMessage());
       return SovereignCli.USAGE;

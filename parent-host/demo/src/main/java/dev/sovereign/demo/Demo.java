@@ -69,6 +69,24 @@ public final class Demo {
       DemoContext.CommandLine cli,
       StepStarted started)
       throws IOException {
+    return run(out, work, measured, hostApp, deleteWork, err, cli, started, null);
+  }
+
+  /**
+   * As above; with {@code fabric} the producers are registered on a local Fabric network started
+   * from it (and stopped at the end, whatever happened), else on the embedded ledger.
+   */
+  public static Outcome run(
+      Path out,
+      Path work,
+      Path measured,
+      Path hostApp,
+      boolean deleteWork,
+      PrintWriter err,
+      DemoContext.CommandLine cli,
+      StepStarted started,
+      DemoFabricNetwork.Setup fabric)
+      throws IOException {
     DemoContext ctx =
         new DemoContext(
             out.toAbsolutePath(),
@@ -77,6 +95,9 @@ public final class Demo {
             hostApp.toAbsolutePath(),
             err,
             cli);
+    if (fabric != null) {
+      ctx.fabric(fabric);
+    }
     List<DemoStep> steps = DemoSteps.all();
     ObjectNode report = ctx.mapper.createObjectNode();
     ArrayNode results = report.putArray("steps");
@@ -127,6 +148,10 @@ public final class Demo {
         ctx.host().close();
         err.println("host and enclave stopped");
       }
+      if (ctx.fabricNetwork() != null) {
+        ctx.fabricNetwork().close();
+        err.println("Fabric network stopped (its recorded PIDs)");
+      }
       copyLogs(ctx);
       if (deleteWork) {
         deleteTree(work);
@@ -171,6 +196,21 @@ public final class Demo {
   }
 
   private static void copyLogs(DemoContext ctx) {
+    // the network's logs, also of an up that failed (its state directory goes with the work's)
+    Path fabricLogs = DemoSteps.fabricState(ctx).resolve("logs");
+    if (Files.isDirectory(fabricLogs)) {
+      try (Stream<Path> s = Files.list(fabricLogs)) {
+        Path logs = Files.createDirectories(ctx.out.resolve("logs").resolve("fabric-network"));
+        for (Path f : (Iterable<Path>) s::iterator) {
+          if (Files.isRegularFile(f)) {
+            Files.copy(f, logs.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+          }
+        }
+      } catch (IOException e) {
+        ctx.narration.println(
+            "sovereign demo: could not copy the Fabric network's logs: " + e.getMessage());
+      }
+    }
     if (!Files.isDirectory(ctx.work.resolve("host"))) {
       return;
     }

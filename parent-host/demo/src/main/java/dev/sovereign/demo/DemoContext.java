@@ -143,6 +143,40 @@ public final class DemoContext {
 
   final CommandLine cli;
 
+  /**
+   * The Fabric network to register producers on ({@code sovereign demo --ledger fabric}); null for
+   * the embedded ledger.
+   */
+  private DemoFabricNetwork.Setup fabricSetup;
+
+  /** The network the build-world step started; null before it (and on the embedded ledger). */
+  private DemoFabricNetwork fabric;
+
+  /** Runs the demo on a local Fabric network started from {@code setup}; set before any step. */
+  public void fabric(DemoFabricNetwork.Setup setup) {
+    if (world.isSet()) {
+      throw new IllegalStateException("the world is already built");
+    }
+    this.fabricSetup = java.util.Objects.requireNonNull(setup);
+  }
+
+  /** The Fabric set-up, or null on the embedded ledger. */
+  DemoFabricNetwork.Setup fabricSetup() {
+    return fabricSetup;
+  }
+
+  /** The running Fabric network, or null (embedded ledger, or not started yet). */
+  public DemoFabricNetwork fabricNetwork() {
+    return fabric;
+  }
+
+  void fabricNetwork(DemoFabricNetwork n) {
+    if (fabric != null) {
+      throw new IllegalStateException("the Fabric network is already started");
+    }
+    fabric = n;
+  }
+
   /** A context whose steps run no command line (a step that needs one fails). */
   public DemoContext(Path out, Path work, Path enclaveJar, Path hostApp, PrintWriter narration) {
     this(

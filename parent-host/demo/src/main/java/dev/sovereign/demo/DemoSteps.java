@@ -106,12 +106,13 @@ public final class DemoSteps {
         step(
             "build-world",
             "a dev world: a root authority per zone (EU, US, APAC), a regional authority accredited by each,"
-                + " did:fabric producers on an embedded ledger with credentials, one status list per authority; one producer revoked",
+                + " did:fabric producers on the demo's ledger (embedded, or a local Fabric network with --ledger fabric)"
+                + " with credentials, one status list per authority; one producer revoked",
             DemoSteps::world),
         step(
             "write-policy",
             "the sovereignty policy: zones, trust anchors, the dataset, the enclave image's PCR0, the ledger's"
-                + " pinned org CA and askHost",
+                + " pinned org CAs and askHost",
             DemoSteps::policy),
         step(
             "start-host",
@@ -237,7 +238,21 @@ public final class DemoSteps {
     return ctx.work.resolve("did");
   }
 
+  /** Where a Fabric network the demo starts keeps its state, logs and PIDs. */
+  static Path fabricState(DemoContext ctx) {
+    return ctx.work.resolve("fabric-network");
+  }
+
+  /**
+   * How long the world step waits for the first read endorsed by both organisations: a network that
+   * has just started can answer before its discovery service knows both organisations' peers.
+   */
+  static final Duration FABRIC_ENDORSERS_TIMEOUT = Duration.ofSeconds(90);
+
   private static String world(DemoContext ctx) throws Exception {
+    if (ctx.fabricSetup() != null) {
+      return fabricWorld(ctx);
+    }
     Path dir = didDataDir(ctx);
     try (dev.sovereign.did.fabric.ledger.EmbeddedLedger ledger =
         dev.sovereign.did.fabric.ledger.EmbeddedFabricResolverProvider.openLedger(
@@ -248,10 +263,143 @@ public final class DemoSteps {
         "embedded did:fabric ledger "
             + dir.resolve("did-fabric").resolve(FABRIC_NETWORK)
             + " (org "
-            + ctx.world().fabricMspId
+            + String.join(", ", ctx.world().fabricOrgCas.keySet())
             + "): "
             + ctx.world().producers.size()
             + " producer DIDs created through its contract, as sovereign did create does");
+    return narrateWorld(ctx);
+  }
+
+  /**
+   * On {@code sovereign demo --ledger fabric}: starts the local two-organisation network, registers
+   * the producers' DIDs through Org1's Fabric Gateway (endorsed and ordered like any client's
+   * write), and resolves each back through the network: its operation log and a read endorsed by
+   * both organisations' peers, verified against both organisations' CAs as the enclave will.
+   */
+  private static String fabricWorld(DemoContext ctx) throws Exception {
+    DemoFabricNetwork.Setup setup = ctx.fabricSetup();
+    ctx.say(
+        "starting a local Fabric network from "
+            + setup.fabricHome()
+            + " (scripts/fabric-network.sh up: Org1MSP and Org2MSP, each with its CA, peer and"
+            + " chaincode server, one Raft orderer, channel sovereign, all on 127.0.0.1)");
+    DemoFabricNetwork net;
+    try {
+      net = DemoFabricNetwork.start(setup, fabricState(ctx));
+    } catch (java.io.IOException e) {
+      throw new DemoStep.Misbehaved("the Fabric network did not start: " + e.getMessage());
+    }
+    ctx.fabricNetwork(net);
+    ctx.say(
+        "network up in "
+            + String.format(java.util.Locale.ROOT, "%.1f", net.upMillis() / 1000.0)
+            + " s; logs in "
+            + net.logs()
+            + " (copied to logs/fabric-network in the evidence)");
+    Map<String, String> cas = new LinkedHashMap<>();
+    for (String org : DemoFabricNetwork.ORGS) {
+      cas.put(net.mspId(org), net.caPem(org));
+    }
+    ObjectNode fabric = ctx.evidence.putObject("fabricNetwork");
+    fabric.put("channel", net.channel());
+    fabric.put("fabricHome", net.fabricHome().toString());
+    fabric.put("upMillis", net.upMillis());
+    fabric.putPOJO("organisations", List.copyOf(cas.keySet()));
+    ArrayNode resolved = fabric.putArray("producersResolved");
+    try (dev.sovereign.did.fabric.gateway.FabricGatewayConnection c =
+        dev.sovereign.did.fabric.gateway.FabricGatewayConnection.connect(net.settings())) {
+      ctx.world(
+          DemoWorld.create(PRODUCERS, Set.of(REVOKED), Instant.now(), ctx.random, c.ledger(), cas));
+      ctx.say(
+          ctx.world().producers.size()
+              + " producer DIDs created through Org1's Fabric Gateway (endorsed, ordered, committed"
+              + " on channel "
+              + net.channel()
+              + "), as sovereign did create --ledger-setting fabric.gateway=... does");
+      long deadline = System.nanoTime() + FABRIC_ENDORSERS_TIMEOUT.toNanos();
+      for (DemoWorld.Producer p : ctx.world().producers.values()) {
+        String did = p.identity().did().toString();
+        dev.sovereign.did.fabric.core.EndorsedHead head =
+            resolveThroughNetwork(ctx, c, did, deadline);
+        ObjectNode r = resolved.addObject();
+        r.put("did", did);
+        r.put("versionId", head.versionId());
+        r.putPOJO("endorsingOrgs", head.endorsingOrgs());
+      }
+      ctx.say(
+          "each producer DID resolved back through the network: its operation log verified, a read"
+              + " endorsed by "
+              + String.join(" and ", cas.keySet())
+              + " checked against both pinned CAs, its #key-1 the producer's payload key");
+    }
+    return narrateWorld(ctx);
+  }
+
+  /**
+   * Resolves {@code did} through the network as the enclave will from relayed evidence: the
+   * operation log, a read for a fresh nonce endorsed by every pinned organisation, the log ending
+   * at the endorsed version; its {@code #key-1} must be the producer's payload key. Retries while
+   * the network cannot yet find both organisations' endorsers, until {@code deadline}.
+   */
+  private static dev.sovereign.did.fabric.core.EndorsedHead resolveThroughNetwork(
+      DemoContext ctx,
+      dev.sovereign.did.fabric.gateway.FabricGatewayConnection c,
+      String did,
+      long deadline)
+      throws Exception {
+    while (true) {
+      byte[] n = new byte[16];
+      ctx.random.nextBytes(n);
+      String nonce = HexFormat.of().formatHex(n);
+      try {
+        byte[] log = c.ledger().exportLog(did);
+        byte[] read = c.ledger().endorsedHead(did, nonce);
+        dev.sovereign.did.fabric.core.EndorsedHead head =
+            c.verifier().verify(did, nonce, read, Instant.now());
+        dev.sovereign.did.fabric.core.VerifiedDidLog verified =
+            head.requireCurrent(
+                dev.sovereign.did.fabric.core.OperationLogVerifier.verify(did, log));
+        String key = null;
+        for (JsonNode vm : verified.document(verified.current()).path("verificationMethod")) {
+          if ((did + "#key-1").equals(vm.path("id").asText())) {
+            key = vm.path("publicKeyMultibase").asText(null);
+          }
+        }
+        DemoWorld.Producer p = null;
+        for (DemoWorld.Producer q : ctx.world().producers.values()) {
+          if (q.identity().did().toString().equals(did)) {
+            p = q;
+          }
+        }
+        String expected =
+            dev.sovereign.did.fabric.core.Multikey.of(
+                    dev.sovereign.did.fabric.core.Multikey.Type.ED25519, p.identity().publicKey())
+                .multibase();
+        if (!expected.equals(key)) {
+          throw new DemoStep.Misbehaved(
+              did + " resolved through the network without the producer's key as #key-1");
+        }
+        return head;
+      } catch (dev.sovereign.did.fabric.gateway.FabricLedgerUnavailableException e) {
+        if (System.nanoTime() > deadline) {
+          throw new DemoStep.Misbehaved(
+              "no read of "
+                  + did
+                  + " endorsed by both organisations within "
+                  + FABRIC_ENDORSERS_TIMEOUT.toSeconds()
+                  + " s: "
+                  + e.getMessage());
+        }
+        Thread.sleep(500);
+      } catch (dev.sovereign.did.fabric.core.RejectedException e) {
+        throw new DemoStep.Misbehaved(
+            did + " did not resolve through the network: " + e.getMessage());
+      }
+    }
+  }
+
+  /** Narrates the world (zones, producers) and writes the credential chains. */
+  private static String narrateWorld(DemoContext ctx) throws Exception {
     for (DemoWorld.Zone z : ctx.world().zones.values()) {
       ctx.say(
           z.name()
@@ -297,9 +445,14 @@ public final class DemoSteps {
     // did:fabric producers: the enclave verifies their evidence against the ledger organisation's
     // CA pinned
     // here, and may ask the host for it (the host then learns which DID a deferred payload names)
-    policy
-        .fabricNetwork(ctx.world().fabricNetwork, ctx.world().fabricMspId, ctx.world().fabricCaPem)
-        .askHost(true);
+    ctx.world()
+        .fabricOrgCas
+        .forEach((msp, pem) -> policy.fabricNetwork(ctx.world().fabricNetwork, msp, pem));
+    if (ctx.fabricNetwork() != null) {
+      // on the real network a read counts only when endorsed by both organisations' peers
+      policy.fabricMinEndorsingOrgs(ctx.world().fabricNetwork, ctx.world().fabricOrgCas.size());
+    }
+    policy.askHost(true);
     String yaml = policy.yaml();
     Path policyFile = ctx.write("policy.yaml", yaml.getBytes(StandardCharsets.UTF_8));
     ctx.policy(
@@ -321,8 +474,12 @@ public final class DemoSteps {
         "fabricNetworks."
             + ctx.world().fabricNetwork
             + " pins "
-            + ctx.world().fabricMspId
-            + "'s CA; evidence.askHost: true (the enclave may name a missing DID to the host)");
+            + (ctx.fabricNetwork() == null
+                ? String.join(", ", ctx.world().fabricOrgCas.keySet()) + "'s CA"
+                : String.join("'s and ", ctx.world().fabricOrgCas.keySet())
+                    + "'s CAs, minEndorsingOrgs "
+                    + ctx.world().fabricOrgCas.size())
+            + "; evidence.askHost: true (the enclave may name a missing DID to the host)");
     return "policy.yaml, expected-pcrs.json";
   }
 
@@ -335,9 +492,17 @@ public final class DemoSteps {
         "simulation-root.pem",
         SimulatedNsm.pem(simulationRoot).getBytes(StandardCharsets.US_ASCII));
     ctx.evidence.put("simulationRootSha256", AttestationReport.sha256(simulationRoot));
-    // the host reads did:fabric evidence from the embedded ledger the producers' DIDs are on
     List<String> jvmArgs = new ArrayList<>();
-    jvmArgs.add("-Dsovereign.host.did.data.dir=" + didDataDir(ctx));
+    if (ctx.fabricNetwork() != null) {
+      // the host reads did:fabric evidence from the network's peers through Org1's Gateway, with
+      // both organisations' CAs pinned (file paths, no secret on the command line)
+      ctx.fabricNetwork()
+          .settings()
+          .forEach((k, v) -> jvmArgs.add("-Dsovereign.host.did." + k + "=" + v));
+    } else {
+      // the host reads did:fabric evidence from the embedded ledger the producers' DIDs are on
+      jvmArgs.add("-Dsovereign.host.did.data.dir=" + didDataDir(ctx));
+    }
     jvmArgs.addAll(ctx.hostJvmArgs);
     DemoHost host =
         DemoHost.start(
@@ -609,7 +774,10 @@ public final class DemoSteps {
             + " payloads naming a did:fabric DID it held no evidence for; because it"
             + " asked, the host fetched did:fabric evidence (operation log, endorsed read) for "
             + relayed.didLogsSupplied()
-            + " DIDs from its ledger, supplied it and resent them ("
+            + (ctx.fabricNetwork() == null
+                ? " DIDs from its ledger"
+                : " DIDs from the Fabric network's peers (both organisations endorsing)")
+            + ", supplied it and resent them ("
             + relayed.entries()
             + " evidence-relayed audit entries, counts only)");
     ctx.evidence.put("didEvidenceRelayed", relayed.didLogsSupplied());

@@ -1,5 +1,6 @@
 package dev.sovereign.demo;
 
+import dev.sovereign.did.fabric.core.DidFabricLedger;
 import dev.sovereign.did.fabric.core.FabricDocuments;
 import dev.sovereign.did.fabric.core.Multikey;
 import dev.sovereign.did.fabric.core.RejectedException;
@@ -71,13 +72,12 @@ public final class DemoWorld {
   final Map<String, String> statusLists = new LinkedHashMap<>();
 
   /**
-   * The did:fabric network the producers are on, its organisation's MSP id and CA (PEM); null
-   * without a ledger.
+   * The did:fabric network the producers are on and the CA (PEM) of each of its organisations, by
+   * MSP id; null and empty without a ledger.
    */
   String fabricNetwork;
 
-  String fabricMspId;
-  String fabricCaPem;
+  final Map<String, String> fabricOrgCas = new LinkedHashMap<>();
 
   private DemoWorld(ProducerIdentity stranger) {
     this.stranger = stranger;
@@ -94,11 +94,33 @@ public final class DemoWorld {
       SecureRandom random,
       EmbeddedLedger ledger)
       throws CredentialSigner.SigningException, RejectedException {
+    return ledger == null
+        ? create(producerZones, revoked, now, random, null, Map.of())
+        : create(
+            producerZones,
+            revoked,
+            now,
+            random,
+            ledger,
+            Map.of(ledger.mspId(), pem(ledger.orgCaCertificate())));
+  }
+
+  /**
+   * As above on any did:fabric ledger (the embedded one or a Fabric network through its Gateway),
+   * whose organisations' CAs ({@code orgCas}, MSP id to PEM) the policy pins.
+   */
+  public static DemoWorld create(
+      Map<String, String> producerZones,
+      Set<String> revoked,
+      Instant now,
+      SecureRandom random,
+      DidFabricLedger ledger,
+      Map<String, String> orgCas)
+      throws CredentialSigner.SigningException, RejectedException {
     DemoWorld w = new DemoWorld(ProducerIdentity.generate(random));
     if (ledger != null) {
       w.fabricNetwork = ledger.network();
-      w.fabricMspId = ledger.mspId();
-      w.fabricCaPem = pem(ledger.orgCaCertificate());
+      w.fabricOrgCas.putAll(orgCas);
     }
     for (String z : ZONES) {
       ProducerIdentity root = ProducerIdentity.generate(random);
