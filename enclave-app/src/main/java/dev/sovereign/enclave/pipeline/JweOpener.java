@@ -1,9 +1,13 @@
 package dev.sovereign.enclave.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.nimbusds.jose.EncryptionMethod;
 import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JWEObject;
+import com.nimbusds.jose.JWEAlgorithm;
+import com.nimbusds.jose.JWEHeader;
 import com.nimbusds.jose.crypto.ECDHDecrypter;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.util.Base64URL;
 import dev.sovereign.crypto.Crypto;
 import dev.sovereign.crypto.jose.JoseHeader;
@@ -12,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.interfaces.ECPrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
-import java.text.ParseException;
 import java.util.Base64;
 import java.util.Iterator;
 
@@ -106,25 +109,46 @@ final class JweOpener {
       throw new PayloadRejectedException(
           RejectionReason.MALFORMED_JWE, "ECDH-ES with an encrypted key");
     }
-    checkEphemeralKey(h.get("epk"));
+    JsonNode epk = h.get("epk");
+    checkEphemeralKey(epk);
     Base64URL[] decoded = new Base64URL[5];
     for (int i = 0; i < 5; i++) {
-      decoded[i] = DecodedPart.of(parts[i]);
+      decoded[i] = parts[i].isEmpty() ? null : DecodedPart.of(parts[i]);
+    }
+    if (decoded[3] == null) {
+      throw new PayloadRejectedException(RejectionReason.MALFORMED_JWE, "no ciphertext");
     }
     try {
-      JWEObject jwe = new JWEObject(decoded[0], decoded[1], decoded[2], decoded[3], decoded[4]);
+      // Nimbus's header is built from the header checked above (every member it may hold is on
+      // the allow-list, so nothing is dropped: no apu/apv, zip or crit can be present) instead of
+      // parsed a second time; the AAD is the protected header exactly as sent (RFC 7516, 5.2)
+      JWEHeader nimbusHeader =
+          new JWEHeader.Builder(JWEAlgorithm.parse(alg), EncryptionMethod.A256GCM)
+              .keyID(kid)
+              .contentType("JWT")
+              .customParam("zone", zone)
+              .ephemeralPublicKey(
+                  new ECKey.Builder(
+                          Curve.P_256,
+                          DecodedPart.of(epk.get("x").textValue()),
+                          DecodedPart.of(epk.get("y").textValue()))
+                      .build())
+              .build();
       ECDHDecrypter decrypter = new ECDHDecrypter(key);
       decrypter.getJCAContext().setProvider(crypto.provider());
-      jwe.decrypt(decrypter);
-      byte[] plain = jwe.getPayload().toBytes();
+      byte[] plain =
+          decrypter.decrypt(
+              nimbusHeader,
+              decoded[1],
+              decoded[2],
+              decoded[3],
+              decoded[4],
+              parts[0].getBytes(StandardCharsets.US_ASCII));
       if (plain.length > maxBytes) {
         throw new PayloadRejectedException(
             RejectionReason.PAYLOAD_TOO_LARGE, "plaintext larger than the limit");
       }
       return new OpenedPayload(zone, new String(plain, StandardCharsets.UTF_8));
-    } catch (ParseException e) {
-      throw new PayloadRejectedException(
-          RejectionReason.MALFORMED_JWE, "Nimbus could not parse it", e);
     } catch (JOSEException | RuntimeException e) {
       // RuntimeException too: a provider may refuse a key with an unchecked exception (AWS-LC's
       // RuntimeCryptoException, Bouncy Castle's IllegalArgumentException); it is this payload's

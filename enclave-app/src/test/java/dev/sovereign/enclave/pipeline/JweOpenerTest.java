@@ -116,6 +116,35 @@ class JweOpenerTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("dev.sovereign.crypto.Crypto#backends")
+  void theSameHeaderMembersReEncodedAreADecryptionFailureBecauseTheAadIsTheHeaderAsSent(
+      Crypto crypto) throws Exception {
+    ECKey k = key();
+    JweOpener opener = new JweOpener(k.toECPrivateKey(), k.computeThumbprint().toString(), crypto);
+    for (JWEAlgorithm alg : List.of(JWEAlgorithm.ECDH_ES_A256KW, JWEAlgorithm.ECDH_ES)) {
+      String[] parts = encrypt(k, crypto, alg).split("\\.", -1);
+      ObjectNode h = (ObjectNode) JSON.readTree(Base64.getUrlDecoder().decode(parts[0]));
+      // the same members and values, in another order and with whitespace: what a parser reads
+      // is the same header, the authenticated bytes are not
+      String reordered =
+          " "
+              + JSON.writeValueAsString(
+                  JSON.createObjectNode()
+                      .setAll(
+                          new java.util.TreeMap<String, JsonNode>(
+                              java.util.Map.ofEntries(
+                                  h.properties().toArray(new java.util.Map.Entry[0])))));
+      parts[0] = Base64.getUrlEncoder().withoutPadding().encodeToString(utf8(reordered));
+      PayloadRejectedException e =
+          assertThrows(
+              PayloadRejectedException.class,
+              () -> opener.open(String.join(".", parts), 1 << 20),
+              alg.getName());
+      assertEquals(RejectionReason.DECRYPTION_FAILED, e.reason(), alg.getName());
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("dev.sovereign.crypto.Crypto#backends")
   void everyWycheproofInvalidCurvePointAsEpkIsAnInvalidEphemeralKey(Crypto crypto)
       throws Exception {
     ECKey k = key();
