@@ -258,6 +258,6 @@ class AuditVerifierTest {
   }
 
   private static String canonical(JsonNode n) {
-    return new String(dev.sovereign.enclave.policy.Jcs.canonicalize(n), StandardCharsets.UTF_8);
+    return new String(dev.sovereign.crypto.Jcs.canonicalize(n), StandardCharsets.UTF_8);
   }
 }

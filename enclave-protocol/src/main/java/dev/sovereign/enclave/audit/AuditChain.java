@@ -1,9 +1,9 @@
 package dev.sovereign.enclave.audit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.sovereign.enclave.policy.Jcs;
+import dev.sovereign.crypto.audit.AuditFormat;
+import dev.sovereign.crypto.audit.ChainWriter;
+import dev.sovereign.crypto.audit.HashChain;
 import dev.sovereign.enclave.protocol.Codec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,14 +11,13 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
-import java.util.HexFormat;
 import java.util.Map;
 
 /**
- * An append-only, hash-chained JSON-lines audit file. Each line is the RFC 8785 canonical JSON of
+ * The host's append-only, hash-chained JSON-lines audit file, kept with the enclave: the shared
+ * chain ({@link HashChain}, {@link ChainWriter}) in {@link AuditFormat#CANONICAL_LINES}, with an
+ * index of line ends and the signed-head bookkeeping. Each line is the RFC 8785 canonical JSON of
  * {@code {fields, kind, prev, seq, time}} in UTF-8 followed by {@code \n}; {@code seq} counts from
  * 1 and {@code prev} is the lowercase hex SHA-256 of the previous line's bytes (without the
  * newline), 64 zeros for the first. The head at {@code seq} is the SHA-256 of line {@code seq}.
@@ -26,7 +25,7 @@ import java.util.Map;
  */
 public final class AuditChain {
   /** The {@code prev} of the first entry. */
-  public static final String GENESIS = "0".repeat(64);
+  public static final String GENESIS = HashChain.GENESIS;
 
   /** The kind of the entry that records an enclave-signed head. */
   public static final String HEAD_SIGNED = "audit-head-signed";
@@ -117,13 +116,7 @@ public final class AuditChain {
 
   /** The canonical bytes of one entry (no newline). */
   public static byte[] line(long seq, String time, String kind, JsonNode fields, String prev) {
-    ObjectNode n = JsonNodeFactory.instance.objectNode();
-    n.put("seq", seq);
-    n.put("time", time);
-    n.put("kind", kind);
-    n.set("fields", fields);
-    n.put("prev", prev);
-    return Jcs.canonicalize(n);
+    return AuditFormat.CANONICAL_LINES.line(seq, time, kind, fields, prev);
   }
 
   /** Appends one entry and fsyncs; returns its seq. */
@@ -154,23 +147,7 @@ public final class AuditChain {
     }
     long base = seq == 0 ? 0 : ends[(int) seq - 1];
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-      long size = ch.size();
-      try {
-        ByteBuffer buf = ByteBuffer.wrap(out.toByteArray());
-        long pos = size;
-        while (buf.hasRemaining()) {
-          pos += ch.write(buf, pos);
-        }
-        ch.force(true);
-      } catch (IOException e) {
-        // Leave no partial line behind: the next append must chain from the last complete one.
-        try {
-          ch.truncate(size);
-        } catch (IOException suppressed) {
-          e.addSuppressed(suppressed);
-        }
-        throw e;
-      }
+      ChainWriter.append(ch, ch.size(), out.toByteArray());
     }
     if (ends.length < s) {
       ends = java.util.Arrays.copyOf(ends, (int) Math.max(s, ends.length * 2L));
@@ -264,10 +241,6 @@ public final class AuditChain {
 
   /** Lowercase hex SHA-256 (the hash of a line, as {@code prev} and heads name it). */
   public static String sha256Hex(byte[] b) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return HashChain.sha256Hex(b);
   }
 }

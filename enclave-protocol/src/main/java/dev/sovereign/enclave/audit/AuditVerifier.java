@@ -1,23 +1,23 @@
 package dev.sovereign.enclave.audit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sovereign.enclave.policy.Jcs;
-import dev.sovereign.enclave.protocol.Codec;
-import java.nio.charset.StandardCharsets;
+import dev.sovereign.crypto.audit.AuditFormat;
+import dev.sovereign.crypto.audit.ChainBrokenException;
+import dev.sovereign.crypto.audit.HashChain;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * The offline check of an audit file ({@link AuditChain} format): the log is not empty, every line
- * canonical and chained, every {@value AuditChain#HEAD_SIGNED} entry's token signed by a pinned
- * enclave did:key and naming the chain's head at the seq it covers, and no entry after the last
- * signed head (only head entries may follow it). Checks run in that order; the first failure is the
- * answer. A log cut after one of its signed heads is a genuine older export: only the reader's
- * expectations (how fresh the final head must be, which results the log must hold) tell it from the
- * whole log.
+ * The offline check of an audit file ({@link AuditChain}; its chain is {@link HashChain} over
+ * {@link AuditFormat#CANONICAL_LINES}, the check every audit log of the system shares): the log is
+ * not empty, every line canonical and chained, every {@value AuditChain#HEAD_SIGNED} entry's token
+ * signed by a pinned enclave did:key and naming the chain's head at the seq it covers, and no entry
+ * after the last signed head (only head entries may follow it). Checks run in that order; the first
+ * failure is the answer. A log cut after one of its signed heads is a genuine older export: only
+ * the reader's expectations (how fresh the final head must be, which results the log must hold)
+ * tell it from the whole log.
  */
 public final class AuditVerifier {
   private AuditVerifier() {}
@@ -113,15 +113,11 @@ public final class AuditVerifier {
    * the chain.
    */
   public static List<String> lines(byte[] file) throws AuditRejectedException {
-    String s = new String(file, StandardCharsets.UTF_8);
-    if (s.isEmpty()) {
-      return List.of();
+    try {
+      return HashChain.lines(AuditFormat.CANONICAL_LINES, file);
+    } catch (ChainBrokenException e) {
+      throw broken(e);
     }
-    if (!s.endsWith("\n")) {
-      throw new AuditRejectedException(
-          "audit-chain-broken", s.split("\n", -1).length, "last line is incomplete");
-    }
-    return Arrays.asList(s.substring(0, s.length() - 1).split("\n", -1));
   }
 
   /**
@@ -140,43 +136,20 @@ public final class AuditVerifier {
 
   private static Chain chain(List<String> lines, long after, String first)
       throws AuditRejectedException {
-    String prev = first;
-    List<String> hashes = new ArrayList<>(lines.size());
-    List<JsonNode> nodes = new ArrayList<>(lines.size());
-    long seq = after;
-    for (String line : lines) {
-      seq++;
-      if (line == null) {
-        throw new AuditRejectedException("audit-chain-broken", seq, "no entry");
-      }
-      byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
-      JsonNode n;
-      try {
-        n = Codec.json().readTree(bytes);
-      } catch (java.io.IOException e) {
-        throw new AuditRejectedException("audit-chain-broken", seq, "not JSON");
-      }
-      if (n == null
-          || !n.isObject()
-          || n.size() != 5
-          || !n.path("fields").isObject()
-          || !n.path("kind").isTextual()
-          || !n.path("time").isTextual()
-          || !n.path("prev").isTextual()
-          || !Arrays.equals(Jcs.canonicalize(n), bytes)) {
-        throw new AuditRejectedException("audit-chain-broken", seq, "not a canonical entry");
-      }
-      if (!n.path("seq").isIntegralNumber() || n.path("seq").asLong() != seq) {
-        throw new AuditRejectedException("audit-chain-broken", seq, "seq is not " + seq);
-      }
-      if (prev != null && !prev.equals(n.path("prev").asText())) {
-        throw new AuditRejectedException(
-            "audit-chain-broken", seq, "prev is not the previous line's hash");
-      }
-      prev = AuditChain.sha256Hex(bytes);
-      hashes.add(prev);
-      nodes.add(n);
+    HashChain.Verified v;
+    try {
+      v = HashChain.verify(AuditFormat.CANONICAL_LINES, after, first, lines);
+    } catch (ChainBrokenException e) {
+      throw broken(e);
     }
-    return new Chain(seq - after, prev, hashes, nodes);
+    List<JsonNode> nodes = new ArrayList<>(v.lines().size());
+    for (AuditFormat.Entry e : v.lines()) {
+      nodes.add(e.node());
+    }
+    return new Chain(v.entries(), v.head(), v.hashes(), nodes);
+  }
+
+  private static AuditRejectedException broken(ChainBrokenException e) {
+    return new AuditRejectedException(e.code(), e.line(), e.detail());
   }
 }

@@ -1,13 +1,16 @@
 package dev.sovereign.keybroker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -57,6 +60,26 @@ class AuditLogTest {
     Files.write(file, swapped, StandardCharsets.UTF_8);
     assertEquals(
         2, assertThrows(AuditLog.BrokenChainException.class, () -> AuditLog.verify(file)).line());
+  }
+
+  @Test
+  void aCutLogIsRejectedOrVerifiesOnlyWithAnotherHeadThanTheOneTheBrokerPublished()
+      throws Exception {
+    Path file = threeEntries();
+    String published = AuditLog.open(dir, Clock.systemUTC()).head();
+    byte[] whole = Files.readAllBytes(file);
+    List<String> lines = Files.readAllLines(file);
+
+    Files.write(file, Arrays.copyOf(whole, whole.length - 4));
+    AuditLog.BrokenChainException e =
+        assertThrows(AuditLog.BrokenChainException.class, () -> AuditLog.verify(file));
+    assertEquals(3, e.line());
+    assertTrue(e.getMessage().startsWith("AUDIT_CHAIN_BROKEN at line 3"), e.getMessage());
+
+    Files.write(file, lines.subList(0, 2), StandardCharsets.UTF_8);
+    AuditLog.Verified cut = AuditLog.verify(file);
+    assertEquals(2, cut.entries());
+    assertNotEquals(published, cut.head());
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.sovereign.enclave.policy;
+package dev.sovereign.crypto;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package dev.sovereign.enclave.policy;
+package dev.sovereign.crypto;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
@@ -104,7 +104,7 @@ public final class Jcs {
   }
 
   /** ECMAScript Number.prototype.toString for finite doubles (ECMA-262 7.1.12.1). */
-  static String number(double x) {
+  public static String number(double x) {
     if (Double.isNaN(x) || Double.isInfinite(x)) {
       throw new IllegalArgumentException("JCS has no representation for " + x);
     }
