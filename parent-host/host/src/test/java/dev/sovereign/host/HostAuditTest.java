@@ -493,4 +493,74 @@ class HostAuditTest {
                 () -> AuditVerifier.verify(edited, java.util.Set.copyOf(SEEN)))
             .code());
   }
+
+  /**
+   * Issue 17 (1) through the HTTP API: after a backup the running enclave answers one more payload;
+   * the admin restore of that backup is then 422 {@code seal-rejected} ending {@code
+   * STATE_ADVANCED} (the enclave moved past the seal and a live enclave never goes back), audited
+   * as {@code restore-refused} for that blob, and the enclave keeps its DID; a backup taken after
+   * the payload restores (nothing moved since).
+   */
+  @Test
+  @org.junit.jupiter.api.Order(4)
+  void anAdminRestoreOfABackupTheRunningEnclaveHasMovedPastIsRefusedWithStateAdvanced()
+      throws Exception {
+    String round = "r-audit-4";
+    String enclaveDid = host.health().enclaveDid();
+    SEEN.add(enclaveDid);
+    given()
+        .header("Authorization", ADMIN)
+        .contentType("application/json")
+        .body(Map.of("round", round, "dataset", "loyalty-points"))
+        .post("/v1/rounds")
+        .then()
+        .statusCode(201);
+    awaitDrained();
+    String backup = backup();
+    submit(round, fakeJwe(4000));
+    awaitDrained(); // the enclave answered it: counted (rejected) after the backup's seal
+
+    io.restassured.response.Response refused = restore(backup);
+    assertEquals(422, refused.statusCode(), refused.asString());
+    assertEquals("seal-rejected", refused.jsonPath().getString("code"));
+    assertTrue(
+        refused.jsonPath().getString("detail").endsWith(": STATE_ADVANCED"), refused.asString());
+    assertEquals(enclaveDid, host.health().enclaveDid());
+    String sha = HostAudit.sha256Hex(Base64.getDecoder().decode(backup));
+    List<String> log =
+        AuditVerifier.lines(
+            given()
+                .header("Authorization", ADMIN)
+                .get("/v1/audit")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asByteArray());
+    assertEquals(
+        1,
+        log.stream()
+            .filter(l -> l.contains("\"kind\":\"restore-refused\"") && l.contains(sha))
+            .count(),
+        "the refusal is audited for that blob");
+
+    assertEquals(200, restore(backup()).statusCode(), "a backup taken after the payload restores");
+  }
+
+  private static String backup() {
+    return given()
+        .header("Authorization", ADMIN)
+        .post("/v1/backup")
+        .then()
+        .statusCode(200)
+        .extract()
+        .path("sealedState");
+  }
+
+  private static io.restassured.response.Response restore(String sealedState) {
+    return given()
+        .header("Authorization", ADMIN)
+        .contentType("application/json")
+        .body(Map.of("sealedState", sealedState))
+        .post("/v1/restore");
+  }
 }
