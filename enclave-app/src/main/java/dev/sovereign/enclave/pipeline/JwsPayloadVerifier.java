@@ -78,7 +78,12 @@ final class JwsPayloadVerifier {
           RejectionReason.MALFORMED_JWS, "signature is not base64url");
     }
     verifySignature(crypto, key, alg, input, sig);
-    return claims(c, iss, policy);
+    try {
+      return claims(c, iss, policy);
+    } catch (PayloadRejectedException e) {
+      // the claims are iss's own words: what is wrong with them is an authenticated rejection
+      throw e.authenticatedBy(iss);
+    }
   }
 
   /**

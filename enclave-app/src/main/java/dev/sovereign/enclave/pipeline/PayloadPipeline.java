@@ -82,6 +82,23 @@ public final class PayloadPipeline {
       throws PayloadRejectedException {
     OpenedPayload opened = jwe.open(compactJwe, policy.limits().maxPayloadBytes());
     PayloadClaims claims = jws.verify(opened.innerJws(), policy);
+    // from here on the producer's signature has verified: every rejection is that producer's
+    try {
+      return afterSignature(round, dataset, compactJwe, opened, claims);
+    } catch (PayloadRejectedException e) {
+      throw e.authenticatedBy(claims.iss());
+    } catch (RuntimeException e) {
+      throw new PayloadRejectedException(
+              RejectionReason.PAYLOAD_UNPROCESSABLE,
+              "a stage failed on this payload: " + e.getClass().getSimpleName(),
+              e)
+          .authenticatedBy(claims.iss());
+    }
+  }
+
+  private AcceptedPayload afterSignature(
+      String round, String dataset, String compactJwe, OpenedPayload opened, PayloadClaims claims)
+      throws PayloadRejectedException {
     if (!opened.zone().equals(claims.region())) {
       throw new PayloadRejectedException(
           RejectionReason.ZONE_MISMATCH, "zone header differs from region claim");

@@ -107,8 +107,16 @@ public final class ResultIssuer {
     inputs.put("rejected", s.rejected());
     inputs.put("recordsLeftOut", s.aggregator().leftOut());
     inputs.put("valuesClamped", s.aggregator().clamped());
+    // rejections of producers whose signature verified, by reason, with their distinct producers;
+    // payloads that failed before any signature verified are one count apart (protocol 1.5)
     ObjectNode byReason = inputs.putObject("rejectedByReason");
     s.rejectedByReason().forEach(byReason::put);
+    ObjectNode producersByReason = inputs.putObject("rejectedProducersByReason");
+    s.rejectedProducersByReason().forEach(producersByReason::put);
+    if (s.rejectedProducersCapped()) {
+      inputs.put("rejectedProducersCapped", true);
+    }
+    inputs.put("unauthenticated", s.unauthenticated());
     ObjectNode merkle = subject.putObject("merkle");
     merkle.put("algorithm", "rfc6962-sha256");
     merkle.put("leaf", "sha256(compact JWE bytes)");

@@ -164,6 +164,17 @@ public final class SealedBody {
       CBORObject rejected = CBORObject.NewOrderedMap();
       s.rejectedByReason().forEach((code, n) -> rejected.Add(code, n));
       o.Add("rejected", rejected);
+      CBORObject rejectedProducers = CBORObject.NewOrderedMap();
+      s.rejectedProducers()
+          .forEach(
+              (code, dids) -> {
+                CBORObject a = CBORObject.NewArray();
+                dids.forEach(a::Add);
+                rejectedProducers.Add(code, a);
+              });
+      o.Add("rejectedProducers", rejectedProducers);
+      o.Add("rejectedProducersCapped", s.rejectedProducersCapped());
+      o.Add("unauthenticated", s.unauthenticated());
       CBORObject cells = CBORObject.NewArray();
       for (Aggregator.CellState c : s.cells()) {
         CBORObject co = CBORObject.NewOrderedMap();
@@ -381,6 +392,38 @@ public final class SealedBody {
     for (CBORObject k : r.getKeys()) {
       rejected.put(k.AsString(), r.get(k).AsInt64Value());
     }
+    // optional (bodies sealed before the split have none: their rejections stay by reason)
+    SortedMap<String, List<String>> rejectedProducers = new TreeMap<>();
+    CBORObject rp = o.get("rejectedProducers");
+    if (rp != null) {
+      if (rp.getType() != CBORType.Map) {
+        throw new MalformedBodyException("rejectedProducers is not a map");
+      }
+      int pairs = 0;
+      for (CBORObject k : rp.getKeys()) {
+        CBORObject dids = rp.get(k);
+        if (dids.getType() != CBORType.Array) {
+          throw new MalformedBodyException("rejectedProducers holds a non-array");
+        }
+        pairs += dids.size();
+        if (pairs > Round.MAX_REJECTED_PRODUCERS) {
+          throw new MalformedBodyException("more rejected producers than a round keeps");
+        }
+        List<String> list = new ArrayList<>(dids.size());
+        for (CBORObject d : dids.getValues()) {
+          list.add(d.AsString());
+        }
+        rejectedProducers.put(k.AsString(), list);
+      }
+    }
+    CBORObject capped = o.get("rejectedProducersCapped");
+    if (capped != null && capped.getType() != CBORType.Boolean) {
+      throw new MalformedBodyException("rejectedProducersCapped is not a boolean");
+    }
+    long unauthenticated = optionalInteger(o, "unauthenticated");
+    if (unauthenticated < 0) {
+      throw new MalformedBodyException("unauthenticated is negative");
+    }
     List<Aggregator.CellState> cells = new ArrayList<>();
     for (CBORObject c : array(o, "cells").getValues()) {
       SortedMap<String, String> group = new TreeMap<>();
@@ -419,7 +462,10 @@ public final class SealedBody {
         cells,
         counts(o, "payloadsByProducer"),
         optionalInteger(o, "recordsLeftOut"),
-        optionalInteger(o, "valuesClamped"));
+        optionalInteger(o, "valuesClamped"),
+        rejectedProducers,
+        capped != null && capped.AsBoolean(),
+        unauthenticated);
   }
 
   /**

@@ -368,8 +368,13 @@ public final class EnclaveService implements RequestHandler {
           throw new Rejected(ErrorCode.ROUND_CLOSED, "round closed while verifying");
         }
         // the pipeline turns every failure into a typed rejection; should anything after it still
-        // throw, that payload alone is rejected and the batch is answered
-        r.reject(RejectionReason.PAYLOAD_UNPROCESSABLE);
+        // throw, that payload alone is rejected (with no verified producer to tie it to) and the
+        // batch is answered
+        try {
+          r.rejectUnauthenticated();
+        } catch (IllegalStateException closed) {
+          throw new Rejected(ErrorCode.ROUND_CLOSED, "round closed while verifying");
+        }
         verdicts.add(rejected(RejectionReason.PAYLOAD_UNPROCESSABLE));
       }
     }
@@ -378,7 +383,7 @@ public final class EnclaveService implements RequestHandler {
 
   private Message.Verdict verdict(Round r, String payload, boolean defer) {
     if (payload == null) {
-      r.reject(RejectionReason.MALFORMED_JWE);
+      r.rejectUnauthenticated();
       return rejected(RejectionReason.MALFORMED_JWE);
     }
     try {
@@ -399,7 +404,14 @@ public final class EnclaveService implements RequestHandler {
             null,
             new Message.Needs(n.didLogs(), n.statusLists(), n.didDocuments()));
       }
-      r.reject(e.reason());
+      // the result counts a verified producer's rejection under its reason, and noise (no
+      // signature verified) apart, so junk cannot inflate what it says about producers
+      Optional<String> producer = e.authenticatedProducer();
+      if (producer.isPresent()) {
+        r.rejectAuthenticated(e.reason(), producer.get());
+      } else {
+        r.rejectUnauthenticated();
+      }
       return rejected(e.reason());
     }
   }

@@ -215,11 +215,16 @@ final class InProcessEnclave implements AutoCloseable {
     }
 
     String jws(byte[] claims) throws Exception {
+      return jwsAs(did, claims);
+    }
+
+    /** {@code claims} signed with this producer's key under a {@code kid} of {@code named}. */
+    String jwsAs(Did named, byte[] claims) throws Exception {
       ObjectNode header =
           JSON.createObjectNode()
               .put("alg", "EdDSA")
               .put("typ", "sovereign-payload+jwt")
-              .put("kid", did + "#" + did.methodSpecificId());
+              .put("kid", named + "#" + named.methodSpecificId());
       Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
       String input =
           b64.encodeToString(JSON.writeValueAsBytes(header)) + "." + b64.encodeToString(claims);

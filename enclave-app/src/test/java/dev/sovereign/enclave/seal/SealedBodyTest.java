@@ -18,6 +18,7 @@ import java.math.BigDecimal;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
@@ -63,7 +64,11 @@ class SealedBodyTest {
     open.accept(payload("a", (byte) 2, "DE", "0.1"));
     open.accept(payload("b", (byte) 1, "DE", "0.2"));
     open.accept(payload("c", (byte) 3, "FR", "500"));
-    open.reject(RejectionReason.REPLAY);
+    open.rejectAuthenticated(RejectionReason.REPLAY, "did:key:p");
+    open.rejectAuthenticated(RejectionReason.REPLAY, "did:key:p");
+    open.rejectUnauthenticated();
+    open.rejectUnauthenticated();
+    open.rejectUnauthenticated();
     Round closed = new Round("r0", ds, Instant.parse("2026-11-26T10:00:00Z"));
     closed.close();
     Instant at = Instant.parse("2026-11-27T11:00:00Z");
@@ -82,10 +87,15 @@ class SealedBodyTest {
     assertEquals(Set.of("a", "b", "c"), Set.copyOf(s.jtis()));
     assertEquals(
         List.of((byte) 2, (byte) 1, (byte) 3), s.leaves().stream().map(l -> l[0]).toList());
-    assertEquals(1L, s.rejectedByReason().get("replay"));
+    assertEquals(Map.of("replay", 2L), s.rejectedByReason());
+    assertEquals(Map.of("replay", List.of("did:key:p")), s.rejectedProducers());
+    assertEquals(3, s.unauthenticated(), "the unauthenticated count survives the seal");
     assertTrue(
         back.accept(payload("a", (byte) 9, "DE", "1")).isPresent(), "a sealed jti stays a replay");
     Round.Snapshot snap = back.close();
+    assertEquals(Map.of("replay", 3L), snap.rejectedByReason(), "two sealed and one new replay");
+    assertEquals(Map.of("replay", 1L), snap.rejectedProducersByReason(), "one producer");
+    assertEquals(3, snap.unauthenticated());
     var cells =
         snap.aggregator().cellStates().stream()
             .collect(java.util.stream.Collectors.toMap(x -> x.group().get("country"), x -> x));

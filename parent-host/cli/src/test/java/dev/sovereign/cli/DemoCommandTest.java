@@ -128,6 +128,15 @@ class DemoCommandTest {
     // the demo's regulator runs the privacy step against the policy it pinned, as verify does
     assertTrue(html.contains("privacy-parameters"), "the privacy step in the HTML report");
     assertTrue(html.contains("as the pinned policy declares"), "the privacy step passed");
+    // the forged payload failed before any signature verified: one unauthenticated count in the
+    // signed result, not a producer's rejection
+    JsonNode inputs =
+        new ObjectMapper()
+            .readTree(out.resolve("result.json").toFile())
+            .at("/credentialSubject/inputs");
+    assertEquals(1, inputs.path("unauthenticated").asLong(-1), inputs.toString());
+    assertTrue(!inputs.path("rejectedByReason").has("signature-invalid"), inputs.toString());
+    assertTrue(html.contains("<dt>unauthenticated</dt><dd>1 payload"), "the HTML report");
     assertTrue(report.at("/seconds").asDouble() > 0, "the report records how long the demo took");
 
     // The evidence verifies on its own with the regulator's command.

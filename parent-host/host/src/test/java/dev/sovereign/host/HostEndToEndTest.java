@@ -336,6 +336,10 @@ class HostEndToEndTest {
         1,
         s.at("/inputs/rejectedByReason").size(),
         "no replay or key mismatch after the restart: " + s.at("/inputs/rejectedByReason"));
+    assertEquals(
+        0,
+        s.at("/inputs/unauthenticated").asLong(-1),
+        "no payload failed before its signature (a key mismatch would): " + s.at("/inputs"));
     Map<String, BigDecimal> expected =
         Map.of(
             "DE",

@@ -99,6 +99,7 @@ class HostRestartTest {
               .get("credentialSubject");
       assertEquals(6, s.at("/inputs/accepted").asLong());
       assertEquals(0, s.at("/inputs/rejected").asLong(), s.at("/inputs").toString());
+      assertEquals(0, s.at("/inputs/unauthenticated").asLong(), s.at("/inputs").toString());
       Map<String, String> sums = Map.of("DE", "150", "FR", "15", "US", "30");
       assertEquals(3, s.get("aggregates").size());
       for (JsonNode cell : s.get("aggregates")) {

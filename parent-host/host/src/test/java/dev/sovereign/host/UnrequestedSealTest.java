@@ -109,6 +109,7 @@ class UnrequestedSealTest {
               .get("credentialSubject");
       assertEquals(6, s.at("/inputs/accepted").asLong(), s.at("/inputs").toString());
       assertEquals(0, s.at("/inputs/rejected").asLong(), s.at("/inputs").toString());
+      assertEquals(0, s.at("/inputs/unauthenticated").asLong(), s.at("/inputs").toString());
       String after = new String(host.exportAudit().bytes(), StandardCharsets.UTF_8);
       assertFalse(after.contains("\"restore-refused\""), "recovery restored a seal: " + after);
     } finally {

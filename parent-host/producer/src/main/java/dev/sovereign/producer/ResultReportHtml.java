@@ -250,15 +250,34 @@ public final class ResultReportHtml {
           .append(inputs.path("accepted").asLong())
           .append(" accepted, ")
           .append(inputs.path("rejected").asLong())
-          .append(" rejected");
+          .append(" rejected of authenticated producers (signature verified)");
+      JsonNode producers = inputs.path("rejectedProducersByReason");
       for (Iterator<Map.Entry<String, JsonNode>> it = inputs.path("rejectedByReason").fields();
           it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
         h.append(" <span class=\"chip\">")
             .append(esc(e.getKey()))
             .append(' ')
-            .append(e.getValue().asLong())
-            .append("</span>");
+            .append(e.getValue().asLong());
+        if (producers.path(e.getKey()).isIntegralNumber()) {
+          long n = producers.path(e.getKey()).asLong();
+          h.append(" from ").append(n).append(n == 1 ? " producer" : " producers");
+        }
+        h.append("</span>");
+      }
+      if (inputs.path("rejectedProducersCapped").asBoolean(false)) {
+        h.append(" (producer counts are lower bounds)");
+      }
+      h.append("</dd><dt>unauthenticated</dt><dd>");
+      if (inputs.path("unauthenticated").isIntegralNumber()) {
+        long n = inputs.path("unauthenticated").asLong();
+        h.append(n)
+            .append(n == 1 ? " payload" : " payloads")
+            .append(
+                " failed before any signature verified (anyone can send these; one count, not by"
+                    + " reason)");
+      } else {
+        h.append("not stated (a result from before protocol 1.5)");
       }
       h.append("</dd>");
     }

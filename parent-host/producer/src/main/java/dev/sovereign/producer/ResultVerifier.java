@@ -56,8 +56,10 @@ import org.bouncycastle.crypto.signers.Ed25519Signer;
  *   <li>{@code enclave-did-binding}: the document's {@code user_data} names the issuer DID;
  *   <li>{@code policy-hash-binding}: {@code user_data} names the result's policy hash (and the
  *       expected one, if given);
- *   <li>{@code input-counts}: accepted + rejected add up, the reasons add up, the Merkle tree has
- *       one leaf per accepted input;
+ *   <li>{@code input-counts}: the rejections of authenticated producers add up by reason, each
+ *       reason's distinct producers are at least one and at most its payloads, the count of
+ *       unauthenticated payloads (failed before any signature verified) is present, and the Merkle
+ *       tree has one leaf per accepted input;
  *   <li>{@code merkle-root}: skipped: the accepted payloads are not published, so the root can be
  *       recomputed only by whoever holds them;
  *   <li>{@code credential-chains}: with chain evidence and the policy's zones, every producer
@@ -457,29 +459,63 @@ public final class ResultVerifier {
 
     // 6. counts
     JsonNode inputs = s.path("inputs");
-    long accepted = inputs.path("accepted").asLong(-1);
-    long rejected = inputs.path("rejected").asLong(-1);
+    long accepted = count(inputs.path("accepted"));
+    long rejected = count(inputs.path("rejected"));
+    long unauthenticated = count(inputs.path("unauthenticated"));
     long byReason = 0;
+    boolean reasonsValid = inputs.path("rejectedByReason").isObject();
     for (Iterator<JsonNode> it = inputs.path("rejectedByReason").elements(); it.hasNext(); ) {
-      byReason += it.next().asLong();
+      long n = count(it.next());
+      reasonsValid &= n >= 0;
+      byReason += Math.max(n, 0);
+    }
+    // distinct producers per reason: only for reasons with rejections, never more than their
+    // payloads (a result sealed before the split may name none)
+    JsonNode producers = inputs.path("rejectedProducersByReason");
+    boolean producersValid = producers.isObject();
+    for (Iterator<Map.Entry<String, JsonNode>> it = producers.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      long n = count(e.getValue());
+      long payloads = count(inputs.path("rejectedByReason").path(e.getKey()));
+      producersValid &= n >= 1 && n <= payloads;
     }
     long leaves = s.path("merkle").path("leaves").asLong(-1);
-    if (accepted < 0 || rejected < 0 || byReason != rejected || leaves != accepted) {
+    if (accepted < 0
+        || rejected < 0
+        || unauthenticated < 0
+        || !reasonsValid
+        || !producersValid
+        || byReason != rejected
+        || leaves != accepted) {
       throw r.fail(
           "input-counts",
           "result-counts-inconsistent",
           "accepted "
-              + accepted
-              + ", rejected "
-              + rejected
+              + inputs.path("accepted")
+              + ", rejected (authenticated producers) "
+              + inputs.path("rejected")
               + ", by reason "
-              + byReason
+              + inputs.path("rejectedByReason")
+              + ", producers by reason "
+              + (producers.isMissingNode() ? "(missing)" : producers.toString())
+              + ", unauthenticated "
+              + (inputs.has("unauthenticated") ? inputs.get("unauthenticated") : "(missing)")
               + ", Merkle leaves "
               + leaves);
     }
     r.pass(
         "input-counts",
-        accepted + " accepted, " + rejected + " rejected " + inputs.path("rejectedByReason"));
+        accepted
+            + " accepted; "
+            + rejected
+            + " rejected of authenticated producers "
+            + inputs.path("rejectedByReason")
+            + " from distinct producers "
+            + producers
+            + (inputs.path("rejectedProducersCapped").asBoolean(false) ? " (at least)" : "")
+            + "; "
+            + unauthenticated
+            + " unauthenticated (failed before any signature verified, not by reason)");
     r.skip(
         "merkle-root",
         "accepted-payloads-not-public",
@@ -668,5 +704,10 @@ public final class ResultVerifier {
     } catch (IOException | IllegalArgumentException e) {
       throw r.fail("result-format", "result-malformed", "a JWS part is not base64url JSON");
     }
+  }
+
+  /** A JSON integer count, or -1 when the member is missing, negative or not an integer. */
+  private static long count(JsonNode n) {
+    return n.isIntegralNumber() && n.canConvertToLong() && n.asLong() >= 0 ? n.asLong() : -1;
   }
 }

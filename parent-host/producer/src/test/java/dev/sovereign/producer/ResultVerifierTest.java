@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
+import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,6 +54,8 @@ class ResultVerifierTest {
     ObjectNode in = s.putObject("inputs");
     in.put("accepted", 3).put("rejected", 2);
     in.putObject("rejectedByReason").put("replay", 1).put("credential-revoked", 1);
+    in.putObject("rejectedProducersByReason").put("replay", 1).put("credential-revoked", 1);
+    in.put("unauthenticated", 2000);
     s.putObject("merkle").put("leaves", 3).put("root", "00".repeat(32));
     s.put(
         "attestationDocument",
@@ -206,6 +209,66 @@ class ResultVerifierTest {
                         vc ->
                             ((ObjectNode) vc.at("/credentialSubject/inputs"))
                                 .put("rejected", 5)))));
+  }
+
+  @Test
+  void aSignedResultWhoseRejectionSplitIsMissingOrDoesNotAddUpIsRejected() throws Exception {
+    List<Consumer<ObjectNode>> broken =
+        List.of(
+            // truncated: no unauthenticated count (or a result from before protocol 1.5)
+            in -> in.remove("unauthenticated"),
+            in -> in.put("unauthenticated", -1),
+            in -> in.put("unauthenticated", "2000"),
+            in -> in.remove("rejectedProducersByReason"),
+            // more distinct producers than payloads for a reason
+            in -> ((ObjectNode) in.get("rejectedProducersByReason")).put("replay", 2),
+            // producers for a reason with no rejection
+            in -> ((ObjectNode) in.get("rejectedProducersByReason")).put("signature-invalid", 1),
+            // a reason count that is not a count, the total still adding up
+            in -> {
+              ((ObjectNode) in.get("rejectedByReason")).put("replay", -1);
+              in.put("rejected", 0);
+            });
+    for (int i = 0; i < broken.size(); i++) {
+      Consumer<ObjectNode> change = broken.get(i);
+      assertEquals(
+          "result-counts-inconsistent",
+          code(
+              regulator()
+                  .build()
+                  .verify(
+                      result(
+                          vc -> change.accept((ObjectNode) vc.at("/credentialSubject/inputs"))))),
+          "case " + i);
+    }
+  }
+
+  @Test
+  void theReportNamesTheAuthenticatedRejectionsApartFromTheUnauthenticatedCount() throws Exception {
+    ResultReport r = regulator().build().verify(result(vc -> {}));
+    String detail =
+        r.steps().stream()
+            .filter(x -> x.name().equals("input-counts"))
+            .findFirst()
+            .orElseThrow()
+            .detail();
+    assertTrue(detail.contains("2 rejected of authenticated producers"), detail);
+    assertTrue(detail.contains("2000 unauthenticated"), detail);
+    String result = result(vc -> {});
+    String html =
+        ResultReportHtml.render(
+            new ResultReportHtml.Input(
+                regulator().build().verify(result),
+                result,
+                java.util.Optional.empty(),
+                List.of(),
+                List.of(),
+                "sovereign verify result.jwt",
+                Instant.now()));
+    assertTrue(html.contains("replay 1 from 1 producer</span>"), html);
+    assertTrue(
+        html.contains("<dt>unauthenticated</dt><dd>2000 payloads failed before any signature"),
+        html);
   }
 
   @Test
