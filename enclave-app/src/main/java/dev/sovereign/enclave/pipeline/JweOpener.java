@@ -109,10 +109,11 @@ final class JweOpener {
       throw new PayloadRejectedException(
           RejectionReason.MALFORMED_JWE, "ECDH-ES with an encrypted key");
     }
-    JsonNode epk = h.get("epk");
-    checkEphemeralKey(epk);
+    Coordinates epk = ephemeralKey(h.get("epk"));
+    // the header (part 0) was decoded strictly by JoseHeader above; the other parts are decoded
+    // here, once each
     Base64URL[] decoded = new Base64URL[5];
-    for (int i = 0; i < 5; i++) {
+    for (int i = 1; i < 5; i++) {
       decoded[i] = parts[i].isEmpty() ? null : DecodedPart.of(parts[i]);
     }
     if (decoded[3] == null) {
@@ -127,12 +128,7 @@ final class JweOpener {
               .keyID(kid)
               .contentType("JWT")
               .customParam("zone", zone)
-              .ephemeralPublicKey(
-                  new ECKey.Builder(
-                          Curve.P_256,
-                          DecodedPart.of(epk.get("x").textValue()),
-                          DecodedPart.of(epk.get("y").textValue()))
-                      .build())
+              .ephemeralPublicKey(new ECKey.Builder(Curve.P_256, epk.x(), epk.y()).build())
               .build();
       ECDHDecrypter decrypter = new ECDHDecrypter(key);
       decrypter.getJCAContext().setProvider(crypto.provider());
@@ -193,7 +189,12 @@ final class JweOpener {
     }
   }
 
-  private static void checkEphemeralKey(JsonNode epk) throws PayloadRejectedException {
+  /**
+   * The header's {@code epk}, checked (an EC P-256 public key, no private part, both coordinates 32
+   * bytes of strict base64url, the point on the curve); its coordinates as decoded here, for
+   * Nimbus.
+   */
+  private static Coordinates ephemeralKey(JsonNode epk) throws PayloadRejectedException {
     if (epk == null || !epk.isObject()) {
       throw new PayloadRejectedException(RejectionReason.INVALID_EPHEMERAL_KEY, "epk missing");
     }
@@ -209,15 +210,19 @@ final class JweOpener {
       throw new PayloadRejectedException(
           RejectionReason.INVALID_EPHEMERAL_KEY, "epk is not an EC P-256 key");
     }
-    BigInteger x = coordinate(epk, "x");
-    BigInteger y = coordinate(epk, "y");
-    if (!P256.onCurve(x, y)) {
+    DecodedPart x = coordinate(epk, "x");
+    DecodedPart y = coordinate(epk, "y");
+    if (!P256.onCurve(new BigInteger(1, x.bytes), new BigInteger(1, y.bytes))) {
       throw new PayloadRejectedException(
           RejectionReason.INVALID_EPHEMERAL_KEY, "epk is not a point on P-256");
     }
+    return new Coordinates(x, y);
   }
 
-  private static BigInteger coordinate(JsonNode epk, String name) throws PayloadRejectedException {
+  /** An ephemeral public key's coordinates, each decoded once. */
+  private record Coordinates(DecodedPart x, DecodedPart y) {}
+
+  private static DecodedPart coordinate(JsonNode epk, String name) throws PayloadRejectedException {
     String s = StrictJson.text(epk, name).orElse("");
     try {
       byte[] b = Base64.getUrlDecoder().decode(s);
@@ -225,7 +230,7 @@ final class JweOpener {
         throw new PayloadRejectedException(
             RejectionReason.INVALID_EPHEMERAL_KEY, "epk." + name + " is not 32 bytes");
       }
-      return new BigInteger(1, b);
+      return new DecodedPart(s, b);
     } catch (IllegalArgumentException e) {
       throw new PayloadRejectedException(
           RejectionReason.INVALID_EPHEMERAL_KEY, "epk." + name + " is not base64url");
