@@ -75,10 +75,25 @@ final class BackupCommand implements Runnable {
     URI host;
 
     @Option(
-        names = "--token",
-        paramLabel = "TOKEN",
-        description = "admin bearer token (default: $SOVEREIGN_ADMIN_TOKEN)")
-    String token;
+        names = "--token-file",
+        paramLabel = "FILE",
+        description =
+            "file holding the admin bearer token (first line; readable by its owner only), "
+                + "default: $SOVEREIGN_ADMIN_TOKEN. A token is never taken as an argument: every "
+                + "local user can read a process's arguments")
+    Path tokenFile;
+
+    /** Refuses a token given as an argument, saying why (the old {@code --token} option). */
+    @Option(names = "--token", paramLabel = "TOKEN", hidden = true)
+    void tokenArgument(String ignored) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(),
+          "--token is refused: an argument is readable by every local user (/proc/PID/cmdline); "
+              + "use SOVEREIGN_ADMIN_TOKEN or --token-file FILE (mode 0600)");
+    }
+
+    private String token;
+    private boolean tokenRead;
 
     @Option(
         names = "--policy",
@@ -140,12 +155,24 @@ final class BackupCommand implements Runnable {
     }
 
     String bearer() {
-      String t = token != null ? token : System.getenv("SOVEREIGN_ADMIN_TOKEN");
+      String t = token();
       if (t == null || t.isBlank()) {
         throw new IllegalArgumentException(
-            "an admin token is required (--token or SOVEREIGN_ADMIN_TOKEN)");
+            "an admin token is required (SOVEREIGN_ADMIN_TOKEN or --token-file)");
       }
       return t;
+    }
+
+    /** The token from {@code --token-file}, else the environment; null when neither has one. */
+    String token() {
+      if (!tokenRead) {
+        token =
+            tokenFile != null
+                ? SecretFile.firstLine("--token-file", tokenFile)
+                : System.getenv("SOVEREIGN_ADMIN_TOKEN");
+        tokenRead = true;
+      }
+      return token;
     }
 
     ZoneRule rule(String zone) throws IOException {
@@ -178,7 +205,7 @@ final class BackupCommand implements Runnable {
       progress().phase("waiting for the host: POST " + path, null);
       HttpRequest.Builder b =
           HttpRequest.newBuilder(host.resolve(path)).timeout(Duration.ofMinutes(2));
-      String t = token != null ? token : System.getenv("SOVEREIGN_ADMIN_TOKEN");
+      String t = token();
       if (!tls.hasClientCertificate()
           || (t != null && !t.isBlank())) { // a client certificate makes the token optional
         b.header("Authorization", "Bearer " + bearer());
@@ -306,6 +333,7 @@ final class BackupCommand implements Runnable {
     public Integer call() {
       Map<String, Object> fields = new LinkedHashMap<>();
       try {
+        token(); // a --token-file that cannot be used is refused before anything is done
         if (!ZONE.matcher(zone).matches()) {
           throw new IllegalArgumentException("--zone must be 1-64 of A-Z a-z 0-9 _ -");
         }
@@ -462,6 +490,7 @@ final class BackupCommand implements Runnable {
     public Integer call() {
       Map<String, Object> fields = new LinkedHashMap<>();
       try {
+        token(); // a --token-file that cannot be used is refused before anything is done
         BackupLocation location = BackupLocation.parse(from);
         ZoneRule rule;
         BackupStore.Backup backup;

@@ -12,6 +12,7 @@ import dev.sovereign.keybroker.AuditLog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -67,8 +68,8 @@ class BackupCommandTest {
         "create",
         "--host",
         url(),
-        "--token",
-        "t0ken",
+        "--token-file",
+        TokenFiles.of(dir, "t0ken"),
         "--policy",
         policy.toString(),
         "--audit",
@@ -78,6 +79,82 @@ class BackupCommandTest {
         "--to",
         to.toString(),
         "--json");
+  }
+
+  @Test
+  void aTokenGivenAsAnArgumentIsRefusedBeforeAnythingReachesTheHost() {
+    CliRun r =
+        CliRun.of(
+            "backup",
+            "create",
+            "--host",
+            url(),
+            "--token",
+            "s3cret-on-the-command-line",
+            "--policy",
+            policy.toString(),
+            "--zone",
+            "EU",
+            "--to",
+            dir.resolve("eu-backups").toString());
+    assertEquals(SovereignCli.USAGE, r.exit(), r.err());
+    assertTrue(r.err().contains("SOVEREIGN_ADMIN_TOKEN or --token-file"), r.err());
+    assertFalse(r.err().contains("s3cret-on-the-command-line"), "the refusal never echoes it");
+    assertEquals(0, host.seals.get(), "nothing reached the host");
+  }
+
+  @Test
+  void aTokenFileOtherUsersCanReadIsRefusedWithoutPrintingIt() throws IOException {
+    for (String mode : List.of("rw-r-----", "rw----r--", "rw--w----", "rw-rw-rw-")) {
+      Path f = Path.of(TokenFiles.of(dir, "t0ken"));
+      Files.setPosixFilePermissions(f, PosixFilePermissions.fromString(mode));
+      CliRun r =
+          CliRun.of(
+              "backup",
+              "create",
+              "--host",
+              url(),
+              "--token-file",
+              f.toString(),
+              "--policy",
+              policy.toString(),
+              "--audit",
+              audit.toString(),
+              "--zone",
+              "EU",
+              "--to",
+              dir.resolve("eu-backups").toString());
+      assertEquals(SovereignCli.USAGE, r.exit(), mode + ": " + r.err());
+      assertTrue(r.err().contains("may be read or written by other users"), r.err());
+      assertFalse(r.err().contains("t0ken"), "the refusal never prints the secret");
+    }
+    assertEquals(0, host.seals.get(), "nothing reached the host");
+  }
+
+  @Test
+  void anEmptyOrMissingTokenFileIsAUsageError() throws IOException {
+    Path empty = Path.of(TokenFiles.of(dir, ""));
+    for (Path f : List.of(empty, dir.resolve("no-such-token"), dir)) {
+      CliRun r =
+          CliRun.of(
+              "backup",
+              "create",
+              "--host",
+              url(),
+              "--token-file",
+              f.toString(),
+              "--policy",
+              policy.toString(),
+              "--audit",
+              audit.toString(),
+              "--zone",
+              "EU",
+              "--to",
+              dir.resolve("eu-backups").toString());
+      assertEquals(SovereignCli.USAGE, r.exit(), f + ": " + r.err());
+      assertTrue(r.err().contains("--token-file"), r.err());
+    }
+    assertEquals(0, host.seals.get(), "nothing reached the host");
   }
 
   @Test
@@ -113,8 +190,8 @@ class BackupCommandTest {
             "restore",
             "--host",
             url(),
-            "--token",
-            "t0ken",
+            "--token-file",
+            TokenFiles.of(dir, "t0ken"),
             "--policy",
             policy.toString(),
             "--audit",
@@ -153,8 +230,8 @@ class BackupCommandTest {
             "restore",
             "--host",
             url(),
-            "--token",
-            "t0ken",
+            "--token-file",
+            TokenFiles.of(dir, "t0ken"),
             "--policy",
             policy.toString(),
             "--audit",
@@ -181,8 +258,8 @@ class BackupCommandTest {
             "restore",
             "--host",
             url(),
-            "--token",
-            "t0ken",
+            "--token-file",
+            TokenFiles.of(dir, "t0ken"),
             "--policy",
             policy.toString(),
             "--audit",
@@ -223,8 +300,8 @@ class BackupCommandTest {
             "restore",
             "--host",
             url(),
-            "--token",
-            "t0ken",
+            "--token-file",
+            TokenFiles.of(dir, "t0ken"),
             "--policy",
             policy.toString(),
             "--audit",
@@ -254,8 +331,8 @@ class BackupCommandTest {
             "restore",
             "--host",
             url(),
-            "--token",
-            "t0ken",
+            "--token-file",
+            TokenFiles.of(dir, "t0ken"),
             "--policy",
             policy.toString(),
             "--audit",

@@ -273,7 +273,10 @@ class BackupMtlsTest {
   void withoutTheClientCertificateTheHostRefusesAndTheRefusalIsReported() throws Exception {
     CliRun r =
         create(
-            "--token", "not-an-admin-credential", "--cacert", dir.resolve("host.crt").toString());
+            "--token-file",
+            TokenFiles.of(dir, "not-an-admin-credential"),
+            "--cacert",
+            dir.resolve("host.crt").toString());
     assertEquals(SovereignCli.REJECTED, r.exit(), r.err());
     assertTrue(r.err().contains("unauthorized"), r.err());
     assertEquals(List.of("none"), seen);
