@@ -34,8 +34,10 @@ public final class AuditLog {
     if (!Files.exists(file)) {
       Files.createFile(file, PosixFilePermissions.asFileAttribute(StateFiles.OWNER_RW));
     }
+    LockedChainFile chain = new LockedChainFile(file, AuditFormat.EVENT_LINES, clock);
+    chain.dropTornTail(); // a crash cut the last append short: dropped and recorded, never refused
     verify(file);
-    return new AuditLog(new LockedChainFile(file, AuditFormat.EVENT_LINES, clock));
+    return new AuditLog(chain);
   }
 
   /**

@@ -83,6 +83,24 @@ class AuditLogTest {
   }
 
   @Test
+  void aBrokerRestartedAfterACrashCutItsLastAppendShortOpensTheLogAndRecordsTheDrop()
+      throws Exception {
+    Path file = threeEntries();
+    byte[] torn = "{\"n\":4,\"time\":\"2026-12-07T15:".getBytes(StandardCharsets.UTF_8);
+    Files.write(file, torn, java.nio.file.StandardOpenOption.APPEND);
+
+    AuditLog log = AuditLog.open(dir, Clock.systemUTC());
+    log.append("RELEASED", Map.of("operation", "Decrypt"));
+
+    AuditLog.Verified v = AuditLog.verify(file);
+    assertEquals(5, v.entries(), "three entries, the recorded drop, the new one");
+    List<String> lines = Files.readAllLines(file);
+    assertTrue(lines.get(3).contains("\"event\":\"AUDIT_TAIL_DROPPED\""), lines.get(3));
+    assertTrue(lines.get(3).contains("\"bytes\":" + torn.length), lines.get(3));
+    assertTrue(lines.get(4).contains("\"event\":\"RELEASED\""), lines.get(4));
+  }
+
+  @Test
   void theLogFileIsOwnerOnly() throws Exception {
     Path file = threeEntries();
     assertEquals(
