@@ -125,7 +125,7 @@ public final class LockedChainFile {
     return kind == null ? torn : seq;
   }
 
-  /** The offset just past the last newline (0 when there is none). */
+  /** The offset just past the last newline before {@code size} (0 when there is none). */
   private static long completeEnd(FileChannel ch, long size) throws IOException {
     ByteBuffer one = ByteBuffer.allocate(1);
     long end = size;
@@ -146,16 +146,7 @@ public final class LockedChainFile {
       return null;
     }
     long stop = end - 1; // the trailing newline
-    long start = stop;
-    ByteBuffer one = ByteBuffer.allocate(1);
-    while (start > 0) {
-      one.clear();
-      read(ch, one, start - 1);
-      if (one.get(0) == '\n') {
-        break;
-      }
-      start--;
-    }
+    long start = completeEnd(ch, stop);
     ByteBuffer line = ByteBuffer.allocate(Math.toIntExact(stop - start));
     read(ch, line, start);
     return line.array();

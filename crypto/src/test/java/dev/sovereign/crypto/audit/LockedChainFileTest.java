@@ -58,7 +58,7 @@ class LockedChainFileTest {
     HashChain.Verified v = HashChain.verify(F, Files.readAllBytes(file));
     assertEquals(4, v.entries());
     AuditFormat.Entry drop = v.lines().get(2);
-    assertEquals("AUDIT_TAIL_DROPPED", drop.kind());
+    assertEquals(LockedChainFile.TAIL_DROPPED, drop.kind());
     assertEquals(torn.length, drop.fields().get("bytes").asLong());
     assertEquals(HashChain.sha256Hex(torn), drop.fields().get("sha256").asText());
     assertEquals("E3", v.lines().get(3).kind());
@@ -73,12 +73,12 @@ class LockedChainFileTest {
     Arrays.fill(junk, (byte) 'x');
     Files.write(file, junk, StandardOpenOption.APPEND);
 
-    assertEquals(10_000, 0L);
+    assertEquals(10_000, new LockedChainFile(file, F, CLOCK).dropTornTail());
 
     HashChain.Verified v = HashChain.verify(F, Files.readAllBytes(file));
     assertEquals(2, v.entries());
-    assertEquals("AUDIT_TAIL_DROPPED", v.lines().get(1).kind());
-    assertEquals(0, 0L, "nothing more to drop");
+    assertEquals(LockedChainFile.TAIL_DROPPED, v.lines().get(1).kind());
+    assertEquals(0, new LockedChainFile(file, F, CLOCK).dropTornTail(), "nothing more to drop");
     assertEquals(2, HashChain.verify(F, Files.readAllBytes(file)).entries());
   }
 

@@ -81,22 +81,26 @@ class BackupCommandTest {
         "--json");
   }
 
-  @Test
-  void aTokenGivenAsAnArgumentIsRefusedBeforeAnythingReachesTheHost() {
-    CliRun r =
-        CliRun.of(
-            "backup",
-            "create",
-            "--host",
-            url(),
-            "--token",
-            "s3cret-on-the-command-line",
+  /** {@code backup create} of zone EU with {@code tokenArgs} as the only way to the token. */
+  private CliRun createEuWith(String... tokenArgs) {
+    List<String> args = new java.util.ArrayList<>(List.of("backup", "create", "--host", url()));
+    args.addAll(List.of(tokenArgs));
+    args.addAll(
+        List.of(
             "--policy",
             policy.toString(),
+            "--audit",
+            audit.toString(),
             "--zone",
             "EU",
             "--to",
-            dir.resolve("eu-backups").toString());
+            dir.resolve("eu-backups").toString()));
+    return CliRun.of(args.toArray(new String[0]));
+  }
+
+  @Test
+  void aTokenGivenAsAnArgumentIsRefusedBeforeAnythingReachesTheHost() {
+    CliRun r = createEuWith("--token", "s3cret-on-the-command-line");
     assertEquals(SovereignCli.USAGE, r.exit(), r.err());
     assertTrue(r.err().contains("SOVEREIGN_ADMIN_TOKEN or --token-file"), r.err());
     assertFalse(r.err().contains("s3cret-on-the-command-line"), "the refusal never echoes it");
@@ -108,22 +112,7 @@ class BackupCommandTest {
     for (String mode : List.of("rw-r-----", "rw----r--", "rw--w----", "rw-rw-rw-")) {
       Path f = Path.of(TokenFiles.of(dir, "t0ken"));
       Files.setPosixFilePermissions(f, PosixFilePermissions.fromString(mode));
-      CliRun r =
-          CliRun.of(
-              "backup",
-              "create",
-              "--host",
-              url(),
-              "--token-file",
-              f.toString(),
-              "--policy",
-              policy.toString(),
-              "--audit",
-              audit.toString(),
-              "--zone",
-              "EU",
-              "--to",
-              dir.resolve("eu-backups").toString());
+      CliRun r = createEuWith("--token-file", f.toString());
       assertEquals(SovereignCli.USAGE, r.exit(), mode + ": " + r.err());
       assertTrue(r.err().contains("may be read or written by other users"), r.err());
       assertFalse(r.err().contains("t0ken"), "the refusal never prints the secret");
@@ -132,25 +121,10 @@ class BackupCommandTest {
   }
 
   @Test
-  void anEmptyOrMissingTokenFileIsAUsageError() throws IOException {
+  void anEmptyOrMissingTokenFileIsAUsageError() {
     Path empty = Path.of(TokenFiles.of(dir, ""));
     for (Path f : List.of(empty, dir.resolve("no-such-token"), dir)) {
-      CliRun r =
-          CliRun.of(
-              "backup",
-              "create",
-              "--host",
-              url(),
-              "--token-file",
-              f.toString(),
-              "--policy",
-              policy.toString(),
-              "--audit",
-              audit.toString(),
-              "--zone",
-              "EU",
-              "--to",
-              dir.resolve("eu-backups").toString());
+      CliRun r = createEuWith("--token-file", f.toString());
       assertEquals(SovereignCli.USAGE, r.exit(), f + ": " + r.err());
       assertTrue(r.err().contains("--token-file"), r.err());
     }
