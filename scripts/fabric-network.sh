@@ -8,28 +8,39 @@
 #   scripts/fabric-network.sh up   --fabric-home DIR --state DIR [options]
 #   scripts/fabric-network.sh down --state DIR [--purge]
 #   scripts/fabric-network.sh status --state DIR
-#   scripts/fabric-network.sh restart NAME --state DIR   (NAME: orderer, peer-org1, chaincode-org2...)
+#   scripts/fabric-network.sh restart NAME --state DIR   (NAME: orderer, peer-org1, chaincode-org2, ca-org1...)
 #
 # up options:
 #   --fabric-home DIR      a Fabric release directory with bin/ (peer, orderer, configtxgen, osnadmin,
 #                          cryptogen) and config/ (core.yaml, orderer.yaml); default $FABRIC_HOME
 #   --state DIR            where everything goes (must not hold a running network)
 #   --chaincode-jar JAR    the shaded chaincode (default did-registry/did-fabric-chaincode/target/chaincode.jar)
-#   --port-base N          first of 11 consecutive ports (default: a free range picked at random)
+#   --port-base N          first of 15 consecutive ports (default: a free range picked at random)
+#   --ca-mode MODE         auto (default), fabric-ca or cryptogen: see below
 #   --batch-timeout D      orderer BatchTimeout (default 100ms)
 #   --batch-size N         orderer BatchSize.MaxMessageCount (default 100)
 #   --watch-pid PID        stop the network when process PID ends (test JVMs pass their own PID)
 #
-# The CA material is made by cryptogen (one self-signed CA per organisation, as Fabric's test
-# network does without fabric-ca); no fabric-ca server runs. On success `up` writes
-# STATE/network.properties (ports, paths, PIDs) and prints where the logs are; on failure it stops
-# whatever it started and prints the logs' location. `down` stops exactly the recorded PIDs.
+# CA modes (the mode that ran is printed and written as caMode in network.properties):
+#   fabric-ca  (auto when DIR/bin has fabric-ca-server and fabric-ca-client, as Fabric's
+#              install-fabric.sh binary download puts them): one fabric-ca-server per organisation
+#              (TLS, 127.0.0.1, home in STATE/ca/ORG/server, its bootstrap admin's secret generated
+#              and handed over only through the environment and 0600 files); the peer, the org
+#              admin and User1 are registered and enrolled there (TLS certificates from the CA's
+#              "tls" profile); the org MSPs given to configtxgen hold that CA's root. The orderer
+#              organisation (OrdererMSP) stays on cryptogen.
+#   cryptogen  (auto otherwise, e.g. this project's CI archive): every organisation's CA is a
+#              self-signed cryptogen CA, as in Fabric's test network without fabric-ca; no CA server.
+# On success `up` writes STATE/network.properties (ports, paths, PIDs) and prints where the logs
+# are; on failure it stops whatever it started and prints the logs' location. `down` stops exactly
+# the recorded PIDs.
 set -euo pipefail
 
 CHANNEL=sovereign
 CC_NAME=didfabric
 CC_POLICY="OR('Org1MSP.peer','Org2MSP.peer')"
 ORGS=(org1 org2)
+PORT_COUNT=15
 
 die() {
   echo "fabric-network: $*" >&2
@@ -37,7 +48,7 @@ die() {
 }
 
 usage() {
-  sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -131,20 +142,20 @@ port_free() { [[ -z "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]; }
 pick_ports() {
   local base=$1 i
   if [[ -n "$base" ]]; then
-    for i in $(seq 0 10); do port_free $((base + i)) || die "port $((base + i)) is in use"; done
+    for i in $(seq 0 $((PORT_COUNT - 1))); do port_free $((base + i)) || die "port $((base + i)) is in use"; done
     echo "$base"
     return
   fi
   for _ in $(seq 1 50); do
     base=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
     local ok=1
-    for i in $(seq 0 10); do port_free $((base + i)) || { ok=0; break; }; done
+    for i in $(seq 0 $((PORT_COUNT - 1))); do port_free $((base + i)) || { ok=0; break; }; done
     if [[ $ok == 1 ]]; then
       echo "$base"
       return
     fi
   done
-  die "no 11 free consecutive ports found"
+  die "no $PORT_COUNT free consecutive ports found"
 }
 
 # start NAME EXE [args...]: runs EXE in the background with the current environment, output to
@@ -198,6 +209,8 @@ retry() {
   return 1
 }
 
+# write_crypto_config: cryptogen's input. In fabric-ca mode only the orderer organisation is
+# cryptogen's; Org1 and Org2 get their identities from their own CA servers (setup_org_ca).
 write_crypto_config() {
   cat > "$STATE/config/crypto-config.yaml" <<'YAML'
 OrdererOrgs:
@@ -207,6 +220,9 @@ OrdererOrgs:
     Specs:
       - Hostname: orderer
         SANS: [localhost, 127.0.0.1]
+YAML
+  [[ $CA_MODE == cryptogen ]] || return 0
+  cat >> "$STATE/config/crypto-config.yaml" <<'YAML'
 PeerOrgs:
   - Name: Org1
     Domain: org1.example.com
@@ -225,6 +241,128 @@ PeerOrgs:
     Users:
       Count: 1
 YAML
+}
+
+# --- fabric-ca mode: one Fabric CA server per organisation -------------------------------------
+
+# A fresh random enrollment secret (hex). Secrets reach fabric-ca-server and fabric-ca-client only
+# through their environment (FABRIC_CA_SERVER_BOOT, FABRIC_CA_CLIENT_URL,
+# FABRIC_CA_CLIENT_ID_SECRET) and the server's 0600 configuration file; never a command line, a
+# log or network.properties.
+new_secret() { od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; }
+
+# start_ca ORG: starts ORG's fabric-ca-server (home STATE/ca/ORG/server, made by setup_org_ca):
+# TLS on 127.0.0.1 (its TLS certificate is issued by the CA itself for 127.0.0.1), operations
+# listener on 127.0.0.1 too, metrics off.
+start_ca() {
+  local org=$1 p=CA_${1}_PORT op=CA_${1}_OPS_PORT
+  (
+    umask 077
+    export FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS=127.0.0.1:${!op}
+    export FABRIC_CA_SERVER_METRICS_PROVIDER=disabled
+    start "ca-$org" "$FABRIC_HOME/bin/fabric-ca-server" start --home "$STATE/ca/$org/server" \
+      --ca.name "ca-$org" --address 127.0.0.1 --port "${!p}" --tls.enabled --csr.hosts 127.0.0.1
+  )
+}
+
+# ca_client ORG USERINFO ARGS...: fabric-ca-client against ORG's CA server over TLS (trusting the
+# CA's root), as the registrar enrolled in STATE/ca/ORG/registrar. USERINFO (name:secret, for
+# enroll) travels in FABRIC_CA_CLIENT_URL, not on the command line.
+ca_client() {
+  local org=$1 userinfo=$2 p=CA_${1}_PORT
+  shift 2
+  (
+    umask 077
+    export FABRIC_CA_CLIENT_HOME=$STATE/ca/$org/registrar
+    export FABRIC_CA_CLIENT_URL="https://${userinfo:+$userinfo@}127.0.0.1:${!p}"
+    "$FABRIC_HOME/bin/fabric-ca-client" "$@" --caname "ca-$org" \
+      --tls.certfiles "$STATE/ca/$org/server/ca-cert.pem"
+  )
+}
+
+# ca_register ORG NAME TYPE MAX_ENROLLMENTS SECRET: registers an identity (NodeOU role TYPE). The
+# client prints the secret on stdout, which goes nowhere.
+ca_register() {
+  local org=$1 name=$2 type=$3 max=$4 secret=$5
+  (
+    export FABRIC_CA_CLIENT_ID_SECRET=$secret
+    ca_client "$org" "" register --id.name "$name" --id.type "$type" --id.maxenrollments "$max"
+  ) > /dev/null 2>> "$STATE/logs/setup.log" || die "registering $name at the CA of $org failed (see $STATE/logs/setup.log)"
+}
+
+# ca_enroll ORG NAME SECRET MSPDIR [ARGS...]: enrolls NAME into MSPDIR.
+ca_enroll() {
+  local org=$1 name=$2 secret=$3 msp=$4
+  shift 4
+  ca_client "$org" "$name:$secret" enroll --mspdir "$msp" "$@" >> "$STATE/logs/setup.log" 2>&1 \
+    || die "enrolling $name at the CA of $org failed (see $STATE/logs/setup.log)"
+}
+
+# node_ous MSPDIR: Fabric NodeOUs for an MSP whose cacerts/ holds one root (the roles are the OU
+# that fabric-ca puts in each certificate from the identity's type).
+node_ous() {
+  local ca
+  ca=$(cd "$1/cacerts" && ls -- *.pem | head -n 1)
+  cat > "$1/config.yaml" <<YAML
+NodeOUs:
+  Enable: true
+  ClientOUIdentifier: {Certificate: cacerts/$ca, OrganizationalUnitIdentifier: client}
+  PeerOUIdentifier: {Certificate: cacerts/$ca, OrganizationalUnitIdentifier: peer}
+  AdminOUIdentifier: {Certificate: cacerts/$ca, OrganizationalUnitIdentifier: admin}
+  OrdererOUIdentifier: {Certificate: cacerts/$ca, OrganizationalUnitIdentifier: orderer}
+YAML
+}
+
+# setup_org_ca ORG: initialises and starts ORG's CA server, registers and enrolls its peer
+# (signing and TLS), its admin and User1, and builds the organisation MSP for configtxgen from the
+# CA's root, in cryptogen's directory layout (the rest of the script reads the same paths).
+setup_org_ca() {
+  local org=$1 p=CA_${1}_PORT
+  local d=$STATE/organizations/peerOrganizations/$org.example.com
+  local peer=$d/peers/peer0.$org.example.com
+  local hosts="peer0.$org.example.com,localhost,127.0.0.1"
+  local boot peer_secret admin_secret user_secret
+  mkdir -p "$STATE/ca/$org/server" "$STATE/ca/$org/registrar"
+  chmod 700 "$STATE/ca" "$STATE/ca/$org"
+  boot=$(new_secret)
+  (
+    umask 077
+    export FABRIC_CA_SERVER_BOOT="admin:$boot"
+    "$FABRIC_HOME/bin/fabric-ca-server" init --home "$STATE/ca/$org/server" --ca.name "ca-$org" \
+      --csr.cn "ca.$org.example.com" --csr.hosts "ca.$org.example.com,127.0.0.1"
+  ) >> "$STATE/logs/setup.log" 2>&1 || die "fabric-ca-server init for $org failed (see $STATE/logs/setup.log)"
+  start_ca "$org"
+  wait_port "${!p}" "ca-$org"
+  ca_enroll "$org" admin "$boot" "$STATE/ca/$org/registrar/msp"
+  peer_secret=$(new_secret)
+  admin_secret=$(new_secret)
+  user_secret=$(new_secret)
+  ca_register "$org" "peer0.$org.example.com" peer 2 "$peer_secret"
+  ca_register "$org" "${org}admin" admin 1 "$admin_secret"
+  ca_register "$org" "user1" client 1 "$user_secret"
+  ca_enroll "$org" "peer0.$org.example.com" "$peer_secret" "$peer/msp" --csr.hosts "$hosts"
+  ca_enroll "$org" "peer0.$org.example.com" "$peer_secret" "$peer/tls-enrollment" \
+    --enrollment.profile tls --csr.hosts "$hosts"
+  mkdir -p "$peer/tls"
+  cp "$peer"/tls-enrollment/signcerts/cert.pem "$peer/tls/server.crt"
+  cp "$peer"/tls-enrollment/keystore/*_sk "$peer/tls/server.key"
+  cp "$peer"/tls-enrollment/tlscacerts/*.pem "$peer/tls/ca.crt"
+  ca_enroll "$org" "${org}admin" "$admin_secret" "$d/users/Admin@$org.example.com/msp"
+  ca_enroll "$org" "user1" "$user_secret" "$d/users/User1@$org.example.com/msp"
+  local m
+  for m in "$peer/msp" "$d/users/Admin@$org.example.com/msp" "$d/users/User1@$org.example.com/msp"; do
+    node_ous "$m"
+  done
+  # The organisation's MSP in the channel configuration: the CA server's root for identities and,
+  # since the TLS certificates come from the same CA's tls profile, for TLS too.
+  local root=$STATE/ca/$org/server/ca-cert.pem
+  mkdir -p "$d/msp/cacerts" "$d/msp/tlscacerts" "$d/ca" "$d/tlsca"
+  cp "$root" "$d/msp/cacerts/ca.$org.example.com-cert.pem"
+  cp "$root" "$d/msp/tlscacerts/ca.$org.example.com-cert.pem"
+  cp "$root" "$d/ca/ca.$org.example.com-cert.pem"
+  cp "$root" "$d/tlsca/tlsca.$org.example.com-cert.pem"
+  node_ous "$d/msp"
+  echo "fabric-network: CA server ca-$org on 127.0.0.1:${!p}: enrolled peer0.$org.example.com (peer, with a tls-profile certificate), ${org}admin (admin), user1 (client)" >> "$STATE/logs/setup.log"
 }
 
 write_configtx() {
@@ -461,6 +599,7 @@ cmd_up() {
   local port_base="" watch_pid=""
   BATCH_TIMEOUT=100ms
   BATCH_SIZE=100
+  CA_MODE=auto
   while [[ $# -gt 0 ]]; do
     case $1 in
       --fabric-home) FABRIC_HOME=$2; shift 2 ;;
@@ -470,6 +609,7 @@ cmd_up() {
       --batch-timeout) BATCH_TIMEOUT=$2; shift 2 ;;
       --batch-size) BATCH_SIZE=$2; shift 2 ;;
       --watch-pid) watch_pid=$2; shift 2 ;;
+      --ca-mode) CA_MODE=$2; shift 2 ;;
       *) usage ;;
     esac
   done
@@ -481,6 +621,14 @@ cmd_up() {
   done
   [[ -f "$FABRIC_HOME/config/core.yaml" && -f "$FABRIC_HOME/config/orderer.yaml" ]] \
     || die "$FABRIC_HOME/config/core.yaml and orderer.yaml are required"
+  local has_ca=0
+  [[ -x "$FABRIC_HOME/bin/fabric-ca-server" && -x "$FABRIC_HOME/bin/fabric-ca-client" ]] && has_ca=1
+  case $CA_MODE in
+    auto) if [[ $has_ca == 1 ]]; then CA_MODE=fabric-ca; else CA_MODE=cryptogen; fi ;;
+    fabric-ca) [[ $has_ca == 1 ]] || die "--ca-mode fabric-ca: $FABRIC_HOME/bin has no fabric-ca-server and fabric-ca-client" ;;
+    cryptogen) ;;
+    *) die "--ca-mode is auto, fabric-ca or cryptogen" ;;
+  esac
   if [[ -z "$CHAINCODE_JAR" ]]; then
     CHAINCODE_JAR=$root/did-registry/did-fabric-chaincode/target/chaincode.jar
   fi
@@ -494,7 +642,7 @@ cmd_up() {
   if compgen -G "$STATE/pids/*.pid" > /dev/null && cmd_status --state "$STATE" > /dev/null 2>&1; then
     die "a network is already running from $STATE (scripts/fabric-network.sh down --state $STATE)"
   fi
-  rm -rf "${STATE:?}"/{pids,logs,config,organizations,builder,orderer,org1-peer,org2-peer,ccaas,network.properties,network.env}
+  rm -rf "${STATE:?}"/{pids,logs,config,organizations,ca,builder,orderer,org1-peer,org2-peer,ccaas,network.properties,network.env}
   mkdir -p "$STATE"/{pids,logs,config/peer,config/orderer,ccaas}
   trap on_failure EXIT
 
@@ -511,16 +659,26 @@ cmd_up() {
   PEER_org2_CC_PORT=$((base + 8))
   PEER_org2_OPS_PORT=$((base + 9))
   CC_org2_PORT=$((base + 10))
+  CA_org1_PORT=$((base + 11))
+  CA_org1_OPS_PORT=$((base + 12))
+  CA_org2_PORT=$((base + 13))
+  CA_org2_OPS_PORT=$((base + 14))
 
   {
     local v
     for v in FABRIC_HOME CHAINCODE_JAR JAVA ORDERER_PORT ORDERER_ADMIN_PORT ORDERER_OPS_PORT \
         PEER_org1_PORT PEER_org1_CC_PORT PEER_org1_OPS_PORT CC_org1_PORT \
-        PEER_org2_PORT PEER_org2_CC_PORT PEER_org2_OPS_PORT CC_org2_PORT; do
+        PEER_org2_PORT PEER_org2_CC_PORT PEER_org2_OPS_PORT CC_org2_PORT CA_MODE \
+        CA_org1_PORT CA_org1_OPS_PORT CA_org2_PORT CA_org2_OPS_PORT; do
       printf '%s=%q\n' "$v" "${!v}"
     done
   } > "$STATE/network.env"
   local started=$SECONDS
+  if [[ $CA_MODE == fabric-ca ]]; then
+    echo "fabric-network: CA mode fabric-ca: a fabric-ca-server per organisation (Org1MSP, Org2MSP) from $FABRIC_HOME/bin; OrdererMSP from cryptogen" >&2
+  else
+    echo "fabric-network: CA mode cryptogen: $FABRIC_HOME/bin has no fabric-ca-server and fabric-ca-client (or --ca-mode cryptogen); every organisation's CA is a cryptogen CA, no CA server runs" >&2
+  fi
   # Peers run without a Docker daemon only with vm.endpoint empty in core.yaml (an empty
   # CORE_VM_ENDPOINT does not override it).
   sed 's#^\(\s*endpoint:\) unix:///var/run/docker.sock#\1 ""#' "$FABRIC_HOME/config/core.yaml" \
@@ -530,6 +688,12 @@ cmd_up() {
   write_crypto_config
   "$FABRIC_HOME/bin/cryptogen" generate --config="$STATE/config/crypto-config.yaml" \
     --output="$STATE/organizations" >> "$STATE/logs/setup.log" 2>&1
+  if [[ $CA_MODE == fabric-ca ]]; then
+    local ca_org
+    for ca_org in "${ORGS[@]}"; do
+      setup_org_ca "$ca_org"
+    done
+  fi
   write_configtx
   write_builder
   FABRIC_CFG_PATH=$STATE/config "$FABRIC_HOME/bin/configtxgen" -profile SovereignChannel \
@@ -614,6 +778,7 @@ cmd_up() {
     echo "# did:fabric local network (scripts/fabric-network.sh); stop: scripts/fabric-network.sh down --state $STATE"
     echo "channel=$CHANNEL"
     echo "chaincode=$CC_NAME"
+    echo "caMode=$CA_MODE"
     echo "chaincodePolicy=$CC_POLICY"
     echo "batchTimeout=$BATCH_TIMEOUT"
     echo "batchSize=$BATCH_SIZE"
@@ -626,10 +791,21 @@ cmd_up() {
       echo "$org.peer.hostname=peer0.$org.example.com"
       echo "$org.peer.tlsCa=$d/peers/peer0.$org.example.com/tls/ca.crt"
       echo "$org.ca=$d/ca/ca.$org.example.com-cert.pem"
-      echo "$org.user.cert=$d/users/User1@$org.example.com/msp/signcerts/User1@$org.example.com-cert.pem"
+      echo "$org.peer.cert=$(ls "$d"/peers/peer0.$org.example.com/msp/signcerts/*.pem)"
+      echo "$org.peer.tlsCert=$d/peers/peer0.$org.example.com/tls/server.crt"
+      echo "$org.admin.msp=$d/users/Admin@$org.example.com/msp"
+      echo "$org.user.cert=$(ls "$d"/users/User1@$org.example.com/msp/signcerts/*.pem)"
       echo "$org.user.key=$(ls "$d"/users/User1@$org.example.com/msp/keystore/*_sk)"
       echo "$org.chaincode.address=127.0.0.1:${!c}"
       echo "$org.chaincode.packageId=$(cat "$STATE/ccaas/$org/package-id")"
+      if [[ $CA_MODE == fabric-ca ]]; then
+        local cp=CA_${org}_PORT
+        echo "$org.caServer.address=127.0.0.1:${!cp}"
+        echo "$org.caServer.name=ca-$org"
+        echo "$org.caServer.root=$STATE/ca/$org/server/ca-cert.pem"
+        echo "$org.caServer.registrarHome=$STATE/ca/$org/registrar"
+        echo "$org.caServer.enrolled=peer0.$org.example.com:peer,${org}admin:admin,user1:client"
+      fi
     done
     for f in "$STATE"/pids/*.pid; do
       local pid
@@ -639,7 +815,7 @@ cmd_up() {
     echo "logs=$STATE/logs"
   } > "$STATE/network.properties"
   trap - EXIT
-  echo "fabric-network: up in $((SECONDS - started)) s: channel $CHANNEL, Org1MSP peer 127.0.0.1:$PEER_org1_PORT, Org2MSP peer 127.0.0.1:$PEER_org2_PORT, orderer 127.0.0.1:$ORDERER_PORT (BatchTimeout $BATCH_TIMEOUT, MaxMessageCount $BATCH_SIZE)" >&2
+  echo "fabric-network: up in $((SECONDS - started)) s (CA mode $CA_MODE): channel $CHANNEL, Org1MSP peer 127.0.0.1:$PEER_org1_PORT, Org2MSP peer 127.0.0.1:$PEER_org2_PORT, orderer 127.0.0.1:$ORDERER_PORT (BatchTimeout $BATCH_TIMEOUT, MaxMessageCount $BATCH_SIZE)" >&2
   echo "fabric-network: settings in $STATE/network.properties; logs in $STATE/logs; stop with: $0 down --state $STATE" >&2
 }
 
@@ -675,12 +851,18 @@ cmd_restart() {
       p=PEER_${org}_PORT
       wait_port "${!p}" "$name"
       wait_channel_peers "$org" $((${#ORGS[@]} - 1)) ;;
+    ca-org1|ca-org2)
+      [[ $CA_MODE == fabric-ca ]] || die "no CA server runs in CA mode $CA_MODE"
+      local org=${name#ca-} p
+      start_ca "$org"
+      p=CA_${org}_PORT
+      wait_port "${!p}" "$name" ;;
     chaincode-org1|chaincode-org2)
       local org=${name#chaincode-} p
       start_chaincode "$org" "$(cat "$STATE/ccaas/$org/package-id")"
       p=CC_${org}_PORT
       wait_port "${!p}" "$name" ;;
-    *) die "unknown process $name (orderer, peer-org1, peer-org2, chaincode-org1, chaincode-org2)" ;;
+    *) die "unknown process $name (orderer, peer-org1, peer-org2, chaincode-org1, chaincode-org2, ca-org1, ca-org2)" ;;
   esac
   echo "fabric-network: $name restarted (log: $STATE/logs/$name.log)" >&2
 }

@@ -30,8 +30,9 @@ public final class FabricNetwork implements AutoCloseable {
   /** Why Fabric tests were skipped and how to run them. */
   public static final String SKIP_MESSAGE =
       "no Fabric release directory configured: run with -Dsovereign.fabric.home=DIR or FABRIC_HOME=DIR"
-          + " (DIR has bin/peer, bin/orderer, bin/configtxgen, bin/osnadmin, bin/cryptogen and config/;"
-          + " .ci/run extracts ../shared/fabric/fabric-2.5.6-linux-amd64.tar.xz)";
+          + " (DIR has bin/peer, bin/orderer, bin/configtxgen, bin/osnadmin, bin/cryptogen and config/,"
+          + " and with bin/fabric-ca-server and bin/fabric-ca-client a Fabric CA server runs per"
+          + " organisation; .ci/run extracts ../shared/fabric/fabric-2.5.6-linux-amd64.tar.xz)";
 
   private static FabricNetwork shared;
 
@@ -110,6 +111,37 @@ public final class FabricNetwork implements AutoCloseable {
       throw new IllegalArgumentException("network.properties has no " + key);
     }
     return v;
+  }
+
+  /** A value of {@code STATE/network.properties}, if the network wrote it. */
+  public Optional<String> find(String key) {
+    return Optional.ofNullable(props.getProperty(key));
+  }
+
+  /**
+   * How the organisations' identities were made: {@code fabric-ca} (a running fabric-ca-server per
+   * organisation, used when the release directory has {@code bin/fabric-ca-server} and {@code
+   * bin/fabric-ca-client}) or {@code cryptogen} (no CA server).
+   */
+  public String caMode() {
+    return get("caMode");
+  }
+
+  /**
+   * The CA mode {@code scripts/fabric-network.sh up} picks for the release directory {@code home}:
+   * {@code fabric-ca} when its {@code bin/} has both Fabric CA binaries, else {@code cryptogen}.
+   */
+  public static String expectedCaMode(Path home) {
+    Path bin = home.resolve("bin");
+    return Files.isExecutable(bin.resolve("fabric-ca-server"))
+            && Files.isExecutable(bin.resolve("fabric-ca-client"))
+        ? "fabric-ca"
+        : "cryptogen";
+  }
+
+  /** Whether the network recorded a PID for {@code process} (e.g. {@code ca-org1}). */
+  public boolean hasProcess(String process) {
+    return Files.exists(state.resolve("pids").resolve(process + ".pid"));
   }
 
   /** The channel (the did:fabric network name). */

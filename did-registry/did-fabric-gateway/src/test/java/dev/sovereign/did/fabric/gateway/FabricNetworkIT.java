@@ -2,11 +2,13 @@ package dev.sovereign.did.fabric.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sovereign.did.CachingDidResolver;
 import dev.sovereign.did.DidResolutionResult;
 import dev.sovereign.did.DidResolvers;
@@ -24,15 +26,26 @@ import dev.sovereign.did.fabric.core.SoftwareControllerKey;
 import dev.sovereign.did.fabric.core.VerifiedDidLog;
 import dev.sovereign.did.fabric.core.VersionRecord;
 import dev.sovereign.testing.FabricNetwork;
+import java.io.ByteArrayInputStream;
 import java.io.Reader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.SignatureException;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -45,9 +58,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import org.hyperledger.fabric.client.Contract;
 import org.hyperledger.fabric.client.Status;
 import org.hyperledger.fabric.client.identity.Identities;
+import org.hyperledger.fabric.protos.msp.SerializedIdentity;
 import org.hyperledger.fabric.protos.peer.TxValidationCode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,7 +75,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * did:fabric on a real Fabric 2.5 network: two organisations (a peer, a CA and a chaincode server
- * each), one Raft orderer, channel {@code sovereign}, started once for this class by {@code
+ * each; the CA a running Fabric CA server when the release directory has one, else cryptogen's),
+ * one Raft orderer, channel {@code sovereign}, started once for this class by {@code
  * scripts/fabric-network.sh} from the release directory in {@code -Dsovereign.fabric.home} (or
  * {@code FABRIC_HOME}); skipped without one. Clients connect through Org1's peer (its Gateway).
  */
@@ -286,6 +304,171 @@ class FabricNetworkIT {
           ReasonCode.ENDORSEMENT_INVALID.code(),
           r.didResolutionMetadata().extra().get("reasonCode"));
     }
+  }
+
+  /**
+   * Which CA mode ran, told apart: with {@code bin/fabric-ca-server} and {@code
+   * bin/fabric-ca-client} in the release directory, each organisation's identities come from its
+   * own running Fabric CA server. The server's root (read live from its {@code cainfo} endpoint
+   * over TLS) is the CA the clients pin; the peer that endorsed a real read, the TLS certificate
+   * the peer presents on its listener and the Gateway user's certificate are all issued by it and
+   * recorded in the CA server's database for the identities registered there; the two
+   * organisations' roots differ and one's peer does not verify under the other's root. Without the
+   * CA binaries: cryptogen, and no CA server process.
+   */
+  @Test
+  void eachOrganisationsIdentitiesComeFromItsOwnRunningFabricCaServerWhenTheReleaseHasOne()
+      throws Exception {
+    String expected = FabricNetwork.expectedCaMode(FabricNetwork.configuredHome().orElseThrow());
+    assertEquals(expected, net.caMode());
+    if (expected.equals("cryptogen")) {
+      assertFalse(net.hasProcess("ca-org1") || net.hasProcess("ca-org2"));
+      assertTrue(net.find("org1.caServer.address").isEmpty());
+      return;
+    }
+    VersionRecord v1 = org1.ledger().submit(FabricDocuments.create(net.channel(), key()));
+    Map<String, X509Certificate> endorsers = new HashMap<>();
+    for (JsonNode e :
+        Jcs.parseObject(org1.ledger().endorsedHead(v1.did(), "ca")).get("endorsements")) {
+      byte[] id = Base64.getUrlDecoder().decode(e.get("endorser").asText());
+      endorsers.put(
+          e.get("mspId").asText(),
+          certificate(SerializedIdentity.parseFrom(id).getIdBytes().toByteArray()));
+    }
+    Map<String, X509Certificate> roots = new HashMap<>();
+    for (String org : List.of("org1", "org2")) {
+      assertTrue(net.hasProcess("ca-" + org), org);
+      X509Certificate root = caServerRoot(org);
+      roots.put(org, root);
+      assertEquals(ca(org), root, org + ": the pinned CA is the running CA server's root");
+      assertEquals(root.getSubjectX500Principal(), root.getIssuerX500Principal());
+
+      X509Certificate endorser = endorsers.get(net.mspId(org));
+      endorser.verify(root.getPublicKey());
+      assertTrue(endorser.getSubjectX500Principal().getName().contains("OU=peer"), org);
+      X509Certificate tls = peerTlsCertificate(org);
+      tls.verify(root.getPublicKey());
+      X509Certificate user = certificate(Files.readAllBytes(Path.of(net.get(org + ".user.cert"))));
+      user.verify(root.getPublicKey());
+
+      String identities = caClient(org, "identity", "list");
+      for (String entry : net.get(org + ".caServer.enrolled").split(",")) {
+        String[] nameType = entry.split(":");
+        assertTrue(
+            identities.contains("Name: " + nameType[0] + ", Type: " + nameType[1] + ","),
+            identities);
+      }
+      Set<X509Certificate> peerIssued = issuedBy(org, "peer0." + org + ".example.com");
+      assertTrue(peerIssued.contains(endorser), org + ": the endorser's certificate");
+      assertTrue(peerIssued.contains(tls), org + ": the peer's TLS certificate");
+      assertTrue(issuedBy(org, "user1").contains(user), org + ": the Gateway user's certificate");
+    }
+    assertNotEquals(roots.get("org1"), roots.get("org2"));
+    assertThrows(
+        SignatureException.class,
+        () -> endorsers.get("Org2MSP").verify(roots.get("org1").getPublicKey()));
+  }
+
+  private static X509Certificate certificate(byte[] encoded) throws Exception {
+    return (X509Certificate)
+        CertificateFactory.getInstance("X.509")
+            .generateCertificate(new ByteArrayInputStream(encoded));
+  }
+
+  /** TLS that trusts exactly {@code org}'s pinned CA. */
+  private static SSLContext trusting(String org) throws Exception {
+    KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+    ks.load(null, null);
+    ks.setCertificateEntry(org, ca(org));
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(ks);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    return ctx;
+  }
+
+  /** The root the running CA server of {@code org} answers on {@code GET /api/v1/cainfo}. */
+  private static X509Certificate caServerRoot(String org) throws Exception {
+    HttpClient http = HttpClient.newBuilder().sslContext(trusting(org)).build();
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "https://"
+                            + net.get(org + ".caServer.address")
+                            + "/api/v1/cainfo?ca="
+                            + net.get(org + ".caServer.name")))
+                .timeout(Duration.ofSeconds(30))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+    JsonNode info = new ObjectMapper().readTree(r.body()).get("result");
+    assertEquals(net.get(org + ".caServer.name"), info.get("CAName").asText());
+    return certificate(Base64.getDecoder().decode(info.get("CAChain").asText()));
+  }
+
+  /** The certificate {@code org}'s peer presents on its (Gateway) listener. */
+  private static X509Certificate peerTlsCertificate(String org) throws Exception {
+    String[] hostPort = net.get(org + ".peer.address").split(":");
+    try (SSLSocket socket =
+        (SSLSocket)
+            trusting(org)
+                .getSocketFactory()
+                .createSocket(hostPort[0], Integer.parseInt(hostPort[1]))) {
+      socket.setSoTimeout(30_000);
+      socket.startHandshake();
+      return (X509Certificate) socket.getSession().getPeerCertificates()[0];
+    }
+  }
+
+  /** The certificates {@code org}'s CA server has on record as issued to {@code id}. */
+  private static Set<X509Certificate> issuedBy(String org, String id) throws Exception {
+    Path store = Files.createTempDirectory("fabric-ca-certs");
+    try {
+      caClient(org, "certificate", "list", "--id", id, "--store", store.toString());
+      Set<X509Certificate> issued = new HashSet<>();
+      try (var files = Files.list(store)) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          issued.add(certificate(Files.readAllBytes(f)));
+        }
+      }
+      assertFalse(issued.isEmpty(), id);
+      return issued;
+    } finally {
+      try (var files = Files.list(store)) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          Files.delete(f);
+        }
+      }
+      Files.delete(store);
+    }
+  }
+
+  /**
+   * Runs {@code fabric-ca-client ARGS} against {@code org}'s CA server as the registrar the script
+   * enrolled (its certificate authenticates the request; no secret is involved); its output.
+   */
+  private static String caClient(String org, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(
+        FabricNetwork.configuredHome().orElseThrow().resolve("bin/fabric-ca-client").toString());
+    cmd.addAll(List.of(args));
+    cmd.addAll(
+        List.of(
+            "--caname",
+            net.get(org + ".caServer.name"),
+            "--tls.certfiles",
+            net.get(org + ".caServer.root")));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("FABRIC_CA_CLIENT_HOME", net.get(org + ".caServer.registrarHome"));
+    pb.environment().put("FABRIC_CA_CLIENT_URL", "https://" + net.get(org + ".caServer.address"));
+    Process p = pb.start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), String.join(" ", cmd));
+    assertEquals(0, p.exitValue(), out);
+    return out;
   }
 
   @Test
