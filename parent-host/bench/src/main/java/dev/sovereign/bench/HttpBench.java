@@ -6,6 +6,8 @@ import dev.sovereign.demo.DemoContext;
 import dev.sovereign.demo.DemoStep;
 import dev.sovereign.demo.DemoSteps;
 import dev.sovereign.demo.DemoWorld;
+import dev.sovereign.enclave.protocol.EnclaveClient;
+import dev.sovereign.enclave.protocol.Message;
 import dev.sovereign.producer.HostClient;
 import dev.sovereign.producer.Payloads;
 import dev.sovereign.producer.Records;
@@ -20,7 +22,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -33,11 +34,25 @@ import java.util.concurrent.atomic.AtomicInteger;
  * producers} concurrent producers submit pre-built payloads of {@code records} records each, and
  * the run ends when the enclave's verdict on every payload shows in {@code GET /v1/rounds/{id}}
  * counts. Reports payloads per second end to end (wall clock, and per CPU second of the host and
- * enclave processes times the core count, the same normalisation as the enclave-only rate) next to
- * the enclave-only rate of the same run as the ceiling, and the latency percentiles of the 202.
+ * enclave processes times the core count) and the host's CPU per payload, each against the same
+ * enclave process fed the same kind of payloads (the same producer, credentials and evidence, from
+ * the same pre-built set) straight on its socket just before and just after the HTTP run, and the
+ * latency percentiles of the 202.
  */
 public final class HttpBench {
   private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(300);
+
+  /** The demo world's producer every benchmark payload comes from (a did:fabric DID). */
+  static final String PRODUCER = "eu-grocer";
+
+  /** Payloads per request straight to the enclave: the host's default batch. */
+  static final int DIRECT_BATCH = 64;
+
+  /**
+   * Connections feeding the enclave straight at once, so that its core is busy while one batch's
+   * answer travels back.
+   */
+  static final int DIRECT_CONNECTIONS = 2;
 
   private final Path hostApp;
   private final Path enclaveJar;
@@ -94,8 +109,9 @@ public final class HttpBench {
   }
 
   /**
-   * {@code enclaveOnly}: the enclave pipeline's rate for payloads of the same size, measured in
-   * this run.
+   * {@code enclaveOnly}: the enclave pipeline's rate in the bench process for payloads of the same
+   * size from did:key producers, measured in this run (reported beside the HTTP figures' own
+   * ceiling, which is the same enclave process fed this run's payloads straight).
    */
   public List<BenchFigure> run(double enclaveOnly) throws Exception {
     Path work = Files.createTempDirectory("sovereign-bench-http");
@@ -134,8 +150,8 @@ public final class HttpBench {
     // round (surplus records beyond the group bound are left out, not refused)
     ctx.producerBounds(
         new DemoContext.ProducerBounds(
-            Math.min(1_000_000, warmup + payloads),
-            (int) Math.min(1_000_000L, (long) (warmup + payloads) * records),
+            Math.min(1_000_000, warmup + 3 * payloads),
+            (int) Math.min(1_000_000L, (long) (warmup + 3 * payloads) * records),
             true));
     try {
       for (DemoStep step : DemoSteps.all()) {
@@ -158,55 +174,103 @@ public final class HttpBench {
             "bench: http: pinned: enclave process on CPU %s, host and producers on CPU %s%n",
             split.enclaveCpus(), split.hostCpus());
       }
-      DemoWorld.Producer p = ctx.world().producer("eu-grocer");
-      log.printf("bench: http: building %d payloads of %d records%n", warmup + payloads, records);
-      List<String> built = build(ctx, p, warmup + payloads);
+      DemoWorld.Producer p = ctx.world().producer(PRODUCER);
+      // the warm-up, then the enclave alone on this run's payloads, the measured HTTP run, and the
+      // enclave alone again: the same producer, credentials and evidence, the same enclave process
+      log.printf(
+          "bench: http: building %d payloads of %d records (warm-up %d, HTTP %d, twice %d straight"
+              + " to the enclave)%n",
+          warmup + 3 * payloads, records, warmup, payloads, payloads);
+      List<String> built = build(ctx, p, warmup + 3 * payloads);
       HostClient poll = HostClient.of(ctx.host().base());
       submit(ctx, built.subList(0, warmup));
       settle(poll, ctx.round(), warmup);
 
       ProcessHandle host = ProcessHandle.of(ctx.host().pid()).orElseThrow();
-      Optional<ProcessHandle> enclave = ctx.host().enclave(ctx.enclaveJar());
-      if (enclave.isEmpty()) {
-        throw new IllegalStateException("the host's enclave process was not found");
-      }
+      ProcessHandle enclave =
+          ctx.host()
+              .enclave(ctx.enclaveJar())
+              .orElseThrow(
+                  () -> new IllegalStateException("the host's enclave process was not found"));
+      Path socket = enclaveSocket(enclave);
+      int from = warmup;
+      Direct before = direct(socket, ctx.round(), built.subList(from, from + payloads), enclave);
+      from += payloads;
+      log.printf(
+          "bench: http: straight to the enclave: %.1f payloads/s (enclave process %.2f ms CPU per"
+              + " payload)%n",
+          before.rate(), before.enclaveMs());
+
       log.printf("bench: http: %d producers submitting %d payloads%n", producers, payloads);
       ProcessHandle self = ProcessHandle.current();
       long host0 = cpu(host);
-      long enclave0 = cpu(enclave.get());
+      long enclave0 = cpu(enclave);
       long client0 = cpu(self);
       long t0 = System.nanoTime();
-      long[] latencies = submit(ctx, built.subList(warmup, built.size()));
+      long[] latencies = submit(ctx, built.subList(from, from + payloads));
       settle(poll, ctx.round(), warmup + payloads);
       double seconds = (System.nanoTime() - t0) / 1e9;
       double hostMs = (cpu(host) - host0) / 1e6 / payloads;
-      double enclaveMs = (cpu(enclave.get()) - enclave0) / 1e6 / payloads;
+      double enclaveMs = (cpu(enclave) - enclave0) / 1e6 / payloads;
       double clientMs = (cpu(self) - client0) / 1e6 / payloads;
+      from += payloads;
+
+      Direct after = direct(socket, ctx.round(), built.subList(from, from + payloads), enclave);
+      log.printf(
+          "bench: http: straight to the enclave again: %.1f payloads/s (enclave process %.2f ms CPU"
+              + " per payload)%n",
+          after.rate(), after.enclaveMs());
       double cpuSeconds = (hostMs + enclaveMs) * payloads / 1e3;
       // the normalisation of the enclave-only figure: its thread count (1 core when pinned)
       int cores = split != null ? split.enclaveCores() : Runtime.getRuntime().availableProcessors();
       double wallRate = payloads / seconds;
       double cpuRate = cores * payloads / cpuSeconds;
+      // the two ceilings: the enclave fed straight, by wall clock (for the wall figure) and per CPU
+      // second of the enclave process (for the CPU-normalised figures); the better of the two runs
+      double wallCeiling = Math.max(before.rate(), after.rate());
+      double directMs = Math.min(before.enclaveMs(), after.enclaveMs());
+      double cpuCeiling = cores * 1e3 / directMs;
       Arrays.sort(latencies);
       String size = records == 1 ? "1-record" : records + "-records";
       List<BenchFigure> figures = new ArrayList<>();
       String ceilingNote =
-          "ceiling: enclave-only pipeline rate, "
-              + size
-              + ", same run (CPU time x threads)"
+          String.format(
+                  java.util.Locale.ROOT,
+                  "ceiling: the same enclave process alone, same run, same kind of payloads (%s,"
+                      + " its did:fabric evidence and credentials, %d records), %d payloads in"
+                      + " batches of %d on %d connections straight to its socket just before and"
+                      + " just after the HTTP run (%.1f and %.1f payloads/s wall, %.2f and %.2f ms"
+                      + " of the enclave process's CPU per payload)",
+                  PRODUCER,
+                  records,
+                  payloads,
+                  DIRECT_BATCH,
+                  DIRECT_CONNECTIONS,
+                  before.rate(),
+                  after.rate(),
+                  before.enclaveMs(),
+                  after.enclaveMs())
               + (split != null
-                  ? "; pinned: enclave side alone on CPU "
+                  ? "; pinned: enclave process alone on CPU "
                       + split.enclaveCpus()
                       + ", host and producers on CPU "
                       + split.hostCpus()
                   : "");
+      String wallNote = ceilingNote + ", the faster wall clock of the two";
+      String cpuNote =
+          ceilingNote
+              + ", "
+              + cores
+              + " cores / the lower CPU per payload of the two ("
+              + cores
+              + " x 1000 / ms)";
       figures.add(
           BenchFigure.rate(
               "http.payloads." + size + ".wall",
               wallRate,
               "payloads/s",
-              enclaveOnly,
-              ceilingNote
+              wallCeiling,
+              wallNote
                   + "; value: wall clock from first submit to the last verdict, "
                   + producers
                   + " producers, "
@@ -215,17 +279,19 @@ public final class HttpBench {
       String perPayload =
           String.format(
               java.util.Locale.ROOT,
-              " (CPU per payload: host %.2f ms, enclave process %.2f ms, benchmark client %.2f ms)",
+              " (CPU per payload: host %.2f ms, enclave process %.2f ms, benchmark client %.2f ms;"
+                  + " the enclave process fed straight %.2f ms)",
               hostMs,
               enclaveMs,
-              clientMs);
+              clientMs,
+              directMs);
       figures.add(
           BenchFigure.rate(
               "http.payloads." + size + ".cpu",
               cpuRate,
               "payloads/s",
-              enclaveOnly,
-              ceilingNote
+              cpuCeiling,
+              cpuNote
                   + "; value: "
                   + cores
                   + " cores x payloads / CPU seconds of the host and enclave processes"
@@ -237,25 +303,51 @@ public final class HttpBench {
               "http.payloads." + size + ".enclave-process",
               cores * 1e3 / enclaveMs,
               "payloads/s",
-              enclaveOnly,
-              ceilingNote
+              cpuCeiling,
+              cpuNote
                   + "; value: "
                   + cores
-                  + " cores / CPU per payload of the enclave process alone"
-                  + " (framing, link, replay state, its own JIT and GC; the host and client not counted)"
+                  + " cores / CPU per payload of the enclave process in the HTTP run"
+                  + " (framing, link, replay state, seals, its own JIT and GC; the host and client"
+                  + " not counted)"
                   + perPayload));
       figures.add(
           BenchFigure.rate(
               "http.payloads." + size + ".host-process",
               cores * 1e3 / hostMs,
               "payloads/s",
-              enclaveOnly,
-              ceilingNote
+              cpuCeiling,
+              cpuNote
                   + "; value: "
                   + cores
                   + " cores / CPU per payload of the host process alone"
                   + " (HTTP, durable inbox, forwarder, audit; the enclave and client not counted)"
                   + perPayload));
+      figures.add(
+          BenchFigure.time(
+              "http.payloads." + size + ".host-cpu-per-payload",
+              hostMs,
+              directMs,
+              "value: the host process's CPU ms per payload in the HTTP run (HTTP, durable inbox,"
+                  + " forwarder, audit, seals); ceiling: the enclave process's CPU ms per payload"
+                  + " fed straight (same run, same kind of payloads, the lower of the two runs);"
+                  + " ratio = ceiling / value, >= 1: the host keeps up with the enclave on a core"
+                  + " of its own"
+                  + perPayload));
+      figures.add(
+          BenchFigure.rate(
+              "http.payloads." + size + ".enclave-direct",
+              cpuCeiling,
+              "payloads/s",
+              enclaveOnly,
+              "value: the CPU-normalised ceiling of the HTTP figures ("
+                  + cores
+                  + " cores x 1000 / the enclave process's CPU ms per payload fed straight, "
+                  + PRODUCER
+                  + ", did:fabric); ceiling: enclave.payloads."
+                  + size
+                  + " of the same run, the pipeline in the bench process with did:key producers"
+                  + " (other work: no did:fabric evidence, no process, framing or socket)"));
       for (int q : new int[] {50, 95, 99}) {
         double ms =
             latencies[
@@ -272,15 +364,101 @@ public final class HttpBench {
                     + " concurrent producers"));
       }
       log.printf(
-          "bench: http: %.1f payloads/s wall (%.1f s), %.1f per CPU-normalised second (host %.2f ms, enclave"
-              + " %.2f ms, client %.2f ms CPU per payload); enclave-only %.1f%n",
-          wallRate, seconds, cpuRate, hostMs, enclaveMs, clientMs, enclaveOnly);
+          "bench: http: %.1f payloads/s wall (%.1f s), %.1f per CPU-normalised second (host %.2f ms,"
+              + " enclave %.2f ms, client %.2f ms CPU per payload); the same enclave fed straight"
+              + " %.1f wall (ratio %.3f); did:key in process %.1f%n",
+          wallRate,
+          seconds,
+          cpuRate,
+          hostMs,
+          enclaveMs,
+          clientMs,
+          wallCeiling,
+          wallRate / wallCeiling,
+          enclaveOnly);
       return figures;
     } finally {
       if (ctx.host() != null) {
         ctx.host().close();
       }
       DidBench.deleteTree(work);
+    }
+  }
+
+  /** The enclave process fed straight: payloads per second (wall) and its CPU ms per payload. */
+  record Direct(double rate, double enclaveMs) {}
+
+  /** The unix socket the host's dev launcher told the enclave to listen on. */
+  static Path enclaveSocket(ProcessHandle enclave) {
+    String[] args =
+        enclave
+            .info()
+            .arguments()
+            .orElseThrow(
+                () -> new IllegalStateException("no command line for process " + enclave.pid()));
+    for (int i = 0; i + 1 < args.length; i++) {
+      if (args[i].equals("--listen") && args[i + 1].startsWith("unix:")) {
+        return Path.of(args[i + 1].substring("unix:".length()));
+      }
+    }
+    throw new IllegalStateException(
+        "the enclave process " + enclave.pid() + " listens on no unix socket");
+  }
+
+  /**
+   * Submits {@code jwes} straight to the enclave on its socket, as the host's forwarder does
+   * ({@code SubmitPayloads} of {@link #DIRECT_BATCH}), from {@link #DIRECT_CONNECTIONS} connections
+   * at once; every verdict must be {@code accepted}.
+   */
+  private static Direct direct(Path socket, String round, List<String> jwes, ProcessHandle enclave)
+      throws Exception {
+    AtomicInteger next = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(DIRECT_CONNECTIONS);
+    try {
+      long cpu0 = cpu(enclave);
+      long t0 = System.nanoTime();
+      List<Future<Void>> jobs = new ArrayList<>();
+      for (int c = 0; c < DIRECT_CONNECTIONS; c++) {
+        jobs.add(
+            pool.submit(
+                () -> {
+                  try (EnclaveClient client = EnclaveClient.connectUnix(socket)) {
+                    for (int i = next.getAndAdd(DIRECT_BATCH);
+                        i < jwes.size();
+                        i = next.getAndAdd(DIRECT_BATCH)) {
+                      List<String> batch = jwes.subList(i, Math.min(jwes.size(), i + DIRECT_BATCH));
+                      Message.PayloadVerdicts v =
+                          client.call(
+                              new Message.SubmitPayloads(round, batch, null, null),
+                              Message.PayloadVerdicts.class);
+                      if (v.verdicts().size() != batch.size()) {
+                        throw new IllegalStateException(
+                            batch.size()
+                                + " payloads straight to the enclave, "
+                                + v.verdicts().size()
+                                + " verdicts");
+                      }
+                      for (Message.Verdict verdict : v.verdicts()) {
+                        if (!"accepted".equals(verdict.outcome())) {
+                          throw new IllegalStateException(
+                              "a payload straight to the enclave was "
+                                  + verdict.outcome()
+                                  + " "
+                                  + verdict.reason());
+                        }
+                      }
+                    }
+                  }
+                  return null;
+                }));
+      }
+      for (Future<Void> f : jobs) {
+        f.get();
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      return new Direct(jwes.size() / seconds, (cpu(enclave) - cpu0) / 1e6 / jwes.size());
+    } finally {
+      pool.shutdownNow();
     }
   }
 

@@ -32,8 +32,9 @@ import picocli.CommandLine.Spec;
       "   ceilings: the signature operations of one resolution, and a HashMap lookup.",
       " - did.ethr.resolve.50-changes (with --ethr-rpc and --ethr-registry, e.g. anvil): ms per resolution;",
       "   ceiling: the raw JSON-RPC round trips of that resolution.",
-      " - http.* (with --http): end to end through the packaged host and its dev enclave; ceiling: the",
-      "   enclave-only rate of this run for the same payload size; latency percentiles of the 202.",
+      " - http.* (with --http): end to end through the packaged host and its dev enclave; ceiling: the same",
+      "   enclave process fed the same payloads straight on its socket in this run (http.*.enclave-direct, against",
+      "   the did:key in-process pipeline); the host's CPU per payload against the enclave's; 202 latency percentiles.",
       "CPU-bound rates come from the CPU time of the measuring threads, so other load does not skew the ratio.",
       "--json prints {\"results\":[{name,value,unit,ceiling,ratio,note}]}; ceiling and ratio are null where none",
       "was measured. For times (unit ms) the ratio is ceiling / value."
