@@ -121,6 +121,18 @@ public final class CredentialVerifier {
     return new VerifiedCredential(jwt, s.claims, s.issuer, s.method, s.alg, at, report.valid());
   }
 
+  /**
+   * Re-checks what depends on time and status for a credential this verifier verified earlier: its
+   * validity window and every status entry at {@code at} (signature and key authorization are not
+   * re-checked). Used by {@link VerifiedChainCache}.
+   */
+  void recheck(VerifiedCredential c, Instant at, VerificationReport.Builder report)
+      throws CredentialRejectedException {
+    String subject = c.id().orElse("credential from " + c.issuer());
+    checkWindow(c.claims(), at, report, subject);
+    statusLists.check(c.claims(), c.issuer(), at, report, subject);
+  }
+
   private Signed cached(String jwt) {
     synchronized (signatureCache) {
       return signatureCache.get(jwt);

@@ -11,7 +11,9 @@ import dev.sovereign.vc.Scope;
 import dev.sovereign.vc.TrustAnchor;
 import dev.sovereign.vc.TrustChainVerifier;
 import dev.sovereign.vc.VerifiedChain;
+import dev.sovereign.vc.VerifiedChainCache;
 import dev.sovereign.vc.VerifiedCredential;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,11 +27,27 @@ import java.util.function.Supplier;
  * payload (subject is the producer, region and dataset granted), then the issuer chain is walked to
  * one of the zone's trust anchors. A trust anchor configured for a zone accredits within that zone
  * only (any region and dataset in it).
+ *
+ * <p>Producers send the same credential and accreditations with every payload. A chain verified in
+ * full is kept ({@link VerifiedChainCache}) under a digest of exactly what decided it: the
+ * producer, zone, dataset, trust anchors, the status requirement and the credential tokens as sent
+ * (for a presentation: the credentials it carried, after the presentation itself, its holder
+ * binding, nonce and audience were verified for this payload). A later payload with the same inputs
+ * skips the issuer signatures and the chain walk; every credential's validity window and status are
+ * checked again for each payload, and any failure there is verified from scratch. Only a chain that
+ * verified to a trust anchor is kept, so nothing a stranger sends takes a place in the cache.
  */
 public final class VcProducerCredentials implements ProducerCredentials {
+  /** Verified chains kept (least recently used dropped beyond). */
+  public static final int CHAIN_CACHE = 4096;
+
+  /** A kept chain is verified again from scratch at least this often. */
+  public static final Duration CHAIN_MAX_AGE = Duration.ofMinutes(5);
+
   private final CredentialVerifier verifier;
   private final Supplier<String> audience;
   private final boolean requireStatus;
+  private final VerifiedChainCache<ProducerAuthorization> chains;
 
   /**
    * @param audience the DID a presentation must be addressed to (the enclave's)
@@ -44,9 +62,24 @@ public final class VcProducerCredentials implements ProducerCredentials {
    */
   public VcProducerCredentials(
       CredentialVerifier verifier, Supplier<String> audience, boolean requireStatus) {
+    this(verifier, audience, requireStatus, CHAIN_CACHE);
+  }
+
+  /** As above, keeping at most {@code chainCache} verified chains. */
+  public VcProducerCredentials(
+      CredentialVerifier verifier,
+      Supplier<String> audience,
+      boolean requireStatus,
+      int chainCache) {
     this.verifier = verifier;
     this.audience = audience;
     this.requireStatus = requireStatus;
+    this.chains = new VerifiedChainCache<>(verifier, chainCache, CHAIN_MAX_AGE);
+  }
+
+  /** The verified chains kept (for tests and metrics). */
+  public VerifiedChainCache<ProducerAuthorization> chains() {
+    return chains;
   }
 
   @Override
@@ -63,6 +96,15 @@ public final class VcProducerCredentials implements ProducerCredentials {
     try {
       VerifiedCredential leaf = null;
       List<String> accreditations = new ArrayList<>();
+      VerifiedChainCache.Key key = null;
+      if (!presentation) {
+        key = key(producerDid, zone, dataset, trustAnchors, "credentials", credentials);
+        java.util.Optional<VerifiedChainCache.Hit<ProducerAuthorization>> hit =
+            chains.revalidate(key, at);
+        if (hit.isPresent()) {
+          return hit.get().derived();
+        }
+      }
       if (presentation) {
         Presentations.VerifiedPresentation vp =
             Presentations.of(verifier).verify(credentials.get(0), jti, audience.get(), at);
@@ -82,6 +124,15 @@ public final class VcProducerCredentials implements ProducerCredentials {
               RejectionReason.CREDENTIAL_MISSING, "no credential about the producer");
         }
         accreditations.addAll(credentials.subList(1, credentials.size()));
+        List<String> decided = new ArrayList<>();
+        decided.add(leaf.jwt());
+        decided.addAll(accreditations);
+        key = key(producerDid, zone, dataset, trustAnchors, "presentation", decided);
+        java.util.Optional<VerifiedChainCache.Hit<ProducerAuthorization>> hit =
+            chains.revalidate(key, at);
+        if (hit.isPresent()) {
+          return hit.get().derived();
+        }
       } else {
         leaf = verifier.verify(credentials.get(0), at);
         accreditations.addAll(credentials.subList(1, credentials.size()));
@@ -117,13 +168,38 @@ public final class VcProducerCredentials implements ProducerCredentials {
       List<String> issuers = new ArrayList<>();
       issuers.add(chain.credential().issuer().toString());
       chain.links().forEach(l -> issuers.add(l.issuer().toString()));
-      return new ProducerAuthorization(producerDid, regions, datasets, issuers);
+      ProducerAuthorization auth =
+          new ProducerAuthorization(producerDid, regions, datasets, issuers);
+      chains.put(key, chain, auth, at);
+      return auth;
     } catch (CredentialRejectedException e) {
       throw new PayloadRejectedException(map(e.code()), e.code().name(), e);
     } catch (InvalidDidException e) {
       throw new PayloadRejectedException(
           RejectionReason.CREDENTIAL_ISSUER_UNTRUSTED, "a trust anchor is not a DID");
     }
+  }
+
+  /** Everything that decided a chain, in a fixed order. */
+  private VerifiedChainCache.Key key(
+      String producerDid,
+      String zone,
+      String dataset,
+      List<String> trustAnchors,
+      String form,
+      List<String> tokens) {
+    List<String> parts = new ArrayList<>(8 + trustAnchors.size() + tokens.size());
+    parts.add(producerDid);
+    parts.add(zone);
+    parts.add(dataset);
+    parts.add(requireStatus ? "status required" : "status optional");
+    parts.add("anchors");
+    parts.add(Integer.toString(trustAnchors.size()));
+    parts.addAll(trustAnchors);
+    parts.add(form);
+    parts.add(Integer.toString(tokens.size()));
+    parts.addAll(tokens);
+    return VerifiedChainCache.key(parts);
   }
 
   private static boolean hasStatus(VerifiedCredential c) {
