@@ -108,6 +108,10 @@ class DemoFabricIT {
     // by both organisations' peers
     JsonNode fabric = report.at("/evidence/fabricNetwork");
     assertEquals("sovereign", fabric.path("channel").asText(), fabric.toString());
+    // the CA mode the release directory calls for ran (a Fabric CA server per organisation when
+    // it has the Fabric CA binaries)
+    String caMode = FabricNetwork.expectedCaMode(FabricNetwork.configuredHome().get());
+    assertEquals(caMode, fabric.path("caMode").asText(), fabric.toString());
     Set<String> resolved = new HashSet<>();
     for (JsonNode p : fabric.path("producersResolved")) {
       resolved.add(p.path("did").asText());
@@ -134,6 +138,11 @@ class DemoFabricIT {
     try (var in = Files.newBufferedReader(work.resolve("fabric-network/network.properties"))) {
       props.load(in);
     }
+    assertEquals(caMode, props.getProperty("caMode"));
+    assertEquals(
+        caMode.equals("fabric-ca"),
+        props.containsKey("pid.ca-org1") && props.containsKey("pid.ca-org2"),
+        props.toString());
     int pids = 0;
     for (String k : props.stringPropertyNames()) {
       if (k.startsWith("pid.")) {

@@ -157,6 +157,14 @@ public final class DemoFabricNetwork implements AutoCloseable {
     return Files.readString(Path.of(get(org + ".ca")), StandardCharsets.US_ASCII);
   }
 
+  /**
+   * Where the organisations' identities come from: {@code fabric-ca} (a Fabric CA server per
+   * organisation, when the release directory has the Fabric CA binaries) or {@code cryptogen}.
+   */
+  public String caMode() {
+    return get("caMode");
+  }
+
   /** How long {@code up} took, in milliseconds. */
   public long upMillis() {
     return upMillis;

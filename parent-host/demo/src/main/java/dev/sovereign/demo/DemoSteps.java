@@ -293,7 +293,12 @@ public final class DemoSteps {
     ctx.say(
         "network up in "
             + String.format(java.util.Locale.ROOT, "%.1f", net.upMillis() / 1000.0)
-            + " s; logs in "
+            + " s (CA mode "
+            + net.caMode()
+            + (net.caMode().equals("fabric-ca")
+                ? ": a Fabric CA server per organisation issued its peer's and users' certificates"
+                : ": cryptogen CAs, no Fabric CA binaries in the release directory")
+            + "); logs in "
             + net.logs()
             + " (copied to logs/fabric-network in the evidence)");
     Map<String, String> cas = new LinkedHashMap<>();
@@ -304,6 +309,7 @@ public final class DemoSteps {
     fabric.put("channel", net.channel());
     fabric.put("fabricHome", net.fabricHome().toString());
     fabric.put("upMillis", net.upMillis());
+    fabric.put("caMode", net.caMode());
     fabric.putPOJO("organisations", List.copyOf(cas.keySet()));
     ArrayNode resolved = fabric.putArray("producersResolved");
     try (dev.sovereign.did.fabric.gateway.FabricGatewayConnection c =
