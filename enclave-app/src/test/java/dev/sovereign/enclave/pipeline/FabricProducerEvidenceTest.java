@@ -234,7 +234,7 @@ class FabricProducerEvidenceTest {
     return payload(did, key, Instant.now().getEpochSecond());
   }
 
-  private static String payload(String did, SoftwareControllerKey key, long iat) throws Exception {
+  static String payload(String did, SoftwareControllerKey key, long iat) throws Exception {
     ObjectNode header =
         JSON.createObjectNode()
             .put("alg", "EdDSA")
