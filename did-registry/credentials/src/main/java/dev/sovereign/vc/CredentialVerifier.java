@@ -101,10 +101,12 @@ public final class CredentialVerifier {
     if (s != null) {
       subject = s.subject;
       report.addAll(s.steps);
+      keys.stillVouches(s.issuer, report, subject);
       report.pass(
           subject,
           "signature cache",
-          "signature and key authorization verified earlier; window and status re-checked");
+          "signature and key authorization verified earlier; issuer still active, window and"
+              + " status re-checked");
     } else {
       s = checkSignature(jwt, report);
       subject = s.subject;
@@ -122,13 +124,15 @@ public final class CredentialVerifier {
   }
 
   /**
-   * Re-checks what depends on time and status for a credential this verifier verified earlier: its
-   * validity window and every status entry at {@code at} (signature and key authorization are not
-   * re-checked). Used by {@link VerifiedChainCache}.
+   * Re-checks what depends on time, status and the issuer's current document for a credential this
+   * verifier verified earlier: the issuer still resolves and is not deactivated, the validity
+   * window and every status entry at {@code at} (the signature and the key's authorization at
+   * issuance are not re-checked). Used by {@link VerifiedChainCache}.
    */
   void recheck(VerifiedCredential c, Instant at, VerificationReport.Builder report)
       throws CredentialRejectedException {
     String subject = c.id().orElse("credential from " + c.issuer());
+    keys.stillVouches(c.issuer(), report, subject);
     checkWindow(c.claims(), at, report, subject);
     statusLists.check(c.claims(), c.issuer(), at, report, subject);
   }

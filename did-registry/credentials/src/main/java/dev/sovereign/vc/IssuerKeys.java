@@ -48,6 +48,31 @@ final class IssuerKeys {
   }
 
   /**
+   * Checks that {@code issuer} still vouches for what it signed: its latest document resolves and
+   * it is not deactivated. Deactivation is terminal: a DID deactivated since a credential was
+   * issued no longer vouches for it; and a DID the resolver can no longer answer for (in the
+   * enclave: no fresh evidence) vouches for nothing. A remembered signature check ({@link
+   * CredentialVerifier}'s signature cache, {@link VerifiedChainCache}) makes this check again on
+   * every use.
+   */
+  void stillVouches(Did issuer, VerificationReport.Builder report, String subject)
+      throws CredentialRejectedException {
+    DidResolutionResult latest = resolver.resolve(issuer, ResolutionOptions.latest());
+    if (latest.error().isPresent() || latest.isDeactivated()) {
+      throw report.fail(
+          subject,
+          "issuer resolution",
+          ReasonCode.DID_RESOLUTION_FAILED,
+          issuer
+              + (latest.isDeactivated()
+                  ? " has been deactivated"
+                  : ": current document unavailable ("
+                      + latest.error().map(e -> e.code()).orElse("?")
+                      + ")"));
+    }
+  }
+
+  /**
    * A key that may have produced the signature: a full public key, or an Ethereum address
    * (did:ethr).
    */
@@ -144,21 +169,7 @@ final class IssuerKeys {
           issuer + " is deactivated");
     }
     if (at.isPresent()) {
-      // Deactivation is terminal: a DID deactivated since the credential was issued no longer
-      // vouches for it.
-      DidResolutionResult latest = resolver.resolve(issuer, ResolutionOptions.latest());
-      if (latest.error().isPresent() || latest.isDeactivated()) {
-        throw report.fail(
-            subject,
-            "issuer resolution",
-            ReasonCode.DID_RESOLUTION_FAILED,
-            issuer
-                + (latest.isDeactivated()
-                    ? " has been deactivated"
-                    : ": current document unavailable ("
-                        + latest.error().map(e -> e.code()).orElse("?")
-                        + ")"));
-      }
+      stillVouches(issuer, report, subject);
     }
     DidDocument doc = r.didDocument().get();
     report.pass(

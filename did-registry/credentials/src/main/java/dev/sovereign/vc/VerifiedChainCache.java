@@ -21,8 +21,9 @@ import java.util.Optional;
  *
  * <p>What a hit skips: the signature and key-authorization checks of the credential and of each
  * accreditation, and the chain walk (links, roles, scopes, validity narrowing, the anchor). What a
- * hit still checks, at the instant given, on every credential of the chain: its validity window and
- * every status entry (a revocation or suspension takes effect on the next payload). If any of those
+ * hit still checks, at the instant given, on every credential of the chain: that its issuer's
+ * latest document still resolves and is not deactivated, its validity window and every status entry
+ * (a deactivation, revocation or suspension takes effect on the next payload). If any of those
  * fails, the entry is dropped and the caller verifies from scratch, so the rejection it reports is
  * the one an uncached verification gives. An entry is also served only for {@code maxAge} after it
  * was verified (the issuers' DID documents are consulted again after that).
@@ -116,8 +117,8 @@ public final class VerifiedChainCache<A> {
 
   /**
    * The chain kept under {@code key} if it is not older than {@code maxAge} at {@code at} and every
-   * credential in it still holds at {@code at} (validity window, status); otherwise empty, and an
-   * entry that no longer holds is dropped.
+   * credential in it still holds at {@code at} (issuer active, validity window, status); otherwise
+   * empty, and an entry that no longer holds is dropped.
    */
   public Optional<Hit<A>> revalidate(Key key, Instant at) {
     Entry<A> e;

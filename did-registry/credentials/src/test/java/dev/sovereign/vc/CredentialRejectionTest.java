@@ -186,6 +186,61 @@ class CredentialRejectionTest {
   }
 
   @Test
+  void aRememberedSignatureDoesNotOutliveItsIssuersDeactivationOrItsIssuersDocument()
+      throws Exception {
+    Did did = Did.parse("did:test:authority-cached");
+    TestIssuer k = TestIssuer.didKey(KeyType.ED25519).withKid(did + "#key-1");
+    f.resolver.publish(
+        did,
+        Fixture.T0.minus(Duration.ofDays(30)),
+        VersionedDidResolver.document(did, "key-1", k, Relationship.ASSERTION_METHOD));
+    String jwt =
+        CredentialIssuer.of(k.signer())
+            .credential()
+            .subject("did:example:p")
+            .validFrom(Fixture.T0.minus(Duration.ofDays(10)))
+            .sign();
+    CredentialVerifier cached = f.verifierBuilder().signatureCache(16).build();
+    assertNotNull(cached.verify(jwt));
+    assertNotNull(cached.verify(jwt), "served from the signature cache");
+
+    f.resolver.deactivate(did, Fixture.T0.minus(Duration.ofDays(1)));
+    assertRejected(ReasonCode.DID_RESOLUTION_FAILED, () -> cached.verify(jwt));
+
+    // a verifier that can no longer resolve the issuer at all (its evidence is gone) refuses too
+    Did gone = Did.parse("did:test:authority-gone");
+    TestIssuer g = TestIssuer.didKey(KeyType.ED25519).withKid(gone + "#key-1");
+    VersionedDidResolver own = new VersionedDidResolver(f.resolver);
+    own.publish(
+        gone,
+        Fixture.T0.minus(Duration.ofDays(30)),
+        VersionedDidResolver.document(gone, "key-1", g, Relationship.ASSERTION_METHOD));
+    String jwt2 =
+        CredentialIssuer.of(g.signer())
+            .credential()
+            .subject("did:example:p")
+            .validFrom(Fixture.T0.minus(Duration.ofDays(10)))
+            .sign();
+    java.util.concurrent.atomic.AtomicBoolean reachable =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    dev.sovereign.did.DidResolver flaky =
+        (d, o) ->
+            reachable.get()
+                ? own.resolve(d, o)
+                : dev.sovereign.did.DidResolutionResult.error(
+                    dev.sovereign.did.ResolutionError.NOT_FOUND, "no evidence");
+    CredentialVerifier cached2 =
+        CredentialVerifier.builder(flaky)
+            .clock(f.clock)
+            .statusLists(f.source())
+            .signatureCache(16)
+            .build();
+    assertNotNull(cached2.verify(jwt2));
+    reachable.set(false);
+    assertRejected(ReasonCode.DID_RESOLUTION_FAILED, () -> cached2.verify(jwt2));
+  }
+
+  @Test
   void aKidCarryingVersionParametersIsRefusedBecauseTheVerifierFixesTheVersion() throws Exception {
     Did did = Did.parse("did:test:authority-q");
     TestIssuer k =

@@ -49,14 +49,23 @@ class KeptCredentialChainsTest {
   private VcProducerCredentials producers;
   private String producerDid;
 
+  /** DIDs the enclave's resolver no longer answers for (as when their evidence is gone). */
+  private final java.util.Set<String> unresolvable =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   @BeforeEach
   void setUp() throws Exception {
     authority = new Authority();
     clock = new MutableClock(Instant.now());
     evidence = new EvidenceStore();
+    dev.sovereign.did.DidResolver didKey = DidResolvers.builder().withDidKey().build();
     stage =
         Credentials.verifier(
-            DidResolvers.builder().withDidKey().build(),
+            (did, options) ->
+                unresolvable.contains(did)
+                    ? dev.sovereign.did.DidResolutionResult.error(
+                        dev.sovereign.did.ResolutionError.NOT_FOUND, "no evidence")
+                    : didKey.resolve(did, options),
             clock,
             evidence,
             () -> "did:key:enclave",
@@ -119,6 +128,25 @@ class KeptCredentialChainsTest {
     assertEquals(RejectionReason.CREDENTIAL_REVOKED, refusal(producerDid, creds));
     assertEquals(RejectionReason.CREDENTIAL_REVOKED, refusal(producerDid, creds));
     assertEquals(0, producers.chains().size());
+  }
+
+  @Test
+  void aChainWhoseIssuerNoLongerResolvesIsNotServedFromWhereItWasKept() throws Exception {
+    List<String> creds = List.of(authority.credential(producerDid).jwt(), authority.accreditation);
+    authorize(producerDid, creds);
+    authorize(producerDid, creds);
+    assertEquals(1, producers.chains().hits());
+
+    unresolvable.add(authority.did); // the accrediting authority: deactivated, evidence gone
+    RejectionReason r = refusal(producerDid, creds);
+    assertEquals(
+        RejectionReason.CREDENTIAL_SIGNATURE_INVALID, r); // as uncached: the issuer is unresolvable
+    assertEquals(0, producers.chains().size());
+    assertEquals(1, producers.chains().hits(), "not served again");
+
+    unresolvable.clear();
+    authorize(producerDid, creds); // verified from scratch once it resolves again
+    assertEquals(1, producers.chains().size());
   }
 
   @Test
