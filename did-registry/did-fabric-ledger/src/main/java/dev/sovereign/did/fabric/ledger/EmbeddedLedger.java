@@ -18,9 +18,11 @@ import dev.sovereign.did.fabric.core.Transition;
 import dev.sovereign.did.fabric.core.VerifiedDidLog;
 import dev.sovereign.did.fabric.core.VersionRecord;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -32,30 +34,42 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
- * The embedded did:fabric ledger: a SQLite file ({@code ledger.sqlite}, WAL, synchronous=FULL)
- * under a data directory, running {@link DidFabricContract} through {@link SqliteLedgerState}.
- * Concurrent writes are group-committed: each group is one {@code BEGIN IMMEDIATE} SQLite
- * transaction with a savepoint per write, so writers (threads here, or other processes on the same
- * file) are serialized and a crash leaves either all of a group or none of it. Reads are answered
- * as endorsed reads signed by the ledger's own key (see {@link LedgerIdentity}).
+ * The embedded did:fabric ledger: a SQLite file ({@code ledger.sqlite}, WAL) under a data
+ * directory, running {@link DidFabricContract} through {@link SqliteLedgerState}. Concurrent writes
+ * are group-committed: each group is one {@code BEGIN IMMEDIATE} SQLite transaction with a
+ * savepoint per write, so writers (threads here, or other processes on the same file) are
+ * serialized and a crash leaves either all of a group or none of it. Reads are answered as endorsed
+ * reads signed by the ledger's own key (see {@link LedgerIdentity}).
+ *
+ * <p>Durability: SQLite runs with {@code synchronous=NORMAL} (a commit writes its WAL frames but
+ * does not sync them; a checkpoint syncs the WAL before copying it and the database after), and
+ * this class syncs the WAL itself after each group commit, outside the write lock, so the next
+ * group is applied while the previous one is being synced. A write is acknowledged (its submit
+ * returns, its event is delivered, its refusal is reported) only after a sync that started after
+ * its group's commit has completed; a read returns only once every commit it could have seen is
+ * covered by a completed sync. A failed sync acknowledges nothing it covered and stops the ledger:
+ * every later write and read fails until it is reopened.
  */
 public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
   /** Test hook between the statements of a write; production code passes {@link #NO_FAULT}. */
   interface WriteFault {
-    void after(String step) throws SQLException;
+    void after(String step) throws SQLException, IOException;
   }
 
   static final WriteFault NO_FAULT = step -> {};
@@ -68,16 +82,43 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
   private final SecureRandom random = new SecureRandom();
   private final List<Consumer<LedgerEvent>> listeners = new CopyOnWriteArrayList<>();
 
+  /**
+   * Descriptors of the WAL file, opened with the ledger: each sync takes one for itself, so
+   * concurrent syncs each see a write-back error of the pages they cover (Linux reports such an
+   * error once per open file description).
+   */
+  private final ArrayBlockingQueue<FileChannel> walChannels;
+
+  private final PreparedStatement dataVersion;
+
+  /** Copies the WAL into the database in the background (see {@link #checkpoints()}). */
+  private final Connection checkpointConnection;
+
+  private final Thread checkpointer;
+
+  private volatile boolean closing;
+
   private EmbeddedLedger(
       DidFabricContract contract,
       Connection connection,
       LedgerIdentity identity,
-      WriteFault fault) {
+      WriteFault fault,
+      List<FileChannel> walChannels,
+      long dataVersion,
+      Connection checkpointConnection)
+      throws SQLException {
     this.contract = contract;
     this.signatures = (ProviderSignatureVerifier) contract.verifier();
     this.connection = connection;
     this.identity = identity;
     this.fault = fault;
+    this.walChannels = new ArrayBlockingQueue<>(walChannels.size(), false, walChannels);
+    this.dataVersion = connection.prepareStatement("PRAGMA data_version");
+    this.syncedDataVersion = dataVersion;
+    this.checkpointConnection = checkpointConnection;
+    this.checkpointer = new Thread(this::checkpoints, "embedded-ledger-checkpoint");
+    checkpointer.setDaemon(true);
+    checkpointer.start();
   }
 
   /** Opens (creating if absent) the ledger for {@code network} in {@code dataDir}. */
@@ -101,7 +142,12 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
       try (Statement s = c.createStatement()) {
         s.execute("PRAGMA busy_timeout = 30000");
         s.execute("PRAGMA journal_mode = WAL");
-        s.execute("PRAGMA synchronous = FULL");
+        // commits write the WAL without syncing it; EmbeddedLedger syncs it after each group
+        // commit, outside the write lock, and acknowledges nothing before that sync completes
+        s.execute("PRAGMA synchronous = NORMAL");
+        // the WAL is copied into the database by a background checkpoint (checkpoints()); the
+        // writer checkpoints itself only if that falls far behind
+        s.execute("PRAGMA wal_autocheckpoint = " + BACKSTOP_CHECKPOINT_PAGES);
         s.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)");
         s.execute(
             "CREATE TABLE IF NOT EXISTS state (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID");
@@ -123,7 +169,35 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
         throw new IOException(
             "ledger in " + dataDir + " serves network " + stored + ", not " + network);
       }
-      return new EmbeddedLedger(contract, c, identity, fault);
+      // everything the file holds now, and the directory entries of the database and its WAL,
+      // are on disk before the first write is acknowledged (synchronous=NORMAL does not sync a
+      // new WAL's directory entry as FULL does)
+      Path db = dataDir.resolve("ledger.sqlite");
+      Path walFile = dataDir.resolve("ledger.sqlite-wal");
+      long version;
+      try (Statement s = c.createStatement();
+          ResultSet r = s.executeQuery("PRAGMA data_version")) {
+        version = r.next() ? r.getLong(1) : 0;
+      }
+      List<FileChannel> channels = new ArrayList<>();
+      for (int i = 0; i < SYNC_CHANNELS; i++) {
+        channels.add(FileChannel.open(walFile, StandardOpenOption.READ));
+      }
+      channels.get(0).force(false);
+      try (FileChannel f = FileChannel.open(db, StandardOpenOption.READ)) {
+        f.force(false);
+      }
+      try (FileChannel d = FileChannel.open(dataDir, StandardOpenOption.READ)) {
+        d.force(true);
+      }
+      Connection checkpoint = DriverManager.getConnection("jdbc:sqlite:" + db);
+      try (Statement s = checkpoint.createStatement()) {
+        s.execute("PRAGMA busy_timeout = 30000");
+        // a checkpoint syncs the WAL before copying it and the database after
+        s.execute("PRAGMA synchronous = NORMAL");
+        s.execute("PRAGMA wal_autocheckpoint = 0");
+      }
+      return new EmbeddedLedger(contract, c, identity, fault, channels, version, checkpoint);
     } catch (SQLException | GeneralSecurityException e) {
       throw new IOException("cannot open the embedded ledger in " + dataDir, e);
     }
@@ -174,10 +248,11 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
    * <p>Writes are committed in groups, the way an orderer cuts blocks: concurrent submitters queue
    * their operations and one of them (the leader) applies every queued operation in order inside
    * one SQLite transaction, each under its own savepoint (a rejected operation leaves no trace and
-   * does not affect the others; a later operation sees the earlier ones), then commits once (one
-   * WAL sync for the group). No submitter returns before the commit that holds its write; if the
-   * commit fails, every write of the group fails and none is on the ledger. A lone submitter is a
-   * group of one.
+   * does not affect the others; a later operation sees the earlier ones), then commits once. The
+   * leader then gives up the write lock, so the next group is applied, and syncs the WAL; the
+   * writes of a group (accepted or refused) return only once a sync that started after their commit
+   * has completed, and if that sync fails none of them is acknowledged. If the commit fails, every
+   * write of the group fails and none is on the ledger. A lone submitter is a group of one.
    *
    * <p>Before queueing, each submitter parses its operation from the wire bytes and checks its
    * signature in its own thread (on {@link Crypto#system()}), against the key the write will need
@@ -189,16 +264,16 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
    */
   public VersionRecord submit(Operation operation, List<String> endorsingOrgs)
       throws RejectedException {
+    requireHealthy();
     Pending mine = new Pending(Operation.parse(operation.toBytes()), endorsingOrgs);
     precheck(mine);
     queue.add(mine);
-    List<LedgerEvent> events = new ArrayList<>();
     while (!mine.done) {
-      if (leader.tryLock()) {
+      if (!mine.committed && leader.tryLock()) {
         try {
           synchronized (connection) {
-            while (!mine.done) { // more than MAX_GROUP queued ahead: several groups
-              events.addAll(commitGroup());
+            while (!mine.committed) { // more than MAX_GROUP queued ahead: several groups
+              commitGroup();
             }
           }
         } finally {
@@ -208,15 +283,17 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
         if (next != null) {
           LockSupport.unpark(next.thread);
         }
+        sync(); // while the next leader applies the next group
       } else {
-        // the leader unparks this thread when its write is done, or when it is next to lead; the
-        // bound only guards against a wake-up lost to a race the protocol does not have
+        // the leader unparks this thread when its write is committed and synced, or when it is
+        // next to lead; the bound only guards against a wake-up lost to a race the protocol does
+        // not have
         LockSupport.parkNanos(this, 10_000_000L);
       }
     }
-    for (LedgerEvent event : events) {
+    if (mine.event != null) {
       for (Consumer<LedgerEvent> listener : listeners) {
-        listener.accept(event);
+        listener.accept(mine.event);
       }
     }
     if (mine.failure instanceof RejectedException r) {
@@ -236,22 +313,41 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
   private long groupedWrites;
   private long applyNanos;
   private long commitNanos;
+  private long checkpointedWrites;
+  private final LongAdder syncs = new LongAdder();
+  private final LongAdder syncNanos = new LongAdder();
 
   /**
-   * Committed groups since opening: how many, the writes they held (accepted or refused), and the
-   * leader's wall time applying them (contract and statements) and committing them (the WAL sync).
+   * Committed groups since opening: how many, the writes they held (accepted or refused), the
+   * leader's wall time applying them (contract and statements) and committing them (holding the
+   * write lock), and the WAL syncs made after the commits (outside the write lock; several may run
+   * at once, so their time can exceed the wall time).
    */
-  public record GroupStats(long groups, long writes, long applyNanos, long commitNanos) {}
+  public record GroupStats(
+      long groups, long writes, long applyNanos, long commitNanos, long syncs, long syncNanos) {}
 
   /** See {@link GroupStats}. */
   public GroupStats groupStats() {
     synchronized (connection) {
-      return new GroupStats(groups, groupedWrites, applyNanos, commitNanos);
+      return new GroupStats(
+          groups, groupedWrites, applyNanos, commitNanos, syncs.sum(), syncNanos.sum());
     }
   }
 
   /** The most writes one group commit holds. */
   static final int MAX_GROUP = 1024;
+
+  /** Committed writes after which the background checkpoint runs. */
+  static final int CHECKPOINT_WRITES = 256;
+
+  /** WAL pages past which the background checkpoint waits for the writer to restart the WAL. */
+  static final int RESTART_CHECKPOINT_PAGES = 8192;
+
+  /** WAL pages past which the writer checkpoints at commit (the background one fell behind). */
+  static final int BACKSTOP_CHECKPOINT_PAGES = 32768;
+
+  /** The most WAL syncs in flight at once (one open descriptor each). */
+  static final int SYNC_CHANNELS = 4;
 
   /** The most recently written heads kept for pre-checks (dropped all at once beyond this). */
   static final int MAX_RECENT_HEADS = 1 << 16;
@@ -261,6 +357,23 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
 
   /** The last version this ledger committed per DID: which key an update's pre-check uses. */
   private final ConcurrentHashMap<String, VersionRecord> recentHeads = new ConcurrentHashMap<>();
+
+  /** Group commits so far (written holding the connection's lock, after the commit). */
+  private volatile long committedSeq;
+
+  /** Group commits covered by a completed WAL sync (guarded by {@link #unsynced}). */
+  private long durableSeq;
+
+  /** The first failed WAL sync (guarded by {@link #unsynced}; read without it to fail fast). */
+  private volatile Throwable syncFailure;
+
+  /** The data_version this connection saw when it last synced (guarded by {@link #unsynced}). */
+  private long syncedDataVersion;
+
+  /** Committed groups whose writes wait for a sync, oldest first. */
+  private final ArrayDeque<Group> unsynced = new ArrayDeque<>();
+
+  private record Group(long seq, List<Pending> writes) {}
 
   /** A queued write and, once its group is committed or failed, its outcome. */
   private static final class Pending {
@@ -273,7 +386,8 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
     VersionRecord record;
     Exception failure;
     LedgerEvent event;
-    volatile boolean done;
+    volatile boolean committed; // its group is committed (or failed): no longer queued
+    volatile boolean done; // its outcome may be returned: synced, or failed
 
     Pending(Operation operation, List<String> endorsingOrgs) {
       this.operation = operation;
@@ -318,20 +432,21 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
   }
 
   /**
-   * Applies and commits the queued writes (called holding the connection's lock); returns the
-   * events of the committed ones, in order.
+   * Applies and commits the queued writes (called holding the connection's lock); the committed
+   * group then waits in {@link #unsynced} for a sync. A group that fails, or any group once a sync
+   * has failed, is failed at once: nothing of it is on the ledger.
    */
-  private List<LedgerEvent> commitGroup() {
+  private void commitGroup() {
     List<Pending> group = new ArrayList<>();
     for (Pending p; group.size() < MAX_GROUP && (p = queue.poll()) != null; ) {
       group.add(p);
     }
-    List<LedgerEvent> events = new ArrayList<>();
     long t0 = System.nanoTime();
+    boolean committed = false;
     try (Statement s = connection.createStatement();
         Statements statements = new Statements(connection)) {
+      requireHealthy();
       s.execute("BEGIN IMMEDIATE");
-      boolean committed = false;
       try {
         long block = lastBlock();
         Instant last = lastTime();
@@ -368,6 +483,10 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
         committed = true;
         groups++;
         groupedWrites += group.size();
+        if (groupedWrites - checkpointedWrites >= CHECKPOINT_WRITES) {
+          checkpointedWrites = groupedWrites;
+          LockSupport.unpark(checkpointer);
+        }
         applyNanos += t1 - t0;
         commitNanos += System.nanoTime() - t1;
       } finally {
@@ -375,26 +494,160 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
           s.execute("ROLLBACK");
         }
       }
-    } catch (SQLException | RuntimeException e) {
-      // nothing of the group is on the ledger
-      for (Pending p : group) {
-        p.record = null;
-        p.event = null;
-        p.failure = e;
+    } catch (SQLException | IOException | RuntimeException e) {
+      // nothing of the group is on the ledger (a failure after the commit is not possible here)
+      if (!committed) {
+        for (Pending p : group) {
+          p.record = null;
+          p.event = null;
+          p.failure = e;
+        }
       }
+    }
+    if (!committed) {
+      for (Pending p : group) {
+        p.committed = true;
+        p.done = true;
+        LockSupport.unpark(p.thread);
+      }
+      return;
     }
     if (recentHeads.size() > MAX_RECENT_HEADS) {
       recentHeads.clear();
     }
     for (Pending p : group) {
       if (p.event != null) {
-        events.add(p.event);
         recentHeads.put(p.record.did(), p.record);
       }
-      p.done = true;
-      LockSupport.unpark(p.thread);
     }
-    return events;
+    long seq = committedSeq + 1;
+    synchronized (unsynced) {
+      unsynced.addLast(new Group(seq, group));
+    }
+    committedSeq = seq; // a sync that reads it after this line covers the group's frames
+    for (Pending p : group) {
+      p.committed = true;
+    }
+  }
+
+  /**
+   * The background checkpoint: every {@link #CHECKPOINT_WRITES} committed writes, copies the WAL's
+   * frames into the database on a connection of its own (SQLite syncs the WAL before copying and
+   * the database after), so the leader's commits only append to the WAL. A passive checkpoint never
+   * blocks the writer; once the WAL holds more than {@link #RESTART_CHECKPOINT_PAGES} pages a
+   * restarting one waits for the writer lock so that the next commit starts the WAL over. A failed
+   * checkpoint leaves the WAL as it was (nothing is lost) and is tried again.
+   */
+  private void checkpoints() {
+    while (!closing) {
+      LockSupport.parkNanos(this, 1_000_000_000L);
+      if (closing) {
+        return;
+      }
+      try (Statement s = checkpointConnection.createStatement();
+          ResultSet r = s.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+        if (r.next() && r.getLong(2) > RESTART_CHECKPOINT_PAGES) {
+          try (ResultSet restart = s.executeQuery("PRAGMA wal_checkpoint(RESTART)")) {
+            restart.next();
+          }
+        }
+      } catch (SQLException e) {
+        checkpointFailures.increment();
+      }
+    }
+  }
+
+  private final LongAdder checkpointFailures = new LongAdder();
+
+  /**
+   * Syncs the WAL, covering every group committed before it starts, then releases the writes of the
+   * covered groups and the readers waiting for them. On failure, nothing not yet released is ever
+   * acknowledged: the ledger stops (see {@link #requireHealthy()}).
+   */
+  private void sync() {
+    long covered = committedSeq;
+    synchronized (unsynced) {
+      if (covered <= durableSeq || syncFailure != null) {
+        releaseCovered();
+        return;
+      }
+    }
+    syncWal(covered, -1);
+  }
+
+  /**
+   * Syncs the WAL (on a descriptor of its own) covering group {@code covered} and, if {@code
+   * dataVersion} is not -1, other connections' commits up to that data_version.
+   */
+  private void syncWal(long covered, long dataVersion) {
+    FileChannel channel = null;
+    Throwable failure = null;
+    long t0 = System.nanoTime();
+    try {
+      channel = walChannels.take();
+      fault.after("sync");
+      channel.force(false);
+    } catch (IOException | SQLException | RuntimeException e) {
+      failure = e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      failure = e;
+    } finally {
+      if (channel != null) {
+        walChannels.add(channel);
+      }
+    }
+    syncs.increment();
+    syncNanos.add(System.nanoTime() - t0);
+    synchronized (unsynced) {
+      if (failure != null) {
+        if (syncFailure == null) {
+          syncFailure = failure;
+        }
+      } else {
+        durableSeq = Math.max(durableSeq, covered);
+        if (dataVersion != -1) {
+          syncedDataVersion = dataVersion;
+        }
+      }
+      releaseCovered();
+    }
+  }
+
+  /**
+   * Releases every write of a group covered by a completed sync, or, once a sync failed, of every
+   * waiting group (failed, not acknowledged); wakes waiting readers. Called holding {@link
+   * #unsynced}.
+   */
+  private void releaseCovered() {
+    Throwable failed = syncFailure;
+    while (!unsynced.isEmpty() && (failed != null || unsynced.peekFirst().seq() <= durableSeq)) {
+      for (Pending p : unsynced.pollFirst().writes()) {
+        if (failed != null) {
+          p.record = null;
+          p.event = null;
+          p.failure = notDurable(failed);
+        }
+        p.done = true;
+        LockSupport.unpark(p.thread);
+      }
+    }
+    unsynced.notifyAll();
+  }
+
+  private static LedgerCorruptedException notDurable(Throwable syncFailure) {
+    return new LedgerCorruptedException(
+        "the WAL sync failed: writes since the last completed sync are not acknowledged, and the"
+            + " ledger must be reopened",
+        syncFailure);
+  }
+
+  /** Fails fast once a WAL sync has failed. */
+  private void requireHealthy() {
+    Throwable failed = syncFailure;
+    if (failed != null) {
+      throw notDurable(failed);
+    }
   }
 
   /** The statements of one group commit, prepared once for all its writes. */
@@ -435,7 +688,7 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
 
   private void apply(
       Statements statements, SqliteLedgerState state, long block, String txId, Instant time)
-      throws SQLException {
+      throws SQLException, IOException {
     PreparedStatement put = statements.put;
     for (Map.Entry<String, byte[]> w : state.writes.entrySet()) {
       put.setBytes(1, SqliteLedgerState.key(w.getKey()));
@@ -477,26 +730,85 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
     return new SqliteLedgerState(connection, null, null, null);
   }
 
+  /** A read of the ledger's state, made holding the connection's lock. */
+  @FunctionalInterface
+  private interface Read<T, E extends Exception> {
+    T read() throws E;
+  }
+
+  /**
+   * Runs {@code body} and returns its answer only once every commit it could have seen is covered
+   * by a completed WAL sync: this ledger's groups up to the last one committed, and other
+   * connections' commits (a changed data_version: this connection then syncs the WAL itself). So no
+   * reader is shown a write a power loss could still take back.
+   */
+  private <T, E extends Exception> T durably(Read<T, E> body) throws E {
+    T answer;
+    long seq;
+    long version;
+    synchronized (connection) {
+      requireHealthy();
+      answer = body.read();
+      seq = committedSeq;
+      version = dataVersion();
+    }
+    boolean foreign;
+    boolean wait;
+    synchronized (unsynced) {
+      foreign = version != syncedDataVersion;
+      wait = durableSeq < seq && syncFailure == null;
+    }
+    if (foreign) {
+      syncWal(seq, version);
+    } else if (wait) {
+      step("read-waits-for-sync");
+    }
+    boolean interrupted = false;
+    synchronized (unsynced) {
+      while (durableSeq < seq && syncFailure == null) {
+        try {
+          unsynced.wait();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    requireHealthy();
+    return answer;
+  }
+
+  private long dataVersion() {
+    try (ResultSet r = dataVersion.executeQuery()) {
+      return r.next() ? r.getLong(1) : 0;
+    } catch (SQLException e) {
+      throw new LedgerCorruptedException("data_version unreadable", e);
+    }
+  }
+
+  private void step(String name) {
+    try {
+      fault.after(name);
+    } catch (SQLException | IOException e) {
+      throw new LedgerCorruptedException("injected failure at " + name, e);
+    }
+  }
+
   /** The current version record of {@code did}. */
   public VersionRecord read(String did) throws RejectedException {
-    synchronized (connection) {
-      return contract.read(readView(), did);
-    }
+    return durably(() -> contract.read(readView(), did));
   }
 
   @Override
   public byte[] exportLog(String did) throws RejectedException {
-    synchronized (connection) {
-      return contract.exportLog(readView(), did);
-    }
+    return durably(() -> contract.exportLog(readView(), did));
   }
 
   @Override
   public byte[] endorsedHead(String did, String nonce) throws RejectedException {
-    byte[] payload;
-    synchronized (connection) {
-      payload = contract.head(readView(), did, nonce);
-    }
+    byte[] payload = durably(() -> contract.head(readView(), did, nonce));
     try {
       ObjectNode answer = JsonNodeFactory.instance.objectNode();
       answer.put("format", EndorsementVerifier.FORMAT);
@@ -515,11 +827,13 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
 
   /** Every DID with at least one version, in key order. */
   public List<String> dids() {
+    return durably(this::didsHeld);
+  }
+
+  private List<String> didsHeld() {
     List<String> out = new java.util.ArrayList<>();
-    synchronized (connection) {
-      for (byte[] head : readView().getByPartialCompositeKey("did")) {
-        out.add(Jcs.parseObject(head).get("did").textValue());
-      }
+    for (byte[] head : readView().getByPartialCompositeKey("did")) {
+      out.add(Jcs.parseObject(head).get("did").textValue());
     }
     return out;
   }
@@ -529,69 +843,99 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
    * head against its log's last version, and each transaction's event against its version record.
    */
   public IntegrityReport verifyIntegrity() {
+    return durably(this::verifyIntegrityHeld);
+  }
+
+  private IntegrityReport verifyIntegrityHeld() {
     int versions = 0;
     long transactions;
-    synchronized (connection) {
-      for (String did : dids()) {
-        try {
-          VerifiedDidLog log =
-              OperationLogVerifier.verify(did, contract.exportLog(readView(), did));
-          VersionRecord head = contract.read(readView(), did);
-          if (!head.versionId().equals(log.current().versionId())) {
-            throw new LedgerCorruptedException("head of " + did + " is not its last version", null);
-          }
-          versions += log.records().size();
-        } catch (RejectedException e) {
-          throw new LedgerCorruptedException(
-              "log of " + did + " does not verify: " + e.getMessage(), e);
+    List<String> dids = didsHeld();
+    for (String did : dids) {
+      try {
+        VerifiedDidLog log = OperationLogVerifier.verify(did, contract.exportLog(readView(), did));
+        VersionRecord head = contract.read(readView(), did);
+        if (!head.versionId().equals(log.current().versionId())) {
+          throw new LedgerCorruptedException("head of " + did + " is not its last version", null);
         }
+        versions += log.records().size();
+      } catch (RejectedException e) {
+        throw new LedgerCorruptedException(
+            "log of " + did + " does not verify: " + e.getMessage(), e);
       }
-      try (Statement s = connection.createStatement();
-          ResultSet r = s.executeQuery("SELECT count(*), coalesce(max(block), 0) FROM txlog")) {
-        r.next();
-        transactions = r.getLong(1);
-        if (r.getLong(2) != transactions) {
-          throw new LedgerCorruptedException("transaction log has gaps", null);
-        }
-      } catch (SQLException e) {
-        throw new LedgerCorruptedException("transaction log unreadable", e);
+    }
+    try (Statement s = connection.createStatement();
+        ResultSet r = s.executeQuery("SELECT count(*), coalesce(max(block), 0) FROM txlog")) {
+      r.next();
+      transactions = r.getLong(1);
+      if (r.getLong(2) != transactions) {
+        throw new LedgerCorruptedException("transaction log has gaps", null);
       }
+    } catch (SQLException e) {
+      throw new LedgerCorruptedException("transaction log unreadable", e);
     }
     if (transactions != versions) {
       throw new LedgerCorruptedException(
           transactions + " transactions but " + versions + " versions", null);
     }
-    return new IntegrityReport(dids().size(), versions, transactions);
+    return new IntegrityReport(dids.size(), versions, transactions);
   }
 
   /**
    * Events committed after {@code afterBlock}, oldest first (replay for listeners that were away).
    */
   public List<LedgerEvent> eventsAfter(long afterBlock) {
-    List<LedgerEvent> out = new java.util.ArrayList<>();
-    synchronized (connection) {
-      try (PreparedStatement s =
-          connection.prepareStatement(
-              "SELECT block, tx_id, event_name, event_payload FROM txlog WHERE block > ? ORDER BY block")) {
-        s.setLong(1, afterBlock);
-        try (ResultSet r = s.executeQuery()) {
-          while (r.next()) {
-            out.add(new LedgerEvent(r.getLong(1), r.getString(2), r.getString(3), r.getBytes(4)));
+    return durably(
+        () -> {
+          List<LedgerEvent> out = new java.util.ArrayList<>();
+          try (PreparedStatement s =
+              connection.prepareStatement(
+                  "SELECT block, tx_id, event_name, event_payload FROM txlog WHERE block > ? ORDER BY block")) {
+            s.setLong(1, afterBlock);
+            try (ResultSet r = s.executeQuery()) {
+              while (r.next()) {
+                out.add(
+                    new LedgerEvent(r.getLong(1), r.getString(2), r.getString(3), r.getBytes(4)));
+              }
+            }
+          } catch (SQLException e) {
+            throw new LedgerCorruptedException("transaction log unreadable", e);
           }
-        }
-      } catch (SQLException e) {
-        throw new LedgerCorruptedException("transaction log unreadable", e);
-      }
-    }
-    return out;
+          return out;
+        });
   }
 
+  /** Closes the ledger once the WAL syncs in flight are done (their writes are then answered). */
   @Override
   public void close() {
+    closing = true;
+    LockSupport.unpark(checkpointer);
+    boolean interruptedJoin = false;
+    try {
+      checkpointer.join();
+    } catch (InterruptedException e) {
+      interruptedJoin = true;
+    }
+    List<FileChannel> channels = new ArrayList<>();
+    boolean interrupted = false;
+    while (channels.size() < SYNC_CHANNELS) {
+      try {
+        channels.add(walChannels.take());
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted || interruptedJoin) {
+      Thread.currentThread().interrupt();
+    }
     synchronized (connection) {
       try {
+        for (FileChannel c : channels) {
+          c.close();
+        }
+        dataVersion.close();
+        checkpointConnection.close();
         connection.close();
-      } catch (SQLException e) {
+      } catch (SQLException | IOException e) {
         throw new LedgerCorruptedException("close failed", e);
       }
     }
