@@ -335,6 +335,29 @@ class CredentialRejectionTest {
   }
 
   @Test
+  void paddingOrACharacterOutsideBase64urlInThePayloadOrSignatureIsMalformed() throws Exception {
+    String jwt = plainCredential(f.issuer);
+    CredentialVerifier v = f.verifier();
+    assertNotNull(v.verify(jwt));
+    String[] parts = jwt.split("\\.");
+    for (int region = 1; region < 3; region++) {
+      String part = parts[region];
+      String padded =
+          part + "=".repeat((4 - part.length() % 4) % 4 == 0 ? 4 : (4 - part.length() % 4));
+      List<String> variants = new java.util.ArrayList<>(List.of(padded));
+      for (String c : List.of("+", "/", " ", "\n", "=", "\u00e9", "\u0100", "%")) {
+        variants.add(part.substring(0, 8) + c + part.substring(8));
+      }
+      for (String variant : variants) {
+        String[] q = parts.clone();
+        q[region] = variant;
+        String token = String.join(".", q);
+        assertRejected(ReasonCode.MALFORMED, () -> v.verify(token));
+      }
+    }
+  }
+
+  @Test
   void aTokenMixingTheTwoProfilesIsRejected() throws Exception {
     ObjectNode c = f.issuer.issuer().credential().subject("did:example:p").toJson();
     c.putObject("vc").put("x", 1);
