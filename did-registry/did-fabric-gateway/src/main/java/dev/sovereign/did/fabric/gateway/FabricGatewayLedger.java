@@ -81,12 +81,22 @@ public final class FabricGatewayLedger implements DidFabricLedger {
     return channel;
   }
 
+  /** Proposals of one write at the most when the Gateway sends one proposal to a peer twice. */
+  static final int DUPLICATE_PROPOSAL_TRIES = 3;
+
+  /**
+   * A peer's answer to a proposal it is already executing under the same transaction id ({@code
+   * core/chaincode}: {@code txid: ID(CHANNEL) exists}).
+   */
+  private static final java.util.regex.Pattern PROPOSAL_IN_FLIGHT =
+      java.util.regex.Pattern.compile("txid: [0-9a-f]+\\([^)]*\\) exists");
+
   @Override
   public VersionRecord submit(Operation operation) throws RejectedException {
     String json = new String(operation.toBytes(), StandardCharsets.UTF_8);
     Transaction endorsed;
     try {
-      endorsed = contract.newProposal(operation.type().wire()).addArguments(json).build().endorse();
+      endorsed = endorseFresh(operation, json);
     } catch (EndorseException e) {
       if (e.getStatus().getCode() != io.grpc.Status.Code.ABORTED || !e.getDetails().isEmpty()) {
         throw GatewayRejections.rejected(e, operation.did());
@@ -107,6 +117,32 @@ public final class FabricGatewayLedger implements DidFabricLedger {
       }
     }
     return commit(endorsed, operation);
+  }
+
+  /**
+   * Endorses a new proposal of {@code operation}. Fabric's Gateway may send one proposal to the
+   * same peer twice when it plans the endorsements of a key with its own (state-based) policy; the
+   * peer refuses the second copy while it still runs the first ({@code txid: ... exists}) and the
+   * Gateway reports the endorsement failed. Nothing was ordered, so the write is proposed again
+   * under a new transaction id (at most {@link #DUPLICATE_PROPOSAL_TRIES} proposals); any other
+   * failure is the caller's.
+   */
+  private Transaction endorseFresh(Operation operation, String json) throws EndorseException {
+    for (int proposal = 1; ; proposal++) {
+      try {
+        return contract.newProposal(operation.type().wire()).addArguments(json).build().endorse();
+      } catch (EndorseException e) {
+        if (proposal >= DUPLICATE_PROPOSAL_TRIES || !onlyDuplicateProposals(e)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** Every peer that answered refused the proposal as one it was already running. */
+  static boolean onlyDuplicateProposals(GatewayException e) {
+    return !e.getDetails().isEmpty()
+        && e.getDetails().stream().allMatch(d -> PROPOSAL_IN_FLIGHT.matcher(d.getMessage()).find());
   }
 
   /**

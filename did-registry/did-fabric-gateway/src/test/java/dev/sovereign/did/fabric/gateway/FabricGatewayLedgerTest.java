@@ -3,6 +3,7 @@ package dev.sovereign.did.fabric.gateway;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -176,6 +177,39 @@ class FabricGatewayLedgerTest {
         3,
         signatures.get(),
         "proposal, transaction and commit-status request went through the signer");
+  }
+
+  @Test
+  void aProposalTheGatewaySentToOnePeerTwiceIsProposedAgainUnderANewTransactionId()
+      throws Exception {
+    service.duplicateProposalFailures.set(1);
+    Operation create = FabricDocuments.create(CHANNEL, keyA);
+
+    VersionRecord v1 = ledger.submit(create);
+
+    assertEquals(2, service.endorseRequests.size());
+    String first = service.endorseRequests.get(0).getTransactionId();
+    String second = service.endorseRequests.get(1).getTransactionId();
+    assertNotEquals(first, second, "a fresh proposal, never the same transaction again");
+    assertEquals(1, service.submitRequests.size(), "only the endorsed one is ordered");
+    assertEquals(second, v1.txId());
+    assertEquals(
+        v1.versionId(),
+        dev.sovereign.did.fabric.core.OperationLogVerifier.verify(
+                create.did(), ledger.exportLog(create.did()))
+            .current()
+            .versionId());
+  }
+
+  @Test
+  void aGatewayThatKeepsSendingTheSameProposalTwiceFailsAfterThreeTriesAndOrdersNothing() {
+    service.duplicateProposalFailures.set(10);
+    Operation create = FabricDocuments.create(CHANNEL, keyA);
+
+    assertThrows(FabricLedgerUnavailableException.class, () -> ledger.submit(create));
+
+    assertEquals(3, service.endorseRequests.size());
+    assertEquals(0, service.submitRequests.size());
   }
 
   @Test

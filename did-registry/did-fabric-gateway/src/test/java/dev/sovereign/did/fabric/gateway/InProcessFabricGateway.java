@@ -102,6 +102,14 @@ public final class InProcessFabricGateway extends GatewayGrpc.GatewayImplBase {
   private long height;
 
   public final List<EndorseRequest> endorseRequests = new CopyOnWriteArrayList<>();
+
+  /**
+   * How many of the next endorsements fail as Fabric's Gateway fails when it sends the same
+   * proposal to one peer twice (the peer: {@code txid: ID(CHANNEL) exists}).
+   */
+  final java.util.concurrent.atomic.AtomicInteger duplicateProposalFailures =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   public final List<EndorseResponse> endorseResponses = new CopyOnWriteArrayList<>();
   public final List<SubmitRequest> submitRequests = new CopyOnWriteArrayList<>();
   public final List<EvaluateRequest> evaluateRequests = new CopyOnWriteArrayList<>();
@@ -375,6 +383,18 @@ public final class InProcessFabricGateway extends GatewayGrpc.GatewayImplBase {
   public void endorse(EndorseRequest request, StreamObserver<EndorseResponse> observer) {
     endorseRequests.add(request);
     try {
+      if (duplicateProposalFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        throw error(
+            Code.ABORTED,
+            "failed to endorse transaction, see attached details for more info",
+            "error in simulation: failed to execute transaction "
+                + request.getTransactionId()
+                + ": error sending: txid: "
+                + request.getTransactionId()
+                + "("
+                + request.getChannelId()
+                + ") exists");
+      }
       Invocation inv =
           checked(
               request.getProposedTransaction(), request.getTransactionId(), request.getChannelId());
