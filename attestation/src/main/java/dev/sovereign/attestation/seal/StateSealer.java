@@ -2,6 +2,7 @@ package dev.sovereign.attestation.seal;
 
 import dev.sovereign.attestation.kms.KeyBroker;
 import dev.sovereign.attestation.kms.KeyBrokerException;
+import dev.sovereign.attestation.kms.KeyBrokerRefusedException;
 import dev.sovereign.attestation.kms.KeyReleaseUserData;
 import dev.sovereign.attestation.kms.Recipient;
 import dev.sovereign.attestation.kms.RecipientKeyPair;
@@ -20,15 +21,22 @@ public final class StateSealer {
   private final KeyBroker broker;
   private final SealBinding binding;
   private final byte[] userData;
+  private final byte[] holdingUserData;
   private final RecipientKeyPair keys;
   private final SecureRandom random;
 
   private StateSealer(
-      Nsm nsm, KeyBroker broker, SealBinding binding, byte[] userData, SecureRandom random) {
+      Nsm nsm,
+      KeyBroker broker,
+      SealBinding binding,
+      byte[] userData,
+      byte[] holdingUserData,
+      SecureRandom random) {
     this.nsm = nsm;
     this.broker = broker;
     this.binding = binding;
     this.userData = userData;
+    this.holdingUserData = holdingUserData;
     this.random = random;
     this.keys = RecipientKeyPair.generate(random);
   }
@@ -47,6 +55,7 @@ public final class StateSealer {
         broker,
         binding,
         KeyReleaseUserData.encode(binding.policyHash(), did),
+        KeyReleaseUserData.encode(binding.policyHash(), did, true),
         Objects.requireNonNull(random, "random"));
   }
 
@@ -55,13 +64,46 @@ public final class StateSealer {
    * this identity).
    */
   public byte[] seal(long sequence, byte[] body) throws SealRejectedException, KeyBrokerException {
-    return SealedState.seal(broker, recipient(), keys, binding, sequence, body, random);
+    return SealedState.seal(broker, recipient(userData), keys, binding, sequence, body, random);
+  }
+
+  /**
+   * Seals {@code body} as snapshot {@code sequence} without raising the key broker's rollback mark
+   * ({@link KeyReleaseUserData#holdsMark}): for a seal that guards nothing this enclave released,
+   * so that a blob lost on its way to the host's disk never makes the host's own latest seal
+   * unrestorable. The sequence must still exceed the mark.
+   */
+  public byte[] sealHoldingMark(long sequence, byte[] body)
+      throws SealRejectedException, KeyBrokerException {
+    return SealedState.seal(
+        broker, recipient(holdingUserData), keys, binding, sequence, body, random);
+  }
+
+  /**
+   * Raises the key broker's rollback mark to {@code sequence} (a sealed-state GenerateDataKey at
+   * that sequence whose data key is thrown away): the second step of a close whose seal held the
+   * mark, once the host has stored that seal. Refused ({@code ROLLBACK_REFUSED:
+   * SEQUENCE_NOT_INCREASING}) when the mark is already at or past it.
+   */
+  public void raiseMark(long sequence) throws SealRejectedException, KeyBrokerException {
+    try {
+      broker.generateDataKey(
+          binding.keyId(),
+          SealedStateHeader.encryptionContext(binding, sequence),
+          recipient(userData));
+    } catch (KeyBrokerRefusedException e) {
+      throw new SealRejectedException(
+          SealRejection.KEY_RELEASE_REFUSED,
+          e.reason(),
+          "key broker refused to raise the rollback mark",
+          e);
+    }
   }
 
   /** Opens a blob sealed by an enclave with the same binding. */
   public SealedState.OpenedState open(byte[] blob)
       throws SealRejectedException, KeyBrokerException {
-    return SealedState.parse(blob).open(broker, recipient(), keys, binding);
+    return SealedState.parse(blob).open(broker, recipient(userData), keys, binding);
   }
 
   /** The binding this sealer seals under and expects. */
@@ -69,8 +111,8 @@ public final class StateSealer {
     return binding;
   }
 
-  private Recipient recipient() {
-    return Recipient.of(nsm.attestation(userData, null, keys.publicKeyDer()));
+  private Recipient recipient(byte[] data) {
+    return Recipient.of(nsm.attestation(data, null, keys.publicKeyDer()));
   }
 
   @Override

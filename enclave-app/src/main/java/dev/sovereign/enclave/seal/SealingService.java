@@ -85,6 +85,12 @@ public final class SealingService implements RequestHandler {
    */
   private final java.util.Set<String> withheld = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+  /**
+   * Rounds closed with {@code holdResult} (protocol 1.6) whose seal held the key broker's mark: the
+   * sequence the mark must reach before their result leaves. Under the write lock.
+   */
+  private final java.util.Map<String, Long> pendingRaise = new java.util.HashMap<>();
+
   public SealingService(
       SovereigntyPolicy policy,
       Nsm nsm,
@@ -192,6 +198,13 @@ public final class SealingService implements RequestHandler {
    * released by a later CloseRound whose seal succeeds.
    */
   private Message.Response closeAndSeal(Message.CloseRound c) {
+    if (Boolean.TRUE.equals(c.holdResult())) {
+      return closeHoldingResult(c);
+    }
+    Long pending = pendingRaise.get(c.round());
+    if (pending != null) {
+      return raiseAndRelease(c, pending);
+    }
     boolean signed = current.result(c.round()).isPresent();
     long sequence = nextSequence();
     Message.Response result = current.close(c, signed ? null : sequence);
@@ -202,8 +215,9 @@ public final class SealingService implements RequestHandler {
       moved = true;
       reservedSequence = Math.max(reservedSequence, sequence);
     }
-    if (moved) {
-      Message.Response sealed = seal(sequence);
+    // a result still withheld was held only by seals that left the mark where it was (or none)
+    if (moved || withheld.contains(c.round())) {
+      Message.Response sealed = seal(sequence, true);
       if (sealed instanceof Message.Error e) {
         withheld.add(c.round());
         return new Message.Error(
@@ -213,6 +227,59 @@ public final class SealingService implements RequestHandler {
       }
     }
     return result;
+  }
+
+  /**
+   * First step of a two-phase close (protocol 1.6): closes the round (signing its result once),
+   * seals it holding the key broker's mark and answers that blob; the result stays inside. Until
+   * the host has stored the blob, nothing makes its own latest seal unrestorable: a host and
+   * enclave that both die here lose nothing (the round is closed again from the host's seal).
+   */
+  private Message.Response closeHoldingResult(Message.CloseRound c) {
+    boolean signed = current.result(c.round()).isPresent();
+    if (signed && !withheld.contains(c.round())) {
+      return current.close(c, null); // its result already left: the same bytes again
+    }
+    long sequence = nextSequence();
+    Message.Response result = current.close(c, signed ? null : sequence);
+    if (result instanceof Message.Error) {
+      return result;
+    }
+    if (!signed) {
+      moved = true;
+      reservedSequence = Math.max(reservedSequence, sequence);
+    }
+    withheld.add(c.round());
+    Message.Response sealed = seal(sequence, false);
+    if (sealed instanceof Message.Error e) {
+      return new Message.Error(
+          e.code(),
+          e.detail()
+              + " (the result is signed but withheld until a seal holds it: retry CloseRound)");
+    }
+    pendingRaise.put(c.round(), sequence);
+    return sealed;
+  }
+
+  /**
+   * Second step: raises the mark to the sequence of the close's seal (which the host stored), so
+   * every snapshot in which the round is open becomes unrestorable, then releases the result. A
+   * mark already at or past it (a restore or a later close raised it) releases it too.
+   */
+  private Message.Response raiseAndRelease(Message.CloseRound c, long sequence) {
+    try {
+      sealer().raiseMark(sequence);
+    } catch (SealRejectedException e) {
+      String code = code(e);
+      if (!code.equals("KEY_RELEASE_REFUSED:ROLLBACK_REFUSED:SEQUENCE_NOT_INCREASING")) {
+        return rejected(code);
+      }
+    } catch (KeyBrokerException e) {
+      return Message.Error.of(ErrorCode.UNAVAILABLE, "the key broker could not be reached");
+    }
+    pendingRaise.remove(c.round());
+    withheld.remove(c.round());
+    return current.close(c, null);
   }
 
   private long nextSequence() {
@@ -228,11 +295,23 @@ public final class SealingService implements RequestHandler {
     return sealer;
   }
 
+  /**
+   * {@code Seal}: a snapshot for the host to keep, guarding nothing released, so it leaves the key
+   * broker's rollback mark where it is. Were it raised, a blob that never reached the host's disk
+   * (a {@code Seal} from another process, or the host killed before it stored the blob) followed by
+   * this enclave's death would leave the host no seal the broker opens, and every payload counted
+   * since the host's last stored seal would be lost with the keys.
+   */
   private Message.Response seal() {
-    return seal(nextSequence());
+    return seal(nextSequence(), false);
   }
 
-  private Message.Response seal(long sequence) {
+  /**
+   * @param raiseMark whether the key broker's rollback mark moves to {@code sequence} (a close's
+   *     seal: every older snapshot, in which the round is open, becomes unrestorable before the
+   *     result leaves) or stays (a plain {@code Seal})
+   */
+  private Message.Response seal(long sequence, boolean raiseMark) {
     byte[] body =
         SealedBody.encode(
             identity,
@@ -243,11 +322,17 @@ public final class SealingService implements RequestHandler {
             current.evidence().sealable(),
             new SealedBody.Signed(current.auditHead(), current.results()));
     try {
-      byte[] blob = sealer().seal(sequence, body);
+      byte[] blob =
+          raiseMark ? sealer().seal(sequence, body) : sealer().sealHoldingMark(sequence, body);
       lastSequence = sequence;
       lastBlob = blob;
       moved = false;
-      withheld.clear(); // this seal holds every result signed so far
+      if (raiseMark) {
+        // this seal holds every result signed so far, and the mark is past every snapshot in
+        // which one of their rounds is open
+        withheld.clear();
+        pendingRaise.clear();
+      }
       return new Message.Sealed(Base64.getEncoder().encodeToString(blob));
     } catch (SealRejectedException e) {
       return rejected(code(e));
@@ -344,6 +429,7 @@ public final class SealingService implements RequestHandler {
     lastBlob = blob;
     moved = false;
     withheld.clear(); // results not in the restored state are gone with the state they were in
+    pendingRaise.clear(); // the restore raised the mark to the restored seal
     if (!previous.did().equals(identity.did())) {
       sealer = null; // the next key-release document names the restored DID
     }

@@ -282,8 +282,24 @@ public sealed interface Message {
     public RoundDescription {}
   }
 
-  /** Close a round and publish its result credential. */
-  record CloseRound(String round) implements Request {}
+  /**
+   * Close a round and publish its result credential. With {@code holdResult} true (protocol 1.6) an
+   * enclave with a key broker closes the round and seals it without raising the broker's rollback
+   * mark, keeps the result inside and answers {@link Sealed}: the host stores that blob, then a
+   * {@code CloseRound} without {@code holdResult} raises the mark to its sequence and answers the
+   * {@link RoundResult}. A round whose result already left answers it at once; an enclave without a
+   * key broker ignores the flag.
+   */
+  record CloseRound(String round, @JsonInclude(JsonInclude.Include.NON_NULL) Boolean holdResult)
+      implements Request {
+    @JsonCreator
+    public CloseRound {}
+
+    /** A close whose result leaves with the answer (a close's seal raises the mark at once). */
+    public CloseRound(String round) {
+      this(round, null);
+    }
+  }
 
   /**
    * Answer to {@link CloseRound}: the result credential, a compact {@code vc+jwt} signed by the

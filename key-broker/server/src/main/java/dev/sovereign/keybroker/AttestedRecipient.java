@@ -23,12 +23,17 @@ final class AttestedRecipient {
   private final RSAPublicKey publicKey;
   private final Map<String, String> conditionKeys;
   private final String imageSha384;
+  private final boolean holdsMark;
 
   private AttestedRecipient(
-      RSAPublicKey publicKey, Map<String, String> conditionKeys, String imageSha384) {
+      RSAPublicKey publicKey,
+      Map<String, String> conditionKeys,
+      String imageSha384,
+      boolean holdsMark) {
     this.publicKey = publicKey;
     this.conditionKeys = conditionKeys;
     this.imageSha384 = imageSha384;
+    this.holdsMark = holdsMark;
   }
 
   /** Verifies the Recipient parameter; every failure is a refusal with a code. */
@@ -78,7 +83,8 @@ final class AttestedRecipient {
     }
     Optional<byte[]> policyHash = KeyReleaseUserData.policyHash(v.userData());
     policyHash.ifPresent(h -> keys.put(KeyPolicy.POLICY_HASH_KEY, HEX.formatHex(h)));
-    return new AttestedRecipient(rsa, Map.copyOf(keys), image);
+    return new AttestedRecipient(
+        rsa, Map.copyOf(keys), image, KeyReleaseUserData.holdsMark(v.userData()));
   }
 
   RSAPublicKey publicKey() {
@@ -97,6 +103,14 @@ final class AttestedRecipient {
 
   Optional<String> pcr(int index) {
     return Optional.ofNullable(conditionKeys.get("kms:RecipientAttestation:PCR" + index));
+  }
+
+  /**
+   * Whether the attested enclave asked that this sealed-state GenerateDataKey leave the rollback
+   * mark where it is ({@link KeyReleaseUserData#holdsMark}).
+   */
+  boolean holdsMark() {
+    return holdsMark;
   }
 
   Optional<String> policyHash() {

@@ -253,7 +253,12 @@ public final class LocalKeyBroker {
         seal.checkBinding(r);
         String identity = RollbackGuard.identity(k.arn(), seal.measurement, seal.region);
         // Check and raise in one step, so two concurrent seals cannot both claim the same sequence.
-        long highest = rollback.advance(identity, seal.sequence);
+        // A seal that holds the mark (a periodic one, guarding nothing the enclave released) must
+        // still go above it but leaves it: until the host has the blob, nothing may make its own
+        // latest seal unrestorable (issue 11: a seal lost on the way to the host's disk).
+        long highest =
+            r.holdsMark() ? rollback.highest(identity) : rollback.advance(identity, seal.sequence);
+        d.mark = r.holdsMark() ? "held" : "raised";
         if (seal.sequence <= highest) {
           throw KmsError.accessDenied(
               KeyReleaseRefusal.ROLLBACK_REFUSED,
@@ -463,6 +468,9 @@ public final class LocalKeyBroker {
     final Map<String, String> context;
     AttestedRecipient recipient;
 
+    /** For a sealed-state GenerateDataKey: whether it {@code raised} or {@code held} the mark. */
+    String mark;
+
     Decision(String operation, String keyArn, Map<String, String> context) {
       this.operation = operation;
       this.keyArn = keyArn;
@@ -493,6 +501,9 @@ public final class LocalKeyBroker {
         if (e.subCode() != null) {
           f.put("subCode", e.subCode());
         }
+      }
+      if (mark != null) {
+        f.put("rollbackMark", mark);
       }
       if (recipient != null) {
         f.put("imageSha384", recipient.imageSha384());

@@ -375,12 +375,12 @@ public class HostService {
     }
     forwarder.drainFully();
     Message.RoundResult result;
-    // An enclave with a key broker seals inside CloseRound (protocol 1.4): the host seals again
-    // before its turn ends, so its own latest seal is past the close's before anything (the seal
-    // check included) looks; should that seal fail, the check keeps the close's seal instead.
+    // An enclave with a key broker seals inside CloseRound, in two steps (protocol 1.6): the
+    // host stores the close's seal before the enclave raises the broker's mark and releases the
+    // result, all under one turn; then it seals again as after any change.
     try (EnclaveTurn.Held held = turn.take()) {
       try {
-        result = call(new Message.CloseRound(round), Message.RoundResult.class);
+        result = closeInEnclave(round);
       } catch (Problem p) {
         if (!RoundEnds.isFinal(p.code())) {
           throw p;
@@ -404,6 +404,30 @@ public class HostService {
     }
     audit.signHead();
     return result.credential();
+  }
+
+  /**
+   * Closes the round in the enclave. With sealing, in two steps (protocol 1.6): the enclave closes
+   * the round, seals it without raising the key broker's rollback mark and answers the blob; the
+   * host stores it as its latest seal; only then a second {@code CloseRound} raises the mark to
+   * that seal and releases the result. A close's seal must raise the mark before the result leaves
+   * (no snapshot with the round open may be restored after it), and a raised mark above every seal
+   * the host holds would make its latest seal unrestorable: so the host holds the close's blob
+   * first, and a host and enclave killed at any point in between lose nothing.
+   */
+  private Message.RoundResult closeInEnclave(String round) {
+    if (!sealer.enabled()) {
+      return call(new Message.CloseRound(round), Message.RoundResult.class);
+    }
+    Message.Response first = call(new Message.CloseRound(round, true), Message.Response.class);
+    if (first instanceof Message.RoundResult r) {
+      return r; // its result had left already: the same bytes again
+    }
+    if (!(first instanceof Message.Sealed sealed)) {
+      throw Problem.unavailable("enclave-unavailable", "the enclave answered a close unexpectedly");
+    }
+    sealer.storeCloseSeal(sealed);
+    return call(new Message.CloseRound(round), Message.RoundResult.class);
   }
 
   /**

@@ -214,6 +214,42 @@ final class Sealer {
     }
   }
 
+  /**
+   * Stores the seal the first step of a two-phase close answered (protocol 1.6): it holds the
+   * closed round and every payload the enclave counted (none is in flight under the turn), below
+   * the key broker's mark until the host's second {@code CloseRound} raises the mark to it. A
+   * failure to store is {@code store-unavailable}, and the result stays inside the enclave.
+   */
+  void storeCloseSeal(Message.Sealed sealed) {
+    try (EnclaveTurn.Held held = turn.take()) {
+      Set<String> rounds = new LinkedHashSet<>();
+      Set<String> covered = new HashSet<>();
+      for (Inbox.RoundRecord r : inbox.openRounds()) {
+        rounds.add(r.round());
+        covered.addAll(inbox.answeredIds(r.round()));
+      }
+      byte[] blob = Base64.getDecoder().decode(sealed.sealedState());
+      seals.store(blob, clock.instant(), rounds, covered);
+      held(sequenceOf(blob).orElse(heldSequence), covered);
+      answeredSince.clear();
+      audit.record(
+          "backup-sealed",
+          Map.of(
+              "trigger",
+              "close",
+              "sealedSha256",
+              HostAudit.sha256Hex(blob),
+              "rounds",
+              rounds.size(),
+              "coveredPayloads",
+              covered.size(),
+              "keyRelease",
+              "granted"));
+    } catch (SQLException | IOException e) {
+      throw Problem.unavailable("store-unavailable", "the host could not store the sealed state");
+    }
+  }
+
   /** Seals if anything changed since the last seal; failures are logged, never thrown. */
   void sealQuietly() {
     if (!enabled || changesSinceSeal.get() == 0) {

@@ -11,6 +11,7 @@ import dev.sovereign.enclave.protocol.ListenAddress;
 import dev.sovereign.enclave.protocol.Message;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,9 +39,11 @@ import org.junit.jupiter.api.Test;
  * of 30 steps. A failure names its seed; {@code -Dsovereign.seed=N} replays it. The host crash is
  * {@link HostService#haltForTesting}: its forwarder stopped mid-way and the enclave child killed
  * (in development the enclave dies with its host), not a process kill of the test JVM. A stray seal
- * is followed by a wait until the host has noticed it and sealed again (sealing.md, not covered:
- * the half second before it looks, and a host crash while its own seal is in flight); late rounds
- * are covered by {@code RoundLifecycleTest}.
+ * is followed either by a wait until the host has noticed it and sealed again or by kill -9 of the
+ * enclave before it can look; a host crash mid-seal leaves a seal the enclave made and the host
+ * never stored (sealing.md: a plain seal holds the key broker's mark, so neither loses anything);
+ * late rounds are covered by {@code RoundLifecycleTest}, a crash in a round's close by {@code
+ * SealLostOnTheWayToTheHostTest}.
  */
 class AcknowledgedPayloadsInvariantTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -51,8 +54,10 @@ class AcknowledgedPayloadsInvariantTest {
     SUBMIT,
     SEAL,
     STRAY_SEAL,
+    STRAY_SEAL_THEN_KILL_ENCLAVE,
     KILL_ENCLAVE,
     CRASH_HOST,
+    CRASH_HOST_MID_SEAL,
     RESTORE
   }
 
@@ -152,8 +157,8 @@ class AcknowledgedPayloadsInvariantTest {
                     Duration.ofSeconds(30))) {
               stranger.call(new Message.Seal(), Message.Sealed.class);
               waitUntil(() -> count(h, "\"seal-unrequested\"") > before, "the host noticed");
-              // and sealed again (backup-sealed or seal-refused, trigger unrequested): a crash
-              // while that seal is in flight is the window sealing.md lists as not covered
+              // and sealed again (backup-sealed or seal-refused, trigger unrequested); a crash
+              // while a seal is in flight is CRASH_HOST_MID_SEAL's
               waitUntil(
                   () -> count(h, "\"trigger\":\"unrequested\"") > resealed,
                   "the host sealed again after the stray seal");
@@ -161,16 +166,35 @@ class AcknowledgedPayloadsInvariantTest {
               trace.add("(enclave down)");
             }
           }
-          case KILL_ENCLAVE ->
-              host.launcher()
-                  .flatMap(l -> ProcessHandle.of(l.pid()))
-                  .ifPresent(
-                      p -> {
-                        p.destroyForcibly();
-                        p.onExit().join();
-                      });
+          case STRAY_SEAL_THEN_KILL_ENCLAVE -> {
+            // the enclave dies before the host's seal check looks (every half second)
+            try (EnclaveLink stranger =
+                new EnclaveLink(
+                    ListenAddress.parse("unix:" + dir.resolve("host/enclave.sock")),
+                    Duration.ofSeconds(30))) {
+              stranger.call(new Message.Seal(), Message.Sealed.class);
+            } catch (EnclaveLink.LinkException | EnclaveLink.EnclaveErrorException e) {
+              trace.add("(enclave down)");
+            }
+            killEnclave(host);
+          }
+          case KILL_ENCLAVE -> killEnclave(host);
           case CRASH_HOST -> {
             host.haltForTesting();
+            host = TestHosts.host(config);
+            host.onStart(null);
+          }
+          case CRASH_HOST_MID_SEAL -> {
+            // the enclave seals, the host cannot store the blob (its seal directory is a plain
+            // file, which stops even root), and the host dies with its enclave child
+            Path seals = dir.resolve("host/seals");
+            Path aside = dir.resolve("host/seals-aside");
+            Files.move(seals, aside);
+            Files.writeString(seals, "not a directory");
+            quietly(host::sealNow);
+            host.haltForTesting();
+            Files.delete(seals);
+            Files.move(aside, seals);
             host = TestHosts.host(config);
             host.onStart(null);
           }
@@ -201,6 +225,16 @@ class AcknowledgedPayloadsInvariantTest {
     } finally {
       host.onStop(null);
     }
+  }
+
+  private static void killEnclave(HostService host) {
+    host.launcher()
+        .flatMap(l -> ProcessHandle.of(l.pid()))
+        .ifPresent(
+            p -> {
+              p.destroyForcibly(); // kill -9
+              p.onExit().join();
+            });
   }
 
   /** A step that may be refused (503 while the enclave is away, 422 for an older seal): typed. */

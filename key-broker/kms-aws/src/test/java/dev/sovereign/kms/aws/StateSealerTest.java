@@ -3,6 +3,7 @@ package dev.sovereign.kms.aws;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sovereign.attestation.kms.KeyReleaseRefusal;
 import dev.sovereign.attestation.kms.SecretAccess;
@@ -13,6 +14,7 @@ import dev.sovereign.attestation.seal.SealBinding;
 import dev.sovereign.attestation.seal.SealRejectedException;
 import dev.sovereign.attestation.seal.StateSealer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,5 +70,62 @@ class StateSealerTest {
         assertEquals(KeyReleaseRefusal.PCR_NOT_ALLOWED, e.keyReleaseRefusal().orElseThrow());
       }
     }
+  }
+
+  @Test
+  void aSealThatHoldsTheMarkLeavesTheEarlierSealRestorableAndOnlyARaisingSealOrARestoreMovesIt()
+      throws Exception {
+    try (LocalBrokerFixture f = new LocalBrokerFixture(dir)) {
+      byte[] pcr0 = SimulatedMeasurements.pcr0(f.buildA);
+      byte[] policyHash = LocalBrokerFixture.sha256("EU policy v1");
+      String arn =
+          f.sdk
+              .createKey(b -> b.policy(LocalBrokerFixture.euKeyPolicy(pcr0, policyHash)))
+              .keyMetadata()
+              .arn();
+      SealBinding eu = SealBinding.create(arn, pcr0, "EU", policyHash);
+      byte[] hostsSeal;
+      byte[] lostSeal;
+      try (SimulatedNsm first =
+          nsm(f, f.buildA, LocalBrokerFixture.EU_ROLE, LocalBrokerFixture.EU_INSTANCE)) {
+        StateSealer sealer =
+            StateSealer.create(
+                first, f.keyBroker, eu, "did:key:z6MkHold", LocalBrokerFixture.RANDOM);
+        hostsSeal = sealer.sealHoldingMark(10, bytes("the host stored this one"));
+        // a seal whose blob never reached the host's disk (a stray Seal, a host killed mid-seal)
+        lostSeal = sealer.sealHoldingMark(20, bytes("nobody kept this one"));
+        SealRejectedException e =
+            assertThrows(
+                SealRejectedException.class,
+                () -> sealer.sealHoldingMark(20, bytes("the same sequence again")));
+        assertEquals(
+            KeyReleaseRefusal.ROLLBACK_REFUSED,
+            e.keyReleaseRefusal().orElseThrow(),
+            "a held seal still goes above the mark only");
+      }
+      try (SimulatedNsm second =
+          nsm(f, f.buildA, LocalBrokerFixture.EU_ROLE, LocalBrokerFixture.EU_INSTANCE)) {
+        StateSealer next =
+            StateSealer.create(second, f.keyBroker, eu, null, LocalBrokerFixture.RANDOM);
+        assertArrayEquals(
+            bytes("the host stored this one"),
+            next.open(hostsSeal).body().toByteArray(SecretAccess.get()),
+            "the later seal held the mark: the host's own seal still opens");
+        // a close's seal raises the mark: every snapshot below it is refused from now on
+        next.seal(30, bytes("the round closed"));
+        for (byte[] older : new byte[][] {hostsSeal, lostSeal}) {
+          SealRejectedException e =
+              assertThrows(SealRejectedException.class, () -> next.open(older));
+          assertEquals(KeyReleaseRefusal.ROLLBACK_REFUSED, e.keyReleaseRefusal().orElseThrow());
+        }
+      }
+      String audit = Files.readString(f.brokerState.resolve("audit.log"));
+      assertTrue(audit.contains("\"rollbackMark\":\"held\""), audit);
+      assertTrue(audit.contains("\"rollbackMark\":\"raised\""), audit);
+    }
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
   }
 }
