@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -63,16 +64,31 @@ public final class SealStore {
     return new Seal(file, at, Set.copyOf(rounds), Set.copyOf(covered));
   }
 
-  /** The latest seal, if any. */
+  /**
+   * The latest seal, or empty when this host has never stored one. A store that cannot be read is
+   * an {@link IOException}, never "no seal": recovery would otherwise open the rounds in an enclave
+   * that restored nothing, whose keys are not the ones producers encrypted to, and every payload
+   * answered since would get a final {@code jwe-kid-mismatch} from it (issue 11's invariant). So
+   * the seal directory must be a directory, and a {@code latest.json} must name a blob that is
+   * there.
+   */
   public synchronized Optional<Seal> latest() throws IOException {
-    Path meta = dir.resolve("latest.json");
-    if (!Files.exists(meta)) {
-      return Optional.empty();
+    if (!Files.isDirectory(dir)) {
+      throw new IOException("the seal directory is not a readable directory: " + dir);
     }
-    JsonNode n = JSON.readTree(meta.toFile());
-    Path file = dir.resolve(n.get("file").asText()).normalize();
-    if (!file.getParent().equals(dir.normalize()) || !Files.isRegularFile(file)) {
-      return Optional.empty();
+    byte[] meta;
+    try {
+      meta = Files.readAllBytes(dir.resolve("latest.json"));
+    } catch (NoSuchFileException e) {
+      return Optional.empty(); // never stored (any other failure to read it is thrown)
+    }
+    JsonNode n = JSON.readTree(meta);
+    Path file = dir.resolve(n.path("file").asText()).normalize();
+    if (!file.getParent().equals(dir.normalize())) {
+      throw new IOException("latest.json names a file outside the seal directory");
+    }
+    if (!Files.isRegularFile(file)) {
+      throw new IOException("latest.json names a sealed blob that is not there: " + file);
     }
     List<String> rounds = new ArrayList<>();
     n.path("rounds").forEach(r -> rounds.add(r.asText()));

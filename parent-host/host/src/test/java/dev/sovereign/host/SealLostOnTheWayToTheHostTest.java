@@ -164,6 +164,83 @@ class SealLostOnTheWayToTheHostTest {
     }
   }
 
+  @Test
+  void aSealDirectoryTheHostCannotReadStopsRecoveryInsteadOfRestartingTheEnclaveFromNothing()
+      throws Exception {
+    World w = world(Path.of("target/seal-store-unreadable").toAbsolutePath());
+    Path seals = w.dir().resolve("host/seals");
+    Path aside = w.dir().resolve("host/seals-aside");
+    aStoreTheHostCannotReadLosesNothing(
+        w,
+        () -> {
+          Files.move(seals, aside);
+          Files.writeString(seals, "not a directory");
+        },
+        () -> {
+          Files.delete(seals);
+          Files.move(aside, seals);
+        });
+  }
+
+  @Test
+  void aLatestSealWhoseBlobIsMissingStopsRecoveryInsteadOfRestartingTheEnclaveFromNothing()
+      throws Exception {
+    World w = world(Path.of("target/seal-blob-missing").toAbsolutePath());
+    Path seals = w.dir().resolve("host/seals");
+    Path aside = w.dir().resolve("seal-aside.bin");
+    Path[] blob = new Path[1];
+    aStoreTheHostCannotReadLosesNothing(
+        w,
+        () -> {
+          String file = JSON.readTree(seals.resolve("latest.json").toFile()).get("file").asText();
+          blob[0] = seals.resolve(file);
+          Files.move(blob[0], aside);
+        },
+        () -> Files.move(aside, blob[0]));
+  }
+
+  private interface Step {
+    void run() throws Exception;
+  }
+
+  /**
+   * The host's seal store cannot be read (it was read as "never sealed" before), the enclave is
+   * killed and two more payloads are answered 202: recovery must not open the round in the new
+   * enclave, whose keys are not the ones the payloads were encrypted to, and nothing may get a
+   * verdict from it. Once the store reads again, the seal is restored and all six count.
+   */
+  private static void aStoreTheHostCannotReadLosesNothing(World w, Step breakIt, Step repairIt)
+      throws Exception {
+    HostService host = TestHosts.host(w.config());
+    host.onStart(null);
+    try {
+      JsonNode built = openAndSubmitFourWithASealAfterThree(host, w);
+      long before = host.launcher().orElseThrow().pid();
+      breakIt.run();
+      killEnclave(host);
+      host.submit(ROUND, jwe(built, 4));
+      host.submit(ROUND, jwe(built, 5));
+      // the forwarder starts a new enclave and tries to recover it, every 200 ms
+      for (int i = 0; i < 600 && host.launcher().orElseThrow().pid() == before; i++) {
+        Thread.sleep(100);
+      }
+      assertTrue(host.launcher().orElseThrow().pid() != before, "a new enclave was started");
+      for (int i = 0; i < 30; i++) {
+        assertEquals(
+            Map.of("accepted", 4L, "pending", 2L),
+            host.counts(ROUND),
+            "no verdict from an enclave that restored nothing");
+        Thread.sleep(100);
+      }
+      repairIt.run();
+      RoundLifecycleTest.waitUntilDrained(host);
+      assertEquals(Map.of("accepted", 6L), host.counts(ROUND));
+      assertEveryPayloadCountedOnce(host.closeRound(ROUND));
+    } finally {
+      host.onStop(null);
+    }
+  }
+
   private record World(Path dir, Path jar, Path policy, JsonNode keys) {
     Map<String, String> config() {
       return Map.of(
