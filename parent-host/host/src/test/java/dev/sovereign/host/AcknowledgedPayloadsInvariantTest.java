@@ -36,14 +36,17 @@ import org.junit.jupiter.api.Test;
  * lost with the enclave's key, would show as a rejection).
  *
  * <p>Bounded for the default suite (one seed, 8 steps); {@code -Dsovereign.long=true} runs 6 seeds
- * of 30 steps. A failure names its seed; {@code -Dsovereign.seed=N} replays it. The host crash is
- * {@link HostService#haltForTesting}: its forwarder stopped mid-way and the enclave child killed
+ * of 30 steps. A failure names its seed; {@code -Dsovereign.seed=N} replays it (the step count
+ * comes from {@code sovereign.long}: a long run's seed replays with it). The steps are reproducible
+ * from the seed, the thread timing around them is not: a replay may need a few runs. The host crash
+ * is {@link HostService#haltForTesting}: its forwarder stopped mid-way and the enclave child killed
  * (in development the enclave dies with its host), not a process kill of the test JVM. A stray seal
  * is followed either by a wait until the host has noticed it and sealed again or by kill -9 of the
  * enclave before it can look; a host crash mid-seal leaves a seal the enclave made and the host
- * never stored (sealing.md: a plain seal holds the key broker's mark, so neither loses anything);
- * late rounds are covered by {@code RoundLifecycleTest}, a crash in a round's close by {@code
- * SealLostOnTheWayToTheHostTest}.
+ * never stored (sealing.md: a plain seal holds the key broker's mark, so neither loses anything;
+ * until it halts, that host runs on with a seal store it cannot read, which the seal store once
+ * answered as "never sealed": seed 3095552898610435525 of the long run); late rounds are covered by
+ * {@code RoundLifecycleTest}, a crash in a round's close by {@code SealLostOnTheWayToTheHostTest}.
  */
 class AcknowledgedPayloadsInvariantTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -79,11 +82,12 @@ class AcknowledgedPayloadsInvariantTest {
                 + seed
                 + " (replay: -Dsovereign.seed="
                 + seed
+                + (longRun ? " -Dsovereign.long=true" : "")
                 + "); steps: "
                 + trace,
             t);
       }
-      System.out.println("invariant held: seed " + seed + ", steps " + trace);
+      System.out.println("invariant held: seed " + seed + ", " + steps + " steps " + trace);
     }
   }
 

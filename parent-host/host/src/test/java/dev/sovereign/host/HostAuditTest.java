@@ -188,13 +188,15 @@ class HostAuditTest {
             .map(e -> e.get("kind").asText())
             .filter(k -> !k.equals(AuditChain.HEAD_SIGNED))
             .toList();
-    // Two seals: the host seals by itself after a close, then the admin backup.
+    // Three seals: the close's own (stored before the result leaves, protocol 1.6), the host's
+    // after the close, then the admin backup.
     assertEquals(
         List.of(
             "round-opened",
             "submission",
             "submission",
             "submission",
+            "backup-sealed",
             "round-closed",
             "backup-sealed",
             "backup-sealed",
@@ -211,7 +213,7 @@ class HostAuditTest {
       assertEquals(4, s.get("fields").size(), "round, payloadId, outcome, reason only: " + s);
     }
     assertEquals(
-        List.of("host", "admin"),
+        List.of("close", "host", "admin"),
         entries.stream()
             .filter(e -> e.get("kind").asText().equals("backup-sealed"))
             .map(e -> e.at("/fields/trigger").asText())
