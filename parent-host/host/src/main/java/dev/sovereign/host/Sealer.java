@@ -222,29 +222,7 @@ final class Sealer {
    */
   void storeCloseSeal(Message.Sealed sealed) {
     try (EnclaveTurn.Held held = turn.take()) {
-      Set<String> rounds = new LinkedHashSet<>();
-      Set<String> covered = new HashSet<>();
-      for (Inbox.RoundRecord r : inbox.openRounds()) {
-        rounds.add(r.round());
-        covered.addAll(inbox.answeredIds(r.round()));
-      }
-      byte[] blob = Base64.getDecoder().decode(sealed.sealedState());
-      seals.store(blob, clock.instant(), rounds, covered);
-      held(sequenceOf(blob).orElse(heldSequence), covered);
-      answeredSince.clear();
-      audit.record(
-          "backup-sealed",
-          Map.of(
-              "trigger",
-              "close",
-              "sealedSha256",
-              HostAudit.sha256Hex(blob),
-              "rounds",
-              rounds.size(),
-              "coveredPayloads",
-              covered.size(),
-              "keyRelease",
-              "granted"));
+      store(Base64.getDecoder().decode(sealed.sealedState()), coverage(), "close");
     } catch (SQLException | IOException e) {
       throw Problem.unavailable("store-unavailable", "the host could not store the sealed state");
     }
@@ -285,12 +263,7 @@ final class Sealer {
             "enclave-recovering", "the enclave is being recovered; retry later");
       }
       try {
-        Set<String> rounds = new LinkedHashSet<>();
-        Set<String> covered = new HashSet<>();
-        for (Inbox.RoundRecord r : inbox.openRounds()) {
-          rounds.add(r.round());
-          covered.addAll(inbox.answeredIds(r.round()));
-        }
+        Coverage coverage = coverage();
         long changes = changesSinceSeal.get();
         Message.Sealed sealed;
         try {
@@ -299,23 +272,8 @@ final class Sealer {
           audit.record("seal-refused", Map.of("trigger", trigger, "code", p.code()));
           throw p;
         }
-        byte[] blob = Base64.getDecoder().decode(sealed.sealedState());
-        SealStore.Seal stored = seals.store(blob, clock.instant(), rounds, covered);
-        held(sequenceOf(blob).orElse(heldSequence), covered);
-        answeredSince.clear();
-        audit.record(
-            "backup-sealed",
-            Map.of(
-                "trigger",
-                trigger,
-                "sealedSha256",
-                HostAudit.sha256Hex(blob),
-                "rounds",
-                rounds.size(),
-                "coveredPayloads",
-                covered.size(),
-                "keyRelease",
-                "granted"));
+        SealStore.Seal stored =
+            store(Base64.getDecoder().decode(sealed.sealedState()), coverage, trigger);
         changesSinceSeal.addAndGet(-changes);
         acceptedSinceSeal.set(0);
         return stored;
@@ -323,5 +281,44 @@ final class Sealer {
         throw Problem.unavailable("store-unavailable", "the host could not store the sealed state");
       }
     }
+  }
+
+  /** The open rounds and the payloads answered in them: what a seal taken now holds. */
+  private record Coverage(Set<String> rounds, Set<String> covered) {}
+
+  /** What a seal taken now covers; call under the enclave turn. */
+  private Coverage coverage() throws SQLException {
+    Set<String> rounds = new LinkedHashSet<>();
+    Set<String> covered = new HashSet<>();
+    for (Inbox.RoundRecord r : inbox.openRounds()) {
+      rounds.add(r.round());
+      covered.addAll(inbox.answeredIds(r.round()));
+    }
+    return new Coverage(rounds, covered);
+  }
+
+  /**
+   * Stores {@code blob} as the latest seal with what it covers, moves the held sequence and audits
+   * it as {@code backup-sealed} by {@code trigger}; call under the enclave turn.
+   */
+  private SealStore.Seal store(byte[] blob, Coverage c, String trigger)
+      throws SQLException, IOException {
+    SealStore.Seal stored = seals.store(blob, clock.instant(), c.rounds(), c.covered());
+    held(sequenceOf(blob).orElse(heldSequence), c.covered());
+    answeredSince.clear();
+    audit.record(
+        "backup-sealed",
+        Map.of(
+            "trigger",
+            trigger,
+            "sealedSha256",
+            HostAudit.sha256Hex(blob),
+            "rounds",
+            c.rounds().size(),
+            "coveredPayloads",
+            c.covered().size(),
+            "keyRelease",
+            "granted"));
+    return stored;
   }
 }
