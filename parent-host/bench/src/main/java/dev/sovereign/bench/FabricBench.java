@@ -6,18 +6,14 @@ import dev.sovereign.did.fabric.core.Multikey;
 import dev.sovereign.did.fabric.core.Operation;
 import dev.sovereign.did.fabric.core.SoftwareControllerKey;
 import dev.sovereign.did.fabric.gateway.FabricGatewayConnection;
+import dev.sovereign.fabric.localnet.FabricNetworkDescription;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.Reader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,45 +32,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and one of them endorsed by both organisations).
  */
 public final class FabricBench {
-  private final Properties network;
+  private final FabricNetworkDescription network;
   private final int clients;
   private final int writesPerClient;
   private final PrintStream log;
 
   public FabricBench(Path networkProperties, int clients, int writesPerClient, PrintStream log)
       throws IOException {
-    this.network = new Properties();
-    try (Reader r = Files.newBufferedReader(networkProperties)) {
-      network.load(r);
-    }
+    this.network = FabricNetworkDescription.read(networkProperties);
     this.clients = clients;
     this.writesPerClient = writesPerClient;
     this.log = log;
   }
 
   private String get(String key) {
-    String v = network.getProperty(key);
-    if (v == null) {
-      throw new IllegalArgumentException("network.properties has no " + key);
-    }
-    return v;
-  }
-
-  private Map<String, String> settings() {
-    Map<String, String> s = new LinkedHashMap<>();
-    s.put("fabric.gateway", get("org1.peer.address"));
-    s.put("fabric.authority", get("org1.peer.hostname"));
-    s.put("fabric.tlsCa", get("org1.peer.tlsCa"));
-    s.put("fabric.mspId", get("org1.mspId"));
-    s.put("fabric.cert", get("org1.user.cert"));
-    s.put("fabric.key", get("org1.user.key"));
-    s.put("fabric.channel", get("channel"));
-    s.put("fabric.chaincode", get("chaincode"));
-    s.put(
-        "fabric.pinnedCa",
-        get("org1.mspId") + "=" + get("org1.ca") + "," + get("org2.mspId") + "=" + get("org2.ca"));
-    s.put("fabric.minEndorsingOrgs", "2");
-    return s;
+    return network.get(key);
   }
 
   public List<BenchFigure> run() throws Exception {
@@ -82,7 +54,8 @@ public final class FabricBench {
     int batchSize = Integer.parseInt(get("batchSize"));
     String batch = "BatchTimeout " + get("batchTimeout") + ", MaxMessageCount " + batchSize;
     List<BenchFigure> out = new ArrayList<>();
-    try (FabricGatewayConnection c = FabricGatewayConnection.connect(settings())) {
+    try (FabricGatewayConnection c =
+        FabricGatewayConnection.connect(network.settingsEndorsedByAll())) {
       FabricDidResolver resolver =
           new FabricDidResolver(c.ledger(), c.verifier(), Clock.systemUTC());
       List<String> dids = Collections.synchronizedList(new ArrayList<>());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sovereign.fabric.localnet.LocalFabricNetwork;
 import dev.sovereign.producer.AttestedEnclave;
 import dev.sovereign.producer.HostClient;
 import java.io.IOException;
@@ -150,7 +151,7 @@ public final class DemoContext {
   private DemoFabricNetwork.Setup fabricSetup;
 
   /** The network the build-world step started; null before it (and on the embedded ledger). */
-  private DemoFabricNetwork fabric;
+  private LocalFabricNetwork fabric;
 
   /** Runs the demo on a local Fabric network started from {@code setup}; set before any step. */
   public void fabric(DemoFabricNetwork.Setup setup) {
@@ -166,11 +167,11 @@ public final class DemoContext {
   }
 
   /** The running Fabric network, or null (embedded ledger, or not started yet). */
-  public DemoFabricNetwork fabricNetwork() {
+  public LocalFabricNetwork fabricNetwork() {
     return fabric;
   }
 
-  void fabricNetwork(DemoFabricNetwork n) {
+  void fabricNetwork(LocalFabricNetwork n) {
     if (fabric != null) {
       throw new IllegalStateException("the Fabric network is already started");
     }

@@ -15,6 +15,7 @@ import dev.sovereign.attestation.nsm.simulated.SimulatedNsm;
 import dev.sovereign.enclave.policy.DevPolicy;
 import dev.sovereign.enclave.policy.PolicyLoader;
 import dev.sovereign.enclave.protocol.MerkleTree;
+import dev.sovereign.fabric.localnet.LocalFabricNetwork;
 import dev.sovereign.producer.AttestationReport;
 import dev.sovereign.producer.AttestedEnclave;
 import dev.sovereign.producer.EnclaveExpectations;
@@ -283,7 +284,7 @@ public final class DemoSteps {
             + setup.fabricHome()
             + " (scripts/fabric-network.sh up: Org1MSP and Org2MSP, each with its CA, peer and"
             + " chaincode server, one Raft orderer, channel sovereign, all on 127.0.0.1)");
-    DemoFabricNetwork net;
+    LocalFabricNetwork net;
     try {
       net = DemoFabricNetwork.start(setup, fabricState(ctx));
     } catch (java.io.IOException e) {
@@ -302,7 +303,7 @@ public final class DemoSteps {
             + net.logs()
             + " (copied to logs/fabric-network in the evidence)");
     Map<String, String> cas = new LinkedHashMap<>();
-    for (String org : DemoFabricNetwork.ORGS) {
+    for (String org : LocalFabricNetwork.ORGS) {
       cas.put(net.mspId(org), net.caPem(org));
     }
     ObjectNode fabric = ctx.evidence.putObject("fabricNetwork");
@@ -313,7 +314,8 @@ public final class DemoSteps {
     fabric.putPOJO("organisations", List.copyOf(cas.keySet()));
     ArrayNode resolved = fabric.putArray("producersResolved");
     try (dev.sovereign.did.fabric.gateway.FabricGatewayConnection c =
-        dev.sovereign.did.fabric.gateway.FabricGatewayConnection.connect(net.settings())) {
+        dev.sovereign.did.fabric.gateway.FabricGatewayConnection.connect(
+            net.settingsEndorsedByAll())) {
       ctx.world(
           DemoWorld.create(PRODUCERS, Set.of(REVOKED), Instant.now(), ctx.random, c.ledger(), cas));
       ctx.say(
@@ -503,7 +505,7 @@ public final class DemoSteps {
       // the host reads did:fabric evidence from the network's peers through Org1's Gateway, with
       // both organisations' CAs pinned (file paths, no secret on the command line)
       ctx.fabricNetwork()
-          .settings()
+          .settingsEndorsedByAll()
           .forEach((k, v) -> jvmArgs.add("-Dsovereign.host.did." + k + "=" + v));
     } else {
       // the host reads did:fabric evidence from the embedded ledger the producers' DIDs are on

@@ -15,6 +15,7 @@ import dev.sovereign.did.fabric.gateway.FabricLedgerUnavailableException;
 import dev.sovereign.enclave.identity.EnclaveIdentity;
 import dev.sovereign.enclave.protocol.Message;
 import dev.sovereign.enclave.server.EnclaveService;
+import dev.sovereign.fabric.localnet.LocalFabricNetwork;
 import dev.sovereign.testing.FabricNetwork;
 import jakarta.ws.rs.core.Response;
 import java.lang.reflect.Proxy;
@@ -40,7 +41,7 @@ import org.junit.jupiter.api.Test;
  */
 class FabricNetworkHostIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static FabricNetwork net;
+  private static LocalFabricNetwork net;
   private static FabricGatewayConnection writer;
   private static Map<String, String> settings;
   private final ExecutorService verifiers = Executors.newFixedThreadPool(2);

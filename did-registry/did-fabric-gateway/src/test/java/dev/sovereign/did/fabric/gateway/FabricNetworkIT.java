@@ -25,6 +25,7 @@ import dev.sovereign.did.fabric.core.RejectedException;
 import dev.sovereign.did.fabric.core.SoftwareControllerKey;
 import dev.sovereign.did.fabric.core.VerifiedDidLog;
 import dev.sovereign.did.fabric.core.VersionRecord;
+import dev.sovereign.fabric.localnet.LocalFabricNetwork;
 import dev.sovereign.testing.FabricNetwork;
 import java.io.ByteArrayInputStream;
 import java.io.Reader;
@@ -82,7 +83,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FabricNetworkIT {
-  private static FabricNetwork net;
+  private static LocalFabricNetwork net;
   private static FabricGatewayConnection org1;
   private static FabricGatewayConnection org2;
 
