@@ -96,16 +96,21 @@ record CompactJws(
           ReasonCode.UNSUPPORTED_CRITICAL_HEADER,
           "b64=false payloads are not accepted");
     }
+    // One ASCII copy of the token: the signing input is its prefix, and the payload and signature
+    // are decoded straight from its ranges (no substring, no second Latin-1 copy inside the
+    // decoder). A character outside ASCII becomes '?', outside the alphabet, so it is refused as
+    // before.
+    byte[] ascii = token.getBytes(StandardCharsets.US_ASCII);
     ObjectNode payload;
     byte[] sig;
     try {
-      payload = Json.object(decode(token.substring(dot1 + 1, dot2)));
-      sig = decode(token.substring(dot2 + 1));
+      payload = Json.object(decode(ascii, dot1 + 1, dot2));
+      sig = decode(ascii, dot2 + 1, ascii.length);
     } catch (Json.Malformed | IllegalArgumentException e) {
       throw report.fail(
           subject, "parse", ReasonCode.MALFORMED, "payload or signature: " + e.getMessage());
     }
-    byte[] signingInput = token.substring(0, dot2).getBytes(StandardCharsets.US_ASCII);
+    byte[] signingInput = java.util.Arrays.copyOf(ascii, dot2);
     return new CompactJws(jwsHeader, alg.get(), payload, signingInput, sig);
   }
 
@@ -114,10 +119,16 @@ record CompactJws(
    * java.util.Base64#getUrlDecoder()} refuses every character outside the alphabet but {@code =}
    * (padding), which is refused here.
    */
-  private static byte[] decode(String s) {
-    if (s.indexOf('=') >= 0) {
-      throw new IllegalArgumentException("not base64url");
+  private static byte[] decode(byte[] ascii, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (ascii[i] == '=') {
+        throw new IllegalArgumentException("not base64url");
+      }
     }
-    return java.util.Base64.getUrlDecoder().decode(s);
+    java.nio.ByteBuffer out =
+        java.util.Base64.getUrlDecoder().decode(java.nio.ByteBuffer.wrap(ascii, from, to - from));
+    return out.remaining() == out.capacity() && out.arrayOffset() == 0
+        ? out.array()
+        : java.util.Arrays.copyOfRange(out.array(), out.arrayOffset(), out.limit());
   }
 }

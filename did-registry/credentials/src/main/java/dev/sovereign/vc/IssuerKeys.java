@@ -40,7 +40,10 @@ final class IssuerKeys {
    */
   private record Memo(DidUrl kidUrl, DidDocument doc, Candidate candidate, String vmType) {}
 
-  private final Map<String, Memo> memo = new ConcurrentHashMap<>();
+  /** The memo's key (no string built per call: the kid is the header's own string). */
+  private record MemoKey(Did issuer, String kid, Relationship relationship) {}
+
+  private final Map<MemoKey, Memo> memo = new ConcurrentHashMap<>();
   private static final int MAX_MEMO = 4096;
 
   IssuerKeys(DidResolver resolver) {
@@ -108,7 +111,7 @@ final class IssuerKeys {
       String subject)
       throws CredentialRejectedException {
     DidUrl kidUrl = null;
-    String memoKey = kid == null ? null : issuer + " " + kid + " " + relationship.ordinal();
+    MemoKey memoKey = kid == null ? null : new MemoKey(issuer, kid, relationship);
     Memo m = memoKey == null ? null : memo.get(memoKey);
     if (m != null) {
       kidUrl = m.kidUrl();
