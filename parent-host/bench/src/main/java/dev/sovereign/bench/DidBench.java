@@ -168,14 +168,15 @@ public final class DidBench {
           String.format(
               java.util.Locale.ROOT,
               "%d groups of %.1f writes; the leader applied for %.0f%% and committed for %.0f%% of"
-                  + " the wall time (%.3f ms per write, %.2f ms per commit); %d WAL syncs outside"
-                  + " the write lock, %.1f ms each",
+                  + " the wall time (%.3f ms per write, %.2f ms per commit; its CPU time %.3f ms"
+                  + " per write); %d WAL syncs outside the write lock, %.1f ms each",
               g.groups(),
               (double) g.writes() / g.groups(),
               100.0 * g.applyNanos() / wallNanos,
               100.0 * g.commitNanos() / wallNanos,
               g.applyNanos() / 1e6 / g.writes(),
               g.commitNanos() / 1e6 / g.groups(),
+              g.leaderCpuNanos() / 1e6 / g.writes(),
               g.syncs(),
               g.syncs() == 0 ? 0.0 : g.syncNanos() / 1e6 / g.syncs());
       check(ledger.verifyIntegrity().versions() == count, "every write committed");

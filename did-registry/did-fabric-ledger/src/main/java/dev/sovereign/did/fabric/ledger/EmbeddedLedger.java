@@ -52,19 +52,20 @@ import java.util.function.Consumer;
 /**
  * The embedded did:fabric ledger: a SQLite file ({@code ledger.sqlite}, WAL) under a data
  * directory, running {@link DidFabricContract} through {@link SqliteLedgerState}. Concurrent writes
- * are group-committed: each group is one {@code BEGIN IMMEDIATE} SQLite transaction with a
- * savepoint per write, so writers (threads here, or other processes on the same file) are
- * serialized and a crash leaves either all of a group or none of it. Reads are answered as endorsed
- * reads signed by the ledger's own key (see {@link LedgerIdentity}).
+ * are group-committed: each group is one {@code BEGIN IMMEDIATE} SQLite transaction holding the
+ * rows of every write the contract accepted, so writers (threads here, or other processes on the
+ * same file) are serialized and a crash leaves either all of a group or none of it. Reads are
+ * answered as endorsed reads signed by the ledger's own key (see {@link LedgerIdentity}).
  *
  * <p>Durability: SQLite runs with {@code synchronous=NORMAL} (a commit writes its WAL frames but
  * does not sync them; a checkpoint syncs the WAL before copying it and the database after), and
- * this class syncs the WAL itself after each group commit, outside the write lock, so the next
- * group is applied while the previous one is being synced. A write is acknowledged (its submit
- * returns, its event is delivered, its refusal is reported) only after a sync that started after
- * its group's commit has completed; a read returns only once every commit it could have seen is
- * covered by a completed sync. A failed sync acknowledges nothing it covered and stops the ledger:
- * every later write and read fails until it is reopened.
+ * this class syncs the WAL itself, outside the write lock, on one thread of its own (the cutter):
+ * one sync at a time, each covering every group committed before it starts, so the next groups are
+ * applied while a sync runs and are all covered by the next one. A write is acknowledged (its
+ * submit returns, its event is delivered, its refusal is reported) only after a sync that started
+ * after its group's commit has completed; a read returns only once every commit it could have seen
+ * is covered by a completed sync. A failed sync acknowledges nothing it covered and stops the
+ * ledger: every later write and read fails until it is reopened.
  */
 public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
   /** Test hook between the statements of a write; production code passes {@link #NO_FAULT}. */
@@ -83,13 +84,22 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
   private final List<Consumer<LedgerEvent>> listeners = new CopyOnWriteArrayList<>();
 
   /**
-   * Descriptors of the WAL file, opened with the ledger: each sync takes one for itself, so
-   * concurrent syncs each see a write-back error of the pages they cover (Linux reports such an
-   * error once per open file description).
+   * Descriptors of the WAL file, opened with the ledger: each sync takes one for itself (the cutter
+   * and a reader syncing another process's commits), so concurrent syncs each see a write-back
+   * error of the pages they cover (Linux reports such an error once per open file description).
    */
   private final ArrayBlockingQueue<FileChannel> walChannels;
 
   private final PreparedStatement dataVersion;
+
+  /** The leader's statements, prepared once (used holding the connection's lock). */
+  private final Statements statements;
+
+  /** Syncs the WAL after group commits, one sync at a time (see {@link #cutter()}). */
+  private final Thread syncer;
+
+  /** Set holding the connection's lock by {@link #close()}: no group is committed after it. */
+  private volatile boolean shut;
 
   /** Copies the WAL into the database in the background (see {@link #checkpoints()}). */
   private final Connection checkpointConnection;
@@ -114,11 +124,15 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
     this.fault = fault;
     this.walChannels = new ArrayBlockingQueue<>(walChannels.size(), false, walChannels);
     this.dataVersion = connection.prepareStatement("PRAGMA data_version");
+    this.statements = new Statements(connection);
     this.syncedDataVersion = dataVersion;
     this.checkpointConnection = checkpointConnection;
     this.checkpointer = new Thread(this::checkpoints, "embedded-ledger-checkpoint");
     checkpointer.setDaemon(true);
     checkpointer.start();
+    this.syncer = new Thread(this::cutter, "embedded-ledger-sync");
+    syncer.setDaemon(true);
+    syncer.start();
   }
 
   /** Opens (creating if absent) the ledger for {@code network} in {@code dataDir}. */
@@ -247,11 +261,13 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
    *
    * <p>Writes are committed in groups, the way an orderer cuts blocks: concurrent submitters queue
    * their operations and one of them (the leader) applies every queued operation in order inside
-   * one SQLite transaction, each under its own savepoint (a rejected operation leaves no trace and
-   * does not affect the others; a later operation sees the earlier ones), then commits once. The
-   * leader then gives up the write lock, so the next group is applied, and syncs the WAL; the
-   * writes of a group (accepted or refused) return only once a sync that started after their commit
-   * has completed, and if that sync fails none of them is acknowledged. If the commit fails, every
+   * one SQLite transaction (the contract decides on each before any of its rows is written, so a
+   * rejected operation leaves no trace and does not affect the others; a later operation sees the
+   * earlier ones), then commits once. The leader goes on committing the groups queued meanwhile
+   * until its own write is acknowledged, then hands the lead to the next queued submitter. The
+   * ledger's sync thread (the cutter) syncs the WAL, one sync at a time, each covering every group
+   * committed before it starts; the writes of a group (accepted or refused) return only once such a
+   * sync has completed, and if it fails none of them is acknowledged. If the commit fails, every
    * write of the group fails and none is on the ledger. A lone submitter is a group of one.
    *
    * <p>Before queueing, each submitter parses its operation from the wire bytes and checks its
@@ -269,25 +285,25 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
     precheck(mine);
     queue.add(mine);
     while (!mine.done) {
-      if (!mine.committed && leader.tryLock()) {
+      if (!queue.isEmpty() && leader.tryLock()) {
         try {
           synchronized (connection) {
-            while (!mine.committed) { // more than MAX_GROUP queued ahead: several groups
+            // this write first (more than MAX_GROUP queued ahead: several groups), then what was
+            // queued meanwhile, while this write waits for its sync anyway
+            do {
               commitGroup();
-            }
+            } while (!mine.done && !queue.isEmpty());
           }
         } finally {
           leader.unlock();
         }
-        Pending next = queue.peek(); // queued while this group ran: its submitter leads the next
+        Pending next = queue.peek(); // queued after the last group: its submitter leads the next
         if (next != null) {
           LockSupport.unpark(next.thread);
         }
-        sync(); // while the next leader applies the next group
       } else {
-        // the leader unparks this thread when its write is committed and synced, or when it is
-        // next to lead; the bound only guards against a wake-up lost to a race the protocol does
-        // not have
+        // the cutter unparks this thread when its write is synced, a leader when it is next to
+        // lead; the bound only guards against a wake-up lost to a race the protocol does not have
         LockSupport.parkNanos(this, 10_000_000L);
       }
     }
@@ -313,6 +329,7 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
   private long groupedWrites;
   private long applyNanos;
   private long commitNanos;
+  private long leaderCpuNanos;
   private long checkpointedWrites;
   private final LongAdder syncs = new LongAdder();
   private final LongAdder syncNanos = new LongAdder();
@@ -320,17 +337,30 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
   /**
    * Committed groups since opening: how many, the writes they held (accepted or refused), the
    * leader's wall time applying them (contract and statements) and committing them (holding the
-   * write lock), and the WAL syncs made after the commits (outside the write lock; several may run
-   * at once, so their time can exceed the wall time).
+   * write lock), the leader's CPU time for both (less than the wall time when the leader's thread
+   * waits for a core), and the WAL syncs made after the commits (outside the write lock, by the
+   * cutter, with readers' syncs of other processes' commits).
    */
   public record GroupStats(
-      long groups, long writes, long applyNanos, long commitNanos, long syncs, long syncNanos) {}
+      long groups,
+      long writes,
+      long applyNanos,
+      long commitNanos,
+      long leaderCpuNanos,
+      long syncs,
+      long syncNanos) {}
 
   /** See {@link GroupStats}. */
   public GroupStats groupStats() {
     synchronized (connection) {
       return new GroupStats(
-          groups, groupedWrites, applyNanos, commitNanos, syncs.sum(), syncNanos.sum());
+          groups,
+          groupedWrites,
+          applyNanos,
+          commitNanos,
+          leaderCpuNanos,
+          syncs.sum(),
+          syncNanos.sum());
     }
   }
 
@@ -346,13 +376,17 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
   /** WAL pages past which the writer checkpoints at commit (the background one fell behind). */
   static final int BACKSTOP_CHECKPOINT_PAGES = 32768;
 
-  /** The most WAL syncs in flight at once (one open descriptor each). */
-  static final int SYNC_CHANNELS = 4;
+  /**
+   * The most WAL syncs in flight at once (one open descriptor each): the cutter's, and a reader's
+   * covering another process's commits.
+   */
+  static final int SYNC_CHANNELS = 2;
 
   /** The most recently written heads kept for pre-checks (dropped all at once beyond this). */
   static final int MAX_RECENT_HEADS = 1 << 16;
 
   private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+
   private final ReentrantLock leader = new ReentrantLock();
 
   /** The last version this ledger committed per DID: which key an update's pre-check uses. */
@@ -380,13 +414,13 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
     final Operation operation;
     final List<String> endorsingOrgs;
     final Thread thread = Thread.currentThread();
+    String txId; // drawn by the submitter, before it queues
     Multikey checkedKey; // set by the submitter's own pre-check, before it queues
     byte[] checkedMessage;
     byte[] checkedSignature;
     VersionRecord record;
     Exception failure;
     LedgerEvent event;
-    volatile boolean committed; // its group is committed (or failed): no longer queued
     volatile boolean done; // its outcome may be returned: synced, or failed
 
     Pending(Operation operation, List<String> endorsingOrgs) {
@@ -405,6 +439,9 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
 
   /** The submitter's own signature check (see {@link #submit(Operation, List)}). */
   private void precheck(Pending p) {
+    byte[] nonce = new byte[24];
+    random.nextBytes(nonce);
+    p.txId = HexFormat.of().formatHex(Encoding.sha256(nonce));
     Operation op = p.operation;
     op.toBytes(); // kept by the operation: the leader's version record starts from these bytes
     try {
@@ -433,31 +470,43 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
 
   /**
    * Applies and commits the queued writes (called holding the connection's lock); the committed
-   * group then waits in {@link #unsynced} for a sync. A group that fails, or any group once a sync
-   * has failed, is failed at once: nothing of it is on the ledger.
+   * group then waits in {@link #unsynced} for the cutter's next sync. A group that fails, or any
+   * group once a sync has failed, is failed at once: nothing of it is on the ledger.
+   *
+   * <p>The contract decides on each write before any of its rows is written (it reads the state,
+   * which holds the group's earlier writes, and buffers its own), so a refusal needs no rollback; a
+   * storage failure while writing rows fails the whole group. The last block and time are kept from
+   * the previous group unless another connection has committed since ({@code data_version}).
    */
   private void commitGroup() {
     List<Pending> group = new ArrayList<>();
     for (Pending p; group.size() < MAX_GROUP && (p = queue.poll()) != null; ) {
       group.add(p);
     }
+    if (group.isEmpty()) {
+      return;
+    }
     long t0 = System.nanoTime();
+    long c0 = cpuNanos();
     boolean committed = false;
-    try (Statement s = connection.createStatement();
-        Statements statements = new Statements(connection)) {
+    try {
       requireHealthy();
-      s.execute("BEGIN IMMEDIATE");
+      if (shut) {
+        throw new IllegalStateException("the ledger is closed");
+      }
+      statements.begin.execute();
       try {
-        long block = lastBlock();
-        Instant last = lastTime();
+        long version = dataVersion();
+        if (version != tipVersion) {
+          tipBlock = lastBlock();
+          tipTime = lastTime();
+        }
+        long block = tipBlock;
+        Instant last = tipTime;
         for (Pending p : group) {
           Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
           Instant time = last != null && now.isBefore(last) ? last : now;
-          byte[] nonce = new byte[24];
-          random.nextBytes(nonce);
-          String txId = HexFormat.of().formatHex(Encoding.sha256(nonce));
-          SqliteLedgerState state = new SqliteLedgerState(connection, txId, time, statements.get);
-          statements.savepoint.execute();
+          SqliteLedgerState state = new SqliteLedgerState(connection, p.txId, time, statements.get);
           try {
             SignatureVerifier checks =
                 (key, message, signature) ->
@@ -465,22 +514,23 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
                         || signatures.verifies(key, message, signature);
             p.record =
                 contract.submit(state, p.operation.type(), p.operation, p.endorsingOrgs, checks);
-            apply(statements, state, block + 1, txId, time);
-            statements.release.execute();
-            block++;
-            last = time;
-            p.event = new LedgerEvent(block, txId, state.eventName, state.eventPayload);
           } catch (RejectedException | RuntimeException e) {
-            // this write only: the others of the group go on (storage errors end the group)
-            statements.rollbackTo.execute();
-            statements.release.execute();
+            // this write only, and nothing of it was written: the others of the group go on
             p.record = null;
             p.failure = e;
+            continue;
           }
+          apply(state, block + 1, p.txId, time); // a storage failure ends the group
+          block++;
+          last = time;
+          p.event = new LedgerEvent(block, p.txId, state.eventName, state.eventPayload);
         }
         long t1 = System.nanoTime();
-        s.execute("COMMIT");
+        statements.commit.execute();
         committed = true;
+        tipBlock = block;
+        tipTime = last;
+        tipVersion = version; // this connection's own commits do not change its data_version
         groups++;
         groupedWrites += group.size();
         if (groupedWrites - checkpointedWrites >= CHECKPOINT_WRITES) {
@@ -489,9 +539,11 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
         }
         applyNanos += t1 - t0;
         commitNanos += System.nanoTime() - t1;
+        leaderCpuNanos += cpuNanos() - c0;
       } finally {
         if (!committed) {
-          s.execute("ROLLBACK");
+          tipVersion = -1;
+          statements.rollback.execute();
         }
       }
     } catch (SQLException | IOException | RuntimeException e) {
@@ -506,7 +558,6 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
     }
     if (!committed) {
       for (Pending p : group) {
-        p.committed = true;
         p.done = true;
         LockSupport.unpark(p.thread);
       }
@@ -523,11 +574,25 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
     long seq = committedSeq + 1;
     synchronized (unsynced) {
       unsynced.addLast(new Group(seq, group));
+      committedSeq = seq; // a sync that reads it after this line covers the group's frames
+      if (syncFailure != null) {
+        releaseCovered(); // the cutter has stopped: fail the group here
+      }
     }
-    committedSeq = seq; // a sync that reads it after this line covers the group's frames
-    for (Pending p : group) {
-      p.committed = true;
-    }
+    LockSupport.unpark(syncer);
+  }
+
+  // the last committed block and time, and this connection's data_version when they were read
+  // (guarded by the connection's lock); -1: read them again
+  private long tipBlock;
+  private Instant tipTime;
+  private long tipVersion = -1;
+
+  private static final java.lang.management.ThreadMXBean THREADS =
+      java.lang.management.ManagementFactory.getThreadMXBean();
+
+  private static long cpuNanos() {
+    return THREADS.isCurrentThreadCpuTimeSupported() ? THREADS.getCurrentThreadCpuTime() : 0;
   }
 
   /**
@@ -560,19 +625,32 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
   private final LongAdder checkpointFailures = new LongAdder();
 
   /**
-   * Syncs the WAL, covering every group committed before it starts, then releases the writes of the
-   * covered groups and the readers waiting for them. On failure, nothing not yet released is ever
-   * acknowledged: the ledger stops (see {@link #requireHealthy()}).
+   * The cutter: while groups are committed and not yet covered, syncs the WAL, one sync at a time,
+   * each covering every group committed before it starts (whatever was committed while the previous
+   * sync ran), then releases the writes of the covered groups and the readers waiting for them. A
+   * write committed while a sync runs waits for the next one, never for a sync of its own. After a
+   * failed sync it stops: nothing not yet released is ever acknowledged (see {@link
+   * #requireHealthy()}), and leaders fail their groups themselves.
    */
-  private void sync() {
-    long covered = committedSeq;
-    synchronized (unsynced) {
-      if (covered <= durableSeq || syncFailure != null) {
-        releaseCovered();
-        return;
+  private void cutter() {
+    while (true) {
+      long covered = committedSeq;
+      synchronized (unsynced) {
+        if (syncFailure != null) {
+          return;
+        }
+        if (covered <= durableSeq) {
+          covered = -1;
+        }
+      }
+      if (covered != -1) {
+        syncWal(covered, -1);
+      } else if (shut) {
+        return; // no group is committed after shut, and every committed one is synced
+      } else {
+        LockSupport.park(this);
       }
     }
-    syncWal(covered, -1);
   }
 
   /**
@@ -650,20 +728,24 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
     }
   }
 
-  /** The statements of one group commit, prepared once for all its writes. */
+  /** The leader's statements, prepared once for every group. */
   private static final class Statements implements AutoCloseable {
     final PreparedStatement get;
     final PreparedStatement put;
     final PreparedStatement policy;
     final PreparedStatement log;
-    final PreparedStatement savepoint;
-    final PreparedStatement release;
-    final PreparedStatement rollbackTo;
+    final PreparedStatement begin;
+    final PreparedStatement commit;
+    final PreparedStatement rollback;
+    final PreparedStatement lastBlock;
+    final PreparedStatement lastTime;
 
     Statements(Connection c) throws SQLException {
-      savepoint = c.prepareStatement("SAVEPOINT write");
-      release = c.prepareStatement("RELEASE write");
-      rollbackTo = c.prepareStatement("ROLLBACK TO write");
+      begin = c.prepareStatement("BEGIN IMMEDIATE");
+      commit = c.prepareStatement("COMMIT");
+      rollback = c.prepareStatement("ROLLBACK");
+      lastBlock = c.prepareStatement("SELECT max(block) FROM txlog");
+      lastTime = c.prepareStatement("SELECT time FROM txlog ORDER BY block DESC LIMIT 1");
       get = c.prepareStatement(SqliteLedgerState.GET);
       put = c.prepareStatement("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)");
       policy =
@@ -680,14 +762,15 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
       put.close();
       policy.close();
       log.close();
-      savepoint.close();
-      release.close();
-      rollbackTo.close();
+      begin.close();
+      commit.close();
+      rollback.close();
+      lastBlock.close();
+      lastTime.close();
     }
   }
 
-  private void apply(
-      Statements statements, SqliteLedgerState state, long block, String txId, Instant time)
+  private void apply(SqliteLedgerState state, long block, String txId, Instant time)
       throws SQLException, IOException {
     PreparedStatement put = statements.put;
     for (Map.Entry<String, byte[]> w : state.writes.entrySet()) {
@@ -712,16 +795,14 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
   }
 
   private long lastBlock() throws SQLException {
-    try (Statement s = connection.createStatement();
-        ResultSet r = s.executeQuery("SELECT max(block) FROM txlog")) {
+    try (ResultSet r = statements.lastBlock.executeQuery()) {
       return r.next() ? r.getLong(1) : 0;
     }
   }
 
   /** The time of the last committed transaction, if any (ledger time never goes back). */
   private Instant lastTime() throws SQLException {
-    try (Statement s = connection.createStatement();
-        ResultSet r = s.executeQuery("SELECT time FROM txlog ORDER BY block DESC LIMIT 1")) {
+    try (ResultSet r = statements.lastTime.executeQuery()) {
       return r.next() ? Instant.parse(r.getString(1)) : null;
     }
   }
@@ -904,7 +985,10 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
         });
   }
 
-  /** Closes the ledger once the WAL syncs in flight are done (their writes are then answered). */
+  /**
+   * Closes the ledger once every committed group is synced (its writes are then answered); a write
+   * queued after the close fails.
+   */
   @Override
   public void close() {
     closing = true;
@@ -914,6 +998,18 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
       checkpointer.join();
     } catch (InterruptedException e) {
       interruptedJoin = true;
+    }
+    synchronized (connection) {
+      shut = true;
+    }
+    LockSupport.unpark(syncer);
+    while (true) {
+      try {
+        syncer.join();
+        break;
+      } catch (InterruptedException e) {
+        interruptedJoin = true;
+      }
     }
     List<FileChannel> channels = new ArrayList<>();
     boolean interrupted = false;
@@ -933,6 +1029,7 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
           c.close();
         }
         dataVersion.close();
+        statements.close();
         checkpointConnection.close();
         connection.close();
       } catch (SQLException | IOException e) {

@@ -75,6 +75,155 @@ class EmbeddedLedgerDurabilityTest {
     }
   }
 
+  /**
+   * Holds every WAL sync while armed, one release each, and counts the syncs started: the test
+   * decides when each sync completes (or fails).
+   */
+  static final class HeldSyncs implements EmbeddedLedger.WriteFault {
+    final java.util.concurrent.Semaphore started = new java.util.concurrent.Semaphore(0);
+    final java.util.concurrent.Semaphore released = new java.util.concurrent.Semaphore(0);
+    final java.util.concurrent.atomic.AtomicInteger count =
+        new java.util.concurrent.atomic.AtomicInteger();
+    volatile int failFrom = Integer.MAX_VALUE;
+    volatile boolean armed;
+
+    @Override
+    public void after(String step) throws IOException {
+      if (!armed || !step.equals("sync")) {
+        return;
+      }
+      int n = count.incrementAndGet();
+      started.release();
+      try {
+        assertTrue(released.tryAcquire(60, TimeUnit.SECONDS), "sync " + n + " never released");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (n >= failFrom) {
+        throw new IOException("injected failure of WAL sync " + n);
+      }
+    }
+
+    void awaitStarted(int syncs) throws InterruptedException {
+      assertTrue(started.tryAcquire(syncs, 60, TimeUnit.SECONDS), "a sync never started");
+    }
+  }
+
+  /** Waits until the ledger's groups have held {@code writes} writes (they are in SQLite). */
+  private static void awaitWrites(EmbeddedLedger ledger, long writes) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (ledger.groupStats().writes() < writes) {
+      assertTrue(System.nanoTime() < deadline, "writes never committed");
+      Thread.sleep(5);
+    }
+  }
+
+  @Test
+  void writesCommittedWhileASyncRunsAreAcknowledgedOnlyByTheNextSyncAndOneSyncCoversThemAll()
+      throws Exception {
+    HeldSyncs held = new HeldSyncs();
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try (EmbeddedLedger ledger = EmbeddedLedger.open(dir, "local", held)) {
+      held.armed = true;
+      Operation a = newCreate();
+      Future<VersionRecord> first = pool.submit(() -> ledger.submit(a));
+      held.awaitStarted(1); // a's sync started, and is held
+      List<Operation> later = new ArrayList<>();
+      List<Future<VersionRecord>> writes = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        Operation b = newCreate();
+        later.add(b);
+        writes.add(pool.submit(() -> ledger.submit(b)));
+      }
+      awaitWrites(ledger, 1 + 6); // the later writes are committed while a's sync is held
+      Future<VersionRecord> reader = pool.submit(() -> ledger.read(later.get(0).did()));
+      held.released.release(); // a's sync completes: it started before the later commits
+      assertEquals(a.did(), first.get(60, TimeUnit.SECONDS).did());
+      held.awaitStarted(1); // the next sync: it covers every group committed before it started
+      Thread.sleep(50);
+      // every later write waits for a sync that started after its commit: none is answered yet
+      for (Future<VersionRecord> w : writes) {
+        assertFalse(
+            w.isDone(), "a write was acknowledged by a sync that started before its commit");
+      }
+      assertFalse(reader.isDone(), "a reader saw a write not yet synced");
+      held.released.release();
+      for (int i = 0; i < writes.size(); i++) {
+        assertEquals(later.get(i).did(), writes.get(i).get(60, TimeUnit.SECONDS).did());
+      }
+      assertEquals(later.get(0).did(), reader.get(60, TimeUnit.SECONDS).did());
+      // one sync covered all the writes committed while the first one was held
+      assertEquals(2, held.count.get(), "syncs started for 7 writes");
+      held.armed = false;
+      assertEquals(new IntegrityReport(7, 7, 7), ledger.verifyIntegrity());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aSyncFailingAfterACompletedOneAcknowledgesOnlyWhatTheCompletedOneCoveredAndStopsTheLedger()
+      throws Exception {
+    HeldSyncs held = new HeldSyncs();
+    held.failFrom = 2;
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    Operation a = newCreate();
+    Operation b = newCreate();
+    VersionRecord acknowledged;
+    try (EmbeddedLedger ledger = EmbeddedLedger.open(dir, "local", held)) {
+      held.armed = true;
+      Future<VersionRecord> first = pool.submit(() -> ledger.submit(a));
+      held.awaitStarted(1);
+      Future<VersionRecord> second = pool.submit(() -> ledger.submit(b));
+      awaitWrites(ledger, 2); // b is committed while a's sync is held
+      held.released.release();
+      acknowledged = first.get(60, TimeUnit.SECONDS);
+      held.awaitStarted(1); // b's sync, which fails
+      assertFalse(second.isDone());
+      held.released.release();
+      ExecutionException notAcknowledged =
+          assertThrows(ExecutionException.class, () -> second.get(60, TimeUnit.SECONDS));
+      assertInstanceOf(LedgerCorruptedException.class, notAcknowledged.getCause());
+      assertThrows(LedgerCorruptedException.class, () -> ledger.submit(newCreate()));
+      assertThrows(LedgerCorruptedException.class, () -> ledger.read(a.did()));
+      assertEquals(2, held.count.get());
+    } finally {
+      pool.shutdownNow();
+    }
+    try (EmbeddedLedger ledger = EmbeddedLedger.open(dir, "local")) {
+      assertEquals(acknowledged.versionId(), ledger.read(a.did()).versionId());
+    }
+  }
+
+  @Test
+  void closeWaitsForTheSyncOfEveryCommittedWriteAnswersItAndRefusesLaterWrites() throws Exception {
+    HeldSyncs held = new HeldSyncs();
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    Operation a = newCreate();
+    VersionRecord acknowledged;
+    try {
+      EmbeddedLedger ledger = EmbeddedLedger.open(dir, "local", held);
+      held.armed = true;
+      Future<VersionRecord> write = pool.submit(() -> ledger.submit(a));
+      held.awaitStarted(1);
+      Future<?> closed = pool.submit(ledger::close);
+      Thread.sleep(50);
+      assertFalse(write.isDone());
+      assertFalse(closed.isDone(), "the ledger closed with a committed write not yet synced");
+      held.released.release();
+      acknowledged = write.get(60, TimeUnit.SECONDS);
+      closed.get(60, TimeUnit.SECONDS);
+      assertEquals(1, held.count.get());
+      assertThrows(IllegalStateException.class, () -> ledger.submit(newCreate()));
+    } finally {
+      pool.shutdownNow();
+    }
+    try (EmbeddedLedger ledger = EmbeddedLedger.open(dir, "local")) {
+      assertEquals(acknowledged.versionId(), ledger.read(a.did()).versionId());
+      assertEquals(new IntegrityReport(1, 1, 1), ledger.verifyIntegrity());
+    }
+  }
+
   private static Operation newCreate() {
     return FabricDocuments.create("local", SoftwareControllerKey.generate(Multikey.Type.ED25519));
   }
