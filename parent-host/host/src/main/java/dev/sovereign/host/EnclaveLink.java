@@ -110,7 +110,12 @@ public final class EnclaveLink implements AutoCloseable {
     try {
       Connection s = connected();
       OutputStream out = s.out();
-      Codec.write(out, request);
+      // a batch of payloads without Jackson's per-character escaping (the same bytes, SubmitFrame)
+      out.write(
+          request instanceof Message.SubmitPayloads submit
+              ? SubmitFrame.encode(submit)
+              : Codec.encode(request));
+      out.flush();
       InputStream in = s.in();
       Message m =
           codec.read(in).orElseThrow(() -> new IOException("the enclave closed the connection"));
