@@ -11,7 +11,6 @@ import dev.sovereign.enclave.protocol.Message;
 import dev.sovereign.producer.HostClient;
 import dev.sovereign.producer.Payloads;
 import dev.sovereign.producer.Records;
-import dev.sovereign.producer.Submission;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -31,13 +30,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * End to end through HTTP: the packaged host ({@code quarkus-run.jar}) with its dev enclave,
  * started by the demo's own steps (world, policy, host, attestation check, round), then {@code
- * producers} concurrent producers submit pre-built payloads of {@code records} records each, and
- * the run ends when the enclave's verdict on every payload shows in {@code GET /v1/rounds/{id}}
- * counts. Reports payloads per second end to end (wall clock, and per CPU second of the host and
- * enclave processes times the core count) and the host's CPU per payload, each against the same
- * enclave process fed the same kind of payloads (the same producer, credentials and evidence, from
- * the same pre-built set) straight on its socket just before and just after the HTTP run, and the
- * latency percentiles of the 202.
+ * producers} concurrent producers submit pre-built payloads of {@code records} records each (as
+ * pre-serialised HTTP/1.1 requests on keep-alive sockets, {@link SubmitLoad}), and the run ends
+ * when the enclave's verdict on every payload shows in {@code GET /v1/rounds/{id}} counts. Reports
+ * payloads per second end to end (wall clock, and per CPU second of the host and enclave processes
+ * times the core count) and the host's CPU per payload, each against the same enclave process fed
+ * the same kind of payloads (the same producer, credentials and evidence, from the same pre-built
+ * set) straight on its socket just before and just after the HTTP run, and the latency percentiles
+ * of the 202.
  */
 public final class HttpBench {
   private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(300);
@@ -183,7 +183,13 @@ public final class HttpBench {
           warmup + 3 * payloads, records, warmup, payloads, payloads);
       List<String> built = build(ctx, p, warmup + 3 * payloads);
       HostClient poll = HostClient.of(ctx.host().base());
-      submit(ctx, built.subList(0, warmup));
+      // the producers: requests serialised now, before any clock, sent on keep-alive sockets and
+      // every answer checked (SubmitLoad); the warm-up runs the same code as the measured part
+      SubmitLoad load = new SubmitLoad(ctx.host().base(), ctx.round(), producers);
+      SubmitLoad.Prepared warming = load.prepare(built.subList(0, warmup));
+      SubmitLoad.Prepared measured =
+          load.prepare(built.subList(warmup + payloads, warmup + 2 * payloads));
+      load.run(warming);
       settle(poll, ctx.round(), warmup);
 
       ProcessHandle host = ProcessHandle.of(ctx.host().pid()).orElseThrow();
@@ -207,7 +213,7 @@ public final class HttpBench {
       long enclave0 = cpu(enclave);
       long client0 = cpu(self);
       long t0 = System.nanoTime();
-      long[] latencies = submit(ctx, built.subList(from, from + payloads));
+      long[] latencies = load.run(measured);
       settle(poll, ctx.round(), warmup + payloads);
       double seconds = (System.nanoTime() - t0) / 1e9;
       double hostMs = (cpu(host) - host0) / 1e6 / payloads;
@@ -275,11 +281,15 @@ public final class HttpBench {
                   + producers
                   + " producers, "
                   + payloads
-                  + " payloads, producers on the same machine"));
+                  + " payloads, producers on the same machine ("
+                  + (split != null ? "on the host's CPU " + split.hostCpus() + ", " : "")
+                  + "pre-serialised HTTP/1.1 requests on keep-alive sockets, one in flight per"
+                  + " socket, every answer checked: 202 and the payload's id)"));
       String perPayload =
           String.format(
               java.util.Locale.ROOT,
-              " (CPU per payload: host %.2f ms, enclave process %.2f ms, benchmark client %.2f ms;"
+              " (CPU per payload: host %.2f ms, enclave process %.2f ms, benchmark client (producers"
+                  + " and round polls) %.2f ms;"
                   + " the enclave process fed straight %.2f ms)",
               hostMs,
               enclaveMs,
@@ -502,44 +512,6 @@ public final class HttpBench {
     } finally {
       pool.shutdownNow();
     }
-  }
-
-  /**
-   * Submits {@code jwes} from {@link #producers} threads; returns each 202's latency in
-   * nanoseconds.
-   */
-  private long[] submit(DemoContext ctx, List<String> jwes) throws Exception {
-    long[] latencies = new long[jwes.size()];
-    AtomicInteger next = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(producers);
-    try {
-      List<Future<Void>> jobs = new ArrayList<>();
-      for (int t = 0; t < producers; t++) {
-        jobs.add(
-            pool.submit(
-                () -> {
-                  HostClient client = HostClient.of(ctx.host().base());
-                  for (int i = next.getAndIncrement();
-                      i < jwes.size();
-                      i = next.getAndIncrement()) {
-                    long s = System.nanoTime();
-                    Submission.Outcome o = Submission.submit(client, ctx.round(), jwes.get(i));
-                    latencies[i] = System.nanoTime() - s;
-                    if (!o.stored()) {
-                      throw new IllegalStateException(
-                          "the host answered " + o.httpStatus() + " " + o.code());
-                    }
-                  }
-                  return null;
-                }));
-      }
-      for (Future<Void> f : jobs) {
-        f.get();
-      }
-    } finally {
-      pool.shutdownNow();
-    }
-    return latencies;
   }
 
   /** Polls the round until {@code total} payloads have a verdict; every one must be accepted. */
