@@ -182,6 +182,9 @@ public final class HttpBench {
               + " to the enclave)%n",
           warmup + 3 * payloads, records, warmup, payloads, payloads);
       List<String> built = build(ctx, p, warmup + 3 * payloads);
+      log.printf(
+          "bench: http: a payload (compact JWE) is %.0f bytes on average%n",
+          built.stream().mapToInt(String::length).average().orElse(0));
       HostClient poll = HostClient.of(ctx.host().base());
       // the producers: requests serialised now, before any clock, sent on keep-alive sockets and
       // every answer checked (SubmitLoad); the warm-up runs the same code as the measured part
@@ -209,16 +212,25 @@ public final class HttpBench {
 
       log.printf("bench: http: %d producers submitting %d payloads%n", producers, payloads);
       ProcessHandle self = ProcessHandle.current();
+      LinkTime link0 = linkTime(ctx.host().base());
       long host0 = cpu(host);
       long enclave0 = cpu(enclave);
       long client0 = cpu(self);
       long t0 = System.nanoTime();
       long[] latencies = load.run(measured);
+      double submitted = (System.nanoTime() - t0) / 1e9;
       settle(poll, ctx.round(), warmup + payloads);
       double seconds = (System.nanoTime() - t0) / 1e9;
       double hostMs = (cpu(host) - host0) / 1e6 / payloads;
       double enclaveMs = (cpu(enclave) - enclave0) / 1e6 / payloads;
       double clientMs = (cpu(self) - client0) / 1e6 / payloads;
+      LinkTime link = linkTime(ctx.host().base()).minus(link0);
+      log.printf(
+          "bench: http: the forwarder's SubmitPayloads in the HTTP run: %.0f round trips (%.1f"
+              + " payloads each), waiting on the enclave %.0f%% of the wall clock%n",
+          link.count(),
+          link.count() > 0 ? payloads / link.count() : 0.0,
+          100 * link.seconds() / seconds);
       from += payloads;
 
       Direct after = direct(socket, ctx.round(), built.subList(from, from + payloads), enclave);
@@ -374,11 +386,13 @@ public final class HttpBench {
                     + " concurrent producers"));
       }
       log.printf(
-          "bench: http: %.1f payloads/s wall (%.1f s), %.1f per CPU-normalised second (host %.2f ms,"
+          "bench: http: %.1f payloads/s wall (%.1f s: the last 202 after %.1f s), %.1f per"
+              + " CPU-normalised second (host %.2f ms,"
               + " enclave %.2f ms, client %.2f ms CPU per payload); the same enclave fed straight"
               + " %.1f wall (ratio %.3f); did:key in process %.1f%n",
           wallRate,
           seconds,
+          submitted,
           cpuRate,
           hostMs,
           enclaveMs,
@@ -393,6 +407,48 @@ public final class HttpBench {
       }
       DidBench.deleteTree(work);
     }
+  }
+
+  /** The host's SubmitPayloads round trips to the enclave so far: how many, and their seconds. */
+  record LinkTime(double count, double seconds) {
+    LinkTime minus(LinkTime o) {
+      return new LinkTime(count - o.count, seconds - o.seconds);
+    }
+  }
+
+  /**
+   * Reads {@code sovereign_host_enclave_request_seconds} (type {@code SubmitPayloads}, every
+   * outcome) from the host's Prometheus endpoint: where the forwarder's time went (a diagnostic in
+   * the log, not a figure).
+   */
+  static LinkTime linkTime(java.net.URI base) throws Exception {
+    java.net.http.HttpClient c =
+        java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1)
+            .build();
+    java.net.http.HttpResponse<String> r =
+        c.send(
+            java.net.http.HttpRequest.newBuilder(base.resolve("/q/metrics")).GET().build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    return parseLinkTime(r.statusCode() == 200 ? r.body() : "");
+  }
+
+  /** The SubmitPayloads count and seconds in a Prometheus text exposition (0 if absent). */
+  static LinkTime parseLinkTime(String metrics) {
+    double count = 0;
+    double sum = 0;
+    for (String line : metrics.split("\n")) {
+      if (!line.contains("type=\"SubmitPayloads\"")) {
+        continue;
+      }
+      String value = line.substring(line.lastIndexOf(' ') + 1);
+      if (line.startsWith("sovereign_host_enclave_request_seconds_count{")) {
+        count += Double.parseDouble(value);
+      } else if (line.startsWith("sovereign_host_enclave_request_seconds_sum{")) {
+        sum += Double.parseDouble(value);
+      }
+    }
+    return new LinkTime(count, sum);
   }
 
   /** The enclave process fed straight: payloads per second (wall) and its CPU ms per payload. */
