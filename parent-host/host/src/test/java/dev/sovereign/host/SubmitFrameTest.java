@@ -96,4 +96,16 @@ class SubmitFrameTest {
       }
     }
   }
+
+  @Test
+  void theFramesMembersAreExactlyTheMessagesFieldsSoANewFieldCannotBeDroppedSilently() {
+    // SubmitFrame writes these four members by hand; a field added to the message must be added
+    // there too (or the message sent through the codec), and this fails until it is
+    assertEquals(
+        List.of("round", "payloads", "deferEvidence", "reportSeal"),
+        Arrays.stream(Message.SubmitPayloads.class.getRecordComponents())
+            .map(java.lang.reflect.RecordComponent::getName)
+            .toList(),
+        "Message.SubmitPayloads changed: update SubmitFrame.encode to write the same bytes");
+  }
 }
