@@ -283,6 +283,7 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
     requireHealthy();
     Pending mine = new Pending(Operation.parse(operation.toBytes()), endorsingOrgs);
     precheck(mine);
+    simulate(mine);
     queue.add(mine);
     while (!mine.done) {
       if (!queue.isEmpty() && leader.tryLock()) {
@@ -330,6 +331,7 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
   private long applyNanos;
   private long commitNanos;
   private long leaderCpuNanos;
+  private long validatedWrites;
   private long checkpointedWrites;
   private final LongAdder syncs = new LongAdder();
   private final LongAdder syncNanos = new LongAdder();
@@ -338,8 +340,10 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
    * Committed groups since opening: how many, the writes they held (accepted or refused), the
    * leader's wall time applying them (contract and statements) and committing them (holding the
    * write lock), the leader's CPU time for both (less than the wall time when the leader's thread
-   * waits for a core), and the WAL syncs made after the commits (outside the write lock, by the
-   * cutter, with readers' syncs of other processes' commits).
+   * waits for a core), how many accepted writes the leader applied from their submitter's
+   * simulation (the others ran the contract on the leader), and the WAL syncs made after the
+   * commits (outside the write lock, by the cutter, with readers' syncs of other processes'
+   * commits).
    */
   public record GroupStats(
       long groups,
@@ -347,6 +351,7 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
       long applyNanos,
       long commitNanos,
       long leaderCpuNanos,
+      long validatedWrites,
       long syncs,
       long syncNanos) {}
 
@@ -359,6 +364,7 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
           applyNanos,
           commitNanos,
           leaderCpuNanos,
+          validatedWrites,
           syncs.sum(),
           syncNanos.sum());
     }
@@ -389,6 +395,12 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
 
   private final ReentrantLock leader = new ReentrantLock();
 
+  /** The rows this ledger last wrote, by state key: what a simulation assumes the state holds. */
+  private final ConcurrentHashMap<String, byte[]> recentRows = new ConcurrentHashMap<>();
+
+  /** The most rows kept for simulations (dropped all at once beyond this). */
+  static final int MAX_RECENT_ROWS = 1 << 15;
+
   /** The last version this ledger committed per DID: which key an update's pre-check uses. */
   private final ConcurrentHashMap<String, VersionRecord> recentHeads = new ConcurrentHashMap<>();
 
@@ -415,6 +427,10 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
     final List<String> endorsingOrgs;
     final Thread thread = Thread.currentThread();
     String txId; // drawn by the submitter, before it queues
+    Instant time; // the submitter's time, the write's ledger time unless the ledger's is later
+    SqliteLedgerState simulation; // the submitter's run of the contract, if it succeeded
+    VersionRecord simulatedRecord;
+    SqliteLedgerState applied; // the transaction whose rows the leader wrote
     Multikey checkedKey; // set by the submitter's own pre-check, before it queues
     byte[] checkedMessage;
     byte[] checkedSignature;
@@ -434,6 +450,31 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
           && checkedKey.equals(key)
           && Arrays.equals(checkedMessage, message)
           && Arrays.equals(checkedSignature, signature);
+    }
+  }
+
+  /**
+   * The submitter's run of the contract, off the ledger, the way a Fabric peer endorses a proposal:
+   * against the state this ledger last wrote for the keys it reads (absent if not known here), at
+   * the submitter's time (as a Fabric transaction carries its client's timestamp), with its own
+   * txId. If the contract accepts, the leader applies its writes only if every key it read still
+   * holds the same bytes and the ledger's last time is not later; otherwise, or if the contract
+   * refused here, the leader runs the contract itself, at the later of the two times.
+   */
+  private void simulate(Pending p) {
+    p.time = Instant.now().truncatedTo(ChronoUnit.MICROS);
+    SqliteLedgerState state =
+        SqliteLedgerState.simulation(
+            p.txId, p.time, key -> recentRows.get(key)); // recentRows: the leader's last writes
+    try {
+      SignatureVerifier checks =
+          (key, message, signature) ->
+              p.checked(key, message, signature) || signatures.verifies(key, message, signature);
+      p.simulatedRecord =
+          contract.submit(state, p.operation.type(), p.operation, p.endorsingOrgs, checks);
+      p.simulation = state;
+    } catch (RejectedException | RuntimeException e) {
+      // decided by the leader's own run of the contract
     }
   }
 
@@ -486,6 +527,8 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
     if (group.isEmpty()) {
       return;
     }
+    // in the submitters' time order (stable), so that ledger time does not go back within a group
+    group.sort(java.util.Comparator.comparing(p -> p.time));
     long t0 = System.nanoTime();
     long c0 = cpuNanos();
     boolean committed = false;
@@ -503,9 +546,24 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
         }
         long block = tipBlock;
         Instant last = tipTime;
+        int validated = 0;
         for (Pending p : group) {
-          Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-          Instant time = last != null && now.isBefore(last) ? last : now;
+          SqliteLedgerState simulated = p.simulation;
+          if (simulated != null
+              && (last == null || !simulated.txTimestamp().isBefore(last))
+              && simulated.readsHold(statements.get)) {
+            // the contract's run on the submitter's thread read what the ledger holds now: its
+            // outcome is the contract's outcome here
+            p.record = p.simulatedRecord;
+            apply(simulated, block + 1, p.txId, simulated.txTimestamp());
+            block++;
+            last = simulated.txTimestamp();
+            p.event = new LedgerEvent(block, p.txId, simulated.eventName, simulated.eventPayload);
+            p.applied = simulated;
+            validated++;
+            continue;
+          }
+          Instant time = last != null && p.time.isBefore(last) ? last : p.time;
           SqliteLedgerState state = new SqliteLedgerState(connection, p.txId, time, statements.get);
           try {
             SignatureVerifier checks =
@@ -524,6 +582,7 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
           block++;
           last = time;
           p.event = new LedgerEvent(block, p.txId, state.eventName, state.eventPayload);
+          p.applied = state;
         }
         long t1 = System.nanoTime();
         statements.commit.execute();
@@ -533,6 +592,7 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
         tipVersion = version; // this connection's own commits do not change its data_version
         groups++;
         groupedWrites += group.size();
+        validatedWrites += validated;
         if (groupedWrites - checkpointedWrites >= CHECKPOINT_WRITES) {
           checkpointedWrites = groupedWrites;
           LockSupport.unpark(checkpointer);
@@ -566,10 +626,16 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
     if (recentHeads.size() > MAX_RECENT_HEADS) {
       recentHeads.clear();
     }
+    if (recentRows.size() > MAX_RECENT_ROWS) {
+      recentRows.clear();
+    }
     for (Pending p : group) {
       if (p.event != null) {
         recentHeads.put(p.record.did(), p.record);
+        recentRows.putAll(p.applied.writes);
       }
+      p.simulation = null;
+      p.applied = null;
     }
     long seq = committedSeq + 1;
     synchronized (unsynced) {

@@ -16,6 +16,11 @@ import java.util.Map;
 /**
  * One transaction on the SQLite ledger: reads see committed state (as on a Fabric peer), writes are
  * buffered and applied by {@link EmbeddedLedger} inside the same SQLite transaction at commit.
+ *
+ * <p>A simulation ({@link #simulation}) is a transaction run ahead by a submitter, off the ledger,
+ * the way a Fabric peer endorses a proposal: its reads are answered from what the submitter assumes
+ * the state holds, and recorded (the read set) with its buffered writes (the write set); the leader
+ * applies the writes only if every recorded read still gives the same bytes.
  */
 final class SqliteLedgerState implements LedgerState {
   private final Connection connection;
@@ -30,12 +35,55 @@ final class SqliteLedgerState implements LedgerState {
 
   private final PreparedStatement prepared;
 
+  /** For a simulation: the assumed state (null: absent); otherwise null. */
+  private final java.util.function.Function<String, byte[]> assumed;
+
+  /** For a simulation: every key read and the bytes it was assumed to hold (null: absent). */
+  final Map<String, byte[]> reads = new LinkedHashMap<>();
+
   /** {@code get}: a prepared {@link #GET} to reuse (a group commit's), or null to prepare each. */
   SqliteLedgerState(Connection connection, String txId, Instant time, PreparedStatement get) {
     this.connection = connection;
     this.txId = txId;
     this.time = time;
     this.prepared = get;
+    this.assumed = null;
+  }
+
+  private SqliteLedgerState(
+      String txId, Instant time, java.util.function.Function<String, byte[]> assumed) {
+    this.connection = null;
+    this.txId = txId;
+    this.time = time;
+    this.prepared = null;
+    this.assumed = assumed;
+  }
+
+  /**
+   * A transaction run off the ledger: {@code get} answers from {@code assumed} and records the
+   * read; range reads are not simulated (they throw, and the leader runs the transaction itself).
+   */
+  static SqliteLedgerState simulation(
+      String txId, Instant time, java.util.function.Function<String, byte[]> assumed) {
+    return new SqliteLedgerState(txId, time, assumed);
+  }
+
+  /** Whether this is a simulation (see {@link #simulation}). */
+  boolean simulated() {
+    return assumed != null;
+  }
+
+  /**
+   * Whether every read of this simulation gives the same bytes on the ledger now ({@code get}: a
+   * prepared {@link #GET} in the leader's transaction).
+   */
+  boolean readsHold(PreparedStatement get) throws SQLException {
+    for (Map.Entry<String, byte[]> r : reads.entrySet()) {
+      if (!Arrays.equals(r.getValue(), read(get, r.getKey()))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static byte[] key(String key) {
@@ -44,6 +92,16 @@ final class SqliteLedgerState implements LedgerState {
 
   @Override
   public byte[] get(String key) {
+    if (assumed != null) {
+      byte[] value; // one answer per key, however often it is read
+      if (reads.containsKey(key)) {
+        value = reads.get(key);
+      } else {
+        value = assumed.apply(key);
+        reads.put(key, value);
+      }
+      return value == null ? null : value.clone();
+    }
     try {
       if (prepared != null) {
         return read(prepared, key);
@@ -73,6 +131,9 @@ final class SqliteLedgerState implements LedgerState {
 
   @Override
   public List<byte[]> getByPartialCompositeKey(String objectType, String... attributes) {
+    if (assumed != null) {
+      throw new UnsupportedOperationException("range reads are not simulated");
+    }
     byte[] low = key(LedgerState.compositeKey(objectType, attributes));
     // Every key with this prefix ends the prefix's trailing U+0000 with more bytes: [low, low with
     // last byte + 1).

@@ -375,6 +375,58 @@ class EmbeddedLedgerTest {
   }
 
   @Test
+  void aWriteRunAheadOnRowsAnotherWriterHasSinceReplacedIsDecidedByTheContractOnTheLedger()
+      throws Exception {
+    SoftwareControllerKey a = SoftwareControllerKey.generate(Multikey.Type.ED25519);
+    SoftwareControllerKey b = SoftwareControllerKey.generate(Multikey.Type.ED25519);
+    SoftwareControllerKey c = SoftwareControllerKey.generate(Multikey.Type.ED25519);
+    try (EmbeddedLedger mine = EmbeddedLedger.open(dir, "local");
+        EmbeddedLedger other = EmbeddedLedger.open(dir, "local")) {
+      VersionRecord v1 = mine.submit(FabricDocuments.create("local", a));
+      VersionRecord v2 = mine.submit(rotate(v1, a, a)); // run ahead on the rows mine wrote
+      assertEquals(2, mine.groupStats().validatedWrites());
+      VersionRecord v3 = other.submit(rotate(v2, a, b));
+      // mine still holds v2's rows: run ahead on them, this rotation by A is accepted, but the
+      // head it read was replaced by v3, so the contract decides on the ledger: stale
+      assertEquals(
+          ReasonCode.STALE_PREV_VERSION,
+          assertThrows(RejectedException.class, () -> mine.submit(rotate(v2, a, c))).reason());
+      assertEquals(
+          ReasonCode.BAD_SIGNATURE,
+          assertThrows(RejectedException.class, () -> mine.submit(rotate(v3, a, a))).reason());
+      assertEquals(2, mine.groupStats().validatedWrites());
+      VersionRecord v4 = mine.submit(rotate(v3, b, a));
+      assertEquals(v4.versionId(), other.read(v1.did()).versionId());
+      assertEquals(new IntegrityReport(1, 4, 4), other.verifyIntegrity());
+    }
+  }
+
+  @Test
+  void ledgerTimeNeverGoesBackAcrossTheBlocksOfConcurrentGroups() throws Exception {
+    try (EmbeddedLedger ledger = EmbeddedLedger.open(dir, "local")) {
+      ExecutorService pool = Executors.newFixedThreadPool(16);
+      List<Future<VersionRecord>> writes = new ArrayList<>();
+      for (int i = 0; i < 400; i++) {
+        Operation op =
+            FabricDocuments.create("local", SoftwareControllerKey.generate(Multikey.Type.ED25519));
+        writes.add(pool.submit(() -> ledger.submit(op)));
+      }
+      for (Future<VersionRecord> w : writes) {
+        w.get(60, TimeUnit.SECONDS);
+      }
+      pool.shutdown();
+      Instant previous = Instant.EPOCH;
+      for (LedgerEvent e : ledger.eventsAfter(0)) {
+        String did = Jcs.parseObject(e.payload()).get("did").textValue();
+        Instant time = ledger.read(did).versionTime();
+        assertTrue(!time.isBefore(previous), "block " + e.blockNumber() + " goes back in time");
+        previous = time;
+      }
+      assertEquals(400, ledger.verifyIntegrity().versions());
+    }
+  }
+
+  @Test
   void aLedgerFileServesOnlyTheNetworkItWasCreatedFor() throws Exception {
     EmbeddedLedger.open(dir, "local").close();
     assertThrows(IOException.class, () -> EmbeddedLedger.open(dir, "othernet"));
