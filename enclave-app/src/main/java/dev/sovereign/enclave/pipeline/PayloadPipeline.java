@@ -2,6 +2,7 @@ package dev.sovereign.enclave.pipeline;
 
 import dev.sovereign.crypto.Crypto;
 import dev.sovereign.enclave.policy.SovereigntyPolicy;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -9,6 +10,11 @@ import java.security.interfaces.ECPrivateKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Runs one payload through every stage except replay and aggregation (which need the round's
@@ -23,6 +29,31 @@ public final class PayloadPipeline {
   private final JwsPayloadVerifier jws;
   private final ProducerCredentials credentials;
   private final Clock clock;
+  private final Map<String, RecordRules> recordRules;
+
+  /**
+   * What each record of a dataset is checked against, derived once from the policy (which never
+   * changes under a pipeline): the group keys as a set, and each metric's bounds as the decimals
+   * {@code new BigDecimal(Double.toString(bound))} the check compares with. Building these per
+   * record cost a tree set and two double-to-decimal conversions for every record of every payload.
+   */
+  private record RecordRules(Set<String> groupKeys, Map<String, BigDecimal[]> bounds) {
+    static RecordRules of(SovereigntyPolicy.Dataset ds) {
+      Map<String, BigDecimal[]> bounds = new HashMap<>();
+      ds.metrics()
+          .forEach(
+              (name, m) ->
+                  bounds.put(
+                      name,
+                      new BigDecimal[] {
+                        new BigDecimal(Double.toString(m.lower())),
+                        new BigDecimal(Double.toString(m.upper()))
+                      }));
+      return new RecordRules(
+          Collections.unmodifiableSortedSet(new TreeSet<>(ds.groupBy())),
+          Collections.unmodifiableMap(bounds));
+    }
+  }
 
   public PayloadPipeline(
       SovereigntyPolicy policy,
@@ -48,6 +79,9 @@ public final class PayloadPipeline {
     this.jws = new JwsPayloadVerifier(keys, crypto);
     this.credentials = credentials;
     this.clock = clock;
+    Map<String, RecordRules> rules = new HashMap<>();
+    policy.datasets().forEach((name, ds) -> rules.put(name, RecordRules.of(ds)));
+    this.recordRules = Collections.unmodifiableMap(rules);
   }
 
   /**
@@ -162,8 +196,9 @@ public final class PayloadPipeline {
       throw new PayloadRejectedException(
           RejectionReason.CREDENTIAL_DATASET_NOT_GRANTED, "dataset not granted");
     }
+    RecordRules rules = recordRules.get(dataset);
     for (ProducerRecord r : claims.records()) {
-      checkRecord(r, ds, zone);
+      checkRecord(r, ds, rules, zone);
     }
     return new AcceptedPayload(
         sha256(compactJwe.getBytes(StandardCharsets.US_ASCII)),
@@ -175,14 +210,17 @@ public final class PayloadPipeline {
   }
 
   private static void checkRecord(
-      ProducerRecord r, SovereigntyPolicy.Dataset ds, SovereigntyPolicy.Zone zone)
+      ProducerRecord r,
+      SovereigntyPolicy.Dataset ds,
+      RecordRules rules,
+      SovereigntyPolicy.Zone zone)
       throws PayloadRejectedException {
     SovereigntyPolicy.Metric m = ds.metrics().get(r.metric());
     if (m == null) {
       throw new PayloadRejectedException(
           RejectionReason.METRIC_NOT_ALLOWED, "metric not in policy");
     }
-    if (!r.group().keySet().equals(new java.util.TreeSet<>(ds.groupBy()))) {
+    if (!r.group().keySet().equals(rules.groupKeys())) {
       throw new PayloadRejectedException(
           RejectionReason.GROUP_KEYS_INVALID, "group keys differ from groupBy");
     }
@@ -192,9 +230,9 @@ public final class PayloadPipeline {
           RejectionReason.COUNTRY_OUTSIDE_ZONE, "country not in the zone");
     }
     // a dataset that declares onExcess: clamp has the round clamp the value to the bounds instead
+    BigDecimal[] bounds = rules.bounds().get(r.metric());
     if (!(ds.privacy().declared() && ds.privacy().clamp())
-        && (r.value().compareTo(new java.math.BigDecimal(Double.toString(m.lower()))) < 0
-            || r.value().compareTo(new java.math.BigDecimal(Double.toString(m.upper()))) > 0)) {
+        && (r.value().compareTo(bounds[0]) < 0 || r.value().compareTo(bounds[1]) > 0)) {
       throw new PayloadRejectedException(
           RejectionReason.VALUE_OUT_OF_BOUNDS, "value outside the bounds");
     }
