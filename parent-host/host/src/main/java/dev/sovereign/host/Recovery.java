@@ -199,6 +199,7 @@ final class Recovery {
       consistent = false;
       try {
         Set<String> restoredRounds = Set.of();
+        boolean restoredASeal = false;
         Set<String> covered = Set.of();
         Optional<SealStore.Seal> latest =
             sealer.enabled() ? sealer.store().latest() : Optional.empty();
@@ -209,6 +210,7 @@ final class Recovery {
                     new Message.Restore(Base64.getEncoder().encodeToString(latest.get().blob())),
                     Message.Restored.class);
             restoredRounds = latest.get().rounds();
+            restoredASeal = true;
             covered = latest.get().coveredPayloads();
             sealer.restored(latest, latest.get().blob());
             audit.record(
@@ -238,6 +240,11 @@ final class Recovery {
         catchUp(restoredRounds, covered);
         consistent = true;
         completed.incrementAndGet();
+        if (!restoredASeal && !inbox.openRounds().isEmpty()) {
+          // nothing restored: the enclave's keys are new, and payloads encrypted to them will be
+          // acknowledged from now on
+          sealer.sealKeys("recovery");
+        }
       } catch (Exception e) {
         LOG.warnf("recovery incomplete, will retry: %s", e.getClass().getSimpleName());
         enclave.forget();

@@ -243,11 +243,31 @@ final class Sealer {
   }
 
   /**
+   * Seals now so that the enclave's current keys are on the host's disk before payloads encrypted
+   * to them are acknowledged (a round opened; a recovery that restored nothing gave the enclave
+   * fresh keys). A failure is logged (and audited as {@code seal-refused} when the enclave
+   * refused); the schedule tries again.
+   */
+  void sealKeys(String trigger) {
+    if (!enabled) {
+      return;
+    }
+    try {
+      seal(trigger);
+    } catch (Problem p) {
+      LOG.warnf("seal after %s failed: %s; the next scheduled seal tries again", trigger, p.code());
+    } catch (RuntimeException e) {
+      LOG.warnf("seal after %s failed: %s", trigger, e.getClass().getSimpleName());
+    }
+  }
+
+  /**
    * Asks the enclave to seal now and stores the blob with what it covers. Drains are paused
    * meanwhile.
    *
-   * @param trigger who asked: {@code admin}, {@code host} (its own schedule) or {@code unrequested}
-   *     (right after it found a seal it did not ask for)
+   * @param trigger who asked: {@code admin}, {@code host} (its own schedule), {@code unrequested}
+   *     (right after it found a seal it did not ask for), {@code round-opened} or {@code recovery}
+   *     (the enclave's keys, {@link #sealKeys})
    */
   SealStore.Seal seal(String trigger) {
     if (!enabled) {

@@ -188,11 +188,13 @@ class HostAuditTest {
             .map(e -> e.get("kind").asText())
             .filter(k -> !k.equals(AuditChain.HEAD_SIGNED))
             .toList();
-    // Three seals: the close's own (stored before the result leaves, protocol 1.6), the host's
-    // after the close, then the admin backup.
+    // Four seals: the open's (the enclave's keys on disk before any payload is acknowledged), the
+    // close's own (stored before the result leaves, protocol 1.6), the host's after the close, then
+    // the admin backup.
     assertEquals(
         List.of(
             "round-opened",
+            "backup-sealed",
             "submission",
             "submission",
             "submission",
@@ -213,7 +215,7 @@ class HostAuditTest {
       assertEquals(4, s.get("fields").size(), "round, payloadId, outcome, reason only: " + s);
     }
     assertEquals(
-        List.of("close", "host", "admin"),
+        List.of("round-opened", "close", "host", "admin"),
         entries.stream()
             .filter(e -> e.get("kind").asText().equals("backup-sealed"))
             .map(e -> e.at("/fields/trigger").asText())
@@ -239,7 +241,11 @@ class HostAuditTest {
                 .encodeToString("marker-ciphertext-0".getBytes(StandardCharsets.UTF_8))));
 
     List<String> edited = new ArrayList<>(AuditVerifier.lines(export));
-    edited.set(1, edited.get(1).replace("\"rejected\"", "\"accepted\""));
+    int submission = 0;
+    while (!edited.get(submission).contains("\"rejected\"")) {
+      submission++; // the first submission (the open's seal comes before it)
+    }
+    edited.set(submission, edited.get(submission).replace("\"rejected\"", "\"accepted\""));
     AuditRejectedException e =
         org.junit.jupiter.api.Assertions.assertThrows(
             AuditRejectedException.class,

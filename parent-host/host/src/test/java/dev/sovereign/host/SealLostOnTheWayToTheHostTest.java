@@ -199,6 +199,51 @@ class SealLostOnTheWayToTheHostTest {
         () -> Files.move(aside, blob[0]));
   }
 
+  /**
+   * No seal on the host's disk yet (the first scheduled one is an interval away): the enclave's
+   * keys existed only in its memory, so a host killed now left a successor that restored nothing,
+   * and every payload answered 202 (all encrypted to the lost key) came out {@code
+   * jwe-kid-mismatch}, only as {@code unauthenticated} in the result. Found by {@code
+   * HostProcessKilledTest} in the command line module (a real host process killed with SIGKILL
+   * within its first 30 s).
+   */
+  @Test
+  void aHostKilledBeforeItsFirstScheduledSealLosesNoPayloadOfARoundItOpened() throws Exception {
+    World w = world(Path.of("target/seal-lost-first-seal").toAbsolutePath());
+    HostService first = TestHosts.host(w.config()); // seal.interval PT1H: no scheduled seal
+    first.onStart(null);
+    JsonNode built;
+    try {
+      assertTrue(first.sealing(), "the embedded key broker runs");
+      first.openRound(ROUND, DATASET);
+      Message.Attestation att =
+          first.call(new Message.Attest("0a0b0c0d"), Message.Attestation.class);
+      built = HostRestartTest.build(w.keys(), att, ROUND);
+      first.supplyStatusLists(
+          JSON.convertValue(
+              built.get("statusLists"),
+              JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class)));
+      for (int i = 0; i < 4; i++) {
+        first.submit(ROUND, jwe(built, i));
+      }
+      RoundLifecycleTest.waitUntilDrained(first);
+      first.haltForTesting();
+    } catch (Throwable t) {
+      first.onStop(null);
+      throw t;
+    }
+    HostService second = TestHosts.host(w.config());
+    second.onStart(null);
+    try {
+      second.submit(ROUND, jwe(built, 4));
+      second.submit(ROUND, jwe(built, 5));
+      RoundLifecycleTest.waitUntilDrained(second);
+      assertEveryPayloadCountedOnce(second.closeRound(ROUND));
+    } finally {
+      second.onStop(null);
+    }
+  }
+
   private interface Step {
     void run() throws Exception;
   }
