@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sovereign.producer.HostClient;
 import dev.sovereign.testing.Fixtures;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,7 +29,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import picocli.CommandLine;
 
 /**
  * {@code ./sovereign host --dev} for real (the packaged host as a child process, its enclave jar as
@@ -67,34 +64,10 @@ class DevHostConsoleTest {
         "the enclave jar and the packaged host are built before this module's tests (reactor order)");
     tmp = Files.createTempDirectory("sovereign-dev-test");
     dir = tmp.resolve("dev");
-    command = new HostDevCommand();
-    CommandLine cl = new CommandLine(command);
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    String[] args = {
-      "--dev",
-      "--port",
-      "0",
-      "--dir",
-      dir.toString(),
-      "--enclave-jar",
-      jar.toString(),
-      "--host-app",
-      app.toString(),
-      "--json"
-    };
-    running = new Thread(() -> cl.execute(args), "dev-host");
-    running.setDaemon(true);
-    running.start();
-    long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
-    while (System.nanoTime() < deadline && !out.toString().contains("\n")) {
-      assertTrue(running.isAlive(), "the dev host command ended early: " + err);
-      Thread.sleep(250);
-    }
-    assertTrue(out.toString().contains("\n"), "no start-up answer: " + err);
-    started = JSON.readTree(out.toString());
+    DevHostRun run = DevHostRun.start(dir, jar, app);
+    command = run.command();
+    running = run.running();
+    started = run.started();
     base = URI.create(started.get("url").asText());
     token = Files.readString(Path.of(started.get("adminTokenFile").asText())).strip();
   }

@@ -42,7 +42,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import picocli.CommandLine;
 
 /**
  * Issue 11's invariant with the host as a real OS process, killed with SIGKILL: <b>a payload the
@@ -114,33 +113,10 @@ class HostProcessKilledTest {
     Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs Linux signals");
     tmp = Files.createTempDirectory("sovereign-kill-test");
     dir = tmp.resolve("dev");
-    command = new HostDevCommand();
-    CommandLine cl = new CommandLine(command);
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    String[] args = {
-      "--dev",
-      "--port",
-      "0",
-      "--dir",
-      dir.toString(),
-      "--enclave-jar",
-      jar.toString(),
-      "--host-app",
-      app.toString(),
-      "--json"
-    };
-    running = new Thread(() -> cl.execute(args), "dev-host");
-    running.setDaemon(true);
-    running.start();
-    long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
-    while (System.nanoTime() < deadline && !out.toString().contains("\n")) {
-      assertTrue(running.isAlive(), "the dev host command ended early: " + err);
-      Thread.sleep(100);
-    }
-    started = JSON.readTree(out.toString());
+    DevHostRun run = DevHostRun.start(dir, jar, app);
+    command = run.command();
+    running = run.running();
+    started = run.started();
     token = Files.readString(Path.of(started.get("adminTokenFile").asText())).strip();
     host = command.host;
     hosts.add(host);
