@@ -39,7 +39,8 @@ class BenchCommandTest {
             "did.fabric.resolve.cold.10",
             "did.fabric.resolve.cached.10",
             "did.fabric.embedded.write.1-client",
-            "did.fabric.embedded.write.64-clients"),
+            "did.fabric.embedded.write.64-clients",
+            "did.fabric.embedded.write.256-clients"),
         figures);
   }
 
