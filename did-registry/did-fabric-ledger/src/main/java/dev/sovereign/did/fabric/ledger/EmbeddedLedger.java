@@ -401,8 +401,16 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
   /** The most rows kept for simulations (dropped all at once beyond this). */
   static final int MAX_RECENT_ROWS = 1 << 15;
 
-  /** The last version this ledger committed per DID: which key an update's pre-check uses. */
-  private final ConcurrentHashMap<String, VersionRecord> recentHeads = new ConcurrentHashMap<>();
+  /**
+   * The last version this ledger committed per DID, as its versionId and controller keys only:
+   * which key an update's pre-check uses. (Not the version record itself: that holds the parsed
+   * operation and its document, several kilobytes that the garbage collector would copy and scan
+   * for as long as the entry lives.)
+   */
+  private final ConcurrentHashMap<String, RecentHead> recentHeads = new ConcurrentHashMap<>();
+
+  /** A committed version's id and its capabilityInvocation keys (none once deactivated). */
+  private record RecentHead(String versionId, Map<String, Multikey> keys) {}
 
   /** Group commits so far (written holding the connection's lock, after the commit). */
   private volatile long committedSeq;
@@ -490,11 +498,11 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
       if (op.type() == Operation.Type.CREATE) {
         keys = op.documentKeys(); // kept by the operation: the contract does not redo it
       } else {
-        VersionRecord head = recentHeads.get(op.did());
+        RecentHead head = recentHeads.get(op.did());
         if (head == null || !head.versionId().equals(op.prevVersionId())) {
           return;
         }
-        keys = Transition.keysOf(head);
+        keys = head.keys();
       }
       Multikey key = keys.get(op.verificationMethod());
       byte[] message = op.signingInput();
@@ -631,7 +639,7 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
     }
     for (Pending p : group) {
       if (p.event != null) {
-        recentHeads.put(p.record.did(), p.record);
+        keepHead(p.record);
         recentRows.putAll(p.applied.writes);
       }
       p.simulation = null;
@@ -646,6 +654,22 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
       }
     }
     LockSupport.unpark(syncer);
+  }
+
+  /**
+   * Keeps {@code record} as the DID's head for pre-checks, with the keys {@link Transition#keysOf}
+   * gives: none once deactivated, else its document's, which the operation computed (and kept) when
+   * the contract accepted it. Without them (not possible for a version the contract accepted) the
+   * DID's next write is simply not pre-checked.
+   */
+  private void keepHead(VersionRecord record) {
+    try {
+      Map<String, Multikey> keys =
+          record.deactivates() ? Map.of() : record.operation().documentKeys();
+      recentHeads.put(record.did(), new RecentHead(record.versionId(), keys));
+    } catch (RejectedException e) {
+      recentHeads.remove(record.did());
+    }
   }
 
   // the last committed block and time, and this connection's data_version when they were read
