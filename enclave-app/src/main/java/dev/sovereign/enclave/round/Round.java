@@ -3,8 +3,10 @@ package dev.sovereign.enclave.round;
 import dev.sovereign.enclave.pipeline.AcceptedPayload;
 import dev.sovereign.enclave.pipeline.RejectionReason;
 import dev.sovereign.enclave.policy.SovereigntyPolicy;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,6 +36,14 @@ public final class Round {
    */
   public static final int MAX_REJECTED_PRODUCERS = 10_000;
 
+  /**
+   * At most this many rejected payloads a round remembers by digest (the oldest is forgotten
+   * first), so that the same bytes sent again get their first verdict without a second count. An
+   * honest host resends at most the batches whose verdicts it lost (64 payloads each by default);
+   * this bounds what a flood of junk costs in memory and in the sealed state.
+   */
+  public static final int MAX_REMEMBERED_REJECTIONS = 4096;
+
   private final String id;
   private final SovereigntyPolicy.Dataset dataset;
   private final Instant opened;
@@ -47,6 +57,16 @@ public final class Round {
       new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean rejectedProducersCapped;
   private final LongAdder unauthenticated = new LongAdder();
+
+  /** SHA-256 of every accepted payload's bytes (its leaf): a copy of them is no replay. */
+  private final Set<ByteBuffer> acceptedDigests = ConcurrentHashMap.newKeySet();
+
+  /**
+   * SHA-256 of recently rejected payloads' bytes, with their reason, oldest first (guarded by
+   * itself; at most {@link #MAX_REMEMBERED_REJECTIONS}).
+   */
+  private final LinkedHashMap<ByteBuffer, RejectionReason> rejectedDigests = new LinkedHashMap<>();
+
   private final ReadWriteLock lock = new ReentrantReadWriteLock();
   private boolean closed;
 
@@ -75,8 +95,49 @@ public final class Round {
   }
 
   /**
+   * The verdict this round already gave to exactly these bytes ({@code digest}: SHA-256 of the
+   * payload as sent), if it counted one: an accepted payload is remembered for the round's life, a
+   * rejected one among the last {@link #MAX_REMEMBERED_REJECTIONS}. A deferred payload left no
+   * trace and is not found.
+   */
+  public java.util.Optional<Seen> seen(byte[] digest) {
+    ByteBuffer key = ByteBuffer.wrap(digest);
+    lock.readLock().lock();
+    try {
+      if (acceptedDigests.contains(key)) {
+        return java.util.Optional.of(new Seen.Accepted(digest.clone()));
+      }
+      synchronized (rejectedDigests) {
+        RejectionReason r = rejectedDigests.get(key);
+        return r == null ? java.util.Optional.empty() : java.util.Optional.of(new Seen.Rejected(r));
+      }
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** A verdict a round counted for a payload's bytes. */
+  public sealed interface Seen {
+    /** Accepted, with its leaf (the digest of its bytes). */
+    record Accepted(byte[] leaf) implements Seen {
+      public Accepted {
+        leaf = leaf.clone();
+      }
+
+      @Override
+      public byte[] leaf() {
+        return leaf.clone();
+      }
+    }
+
+    /** Rejected with {@code reason}. */
+    record Rejected(RejectionReason reason) implements Seen {}
+  }
+
+  /**
    * The replay check and aggregation, atomically per {@code jti}: the first payload with a jti
-   * wins, every later one is rejected as {@link RejectionReason#REPLAY}.
+   * wins, every later one is rejected as {@link RejectionReason#REPLAY}. The caller asks {@link
+   * #seen} first: the same bytes again are not a later payload but the same one.
    *
    * @return empty if accepted, else the rejection reason
    * @throws IllegalStateException if the round was closed meanwhile
@@ -85,8 +146,10 @@ public final class Round {
     lock.readLock().lock();
     try {
       ensureOpen();
+      byte[] leaf = p.leaf();
       if (!jtis.add(p.jti())) {
         countAuthenticated(RejectionReason.REPLAY, p.producer());
+        remember(leaf, RejectionReason.REPLAY);
         return java.util.Optional.of(RejectionReason.REPLAY);
       }
       Aggregator.Admission admission = aggregator.tryAdd(p.producer(), p.records());
@@ -100,11 +163,13 @@ public final class Round {
               case CONTRIBUTION_LIMIT -> RejectionReason.CONTRIBUTION_LIMIT_EXCEEDED;
             };
         countAuthenticated(reason, p.producer());
+        remember(leaf, reason);
         return java.util.Optional.of(reason);
       }
       synchronized (leaves) {
-        leaves.add(p.leaf());
+        leaves.add(leaf);
       }
+      acceptedDigests.add(ByteBuffer.wrap(leaf.clone()));
       accepted.incrementAndGet();
       return java.util.Optional.empty();
     } finally {
@@ -120,12 +185,35 @@ public final class Round {
    *     its result)
    */
   public void rejectAuthenticated(RejectionReason reason, String producerDid) {
+    rejectAuthenticated(reason, producerDid, null);
+  }
+
+  /**
+   * As {@link #rejectAuthenticated(RejectionReason, String)}, remembering the verdict for the
+   * payload's bytes ({@code digest}, SHA-256; null: not remembered) in the same step.
+   */
+  public void rejectAuthenticated(RejectionReason reason, String producerDid, byte[] digest) {
     lock.readLock().lock();
     try {
       ensureOpen();
       countAuthenticated(reason, producerDid);
+      remember(digest, reason);
     } finally {
       lock.readLock().unlock();
+    }
+  }
+
+  private void remember(byte[] digest, RejectionReason reason) {
+    if (digest == null) {
+      return;
+    }
+    synchronized (rejectedDigests) {
+      rejectedDigests.put(ByteBuffer.wrap(digest.clone()), reason);
+      if (rejectedDigests.size() > MAX_REMEMBERED_REJECTIONS) {
+        java.util.Iterator<ByteBuffer> oldest = rejectedDigests.keySet().iterator();
+        oldest.next();
+        oldest.remove();
+      }
     }
   }
 
@@ -153,10 +241,21 @@ public final class Round {
    * @throws IllegalStateException if the round was closed meanwhile
    */
   public void rejectUnauthenticated() {
+    rejectUnauthenticated(null, null);
+  }
+
+  /**
+   * As {@link #rejectUnauthenticated()}, remembering {@code reason} (the verdict's code) for the
+   * payload's bytes ({@code digest}; null: not remembered) in the same step.
+   */
+  public void rejectUnauthenticated(RejectionReason reason, byte[] digest) {
     lock.readLock().lock();
     try {
       ensureOpen();
       unauthenticated.increment();
+      if (reason != null) {
+        remember(digest, reason);
+      }
     } finally {
       lock.readLock().unlock();
     }
@@ -213,7 +312,48 @@ public final class Round {
       long valuesClamped,
       SortedMap<String, List<String>> rejectedProducers,
       boolean rejectedProducersCapped,
-      long unauthenticated) {
+      long unauthenticated,
+      List<RememberedRejection> rememberedRejections) {
+    public State {
+      rememberedRejections = List.copyOf(rememberedRejections);
+    }
+
+    /** A state that remembers no rejected payload's bytes (bodies sealed before protocol 1.7). */
+    public State(
+        String id,
+        String dataset,
+        Instant opened,
+        boolean closed,
+        long accepted,
+        List<String> jtis,
+        List<byte[]> leaves,
+        SortedMap<String, Long> rejectedByReason,
+        List<Aggregator.CellState> cells,
+        SortedMap<String, Long> payloadsByProducer,
+        long recordsLeftOut,
+        long valuesClamped,
+        SortedMap<String, List<String>> rejectedProducers,
+        boolean rejectedProducersCapped,
+        long unauthenticated) {
+      this(
+          id,
+          dataset,
+          opened,
+          closed,
+          accepted,
+          jtis,
+          leaves,
+          rejectedByReason,
+          cells,
+          payloadsByProducer,
+          recordsLeftOut,
+          valuesClamped,
+          rejectedProducers,
+          rejectedProducersCapped,
+          unauthenticated,
+          List.of());
+    }
+
     /** A state with no rejection split (bodies sealed before it: every rejection by reason). */
     public State(
         String id,
@@ -243,7 +383,26 @@ public final class Round {
           valuesClamped,
           new TreeMap<>(),
           false,
-          0);
+          0,
+          List.of());
+    }
+  }
+
+  /**
+   * A rejected payload remembered by the SHA-256 of its bytes, with the reason code it was rejected
+   * with (sealed, so that a restore and a resend do not count it twice).
+   */
+  public record RememberedRejection(byte[] digest, String reason) {
+    public RememberedRejection {
+      if (digest == null || digest.length != 32 || reason == null) {
+        throw new IllegalArgumentException("a 32-byte digest and a reason code");
+      }
+      digest = digest.clone();
+    }
+
+    @Override
+    public byte[] digest() {
+      return digest.clone();
     }
   }
 
@@ -261,6 +420,17 @@ public final class Round {
       synchronized (leaves) {
         l = leaves.stream().map(byte[]::clone).toList();
       }
+      List<RememberedRejection> remembered = new ArrayList<>();
+      if (!closed) {
+        synchronized (rejectedDigests) {
+          rejectedDigests.forEach(
+              (d, r) -> {
+                byte[] b = new byte[d.remaining()];
+                d.duplicate().get(b);
+                remembered.add(new RememberedRejection(b, r.code()));
+              });
+        }
+      }
       return new State(
           id,
           dataset.name(),
@@ -276,7 +446,8 @@ public final class Round {
           aggregator.clamped(),
           producers,
           rejectedProducersCapped,
-          unauthenticated.sum());
+          unauthenticated.sum(),
+          remembered);
     } finally {
       lock.writeLock().unlock();
     }
@@ -296,7 +467,16 @@ public final class Round {
     r.closed = s.closed();
     r.accepted.set(s.accepted());
     r.jtis.addAll(s.jtis());
-    s.leaves().forEach(l -> r.leaves.add(l.clone()));
+    s.leaves()
+        .forEach(
+            l -> {
+              r.leaves.add(l.clone());
+              r.acceptedDigests.add(ByteBuffer.wrap(l.clone()));
+            });
+    if (s.rememberedRejections().size() > MAX_REMEMBERED_REJECTIONS) {
+      throw new IllegalArgumentException("more remembered rejections than a round keeps");
+    }
+    s.rememberedRejections().forEach(x -> r.remember(x.digest(), reason(x.reason())));
     s.rejectedByReason()
         .forEach(
             (code, n) -> r.rejected.computeIfAbsent(reason(code), x -> new LongAdder()).add(n));

@@ -175,6 +175,15 @@ public final class SealedBody {
       o.Add("rejectedProducers", rejectedProducers);
       o.Add("rejectedProducersCapped", s.rejectedProducersCapped());
       o.Add("unauthenticated", s.unauthenticated());
+      if (!s.rememberedRejections().isEmpty()) {
+        // protocol 1.7: the rejected payloads the round remembers, so that the same bytes resent
+        // after a restore get their first verdict and are not counted again
+        CBORObject remembered = CBORObject.NewArray();
+        for (Round.RememberedRejection x : s.rememberedRejections()) {
+          remembered.Add(CBORObject.NewArray().Add(x.digest()).Add(x.reason()));
+        }
+        o.Add("rememberedRejections", remembered);
+      }
       CBORObject cells = CBORObject.NewArray();
       for (Aggregator.CellState c : s.cells()) {
         CBORObject co = CBORObject.NewOrderedMap();
@@ -424,6 +433,25 @@ public final class SealedBody {
     if (unauthenticated < 0) {
       throw new MalformedBodyException("unauthenticated is negative");
     }
+    // optional (bodies sealed before protocol 1.7 remember no rejected payload)
+    List<Round.RememberedRejection> remembered = new ArrayList<>();
+    CBORObject rr = o.get("rememberedRejections");
+    if (rr != null) {
+      if (rr.getType() != CBORType.Array || rr.size() > Round.MAX_REMEMBERED_REJECTIONS) {
+        throw new MalformedBodyException("rememberedRejections is not an array of its bound");
+      }
+      for (CBORObject x : rr.getValues()) {
+        if (x.getType() != CBORType.Array
+            || x.size() != 2
+            || x.get(0).getType() != CBORType.ByteString
+            || x.get(0).GetByteString().length != 32
+            || x.get(1).getType() != CBORType.TextString) {
+          throw new MalformedBodyException("a remembered rejection is not [32-byte digest, code]");
+        }
+        remembered.add(
+            new Round.RememberedRejection(x.get(0).GetByteString(), x.get(1).AsString()));
+      }
+    }
     List<Aggregator.CellState> cells = new ArrayList<>();
     for (CBORObject c : array(o, "cells").getValues()) {
       SortedMap<String, String> group = new TreeMap<>();
@@ -465,7 +493,8 @@ public final class SealedBody {
         optionalInteger(o, "valuesClamped"),
         rejectedProducers,
         capped != null && capped.AsBoolean(),
-        unauthenticated);
+        unauthenticated,
+        remembered);
   }
 
   /**

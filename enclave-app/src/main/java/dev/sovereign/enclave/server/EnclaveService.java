@@ -381,10 +381,48 @@ public final class EnclaveService implements RequestHandler {
     return new Message.PayloadVerdicts(r.id(), verdicts);
   }
 
+  /**
+   * One payload's verdict. The same bytes sent again in a round (a host that lost the verdicts of a
+   * batch it sent: killed, reattached, restored) get the verdict they got first and are not counted
+   * again (protocol 1.7); copies verified at the same time wait for the first. Another payload
+   * reusing an accepted {@code jti} is still a {@code replay}.
+   */
   private Message.Verdict verdict(Round r, String payload, boolean defer) {
     if (payload == null) {
       r.rejectUnauthenticated();
       return rejected(RejectionReason.MALFORMED_JWE);
+    }
+    byte[] digest = sha256(payload);
+    Claim claim = new Claim(r.id(), java.nio.ByteBuffer.wrap(digest));
+    java.util.concurrent.CompletableFuture<Message.Verdict> mine =
+        new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.CompletableFuture<Message.Verdict> first =
+        verifying.putIfAbsent(claim, mine);
+    if (first != null) {
+      try {
+        return first.join(); // a deferred first copy is answered deferred too: nothing counted
+      } catch (java.util.concurrent.CompletionException e) {
+        throw e.getCause() instanceof RuntimeException x ? x : e;
+      }
+    }
+    try {
+      Message.Verdict v = firstOrNewVerdict(r, payload, digest, defer);
+      mine.complete(v);
+      return v;
+    } catch (RuntimeException | Error e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      verifying.remove(claim, mine);
+    }
+  }
+
+  private Message.Verdict firstOrNewVerdict(Round r, String payload, byte[] digest, boolean defer) {
+    Optional<Round.Seen> seen = r.seen(digest);
+    if (seen.isPresent()) {
+      return seen.get() instanceof Round.Seen.Accepted a
+          ? new Message.Verdict("accepted", null, HexFormat.of().formatHex(a.leaf()))
+          : rejected(((Round.Seen.Rejected) seen.get()).reason());
     }
     try {
       AcceptedPayload a = pipeline.verify(r.id(), r.dataset().name(), payload);
@@ -408,11 +446,28 @@ public final class EnclaveService implements RequestHandler {
       // signature verified) apart, so junk cannot inflate what it says about producers
       Optional<String> producer = e.authenticatedProducer();
       if (producer.isPresent()) {
-        r.rejectAuthenticated(e.reason(), producer.get());
+        r.rejectAuthenticated(e.reason(), producer.get(), digest);
       } else {
-        r.rejectUnauthenticated();
+        r.rejectUnauthenticated(e.reason(), digest);
       }
       return rejected(e.reason());
+    }
+  }
+
+  /** A payload being verified: its round and the SHA-256 of its bytes. */
+  private record Claim(String round, java.nio.ByteBuffer digest) {}
+
+  /** Payloads being verified now, so that a copy waits for the first's verdict. */
+  private final Map<Claim, java.util.concurrent.CompletableFuture<Message.Verdict>> verifying =
+      new ConcurrentHashMap<>();
+
+  /** SHA-256 of the payload as sent (for a compact JWE, its ASCII bytes: its Merkle leaf). */
+  private static byte[] sha256(String payload) {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-256")
+          .digest(payload.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 

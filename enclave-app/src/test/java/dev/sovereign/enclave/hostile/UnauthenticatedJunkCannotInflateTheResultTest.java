@@ -60,20 +60,22 @@ class UnauthenticatedJunkCannotInflateTheResultTest {
     // junk credential sending the same rejected payload kind 25 times
     List<InProcessEnclave.Producer> honest = new ArrayList<>();
     List<String> genuine = new ArrayList<>();
+    ObjectNode firstClaims = null;
     for (int i = 0; i < 3; i++) {
       InProcessEnclave.Producer p = enclave.stranger();
       honest.add(p);
-      genuine.add(
-          p.payload(
-              p.claims(
-                  ROUND, authority.credential(p.did.toString()).jwt(), authority.accreditation)));
+      ObjectNode claims =
+          p.claims(ROUND, authority.credential(p.did.toString()).jwt(), authority.accreditation);
+      firstClaims = firstClaims == null ? claims : firstClaims;
+      genuine.add(p.payload(claims));
     }
     InProcessEnclave.Producer revoked = enclave.stranger();
     Authority.Issued revokedCredential = authority.credential(revoked.did.toString());
     authority.lists.set(revokedCredential.index(), true);
     genuine.add(
         revoked.payload(revoked.claims(ROUND, revokedCredential.jwt(), authority.accreditation)));
-    genuine.add(genuine.get(0)); // the host resends an accepted JWE: replay
+    // the first producer's signed claims encrypted again (other bytes, same jti): replay
+    genuine.add(honest.get(0).payload(firstClaims));
     InProcessEnclave.Producer mallory = enclave.stranger();
     for (int i = 0; i < 25; i++) {
       genuine.add(mallory.payload(mallory.claims(ROUND)));

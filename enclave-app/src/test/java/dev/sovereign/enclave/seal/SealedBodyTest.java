@@ -54,6 +54,71 @@ class SealedBodyTest {
         new ProducerAuthorization("did:key:p", Set.of("EU"), Set.of("plain"), List.of()));
   }
 
+  /**
+   * Protocol 1.7: what a round answered to exactly which bytes survives a seal and a restore, so a
+   * payload the host resends to a restored enclave gets its first verdict and no second count.
+   */
+  @Test
+  void theVerdictsGivenToPayloadBytesSurviveARoundTripSoAResendAfterARestoreIsNotCountedTwice()
+      throws Exception {
+    SovereigntyPolicy policy = PolicyLoader.parse(POLICY);
+    SovereigntyPolicy.Dataset ds = policy.dataset("plain").orElseThrow();
+    Round open = new Round("r1", ds, Instant.parse("2026-11-27T10:00:00Z"));
+    assertTrue(open.accept(payload("a", (byte) 2, "DE", "0.1")).isEmpty());
+    byte[] replayed = new byte[32];
+    replayed[0] = 7;
+    assertTrue(open.accept(payload("a", (byte) 7, "DE", "0.1")).isPresent(), "jti a again");
+    byte[] revoked = new byte[32];
+    revoked[0] = 8;
+    open.rejectAuthenticated(RejectionReason.CREDENTIAL_REVOKED, "did:key:q", revoked);
+    byte[] junk = new byte[32];
+    junk[0] = 9;
+    open.rejectUnauthenticated(RejectionReason.MALFORMED_JWE, junk);
+    byte[] body =
+        SealedBody.encode(
+            EnclaveIdentity.generate(new SecureRandom()),
+            policy.sha256Hex(),
+            List.of(open),
+            Instant.parse("2026-11-27T11:00:00Z"));
+
+    Round back = Round.restore(SealedBody.decode(body).rounds().get(0), ds);
+    byte[] accepted = new byte[32];
+    accepted[0] = 2;
+    assertArrayEquals(
+        accepted, ((Round.Seen.Accepted) back.seen(accepted).orElseThrow()).leaf(), "accepted");
+    assertEquals(
+        new Round.Seen.Rejected(RejectionReason.REPLAY), back.seen(replayed).orElseThrow());
+    assertEquals(
+        new Round.Seen.Rejected(RejectionReason.CREDENTIAL_REVOKED),
+        back.seen(revoked).orElseThrow());
+    assertEquals(
+        new Round.Seen.Rejected(RejectionReason.MALFORMED_JWE), back.seen(junk).orElseThrow());
+    assertTrue(back.seen(new byte[32]).isEmpty(), "bytes never sent");
+  }
+
+  @Test
+  void aRoundRemembersAtMostItsBoundOfRejectedPayloadsForgettingTheOldestFirst() throws Exception {
+    SovereigntyPolicy.Dataset ds = PolicyLoader.parse(POLICY).dataset("plain").orElseThrow();
+    Round r = new Round("r1", ds, Instant.parse("2026-11-27T10:00:00Z"));
+    for (int i = 0; i <= Round.MAX_REMEMBERED_REJECTIONS; i++) {
+      r.rejectUnauthenticated(RejectionReason.MALFORMED_JWE, digest(i));
+    }
+    assertTrue(r.seen(digest(0)).isEmpty(), "the oldest is forgotten");
+    assertTrue(r.seen(digest(1)).isPresent());
+    assertTrue(r.seen(digest(Round.MAX_REMEMBERED_REJECTIONS)).isPresent());
+    assertEquals(Round.MAX_REMEMBERED_REJECTIONS, r.state().rememberedRejections().size());
+    assertEquals(Round.MAX_REMEMBERED_REJECTIONS + 1, r.state().unauthenticated());
+  }
+
+  private static byte[] digest(int i) {
+    byte[] d = new byte[32];
+    d[0] = (byte) (i >> 24);
+    d[1] = (byte) (i >> 16);
+    d[2] = (byte) (i >> 8);
+    d[3] = (byte) i;
+    return d;
+  }
+
   @Test
   void aRoundTripKeepsTheIdentityTheReplaySetTheLeavesInOrderAndTheExactAggregates()
       throws Exception {

@@ -19,10 +19,11 @@ public final class Frames {
    * The message revision this code speaks (docs/enclave-protocol.md): 1.1 added {@code
    * deferEvidence} and deferred answers, 1.2 the round lifecycle both sides agree on, 1.3 the
    * refused status lists, 1.4 audit heads that only extend and one result per round, 1.5 a result
-   * that counts unauthenticated payloads apart, 1.6 the two-phase close ({@code holdResult}), all
-   * under the same frame version byte.
+   * that counts unauthenticated payloads apart, 1.6 the two-phase close ({@code holdResult}), 1.7
+   * the same payload bytes sent again answered with their first verdict and counted once, all under
+   * the same frame version byte.
    */
-  public static final String REVISION = "1.6";
+  public static final String REVISION = "1.7";
 
   /** Default maximum of {@code N}: 8 MiB. */
   public static final int DEFAULT_MAX_FRAME = 8 * 1024 * 1024;

@@ -17,7 +17,9 @@ import org.jboss.logging.Logger;
 /**
  * Drains the inbox into the enclave on one thread: pending payloads go in batches (grouped by
  * round, oldest first) and each batch's verdicts are recorded in one transaction, then audited.
- * Delivery is at-least-once; the enclave's replay protection makes duplicates harmless.
+ * Delivery is at-least-once: the enclave answers a payload it already counted, sent again byte for
+ * byte, with its first verdict and counts it once (protocol 1.7), so a batch whose verdicts were
+ * lost (a link that failed after the enclave counted it, a host killed and reattached) is resent.
  */
 final class Forwarder implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Forwarder.class);

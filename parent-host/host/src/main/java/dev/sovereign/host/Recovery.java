@@ -169,7 +169,8 @@ final class Recovery {
       sealer.changed(1);
       // The enclave now holds the blob's rounds and payloads: what the host answered since goes in
       // again. Coverage is known for the host's own latest seal; for any other blob every answered
-      // payload is resent (those the blob holds come back as replay rejections, none is lost).
+      // payload is resent (those the blob holds get their first verdict again and are not counted
+      // twice, protocol 1.7).
       Optional<SealStore.Seal> known = Optional.empty();
       try {
         Optional<SealStore.Seal> latest = sealer.store().latest();
@@ -294,8 +295,8 @@ final class Recovery {
 
   /**
    * Resends the round's answered payloads the seal does not cover; unanswered ones are left to the
-   * forwarder, which may already hold them in a batch (sending them here too would count a replay
-   * inside).
+   * forwarder, which may already hold them in a batch (the enclave would answer a copy with the
+   * first verdict, protocol 1.7, but it need not see it twice).
    */
   private void resend(String round, Set<String> covered) throws Exception {
     List<Inbox.Entry> tail =
