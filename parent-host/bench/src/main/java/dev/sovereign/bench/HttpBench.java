@@ -54,6 +54,15 @@ public final class HttpBench {
    */
   static final int DIRECT_CONNECTIONS = 2;
 
+  /**
+   * The enclave's JIT has settled when its compiler threads took at most this share of the enclave
+   * process's CPU in a warm-up round.
+   */
+  static final double SETTLED_COMPILER_SHARE = 0.10;
+
+  /** Warm-up rounds at most before measuring anyway (the log says the JIT had not settled). */
+  static final int MAX_SETTLE_ROUNDS = 20;
+
   private final Path hostApp;
   private final Path enclaveJar;
   private final int producers;
@@ -101,8 +110,8 @@ public final class HttpBench {
   }
 
   /**
-   * The default warm-up: as many payloads as are measured (at least 200), so both JITs settle
-   * first.
+   * The default warm-up: as many payloads as are measured (at least 200), then rounds of as many
+   * again until the enclave's JIT has settled ({@link #SETTLED_COMPILER_SHARE}).
    */
   public static int defaultWarmup(int payloads) {
     return Math.max(200, payloads);
@@ -148,11 +157,11 @@ public final class HttpBench {
     }
     // every bench payload must be accepted: the policy lets a producer send all of them in one
     // round (surplus records beyond the group bound are left out, not refused)
+    int chunk = settleChunk(warmup);
+    long most = warmup + (long) MAX_SETTLE_ROUNDS * chunk + 3L * payloads;
     ctx.producerBounds(
         new DemoContext.ProducerBounds(
-            Math.min(1_000_000, warmup + 3 * payloads),
-            (int) Math.min(1_000_000L, (long) (warmup + 3 * payloads) * records),
-            true));
+            (int) Math.min(1_000_000L, most), (int) Math.min(1_000_000L, most * records), true));
     try {
       for (DemoStep step : DemoSteps.all()) {
         if (List.of("build-world", "write-policy", "start-host", "producer-verifies", "open-round")
@@ -202,13 +211,14 @@ public final class HttpBench {
               .orElseThrow(
                   () -> new IllegalStateException("the host's enclave process was not found"));
       Path socket = enclaveSocket(enclave);
+      long viaHost = settleJit(ctx, p, load, poll, socket, enclave, warmup, chunk);
       int from = warmup;
       Direct before = direct(socket, ctx.round(), built.subList(from, from + payloads), enclave);
       from += payloads;
       log.printf(
           "bench: http: straight to the enclave: %.1f payloads/s (enclave process %.2f ms CPU per"
-              + " payload)%n",
-          before.rate(), before.enclaveMs());
+              + " payload, %.2f of it its JIT compiler)%n",
+          before.rate(), before.enclaveMs(), before.compilerMs());
 
       log.printf("bench: http: %d producers submitting %d payloads%n", producers, payloads);
       ProcessHandle self = ProcessHandle.current();
@@ -216,14 +226,20 @@ public final class HttpBench {
       long host0 = cpu(host);
       long enclave0 = cpu(enclave);
       long client0 = cpu(self);
+      long hostJit0 = CompilerCpu.nanos(host.pid()).orElse(0);
+      long enclaveJit0 = CompilerCpu.nanos(enclave.pid()).orElse(0);
       long t0 = System.nanoTime();
       long[] latencies = load.run(measured);
       double submitted = (System.nanoTime() - t0) / 1e9;
-      settle(poll, ctx.round(), warmup + payloads);
+      settle(poll, ctx.round(), viaHost + payloads);
       double seconds = (System.nanoTime() - t0) / 1e9;
       double hostMs = (cpu(host) - host0) / 1e6 / payloads;
       double enclaveMs = (cpu(enclave) - enclave0) / 1e6 / payloads;
       double clientMs = (cpu(self) - client0) / 1e6 / payloads;
+      double hostJitMs =
+          Math.max(0, CompilerCpu.nanos(host.pid()).orElse(0) - hostJit0) / 1e6 / payloads;
+      double enclaveJitMs =
+          Math.max(0, CompilerCpu.nanos(enclave.pid()).orElse(0) - enclaveJit0) / 1e6 / payloads;
       LinkTime link = linkTime(ctx.host().base()).minus(link0);
       log.printf(
           "bench: http: the forwarder's SubmitPayloads in the HTTP run: %.0f round trips (%.1f"
@@ -236,8 +252,8 @@ public final class HttpBench {
       Direct after = direct(socket, ctx.round(), built.subList(from, from + payloads), enclave);
       log.printf(
           "bench: http: straight to the enclave again: %.1f payloads/s (enclave process %.2f ms CPU"
-              + " per payload)%n",
-          after.rate(), after.enclaveMs());
+              + " per payload, %.2f of it its JIT compiler)%n",
+          after.rate(), after.enclaveMs(), after.compilerMs());
       double cpuSeconds = (hostMs + enclaveMs) * payloads / 1e3;
       // the normalisation of the enclave-only figure: its thread count (1 core when pinned)
       int cores = split != null ? split.enclaveCores() : Runtime.getRuntime().availableProcessors();
@@ -301,12 +317,17 @@ public final class HttpBench {
           String.format(
               java.util.Locale.ROOT,
               " (CPU per payload: host %.2f ms, enclave process %.2f ms, benchmark client (producers"
-                  + " and round polls) %.2f ms;"
-                  + " the enclave process fed straight %.2f ms)",
+                  + " and round polls) %.2f ms; the enclave process fed straight %.2f ms; of these,"
+                  + " JIT compiler threads: host %.2f ms, enclave %.2f ms in the HTTP run, %.2f and"
+                  + " %.2f ms fed straight)",
               hostMs,
               enclaveMs,
               clientMs,
-              directMs);
+              directMs,
+              hostJitMs,
+              enclaveJitMs,
+              before.compilerMs(),
+              after.compilerMs());
       figures.add(
           BenchFigure.rate(
               "http.payloads." + size + ".cpu",
@@ -387,8 +408,8 @@ public final class HttpBench {
       }
       log.printf(
           "bench: http: %.1f payloads/s wall (%.1f s: the last 202 after %.1f s), %.1f per"
-              + " CPU-normalised second (host %.2f ms,"
-              + " enclave %.2f ms, client %.2f ms CPU per payload); the same enclave fed straight"
+              + " CPU-normalised second (host %.2f ms, enclave %.2f ms (its JIT compiler %.2f),"
+              + " client %.2f ms CPU per payload); the same enclave fed straight"
               + " %.1f wall (ratio %.3f); did:key in process %.1f%n",
           wallRate,
           seconds,
@@ -396,6 +417,7 @@ public final class HttpBench {
           cpuRate,
           hostMs,
           enclaveMs,
+          enclaveJitMs,
           clientMs,
           wallCeiling,
           wallRate / wallCeiling,
@@ -451,8 +473,82 @@ public final class HttpBench {
     return new LinkTime(count, sum);
   }
 
-  /** The enclave process fed straight: payloads per second (wall) and its CPU ms per payload. */
-  record Direct(double rate, double enclaveMs) {}
+  /**
+   * The enclave process fed straight: payloads per second (wall), its CPU ms per payload and how
+   * much of that its JIT compiler threads took.
+   */
+  record Direct(double rate, double enclaveMs, double compilerMs) {}
+
+  /** Payloads per JIT-settling round: the warm-up's count, at least 200. */
+  static int settleChunk(int warmup) {
+    return Math.max(200, warmup);
+  }
+
+  /**
+   * Warms the enclave until its JIT has settled, so that neither side of the HTTP figures' ratio
+   * pays for compilation the other does not: rounds of {@code chunk} more payloads, half through
+   * the host and half straight to the enclave (the two paths measured next), until the enclave's
+   * compiler threads took at most {@link #SETTLED_COMPILER_SHARE} of its CPU in a round, at most
+   * {@link #MAX_SETTLE_ROUNDS} rounds (two where {@code /proc} cannot be read). Returns how many
+   * payloads went through the host in all (the warm-up's included).
+   */
+  private long settleJit(
+      DemoContext ctx,
+      DemoWorld.Producer p,
+      SubmitLoad load,
+      HostClient poll,
+      Path socket,
+      ProcessHandle enclave,
+      int warmup,
+      int chunk)
+      throws Exception {
+    long viaHost = warmup;
+    boolean readable = CompilerCpu.nanos(enclave.pid()).isPresent();
+    int rounds = readable ? MAX_SETTLE_ROUNDS : 2;
+    for (int round = 1; round <= rounds; round++) {
+      List<String> more = build(ctx, p, chunk);
+      int half = chunk / 2;
+      long cpu0 = cpu(enclave);
+      long jit0 = CompilerCpu.nanos(enclave.pid()).orElse(0);
+      long t0 = System.nanoTime();
+      load.run(load.prepare(more.subList(0, half)));
+      viaHost += half;
+      settle(poll, ctx.round(), viaHost);
+      direct(socket, ctx.round(), more.subList(half, chunk), enclave);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      long used = cpu(enclave) - cpu0;
+      long jit = Math.max(0, CompilerCpu.nanos(enclave.pid()).orElse(0) - jit0);
+      double share = used > 0 ? (double) jit / used : 0;
+      log.printf(
+          "bench: http: JIT warm-up round %d: %d payloads (%d through the host, %d straight) in %.1f"
+              + " s; the enclave's compiler threads %s%n",
+          round,
+          chunk,
+          half,
+          chunk - half,
+          seconds,
+          readable
+              ? String.format(
+                  java.util.Locale.ROOT,
+                  "%.2f of its %.2f ms CPU per payload (%.0f%%)",
+                  jit / 1e6 / chunk,
+                  used / 1e6 / chunk,
+                  100 * share)
+              : "not readable here (no /proc)");
+      if (readable && share <= SETTLED_COMPILER_SHARE) {
+        log.printf(
+            "bench: http: the enclave's JIT has settled (at most %.0f%% of its CPU)%n",
+            100 * SETTLED_COMPILER_SHARE);
+        return viaHost;
+      }
+    }
+    if (readable) {
+      log.printf(
+          "bench: http: the enclave's JIT had not settled after %d rounds; measuring anyway%n",
+          rounds);
+    }
+    return viaHost;
+  }
 
   /** The unix socket the host's dev launcher told the enclave to listen on. */
   static Path enclaveSocket(ProcessHandle enclave) {
@@ -482,6 +578,7 @@ public final class HttpBench {
     ExecutorService pool = Executors.newFixedThreadPool(DIRECT_CONNECTIONS);
     try {
       long cpu0 = cpu(enclave);
+      long jit0 = CompilerCpu.nanos(enclave.pid()).orElse(0);
       long t0 = System.nanoTime();
       List<Future<Void>> jobs = new ArrayList<>();
       for (int c = 0; c < DIRECT_CONNECTIONS; c++) {
@@ -489,13 +586,15 @@ public final class HttpBench {
             pool.submit(
                 () -> {
                   try (EnclaveClient client = EnclaveClient.connectUnix(socket)) {
+                    // the same request as the host's forwarder sends (evidence relay on, the seal
+                    // sequence asked for): the same enclave code, only the host left out
                     for (int i = next.getAndAdd(DIRECT_BATCH);
                         i < jwes.size();
                         i = next.getAndAdd(DIRECT_BATCH)) {
                       List<String> batch = jwes.subList(i, Math.min(jwes.size(), i + DIRECT_BATCH));
                       Message.PayloadVerdicts v =
                           client.call(
-                              new Message.SubmitPayloads(round, batch, null, null),
+                              new Message.SubmitPayloads(round, batch, true, true),
                               Message.PayloadVerdicts.class);
                       if (v.verdicts().size() != batch.size()) {
                         throw new IllegalStateException(
@@ -522,7 +621,11 @@ public final class HttpBench {
         f.get();
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
-      return new Direct(jwes.size() / seconds, (cpu(enclave) - cpu0) / 1e6 / jwes.size());
+      long jit = Math.max(0, CompilerCpu.nanos(enclave.pid()).orElse(0) - jit0);
+      return new Direct(
+          jwes.size() / seconds,
+          (cpu(enclave) - cpu0) / 1e6 / jwes.size(),
+          jit / 1e6 / jwes.size());
     } finally {
       pool.shutdownNow();
     }
