@@ -226,4 +226,25 @@ class WycheproofTest {
                 + "8086072ba1e7cc2358baeca134c825a7"),
         crypto.sha384(abc));
   }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("dev.sovereign.crypto.Crypto#backends")
+  void bulkDigestGivesTheJdkBytesAndIsAwsLcsOwnOnAwsLc(Crypto crypto) throws Exception {
+    java.util.Random r = new java.util.Random(13);
+    for (int size : new int[] {0, 3, 55, 56, 64, 4096, 5769, 10_240}) {
+      byte[] m = new byte[size];
+      r.nextBytes(m);
+      for (String alg : new String[] {"SHA-256", "SHA-384", "SHA-512"}) {
+        assertArrayEquals(
+            java.security.MessageDigest.getInstance(alg, "SUN").digest(m),
+            crypto.bulkDigest(alg).digest(m),
+            alg + " of " + size + " bytes");
+      }
+    }
+    assertEquals(
+        crypto.backend() == Crypto.Backend.AWS_LC
+            ? "AmazonCorrettoCryptoProvider"
+            : crypto.digest("SHA-256").getProvider().getName(),
+        crypto.bulkDigest("SHA-256").getProvider().getName());
+  }
 }

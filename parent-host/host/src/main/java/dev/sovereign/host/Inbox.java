@@ -1,5 +1,6 @@
 package dev.sovereign.host;
 
+import dev.sovereign.crypto.Crypto;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -168,12 +169,16 @@ public final class Inbox implements AutoCloseable {
     return id;
   }
 
-  /** Per thread: a SHA-256 instance (digest() resets it), not a provider lookup per submit. */
+  /**
+   * Per thread: a SHA-256 instance (digest() resets it), not a provider lookup per submit. AWS-LC's
+   * where it loads ({@link Crypto#bulkDigest}): the host runs C1-only, where the JDK's SHA-256 of a
+   * ~6 KB JWE was 28% of the submit threads' CPU (docs/benchmarks.md).
+   */
   private static final ThreadLocal<MessageDigest> SHA256 =
       ThreadLocal.withInitial(
           () -> {
             try {
-              return MessageDigest.getInstance("SHA-256");
+              return Crypto.system().bulkDigest("SHA-256");
             } catch (NoSuchAlgorithmException e) {
               throw new IllegalStateException(e);
             }
