@@ -123,6 +123,11 @@ final class EnclaveGateway implements AutoCloseable {
     return h;
   }
 
+  /** The DID of the enclave the host works with, as last seen; empty when not known. */
+  Optional<String> currentDid() {
+    return Optional.ofNullable(enclaveDid.get());
+  }
+
   /** Records the enclave the host now works with (after a recovery or restore). */
   void workingWith(String did) {
     enclaveDid.set(did);

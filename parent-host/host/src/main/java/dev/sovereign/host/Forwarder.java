@@ -73,6 +73,9 @@ final class Forwarder implements AutoCloseable {
       // a seal the host did not ask for is noticed within half a second without traffic, and at
       // once with the next batch's verdicts
       executor.scheduleWithFixedDelay(sealer::checkUnrequested, 500, 500, TimeUnit.MILLISECONDS);
+      // the enclave's keys in no seal the host holds (a seal at a round's open failed): payloads
+      // are refused until this seal succeeds
+      executor.scheduleWithFixedDelay(sealer::sealKeysIfUnsealed, 250, 250, TimeUnit.MILLISECONDS);
       long every = Math.max(1000, sealInterval.toMillis());
       executor.scheduleWithFixedDelay(sealer::sealQuietly, every, every, TimeUnit.MILLISECONDS);
     }

@@ -35,6 +35,11 @@ import org.jboss.logging.Logger;
 public class HostService {
   private static final Logger LOG = Logger.getLogger(HostService.class);
 
+  /**
+   * {@code Retry-After} of a 503 {@code keys-not-sealed}: about when the host's next seal try ends.
+   */
+  static final int KEYS_NOT_SEALED_RETRY_SECONDS = 2;
+
   /** Whose turn it is to change what the enclave holds (drains, seals, restores, closes). */
   private EnclaveTurn turn;
 
@@ -323,6 +328,17 @@ public class HostService {
       throw r.state().equals("open") || r.state().equals("expired")
           ? new Problem(409, "round-expired", "the round is past its time to live")
           : new Problem(409, "round-closed", "the round is closed");
+    }
+    if (!sealer.keysSealed()) {
+      // The enclave's keys are in no seal this host holds (the seal at the round's open or after
+      // a recovery failed): a host killed now would leave a successor without them, and this
+      // payload, encrypted to them, would come out of the result unopened. The host retries the
+      // seal by itself.
+      throw new Problem(
+          503,
+          "keys-not-sealed",
+          "the enclave's keys are not yet in a seal this host holds; nothing was accepted",
+          KEYS_NOT_SEALED_RETRY_SECONDS);
     }
     try {
       Inbox.Stored stored = inbox.put(round, env.zone(), jwe, clock.instant());

@@ -17,11 +17,18 @@ public final class Problem extends RuntimeException {
 
   private final int status;
   private final String code;
+  private final int retryAfterSeconds;
 
   public Problem(int status, String code, String detail) {
+    this(status, code, detail, status == 429 ? 1 : 0);
+  }
+
+  /** A problem whose answer says when to try again ({@code Retry-After}, seconds; 0: not said). */
+  public Problem(int status, String code, String detail, int retryAfterSeconds) {
     super(detail, null, false, false);
     this.status = status;
     this.code = code;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 
   public int status() {
@@ -41,8 +48,8 @@ public final class Problem extends RuntimeException {
     body.put("code", code);
     body.put("detail", getMessage());
     Response.ResponseBuilder b = Response.status(status).type(JSON).entity(body);
-    if (status == 429) {
-      b.header("Retry-After", "1");
+    if (retryAfterSeconds > 0) {
+      b.header("Retry-After", Integer.toString(retryAfterSeconds));
     }
     return b.build();
   }

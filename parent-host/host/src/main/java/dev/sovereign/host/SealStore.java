@@ -21,8 +21,9 @@ import java.util.stream.Stream;
 /**
  * The enclave's latest sealed blobs on the host's disk (ciphertext only: the blob opens only inside
  * an attested enclave), with what each one covers: the rounds that were open and the inbox payloads
- * whose verdicts the enclave had given when it sealed. Files: {@code seals/seal-<millis>.bin} and
- * {@code seals/latest.json}; written to a temporary file, fsynced, then moved into place.
+ * whose verdicts the enclave had given when it sealed, and the DID of the enclave whose keys it
+ * holds. Files: {@code seals/seal-<millis>.bin} and {@code seals/latest.json}; written to a
+ * temporary file, fsynced, then moved into place.
  */
 public final class SealStore {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -30,9 +31,21 @@ public final class SealStore {
   private final Path dir;
   private final int keep;
 
-  /** A stored seal and what it covers. */
+  /**
+   * A stored seal and what it covers; {@code enclaveDid} names the enclave whose keys it holds
+   * (null in a {@code latest.json} written before it was recorded).
+   */
   public record Seal(
-      Path file, Instant createdAt, Set<String> rounds, Set<String> coveredPayloads) {
+      Path file,
+      Instant createdAt,
+      Set<String> rounds,
+      Set<String> coveredPayloads,
+      String enclaveDid) {
+    /** The enclave whose keys this seal holds, when recorded. */
+    public Optional<String> did() {
+      return Optional.ofNullable(enclaveDid);
+    }
+
     /** The blob's bytes. */
     public byte[] blob() throws IOException {
       return Files.readAllBytes(file);
@@ -46,7 +59,17 @@ public final class SealStore {
   }
 
   /** Stores a new blob as the latest and drops the oldest beyond {@code keep}. */
-  public synchronized Seal store(byte[] blob, Instant at, Set<String> rounds, Set<String> covered)
+  public Seal store(byte[] blob, Instant at, Set<String> rounds, Set<String> covered)
+      throws IOException {
+    return store(blob, at, rounds, covered, null);
+  }
+
+  /**
+   * Stores a new blob, sealed by the enclave {@code enclaveDid} (null: not known), as the latest
+   * and drops the oldest beyond {@code keep}.
+   */
+  public synchronized Seal store(
+      byte[] blob, Instant at, Set<String> rounds, Set<String> covered, String enclaveDid)
       throws IOException {
     long millis = at.toEpochMilli();
     Path file = dir.resolve("seal-" + millis + ".bin");
@@ -57,11 +80,14 @@ public final class SealStore {
     ObjectNode latest = JSON.createObjectNode();
     latest.put("file", file.getFileName().toString());
     latest.put("createdAt", at.toString());
+    if (enclaveDid != null) {
+      latest.put("enclaveDid", enclaveDid);
+    }
     rounds.forEach(latest.withArray("rounds")::add);
     covered.forEach(latest.withArray("covered")::add);
     writeAtomically(dir.resolve("latest.json"), JSON.writeValueAsBytes(latest));
     prune();
-    return new Seal(file, at, Set.copyOf(rounds), Set.copyOf(covered));
+    return new Seal(file, at, Set.copyOf(rounds), Set.copyOf(covered), enclaveDid);
   }
 
   /**
@@ -99,7 +125,8 @@ public final class SealStore {
             file,
             Instant.parse(n.get("createdAt").asText()),
             Set.copyOf(rounds),
-            Set.copyOf(covered)));
+            Set.copyOf(covered),
+            n.hasNonNull("enclaveDid") ? n.get("enclaveDid").asText() : null));
   }
 
   private void prune() throws IOException {

@@ -55,6 +55,26 @@ final class Sealer {
   /** What the held seal covers. */
   private Set<String> heldCoverage = Set.of();
 
+  /**
+   * The DID of the enclave whose keys the held seal holds (null: none, or a seal stored before the
+   * DID was recorded): payloads are acknowledged only while it is the enclave's current DID.
+   */
+  private volatile String sealedDid;
+
+  /**
+   * Set when a seal of the keys failed or a payload was refused for want of one: only then does
+   * {@link #sealKeysIfUnsealed} act (not while a round's open is between its record and its seal).
+   */
+  private volatile boolean keysWanted;
+
+  /** When {@link #sealKeysIfUnsealed} may try again (System.nanoTime), and its back-off. */
+  private long keysRetryAt;
+
+  private long keysBackoffMillis = KEYS_RETRY_FIRST_MILLIS;
+
+  private static final long KEYS_RETRY_FIRST_MILLIS = 500;
+  private static final long KEYS_RETRY_MAX_MILLIS = 10_000;
+
   /** Payloads the enclave counted since the held seal, with the seal sequence it reported. */
   private final List<Answered> answeredSince = new ArrayList<>();
 
@@ -85,6 +105,70 @@ final class Sealer {
     if (latest.isPresent()) {
       heldSequence = sequenceOf(latest.get().blob()).orElse(0L);
       heldCoverage = latest.get().coveredPayloads();
+      sealedDid = latest.get().enclaveDid();
+    }
+  }
+
+  /**
+   * Whether a payload may be answered 202 now: the enclave's current keys (its DID, as the host
+   * last saw it) are in a seal this host holds, so a host killed now leaves a successor that
+   * restores them and opens the payload. True without sealing, and while the host has not seen its
+   * enclave yet (nothing to compare; recovery checks before any payload is forwarded).
+   */
+  boolean keysSealed() {
+    if (!enabled) {
+      return true;
+    }
+    Optional<String> current = enclave.currentDid();
+    boolean sealed = current.isEmpty() || current.get().equals(sealedDid);
+    if (!sealed) {
+      keysWanted = true;
+    }
+    return sealed;
+  }
+
+  /**
+   * Seals when the enclave's current keys are in no seal the host holds and a round is open (a seal
+   * at a round's open or after a recovery that restored nothing failed); tried again with a
+   * back-off from half a second to ten seconds. Payloads are refused meanwhile ({@link
+   * #keysSealed}).
+   */
+  void sealKeysIfUnsealed() {
+    try {
+      retrySealingKeys();
+    } catch (RuntimeException e) {
+      LOG.warnf("keys seal retry failed: %s", e.getClass().getSimpleName());
+    }
+  }
+
+  private void retrySealingKeys() {
+    if (!keysWanted) {
+      return;
+    }
+    if (keysSealed()) {
+      keysWanted = false;
+      return;
+    }
+    if (!consistent.getAsBoolean()) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (now - keysRetryAt < 0) {
+      return;
+    }
+    try {
+      if (inbox.openRounds().isEmpty()) {
+        return;
+      }
+    } catch (SQLException e) {
+      return;
+    }
+    if (sealKeys("keys-unsealed")) {
+      keysWanted = false;
+      keysBackoffMillis = KEYS_RETRY_FIRST_MILLIS;
+    } else {
+      keysRetryAt = now + keysBackoffMillis * 1_000_000L;
+      keysBackoffMillis = Math.min(KEYS_RETRY_MAX_MILLIS, 2 * keysBackoffMillis);
     }
   }
 
@@ -136,6 +220,7 @@ final class Sealer {
       if (seal.isPresent()) {
         heldSequence = Math.max(heldSequence, sequenceOf(blob).orElse(0L));
         heldCoverage = seal.get().coveredPayloads();
+        sealedDid = seal.get().enclaveDid(); // the enclave now runs that identity
       } else {
         heldCoverage = Set.of(); // a fresh enclave: every answered payload is sent to it again
       }
@@ -180,8 +265,10 @@ final class Sealer {
           }
         }
         // No rounds claimed: recovery reopens each (round-exists for those the blob holds).
-        seals.store(blob, clock.instant(), Set.of(), covered);
+        String did = enclave.currentDid().orElse(null); // the enclave that sealed it
+        seals.store(blob, clock.instant(), Set.of(), covered, did);
         held(fetched, covered);
+        sealedDid = did;
         f.put("fetchedSequence", fetched);
         f.put("sealedSha256", HostAudit.sha256Hex(blob));
         f.put("coveredPayloads", covered.size());
@@ -246,19 +333,28 @@ final class Sealer {
    * Seals now so that the enclave's current keys are on the host's disk before payloads encrypted
    * to them are acknowledged (a round opened; a recovery that restored nothing gave the enclave
    * fresh keys). A failure is logged (and audited as {@code seal-refused} when the enclave
-   * refused); the schedule tries again.
+   * refused); payloads are answered 503 {@code keys-not-sealed} until {@link #sealKeysIfUnsealed}
+   * succeeds.
+   *
+   * @return whether the seal was stored
    */
-  void sealKeys(String trigger) {
+  boolean sealKeys(String trigger) {
     if (!enabled) {
-      return;
+      return false;
     }
     try {
       seal(trigger);
+      return true;
     } catch (Problem p) {
-      LOG.warnf("seal after %s failed: %s; the next scheduled seal tries again", trigger, p.code());
+      keysWanted = true;
+      LOG.warnf(
+          "seal after %s failed: %s; payloads are refused until a seal holds the keys",
+          trigger, p.code());
     } catch (RuntimeException e) {
+      keysWanted = true;
       LOG.warnf("seal after %s failed: %s", trigger, e.getClass().getSimpleName());
     }
+    return false;
   }
 
   /**
@@ -266,8 +362,8 @@ final class Sealer {
    * meanwhile.
    *
    * @param trigger who asked: {@code admin}, {@code host} (its own schedule), {@code unrequested}
-   *     (right after it found a seal it did not ask for), {@code round-opened} or {@code recovery}
-   *     (the enclave's keys, {@link #sealKeys})
+   *     (right after it found a seal it did not ask for), {@code round-opened}, {@code recovery} or
+   *     {@code keys-unsealed} (the enclave's keys, {@link #sealKeys})
    */
   SealStore.Seal seal(String trigger) {
     if (!enabled) {
@@ -323,8 +419,11 @@ final class Sealer {
    */
   private SealStore.Seal store(byte[] blob, Coverage c, String trigger)
       throws SQLException, IOException {
-    SealStore.Seal stored = seals.store(blob, clock.instant(), c.rounds(), c.covered());
+    // under the turn, after a Health (seal) or a close in this enclave: its DID is the current one
+    String did = enclave.currentDid().orElse(null);
+    SealStore.Seal stored = seals.store(blob, clock.instant(), c.rounds(), c.covered(), did);
     held(sequenceOf(blob).orElse(heldSequence), c.covered());
+    sealedDid = did;
     answeredSince.clear();
     audit.record(
         "backup-sealed",

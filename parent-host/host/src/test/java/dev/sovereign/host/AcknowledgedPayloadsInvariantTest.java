@@ -147,7 +147,7 @@ class AcknowledgedPayloadsInvariantTest {
         switch (step) {
           case SUBMIT -> {
             String jwe = built.get("payloads").get(next++).asText();
-            host.submit(ROUND, jwe); // returns only once stored: the 202
+            submitLikeAProducer(host, jwe); // returns only once stored: the 202
             acknowledged.add(jwe);
           }
           case SEAL -> quietly(host::sealNow);
@@ -228,6 +228,24 @@ class AcknowledgedPayloadsInvariantTest {
           host.counts(ROUND).toString());
     } finally {
       host.onStop(null);
+    }
+  }
+
+  /**
+   * Submits as a producer does: a 503 {@code keys-not-sealed} (the host holds no seal of the
+   * enclave's keys yet, and acknowledges nothing) is tried again after its {@code Retry-After}.
+   */
+  private static void submitLikeAProducer(HostService host, String jwe) throws Exception {
+    for (int i = 0; ; i++) {
+      try {
+        host.submit(ROUND, jwe);
+        return;
+      } catch (Problem p) {
+        if (!p.code().equals("keys-not-sealed") || i >= 60) {
+          throw p;
+        }
+        Thread.sleep(500);
+      }
     }
   }
 
