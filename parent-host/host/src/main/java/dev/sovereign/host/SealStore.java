@@ -168,5 +168,10 @@ public final class SealStore {
     } catch (AtomicMoveNotSupportedException e) {
       Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
     }
+    // the rename is durable only once the directory is: without this a power loss could bring
+    // back the previous latest.json, naming a seal older than the key broker's mark
+    try (FileChannel dir = FileChannel.open(target.toAbsolutePath().getParent())) {
+      dir.force(true);
+    }
   }
 }
