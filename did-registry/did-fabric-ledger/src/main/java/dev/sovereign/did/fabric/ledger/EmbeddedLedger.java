@@ -78,6 +78,7 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
   private final DidFabricContract contract;
   private final ProviderSignatureVerifier signatures;
   private final Connection connection;
+  private final StorageFormat format;
   private final LedgerIdentity identity;
   private final WriteFault fault;
   private final SecureRandom random = new SecureRandom();
@@ -111,6 +112,7 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
   private EmbeddedLedger(
       DidFabricContract contract,
       Connection connection,
+      StorageFormat format,
       LedgerIdentity identity,
       WriteFault fault,
       List<FileChannel> walChannels,
@@ -120,11 +122,12 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
     this.contract = contract;
     this.signatures = (ProviderSignatureVerifier) contract.verifier();
     this.connection = connection;
+    this.format = format;
     this.identity = identity;
     this.fault = fault;
     this.walChannels = new ArrayBlockingQueue<>(walChannels.size(), false, walChannels);
     this.dataVersion = connection.prepareStatement("PRAGMA data_version");
-    this.statements = new Statements(connection);
+    this.statements = new Statements(connection, format);
     this.syncedDataVersion = dataVersion;
     this.checkpointConnection = checkpointConnection;
     this.checkpointer = new Thread(this::checkpoints, "embedded-ledger-checkpoint");
@@ -153,8 +156,10 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
       Connection c =
           DriverManager.getConnection(
               "jdbc:sqlite:" + dataDir.resolve("ledger.sqlite"), properties);
+      StorageFormat format;
       try (Statement s = c.createStatement()) {
         s.execute("PRAGMA busy_timeout = 30000");
+        format = createOrRead(c, s);
         s.execute("PRAGMA journal_mode = WAL");
         // commits write the WAL without syncing it; EmbeddedLedger syncs it after each group
         // commit, outside the write lock, and acknowledges nothing before that sync completes
@@ -162,14 +167,10 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
         // the WAL is copied into the database by a background checkpoint (checkpoints()); the
         // writer checkpoints itself only if that falls far behind
         s.execute("PRAGMA wal_autocheckpoint = " + BACKSTOP_CHECKPOINT_PAGES);
-        s.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)");
-        s.execute(
-            "CREATE TABLE IF NOT EXISTS state (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID");
-        s.execute(
-            "CREATE TABLE IF NOT EXISTS txlog (block INTEGER PRIMARY KEY, tx_id TEXT NOT NULL UNIQUE,"
-                + " time TEXT NOT NULL, event_name TEXT NOT NULL, event_payload BLOB NOT NULL)");
-        s.execute(
-            "CREATE TABLE IF NOT EXISTS endorsement_policy (key BLOB PRIMARY KEY, orgs TEXT NOT NULL)");
+        createTables(s, format); // a V1 file written by a build that stopped while creating it
+      } catch (SQLException | RuntimeException | UnsupportedLedgerFormatException e) {
+        c.close();
+        throw e;
       }
       try (PreparedStatement s =
           c.prepareStatement("INSERT OR IGNORE INTO meta (name, value) VALUES ('network', ?)")) {
@@ -211,10 +212,68 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
         s.execute("PRAGMA synchronous = NORMAL");
         s.execute("PRAGMA wal_autocheckpoint = 0");
       }
-      return new EmbeddedLedger(contract, c, identity, fault, channels, version, checkpoint);
+      return new EmbeddedLedger(
+          contract, c, format, identity, fault, channels, version, checkpoint);
     } catch (SQLException | GeneralSecurityException e) {
       throw new IOException("cannot open the embedded ledger in " + dataDir, e);
     }
+  }
+
+  /**
+   * The file's storage format: a new file (no schema, user_version 0) is created in {@link
+   * StorageFormat#CURRENT} (its page size, tables and user_version in one transaction, so a process
+   * stopped while creating it leaves a file that is new again); a file with a schema is in the
+   * format its user_version names (0: V1, every ledger written before formats were recorded).
+   *
+   * @throws UnsupportedLedgerFormatException for a user_version this build does not know
+   */
+  private static StorageFormat createOrRead(Connection c, Statement s)
+      throws SQLException, UnsupportedLedgerFormatException {
+    if (userVersion(s) == 0 && !hasSchema(s)) {
+      // the page size takes effect only in a file that has no page yet (before WAL mode)
+      s.execute("PRAGMA page_size = " + StorageFormat.CURRENT.pageSize);
+      s.execute("BEGIN IMMEDIATE");
+      boolean done = false;
+      try {
+        if (userVersion(s) == 0 && !hasSchema(s)) { // not created by another process meanwhile
+          createTables(s, StorageFormat.CURRENT);
+          s.execute("PRAGMA user_version = " + StorageFormat.CURRENT.version);
+        }
+        s.execute("COMMIT");
+        done = true;
+      } finally {
+        if (!done) {
+          s.execute("ROLLBACK");
+        }
+      }
+    }
+    return StorageFormat.of(userVersion(s));
+  }
+
+  private static void createTables(Statement s, StorageFormat format) throws SQLException {
+    s.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    s.execute(format.createState);
+    s.execute(
+        "CREATE TABLE IF NOT EXISTS txlog (block INTEGER PRIMARY KEY, tx_id TEXT NOT NULL UNIQUE,"
+            + " time TEXT NOT NULL, event_name TEXT NOT NULL, event_payload BLOB NOT NULL)");
+    s.execute(format.createPolicy);
+  }
+
+  private static int userVersion(Statement s) throws SQLException {
+    try (ResultSet r = s.executeQuery("PRAGMA user_version")) {
+      return r.next() ? r.getInt(1) : 0;
+    }
+  }
+
+  private static boolean hasSchema(Statement s) throws SQLException {
+    try (ResultSet r = s.executeQuery("SELECT count(*) FROM sqlite_master")) {
+      return r.next() && r.getLong(1) > 0;
+    }
+  }
+
+  /** The storage format of this ledger's file. */
+  StorageFormat storageFormat() {
+    return format;
   }
 
   private static String meta(Connection c, String name) throws SQLException {
@@ -559,7 +618,7 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
           SqliteLedgerState simulated = p.simulation;
           if (simulated != null
               && (last == null || !simulated.txTimestamp().isBefore(last))
-              && simulated.readsHold(statements.get)) {
+              && simulated.readsHold(statements.get, format)) {
             // the contract's run on the submitter's thread read what the ledger holds now: its
             // outcome is the contract's outcome here
             p.record = p.simulatedRecord;
@@ -572,7 +631,8 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
             continue;
           }
           Instant time = last != null && p.time.isBefore(last) ? last : p.time;
-          SqliteLedgerState state = new SqliteLedgerState(connection, p.txId, time, statements.get);
+          SqliteLedgerState state =
+              new SqliteLedgerState(connection, format, p.txId, time, statements.get);
           try {
             SignatureVerifier checks =
                 (key, message, signature) ->
@@ -830,16 +890,15 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
     final PreparedStatement lastBlock;
     final PreparedStatement lastTime;
 
-    Statements(Connection c) throws SQLException {
+    Statements(Connection c, StorageFormat format) throws SQLException {
       begin = c.prepareStatement("BEGIN IMMEDIATE");
       commit = c.prepareStatement("COMMIT");
       rollback = c.prepareStatement("ROLLBACK");
       lastBlock = c.prepareStatement("SELECT max(block) FROM txlog");
       lastTime = c.prepareStatement("SELECT time FROM txlog ORDER BY block DESC LIMIT 1");
-      get = c.prepareStatement(SqliteLedgerState.GET);
-      put = c.prepareStatement("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)");
-      policy =
-          c.prepareStatement("INSERT OR REPLACE INTO endorsement_policy (key, orgs) VALUES (?, ?)");
+      get = c.prepareStatement(format.get);
+      put = c.prepareStatement(format.put);
+      policy = c.prepareStatement(format.policy);
       log =
           c.prepareStatement(
               "INSERT INTO txlog (block, tx_id, time, event_name, event_payload)"
@@ -864,13 +923,13 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
       throws SQLException, IOException {
     PreparedStatement put = statements.put;
     for (Map.Entry<String, byte[]> w : state.writes.entrySet()) {
-      put.setBytes(1, SqliteLedgerState.key(w.getKey()));
+      put.setBytes(1, format.rowKey(w.getKey()));
       put.setBytes(2, w.getValue());
       put.executeUpdate();
       fault.after("put");
     }
     for (Map.Entry<String, List<String>> p : state.endorsement.entrySet()) {
-      statements.policy.setBytes(1, SqliteLedgerState.key(p.getKey()));
+      statements.policy.setBytes(1, format.rowKey(p.getKey()));
       statements.policy.setString(2, String.join(",", p.getValue()));
       statements.policy.executeUpdate();
     }
@@ -898,7 +957,7 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
   }
 
   private SqliteLedgerState readView() {
-    return new SqliteLedgerState(connection, null, null, null);
+    return new SqliteLedgerState(connection, format, null, null, null);
   }
 
   /** A read of the ledger's state, made holding the connection's lock. */

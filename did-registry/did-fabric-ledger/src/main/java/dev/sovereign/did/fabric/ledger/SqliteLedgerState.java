@@ -1,7 +1,6 @@
 package dev.sovereign.did.fabric.ledger;
 
 import dev.sovereign.did.fabric.core.LedgerState;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -24,14 +23,13 @@ import java.util.Map;
  */
 final class SqliteLedgerState implements LedgerState {
   private final Connection connection;
+  private final StorageFormat format;
   private final String txId;
   private final Instant time;
   final Map<String, byte[]> writes = new LinkedHashMap<>();
   final Map<String, List<String>> endorsement = new LinkedHashMap<>();
   String eventName;
   byte[] eventPayload;
-
-  static final String GET = "SELECT value FROM state WHERE key = ?";
 
   private final PreparedStatement prepared;
 
@@ -41,9 +39,18 @@ final class SqliteLedgerState implements LedgerState {
   /** For a simulation: every key read and the bytes it was assumed to hold (null: absent). */
   final Map<String, byte[]> reads = new LinkedHashMap<>();
 
-  /** {@code get}: a prepared {@link #GET} to reuse (a group commit's), or null to prepare each. */
-  SqliteLedgerState(Connection connection, String txId, Instant time, PreparedStatement get) {
+  /**
+   * {@code get}: a prepared {@link StorageFormat#get} of {@code format} to reuse (a group
+   * commit's), or null to prepare each.
+   */
+  SqliteLedgerState(
+      Connection connection,
+      StorageFormat format,
+      String txId,
+      Instant time,
+      PreparedStatement get) {
     this.connection = connection;
+    this.format = format;
     this.txId = txId;
     this.time = time;
     this.prepared = get;
@@ -53,6 +60,7 @@ final class SqliteLedgerState implements LedgerState {
   private SqliteLedgerState(
       String txId, Instant time, java.util.function.Function<String, byte[]> assumed) {
     this.connection = null;
+    this.format = null;
     this.txId = txId;
     this.time = time;
     this.prepared = null;
@@ -75,19 +83,15 @@ final class SqliteLedgerState implements LedgerState {
 
   /**
    * Whether every read of this simulation gives the same bytes on the ledger now ({@code get}: a
-   * prepared {@link #GET} in the leader's transaction).
+   * prepared {@link StorageFormat#get} of the ledger's {@code format} in the leader's transaction).
    */
-  boolean readsHold(PreparedStatement get) throws SQLException {
+  boolean readsHold(PreparedStatement get, StorageFormat format) throws SQLException {
     for (Map.Entry<String, byte[]> r : reads.entrySet()) {
-      if (!Arrays.equals(r.getValue(), read(get, r.getKey()))) {
+      if (!Arrays.equals(r.getValue(), read(get, format, r.getKey()))) {
         return false;
       }
     }
     return true;
-  }
-
-  static byte[] key(String key) {
-    return key.getBytes(StandardCharsets.UTF_8);
   }
 
   @Override
@@ -104,18 +108,19 @@ final class SqliteLedgerState implements LedgerState {
     }
     try {
       if (prepared != null) {
-        return read(prepared, key);
+        return read(prepared, format, key);
       }
-      try (PreparedStatement s = connection.prepareStatement(GET)) {
-        return read(s, key);
+      try (PreparedStatement s = connection.prepareStatement(format.get)) {
+        return read(s, format, key);
       }
     } catch (SQLException e) {
       throw new LedgerCorruptedException("state read failed", e);
     }
   }
 
-  private static byte[] read(PreparedStatement s, String key) throws SQLException {
-    s.setBytes(1, key(key));
+  private static byte[] read(PreparedStatement s, StorageFormat format, String key)
+      throws SQLException {
+    s.setBytes(1, format.rowKey(key));
     try (ResultSet r = s.executeQuery()) {
       return r.next() ? r.getBytes(1) : null;
     }
@@ -134,20 +139,31 @@ final class SqliteLedgerState implements LedgerState {
     if (assumed != null) {
       throw new UnsupportedOperationException("range reads are not simulated");
     }
-    byte[] low = key(LedgerState.compositeKey(objectType, attributes));
-    // Every key with this prefix ends the prefix's trailing U+0000 with more bytes: [low, low with
-    // last byte + 1).
-    byte[] high = Arrays.copyOf(low, low.length);
-    high[high.length - 1] = 1;
+    byte[][] range = format.range(LedgerState.compositeKey(objectType, attributes));
     List<byte[]> out = new ArrayList<>();
-    try (PreparedStatement s =
-        connection.prepareStatement(
-            "SELECT value FROM state WHERE key >= ? AND key < ? ORDER BY key")) {
-      s.setBytes(1, low);
-      s.setBytes(2, high);
-      try (ResultSet r = s.executeQuery()) {
-        while (r.next()) {
-          out.add(r.getBytes(1));
+    try {
+      if (range != null) {
+        try (PreparedStatement s = connection.prepareStatement(format.range)) {
+          s.setBytes(1, range[0]);
+          s.setBytes(2, range[1]);
+          try (ResultSet r = s.executeQuery()) {
+            while (r.next()) {
+              out.add(r.getBytes(1));
+            }
+          }
+        }
+      } else {
+        // a type alone in a format keyed DID first: every composite row, in key order, of that
+        // type (the same values in the same order as the type's range in V1)
+        try (PreparedStatement s = connection.prepareStatement(format.scan)) {
+          s.setBytes(1, new byte[] {1});
+          try (ResultSet r = s.executeQuery()) {
+            while (r.next()) {
+              if (objectType.equals(StorageFormat.typeOf(r.getBytes(1)))) {
+                out.add(r.getBytes(2));
+              }
+            }
+          }
         }
       }
     } catch (SQLException e) {
