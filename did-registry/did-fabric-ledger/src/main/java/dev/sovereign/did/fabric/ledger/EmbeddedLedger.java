@@ -367,7 +367,7 @@ public final class EmbeddedLedger implements DidFabricLedger, AutoCloseable {
         LockSupport.parkNanos(this, 10_000_000L);
       }
     }
-    if (mine.event != null) {
+    if (mine.event != null && !listeners.isEmpty()) { // (no iterator allocated per write without)
       for (Consumer<LedgerEvent> listener : listeners) {
         listener.accept(mine.event);
       }

@@ -131,7 +131,10 @@ final class SqliteLedgerState implements LedgerState {
     if (txId == null) {
       throw new IllegalStateException("read-only view");
     }
-    writes.put(key, value.clone());
+    // not copied: the contract hands over bytes it made for this write and keeps no reference
+    // (DidFabricContract.submit); every read of them (get, readsHold, the leader's rows kept for
+    // simulations, which get copies) leaves them unchanged
+    writes.put(key, value);
   }
 
   @Override
@@ -185,7 +188,7 @@ final class SqliteLedgerState implements LedgerState {
   @Override
   public void setEvent(String name, byte[] payload) {
     eventName = name;
-    eventPayload = payload.clone();
+    eventPayload = payload; // the contract's own canonical bytes (see put); LedgerEvent copies
   }
 
   @Override
