@@ -4,7 +4,6 @@ import dev.sovereign.crypto.Crypto;
 import dev.sovereign.enclave.policy.SovereigntyPolicy;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.interfaces.ECPrivateKey;
 import java.time.Clock;
@@ -29,6 +28,7 @@ public final class PayloadPipeline {
   private final JwsPayloadVerifier jws;
   private final ProducerCredentials credentials;
   private final Clock clock;
+  private final Crypto crypto;
   private final Map<String, RecordRules> recordRules;
 
   /**
@@ -75,6 +75,7 @@ public final class PayloadPipeline {
       Clock clock,
       Crypto crypto) {
     this.policy = policy;
+    this.crypto = crypto;
     this.jwe = new JweOpener(encryptionKey, encryptionKid, crypto);
     this.jws = new JwsPayloadVerifier(keys, crypto);
     this.credentials = credentials;
@@ -96,9 +97,20 @@ public final class PayloadPipeline {
    */
   public AcceptedPayload verify(String round, String dataset, String compactJwe)
       throws PayloadRejectedException {
+    return verify(round, dataset, compactJwe, null);
+  }
+
+  /**
+   * As {@link #verify(String, String, String)}, with the payload's Merkle leaf (SHA-256 of its
+   * bytes as sent) already computed by the caller, who keyed its first-verdict memory on it; {@code
+   * null} computes it here. The leaf is taken only for a payload that opened, whose bytes are
+   * ASCII.
+   */
+  public AcceptedPayload verify(String round, String dataset, String compactJwe, byte[] leaf)
+      throws PayloadRejectedException {
     MissingEvidence missing = MissingEvidence.start();
     try {
-      return verifyStages(round, dataset, compactJwe);
+      return verifyStages(round, dataset, compactJwe, leaf);
     } catch (PayloadRejectedException e) {
       java.util.Optional<MissingEvidence.Needs> needs = missing.explaining(e.reason());
       throw needs.isPresent() ? e.withMissing(needs.get()) : e;
@@ -112,13 +124,13 @@ public final class PayloadPipeline {
     }
   }
 
-  private AcceptedPayload verifyStages(String round, String dataset, String compactJwe)
+  private AcceptedPayload verifyStages(String round, String dataset, String compactJwe, byte[] leaf)
       throws PayloadRejectedException {
     OpenedPayload opened = jwe.open(compactJwe, policy.limits().maxPayloadBytes());
     PayloadClaims claims = jws.verify(opened.innerJws(), policy);
     // from here on the producer's signature has verified: every rejection is that producer's
     try {
-      return afterSignature(round, dataset, compactJwe, opened, claims);
+      return afterSignature(round, dataset, compactJwe, leaf, opened, claims);
     } catch (PayloadRejectedException e) {
       throw e.authenticatedBy(claims.iss());
     } catch (RuntimeException e) {
@@ -131,7 +143,12 @@ public final class PayloadPipeline {
   }
 
   private AcceptedPayload afterSignature(
-      String round, String dataset, String compactJwe, OpenedPayload opened, PayloadClaims claims)
+      String round,
+      String dataset,
+      String compactJwe,
+      byte[] leaf,
+      OpenedPayload opened,
+      PayloadClaims claims)
       throws PayloadRejectedException {
     if (!opened.zone().equals(claims.region())) {
       throw new PayloadRejectedException(
@@ -201,7 +218,7 @@ public final class PayloadPipeline {
       checkRecord(r, ds, rules, zone);
     }
     return new AcceptedPayload(
-        sha256(compactJwe.getBytes(StandardCharsets.US_ASCII)),
+        leaf != null ? leaf : leaf(compactJwe),
         claims.iss(),
         claims.jti(),
         zone.name(),
@@ -238,9 +255,14 @@ public final class PayloadPipeline {
     }
   }
 
-  static byte[] sha256(byte[] b) {
+  /**
+   * A payload's Merkle leaf: SHA-256 of its bytes as sent (a compact JWE is ASCII; any other string
+   * is taken as UTF-8, so junk has a leaf too), on the backend's bulk digest (AWS-LC where present,
+   * the same bytes as the JDK's).
+   */
+  public byte[] leaf(String payload) {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(b);
+      return crypto.bulkDigest("SHA-256").digest(payload.getBytes(StandardCharsets.UTF_8));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -392,7 +392,7 @@ public final class EnclaveService implements RequestHandler {
       r.rejectUnauthenticated();
       return rejected(RejectionReason.MALFORMED_JWE);
     }
-    byte[] digest = sha256(payload);
+    byte[] digest = pipeline.leaf(payload);
     Claim claim = new Claim(r.id(), java.nio.ByteBuffer.wrap(digest));
     java.util.concurrent.CompletableFuture<Message.Verdict> mine =
         new java.util.concurrent.CompletableFuture<>();
@@ -425,7 +425,7 @@ public final class EnclaveService implements RequestHandler {
           : rejected(((Round.Seen.Rejected) seen.get()).reason());
     }
     try {
-      AcceptedPayload a = pipeline.verify(r.id(), r.dataset().name(), payload);
+      AcceptedPayload a = pipeline.verify(r.id(), r.dataset().name(), payload, digest);
       Optional<RejectionReason> replay = r.accept(a);
       if (replay.isPresent()) {
         return rejected(replay.get());
@@ -460,16 +460,6 @@ public final class EnclaveService implements RequestHandler {
   /** Payloads being verified now, so that a copy waits for the first's verdict. */
   private final Map<Claim, java.util.concurrent.CompletableFuture<Message.Verdict>> verifying =
       new ConcurrentHashMap<>();
-
-  /** SHA-256 of the payload as sent (for a compact JWE, its ASCII bytes: its Merkle leaf). */
-  private static byte[] sha256(String payload) {
-    try {
-      return java.security.MessageDigest.getInstance("SHA-256")
-          .digest(payload.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 
   private static Message.Verdict rejected(RejectionReason reason) {
     return new Message.Verdict("rejected", reason.code(), null);
