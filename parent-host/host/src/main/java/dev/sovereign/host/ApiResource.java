@@ -9,12 +9,18 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** The public and admin REST API of the host (DESIGN section 1; API reference in docs/api.md). */
@@ -30,11 +36,13 @@ public class ApiResource {
   private final HostService host;
   private final HostConfig config;
   private final AdminAuth admin;
+  private final ClientBuckets buckets;
 
-  public ApiResource(HostService host, HostConfig config, AdminAuth admin) {
+  public ApiResource(HostService host, HostConfig config, AdminAuth admin, ClientBuckets buckets) {
     this.host = host;
     this.config = config;
     this.admin = admin;
+    this.buckets = buckets;
   }
 
   @GET
@@ -156,6 +164,70 @@ public class ApiResource {
             + (stored == Inbox.Stored.NEW ? "stored" : "already-stored")
             + "\"}";
     return Response.status(202).type(MediaType.APPLICATION_JSON_TYPE).entity(json).build();
+  }
+
+  /**
+   * Body of {@code POST /v1/rounds/{round}/payloads/batch} (documentation; the endpoint reads it
+   * with a streaming parser).
+   */
+  @Schema(description = "Compact JWEs, each exactly as POST /v1/rounds/{round}/payloads takes it")
+  public record BatchRequest(List<String> payloads) {}
+
+  /** One item's outcome in a batch's answer (documentation). */
+  @Schema(
+      description =
+          "status stored or already-stored with payloadId (acknowledged as a 202 acknowledges one"
+              + " payload), or refused with code and detail (nothing of it stored)")
+  public record BatchItemAnswer(String payloadId, String status, String code, String detail) {}
+
+  /** The answer of a batch (documentation). */
+  @Schema(description = "Per item, in the request's order")
+  public record BatchAnswer(
+      String round, int stored, int alreadyStored, int refused, List<BatchItemAnswer> results) {}
+
+  @POST
+  @Path("/rounds/{round}/payloads/batch")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Tag(name = "producers")
+  @Operation(
+      summary =
+          "Submit many producer payloads in one request; all stored durably in one transaction"
+              + " before the answer, each with its own outcome",
+      description =
+          "Body {\"payloads\": [compact JWE, ...]}, at most sovereign.host.max-batch-payloads"
+              + " items (default 128) and sovereign.host.max-batch-bytes bytes (default 983040)."
+              + " 200 with one result per item in order: stored / already-stored (idempotent by"
+              + " payload id, duplicates within the batch included) or refused with the code the"
+              + " single endpoint would answer (malformed-payload, payload-too-large,"
+              + " zone-not-served). A refusal of the whole request (unknown-round, round-closed,"
+              + " round-expired, keys-not-sealed, store-unavailable, malformed-batch,"
+              + " too-many-payloads, batch-too-large, rate-limited: one token per payload) stores"
+              + " nothing.")
+  @RequestBody(content = @Content(schema = @Schema(implementation = BatchRequest.class)))
+  @APIResponse(
+      responseCode = "200",
+      description = "Every item answered; those answered stored or already-stored are durable",
+      content = @Content(schema = @Schema(implementation = BatchAnswer.class)))
+  public Response submitBatch(
+      @PathParam("round") String round,
+      @Context io.vertx.core.http.HttpServerRequest request,
+      byte[] body) {
+    if (!ROUND_ID.matcher(round).matches()) {
+      throw Problem.notFound("unknown-round", "no such round");
+    }
+    if (body == null || body.length == 0) {
+      throw Problem.badRequest("malformed-batch", "the body must be {\"payloads\": [...]}");
+    }
+    if (body.length > config.maxBatchBytes()) {
+      throw new Problem(
+          413, "batch-too-large", "the batch exceeds " + config.maxBatchBytes() + " bytes");
+    }
+    List<String> jwes = BatchBody.read(body, config.maxBatchPayloads());
+    if (!buckets.takeMore(ClientBuckets.client(request), jwes.size() - 1)) {
+      throw RateLimitFilter.rateLimited(); // counted per payload; none of them stored
+    }
+    List<HostService.BatchOutcome> outcomes = host.submitBatch(round, jwes);
+    return Response.ok(BatchBody.answer(round, outcomes), MediaType.APPLICATION_JSON_TYPE).build();
   }
 
   @GET

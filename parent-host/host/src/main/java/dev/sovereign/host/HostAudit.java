@@ -52,7 +52,10 @@ final class HostAudit {
           "payload-too-large",
           "unsupported-media-type",
           "malformed-payload",
-          "rate-limited");
+          "rate-limited",
+          "malformed-batch",
+          "too-many-payloads",
+          "batch-too-large");
 
   /** How long refusals are counted before their counts are written. */
   static final java.time.Duration REFUSAL_WINDOW = java.time.Duration.ofMinutes(1);

@@ -27,7 +27,25 @@ public interface HostConfig {
   @WithDefault("262144")
   int maxPayloadBytes();
 
-  /** Requests per second allowed per client address on public endpoints (token bucket). */
+  /**
+   * Most payloads in one batch ({@code POST /v1/rounds/{round}/payloads/batch}); a batch with more
+   * is refused whole (413 {@code too-many-payloads}).
+   */
+  @WithDefault("128")
+  int maxBatchPayloads();
+
+  /**
+   * Largest batch body in bytes (the JSON); a larger one is refused whole (413 {@code
+   * batch-too-large}). Above {@code quarkus.http.limits.max-body-size} (1 MiB) the HTTP server
+   * refuses the body itself before the host reads it.
+   */
+  @WithDefault("983040")
+  int maxBatchBytes();
+
+  /**
+   * Payloads per second allowed per client address on public endpoints (token bucket; a request
+   * without payloads counts as one, a batch as its payloads).
+   */
   @WithDefault("200")
   int ratePerClient();
 

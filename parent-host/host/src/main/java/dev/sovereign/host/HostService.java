@@ -315,13 +315,111 @@ public class HostService {
   /** Stores a payload durably (the caller answers 202 only after this returns). */
   public Inbox.Stored submit(String round, String jwe) {
     JweEnvelope env = JweEnvelope.read(jwe);
+    checkZone(env);
+    checkTakesPayloads(roundRecord(round));
+    try {
+      Inbox.Stored stored = inbox.put(round, env.zone(), jwe, clock.instant());
+      forwarder.requestDrain();
+      return stored;
+    } catch (Inbox.UnavailableException e) {
+      LOG.error("inbox write failed; payload not acknowledged");
+      throw Problem.unavailable(
+          "store-unavailable",
+          "the host could not store the payload durably; nothing was accepted");
+    }
+  }
+
+  /**
+   * One item's outcome in a batch: {@code stored} or {@code already-stored} with its payload id
+   * (acknowledged as a 202 acknowledges a single payload), or {@code refused} with a problem code
+   * and detail (nothing of it stored).
+   */
+  public record BatchOutcome(String payloadId, String status, String code, String detail) {
+    static BatchOutcome refused(Problem p) {
+      return new BatchOutcome(null, "refused", p.code(), p.getMessage());
+    }
+
+    /** Whether the host stored this item durably (newly or before). */
+    public boolean acknowledged() {
+      return payloadId != null;
+    }
+  }
+
+  /**
+   * Stores a batch of payloads durably in one transaction (the caller answers only after this
+   * returns). The round and the keys' seal are checked once for the whole batch: a refusal there
+   * ({@code unknown-round}, {@code round-closed}, {@code round-expired}, {@code keys-not-sealed})
+   * or a failed commit ({@code store-unavailable}) throws a {@link Problem} and stores nothing.
+   * Otherwise each item gets its own outcome: refused alone when it is not a compact JWE ({@code
+   * malformed-payload}, {@code null} items included), too large ({@code payload-too-large}) or for
+   * another zone ({@code zone-not-served}), while the others are stored; an item stored before, or
+   * earlier in the same batch, is {@code already-stored}. The forwarder is woken once.
+   */
+  public List<BatchOutcome> submitBatch(String round, List<String> jwes) {
+    Inbox.RoundRecord r = roundRecord(round);
+    checkTakesPayloads(r);
+    BatchOutcome[] out = new BatchOutcome[jwes.size()];
+    List<Inbox.Item> items = new ArrayList<>(jwes.size());
+    int[] index = new int[jwes.size()];
+    for (int i = 0; i < jwes.size(); i++) {
+      try {
+        Inbox.Item item = batchItem(jwes.get(i));
+        index[items.size()] = i;
+        items.add(item);
+      } catch (Problem p) {
+        refusedAtEdge(p.code());
+        out[i] = BatchOutcome.refused(p);
+      }
+    }
+    if (!items.isEmpty()) {
+      List<Inbox.Stored> stored;
+      try {
+        stored = inbox.putAll(round, items, clock.instant());
+      } catch (Inbox.UnavailableException e) {
+        LOG.error("inbox write failed; batch not acknowledged");
+        throw Problem.unavailable(
+            "store-unavailable",
+            "the host could not store the batch durably; none of its payloads was accepted");
+      }
+      forwarder.requestDrain();
+      for (int k = 0; k < items.size(); k++) {
+        out[index[k]] =
+            new BatchOutcome(
+                items.get(k).payloadId(),
+                stored.get(k) == Inbox.Stored.NEW ? "stored" : "already-stored",
+                null,
+                null);
+      }
+    }
+    return List.of(out);
+  }
+
+  /** One batch item checked as the single endpoint checks its body, or a {@link Problem}. */
+  private Inbox.Item batchItem(String body) {
+    if (body == null || body.isBlank()) {
+      throw Problem.badRequest("malformed-payload", "each item must be a compact JWE string");
+    }
+    if (body.length() > config.maxPayloadBytes()) {
+      throw new Problem(
+          413, "payload-too-large", "the payload exceeds " + config.maxPayloadBytes() + " bytes");
+    }
+    String jwe = body.strip();
+    JweEnvelope env = JweEnvelope.read(jwe);
+    checkZone(env);
+    return Inbox.Item.of(env.zone(), jwe);
+  }
+
+  private void checkZone(JweEnvelope env) {
     if (!config.zones().contains(env.zone())) {
       throw new Problem(
           421,
           "zone-not-served",
           "this host does not serve zone " + env.zone() + "; send it to that zone's host");
     }
-    Inbox.RoundRecord r = roundRecord(round);
+  }
+
+  /** Refuses a payload for a round that takes none now, or while the keys are in no seal. */
+  private void checkTakesPayloads(Inbox.RoundRecord r) {
     if (!r.takesPayloadsAt(clock.instant())) {
       // Acknowledged only while the enclave can still count it: past the round's expiry a 202
       // would promise what no result can hold.
@@ -339,16 +437,6 @@ public class HostService {
           "keys-not-sealed",
           "the enclave's keys are not yet in a seal this host holds; nothing was accepted",
           KEYS_NOT_SEALED_RETRY_SECONDS);
-    }
-    try {
-      Inbox.Stored stored = inbox.put(round, env.zone(), jwe, clock.instant());
-      forwarder.requestDrain();
-      return stored;
-    } catch (Inbox.UnavailableException e) {
-      LOG.error("inbox write failed; payload not acknowledged");
-      throw Problem.unavailable(
-          "store-unavailable",
-          "the host could not store the payload durably; nothing was accepted");
     }
   }
 

@@ -71,28 +71,33 @@ public final class Inbox implements AutoCloseable {
   }
 
   /**
-   * One submission in a group commit; {@code outcome} or {@code failure} is set by the committing
-   * caller only after the commit (or its rollback), and read by its own caller under {@code turn}.
+   * One submission in a group commit: one payload, or a batch's payloads that must be committed
+   * together. {@code outcomes} or {@code failure} is set by the committing caller only after the
+   * commit (or its rollback), and read by its own caller under {@code turn}.
    */
   private static final class PendingPut {
-    final String id;
     final String round;
-    final String zone;
-    final String jwe;
+    final List<Item> items;
     final Instant at;
-    Stored outcome;
+    List<Stored> outcomes;
     UnavailableException failure;
 
-    PendingPut(String round, String zone, String jwe, Instant at) {
-      this.id = payloadId(jwe);
+    PendingPut(String round, List<Item> items, Instant at) {
       this.round = round;
-      this.zone = zone;
-      this.jwe = jwe;
+      this.items = items;
       this.at = at;
     }
 
     boolean done() {
-      return outcome != null || failure != null;
+      return outcomes != null || failure != null;
+    }
+  }
+
+  /** One payload to store: its id ({@link #payloadId}), its zone and the compact JWE. */
+  public record Item(String payloadId, String zone, String jwe) {
+    /** The item for {@code jwe}, its id computed here. */
+    public static Item of(String zone, String jwe) {
+      return new Item(Inbox.payloadId(jwe), zone, jwe);
     }
   }
 
@@ -350,7 +355,22 @@ public final class Inbox implements AutoCloseable {
    * back and each of their callers gets {@link UnavailableException}.
    */
   public Stored put(String round, String zone, String jwe, Instant at) throws UnavailableException {
-    PendingPut mine = new PendingPut(round, zone, jwe, at);
+    return putAll(round, List.of(Item.of(zone, jwe)), at).get(0);
+  }
+
+  /**
+   * Stores a batch of payloads durably, all in one transaction: returns each one's outcome (in
+   * {@code items}' order) only after the commit that holds them all is synced; if that commit
+   * fails, none of them is stored and {@link UnavailableException} is thrown. An item whose id is
+   * already stored, or appears earlier in the same batch, is {@link Stored#DUPLICATE}. Joins the
+   * group commit of {@link #put}: the batch is one entry of a group, never split across two.
+   */
+  public List<Stored> putAll(String round, List<Item> items, Instant at)
+      throws UnavailableException {
+    if (items.isEmpty()) {
+      return List.of();
+    }
+    PendingPut mine = new PendingPut(round, List.copyOf(items), at);
     queued.add(mine);
     boolean interrupted = false;
     try {
@@ -368,7 +388,7 @@ public final class Inbox implements AutoCloseable {
             if (mine.failure != null) {
               throw mine.failure;
             }
-            return mine.outcome;
+            return mine.outcomes;
           }
           committing = true;
         }
@@ -406,28 +426,37 @@ public final class Inbox implements AutoCloseable {
       return;
     }
     long firstSeq = nextSeq;
-    List<Stored> outcomes;
+    List<List<Stored>> outcomes;
+    int failAfter = failAfterRowsForTesting;
     try {
       outcomes =
           write(
               () -> {
-                List<Stored> out = new ArrayList<>(group.size());
+                List<List<Stored>> out = new ArrayList<>(group.size());
                 try (PreparedStatement p =
                     db.prepareStatement(
                         "INSERT OR IGNORE INTO payloads(payload_id, round, zone, jwe, received_at, seq) VALUES (?,?,?,?,?,?)")) {
                   long seq = firstSeq;
+                  int rows = 0;
                   for (PendingPut g : group) {
-                    p.setString(1, g.id);
-                    p.setString(2, g.round);
-                    p.setString(3, g.zone);
-                    p.setString(4, g.jwe);
-                    p.setLong(5, g.at.toEpochMilli());
-                    p.setLong(6, seq);
-                    boolean inserted = p.executeUpdate() == 1;
-                    if (inserted) {
-                      seq++;
+                    List<Stored> mine = new ArrayList<>(g.items.size());
+                    for (Item item : g.items) {
+                      if (rows++ == failAfter) {
+                        throw new SQLException("write failure injected for a test");
+                      }
+                      p.setString(1, item.payloadId());
+                      p.setString(2, g.round);
+                      p.setString(3, item.zone());
+                      p.setString(4, item.jwe());
+                      p.setLong(5, g.at.toEpochMilli());
+                      p.setLong(6, seq);
+                      boolean inserted = p.executeUpdate() == 1;
+                      if (inserted) {
+                        seq++;
+                      }
+                      mine.add(inserted ? Stored.NEW : Stored.DUPLICATE);
                     }
-                    out.add(inserted ? Stored.NEW : Stored.DUPLICATE);
+                    out.add(mine);
                   }
                   nextSeq = seq;
                 }
@@ -441,9 +470,15 @@ public final class Inbox implements AutoCloseable {
       return;
     }
     for (int i = 0; i < group.size(); i++) {
-      group.get(i).outcome = outcomes.get(i);
+      group.get(i).outcomes = List.copyOf(outcomes.get(i));
     }
   }
+
+  /**
+   * Fault injection for tests: the next group commits fail after writing this many rows (their
+   * transaction rolled back, as a disk failing mid-transaction would); negative: no failure.
+   */
+  volatile int failAfterRowsForTesting = -1;
 
   /** Up to {@code limit} payloads the enclave has not answered for, oldest first. */
   public synchronized List<Entry> pending(int limit) throws SQLException {
