@@ -81,6 +81,23 @@ public final class HostClient {
             .POST(HttpRequest.BodyPublishers.ofString(jwe, StandardCharsets.US_ASCII)));
   }
 
+  /**
+   * {@code POST /v1/rounds/{round}/payloads/batch} with {@code {"payloads": [compact JWE, ...]}}:
+   * many payloads in one request (docs/api.md; the host bounds the count and the body's size).
+   */
+  public Answer submitBatch(String round, java.util.List<String> jwes) throws UnreachableException {
+    byte[] body;
+    try {
+      body = JSON.writeValueAsBytes(Map.of("payloads", jwes));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    return send(
+        HttpRequest.newBuilder(uri("/v1/rounds/" + round + "/payloads/batch"))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+  }
+
   /** {@code GET /v1/rounds/{round}}. */
   public Answer round(String round) throws UnreachableException {
     return send(HttpRequest.newBuilder(uri("/v1/rounds/" + round)).GET());
