@@ -74,6 +74,17 @@ public final class HttpBench {
   /** Null: every process may run on every core. */
   private final CpuSplit split;
 
+  /**
+   * Payloads per HTTP request: 1 sends each as its own {@code POST /v1/rounds/{round}/payloads};
+   * more sends {@code POST /v1/rounds/{round}/payloads/batch} of up to this many.
+   */
+  private final int batch;
+
+  /**
+   * The {@code --http-batch} default: payloads per request (the host's own frame to its enclave).
+   */
+  public static final int DEFAULT_BATCH = 64;
+
   /** {@code warmup}: payloads submitted and settled before the clock starts. */
   public HttpBench(
       Path hostApp,
@@ -99,6 +110,24 @@ public final class HttpBench {
       int warmup,
       PrintStream log,
       CpuSplit split) {
+    this(hostApp, enclaveJar, producers, payloads, records, warmup, log, split, 1);
+  }
+
+  /** As above, with {@code batch} payloads per HTTP request (1: one request per payload). */
+  public HttpBench(
+      Path hostApp,
+      Path enclaveJar,
+      int producers,
+      int payloads,
+      int records,
+      int warmup,
+      PrintStream log,
+      CpuSplit split,
+      int batch) {
+    if (batch < 1) {
+      throw new IllegalArgumentException("batch " + batch);
+    }
+    this.batch = batch;
     this.split = split;
     this.hostApp = hostApp;
     this.enclaveJar = enclaveJar;
@@ -144,7 +173,8 @@ public final class HttpBench {
             List.of(
                 "-Dsovereign.host.rate-per-client=1000000",
                 "-Dsovereign.host.burst-per-client=1000000",
-                "-Dsovereign.host.enclave.batch=64"));
+                "-Dsovereign.host.enclave.batch=64",
+                "-Dsovereign.host.max-batch-payloads=" + Math.max(128, batch)));
     // profiling hooks (docs/benchmarks.md): extra JVM options for the host and for its enclave
     // child
     String hostExtra = System.getProperty("sovereign.bench.host-jvm-args", "").trim();
@@ -197,7 +227,7 @@ public final class HttpBench {
       HostClient poll = HostClient.of(ctx.host().base());
       // the producers: requests serialised now, before any clock, sent on keep-alive sockets and
       // every answer checked (SubmitLoad); the warm-up runs the same code as the measured part
-      SubmitLoad load = new SubmitLoad(ctx.host().base(), ctx.round(), producers);
+      SubmitLoad load = new SubmitLoad(ctx.host().base(), ctx.round(), producers, batch);
       SubmitLoad.Prepared warming = load.prepare(built.subList(0, warmup));
       SubmitLoad.Prepared measured =
           load.prepare(built.subList(warmup + payloads, warmup + 2 * payloads));
@@ -220,7 +250,9 @@ public final class HttpBench {
               + " payload, %.2f of it its JIT compiler)%n",
           before.rate(), before.enclaveMs(), before.compilerMs());
 
-      log.printf("bench: http: %d producers submitting %d payloads%n", producers, payloads);
+      log.printf(
+          "bench: http: %d producers submitting %d payloads (%s)%n",
+          producers, payloads, submitMode());
       ProcessHandle self = ProcessHandle.current();
       LinkTime link0 = linkTime(ctx.host().base());
       long host0 = cpu(host);
@@ -228,12 +260,21 @@ public final class HttpBench {
       long client0 = cpu(self);
       long hostJit0 = CompilerCpu.nanos(host.pid()).orElse(0);
       long enclaveJit0 = CompilerCpu.nanos(enclave.pid()).orElse(0);
+      java.util.Optional<ThreadGroupCpu.Snapshot> threads0 = ThreadGroupCpu.read(host.pid());
       long t0 = System.nanoTime();
       long[] latencies = load.run(measured);
       double submitted = (System.nanoTime() - t0) / 1e9;
       settle(poll, ctx.round(), viaHost + payloads);
       double seconds = (System.nanoTime() - t0) / 1e9;
       double hostMs = (cpu(host) - host0) / 1e6 / payloads;
+      Map<String, Double> hostThreadsMs = new java.util.LinkedHashMap<>();
+      java.util.Optional<ThreadGroupCpu.Snapshot> threads1 = ThreadGroupCpu.read(host.pid());
+      if (threads0.isPresent() && threads1.isPresent()) {
+        threads1
+            .get()
+            .since(threads0.get())
+            .forEach((g, ns) -> hostThreadsMs.put(g, ns / 1e6 / payloads));
+      }
       double enclaveMs = (cpu(enclave) - enclave0) / 1e6 / payloads;
       double clientMs = (cpu(self) - client0) / 1e6 / payloads;
       double hostJitMs =
@@ -312,7 +353,9 @@ public final class HttpBench {
                   + " payloads, producers on the same machine ("
                   + (split != null ? "on the host's CPU " + split.hostCpus() + ", " : "")
                   + "pre-serialised HTTP/1.1 requests on keep-alive sockets, one in flight per"
-                  + " socket, every answer checked: 202 and the payload's id)"));
+                  + " socket, every answer checked: each payload's own id stored; "
+                  + submitMode()
+                  + ")"));
       String perPayload =
           String.format(
               java.util.Locale.ROOT,
@@ -391,6 +434,26 @@ public final class HttpBench {
                   + size
                   + " of the same run, the pipeline in the bench process with did:key producers"
                   + " (other work: no did:fabric evidence, no process, framing or socket)"));
+      // the host's CPU per payload by thread group (/proc), beside the process's figure above
+      for (Map.Entry<String, Double> e : hostThreadsMs.entrySet()) {
+        figures.add(
+            BenchFigure.without(
+                "http.payloads." + size + ".host-threads." + e.getKey(),
+                e.getValue(),
+                "ms",
+                "no ceiling: the host process's CPU ms per payload in the HTTP run in its "
+                    + e.getKey()
+                    + " threads (/proc/PID/task: submit = executor-thread*, event-loop ="
+                    + " vert.x-eventloop*, forwarder = sovereign-forwarder, jit = C1/C2 compiler"
+                    + " threads, gc = GC/G1 threads, other = the rest; a thread that ended in the"
+                    + " run is not counted)"));
+      }
+      figures.add(
+          BenchFigure.without(
+              "http.submit.batch",
+              batch,
+              "payloads/request",
+              "no ceiling: how the producers submitted: " + submitMode()));
       for (int q : new int[] {50, 95, 99}) {
         double ms =
             latencies[
@@ -402,15 +465,29 @@ public final class HttpBench {
                 "http.submit.latency.p" + q,
                 ms,
                 "ms",
-                "no ceiling: time to the 202 (ciphertext durably stored), "
+                "no ceiling: time to the answer of one request (its ciphertext durably stored: "
+                    + (batch == 1
+                        ? "the 202 of one payload"
+                        : "the 200 of a batch of up to " + batch + " payloads")
+                    + "), "
                     + producers
                     + " concurrent producers"));
       }
+      if (!hostThreadsMs.isEmpty()) {
+        StringBuilder t = new StringBuilder();
+        hostThreadsMs.forEach(
+            (g, ms) ->
+                t.append(t.length() == 0 ? "" : ", ")
+                    .append(g)
+                    .append(String.format(java.util.Locale.ROOT, " %.3f", ms)));
+        log.printf("bench: http: the host's CPU ms per payload by thread group: %s%n", t);
+      }
       log.printf(
-          "bench: http: %.1f payloads/s wall (%.1f s: the last 202 after %.1f s), %.1f per"
+          "bench: http: %s; %.1f payloads/s wall (%.1f s: the last answer after %.1f s), %.1f per"
               + " CPU-normalised second (host %.2f ms, enclave %.2f ms (its JIT compiler %.2f),"
               + " client %.2f ms CPU per payload); the same enclave fed straight"
               + " %.1f wall (ratio %.3f); did:key in process %.1f%n",
+          submitMode(),
           wallRate,
           seconds,
           submitted,
@@ -429,6 +506,17 @@ public final class HttpBench {
       }
       DidBench.deleteTree(work);
     }
+  }
+
+  /** How the producers submit, in words (the log and the figures' notes). */
+  private String submitMode() {
+    return batch == 1
+        ? "one POST /v1/rounds/{round}/payloads per payload (--http-batch 1)"
+        : "POST /v1/rounds/{round}/payloads/batch of up to "
+            + batch
+            + " payloads (--http-batch "
+            + batch
+            + ")";
   }
 
   /** The host's SubmitPayloads round trips to the enclave so far: how many, and their seconds. */

@@ -20,31 +20,59 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 /**
- * The benchmark's producers as a cheap load generator (as wrk or h2load are): every {@code POST
- * /v1/rounds/{round}/payloads} is serialised to its HTTP/1.1 bytes before the clock starts, and
- * {@code connections} threads each send them on one keep-alive socket, one request in flight per
- * socket (no pipelining), reading and checking every answer: status 202, and a JSON body naming the
- * payload's own id with {@code status: stored}. Anything else stops the run with what the host
- * answered. The producer library's {@code HostClient} (the JDK's HttpClient) cost more CPU per
- * payload than the host itself on the core they share (docs/benchmarks.md); a real producer runs on
- * another machine.
+ * The benchmark's producers as a cheap load generator (as wrk or h2load are): every request is
+ * serialised to its HTTP/1.1 bytes before the clock starts, and {@code connections} threads each
+ * send them on one keep-alive socket, one request in flight per socket (no pipelining), reading and
+ * checking every answer. With {@code batch} 1 each request is one {@code POST
+ * /v1/rounds/{round}/payloads}, answered 202 with a JSON body naming the payload's own id with
+ * {@code status: stored}; with a larger {@code batch}, each is a {@code POST
+ * /v1/rounds/{round}/payloads/batch} of up to {@code batch} payloads (fewer where the body would
+ * pass {@link #MAX_BATCH_BYTES}), answered 200 with every payload's own id, in order, {@code
+ * stored}. Anything else stops the run with what the host answered. The producer library's {@code
+ * HostClient} (the JDK's HttpClient) cost more CPU per payload than the host itself on the core
+ * they share (docs/benchmarks.md); a real producer runs on another machine.
  */
 final class SubmitLoad {
   private static final Pattern ROUND = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Largest answer head or body read (the host's 202 is about 140 bytes of JSON). */
-  private static final int MAX_ANSWER = 64 * 1024;
+  /**
+   * Largest answer head or body read (a 202 is about 140 bytes of JSON, a batch about 90 per
+   * payload).
+   */
+  private static final int MAX_ANSWER = 256 * 1024;
 
   private final InetSocketAddress address;
   private final String hostHeader;
   private final String round;
   private final int connections;
+  private final int batch;
 
-  /** The requests of one run: each one's bytes and the payload id its answer must name. */
-  record Prepared(List<byte[]> requests, List<String> ids) {}
+  /**
+   * Largest batch body the load sends: under the host's default {@code max-batch-bytes} (983040),
+   * which is under its HTTP body limit (1 MiB).
+   */
+  static final int MAX_BATCH_BYTES = 960 * 1024;
 
+  /** The requests of one run: each one's bytes and the payload ids its answer must name. */
+  record Prepared(List<byte[]> requests, List<List<String>> ids) {
+    /** Payloads in all the requests. */
+    int payloads() {
+      return ids.stream().mapToInt(List::size).sum();
+    }
+  }
+
+  /** One payload per request ({@code POST /v1/rounds/{round}/payloads}). */
   SubmitLoad(URI base, String round, int connections) {
+    this(base, round, connections, 1);
+  }
+
+  /** Up to {@code batch} payloads per request (1: the single-payload endpoint). */
+  SubmitLoad(URI base, String round, int connections, int batch) {
+    if (batch < 1) {
+      throw new IllegalArgumentException("batch " + batch);
+    }
+    this.batch = batch;
     if (!"http".equals(base.getScheme()) || base.getPort() < 0) {
       throw new IllegalArgumentException("the load generator speaks plain HTTP to host:port");
     }
@@ -59,33 +87,75 @@ final class SubmitLoad {
 
   /** Serialises the requests (before the clock starts). */
   Prepared prepare(List<String> jwes) {
+    return batch == 1 ? prepareSingle(jwes) : prepareBatches(jwes);
+  }
+
+  private Prepared prepareSingle(List<String> jwes) {
     List<byte[]> requests = new ArrayList<>(jwes.size());
-    List<String> ids = new ArrayList<>(jwes.size());
+    List<List<String>> ids = new ArrayList<>(jwes.size());
     for (String jwe : jwes) {
-      byte[] body = jwe.getBytes(StandardCharsets.US_ASCII);
-      String head =
-          "POST /v1/rounds/"
-              + round
-              + "/payloads HTTP/1.1\r\nHost: "
-              + hostHeader
-              + "\r\nContent-Type: application/jose\r\nContent-Length: "
-              + body.length
-              + "\r\n\r\n";
-      byte[] h = head.getBytes(StandardCharsets.US_ASCII);
-      byte[] r = new byte[h.length + body.length];
-      System.arraycopy(h, 0, r, 0, h.length);
-      System.arraycopy(body, 0, r, h.length, body.length);
-      requests.add(r);
-      ids.add(Payloads.payloadId(jwe));
+      requests.add(
+          request("/payloads", "application/jose", jwe.getBytes(StandardCharsets.US_ASCII)));
+      ids.add(List.of(Payloads.payloadId(jwe)));
     }
     return new Prepared(List.copyOf(requests), List.copyOf(ids));
   }
 
+  private Prepared prepareBatches(List<String> jwes) {
+    List<byte[]> requests = new ArrayList<>();
+    List<List<String>> ids = new ArrayList<>();
+    int i = 0;
+    while (i < jwes.size()) {
+      // {"payloads":["...","..."]}: compact JWEs are base64url and dots, nothing to escape
+      StringBuilder body = new StringBuilder("{\"payloads\":[");
+      List<String> these = new ArrayList<>();
+      while (i < jwes.size() && these.size() < batch) {
+        String jwe = jwes.get(i);
+        if (!these.isEmpty() && body.length() + jwe.length() + 5 > MAX_BATCH_BYTES) {
+          break;
+        }
+        if (!these.isEmpty()) {
+          body.append(',');
+        }
+        body.append('"').append(jwe).append('"');
+        these.add(Payloads.payloadId(jwe));
+        i++;
+      }
+      body.append("]}");
+      requests.add(
+          request(
+              "/payloads/batch",
+              "application/json",
+              body.toString().getBytes(StandardCharsets.US_ASCII)));
+      ids.add(List.copyOf(these));
+    }
+    return new Prepared(List.copyOf(requests), List.copyOf(ids));
+  }
+
+  private byte[] request(String path, String contentType, byte[] body) {
+    String head =
+        "POST /v1/rounds/"
+            + round
+            + path
+            + " HTTP/1.1\r\nHost: "
+            + hostHeader
+            + "\r\nContent-Type: "
+            + contentType
+            + "\r\nContent-Length: "
+            + body.length
+            + "\r\n\r\n";
+    byte[] h = head.getBytes(StandardCharsets.US_ASCII);
+    byte[] r = new byte[h.length + body.length];
+    System.arraycopy(h, 0, r, 0, h.length);
+    System.arraycopy(body, 0, r, h.length, body.length);
+    return r;
+  }
+
   /**
    * Sends every prepared request from {@link #connections} sockets and checks every answer; returns
-   * each request's time to its 202 in nanoseconds (request order).
+   * each request's time to its answer in nanoseconds (request order).
    *
-   * @throws IllegalStateException on the first answer that is not a 202 for that payload
+   * @throws IllegalStateException on the first answer that does not store the request's payloads
    */
   long[] run(Prepared p) throws Exception {
     long[] latencies = new long[p.requests().size()];
@@ -122,17 +192,36 @@ final class SubmitLoad {
     return latencies;
   }
 
-  private void check(Answer a, String id) throws IOException {
+  private void check(Answer a, List<String> ids) throws IOException {
     String body = new String(a.body(), StandardCharsets.UTF_8);
-    if (a.status() != 202) {
+    int expected = batch == 1 ? 202 : 200;
+    if (a.status() != expected) {
       throw new IllegalStateException("the host answered " + a.status() + " " + body);
     }
     JsonNode j = JSON.readTree(body);
-    if (j == null
-        || !id.equals(j.path("payloadId").asText(null))
-        || !"stored".equals(j.path("status").asText(null))
-        || !round.equals(j.path("round").asText(null))) {
-      throw new IllegalStateException("the host answered 202 with " + body + " for payload " + id);
+    if (j == null || !round.equals(j.path("round").asText(null))) {
+      throw new IllegalStateException("the host answered " + a.status() + " with " + body);
+    }
+    if (batch == 1) {
+      if (!ids.get(0).equals(j.path("payloadId").asText(null))
+          || !"stored".equals(j.path("status").asText(null))) {
+        throw new IllegalStateException(
+            "the host answered 202 with " + body + " for payload " + ids.get(0));
+      }
+      return;
+    }
+    JsonNode results = j.path("results");
+    if (!results.isArray() || results.size() != ids.size()) {
+      throw new IllegalStateException(
+          "the host answered a batch of " + ids.size() + " payloads with " + body);
+    }
+    for (int k = 0; k < ids.size(); k++) {
+      JsonNode r = results.get(k);
+      if (!ids.get(k).equals(r.path("payloadId").asText(null))
+          || !"stored".equals(r.path("status").asText(null))) {
+        throw new IllegalStateException(
+            "the host answered " + r + " for payload " + ids.get(k) + " of a batch");
+      }
     }
   }
 

@@ -135,6 +135,92 @@ class SubmitLoadTest {
     assertThrows(ExecutionException.class, () -> load2.run(load2.prepare(jwes(3))));
   }
 
+  /**
+   * Bodies of the batches received, and a host stand-in answering each batch with the handler's.
+   */
+  private final List<String> batchBodies = Collections.synchronizedList(new ArrayList<>());
+
+  private URI serveBatches(java.util.function.Function<List<String>, String> answer)
+      throws IOException {
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/v1/rounds/r-1/payloads/batch",
+        ex -> {
+          String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.US_ASCII);
+          batchBodies.add(body);
+          contentTypes.add(ex.getRequestHeaders().getFirst("Content-Type"));
+          List<String> items = new ArrayList<>();
+          json.readTree(body).get("payloads").forEach(n -> items.add(n.asText()));
+          received.addAll(items);
+          answer(ex, 200, answer.apply(items), false);
+          ex.close();
+        });
+    server.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(4));
+    server.start();
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  private static String batchStored(List<String> items, String... statuses) {
+    StringBuilder b = new StringBuilder("{\"round\":\"r-1\",\"results\":[");
+    for (int i = 0; i < items.size(); i++) {
+      b.append(i == 0 ? "" : ",")
+          .append("{\"payloadId\":\"")
+          .append(Payloads.payloadId(items.get(i)))
+          .append("\",\"status\":\"")
+          .append(i < statuses.length ? statuses[i] : "stored")
+          .append("\"}");
+    }
+    return b.append("]}").toString();
+  }
+
+  @Test
+  void batchesCarryUpToNPayloadsEachAndEveryPayloadIsChecked() throws Exception {
+    URI base = serveBatches(items -> batchStored(items));
+    SubmitLoad load = new SubmitLoad(base, "r-1", 3, 64);
+    List<String> jwes = jwes(200);
+    SubmitLoad.Prepared p = load.prepare(jwes);
+    assertEquals(List.of(64, 64, 64, 8), p.ids().stream().map(List::size).toList());
+    assertEquals(200, p.payloads());
+    assertEquals(4, load.run(p).length);
+    assertEquals(Set.copyOf(jwes), received);
+    assertEquals(4, batchBodies.size());
+    assertTrue(contentTypes.stream().allMatch("application/json"::equals));
+  }
+
+  @Test
+  void aBatchIsCutBeforeItsBodyPassesTheHostsByteLimit() throws Exception {
+    URI base = serveBatches(items -> batchStored(items));
+    SubmitLoad load = new SubmitLoad(base, "r-1", 1, 64);
+    List<String> big = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      big.add("aGVhZGVy." + i + ".aXY." + "x".repeat(100 * 1024) + ".dGFn");
+    }
+    SubmitLoad.Prepared p = load.prepare(big);
+    assertEquals(List.of(9, 9, 2), p.ids().stream().map(List::size).toList());
+    load.run(p);
+    for (String body : batchBodies) {
+      assertTrue(body.length() <= SubmitLoad.MAX_BATCH_BYTES, "a body of " + body.length());
+    }
+    assertEquals(Set.copyOf(big), received);
+  }
+
+  @Test
+  void aBatchAnswerThatDoesNotStoreEveryPayloadStopsTheRun() throws Exception {
+    URI base = serveBatches(items -> batchStored(items, "stored", "already-stored"));
+    SubmitLoad load = new SubmitLoad(base, "r-1", 1, 8);
+    ExecutionException e =
+        assertThrows(ExecutionException.class, () -> load.run(load.prepare(jwes(16))));
+    assertTrue(e.getCause().getMessage().contains("already-stored"), e.getCause().getMessage());
+    stop();
+    URI fewer = serveBatches(items -> batchStored(items.subList(0, items.size() - 1)));
+    SubmitLoad load2 = new SubmitLoad(fewer, "r-1", 1, 8);
+    ExecutionException e2 =
+        assertThrows(ExecutionException.class, () -> load2.run(load2.prepare(jwes(8))));
+    assertTrue(e2.getCause().getMessage().contains("a batch of 8"), e2.getCause().getMessage());
+  }
+
   @Test
   void onlyPlainHttpAndRoundIdsThatNeedNoEscapingAreTaken() {
     assertThrows(

@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
       "   ceiling: the raw JSON-RPC round trips of that resolution.",
       " - http.* (with --http): end to end through the packaged host and its dev enclave; ceiling: the same",
       "   enclave process fed the same payloads straight on its socket in this run (http.*.enclave-direct, against",
-      "   the did:key in-process pipeline); the host's CPU per payload against the enclave's; 202 latency percentiles.",
+      "   the did:key in-process pipeline); the host's CPU per payload against the enclave's, and by thread group;",
+      "   how the producers submitted (http.submit.batch, --http-batch); latency percentiles of a request's answer.",
       "CPU-bound rates come from the CPU time of the measuring threads, so other load does not skew the ratio.",
       "--json prints {\"results\":[{name,value,unit,ceiling,ratio,note}]}; ceiling and ratio are null where none",
       "was measured. For times (unit ms) the ratio is ceiling / value."
@@ -123,6 +124,14 @@ final class BenchCommand implements Callable<Integer> {
   Integer httpWarmup;
 
   @Option(
+      names = "--http-batch",
+      paramLabel = "N",
+      description =
+          "http: payloads per HTTP request: 1 sends one POST /v1/rounds/{round}/payloads per payload, more"
+              + " sends POST /v1/rounds/{round}/payloads/batch of up to N (default ${DEFAULT-VALUE})")
+  int httpBatch = HttpBench.DEFAULT_BATCH;
+
+  @Option(
       names = "--http-records",
       paramLabel = "N",
       description = "http: records per payload, 1, 10 or 100 (default ${DEFAULT-VALUE})")
@@ -183,10 +192,11 @@ final class BenchCommand implements Callable<Integer> {
         || ethrRuns < 1
         || producers < 1
         || httpPayloads < 1
+        || httpBatch < 1
         || httpWarmup != null && httpWarmup < 1) {
       System.err.println(
           "bench: --seconds, --threads, --dids, --ethr-changes, --ethr-runs, --producers,"
-              + " --http-payloads and --http-warmup must be at least 1");
+              + " --http-payloads, --http-batch and --http-warmup must be at least 1");
       return SovereignCli.USAGE;
     }
     if (records.isEmpty() || records.stream().anyMatch(n -> n < 1 || n > 1000)) {
@@ -297,7 +307,8 @@ final class BenchCommand implements Callable<Integer> {
                       httpRecords,
                       httpWarmup != null ? httpWarmup : HttpBench.defaultWarmup(httpPayloads),
                       log,
-                      split)
+                      split,
+                      httpBatch)
                   .run(ceilingForHttp));
         } catch (Exception e) {
           log.println("bench: end to end through HTTP failed: " + e);
