@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +29,7 @@ final class Forwarder implements AutoCloseable {
   private static final Duration STOP_GRACE = Duration.ofSeconds(20);
 
   private final Inbox inbox;
+  private final Outbox outbox;
   private final Supplier<EvidenceRelay> relay;
   private final HostAudit audit;
   private final Sealer sealer;
@@ -42,6 +44,7 @@ final class Forwarder implements AutoCloseable {
 
   Forwarder(
       Inbox inbox,
+      Outbox outbox,
       Supplier<EvidenceRelay> relay,
       HostAudit audit,
       Sealer sealer,
@@ -50,6 +53,7 @@ final class Forwarder implements AutoCloseable {
       EnclaveTurn turn,
       int batch) {
     this.inbox = inbox;
+    this.outbox = outbox;
     this.relay = relay;
     this.audit = audit;
     this.sealer = sealer;
@@ -130,32 +134,77 @@ final class Forwarder implements AutoCloseable {
    */
   private int drainOnce() throws SQLException {
     try (EnclaveTurn.Held held = turn.take()) {
-      List<Inbox.Entry> pending = inbox.pending(batch);
+      List<Inbox.PendingRef> pending = inbox.pendingRefs(batch, Set.of());
       if (pending.isEmpty()) {
         return 0;
       }
-      Map<String, List<Inbox.Entry>> byRound = new LinkedHashMap<>();
-      for (Inbox.Entry e : pending) {
-        byRound.computeIfAbsent(e.round(), k -> new ArrayList<>()).add(e);
-      }
+      Map<String, Batch> byRound = batches(pending);
       int recorded = 0;
-      for (Map.Entry<String, List<Inbox.Entry>> g : byRound.entrySet()) {
-        recorded += sendAndRecord(g.getKey(), g.getValue());
+      for (Batch b : byRound.values()) {
+        recorded += sendAndRecord(b);
       }
       return recorded;
     }
   }
 
-  private int sendAndRecord(String round, List<Inbox.Entry> entries) {
-    List<String> jwes = entries.stream().map(Inbox.Entry::jwe).toList();
+  /** The payloads of one round in one batch, with their JWEs and which were checked at submit. */
+  private record Batch(String round, List<String> ids, List<String> jwes, boolean[] checked) {
+    SubmitFrame.Payloads payloads() {
+      return new SubmitFrame.Payloads(jwes, checked);
+    }
+  }
+
+  /**
+   * Groups pending payloads by round (oldest first), with their JWEs: from memory where this host
+   * kept them since their submit (checked then), else read back from the store (and checked again
+   * when framed). A payload gone from the store meanwhile (its round ended) is left out.
+   */
+  private Map<String, Batch> batches(List<Inbox.PendingRef> pending) throws SQLException {
+    Map<String, String> jwes = new LinkedHashMap<>();
+    List<String> missing = new ArrayList<>();
+    for (Inbox.PendingRef p : pending) {
+      String j = outbox.get(p.payloadId());
+      if (j == null) {
+        missing.add(p.payloadId());
+      } else {
+        jwes.put(p.payloadId(), j);
+      }
+    }
+    Map<String, String> stored = inbox.jwes(missing);
+    Map<String, List<Inbox.PendingRef>> byRound = new LinkedHashMap<>();
+    for (Inbox.PendingRef p : pending) {
+      if (jwes.containsKey(p.payloadId()) || stored.containsKey(p.payloadId())) {
+        byRound.computeIfAbsent(p.round(), k -> new ArrayList<>()).add(p);
+      }
+    }
+    Map<String, Batch> out = new LinkedHashMap<>();
+    for (Map.Entry<String, List<Inbox.PendingRef>> g : byRound.entrySet()) {
+      List<Inbox.PendingRef> refs = g.getValue();
+      List<String> ids = new ArrayList<>(refs.size());
+      List<String> js = new ArrayList<>(refs.size());
+      boolean[] checked = new boolean[refs.size()];
+      for (int i = 0; i < refs.size(); i++) {
+        String id = refs.get(i).payloadId();
+        String j = jwes.get(id);
+        checked[i] = j != null;
+        ids.add(id);
+        js.add(j != null ? j : stored.get(id));
+      }
+      out.put(g.getKey(), new Batch(g.getKey(), ids, js, checked));
+    }
+    return out;
+  }
+
+  private int sendAndRecord(Batch b) {
+    String round = b.round();
     Message.PayloadVerdicts v;
     try {
-      v = relay.get().submit(round, jwes, sealer.enabled());
+      v = relay.get().submit(round, b.payloads(), sealer.enabled());
     } catch (Problem p) {
       if (RoundEnds.isFinal(p.code())) {
         // Closed or expired in the enclave: a final rejection for each of these, never a resend.
         ends.endedInEnclave(round, p.code());
-        return entries.size();
+        return b.ids().size();
       }
       if (p.code().equals("unknown-round")) {
         // The enclave lost the round (restarted without restore): recover and resend, a bounded
@@ -165,24 +214,24 @@ final class Forwarder implements AutoCloseable {
       throw p;
     }
     recovery.roundKnown(round);
-    if (v.verdicts().size() != entries.size()) {
+    if (v.verdicts().size() != b.ids().size()) {
       throw Problem.unavailable(
           "enclave-error", "the enclave answered the wrong number of verdicts");
     }
-    List<Inbox.VerdictRow> rows = new ArrayList<>(entries.size());
-    List<String> answered = new ArrayList<>(entries.size());
-    List<Map<String, String>> outcomes = new ArrayList<>(entries.size());
-    for (int i = 0; i < entries.size(); i++) {
+    List<Inbox.VerdictRow> rows = new ArrayList<>(b.ids().size());
+    List<String> answered = new ArrayList<>(b.ids().size());
+    List<Map<String, String>> outcomes = new ArrayList<>(b.ids().size());
+    for (int i = 0; i < b.ids().size(); i++) {
       Message.Verdict verdict = v.verdicts().get(i);
       if (EvidenceRelay.deferred(verdict)) {
         continue; // the enclave went away while evidence was relayed: left pending, sent later
       }
       String outcome = verdict.outcome().equals("accepted") ? "accepted" : verdict.reason();
-      rows.add(new Inbox.VerdictRow(entries.get(i).payloadId(), outcome, verdict.leaf()));
-      answered.add(entries.get(i).payloadId());
+      rows.add(new Inbox.VerdictRow(b.ids().get(i), outcome, verdict.leaf()));
+      answered.add(b.ids().get(i));
       Map<String, String> f = new LinkedHashMap<>();
       f.put("round", round);
-      f.put("payloadId", entries.get(i).payloadId());
+      f.put("payloadId", b.ids().get(i));
       f.put("outcome", verdict.outcome().equals("accepted") ? "accepted" : "rejected");
       if (!verdict.outcome().equals("accepted")) {
         f.put("reason", verdict.reason());
@@ -195,6 +244,7 @@ final class Forwarder implements AutoCloseable {
     } catch (Inbox.UnavailableException e) {
       throw Problem.unavailable("store-unavailable", "the host could not record a verdict");
     }
+    outbox.forget(answered);
     audit.recordAll("submission", outcomes);
     sealer.processed(v, answered);
     return rows.size();

@@ -249,11 +249,16 @@ final class HostAudit {
     }
   }
 
-  /** Lowercase hex SHA-256, for blob and result digests in entries. */
+  /**
+   * Lowercase hex SHA-256, for blob and result digests in entries. Through {@link
+   * dev.sovereign.crypto.Crypto#bulkDigest} (AWS-LC's where it loads, the same bytes): a seal
+   * hashes the whole sealed blob, which grows with the round, and the host runs C1-only, where the
+   * JDK's SHA-256 was 18% of the forwarder's samples (docs/benchmarks.md, sixth pass).
+   */
   static String sha256Hex(byte[] bytes) {
     try {
       return java.util.HexFormat.of()
-          .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+          .formatHex(dev.sovereign.crypto.Crypto.system().bulkDigest("SHA-256").digest(bytes));
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -57,6 +57,10 @@ public class HostService {
   private Recovery recovery;
   private RoundEnds ends;
   private Forwarder forwarder;
+
+  /** The JWEs stored since this host started, for the forwarder (bounded; the store is durable). */
+  private final Outbox outbox = new Outbox(Outbox.DEFAULT_BUDGET_CHARS);
+
   private EvidenceRelay evidenceRelay;
 
   @Inject
@@ -154,6 +158,7 @@ public class HostService {
     forwarder =
         new Forwarder(
             inbox,
+            outbox,
             this::evidenceRelay,
             audit,
             sealer,
@@ -319,6 +324,9 @@ public class HostService {
     checkTakesPayloads(roundRecord(round));
     try {
       Inbox.Stored stored = inbox.put(round, env.zone(), jwe, clock.instant());
+      if (stored == Inbox.Stored.NEW) {
+        outbox.keep(Inbox.payloadId(jwe), jwe); // JweEnvelope.read accepted it above
+      }
       forwarder.requestDrain();
       return stored;
     } catch (Inbox.UnavailableException e) {
@@ -380,6 +388,12 @@ public class HostService {
         throw Problem.unavailable(
             "store-unavailable",
             "the host could not store the batch durably; none of its payloads was accepted");
+      }
+      for (int k = 0; k < items.size(); k++) {
+        if (stored.get(k) == Inbox.Stored.NEW) {
+          // batchItem's JweEnvelope.read accepted it
+          outbox.keep(items.get(k).payloadId(), items.get(k).jwe());
+        }
       }
       forwarder.requestDrain();
       for (int k = 0; k < items.size(); k++) {

@@ -506,6 +506,61 @@ public final class Inbox implements AutoCloseable {
     return out;
   }
 
+  /** A payload without a verdict, as the forwarder sees it: its id and round, no ciphertext. */
+  public record PendingRef(String payloadId, String round) {}
+
+  /**
+   * Up to {@code limit} payloads the enclave has not answered for, oldest first, skipping {@code
+   * skip} (payloads the forwarder sent whose verdicts are being recorded); the ciphertext is not
+   * read ({@link #jwes}).
+   */
+  public synchronized List<PendingRef> pendingRefs(int limit, java.util.Set<String> skip)
+      throws SQLException {
+    List<PendingRef> out = new ArrayList<>();
+    try (PreparedStatement p =
+        db.prepareStatement(
+            "SELECT payload_id, round FROM payloads WHERE verdict IS NULL ORDER BY seq LIMIT ?")) {
+      p.setInt(1, limit + skip.size());
+      try (ResultSet r = p.executeQuery()) {
+        while (r.next() && out.size() < limit) {
+          String id = r.getString(1);
+          if (!skip.contains(id)) {
+            out.add(new PendingRef(id, r.getString(2)));
+          }
+        }
+      } finally {
+        db.commit();
+      }
+    }
+    return out;
+  }
+
+  /** The JWEs of {@code payloadIds} that are still stored, by id. */
+  public synchronized Map<String, String> jwes(java.util.Collection<String> payloadIds)
+      throws SQLException {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (payloadIds.isEmpty()) {
+      return out;
+    }
+    List<String> ids = List.copyOf(payloadIds);
+    String marks = String.join(",", java.util.Collections.nCopies(ids.size(), "?"));
+    try (PreparedStatement p =
+        db.prepareStatement(
+            "SELECT payload_id, jwe FROM payloads WHERE payload_id IN (" + marks + ")")) {
+      for (int i = 0; i < ids.size(); i++) {
+        p.setString(i + 1, ids.get(i));
+      }
+      try (ResultSet r = p.executeQuery()) {
+        while (r.next()) {
+          out.put(r.getString(1), r.getString(2));
+        }
+      } finally {
+        db.commit();
+      }
+    }
+    return out;
+  }
+
   /**
    * Remembers a status list credential relayed to the enclave (resupplied to a restarted enclave).
    */

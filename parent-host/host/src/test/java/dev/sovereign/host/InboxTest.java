@@ -40,6 +40,37 @@ class InboxTest {
   }
 
   @Test
+  void theForwardersPendingViewSkipsWhatIsBeingRecordedAndReadsCiphertextOnlyOnRequest()
+      throws Exception {
+    try (Inbox inbox = Inbox.open(dir)) {
+      inbox.openRound("r1", "loyalty-points", "ab", Instant.EPOCH);
+      for (String j : List.of("a.b.c.d.1", "a.b.c.d.2", "a.b.c.d.3", "a.b.c.d.4")) {
+        inbox.put("r1", "EU", j, Instant.EPOCH);
+      }
+      String id1 = Inbox.payloadId("a.b.c.d.1");
+      String id2 = Inbox.payloadId("a.b.c.d.2");
+      String id3 = Inbox.payloadId("a.b.c.d.3");
+      String id4 = Inbox.payloadId("a.b.c.d.4");
+      // oldest first, the skipped ones left out, still up to the limit
+      assertEquals(
+          List.of(id2, id4),
+          inbox.pendingRefs(2, Set.of(id1, id3)).stream()
+              .map(Inbox.PendingRef::payloadId)
+              .toList());
+      assertEquals(
+          List.of(id1, id2, id3),
+          inbox.pendingRefs(3, Set.of()).stream().map(Inbox.PendingRef::payloadId).toList());
+      inbox.recordVerdict(id2, "accepted", "00");
+      assertEquals(
+          List.of(id1, id3, id4),
+          inbox.pendingRefs(10, Set.of()).stream().map(Inbox.PendingRef::payloadId).toList());
+      assertEquals(
+          Map.of(id1, "a.b.c.d.1", id4, "a.b.c.d.4"), inbox.jwes(List.of(id1, id4, "no-such-id")));
+      assertEquals(Map.of(), inbox.jwes(List.of()));
+    }
+  }
+
+  @Test
   void aRoundReadBeforeItClosesIsSeenClosedRightAfter() throws Exception {
     // submits read their round's state from memory: closing (or a failed close) must show at once
     try (Inbox inbox = Inbox.open(dir)) {

@@ -98,6 +98,51 @@ class SubmitFrameTest {
   }
 
   @Test
+  void payloadsCheckedAtSubmitAreCopiedAsTheyAreAndMatchTheCodecMixedWithUncheckedOnes()
+      throws Exception {
+    Random r = new Random(20261208L);
+    for (int i = 0; i < 200; i++) {
+      List<String> jwes = new ArrayList<>();
+      int n = r.nextInt(65);
+      boolean[] checked = new boolean[n];
+      for (int k = 0; k < n; k++) {
+        String jwe = compactJwe(r);
+        // as the submit path keeps them: only what JweEnvelope-style checks accept is marked
+        checked[k] = r.nextBoolean();
+        jwes.add(jwe);
+      }
+      Boolean[] flags = {null, true, false};
+      sameAsTheCodec(
+          new Message.SubmitPayloads(
+              part(r, 1 + r.nextInt(20)),
+              new SubmitFrame.Payloads(jwes, checked),
+              flags[r.nextInt(3)],
+              flags[r.nextInt(3)]));
+    }
+  }
+
+  @Test
+  void anUncheckedOddPayloadBesideCheckedOnesStillSendsTheWholeBatchThroughTheCodec()
+      throws Exception {
+    for (String odd : List.of("quote\"inside", "caf\u00e9", "emoji \ud83d\ude00", "what?")) {
+      sameAsTheCodec(
+          new Message.SubmitPayloads(
+              "r1",
+              new SubmitFrame.Payloads(
+                  List.of("a.b.c.d.e", odd, "f.g.h.i.j"), new boolean[] {true, false, true}),
+              true,
+              true));
+    }
+  }
+
+  @Test
+  void oneMarkPerPayloadIsRequired() {
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class,
+        () -> new SubmitFrame.Payloads(List.of("a.b.c.d.e"), new boolean[2]));
+  }
+
+  @Test
   void theFramesMembersAreExactlyTheMessagesFieldsSoANewFieldCannotBeDroppedSilently() {
     // SubmitFrame writes these four members by hand; a field added to the message must be added
     // there too (or the message sent through the codec), and this fails until it is
