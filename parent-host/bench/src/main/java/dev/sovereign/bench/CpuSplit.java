@@ -2,6 +2,8 @@ package dev.sovereign.bench;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,19 +38,41 @@ public record CpuSplit(String enclaveCpus, String hostCpus, int enclaveCores) {
     taskset(hostCpus, pid);
   }
 
+  /** How often a pin is tried while the process lives: its threads come and go meanwhile. */
+  private static final int ATTEMPTS = 10;
+
+  /**
+   * {@code taskset -a} lists the process's threads, then sets each one's affinity: a thread that
+   * ends in between makes it fail ("No such process") though every living thread was pinned or can
+   * be. So a failure is tried again while the process itself lives (a thread started after the
+   * listing inherits the affinity of the thread that started it, pinned or about to be).
+   */
   private static void taskset(String cpus, long pid) throws IOException {
-    Process p =
-        new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(pid))
-            .redirectErrorStream(true)
-            .start();
-    try {
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-      if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new IOException("taskset -a -p -c " + cpus + " " + pid + " failed: " + out);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while pinning process " + pid, e);
+    String out = "";
+    if (!Files.isDirectory(Path.of("/proc", Long.toString(pid)))) {
+      // taskset -a on a pid with no threads to list pins nothing and still exits 0
+      throw new IOException("cannot pin process " + pid + ": it is not running");
     }
+    for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      Process p =
+          new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(pid))
+              .redirectErrorStream(true)
+              .start();
+      try {
+        out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0) {
+          return;
+        }
+        p.destroyForcibly();
+        if (!Files.isDirectory(Path.of("/proc", Long.toString(pid)))) {
+          break; // the process itself is gone: nothing to try again
+        }
+        Thread.sleep(20L * attempt);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while pinning process " + pid, e);
+      }
+    }
+    throw new IOException("taskset -a -p -c " + cpus + " " + pid + " failed: " + out);
   }
 }
