@@ -8,6 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -16,17 +18,34 @@ import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
- * Drains the inbox into the enclave on one thread: pending payloads go in batches (grouped by
- * round, oldest first) and each batch's verdicts are recorded in one transaction, then audited.
- * Delivery is at-least-once: the enclave answers a payload it already counted, sent again byte for
- * byte, with its first verdict and counts it once (protocol 1.7), so a batch whose verdicts were
- * lost (a link that failed after the enclave counted it, a host killed and reattached) is resent.
+ * Drains the inbox into the enclave, pipelined on two threads: the forwarder sends a batch of
+ * pending payloads (grouped by round, oldest first) and, once the enclave answered, hands the
+ * verdicts to the recorder and sends the next batch while the recorder records the previous one
+ * (the verdicts in one transaction, then one audit line each). The enclave works on batch N+1 while
+ * the host records batch N; the forwarder runs at most one batch ahead of the recorder.
+ *
+ * <p>A payload answered and not yet recorded is <em>in flight</em>: the next batch leaves it out
+ * ({@link #inFlight}), and the recorder takes it off once its verdict is committed (or the commit
+ * failed: then it is sent again). Nothing of this is on disk: after a host killed or a link that
+ * failed, an unrecorded payload is still pending in the store and is sent again; the enclave
+ * answers a payload it already counted, sent again byte for byte, with its first verdict and counts
+ * it once (protocol 1.7), and a verdict is recorded only once (the store keeps the first).
+ *
+ * <p>Whoever needs the enclave and the store to agree (a seal, a restore, a recovery, a round's
+ * close or end) takes the {@link EnclaveTurn} with {@link EnclaveTurn#take()}, which waits until
+ * the recorder caught up; the forwarder sends only while it holds the turn, so such a taker sees
+ * every answered payload with its verdict and none in flight. The recorder never calls the enclave
+ * and never takes the turn: the audit head's signing and the seal every {@code everyPayloads} it
+ * finds due are done by the forwarder's thread between batches.
  */
 final class Forwarder implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Forwarder.class);
 
   /** How long a stopping host waits for the forwarder's current drain or seal. */
   private static final Duration STOP_GRACE = Duration.ofSeconds(20);
+
+  /** Batches answered and not yet recorded before the forwarder waits for the recorder. */
+  private static final int AHEAD = 2;
 
   private final Inbox inbox;
   private final Outbox outbox;
@@ -39,8 +58,20 @@ final class Forwarder implements AutoCloseable {
   private final int batch;
   private final ScheduledExecutorService executor;
 
+  /** Records answered batches in the order they were answered; never calls the enclave. */
+  private final ExecutorService recorder;
+
+  /** Payloads answered whose verdicts are not recorded yet: left out of the next batch. */
+  private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+
   /** Set while a drain requested by a submit waits on the forwarder. */
   private final AtomicBoolean drainQueued = new AtomicBoolean();
+
+  /** Set by the recorder: the audit head is due to be signed, by the forwarder's thread. */
+  private final AtomicBoolean signWanted = new AtomicBoolean();
+
+  /** Set by the recorder: enough payloads were accepted to seal, on the forwarder's thread. */
+  private final AtomicBoolean sealWanted = new AtomicBoolean();
 
   Forwarder(
       Inbox inbox,
@@ -65,6 +96,13 @@ final class Forwarder implements AutoCloseable {
         Executors.newSingleThreadScheduledExecutor(
             r -> {
               Thread t = new Thread(r, "sovereign-forwarder");
+              t.setDaemon(true);
+              return t;
+            });
+    this.recorder =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "sovereign-recorder");
               t.setDaemon(true);
               return t;
             });
@@ -104,8 +142,12 @@ final class Forwarder implements AutoCloseable {
     try {
       // a full batch answered means more may be waiting; a partial one took everything stored
       // before it
-      for (int i = 0; i < 1_000 && drainOnce() >= batch; i++) {
-        // next batch
+      for (int i = 0; i < 1_000; i++) {
+        int sent = drainOnce();
+        afterBatch();
+        if (sent < batch) {
+          break;
+        }
       }
     } catch (Problem p) {
       // the enclave is away; payloads stay in the inbox and are sent when it is back
@@ -114,10 +156,40 @@ final class Forwarder implements AutoCloseable {
     }
   }
 
-  /** Drains on the caller's thread until nothing is pending (before a round closes). */
+  /** Signs the audit head and seals when the recorder found them due (the forwarder's thread). */
+  private void afterBatch() {
+    if (signWanted.getAndSet(false)) {
+      audit.signHead(); // quiet; the recorder's lines so far, in batch order
+    }
+    if (sealWanted.getAndSet(false)) {
+      sealer.sealQuietly(); // waits for the recorder: the seal covers every answered payload
+    }
+  }
+
+  /** Queues {@link #afterBatch} for when the forwarder is idle (no drain will run it soon). */
+  private void afterBatchSoon() {
+    try {
+      executor.execute(
+          () -> {
+            try {
+              afterBatch();
+            } catch (RuntimeException e) {
+              LOG.warnf("forwarder: %s", e.getClass().getSimpleName());
+            }
+          });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // stopping: the next host signs and seals
+    }
+  }
+
+  /**
+   * Drains on the caller's thread until nothing is pending and every verdict is recorded (before a
+   * round closes).
+   */
   void drainFully() {
     for (int i = 0; i < 100_000; i++) {
       try {
+        turn.awaitRecorded(1);
         if (inbox.pendingCount() == 0) {
           return;
         }
@@ -129,21 +201,28 @@ final class Forwarder implements AutoCloseable {
   }
 
   /**
-   * Sends one batch of pending payloads (grouped by round) and records the verdicts; returns how
-   * many got one (a payload the enclave deferred stays pending and is not counted).
+   * Sends one batch of pending payloads (grouped by round) and hands each round's verdicts to the
+   * recorder; returns how many got one (a payload the enclave deferred stays pending and is not
+   * counted).
    */
   private int drainOnce() throws SQLException {
-    try (EnclaveTurn.Held held = turn.take()) {
-      List<Inbox.PendingRef> pending = inbox.pendingRefs(batch, Set.of());
+    try (EnclaveTurn.Held held = turn.takeToSend()) {
+      // at most one batch ahead of the recorder
+      turn.awaitRecorded(AHEAD);
+      // taken before the store is read: a payload leaves this set only after its verdict is
+      // committed, so one missing from the copy has no longer been pending when the store is read
+      Set<String> skip = Set.copyOf(inFlight);
+      List<Inbox.PendingRef> pending = inbox.pendingRefs(batch, skip);
       if (pending.isEmpty()) {
         return 0;
       }
       Map<String, Batch> byRound = batches(pending);
-      int recorded = 0;
+      int answered = 0;
       for (Batch b : byRound.values()) {
-        recorded += sendAndRecord(b);
+        turn.awaitRecorded(AHEAD);
+        answered += send(b);
       }
-      return recorded;
+      return answered;
     }
   }
 
@@ -195,7 +274,11 @@ final class Forwarder implements AutoCloseable {
     return out;
   }
 
-  private int sendAndRecord(Batch b) {
+  /**
+   * Sends one round's batch (under the turn to send) and hands the answer to the recorder; returns
+   * how many payloads got a verdict.
+   */
+  private int send(Batch b) {
     String round = b.round();
     Message.PayloadVerdicts v;
     try {
@@ -203,6 +286,8 @@ final class Forwarder implements AutoCloseable {
     } catch (Problem p) {
       if (RoundEnds.isFinal(p.code())) {
         // Closed or expired in the enclave: a final rejection for each of these, never a resend.
+        // The earlier batches' verdicts first: the round's end rejects what is still pending.
+        turn.awaitRecorded(1);
         ends.endedInEnclave(round, p.code());
         return b.ids().size();
       }
@@ -238,16 +323,73 @@ final class Forwarder implements AutoCloseable {
       }
       outcomes.add(f);
     }
+    // in flight from now until the recorder committed their verdicts
+    inFlight.addAll(answered);
+    turn.answered();
     try {
-      // the batch's verdicts in one transaction: all recorded (then audited) or none (sent again)
-      inbox.recordVerdicts(rows);
-    } catch (Inbox.UnavailableException e) {
-      throw Problem.unavailable("store-unavailable", "the host could not record a verdict");
+      recorder.execute(() -> record(v, rows, answered, outcomes));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // halted: nothing recorded, the payloads stay pending and are sent again
+      inFlight.removeAll(answered);
+      turn.recorded();
+      throw Problem.unavailable("host-stopping", "the host is stopping");
     }
-    outbox.forget(answered);
-    audit.recordAll("submission", outcomes);
-    sealer.processed(v, answered);
+    // after the hand-over: a seal it starts (one the host did not ask for was noticed) waits for
+    // the recorder, this batch included
+    sealer.answered(v, answered);
     return rows.size();
+  }
+
+  /**
+   * The recorder: the batch's verdicts in one transaction (all recorded, then audited, or none:
+   * sent again), in the order the batches were answered. Never calls the enclave or takes the turn.
+   */
+  private void record(
+      Message.PayloadVerdicts v,
+      List<Inbox.VerdictRow> rows,
+      List<String> answered,
+      List<Map<String, String>> outcomes) {
+    try {
+      try {
+        inbox.recordVerdicts(rows);
+      } catch (Inbox.UnavailableException e) {
+        LOG.warn("the host could not record a batch's verdicts; its payloads are sent again");
+        return;
+      }
+      outbox.forget(answered);
+      boolean sign = audit.append("submission", outcomes);
+      boolean seal = sealer.recorded(v);
+      if (sign || seal) {
+        signWanted.compareAndSet(false, sign);
+        sealWanted.compareAndSet(false, seal);
+        afterBatchSoon();
+      }
+    } catch (RuntimeException e) {
+      LOG.warnf("recorder: %s", e.getClass().getSimpleName());
+    } finally {
+      inFlight.removeAll(answered);
+      turn.recorded();
+    }
+  }
+
+  /**
+   * Tests: the recorder records nothing more until {@code release} opens (batches answered
+   * meanwhile stay in flight).
+   */
+  void holdRecorderForTesting(java.util.concurrent.CountDownLatch release) {
+    recorder.execute(
+        () -> {
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+  }
+
+  /** Tests: batches answered by the enclave whose verdicts are not recorded yet. */
+  int unrecordedForTesting() {
+    return turn.unrecorded();
   }
 
   /**
@@ -256,7 +398,11 @@ final class Forwarder implements AutoCloseable {
    */
   void halt() throws InterruptedException {
     executor.shutdownNow();
+    recorder.shutdownNow();
     executor.awaitTermination(30, TimeUnit.SECONDS);
+    recorder.awaitTermination(30, TimeUnit.SECONDS);
+    // what the recorder had not recorded is pending in the store: the successor sends it again
+    turn.abandonUnrecorded();
   }
 
   /**
@@ -265,14 +411,21 @@ final class Forwarder implements AutoCloseable {
    */
   @Override
   public void close() {
-    executor.shutdown();
+    // the forwarder first (it hands batches to the recorder), then the recorder records them all
+    stop(executor, "forwarder");
+    stop(recorder, "recorder");
+    turn.abandonUnrecorded(); // none left, unless interrupted: then they are sent again
+  }
+
+  private static void stop(ExecutorService e, String name) {
+    e.shutdown();
     try {
-      if (!executor.awaitTermination(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-        LOG.warn("the forwarder did not finish within the shutdown grace period; interrupting it");
-        executor.shutdownNow();
+      if (!e.awaitTermination(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+        LOG.warnf("the %s did not finish within the shutdown grace period; interrupting it", name);
+        e.shutdownNow();
       }
-    } catch (InterruptedException e) {
-      executor.shutdownNow();
+    } catch (InterruptedException x) {
+      e.shutdownNow();
       Thread.currentThread().interrupt();
     }
   }

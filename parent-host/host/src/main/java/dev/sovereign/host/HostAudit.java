@@ -130,21 +130,30 @@ final class HostAudit {
 
   /** Appends one entry per element (one fsync), e.g. the verdicts of one enclave batch. */
   void recordAll(String kind, java.util.List<? extends Map<String, ?>> fields) {
+    if (append(kind, fields)) {
+      signHead();
+    }
+  }
+
+  /**
+   * As {@link #recordAll} without asking the enclave for anything: returns whether a head is due
+   * ({@code signEvery} entries since the last signed one), for a caller that must not call the
+   * enclave itself (the forwarder's recorder; the forwarder signs, {@link #signHead}).
+   */
+  boolean append(String kind, java.util.List<? extends Map<String, ?>> fields) {
     fields.forEach(f -> activity.observe(kind, f));
     if (fields.isEmpty()) {
-      return;
+      return false;
     }
     long seq;
     synchronized (appendLock) {
       if (holding) {
         pending.add(new Pending(kind, java.util.List.copyOf(fields)));
-        return;
+        return false;
       }
       seq = write(kind, fields);
     }
-    if (seq - chain.lastCovered() >= signEvery) {
-      signHead();
-    }
+    return seq - chain.lastCovered() >= signEvery;
   }
 
   /** Appends under {@link #appendLock}; a write failure is logged, never thrown. */

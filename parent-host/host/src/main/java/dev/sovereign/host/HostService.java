@@ -213,6 +213,10 @@ public class HostService {
    * is killed (SIGKILL), and the stores are let go without any orderly shutdown step. Another host
    * may then start on the same data directory.
    */
+  Forwarder forwarderForTesting() {
+    return forwarder;
+  }
+
   void haltForTesting() throws InterruptedException {
     forwarder.halt();
     enclave

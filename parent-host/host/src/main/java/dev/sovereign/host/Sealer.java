@@ -213,6 +213,34 @@ final class Sealer {
     }
   }
 
+  /**
+   * The pipelined forwarder's half of {@link #processed}, on its thread while it holds the turn to
+   * send, right after the enclave answered (before the verdicts are recorded): remembers which
+   * payloads the enclave counted after which of its seals, and notices a seal the host did not ask
+   * for (then seals itself, which waits for the recorder, {@link EnclaveTurn#take()}).
+   */
+  void answered(Message.PayloadVerdicts v, List<String> answered) {
+    changesSinceSeal.addAndGet(v.verdicts().size());
+    if (v.sealSequence() != null) {
+      try (EnclaveTurn.Held held = turn.takeToSend()) {
+        answeredSince.add(new Answered(v.sealSequence(), List.copyOf(answered)));
+        if (v.sealSequence() > heldSequence) {
+          unrequested(v.sealSequence());
+        }
+      }
+    }
+  }
+
+  /**
+   * The other half, on the recorder's thread once the batch's verdicts are recorded; never takes
+   * the turn. Returns whether enough payloads were accepted since the last seal to seal now (the
+   * forwarder does, on its own thread: a seal waits for the recorder).
+   */
+  boolean recorded(Message.PayloadVerdicts v) {
+    long accepted = v.verdicts().stream().filter(x -> x.outcome().equals("accepted")).count();
+    return enabled && acceptedSinceSeal.addAndGet(accepted) >= everyPayloads;
+  }
+
   /** Recovery restored {@code seal} (or, if empty, found none the enclave would open). */
   void restored(Optional<SealStore.Seal> seal, byte[] blob) {
     try (EnclaveTurn.Held held = turn.take()) {

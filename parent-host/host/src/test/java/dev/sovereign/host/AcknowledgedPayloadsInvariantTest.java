@@ -50,8 +50,8 @@ import org.junit.jupiter.api.Test;
  */
 class AcknowledgedPayloadsInvariantTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String ROUND = "r-invariant";
-  private static final String DATASET = "loyalty-points";
+  static final String ROUND = "r-invariant";
+  static final String DATASET = "loyalty-points";
 
   private enum Step {
     SUBMIT,
@@ -292,7 +292,7 @@ class AcknowledgedPayloadsInvariantTest {
   }
 
   /** {@code n} valid payloads of three producers, built by the node payload tool. */
-  private static JsonNode build(JsonNode keys, Message.Attestation att, int n) {
+  static JsonNode build(JsonNode keys, Message.Attestation att, int n) {
     ObjectNode spec = JSON.createObjectNode();
     spec.set("keys", keys);
     spec.set(
