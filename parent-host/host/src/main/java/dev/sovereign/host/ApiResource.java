@@ -142,26 +142,17 @@ public class ApiResource {
     if (!ROUND_ID.matcher(round).matches()) {
       throw Problem.notFound("unknown-round", "no such round");
     }
-    if (body == null || body.isBlank()) {
-      throw Problem.badRequest("malformed-payload", "the body must be a compact JWE");
-    }
-    if (body.length() > config.maxPayloadBytes()) {
-      throw new Problem(
-          413, "payload-too-large", "the payload exceeds " + config.maxPayloadBytes() + " bytes");
-    }
-    String jwe = body.strip();
-    Inbox.Stored stored = host.submit(round, jwe);
-    String id = Inbox.payloadId(jwe);
+    String jwe = host.compactJweBody(body, "the body must be a compact JWE");
+    HostService.BatchOutcome stored = host.submit(round, jwe);
     // the JSON written directly, not through Jackson's object mapping of a Map on every submit:
-    // every
-    // value is JSON-safe as it stands (a hex id, a round id matching ROUND_ID, a constant)
+    // every value is JSON-safe as it stands (a hex id, a round id matching ROUND_ID, a constant)
     String json =
         "{\"payloadId\":\""
-            + id
+            + stored.payloadId()
             + "\",\"round\":\""
             + round
             + "\",\"status\":\""
-            + (stored == Inbox.Stored.NEW ? "stored" : "already-stored")
+            + stored.status()
             + "\"}";
     return Response.status(202).type(MediaType.APPLICATION_JSON_TYPE).entity(json).build();
   }

@@ -321,18 +321,20 @@ public class HostService {
     return stored;
   }
 
-  /** Stores a payload durably (the caller answers 202 only after this returns). */
-  public Inbox.Stored submit(String round, String jwe) {
+  /**
+   * Stores a payload durably (the caller answers 202 only after this returns): its outcome, {@code
+   * stored} or {@code already-stored}, with its payload id (computed once, here).
+   */
+  public BatchOutcome submit(String round, String jwe) {
     JweEnvelope env = JweEnvelope.read(jwe);
     checkZone(env);
     checkTakesPayloads(roundRecord(round));
+    Inbox.Item item = Inbox.Item.of(env.zone(), jwe);
     try {
-      Inbox.Stored stored = inbox.put(round, env.zone(), jwe, clock.instant());
-      if (stored == Inbox.Stored.NEW) {
-        outbox.keep(Inbox.payloadId(jwe), jwe); // JweEnvelope.read accepted it above
-      }
+      Inbox.Stored stored = inbox.putAll(round, List.of(item), clock.instant()).get(0);
+      keepForTheForwarder(item, stored); // JweEnvelope.read accepted it above
       forwarder.requestDrain();
-      return stored;
+      return BatchOutcome.of(item, stored);
     } catch (Inbox.UnavailableException e) {
       LOG.error("inbox write failed; payload not acknowledged");
       throw Problem.unavailable(
@@ -349,6 +351,11 @@ public class HostService {
   public record BatchOutcome(String payloadId, String status, String code, String detail) {
     static BatchOutcome refused(Problem p) {
       return new BatchOutcome(null, "refused", p.code(), p.getMessage());
+    }
+
+    static BatchOutcome of(Inbox.Item item, Inbox.Stored stored) {
+      return new BatchOutcome(
+          item.payloadId(), stored == Inbox.Stored.NEW ? "stored" : "already-stored", null, null);
     }
 
     /** Whether the host stored this item durably (newly or before). */
@@ -394,34 +401,45 @@ public class HostService {
             "the host could not store the batch durably; none of its payloads was accepted");
       }
       for (int k = 0; k < items.size(); k++) {
-        if (stored.get(k) == Inbox.Stored.NEW) {
-          // batchItem's JweEnvelope.read accepted it
-          outbox.keep(items.get(k).payloadId(), items.get(k).jwe());
-        }
+        keepForTheForwarder(
+            items.get(k), stored.get(k)); // batchItem's JweEnvelope.read accepted it
       }
       forwarder.requestDrain();
       for (int k = 0; k < items.size(); k++) {
-        out[index[k]] =
-            new BatchOutcome(
-                items.get(k).payloadId(),
-                stored.get(k) == Inbox.Stored.NEW ? "stored" : "already-stored",
-                null,
-                null);
+        out[index[k]] = BatchOutcome.of(items.get(k), stored.get(k));
       }
     }
     return List.of(out);
   }
 
-  /** One batch item checked as the single endpoint checks its body, or a {@link Problem}. */
-  private Inbox.Item batchItem(String body) {
+  /**
+   * A newly stored payload, already checked by {@link JweEnvelope#read}, kept for the forwarder.
+   */
+  private void keepForTheForwarder(Inbox.Item item, Inbox.Stored stored) {
+    if (stored == Inbox.Stored.NEW) {
+      outbox.keep(item.payloadId(), item.jwe());
+    }
+  }
+
+  /**
+   * A payload body as both submit endpoints take it: not blank ({@code malformed-payload} with
+   * {@code malformedDetail}), at most {@code max-payload-bytes} ({@code payload-too-large}),
+   * stripped of surrounding white space.
+   */
+  String compactJweBody(String body, String malformedDetail) {
     if (body == null || body.isBlank()) {
-      throw Problem.badRequest("malformed-payload", "each item must be a compact JWE string");
+      throw Problem.badRequest("malformed-payload", malformedDetail);
     }
     if (body.length() > config.maxPayloadBytes()) {
       throw new Problem(
           413, "payload-too-large", "the payload exceeds " + config.maxPayloadBytes() + " bytes");
     }
-    String jwe = body.strip();
+    return body.strip();
+  }
+
+  /** One batch item checked as the single endpoint checks its body, or a {@link Problem}. */
+  private Inbox.Item batchItem(String body) {
+    String jwe = compactJweBody(body, "each item must be a compact JWE string");
     JweEnvelope env = JweEnvelope.read(jwe);
     checkZone(env);
     return Inbox.Item.of(env.zone(), jwe);
