@@ -51,7 +51,7 @@ public final class Submission {
       return new Outcome(
           202, a.json().path("payloadId").asText(id), a.json().path("status").asText(), null, null);
     }
-    String detail = a.json() != null ? a.json().path("detail").asText(null) : null;
+    String detail = detail(a);
     return new Outcome(a.status(), id, null, a.code(), detail);
   }
 
@@ -110,9 +110,7 @@ public final class Submission {
     if (a.status() != 200 || results == null || !results.isArray()) {
       String code = a.status() == 200 ? "unexpected-answer" : a.code();
       String detail =
-          a.status() == 200
-              ? "the host answered 200 without a result per payload"
-              : a.json() != null ? a.json().path("detail").asText(null) : null;
+          a.status() == 200 ? "the host answered 200 without a result per payload" : detail(a);
       return refusedWhole(a.status(), code, detail, ids);
     }
     if (results.size() != jwes.size()) {
@@ -154,6 +152,11 @@ public final class Submission {
       }
     }
     return new BatchOutcome(a.status(), null, null, List.copyOf(items));
+  }
+
+  /** The problem detail of a refusal, if the host gave one. */
+  private static String detail(HostClient.Answer a) {
+    return a.json() != null ? a.json().path("detail").asText(null) : null;
   }
 
   private static BatchOutcome refusedWhole(
